@@ -1,0 +1,28 @@
+// Lint: pure core (domain, render, plan, forecast) may not touch I/O or clocks,
+// the same rule Temporal's samples use for workflow code.
+import tseslint from 'typescript-eslint';
+
+const ioModules = ['fs', 'fs/promises', 'net', 'http', 'https', 'child_process', 'os', 'dgram', 'worker_threads', 'pg', '@electric-sql/pglite', '@kubernetes/client-node', 'simple-git', 'fastify', 'pino']
+  .flatMap((m) => [m, `node:${m}`]);
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', '**/*.js', '!eslint.config.js'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      complexity: ['warn', 12],
+      'max-depth': ['warn', 4],
+      'max-params': ['warn', 5],
+    },
+  },
+  {
+    files: ['src/domain/**/*.ts', 'src/render/**/*.ts', 'src/plan/**/*.ts', 'src/forecast/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: ioModules, patterns: ['**/adapters/**', '**/engine/**', '**/api/**'] }],
+      'no-restricted-globals': ['error', { name: 'fetch', message: 'pure core: no I/O' }, { name: 'setTimeout', message: 'pure core: pass time in' }],
+      'no-restricted-properties': ['error', { object: 'Date', property: 'now', message: 'pure core: inject the clock' }, { object: 'Math', property: 'random', message: 'pure core: inject randomness' }],
+    },
+  },
+);

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: installs what it needs (npm deps, PostgreSQL and
+# Prometheus from Debian packages, the testbed's Go-built Kubernetes binaries, cached outside the
+# checkout), starts the services on 127.0.0.1, then runs type-check, lint and every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "npm dependencies"
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+
+step "type-check and lint"
+npx tsc --noEmit -p tsconfig.json
+npx eslint . --max-warnings=-1
+
+step "PostgreSQL"
+eval "$(bash scripts/postgres.sh ensure)"   # exports FLEETPLANE_TEST_DATABASE_URL
+
+step "Prometheus"
+eval "$(bash scripts/prometheus.sh ensure)" # exports PROMETHEUS_BIN, PROMTOOL_BIN
+
+step "testbed clusters (builds Kubernetes from Go modules on first run; cached after)"
+npm run --silent testbed -- up --clusters 3
+
+step "tests"
+# Unit tests sit next to the code (src/**/*.test.ts); integration tests use the real services above.
+node --import tsx --test --test-concurrency=2 --test-timeout=1200000 \
+  'src/**/*.test.ts' 'test/**/*.test.ts'

@@ -1,0 +1,143 @@
+// The store port: everything the API, the engine and the CLI need from persistence.
+// Two backends implement it with one SQL dialect: embedded PGlite (default) and PostgreSQL
+// (FLEETPLANE_DATABASE_URL). Methods that change state and start long work create the Operation
+// in the same transaction as the change (see createTenantWithOnboarding).
+import type { Cluster, Environment, Operation, OperationKind, OperationStep, Revision, Rollout, Tenant } from '../../domain/types.ts';
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque cursor for the next page, absent on the last page. */
+  next?: string;
+}
+
+export interface PageRequest {
+  limit?: number;
+  cursor?: string;
+}
+
+export interface BlueprintRelease {
+  name: string;
+  version: string;
+  /** Parsed blueprint document (see src/domain/blueprint.ts). */
+  spec: Record<string, unknown>;
+  /** sha256 of the canonical spec; a release is immutable. */
+  digest: string;
+  createdAt: string;
+}
+
+export interface TokenRecord {
+  id: string;
+  name: string;
+  /** null for admin tokens. */
+  tenant: string | null;
+  role: 'admin' | 'tenant-admin' | 'tenant-viewer';
+  createdAt: string;
+}
+
+export interface NewOperation {
+  kind: OperationKind;
+  tenant: string;
+  environment?: string | null;
+  params: Record<string, unknown>;
+  steps: string[];
+  idempotencyKey?: string | null;
+  requestId?: string | null;
+}
+
+export interface ClaimedOperation {
+  operation: Operation;
+  leaseToken: string;
+}
+
+export interface StoreTx {
+  // The same read/write methods, bound to one transaction.
+  tenants: TenantRepo;
+  environments: EnvironmentRepo;
+  operations: OperationRepo;
+}
+
+export interface TenantRepo {
+  create(t: Omit<Tenant, 'resourceVersion' | 'createdAt' | 'updatedAt'>): Promise<Tenant>;
+  get(slug: string): Promise<Tenant | null>;
+  list(page: PageRequest & { tenant?: string }): Promise<Page<Tenant>>;
+  /** Throws PreconditionFailedError when expectedVersion is given and stale. */
+  update(slug: string, patch: Partial<Tenant>, expectedVersion?: number): Promise<Tenant>;
+  markDeleted(slug: string): Promise<void>;
+}
+
+export interface EnvironmentRepo {
+  create(e: Omit<Environment, 'resourceVersion' | 'createdAt' | 'updatedAt'>): Promise<Environment>;
+  get(tenant: string, name: string): Promise<Environment | null>;
+  list(filter: PageRequest & { tenant?: string; cluster?: string }): Promise<Page<Environment>>;
+  update(tenant: string, name: string, patch: Partial<Environment>, expectedVersion?: number): Promise<Environment>;
+  delete(tenant: string, name: string): Promise<void>;
+}
+
+export interface OperationRepo {
+  /** Returns the existing operation when idempotencyKey was already used (created=false). */
+  create(op: NewOperation): Promise<{ operation: Operation; created: boolean }>;
+  get(id: string): Promise<Operation | null>;
+  findByIdempotencyKey(key: string): Promise<Operation | null>;
+  list(filter: PageRequest & { tenant?: string; state?: string; environment?: string }): Promise<Page<Operation>>;
+}
+
+export interface Store extends StoreTx {
+  readonly kind: 'embedded' | 'postgres';
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+  /** Runs fn in one transaction; rolls back on throw. */
+  tx<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  ping(): Promise<void>;
+
+  clusters: {
+    upsert(c: Omit<Cluster, 'createdAt' | 'updatedAt'> & { credentials?: string }): Promise<Cluster>;
+    get(name: string): Promise<Cluster | null>;
+    list(page: PageRequest): Promise<Page<Cluster>>;
+    /** Decrypted kubeconfig / credentials (encrypted at rest). */
+    credentials(name: string): Promise<string | null>;
+    delete(name: string): Promise<void>;
+  };
+  blueprints: {
+    /** Immutable: publishing the same name+version with a different digest is a ConflictError. */
+    publish(b: Omit<BlueprintRelease, 'createdAt'>): Promise<{ release: BlueprintRelease; created: boolean }>;
+    get(name: string, version: string): Promise<BlueprintRelease | null>;
+    list(page: PageRequest & { name?: string }): Promise<Page<BlueprintRelease>>;
+  };
+  revisions: {
+    /** Idempotent on (tenant, environment, id). */
+    save(r: Revision): Promise<void>;
+    get(tenant: string, environment: string, id: string): Promise<Revision | null>;
+    list(tenant: string, environment: string): Promise<Array<Pick<Revision, 'id' | 'version' | 'createdAt'>>>;
+  };
+  tokens: {
+    /** Stores only a hash of the secret. */
+    create(t: Omit<TokenRecord, 'id' | 'createdAt'>, secret: string): Promise<TokenRecord>;
+    verify(secret: string): Promise<TokenRecord | null>;
+    list(): Promise<TokenRecord[]>;
+    revoke(id: string): Promise<void>;
+    count(): Promise<number>;
+  };
+  rollouts: {
+    create(r: Omit<Rollout, 'createdAt' | 'updatedAt'>): Promise<Rollout>;
+    get(id: string): Promise<Rollout | null>;
+    list(page: PageRequest): Promise<Page<Rollout>>;
+    update(id: string, patch: Partial<Rollout>): Promise<Rollout>;
+  };
+  /** Durable work queue for operations: leases with FOR UPDATE SKIP LOCKED. */
+  queue: {
+    claim(workerId: string, leaseMs: number, kinds?: OperationKind[]): Promise<ClaimedOperation | null>;
+    heartbeat(id: string, leaseToken: string, leaseMs: number): Promise<boolean>;
+    /** Records a step's outcome; fails (returns false) when the lease was lost. */
+    recordStep(id: string, leaseToken: string, step: OperationStep): Promise<boolean>;
+    complete(id: string, leaseToken: string, result: Record<string, unknown>): Promise<boolean>;
+    fail(id: string, leaseToken: string, error: string, retryAt?: Date): Promise<boolean>;
+    depth(): Promise<Record<string, number>>;
+  };
+  events: {
+    /** Records a CloudEvent id; false when it was seen before (dedupe). */
+    recordOnce(source: string, id: string, type: string): Promise<boolean>;
+  };
+  audit: {
+    append(entry: { actor: string; action: string; tenant?: string | null; target: string; detail?: Record<string, unknown> }): Promise<void>;
+  };
+}

@@ -1,0 +1,197 @@
+// Fleetplane's nouns. Plain data, no behaviour: every layer (render, plan, engine, store, api)
+// speaks these types. Validation schemas live in ./schemas.ts; state machines in ./state.ts.
+
+export type Tier = 'shared' | 'dedicated' | 'hybrid';
+export type Channel = 'saas' | 'self-managed';
+export type EnvironmentType = 'prod' | 'staging' | 'dev';
+export type DeliveryMode = 'direct' | 'gitops';
+export type Provider = 'aws' | 'gcp' | 'azure' | 'onprem' | 'local';
+
+export interface MaintenanceWindow {
+  /** Cron-like day list, e.g. ["sat","sun"]; empty means any day. */
+  days: string[];
+  /** "HH:MM" UTC. */
+  start: string;
+  durationMinutes: number;
+}
+
+export interface Tenant {
+  slug: string;
+  name: string;
+  tier: Tier;
+  channel: Channel;
+  labels: Record<string, string>;
+  region?: string;
+  maintenanceWindow?: MaintenanceWindow;
+  /** Optimistic concurrency: bumped on every write, exposed as ETag. */
+  resourceVersion: number;
+  createdAt: string;
+  updatedAt: string;
+  deletedAt?: string | null;
+}
+
+export interface ClusterCapacity {
+  cpuMillis: number;
+  memoryBytes: number;
+  gpus: number;
+  nodes: number;
+}
+
+export interface Cluster {
+  name: string;
+  provider: Provider;
+  region: string;
+  labels: Record<string, string>;
+  /** `shared` or `dedicated:<tenant-slug>`. */
+  role: string;
+  apiServer: string;
+  kubernetesVersion?: string;
+  capacity?: ClusterCapacity;
+  pricePerCpuHour?: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Kubernetes-style condition. */
+export interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+  lastTransitionTime: string;
+}
+
+export type Health = 'Unknown' | 'Progressing' | 'Ready' | 'Degraded' | 'Failed' | 'Deleting' | 'Deleted';
+
+export interface Placement {
+  cluster: string;
+  namespace: string;
+}
+
+export interface Environment {
+  tenant: string;
+  name: string;
+  type: EnvironmentType;
+  blueprint: string;
+  version: string;
+  values: Record<string, unknown>;
+  placement: Placement;
+  delivery: DeliveryMode;
+  /** Re-apply when drift is found (true) or only report it (false). */
+  selfHeal: boolean;
+  desiredRevision?: string | null;
+  appliedRevision?: string | null;
+  lastGoodRevision?: string | null;
+  health: Health;
+  conditions: Condition[];
+  resourceVersion: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A Kubernetes object as plain JSON. */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    [k: string]: unknown;
+  };
+  [k: string]: unknown;
+}
+
+/** Identity of an applied object, used for inventory and pruning. */
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+export interface RenderedObject {
+  object: KubeObject;
+  /** sha256 of the object's canonical bytes. */
+  hash: string;
+}
+
+export interface HelmValuesFile {
+  component: string;
+  chart: string;
+  chartVersion: string;
+  /** Canonical YAML text of the override values. */
+  yaml: string;
+}
+
+/** One rendered, content-hashed set of manifests for an environment. */
+export interface Revision {
+  /** Short content hash of the whole set (the revision id). */
+  id: string;
+  tenant: string;
+  environment: string;
+  blueprint: string;
+  version: string;
+  objects: RenderedObject[];
+  helmValues: HelmValuesFile[];
+  createdAt?: string;
+}
+
+export type OperationKind = 'onboard' | 'upgrade' | 'patch' | 'reconfigure' | 'scale' | 'rollback' | 'offboard';
+export type OperationState = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface OperationStep {
+  name: string;
+  state: 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
+  attempts: number;
+  startedAt?: string | null;
+  finishedAt?: string | null;
+  error?: string | null;
+  output?: Record<string, unknown> | null;
+}
+
+export interface Operation {
+  id: string;
+  kind: OperationKind;
+  tenant: string;
+  environment?: string | null;
+  state: OperationState;
+  idempotencyKey?: string | null;
+  params: Record<string, unknown>;
+  steps: OperationStep[];
+  attempts: number;
+  result?: Record<string, unknown> | null;
+  error?: string | null;
+  requestId?: string | null;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt?: string | null;
+}
+
+export type RolloutState = 'pending' | 'running' | 'paused' | 'succeeded' | 'failed' | 'aborted';
+
+export interface Rollout {
+  id: string;
+  blueprint: string;
+  version: string;
+  /** Label selector over tenant labels / env type, e.g. {"env": "prod"}. */
+  selector: Record<string, string>;
+  waves: string[][];
+  state: RolloutState;
+  currentWave: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Labels on every object Fleetplane creates (DESIGN.md contract). */
+export const LABELS = {
+  managedBy: 'app.kubernetes.io/managed-by',
+  tenant: 'fleetplane.io/tenant',
+  environment: 'fleetplane.io/environment',
+  revision: 'fleetplane.io/revision',
+  component: 'fleetplane.io/component',
+} as const;
+
+export const MANAGED_BY = 'fleetplane';
+export const FIELD_MANAGER = 'fleetplane';
