@@ -1,0 +1,117 @@
+// The delivery driver contract. The engine runs an Operation's steps (plan -> deliver -> verify ->
+// record) and calls a Driver for everything that touches the environment's target: the direct
+// driver (./direct.ts) server-side-applies to the cluster, the GitOps driver (./gitops*.ts) commits
+// to the tenant's repository and lets Argo CD apply. The engine owns the store (revisions, the
+// applied-object inventory, status, audit); drivers own only their target and return plain data.
+//
+// Rules every driver follows:
+// - Every method is idempotent: the engine re-runs a step after a crash or a lost lease, so
+//   delivering the same revision twice must converge to the same state (SSA, "commit if changed").
+// - Honour ctx.signal (the engine aborts when the lease is lost or the process stops).
+// - Throw Errors (never non-Errors) for failures worth a retry; return `ready: false` from verify
+//   for "the cluster says no" so the engine can roll back with the cluster's reason.
+// - Never log secret values (kubeconfigs, repo credentials).
+import type { Logger } from 'pino';
+import type { Cluster, Environment, KubeObject, ObjectRef, Revision } from '../../domain/types.ts';
+
+/** Minimal cluster access the engine hands to drivers (one cached client per cluster). */
+export interface KubeClient {
+  readonly cluster: string;
+  /** Server-side apply (field manager `fleetplane`); returns the object as stored by the API server. */
+  apply(obj: KubeObject, opts?: { force?: boolean; dryRun?: boolean }): Promise<KubeObject>;
+  /** null when the object does not exist. */
+  get(ref: ObjectRef): Promise<KubeObject | null>;
+  /** List one kind in one namespace (or cluster-wide when namespace is undefined). */
+  list(q: { apiVersion: string; kind: string; namespace?: string; labelSelector?: string }): Promise<KubeObject[]>;
+  /** Deletes; resolves false when it was already gone. */
+  delete(ref: ObjectRef, opts?: { propagationPolicy?: 'Foreground' | 'Background' | 'Orphan' }): Promise<boolean>;
+}
+
+export interface DriverContext {
+  /** The environment as stored (tenant slug, name, placement, delivery mode, values, status). */
+  environment: Environment;
+  /** The cluster the environment is placed on (environment.placement.cluster). */
+  cluster: Cluster;
+  /** Cached client for that cluster. GitOps uses it to read health back. */
+  kube: KubeClient;
+  logger: Logger;
+  /** Aborted when the worker loses its lease or stops; stop work promptly. */
+  signal: AbortSignal;
+  /** Injected clock. */
+  now(): Date;
+  /** Operation being run (for commit messages, audit, logs). */
+  operation: { id: string; kind: string; workerId: string };
+}
+
+/** What the engine knows about the previous delivery of this environment. */
+export interface PreviousDelivery {
+  revision: Revision | null;
+  /** Objects applied last time, read from the store (the inventory used for pruning). */
+  inventory: ObjectRef[];
+}
+
+export interface DeliverResult {
+  /** Objects in the revision that were applied (or committed). */
+  applied: ObjectRef[];
+  /** Objects removed because they were in the previous inventory but not in this revision. */
+  pruned: ObjectRef[];
+  /** The new inventory the engine stores for the environment (normally = applied). */
+  inventory: ObjectRef[];
+  /** Driver-specific facts, kept in the step output (e.g. { commit: "abc123" }). */
+  detail?: Record<string, unknown>;
+}
+
+export interface VerifyOptions {
+  /** Give up (ready: false, reason "Timeout") after this long. */
+  timeoutMs: number;
+  /** How often to re-read state; drivers may use watches instead. */
+  pollIntervalMs?: number;
+}
+
+export interface FailingObject {
+  ref: ObjectRef;
+  /** e.g. "ContainersNotReady", "ProgressDeadlineExceeded". */
+  reason: string;
+  /** Cluster's own words, e.g. the failing pod's Ready condition message. */
+  message: string;
+}
+
+export interface VerifyResult {
+  ready: boolean;
+  /** Short CamelCase reason when not ready ("Timeout", "PodsNotReady", ...). */
+  reason?: string;
+  /** Human message from the cluster, used as the Operation's error. */
+  message?: string;
+  failing?: FailingObject[];
+}
+
+export interface RemoveResult {
+  removed: ObjectRef[];
+  detail?: Record<string, unknown>;
+}
+
+export interface DriftItem {
+  ref: ObjectRef;
+  kind: 'missing' | 'changed';
+  /** Dotted paths of managed fields that differ, e.g. ["spec.replicas"]. */
+  fields?: string[];
+}
+
+export interface DriftReport {
+  drifted: boolean;
+  items: DriftItem[];
+}
+
+export interface Driver {
+  readonly mode: 'direct' | 'gitops';
+  /** Make the target hold `revision`; prune what `previous.inventory` had that `revision` lacks. */
+  deliver(ctx: DriverContext, revision: Revision, previous?: PreviousDelivery): Promise<DeliverResult>;
+  /** Wait until the delivered revision is healthy in the cluster, or say why not. */
+  verify(ctx: DriverContext, revision: Revision, opts: VerifyOptions): Promise<VerifyResult>;
+  /** Go back to `toRevision` (direct: re-apply it; gitops: revert commit). `from` is the bad one. */
+  rollback(ctx: DriverContext, toRevision: Revision, from: PreviousDelivery): Promise<DeliverResult>;
+  /** Remove everything in `inventory` (reverse apply order) and the namespace; archive repos. */
+  remove(ctx: DriverContext, inventory: ObjectRef[]): Promise<RemoveResult>;
+  /** Compare live state with `revision`; optional (the engine skips drift for drivers without it). */
+  drift?(ctx: DriverContext, revision: Revision): Promise<DriftReport>;
+}
