@@ -1,0 +1,73 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Cluster, KubeObject, OperationStep } from '../domain/types.ts';
+import { applyPhases, kindRank, refKey, sortForPrune } from './apply-order.ts';
+import { diffInventory } from './diff.ts';
+import { backoffMs } from './backoff.ts';
+import { afterStepFailure, mergeSteps, nextStep } from './workflows.ts';
+import { placeEnvironment } from './placement.ts';
+
+const obj = (kind: string, name: string, namespace?: string): KubeObject => ({
+  apiVersion: kind === 'Deployment' ? 'apps/v1' : 'v1', kind, metadata: namespace ? { name, namespace } : { name },
+});
+
+test('apply order puts namespaces first and workloads after config; prune reverses it', () => {
+  const objs = [obj('Deployment', 'web', 'ns'), obj('ConfigMap', 'cfg', 'ns'), obj('Namespace', 'ns'), obj('Widget', 'w', 'ns')];
+  const refs = objs.map((o) => ({ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name }));
+  assert.deepEqual(applyPhases(refs).map((p) => p.map((r) => r.kind)), [['Namespace'], ['ConfigMap'], ['Deployment'], ['Widget']]);
+  assert.deepEqual(sortForPrune(refs).map((r) => r.kind), ['Widget', 'Deployment', 'ConfigMap', 'Namespace']);
+  assert.ok(kindRank('CustomResourceDefinition') < kindRank('Role'));
+});
+
+test('diff applies every desired object and prunes only what left the revision', () => {
+  const desired = [obj('Deployment', 'web', 'ns'), obj('Namespace', 'ns')];
+  const inventory = [
+    { apiVersion: 'v1', kind: 'Namespace', name: 'ns' },
+    { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'ns', name: 'old' },
+    { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns', name: 'gone' },
+    { apiVersion: 'apps/v1beta1', kind: 'Deployment', namespace: 'ns', name: 'web' },
+  ];
+  const d = diffInventory(desired, inventory);
+  assert.deepEqual(d.apply.map((o) => o.kind), ['Namespace', 'Deployment']);
+  assert.deepEqual(d.prune.map((r) => r.name), ['old', 'gone']);
+  assert.equal(refKey({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'a' }), refKey({ apiVersion: 'apps/v1beta1', kind: 'Deployment', name: 'a' }));
+});
+
+test('backoff grows exponentially, is capped and jittered within bounds', () => {
+  const p = { baseMs: 100, maxMs: 1000, jitter: 0.5 };
+  const cases: Array<[number, number, number]> = [[1, 0, 50], [1, 0.999, 100], [2, 0, 100], [3, 0.5, 300], [10, 0, 500], [10, 0.999, 1000]];
+  for (const [attempt, r, want] of cases) assert.equal(backoffMs(attempt, r, p), want, `attempt ${attempt} r ${r}`);
+});
+
+test('nextStep resumes at the first step not succeeded', () => {
+  const s = (name: string, state: OperationStep['state'], attempts = 1): OperationStep => ({ name, state, attempts });
+  assert.deepEqual(nextStep('upgrade', []), { done: false, step: 'render', index: 0, attempts: 0 });
+  assert.deepEqual(nextStep('upgrade', [s('render', 'succeeded'), s('deliver', 'failed', 2)]), { done: false, step: 'deliver', index: 1, attempts: 2 });
+  assert.deepEqual(nextStep('offboard', [s('check-hold', 'succeeded'), s('remove', 'succeeded'), s('record', 'succeeded')]), { done: true });
+  assert.deepEqual(mergeSteps('offboard', [s('remove', 'running')]).map((x) => `${x.name}:${x.state}`), ['check-hold:pending', 'remove:running', 'record:pending']);
+});
+
+test('a verify that keeps failing rolls back; other steps just fail', () => {
+  assert.deepEqual(afterStepFailure('upgrade', 'verify', 1, 3), { retry: true, rollback: false });
+  assert.deepEqual(afterStepFailure('upgrade', 'verify', 3, 3), { retry: false, rollback: true });
+  assert.deepEqual(afterStepFailure('rollback', 'verify', 3, 3), { retry: false, rollback: false });
+  assert.deepEqual(afterStepFailure('offboard', 'remove', 3, 3), { retry: false, rollback: false });
+});
+
+test('placement honours dedicated roles, capacity and balances by load', () => {
+  const cl = (name: string, role = 'shared', cpu?: number): Cluster => ({
+    name, role, provider: 'local', region: 'r1', labels: {}, apiServer: 'https://x', createdAt: '', updatedAt: '',
+    ...(cpu ? { capacity: { cpuMillis: cpu, memoryBytes: 0, gpus: 0, nodes: 1 } } : {}),
+  });
+  const loads = [
+    { cluster: cl('a'), environments: 5, cpuMillis: 0 },
+    { cluster: cl('b'), environments: 2, cpuMillis: 900 },
+    { cluster: cl('c', 'dedicated:acme'), environments: 9, cpuMillis: 0 },
+  ];
+  assert.deepEqual(placeEnvironment({ tenant: 'x', tier: 'shared' }, loads), { cluster: 'b' });
+  assert.deepEqual(placeEnvironment({ tenant: 'acme', tier: 'dedicated' }, loads), { cluster: 'c' });
+  assert.deepEqual(placeEnvironment({ tenant: 'y', tier: 'dedicated' }, loads), { cluster: 'b' });
+  const full = [{ cluster: cl('b', 'shared', 1000), environments: 2, cpuMillis: 900 }];
+  const d = placeEnvironment({ tenant: 'x', tier: 'shared', cpuMillis: 500 }, full);
+  assert.deepEqual(d, { cluster: null, reasons: { b: 'not enough CPU capacity' } });
+});
