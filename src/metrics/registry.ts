@@ -1,0 +1,49 @@
+// The control plane's one Prometheus registry. Every fleetplane_* metric registers here, so
+// GET /metrics serves the API's RED metrics, the engine's work metrics and process metrics together.
+//
+// Cardinality rule (docs/observability.md): labels take values from small, bounded sets only:
+// enums (kind, result, state, verb, status_class), route patterns, cluster names (a dozen) and
+// tenant slugs through a capped labeler (beyond the cap: "other"). Never operation ids, rollout
+// ids, request ids, raw URLs or error messages.
+import { Registry, collectDefaultMetrics } from 'prom-client';
+
+export const METRIC_PREFIX = 'fleetplane_';
+
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
+
+export const METRICS_CONTENT_TYPE = registry.contentType;
+
+export async function metricsText(): Promise<string> {
+  return registry.metrics();
+}
+
+/**
+ * Maps unbounded values (tenant slugs) to labels: the first `cap` distinct values are kept, later
+ * ones become `overflow`. Values that are not DNS labels become `invalid` and never take a slot.
+ */
+export class BoundedLabel {
+  private readonly seen = new Set<string>();
+  constructor(
+    readonly cap: number,
+    readonly overflow = 'other',
+    private readonly valid: RegExp = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/,
+  ) {}
+
+  /** Label for value; only values with admit=true may take a new slot. */
+  label(value: string | null | undefined, admit = true): string {
+    if (value === null || value === undefined || value === '') return 'none';
+    if (this.seen.has(value)) return value;
+    if (!this.valid.test(value)) return 'invalid';
+    if (!admit || this.seen.size >= this.cap) return this.overflow;
+    this.seen.add(value);
+    return value;
+  }
+
+  get size(): number {
+    return this.seen.size;
+  }
+}
+
+/** Bounded per-tenant labels shared by all fleetplane_* metrics that carry a tenant label. */
+export const tenantLabels = new BoundedLabel(Number(process.env.FLEETPLANE_METRICS_MAX_TENANTS ?? 500) || 500);
