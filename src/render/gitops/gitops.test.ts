@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Revision } from '../../domain/types.ts';
+import { applicationSet, appProject, canonicalYaml, commitMessage, environmentDir, parseRevisionIndex, renderArgoFiles, renderEnvironmentTree } from './index.ts';
+
+const placement = { cluster: 'eu-1', server: 'https://10.0.0.1:6443', namespace: 'acme-prod' };
+
+function revision(over: Partial<Revision> = {}): Revision {
+  return {
+    id: '3f2a9c1', tenant: 'acme', environment: 'prod', blueprint: 'default', version: '1.4.0',
+    objects: [
+      { object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'acme-prod' } }, hash: 'h-ns' },
+      { object: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'acme-prod' }, stringData: { password: 'hunter2-very-secret' } }, hash: 'h-sec' },
+      { object: { spec: { replicas: 2 }, kind: 'Deployment', apiVersion: 'apps/v1', metadata: { namespace: 'acme-prod', name: 'web', labels: { b: '1', a: '2' } } }, hash: 'h-web' },
+      { object: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'acme-prod' }, spec: { ports: [{ port: 80 }] } }, hash: 'h-svc' },
+    ],
+    helmValues: [{ component: 'web', chart: 'web', chartVersion: '1.0.0', yaml: 'replicas: 2' }],
+    ...over,
+  };
+}
+
+test('environment tree: one canonical file per object in apply order, helm values, revision.json', () => {
+  const tree = renderEnvironmentTree(revision(), placement);
+  assert.deepEqual(Object.keys(tree.files), [
+    'environments/prod/manifests/00-namespace-acme-prod.yaml',
+    'environments/prod/manifests/01-deployment-web.yaml',
+    'environments/prod/manifests/02-service-web.yaml',
+    'environments/prod/helm/web.values.yaml',
+    'environments/prod/revision.json',
+  ]);
+  assert.equal(tree.files['environments/prod/manifests/01-deployment-web.yaml'],
+    'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  labels:\n    a: "2"\n    b: "1"\n  name: web\n  namespace: acme-prod\nspec:\n  replicas: 2\n');
+  assert.equal(tree.files['environments/prod/helm/web.values.yaml'], 'replicas: 2\n');
+  const index = parseRevisionIndex(tree.files['environments/prod/revision.json']!);
+  assert.equal(index.revision, '3f2a9c1');
+  assert.deepEqual(index.placement, placement);
+  assert.deepEqual(index.manifests.map((m) => m.hash), ['h-ns', 'h-web', 'h-svc']);
+});
+
+test('secrets never reach the tree: listed by name under outOfBand, values handed to the driver', () => {
+  const tree = renderEnvironmentTree(revision(), placement);
+  const all = Object.values(tree.files).join('\n');
+  assert.ok(!all.includes('hunter2-very-secret'));
+  assert.ok(!/kind: Secret/.test(all));
+  assert.deepEqual(tree.index.outOfBand, [{ apiVersion: 'v1', kind: 'Secret', name: 'db', namespace: 'acme-prod' }]);
+  assert.equal(tree.outOfBandObjects.length, 1);
+});
+
+test('byte-stable: key order of the input does not change the output', () => {
+  const a = renderEnvironmentTree(revision(), placement).files;
+  const shuffled = revision();
+  shuffled.objects = shuffled.objects.map((o) => ({ ...o, object: reverseKeys(o.object) as typeof o.object }));
+  const b = renderEnvironmentTree(shuffled, placement).files;
+  assert.deepEqual(a, b);
+  assert.equal(canonicalYaml({ metadata: { name: 'x' }, kind: 'K', apiVersion: 'v1', a: { kind: 1, b: 2 } }),
+    'apiVersion: v1\nkind: K\nmetadata:\n  name: x\na:\n  b: 2\n  kind: 1\n');
+});
+
+function reverseKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(reverseKeys);
+  if (v === null || typeof v !== 'object') return v;
+  return Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reverseKeys(x)]));
+}
+
+test('same kind and name in two namespaces get distinct files', () => {
+  const rev = revision({ objects: [
+    { object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'a' } }, hash: '1' },
+    { object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'b' } }, hash: '2' },
+  ], helmValues: [] });
+  assert.deepEqual(Object.keys(renderEnvironmentTree(rev, placement).files).slice(0, 2), [
+    'environments/prod/manifests/00-configmap-a-c.yaml', 'environments/prod/manifests/01-configmap-b-c.yaml']);
+});
+
+test('path segments are DNS labels (no traversal through names)', () => {
+  for (const bad of ['../x', 'a/b', 'UPPER', '', '-a']) {
+    assert.throws(() => environmentDir(bad), /not a DNS label/);
+  }
+  assert.throws(() => renderEnvironmentTree(revision({ tenant: '../../etc' }), placement), /tenant/);
+});
+
+const ref = { tenant: 'acme', repoURL: 'file:///var/lib/fleetplane/git/acme.git' };
+const staging = { ...renderEnvironmentTree(revision({ environment: 'staging', id: 'aaa1111' }), { ...placement, namespace: 'acme-staging' }).index };
+const prod = renderEnvironmentTree(revision(), placement).index;
+
+test('AppProject snapshot: tenant repo only, its destinations only, Namespace the only cluster kind', () => {
+  assert.equal(canonicalYaml(appProject(ref, [prod, staging])), `apiVersion: argoproj.io/v1alpha1
+kind: AppProject
+metadata:
+  labels:
+    app.kubernetes.io/managed-by: fleetplane
+    fleetplane.io/tenant: acme
+  name: acme
+  namespace: argocd
+spec:
+  clusterResourceWhitelist:
+    - group: ""
+      kind: Namespace
+  description: Fleetplane tenant acme
+  destinations:
+    - namespace: acme-prod
+      server: https://10.0.0.1:6443
+    - namespace: acme-staging
+      server: https://10.0.0.1:6443
+  namespaceResourceWhitelist:
+    - group: "*"
+      kind: "*"
+  orphanedResources:
+    warn: true
+  sourceRepos:
+    - file:///var/lib/fleetplane/git/acme.git
+`);
+});
+
+test('ApplicationSet snapshot: list generator, one Application per environment, automated prune+selfHeal, SSA', () => {
+  assert.equal(canonicalYaml(applicationSet(ref, [staging, prod])), `apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  labels:
+    app.kubernetes.io/managed-by: fleetplane
+    fleetplane.io/tenant: acme
+  name: acme
+  namespace: argocd
+spec:
+  generators:
+    - list:
+        elements:
+          - cluster: eu-1
+            environment: prod
+            namespace: acme-prod
+            server: https://10.0.0.1:6443
+          - cluster: eu-1
+            environment: staging
+            namespace: acme-staging
+            server: https://10.0.0.1:6443
+  goTemplate: true
+  goTemplateOptions:
+    - missingkey=error
+  template:
+    metadata:
+      finalizers:
+        - resources-finalizer.argocd.argoproj.io
+      labels:
+        app.kubernetes.io/managed-by: fleetplane
+        fleetplane.io/environment: "{{.environment}}"
+        fleetplane.io/tenant: acme
+      name: acme-{{.environment}}
+    spec:
+      destination:
+        namespace: "{{.namespace}}"
+        server: "{{.server}}"
+      project: acme
+      source:
+        directory:
+          recurse: false
+        path: environments/{{.environment}}/manifests
+        repoURL: file:///var/lib/fleetplane/git/acme.git
+        targetRevision: main
+      syncPolicy:
+        automated:
+          prune: true
+          selfHeal: true
+        retry:
+          backoff:
+            duration: 10s
+            factor: 2
+            maxDuration: 3m
+          limit: 5
+        syncOptions:
+          - ServerSideApply=true
+          - PruneLast=true
+`);
+  assert.deepEqual(Object.keys(renderArgoFiles(ref, [prod])), ['argocd/appproject.yaml', 'argocd/applicationset.yaml']);
+});
+
+test('commit message: scannable subject, machine-readable trailers', () => {
+  assert.equal(commitMessage({ action: 'onboard', tenant: 'acme', environment: 'prod', blueprint: 'default', version: '1.4.0', revision: '3f2a9c1', operationId: 'op-1' }),
+    'onboard acme/prod: blueprint default@1.4.0, revision 3f2a9c1\n\nFleetplane-Tenant: acme\nFleetplane-Environment: prod\nFleetplane-Revision: 3f2a9c1\nFleetplane-Operation: op-1\n');
+  assert.equal(commitMessage({ action: 'offboard', tenant: 'acme', environment: 'prod' }).split('\n')[0], 'offboard acme/prod');
+});

@@ -1,0 +1,117 @@
+// The repo layout of one tenant's GitOps repository (documented in docs/gitops.md):
+//   environments/<env>/manifests/NN-<kind>-<name>.yaml   one object per file, in apply order
+//   environments/<env>/helm/<component>.values.yaml     Helm value overrides, canonical YAML
+//   environments/<env>/revision.json                    what is here: revision, placement, file index
+//   argocd/appproject.yaml, argocd/applicationset.yaml  see ./argocd.ts
+// Secrets never go to Git: they are listed (name only) under outOfBand and applied directly.
+import { InputError } from '../../domain/errors.ts';
+import type { KubeObject, ObjectRef, Revision } from '../../domain/types.ts';
+import { canonicalJson, canonicalYaml } from './yaml.ts';
+
+/** Where an environment runs, as the ApplicationSet needs it. */
+export interface GitopsPlacement {
+  cluster: string;
+  /** Kubernetes API server URL of the cluster (Argo CD destination.server). */
+  server: string;
+  namespace: string;
+}
+
+export interface ManifestEntry extends ObjectRef {
+  file: string;
+  hash: string;
+}
+
+export interface RevisionIndex {
+  tenant: string;
+  environment: string;
+  revision: string;
+  blueprint: string;
+  version: string;
+  placement: GitopsPlacement;
+  manifests: ManifestEntry[];
+  helm: Array<{ component: string; chart: string; chartVersion: string; file: string }>;
+  /** Objects delivered outside Git (Secrets): identity only, never values. */
+  outOfBand: ObjectRef[];
+}
+
+export interface EnvironmentTree {
+  /** Repo-relative directory owned by this environment. */
+  dir: string;
+  /** Repo-relative path -> file content. */
+  files: Record<string, string>;
+  index: RevisionIndex;
+  /** The objects kept out of Git (with values), for the driver to apply directly. */
+  outOfBandObjects: KubeObject[];
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+export function assertPathSegment(value: string, field: string): void {
+  if (!DNS_LABEL.test(value)) throw new InputError(`${field} "${value}" is not a DNS label`, [{ field, message: 'must be a DNS label' }]);
+}
+
+export function environmentDir(env: string): string {
+  assertPathSegment(env, 'environment');
+  return `environments/${env}`;
+}
+
+export function isSecret(o: KubeObject): boolean {
+  return o.kind === 'Secret' && o.apiVersion === 'v1';
+}
+
+function refOf(o: KubeObject): ObjectRef {
+  const ref: ObjectRef = { apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name };
+  if (o.metadata.namespace) ref.namespace = o.metadata.namespace;
+  return ref;
+}
+
+function safe(s: string): string {
+  return s.toLowerCase().replace(/[^a-z0-9.-]/g, '_');
+}
+
+/** `NN-<kind>-<name>.yaml`; the namespace joins the name only when needed to stay unique. */
+function manifestFileNames(objects: KubeObject[]): string[] {
+  const width = Math.max(2, String(objects.length).length);
+  const base = objects.map((o) => `${safe(o.kind)}-${safe(o.metadata.name)}`);
+  const dup = new Set(base.filter((b, i) => base.indexOf(b) !== i));
+  return objects.map((o, i) => {
+    const stem = dup.has(base[i]!) ? `${safe(o.kind)}-${safe(o.metadata.namespace ?? '_')}-${safe(o.metadata.name)}` : base[i]!;
+    return `${String(i).padStart(width, '0')}-${stem}.yaml`;
+  });
+}
+
+export function renderEnvironmentTree(revision: Revision, placement: GitopsPlacement): EnvironmentTree {
+  assertPathSegment(revision.tenant, 'tenant');
+  const dir = environmentDir(revision.environment);
+  const files: Record<string, string> = {};
+  const inGit = revision.objects.filter((r) => !isSecret(r.object));
+  const outOfBandObjects = revision.objects.filter((r) => isSecret(r.object)).map((r) => r.object);
+  const names = manifestFileNames(inGit.map((r) => r.object));
+  const manifests: ManifestEntry[] = inGit.map((r, i) => {
+    const file = `${dir}/manifests/${names[i]!}`;
+    files[file] = canonicalYaml(r.object);
+    return { ...refOf(r.object), file, hash: r.hash };
+  });
+  const helm = revision.helmValues.map((h) => {
+    assertPathSegment(h.component, 'component');
+    const file = `${dir}/helm/${h.component}.values.yaml`;
+    files[file] = h.yaml.endsWith('\n') || h.yaml === '' ? h.yaml : `${h.yaml}\n`;
+    return { component: h.component, chart: h.chart, chartVersion: h.chartVersion, file };
+  });
+  const index: RevisionIndex = {
+    tenant: revision.tenant, environment: revision.environment, revision: revision.id,
+    blueprint: revision.blueprint, version: revision.version, placement,
+    manifests, helm, outOfBand: outOfBandObjects.map(refOf),
+  };
+  files[`${dir}/revision.json`] = canonicalJson(index);
+  return { dir, files, index, outOfBandObjects };
+}
+
+/** Parses an environment's revision.json back (used to rebuild the ApplicationSet from the tree). */
+export function parseRevisionIndex(text: string): RevisionIndex {
+  const v = JSON.parse(text) as Partial<RevisionIndex>;
+  if (!v || typeof v.environment !== 'string' || typeof v.revision !== 'string' || !v.placement?.server) {
+    throw new InputError('revision.json is missing environment, revision or placement');
+  }
+  return v as RevisionIndex;
+}
