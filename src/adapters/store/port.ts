@@ -2,7 +2,8 @@
 // Two backends implement it with one SQL dialect: embedded PGlite (default) and PostgreSQL
 // (FLEETPLANE_DATABASE_URL). Methods that change state and start long work create the Operation
 // in the same transaction as the change (see createTenantWithOnboarding).
-import type { Cluster, Environment, Operation, OperationKind, OperationStep, Revision, Rollout, Tenant } from '../../domain/types.ts';
+import type { OperationQueue } from './queue/types.ts';
+import type { Cluster, Environment, Operation, OperationKind, Revision, Rollout, Tenant } from '../../domain/types.ts';
 
 export interface Page<T> {
   items: T[];
@@ -44,10 +45,7 @@ export interface NewOperation {
   requestId?: string | null;
 }
 
-export interface ClaimedOperation {
-  operation: Operation;
-  leaseToken: string;
-}
+export type { ClaimedOperation } from './queue/types.ts';
 
 export interface StoreTx {
   // The same read/write methods, bound to one transaction.
@@ -123,16 +121,8 @@ export interface Store extends StoreTx {
     list(page: PageRequest): Promise<Page<Rollout>>;
     update(id: string, patch: Partial<Rollout>): Promise<Rollout>;
   };
-  /** Durable work queue for operations: leases with FOR UPDATE SKIP LOCKED. */
-  queue: {
-    claim(workerId: string, leaseMs: number, kinds?: OperationKind[]): Promise<ClaimedOperation | null>;
-    heartbeat(id: string, leaseToken: string, leaseMs: number): Promise<boolean>;
-    /** Records a step's outcome; fails (returns false) when the lease was lost. */
-    recordStep(id: string, leaseToken: string, step: OperationStep): Promise<boolean>;
-    complete(id: string, leaseToken: string, result: Record<string, unknown>): Promise<boolean>;
-    fail(id: string, leaseToken: string, error: string, retryAt?: Date): Promise<boolean>;
-    depth(): Promise<Record<string, number>>;
-  };
+  /** Durable work queue for operations: leases with FOR UPDATE SKIP LOCKED (see ./queue/). */
+  queue: OperationQueue;
   events: {
     /** Records a CloudEvent id; false when it was seen before (dedupe). */
     recordOnce(source: string, id: string, type: string): Promise<boolean>;

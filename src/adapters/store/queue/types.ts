@@ -1,0 +1,89 @@
+// The operation queue's contract (Store.queue). Every write from a worker names the lease token it
+// got from claim(); when the lease was lost (expired and re-claimed by another worker) the write
+// matches no row and returns false, and the worker must stop.
+import type { Environment, Health, Condition, ObjectRef, Operation, OperationKind, OperationStep } from '../../../domain/types.ts';
+
+export interface Lease {
+  operationId: string;
+  leaseToken: string;
+  workerId: string;
+}
+
+export interface ClaimedOperation {
+  operation: Operation;
+  leaseToken: string;
+  leaseExpiresAt: string;
+  /** Claims so far including this one; the operation fails for good at maxAttempts. */
+  maxAttempts: number;
+}
+
+export interface RetryPolicy {
+  baseMs: number;
+  maxMs: number;
+}
+
+export interface FailOptions {
+  /** Put the operation back for another attempt (backoff computed in SQL) unless out of attempts. */
+  retry: boolean;
+  /** Explicit retry time instead of the SQL backoff. */
+  retryAt?: Date;
+  result?: Record<string, unknown>;
+}
+
+/** Outcome of fail(): where the operation ended up, or null when the lease was lost. */
+export type FailOutcome = { state: 'pending'; runAt: string } | { state: 'failed' } | null;
+
+export interface StepRun {
+  operationId: string;
+  step: string;
+  attempt: number;
+  workerId: string;
+  state: string;
+  startedAt: string;
+  finishedAt: string | null;
+  error: string | null;
+}
+
+export interface EnvironmentStatusPatch {
+  health?: Health;
+  conditions?: Condition[];
+  desiredRevision?: string | null;
+  appliedRevision?: string | null;
+  lastGoodRevision?: string | null;
+  cluster?: string;
+  namespace?: string;
+  version?: string;
+  values?: Record<string, unknown>;
+}
+
+export interface Inventory {
+  revision: string | null;
+  objects: ObjectRef[];
+}
+
+export interface OperationQueue {
+  claim(workerId: string, leaseMs: number, kinds?: OperationKind[]): Promise<ClaimedOperation | null>;
+  heartbeat(id: string, leaseToken: string, leaseMs: number): Promise<boolean>;
+  /** Records a step's state in operations.steps and its run history; false when the lease was lost. */
+  recordStep(id: string, leaseToken: string, step: OperationStep, workerId?: string): Promise<boolean>;
+  complete(id: string, leaseToken: string, result: Record<string, unknown>): Promise<boolean>;
+  fail(id: string, leaseToken: string, error: string, opts?: FailOptions): Promise<FailOutcome>;
+  /** Gives the operation back (graceful shutdown) without using up an attempt. */
+  release(id: string, leaseToken: string): Promise<boolean>;
+  /** Count of operations by state. */
+  depth(): Promise<Record<string, number>>;
+  stepRuns(operationId?: string): Promise<StepRun[]>;
+  inventory(tenant: string, environment: string): Promise<Inventory>;
+  /** Fenced by the lease when `lease` is given. */
+  saveInventory(tenant: string, environment: string, inv: Inventory, lease?: Pick<Lease, 'operationId' | 'leaseToken'>): Promise<boolean>;
+  /** Updates status columns; fenced by the lease when given. Returns the updated environment or null. */
+  updateEnvironment(tenant: string, environment: string, patch: EnvironmentStatusPatch, lease?: Pick<Lease, 'operationId' | 'leaseToken'>): Promise<Environment | null>;
+  /** Environments and their holds/drift, for the reconcile loop (one page at a time, by key). */
+  listEnvironments(after: { tenant: string; name: string } | null, limit: number): Promise<Array<Environment & { heldBy: string | null }>>;
+  /** Who holds the environment (rollout id), or null. */
+  holder(tenant: string, environment: string): Promise<string | null>;
+  setHold(tenant: string, environment: string, holder: string | null): Promise<void>;
+  recordDrift(tenant: string, environment: string, report: Record<string, unknown> | null): Promise<void>;
+  /** True when the environment has an unfinished operation (the reconcile loop leaves it alone). */
+  busy(tenant: string, environment: string): Promise<boolean>;
+}
