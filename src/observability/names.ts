@@ -1,0 +1,17 @@
+// DNS-safe object names of at most 63 characters; long inputs keep a readable prefix and get a
+// short content hash suffix so distinct inputs never collide (the cdk8s names.ts approach).
+import { createHash } from 'node:crypto';
+
+const MAX = 63;
+
+export function shortHash(s: string, len = 8): string {
+  return createHash('sha256').update(s).digest('hex').slice(0, len);
+}
+
+export function dnsName(...parts: string[]): string {
+  const joined = parts.join('-').toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/-+/g, '-').replace(/^-|-$/g, '');
+  if (joined.length <= MAX && joined === parts.join('-')) return joined;
+  const hash = shortHash(parts.join('/'));
+  const head = joined.slice(0, MAX - hash.length - 1).replace(/-+$/, '');
+  return `${head}-${hash}`;
+}
