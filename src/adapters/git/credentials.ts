@@ -23,10 +23,6 @@ export function redactUrl(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1***@');
 }
 
-export function hasUserInfo(url: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\/[^@/]+@/i.test(url) && !/^ssh:\/\/[^:@/]+@/i.test(url);
-}
-
 const ASKPASS = `#!/bin/sh
 case "$1" in
   Username*) printf '%s\\n' "$FLEETPLANE_GIT_USERNAME" ;;

@@ -1,0 +1,159 @@
+// The GitOps delivery driver: delivering a revision is one commit to the tenant's repo (layout in
+// docs/gitops.md); Argo CD applies it. Rollback is a revert commit. Health is read back from the
+// cluster (and the Argo CD Application when present). Secrets never go to Git: they are applied
+// directly, next to the Namespace they live in.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { KubeObject, ObjectRef, Revision } from '../../domain/types.ts';
+import type { ArchiveResult, GitRepos, Workspace } from '../../adapters/git/index.ts';
+import {
+  ARGO_API, ARGOCD_NAMESPACE, commitMessage, environmentDir, parseRevisionIndex, renderArgoFiles, renderEnvironmentTree,
+  type CommitInfo, type EnvironmentTree, type GitopsPlacement, type RevisionIndex,
+} from '../../render/gitops/index.ts';
+import { argoStatus, combine, deploymentsHealth } from './gitops-health.ts';
+import type { DeliverResult, Driver, DriverContext, KubeClient, PreviousDelivery, RemoveResult, VerifyOptions, VerifyResult } from './types.ts';
+
+export interface GitopsDriverOptions {
+  repos: GitRepos;
+  /** Namespace Argo CD runs in (where Application objects live). */
+  argocdNamespace?: string;
+  /** Client for the cluster Argo CD runs on; defaults to the environment's own cluster. */
+  argoKube?: (ctx: DriverContext) => KubeClient | null;
+  /** Archive the tenant's repo when its last environment is removed (default true). */
+  archiveWhenEmpty?: boolean;
+}
+
+const keyOf = (r: ObjectRef) => `${r.apiVersion}|${r.kind}|${r.namespace ?? ''}|${r.name}`;
+
+function placementOf(ctx: DriverContext): GitopsPlacement {
+  return { cluster: ctx.cluster.name, server: ctx.cluster.apiServer, namespace: ctx.environment.placement.namespace };
+}
+
+function info(ctx: DriverContext, action: string, revision?: Revision): CommitInfo {
+  return {
+    action, tenant: ctx.environment.tenant, environment: ctx.environment.name, operationId: ctx.operation.id,
+    ...(revision ? { blueprint: revision.blueprint, version: revision.version, revision: revision.id } : {}),
+  };
+}
+
+export class GitopsDriver implements Driver {
+  readonly mode = 'gitops' as const;
+
+  constructor(private readonly opts: GitopsDriverOptions) {}
+
+  async deliver(ctx: DriverContext, revision: Revision, previous?: PreviousDelivery): Promise<DeliverResult> {
+    const tree = renderEnvironmentTree(revision, placementOf(ctx));
+    await this.applyOutOfBand(ctx, revision, tree);
+    const action = ctx.operation.kind === 'rollback' ? 'rollback' : ctx.operation.kind;
+    const commit = await this.opts.repos.mutate(ctx.environment.tenant, async (ws) => {
+      await ws.replaceDir(tree.dir, tree.files);
+      await this.writeArgo(ws, ctx.environment.tenant);
+      const made = await ws.commitIfChanged(commitMessage(info(ctx, action, revision)), ctx.now());
+      return { made, head: await ws.head() };
+    }, ctx.signal);
+    const pruned = await this.pruneOutOfBand(ctx, tree, previous?.inventory ?? []);
+    ctx.logger.info({ tenant: ctx.environment.tenant, environment: ctx.environment.name, revision: revision.id, commit: commit.head, changed: commit.made !== null }, 'gitops: delivered');
+    return this.result(ctx, tree, pruned, { commit: commit.head, changed: commit.made !== null });
+  }
+
+  async verify(ctx: DriverContext, revision: Revision, opts: VerifyOptions): Promise<VerifyResult> {
+    const deadline = ctx.now().getTime() + opts.timeoutMs;
+    const interval = opts.pollIntervalMs ?? 1000;
+    for (;;) {
+      const snap = combine(await this.readArgo(ctx), await deploymentsHealth(ctx.kube, revision));
+      if (snap.ready) return { ready: true };
+      if (snap.terminal || ctx.now().getTime() + interval > deadline || ctx.signal.aborted) {
+        const reason = snap.terminal ? snap.reason : 'Timeout';
+        return { ready: false, reason, message: snap.message, failing: snap.failing };
+      }
+      await sleep(interval, undefined, { signal: ctx.signal }).catch(() => undefined);
+    }
+  }
+
+  /** A revert commit of the change that delivered `from.revision`, then the tree forced to `toRevision`. */
+  async rollback(ctx: DriverContext, toRevision: Revision, from: PreviousDelivery): Promise<DeliverResult> {
+    const tree = renderEnvironmentTree(toRevision, placementOf(ctx));
+    await this.applyOutOfBand(ctx, toRevision, tree);
+    const { tenant, name } = ctx.environment;
+    const commit = await this.opts.repos.mutate(tenant, async (ws) => {
+      const bad = from.revision ? await ws.findCommit({ 'Fleetplane-Environment': name, 'Fleetplane-Revision': from.revision.id }) : null;
+      if (bad) await ws.revertNoCommit(bad);
+      // Whatever the revert left (conflicts with later commits, an older bad commit), the
+      // environment must end at exactly toRevision: rewrite its directory and the argocd files.
+      await ws.replaceDir(tree.dir, tree.files);
+      await this.writeArgo(ws, tenant);
+      const message = bad ? revertMessage(await ws.subject(bad), bad, info(ctx, 'rollback', toRevision)) : commitMessage(info(ctx, 'rollback', toRevision));
+      const made = await ws.commitIfChanged(message, ctx.now());
+      return { made, head: await ws.head(), reverted: bad };
+    }, ctx.signal);
+    const pruned = await this.pruneOutOfBand(ctx, tree, from.inventory);
+    ctx.logger.info({ tenant, environment: name, to: toRevision.id, commit: commit.head, reverted: commit.reverted }, 'gitops: rolled back');
+    return this.result(ctx, tree, pruned, { commit: commit.head, changed: commit.made !== null, reverted: commit.reverted });
+  }
+
+  /** Removes the environment's directory (Argo CD prunes its objects); archives an emptied repo. */
+  async remove(ctx: DriverContext, inventory: ObjectRef[]): Promise<RemoveResult> {
+    const { tenant, name } = ctx.environment;
+    const dir = environmentDir(name);
+    const outcome = await this.opts.repos.mutate(tenant, async (ws) => {
+      await ws.removeDir(dir);
+      const left = await this.writeArgo(ws, tenant);
+      const made = await ws.commitIfChanged(commitMessage(info(ctx, 'offboard', undefined)), ctx.now());
+      return { made, head: await ws.head(), left: left.length };
+    }, ctx.signal);
+    for (const ref of inventory.filter((r) => r.kind === 'Secret' && r.apiVersion === 'v1')) await ctx.kube.delete(ref);
+    let archived: ArchiveResult | null = null;
+    if (outcome.left === 0 && this.opts.archiveWhenEmpty !== false) archived = await this.opts.repos.archive(tenant, ctx.now());
+    ctx.logger.info({ tenant, environment: name, commit: outcome.head, archived: archived?.path }, 'gitops: environment removed');
+    return { removed: inventory, detail: { commit: outcome.head, changed: outcome.made !== null, archivedTo: archived?.path ?? null } };
+  }
+
+  /** Archives the tenant's repo (tenant offboarded); the engine records the audit entry. */
+  archiveTenant(tenant: string, now: Date): Promise<ArchiveResult | null> {
+    return this.opts.repos.archive(tenant, now);
+  }
+
+  /** Rewrites argocd/ from every environment directory; returns the environments found. */
+  private async writeArgo(ws: Workspace, tenant: string): Promise<RevisionIndex[]> {
+    const envs: RevisionIndex[] = [];
+    for (const env of await ws.listDirs('environments')) {
+      const text = await ws.readFile(`environments/${env}/revision.json`);
+      if (text) envs.push(parseRevisionIndex(text));
+    }
+    const ref = { tenant, repoURL: this.opts.repos.repoURL(tenant), argocdNamespace: this.opts.argocdNamespace };
+    await ws.writeFiles(renderArgoFiles(ref, envs));
+    return envs;
+  }
+
+  private async applyOutOfBand(ctx: DriverContext, revision: Revision, tree: EnvironmentTree): Promise<void> {
+    if (tree.outOfBandObjects.length === 0) return;
+    const namespaces = revision.objects.map((r) => r.object).filter((o) => o.kind === 'Namespace' && o.apiVersion === 'v1');
+    for (const obj of [...namespaces, ...tree.outOfBandObjects]) await ctx.kube.apply(obj as KubeObject, { force: true });
+  }
+
+  private async pruneOutOfBand(ctx: DriverContext, tree: EnvironmentTree, before: ObjectRef[]): Promise<ObjectRef[]> {
+    const keep = new Set(tree.index.outOfBand.map(keyOf));
+    const gone = before.filter((r) => r.kind === 'Secret' && r.apiVersion === 'v1' && !keep.has(keyOf(r)));
+    for (const ref of gone) await ctx.kube.delete(ref);
+    return gone;
+  }
+
+  private result(_ctx: DriverContext, tree: EnvironmentTree, prunedSecrets: ObjectRef[], detail: Record<string, unknown>): DeliverResult {
+    const applied: ObjectRef[] = [...tree.index.manifests.map(({ file: _f, hash: _h, ...ref }) => ref), ...tree.index.outOfBand];
+    return { applied, pruned: prunedSecrets, inventory: applied, detail: { ...detail, repo: this.opts.repos.repoURL(tree.index.tenant), path: tree.dir } };
+  }
+
+  private async readArgo(ctx: DriverContext) {
+    const kube = this.opts.argoKube?.(ctx) ?? ctx.kube;
+    const name = `${ctx.environment.tenant}-${ctx.environment.name}`;
+    try {
+      return argoStatus(await kube.get({ apiVersion: ARGO_API, kind: 'Application', namespace: this.opts.argocdNamespace ?? ARGOCD_NAMESPACE, name }));
+    } catch {
+      return null; // No Argo CD CRDs on this cluster: the Deployments are the only source.
+    }
+  }
+}
+
+function revertMessage(subject: string, bad: string, c: CommitInfo): string {
+  const trailers = commitMessage(c).split('\n\n')[1] ?? '';
+  return `Revert "${subject}"\n\nThis reverts commit ${bad}: ${c.tenant}/${c.environment} back to revision ${c.revision}.\n\n${trailers.trimEnd()}\nFleetplane-Reverts: ${bad}\n`;
+}
