@@ -1,0 +1,325 @@
+// The blueprint document (fleetplane.io/v1alpha1, kind Blueprint): the product's template, released
+// as immutable versions. Types, the JSON Schema that validates it, and parseBlueprint(). The format is
+// described for humans in docs/rendering.md.
+import { createHash } from 'node:crypto';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { parse as parseYaml } from 'yaml';
+import semver from 'semver';
+import { InputError, type FieldIssue } from './errors.ts';
+import type { EnvironmentType } from './types.ts';
+
+export const BLUEPRINT_API_VERSION = 'fleetplane.io/v1alpha1';
+export const COMPONENT_KINDS = ['web-service', 'worker', 'cron-job', 'model-server', 'helm-chart'] as const;
+export type ComponentKind = (typeof COMPONENT_KINDS)[number];
+export const ENV_TYPES: readonly EnvironmentType[] = ['prod', 'staging', 'dev'];
+
+export interface ResourceList { cpu?: string; memory?: string; 'ephemeral-storage'?: string }
+export interface Resources { requests?: ResourceList; limits?: ResourceList }
+export interface Scaling { min: number; max: number; targetCPUUtilization?: number }
+export interface Disruption { minAvailable?: number | string; maxUnavailable?: number | string }
+export interface Port { name: string; port: number; protocol?: 'TCP' | 'UDP' }
+export interface Probe { port: string; path?: string; initialDelaySeconds?: number; periodSeconds?: number; failureThreshold?: number }
+export interface PolicyRule { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }
+export interface EgressRule { cidr: string; except?: string[]; ports?: number[] }
+
+/** A secret by reference only: a Secret the customer provides, or an ExternalSecret remote ref. */
+export interface SecretRef {
+  /** Local name; also the name of the Kubernetes Secret the pod reads. */
+  name: string;
+  existingSecret?: string;
+  remoteRef?: { store: string; storeKind?: 'SecretStore' | 'ClusterSecretStore'; key: string; properties?: string[] };
+}
+
+/** Per component, per environment type: what may differ between prod, staging and dev. */
+export interface ComponentSizing {
+  replicas?: number;
+  resources?: Resources;
+  /** null turns the HPA off. */
+  scaling?: Scaling | null;
+  /** null turns the PDB off. */
+  disruption?: Disruption | null;
+}
+
+export interface Component extends ComponentSizing {
+  name: string;
+  kind: ComponentKind;
+  description?: string;
+  /** Repository under spec.product.registry (or a full reference with '/'); tag defaults to the product tag. */
+  image?: { repository: string; tag?: string };
+  command?: string[];
+  args?: string[];
+  ports?: Port[];
+  probes?: { readiness?: Probe; liveness?: Probe; startup?: Probe };
+  /** Plain settings, templated with ${params.x}, ${env.name}, ... Rendered into a ConfigMap. */
+  config?: Record<string, string>;
+  secrets?: SecretRef[];
+  /** Components this one calls (network allow rules). */
+  talksTo?: string[];
+  egress?: EgressRule[];
+  /** Public route through the gateway. */
+  expose?: { port: string; path?: string };
+  metrics?: { port: string; path?: string };
+  /** Kubernetes API access; absent means no token is mounted. */
+  kubeAccess?: PolicyRule[];
+  gpu?: { count: number; resource?: string };
+  /** hybrid tier: run on the tenant's dedicated node pool (defaults to true for model servers). */
+  dataPlane?: boolean;
+  schedule?: string;
+  concurrencyPolicy?: 'Allow' | 'Forbid' | 'Replace';
+  chart?: { repo: string; name: string; version: string; values?: Record<string, unknown> };
+  environmentTypes?: Partial<Record<EnvironmentType, ComponentSizing>>;
+}
+
+export interface Quota { cpu: string; memory: string; pods: number; gpus?: number; services?: number; configmaps?: number; persistentvolumeclaims?: number }
+
+export interface EnvTypeDefaults {
+  replicas: number;
+  resources: Resources;
+  scaling?: Scaling | null;
+  disruption?: Disruption | null;
+  /** Namespace quota for the shared tier; hybrid and dedicated scale it (docs/rendering.md). */
+  quota: Quota;
+  /** LimitRange container defaults. */
+  containerDefaults: { request: ResourceList; limit: ResourceList; max?: ResourceList };
+  /** Parameter defaults for this environment type (over the schema's defaults). */
+  parameters?: Record<string, unknown>;
+}
+
+export interface BlueprintSpec {
+  product: { registry: string; tag: string };
+  parameters?: { schema: Record<string, unknown> };
+  environmentTypes: Record<EnvironmentType, EnvTypeDefaults>;
+  components: Component[];
+}
+
+export interface Blueprint {
+  apiVersion: typeof BLUEPRINT_API_VERSION;
+  kind: 'Blueprint';
+  metadata: { name: string; version: string; description?: string };
+  spec: BlueprintSpec;
+  /** sha256 of the canonical document; computed by parseBlueprint, not part of the YAML. */
+  digest: string;
+}
+
+const label = { type: 'string', pattern: '^[a-z]([-a-z0-9]*[a-z0-9])?$', maxLength: 30 };
+const quantity = { anyOf: [{ type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$' }, { type: 'number', minimum: 0 }] };
+const resourceList = { type: 'object', additionalProperties: false, properties: { cpu: quantity, memory: quantity, 'ephemeral-storage': quantity } };
+const resources = { type: 'object', additionalProperties: false, properties: { requests: resourceList, limits: resourceList } };
+const scaling = {
+  anyOf: [{ type: 'null' }, {
+    type: 'object', additionalProperties: false, required: ['min', 'max'],
+    properties: { min: { type: 'integer', minimum: 1 }, max: { type: 'integer', minimum: 1 }, targetCPUUtilization: { type: 'integer', minimum: 1, maximum: 100 } },
+  }],
+};
+const intOrPercent = { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^[0-9]+%$' }] };
+const disruption = { anyOf: [{ type: 'null' }, { type: 'object', additionalProperties: false, minProperties: 1, maxProperties: 1, properties: { minAvailable: intOrPercent, maxUnavailable: intOrPercent } }] };
+const sizing = { replicas: { type: 'integer', minimum: 0, maximum: 1000 }, resources, scaling, disruption };
+const probe = {
+  type: 'object', additionalProperties: false, required: ['port'],
+  properties: { port: { type: 'string', maxLength: 15 }, path: { type: 'string', pattern: '^/' }, initialDelaySeconds: { type: 'integer', minimum: 0 }, periodSeconds: { type: 'integer', minimum: 1 }, failureThreshold: { type: 'integer', minimum: 1 } },
+};
+const strings = { type: 'array', items: { type: 'string' } };
+const dnsName = { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$', maxLength: 253 };
+const secretRef = {
+  type: 'object', additionalProperties: false, required: ['name'],
+  oneOf: [{ required: ['existingSecret'] }, { required: ['remoteRef'] }],
+  properties: {
+    name: { ...dnsName, maxLength: 63 },
+    existingSecret: dnsName,
+    remoteRef: {
+      type: 'object', additionalProperties: false, required: ['store', 'key'],
+      properties: { store: dnsName, storeKind: { enum: ['SecretStore', 'ClusterSecretStore'] }, key: { type: 'string', minLength: 1 }, properties: strings },
+    },
+  },
+};
+const component = {
+  type: 'object', additionalProperties: false, required: ['name', 'kind'],
+  properties: {
+    name: label, kind: { enum: COMPONENT_KINDS }, description: { type: 'string' }, ...sizing,
+    image: { type: 'object', additionalProperties: false, required: ['repository'], properties: { repository: { type: 'string', minLength: 1 }, tag: { type: 'string', minLength: 1 } } },
+    command: strings, args: strings,
+    ports: { type: 'array', items: { type: 'object', additionalProperties: false, required: ['name', 'port'], properties: { name: { type: 'string', pattern: '^[a-z]([-a-z0-9]*[a-z0-9])?$', maxLength: 15 }, port: { type: 'integer', minimum: 1, maximum: 65535 }, protocol: { enum: ['TCP', 'UDP'] } } } },
+    probes: { type: 'object', additionalProperties: false, properties: { readiness: probe, liveness: probe, startup: probe } },
+    config: { type: 'object', propertyNames: { pattern: '^[-._a-zA-Z0-9]+$' }, additionalProperties: { type: 'string' } },
+    secrets: { type: 'array', items: secretRef },
+    talksTo: { type: 'array', items: label },
+    egress: { type: 'array', items: { type: 'object', additionalProperties: false, required: ['cidr'], properties: { cidr: { type: 'string' }, except: strings, ports: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 65535 } } } } },
+    expose: { type: 'object', additionalProperties: false, required: ['port'], properties: { port: { type: 'string' }, path: { type: 'string', pattern: '^/' } } },
+    metrics: { type: 'object', additionalProperties: false, required: ['port'], properties: { port: { type: 'string' }, path: { type: 'string', pattern: '^/' } } },
+    kubeAccess: { type: 'array', items: { type: 'object', additionalProperties: false, required: ['apiGroups', 'resources', 'verbs'], properties: { apiGroups: strings, resources: strings, verbs: strings, resourceNames: strings } } },
+    gpu: { type: 'object', additionalProperties: false, required: ['count'], properties: { count: { type: 'integer', minimum: 1, maximum: 16 }, resource: { type: 'string' } } },
+    dataPlane: { type: 'boolean' },
+    schedule: { type: 'string', pattern: '^(@(hourly|daily|weekly|monthly|yearly)|(\\S+\\s+){4}\\S+)$' },
+    concurrencyPolicy: { enum: ['Allow', 'Forbid', 'Replace'] },
+    chart: { type: 'object', additionalProperties: false, required: ['repo', 'name', 'version'], properties: { repo: { type: 'string', minLength: 1 }, name: { type: 'string', minLength: 1 }, version: { type: 'string', minLength: 1 }, values: { type: 'object' } } },
+    environmentTypes: { type: 'object', additionalProperties: false, properties: { prod: { type: 'object', additionalProperties: false, properties: sizing }, staging: { type: 'object', additionalProperties: false, properties: sizing }, dev: { type: 'object', additionalProperties: false, properties: sizing } } },
+  },
+};
+const envTypeDefaults = {
+  type: 'object', additionalProperties: false, required: ['replicas', 'resources', 'quota', 'containerDefaults'],
+  properties: {
+    ...sizing,
+    quota: {
+      type: 'object', additionalProperties: false, required: ['cpu', 'memory', 'pods'],
+      properties: { cpu: quantity, memory: quantity, pods: { type: 'integer', minimum: 1 }, gpus: { type: 'integer', minimum: 0 }, services: { type: 'integer', minimum: 1 }, configmaps: { type: 'integer', minimum: 1 }, persistentvolumeclaims: { type: 'integer', minimum: 0 } },
+    },
+    containerDefaults: { type: 'object', additionalProperties: false, required: ['request', 'limit'], properties: { request: resourceList, limit: resourceList, max: resourceList } },
+    parameters: { type: 'object' },
+  },
+};
+
+/** JSON Schema of a blueprint document (draft 2020-12 subset understood by Ajv's default draft-07). */
+export const BLUEPRINT_SCHEMA = {
+  type: 'object', additionalProperties: false, required: ['apiVersion', 'kind', 'metadata', 'spec'],
+  properties: {
+    apiVersion: { const: BLUEPRINT_API_VERSION },
+    kind: { const: 'Blueprint' },
+    metadata: { type: 'object', additionalProperties: false, required: ['name', 'version'], properties: { name: label, version: { type: 'string', minLength: 1 }, description: { type: 'string' } } },
+    spec: {
+      type: 'object', additionalProperties: false, required: ['product', 'environmentTypes', 'components'],
+      properties: {
+        product: { type: 'object', additionalProperties: false, required: ['registry', 'tag'], properties: { registry: { type: 'string', minLength: 1 }, tag: { type: 'string', pattern: '^[\\w][\\w.-]{0,127}$' } } },
+        parameters: { type: 'object', additionalProperties: false, required: ['schema'], properties: { schema: { type: 'object' } } },
+        environmentTypes: { type: 'object', additionalProperties: false, required: ['prod', 'staging', 'dev'], properties: { prod: envTypeDefaults, staging: envTypeDefaults, dev: envTypeDefaults } },
+        components: { type: 'array', minItems: 1, items: component },
+      },
+    },
+  },
+} as const;
+
+/** Keys of environment values that are not blueprint parameters (docs/rendering.md, "Values"). */
+export const RESERVED_VALUE_KEYS = ['components', 'secrets'] as const;
+
+const paramValidators = new Map<string, ValidateFunction>();
+
+/**
+ * The compiled validator of a blueprint's parameter schema, cached per digest so rendering 10,000
+ * environments compiles it once. It fills schema defaults into the object it validates.
+ */
+export function parameterValidator(bp: Pick<Blueprint, 'digest' | 'spec'>): ValidateFunction {
+  let v = paramValidators.get(bp.digest);
+  if (!v) {
+    const schema = bp.spec.parameters?.schema ?? { type: 'object' };
+    v = new Ajv({ allErrors: true, strict: false, useDefaults: true }).compile(schema);
+    paramValidators.set(bp.digest, v);
+  }
+  return v;
+}
+
+function parameterSchemaIssues(doc: Blueprint): FieldIssue[] {
+  try {
+    parameterValidator(doc);
+    return [];
+  } catch (err) {
+    return [{ field: '/spec/parameters/schema', message: `is not a valid JSON Schema: ${(err as Error).message}` }];
+  }
+}
+
+let validateDoc: ValidateFunction | undefined;
+function docValidator(): ValidateFunction {
+  validateDoc ??= new Ajv({ allErrors: true, strict: false }).compile(BLUEPRINT_SCHEMA);
+  return validateDoc;
+}
+
+/** Ajv errors -> field issues with JSON pointers (missing properties point at the property itself). */
+export function ajvIssues(errors: ErrorObject[] | null | undefined, prefix = ''): FieldIssue[] {
+  return (errors ?? []).map((e) => {
+    const missing = e.keyword === 'required' ? `/${String((e.params as { missingProperty?: string }).missingProperty)}` : '';
+    const extra = e.keyword === 'additionalProperties' ? `/${String((e.params as { additionalProperty?: string }).additionalProperty)}` : '';
+    return { field: `${prefix}${e.instancePath}${missing}${extra}` || '/', message: e.message ?? 'is invalid' };
+  });
+}
+
+function fail(issues: FieldIssue[]): never {
+  const first = issues[0]!;
+  throw new InputError(`invalid blueprint: ${first.field} ${first.message}`, issues);
+}
+
+/** Cross-field rules the schema cannot express. Each returns an issue or null. */
+function semanticIssues(doc: Blueprint): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  if (!semver.valid(doc.metadata.version)) issues.push({ field: '/metadata/version', message: 'must be a semantic version (e.g. 1.4.0)' });
+  const names = new Set<string>();
+  doc.spec.components.forEach((c, i) => {
+    const at = `/spec/components/${i}`;
+    if (names.has(c.name)) issues.push({ field: `${at}/name`, message: `duplicate component name "${c.name}"` });
+    names.add(c.name);
+    issues.push(...componentIssues(c, at));
+  });
+  for (const reserved of RESERVED_VALUE_KEYS) {
+    const props = (doc.spec.parameters?.schema as { properties?: Record<string, unknown> } | undefined)?.properties;
+    if (props && reserved in props) issues.push({ field: `/spec/parameters/schema/properties/${reserved}`, message: `"${reserved}" is reserved for per-environment overrides` });
+  }
+  issues.push(...parameterSchemaIssues(doc));
+  doc.spec.components.forEach((c, i) => (c.talksTo ?? []).forEach((t, j) => {
+    if (!names.has(t)) issues.push({ field: `/spec/components/${i}/talksTo/${j}`, message: `unknown component "${t}"` });
+  }));
+  return issues;
+}
+
+type ComponentCheck = (c: Component, ports: Set<string>) => FieldIssue | null;
+
+const issue = (field: string, message: string): FieldIssue => ({ field, message });
+const needPort = (field: string, port: string | undefined, ports: Set<string>): FieldIssue | null =>
+  port !== undefined && !ports.has(port) ? issue(field, `names unknown port "${port}"`) : null;
+
+/** Per-component rules, each a small named check returning an issue (field relative to the component) or null. */
+const COMPONENT_CHECKS: ComponentCheck[] = [
+  (c, p) => needPort('expose/port', c.expose?.port, p),
+  (c, p) => needPort('metrics/port', c.metrics?.port, p),
+  (c, p) => needPort('probes/readiness/port', c.probes?.readiness?.port, p),
+  (c, p) => needPort('probes/liveness/port', c.probes?.liveness?.port, p),
+  (c, p) => needPort('probes/startup/port', c.probes?.startup?.port, p),
+  (c) => (c.kind === 'helm-chart' && !c.chart ? issue('chart', 'is required for a helm-chart component') : null),
+  (c) => (c.kind !== 'helm-chart' && !c.image ? issue('image', `is required for a ${c.kind} component`) : null),
+  (c) => (c.kind === 'cron-job' && !c.schedule ? issue('schedule', 'is required for a cron-job component') : null),
+  (c) => (c.kind === 'model-server' && !c.gpu ? issue('gpu', 'is required for a model-server component') : null),
+  (c, p) => (c.kind === 'web-service' && p.size === 0 ? issue('ports', 'a web-service needs at least one port') : null),
+  (c) => ([c.scaling, ...Object.values(c.environmentTypes ?? {}).map((e) => e.scaling)].some((s) => s && s.min > s.max) ? issue('scaling', 'min must be <= max') : null),
+];
+
+function componentIssues(c: Component, at: string): FieldIssue[] {
+  const ports = new Set((c.ports ?? []).map((p) => p.name));
+  const issues: FieldIssue[] = [];
+  for (const check of COMPONENT_CHECKS) {
+    const found = check(c, ports);
+    if (found) issues.push({ field: `${at}/${found.field}`, message: found.message });
+  }
+  return issues;
+}
+
+/** sha256 of JSON with sorted keys: a release's identity, independent of YAML formatting. */
+export function digestOf(value: unknown): string {
+  return createHash('sha256').update(sortedJson(value)).digest('hex');
+}
+
+function sortedJson(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  if (Array.isArray(v)) return `[${v.map(sortedJson).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${sortedJson(o[k])}`).join(',')}}`;
+}
+
+/**
+ * Parse and validate a blueprint from YAML text or an already-parsed object. Throws InputError whose
+ * issues name each offending field by JSON pointer.
+ */
+export function parseBlueprint(input: string | Record<string, unknown>): Blueprint {
+  let raw: unknown = input;
+  if (typeof input === 'string') {
+    try {
+      raw = parseYaml(input);
+    } catch (err) {
+      throw new InputError(`invalid blueprint: not valid YAML (${(err as Error).message.split('\n')[0]})`, [{ field: '/', message: 'not valid YAML' }], { cause: err });
+    }
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) fail([{ field: '/', message: 'must be a YAML mapping' }]);
+  const { digest: _ignored, ...doc } = raw as Record<string, unknown>;
+  const validate = docValidator();
+  if (!validate(doc)) fail(ajvIssues(validate.errors));
+  const bp = doc as unknown as Omit<Blueprint, 'digest'>;
+  const blueprint: Blueprint = { ...bp, digest: digestOf(doc) };
+  const issues = semanticIssues(blueprint);
+  if (issues.length > 0) fail(issues);
+  return blueprint;
+}

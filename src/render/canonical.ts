@@ -1,0 +1,66 @@
+// Canonical bytes: one JSON and one YAML form for any rendered value, independent of the order in
+// which keys were built. Top-level apiVersion, kind, metadata come first (as kubectl and cdk8s
+// print them), every other key is sorted, undefined is dropped. Hashes are taken over the JSON form:
+// it is several times cheaper than YAML and just as stable.
+import { createHash } from 'node:crypto';
+import { stringify as yamlStringify } from 'yaml';
+
+const HEAD = ['apiVersion', 'kind', 'metadata'];
+
+function byKey(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function orderedKeys(o: Record<string, unknown>, top: boolean): string[] {
+  const keys = Object.keys(o).sort(byKey);
+  if (!top) return keys;
+  const head = HEAD.filter((k) => k in o);
+  return head.length === 0 ? keys : [...head, ...keys.filter((k) => !HEAD.includes(k))];
+}
+
+function encode(v: unknown, top: boolean): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (v === null || typeof v !== 'object') {
+    if (typeof v === 'number' && !Number.isFinite(v)) throw new TypeError('canonicalJson: non-finite number');
+    return v === undefined ? 'null' : String(v);
+  }
+  if (Array.isArray(v)) {
+    let out = '[';
+    for (let i = 0; i < v.length; i++) out += (i ? ',' : '') + encode(v[i], false);
+    return `${out}]`;
+  }
+  const o = v as Record<string, unknown>;
+  let out = '{';
+  let first = true;
+  for (const k of orderedKeys(o, top)) {
+    const val = o[k];
+    if (val === undefined) continue;
+    out += `${first ? '' : ','}${JSON.stringify(k)}:${encode(val, false)}`;
+    first = false;
+  }
+  return `${out}}`;
+}
+
+/** Canonical JSON text of a Kubernetes object (or any JSON value). */
+export function canonicalJson(value: unknown): string {
+  return encode(value, true);
+}
+
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** A deep copy with keys in canonical order (for YAML output, where the library keeps insertion order). */
+export function canonicalize<T>(value: T): T {
+  return JSON.parse(canonicalJson(value)) as T;
+}
+
+/** Canonical YAML text: canonical key order, block style, no line wrapping, no anchors. */
+export function canonicalYaml(value: unknown): string {
+  return yamlStringify(canonicalize(value), { lineWidth: 0, aliasDuplicateObjects: false, sortMapEntries: false });
+}
+
+/** A multi-document YAML stream of objects, in the given order. */
+export function canonicalYamlStream(values: readonly unknown[]): string {
+  return values.map((v) => `---\n${canonicalYaml(v)}`).join('');
+}

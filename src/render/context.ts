@@ -1,0 +1,134 @@
+// Turn a RenderInput into a RenderContext: check names, fill platform defaults, validate values,
+// and resolve every component's sizing, config, secrets, image and placement for this environment.
+import { parseBlueprint, type Blueprint, type Component } from '../domain/blueprint.ts';
+import { InputError } from '../domain/errors.ts';
+import { defaultNamespace, environmentHostname, isDnsLabel, isDnsSubdomain, labelValue } from '../domain/naming.ts';
+import { LABELS, MANAGED_BY } from '../domain/types.ts';
+import { expandString, type TemplateScope } from './template.ts';
+import type { PlatformConfig, RenderBlueprint, RenderContext, RenderInput, ResolvedComponent } from './types.ts';
+import { lastDefined, mergeResources, splitValues, type SplitValues } from './values.ts';
+
+export const DEFAULT_PLATFORM: PlatformConfig = {
+  baseDomain: 'fleetplane.example.com',
+  routing: 'gateway',
+  gateway: { name: 'fleetplane', namespace: 'gateway-system' },
+  ingressClassName: 'nginx',
+  monitoringNamespace: 'monitoring',
+  ingressNamespace: 'gateway-system',
+  externalSecretsApiVersion: 'external-secrets.io/v1',
+  dedicatedPool: { labelKey: 'fleetplane.io/dedicated-pool', taintKey: 'fleetplane.io/dedicated-pool' },
+};
+
+const GPU_NODE_LABEL = 'nvidia.com/gpu.present';
+const ENV_TYPES = new Set(['prod', 'staging', 'dev']);
+const TIERS = new Set(['shared', 'dedicated', 'hybrid']);
+const parsed = new WeakMap<object, Blueprint>();
+
+function toBlueprint(b: RenderBlueprint): Blueprint {
+  if ('digest' in b && 'apiVersion' in b) return b;
+  let bp = parsed.get(b);
+  if (!bp) {
+    const release = b as { name: string; version: string; spec: Record<string, unknown> };
+    bp = parseBlueprint({ apiVersion: 'fleetplane.io/v1alpha1', kind: 'Blueprint', metadata: { name: release.name, version: release.version }, spec: release.spec });
+    parsed.set(b, bp);
+  }
+  return bp;
+}
+
+function bad(field: string, message: string): never {
+  throw new InputError(`invalid render input: ${field} ${message}`, [{ field, message }]);
+}
+
+function checkInput(input: RenderInput): void {
+  const { tenant, environment } = input;
+  if (!tenant || !isDnsLabel(tenant.slug ?? '')) bad('/tenant/slug', 'must be a DNS label (lowercase letters, digits, "-", at most 63)');
+  if (!TIERS.has(tenant.tier)) bad('/tenant/tier', 'must be shared, dedicated or hybrid');
+  if (!environment || !isDnsLabel(environment.name ?? '')) bad('/environment/name', 'must be a DNS label');
+  if (!ENV_TYPES.has(environment.type)) bad('/environment/type', 'must be prod, staging or dev');
+  if (input.placement?.namespace !== undefined && !isDnsLabel(input.placement.namespace)) bad('/placement/namespace', 'must be a DNS label');
+}
+
+function imageOf(bp: Blueprint, c: Component, tagOverride: string | undefined): string {
+  const repo = c.image!.repository;
+  const tag = tagOverride ?? c.image!.tag ?? bp.spec.product.tag;
+  return `${repo.includes('/') ? repo : `${bp.spec.product.registry}/${repo}`}:${tag}`;
+}
+
+function placementOf(c: Component, ctx: { tier: string; tenant: string; platform: PlatformConfig }): Pick<ResolvedComponent, 'nodeSelector' | 'tolerations'> {
+  const nodeSelector: Record<string, string> = {};
+  const tolerations: Array<Record<string, string>> = [];
+  if (c.gpu) {
+    nodeSelector[GPU_NODE_LABEL] = 'true';
+    tolerations.push({ key: c.gpu.resource ?? 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' });
+  }
+  if (ctx.tier === 'hybrid' && (c.dataPlane ?? c.kind === 'model-server')) {
+    const pool = ctx.platform.dedicatedPool;
+    nodeSelector[pool.labelKey] = ctx.tenant;
+    tolerations.push({ key: pool.taintKey, operator: 'Equal', value: ctx.tenant, effect: 'NoSchedule' });
+  }
+  return { nodeSelector, tolerations };
+}
+
+function resolveSecrets(c: Component, values: SplitValues, scope: TemplateScope): ResolvedComponent['secrets'] {
+  return (c.secrets ?? []).map((ref, j) => {
+    const over = values.secrets[ref.name];
+    if (over?.existingSecret) return { name: ref.name, secretName: over.existingSecret };
+    if (over?.remoteRef && ref.remoteRef) {
+      return { name: ref.name, secretName: ref.name, external: { store: ref.remoteRef.store, storeKind: ref.remoteRef.storeKind ?? 'ClusterSecretStore', key: over.remoteRef.key, properties: over.remoteRef.properties ?? ref.remoteRef.properties ?? [] } };
+    }
+    if (ref.existingSecret) return { name: ref.name, secretName: ref.existingSecret };
+    const r = ref.remoteRef!;
+    // Remote keys are names (e.g. tenants/${tenant.slug}/database), never values, so they may be templated.
+    const key = expandString(r.key, scope, `/secrets/${j}/remoteRef/key`);
+    return { name: ref.name, secretName: ref.name, external: { store: r.store, storeKind: r.storeKind ?? 'ClusterSecretStore', key, properties: r.properties ?? [] } };
+  });
+}
+
+function resolveComponent(c: Component, i: number, base: { bp: Blueprint; input: RenderInput; values: SplitValues; scope: TemplateScope; platform: PlatformConfig }): ResolvedComponent {
+  const { bp, input, values, scope } = base;
+  const type = input.environment.type;
+  const over = values.components[c.name];
+  const layers = [bp.spec.environmentTypes[type], c, c.environmentTypes?.[type], over];
+  const config: Record<string, string> = {};
+  for (const [k, v] of Object.entries(c.config ?? {})) config[k] = expandString(v, scope, `/spec/components/${i}/config/${k}`);
+  // An explicit replica count in the values is a manual scale: it turns the HPA off unless scaling is given too.
+  const manual = over?.replicas !== undefined && over.scaling === undefined;
+  return {
+    spec: c,
+    replicas: lastDefined('replicas', layers) ?? 1,
+    resources: mergeResources(...layers.map((l) => l?.resources)),
+    scaling: manual ? null : lastDefined('scaling', layers) ?? null,
+    disruption: lastDefined('disruption', layers) ?? null,
+    config,
+    secrets: resolveSecrets(c, values, scope),
+    image: c.image ? imageOf(bp, c, over?.imageTag) : '',
+    ...placementOf(c, { tier: input.tenant.tier, tenant: input.tenant.slug, platform: base.platform }),
+  };
+}
+
+export function buildContext(input: RenderInput): RenderContext {
+  checkInput(input);
+  const bp = toBlueprint(input.blueprint);
+  const platform: PlatformConfig = { ...DEFAULT_PLATFORM, ...input.platform };
+  if (!isDnsSubdomain(platform.baseDomain)) bad('/platform/baseDomain', 'must be a DNS name');
+  const { tenant, environment: env } = input;
+  const namespace = input.placement?.namespace ?? defaultNamespace(tenant.slug, env.name);
+  const hostname = environmentHostname(tenant.slug, env.name, platform.baseDomain);
+  if (!isDnsSubdomain(hostname)) bad('/platform/baseDomain', `gives an invalid hostname for this environment (${hostname.length} characters)`);
+  const values = splitValues(bp, env.type, env.values ?? {});
+  const scope: TemplateScope = {
+    params: values.params,
+    tenant: { slug: tenant.slug, name: tenant.name, tier: tenant.tier },
+    env: { name: env.name, type: env.type, namespace, hostname, baseDomain: platform.baseDomain },
+    release: { name: bp.metadata.name, version: bp.metadata.version },
+  };
+  const components = bp.spec.components.map((c, i) => resolveComponent(c, i, { bp, input, values, scope, platform }));
+  const common: Record<string, string> = {
+    [LABELS.managedBy]: MANAGED_BY,
+    [LABELS.tenant]: tenant.slug,
+    [LABELS.environment]: labelValue(env.name),
+    'app.kubernetes.io/part-of': labelValue(bp.metadata.name),
+    'app.kubernetes.io/version': labelValue(bp.metadata.version),
+  };
+  return { tenant, env, blueprint: bp, platform, namespace, hostname, params: values.params, components, common, scope };
+}

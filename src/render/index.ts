@@ -1,0 +1,68 @@
+// renderEnvironment: blueprint release + environment values + placement -> the exact, byte-stable
+// set of Kubernetes objects and Helm value overrides, with a content hash per object and per revision.
+// Pure: no I/O, no clock. See docs/rendering.md for the conventions it implements.
+import { LABELS, type KubeObject, type RenderedObject } from '../domain/types.ts';
+import { canonicalJson, sha256Hex } from './canonical.ts';
+import { renderConfig } from './config.ts';
+import { buildContext } from './context.ts';
+import { renderHelmValues } from './helm.ts';
+import { renderMonitoring } from './monitoring.ts';
+import { renderNamespace } from './namespace.ts';
+import { renderNetwork } from './network.ts';
+import { renderRbac } from './rbac.ts';
+import { renderAvailability, renderRoutes, renderServices } from './services.ts';
+import type { Builder, RenderInput, RenderResult } from './types.ts';
+import { renderWorkloads } from './workloads.ts';
+
+export type { RenderInput, RenderResult, RenderedHelmValues, PlatformConfig, RenderTenant, RenderEnvironment } from './types.ts';
+export { canonicalJson, canonicalYaml, canonicalYamlStream, sha256Hex } from './canonical.ts';
+export { DEFAULT_PLATFORM } from './context.ts';
+
+export const REVISION_ID_LENGTH = 16;
+
+const BUILDERS: Builder[] = [renderNamespace, renderNetwork, renderRbac, renderConfig, renderWorkloads, renderServices, renderAvailability, renderRoutes, renderMonitoring];
+
+/** Apply order: namespace, guard rails and policy, RBAC, config, workloads, services, routes, monitoring. */
+export const KIND_ORDER = [
+  'Namespace', 'ResourceQuota', 'LimitRange', 'NetworkPolicy', 'ServiceAccount', 'Role', 'RoleBinding',
+  'ConfigMap', 'ExternalSecret', 'Deployment', 'CronJob', 'Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget',
+  'HTTPRoute', 'Ingress', 'ServiceMonitor', 'PrometheusRule',
+];
+const RANK = new Map(KIND_ORDER.map((k, i) => [k, i]));
+
+function compareObjects(a: KubeObject, b: KubeObject): number {
+  const ra = RANK.get(a.kind) ?? KIND_ORDER.length;
+  const rb = RANK.get(b.kind) ?? KIND_ORDER.length;
+  if (ra !== rb) return ra - rb;
+  const ka = `${a.kind}\u0000${a.apiVersion}\u0000${a.metadata.namespace ?? ''}\u0000${a.metadata.name}`;
+  const kb = `${b.kind}\u0000${b.apiVersion}\u0000${b.metadata.namespace ?? ''}\u0000${b.metadata.name}`;
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+/**
+ * Render one environment. Each object's hash covers its canonical JSON *without* the revision label,
+ * and the revision id hashes those hashes plus the Helm values; only then is the revision label
+ * stamped on. So an object's hash stays the same across revisions when the object itself did not change.
+ */
+export function renderEnvironment(input: RenderInput): RenderResult {
+  const ctx = buildContext(input);
+  const objects: KubeObject[] = [];
+  for (const build of BUILDERS) objects.push(...build(ctx));
+  objects.sort(compareObjects);
+  const helmValues = renderHelmValues(ctx);
+  const rendered: RenderedObject[] = objects.map((object) => ({ object, hash: sha256Hex(canonicalJson(object)) }));
+  let all = '';
+  for (const r of rendered) all += `${r.hash}\n`;
+  for (const h of helmValues) all += `${h.component}\u0000${h.chart}\u0000${h.chartVersion}\u0000${h.repo}\u0000${h.yaml}\n`;
+  const revision = sha256Hex(all).slice(0, REVISION_ID_LENGTH);
+  for (const r of rendered) (r.object.metadata.labels ??= {})[LABELS.revision] = revision;
+  return {
+    revision,
+    namespace: ctx.namespace,
+    hostname: ctx.hostname,
+    blueprint: ctx.blueprint.metadata.name,
+    version: ctx.blueprint.metadata.version,
+    objects: rendered,
+    helmValues,
+  };
+}

@@ -1,0 +1,80 @@
+// How components are reached and kept available: Services, the public route (Gateway API HTTPRoute
+// or Ingress) on the environment's hostname, HorizontalPodAutoscalers and PodDisruptionBudgets.
+import type { KubeObject } from '../domain/types.ts';
+import { componentLabels, meta, obj, selectorOf } from './meta.ts';
+import type { RenderContext, ResolvedComponent } from './types.ts';
+
+const DEFAULT_CPU_TARGET = 70;
+
+function served(c: ResolvedComponent): boolean {
+  return c.spec.kind !== 'helm-chart' && c.spec.kind !== 'cron-job' && (c.spec.ports?.length ?? 0) > 0;
+}
+
+function service(ctx: RenderContext, c: ResolvedComponent): KubeObject {
+  const ports = c.spec.ports!.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: p.protocol ?? 'TCP' }));
+  return obj('v1', 'Service', meta(ctx, c.spec.name, componentLabels(ctx, c)), { spec: { type: 'ClusterIP', selector: selectorOf(c), ports } });
+}
+
+function portNumber(c: ResolvedComponent, name: string): number {
+  return c.spec.ports!.find((p) => p.name === name)!.port;
+}
+
+function httpRoute(ctx: RenderContext, c: ResolvedComponent): KubeObject {
+  const g = ctx.platform.gateway;
+  const parentRef = { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: g.name, namespace: g.namespace, sectionName: g.sectionName };
+  const rule = {
+    matches: [{ path: { type: 'PathPrefix', value: c.spec.expose!.path ?? '/' } }],
+    backendRefs: [{ group: '', kind: 'Service', name: c.spec.name, port: portNumber(c, c.spec.expose!.port), weight: 1 }],
+  };
+  return obj('gateway.networking.k8s.io/v1', 'HTTPRoute', meta(ctx, c.spec.name, componentLabels(ctx, c)), {
+    spec: { parentRefs: [parentRef], hostnames: [ctx.hostname], rules: [rule] },
+  });
+}
+
+function ingress(ctx: RenderContext, c: ResolvedComponent): KubeObject {
+  const path = { path: c.spec.expose!.path ?? '/', pathType: 'Prefix', backend: { service: { name: c.spec.name, port: { name: c.spec.expose!.port } } } };
+  return obj('networking.k8s.io/v1', 'Ingress', meta(ctx, c.spec.name, componentLabels(ctx, c)), {
+    spec: { ingressClassName: ctx.platform.ingressClassName, rules: [{ host: ctx.hostname, http: { paths: [path] } }] },
+  });
+}
+
+function hpa(ctx: RenderContext, c: ResolvedComponent): KubeObject {
+  const s = c.scaling!;
+  return obj('autoscaling/v2', 'HorizontalPodAutoscaler', meta(ctx, c.spec.name, componentLabels(ctx, c)), {
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: c.spec.name },
+      minReplicas: s.min,
+      maxReplicas: s.max,
+      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: s.targetCPUUtilization ?? DEFAULT_CPU_TARGET } } }],
+    },
+  });
+}
+
+/** A PDB only where it can be honoured: with one replica it would block every node drain. */
+function pdb(ctx: RenderContext, c: ResolvedComponent): KubeObject | null {
+  const floor = c.scaling ? c.scaling.min : c.replicas;
+  if (!c.disruption || floor < 2) return null;
+  return obj('policy/v1', 'PodDisruptionBudget', meta(ctx, c.spec.name, componentLabels(ctx, c)), {
+    spec: { selector: { matchLabels: selectorOf(c) }, ...c.disruption },
+  });
+}
+
+export function renderServices(ctx: RenderContext): KubeObject[] {
+  return ctx.components.filter(served).map((c) => service(ctx, c));
+}
+
+export function renderRoutes(ctx: RenderContext): KubeObject[] {
+  const exposed = ctx.components.filter((c) => served(c) && c.spec.expose);
+  return exposed.map((c) => (ctx.platform.routing === 'ingress' ? ingress(ctx, c) : httpRoute(ctx, c)));
+}
+
+export function renderAvailability(ctx: RenderContext): KubeObject[] {
+  const out: KubeObject[] = [];
+  for (const c of ctx.components) {
+    if (c.spec.kind === 'helm-chart' || c.spec.kind === 'cron-job') continue;
+    if (c.scaling) out.push(hpa(ctx, c));
+    const budget = pdb(ctx, c);
+    if (budget) out.push(budget);
+  }
+  return out;
+}

@@ -1,0 +1,95 @@
+// Input and output of renderEnvironment, and the resolved context every object builder reads.
+import type { Blueprint, BlueprintSpec, Component, Disruption, Resources, Scaling } from '../domain/blueprint.ts';
+import type { TemplateScope } from './template.ts';
+import type { DeliveryMode, EnvironmentType, HelmValuesFile, KubeObject, RenderedObject, Tier } from '../domain/types.ts';
+
+export interface RenderTenant {
+  slug: string;
+  name: string;
+  tier: Tier;
+  labels?: Record<string, string>;
+}
+
+export interface RenderEnvironment {
+  name: string;
+  type: EnvironmentType;
+  values?: Record<string, unknown>;
+  delivery?: DeliveryMode;
+}
+
+/** A parsed blueprint, or a stored release ({name, version, spec}) that gets parsed (and cached). */
+export type RenderBlueprint = Blueprint | { name: string; version: string; spec: BlueprintSpec | Record<string, unknown> };
+
+/** Where the cluster's shared pieces live; defaults in docs/rendering.md. */
+export interface PlatformConfig {
+  baseDomain: string;
+  /** `gateway` renders Gateway API HTTPRoutes, `ingress` renders networking.k8s.io Ingresses. */
+  routing: 'gateway' | 'ingress';
+  gateway: { name: string; namespace: string; sectionName?: string };
+  ingressClassName: string;
+  monitoringNamespace: string;
+  /** Namespace whose pods may call exposed components (the gateway or ingress controller). */
+  ingressNamespace: string;
+  /** ExternalSecret apiVersion served by the cluster's external-secrets CRD. */
+  externalSecretsApiVersion: string;
+  /** hybrid tier: how data-plane pods reach the tenant's dedicated node pool. */
+  dedicatedPool: { labelKey: string; taintKey: string };
+}
+
+export interface RenderInput {
+  tenant: RenderTenant;
+  environment: RenderEnvironment;
+  blueprint: RenderBlueprint;
+  placement: { cluster: string; namespace?: string };
+  platform?: Partial<PlatformConfig>;
+}
+
+/** Values for a Helm-chart component, delivered as an override file next to an Argo CD Application. */
+export interface RenderedHelmValues extends HelmValuesFile {
+  repo: string;
+  releaseName: string;
+  namespace: string;
+}
+
+export interface RenderResult {
+  /** Revision id: short content hash over every object (without the revision label) and helm values. */
+  revision: string;
+  namespace: string;
+  hostname: string;
+  blueprint: string;
+  version: string;
+  objects: RenderedObject[];
+  helmValues: RenderedHelmValues[];
+}
+
+/** A component with its environment type and overrides applied. */
+export interface ResolvedComponent {
+  spec: Component;
+  replicas: number;
+  resources: Resources;
+  scaling: Scaling | null;
+  disruption: Disruption | null;
+  /** Config after templating. */
+  config: Record<string, string>;
+  secrets: Array<{ name: string; secretName: string; external?: { store: string; storeKind: string; key: string; properties: string[] } }>;
+  image: string;
+  /** Pod-level placement (GPU, hybrid pool). */
+  nodeSelector: Record<string, string>;
+  tolerations: Array<Record<string, string>>;
+}
+
+export interface RenderContext {
+  tenant: RenderTenant;
+  env: RenderEnvironment;
+  blueprint: Blueprint;
+  platform: PlatformConfig;
+  namespace: string;
+  hostname: string;
+  params: Record<string, unknown>;
+  components: ResolvedComponent[];
+  /** The labels every object carries (without the revision label, stamped last). */
+  common: Record<string, string>;
+  scope: TemplateScope;
+}
+
+export type Builder = (ctx: RenderContext) => KubeObject[];
