@@ -1,0 +1,108 @@
+// Rolling-origin evaluation of one trace (pure): refit once per simulated day on everything before the
+// origin, forecast from origins every few minutes over the test segment, score WAPE per model and horizon,
+// and replay the segment through the capacity simulator with and without the pre-scaler.
+import { decide, DEFAULT_BOUNDS, type PolicyState, type ScalingBounds } from './policy.ts';
+import { BASELINES, fitForecaster, type Forecaster } from './selector.ts';
+import { quantile } from './series.ts';
+import { HPA_DEFAULTS, simulate, type SimOptions, type SimResult } from './simulator.ts';
+
+export const SELECTOR = 'selector';
+
+export interface BacktestOptions {
+  /** Horizons in points (minutes for 1-minute traces). */
+  horizons: readonly number[];
+  day?: number;
+  /** Test segment: the last min(testDays, testFraction of the trace). */
+  testDays?: number;
+  testFraction?: number;
+  /** Minutes between evaluated origins. */
+  originStride?: number;
+  /** Pod start-up + readiness, minutes (simulator and lead time). */
+  startup?: number;
+  quantile?: number;
+}
+
+export interface HorizonScore {
+  horizon: number;
+  /** WAPE per model name, plus "selector" and the baselines. */
+  wape: Record<string, number>;
+  /** Models the selector used at this horizon across refits. */
+  chosen: string[];
+}
+
+export interface BacktestResult {
+  points: number;
+  testFrom: number;
+  origins: number;
+  period: number;
+  horizons: HorizonScore[];
+  simulation: { capacity: number; startup: number; leadTime: number; reactive: SimResult; predictive: SimResult };
+}
+
+// Per model: summed |error| and summed |actual| per horizon (models that only apply after a later
+// refit are scored over the origins they forecast).
+type Acc = Map<string, { err: Float64Array; tot: Float64Array }>;
+
+function accumulate(acc: Acc, name: string, hi: number, pair: { predicted: number; actual: number }): void {
+  let a = acc.get(name);
+  if (!a) { a = { err: new Float64Array(8), tot: new Float64Array(8) }; acc.set(name, a); }
+  a.err[hi]! += Math.abs(pair.actual - pair.predicted);
+  a.tot[hi]! += Math.abs(pair.actual);
+}
+
+function resolve(n: number, opts: BacktestOptions) {
+  const day = opts.day ?? 1440;
+  const hs = [...opts.horizons];
+  if (hs.length === 0 || hs.length > 8) throw new RangeError('backtest: between 1 and 8 horizons');
+  const testLen = Math.min((opts.testDays ?? 3) * day, Math.floor(n * (opts.testFraction ?? 0.3)));
+  const startup = opts.startup ?? 3;
+  // Lead time: pod start-up + readiness, the HPA's metric lag, and one decision interval.
+  const leadTime = startup + HPA_DEFAULTS.metricDelay + 1;
+  return { day, hs, maxH: Math.max(...hs), testFrom: n - testLen, stride: opts.originStride ?? 5, startup, leadTime, q: opts.quantile ?? 0.9 };
+}
+
+export function backtest(raw: Float64Array, opts: BacktestOptions): BacktestResult {
+  const n = raw.length;
+  const { day, hs, maxH, testFrom, stride, startup, leadTime, q } = resolve(n, opts);
+  const fits: Forecaster[] = [];
+  for (let T = testFrom; T < n; T += day) {
+    fits.push(fitForecaster(raw, { horizons: hs, leadTime, day, fitEnd: T, quantile: q }));
+  }
+  const at = (t: number): Forecaster => fits[Math.min(fits.length - 1, Math.floor((t - testFrom) / day))]!;
+  const acc: Acc = new Map();
+  const chosen = hs.map(() => new Set<string>());
+  let origins = 0;
+  for (let t = testFrom; t + maxH < n; t += stride) {
+    const f = at(t);
+    origins++;
+    hs.forEach((h, hi) => {
+      const actual = raw[t + h]!;
+      accumulate(acc, SELECTOR, hi, { predicted: f.predict(t, h), actual });
+      chosen[hi]!.add(f.choice.get(h)!);
+      for (const [name, m] of f.models) accumulate(acc, name, hi, { predicted: m.predict(t, h), actual });
+    });
+  }
+  const horizons = hs.map((h, hi) => ({
+    horizon: h,
+    wape: Object.fromEntries([...acc].map(([name, a]) => [name, a.tot[hi]! > 0 ? a.err[hi]! / a.tot[hi]! : 0])),
+    chosen: [...chosen[hi]!].sort(),
+  }));
+  return { points: n, testFrom, origins, period: fits[0]?.ctx.period ?? 0, horizons, simulation: simulateBoth(raw, testFrom, startup, leadTime, at) };
+}
+
+function simulateBoth(raw: Float64Array, testFrom: number, startup: number, leadTime: number, at: (t: number) => Forecaster): BacktestResult['simulation'] {
+  // Size pods from history only (not the test segment): the p99 load needs about ten pods at 100%.
+  const capacity = Math.max(quantile(raw.subarray(0, testFrom), 0.99) / 10, 1e-9);
+  const sim: SimOptions = { ...HPA_DEFAULTS, capacity, startup, minReplicas: 1, maxReplicas: 10_000 };
+  const bounds: ScalingBounds = { ...DEFAULT_BOUNDS, floor: 1, ceiling: 10_000, capacityPerPod: capacity };
+  const reactive = simulate(raw, testFrom, raw.length, sim);
+  let state: PolicyState = { current: 1, lastNeededAt: testFrom };
+  const predictive = simulate(raw, testFrom, raw.length, sim, (t) => {
+    const d = decide(at(t).window(t).upper, state, t, bounds);
+    state = d.state;
+    return d.minReplicas;
+  });
+  return { capacity, startup, leadTime, reactive, predictive };
+}
+
+export { BASELINES };

@@ -1,0 +1,116 @@
+// Direct multi-horizon ridge regression on level-relative features: for each horizon h, predict
+// y[t+h] - m5(t) from recent shape (last value, trailing means) and, when a season is known, what
+// happened one season ago around t+h. Linear in differences, so it is scale-free (works for 0.002 and 600).
+import type { FittedModel, ModelSpec, SeriesContext } from '../model.ts';
+import { trailingMean } from '../series.ts';
+import { centredMean } from './naive.ts';
+
+const SEASON_SMOOTH = 5;
+
+/** Writes the features of origin t for horizon h into f; returns the reference level (target offset). */
+function features(ctx: SeriesContext, t: number, h: number, f: Float64Array, seasons: readonly number[]): number {
+  const p = ctx.p;
+  const m5 = trailingMean(p, t, 5);
+  f[0] = 1;
+  f[1] = ctx.y[t]! - m5;
+  f[2] = trailingMean(p, t, 15) - m5;
+  f[3] = trailingMean(p, t, 60) - m5;
+  f[4] = trailingMean(p, t, 240) - m5;
+  let k = 5;
+  for (const P of seasons) {
+    const s = t + h - P;
+    const ok = s - 60 >= 0;
+    // Season-ago change from "now" to "now + h", and season-ago level at t+h relative to now.
+    f[k++] = ok ? centredMean(p, s, SEASON_SMOOTH, t) - trailingMean(p, t - P, 5) : 0;
+    f[k++] = ok ? centredMean(p, s, SEASON_SMOOTH, t) - m5 : 0;
+  }
+  return m5;
+}
+
+/** Solves (XᵀX + λI)w = Xᵀy by Cholesky; the intercept (index 0) is not penalised. */
+export function solveRidge(xtx: Float64Array, xty: Float64Array, k: number, lambda: number): Float64Array {
+  const a = Float64Array.from(xtx);
+  for (let i = 1; i < k; i++) a[i * k + i]! += lambda;
+  a[0]! += 1e-9;
+  // Cholesky decomposition in place (lower triangle).
+  for (let j = 0; j < k; j++) {
+    let d = a[j * k + j]!;
+    for (let s = 0; s < j; s++) d -= a[j * k + s]! ** 2;
+    const r = Math.sqrt(Math.max(d, 1e-12));
+    a[j * k + j] = r;
+    for (let i = j + 1; i < k; i++) {
+      let v = a[i * k + j]!;
+      for (let s = 0; s < j; s++) v -= a[i * k + s]! * a[j * k + s]!;
+      a[i * k + j] = v / r;
+    }
+  }
+  const z = new Float64Array(k);
+  for (let i = 0; i < k; i++) {
+    let v = xty[i]!;
+    for (let s = 0; s < i; s++) v -= a[i * k + s]! * z[s]!;
+    z[i] = v / a[i * k + i]!;
+  }
+  const w = new Float64Array(k);
+  for (let i = k - 1; i >= 0; i--) {
+    let v = z[i]!;
+    for (let s = i + 1; s < k; s++) v -= a[s * k + i]! * w[s]!;
+    w[i] = v / a[i * k + i]!;
+  }
+  return w;
+}
+
+function seasonsFor(ctx: SeriesContext, fitEnd: number): number[] {
+  const out: number[] = [];
+  if (fitEnd > ctx.day + 1500) out.push(ctx.day);
+  if (ctx.period > ctx.day && fitEnd > ctx.period + 1500) out.push(ctx.period);
+  return out;
+}
+
+function fitHorizon(ctx: SeriesContext, fitEnd: number, h: number, seasons: readonly number[]): Float64Array {
+  const k = 5 + 2 * seasons.length;
+  const f = new Float64Array(k);
+  const xtx = new Float64Array(k * k);
+  const xty = new Float64Array(k);
+  const from = Math.max(240, fitEnd - 7 * ctx.day, (seasons[seasons.length - 1] ?? 0) + 60);
+  // Stride 3: neighbouring minutes are nearly duplicate rows; a third of them carries the same information.
+  for (let t = from; t + h < fitEnd; t += 3) {
+    const ref = features(ctx, t, h, f, seasons);
+    const target = ctx.y[t + h]! - ref;
+    for (let i = 0; i < k; i++) {
+      const fi = f[i]!;
+      xty[i]! += fi * target;
+      for (let j = 0; j <= i; j++) xtx[i * k + j]! += fi * f[j]!;
+    }
+  }
+  for (let i = 0; i < k; i++) for (let j = i + 1; j < k; j++) xtx[i * k + j] = xtx[j * k + i]!;
+  let tr = 0;
+  for (let i = 1; i < k; i++) tr += xtx[i * k + i]!;
+  return solveRidge(xtx, xty, k, 1e-3 * (tr / Math.max(1, k - 1)) + 1e-12);
+}
+
+export const ridge: ModelSpec = {
+  name: 'ridge',
+  applicable: (ctx, fitEnd) => fitEnd > 600,
+  fit(ctx, fitEnd, horizons): FittedModel {
+    const seasons = seasonsFor(ctx, fitEnd);
+    const weights = new Map<number, Float64Array>();
+    for (const h of horizons) weights.set(h, fitHorizon(ctx, fitEnd, h, seasons));
+    const f = new Float64Array(5 + 2 * seasons.length);
+    return {
+      name: 'ridge',
+      predict(t, h) {
+        const w = weights.get(h) ?? weights.get(nearest(horizons, h))!;
+        const ref = features(ctx, t, h, f, seasons);
+        let v = ref;
+        for (let i = 0; i < w.length; i++) v += w[i]! * f[i]!;
+        return v;
+      },
+    };
+  },
+};
+
+function nearest(hs: readonly number[], h: number): number {
+  let best = hs[0]!;
+  for (const x of hs) if (Math.abs(x - h) < Math.abs(best - h)) best = x;
+  return best;
+}
