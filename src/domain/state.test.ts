@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { transitionOperation, transitionHealth, OPERATION_TRANSITIONS, HEALTH_TRANSITIONS, isTerminal, stepsFor } from './state.ts';
+import { transitionOperation, transitionHealth, OPERATION_TRANSITIONS, HEALTH_TRANSITIONS, isTerminal } from './state.ts';
 import type { OperationState, Health } from './types.ts';
 
 test('operation lifecycle: pending → running → succeeded | failed', () => {
@@ -43,10 +43,4 @@ test('every health target is a known state; Deleted is final', () => {
     const t = transitionHealth(from, ev);
     assert.equal(t.ok ? t.to : null, to, `${from} --${ev}-->`);
   }
-});
-
-test('stepsFor returns a fresh copy', () => {
-  const a = stepsFor('onboard');
-  a.push('x');
-  assert.deepEqual(stepsFor('onboard'), ['render', 'apply', 'verify']);
 });

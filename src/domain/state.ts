@@ -1,7 +1,7 @@
 // Explicit state machines for operations and environment health. Each machine is an `as const`
 // transition map; states change only through its one transition function, which returns the new
 // state or an error value (never throws), so callers decide how to report an illegal move.
-import type { Health, OperationKind, OperationState } from './types.ts';
+import type { Health, OperationState } from './types.ts';
 
 export const OPERATION_TRANSITIONS = {
   pending: { start: 'running', cancel: 'cancelled' },
@@ -73,22 +73,4 @@ export function transitionHealth(from: Health, event: HealthEvent): Transition<H
 /** Health of a newly added environment: it is being onboarded. */
 export const INITIAL_HEALTH: Health = 'Progressing';
 
-// ---- operation step lists ----
-
-/**
- * Step names each operation kind starts with. The delivery engine owns the real step list and may
- * change these; the API only records them on the new Operation.
- */
-export const OPERATION_STEPS: Record<OperationKind, readonly string[]> = {
-  onboard: ['render', 'apply', 'verify'],
-  upgrade: ['render', 'apply', 'verify'],
-  patch: ['render', 'apply', 'verify'],
-  reconfigure: ['render', 'apply', 'verify'],
-  scale: ['render', 'apply', 'verify'],
-  rollback: ['apply', 'verify'],
-  offboard: ['delete', 'verify'],
-};
-
-export function stepsFor(kind: OperationKind): string[] {
-  return [...OPERATION_STEPS[kind]];
-}
+// Step lists per operation kind belong to the delivery engine: see WORKFLOWS in src/plan/workflows.ts.

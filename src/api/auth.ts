@@ -1,0 +1,105 @@
+// Bearer-token auth. Admin tokens see everything; tenant tokens (tenant-admin, tenant-viewer) see
+// only their own tenant. Another tenant's resource is always answered 404 exactly as if it did not
+// exist, so a tenant token learns nothing about other tenants. Admin-only routes (clusters, tokens,
+// events, blueprint publishing, tenant creation) answer 403 to tenant tokens: those routes exist
+// for everyone (they are in /openapi.json), so 403 reveals nothing about any tenant.
+import { randomBytes } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { ForbiddenError, NotFoundError, UnauthorizedError } from '../domain/errors.ts';
+import type { Store, TokenRecord } from '../adapters/store/port.ts';
+
+export type AuthMode = 'public' | 'authenticated' | 'admin';
+
+export type Principal =
+  | { kind: 'admin'; tokenId: string; name: string }
+  | { kind: 'tenant'; tokenId: string; name: string; tenant: string; role: 'tenant-admin' | 'tenant-viewer' };
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+  interface FastifyContextConfig {
+    /** Who may call this route; default 'authenticated'. */
+    auth?: AuthMode;
+  }
+}
+
+export function principalOf(t: TokenRecord): Principal {
+  if (t.role === 'admin' || t.tenant === null) return { kind: 'admin', tokenId: t.id, name: t.name };
+  return { kind: 'tenant', tokenId: t.id, name: t.name, tenant: t.tenant, role: t.role };
+}
+
+export function bearerToken(header: string | undefined): string | null {
+  if (!header) return null;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return m ? m[1]! : null;
+}
+
+/** onRequest hook: resolves the principal and enforces the route's auth mode. */
+export function authHook(store: Store) {
+  return async (req: FastifyRequest): Promise<void> => {
+    const mode = req.routeOptions.config?.auth ?? 'authenticated';
+    if (mode === 'public') return;
+    const secret = bearerToken(req.headers.authorization);
+    if (!secret) throw new UnauthorizedError('missing bearer token: send Authorization: Bearer <token>');
+    const record = await store.tokens.verify(secret);
+    if (!record) throw new UnauthorizedError('invalid or revoked token');
+    req.principal = principalOf(record);
+    if (mode === 'admin') requireAdmin(req);
+  };
+}
+
+export function principal(req: FastifyRequest): Principal {
+  if (!req.principal) throw new UnauthorizedError('missing bearer token');
+  return req.principal;
+}
+
+export function requireAdmin(req: FastifyRequest): void {
+  if (principal(req).kind !== 'admin') throw new ForbiddenError('this route needs an admin token');
+}
+
+export function notFound(what: string): NotFoundError {
+  return new NotFoundError(`${what} not found`);
+}
+
+/** Throws the same 404 a missing tenant gets when the caller may not see `tenant`. */
+export function assertCanSee(req: FastifyRequest, tenant: string, what = `tenant "${tenant}"`): void {
+  const p = principal(req);
+  if (p.kind === 'tenant' && p.tenant !== tenant) throw notFound(what);
+}
+
+/** Visibility first (404), then the role (403): a viewer can read but not act. */
+export function assertCanAct(req: FastifyRequest, tenant: string, what = `tenant "${tenant}"`): void {
+  assertCanSee(req, tenant, what);
+  const p = principal(req);
+  if (p.kind === 'tenant' && p.role !== 'tenant-admin') throw new ForbiddenError('a tenant-viewer token can only read');
+}
+
+/** The tenant filter a list route must apply: the caller's own tenant, or the requested one for admins. */
+export function tenantFilter(req: FastifyRequest, requested?: string): string | undefined {
+  const p = principal(req);
+  return p.kind === 'tenant' ? p.tenant : requested;
+}
+
+/** A fresh token secret: 32 random bytes, url-safe, with a recognizable prefix for secret scanners. */
+export function newTokenSecret(): string {
+  return `fpt_${randomBytes(32).toString('base64url')}`;
+}
+
+/**
+ * First start: when no token exists, create an admin token from FLEETPLANE_ADMIN_TOKEN or a fresh
+ * secret. A generated secret is written once to `print` (stderr), never through the logger.
+ * A preset token is also ensured on later starts so the env var keeps working.
+ */
+export async function bootstrapAdminToken(store: Store, opts: { preset?: string | undefined; print: (line: string) => void }): Promise<'created' | 'present'> {
+  if (opts.preset) {
+    if (await store.tokens.verify(opts.preset)) return 'present';
+    await store.tokens.create({ name: 'bootstrap-admin', tenant: null, role: 'admin' }, opts.preset);
+    return 'created';
+  }
+  if ((await store.tokens.count()) > 0) return 'present';
+  const secret = newTokenSecret();
+  await store.tokens.create({ name: 'bootstrap-admin', tenant: null, role: 'admin' }, secret);
+  opts.print(`fleetplane: created the bootstrap admin token (shown once, store it now): ${secret}`);
+  return 'created';
+}

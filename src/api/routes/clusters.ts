@@ -1,0 +1,36 @@
+// Clusters: admin only (a tenant token gets 403: the list would reveal other tenants' dedicated clusters).
+import { Type } from '@sinclair/typebox';
+import type { Provider } from '../../domain/types.ts';
+import { slugIssue, IssueList } from '../../domain/validation.ts';
+import { notFound, principal } from '../auth.ts';
+import type { RouteModule } from '../context.ts';
+import { sendPage } from '../http.ts';
+import { ClusterCreate, DnsLabel, PageQuery } from '../schemas.ts';
+
+const tags = ['clusters'];
+
+const routes: RouteModule = (app, { store }) => {
+  app.post('/v1/clusters', {
+    config: { auth: 'admin' },
+    schema: { tags, summary: 'Register (or update) a cluster; credentials are stored encrypted and never returned', body: ClusterCreate },
+  }, async (req, reply) => {
+    new IssueList().check('/name', slugIssue(req.body.name)).throwIfAny();
+    const existed = await store.clusters.get(req.body.name);
+    const { credentials, ...rest } = req.body;
+    const cluster = await store.clusters.upsert({ labels: {}, role: 'shared', ...rest, provider: rest.provider as Provider, ...(credentials ? { credentials } : {}) });
+    await store.audit.append({ actor: principal(req).name, action: existed ? 'cluster.update' : 'cluster.create', target: `cluster/${cluster.name}` });
+    return reply.status(existed ? 200 : 201).header('location', `/v1/clusters/${cluster.name}`).send(cluster);
+  });
+
+  app.get('/v1/clusters', { config: { auth: 'admin' }, schema: { tags, summary: 'List clusters', querystring: PageQuery } }, async (req, reply) => {
+    return sendPage(req, reply, await store.clusters.list({ limit: req.query.limit, cursor: req.query.cursor }));
+  });
+
+  app.get('/v1/clusters/:name', { config: { auth: 'admin' }, schema: { tags, summary: 'Get a cluster', params: Type.Object({ name: DnsLabel }) } }, async (req) => {
+    const c = await store.clusters.get(req.params.name);
+    if (!c) throw notFound(`cluster "${req.params.name}"`);
+    return c;
+  });
+};
+
+export default routes;

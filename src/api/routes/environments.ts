@@ -1,0 +1,71 @@
+// Environments: list a tenant's, get one (ETag), add one (starts its onboarding: 202 + Operation).
+import { ConflictError, ForbiddenError } from '../../domain/errors.ts';
+import { IssueList } from '../../domain/validation.ts';
+import { assertCanAct, assertCanSee, notFound, principal } from '../auth.ts';
+import type { RouteModule } from '../context.ts';
+import { assertSameRequest, idempotencyKey, requestHash, sendPage, withEtag } from '../http.ts';
+import { EnvParams, EnvironmentCreate, IdempotencyHeaders, PageQuery, TenantParams } from '../schemas.ts';
+import { addEnvironment, environmentIssues } from '../services/onboarding.ts';
+import type { Store } from '../../adapters/store/port.ts';
+
+const tags = ['environments'];
+
+export async function assertTenantExists(store: Store, slug: string): Promise<void> {
+  const t = await store.tenants.get(slug);
+  if (!t || t.deletedAt) throw notFound(`tenant "${slug}"`);
+}
+
+const routes: RouteModule = (app, { store }) => {
+  app.get('/v1/tenants/:tenant/environments', {
+    schema: { tags, summary: "List a tenant's environments", params: TenantParams, querystring: PageQuery },
+  }, async (req, reply) => {
+    assertCanSee(req, req.params.tenant);
+    await assertTenantExists(store, req.params.tenant);
+    const page = await store.environments.list({ tenant: req.params.tenant, limit: req.query.limit, cursor: req.query.cursor });
+    return sendPage(req, reply, page);
+  });
+
+  app.get('/v1/environments/:tenant/:env', {
+    schema: { tags, summary: 'Get an environment with its status (ETag = resourceVersion)', params: EnvParams },
+  }, async (req, reply) => {
+    const what = `environment "${req.params.tenant}/${req.params.env}"`;
+    assertCanSee(req, req.params.tenant, what);
+    const env = await store.environments.get(req.params.tenant, req.params.env);
+    if (!env) throw notFound(what);
+    if (withEtag(req, reply, env.resourceVersion)) return reply.status(304).send();
+    return env;
+  });
+
+  app.post('/v1/tenants/:tenant/environments', {
+    schema: { tags, summary: 'Add an environment: starts onboarding it (202 + Operation)', params: TenantParams, body: EnvironmentCreate, headers: IdempotencyHeaders },
+  }, async (req, reply) => {
+    const tenant = req.params.tenant;
+    assertCanAct(req, tenant);
+    // Adding environments (capacity, cost) is the platform team's call: a tenant-admin gets 403.
+    if (principal(req).kind !== 'admin') throw new ForbiddenError('adding environments needs an admin token');
+    await assertTenantExists(store, tenant);
+    const meta = { key: idempotencyKey(req), requestHash: requestHash(req), requestId: req.id };
+    const replayed = meta.key ? await store.operations.findByIdempotencyKey(meta.key) : null;
+    if (replayed) {
+      assertSameRequest(replayed, meta.requestHash);
+      return reply.status(202).header('location', `/v1/operations/${replayed.id}`).send(replayed);
+    }
+    new IssueList().add(...(await environmentIssues(store, [req.body], ''))).throwIfAny();
+    const op = await store.tx(async (tx) => {
+      if (meta.key) {
+        const prior = await tx.operations.findByIdempotencyKey(meta.key);
+        if (prior) return prior;
+      }
+      if (await tx.environments.get(tenant, req.body.name)) throw new ConflictError(`environment "${tenant}/${req.body.name}" already exists`, [{ field: '/name', message: 'already exists' }]);
+      return (await addEnvironment(tx, tenant, req.body, meta)).operation;
+    }).catch(async (err: unknown) => {
+      const late = err instanceof ConflictError && meta.key ? await store.operations.findByIdempotencyKey(meta.key) : null;
+      if (late) return late;
+      throw err;
+    });
+    assertSameRequest(op, meta.requestHash);
+    return reply.status(202).header('location', `/v1/operations/${op.id}`).send(op);
+  });
+};
+
+export default routes;

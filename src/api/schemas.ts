@@ -1,0 +1,126 @@
+// TypeBox schemas: the same objects validate requests (Fastify + Ajv, no coercion of bodies,
+// unknown fields rejected) and generate the OpenAPI 3.1 document (@fastify/swagger).
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+const closed = { additionalProperties: false } as const;
+
+export const DnsLabel = Type.String({ minLength: 1, maxLength: 63, pattern: '^[a-z0-9]([a-z0-9-]*[a-z0-9])?$', description: 'DNS-1123 label' });
+export const SemverString = Type.String({ minLength: 5, maxLength: 128, description: 'semantic version, e.g. 1.4.0' });
+export const Labels = Type.Record(Type.String({ maxLength: 317 }), Type.String({ maxLength: 63 }));
+export const Values = Type.Record(Type.String(), Type.Unknown(), { description: 'values, checked against the blueprint release JSON Schema' });
+
+export const Tier = Type.Union([Type.Literal('shared'), Type.Literal('dedicated'), Type.Literal('hybrid')]);
+export const Channel = Type.Union([Type.Literal('saas'), Type.Literal('self-managed')]);
+export const EnvType = Type.Union([Type.Literal('prod'), Type.Literal('staging'), Type.Literal('dev')]);
+export const Delivery = Type.Union([Type.Literal('direct'), Type.Literal('gitops')]);
+export const Provider = Type.Union(['aws', 'gcp', 'azure', 'onprem', 'local'].map((p) => Type.Literal(p)));
+
+export const MaintenanceWindow = Type.Object({
+  days: Type.Array(Type.Union(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => Type.Literal(d))), { maxItems: 7 }),
+  start: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'HH:MM UTC' }),
+  durationMinutes: Type.Integer({ minimum: 1, maximum: 1440 }),
+}, closed);
+
+export const EnvironmentCreate = Type.Object({
+  name: DnsLabel,
+  type: EnvType,
+  blueprint: DnsLabel,
+  version: SemverString,
+  values: Type.Optional(Values),
+  delivery: Type.Optional(Delivery),
+  cluster: Type.Optional(DnsLabel),
+  selfHeal: Type.Optional(Type.Boolean()),
+}, closed);
+export type EnvironmentCreate = Static<typeof EnvironmentCreate>;
+
+export const TenantCreate = Type.Object({
+  slug: DnsLabel,
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  tier: Tier,
+  channel: Type.Optional(Channel),
+  labels: Type.Optional(Labels),
+  region: Type.Optional(Type.String({ minLength: 1, maxLength: 63 })),
+  maintenanceWindow: Type.Optional(MaintenanceWindow),
+  environments: Type.Optional(Type.Array(EnvironmentCreate, { maxItems: 50 })),
+}, closed);
+export type TenantCreate = Static<typeof TenantCreate>;
+
+export const TenantPatch = Type.Object({
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  tier: Type.Optional(Tier),
+  channel: Type.Optional(Channel),
+  labels: Type.Optional(Labels),
+  region: Type.Optional(Type.String({ minLength: 1, maxLength: 63 })),
+  maintenanceWindow: Type.Optional(MaintenanceWindow),
+}, { ...closed, minProperties: 1 });
+export type TenantPatch = Static<typeof TenantPatch>;
+
+export const ClusterCreate = Type.Object({
+  name: DnsLabel,
+  provider: Provider,
+  region: Type.String({ minLength: 1, maxLength: 63 }),
+  apiServer: Type.String({ minLength: 1, maxLength: 2048, format: 'uri' }),
+  labels: Type.Optional(Labels),
+  role: Type.Optional(Type.String({ pattern: '^(shared|dedicated:[a-z0-9]([a-z0-9-]*[a-z0-9])?)$' })),
+  kubernetesVersion: Type.Optional(Type.String({ maxLength: 64 })),
+  pricePerCpuHour: Type.Optional(Type.Number({ minimum: 0 })),
+  credentials: Type.Optional(Type.String({ maxLength: 262144, description: 'kubeconfig; stored encrypted, never returned' })),
+}, closed);
+export type ClusterCreate = Static<typeof ClusterCreate>;
+
+export const BlueprintPublish = Type.Object({
+  name: DnsLabel,
+  version: SemverString,
+  spec: Type.Record(Type.String(), Type.Unknown(), { description: 'the blueprint document' }),
+}, closed);
+export type BlueprintPublish = Static<typeof BlueprintPublish>;
+
+export const TokenCreate = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 100 }),
+  role: Type.Union([Type.Literal('admin'), Type.Literal('tenant-admin'), Type.Literal('tenant-viewer')]),
+  tenant: Type.Optional(DnsLabel),
+}, closed);
+export type TokenCreate = Static<typeof TokenCreate>;
+
+// ---- environment actions ----
+
+export const UpgradeBody = Type.Object({ version: SemverString }, closed);
+export const PatchBody = Type.Object({
+  values: Type.Optional(Values),
+  image: Type.Optional(Type.Object({ component: Type.Optional(DnsLabel), tag: Type.String({ minLength: 1, maxLength: 256 }) }, closed)),
+}, { ...closed, minProperties: 1 });
+export const ScaleBody = Type.Object({
+  component: DnsLabel,
+  replicas: Type.Integer({ minimum: 0, maximum: 1000 }),
+}, closed);
+export const RollbackBody = Type.Object({ revision: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })) }, closed);
+export const RestartBody = Type.Object({ component: Type.Optional(DnsLabel) }, closed);
+
+// ---- common parts ----
+
+export const TenantParams = Type.Object({ tenant: DnsLabel });
+export const EnvParams = Type.Object({ tenant: DnsLabel, env: DnsLabel });
+export const PageQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+  cursor: Type.Optional(Type.String({ maxLength: 1024 })),
+}, closed);
+
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+});
+
+export const ProblemSchema = Type.Object({
+  type: Type.String(),
+  title: Type.String(),
+  status: Type.Integer(),
+  detail: Type.String(),
+  instance: Type.String(),
+  errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
+}, { $id: 'Problem', description: 'RFC 9457 problem details' });
+
+/** Loose object schema for responses: documents the shape without stripping fields. */
+export function ResponseOf<T extends TSchema>(item: T, description: string) {
+  return Type.Object({ items: Type.Array(item), next: Type.Optional(Type.String()) }, { description });
+}
+
+export const Anything = Type.Object({}, { additionalProperties: true });
