@@ -78,10 +78,14 @@ async function metricsPluginImpl(app: FastifyInstance, options: MetricsPluginOpt
   });
   if (options.path !== false) {
     app.get(options.path ?? '/metrics', {
-      // Scrapers do not carry API tokens; the API's auth hook should honour config.public.
-      config: { public: true },
-      // Hidden from OpenAPI by @fastify/swagger (text/plain, not part of /v1).
-      schema: { hide: true } as Record<string, unknown>,
+      // Scrapers carry no API token: the API's auth hook lets `auth: 'public'` routes through.
+      config: { auth: 'public' },
+      schema: {
+        tags: ['meta'],
+        summary: 'Prometheus metrics of the control plane (text exposition format)',
+        security: [],
+        response: { 200: { description: 'Prometheus text format 0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } } },
+      },
     }, async (_req, reply) => {
       reply.header('content-type', registry.contentType);
       return registry.metrics();

@@ -126,7 +126,7 @@ export function dashboardUid(tenant: string, environment: string): string {
 export function buildDashboard(ctx: ObservabilityContext): Dashboard {
   const layout = new Layout();
   sloBand(ctx, layout);
-  const services = [...ctx.services].sort((a, b) => a.name.localeCompare(b.name));
+  const services = [...ctx.services].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const svc of services) serviceBand(ctx, svc, layout);
   return {
     uid: dashboardUid(ctx.tenant, ctx.environment),

@@ -110,7 +110,7 @@ function alertRules(ctx: ObservabilityContext): AlertingRule[] {
       out.push({
         alert: ALERTS[slo],
         expr: burnExpr(ctx, slo, severity),
-        labels: { severity: severityFor(ctx.envType, severity), slo, tier: ctx.tier },
+        labels: { burn: severity === 'page' ? 'fast' : 'slow', severity: severityFor(ctx.envType, severity), slo, tier: ctx.tier },
         annotations: alertAnnotations(ctx, slo, severity),
       });
     }
