@@ -1,0 +1,81 @@
+// `npm run testbed -- <command>`: build | up --clusters N | status [-o json] | down | paths [-o json]
+import { Command, InvalidArgumentError } from 'commander';
+import { allBinaryPaths, buildAll, ensureTestbed, testbedDown, testbedStatus, type ClusterStatus } from './index.ts';
+import { cacheRoot, stateRoot } from './lib/config.ts';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 20) throw new InvalidArgumentError('expected an integer from 1 to 20');
+  return n;
+}
+
+function output(value: string): 'json' | 'table' {
+  if (value !== 'json' && value !== 'table') throw new InvalidArgumentError('expected "json" or "table"');
+  return value;
+}
+
+function printTable(rows: ClusterStatus[]): void {
+  if (rows.length === 0) {
+    console.log(`no clusters (state dir ${stateRoot()}); start some with: npm run testbed -- up --clusters 3`);
+    return;
+  }
+  console.log(['NAME', 'HEALTHY', 'NODES', 'VERSION', 'API SERVER', 'KUBECONFIG'].join('\t'));
+  for (const s of rows) console.log([s.name, s.healthy ? 'yes' : `no (${s.problem ?? '?'})`, s.nodes, s.version ?? '-', s.apiServer, s.kubeconfig].join('\t'));
+}
+
+const program = new Command('testbed')
+  .description('Local Kubernetes clusters built from pinned upstream Go modules (etcd, kube-apiserver, controller-manager, scheduler, kwok nodes)')
+  .showHelpAfterError();
+
+program
+  .command('build')
+  .description(`build the pinned binaries into ${cacheRoot()} (skips what is already built)`)
+  .option('--only <components...>', 'only these components (kubernetes, etcd, kwok, helm)')
+  .action(async (opts: { only?: string[] }) => {
+    const results = await buildAll(opts.only ? { only: opts.only } : {});
+    for (const r of results) console.error(`${r.component} ${r.version}: ${r.cached ? 'cached' : `built in ${r.seconds}s`} (${r.dir})`);
+  });
+
+program
+  .command('up')
+  .description('start clusters fp-1..fp-N (reuses healthy ones) and wait until they are ready')
+  .option('--clusters <n>', 'number of clusters', positiveInt, 3)
+  .action(async (opts: { clusters: number }) => {
+    const started = Date.now();
+    const rows = await ensureTestbed({ clusters: opts.clusters });
+    printTable(rows);
+    console.error(`[testbed] ${rows.length} cluster(s) ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  });
+
+program
+  .command('status')
+  .description('list clusters with API server URL, kubeconfig, health, Ready nodes and version')
+  .option('-o, --output <format>', 'json or table', output, 'table')
+  .action(async (opts: { output: 'json' | 'table' }) => {
+    const rows = await testbedStatus();
+    if (opts.output === 'json') console.log(JSON.stringify(rows, null, 2));
+    else printTable(rows);
+  });
+
+program
+  .command('down')
+  .description('stop every cluster process and remove cluster state (binaries stay cached)')
+  .action(async () => {
+    const removed = await testbedDown();
+    console.error(removed.length ? `[testbed] removed ${removed.join(', ')}` : '[testbed] nothing to remove');
+  });
+
+program
+  .command('paths')
+  .description('paths of the pinned binaries (kubectl, helm, etcd, …)')
+  .option('-o, --output <format>', 'json or table', output, 'table')
+  .action((opts: { output: 'json' | 'table' }) => {
+    const paths = allBinaryPaths();
+    if (opts.output === 'json') console.log(JSON.stringify(paths, null, 2));
+    else for (const [name, p] of Object.entries(paths)) console.log(`${name}\t${p.version}\t${p.built ? p.path : `${p.path} (not built)`}`);
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  console.error(`testbed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,80 @@
+// Public API of the testbed for other TypeScript code (test helpers, benchmarks, the demo):
+//   ensureTestbed({clusters})  builds what is missing, starts missing/unhealthy clusters fp-1..fp-N,
+//                              reuses healthy ones, and returns their status (all healthy or it throws)
+//   testbedStatus()            status of every cluster that has state on this machine
+//   testbedDown()              stops every process and removes all cluster state (not the binaries)
+//   binaryPath(name)           absolute path of a pinned binary (kubectl, helm, kwokctl, etcd, …)
+import { existsSync } from 'node:fs';
+import { buildAll } from './lib/build.ts';
+import { clusterStatus, knownClusters, removeCluster, startCluster, type ClusterStatus } from './lib/cluster.ts';
+import { COMPONENTS, componentDir, findBinary, stateRoot } from './lib/config.ts';
+import { ensureCrds } from './lib/crds.ts';
+import { withLock } from './lib/lock.ts';
+import { GENERAL_NODES, GPU_NODES } from './lib/nodes.ts';
+
+export type { ClusterStatus } from './lib/cluster.ts';
+export { buildAll } from './lib/build.ts';
+
+export interface EnsureOptions {
+  clusters?: number;
+  log?: (line: string) => void;
+}
+
+const defaultLog = (line: string) => process.stderr.write(line + '\n');
+
+export async function testbedStatus(): Promise<ClusterStatus[]> {
+  return Promise.all((await knownClusters()).map((i) => clusterStatus(i)));
+}
+
+function usable(s: ClusterStatus): boolean {
+  return s.healthy && s.nodes >= GENERAL_NODES + GPU_NODES;
+}
+
+export async function ensureTestbed(opts: EnsureOptions = {}): Promise<ClusterStatus[]> {
+  const count = opts.clusters ?? 3;
+  const log = opts.log ?? defaultLog;
+  if (!Number.isInteger(count) || count < 1 || count > 20) throw new Error(`--clusters must be an integer from 1 to 20, got ${count}`);
+  return withLock(stateRoot(), async () => {
+    await buildAll({ log });
+    await ensureCrds();
+    const indexes = Array.from({ length: count }, (_, i) => i + 1);
+    return Promise.all(
+      indexes.map(async (i) => {
+        const now = await clusterStatus(i);
+        if (usable(now)) return now;
+        const started = Date.now();
+        log(`[testbed] starting ${now.name}${now.problem && now.problem !== 'not running' ? ` (was: ${now.problem})` : ''}`);
+        const s = await startCluster(i, log);
+        if (!usable(s)) throw new Error(`${s.name} did not become healthy: ${s.problem ?? `${s.nodes} Ready nodes`}`);
+        log(`[testbed] ${s.name} ready in ${((Date.now() - started) / 1000).toFixed(1)}s: ${s.apiServer} (${s.nodes} nodes, ${s.version})`);
+        return s;
+      }),
+    );
+  });
+}
+
+export async function testbedDown(): Promise<string[]> {
+  return withLock(stateRoot(), async () => {
+    const indexes = await knownClusters();
+    await Promise.all(indexes.map((i) => removeCluster(i)));
+    return indexes.map((i) => `fp-${i}`);
+  });
+}
+
+/** Absolute path of a pinned binary; throws naming `npm run testbed -- build` when it is not built. */
+export function binaryPath(name: string): string {
+  const { file } = findBinary(name);
+  if (!existsSync(file)) throw new Error(`${name} is not built yet (${file}); run "npm run testbed -- build"`);
+  return file;
+}
+
+export function allBinaryPaths(): Record<string, { path: string; version: string; built: boolean }> {
+  const out: Record<string, { path: string; version: string; built: boolean }> = {};
+  for (const c of COMPONENTS) {
+    for (const b of Object.keys(c.binaries)) {
+      const file = `${componentDir(c)}/${b}`;
+      out[b] = { path: file, version: c.version, built: existsSync(file) };
+    }
+  }
+  return out;
+}

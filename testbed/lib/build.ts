@@ -1,0 +1,110 @@
+// Builds the pinned binaries from Go modules (one `go build` per module so packages shared by
+// several commands compile once) into the version-keyed cache. A component whose binaries all
+// exist is skipped, so only the first build on a machine is slow.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { COMPONENTS, GO_DIR, componentDir, type Component } from './config.ts';
+import { Progress } from './progress.ts';
+import { run } from './exec.ts';
+
+export interface BuildResult {
+  component: string;
+  version: string;
+  dir: string;
+  cached: boolean;
+  seconds: number;
+}
+
+export function isBuilt(c: Component): boolean {
+  return Object.keys(c.binaries).every((b) => existsSync(path.join(componentDir(c), b)));
+}
+
+function goEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-trimpath -buildvcs=false -mod=readonly' };
+}
+
+async function goBinary(): Promise<string> {
+  for (const candidate of ['go', '/usr/local/go/bin/go']) {
+    try {
+      await run(candidate, ['version']);
+      return candidate;
+    } catch {
+      // try the next candidate
+    }
+  }
+  throw new Error('testbed build needs Go 1.24+ on PATH (or /usr/local/go/bin/go)');
+}
+
+async function countPackages(go: string, c: Component): Promise<number> {
+  const args = ['list', '-deps', '-f', '{{if not .Standard}}{{.ImportPath}}{{end}}', ...Object.values(c.binaries)];
+  const out = await run(go, args, { cwd: path.join(GO_DIR, c.module), env: goEnv() });
+  return out.split('\n').filter(Boolean).length;
+}
+
+/** Runs `go build -v` and counts the package names it prints to drive the progress display. */
+function goBuild(go: string, c: Component, outDir: string, onPackage: () => void): Promise<void> {
+  const ldflags = ['-s', '-w', ...c.ldflags].join(' ');
+  const args = ['build', '-p', '2', '-v', '-ldflags', ldflags, '-o', outDir + path.sep, ...Object.values(c.binaries)];
+  return new Promise((resolve, reject) => {
+    const child = spawn(go, args, { cwd: path.join(GO_DIR, c.module), env: goEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
+    const errors: string[] = [];
+    let partial = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      const lines = (partial + chunk.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (/^[\w.-]+(\/[\w.~-]+)*$/.test(line)) onPackage();
+        else if (line.trim()) errors.push(line);
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve();
+      else reject(new Error(`go build of ${c.name} ${c.version} failed (exit ${code}):\n${errors.slice(-30).join('\n')}`));
+    });
+  });
+}
+
+async function buildComponent(go: string, c: Component, progress: Progress): Promise<BuildResult> {
+  const dir = componentDir(c);
+  const started = Date.now();
+  const total = await countPackages(go, c);
+  const tmp = `${dir}.tmp-${process.pid}`;
+  await fs.rm(tmp, { recursive: true, force: true });
+  await fs.mkdir(tmp, { recursive: true });
+  progress.start(`${c.name} ${c.version}`, total);
+  try {
+    await goBuild(go, c, tmp, () => progress.tick());
+    const seconds = Math.round((Date.now() - started) / 1000);
+    const goVersion = (await run(go, ['version'])).trim();
+    await fs.writeFile(path.join(tmp, 'BUILD.json'), JSON.stringify({ component: c.name, version: c.version, goVersion, seconds, builtAt: new Date().toISOString() }, null, 2));
+    await fs.rm(dir, { recursive: true, force: true });
+    await fs.rename(tmp, dir);
+    progress.stop(`built in ${seconds}s`);
+    return { component: c.name, version: c.version, dir, cached: false, seconds };
+  } catch (err) {
+    progress.stop('failed');
+    await fs.rm(tmp, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** Builds every missing component, in order (kubernetes first: it is the long one). */
+export async function buildAll(opts: { only?: string[]; log?: (line: string) => void } = {}): Promise<BuildResult[]> {
+  const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const wanted = COMPONENTS.filter((c) => !opts.only || opts.only.includes(c.name));
+  const results: BuildResult[] = [];
+  let go: string | undefined;
+  for (const c of wanted) {
+    if (isBuilt(c)) {
+      results.push({ component: c.name, version: c.version, dir: componentDir(c), cached: true, seconds: 0 });
+      continue;
+    }
+    go ??= await goBinary();
+    log(`[testbed] building ${c.name} ${c.version} from Go modules (first run on this machine; cached in ${componentDir(c)})`);
+    results.push(await buildComponent(go, c, new Progress(log)));
+  }
+  return results;
+}

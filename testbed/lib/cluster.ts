@@ -1,0 +1,135 @@
+// One testbed cluster: start its processes in dependency order, report its health, stop it.
+import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { CLUSTER_PREFIX, clusterPorts, findBinary, stateRoot } from './config.ts';
+import { apiGet, apiJson, portFree, waitFor, type ApiTarget } from './api.ts';
+import { apiServerSpec, controllerManagerSpec, etcdSpec, kwokSpec, schedulerSpec, type ProcSpec } from './components.ts';
+import { adminToken, clusterFiles, ensureSecrets, extractCa, writeKubeconfigs, type ClusterFiles } from './pki.ts';
+import { isAlive, readProcs, startDetached, stopAll, writeProcs, type ProcRecord } from './proc.ts';
+import { installContent } from './content.ts';
+
+export interface ClusterStatus {
+  name: string;
+  apiServer: string;
+  kubeconfig: string;
+  healthy: boolean;
+  nodes: number;
+  version: string | null;
+  /** Why the cluster is not healthy, when it is not. */
+  problem?: string;
+}
+
+export const clusterName = (index: number) => `${CLUSTER_PREFIX}${index}`;
+export const clusterDir = (name: string) => path.join(stateRoot(), name);
+const procsFile = (f: ClusterFiles) => path.join(f.dir, 'pids.json');
+const apiUrl = (index: number) => `https://127.0.0.1:${clusterPorts(index).apiServer}`;
+
+export async function apiTarget(index: number): Promise<ApiTarget> {
+  const f = clusterFiles(clusterDir(clusterName(index)));
+  return { server: apiUrl(index), ca: await fs.readFile(f.caFile, 'utf8'), token: await adminToken(f) };
+}
+
+/** Indexes of clusters that have a state dir (fp-1, fp-2, …), sorted. */
+export async function knownClusters(): Promise<number[]> {
+  const entries = await fs.readdir(stateRoot()).catch(() => [] as string[]);
+  return entries
+    .filter((e) => new RegExp(`^${CLUSTER_PREFIX}\\d+$`).test(e))
+    .map((e) => Number(e.slice(CLUSTER_PREFIX.length)))
+    .sort((a, b) => a - b);
+}
+
+interface NodeList {
+  items: Array<{ status?: { conditions?: Array<{ type: string; status: string }> } }>;
+}
+
+export async function clusterStatus(index: number): Promise<ClusterStatus> {
+  const name = clusterName(index);
+  const f = clusterFiles(clusterDir(name));
+  const base: ClusterStatus = { name, apiServer: apiUrl(index), kubeconfig: f.kubeconfig('admin'), healthy: false, nodes: 0, version: null };
+  const procs = await readProcs(procsFile(f));
+  const dead = procs.filter((p) => !isAlive(p)).map((p) => p.name);
+  if (procs.length === 0) return { ...base, problem: 'not running' };
+  if (dead.length > 0) return { ...base, problem: `not running: ${dead.join(', ')}` };
+  try {
+    const t = await apiTarget(index);
+    const ready = await apiGet(t, '/readyz');
+    const version = (await apiJson<{ gitVersion: string }>(t, '/version')).gitVersion;
+    const nodes = (await apiJson<NodeList>(t, '/api/v1/nodes')).items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
+    const healthy = ready.status === 200;
+    return { ...base, healthy, nodes, version, ...(healthy ? {} : { problem: `readyz: HTTP ${ready.status}` }) };
+  } catch (err) {
+    return { ...base, problem: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+export async function stopCluster(index: number): Promise<void> {
+  const f = clusterFiles(clusterDir(clusterName(index)));
+  // Reverse start order: clients first, etcd last.
+  await stopAll((await readProcs(procsFile(f))).reverse());
+  await writeProcs(procsFile(f), []);
+}
+
+export async function removeCluster(index: number): Promise<void> {
+  await stopCluster(index);
+  await fs.rm(clusterDir(clusterName(index)), { recursive: true, force: true });
+}
+
+function launch(spec: ProcSpec, f: ClusterFiles, procs: ProcRecord[]): ProcRecord {
+  const rec = startDetached(spec.name, findBinary(spec.binary).file, spec.args, path.join(f.dir, 'logs'));
+  procs.push(rec);
+  return rec;
+}
+
+async function assertPortsFree(index: number): Promise<void> {
+  for (const [what, port] of Object.entries(clusterPorts(index))) {
+    if (!(await portFree(port))) throw new Error(`port ${port} (${what} of ${clusterName(index)}) is in use by another process; stop it or run "npm run testbed -- down"`);
+  }
+}
+
+async function logTail(f: ClusterFiles, name: string): Promise<string> {
+  const text = await fs.readFile(path.join(f.dir, 'logs', `${name}.log`), 'utf8').catch(() => '');
+  return text.trim().split('\n').slice(-5).join('\n');
+}
+
+/** Waits for `check`, failing fast (with the log tail) if the process dies meanwhile. */
+async function waitAlive(rec: ProcRecord, f: ClusterFiles, what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  await waitFor(what, async () => {
+    if (!isAlive(rec)) throw new Error(`${rec.name} exited; log tail:\n${await logTail(f, rec.name)}`);
+    return check();
+  }, timeoutMs);
+}
+
+/** Starts (or restarts on its existing data) cluster fp-<index> and waits until it is usable. */
+export async function startCluster(index: number, log: (line: string) => void): Promise<ClusterStatus> {
+  const name = clusterName(index);
+  const f = clusterFiles(clusterDir(name));
+  await stopCluster(index).catch(() => undefined);
+  await assertPortsFree(index);
+  await fs.mkdir(path.join(f.dir, 'logs'), { recursive: true });
+  await ensureSecrets(f);
+  const procs: ProcRecord[] = [];
+  const save = () => writeProcs(procsFile(f), procs);
+  try {
+    const etcd = launch(etcdSpec(name, index, f), f, procs);
+    await save();
+    const etcdUrl = `http://127.0.0.1:${clusterPorts(index).etcdClient}/health`;
+    await waitAlive(etcd, f, `${name} etcd`, async () => (await fetch(etcdUrl)).ok, 60_000);
+    const api = launch(apiServerSpec(index, f), f, procs);
+    await save();
+    await waitAlive(api, f, `${name} API server cert`, async () => existsSync(path.join(f.certDir, 'apiserver.crt')), 60_000);
+    await extractCa(f);
+    await writeKubeconfigs(f, name, apiUrl(index));
+    const t = await apiTarget(index);
+    await waitAlive(api, f, `${name} API server /readyz`, async () => (await apiGet(t, '/readyz')).status === 200, 180_000);
+    for (const spec of [controllerManagerSpec(name, index, f), schedulerSpec(index, f), kwokSpec(f)]) launch(spec, f, procs);
+    await save();
+    log(`[testbed] ${name}: API server ready at ${apiUrl(index)}; installing nodes and CRDs`);
+    await installContent(name, index, f, procs);
+  } catch (err) {
+    await stopAll([...procs].reverse());
+    await save();
+    throw err;
+  }
+  return clusterStatus(index);
+}
