@@ -9,6 +9,7 @@ import addFormatsImport from 'ajv-formats';
 import YAML from 'yaml';
 import type { Logger } from 'pino';
 import type { Store } from '../adapters/store/port.ts';
+import { metricsPlugin } from '../metrics/http.ts';
 import { authHook } from './auth.ts';
 import type { Api, ApiDeps, RegisteredRoute } from './context.ts';
 import { ProblemError, PROBLEM_CONTENT_TYPE, methodNotAllowed, toProblem } from './problem.ts';
@@ -77,7 +78,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<Api> {
       security: [{ bearer: [] }],
     },
   });
-  await registerMetrics(app);
+  await app.register(metricsPlugin);
   for (const register of Object.values(routeModules)) await register(app, deps);
   return app;
 }
@@ -112,18 +113,6 @@ function notFound(app: Api, req: FastifyRequest, reply: FastifyReply) {
     ? methodNotAllowed(req.method, allowed)
     : new ProblemError('not-found', 404, `no route ${req.method} ${path}`);
   return errorHandler.call(app, err as unknown as FastifyError, req, reply);
-}
-
-// The observability engineer's plugin (RED metrics per route/tenant + GET /metrics), when present.
-async function registerMetrics(app: Api): Promise<void> {
-  const modulePath = '../metrics/http.ts';
-  let mod: { metricsPlugin?: unknown } | undefined;
-  try {
-    mod = (await import(modulePath)) as { metricsPlugin?: unknown };
-  } catch {
-    return;
-  }
-  if (typeof mod.metricsPlugin === 'function') await app.register(mod.metricsPlugin as never);
 }
 
 export type { Store };

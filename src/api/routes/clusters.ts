@@ -1,5 +1,6 @@
 // Clusters: admin only (a tenant token gets 403: the list would reveal other tenants' dedicated clusters).
 import { Type } from '@sinclair/typebox';
+import { ConflictError } from '../../domain/errors.ts';
 import type { Provider } from '../../domain/types.ts';
 import { slugIssue, IssueList } from '../../domain/validation.ts';
 import { notFound, principal } from '../auth.ts';
@@ -30,6 +31,16 @@ const routes: RouteModule = (app, { store }) => {
     const c = await store.clusters.get(req.params.name);
     if (!c) throw notFound(`cluster "${req.params.name}"`);
     return c;
+  });
+
+  app.delete('/v1/clusters/:name', { config: { auth: 'admin' }, schema: { tags, summary: 'Deregister a cluster (409 while environments are placed on it)', params: Type.Object({ name: DnsLabel }) } }, async (req, reply) => {
+    const { name } = req.params;
+    if (!(await store.clusters.get(name))) throw notFound(`cluster "${name}"`);
+    const placed = await store.environments.list({ cluster: name, limit: 1 });
+    if (placed.items.length > 0) throw new ConflictError(`cluster "${name}" still runs environments (e.g. ${placed.items[0]!.tenant}/${placed.items[0]!.name})`);
+    await store.clusters.delete(name);
+    await store.audit.append({ actor: principal(req).name, action: 'cluster.delete', target: `cluster/${name}` });
+    return reply.status(204).send();
   });
 };
 

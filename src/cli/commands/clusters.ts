@@ -1,0 +1,55 @@
+// fleetplane clusters list|get|create|delete
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { CliError } from '../client.ts';
+import { collect, ctx, enc, keyValues, readDoc } from '../context.ts';
+import { age, type Column } from '../output.ts';
+
+interface ClusterView { name: string; provider: string; region: string; role: string; apiServer: string; kubernetesVersion?: string; capacity?: { nodes: number; cpuMillis: number }; createdAt: string }
+
+const COLUMNS: Array<Column<ClusterView>> = [
+  ['NAME', (c) => c.name], ['PROVIDER', (c) => c.provider], ['REGION', (c) => c.region], ['ROLE', (c) => c.role],
+  ['API SERVER', (c) => c.apiServer], ['VERSION', (c) => c.kubernetesVersion], ['NODES', (c) => c.capacity?.nodes], ['AGE', (c) => age(c.createdAt)],
+];
+
+export default function register(program: Command): void {
+  const clusters = program.command('clusters').alias('cluster').description('registered Kubernetes clusters (admin)');
+
+  clusters.command('list').description('list clusters').action(async (_o: unknown, cmd: Command) => {
+    const c = ctx(cmd);
+    const { body } = await c.client.get<{ items: ClusterView[] }>('/v1/clusters');
+    c.print(body, body.items, COLUMNS);
+  });
+
+  clusters.command('get <name>').description('show a cluster').action(async (name: string, _o: unknown, cmd: Command) => {
+    const c = ctx(cmd);
+    const { body } = await c.client.get<ClusterView>(`/v1/clusters/${enc(name)}`);
+    c.print(body, [body], COLUMNS);
+  });
+
+  clusters.command('create').description('register (or update) a cluster')
+    .option('-f, --file <file>', 'cluster document (YAML or JSON)')
+    .option('--name <name>').option('--provider <p>', 'aws | gcp | azure | onprem | local').option('--region <region>')
+    .option('--api-server <url>').option('--role <role>', 'shared | dedicated:<tenant>').option('--kubeconfig <file>', 'credentials, stored encrypted')
+    .option('--label <k=v>', 'label (repeatable)', collect)
+    .action(async (o: Record<string, string | string[] | undefined>, cmd: Command) => {
+      const c = ctx(cmd);
+      let body: Record<string, unknown>;
+      if (o.file) body = await readDoc(String(o.file));
+      else {
+        const missing = ['name', 'provider', 'region', 'apiServer'].filter((k) => !o[k]);
+        if (missing.length > 0) throw new CliError(`missing ${missing.map((m) => `--${m === 'apiServer' ? 'api-server' : m}`).join(', ')} (or give -f cluster.yaml)`, 2);
+        body = { name: o.name, provider: o.provider, region: o.region, apiServer: o.apiServer, ...(o.role ? { role: o.role } : {}) };
+        if (o.label) body.labels = keyValues(o.label as string[], '--label');
+      }
+      if (o.kubeconfig) body.credentials = await readFile(String(o.kubeconfig), 'utf8').catch(() => { throw new CliError(`cannot read ${String(o.kubeconfig)}`, 2); });
+      const { body: cluster } = await c.client.request<ClusterView>('POST', '/v1/clusters', { body });
+      c.print(cluster, [cluster], COLUMNS);
+    });
+
+  clusters.command('delete <name>').description('deregister a cluster (refused while environments run on it)').action(async (name: string, _o: unknown, cmd: Command) => {
+    const c = ctx(cmd);
+    await c.client.request('DELETE', `/v1/clusters/${enc(name)}`);
+    process.stdout.write(`cluster/${name} deleted\n`);
+  });
+}

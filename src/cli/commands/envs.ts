@@ -1,0 +1,82 @@
+// fleetplane envs list|get|create and the actions: upgrade|patch|scale|rollback|restart
+import type { Command } from 'commander';
+import { CliError } from '../client.ts';
+import { ctx, enc, intFlag, readDoc } from '../context.ts';
+import { age, type Column } from '../output.ts';
+import { OPERATION_COLUMNS, type OperationView } from './ops.ts';
+
+interface EnvView {
+  tenant: string; name: string; type: string; blueprint: string; version: string; health: string;
+  placement: { cluster: string; namespace: string }; delivery: string; appliedRevision?: string | null; createdAt: string;
+}
+
+const COLUMNS: Array<Column<EnvView>> = [
+  ['TENANT', (e) => e.tenant], ['NAME', (e) => e.name], ['TYPE', (e) => e.type], ['RELEASE', (e) => `${e.blueprint}@${e.version}`],
+  ['CLUSTER', (e) => e.placement?.cluster], ['NAMESPACE', (e) => e.placement?.namespace], ['HEALTH', (e) => e.health],
+  ['REVISION', (e) => e.appliedRevision], ['AGE', (e) => age(e.createdAt)],
+];
+
+type ActionBody = (o: Record<string, string | number | undefined>) => Promise<Record<string, unknown>>;
+
+function need(o: Record<string, unknown>, flag: string, key: string): unknown {
+  if (o[key] === undefined) throw new CliError(`missing --${flag}`, 2);
+  return o[key];
+}
+
+const ACTIONS: Array<{ verb: string; describe: string; flags: Array<[string, string]>; body: ActionBody }> = [
+  { verb: 'upgrade', describe: 'upgrade to another release', flags: [['--version <semver>', 'target release version']], body: async (o) => ({ version: need(o, 'version', 'version') }) },
+  { verb: 'patch', describe: 'patch values (-f values.yaml) or an image tag', flags: [['-f, --file <file>', 'values to merge'], ['--image-tag <tag>', 'new image tag'], ['--component <name>', 'only this component']],
+    body: async (o) => {
+      const body: Record<string, unknown> = {};
+      if (o.file) body.values = await readDoc(String(o.file));
+      if (o.imageTag) body.image = { tag: o.imageTag, ...(o.component ? { component: o.component } : {}) };
+      if (Object.keys(body).length === 0) throw new CliError('give -f values.yaml and/or --image-tag', 2);
+      return body;
+    } },
+  { verb: 'scale', describe: 'set replicas of one component', flags: [['--component <name>', 'component'], ['--replicas <n>', 'replicas']],
+    body: async (o) => ({ component: need(o, 'component', 'component'), replicas: intFlag('--replicas')(String(need(o, 'replicas', 'replicas'))) }) },
+  { verb: 'rollback', describe: 're-apply an earlier revision (default: last good)', flags: [['--revision <id>', 'revision id']], body: async (o) => (o.revision ? { revision: o.revision } : {}) },
+  { verb: 'restart', describe: 'restart workloads', flags: [['--component <name>', 'only this component']], body: async (o) => (o.component ? { component: o.component } : {}) },
+];
+
+export default function register(program: Command): void {
+  const envs = program.command('envs').alias('env').description("tenants' environments");
+
+  envs.command('list <tenant>').description("list a tenant's environments").action(async (tenant: string, _o: unknown, cmd: Command) => {
+    const c = ctx(cmd);
+    const { body } = await c.client.get<{ items: EnvView[] }>(`/v1/tenants/${enc(tenant)}/environments`);
+    c.print(body, body.items, COLUMNS);
+  });
+
+  envs.command('get <tenant> <env>').description('show an environment and its status').action(async (tenant: string, env: string, _o: unknown, cmd: Command) => {
+    const c = ctx(cmd);
+    const { body } = await c.client.get<EnvView>(`/v1/environments/${enc(tenant)}/${enc(env)}`);
+    c.print(body, [body], COLUMNS);
+  });
+
+  envs.command('create <tenant>').description('add an environment (starts onboarding it)')
+    .option('-f, --file <file>', 'environment document (YAML or JSON)')
+    .option('--name <name>').option('--type <type>', 'prod | staging | dev').option('--blueprint <name>').option('--version <semver>').option('--cluster <name>')
+    .action(async (tenant: string, o: Record<string, string | undefined>, cmd: Command) => {
+      const c = ctx(cmd);
+      let body: Record<string, unknown>;
+      if (o.file) body = await readDoc(o.file);
+      else {
+        for (const k of ['name', 'type', 'blueprint', 'version']) need(o, k, k);
+        body = { name: o.name, type: o.type, blueprint: o.blueprint, version: o.version, ...(o.cluster ? { cluster: o.cluster } : {}) };
+      }
+      const { body: op } = await c.client.request<OperationView>('POST', `/v1/tenants/${enc(tenant)}/environments`, { body });
+      c.print(op, [op], OPERATION_COLUMNS);
+    });
+
+  for (const a of ACTIONS) {
+    const sub = envs.command(`${a.verb} <tenant> <env>`).description(a.describe).option('--idempotency-key <key>', 'makes a retry safe');
+    for (const [flag, help] of a.flags) sub.option(flag, help);
+    sub.action(async (tenant: string, env: string, o: Record<string, string | undefined>, cmd: Command) => {
+      const c = ctx(cmd);
+      const headers: Record<string, string> = o.idempotencyKey ? { 'idempotency-key': o.idempotencyKey } : {};
+      const { body: op } = await c.client.request<OperationView>('POST', `/v1/tenants/${enc(tenant)}/environments/${enc(env)}:${a.verb}`, { body: await a.body(o), headers });
+      c.print(op, [op], OPERATION_COLUMNS);
+    });
+  }
+}

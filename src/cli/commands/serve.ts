@@ -1,0 +1,85 @@
+// fleetplane serve: the API (and, through the marked spot, the delivery engine) in one process.
+// Embedded store in --data-dir by default; FLEETPLANE_DATABASE_URL selects PostgreSQL.
+import type { Command } from 'commander';
+import { buildApp } from '../../api/app.ts';
+import { bootstrapAdminToken } from '../../api/auth.ts';
+import type { Store } from '../../adapters/store/port.ts';
+import { createLogger } from '../../logging.ts';
+import { CliError } from '../client.ts';
+import { intFlag } from '../context.ts';
+
+export interface ServeOptions {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl?: string | undefined;
+  adminToken?: string | undefined;
+}
+
+export interface Running {
+  url: string;
+  store: Store;
+  stop(): Promise<void>;
+}
+
+// Resolved at runtime so this file type-checks while the store module is being written.
+async function openStore(opts: { databaseUrl?: string | undefined; dataDir: string }): Promise<Store> {
+  const path = '../../adapters/store/index.ts';
+  const mod = (await import(path)) as { openStore(o: { databaseUrl?: string | undefined; dataDir: string }): Promise<Store> };
+  return mod.openStore(opts);
+}
+
+export async function serve(o: ServeOptions): Promise<Running> {
+  const logger = createLogger({ base: { component: 'server' } });
+  if (o.databaseUrl && !/^postgres(ql)?:\/\//.test(o.databaseUrl)) throw new CliError('FLEETPLANE_DATABASE_URL must start with postgres://', 2);
+  const store = await openStore({ databaseUrl: o.databaseUrl, dataDir: o.dataDir });
+  await store.migrate();
+  // The generated secret goes to stderr once, never through the logger.
+  await bootstrapAdminToken(store, { preset: o.adminToken, print: (line) => process.stderr.write(`${line}\n`) });
+  const app = await buildApp({ store, logger });
+
+  const stoppers: Array<() => Promise<void>> = [];
+  // ---- delivery engine: start it here (startEngine from src/engine/index.ts) and push its stop ----
+  // ---- end of engine spot ----
+
+  const url = await app.listen({ port: o.port, host: o.host });
+  logger.info({ url, store: store.kind, dataDir: store.kind === 'embedded' ? o.dataDir : undefined }, 'fleetplane listening');
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= (async () => {
+    logger.info('shutting down');
+    await app.close();
+    for (const s of stoppers.reverse()) await s();
+    await store.close();
+  })());
+  return { url, store, stop };
+}
+
+export default function register(program: Command): void {
+  program.command('serve').description('run the API server and workers')
+    .option('--port <port>', 'listen port (env FLEETPLANE_PORT)', intFlag('--port'))
+    .option('--host <host>', 'listen address', '127.0.0.1')
+    .option('--data-dir <dir>', 'embedded store and local git repos (env FLEETPLANE_DATA_DIR)')
+    .action(async (opts: { port?: number; host: string; dataDir?: string }) => {
+      const envPort = process.env.FLEETPLANE_PORT;
+      const port = opts.port ?? (envPort ? intFlag('FLEETPLANE_PORT')(envPort) : 8080);
+      if (port > 65535) throw new CliError(`--port ${port} is out of range`, 2);
+      const running = await serve({
+        port,
+        host: opts.host,
+        dataDir: opts.dataDir ?? process.env.FLEETPLANE_DATA_DIR ?? './.fleetplane',
+        databaseUrl: process.env.FLEETPLANE_DATABASE_URL || undefined,
+        adminToken: process.env.FLEETPLANE_ADMIN_TOKEN || undefined,
+      });
+      await new Promise<void>((resolve) => {
+        const onSignal = () => {
+          running.stop().then(resolve, (err: unknown) => {
+            process.stderr.write(`fleetplane: shutdown failed: ${err instanceof Error ? err.message : String(err)}\n`);
+            process.exitCode = 1;
+            resolve();
+          });
+        };
+        process.once('SIGTERM', onSignal);
+        process.once('SIGINT', onSignal);
+      });
+    });
+}

@@ -1,0 +1,36 @@
+// fleetplane tokens create|list|revoke (admin)
+import type { Command } from 'commander';
+import { ctx, enc } from '../context.ts';
+import { age, type Column } from '../output.ts';
+
+interface TokenView { id: string; name: string; role: string; tenant: string | null; createdAt: string }
+
+const COLUMNS: Array<Column<TokenView>> = [
+  ['ID', (t) => t.id], ['NAME', (t) => t.name], ['ROLE', (t) => t.role], ['TENANT', (t) => t.tenant], ['AGE', (t) => age(t.createdAt)],
+];
+
+export default function register(program: Command): void {
+  const tokens = program.command('tokens').alias('token').description('API tokens (admin)');
+
+  tokens.command('create').description('create a token; prints its secret once')
+    .requiredOption('--name <name>').option('--role <role>', 'admin | tenant-admin | tenant-viewer', 'tenant-viewer').option('--tenant <slug>')
+    .action(async (o: { name: string; role: string; tenant?: string }, cmd: Command) => {
+      const c = ctx(cmd);
+      const { body } = await c.client.request<{ token: TokenView; secret: string }>('POST', '/v1/tokens', { body: { name: o.name, role: o.role, ...(o.tenant ? { tenant: o.tenant } : {}) } });
+      if (c.format !== 'table') return c.print(body, [], COLUMNS);
+      c.print(body, [body.token], COLUMNS);
+      process.stdout.write(`\nsecret (shown once): ${body.secret}\n`);
+    });
+
+  tokens.command('list').description('list tokens').action(async (_o: unknown, cmd: Command) => {
+    const c = ctx(cmd);
+    const { body } = await c.client.get<{ items: TokenView[] }>('/v1/tokens');
+    c.print(body, body.items, COLUMNS);
+  });
+
+  tokens.command('revoke <id>').alias('delete').description('revoke a token').action(async (id: string, _o: unknown, cmd: Command) => {
+    const c = ctx(cmd);
+    await c.client.request('DELETE', `/v1/tokens/${enc(id)}`);
+    process.stdout.write(`token/${id} revoked\n`);
+  });
+}

@@ -1,0 +1,48 @@
+// The `fleetplane` command. Every failure ends as ONE line on stderr and a non-zero exit:
+// 2 = bad flags/usage, 1 = the server refused or an operation failed, 3 = server unreachable,
+// 4 = timed out.
+import { Command, CommanderError } from 'commander';
+import { CliError } from './client.ts';
+import { DEFAULT_SERVER } from './context.ts';
+import * as commands from './commands/index.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('fleetplane')
+    .description('Fleetplane: run one isolated environment per customer on Kubernetes')
+    .version('0.1.0')
+    .option('--server <url>', `API server (env FLEETPLANE_SERVER, default ${DEFAULT_SERVER})`)
+    .option('--token <token>', 'bearer token (env FLEETPLANE_TOKEN)')
+    .option('-o, --output <format>', 'table | json | yaml', 'table')
+    .showSuggestionAfterError(true)
+    .exitOverride();
+  for (const register of Object.values(commands)) register(program);
+  // Commander prints its own one-line usage errors; subcommands inherit exitOverride.
+  program.commands.forEach(function override(c: Command) {
+    c.exitOverride();
+    c.commands.forEach(override);
+  });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      return 2;
+    }
+    if (err instanceof CliError) {
+      process.stderr.write(`fleetplane: ${err.message}\n`);
+      return err.exitCode;
+    }
+    const msg = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`fleetplane: ${msg.split('\n')[0]}\n`);
+    return 1;
+  }
+}
+
+const isEntry = process.argv[1] && /(?:main\.ts|fleetplane(?:\.js)?)$/.test(process.argv[1]);
+if (isEntry) process.exitCode = await main(process.argv.slice(2));
