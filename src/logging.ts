@@ -93,7 +93,17 @@ export function loggerOptions(opts: CreateLoggerOptions = {}): LoggerOptions {
 
 export function createLogger(opts: CreateLoggerOptions = {}): Logger {
   const options = loggerOptions(opts);
-  return opts.destination ? pino(options, opts.destination) : pino(options);
+  return redactChildBindings(opts.destination ? pino(options, opts.destination) : pino(options));
+}
+
+// pino applies formatters.bindings to the root's bindings only; child bindings go out as given.
+// Children inherit from their parent (Object.create), so one override covers every descendant.
+function redactChildBindings(root: Logger): Logger {
+  const child = root.child;
+  root.child = function redactingChild(this: Logger, bindings, options) {
+    return child.call(this, redact(bindings) as typeof bindings, options);
+  } as Logger['child'];
+  return root;
 }
 
 /** Ids that identify one line of work; absent ones are left out. */
