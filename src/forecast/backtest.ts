@@ -66,7 +66,7 @@ export function backtest(raw: Float64Array, opts: BacktestOptions): BacktestResu
   const { day, hs, maxH, testFrom, stride, startup, leadTime, q } = resolve(n, opts);
   const fits: Forecaster[] = [];
   for (let T = testFrom; T < n; T += day) {
-    fits.push(fitForecaster(raw, { horizons: hs, leadTime, day, fitEnd: T, quantile: q }));
+    fits.push(fitForecaster(raw, { horizons: hs, leadTime, day, fitEnd: T, quantile: q, fitAll: true }));
   }
   const at = (t: number): Forecaster => fits[Math.min(fits.length - 1, Math.floor((t - testFrom) / day))]!;
   const acc: Acc = new Map();

@@ -21,6 +21,18 @@ function coarsen(y: Float64Array, end: number): Float64Array {
   return out;
 }
 
+/** x minus its centred moving average over `w` points (window shortened at the edges). */
+export function detrend(x: Float64Array, w: number): Float64Array {
+  const p = new Float64Array(x.length + 1);
+  for (let i = 0; i < x.length; i++) p[i + 1] = p[i]! + x[i]!;
+  const half = w >> 1;
+  return Float64Array.from(x, (v, i) => {
+    const a = Math.max(0, i - half);
+    const b = Math.min(x.length, i + half + 1);
+    return v - (p[b]! - p[a]!) / (b - a);
+  });
+}
+
 /** Pearson correlation between x[i] and x[i + lag]; NaN when the overlap is shorter than minOverlap. */
 export function autocorrelation(x: Float64Array, lag: number, minOverlap: number): number {
   const n = x.length - lag;
@@ -46,9 +58,12 @@ export function detectSeason(y: Float64Array, end: number, candidates: readonly 
   const acf: Record<number, number> = {};
   let period = 0;
   let best = minAcf;
+  // Remove the slow trend first (moving average over the shortest candidate season): a random walk or a
+  // ramp correlates with itself at any lag and would otherwise look seasonal.
+  const flat = detrend(x, Math.round((candidates[0] ?? BUCKET) / BUCKET));
   for (const c of candidates) {
     const lag = Math.round(c / BUCKET);
-    const r = autocorrelation(x, lag, Math.max(lag / 2, 144));
+    const r = autocorrelation(flat, lag, Math.max(lag / 2, 144));
     acf[c] = r;
     if (Number.isNaN(r)) continue;
     const margin = period === 0 ? 0 : 0.1;

@@ -25,6 +25,8 @@ export interface ForecasterOptions {
   fitEnd?: number;
   /** Points of most recent history used to choose (default two days, at most a quarter of the series). */
   validationPoints?: number;
+  /** Refit every candidate on the full history (reports need them all); live use refits only the chosen. */
+  fitAll?: boolean;
   /** Candidate models besides the baselines (defaults to CANDIDATES). */
   candidates?: readonly ModelSpec[];
 }
@@ -148,13 +150,14 @@ interface Chosen {
 
 function assemble(c: Chosen, opts: ForecasterOptions): Forecaster {
   const { ctx, T, hs, specs, scores, choice, windowMargin } = c;
+  const scored = [...scores.keys()].filter((n) => n !== ENSEMBLE);
+  const members = new Map(hs.map((h) => [h, ensembleMembers(scores, scored, h)]));
+  const needed = new Set<string>(['last_value', ...choice.values()]);
+  if ([...choice.values()].includes(ENSEMBLE)) for (const m of members.values()) for (const n of m) needed.add(n);
   const models = new Map<string, FittedModel>();
-  for (const s of specs) if (s.applicable(ctx, T)) models.set(s.name, s.fit(ctx, T, hs));
+  for (const s of specs) if ((opts.fitAll || needed.has(s.name)) && s.applicable(ctx, T)) models.set(s.name, s.fit(ctx, T, hs));
   const ensembles = new Map<number, FittedModel>();
-  for (const h of hs) {
-    const members = ensembleMembers(scores, [...scores.keys()].filter((n) => n !== ENSEMBLE && models.has(n)), h);
-    ensembles.set(h, meanOf(members.map((n) => models.get(n)!)));
-  }
+  for (const h of hs) ensembles.set(h, meanOf(members.get(h)!.filter((n) => models.has(n)).map((n) => models.get(n)!)));
   const pick = (h: number): FittedModel => {
     const name = choice.get(h) ?? choice.get(nearest(hs, h))!;
     return name === ENSEMBLE ? ensembles.get(nearest(hs, h))! : models.get(name) ?? models.get('last_value')!;

@@ -6,6 +6,7 @@ import { trailingMean } from '../series.ts';
 import { centredMean } from './naive.ts';
 
 const SEASON_SMOOTH = 5;
+const STRIDE = 4;
 
 /** Writes the features of origin t for horizon h into f; returns the reference level (target offset). */
 function features(ctx: SeriesContext, t: number, h: number, f: Float64Array, seasons: readonly number[]): number {
@@ -66,26 +67,64 @@ function seasonsFor(ctx: SeriesContext, fitEnd: number): number[] {
   return out;
 }
 
-function fitHorizon(ctx: SeriesContext, fitEnd: number, h: number, seasons: readonly number[]): Float64Array {
+interface Design { X: Float64Array; y: Float64Array; rows: number; k: number }
+
+function design(ctx: SeriesContext, fitEnd: number, h: number, seasons: readonly number[]): Design {
   const k = 5 + 2 * seasons.length;
+  const from = Math.max(240, fitEnd - 7 * ctx.day, (seasons[seasons.length - 1] ?? 0) + 60);
+  // Stride 4: neighbouring minutes are nearly duplicate rows; a quarter of them carries the same information.
+  const rows = Math.max(0, Math.ceil((fitEnd - h - from) / STRIDE));
+  const X = new Float64Array(rows * k);
+  const y = new Float64Array(rows);
   const f = new Float64Array(k);
+  for (let r = 0, t = from; r < rows; r++, t += STRIDE) {
+    const ref = features(ctx, t, h, f, seasons);
+    y[r] = ctx.y[t + h]! - ref;
+    X.set(f, r * k);
+  }
+  return { X, y, rows, k };
+}
+
+function weightedSolve(d: Design, w: Float64Array): Float64Array {
+  const { X, y, rows, k } = d;
   const xtx = new Float64Array(k * k);
   const xty = new Float64Array(k);
-  const from = Math.max(240, fitEnd - 7 * ctx.day, (seasons[seasons.length - 1] ?? 0) + 60);
-  // Stride 3: neighbouring minutes are nearly duplicate rows; a third of them carries the same information.
-  for (let t = from; t + h < fitEnd; t += 3) {
-    const ref = features(ctx, t, h, f, seasons);
-    const target = ctx.y[t + h]! - ref;
+  for (let r = 0; r < rows; r++) {
+    const o = r * k;
+    const wr = w[r]!;
     for (let i = 0; i < k; i++) {
-      const fi = f[i]!;
-      xty[i]! += fi * target;
-      for (let j = 0; j <= i; j++) xtx[i * k + j]! += fi * f[j]!;
+      const fi = X[o + i]! * wr;
+      xty[i]! += fi * y[r]!;
+      for (let j = 0; j <= i; j++) xtx[i * k + j]! += fi * X[o + j]!;
     }
   }
   for (let i = 0; i < k; i++) for (let j = i + 1; j < k; j++) xtx[i * k + j] = xtx[j * k + i]!;
   let tr = 0;
   for (let i = 1; i < k; i++) tr += xtx[i * k + i]!;
   return solveRidge(xtx, xty, k, 1e-3 * (tr / Math.max(1, k - 1)) + 1e-12);
+}
+
+// Huber loss by iteratively reweighted least squares: load metrics have bursts that would otherwise
+// dominate squared error, and the forecast is judged on absolute error (WAPE).
+function fitHorizon(ctx: SeriesContext, fitEnd: number, h: number, seasons: readonly number[]): Float64Array {
+  const d = design(ctx, fitEnd, h, seasons);
+  const w = new Float64Array(d.rows).fill(1);
+  let beta = weightedSolve(d, w);
+  const res = new Float64Array(d.rows);
+  for (let iter = 0; iter < 2; iter++) {
+    for (let r = 0; r < d.rows; r++) {
+      let p = 0;
+      for (let i = 0; i < d.k; i++) p += beta[i]! * d.X[r * d.k + i]!;
+      res[r] = Math.abs(d.y[r]! - p);
+    }
+    // Mean absolute residual × 1.2533 estimates sigma under normal noise (no sort needed).
+    let mean = 0;
+    for (let r = 0; r < d.rows; r++) mean += res[r]!;
+    const delta = 1.345 * 1.2533 * (mean / Math.max(1, d.rows)) + 1e-12;
+    for (let r = 0; r < d.rows; r++) w[r] = res[r]! <= delta ? 1 : delta / res[r]!;
+    beta = weightedSolve(d, w);
+  }
+  return beta;
 }
 
 export const ridge: ModelSpec = {
