@@ -1,0 +1,182 @@
+// KubeClient: server-side apply, get, paginated list, delete against one cluster.
+import { InputError } from '../../domain/errors.ts';
+import { FIELD_MANAGER, type KubeObject, type ObjectRef } from '../../domain/types.ts';
+import { mapLimit, type Settled } from './concurrency.ts';
+import { Discovery, groupVersionPath, type ResourceInfo } from './discovery.ts';
+import { isGone, isNotFound } from './errors.ts';
+import { loadKubeConfig, Transport, type KubeconfigSource } from './transport.ts';
+
+export interface ApplyOptions {
+  /** Take ownership of fields another manager owns (SSA `force`). Off unless chosen explicitly. */
+  force?: boolean;
+  /** Server-side dry run (`dryRun=All`): full validation and admission, nothing persisted. */
+  dryRun?: boolean;
+  /** Defaults to FIELD_MANAGER (`fleetplane`). */
+  fieldManager?: string;
+  /** Namespace for namespaced objects that carry none. */
+  defaultNamespace?: string;
+}
+
+export interface BatchOptions extends ApplyOptions {
+  /** Requests in flight at once (default 8). */
+  concurrency?: number;
+}
+
+export interface ListOptions {
+  namespace?: string;
+  labelSelector?: string | Record<string, string>;
+  fieldSelector?: string;
+  /** Page size for `limit`/`continue` pagination (default 500). */
+  pageSize?: number;
+}
+
+export interface DeleteOptions {
+  propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
+  dryRun?: boolean;
+  gracePeriodSeconds?: number;
+}
+
+export interface ApplyOutcome {
+  ref: ObjectRef;
+  ok: boolean;
+  object?: KubeObject;
+  error?: Error;
+}
+
+const MAX_RELISTS = 3;
+
+export function refOf(o: KubeObject): ObjectRef {
+  return { apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) };
+}
+
+export function selectorString(sel: string | Record<string, string>): string {
+  return typeof sel === 'string' ? sel : Object.entries(sel).map(([k, v]) => `${k}=${v}`).join(',');
+}
+
+// Objects others depend on go first: namespaces and CRDs, then config/identity, then workloads.
+const TIER: Record<string, number> = { Namespace: 0, CustomResourceDefinition: 0, ServiceAccount: 1, Secret: 1, ConfigMap: 1, Role: 1, ClusterRole: 1, RoleBinding: 2, ClusterRoleBinding: 2 };
+
+export class KubeClient {
+  readonly discovery: Discovery;
+
+  constructor(readonly transport: Transport) {
+    this.discovery = new Discovery(transport);
+  }
+
+  static fromKubeconfig(src: KubeconfigSource): KubeClient {
+    return new KubeClient(new Transport(loadKubeConfig(src)));
+  }
+
+  get server(): string {
+    return this.transport.server;
+  }
+
+  private async path(ref: { apiVersion: string; kind: string; namespace?: string; name?: string }, defaultNamespace?: string): Promise<{ info: ResourceInfo; path: string }> {
+    const info = await this.discovery.resolve(ref.apiVersion, ref.kind);
+    const ns = ref.namespace ?? defaultNamespace;
+    if (info.namespaced && !ns && ref.name !== undefined) throw new InputError(`${ref.kind} ${ref.name} is namespaced but has no namespace`, [{ field: '/metadata/namespace', message: 'required' }]);
+    const nsPart = info.namespaced && ns ? `/namespaces/${encodeURIComponent(ns)}` : '';
+    const namePart = ref.name !== undefined ? `/${encodeURIComponent(ref.name)}` : '';
+    return { info, path: `${groupVersionPath(ref.apiVersion)}${nsPart}/${info.plural}${namePart}` };
+  }
+
+  /** Server-side apply of one object with field manager `fleetplane` and strict field validation. */
+  async apply<T extends KubeObject = KubeObject>(obj: KubeObject, opts: ApplyOptions = {}): Promise<T> {
+    if (!obj?.apiVersion || !obj.kind || !obj.metadata?.name) throw new InputError('object needs apiVersion, kind and metadata.name');
+    const { info, path } = await this.path(refOf(obj), opts.defaultNamespace);
+    // SSA rejects managedFields in the request; resourceVersion would turn apply into a precondition.
+    const { managedFields: _mf, resourceVersion: _rv, ...metadata } = obj.metadata;
+    if (info.namespaced && !metadata.namespace) metadata.namespace = opts.defaultNamespace;
+    return this.transport.request<T>({
+      method: 'PATCH',
+      path,
+      contentType: 'application/apply-patch+yaml',
+      body: { ...obj, metadata },
+      query: { fieldManager: opts.fieldManager ?? FIELD_MANAGER, fieldValidation: 'Strict', force: opts.force ? true : undefined, dryRun: opts.dryRun ? 'All' : undefined },
+    });
+  }
+
+  /** Applies many objects in dependency tiers with bounded concurrency; reports each outcome. */
+  async applyAll(objects: KubeObject[], opts: BatchOptions = {}): Promise<ApplyOutcome[]> {
+    const tiers = new Map<number, number[]>();
+    objects.forEach((o, i) => {
+      const t = TIER[o.kind] ?? 3;
+      tiers.set(t, [...(tiers.get(t) ?? []), i]);
+    });
+    const out: ApplyOutcome[] = new Array(objects.length);
+    for (const t of [...tiers.keys()].sort()) {
+      const idx = tiers.get(t)!;
+      const settled = await mapLimit(idx, opts.concurrency ?? 8, (i) => this.apply(objects[i]!, opts));
+      settled.forEach((s, k) => {
+        const i = idx[k]!;
+        out[i] = s.ok ? { ref: refOf(objects[i]!), ok: true, object: s.value } : { ref: refOf(objects[i]!), ok: false, error: s.error };
+      });
+    }
+    return out;
+  }
+
+  /** The object, or null when it does not exist. */
+  async get<T extends KubeObject = KubeObject>(ref: ObjectRef): Promise<T | null> {
+    const { path } = await this.path(ref);
+    try {
+      return await this.transport.request<T>({ method: 'GET', path });
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+  }
+
+  /** All objects of a kind (all namespaces unless `namespace`), paging through `continue` tokens.
+   *  An expired token (HTTP 410) restarts the list from the beginning. */
+  async list<T extends KubeObject = KubeObject>(apiVersion: string, kind: string, opts: ListOptions = {}): Promise<T[]> {
+    const { path } = await this.path({ apiVersion, kind, ...(opts.namespace ? { namespace: opts.namespace } : {}) });
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.listPages<T>(path, apiVersion, kind, opts);
+      } catch (err) {
+        if (!isGone(err) || attempt >= MAX_RELISTS) throw err;
+      }
+    }
+  }
+
+  private async listPages<T extends KubeObject>(path: string, apiVersion: string, kind: string, opts: ListOptions): Promise<T[]> {
+    const items: T[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.transport.request<{ items: T[]; metadata?: { continue?: string } }>({
+        method: 'GET',
+        path,
+        query: { labelSelector: opts.labelSelector ? selectorString(opts.labelSelector) : undefined, fieldSelector: opts.fieldSelector, limit: opts.pageSize ?? 500, continue: token },
+      });
+      // List items omit apiVersion/kind; fill them so items can be applied or referenced directly.
+      for (const it of page.items) items.push({ ...it, apiVersion, kind });
+      token = page.metadata?.continue || undefined;
+    } while (token);
+    return items;
+  }
+
+  /** Deletes one object; false when it was already gone. */
+  async delete(ref: ObjectRef, opts: DeleteOptions = {}): Promise<boolean> {
+    const { path } = await this.path(ref);
+    try {
+      await this.transport.request({
+        method: 'DELETE',
+        path,
+        query: { dryRun: opts.dryRun ? 'All' : undefined },
+        body: { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: opts.propagationPolicy ?? 'Background', ...(opts.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: opts.gracePeriodSeconds } : {}) },
+      });
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
+  async deleteAll(refs: ObjectRef[], opts: DeleteOptions & { concurrency?: number } = {}): Promise<Settled<boolean>[]> {
+    return mapLimit(refs, opts.concurrency ?? 8, (r) => this.delete(r, opts));
+  }
+
+  async version(): Promise<{ gitVersion: string; major: string; minor: string }> {
+    return this.transport.request({ method: 'GET', path: '/version' });
+  }
+}

@@ -1,0 +1,30 @@
+// Kubernetes adapter: the only place Fleetplane talks to cluster APIs.
+//
+//   const kube = KubeClient.fromKubeconfig({ path: '/…/kubeconfig' })   // or { content: yamlText, context? }
+//   await kube.apply(obj)                          // server-side apply, fieldManager "fleetplane",
+//                                                  // fieldValidation=Strict; returns the live object
+//   await kube.apply(obj, { force: true })         // take over fields owned by another manager
+//   await kube.apply(obj, { dryRun: true })        // dryRun=All: validated by the server, not persisted
+//   await kube.applyAll(objs, { concurrency: 8 })  // Namespaces/CRDs first, then config, then the rest;
+//                                                  // one ApplyOutcome {ref, ok, object?, error?} per object
+//   await kube.get(ref)                            // object or null
+//   await kube.list('apps/v1', 'Deployment', { namespace, labelSelector: { 'fleetplane.io/tenant': 'acme' } })
+//                                                  // paginated; relists from scratch on HTTP 410 Expired
+//   await kube.delete(ref, { propagationPolicy: 'Foreground' })   // false when already gone
+//   await kube.deleteAll(refs, { concurrency })
+//   objectReadiness(obj) / deploymentReadiness / podReadiness / isPodReady   (pure, from status)
+//   await podsOf(kube, deployment)                 // pods selected by the workload
+//   await readCapacity(kube)                       // {cpuMillis, memoryBytes, gpus, nodes} of Ready nodes
+//
+// Errors: KubeApiError (status, reason, message and field causes from the API server's Status; never
+// the request body) with isNotFound / isConflict / isGone / isInvalid; InputError for local misuse.
+// Resource plural and scope come from API discovery, cached per group/version and refreshed once on
+// a miss (so freshly installed CRDs are found); `kube.discovery.reset()` clears it.
+export { KubeClient, refOf, selectorString } from './client.ts';
+export type { ApplyOptions, ApplyOutcome, BatchOptions, DeleteOptions, ListOptions } from './client.ts';
+export { KubeApiError, isConflict, isGone, isInvalid, isNotFound } from './errors.ts';
+export { mapLimit, type Settled } from './concurrency.ts';
+export { cpuMillis, parseQuantity } from './quantity.ts';
+export { deploymentReadiness, isPodReady, objectReadiness, podReadiness, podsOf, readCapacity, statefulSetReadiness, sumCapacity } from './readiness.ts';
+export type { Readiness, ReadinessState } from './readiness.ts';
+export type { KubeconfigSource } from './transport.ts';

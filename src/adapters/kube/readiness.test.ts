@@ -1,0 +1,67 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { deploymentReadiness, objectReadiness, podReadiness, sumCapacity } from './readiness.ts';
+import { mapLimit } from './concurrency.ts';
+import type { KubeObject } from '../../domain/types.ts';
+
+const dep = (generation: number, spec: Record<string, unknown>, status: Record<string, unknown>): KubeObject => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'web', namespace: 'ns', generation },
+  spec,
+  status,
+});
+
+test('deploymentReadiness follows kubectl rollout status', () => {
+  const cases: Array<[string, KubeObject, string]> = [
+    ['unobserved generation', dep(2, { replicas: 2 }, { observedGeneration: 1 }), 'Progressing'],
+    ['deadline exceeded', dep(1, { replicas: 2 }, { observedGeneration: 1, conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' }] }), 'Failed'],
+    ['too few updated', dep(1, { replicas: 3 }, { observedGeneration: 1, updatedReplicas: 2, replicas: 3, availableReplicas: 2 }), 'Progressing'],
+    ['old replicas left', dep(1, { replicas: 2 }, { observedGeneration: 1, updatedReplicas: 2, replicas: 3, availableReplicas: 2 }), 'Progressing'],
+    ['not available', dep(1, { replicas: 2 }, { observedGeneration: 1, updatedReplicas: 2, replicas: 2, availableReplicas: 1 }), 'Progressing'],
+    ['ready', dep(1, { replicas: 2 }, { observedGeneration: 1, updatedReplicas: 2, replicas: 2, availableReplicas: 2 }), 'Ready'],
+    ['default one replica', dep(1, {}, { observedGeneration: 1, updatedReplicas: 1, replicas: 1, availableReplicas: 1 }), 'Ready'],
+  ];
+  for (const [name, obj, want] of cases) assert.equal(deploymentReadiness(obj as never).state, want, name);
+});
+
+test('podReadiness reads the Ready condition and phase', () => {
+  const pod = (status: Record<string, unknown>): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, status });
+  assert.equal(podReadiness(pod({ phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] }) as never).state, 'Ready');
+  assert.equal(podReadiness(pod({ phase: 'Running', conditions: [{ type: 'Ready', status: 'False' }] }) as never).state, 'Progressing');
+  assert.equal(podReadiness(pod({ phase: 'Failed' }) as never).state, 'Failed');
+  assert.equal(objectReadiness(null).state, 'Missing');
+  assert.equal(objectReadiness({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } }).state, 'Ready');
+});
+
+test('sumCapacity counts only Ready, schedulable nodes', () => {
+  const node = (name: string, ready: boolean, alloc: Record<string, string>, unschedulable = false): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name },
+    spec: { unschedulable },
+    status: { allocatable: alloc, conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
+  });
+  const cap = sumCapacity([
+    node('a', true, { cpu: '7820m', memory: '31Gi' }),
+    node('b', true, { cpu: '47', memory: '190Gi', 'nvidia.com/gpu': '4' }),
+    node('c', false, { cpu: '8', memory: '32Gi' }),
+    node('d', true, { cpu: '8', memory: '32Gi' }, true),
+  ]);
+  assert.deepEqual(cap, { cpuMillis: 7820 + 47000, memoryBytes: (31 + 190) * 2 ** 30, gpus: 4, nodes: 2 });
+});
+
+test('mapLimit bounds concurrency, keeps order and isolates failures', async () => {
+  let inFlight = 0;
+  let peak = 0;
+  const results = await mapLimit([1, 2, 3, 4, 5, 6], 2, async (n) => {
+    inFlight++;
+    peak = Math.max(peak, inFlight);
+    await new Promise((r) => setImmediate(r));
+    inFlight--;
+    if (n === 3) throw new Error('three');
+    return n * 10;
+  });
+  assert.equal(peak, 2);
+  assert.deepEqual(results.map((r) => (r.ok ? r.value : r.error.message)), [10, 20, 'three', 40, 50, 60]);
+});
