@@ -3,6 +3,7 @@
 // typed and tested. A string that is exactly one reference keeps the referenced value's type, so Helm
 // values can receive numbers, booleans and objects. See docs/adr/0401-template-language.md.
 import { InputError } from '../domain/errors.ts';
+import { canonicalJson } from './canonical.ts';
 
 type Part = string | readonly string[];
 interface Compiled { parts: Part[]; whole: readonly string[] | null }
@@ -45,7 +46,8 @@ function lookup(scope: TemplateScope, path: readonly string[]): unknown {
 
 function asText(v: unknown): string {
   if (v === undefined || v === null) return '';
-  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+  // Objects print as canonical JSON: the environment's key order must not change the bytes.
+  return typeof v === 'object' ? canonicalJson(v) : String(v);
 }
 
 /** Expand references in a string to a string (config values). */
