@@ -1,0 +1,95 @@
+// Fleet rollouts (admin only): create (plans the waves; Idempotency-Key makes a retry return the
+// same rollout), list, get with per-wave progress, and pause/resume/abort. The controller in
+// src/engine/rollouts executes them.
+import { Type, type Static } from '@sinclair/typebox';
+import { RolloutService, IdempotencyMismatchError, rolloutsFor } from '../../engine/rollouts/index.ts';
+import { principal } from '../auth.ts';
+import type { RouteModule } from '../context.ts';
+import { idempotencyKey, requestHash, sendPage } from '../http.ts';
+import { idempotencyKeyReused, ProblemError } from '../problem.ts';
+import { DnsLabel, EnvType, IdempotencyHeaders, Labels, PageQuery, SemverString } from '../schemas.ts';
+
+const tags = ['rollouts'];
+const closed = { additionalProperties: false };
+const Id = Type.String({ minLength: 4, maxLength: 64, pattern: '^ro-[a-f0-9-]+$' });
+const ID_RE = '^ro-[a-f0-9-]+$';
+
+const MetricGate = Type.Object({
+  query: Type.String({ minLength: 1, maxLength: 4096, description: 'PromQL; $tenants and $environments expand to the wave\'s regex alternations' }),
+  op: Type.Union([Type.Literal('<'), Type.Literal('<='), Type.Literal('>'), Type.Literal('>=')]),
+  threshold: Type.Number(),
+}, closed);
+
+export const RolloutCreate = Type.Object({
+  blueprint: DnsLabel,
+  version: SemverString,
+  selector: Type.Optional(Type.Object({
+    labels: Type.Optional(Labels),
+    envTypes: Type.Optional(Type.Array(EnvType, { maxItems: 3 })),
+    clusters: Type.Optional(Type.Array(DnsLabel, { maxItems: 500 })),
+    tenants: Type.Optional(Type.Array(DnsLabel, { maxItems: 5000 })),
+  }, closed)),
+  strategy: Type.Optional(Type.Object({
+    canary: Type.Optional(Type.Object({
+      count: Type.Optional(Type.Integer({ minimum: 0, maximum: 10000 })),
+      percent: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
+    }, closed)),
+    waves: Type.Optional(Type.Array(Type.Number({ exclusiveMinimum: 0, maximum: 100 }), { minItems: 1, maxItems: 20, description: 'ascending cumulative percentages of the non-canary environments' })),
+    maxParallel: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    maxUnavailable: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    maxFailures: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
+    gates: Type.Optional(Type.Object({
+      health: Type.Optional(Type.Boolean()),
+      bakeSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 7 * 24 * 3600 })),
+      metric: Type.Optional(MetricGate),
+    }, closed)),
+    respectMaintenanceWindows: Type.Optional(Type.Boolean()),
+  }, closed)),
+}, closed);
+
+function service(store: Parameters<typeof rolloutsFor>[0]): RolloutService {
+  const svc = rolloutsFor(store);
+  if (!svc) throw new ProblemError('not-ready', 503, 'rollouts are not configured in this process');
+  return svc;
+}
+
+const routes: RouteModule = (app, { store }) => {
+  app.post('/v1/rollouts', {
+    config: { auth: 'admin' },
+    schema: { tags, summary: 'Start a fleet rollout of a blueprint release in waves', body: RolloutCreate, headers: IdempotencyHeaders },
+  }, async (req, reply) => {
+    const body = req.body as Static<typeof RolloutCreate>;
+    try {
+      const { rollout, created } = await service(store).create(body, { actor: principal(req).name, idempotencyKey: idempotencyKey(req), requestHash: requestHash(req) });
+      reply.header('location', `/v1/rollouts/${rollout.id}`);
+      return reply.status(created ? 201 : 200).send(rollout);
+    } catch (err) {
+      if (err instanceof IdempotencyMismatchError) throw idempotencyKeyReused();
+      throw err;
+    }
+  });
+
+  app.get('/v1/rollouts', {
+    config: { auth: 'admin' },
+    schema: { tags, summary: 'List rollouts, newest first, with per-wave progress', querystring: PageQuery },
+  }, async (req, reply) => sendPage(req, reply, await service(store).list({ limit: req.query.limit, cursor: req.query.cursor })));
+
+  app.get('/v1/rollouts/:id', {
+    config: { auth: 'admin' },
+    schema: { tags, summary: 'Get a rollout: state, reason, per-wave counts and gates, targets', params: Type.Object({ id: Id }) },
+  }, async (req) => service(store).get(req.params.id));
+
+  const verbs = {
+    pause: { summary: 'Pause a rollout (running upgrades finish, no new ones start)', run: (s: RolloutService, id: string, actor: string) => s.pause(id, actor) },
+    resume: { summary: 'Resume a paused rollout (failures in the current wave are acknowledged)', run: (s: RolloutService, id: string, actor: string) => s.resume(id, actor) },
+    abort: { summary: 'Abort a rollout (pending targets and queued upgrades are cancelled)', run: (s: RolloutService, id: string, actor: string) => s.abort(id, actor) },
+  } as const;
+  for (const [verb, v] of Object.entries(verbs)) {
+    app.post(`/v1/rollouts/:id(${ID_RE.slice(1, -1)})::${verb}`, {
+      config: { auth: 'admin' },
+      schema: { tags, summary: v.summary, params: Type.Object({ id: Id }) },
+    }, async (req) => v.run(service(store), (req.params as { id: string }).id, principal(req).name));
+  }
+};
+
+export default routes;

@@ -1,0 +1,248 @@
+// The durable rollout controller. Every tick it claims active rollouts (lease in the rollouts row,
+// so one `serve` process drives each) and reconciles them from the store: refresh running targets
+// from their Operations, stop on a failed health gate, launch upgrades up to maxParallel within
+// the current wave (maintenance windows respected), then bake and check the metric gate before the
+// next wave. All state lives in the store; a restarted process picks up where the last one stopped.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { Db } from '../../adapters/store/db.ts';
+import type { Store } from '../../adapters/store/port.ts';
+import { coerceError } from '../../domain/errors.ts';
+import { windowOpen } from '../../plan/rollout-waves.ts';
+import { stepsFor } from '../../plan/workflows.ts';
+import { evaluateMetricGate } from './metric-gate.ts';
+import * as repo from './repo.ts';
+import { ROLLOUT_FINAL } from './state.ts';
+import { TARGET_DONE, type RolloutRecord, type RolloutStatus, type RolloutTarget, type TargetState } from './types.ts';
+
+export interface RolloutControllerOptions {
+  db: Db;
+  store: Store;
+  workerId: string;
+  now?: () => Date;
+  logger?: Logger;
+  /** Tick period (default 2s). */
+  intervalMs?: number;
+  /** Controller lease per rollout (default 30s); must exceed the tick period. */
+  leaseMs?: number;
+  /** Prometheus base URL for metric gates (FLEETPLANE_PROMETHEUS_URL). */
+  prometheusUrl?: string;
+  fetchImpl?: typeof fetch;
+}
+
+/** What one reconcile decided, for logs and tests. */
+export type Decision =
+  | { kind: 'idle'; state: string }
+  | { kind: 'waiting'; wave: number; running: number; launched: number }
+  | { kind: 'baking'; wave: number; until: string }
+  | { kind: 'paused'; reason: string }
+  | { kind: 'advanced'; to: number }
+  | { kind: 'succeeded' };
+
+const OP_TO_TARGET: Record<string, TargetState | undefined> = { succeeded: 'succeeded', failed: 'failed', cancelled: 'cancelled' };
+
+export class RolloutController {
+  private readonly now: () => Date;
+  private stopper = new AbortController();
+  private loop: Promise<void> | null = null;
+
+  constructor(private readonly o: RolloutControllerOptions) {
+    this.now = o.now ?? (() => new Date());
+  }
+
+  start(): void {
+    if (this.loop) return;
+    this.stopper = new AbortController();
+    const signal = this.stopper.signal;
+    this.loop = (async () => {
+      while (!signal.aborted) {
+        await this.tick().catch((err: unknown) => this.o.logger?.error({ err: coerceError(err) }, 'rollout tick failed'));
+        await sleep(this.o.intervalMs ?? 2000, undefined, { signal }).catch(() => undefined);
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.stopper.abort();
+    await this.loop;
+    this.loop = null;
+  }
+
+  /** Claims and reconciles every active rollout once. */
+  async tick(): Promise<Decision[]> {
+    const ids = await repo.claimActive(this.o.db, this.o.workerId, this.o.leaseMs ?? 30_000);
+    const out: Decision[] = [];
+    for (const id of ids) {
+      try {
+        out.push(await this.reconcile(id));
+      } catch (err) {
+        this.o.logger?.error({ rollout: id, err: coerceError(err) }, 'rollout reconcile failed');
+      }
+    }
+    return out;
+  }
+
+  async reconcile(id: string): Promise<Decision> {
+    let r = await repo.getRollout(this.o.db, id);
+    if (!r || ROLLOUT_FINAL.has(r.state) || r.state === 'paused') return { kind: 'idle', state: r?.state ?? 'missing' };
+    const targets = await repo.listTargets(this.o.db, id);
+    if (r.state === 'pending') {
+      r = await repo.transition(this.o.db, id, 'running', null);
+      if (!r) return { kind: 'idle', state: 'changed' };
+      await this.holdAll(r, targets);
+    }
+    await this.refreshRunning(r, targets);
+    return this.advance(r, targets);
+  }
+
+  private async advance(r: RolloutRecord, targets: RolloutTarget[]): Promise<Decision> {
+    const w = r.currentWave;
+    if (w >= r.spec.waveNames.length) return this.succeed(r);
+    const status: RolloutStatus = structuredClone(r.status);
+    const ws = (status.waves[w] ??= { gate: 'pending' });
+    ws.startedAt ??= this.now().toISOString();
+    const wave = targets.filter((t) => t.wave === w);
+    const failed = wave.filter((t) => t.state === 'failed' && !t.acknowledged);
+    if (r.spec.strategy.gates.health && failed.length > (r.spec.strategy.maxFailures ?? 0)) {
+      const reason = `health gate failed in ${r.spec.waveNames[w]}: ${failed.map((t) => `${t.tenant}/${t.environment}: ${t.reason ?? 'upgrade failed'}`).join('; ')}`;
+      return this.pause(r, status, reason);
+    }
+    const launched = await this.launch(r, targets, wave);
+    if (!wave.every((t) => TARGET_DONE.has(t.state))) {
+      await repo.saveProgress(this.o.db, r.id, { status, currentWave: w });
+      return { kind: 'waiting', wave: w, running: targets.filter((t) => t.state === 'running').length, launched };
+    }
+    return this.gate(r, status, wave);
+  }
+
+  /** The wave is finished: bake, then the metric gate, then move on. */
+  private async gate(r: RolloutRecord, status: RolloutStatus, wave: RolloutTarget[]): Promise<Decision> {
+    const w = r.currentWave;
+    const ws = status.waves[w]!;
+    const now = this.now();
+    ws.completedAt ??= now.toISOString();
+    const until = new Date(new Date(ws.completedAt).getTime() + r.spec.strategy.gates.bakeSeconds * 1000);
+    if (now < until) {
+      ws.gate = 'baking';
+      await repo.saveProgress(this.o.db, r.id, { status, currentWave: w });
+      return { kind: 'baking', wave: w, until: until.toISOString() };
+    }
+    const metric = r.spec.strategy.gates.metric;
+    if (metric) {
+      const url = this.o.prometheusUrl;
+      const res = url
+        ? await evaluateMetricGate(metric, { url, targets: wave.filter((t) => t.state === 'succeeded'), now, fetchImpl: this.o.fetchImpl })
+            .catch((err: unknown) => ({ pass: false, value: null, reason: `metric query failed: ${coerceError(err).message}` }))
+        : { pass: false, value: null, reason: 'metric gate configured but no Prometheus URL (FLEETPLANE_PROMETHEUS_URL)' };
+      ws.metric = { value: res.value, at: now.toISOString() };
+      if (!res.pass) return this.pause(r, status, res.reason ?? 'metric gate failed');
+    }
+    ws.gate = 'passed';
+    delete ws.gateReason;
+    await repo.saveProgress(this.o.db, r.id, { status, currentWave: w + 1 });
+    this.o.logger?.info({ rollout: r.id, wave: r.spec.waveNames[w] }, 'rollout wave passed its gates');
+    if (w + 1 >= r.spec.waveNames.length) return this.succeed({ ...r, currentWave: w + 1, status });
+    return { kind: 'advanced', to: w + 1 };
+  }
+
+  private async pause(r: RolloutRecord, status: RolloutStatus, reason: string): Promise<Decision> {
+    const ws = status.waves[r.currentWave]!;
+    ws.gate = 'failed';
+    ws.gateReason = reason;
+    await this.o.db.transaction(async (q) => {
+      await repo.saveProgress(q, r.id, { status, currentWave: r.currentWave });
+      await repo.transition(q, r.id, 'paused', reason);
+    });
+    await this.o.store.audit.append({ actor: `rollout-controller:${this.o.workerId}`, action: 'rollout.pause', target: r.id, detail: { reason } });
+    this.o.logger?.warn({ rollout: r.id, reason }, 'rollout paused by a failed gate');
+    return { kind: 'paused', reason };
+  }
+
+  private async succeed(r: RolloutRecord): Promise<Decision> {
+    await this.o.db.transaction(async (q) => {
+      await repo.transition(q, r.id, 'succeeded', null);
+      await repo.release(q, r.id);
+    });
+    this.o.logger?.info({ rollout: r.id }, 'rollout succeeded');
+    return { kind: 'succeeded' };
+  }
+
+  private async holdAll(r: RolloutRecord, targets: RolloutTarget[]): Promise<void> {
+    for (const t of targets.filter((x) => x.state === 'pending')) {
+      if (await repo.hold(this.o.db, r.id, t.tenant, t.environment)) continue;
+      await repo.updateTarget(this.o.db, { id: r.id, tenant: t.tenant, environment: t.environment }, { state: 'skipped', reason: 'HeldByAnotherRollout' }, 'pending');
+      t.state = 'skipped';
+      t.reason = 'HeldByAnotherRollout';
+    }
+  }
+
+  /** Running targets take their Operation's outcome; a crash between marking and queueing re-queues. */
+  private async refreshRunning(r: RolloutRecord, targets: RolloutTarget[]): Promise<void> {
+    for (const t of targets.filter((x) => x.state === 'running')) {
+      if (!t.operationId) {
+        await this.queueUpgrade(r, t);
+        continue;
+      }
+      const op = await this.o.store.operations.get(t.operationId);
+      const next = op ? OP_TO_TARGET[op.state] : 'failed';
+      if (!next) continue;
+      const reason = op ? (op.error ?? null) : 'OperationMissing';
+      await repo.updateTarget(this.o.db, { id: r.id, tenant: t.tenant, environment: t.environment }, { state: next, reason }, 'running');
+      await repo.release(this.o.db, r.id, t);
+      t.state = next;
+      t.reason = reason;
+    }
+  }
+
+  private async launch(r: RolloutRecord, all: RolloutTarget[], wave: RolloutTarget[]): Promise<number> {
+    let slots = r.spec.strategy.maxParallel - all.filter((t) => t.state === 'running').length;
+    let launched = 0;
+    for (const t of wave.filter((x) => x.state === 'pending')) {
+      if (slots <= 0) break;
+      if (!(await this.ready(r, t))) continue;
+      if (!(await repo.startTarget(this.o.db, r.id, t.tenant, t.environment))) break; // paused/aborted meanwhile
+      t.state = 'running';
+      await this.queueUpgrade(r, t);
+      slots--;
+      launched++;
+    }
+    return launched;
+  }
+
+  /** Checks a pending target can start now; settles it when it cannot ever (gone, already there). */
+  private async ready(r: RolloutRecord, t: RolloutTarget): Promise<boolean> {
+    const key = { id: r.id, tenant: t.tenant, environment: t.environment };
+    const env = await this.o.store.environments.get(t.tenant, t.environment);
+    const settle = async (state: TargetState, reason: string) => {
+      await repo.updateTarget(this.o.db, key, { state, reason }, 'pending');
+      await repo.release(this.o.db, r.id, t);
+      t.state = state;
+      t.reason = reason;
+      return false;
+    };
+    if (!env || env.health === 'Deleting' || env.health === 'Deleted') return settle('skipped', 'EnvironmentGone');
+    if (env.version === r.version && env.blueprint === r.blueprint) return settle('succeeded', 'AlreadyAtVersion');
+    if (r.spec.strategy.respectMaintenanceWindows) {
+      const tenant = await this.o.store.tenants.get(t.tenant);
+      if (!windowOpen(tenant?.maintenanceWindow, this.now())) {
+        if (t.reason !== 'OutsideMaintenanceWindow') await repo.updateTarget(this.o.db, key, { reason: 'OutsideMaintenanceWindow' }, 'pending');
+        t.reason = 'OutsideMaintenanceWindow';
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private async queueUpgrade(r: RolloutRecord, t: RolloutTarget): Promise<void> {
+    const { operation } = await this.o.store.operations.create({
+      kind: 'upgrade', tenant: t.tenant, environment: t.environment,
+      params: { version: r.version, fromVersion: t.fromVersion, rollout: r.id },
+      steps: stepsFor('upgrade'),
+      // Same key on a re-run after a crash: the queue hands back the same Operation.
+      idempotencyKey: `rollout:${r.id}:${t.tenant}/${t.environment}`,
+    });
+    await repo.updateTarget(this.o.db, { id: r.id, tenant: t.tenant, environment: t.environment }, { operationId: operation.id });
+    t.operationId = operation.id;
+    this.o.logger?.info({ rollout: r.id, tenant: t.tenant, environment: t.environment, operation: operation.id }, 'rollout: upgrade queued');
+  }
+}

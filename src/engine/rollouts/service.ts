@@ -1,0 +1,186 @@
+// Rollout commands (create, pause, resume, abort) and reads, shared by the HTTP API and the CLI.
+// Creation plans the waves once (pure planner) and freezes them as target rows; the controller
+// (./controller.ts) executes them.
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Db } from '../../adapters/store/db.ts';
+import type { Store } from '../../adapters/store/port.ts';
+import { ConflictError, InputError, NotFoundError, type FieldIssue } from '../../domain/errors.ts';
+import { DEFAULT_STRATEGY, planWaves, type RolloutSelector, type RolloutStrategy } from '../../plan/rollout-waves.ts';
+import { loadCandidates } from './candidates.ts';
+import * as repo from './repo.ts';
+import { ROLLOUT_FINAL } from './state.ts';
+import type { RolloutView } from './types.ts';
+import { rolloutView } from './view.ts';
+
+export interface StrategyInput {
+  canary?: { count?: number; percent?: number };
+  waves?: number[];
+  maxParallel?: number;
+  maxUnavailable?: number;
+  maxFailures?: number;
+  gates?: { health?: boolean; bakeSeconds?: number; metric?: RolloutStrategy['gates']['metric'] };
+  respectMaintenanceWindows?: boolean;
+}
+
+export interface CreateRolloutInput {
+  blueprint: string;
+  version: string;
+  selector?: RolloutSelector;
+  strategy?: StrategyInput;
+}
+
+export interface RequestMeta {
+  actor: string;
+  idempotencyKey?: string;
+  requestHash?: string;
+}
+
+export interface RolloutServiceDeps {
+  db: Db;
+  store: Store;
+  now?: () => Date;
+  logger?: Logger;
+}
+
+/** A replayed Idempotency-Key carried a different request (the API answers 422). */
+export class IdempotencyMismatchError extends ConflictError {}
+
+function strategyIssues(s: StrategyInput, waves: number[]): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  if (waves.length === 0 || waves.some((p, i) => p <= 0 || p > 100 || (i > 0 && p <= waves[i - 1]!))) {
+    issues.push({ field: '/strategy/waves', message: 'must be ascending cumulative percentages in (0, 100]' });
+  }
+  if (s.canary?.count !== undefined && s.canary?.percent !== undefined) issues.push({ field: '/strategy/canary', message: 'give count or percent, not both' });
+  return issues;
+}
+
+function gatesOf(g: StrategyInput['gates'] = {}): RolloutStrategy['gates'] {
+  return { health: g.health ?? true, bakeSeconds: g.bakeSeconds ?? 0, ...(g.metric ? { metric: g.metric } : {}) };
+}
+
+/** Fills defaults; maxUnavailable caps maxParallel (an upgrading environment counts as unavailable). */
+export function normalizeStrategy(s: StrategyInput = {}): RolloutStrategy {
+  const d = DEFAULT_STRATEGY;
+  const waves = s.waves ?? d.waves;
+  const issues = strategyIssues(s, waves);
+  if (issues.length > 0) throw new InputError('invalid rollout strategy', issues);
+  const maxParallel = Math.min(s.maxParallel ?? d.maxParallel, s.maxUnavailable ?? Number.MAX_SAFE_INTEGER);
+  return {
+    canary: s.canary ?? d.canary,
+    waves,
+    maxParallel: Math.max(1, maxParallel),
+    maxFailures: s.maxFailures ?? 0,
+    gates: gatesOf(s.gates),
+    respectMaintenanceWindows: s.respectMaintenanceWindows ?? true,
+  };
+}
+
+export class RolloutService {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: RolloutServiceDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  async create(input: CreateRolloutInput, meta: RequestMeta): Promise<{ rollout: RolloutView; created: boolean }> {
+    const { store, db } = this.deps;
+    if (meta.idempotencyKey) {
+      const prior = await this.byKey(meta.idempotencyKey);
+      if (prior) return this.replay(prior, meta);
+    }
+    const strategy = normalizeStrategy(input.strategy);
+    if (!(await store.blueprints.get(input.blueprint, input.version))) {
+      throw new InputError(`blueprint release ${input.blueprint}@${input.version} is not published`, [{ field: '/version', message: 'no such blueprint release' }]);
+    }
+    const selector = input.selector ?? {};
+    const candidates = await loadCandidates(store, input.blueprint);
+    const plan = planWaves(candidates, selector, strategy, input.version);
+    const versions = new Map(candidates.map((c) => [`${c.tenant}/${c.environment}`, c.version]));
+    const targets = plan.waves.flatMap((w) => w.targets.map((t, position) => ({ ...t, wave: w.index, position, fromVersion: versions.get(`${t.tenant}/${t.environment}`) ?? null })));
+    const { record, created } = await repo.insertRollout(db, {
+      id: `ro-${randomUUID()}`, blueprint: input.blueprint, version: input.version,
+      spec: { selector, strategy, waveNames: plan.waves.map((w) => w.name), skipped: plan.skipped },
+      status: { waves: plan.waves.map(() => ({ gate: 'pending' })) },
+      targets, idempotencyKey: meta.idempotencyKey ?? null, requestHash: meta.requestHash ?? null, createdBy: meta.actor,
+    });
+    if (!created) return this.replay(record, meta);
+    await store.audit.append({ actor: meta.actor, action: 'rollout.create', target: record.id, detail: { blueprint: input.blueprint, version: input.version, targets: targets.length, waves: plan.waves.length } });
+    this.deps.logger?.info({ rollout: record.id, targets: targets.length, waves: plan.waves.length }, 'rollout created');
+    return { rollout: await this.get(record.id), created: true };
+  }
+
+  async get(id: string): Promise<RolloutView> {
+    const r = await repo.getRollout(this.deps.db, id);
+    if (!r) throw new NotFoundError(`rollout "${id}" not found`);
+    return rolloutView(r, await repo.listTargets(this.deps.db, id));
+  }
+
+  async list(page: { limit?: number; cursor?: string }): Promise<{ items: RolloutView[]; next?: string }> {
+    const res = await repo.listRollouts(this.deps.db, page.limit ?? 50, page.cursor);
+    const items = await Promise.all(res.items.map(async (r) => rolloutView(r, await repo.listTargets(this.deps.db, r.id))));
+    return res.next ? { items, next: res.next } : { items };
+  }
+
+  async pause(id: string, actor: string, reason?: string): Promise<RolloutView> {
+    return this.move(id, 'paused', reason ?? `paused by ${actor}`, actor);
+  }
+
+  /** Continues a paused rollout; failures in the current wave are acknowledged (no longer gate it). */
+  async resume(id: string, actor: string): Promise<RolloutView> {
+    const r = await this.mustGet(id);
+    if (r.state !== 'paused') throw new ConflictError(`rollout "${id}" is ${r.state}; only a paused rollout can resume`);
+    await this.deps.db.transaction(async (q) => {
+      await repo.acknowledgeFailures(q, id, r.currentWave);
+      const status = { waves: r.status.waves.map((w, i) => (i === r.currentWave && w.gate === 'failed' ? { ...w, gate: 'pending' as const, gateReason: undefined } : w)) };
+      await repo.saveProgress(q, id, { status, currentWave: r.currentWave });
+      if (!(await repo.transition(q, id, 'running', null))) throw new ConflictError(`rollout "${id}" changed state; retry`);
+    });
+    await this.deps.store.audit.append({ actor, action: 'rollout.resume', target: id });
+    return this.get(id);
+  }
+
+  /** Stops the rollout: pending targets are cancelled, queued upgrades not yet started are cancelled. */
+  async abort(id: string, actor: string): Promise<RolloutView> {
+    const r = await this.mustGet(id);
+    if (ROLLOUT_FINAL.has(r.state)) throw new ConflictError(`rollout "${id}" is already ${r.state}`);
+    await this.deps.db.transaction(async (q) => {
+      if (!(await repo.transition(q, id, 'aborted', `aborted by ${actor}`))) throw new ConflictError(`rollout "${id}" changed state; retry`);
+      await repo.cancelPendingTargets(q, id, 'RolloutAborted');
+      const running = (await repo.listTargets(q, id)).filter((t) => t.state === 'running' && t.operationId);
+      const cancelled = new Set(await repo.cancelQueuedOperations(q, running.map((t) => t.operationId!)));
+      for (const t of running.filter((x) => cancelled.has(x.operationId!))) {
+        await repo.updateTarget(q, { id, tenant: t.tenant, environment: t.environment }, { state: 'cancelled', reason: 'RolloutAborted' }, 'running');
+      }
+      await repo.release(q, id);
+    });
+    await this.deps.store.audit.append({ actor, action: 'rollout.abort', target: id });
+    return this.get(id);
+  }
+
+  private async move(id: string, to: 'paused', reason: string, actor: string): Promise<RolloutView> {
+    const r = await this.mustGet(id);
+    if (r.state === to) return this.get(id);
+    if (!(await repo.transition(this.deps.db, id, to, reason))) throw new ConflictError(`rollout "${id}" is ${r.state}; cannot ${to === 'paused' ? 'pause' : to}`);
+    await this.deps.store.audit.append({ actor, action: `rollout.${to === 'paused' ? 'pause' : to}`, target: id, detail: { reason } });
+    return this.get(id);
+  }
+
+  private async mustGet(id: string) {
+    const r = await repo.getRollout(this.deps.db, id);
+    if (!r) throw new NotFoundError(`rollout "${id}" not found`);
+    return r;
+  }
+
+  private async byKey(key: string) {
+    const { rows } = await this.deps.db.query<{ id: string }>('SELECT id FROM rollouts WHERE idempotency_key = $1', [key]);
+    return rows[0] ? repo.getRollout(this.deps.db, rows[0].id) : null;
+  }
+
+  private async replay(prior: NonNullable<Awaited<ReturnType<typeof repo.getRollout>>>, meta: RequestMeta) {
+    if (meta.requestHash && prior.requestHash && prior.requestHash !== meta.requestHash) {
+      throw new IdempotencyMismatchError('the Idempotency-Key was already used with a different request body', [{ field: 'header:idempotency-key', message: 'already used with a different request' }]);
+    }
+    return { rollout: await this.get(prior.id), created: false };
+  }
+}

@@ -1,0 +1,19 @@
+// The rollout state machine, as an explicit map; every change goes through one guarded SQL update
+// (repo.transition) so the API and the controller never race each other into an illegal state.
+import type { RolloutState } from '../../domain/types.ts';
+
+export const ROLLOUT_TRANSITIONS: Readonly<Record<RolloutState, readonly RolloutState[]>> = {
+  pending: ['running', 'paused', 'aborted'],
+  running: ['paused', 'succeeded', 'failed', 'aborted'],
+  paused: ['running', 'aborted'],
+  succeeded: [],
+  failed: [],
+  aborted: [],
+};
+
+export const ROLLOUT_FINAL: ReadonlySet<RolloutState> = new Set(['succeeded', 'failed', 'aborted']);
+
+/** States from which `to` may be entered. */
+export function sourcesOf(to: RolloutState): RolloutState[] {
+  return (Object.keys(ROLLOUT_TRANSITIONS) as RolloutState[]).filter((from) => ROLLOUT_TRANSITIONS[from].includes(to));
+}
