@@ -9,3 +9,5 @@ export { default as blueprints } from './blueprints.ts';
 export { default as operations } from './operations.ts';
 export { default as events } from './events.ts';
 export { default as tokens } from './tokens.ts';
+export { default as rollouts } from './rollouts.ts';
+export { default as scaling } from './scaling.ts';

@@ -1,0 +1,103 @@
+// The pre-scaler: for each opted-in environment, read load history from Prometheus, forecast the
+// maximum over the lead-time window, decide minReplicas (pure policy), patch the HPA in active mode, and
+// record every decision with its forecast and reason. One bad environment never stops the others.
+import type { Logger } from 'pino';
+import type { RangeQuery } from '../adapters/prometheus/client.ts';
+import { decide, type PolicyState } from '../forecast/policy.ts';
+import { fitForecaster } from '../forecast/selector.ts';
+import type { DenseSeries } from '../forecast/series.ts';
+import type { HpaPort } from './hpa.ts';
+import { observeDecision } from './metrics.ts';
+import type { ScalingStore } from './store.ts';
+import type { ForecastSummary, ScalingDecision, ScalingPolicy } from './types.ts';
+
+export interface HistorySource {
+  history(q: RangeQuery): Promise<{ series: DenseSeries; samples: number }>;
+}
+
+export interface PrescalerDeps {
+  history: HistorySource;
+  hpa: HpaPort;
+  store: ScalingStore;
+  /** Injected clock: tests drive the pre-scaler across a recorded trace. */
+  now: () => Date;
+  logger?: Logger;
+}
+
+const REPORT_MINUTES = [5, 15, 30];
+const MIN_POINTS = 120;
+
+class DecisionError extends Error {}
+
+export class Prescaler {
+  constructor(private readonly deps: PrescalerDeps) {}
+
+  /** One pass over every enabled policy; per-environment failures become recorded "error" decisions. */
+  async runOnce(): Promise<ScalingDecision[]> {
+    const out: ScalingDecision[] = [];
+    for (const p of await this.deps.store.enabledPolicies()) out.push(await this.decideFor(p));
+    return out;
+  }
+
+  async decideFor(policy: ScalingPolicy): Promise<ScalingDecision> {
+    const at = this.deps.now();
+    const nowMin = Math.floor(at.getTime() / 60_000);
+    const prior = await this.deps.store.latest(policy.tenant, policy.environment);
+    const state: PolicyState = prior?.state ?? { current: policy.floor, lastNeededAt: nowMin };
+    let d: ScalingDecision;
+    try {
+      d = await this.evaluate(policy, at, state);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      d = {
+        tenant: policy.tenant, environment: policy.environment, hpa: policy.hpa, at: at.toISOString(), action: 'error', mode: policy.mode,
+        minReplicas: state.current, previousMinReplicas: null, wanted: state.current, applied: false, reason: message.slice(0, 500), forecast: null, state,
+      };
+      this.deps.logger?.warn({ tenant: policy.tenant, environment: policy.environment, err: message }, 'prescale decision failed');
+    }
+    const saved = await this.deps.store.record(d);
+    observeDecision({ ...d, upper: d.forecast?.upper ?? null });
+    this.deps.logger?.info({ tenant: d.tenant, environment: d.environment, action: d.action, minReplicas: d.minReplicas, applied: d.applied, upper: d.forecast?.upper }, 'prescale decision');
+    return saved;
+  }
+
+  private async evaluate(policy: ScalingPolicy, at: Date, state: PolicyState): Promise<ScalingDecision> {
+    const forecast = await this.forecast(policy, at);
+    const hpa = await this.deps.hpa.get(policy.hpa);
+    if (!hpa) throw new DecisionError(`HPA ${policy.hpa.namespace}/${policy.hpa.name} not found on cluster ${policy.hpa.cluster}`);
+    const ceiling = Math.max(policy.floor, Math.min(policy.ceiling, hpa.maxReplicas));
+    const nowMin = Math.floor(at.getTime() / 60_000);
+    const p = decide(forecast.upper, state, nowMin, { ...policy, ceiling });
+    let applied = false;
+    // Active mode also repairs drift: if someone else moved minReplicas, the pre-scaler's value wins.
+    if (policy.mode === 'active' && hpa.minReplicas !== p.minReplicas) {
+      await this.deps.hpa.setMinReplicas(policy.hpa, p.minReplicas);
+      applied = true;
+    }
+    const prefix = policy.mode === 'dry-run' ? 'dry-run (not applied): ' : '';
+    return {
+      tenant: policy.tenant, environment: policy.environment, hpa: policy.hpa, at: at.toISOString(), action: p.action, mode: policy.mode,
+      minReplicas: p.minReplicas, previousMinReplicas: hpa.minReplicas, wanted: p.wanted, applied, reason: prefix + p.reason, forecast, state: p.state,
+    };
+  }
+
+  private async forecast(policy: ScalingPolicy, at: Date): Promise<ForecastSummary> {
+    const step = policy.stepSeconds;
+    const end = Math.floor(at.getTime() / 1000 / step) * step;
+    const { series } = await this.deps.history.history({ query: policy.query, start: end - policy.historyDays * 86_400, end, step });
+    const n = series.values.length;
+    const lastTs = series.start + (n - 1) * step;
+    if (end - lastTs > Math.max(5 * step, 300)) throw new DecisionError(`stale data: last sample ${end - lastTs}s before now`);
+    if (n < MIN_POINTS) throw new DecisionError(`not enough history: ${n} points, need ${MIN_POINTS}`);
+    const perMin = 60 / step;
+    const lead = Math.max(1, Math.ceil(policy.leadTimeSeconds / step));
+    const horizons = REPORT_MINUTES.map((m) => Math.max(1, Math.round(m * perMin)));
+    const f = fitForecaster(series.values, { horizons, leadTime: lead, quantile: policy.quantile, day: Math.round(86_400 / step) });
+    const w = f.window(n - 1);
+    return {
+      windowPoint: w.point, upper: w.upper, margin: f.windowMargin, quantile: policy.quantile, leadTimeMinutes: policy.leadTimeSeconds / 60,
+      horizons: horizons.map((h, i) => ({ minutes: REPORT_MINUTES[i]!, value: f.predict(n - 1, h), model: f.choice.get(h) ?? 'unknown' })),
+      season: f.ctx.period, historyPoints: n, lastValue: series.values[n - 1]!,
+    };
+  }
+}
