@@ -1,0 +1,114 @@
+// The operation queue against a real PostgreSQL server: per-environment serialization, lease
+// fencing, SQL backoff, and no double claims under concurrency.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { openPostgres, type Db } from '../../src/adapters/store/db.ts';
+import { migrate } from '../../src/adapters/store/migrate.ts';
+import { createQueue } from '../../src/adapters/store/queue/index.ts';
+
+const url = process.env.FLEETPLANE_TEST_DATABASE_URL;
+let admin: Db;
+let db: Db;
+const dbName = `fp_queue_${randomUUID().slice(0, 8)}`;
+
+before(async () => {
+  assert.ok(url, 'FLEETPLANE_TEST_DATABASE_URL is not set: run `eval "$(bash scripts/postgres.sh ensure)"` first');
+  admin = await openPostgres(url, 1);
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  const u = new URL(url);
+  u.pathname = `/${dbName}`;
+  db = await openPostgres(u.toString(), 12);
+  await migrate(db);
+});
+
+after(async () => {
+  await db?.close();
+  await admin?.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  await admin?.close();
+});
+
+async function addOp(env: string | null, opts: { maxAttempts?: number } = {}): Promise<string> {
+  const id = `op-${randomUUID()}`;
+  await db.query(`INSERT INTO operations (id, kind, tenant, environment, max_attempts) VALUES ($1, 'onboard', 't1', $2, $3)`,
+    [id, env, opts.maxAttempts ?? 10]);
+  return id;
+}
+
+async function clear(): Promise<void> {
+  await db.query('DELETE FROM operation_step_runs');
+  await db.query('DELETE FROM operations');
+}
+
+test('only the oldest unfinished operation of an environment is claimable', async () => {
+  await clear();
+  const q = createQueue(db, { baseMs: 10, maxMs: 100 });
+  const a1 = await addOp('a');
+  await addOp('a');
+  const b1 = await addOp('b');
+  const claims = await Promise.all([q.claim('w1', 30_000), q.claim('w2', 30_000), q.claim('w3', 30_000)]);
+  const ids = claims.filter((c) => c !== null).map((c) => c.operation.id).sort();
+  assert.deepEqual(ids, [a1, b1].sort());
+  const c = claims.find((x) => x?.operation.id === a1)!;
+  assert.ok(await q.complete(a1, c.leaseToken, { ok: true }));
+  const next = await q.claim('w1', 30_000);
+  assert.ok(next && next.operation.environment === 'a' && next.operation.id !== a1);
+});
+
+test('a worker that lost its lease can no longer write', async () => {
+  await clear();
+  const q = createQueue(db, { baseMs: 10, maxMs: 100 });
+  const id = await addOp('fence');
+  const first = await q.claim('old', 50);
+  assert.equal(first?.operation.id, id);
+  assert.ok(await q.recordStep(id, first!.leaseToken, { name: 'render', state: 'running', attempts: 1 }, 'old'));
+  await new Promise((r) => setTimeout(r, 120));
+  const second = await q.claim('new', 30_000);
+  assert.equal(second?.operation.id, id, 'expired lease is re-claimable');
+  assert.equal(second?.operation.attempts, 2);
+  assert.equal(await q.heartbeat(id, first!.leaseToken, 30_000), false);
+  assert.equal(await q.recordStep(id, first!.leaseToken, { name: 'render', state: 'succeeded', attempts: 1 }, 'old'), false);
+  assert.equal(await q.complete(id, first!.leaseToken, {}), false);
+  assert.equal(await q.updateEnvironment('t1', 'fence', { health: 'Ready' }, { operationId: id, leaseToken: first!.leaseToken }), null);
+  assert.ok(await q.recordStep(id, second!.leaseToken, { name: 'render', state: 'running', attempts: 2 }, 'new'));
+  assert.ok(await q.recordStep(id, second!.leaseToken, { name: 'render', state: 'succeeded', attempts: 2 }, 'new'));
+  const runs = await q.stepRuns(id);
+  assert.deepEqual(runs.map((r) => `${r.workerId}:${r.state}`), ['old:running', 'new:succeeded']);
+  const op = (await q.claim('x', 1000)); // still leased by "new": nothing to claim
+  assert.equal(op, null);
+});
+
+test('fail retries with backoff computed in SQL, then fails for good at max attempts', async () => {
+  await clear();
+  const q = createQueue(db, { baseMs: 60_000, maxMs: 120_000 });
+  const id = await addOp('retry', { maxAttempts: 2 });
+  const c1 = await q.claim('w', 30_000);
+  const out1 = await q.fail(id, c1!.leaseToken, 'boom', { retry: true });
+  assert.equal(out1?.state, 'pending');
+  const delay = Date.parse((out1 as { runAt: string }).runAt) - Date.now();
+  assert.ok(delay > 20_000 && delay <= 60_000, `backoff ${delay}ms within [base/2, base]`);
+  assert.equal(await q.claim('w', 30_000), null, 'not runnable before run_at');
+  await db.query('UPDATE operations SET run_at = now() WHERE id = $1', [id]);
+  const c2 = await q.claim('w', 30_000);
+  assert.equal(c2?.operation.attempts, 2);
+  assert.deepEqual(await q.fail(id, c2!.leaseToken, 'boom again', { retry: true }), { state: 'failed' });
+  assert.equal((await q.depth()).failed, 1);
+});
+
+test('many concurrent workers never claim the same operation twice', async () => {
+  await clear();
+  const q = createQueue(db, { baseMs: 10, maxMs: 100 });
+  const ids = new Set<string>();
+  for (let i = 0; i < 60; i++) ids.add(await addOp(`env-${i}`));
+  const seen: string[] = [];
+  await Promise.all(Array.from({ length: 8 }, async (_, w) => {
+    for (;;) {
+      const c = await q.claim(`w${w}`, 30_000);
+      if (!c) return;
+      seen.push(c.operation.id);
+      assert.ok(await q.complete(c.operation.id, c.leaseToken, {}));
+    }
+  }));
+  assert.equal(seen.length, 60);
+  assert.deepEqual(new Set(seen), ids);
+});
