@@ -71,3 +71,29 @@ test('placement honours dedicated roles, capacity and balances by load', () => {
   const d = placeEnvironment({ tenant: 'x', tier: 'shared', cpuMillis: 500 }, full);
   assert.deepEqual(d, { cluster: null, reasons: { b: 'not enough CPU capacity' } });
 });
+
+test('conditions keep lastTransitionTime while status is unchanged', async () => {
+  const { conditionsFor } = await import('./conditions.ts');
+  const t1 = new Date('2026-01-01T00:00:00Z');
+  const t2 = new Date('2026-01-01T00:01:00Z');
+  const a = conditionsFor([], 'Progressing', { reason: 'Delivering', message: 'm' }, t1);
+  const b = conditionsFor(a, 'Ready', { reason: 'Verified', message: 'ok' }, t2);
+  const ready = b.find((c) => c.type === 'Ready')!;
+  const degraded = b.find((c) => c.type === 'Degraded')!;
+  assert.equal(ready.status, 'True');
+  assert.equal(ready.lastTransitionTime, t2.toISOString());
+  assert.equal(degraded.lastTransitionTime, t1.toISOString());
+});
+
+test('drift compares owned fields only and leaves HPA replicas alone', async () => {
+  const { driftedFields, hpaTargets } = await import('./drift.ts');
+  const dep = (replicas: number, image: string): KubeObject => ({
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'ns', labels: { a: '1' } },
+    spec: { replicas, template: { spec: { containers: [{ name: 'web', image }] } } },
+  });
+  const live = { ...dep(5, 'img:2'), status: { replicas: 5 } };
+  assert.deepEqual(driftedFields(dep(2, 'img:1'), live, { hpaTargets: new Set() }), ['spec.replicas', 'spec.template.spec.containers[web].image']);
+  assert.deepEqual(driftedFields(dep(2, 'img:2'), live, { hpaTargets: new Set(['web']) }), []);
+  const hpa: KubeObject = { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'web' }, spec: { scaleTargetRef: { name: 'web' } } };
+  assert.deepEqual([...hpaTargets([hpa])], ['web']);
+});

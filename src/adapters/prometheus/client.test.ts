@@ -4,7 +4,8 @@ import { chunkRange, MAX_POINTS_PER_REQUEST } from './client.ts';
 import { toOpenMetrics } from './testing.ts';
 
 it('chunks a 14-day 1-minute range into step-aligned, non-overlapping pieces under the point limit', () => {
-  const q = { start: 1_600_000_000, end: 1_600_000_000 + 14 * 86_400, step: 60 };
+  const start = 26_666_640 * 60; // step-aligned, as the pre-scaler asks
+  const q = { start, end: start + 14 * 86_400, step: 60 };
   const chunks = chunkRange(q);
   assert.equal(chunks.length, 3);
   let points = 0;
