@@ -41,6 +41,8 @@ export interface DriverContext {
   now(): Date;
   /** Operation being run (for commit messages, audit, logs). */
   operation: { id: string; kind: string; workerId: string };
+  /** Called around each object write (apply/delete) with the object's ref; test and audit hook. */
+  observeWrite?: (ref: ObjectRef, phase: 'start' | 'end') => void;
 }
 
 /** What the engine knows about the previous delivery of this environment. */

@@ -1,0 +1,88 @@
+// Verify a delivered revision: its workloads available at the new generation (observedGeneration,
+// updated and available replicas, as `kubectl rollout status` judges) and carrying the revision
+// label. Polls with one list call per workload kind and namespace (not per object), so hundreds of
+// environments verifying at once stay cheap. On failure, reads back the failing pods' conditions.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { objectReadiness } from '../../adapters/kube/index.ts';
+import { LABELS, type KubeObject, type Revision } from '../../domain/types.ts';
+import { refOf } from '../../plan/apply-order.ts';
+import type { DriverContext, FailingObject, VerifyOptions, VerifyResult } from './types.ts';
+
+const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet']);
+
+interface Snapshot {
+  ready: boolean;
+  failed: boolean;
+  waiting: Array<{ want: KubeObject; live: KubeObject | null; message: string }>;
+}
+
+async function snapshot(ctx: DriverContext, revision: Revision, workloads: KubeObject[]): Promise<Snapshot> {
+  const live = new Map<string, KubeObject>();
+  for (const [apiVersion, kind, namespace] of distinct(workloads)) {
+    const items = await ctx.kube.list({ apiVersion, kind, ...(namespace ? { namespace } : {}) });
+    for (const o of items) live.set(`${o.kind}/${o.metadata.name}`, o);
+  }
+  const waiting: Snapshot['waiting'] = [];
+  let failed = false;
+  for (const want of workloads) {
+    const got = live.get(`${want.kind}/${want.metadata.name}`) ?? null;
+    const r = objectReadiness(got);
+    if (got && got.metadata.labels?.[LABELS.revision] !== revision.id) waiting.push({ want, live: got, message: 'not yet at this revision' });
+    else if (r.state !== 'Ready') waiting.push({ want, live: got, message: r.message });
+    if (r.state === 'Failed') failed = true;
+  }
+  return { ready: waiting.length === 0, failed, waiting };
+}
+
+function distinct(objs: KubeObject[]): Array<[string, string, string | undefined]> {
+  const seen = new Map<string, [string, string, string | undefined]>();
+  for (const o of objs) seen.set(`${o.apiVersion}|${o.kind}|${o.metadata.namespace ?? ''}`, [o.apiVersion, o.kind, o.metadata.namespace]);
+  return [...seen.values()];
+}
+
+export async function verifyWorkloads(ctx: DriverContext, revision: Revision, opts: VerifyOptions): Promise<VerifyResult> {
+  const workloads = revision.objects.map((r) => r.object).filter((o) => WORKLOAD_KINDS.has(o.kind));
+  const deadline = ctx.now().getTime() + opts.timeoutMs;
+  let interval = Math.min(opts.pollIntervalMs ?? 500, 500);
+  for (;;) {
+    ctx.signal.throwIfAborted();
+    const snap = await snapshot(ctx, revision, workloads);
+    if (snap.ready) return { ready: true };
+    if (snap.failed || ctx.now().getTime() >= deadline) {
+      return diagnose(ctx, snap, snap.failed ? 'ProgressDeadlineExceeded' : 'Timeout', opts.timeoutMs);
+    }
+    await sleep(interval, undefined, { signal: ctx.signal });
+    interval = Math.min(interval * 1.5, opts.pollIntervalMs ?? 3000);
+  }
+}
+
+/** Why it is not ready, in the cluster's own words: the first unready pod's conditions. */
+async function diagnose(ctx: DriverContext, snap: Snapshot, reason: string, timeoutMs: number): Promise<VerifyResult> {
+  const failing: FailingObject[] = [];
+  for (const w of snap.waiting) {
+    const podMsg = w.live ? await podMessage(ctx, w.live) : null;
+    failing.push({ ref: refOf(w.want), reason: podMsg ? 'PodsNotReady' : reason, message: podMsg ?? w.message });
+  }
+  const first = failing[0];
+  const head = reason === 'Timeout' ? `not ready after ${Math.round(timeoutMs / 1000)}s` : 'rollout failed';
+  const message = first ? `${head}: ${first.ref.kind} ${first.ref.name}: ${first.message}` : head;
+  return { ready: false, reason: first?.reason === 'PodsNotReady' ? 'PodsNotReady' : reason, message, failing };
+}
+
+type Cond = { type?: string; status?: string; reason?: string; message?: string };
+
+async function podMessage(ctx: DriverContext, workload: KubeObject): Promise<string | null> {
+  const match = ((workload.spec as { selector?: { matchLabels?: Record<string, string> } } | undefined)?.selector?.matchLabels) ?? {};
+  const selector = Object.entries(match).map(([k, v]) => `${k}=${v}`).join(',');
+  if (!selector) return null;
+  const pods = await ctx.kube.list({ apiVersion: 'v1', kind: 'Pod', ...(workload.metadata.namespace ? { namespace: workload.metadata.namespace } : {}), labelSelector: selector });
+  for (const pod of pods) {
+    const status = (pod.status ?? {}) as { conditions?: Cond[]; containerStatuses?: Array<{ name: string; ready?: boolean; state?: { waiting?: { reason?: string; message?: string } } }> };
+    const ready = status.conditions?.find((c) => c.type === 'Ready');
+    if (ready?.status === 'True') continue;
+    const waiting = status.containerStatuses?.find((c) => c.state?.waiting)?.state?.waiting;
+    const parts = [ready?.reason, ready?.message, waiting ? `${waiting.reason ?? ''} ${waiting.message ?? ''}`.trim() : undefined].filter(Boolean);
+    return `pod ${pod.metadata.name}: ${parts.length > 0 ? parts.join(': ') : 'not ready'}`;
+  }
+  return null;
+}
