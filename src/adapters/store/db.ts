@@ -1,0 +1,111 @@
+// One tiny database interface over two backends that speak the same SQL dialect:
+// embedded PGlite (a data directory, zero setup) and a real PostgreSQL server through a pg Pool.
+// Everything above this file (store repos, the queue, migrations) only sees Db / Queryable.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+
+export interface QueryResult<T> {
+  rows: T[];
+}
+
+/** Something that runs SQL: the Db itself or one open transaction. */
+export interface Queryable {
+  /** One statement with $1..$n parameters. */
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<T>>;
+  /** Several statements, no parameters (migration files). */
+  exec(sql: string): Promise<void>;
+}
+
+export interface Db extends Queryable {
+  readonly kind: 'embedded' | 'postgres';
+  /** Runs fn in one transaction (BEGIN/COMMIT); rolls back and rethrows when fn throws. */
+  transaction<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface DbConfig {
+  /** postgres://… selects the PostgreSQL backend; otherwise embedded PGlite in <dataDir>/pg. */
+  databaseUrl?: string | undefined;
+  dataDir: string;
+  /** Pool size for PostgreSQL (default 10). */
+  maxConnections?: number;
+}
+
+export async function openDb(config: DbConfig): Promise<Db> {
+  if (config.databaseUrl) return openPostgres(config.databaseUrl, config.maxConnections ?? 10);
+  return openEmbedded(join(config.dataDir, 'pg'));
+}
+
+// PGlite is a single connection. Its query() and transaction() share one internal mutex, so a
+// query issued from outside a running transaction waits until that transaction ends instead of
+// running inside it. We add our own mutex on top so this guarantee doesn't hang on a library detail.
+export async function openEmbedded(dir: string): Promise<Db> {
+  await mkdir(dir, { recursive: true });
+  const lite = await PGlite.create(dir);
+  const lock = new Mutex();
+  const wrap = (q: Pick<PGlite, 'query' | 'exec'>): Queryable => ({
+    async query<T>(sql: string, params: unknown[] = []) {
+      const r = await q.query<T>(sql, params);
+      return { rows: r.rows };
+    },
+    async exec(sql: string) {
+      await q.exec(sql);
+    },
+  });
+  const direct = wrap(lite);
+  return {
+    kind: 'embedded',
+    query: (sql, params) => lock.run(() => direct.query(sql, params)),
+    exec: (sql) => lock.run(() => direct.exec(sql)),
+    transaction: (fn) => lock.run(() => lite.transaction((tx) => fn(wrap(tx)))),
+    close: () => lock.run(() => lite.close()),
+  };
+}
+
+export async function openPostgres(url: string, max: number): Promise<Db> {
+  const pool = new pg.Pool({ connectionString: url, max });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', () => undefined);
+  const wrap = (c: pg.Pool | pg.PoolClient): Queryable => ({
+    async query<T>(sql: string, params: unknown[] = []) {
+      const r = await c.query(sql, params);
+      return { rows: r.rows as T[] };
+    },
+    async exec(sql: string) {
+      await c.query(sql);
+    },
+  });
+  const direct = wrap(pool);
+  return {
+    kind: 'postgres',
+    query: direct.query,
+    exec: direct.exec,
+    async transaction<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const out = await fn(wrap(client));
+        await client.query('COMMIT');
+        return out;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+/** FIFO promise mutex. */
+export class Mutex {
+  private tail: Promise<unknown> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(fn, fn);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}
