@@ -11,7 +11,7 @@ export interface ScalingBounds {
   capacityPerPod: number;
   /** Minutes a raised level is kept after the forecast last needed it. */
   cooldownMinutes: number;
-  /** Ignore decreases of at most this fraction (at least one pod) of the current level (anti-flapping). */
+  /** Ignore decreases smaller than this fraction of the current level (anti-flapping). */
   hysteresis: number;
 }
 
@@ -55,9 +55,9 @@ export function decide(upper: number, state: PolicyState, now: number, b: Scalin
   if (since < b.cooldownMinutes) {
     return { action: 'hold', minReplicas: current, wanted, reason: `cool-down: ${since} of ${b.cooldownMinutes} min since the forecast needed ${current}`, state: { current, lastNeededAt: state.lastNeededAt } };
   }
-  const band = Math.max(1, Math.floor(current * b.hysteresis));
-  if (current - wanted <= band && wanted > b.floor) {
-    return { action: 'hold', minReplicas: current, wanted, reason: `hysteresis: ${wanted} is within ${band} of ${current}`, state: { current, lastNeededAt: state.lastNeededAt } };
+  const band = current * b.hysteresis;
+  if (current - wanted < band && wanted > b.floor) {
+    return { action: 'hold', minReplicas: current, wanted, reason: `hysteresis: ${wanted} is within ${fmt(band)} of ${current}`, state: { current, lastNeededAt: state.lastNeededAt } };
   }
   return { action: 'release', minReplicas: wanted, wanted, reason: `forecast needs only ${wanted}; releasing after ${since} min cool-down`, state: { current: wanted, lastNeededAt: now } };
 }

@@ -35,7 +35,7 @@ describe('capacity simulator', () => {
 });
 
 describe('scaling policy', () => {
-  const b: ScalingBounds = { floor: 2, ceiling: 10, capacityPerPod: 100, cooldownMinutes: 10, hysteresis: 0.1 };
+  const b: ScalingBounds = { floor: 2, ceiling: 10, capacityPerPod: 100, cooldownMinutes: 10, hysteresis: 0.25 };
 
   const cases: Array<[string, number, { current: number; lastNeededAt: number }, number, string, number]> = [
     ['raises at once', 550, { current: 2, lastNeededAt: 0 }, 5, 'raise', 6],

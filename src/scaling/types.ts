@@ -29,7 +29,7 @@ export interface ScalingPolicy {
   leadTimeSeconds: number;
   /** Minutes a raised minReplicas is kept after the forecast last needed it. */
   cooldownMinutes: number;
-  /** Ignore decreases of at most this fraction of the current level. */
+  /** Ignore decreases smaller than this fraction of the current level. */
   hysteresis: number;
   /** Quantile of backtest residuals in the upper bound (0.5-0.99). */
   quantile: number;
