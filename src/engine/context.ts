@@ -1,0 +1,87 @@
+// What the engine's parts share: the store (with its queue), cluster connections, drivers, clock,
+// logger and tuning. Built once by startEngine.
+import type { Logger } from 'pino';
+import type { Store } from '../adapters/store/port.ts';
+import type { ClaimedOperation, Lease } from '../adapters/store/queue/types.ts';
+import type { DeliveryMode, Environment, Operation } from '../domain/types.ts';
+import type { ApplyObserver } from './apply-log.ts';
+import type { ClusterConnections } from './clusters.ts';
+import type { Driver, DriverContext } from './drivers/types.ts';
+import { refString } from './apply-log.ts';
+import { InputError } from '../domain/errors.ts';
+
+export interface EngineConfig {
+  workerId: string;
+  /** Operations run at once by this process. */
+  concurrency: number;
+  leaseMs: number;
+  /** Idle wait between empty claims. */
+  pollMs: number;
+  verifyTimeoutMs: number;
+  /** Verify attempts (each up to verifyTimeoutMs) before rolling back. */
+  verifyAttempts: number;
+  reconcileIntervalMs: number;
+}
+
+export interface EngineDeps {
+  store: Store;
+  connections: ClusterConnections;
+  drivers: Partial<Record<DeliveryMode, Driver>>;
+  logger: Logger;
+  now: () => Date;
+  config: EngineConfig;
+  applyObserver?: ApplyObserver | undefined;
+}
+
+/** Everything one running step needs. */
+export interface StepEnv {
+  deps: EngineDeps;
+  op: Operation;
+  claimed: ClaimedOperation;
+  lease: Pick<Lease, 'operationId' | 'leaseToken'>;
+  signal: AbortSignal;
+  log: Logger;
+  /** Outputs of the steps that already succeeded, by step name. */
+  outputs: Record<string, Record<string, unknown>>;
+  /** Attempt number of the running step (1 = first). */
+  attempt: number;
+}
+
+/** A failure that retrying cannot fix (bad input, refused by policy). */
+export class PermanentError extends Error {
+  override readonly name = 'PermanentError';
+}
+
+/** The cluster said the revision is not healthy; message carries its reason. */
+export class VerifyFailedError extends Error {
+  override readonly name = 'VerifyFailedError';
+  constructor(message: string, readonly reason: string) {
+    super(message);
+  }
+}
+
+export async function loadEnvironment(s: StepEnv): Promise<Environment> {
+  if (!s.op.environment) throw new PermanentError(`operation ${s.op.id} names no environment`);
+  const env = await s.deps.store.environments.get(s.op.tenant, s.op.environment);
+  if (!env) throw new PermanentError(`environment ${s.op.tenant}/${s.op.environment} does not exist`);
+  return env;
+}
+
+export function driverFor(deps: EngineDeps, env: Environment): Driver {
+  const d = deps.drivers[env.delivery];
+  if (!d) throw new InputError(`no ${env.delivery} driver is configured in this process`);
+  return d;
+}
+
+export async function driverContext(s: StepEnv, env: Environment): Promise<DriverContext> {
+  const conn = await s.deps.connections.get(env.placement.cluster);
+  const observe = s.deps.applyObserver;
+  const ctx: DriverContext = {
+    environment: env, cluster: conn.cluster, kube: conn.kube, logger: s.log, signal: s.signal, now: s.deps.now,
+    operation: { id: s.op.id, kind: s.op.kind, workerId: s.deps.config.workerId },
+  };
+  if (observe) {
+    ctx.observeWrite = (ref, phase) => observe({ worker: s.deps.config.workerId, operation: s.op.id, ref: refString(ref), phase, at: Date.now() });
+  }
+  return ctx;
+}

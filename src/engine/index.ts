@@ -1,0 +1,104 @@
+// The delivery engine: a worker pool running durable operations from the queue, and the drift
+// reconcile loop. `startEngine` is what `fleetplane serve` calls; several processes sharing one
+// PostgreSQL split the work through leases (see docs/engine.md).
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Store } from '../adapters/store/port.ts';
+import type { DeliveryMode, Environment, OperationKind } from '../domain/types.ts';
+import { applyObserverFromEnv, type ApplyObserver } from './apply-log.ts';
+import { ClusterConnections } from './clusters.ts';
+import type { EngineConfig, EngineDeps } from './context.ts';
+import { DirectDriver } from './drivers/direct.ts';
+import type { Driver, DriftReport } from './drivers/types.ts';
+import { Reconciler } from './reconcile.ts';
+import { WorkerPool } from './worker.ts';
+
+export interface StartEngineOptions {
+  store: Store;
+  logger: Logger;
+  workerId?: string;
+  /** Operations at once in this process (env FLEETPLANE_WORKER_CONCURRENCY, default 16). */
+  concurrency?: number;
+  /** Drift check interval; 0 disables (env FLEETPLANE_RECONCILE_INTERVAL: ms or "30s"/"5m", default 60s). */
+  reconcileIntervalMs?: number;
+  /** Lease length (env FLEETPLANE_LEASE_MS, default 30s); heartbeats every third of it. */
+  leaseMs?: number;
+  /** Per-environment verify timeout (env FLEETPLANE_VERIFY_TIMEOUT: ms or "5m", default 5 minutes). */
+  verifyTimeoutMs?: number;
+  /** Verify attempts before rolling back (env FLEETPLANE_VERIFY_ATTEMPTS, default 2). */
+  verifyAttempts?: number;
+  pollMs?: number;
+  /** Extra or replacement drivers (the GitOps driver is passed here by `serve` when configured). */
+  drivers?: Partial<Record<DeliveryMode, Driver>>;
+  /** Only claim these kinds (default all). */
+  kinds?: OperationKind[];
+  /** Run no workers (reconcile only) when false. */
+  workers?: boolean;
+  now?: () => Date;
+  onDrift?: (env: Environment, report: DriftReport) => void;
+  applyObserver?: ApplyObserver;
+}
+
+export interface Engine {
+  readonly workerId: string;
+  /** Wake idle workers now (after enqueuing work in-process). */
+  nudge(): void;
+  /** One drift pass now (tests, CLI). */
+  reconcileOnce(): ReturnType<Reconciler['pass']>;
+  stop(): Promise<void>;
+}
+
+/** "1500" (ms), "30s", "5m", "1h" -> ms; undefined when unset or unparsable. */
+export function parseDuration(v: string | undefined): number | undefined {
+  if (v === undefined || v.trim() === '') return undefined;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(v);
+  if (!m) return undefined;
+  const mult = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 'ms') as 'ms' | 's' | 'm' | 'h'];
+  return Math.round(Number(m[1]) * mult);
+}
+
+const envInt = (name: string): number | undefined => {
+  const n = Number(process.env[name]);
+  return Number.isFinite(n) && n > 0 ? Math.floor(n) : undefined;
+};
+
+export function engineConfig(o: Omit<StartEngineOptions, 'store' | 'logger'>): EngineConfig {
+  return {
+    workerId: o.workerId ?? process.env.FLEETPLANE_WORKER_ID ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 6)}`,
+    concurrency: o.concurrency ?? envInt('FLEETPLANE_WORKER_CONCURRENCY') ?? 16,
+    leaseMs: o.leaseMs ?? envInt('FLEETPLANE_LEASE_MS') ?? 30_000,
+    pollMs: o.pollMs ?? envInt('FLEETPLANE_POLL_MS') ?? 500,
+    verifyTimeoutMs: o.verifyTimeoutMs ?? parseDuration(process.env.FLEETPLANE_VERIFY_TIMEOUT) ?? 5 * 60_000,
+    verifyAttempts: o.verifyAttempts ?? envInt('FLEETPLANE_VERIFY_ATTEMPTS') ?? 2,
+    reconcileIntervalMs: o.reconcileIntervalMs ?? parseDuration(process.env.FLEETPLANE_RECONCILE_INTERVAL) ?? 60_000,
+  };
+}
+
+export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
+  const config = engineConfig(opts);
+  const logger = opts.logger.child({ component: 'engine', workerId: config.workerId });
+  const deps: EngineDeps = {
+    store: opts.store,
+    connections: new ClusterConnections(opts.store),
+    drivers: { direct: new DirectDriver(), ...(opts.drivers ?? {}) },
+    logger,
+    now: opts.now ?? (() => new Date()),
+    config,
+    applyObserver: opts.applyObserver ?? applyObserverFromEnv(),
+  };
+  const pool = new WorkerPool(deps, opts.kinds);
+  const reconciler = new Reconciler(deps, opts.onDrift);
+  if (opts.workers !== false) pool.start();
+  reconciler.start();
+  logger.info({ concurrency: config.concurrency, leaseMs: config.leaseMs, reconcileIntervalMs: config.reconcileIntervalMs }, 'engine started');
+  return {
+    workerId: config.workerId,
+    nudge: () => pool.nudge(),
+    reconcileOnce: () => reconciler.pass(),
+    async stop() {
+      await Promise.all([pool.stop(), reconciler.stop()]);
+      logger.info('engine stopped');
+    },
+  };
+}

@@ -1,0 +1,101 @@
+// Runs one claimed operation: its workflow's steps from the first one not yet succeeded, each step
+// recorded (fenced by the lease) before and after it runs. A failed step puts the operation back
+// with SQL-computed backoff; on the last attempt a failed deliver/verify rolls the environment back
+// to its last good revision and the operation fails with the cluster's reason.
+import type { ClaimedOperation } from '../adapters/store/queue/types.ts';
+import type { OperationStep } from '../domain/types.ts';
+import { coerceError } from '../domain/errors.ts';
+import { afterStepFailure, mergeSteps, nextStep, type StepName } from '../plan/workflows.ts';
+import { recordStepFailure, startOperation } from '../metrics/engine.ts';
+import { PermanentError, VerifyFailedError, type EngineDeps, type StepEnv } from './context.ts';
+import { LeaseKeeper } from './lease.ts';
+import { STEPS } from './steps.ts';
+import { rollBackToLastGood } from './rollback.ts';
+
+export type RunOutcome = 'succeeded' | 'failed' | 'retry' | 'lost' | 'released';
+
+export async function runOperation(deps: EngineDeps, claimed: ClaimedOperation, shutdown: AbortSignal): Promise<RunOutcome> {
+  const op = claimed.operation;
+  const log = deps.logger.child({ operationId: op.id, kind: op.kind, tenant: op.tenant, environment: op.environment, attempt: op.attempts });
+  const keeper = new LeaseKeeper(deps.store.queue, { id: op.id, token: claimed.leaseToken, leaseMs: deps.config.leaseMs }, shutdown).start();
+  const done = startOperation(op.kind);
+  const s: StepEnv = {
+    deps, op, claimed, lease: { operationId: op.id, leaseToken: claimed.leaseToken }, signal: keeper.signal, log, outputs: outputsOf(op.steps), attempt: 0,
+  };
+  try {
+    const outcome = await runSteps(s, keeper);
+    done(outcome === 'succeeded' ? 'succeeded' : outcome === 'failed' ? 'failed' : 'retried');
+    return outcome;
+  } finally {
+    keeper.stop();
+  }
+}
+
+function outputsOf(steps: OperationStep[]): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const st of steps) if (st.state === 'succeeded' && st.output) out[st.name] = st.output;
+  return out;
+}
+
+async function runSteps(s: StepEnv, keeper: LeaseKeeper): Promise<RunOutcome> {
+  const { deps, op } = s;
+  const q = deps.store.queue;
+  let steps = mergeSteps(op.kind, op.steps);
+  for (;;) {
+    const next = nextStep(op.kind, steps);
+    if (next.done) {
+      const ok = await q.complete(op.id, s.lease.leaseToken, { outputs: s.outputs });
+      s.log.info({ ok }, ok ? 'operation succeeded' : 'operation finished but the lease was lost');
+      return ok ? 'succeeded' : 'lost';
+    }
+    s.attempt = next.attempts + 1;
+    const startedAt = deps.now().toISOString();
+    const running: OperationStep = { name: next.step, state: 'running', attempts: s.attempt, startedAt };
+    if (!(await q.recordStep(op.id, s.lease.leaseToken, running, deps.config.workerId))) return 'lost';
+    try {
+      const output = await STEPS[next.step](s);
+      const ok: OperationStep = { ...running, state: 'succeeded', finishedAt: deps.now().toISOString(), output };
+      if (!(await q.recordStep(op.id, s.lease.leaseToken, ok, deps.config.workerId))) return 'lost';
+      s.outputs[next.step] = output;
+      steps = mergeSteps(op.kind, steps, ok);
+      s.log.debug({ step: next.step, output }, 'step succeeded');
+    } catch (raw) {
+      return onStepError(s, keeper, { step: next.step, running, err: coerceError(raw) });
+    }
+  }
+}
+
+async function onStepError(s: StepEnv, keeper: LeaseKeeper, f: { step: StepName; running: OperationStep; err: Error }): Promise<RunOutcome> {
+  const { deps, op } = s;
+  const q = deps.store.queue;
+  if (keeper.lost) return 'lost';
+  if (keeper.signal.aborted) {
+    // Shutting down: hand the operation back untouched; the next worker re-runs this step.
+    s.log.info({ step: f.step }, 'stopping: releasing the operation');
+    return (await q.release(op.id, s.lease.leaseToken)) ? 'released' : 'lost';
+  }
+  recordStepFailure(op.kind, f.step);
+  const message = f.err.message;
+  await q.recordStep(op.id, s.lease.leaseToken, { ...f.running, state: 'failed', finishedAt: deps.now().toISOString(), error: message }, deps.config.workerId);
+  const isVerify = f.err instanceof VerifyFailedError;
+  const stepLimit = isVerify ? deps.config.verifyAttempts : Number.POSITIVE_INFINITY;
+  const outOfTries = f.err instanceof PermanentError || op.attempts >= s.claimed.maxAttempts || s.attempt >= stepLimit;
+  const decision = afterStepFailure(op.kind, f.step, outOfTries ? 1 : 0, 1);
+  if (!outOfTries) {
+    const r = await q.fail(op.id, s.lease.leaseToken, message, { retry: true });
+    s.log.warn({ step: f.step, err: f.err, retryAt: r && 'runAt' in r ? r.runAt : null }, 'step failed; will retry');
+    return r ? 'retry' : 'lost';
+  }
+  let result: Record<string, unknown> = { step: f.step, reason: isVerify ? (f.err as VerifyFailedError).reason : f.err.name };
+  if (decision.rollback && !(f.err instanceof PermanentError)) {
+    try {
+      const rb = await rollBackToLastGood(s, message);
+      result = { ...result, rolledBackTo: rb.rolledBackTo, rollbackReady: rb.ready, rollback: rb.message };
+    } catch (raw) {
+      result = { ...result, rollbackError: coerceError(raw).message };
+    }
+  }
+  s.log.error({ step: f.step, err: f.err, result }, 'operation failed');
+  const r = await q.fail(op.id, s.lease.leaseToken, message, { retry: false, result });
+  return r ? 'failed' : 'lost';
+}

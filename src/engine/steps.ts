@@ -1,0 +1,144 @@
+// The named steps of every workflow (see plan/workflows.ts). Each is idempotent: it reads what it
+// needs from the store and earlier steps' outputs, and its writes are fenced by the lease.
+import type { Revision } from '../domain/types.ts';
+import { renderEnvironment } from '../render/index.ts';
+import { conditionsFor } from '../plan/conditions.ts';
+import { desiredSpec } from '../plan/values.ts';
+import { dedupe } from '../plan/diff.ts';
+import { refOf } from '../plan/apply-order.ts';
+import type { StepName } from '../plan/workflows.ts';
+import { PermanentError, VerifyFailedError, driverContext, driverFor, loadEnvironment, type StepEnv } from './context.ts';
+import { placeStep } from './place.ts';
+
+export type StepOutput = Record<string, unknown>;
+type StepFn = (s: StepEnv) => Promise<StepOutput>;
+
+export async function loadRevision(s: StepEnv, id: string): Promise<Revision> {
+  const rev = await s.deps.store.revisions.get(s.op.tenant, s.op.environment ?? '', id);
+  if (!rev) throw new PermanentError(`revision ${id} of ${s.op.tenant}/${s.op.environment} is not stored`);
+  return rev;
+}
+
+const revisionOf = (s: StepEnv): string => {
+  const id = s.outputs.render?.revision;
+  if (typeof id !== 'string') throw new PermanentError('render step recorded no revision');
+  return id;
+};
+
+async function renderStep(s: StepEnv): Promise<StepOutput> {
+  const env = await loadEnvironment(s);
+  const before = { previousRevision: env.appliedRevision ?? null, previousVersion: env.version, previousValues: env.values };
+  if (s.op.kind === 'rollback') {
+    const target = typeof s.op.params.revision === 'string' ? s.op.params.revision : env.lastGoodRevision;
+    if (!target) throw new PermanentError('nothing to roll back to: no revision given and no last good revision');
+    const rev = await loadRevision(s, target);
+    await s.deps.store.queue.updateEnvironment(env.tenant, env.name, { desiredRevision: rev.id, version: rev.version, health: 'Progressing' }, s.lease);
+    return { revision: rev.id, ...before };
+  }
+  const spec = desiredSpec(env, s.op.params);
+  const [tenant, release] = await Promise.all([s.deps.store.tenants.get(env.tenant), s.deps.store.blueprints.get(env.blueprint, spec.version)]);
+  if (!tenant) throw new PermanentError(`tenant ${env.tenant} does not exist`);
+  if (!release) throw new PermanentError(`blueprint ${env.blueprint}@${spec.version} is not published`);
+  const out = renderEnvironment({
+    tenant: { slug: tenant.slug, name: tenant.name, tier: tenant.tier, labels: tenant.labels },
+    environment: { name: env.name, type: env.type, values: spec.values, delivery: env.delivery },
+    blueprint: { name: release.name, version: release.version, spec: release.spec },
+    placement: { cluster: env.placement.cluster, ...(env.placement.namespace ? { namespace: env.placement.namespace } : {}) },
+  });
+  await s.deps.store.revisions.save({
+    id: out.revision, tenant: env.tenant, environment: env.name, blueprint: out.blueprint, version: out.version,
+    objects: out.objects, helmValues: out.helmValues, createdAt: s.deps.now().toISOString(),
+  });
+  const conditions = conditionsFor(env.conditions, 'Progressing', { reason: 'Delivering', message: `delivering revision ${out.revision} (${s.op.kind})` }, s.deps.now());
+  await s.deps.store.queue.updateEnvironment(env.tenant, env.name, {
+    desiredRevision: out.revision, version: spec.version, values: spec.values, namespace: out.namespace, health: 'Progressing', conditions,
+  }, s.lease);
+  return { revision: out.revision, objects: out.objects.length, ...before };
+}
+
+async function deliverStep(s: StepEnv): Promise<StepOutput> {
+  const env = await loadEnvironment(s);
+  const rev = await loadRevision(s, revisionOf(s));
+  const q = s.deps.store.queue;
+  const inv = await q.inventory(env.tenant, env.name);
+  const prev = inv.revision ? await s.deps.store.revisions.get(env.tenant, env.name, inv.revision) : null;
+  // Write-ahead: the inventory covers old and new objects while applying, so a failed delivery
+  // followed by a rollback still prunes whatever part of the new revision got applied.
+  const ahead = dedupe([...inv.objects, ...rev.objects.map((o) => refOf(o.object))]);
+  if (!(await q.saveInventory(env.tenant, env.name, { revision: inv.revision, objects: ahead }, s.lease))) throw lostLease();
+  const ctx = await driverContext(s, env);
+  const res = await driverFor(s.deps, env).deliver(ctx, rev, { revision: prev, inventory: inv.objects });
+  if (!(await q.saveInventory(env.tenant, env.name, { revision: rev.id, objects: res.inventory }, s.lease))) throw lostLease();
+  await q.updateEnvironment(env.tenant, env.name, { appliedRevision: rev.id }, s.lease);
+  return { revision: rev.id, applied: res.applied.length, pruned: res.pruned.length, ...(res.detail ?? {}) };
+}
+
+async function verifyStep(s: StepEnv): Promise<StepOutput> {
+  const env = await loadEnvironment(s);
+  const rev = await loadRevision(s, revisionOf(s));
+  const ctx = await driverContext(s, env);
+  const v = await driverFor(s.deps, env).verify(ctx, rev, { timeoutMs: s.deps.config.verifyTimeoutMs });
+  if (!v.ready) throw new VerifyFailedError(v.message ?? v.reason ?? 'not ready', v.reason ?? 'NotReady');
+  return { revision: rev.id, ready: true };
+}
+
+async function recordStep(s: StepEnv): Promise<StepOutput> {
+  const env = await loadEnvironment(s);
+  const now = s.deps.now();
+  if (s.op.kind === 'offboard') {
+    const conditions = conditionsFor(env.conditions, 'Deleted', { reason: 'Offboarded', message: `removed by operation ${s.op.id}` }, now);
+    await s.deps.store.queue.updateEnvironment(env.tenant, env.name, { health: 'Deleted', appliedRevision: null, conditions }, s.lease);
+    await audit(s, 'environment.offboarded', {});
+    return { health: 'Deleted' };
+  }
+  const id = revisionOf(s);
+  let conditions = conditionsFor(env.conditions, 'Ready', { reason: 'Verified', message: `revision ${id} is ready` }, now);
+  conditions = conditions.filter((c) => c.type !== 'Drifted');
+  const updated = await s.deps.store.queue.updateEnvironment(env.tenant, env.name, { health: 'Ready', appliedRevision: id, lastGoodRevision: id, conditions }, s.lease);
+  if (!updated) throw lostLease();
+  await audit(s, `environment.${s.op.kind}`, { revision: id, version: env.version });
+  return { revision: id, health: 'Ready' };
+}
+
+async function checkHoldStep(s: StepEnv): Promise<StepOutput> {
+  const env = await loadEnvironment(s);
+  const holder = await s.deps.store.queue.holder(env.tenant, env.name);
+  if (holder && s.op.params.force !== true) throw new PermanentError(`environment ${env.tenant}/${env.name} is held by rollout ${holder}; offboard with force to override`);
+  return { heldBy: holder, forced: Boolean(holder) };
+}
+
+async function removeStep(s: StepEnv): Promise<StepOutput> {
+  const env = await loadEnvironment(s);
+  const q = s.deps.store.queue;
+  const inv = await q.inventory(env.tenant, env.name);
+  const applied = env.appliedRevision ? await s.deps.store.revisions.get(env.tenant, env.name, env.appliedRevision) : null;
+  const refs = dedupe([...inv.objects, ...(applied?.objects.map((o) => refOf(o.object)) ?? [])]);
+  const conditions = conditionsFor(env.conditions, 'Deleting', { reason: 'Offboarding', message: `removing ${refs.length} objects` }, s.deps.now());
+  await q.updateEnvironment(env.tenant, env.name, { health: 'Deleting', conditions }, s.lease);
+  const ctx = await driverContext(s, env);
+  const res = await driverFor(s.deps, env).remove(ctx, refs);
+  if (!(await q.saveInventory(env.tenant, env.name, { revision: null, objects: [] }, s.lease))) throw lostLease();
+  return { removed: res.removed.length, ...(res.detail ?? {}) };
+}
+
+export async function audit(s: StepEnv, action: string, detail: Record<string, unknown>): Promise<void> {
+  await s.deps.store.audit.append({
+    actor: `engine:${s.deps.config.workerId}`, action, tenant: s.op.tenant, target: `${s.op.tenant}/${s.op.environment ?? ''}`,
+    detail: { operation: s.op.id, kind: s.op.kind, ...detail },
+  });
+}
+
+export class LeaseLostError extends Error {
+  override readonly name = 'LeaseLostError';
+}
+const lostLease = (): LeaseLostError => new LeaseLostError('lease lost: another worker owns this operation now');
+
+export const STEPS: Record<StepName, StepFn> = {
+  place: placeStep,
+  render: renderStep,
+  deliver: deliverStep,
+  verify: verifyStep,
+  record: recordStep,
+  'check-hold': checkHoldStep,
+  remove: removeStep,
+};
