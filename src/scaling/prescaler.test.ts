@@ -1,0 +1,97 @@
+// Wiring of the pre-scaler with in-memory parts (the real end-to-end proof is
+// test/integration/prescale.test.ts): modes, bounds from the HPA, and failures recorded as decisions.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { RangeQuery } from '../adapters/prometheus/client.ts';
+import type { DenseSeries } from '../forecast/series.ts';
+import type { HpaPort, HpaView } from './hpa.ts';
+import { Prescaler } from './prescaler.ts';
+import { MemoryScalingStore } from './store.ts';
+import type { HpaRef, ScalingPolicy } from './types.ts';
+
+const DAY = 1440;
+const END = 1_700_000_040; // step-aligned "now"
+
+// Daily load with a sharp evening peak; `now` sits just before the peak.
+function history(q: RangeQuery): { series: DenseSeries; samples: number } {
+  const n = Math.floor((q.end - q.start) / q.step) + 1;
+  const offset = DAY - 5 - ((n - 1) % DAY); // the last point is 5 minutes before the daily peak
+  const values = Float64Array.from({ length: n }, (_, i) => ((i + offset) % DAY < 120 ? 400 : 100));
+  return { series: { start: q.start, step: q.step, values }, samples: n };
+}
+
+class FakeHpa implements HpaPort {
+  patches: number[] = [];
+  constructor(public view: HpaView | null) {}
+  async get(_ref: HpaRef) { return this.view ? { ...this.view } : null; }
+  async setMinReplicas(_ref: HpaRef, n: number) { this.patches.push(n); this.view = { ...this.view!, minReplicas: n }; return this.view; }
+}
+
+const policy = (mode: ScalingPolicy['mode']): ScalingPolicy => ({
+  tenant: 'acme', environment: 'prod', mode, hpa: { cluster: 'c1', namespace: 'ns', name: 'web' }, query: 'sum(load)',
+  floor: 2, ceiling: 20, capacityPerPod: 50, leadTimeSeconds: 600, cooldownMinutes: 15, hysteresis: 0.1, quantile: 0.9, historyDays: 7, stepSeconds: 60,
+});
+
+function setup(mode: ScalingPolicy['mode'], view: HpaView | null, src = { history: async (q: RangeQuery) => history(q) }) {
+  const store = new MemoryScalingStore();
+  const hpa = new FakeHpa(view);
+  const p = new Prescaler({ history: src, hpa, store, now: () => new Date(END * 1000) });
+  return { store, hpa, p };
+}
+
+const HPA_VIEW: HpaView = { minReplicas: 2, maxReplicas: 6, currentReplicas: 2, desiredReplicas: 2 };
+
+describe('pre-scaler', () => {
+  it('active: raises minReplicas ahead of a recurring peak, capped by the HPA maxReplicas', async () => {
+    const { p, hpa, store } = setup('active', HPA_VIEW);
+    await store.putPolicy(policy('active'));
+    const [d] = await p.runOnce();
+    assert.equal(d!.action, 'raise', d!.reason);
+    assert.ok(d!.forecast!.upper > 300, `upper ${d!.forecast!.upper}`);
+    assert.equal(d!.minReplicas, 6); // 400/50 = 8 wanted, HPA maxReplicas 6
+    assert.deepEqual(hpa.patches, [6]);
+    assert.equal(d!.applied, true);
+  });
+
+  it('dry-run: records the same decision without touching the HPA', async () => {
+    const { p, hpa, store } = setup('dry-run', HPA_VIEW);
+    await store.putPolicy(policy('dry-run'));
+    const [d] = await p.runOnce();
+    assert.equal(d!.action, 'raise');
+    assert.equal(d!.applied, false);
+    assert.match(d!.reason, /^dry-run/);
+    assert.deepEqual(hpa.patches, []);
+    assert.equal((await store.decisions('acme', 'prod', { limit: 10 })).items.length, 1);
+  });
+
+  it('off: not in the work list', async () => {
+    const { p, store } = setup('off', HPA_VIEW);
+    await store.putPolicy(policy('off'));
+    assert.deepEqual(await p.runOnce(), []);
+  });
+
+  it('a missing HPA or a failing Prometheus becomes a recorded error decision, not a crash', async () => {
+    const a = setup('active', null);
+    const d1 = await a.p.decideFor(policy('active'));
+    assert.equal(d1.action, 'error');
+    assert.match(d1.reason, /HPA ns\/web not found/);
+    const b = setup('active', HPA_VIEW, { history: async () => { throw new Error('connection refused'); } });
+    const d2 = await b.p.decideFor(policy('active'));
+    assert.equal(d2.action, 'error');
+    assert.equal(d2.minReplicas, 2);
+    assert.deepEqual(b.hpa.patches, []);
+    assert.equal((await b.store.latest('acme', 'prod'))!.reason, 'connection refused');
+  });
+
+  it('stale data (last sample long before now) is refused', async () => {
+    const { p } = setup('active', HPA_VIEW, {
+      history: async (q) => {
+        const h = history({ ...q, end: q.end - 3600 });
+        return h;
+      },
+    });
+    const d = await p.decideFor(policy('active'));
+    assert.equal(d.action, 'error');
+    assert.match(d.reason, /stale data/);
+  });
+});
