@@ -84,8 +84,14 @@ export class RolloutController {
 
   async reconcile(id: string): Promise<Decision> {
     let r = await repo.getRollout(this.o.db, id);
-    if (!r || ROLLOUT_FINAL.has(r.state) || r.state === 'paused') return { kind: 'idle', state: r?.state ?? 'missing' };
+    if (!r) return { kind: 'idle', state: 'missing' };
     const targets = await repo.listTargets(this.o.db, id);
+    if (r.state === 'paused' || r.state === 'aborted') {
+      // No new work; upgrades already running still report their outcome (and release holds).
+      await this.refreshRunning(r, targets);
+      return { kind: 'idle', state: r.state };
+    }
+    if (ROLLOUT_FINAL.has(r.state)) return { kind: 'idle', state: r.state };
     if (r.state === 'pending') {
       r = await repo.transition(this.o.db, id, 'running', null);
       if (!r) return { kind: 'idle', state: 'changed' };
@@ -169,16 +175,19 @@ export class RolloutController {
 
   private async holdAll(r: RolloutRecord, targets: RolloutTarget[]): Promise<void> {
     for (const t of targets.filter((x) => x.state === 'pending')) {
-      if (await repo.hold(this.o.db, r.id, t.tenant, t.environment)) continue;
-      await repo.updateTarget(this.o.db, { id: r.id, tenant: t.tenant, environment: t.environment }, { state: 'skipped', reason: 'HeldByAnotherRollout' }, 'pending');
+      const held = await repo.hold(this.o.db, r.id, t.tenant, t.environment);
+      if (held === 'held') continue;
+      const reason = held === 'taken' ? 'HeldByAnotherRollout' : 'EnvironmentGone';
+      await repo.updateTarget(this.o.db, { id: r.id, tenant: t.tenant, environment: t.environment }, { state: 'skipped', reason }, 'pending');
       t.state = 'skipped';
-      t.reason = 'HeldByAnotherRollout';
+      t.reason = reason;
     }
   }
 
   /** Running targets take their Operation's outcome; a crash between marking and queueing re-queues. */
   private async refreshRunning(r: RolloutRecord, targets: RolloutTarget[]): Promise<void> {
     for (const t of targets.filter((x) => x.state === 'running')) {
+      if (!t.operationId && r.state !== 'running') continue;
       if (!t.operationId) {
         await this.queueUpgrade(r, t);
         continue;

@@ -141,11 +141,13 @@ export async function acknowledgeFailures(q: Queryable, id: string, wave: number
   return rows.length;
 }
 
-/** Holds an environment for this rollout; false when another rollout holds it. */
-export async function hold(q: Queryable, id: string, tenant: string, environment: string): Promise<boolean> {
+/** Holds an environment for this rollout: 'held', or why not ('taken' by another rollout, 'missing'). */
+export async function hold(q: Queryable, id: string, tenant: string, environment: string): Promise<'held' | 'taken' | 'missing'> {
   const { rows } = await q.query<Row>(
     `UPDATE environments SET held_by = $3 WHERE tenant = $1 AND name = $2 AND (held_by IS NULL OR held_by = $3) RETURNING 1`, [tenant, environment, id]);
-  return rows.length > 0;
+  if (rows.length > 0) return 'held';
+  const other = await q.query<Row>('SELECT held_by FROM environments WHERE tenant = $1 AND name = $2', [tenant, environment]);
+  return other.rows.length > 0 ? 'taken' : 'missing';
 }
 
 export async function release(q: Queryable, id: string, target?: { tenant: string; environment: string }): Promise<void> {
@@ -153,13 +155,19 @@ export async function release(q: Queryable, id: string, target?: { tenant: strin
   else await q.query('UPDATE environments SET held_by = NULL WHERE held_by = $1', [id]);
 }
 
-/** Claims active rollouts whose lease is free or ours (FOR UPDATE SKIP LOCKED); returns their ids. */
+/**
+ * Claims rollouts that need a controller (active ones, and paused/aborted ones still following running
+ * upgrades) whose lease is free or ours, with FOR UPDATE SKIP LOCKED; returns their ids.
+ */
 export async function claimActive(q: Queryable, workerId: string, leaseMs: number, limit = 10): Promise<string[]> {
   const { rows } = await q.query<Row>(
     `UPDATE rollouts SET locked_by = $1, lease_expires_at = now() + ($2::text || ' milliseconds')::interval
-     WHERE id IN (SELECT id FROM rollouts WHERE state IN ('pending', 'running')
-                    AND (lease_expires_at IS NULL OR lease_expires_at < now() OR locked_by = $1)
-                  ORDER BY seq LIMIT $3 FOR UPDATE SKIP LOCKED)
+     WHERE id IN (SELECT r.id FROM rollouts r
+                  WHERE (r.state IN ('pending', 'running')
+                         OR (r.state IN ('paused', 'aborted') AND EXISTS (
+                               SELECT 1 FROM rollout_targets t WHERE t.rollout_id = r.id AND t.state = 'running')))
+                    AND (r.lease_expires_at IS NULL OR r.lease_expires_at < now() OR r.locked_by = $1)
+                  ORDER BY r.seq LIMIT $3 FOR UPDATE OF r SKIP LOCKED)
      RETURNING id`, [workerId, String(leaseMs), limit]);
   return rows.map((r) => String(r.id));
 }
