@@ -11,6 +11,11 @@ export const METRIC_PREFIX = 'fleetplane_';
 
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
+// prom-client names three gauges *_total, which `promtool check metrics` rejects (only counters end
+// in _total). Their per-type siblings (fleetplane_nodejs_active_handles{type}, …) carry the same data.
+for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+  registry.removeSingleMetric(`${METRIC_PREFIX}${name}`);
+}
 
 export const METRICS_CONTENT_TYPE = registry.contentType;
 

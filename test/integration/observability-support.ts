@@ -1,0 +1,128 @@
+// Shared by the observability integration tests: promtool/prometheus binaries from the environment,
+// a running control plane (the real `fleetplane serve` when the store exists) and a throwaway
+// Prometheus server on a free 127.0.0.1 port with a temp data dir.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import Fastify from 'fastify';
+
+export function binaries(): { prometheus: string; promtool: string } {
+  const prometheus = process.env.PROMETHEUS_BIN;
+  const promtool = process.env.PROMTOOL_BIN;
+  if (!prometheus || !promtool || !existsSync(prometheus) || !existsSync(promtool)) {
+    throw new Error('PROMETHEUS_BIN / PROMTOOL_BIN are not set: run `eval "$(bash scripts/prometheus.sh ensure)"` first (scripts/test.sh does)');
+  }
+  return { prometheus, promtool };
+}
+
+export function promtool(args: string[], input?: string): { code: number; out: string } {
+  const r = spawnSync(binaries().promtool, args, { input, encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status ?? -1, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
+}
+
+export function tempDir(prefix: string): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), `fleetplane-${prefix}-`));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (addr && typeof addr === 'object' ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface ControlPlane {
+  url: string;
+  adminToken: string;
+  real: boolean;
+  stop(): Promise<void>;
+}
+
+const STORE_MODULE = new URL('../../src/adapters/store/index.ts', import.meta.url);
+
+/** The real control plane (serve: API + store in a temp data dir), listening on 127.0.0.1. */
+export async function startControlPlane(): Promise<ControlPlane> {
+  const adminToken = `fpt_test_${Math.random().toString(36).slice(2)}`;
+  if (existsSync(STORE_MODULE)) {
+    const dir = tempDir('cp');
+    const { serve } = await import('../../src/cli/commands/serve.ts');
+    const running = await serve({ port: 0, host: '127.0.0.1', dataDir: dir.path, adminToken });
+    return { url: running.url, adminToken, real: true, stop: async () => { await running.stop(); dir.remove(); } };
+  }
+  // The store module has not landed yet: the metrics plugin on a bare Fastify with tenant routes.
+  const { metricsPlugin } = await import('../../src/metrics/http.ts');
+  const app = Fastify();
+  await app.register(metricsPlugin);
+  app.get('/v1/tenants/:tenant', async (req) => ({ slug: (req.params as { tenant: string }).tenant }));
+  app.get('/v1/tenants/:tenant/environments', async () => ({ items: [] }));
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  return { url, adminToken, real: false, stop: () => app.close() };
+}
+
+export interface PrometheusServer {
+  url: string;
+  query(q: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>>;
+  stop(): Promise<void>;
+}
+
+export async function startPrometheus(scrapeTarget: string, rulesFiles: string[] = []): Promise<PrometheusServer> {
+  const { prometheus } = binaries();
+  const dir = tempDir('prom');
+  const port = await freePort();
+  const config = [
+    'global:', '  scrape_interval: 1s', '  evaluation_interval: 1s',
+    ...(rulesFiles.length ? ['rule_files:', ...rulesFiles.map((f) => `  - ${JSON.stringify(f)}`)] : []),
+    'scrape_configs:', '  - job_name: fleetplane', '    metrics_path: /metrics',
+    '    static_configs:', `      - targets: [${JSON.stringify(scrapeTarget)}]`,
+  ].join('\n');
+  writeFileSync(join(dir.path, 'prometheus.yml'), `${config}\n`);
+  const child: ChildProcess = spawn(prometheus, [
+    `--config.file=${join(dir.path, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir.path, 'data')}`,
+    `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn',
+  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (c: Buffer) => { stderr = (stderr + String(c)).slice(-4000); });
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+    dir.remove();
+  };
+  try {
+    await waitFor(async () => (await fetch(`${url}/-/ready`)).ok, 60_000, () => `prometheus did not become ready: ${stderr}`);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const query = async (q: string) => {
+    const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(q)}`);
+    const body = (await res.json()) as { status: string; error?: string; data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } };
+    if (body.status !== 'success') throw new Error(`query ${q} failed: ${body.error}`);
+    return body.data.result;
+  };
+  return { url, query, stop };
+}
+
+/** Polls until check() is true; the deadline only bounds a hang, it is not an assertion on speed. */
+export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, why: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(why());
+    await sleep(250);
+  }
+}
