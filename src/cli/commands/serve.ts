@@ -40,6 +40,10 @@ export async function serve(o: ServeOptions): Promise<Running> {
 
   const stoppers: Array<() => Promise<void>> = [];
   // ---- delivery engine: start it here (startEngine from src/engine/index.ts) and push its stop ----
+  // FLEETPLANE_WORKERS=0 runs the API without workers (the reconcile loop still runs).
+  const { startEngine } = await import('../../engine/index.ts');
+  const engine = await startEngine({ store, logger, workers: process.env.FLEETPLANE_WORKERS !== '0' });
+  stoppers.push(() => engine.stop());
   // ---- end of engine spot ----
 
   const url = await app.listen({ port: o.port, host: o.host });
