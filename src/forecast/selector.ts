@@ -10,7 +10,7 @@ import { clipOutliers, prefixSums, quantile } from './series.ts';
 export const BASELINES: readonly ModelSpec[] = [lastValue, sameTimeYesterday];
 export const CANDIDATES: readonly ModelSpec[] = [recentMean, seasonalNaive, seasonalNaiveLevel, holtDamped, holtWinters, ridge];
 export const ENSEMBLE = 'ensemble';
-const ENSEMBLE_SIZE = 3;
+const ENSEMBLE_SIZE = 4;
 
 export interface ForecasterOptions {
   /** Horizons (points) to report point forecasts for, e.g. [5, 15, 30]. */
