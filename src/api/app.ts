@@ -35,8 +35,9 @@ declare module 'fastify' {
 const addFormats = addFormatsImport as unknown as (ajv: Ajv) => Ajv;
 
 function validators() {
-  // Bodies: as sent, no coercion, no defaults, unknown fields are errors (schemas are closed).
-  const body = addFormats(new Ajv({ strict: true, allErrors: true, coerceTypes: false, useDefaults: false, removeAdditional: false }));
+  // Bodies: no type coercion and unknown fields are errors (schemas are closed); a schema's declared
+  // `default` fills a missing property.
+  const body = addFormats(new Ajv({ strict: true, allErrors: true, coerceTypes: false, useDefaults: true, removeAdditional: false }));
   // Query strings, params and headers arrive as text: those may be coerced to their declared types.
   const text = addFormats(new Ajv({ strict: true, allErrors: true, coerceTypes: true, useDefaults: true, removeAdditional: false }));
   return ({ schema, httpPart }: { schema: object; httpPart?: string }) => (httpPart === 'body' ? body : text).compile(schema);
@@ -109,7 +110,8 @@ function errorHandler(this: Api, err: FastifyError, req: FastifyRequest, reply: 
 function notFound(app: Api, req: FastifyRequest, reply: FastifyReply) {
   const path = new URL(req.url, 'http://placeholder').pathname;
   const allowed = [...new Set(app.fleetRoutes.filter((r) => matchRoute(r.url, path)).map((r) => r.method))];
-  const err = allowed.length > 0
+  // The matcher ignores param regexes, so a listed method means the path itself is unknown.
+  const err = allowed.length > 0 && !allowed.includes(req.method)
     ? methodNotAllowed(req.method, allowed)
     : new ProblemError('not-found', 404, `no route ${req.method} ${path}`);
   return errorHandler.call(app, err as unknown as FastifyError, req, reply);

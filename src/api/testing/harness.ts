@@ -1,0 +1,177 @@
+// Test harness for the API's integration tests: the real store on both backends (embedded PGlite in
+// a temp dir, and a fresh database on the PostgreSQL server named by FLEETPLANE_TEST_DATABASE_URL),
+// the app built on it, and small request helpers over Fastify's inject.
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { Store } from '../../adapters/store/port.ts';
+import { buildApp } from '../app.ts';
+import type { Api } from '../context.ts';
+import { SAMPLE_BLUEPRINT } from '../../demo/sample-blueprint.ts';
+import { memoryStore } from './memory-store.ts';
+
+export type Backend = 'embedded' | 'postgres' | 'memory';
+/** Both real backends; FLEETPLANE_API_TEST_BACKENDS=memory narrows it for quick local iteration only. */
+export const BACKENDS: Backend[] = (process.env.FLEETPLANE_API_TEST_BACKENDS?.split(',') as Backend[] | undefined) ?? ['embedded', 'postgres'];
+
+export interface StoreHandle {
+  backend: Backend;
+  dataDir: string;
+  databaseUrl?: string;
+  open(): Promise<Store>;
+  /** Removes the temp dir and drops the database. */
+  destroy(): Promise<void>;
+}
+
+async function openStore(opts: { databaseUrl?: string | undefined; dataDir: string }): Promise<Store> {
+  const path = '../../adapters/store/index.ts';
+  const mod = (await import(path)) as { openStore(o: { databaseUrl?: string | undefined; dataDir: string }): Promise<Store> };
+  const store = await mod.openStore(opts);
+  await store.migrate();
+  return store;
+}
+
+export function testDatabaseUrl(): string {
+  const url = process.env.FLEETPLANE_TEST_DATABASE_URL;
+  if (!url) {
+    throw new Error('FLEETPLANE_TEST_DATABASE_URL is not set: run `eval "$(bash scripts/postgres.sh ensure)"` first (npm test does this)');
+  }
+  return url;
+}
+
+/** A fresh, empty database on the test server; returns its URL. */
+async function createDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const admin = testDatabaseUrl();
+  const name = `fp_api_${randomBytes(6).toString('hex')}`;
+  const client = new pg.Client({ connectionString: admin });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await client.end();
+  }
+  const u = new URL(admin);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: admin });
+      await c.connect();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+export async function storeHandle(backend: Backend): Promise<StoreHandle> {
+  const dataDir = await mkdtemp(join(tmpdir(), `fp-api-${backend}-`));
+  const db = backend === 'postgres' ? await createDatabase() : undefined;
+  return {
+    backend,
+    dataDir,
+    ...(db ? { databaseUrl: db.url } : {}),
+    open: () => (backend === 'memory' ? Promise.resolve(memoryStore()) : openStore({ databaseUrl: db?.url, dataDir })),
+    async destroy() {
+      await db?.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Harness {
+  backend: Backend;
+  handle: StoreHandle;
+  store: Store;
+  app: Api;
+  adminToken: string;
+  req(method: string, url: string, opts?: ReqOpts): Promise<Res>;
+  close(): Promise<void>;
+}
+
+export interface ReqOpts {
+  token?: string | null;
+  body?: unknown;
+  /** Raw payload (sent as is, with contentType). */
+  raw?: string | Buffer;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+export interface Res {
+  status: number;
+  headers: Record<string, string | string[] | number | undefined>;
+  // Tests read arbitrary response fields.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  body: any;
+}
+
+export async function harness(backend: Backend, handle?: StoreHandle): Promise<Harness> {
+  const h = handle ?? (await storeHandle(backend));
+  const store = await h.open();
+  const adminToken = `fpt_admin_${randomBytes(12).toString('hex')}`;
+  if (!(await store.tokens.verify(adminToken))) await store.tokens.create({ name: 'test-admin', tenant: null, role: 'admin' }, adminToken);
+  const app = await buildApp({ store, logger: false });
+  await app.ready();
+  const req = async (method: string, url: string, o: ReqOpts = {}): Promise<Res> => {
+    const headers: Record<string, string> = { ...(o.headers ?? {}) };
+    const token = o.token === undefined ? adminToken : o.token;
+    if (token) headers.authorization = `Bearer ${token}`;
+    let payload: string | Buffer | undefined;
+    if (o.raw !== undefined) {
+      payload = o.raw;
+      headers['content-type'] = o.contentType ?? 'application/json';
+    } else if (o.body !== undefined) {
+      payload = JSON.stringify(o.body);
+      headers['content-type'] = o.contentType ?? 'application/json';
+    }
+    const r = await app.inject({ method: method as 'GET', url, headers, ...(payload !== undefined ? { payload } : {}) });
+    let body: unknown = r.body;
+    try {
+      body = r.body === '' ? null : JSON.parse(r.body);
+    } catch {
+      // not JSON: keep text
+    }
+    return { status: r.statusCode, headers: r.headers, body };
+  };
+  return {
+    backend, handle: h, store, app, adminToken, req,
+    async close() {
+      await app.close();
+      await store.close();
+      if (!handle) await h.destroy();
+    },
+  };
+}
+
+export const BLUEPRINT = SAMPLE_BLUEPRINT;
+
+/** A copy of the sample blueprint with another version. */
+export function blueprintVersion(version: string): Record<string, unknown> {
+  return { ...SAMPLE_BLUEPRINT, metadata: { ...SAMPLE_BLUEPRINT.metadata, version } };
+}
+
+export async function publishSample(h: Harness, version = '1.0.0'): Promise<void> {
+  const r = await h.req('POST', '/v1/blueprints', { body: { name: 'demo-app', version, spec: blueprintVersion(version) } });
+  if (r.status !== 201 && r.status !== 200) throw new Error(`publish failed: ${r.status} ${JSON.stringify(r.body)}`);
+}
+
+export function tenantBody(slug: string, envs: string[] = ['prod', 'staging']): Record<string, unknown> {
+  return {
+    slug, name: `${slug} Inc`, tier: 'shared', labels: { plan: 'gold' },
+    environments: envs.map((name) => ({ name, type: name === 'prod' ? 'prod' : 'staging', blueprint: 'demo-app', version: '1.0.0', values: { logLevel: 'info' } })),
+  };
+}
+
+/** Counts of rows the API writes, to assert that a refused request wrote nothing. */
+export async function counts(store: Store): Promise<Record<string, number>> {
+  const [tenants, envs, ops, bps, clusters, tokens] = await Promise.all([
+    store.tenants.list({ limit: 500 }), store.environments.list({ limit: 500 }), store.operations.list({ limit: 500 }),
+    store.blueprints.list({ limit: 500 }), store.clusters.list({ limit: 500 }), store.tokens.list(),
+  ]);
+  return { tenants: tenants.items.length, envs: envs.items.length, ops: ops.items.length, bps: bps.items.length, clusters: clusters.items.length, tokens: tokens.length };
+}

@@ -1,0 +1,159 @@
+// Tenant isolation on EVERY route. The route list comes from the app itself (app.fleetRoutes), so a
+// route added without a case here fails this test. A tenant token asking for another tenant's
+// resource gets exactly what a missing resource gets (404); admin-only routes answer 403; lists are
+// filtered to the caller's tenant; nothing is written.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BACKENDS, counts, harness, publishSample, tenantBody, type Harness } from '../../src/api/testing/harness.ts';
+
+type Expect = 404 | 403 | 'filtered' | 'shared' | 'public';
+
+interface Case {
+  expect: Expect;
+  /** Request as tenant "beta" aimed at tenant "alpha" ({victim} is replaced). */
+  url?: string;
+  body?: unknown;
+}
+
+/** Normalized route key: ":p(regex)" and ":p" become "{p}", "::" a literal ":". */
+export function routeKey(method: string, url: string): string {
+  const path = url.replace(/::/g, '\u0000').replace(/:(\w+)(\([^)]*\))?/g, '{$1}').replace(/\u0000/g, ':');
+  return `${method} ${path}`;
+}
+
+const action = (verb: string, body: unknown): Case => ({ expect: 404, url: `/v1/tenants/{victim}/environments/prod:${verb}`, body });
+
+const CASES: Record<string, Case> = {
+  'GET /healthz': { expect: 'public' },
+  'GET /readyz': { expect: 'public' },
+  'GET /openapi.json': { expect: 'public' },
+  'GET /metrics': { expect: 'public' },
+  'POST /v1/tenants': { expect: 403, url: '/v1/tenants', body: tenantBody('gamma') },
+  'GET /v1/tenants': { expect: 'filtered', url: '/v1/tenants' },
+  'GET /v1/tenants/{tenant}': { expect: 404, url: '/v1/tenants/{victim}' },
+  'PATCH /v1/tenants/{tenant}': { expect: 404, url: '/v1/tenants/{victim}', body: { maintenanceWindow: { days: ['sat'], start: '02:00', durationMinutes: 60 } } },
+  'DELETE /v1/tenants/{tenant}': { expect: 404, url: '/v1/tenants/{victim}' },
+  'GET /v1/tenants/{tenant}/environments': { expect: 404, url: '/v1/tenants/{victim}/environments' },
+  'POST /v1/tenants/{tenant}/environments': { expect: 404, url: '/v1/tenants/{victim}/environments', body: { name: 'dev', type: 'dev', blueprint: 'demo-app', version: '1.0.0' } },
+  'GET /v1/environments/{tenant}/{env}': { expect: 404, url: '/v1/environments/{victim}/prod' },
+  'POST /v1/tenants/{tenant}/environments/{env}:upgrade': action('upgrade', { version: '1.0.0' }),
+  'POST /v1/tenants/{tenant}/environments/{env}:patch': action('patch', { values: { logLevel: 'debug' } }),
+  'POST /v1/tenants/{tenant}/environments/{env}:scale': action('scale', { component: 'web', replicas: 2 }),
+  'POST /v1/tenants/{tenant}/environments/{env}:rollback': action('rollback', {}),
+  'POST /v1/tenants/{tenant}/environments/{env}:restart': action('restart', {}),
+  'POST /v1/clusters': { expect: 403, url: '/v1/clusters', body: { name: 'c9', provider: 'local', region: 'r', apiServer: 'https://127.0.0.1:1' } },
+  'GET /v1/clusters': { expect: 403, url: '/v1/clusters' },
+  'GET /v1/clusters/{name}': { expect: 403, url: '/v1/clusters/c1' },
+  'DELETE /v1/clusters/{name}': { expect: 403, url: '/v1/clusters/c1' },
+  'POST /v1/blueprints': { expect: 403, url: '/v1/blueprints', body: { name: 'x', version: '1.0.0', spec: {} } },
+  'GET /v1/blueprints': { expect: 'shared', url: '/v1/blueprints' },
+  'GET /v1/blueprints/{name}/{version}': { expect: 'shared', url: '/v1/blueprints/demo-app/1.0.0' },
+  'GET /v1/operations/{id}': { expect: 404, url: '/v1/operations/{victimOp}' },
+  'GET /v1/operations': { expect: 'filtered', url: '/v1/operations?tenant={victim}' },
+  'POST /v1/events': { expect: 403, url: '/v1/events', body: { specversion: '1.0', id: 'x1', source: '/t', type: 'io.fleetplane.customer.offboarded', data: { tenant: 'alpha' } } },
+  'POST /v1/tokens': { expect: 403, url: '/v1/tokens', body: { name: 'steal', role: 'tenant-admin', tenant: 'alpha' } },
+  'GET /v1/tokens': { expect: 403, url: '/v1/tokens' },
+  'DELETE /v1/tokens/{id}': { expect: 403, url: '/v1/tokens/{adminTokenId}' },
+  // Fleet-wide rollouts are the platform team's (src/api/routes/rollouts.ts).
+  'POST /v1/rollouts': { expect: 403, url: '/v1/rollouts', body: { blueprint: 'demo-app', version: '1.0.0', selector: {} } },
+  'GET /v1/rollouts': { expect: 403, url: '/v1/rollouts' },
+  'GET /v1/rollouts/{id}': { expect: 403, url: '/v1/rollouts/ro-0000' },
+  'POST /v1/rollouts/{id}:pause': { expect: 403, url: '/v1/rollouts/ro-0000:pause' },
+  'POST /v1/rollouts/{id}:resume': { expect: 403, url: '/v1/rollouts/ro-0000:resume' },
+  'POST /v1/rollouts/{id}:abort': { expect: 403, url: '/v1/rollouts/ro-0000:abort' },
+  // Predictive scaling of one environment (src/api/routes/scaling.ts).
+  'GET /v1/environments/{tenant}/{env}/scaling/decisions': { expect: 404, url: '/v1/environments/{victim}/prod/scaling/decisions' },
+  'GET /v1/environments/{tenant}/{env}/scaling/policy': { expect: 404, url: '/v1/environments/{victim}/prod/scaling/policy' },
+  'PUT /v1/environments/{tenant}/{env}/scaling/policy': {
+    expect: 404, url: '/v1/environments/{victim}/prod/scaling/policy',
+    body: { mode: 'dry-run', hpa: { cluster: 'c1', namespace: 'alpha-prod', name: 'web' }, query: 'sum(rate(x[5m]))', floor: 1, ceiling: 5, capacityPerPod: 10 },
+  },
+};
+
+describe('tenant isolation (every registered route)', () => {
+  let h: Harness;
+  let beta: string;
+  let betaViewer: string;
+  const vars: Record<string, string> = {};
+
+  before(async () => {
+    h = await harness(BACKENDS[0]!);
+    await publishSample(h);
+    await h.req('POST', '/v1/clusters', { body: { name: 'c1', provider: 'local', region: 'r', apiServer: 'https://127.0.0.1:1' } });
+    const alpha = await h.req('POST', '/v1/tenants', { body: tenantBody('alpha', ['prod']) });
+    assert.equal(alpha.status, 202);
+    assert.equal((await h.req('POST', '/v1/tenants', { body: tenantBody('beta', ['prod']) })).status, 202);
+    beta = (await h.req('POST', '/v1/tokens', { body: { name: 'beta', role: 'tenant-admin', tenant: 'beta' } })).body.secret;
+    betaViewer = (await h.req('POST', '/v1/tokens', { body: { name: 'beta-ro', role: 'tenant-viewer', tenant: 'beta' } })).body.secret;
+    vars.victim = 'alpha';
+    vars.victimOp = alpha.body.operations[0].id;
+    vars.adminTokenId = (await h.req('GET', '/v1/tokens')).body.items[0].id;
+  });
+  after(async () => h?.close());
+
+  const fill = (s: string, v: Record<string, string>) => s.replace(/\{(\w+)\}/g, (_, k: string) => v[k] ?? `{${k}}`);
+
+  test('every route has a case', () => {
+    const keys = h.app.fleetRoutes.map((r) => routeKey(r.method, r.url));
+    const missing = keys.filter((k) => !(k in CASES));
+    assert.deepEqual(missing, [], `add isolation cases for: ${missing.join(', ')}`);
+    assert.ok(keys.length >= 25);
+  });
+
+  test('a tenant token cannot see or touch another tenant', async () => {
+    const before = await counts(h.store);
+    for (const r of h.app.fleetRoutes) {
+      const key = routeKey(r.method, r.url);
+      const c = CASES[key];
+      if (!c || c.expect === 'public') continue;
+      assert.ok(c.url, key);
+      const send = (v: Record<string, string>, token = beta) => h.req(r.method, fill(c.url!, v), { token, ...(c.body !== undefined ? { body: c.body } : {}) });
+      const res = await send(vars);
+      if (c.expect === 404) {
+        assert.equal(res.status, 404, `${key}: ${JSON.stringify(res.body)}`);
+        // Indistinguishable from a resource that does not exist.
+        const ghost = await send({ ...vars, victim: 'ghost', victimOp: '00000000-0000-0000-0000-000000000000' });
+        assert.equal(ghost.status, 404, `${key} (ghost)`);
+        assert.equal(res.body.type, ghost.body.type, key);
+        assert.equal(res.body.detail.replace('alpha', 'ghost').replace(vars.victimOp!, '00000000-0000-0000-0000-000000000000'), ghost.body.detail, key);
+      } else if (c.expect === 403) {
+        assert.equal(res.status, 403, `${key}: ${JSON.stringify(res.body)}`);
+        assert.equal(res.body.type, 'https://fleetplane.io/problems/forbidden');
+      } else if (c.expect === 'filtered') {
+        assert.equal(res.status, 200, key);
+        assert.ok(!JSON.stringify(res.body).includes('"alpha"'), `${key} leaks alpha: ${JSON.stringify(res.body)}`);
+      } else {
+        assert.equal(res.status, 200, key);
+        assert.ok(!JSON.stringify(res.body).includes('"alpha"'), key);
+      }
+    }
+    assert.deepEqual(await counts(h.store), before, 'nothing written by any attempt');
+  });
+
+  test('lists show the caller only its own tenant', async () => {
+    const t = await h.req('GET', '/v1/tenants', { token: beta });
+    assert.deepEqual(t.body.items.map((x: { slug: string }) => x.slug), ['beta']);
+    const ops = await h.req('GET', '/v1/operations', { token: beta });
+    assert.ok(ops.body.items.length > 0);
+    assert.ok(ops.body.items.every((o: { tenant: string }) => o.tenant === 'beta'));
+  });
+
+  test('on its own tenant: tenant-admin acts, tenant-viewer only reads', async () => {
+    assert.equal((await h.req('GET', '/v1/environments/beta/prod', { token: betaViewer })).status, 200);
+    assert.equal((await h.req('POST', '/v1/tenants/beta/environments/prod:restart', { token: betaViewer, body: {} })).status, 403);
+    assert.equal((await h.req('POST', '/v1/tenants/beta/environments/prod:restart', { token: beta, body: {} })).status, 202);
+    assert.equal((await h.req('PATCH', '/v1/tenants/beta', { token: beta, body: { tier: 'dedicated' } })).status, 403, 'tier is the platform team\'s');
+    assert.equal((await h.req('PATCH', '/v1/tenants/beta', { token: beta, body: { maintenanceWindow: { days: ['sun'], start: '03:00', durationMinutes: 60 } } })).status, 200);
+    assert.equal((await h.req('DELETE', '/v1/tenants/beta', { token: beta })).status, 403);
+  });
+
+  test("a tenant's idempotency keys cannot replay another tenant's operation", async () => {
+    const key = { 'idempotency-key': 'shared-key' };
+    const a = await h.req('POST', '/v1/tenants/alpha/environments/prod:restart', { body: {}, headers: key });
+    assert.equal(a.status, 202);
+    const b = await h.req('POST', '/v1/tenants/beta/environments/prod:restart', { token: beta, body: {}, headers: key });
+    assert.equal(b.status, 202);
+    assert.notEqual(b.body.id, a.body.id);
+    assert.equal(b.body.tenant, 'beta');
+  });
+});

@@ -1,0 +1,61 @@
+// /openapi.json is a valid OpenAPI 3.1 document that describes every registered route, and its
+// schemas are the ones that validate requests (closed objects: unknown fields rejected).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { BACKENDS, harness, type Harness } from '../../src/api/testing/harness.ts';
+
+/** Fastify route pattern → OpenAPI path ("{param}", literal ":"). */
+function openapiPath(url: string): string {
+  return url.replace(/::/g, '\u0000').replace(/:(\w+)(\([^)]*\))?/g, '{$1}').replace(/\u0000/g, ':');
+}
+
+describe('OpenAPI document', () => {
+  let h: Harness;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  let doc: any;
+  before(async () => {
+    h = await harness(BACKENDS[0]!);
+    doc = (await h.req('GET', '/openapi.json', { token: null })).body;
+  });
+  after(async () => h?.close());
+
+  test('is OpenAPI 3.1 with info, paths and bearer security', () => {
+    assert.equal(doc.openapi, '3.1.0');
+    assert.equal(typeof doc.info.title, 'string');
+    assert.equal(typeof doc.info.version, 'string');
+    assert.equal(doc.components.securitySchemes.bearer.scheme, 'bearer');
+    for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, { responses?: unknown; parameters?: Array<{ name: string; in: string }> }>>)) {
+      assert.match(path, /^\//);
+      for (const [method, op] of Object.entries(item)) {
+        assert.ok(['get', 'post', 'put', 'patch', 'delete', 'head', 'options'].includes(method), `${path} ${method}`);
+        assert.ok(op.responses && typeof op.responses === 'object', `${method} ${path} has responses`);
+        for (const name of path.match(/\{(\w+)\}/g) ?? []) {
+          assert.ok(op.parameters?.some((p) => p.in === 'path' && `{${p.name}}` === name), `${method} ${path} declares ${name}`);
+        }
+      }
+    }
+  });
+
+  test('lists every registered route', () => {
+    const missing = h.app.fleetRoutes.filter((r) => !doc.paths[openapiPath(r.url)]?.[r.method.toLowerCase()]).map((r) => `${r.method} ${r.url}`);
+    assert.deepEqual(missing, []);
+  });
+
+  test('every schema in it is valid JSON Schema 2020-12, and request bodies are closed', () => {
+    const ajv = new Ajv2020({ strict: false, validateFormats: false });
+    let bodies = 0;
+    for (const item of Object.values(doc.paths as Record<string, Record<string, { requestBody?: { content: Record<string, { schema: object }> } }>>)) {
+      for (const op of Object.values(item)) {
+        for (const media of Object.values(op.requestBody?.content ?? {})) {
+          assert.doesNotThrow(() => ajv.compile(media.schema));
+          bodies++;
+        }
+      }
+    }
+    assert.ok(bodies >= 10);
+    const tenant = doc.paths['/v1/tenants'].post.requestBody.content['application/json'].schema;
+    assert.equal(tenant.additionalProperties, false);
+    assert.equal(tenant.properties.environments.items.additionalProperties, false);
+  });
+});
