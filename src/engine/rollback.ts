@@ -4,7 +4,7 @@ import type { Revision } from '../domain/types.ts';
 import { conditionsFor } from '../plan/conditions.ts';
 import { refOf } from '../plan/apply-order.ts';
 import { driverContext, driverFor, loadEnvironment, type StepEnv } from './context.ts';
-import { audit } from './steps.ts';
+import { audit } from './audit.ts';
 
 export interface RollbackOutcome {
   rolledBackTo: string | null;

@@ -9,6 +9,8 @@ import { refOf } from '../plan/apply-order.ts';
 import type { StepName } from '../plan/workflows.ts';
 import { PermanentError, VerifyFailedError, driverContext, driverFor, loadEnvironment, type StepEnv } from './context.ts';
 import { placeStep } from './place.ts';
+import { audit } from './audit.ts';
+import { checkHoldStep, recordOffboardStep, removeStep } from './offboard.ts';
 
 export type StepOutput = Record<string, unknown>;
 type StepFn = (s: StepEnv) => Promise<StepOutput>;
@@ -83,49 +85,15 @@ async function verifyStep(s: StepEnv): Promise<StepOutput> {
 }
 
 async function recordStep(s: StepEnv): Promise<StepOutput> {
+  if (s.op.kind === 'offboard') return recordOffboardStep(s);
   const env = await loadEnvironment(s);
-  const now = s.deps.now();
-  if (s.op.kind === 'offboard') {
-    const conditions = conditionsFor(env.conditions, 'Deleted', { reason: 'Offboarded', message: `removed by operation ${s.op.id}` }, now);
-    await s.deps.store.queue.updateEnvironment(env.tenant, env.name, { health: 'Deleted', appliedRevision: null, conditions }, s.lease);
-    await audit(s, 'environment.offboarded', {});
-    return { health: 'Deleted' };
-  }
   const id = revisionOf(s);
-  let conditions = conditionsFor(env.conditions, 'Ready', { reason: 'Verified', message: `revision ${id} is ready` }, now);
+  let conditions = conditionsFor(env.conditions, 'Ready', { reason: 'Verified', message: `revision ${id} is ready` }, s.deps.now());
   conditions = conditions.filter((c) => c.type !== 'Drifted');
   const updated = await s.deps.store.queue.updateEnvironment(env.tenant, env.name, { health: 'Ready', appliedRevision: id, lastGoodRevision: id, conditions }, s.lease);
   if (!updated) throw lostLease();
   await audit(s, `environment.${s.op.kind}`, { revision: id, version: env.version });
   return { revision: id, health: 'Ready' };
-}
-
-async function checkHoldStep(s: StepEnv): Promise<StepOutput> {
-  const env = await loadEnvironment(s);
-  const holder = await s.deps.store.queue.holder(env.tenant, env.name);
-  if (holder && s.op.params.force !== true) throw new PermanentError(`environment ${env.tenant}/${env.name} is held by rollout ${holder}; offboard with force to override`);
-  return { heldBy: holder, forced: Boolean(holder) };
-}
-
-async function removeStep(s: StepEnv): Promise<StepOutput> {
-  const env = await loadEnvironment(s);
-  const q = s.deps.store.queue;
-  const inv = await q.inventory(env.tenant, env.name);
-  const applied = env.appliedRevision ? await s.deps.store.revisions.get(env.tenant, env.name, env.appliedRevision) : null;
-  const refs = dedupe([...inv.objects, ...(applied?.objects.map((o) => refOf(o.object)) ?? [])]);
-  const conditions = conditionsFor(env.conditions, 'Deleting', { reason: 'Offboarding', message: `removing ${refs.length} objects` }, s.deps.now());
-  await q.updateEnvironment(env.tenant, env.name, { health: 'Deleting', conditions }, s.lease);
-  const ctx = await driverContext(s, env);
-  const res = await driverFor(s.deps, env).remove(ctx, refs);
-  if (!(await q.saveInventory(env.tenant, env.name, { revision: null, objects: [] }, s.lease))) throw lostLease();
-  return { removed: res.removed.length, ...(res.detail ?? {}) };
-}
-
-export async function audit(s: StepEnv, action: string, detail: Record<string, unknown>): Promise<void> {
-  await s.deps.store.audit.append({
-    actor: `engine:${s.deps.config.workerId}`, action, tenant: s.op.tenant, target: `${s.op.tenant}/${s.op.environment ?? ''}`,
-    detail: { operation: s.op.id, kind: s.op.kind, ...detail },
-  });
 }
 
 export class LeaseLostError extends Error {

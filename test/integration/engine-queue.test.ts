@@ -112,3 +112,16 @@ test('many concurrent workers never claim the same operation twice', async () =>
   assert.equal(seen.length, 60);
   assert.deepEqual(new Set(seen), ids);
 });
+
+test('a tenant-level operation waits for the tenant environments and blocks later ones', async () => {
+  await clear();
+  const q = createQueue(db, { baseMs: 10, maxMs: 100 });
+  const envOp = await addOp('x');
+  const tenantOp = await addOp(null);
+  await addOp('y');
+  const first = await q.claim('w', 30_000);
+  assert.equal(first?.operation.id, envOp);
+  assert.equal(await q.claim('w', 30_000), null, 'tenant op waits for x; y waits for the tenant op');
+  await q.complete(envOp, first!.leaseToken, {});
+  assert.equal((await q.claim('w', 30_000))?.operation.id, tenantOp);
+});

@@ -2,7 +2,9 @@
 // running with an expired lease (its worker died). Only the oldest unfinished operation of an
 // environment is eligible, which serializes work per environment even when two workers claim at
 // the same moment (the second one sees the first's row locked and skips it; the newer operations
-// of that environment are not eligible at all). FOR UPDATE SKIP LOCKED, as graphile-worker does.
+// of that environment are not eligible at all). A tenant-level operation (environment NULL, e.g.
+// offboarding the tenant) is ordered against every operation of the tenant.
+// FOR UPDATE SKIP LOCKED, as graphile-worker does.
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../db.ts';
 import type { OperationKind } from '../../../domain/types.ts';
@@ -18,7 +20,8 @@ WITH candidate AS (
     AND ($2::text[] IS NULL OR o.kind = ANY($2::text[]))
     AND NOT EXISTS (
       SELECT 1 FROM operations e
-      WHERE e.tenant = o.tenant AND e.environment IS NOT DISTINCT FROM o.environment
+      WHERE e.tenant = o.tenant
+        AND (e.environment IS NOT DISTINCT FROM o.environment OR e.environment IS NULL OR o.environment IS NULL)
         AND e.state IN ('pending', 'running') AND e.seq < o.seq)
   ORDER BY o.priority DESC, o.run_at, o.seq
   LIMIT 1
