@@ -45,7 +45,7 @@ function encode(v: unknown, top: boolean): string {
 
 /**
  * True when JSON.stringify would already print canonical bytes: every object's keys in order (head
- * keys first at the top), no undefined, no non-finite numbers. Checking is much cheaper than encoding
+ * keys first at the top), no undefined array items, no non-finite numbers. Checking is much cheaper than encoding
  * in JS, so objects built in canonical order take V8's native JSON.stringify.
  */
 function inOrder(v: unknown, top: boolean): boolean {
@@ -63,7 +63,8 @@ function objectInOrder(o: Record<string, unknown>, top: boolean): boolean {
   let i = 0;
   for (const k in o) {
     const val = o[k];
-    if (val === undefined || typeof val === 'function') return false;
+    // JSON.stringify drops undefined members exactly as the encoder does.
+    if (typeof val === 'function') return false;
     // At the top, keys 0..2 must be the head keys; key 3 starts the sorted rest.
     const ok = top && i < 3 ? k === HEAD[i] : (top && i === 3) || k > prev;
     if (!ok || (typeof val === 'object' && val !== null && !inOrder(val, false))) return false;

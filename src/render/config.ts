@@ -28,10 +28,10 @@ function externalSecrets(ctx: RenderContext): KubeObject[] {
       seen.add(s.secretName);
       const { store, storeKind, key, properties } = s.external;
       const source = properties.length > 0
-        ? { data: properties.map((p) => ({ secretKey: p, remoteRef: { key, property: p } })) }
+        ? { data: properties.map((p) => ({ remoteRef: { key, property: p }, secretKey: p })) }
         : { dataFrom: [{ extract: { key } }] };
       out.push(obj(ctx.platform.externalSecretsApiVersion, 'ExternalSecret', meta(ctx, s.secretName, envLabels(ctx)), {
-        spec: { refreshInterval: '1h', secretStoreRef: { name: store, kind: storeKind }, target: { name: s.secretName, creationPolicy: 'Owner' }, ...source },
+        spec: { ...source, refreshInterval: '1h', secretStoreRef: { kind: storeKind, name: store }, target: { creationPolicy: 'Owner', name: s.secretName } },
       }));
     }
   }

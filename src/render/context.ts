@@ -4,6 +4,7 @@ import { parseBlueprint, type Blueprint, type Component } from '../domain/bluepr
 import { InputError } from '../domain/errors.ts';
 import { defaultNamespace, environmentHostname, isDnsLabel, isDnsSubdomain, labelValue } from '../domain/naming.ts';
 import { LABELS, MANAGED_BY } from '../domain/types.ts';
+import { sortedMap } from './meta.ts';
 import { expandString, type TemplateScope } from './template.ts';
 import type { PlatformConfig, RenderBlueprint, RenderContext, RenderInput, ResolvedComponent } from './types.ts';
 import { lastDefined, mergeResources, splitValues, type SplitValues } from './values.ts';
@@ -59,14 +60,14 @@ function placementOf(c: Component, ctx: { tier: string; tenant: string; platform
   const tolerations: Array<Record<string, string>> = [];
   if (c.gpu) {
     nodeSelector[GPU_NODE_LABEL] = 'true';
-    tolerations.push({ key: c.gpu.resource ?? 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' });
+    tolerations.push({ effect: 'NoSchedule', key: c.gpu.resource ?? 'nvidia.com/gpu', operator: 'Exists' });
   }
   if (ctx.tier === 'hybrid' && (c.dataPlane ?? c.kind === 'model-server')) {
     const pool = ctx.platform.dedicatedPool;
     nodeSelector[pool.labelKey] = ctx.tenant;
-    tolerations.push({ key: pool.taintKey, operator: 'Equal', value: ctx.tenant, effect: 'NoSchedule' });
+    tolerations.push({ effect: 'NoSchedule', key: pool.taintKey, operator: 'Equal', value: ctx.tenant });
   }
-  return { nodeSelector, tolerations };
+  return { nodeSelector: sortedMap(nodeSelector), tolerations };
 }
 
 function resolveSecrets(c: Component, values: SplitValues, scope: TemplateScope): ResolvedComponent['secrets'] {
@@ -90,7 +91,7 @@ function resolveComponent(c: Component, i: number, base: { bp: Blueprint; input:
   const over = values.components[c.name];
   const layers = [bp.spec.environmentTypes[type], c, c.environmentTypes?.[type], over];
   const config: Record<string, string> = {};
-  for (const [k, v] of Object.entries(c.config ?? {})) config[k] = expandString(v, scope, `/spec/components/${i}/config/${k}`);
+  for (const k of Object.keys(c.config ?? {}).sort()) config[k] = expandString(c.config![k]!, scope, `/spec/components/${i}/config/${k}`);
   // An explicit replica count in the values is a manual scale: it turns the HPA off unless scaling is given too.
   const manual = over?.replicas !== undefined && over.scaling === undefined;
   return {

@@ -20,6 +20,13 @@ export function observabilityContext(ctx: RenderContext): ObservabilityContext {
   };
 }
 
+/** Metadata keys in sorted order, so these objects take the fast canonical path too (canonical.ts). */
+function sortedMetadata(o: KubeObject): KubeObject {
+  const { annotations, labels, name, namespace, ...rest } = o.metadata;
+  const { apiVersion, kind, metadata: _m, ...body } = o;
+  return { apiVersion, kind, metadata: { annotations, labels, name, namespace, ...rest }, ...body };
+}
+
 export function renderMonitoring(ctx: RenderContext): KubeObject[] {
-  return renderObservability(observabilityContext(ctx));
+  return renderObservability(observabilityContext(ctx)).map(sortedMetadata);
 }

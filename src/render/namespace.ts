@@ -2,7 +2,7 @@
 // enrollment, a ResourceQuota sized by tier and environment type, and LimitRange container defaults.
 import type { Quota, ResourceList } from '../domain/blueprint.ts';
 import type { KubeObject, Tier } from '../domain/types.ts';
-import { envLabels, meta, obj } from './meta.ts';
+import { envLabels, meta, obj, sortedMap } from './meta.ts';
 import type { RenderContext } from './types.ts';
 
 /** Quota multiplier by tier: dedicated clusters and hybrid pools hold fewer tenants per node. */
@@ -16,7 +16,7 @@ export function scaleQuantity(q: string | number, factor: number): string {
 }
 
 function namespaceObject(ctx: RenderContext): KubeObject {
-  const labels: Record<string, string> = {
+  const labels: Record<string, string> = sortedMap({
     ...envLabels(ctx),
     'pod-security.kubernetes.io/enforce': 'restricted',
     'pod-security.kubernetes.io/enforce-version': 'latest',
@@ -24,8 +24,8 @@ function namespaceObject(ctx: RenderContext): KubeObject {
     'pod-security.kubernetes.io/warn': 'restricted',
     'istio.io/dataplane-mode': 'ambient',
     'fleetplane.io/tier': ctx.tenant.tier,
-  };
-  return obj('v1', 'Namespace', { name: ctx.namespace, labels }, {});
+  });
+  return obj('v1', 'Namespace', { labels, name: ctx.namespace }, {});
 }
 
 function quotaObject(ctx: RenderContext, q: Quota): KubeObject {
@@ -46,7 +46,7 @@ function quotaObject(ctx: RenderContext, q: Quota): KubeObject {
     hard['services.nodeports'] = '0';
     hard['services.loadbalancers'] = '0';
   }
-  return obj('v1', 'ResourceQuota', meta(ctx, 'environment-quota', envLabels(ctx)), { spec: { hard } });
+  return obj('v1', 'ResourceQuota', meta(ctx, 'environment-quota', envLabels(ctx)), { spec: { hard: sortedMap(hard) } });
 }
 
 function stringify(r: ResourceList | undefined): Record<string, string> | undefined {
@@ -58,7 +58,7 @@ function stringify(r: ResourceList | undefined): Record<string, string> | undefi
 
 function limitRangeObject(ctx: RenderContext): KubeObject {
   const d = ctx.blueprint.spec.environmentTypes[ctx.env.type].containerDefaults;
-  const limit = { type: 'Container', default: stringify(d.limit), defaultRequest: stringify(d.request), max: stringify(d.max) };
+  const limit = { default: stringify(d.limit), defaultRequest: stringify(d.request), max: stringify(d.max), type: 'Container' };
   return obj('v1', 'LimitRange', meta(ctx, 'container-defaults', envLabels(ctx)), { spec: { limits: [limit] } });
 }
 

@@ -27,7 +27,7 @@ export function podsOf(c: Component): Record<string, unknown> {
 }
 
 function tcp(ports: Array<number | string>): Rule['ports'] {
-  return ports.map((port) => ({ protocol: 'TCP', port }));
+  return ports.map((port) => ({ port, protocol: 'TCP' }));
 }
 
 function baseline(ctx: RenderContext): KubeObject[] {
@@ -35,10 +35,10 @@ function baseline(ctx: RenderContext): KubeObject[] {
   return [
     policy(ctx, 'default-deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }),
     policy(ctx, 'allow-dns', {
+      egress: [{ ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }], to: [dns] }],
       podSelector: {}, policyTypes: ['Egress'],
-      egress: [{ to: [dns], ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] }],
     }),
-    policy(ctx, 'allow-mesh-probes', { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [{ ipBlock: { cidr: AMBIENT_PROBE_SOURCE } }] }] }),
+    policy(ctx, 'allow-mesh-probes', { ingress: [{ from: [{ ipBlock: { cidr: AMBIENT_PROBE_SOURCE } }] }], podSelector: {}, policyTypes: ['Ingress'] }),
   ];
 }
 
@@ -57,11 +57,11 @@ function egressRules(c: Component, all: readonly Component[]): Rule[] {
   const rules: Rule[] = [];
   for (const target of all.filter((o) => c.talksTo?.includes(o.name))) {
     const ports = (target.ports ?? []).map((p) => p.port);
-    rules.push(ports.length > 0 ? { to: [{ podSelector: podsOf(target) }], ports: tcp(ports) } : { to: [{ podSelector: podsOf(target) }] });
+    rules.push({ ports: ports.length > 0 ? tcp(ports) : undefined, to: [{ podSelector: podsOf(target) }] });
   }
   for (const e of c.egress ?? []) {
-    const to = [{ ipBlock: e.except ? { cidr: e.cidr, except: e.except } : { cidr: e.cidr } }];
-    rules.push(e.ports ? { to, ports: tcp(e.ports) } : { to });
+    const to = [{ ipBlock: { cidr: e.cidr, except: e.except } }];
+    rules.push({ ports: e.ports ? tcp(e.ports) : undefined, to });
   }
   // The API server's address differs per cluster (and per node for host-network endpoints).
   if (c.kubeAccess) rules.push({ ports: tcp([443, 6443]) });
@@ -73,9 +73,7 @@ function componentPolicy(ctx: RenderContext, r: ResolvedComponent, all: readonly
   const egress = egressRules(r.spec, all);
   if (ingress.length === 0 && egress.length === 0) return null;
   const policyTypes = [...(ingress.length ? ['Ingress'] : []), ...(egress.length ? ['Egress'] : [])];
-  const spec: Record<string, unknown> = { podSelector: podsOf(r.spec), policyTypes };
-  if (ingress.length) spec.ingress = ingress;
-  if (egress.length) spec.egress = egress;
+  const spec: Record<string, unknown> = { egress: egress.length ? egress : undefined, ingress: ingress.length ? ingress : undefined, podSelector: podsOf(r.spec), policyTypes };
   return policy(ctx, `allow-${r.spec.name}`, spec);
 }
 

@@ -11,8 +11,8 @@ function served(c: ResolvedComponent): boolean {
 }
 
 function service(ctx: RenderContext, c: ResolvedComponent): KubeObject {
-  const ports = c.spec.ports!.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: p.protocol ?? 'TCP' }));
-  return obj('v1', 'Service', meta(ctx, c.spec.name, componentLabels(ctx, c)), { spec: { type: 'ClusterIP', selector: selectorOf(c), ports } });
+  const ports = c.spec.ports!.map((p) => ({ name: p.name, port: p.port, protocol: p.protocol ?? 'TCP', targetPort: p.name }));
+  return obj('v1', 'Service', meta(ctx, c.spec.name, componentLabels(ctx, c)), { spec: { ports, selector: selectorOf(c), type: 'ClusterIP' } });
 }
 
 function portNumber(c: ResolvedComponent, name: string): number {
@@ -23,16 +23,16 @@ function httpRoute(ctx: RenderContext, c: ResolvedComponent): KubeObject {
   const g = ctx.platform.gateway;
   const parentRef = { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: g.name, namespace: g.namespace, sectionName: g.sectionName };
   const rule = {
-    matches: [{ path: { type: 'PathPrefix', value: c.spec.expose!.path ?? '/' } }],
     backendRefs: [{ group: '', kind: 'Service', name: c.spec.name, port: portNumber(c, c.spec.expose!.port), weight: 1 }],
+    matches: [{ path: { type: 'PathPrefix', value: c.spec.expose!.path ?? '/' } }],
   };
   return obj('gateway.networking.k8s.io/v1', 'HTTPRoute', meta(ctx, c.spec.name, componentLabels(ctx, c)), {
-    spec: { parentRefs: [parentRef], hostnames: [ctx.hostname], rules: [rule] },
+    spec: { hostnames: [ctx.hostname], parentRefs: [parentRef], rules: [rule] },
   });
 }
 
 function ingress(ctx: RenderContext, c: ResolvedComponent): KubeObject {
-  const path = { path: c.spec.expose!.path ?? '/', pathType: 'Prefix', backend: { service: { name: c.spec.name, port: { name: c.spec.expose!.port } } } };
+  const path = { backend: { service: { name: c.spec.name, port: { name: c.spec.expose!.port } } }, path: c.spec.expose!.path ?? '/', pathType: 'Prefix' };
   return obj('networking.k8s.io/v1', 'Ingress', meta(ctx, c.spec.name, componentLabels(ctx, c)), {
     spec: { ingressClassName: ctx.platform.ingressClassName, rules: [{ host: ctx.hostname, http: { paths: [path] } }] },
   });
@@ -42,10 +42,10 @@ function hpa(ctx: RenderContext, c: ResolvedComponent): KubeObject {
   const s = c.scaling!;
   return obj('autoscaling/v2', 'HorizontalPodAutoscaler', meta(ctx, c.spec.name, componentLabels(ctx, c)), {
     spec: {
-      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: c.spec.name },
-      minReplicas: s.min,
       maxReplicas: s.max,
-      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: s.targetCPUUtilization ?? DEFAULT_CPU_TARGET } } }],
+      metrics: [{ resource: { name: 'cpu', target: { averageUtilization: s.targetCPUUtilization ?? DEFAULT_CPU_TARGET, type: 'Utilization' } }, type: 'Resource' }],
+      minReplicas: s.min,
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: c.spec.name },
     },
   });
 }
@@ -55,7 +55,7 @@ function pdb(ctx: RenderContext, c: ResolvedComponent): KubeObject | null {
   const floor = c.scaling ? c.scaling.min : c.replicas;
   if (!c.disruption || floor < 2) return null;
   return obj('policy/v1', 'PodDisruptionBudget', meta(ctx, c.spec.name, componentLabels(ctx, c)), {
-    spec: { selector: { matchLabels: selectorOf(c) }, ...c.disruption },
+    spec: { ...c.disruption, selector: { matchLabels: selectorOf(c) } },
   });
 }
 

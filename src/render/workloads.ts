@@ -4,10 +4,9 @@
 import type { Probe, ResourceList } from '../domain/blueprint.ts';
 import type { KubeObject } from '../domain/types.ts';
 import { configHash, configMapName, hasConfig } from './config.ts';
-import { componentLabels, meta, obj, selectorOf } from './meta.ts';
+import { componentLabels, meta, obj, podLabels, selectorOf } from './meta.ts';
 import { needsToken } from './rbac.ts';
 import type { RenderContext, ResolvedComponent } from './types.ts';
-import { LABELS } from '../domain/types.ts';
 
 const NON_ROOT_UID = 10001;
 
@@ -20,8 +19,14 @@ function quantities(r: ResourceList | undefined, extra?: Record<string, string>)
 
 function probe(p: Probe | undefined): Record<string, unknown> | undefined {
   if (!p) return undefined;
-  const action = p.path ? { httpGet: { path: p.path, port: p.port } } : { tcpSocket: { port: p.port } };
-  return { ...action, initialDelaySeconds: p.initialDelaySeconds, periodSeconds: p.periodSeconds ?? 10, failureThreshold: p.failureThreshold ?? 3, timeoutSeconds: 2 };
+  return {
+    failureThreshold: p.failureThreshold ?? 3,
+    httpGet: p.path ? { path: p.path, port: p.port } : undefined,
+    initialDelaySeconds: p.initialDelaySeconds,
+    periodSeconds: p.periodSeconds ?? 10,
+    tcpSocket: p.path ? undefined : { port: p.port },
+    timeoutSeconds: 2,
+  };
 }
 
 function container(ctx: RenderContext, c: ResolvedComponent): Record<string, unknown> {
@@ -31,30 +36,31 @@ function container(ctx: RenderContext, c: ResolvedComponent): Record<string, unk
     ...(hasConfig(c) ? [{ configMapRef: { name: configMapName(c) } }] : []),
     ...c.secrets.map((x) => ({ secretRef: { name: x.secretName } })),
   ];
+  // Keys in sorted order (canonical bytes via the native JSON.stringify; see canonical.ts).
   return {
-    name: s.name,
-    image: c.image,
-    imagePullPolicy: 'IfNotPresent',
-    command: s.command,
     args: s.args,
-    ports: s.ports?.map((p) => ({ name: p.name, containerPort: p.port, protocol: p.protocol ?? 'TCP' })),
+    command: s.command,
     env: [
       { name: 'FLEETPLANE_TENANT', value: ctx.tenant.slug },
       { name: 'FLEETPLANE_ENVIRONMENT', value: ctx.env.name },
       { name: 'FLEETPLANE_ENVIRONMENT_TYPE', value: ctx.env.type },
     ],
     envFrom: envFrom.length > 0 ? envFrom : undefined,
-    resources: { requests: quantities(c.resources.requests, gpu), limits: quantities(c.resources.limits, gpu) },
-    readinessProbe: probe(s.probes?.readiness),
+    image: c.image,
+    imagePullPolicy: 'IfNotPresent',
     livenessProbe: probe(s.probes?.liveness),
-    startupProbe: probe(s.probes?.startup),
+    name: s.name,
+    ports: s.ports?.map((p) => ({ containerPort: p.port, name: p.name, protocol: p.protocol ?? 'TCP' })),
+    readinessProbe: probe(s.probes?.readiness),
+    resources: { limits: quantities(c.resources.limits, gpu), requests: quantities(c.resources.requests, gpu) },
     securityContext: {
       allowPrivilegeEscalation: false,
       capabilities: { drop: ['ALL'] },
       readOnlyRootFilesystem: true,
       runAsNonRoot: true,
     },
-    volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+    startupProbe: probe(s.probes?.startup),
+    volumeMounts: [{ mountPath: '/tmp', name: 'tmp' }],
   };
 }
 
@@ -62,55 +68,54 @@ function spread(ctx: RenderContext, c: ResolvedComponent): unknown[] | undefined
   if (ctx.env.type !== 'prod') return undefined;
   const labelSelector = { matchLabels: selectorOf(c) };
   return [
-    { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector },
-    { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector },
+    { labelSelector, maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway' },
+    { labelSelector, maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway' },
   ];
 }
 
-export function podSpec(ctx: RenderContext, c: ResolvedComponent): Record<string, unknown> {
+export function podSpec(ctx: RenderContext, c: ResolvedComponent, restartPolicy?: 'OnFailure'): Record<string, unknown> {
   return {
-    serviceAccountName: c.spec.name,
     automountServiceAccountToken: needsToken(c),
-    enableServiceLinks: false,
-    securityContext: { runAsNonRoot: true, runAsUser: NON_ROOT_UID, runAsGroup: NON_ROOT_UID, fsGroup: NON_ROOT_UID, seccompProfile: { type: 'RuntimeDefault' } },
     containers: [container(ctx, c)],
-    volumes: [{ name: 'tmp', emptyDir: {} }],
+    enableServiceLinks: false,
     nodeSelector: Object.keys(c.nodeSelector).length > 0 ? c.nodeSelector : undefined,
-    tolerations: c.tolerations.length > 0 ? c.tolerations : undefined,
-    topologySpreadConstraints: spread(ctx, c),
+    restartPolicy,
+    securityContext: { fsGroup: NON_ROOT_UID, runAsGroup: NON_ROOT_UID, runAsNonRoot: true, runAsUser: NON_ROOT_UID, seccompProfile: { type: 'RuntimeDefault' } },
+    serviceAccountName: c.spec.name,
     terminationGracePeriodSeconds: 30,
+    tolerations: c.tolerations.length > 0 ? c.tolerations : undefined,
+    topologySpreadConstraints: restartPolicy ? undefined : spread(ctx, c),
+    volumes: [{ emptyDir: {}, name: 'tmp' }],
   };
 }
 
-/** Pod template metadata: component labels minus the revision label, which would roll pods for nothing. */
+/** Pod template metadata: labels without the revision, plus the config hash that rolls pods on config change. */
 function template(ctx: RenderContext, c: ResolvedComponent): Record<string, unknown> {
-  const labels = componentLabels(ctx, c);
-  delete labels[LABELS.revision];
-  return { labels, annotations: { 'fleetplane.io/config-hash': configHash(c) } };
+  return { annotations: { 'fleetplane.io/config-hash': configHash(c) }, labels: podLabels(ctx, c) };
 }
 
 function deployment(ctx: RenderContext, c: ResolvedComponent): KubeObject {
   const spec: Record<string, unknown> = {
+    progressDeadlineSeconds: 600,
     // With an HPA the replica count belongs to the autoscaler; setting it here would fight it on every apply.
     replicas: c.scaling ? undefined : c.replicas,
     revisionHistoryLimit: 5,
-    progressDeadlineSeconds: 600,
     selector: { matchLabels: selectorOf(c) },
-    strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: ctx.env.type === 'prod' ? 0 : '25%' } },
+    strategy: { rollingUpdate: { maxSurge: '25%', maxUnavailable: ctx.env.type === 'prod' ? 0 : '25%' }, type: 'RollingUpdate' },
     template: { metadata: template(ctx, c), spec: podSpec(ctx, c) },
   };
   return obj('apps/v1', 'Deployment', meta(ctx, c.spec.name, componentLabels(ctx, c)), { spec });
 }
 
 function cronJob(ctx: RenderContext, c: ResolvedComponent): KubeObject {
-  const pod = { ...podSpec(ctx, c), restartPolicy: 'OnFailure', topologySpreadConstraints: undefined };
+  const pod = podSpec(ctx, c, 'OnFailure');
   const spec = {
-    schedule: c.spec.schedule,
-    timeZone: 'Etc/UTC',
     concurrencyPolicy: c.spec.concurrencyPolicy ?? 'Forbid',
-    successfulJobsHistoryLimit: 3,
     failedJobsHistoryLimit: 3,
-    jobTemplate: { metadata: { labels: template(ctx, c).labels }, spec: { backoffLimit: 2, template: { metadata: template(ctx, c), spec: pod } } },
+    jobTemplate: { metadata: { labels: podLabels(ctx, c) }, spec: { backoffLimit: 2, template: { metadata: template(ctx, c), spec: pod } } },
+    schedule: c.spec.schedule,
+    successfulJobsHistoryLimit: 3,
+    timeZone: 'Etc/UTC',
   };
   return obj('batch/v1', 'CronJob', meta(ctx, c.spec.name, componentLabels(ctx, c)), { spec });
 }

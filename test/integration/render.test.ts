@@ -1,0 +1,105 @@
+// Every object the renderer produces, for every tier and environment type, is accepted by a real
+// kube-apiserver of the testbed: the Namespace is applied for real, everything else with server-side
+// dry-run and strict field validation (the testbed installs the ServiceMonitor, PrometheusRule,
+// ExternalSecret and HTTPRoute CRDs). Pods built from each workload's template are dry-run too, so
+// Pod Security Admission `restricted` (enforced on the namespace) judges the real pod specs.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { KubeClient } from '../../src/adapters/kube/index.ts';
+import { parseBlueprint } from '../../src/domain/blueprint.ts';
+import type { EnvironmentType, KubeObject, Tier } from '../../src/domain/types.ts';
+import { renderEnvironment, type RenderInput } from '../../src/render/index.ts';
+import { getTestbed } from '../helpers/testbed.ts';
+
+const root = join(import.meta.dirname, '..', '..');
+const blueprints = ['1.4.0', '1.5.0'].map((v) => parseBlueprint(readFileSync(join(root, `blueprints/default/${v}.yaml`), 'utf8')));
+const TIERS: Tier[] = ['shared', 'dedicated', 'hybrid'];
+const TYPES: EnvironmentType[] = ['prod', 'staging', 'dev'];
+const run = randomBytes(3).toString('hex');
+
+let client: KubeClient;
+const created: string[] = [];
+
+function podFrom(o: KubeObject): KubeObject | null {
+  const template = o.kind === 'Deployment'
+    ? (o.spec as { template: { metadata: Record<string, unknown>; spec: Record<string, unknown> } }).template
+    : o.kind === 'CronJob'
+      ? (o.spec as { jobTemplate: { spec: { template: { metadata: Record<string, unknown>; spec: Record<string, unknown> } } } }).jobTemplate.spec.template
+      : null;
+  if (!template) return null;
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { ...template.metadata, name: `${o.metadata.name}-probe`, namespace: o.metadata.namespace }, spec: template.spec };
+}
+
+async function dryRunAll(objects: KubeObject[]): Promise<string[]> {
+  const failures: string[] = [];
+  for (const o of objects) {
+    try {
+      await client.apply(o, { dryRun: true });
+    } catch (err) {
+      failures.push(`${o.kind}/${o.metadata.name}: ${(err as Error).message}`);
+    }
+  }
+  return failures;
+}
+
+describe('rendered objects against a real kube-apiserver', { timeout: 900_000 }, () => {
+  before(async () => {
+    const tb = await getTestbed();
+    assert.ok(tb.clusters.length > 0, 'testbed has no clusters; run: npm run testbed -- up --clusters 1');
+    client = tb.clusters[0]!.client();
+  });
+
+  after(async () => {
+    if (!client) return;
+    await Promise.all(created.map((name) => client.delete({ apiVersion: 'v1', kind: 'Namespace', name }, { propagationPolicy: 'Background' }).catch(() => undefined)));
+  });
+
+  for (const bp of blueprints) {
+    for (const tier of TIERS) {
+      for (const type of TYPES) {
+        it(`${bp.metadata.version} ${tier}/${type}: accepted with strict validation, pods pass PSA restricted`, async () => {
+          const input: RenderInput = {
+            tenant: { slug: `rt-${run}-${tier.slice(0, 3)}${bp.metadata.version.replace(/\./g, '')}`, name: 'Render Test', tier },
+            environment: { name: type, type, values: { features: { beta: true } } },
+            blueprint: bp,
+            placement: { cluster: 'fp-1' },
+          };
+          const r = renderEnvironment(input);
+          const [ns, ...rest] = r.objects.map((o) => o.object);
+          assert.equal(ns!.kind, 'Namespace');
+          await client.apply({ ...ns!, metadata: { ...ns!.metadata, labels: { ...ns!.metadata.labels, 'fleetplane.io/test': 'true' } } });
+          created.push(ns!.metadata.name);
+          const pods = rest.map(podFrom).filter((p): p is KubeObject => p !== null);
+          assert.ok(pods.length >= 4, 'workloads give pods to check');
+          const failures = await dryRunAll([...rest, ...pods]);
+          assert.deepEqual(failures, [], failures.join('\n'));
+        });
+      }
+    }
+  }
+
+  it('the ingress routing mode is accepted too', async () => {
+    const r = renderEnvironment({
+      tenant: { slug: `rt-${run}-ing`, name: 'Render Test', tier: 'shared' },
+      environment: { name: 'prod', type: 'prod' },
+      blueprint: blueprints[0]!,
+      placement: { cluster: 'fp-1' },
+      platform: { routing: 'ingress' },
+    });
+    const [ns, ...rest] = r.objects.map((o) => o.object);
+    await client.apply({ ...ns!, metadata: { ...ns!.metadata, labels: { ...ns!.metadata.labels, 'fleetplane.io/test': 'true' } } });
+    created.push(ns!.metadata.name);
+    assert.ok(rest.some((o) => o.kind === 'Ingress'));
+    assert.deepEqual(await dryRunAll(rest), []);
+  });
+
+  it('a pod that breaks PSA restricted is refused in a rendered namespace (the check is live)', async () => {
+    const name = created[0];
+    assert.ok(name, 'an earlier test created a namespace');
+    const pod: KubeObject = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'root-probe', namespace: name }, spec: { containers: [{ name: 'c', image: 'registry.example.com/acme/web:1.4.0', securityContext: { privileged: true } }] } };
+    await assert.rejects(client.apply(pod, { dryRun: true }), /forbidden|violates PodSecurity/i);
+  });
+});
