@@ -20,6 +20,7 @@ export interface EnsureOptions {
   log?: (line: string) => void;
 }
 
+const CLUSTER_COMPONENTS = ['kubernetes', 'etcd', 'kwok'];
 const defaultLog = (line: string) => process.stderr.write(line + '\n');
 
 export async function testbedStatus(): Promise<ClusterStatus[]> {
@@ -35,10 +36,11 @@ export async function ensureTestbed(opts: EnsureOptions = {}): Promise<ClusterSt
   const log = opts.log ?? defaultLog;
   if (!Number.isInteger(count) || count < 1 || count > 20) throw new Error(`--clusters must be an integer from 1 to 20, got ${count}`);
   return withLock(stateRoot(), async () => {
-    await buildAll({ log });
+    // Cluster binaries first; helm (only used by benchmarks) after the clusters are up.
+    await buildAll({ log, only: CLUSTER_COMPONENTS });
     await ensureCrds();
     const indexes = Array.from({ length: count }, (_, i) => i + 1);
-    return Promise.all(
+    const statuses = await Promise.all(
       indexes.map(async (i) => {
         const now = await clusterStatus(i);
         if (usable(now)) return now;
@@ -50,6 +52,8 @@ export async function ensureTestbed(opts: EnsureOptions = {}): Promise<ClusterSt
         return s;
       }),
     );
+    await buildAll({ log });
+    return statuses;
   });
 }
 

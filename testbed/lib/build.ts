@@ -8,6 +8,7 @@ import path from 'node:path';
 import { COMPONENTS, GO_DIR, componentDir, type Component } from './config.ts';
 import { Progress } from './progress.ts';
 import { run } from './exec.ts';
+import { withLock } from './lock.ts';
 
 export interface BuildResult {
   component: string;
@@ -98,13 +99,20 @@ export async function buildAll(opts: { only?: string[]; log?: (line: string) => 
   const results: BuildResult[] = [];
   let go: string | undefined;
   for (const c of wanted) {
+    const cachedResult = { component: c.name, version: c.version, dir: componentDir(c), cached: true, seconds: 0 };
     if (isBuilt(c)) {
-      results.push({ component: c.name, version: c.version, dir: componentDir(c), cached: true, seconds: 0 });
+      results.push(cachedResult);
       continue;
     }
     go ??= await goBinary();
-    log(`[testbed] building ${c.name} ${c.version} from Go modules (first run on this machine; cached in ${componentDir(c)})`);
-    results.push(await buildComponent(go, c, new Progress(log)));
+    const goCmd = go;
+    // Another process (a parallel test file, a second terminal) may be building the same component.
+    const result = await withLock(`${componentDir(c)}.lock.d`, async () => {
+      if (isBuilt(c)) return cachedResult;
+      log(`[testbed] building ${c.name} ${c.version} from Go modules (first run on this machine; cached in ${componentDir(c)})`);
+      return buildComponent(goCmd, c, new Progress(log));
+    });
+    results.push(result);
   }
   return results;
 }

@@ -19,20 +19,36 @@ function assertRunning(procs: ProcRecord[], f: ClusterFiles): void {
   if (dead.length) throw new Error(`${dead.join(', ')} exited; see ${path.join(f.dir, 'logs')}`);
 }
 
+interface Item {
+  status?: { conditions?: Array<{ type: string; status: string }> };
+}
+
+async function getJson<T>(f: ClusterFiles, args: string[]): Promise<{ items: T[] }> {
+  return JSON.parse(await kubectl(f, [...args, '-o', 'json'])) as { items: T[] };
+}
+
+const hasTrue = (o: Item, type: string) => o.status?.conditions?.some((c) => c.type === type && c.status === 'True') ?? false;
+
 export async function installContent(name: string, index: number, f: ClusterFiles, procs: ProcRecord[]): Promise<void> {
   // Client-side apply: a create keeps the Node status (capacity, allocatable) we send.
   await kubectl(f, ['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: nodesFor(name, index) }));
   const crds = await ensureCrds();
   // Server-side apply: several upstream CRDs exceed the last-applied annotation size limit.
   await kubectl(f, ['apply', '--server-side', '--force-conflicts', '--field-manager=fleetplane-testbed', ...crds.flatMap((c) => ['-f', c])]);
-  await kubectl(f, ['wait', '--for=condition=Established', '--timeout=180s', ...REQUIRED_CRDS.map((c) => `crd/${c}`)]);
-  await kubectl(f, ['wait', '--for=condition=Ready', '--timeout=180s', 'node', '-l', 'type=kwok']);
+  // Polled rather than `kubectl wait`, which errors out while an object has no conditions yet.
+  await waitFor(`${name} CRDs Established`, async () => {
+    const crdList = await getJson<Item>(f, ['get', 'crd', ...REQUIRED_CRDS]);
+    return crdList.items.length === REQUIRED_CRDS.length && crdList.items.every((c) => hasTrue(c, 'Established'));
+  }, 180_000, 500);
+  await waitFor(`${name} nodes Ready`, async () => {
+    assertRunning(procs, f);
+    const nodes = await getJson<Item>(f, ['get', 'nodes', '-l', 'type=kwok']);
+    return nodes.items.filter((n) => hasTrue(n, 'Ready')).length >= GENERAL_NODES + GPU_NODES;
+  }, 180_000, 500);
   await waitFor(`${name} default service account`, async () => {
     assertRunning(procs, f);
     await kubectl(f, ['get', 'serviceaccount', 'default', '-n', 'default', '-o', 'name']);
     return true;
   }, 120_000, 500);
-  const ready = (await kubectl(f, ['get', 'nodes', '-l', 'type=kwok', '-o', 'name'])).split('\n').filter(Boolean).length;
-  if (ready < GENERAL_NODES + GPU_NODES) throw new Error(`${name}: expected ${GENERAL_NODES + GPU_NODES} nodes, found ${ready}`);
   assertRunning(procs, f);
 }

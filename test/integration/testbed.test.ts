@@ -1,0 +1,152 @@
+// The testbed end to end: real API servers, real scheduler, kwok nodes, and the project's kube adapter.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { KubeObject } from '../../src/domain/types.ts';
+import { KubeApiError, deploymentReadiness, isConflict, isInvalid, podsOf, readCapacity, type KubeClient } from '../../src/adapters/kube/index.ts';
+import { getTestbed, withNamespace, createNamespace } from '../helpers/testbed.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until `probe` returns a value; the bound only stops a hung test, it asserts nothing. */
+async function eventually<T>(what: string, probe: () => Promise<T | undefined>, limitMs = 120_000): Promise<T> {
+  const deadline = Date.now() + limitMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await sleep(300);
+  }
+}
+
+function deployment(ns: string, name: string, image: string, replicas: number): KubeObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: ns, labels: { app: name } },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name: 'app', image, resources: { requests: { cpu: '250m', memory: '256Mi' } } }] },
+      },
+    },
+  };
+}
+
+type Pod = KubeObject & { spec: { nodeName?: string }; status?: { phase?: string; podIP?: string; conditions?: Array<{ type: string; status: string }> } };
+const cond = (p: Pod, type: string) => p.status?.conditions?.find((c) => c.type === type)?.status;
+
+async function nodeNames(client: KubeClient, selector: Record<string, string>): Promise<Set<string>> {
+  return new Set((await client.list('v1', 'Node', { labelSelector: selector })).map((n) => n.metadata.name));
+}
+
+test('a Deployment on each of 3 clusters is scheduled onto kwok nodes by the real scheduler and becomes Ready', async () => {
+  const { clusters } = await getTestbed();
+  assert.ok(clusters.length >= 3, `want 3 clusters, have ${clusters.length}`);
+  await Promise.all(
+    clusters.slice(0, 3).map((cluster) =>
+      withNamespace(cluster, 'tb-deploy', async (ns) => {
+        const dep = await ns.client.apply(deployment(ns.name, 'web', 'registry.example.com/web:1.0.0', 3));
+        const live = await eventually(`${cluster.name} deployment ready`, async () => {
+          const d = await ns.client.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns.name, name: 'web' });
+          return d && deploymentReadiness(d as never).state === 'Ready' ? d : undefined;
+        });
+        assert.equal(live.metadata.uid, dep.metadata.uid);
+        const pods = (await podsOf(ns.client, live)) as Pod[];
+        assert.equal(pods.length, 3);
+        const kwokNodes = await nodeNames(ns.client, { type: 'kwok' });
+        const gpuNodes = await nodeNames(ns.client, { 'nvidia.com/gpu.present': 'true' });
+        for (const p of pods) {
+          assert.ok(p.spec.nodeName && kwokNodes.has(p.spec.nodeName), `${p.metadata.name} on kwok node, got ${p.spec.nodeName}`);
+          assert.ok(!gpuNodes.has(p.spec.nodeName), 'untolerated pods stay off tainted GPU nodes');
+          assert.equal(cond(p, 'Ready'), 'True');
+          assert.equal(p.status?.phase, 'Running');
+        }
+        // The binding came from kube-scheduler (we never set nodeName): it records a Scheduled event.
+        const events = await ns.client.list('v1', 'Event', { namespace: ns.name, fieldSelector: 'reason=Scheduled' });
+        const scheduled = events.filter((e) => (e as { source?: { component?: string }; reportingComponent?: string }).reportingComponent === 'default-scheduler' || (e as { source?: { component?: string } }).source?.component === 'default-scheduler');
+        assert.ok(scheduled.length >= 3, `expected Scheduled events from default-scheduler, got ${scheduled.length}`);
+      }),
+    ),
+  );
+});
+
+test('a GPU-requesting pod with the toleration lands only on GPU nodes', async () => {
+  const [cluster] = (await getTestbed()).clusters;
+  await withNamespace(cluster!, 'tb-gpu', async (ns) => {
+    const gpuNodes = await nodeNames(ns.client, { 'nvidia.com/gpu.present': 'true' });
+    assert.equal(gpuNodes.size, 2);
+    const names = ['train-0', 'train-1', 'train-2', 'train-3'];
+    for (const name of names) {
+      await ns.client.apply({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name, namespace: ns.name },
+        spec: {
+          tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
+          containers: [{ name: 'trainer', image: 'registry.example.com/trainer:2.0.0', resources: { limits: { 'nvidia.com/gpu': '2' } } }],
+        },
+      });
+    }
+    for (const name of names) {
+      const pod = await eventually(`${name} ready`, async () => {
+        const p = (await ns.client.get({ apiVersion: 'v1', kind: 'Pod', namespace: ns.name, name })) as Pod | null;
+        return p && cond(p, 'Ready') === 'True' ? p : undefined;
+      });
+      assert.ok(gpuNodes.has(pod.spec.nodeName!), `${name} landed on ${pod.spec.nodeName}, not a GPU node`);
+    }
+  });
+});
+
+test('server-side apply through the adapter: manager fleetplane, idempotent, dry-run, strict, force', async () => {
+  const [cluster] = (await getTestbed()).clusters;
+  const ns = await createNamespace(cluster!, 'tb-ssa');
+  try {
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: ns.name }, data: { mode: 'a' } };
+    const first = await ns.client.apply(cm);
+    const managers = (first.metadata.managedFields as Array<{ manager: string; operation: string }>).map((m) => `${m.manager}/${m.operation}`);
+    assert.deepEqual(managers, ['fleetplane/Apply']);
+    const second = await ns.client.apply(cm);
+    assert.equal(second.metadata.resourceVersion, first.metadata.resourceVersion, 'a repeated apply changes nothing');
+
+    const dry = await ns.client.apply({ ...cm, data: { mode: 'b' } }, { dryRun: true });
+    assert.deepEqual(dry.data, { mode: 'b' });
+    const after = await ns.client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns.name, name: 'settings' });
+    assert.deepEqual(after?.data, { mode: 'a' }, 'dry run did not persist');
+    await ns.client.apply({ ...cm, metadata: { name: 'ghost', namespace: ns.name } }, { dryRun: true });
+    assert.equal(await ns.client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns.name, name: 'ghost' }), null);
+
+    await assert.rejects(ns.client.apply({ ...cm, spec: { nope: true } }), (err) => isInvalid(err) && err instanceof KubeApiError && /unknown field|not declared in schema/i.test(err.message));
+    await assert.rejects(ns.client.apply({ ...cm, data: { mode: 'c' } }, { fieldManager: 'someone-else' }), (err) => isConflict(err));
+    const forced = await ns.client.apply({ ...cm, data: { mode: 'c' } }, { fieldManager: 'someone-else', force: true });
+    assert.deepEqual(forced.data, { mode: 'c' });
+  } finally {
+    await ns.delete();
+  }
+});
+
+test('an image containing "never-ready" runs but never becomes Ready', async () => {
+  const [cluster] = (await getTestbed()).clusters;
+  await withNamespace(cluster!, 'tb-never', async (ns) => {
+    await ns.client.apply(deployment(ns.name, 'bad', 'registry.example.com/app:1.2.3-never-ready', 1));
+    const pod = await eventually('never-ready pod running', async () => {
+      const [p] = (await ns.client.list('v1', 'Pod', { namespace: ns.name, labelSelector: { app: 'bad' } })) as Pod[];
+      return p?.status?.phase === 'Running' && p.status.podIP ? p : undefined;
+    });
+    assert.equal(cond(pod, 'Ready'), 'False');
+    await sleep(3000); // give kwok every chance to (wrongly) flip it
+    const again = (await ns.client.get({ apiVersion: 'v1', kind: 'Pod', namespace: ns.name, name: pod.metadata.name })) as Pod;
+    assert.equal(cond(again, 'Ready'), 'False');
+    const dep = await ns.client.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns.name, name: 'bad' });
+    assert.notEqual(deploymentReadiness(dep as never).state, 'Ready');
+  });
+});
+
+test('readCapacity sums allocatable cpu, memory and GPUs of the kwok nodes', async () => {
+  const [cluster] = (await getTestbed()).clusters;
+  const cap = await readCapacity(cluster!.client());
+  assert.equal(cap.nodes, 8);
+  assert.equal(cap.gpus, 12);
+  assert.ok(cap.cpuMillis > 60_000 && cap.memoryBytes > 300 * 2 ** 30, JSON.stringify(cap));
+});
