@@ -1,0 +1,83 @@
+// The scaling routes on the real store (migration 100 applied by store.migrate()): policy opt-in with
+// defaults and validation, decisions newest first with pagination, tenant scoping.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { BACKENDS, harness, publishSample, tenantBody, type Harness } from '../../src/api/testing/harness.ts';
+import { scalingStoreFor } from '../../src/scaling/store.ts';
+import type { ScalingDecision } from '../../src/scaling/types.ts';
+
+const POLICY = {
+  mode: 'dry-run', hpa: { cluster: 'c1', namespace: 'acme-prod', name: 'web' }, query: 'sum(rate(http_requests_total{namespace="acme-prod"}[2m]))',
+  floor: 2, ceiling: 12, capacityPerPod: 40,
+};
+
+function decision(i: number): ScalingDecision {
+  return {
+    tenant: 'acme', environment: 'prod', hpa: POLICY.hpa, at: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(), action: i % 2 ? 'raise' : 'hold', mode: 'dry-run',
+    minReplicas: 2 + i, previousMinReplicas: 2, wanted: 2 + i, applied: false, reason: `decision ${i}`,
+    forecast: { windowPoint: 100 + i, upper: 120 + i, margin: 20, quantile: 0.9, leadTimeMinutes: 5, horizons: [{ minutes: 5, value: 100, model: 'ridge' }], season: 1440, historyPoints: 20160, lastValue: 90 },
+    state: { current: 2 + i, lastNeededAt: 1000 + i },
+  };
+}
+
+for (const backend of BACKENDS) {
+  describe(`scaling routes (${backend})`, () => {
+    let h: Harness;
+    let viewer: string;
+    let other: string;
+    before(async () => {
+      h = await harness(backend);
+      await publishSample(h);
+      await h.req('POST', '/v1/clusters', { body: { name: 'c1', provider: 'local', region: 'r', apiServer: 'https://127.0.0.1:1' } });
+      assert.equal((await h.req('POST', '/v1/tenants', { body: tenantBody('acme', ['prod']) })).status, 202);
+      assert.equal((await h.req('POST', '/v1/tenants', { body: tenantBody('other', ['prod']) })).status, 202);
+      viewer = (await h.req('POST', '/v1/tokens', { body: { name: 'v', role: 'tenant-viewer', tenant: 'acme' } })).body.secret;
+      other = (await h.req('POST', '/v1/tokens', { body: { name: 'o', role: 'tenant-admin', tenant: 'other' } })).body.secret;
+    });
+    after(async () => h?.close());
+
+    it('opts an environment in with defaults filled, and reads it back', async () => {
+      const put = await h.req('PUT', '/v1/environments/acme/prod/scaling/policy', { body: POLICY });
+      assert.equal(put.status, 200, JSON.stringify(put.body));
+      assert.equal(put.body.leadTimeSeconds, 300);
+      assert.equal(put.body.cooldownMinutes, 15);
+      assert.equal(put.body.tenant, 'acme');
+      const got = await h.req('GET', '/v1/environments/acme/prod/scaling/policy', { token: viewer });
+      assert.equal(got.status, 200);
+      assert.deepEqual(got.body, put.body);
+      assert.deepEqual((await scalingStoreFor(h.store).enabledPolicies()).map((p) => p.environment), ['prod']);
+    });
+
+    it('rejects bad policies as problem+json naming the field', async () => {
+      const r1 = await h.req('PUT', '/v1/environments/acme/prod/scaling/policy', { body: { ...POLICY, ceiling: 1 } });
+      assert.equal(r1.status, 400);
+      assert.match(String(r1.headers['content-type']), /application\/problem\+json/);
+      assert.ok(JSON.stringify(r1.body).includes('/ceiling'), JSON.stringify(r1.body));
+      const r2 = await h.req('PUT', '/v1/environments/acme/prod/scaling/policy', { body: { ...POLICY, capacityPerPod: 0 } });
+      assert.equal(r2.status, 400);
+      assert.ok(JSON.stringify(r2.body).includes('capacityPerPod'), JSON.stringify(r2.body));
+      const r3 = await h.req('PUT', '/v1/environments/acme/nope/scaling/policy', { body: POLICY });
+      assert.equal(r3.status, 404);
+    });
+
+    it('lists decisions newest first with a cursor, scoped to the tenant', async () => {
+      const store = scalingStoreFor(h.store);
+      for (let i = 0; i < 3; i++) await store.record(decision(i));
+      const first = await h.req('GET', '/v1/environments/acme/prod/scaling/decisions?limit=2', { token: viewer });
+      assert.equal(first.status, 200);
+      assert.deepEqual(first.body.items.map((d: ScalingDecision) => d.reason), ['decision 2', 'decision 1']);
+      assert.equal(first.body.items[0].forecast.upper, 122);
+      assert.ok(first.body.next);
+      const second = await h.req('GET', `/v1/environments/acme/prod/scaling/decisions?limit=2&cursor=${first.body.next}`, { token: viewer });
+      assert.deepEqual(second.body.items.map((d: ScalingDecision) => d.reason), ['decision 0']);
+      assert.equal(second.body.next, undefined);
+      const foreign = await h.req('GET', '/v1/environments/acme/prod/scaling/decisions', { token: other });
+      assert.equal(foreign.status, 404);
+    });
+
+    it('a viewer reads but cannot change the policy', async () => {
+      const r = await h.req('PUT', '/v1/environments/acme/prod/scaling/policy', { body: POLICY, token: viewer });
+      assert.equal(r.status, 403);
+    });
+  });
+}
