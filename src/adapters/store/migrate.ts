@@ -36,8 +36,9 @@ export async function loadMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
 /** Applies every pending migration in order; returns the ids it applied (empty when up to date). */
 export async function migrate(db: Db, migrations?: Migration[]): Promise<number[]> {
   const all = migrations ?? (await loadMigrations());
+  const done = await appliedIds(db);
   const applied: number[] = [];
-  for (const m of all) {
+  for (const m of all.filter((x) => !done.has(x.id))) {
     const did = await db.transaction(async (q) => {
       await q.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY.toString()]);
       await q.exec(`CREATE TABLE IF NOT EXISTS fleetplane_migrations (
@@ -51,4 +52,15 @@ export async function migrate(db: Db, migrations?: Migration[]): Promise<number[
     if (did) applied.push(m.id);
   }
   return applied;
+}
+
+/** Cheap pre-check without the lock, so an up-to-date database costs one query at startup. */
+async function appliedIds(db: Db): Promise<Set<number>> {
+  try {
+    const { rows } = await db.query<{ id: number }>('SELECT id FROM fleetplane_migrations');
+    return new Set(rows.map((r) => Number(r.id)));
+  } catch (err) {
+    if ((err as { code?: string }).code === '42P01') return new Set(); // no table yet
+    throw err;
+  }
 }

@@ -2,8 +2,8 @@
 // Two backends implement it with one SQL dialect: embedded PGlite (default) and PostgreSQL
 // (FLEETPLANE_DATABASE_URL). Methods that change state and start long work create the Operation
 // in the same transaction as the change (see createTenantWithOnboarding).
-import type { OperationQueue } from './queue/types.ts';
 import type { Cluster, Environment, Operation, OperationKind, Revision, Rollout, Tenant } from '../../domain/types.ts';
+import type { OperationQueue } from './queue/types.ts';
 
 export interface Page<T> {
   items: T[];

@@ -1,0 +1,59 @@
+// Secrets at rest (cluster credentials): AES-256-GCM with a random 96-bit IV per value and the row's
+// identity as additional authenticated data, so a ciphertext copied onto another row fails to open.
+// Key: FLEETPLANE_SECRET_KEY (32 bytes, hex or base64) or <dataDir>/secret.key, made once with mode
+// 0600. See docs/adr/0202-secrets-at-rest.md.
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InputError } from '../../domain/errors.ts';
+
+export interface SecretBox {
+  /** Short fingerprint of the key (not secret), stored with each value to explain key mismatches. */
+  readonly keyId: string;
+  seal(plaintext: string, aad: string): string;
+  open(sealed: string, aad: string): string;
+}
+
+export function parseSecretKey(text: string): Buffer {
+  const t = text.trim();
+  const key = /^[0-9a-fA-F]{64}$/.test(t) ? Buffer.from(t, 'hex') : Buffer.from(t, 'base64');
+  if (key.length !== 32) throw new InputError('FLEETPLANE_SECRET_KEY must be 32 bytes, written as 64 hex characters or base64');
+  return key;
+}
+
+/** The configured key, else the data dir's key file (created on first use; racing creators agree). */
+export async function loadSecretKey(dataDir: string, secretKey?: string): Promise<Buffer> {
+  if (secretKey) return parseSecretKey(secretKey);
+  const file = join(dataDir, 'secret.key');
+  await mkdir(dataDir, { recursive: true });
+  try {
+    await writeFile(file, randomBytes(32).toString('base64') + '\n', { flag: 'wx', mode: 0o600 });
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'EEXIST') throw err;
+  }
+  await chmod(file, 0o600);
+  return parseSecretKey(await readFile(file, 'utf8'));
+}
+
+export function secretBox(key: Buffer): SecretBox {
+  const keyId = createHash('sha256').update(key).digest('hex').slice(0, 12);
+  return {
+    keyId,
+    seal(plaintext, aad) {
+      const iv = randomBytes(12);
+      const c = createCipheriv('aes-256-gcm', key, iv);
+      c.setAAD(Buffer.from(aad));
+      const ct = Buffer.concat([c.update(plaintext, 'utf8'), c.final()]);
+      return ['v1', keyId, iv.toString('base64url'), c.getAuthTag().toString('base64url'), ct.toString('base64url')].join('.');
+    },
+    open(sealed, aad) {
+      const [v, kid, iv, tag, ct] = sealed.split('.');
+      if (v !== 'v1' || !iv || !tag || ct === undefined) throw new Error('unreadable encrypted value');
+      if (kid !== keyId) throw new Error(`value was encrypted with key ${kid}, but the current key is ${keyId}: set the same FLEETPLANE_SECRET_KEY on every server`);
+      const d = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+      d.setAAD(Buffer.from(aad));
+      d.setAuthTag(Buffer.from(tag, 'base64url'));
+      return Buffer.concat([d.update(Buffer.from(ct, 'base64url')), d.final()]).toString('utf8');
+    },
+  };
+}
