@@ -97,3 +97,12 @@ test('drift compares owned fields only and leaves HPA replicas alone', async () 
   const hpa: KubeObject = { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'web' }, spec: { scaleTargetRef: { name: 'web' } } };
   assert.deepEqual([...hpaTargets([hpa])], ['web']);
 });
+
+test('desired spec overlays version, values and scale params on the environment', async () => {
+  const { desiredSpec } = await import('./values.ts');
+  const env = { version: '1.0.0', values: { logLevel: 'info', components: { web: { replicas: 2, imageTag: 'a' } } } };
+  assert.deepEqual(desiredSpec(env, {}), env);
+  assert.deepEqual(desiredSpec(env, { version: '1.1.0' }).version, '1.1.0');
+  assert.deepEqual(desiredSpec(env, { values: { logLevel: null, components: { web: { imageTag: 'b' } } } }).values, { components: { web: { replicas: 2, imageTag: 'b' } } });
+  assert.deepEqual(desiredSpec(env, { component: 'web', replicas: 5 }).values, { logLevel: 'info', components: { web: { replicas: 5, imageTag: 'a' } } });
+});

@@ -25,5 +25,9 @@ export function desiredSpec(env: Pick<Environment, 'version' | 'values'>, params
   const version = typeof params.version === 'string' && params.version ? params.version : env.version;
   let values = env.values;
   if (isObj(params.values)) values = params.replaceValues === true ? params.values : mergeValues(env.values, params.values);
+  // scale: {component, replicas} is a values override of that component.
+  if (typeof params.component === 'string' && typeof params.replicas === 'number') {
+    values = mergeValues(values, { components: { [params.component]: { replicas: params.replicas } } });
+  }
   return { version, values };
 }
