@@ -1,0 +1,52 @@
+// Builds the GitOps driver from configuration, for `fleetplane serve`:
+//   FLEETPLANE_GIT_REMOTE      URL template for tenant repos, e.g. https://git.example.com/fleet/{tenant}.git
+//                              (unset: local bare repos under <dataDir>/git/<tenant>.git)
+//   FLEETPLANE_GIT_USERNAME    user for the remote (default "fleetplane")
+//   FLEETPLANE_GIT_TOKEN       token/password for the remote, or FLEETPLANE_GIT_TOKEN_FILE (a file holding it)
+//   FLEETPLANE_GIT_ARGO_URL    URL template Argo CD clones from, when it differs from the push URL
+//   FLEETPLANE_ARGOCD_NAMESPACE namespace of Argo CD's Application objects (default argocd)
+// The token is handed to git through GIT_ASKPASS only (see src/adapters/git/credentials.ts).
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { GitRepos, type RemoteRepoConfig } from '../../adapters/git/index.ts';
+import { InputError } from '../../domain/errors.ts';
+import { GitopsDriver } from './gitops.ts';
+
+export interface GitopsConfig {
+  dataDir: string;
+  remoteTemplate?: string;
+  username?: string;
+  token?: string;
+  argoTemplate?: string;
+  argocdNamespace?: string;
+}
+
+export function gitopsConfigFromEnv(dataDir: string, env: NodeJS.ProcessEnv = process.env): GitopsConfig {
+  const tokenFile = env.FLEETPLANE_GIT_TOKEN_FILE;
+  const token = env.FLEETPLANE_GIT_TOKEN ?? (tokenFile ? readFileSync(tokenFile, 'utf8').trim() : undefined);
+  return {
+    dataDir,
+    ...(env.FLEETPLANE_GIT_REMOTE ? { remoteTemplate: env.FLEETPLANE_GIT_REMOTE } : {}),
+    ...(env.FLEETPLANE_GIT_USERNAME ? { username: env.FLEETPLANE_GIT_USERNAME } : {}),
+    ...(token ? { token } : {}),
+    ...(env.FLEETPLANE_GIT_ARGO_URL ? { argoTemplate: env.FLEETPLANE_GIT_ARGO_URL } : {}),
+    ...(env.FLEETPLANE_ARGOCD_NAMESPACE ? { argocdNamespace: env.FLEETPLANE_ARGOCD_NAMESPACE } : {}),
+  };
+}
+
+function remoteFor(c: GitopsConfig): ((tenant: string) => RemoteRepoConfig) | undefined {
+  const template = c.remoteTemplate;
+  if (!template) return undefined;
+  if (!template.includes('{tenant}')) throw new InputError('FLEETPLANE_GIT_REMOTE must contain {tenant}', [{ field: 'env:FLEETPLANE_GIT_REMOTE', message: 'missing {tenant}' }]);
+  return (tenant) => ({
+    url: template.replaceAll('{tenant}', tenant),
+    ...(c.token ? { credentials: { password: c.token, ...(c.username ? { username: c.username } : {}) } } : {}),
+    ...(c.argoTemplate ? { argoURL: c.argoTemplate.replaceAll('{tenant}', tenant) } : {}),
+  });
+}
+
+export function createGitopsDriver(c: GitopsConfig, logger?: Logger): GitopsDriver {
+  const remote = remoteFor(c);
+  const repos = new GitRepos({ dataDir: c.dataDir, ...(remote ? { remoteFor: remote } : {}), ...(logger ? { logger } : {}) });
+  return new GitopsDriver({ repos, ...(c.argocdNamespace ? { argocdNamespace: c.argocdNamespace } : {}) });
+}
