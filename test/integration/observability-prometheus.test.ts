@@ -17,7 +17,7 @@ test('Prometheus scrapes /metrics and the per-tenant request rate has a series p
   cp = await startControlPlane();
   prom = await startPrometheus(new URL(cp.url).host);
   const auth = { authorization: `Bearer ${cp.adminToken}` };
-  const tenants = cp.real ? await createTenants(cp, ['acme', 'globex']) : ['acme', 'globex'];
+  const tenants = await createTenants(cp, ['acme', 'globex']);
 
   // Keep traffic flowing across several scrapes: rate() needs two samples with an increase.
   let seen: Array<{ metric: Record<string, string>; value: [number, string] }> = [];

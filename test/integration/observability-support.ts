@@ -1,5 +1,5 @@
 // Shared by the observability integration tests: promtool/prometheus binaries from the environment,
-// a running control plane (the real `fleetplane serve` when the store exists) and a throwaway
+// a running control plane (the real `fleetplane serve`) and a throwaway
 // Prometheus server on a free 127.0.0.1 port with a temp data dir.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import Fastify from 'fastify';
+import { randomBytes } from 'node:crypto';
 
 export function binaries(): { prometheus: string; promtool: string } {
   const prometheus = process.env.PROMETHEUS_BIN;
@@ -42,29 +42,16 @@ export async function freePort(): Promise<number> {
 export interface ControlPlane {
   url: string;
   adminToken: string;
-  real: boolean;
   stop(): Promise<void>;
 }
 
-const STORE_MODULE = new URL('../../src/adapters/store/index.ts', import.meta.url);
-
-/** The real control plane (serve: API + store in a temp data dir), listening on 127.0.0.1. */
+/** The real control plane (`fleetplane serve`: API, engine, embedded store in a temp dir) on 127.0.0.1. */
 export async function startControlPlane(): Promise<ControlPlane> {
-  const adminToken = `fpt_test_${Math.random().toString(36).slice(2)}`;
-  if (existsSync(STORE_MODULE)) {
-    const dir = tempDir('cp');
-    const { serve } = await import('../../src/cli/commands/serve.ts');
-    const running = await serve({ port: 0, host: '127.0.0.1', dataDir: dir.path, adminToken });
-    return { url: running.url, adminToken, real: true, stop: async () => { await running.stop(); dir.remove(); } };
-  }
-  // The store module has not landed yet: the metrics plugin on a bare Fastify with tenant routes.
-  const { metricsPlugin } = await import('../../src/metrics/http.ts');
-  const app = Fastify();
-  await app.register(metricsPlugin);
-  app.get('/v1/tenants/:tenant', async (req) => ({ slug: (req.params as { tenant: string }).tenant }));
-  app.get('/v1/tenants/:tenant/environments', async () => ({ items: [] }));
-  const url = await app.listen({ port: 0, host: '127.0.0.1' });
-  return { url, adminToken, real: false, stop: () => app.close() };
+  const adminToken = `fpt_test_${randomBytes(16).toString('hex')}`;
+  const dir = tempDir('cp');
+  const { serve } = await import('../../src/cli/commands/serve.ts');
+  const running = await serve({ port: 0, host: '127.0.0.1', dataDir: dir.path, adminToken });
+  return { url: running.url, adminToken, stop: async () => { await running.stop(); dir.remove(); } };
 }
 
 export interface PrometheusServer {
