@@ -1,7 +1,10 @@
 // Fleet rollouts: plan (src/plan/rollout-waves.ts), persist (./repo.ts), drive (./controller.ts),
 // command (./service.ts). `serve` wiring: create one RolloutService for the API (attachRollouts)
 // and start one RolloutController per process.
+import type { Logger } from 'pino';
+import type { Db } from '../../adapters/store/db.ts';
 import type { Store } from '../../adapters/store/port.ts';
+import { RolloutController } from './controller.ts';
 import { RolloutService } from './service.ts';
 
 export { RolloutController, type RolloutControllerOptions, type Decision } from './controller.ts';
@@ -24,4 +27,28 @@ export function rolloutsFor(store: Store): RolloutService | null {
   const svc = new RolloutService({ db, store });
   services.set(store, svc);
   return svc;
+}
+
+export interface RunningRollouts {
+  service: RolloutService;
+  controller: RolloutController;
+  stop(): Promise<void>;
+}
+
+/**
+ * What `fleetplane serve` calls: attaches the service for the API and starts this process's
+ * controller (FLEETPLANE_ROLLOUT_INTERVAL_MS tunes the tick, FLEETPLANE_PROMETHEUS_URL enables
+ * metric gates).
+ */
+export function startRollouts(o: { store: Store & { db: Db }; logger?: Logger; workerId: string; prometheusUrl?: string; intervalMs?: number }): RunningRollouts {
+  const service = new RolloutService({ db: o.store.db, store: o.store, ...(o.logger ? { logger: o.logger } : {}) });
+  attachRollouts(o.store, service);
+  const interval = o.intervalMs ?? (Number(process.env.FLEETPLANE_ROLLOUT_INTERVAL_MS) || 2000);
+  const prometheusUrl = o.prometheusUrl ?? process.env.FLEETPLANE_PROMETHEUS_URL;
+  const controller = new RolloutController({
+    db: o.store.db, store: o.store, workerId: o.workerId, intervalMs: interval,
+    ...(o.logger ? { logger: o.logger.child({ component: 'rollouts' }) } : {}), ...(prometheusUrl ? { prometheusUrl } : {}),
+  });
+  controller.start();
+  return { service, controller, stop: () => controller.stop() };
 }
