@@ -116,3 +116,19 @@ async function createFromTemplate(c: pg.Client, name: string, template: string):
     }
   }
 }
+
+/** An empty database (no migrations) on the test server, for migration tests. */
+export async function emptyPostgres(): Promise<TestDatabase> {
+  const adminUrl = testDatabaseUrl();
+  const name = `fp_test_${randomBytes(6).toString('hex')}`;
+  await withAdmin(adminUrl, (c) => c.query(`CREATE DATABASE ${name}`));
+  const { dataDir, cleanup } = await tempDataDir();
+  return {
+    databaseUrl: withDatabase(adminUrl, name),
+    dataDir,
+    async cleanup() {
+      await withAdmin(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+      await cleanup();
+    },
+  };
+}
