@@ -20,6 +20,8 @@ export interface BacktestOptions {
   /** Pod start-up + readiness, minutes (simulator and lead time). */
   startup?: number;
   quantile?: number;
+  /** 1 where the trace had a sample; filled-in points are never scored as actuals. */
+  observed?: Uint8Array;
 }
 
 export interface HorizonScore {
@@ -76,6 +78,7 @@ export function backtest(raw: Float64Array, opts: BacktestOptions): BacktestResu
     const f = at(t);
     origins++;
     hs.forEach((h, hi) => {
+      if (opts.observed && !opts.observed[t + h]) return;
       const actual = raw[t + h]!;
       accumulate(acc, SELECTOR, hi, { predicted: f.predict(t, h), actual });
       chosen[hi]!.add(f.choice.get(h)!);

@@ -13,6 +13,8 @@ export interface DenseSeries {
   /** Seconds between points. */
   step: number;
   values: Float64Array;
+  /** 1 where a sample was observed, 0 where the value was filled in. */
+  observed?: Uint8Array;
 }
 
 export interface GapFillOptions {
@@ -36,8 +38,9 @@ export function toDense(samples: readonly Sample[], step: number, opts: GapFillO
     const i = Math.round((s.ts - start) / step);
     if (i >= 0 && i < n && Number.isFinite(s.value)) values[i] = s.value;
   }
+  const observed = Uint8Array.from(values, (v) => (Number.isNaN(v) ? 0 : 1));
   fillGaps(values, opts);
-  return { start, step, values };
+  return { start, step, values, observed };
 }
 
 /** Fills NaN runs in place. Leading NaNs take the first known value, trailing ones the last. */

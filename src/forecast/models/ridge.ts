@@ -2,7 +2,7 @@
 // y[t+h] - m5(t) from recent shape (last value, trailing means) and, when a season is known, what
 // happened one season ago around t+h. Linear in differences, so it is scale-free (works for 0.002 and 600).
 import type { FittedModel, ModelSpec, SeriesContext } from '../model.ts';
-import { trailingMean } from '../series.ts';
+import { median, trailingMean } from '../series.ts';
 import { centredMean } from './naive.ts';
 
 const SEASON_SMOOTH = 5;
@@ -117,10 +117,10 @@ function fitHorizon(ctx: SeriesContext, fitEnd: number, h: number, seasons: read
       for (let i = 0; i < d.k; i++) p += beta[i]! * d.X[r * d.k + i]!;
       res[r] = Math.abs(d.y[r]! - p);
     }
-    // Mean absolute residual × 1.2533 estimates sigma under normal noise (no sort needed).
-    let mean = 0;
-    for (let r = 0; r < d.rows; r++) mean += res[r]!;
-    const delta = 1.345 * 1.2533 * (mean / Math.max(1, d.rows)) + 1e-12;
+    // Median absolute residual × 1.4826 estimates sigma robustly; a strided sample keeps the sort small.
+    const sample = new Float64Array(Math.ceil(d.rows / 8));
+    for (let r = 0, j = 0; r < d.rows; r += 8, j++) sample[j] = res[r]!;
+    const delta = 1.345 * 1.4826 * median(sample) + 1e-12;
     for (let r = 0; r < d.rows; r++) w[r] = res[r]! <= delta ? 1 : delta / res[r]!;
     beta = weightedSolve(d, w);
   }
