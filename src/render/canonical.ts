@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { stringify as yamlStringify } from 'yaml';
 
 const HEAD = ['apiVersion', 'kind', 'metadata'];
+const HEAD_NONE: string[] = [];
 
 function byKey(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -59,14 +60,15 @@ function arrayInOrder(a: unknown[]): boolean {
 }
 
 function objectInOrder(o: Record<string, unknown>, top: boolean): boolean {
+  // At the top the head keys present come first, in HEAD order; the sorted rest follows.
+  const head = top ? HEAD.filter((k) => k in o) : HEAD_NONE;
   let prev = '';
   let i = 0;
   for (const k in o) {
     const val = o[k];
     // JSON.stringify drops undefined members exactly as the encoder does.
-    if (typeof val === 'function') return false;
-    // At the top, keys 0..2 must be the head keys; key 3 starts the sorted rest.
-    const ok = top && i < 3 ? k === HEAD[i] : (top && i === 3) || k > prev;
+    if (typeof val === 'function' || (typeof val === 'number' && !Number.isFinite(val))) return false;
+    const ok = i < head.length ? k === head[i] : i === head.length || k > prev;
     if (!ok || (typeof val === 'object' && val !== null && !inOrder(val, false))) return false;
     prev = k;
     i++;

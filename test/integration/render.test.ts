@@ -1,6 +1,6 @@
 // Every object the renderer produces, for every tier and environment type, is accepted by a real
 // kube-apiserver of the testbed: the Namespace is applied for real, everything else with server-side
-// dry-run and strict field validation (the testbed installs the ServiceMonitor, PrometheusRule,
+// dry-run and strict field validation (ServiceAccounts are applied for real: pods need them) (the testbed installs the ServiceMonitor, PrometheusRule,
 // ExternalSecret and HTTPRoute CRDs). Pods built from each workload's template are dry-run too, so
 // Pod Security Admission `restricted` (enforced on the namespace) judges the real pod specs.
 import assert from 'node:assert/strict';
@@ -31,6 +31,12 @@ function podFrom(o: KubeObject): KubeObject | null {
       : null;
   if (!template) return null;
   return { apiVersion: 'v1', kind: 'Pod', metadata: { ...template.metadata, name: `${o.metadata.name}-probe`, namespace: o.metadata.namespace }, spec: template.spec };
+}
+
+/** The rendered Namespace, applied for real (and marked as test debris for cleanupTestNamespaces). */
+async function applyNamespace(ns: KubeObject): Promise<void> {
+  await client.apply({ ...ns, metadata: { ...ns.metadata, labels: { ...ns.metadata.labels, 'fleetplane.io/test': 'true' } } });
+  created.push(ns.metadata.name);
 }
 
 async function dryRunAll(objects: KubeObject[]): Promise<string[]> {
@@ -70,11 +76,13 @@ describe('rendered objects against a real kube-apiserver', { timeout: 900_000 },
           const r = renderEnvironment(input);
           const [ns, ...rest] = r.objects.map((o) => o.object);
           assert.equal(ns!.kind, 'Namespace');
-          await client.apply({ ...ns!, metadata: { ...ns!.metadata, labels: { ...ns!.metadata.labels, 'fleetplane.io/test': 'true' } } });
-          created.push(ns!.metadata.name);
+          await applyNamespace(ns!);
+          // Pods are admitted only when their ServiceAccount exists, so those are applied for real too.
+          const accounts = rest.filter((o) => o.kind === 'ServiceAccount');
+          for (const sa of accounts) await client.apply(sa);
           const pods = rest.map(podFrom).filter((p): p is KubeObject => p !== null);
           assert.ok(pods.length >= 4, 'workloads give pods to check');
-          const failures = await dryRunAll([...rest, ...pods]);
+          const failures = await dryRunAll([...rest.filter((o) => o.kind !== 'ServiceAccount'), ...pods]);
           assert.deepEqual(failures, [], failures.join('\n'));
         });
       }
@@ -90,10 +98,18 @@ describe('rendered objects against a real kube-apiserver', { timeout: 900_000 },
       platform: { routing: 'ingress' },
     });
     const [ns, ...rest] = r.objects.map((o) => o.object);
-    await client.apply({ ...ns!, metadata: { ...ns!.metadata, labels: { ...ns!.metadata.labels, 'fleetplane.io/test': 'true' } } });
-    created.push(ns!.metadata.name);
+    await applyNamespace(ns!);
     assert.ok(rest.some((o) => o.kind === 'Ingress'));
     assert.deepEqual(await dryRunAll(rest), []);
+  });
+
+  it('an unknown field is refused (strict field validation is live)', async () => {
+    const name = created[0];
+    assert.ok(name, 'an earlier test created a namespace');
+    const r = renderEnvironment({ tenant: { slug: `rt-${run}-x`, name: 'X', tier: 'shared' }, environment: { name: 'dev', type: 'dev' }, blueprint: blueprints[0]!, placement: { cluster: 'fp-1', namespace: name } });
+    const deployment = r.objects.find((o) => o.object.kind === 'Deployment')!.object;
+    const broken = { ...deployment, spec: { ...(deployment.spec as object), replicaz: 3 } };
+    await assert.rejects(client.apply(broken, { dryRun: true }), /replicaz/);
   });
 
   it('a pod that breaks PSA restricted is refused in a rendered namespace (the check is live)', async () => {
