@@ -3,7 +3,7 @@
 // Key: FLEETPLANE_SECRET_KEY (32 bytes, hex or base64) or <dataDir>/secret.key, made once with mode
 // 0600. See docs/adr/0202-secrets-at-rest.md.
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../../domain/errors.ts';
 
@@ -25,11 +25,19 @@ export function parseSecretKey(text: string): Buffer {
 export async function loadSecretKey(dataDir: string, secretKey?: string): Promise<Buffer> {
   if (secretKey) return parseSecretKey(secretKey);
   const file = join(dataDir, 'secret.key');
+  const existing = await readFile(file, 'utf8').catch(() => null);
+  if (existing !== null) return parseSecretKey(existing);
   await mkdir(dataDir, { recursive: true });
+  // Write aside, then link(): the key file appears complete or not at all, and of two racing
+  // processes exactly one link wins; the other reads the winner's key.
+  const tmp = `${file}.${randomBytes(6).toString('hex')}`;
+  await writeFile(tmp, randomBytes(32).toString('base64') + '\n', { flag: 'wx', mode: 0o600 });
   try {
-    await writeFile(file, randomBytes(32).toString('base64') + '\n', { flag: 'wx', mode: 0o600 });
+    await link(tmp, file);
   } catch (err) {
     if ((err as { code?: string }).code !== 'EEXIST') throw err;
+  } finally {
+    await unlink(tmp);
   }
   await chmod(file, 0o600);
   return parseSecretKey(await readFile(file, 'utf8'));
