@@ -48,9 +48,9 @@ export interface Forecaster {
   models: Map<string, FittedModel>;
 }
 
-/** Horizons the window bound is built from: 1, a few inner points and the lead time itself. */
+/** Horizons the window bound is built from: 1, the middle and the lead time itself. */
 export function windowHorizons(lead: number): number[] {
-  return [...new Set([1, Math.round(lead / 3), Math.round((2 * lead) / 3), lead].filter((h) => h >= 1))].sort((a, b) => a - b);
+  return [...new Set([1, Math.round(lead / 2), lead].filter((h) => h >= 1))].sort((a, b) => a - b);
 }
 
 export function prepare(raw: Float64Array, day: number, fitEnd: number): SeriesContext {
@@ -64,7 +64,7 @@ interface Validation { origins: number[]; preds: Map<string, Map<number, Float64
 function validate(ctx: SeriesContext, models: FittedModel[], from: number, to: number, hs: readonly number[]): Validation {
   const maxH = Math.max(...hs);
   const origins: number[] = [];
-  for (let t = from; t + maxH < to; t += 3) origins.push(t);
+  for (let t = from; t + maxH < to; t += 4) origins.push(t);
   const preds = new Map<string, Map<number, Float64Array>>();
   for (const m of models) {
     const byH = new Map<number, Float64Array>();
