@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { Store } from '../../adapters/store/port.ts';
+import { openStore } from '../../adapters/store/index.ts';
 import { buildApp } from '../app.ts';
 import type { Api } from '../context.ts';
 import { SAMPLE_BLUEPRINT } from '../../demo/sample-blueprint.ts';
@@ -20,15 +21,15 @@ export interface StoreHandle {
   backend: Backend;
   dataDir: string;
   databaseUrl?: string;
+  /** The admin token harnesses on this store use (the same across restarts). */
+  adminToken: string;
   open(): Promise<Store>;
   /** Removes the temp dir and drops the database. */
   destroy(): Promise<void>;
 }
 
-async function openStore(opts: { databaseUrl?: string | undefined; dataDir: string }): Promise<Store> {
-  const path = '../../adapters/store/index.ts';
-  const mod = (await import(path)) as { openStore(o: { databaseUrl?: string | undefined; dataDir: string }): Promise<Store> };
-  const store = await mod.openStore(opts);
+async function openMigrated(opts: { databaseUrl?: string | undefined; dataDir: string }): Promise<Store> {
+  const store = await openStore(opts);
   await store.migrate();
   return store;
 }
@@ -74,8 +75,9 @@ export async function storeHandle(backend: Backend): Promise<StoreHandle> {
   return {
     backend,
     dataDir,
+    adminToken: `fpt_admin_${randomBytes(12).toString('hex')}`,
     ...(db ? { databaseUrl: db.url } : {}),
-    open: () => (backend === 'memory' ? Promise.resolve(memoryStore()) : openStore({ databaseUrl: db?.url, dataDir })),
+    open: () => (backend === 'memory' ? Promise.resolve(memoryStore()) : openMigrated({ databaseUrl: db?.url, dataDir })),
     async destroy() {
       await db?.drop();
       await rm(dataDir, { recursive: true, force: true });
@@ -113,7 +115,7 @@ export interface Res {
 export async function harness(backend: Backend, handle?: StoreHandle): Promise<Harness> {
   const h = handle ?? (await storeHandle(backend));
   const store = await h.open();
-  const adminToken = `fpt_admin_${randomBytes(12).toString('hex')}`;
+  const adminToken = h.adminToken;
   if (!(await store.tokens.verify(adminToken))) await store.tokens.create({ name: 'test-admin', tenant: null, role: 'admin' }, adminToken);
   const app = await buildApp({ store, logger: false });
   await app.ready();

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { buildApp } from '../../api/app.ts';
 import { bootstrapAdminToken } from '../../api/auth.ts';
 import type { Store } from '../../adapters/store/port.ts';
+import { openStore } from '../../adapters/store/index.ts';
 import { createLogger } from '../../logging.ts';
 import { CliError } from '../client.ts';
 import { intFlag } from '../context.ts';
@@ -22,12 +23,6 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-// Resolved at runtime so this file type-checks while the store module is being written.
-async function openStore(opts: { databaseUrl?: string | undefined; dataDir: string }): Promise<Store> {
-  const path = '../../adapters/store/index.ts';
-  const mod = (await import(path)) as { openStore(o: { databaseUrl?: string | undefined; dataDir: string }): Promise<Store> };
-  return mod.openStore(opts);
-}
 
 export async function serve(o: ServeOptions): Promise<Running> {
   const logger = createLogger({ base: { component: 'server' } });

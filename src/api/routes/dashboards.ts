@@ -1,0 +1,86 @@
+// Grafana dashboards per customer environment, as delivered: the dashboard ConfigMap of the
+// environment's applied (else desired) revision; an environment not rendered yet is rendered on the
+// fly from its blueprint release. Tenant-scoped: a tenant token sees only its own.
+import type { Store } from '../../adapters/store/port.ts';
+import type { Environment, KubeObject, Tenant } from '../../domain/types.ts';
+import { DASHBOARD_LABEL, dashboardUid } from '../../observability/index.ts';
+import { renderEnvironment } from '../../render/index.ts';
+import { assertCanSee, notFound } from '../auth.ts';
+import { blueprintOf } from '../services/releases.ts';
+import type { RouteModule } from '../context.ts';
+import { EnvParams, TenantParams } from '../schemas.ts';
+
+const tags = ['observability'];
+
+function dashboardIn(objects: KubeObject[]): Record<string, unknown> | null {
+  const cm = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.labels?.[DASHBOARD_LABEL] === '1');
+  const data = cm?.data as Record<string, string> | undefined;
+  const json = data ? Object.values(data)[0] : undefined;
+  return json ? (JSON.parse(json) as Record<string, unknown>) : null;
+}
+
+async function fromRevision(store: Store, env: Environment): Promise<Record<string, unknown> | null> {
+  for (const id of [env.appliedRevision, env.desiredRevision]) {
+    if (!id) continue;
+    const rev = await store.revisions.get(env.tenant, env.name, id);
+    if (rev) return dashboardIn(rev.objects.map((r) => r.object));
+  }
+  return null;
+}
+
+async function rendered(store: Store, tenant: Tenant, env: Environment): Promise<Record<string, unknown> | null> {
+  const release = await store.blueprints.get(env.blueprint, env.version);
+  if (!release) return null;
+  const result = renderEnvironment({
+    tenant: { slug: tenant.slug, name: tenant.name, tier: tenant.tier, labels: tenant.labels },
+    environment: { name: env.name, type: env.type, values: env.values, delivery: env.delivery },
+    // Stored releases hold the whole parsed document (see services/releases.ts).
+    blueprint: blueprintOf(release),
+    placement: { cluster: env.placement.cluster, ...(env.placement.namespace ? { namespace: env.placement.namespace } : {}) },
+  });
+  return dashboardIn(result.objects.map((r) => r.object));
+}
+
+async function visibleTenant(store: Store, slug: string): Promise<Tenant> {
+  const t = await store.tenants.get(slug);
+  if (!t || t.deletedAt) throw notFound(`tenant "${slug}"`);
+  return t;
+}
+
+const routes: RouteModule = (app, { store }) => {
+  app.get('/v1/tenants/:tenant/dashboards', {
+    schema: { tags, summary: "List a tenant's Grafana dashboards (one per environment, folder per tenant)", params: TenantParams },
+  }, async (req) => {
+    assertCanSee(req, req.params.tenant);
+    const tenant = await visibleTenant(store, req.params.tenant);
+    const items = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.environments.list({ tenant: tenant.slug, limit: 500, cursor });
+      for (const e of page.items) {
+        items.push({
+          environment: e.name, uid: dashboardUid(tenant.slug, e.name), title: `${tenant.slug} / ${e.name}`,
+          folder: tenant.slug, href: `/v1/tenants/${tenant.slug}/dashboards/${e.name}`,
+        });
+      }
+      cursor = page.next;
+    } while (cursor);
+    return { items };
+  });
+
+  app.get('/v1/tenants/:tenant/dashboards/:env', {
+    schema: { tags, summary: 'Download the Grafana dashboard JSON of one environment', params: EnvParams },
+  }, async (req, reply) => {
+    const what = `dashboard of environment "${req.params.tenant}/${req.params.env}"`;
+    assertCanSee(req, req.params.tenant, what);
+    const tenant = await visibleTenant(store, req.params.tenant);
+    const env = await store.environments.get(tenant.slug, req.params.env);
+    if (!env) throw notFound(what);
+    const dashboard = (await fromRevision(store, env)) ?? (await rendered(store, tenant, env));
+    if (!dashboard) throw notFound(`${what} (its blueprint has no services exposing metrics)`);
+    reply.header('content-disposition', `attachment; filename="${tenant.slug}-${env.name}.json"`);
+    return dashboard;
+  });
+};
+
+export default routes;

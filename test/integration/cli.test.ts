@@ -1,0 +1,201 @@
+// The `fleetplane` CLI against a real `fleetplane serve` process: table/json/yaml output, one-line
+// errors with distinct exit codes, and a server restart that keeps the data (embedded and PostgreSQL).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import YAML from 'yaml';
+import { SAMPLE_BLUEPRINT } from '../../src/demo/sample-blueprint.ts';
+import { BACKENDS, storeHandle, type StoreHandle } from '../../src/api/testing/harness.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const MAIN = join(ROOT, 'src/cli/main.ts');
+
+interface Run { code: number; stdout: string; stderr: string }
+
+function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((ok, fail) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env: { ...process.env, FLEETPLANE_SERVER: '', FLEETPLANE_TOKEN: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', fail);
+    child.on('exit', (code) => ok({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((ok) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => ok(port));
+    });
+  });
+}
+
+interface Server { child: ChildProcess; url: string; stderr: () => string }
+
+async function startServe(handle: StoreHandle, token: string): Promise<Server> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--port', String(port), '--data-dir', handle.dataDir], {
+    cwd: ROOT,
+    env: { ...process.env, FLEETPLANE_ADMIN_TOKEN: token, FLEETPLANE_DATABASE_URL: handle.databaseUrl ?? '', FLEETPLANE_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  child.stderr!.on('data', (d) => (err += d));
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 600; i++) {
+    if (child.exitCode !== null) throw new Error(`serve exited ${child.exitCode}: ${err}`);
+    try {
+      if ((await fetch(`${url}/readyz`)).ok) return { child, url, stderr: () => err };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`serve did not become ready: ${err}`);
+}
+
+async function stopServe(s: Server): Promise<number | null> {
+  if (s.child.exitCode !== null) return s.child.exitCode;
+  const exited = new Promise<number | null>((r) => s.child.once('exit', (code) => r(code)));
+  s.child.kill('SIGTERM');
+  return exited;
+}
+
+function oneLine(r: Run): void {
+  assert.equal(r.stderr.trim().split('\n').length, 1, `one line on stderr: ${JSON.stringify(r.stderr)}`);
+}
+
+describe('fleetplane CLI (embedded)', () => {
+  let handle: StoreHandle;
+  let server: Server;
+  let dir: string;
+  const token = `fpt_${randomBytes(16).toString('hex')}`;
+  let env: Record<string, string>;
+
+  before(async () => {
+    handle = await storeHandle('embedded');
+    server = await startServe(handle, token);
+    env = { FLEETPLANE_SERVER: server.url, FLEETPLANE_TOKEN: token };
+    dir = await mkdtemp(join(tmpdir(), 'fp-cli-'));
+    await writeFile(join(dir, 'blueprint.yaml'), YAML.stringify(SAMPLE_BLUEPRINT));
+    await writeFile(join(dir, 'tenant.json'), JSON.stringify({ slug: 'filed', name: 'Filed Co', tier: 'dedicated' }));
+  });
+  after(async () => {
+    if (server) await stopServe(server);
+    await handle?.destroy();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  test('publish, onboard, list and get: table, json and yaml', async () => {
+    const pub = await run(['blueprints', 'create', '-f', join(dir, 'blueprint.yaml')], env);
+    assert.equal(pub.code, 0, pub.stderr);
+    assert.match(pub.stdout, /demo-app\s+1\.0\.0/);
+    const create = await run(['tenants', 'create', '--slug', 'acme', '--name', 'Acme', '--tier', 'shared', '--label', 'plan=gold', '--env', 'prod:prod:demo-app@1.0.0', '--env', 'staging:staging:demo-app@1.0.0'], env);
+    assert.equal(create.code, 0, create.stderr);
+    assert.match(create.stdout, /tenant\/acme created/);
+    assert.equal(create.stdout.match(/onboard/g)?.length, 2);
+    assert.equal((await run(['tenants', 'create', '-f', join(dir, 'tenant.json')], env)).code, 0);
+    const table = await run(['tenants', 'list'], env);
+    assert.equal(table.code, 0);
+    assert.match(table.stdout.split('\n')[0]!, /^SLUG\s+NAME\s+TIER/);
+    assert.match(table.stdout, /acme\s+Acme\s+shared/);
+    const json = JSON.parse((await run(['tenants', 'list', '-o', 'json'], env)).stdout);
+    assert.deepEqual(json.items.map((t: { slug: string }) => t.slug).sort(), ['acme', 'filed']);
+    const yaml = YAML.parse((await run(['-o', 'yaml', 'envs', 'get', 'acme', 'prod'], env)).stdout);
+    assert.equal(yaml.name, 'prod');
+    assert.equal(yaml.health, 'Progressing');
+    const envs = await run(['envs', 'list', 'acme'], env);
+    assert.match(envs.stdout, /acme\s+prod\s+prod\s+demo-app@1\.0\.0/);
+    const ops = JSON.parse((await run(['ops', 'list', '--tenant', 'acme', '-o', 'json'], env)).stdout);
+    assert.equal(ops.items.length, 2);
+    const one = await run(['ops', 'get', ops.items[0].id], env);
+    assert.match(one.stdout, /^STEP\s+STATE/);
+    const scale = await run(['envs', 'scale', 'acme', 'prod', '--component', 'web', '--replicas', '3'], env);
+    assert.equal(scale.code, 0, scale.stderr);
+    assert.match(scale.stdout, /scale/);
+  });
+
+  test('tokens: create prints the secret once; list; revoke', async () => {
+    const c = await run(['tokens', 'create', '--name', 'acme-ro', '--role', 'tenant-viewer', '--tenant', 'acme', '-o', 'json'], env);
+    assert.equal(c.code, 0, c.stderr);
+    const { token: t, secret } = JSON.parse(c.stdout);
+    const mine = await run(['tenants', 'list', '-o', 'json'], { ...env, FLEETPLANE_TOKEN: secret });
+    assert.deepEqual(JSON.parse(mine.stdout).items.map((x: { slug: string }) => x.slug), ['acme']);
+    const list = await run(['tokens', 'list'], env);
+    assert.match(list.stdout, /acme-ro\s+tenant-viewer\s+acme/);
+    assert.ok(!list.stdout.includes(secret));
+    assert.equal((await run(['tokens', 'revoke', t.id], env)).code, 0);
+    const after = await run(['tenants', 'list'], { ...env, FLEETPLANE_TOKEN: secret });
+    assert.equal(after.code, 1);
+    assert.match(after.stderr, /Authentication required \(HTTP 401\)/);
+  });
+
+  test('errors: one line on stderr, distinct exit codes', async () => {
+    const cases: Array<[string[], Record<string, string>, number, RegExp]> = [
+      [['tenants', 'get', 'ghost'], env, 1, /Not found \(HTTP 404\): tenant "ghost" not found/],
+      [['tenants', 'create', '--slug', 'Bad!', '--name', 'x', '--tier', 'shared'], env, 1, /HTTP 400.*\/slug/],
+      [['tenants', 'create', '--slug', 'nope', '--name', 'x', '--tier', 'gold'], env, 1, /\/tier/],
+      [['tenants', 'list'], { ...env, FLEETPLANE_TOKEN: '' }, 1, /HTTP 401/],
+      [['tenants', 'list', '--bogus'], env, 2, /unknown option '--bogus'/],
+      [['tenants', 'frobnicate'], env, 2, /unknown command|too many arguments/],
+      [['tenants', 'list', '-o', 'xml'], env, 2, /unknown output format "xml"/],
+      [['tenants', 'create'], env, 2, /missing --slug/],
+      [['tenants', 'list', '--limit', 'ten'], env, 2, /--limit must be a non-negative integer/],
+      [['tenants', 'create', '-f', join(ROOT, 'no-such-file.yaml')], env, 2, /cannot read/],
+      [['tenants', 'list'], { ...env, FLEETPLANE_SERVER: 'http://127.0.0.1:9' }, 3, /cannot reach the server/],
+      [['tenants', 'list', '--server', 'not a url'], env, 2, /is not a URL/],
+    ];
+    // Independent invocations: run them side by side (each is its own process).
+    const results = await Promise.all(cases.map(([args, e]) => run(args, e)));
+    for (const [i, [args, , code, re]] of cases.entries()) {
+      const r = results[i]!;
+      assert.equal(r.code, code, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, re, args.join(' '));
+      oneLine(r);
+      assert.equal(r.stdout, '', `${args.join(' ')} prints nothing on stdout`);
+    }
+  });
+
+  test('ops wait ends non-zero with one line when the operation does not succeed in time', async () => {
+    const ops = JSON.parse((await run(['ops', 'list', '--tenant', 'acme', '-o', 'json'], env)).stdout);
+    const r = await run(['ops', 'wait', ops.items[0].id, '--timeout', '1'], env);
+    assert.notEqual(r.code, 0);
+    assert.ok([1, 4].includes(r.code), `exit ${r.code}`);
+    assert.match(r.stderr.trim().split('\n').at(-1)!, /operation .* (timed out|failed|cancelled)|timed out waiting/);
+  });
+});
+
+for (const backend of BACKENDS) {
+  describe(`fleetplane serve restart keeps data (${backend})`, () => {
+    test('SIGTERM stops cleanly; a new serve on the same store sees everything', async () => {
+      const handle = await storeHandle(backend);
+      const token = `fpt_${randomBytes(16).toString('hex')}`;
+      try {
+        const s1 = await startServe(handle, token);
+        const env = { FLEETPLANE_SERVER: s1.url, FLEETPLANE_TOKEN: token };
+        const c = await run(['tenants', 'create', '--slug', 'durable', '--name', 'Durable', '--tier', 'hybrid'], env);
+        assert.equal(c.code, 0, c.stderr);
+        assert.equal(await stopServe(s1), 0, s1.stderr());
+        const s2 = await startServe(handle, token);
+        try {
+          const g = await run(['tenants', 'get', 'durable', '-o', 'json'], { FLEETPLANE_SERVER: s2.url, FLEETPLANE_TOKEN: token });
+          assert.equal(g.code, 0, g.stderr);
+          assert.equal(JSON.parse(g.stdout).tier, 'hybrid');
+        } finally {
+          await stopServe(s2);
+        }
+      } finally {
+        await handle.destroy();
+      }
+    });
+  });
+}
