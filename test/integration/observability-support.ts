@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
+import type { Store } from '../../src/adapters/store/port.ts';
 
 export function binaries(): { prometheus: string; promtool: string } {
   const prometheus = process.env.PROMETHEUS_BIN;
@@ -42,6 +43,8 @@ export async function freePort(): Promise<number> {
 export interface ControlPlane {
   url: string;
   adminToken: string;
+  /** The server's own store (same process), for fixtures the API cannot create directly. */
+  store: Store;
   stop(): Promise<void>;
 }
 
@@ -51,7 +54,7 @@ export async function startControlPlane(): Promise<ControlPlane> {
   const dir = tempDir('cp');
   const { serve } = await import('../../src/cli/commands/serve.ts');
   const running = await serve({ port: 0, host: '127.0.0.1', dataDir: dir.path, adminToken });
-  return { url: running.url, adminToken, stop: async () => { await running.stop(); dir.remove(); } };
+  return { url: running.url, adminToken, store: running.store, stop: async () => { await running.stop(); dir.remove(); } };
 }
 
 export interface PrometheusServer {
