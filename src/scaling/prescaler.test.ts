@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import type { RangeQuery } from '../adapters/prometheus/client.ts';
 import type { DenseSeries } from '../forecast/series.ts';
 import type { HpaPort, HpaView } from './hpa.ts';
+import { registry } from '../metrics/registry.ts';
 import { Prescaler } from './prescaler.ts';
 import { MemoryScalingStore } from './store.ts';
 import type { HpaRef, ScalingPolicy } from './types.ts';
@@ -51,6 +52,9 @@ describe('pre-scaler', () => {
     assert.equal(d!.minReplicas, 6); // 400/50 = 8 wanted, HPA maxReplicas 6
     assert.deepEqual(hpa.patches, [6]);
     assert.equal(d!.applied, true);
+    const text = await registry.metrics();
+    assert.match(text, /fleetplane_prescale_decisions_total\{action="raise",mode="active"\} [1-9]/);
+    assert.match(text, /fleetplane_prescale_min_replicas\{tenant="acme",environment="prod"\} 6/);
   });
 
   it('dry-run: records the same decision without touching the HPA', async () => {
