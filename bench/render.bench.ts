@@ -1,11 +1,13 @@
 // Render benchmark: render + hash 10,000 environments of the default blueprint (mixed tiers, env
 // types, values and both releases), against `helm template` of the equivalent chart
-// (bench/helm-chart, regenerated from the renderer on every run) for a sample of environments.
-// Prints progress, then one JSON line (DESIGN.md): ratio = helm ms per env / Fleetplane ms per env.
+// (bench/helm-chart, regenerated from the renderer on every run) for a sample of environments, the two
+// interleaved so both see the same machine load. Prints a summary, then one JSON line (DESIGN.md):
+// ratio = helm wall ms per env / Fleetplane wall ms per env; cpu_ratio the same in CPU time.
+// RENDER_BENCH_ENVS (10000) and RENDER_BENCH_HELM_RUNS (30) change the sizes.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseBlueprint } from '../src/domain/blueprint.ts';
@@ -36,65 +38,91 @@ function inputs(n: number): RenderInput[] {
 }
 
 async function helmBinary(): Promise<string> {
+  const { binaryPath } = await import('../testbed/index.ts');
+  return binaryPath('helm'); // throws naming "npm run testbed -- build" when helm is not built yet
+}
+
+interface Totals { ms: number; cpuMs: number; objects: number; envs: number }
+const zero = (): Totals => ({ ms: 0, cpuMs: 0, objects: 0, envs: 0 });
+
+/** CPU time (user+system) of this process's waited-for children, from /proc (Linux), in ms. */
+function childCpuMs(): number | null {
   try {
-    const { binaryPath } = await import('../testbed/index.ts');
-    return binaryPath('helm');
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[13]) + Number(fields[14])) * 1000) / 100; // cutime + cstime, USER_HZ = 100
   } catch {
-    const fallback = join(homedir(), '.cache/fleetplane/testbed/helm-3.16.4/helm');
-    if (existsSync(fallback)) return fallback;
-    throw new Error('helm is not built; run "npm run testbed -- build" (helm is built from Go modules there)');
+    return null;
   }
 }
 
-function renderAll(list: RenderInput[]): { ms: number; objects: number; peakHeapMb: number } {
-  let objects = 0;
-  let peakHeap = 0;
+function renderSlice(list: RenderInput[], t: Totals, peak: { heap: number }): void {
+  const c0 = process.cpuUsage();
   const start = performance.now();
   for (let i = 0; i < list.length; i++) {
-    objects += renderEnvironment(list[i]!).objects.length;
-    if ((i & 1023) === 0) peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+    t.objects += renderEnvironment(list[i]!).objects.length;
+    if ((i & 1023) === 0) peak.heap = Math.max(peak.heap, process.memoryUsage().heapUsed);
   }
-  return { ms: performance.now() - start, objects, peakHeapMb: Math.max(peakHeap, process.memoryUsage().heapUsed) / 2 ** 20 };
+  t.ms += performance.now() - start;
+  const c = process.cpuUsage(c0);
+  t.cpuMs += (c.user + c.system) / 1000;
+  t.envs += list.length;
 }
 
-async function helmAll(helm: string, chart: string, list: RenderInput[]): Promise<{ ms: number; objects: number }> {
-  let objects = 0;
+async function helmSlice(helm: string, chart: string, list: RenderInput[], t: Totals): Promise<void> {
+  const c0 = childCpuMs();
   const start = performance.now();
   for (const input of list) {
     const ns = `${input.tenant.slug}-${input.environment.name}`;
     const set = `tenant=${input.tenant.slug},environment=${input.environment.name},hostname=${input.environment.name}.${input.tenant.slug}.fleetplane.example.com`;
     const { stdout } = await run(helm, ['template', 'acme', chart, '--namespace', ns, '--set', set], { maxBuffer: 64 * 2 ** 20 });
     createHash('sha256').update(stdout).digest('hex');
-    objects += stdout.split('\n---').length;
+    t.objects += stdout.split('\n---').length;
   }
-  return { ms: performance.now() - start, objects };
+  t.ms += performance.now() - start;
+  const c1 = childCpuMs();
+  t.cpuMs += c0 !== null && c1 !== null ? c1 - c0 : Number.NaN;
+  t.envs += list.length;
 }
+
+/**
+ * The machine is shared, so load changes over a run. Fleetplane and helm are measured interleaved in
+ * ROUNDS slices (a tenth of the environments, then a few helm runs, ...) so both see the same load,
+ * and CPU time is reported next to wall time.
+ */
+const ROUNDS = 10;
 
 async function main(): Promise<void> {
   const list = inputs(ENVS);
-  renderAll(inputs(500)); // warm up the JIT, Ajv validators and template cache
+  for (const input of inputs(500)) renderEnvironment(input); // warm up the JIT, Ajv validators, template cache
   (globalThis as { gc?: () => void }).gc?.();
-  const fp = renderAll(list);
-  const fpPerEnv = fp.ms / ENVS;
-  const peakRssMb = process.resourceUsage().maxRSS / 1024;
-  console.log(`fleetplane: ${ENVS} environments in ${(fp.ms / 1000).toFixed(2)} s (${fpPerEnv.toFixed(3)} ms/env, ${(fp.objects / ENVS).toFixed(1)} objects/env), peak RSS ${peakRssMb.toFixed(0)} MB, peak heap ${fp.peakHeapMb.toFixed(0)} MB`);
-
   const helm = await helmBinary();
   const { stdout: version } = await run(helm, ['version', '--short']);
   const dir = mkdtempSync(join(tmpdir(), 'fp-render-bench-'));
   try {
     const chartObjects = generateChart(dir);
-    const sample = list.filter((_, i) => i % Math.floor(ENVS / HELM_RUNS) === 0).slice(0, HELM_RUNS);
-    await helmAll(helm, dir, sample.slice(0, 2)); // warm the page cache
-    const h = await helmAll(helm, dir, sample);
-    const helmPerEnv = h.ms / sample.length;
-    console.log(`helm template (${version.trim()}): ${sample.length} environments, ${helmPerEnv.toFixed(1)} ms/env, ${chartObjects} objects/env`);
+    const step = Math.max(1, Math.floor(ENVS / HELM_RUNS));
+    const sample = list.filter((_, i) => i % step === 0).slice(0, HELM_RUNS);
+    await helmSlice(helm, dir, sample.slice(0, 2), zero()); // warm the page cache
+    const fp = zero();
+    const hm = zero();
+    const peak = { heap: 0 };
+    for (let r = 0; r < ROUNDS; r++) {
+      renderSlice(list.slice(Math.floor((r * ENVS) / ROUNDS), Math.floor(((r + 1) * ENVS) / ROUNDS)), fp, peak);
+      await helmSlice(helm, dir, sample.slice(Math.floor((r * sample.length) / ROUNDS), Math.floor(((r + 1) * sample.length) / ROUNDS)), hm);
+    }
+    const fpPerEnv = fp.ms / fp.envs;
+    const helmPerEnv = hm.ms / hm.envs;
+    const peakRssMb = process.resourceUsage().maxRSS / 1024;
+    console.log(`fleetplane: ${fp.envs} environments in ${(fp.ms / 1000).toFixed(2)} s wall, ${(fp.cpuMs / 1000).toFixed(2)} s CPU (${fpPerEnv.toFixed(3)} ms/env, ${(fp.objects / fp.envs).toFixed(1)} objects/env), peak RSS ${peakRssMb.toFixed(0)} MB, peak heap ${(peak.heap / 2 ** 20).toFixed(0)} MB`);
+    console.log(`helm template (${version.trim()}): ${hm.envs} environments, ${helmPerEnv.toFixed(1)} ms/env wall, ${(hm.cpuMs / hm.envs).toFixed(1)} ms/env CPU, ${chartObjects} objects/env`);
     console.log(JSON.stringify({
       bench: 'render', metric: 'render_ms_per_env', value: Number(fpPerEnv.toFixed(4)), unit: 'ms',
       baseline: 'helm template', baseline_value: Number(helmPerEnv.toFixed(2)), ratio: Number((helmPerEnv / fpPerEnv).toFixed(1)),
-      envs: ENVS, envs_per_s: Math.round(ENVS / (fp.ms / 1000)), total_s_10k: Number(((fpPerEnv * 10_000) / 1000).toFixed(2)),
-      peak_rss_mb: Math.round(peakRssMb), peak_heap_mb: Math.round(fp.peakHeapMb), objects_per_env: Number((fp.objects / ENVS).toFixed(1)),
-      helm_runs: sample.length, helm_version: version.trim(), target: '10k envs < 3 s and ratio >= 50',
+      cpu_ms_per_env: Number((fp.cpuMs / fp.envs).toFixed(4)), helm_cpu_ms_per_env: Number((hm.cpuMs / hm.envs).toFixed(2)),
+      cpu_ratio: Number((hm.cpuMs / hm.envs / (fp.cpuMs / fp.envs)).toFixed(1)),
+      envs: fp.envs, envs_per_s: Math.round(fp.envs / (fp.ms / 1000)), total_s_10k: Number(((fpPerEnv * 10_000) / 1000).toFixed(2)),
+      peak_rss_mb: Math.round(peakRssMb), peak_heap_mb: Math.round(peak.heap / 2 ** 20), objects_per_env: Number((fp.objects / fp.envs).toFixed(1)),
+      helm_runs: hm.envs, helm_version: version.trim(), load_avg_1m: Number(loadavg()[0]!.toFixed(1)), target: '10k envs < 3 s and ratio >= 50',
     }));
   } finally {
     rmSync(dir, { recursive: true, force: true });

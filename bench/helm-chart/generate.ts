@@ -56,7 +56,7 @@ export function generateChart(dir: string): number {
     let text = templatize(canonicalYaml(o), { namespace: r.namespace, hostname: r.hostname, revision: r.revision });
     // Helm's idiom for "roll pods when config changes", the same job as fleetplane.io/config-hash.
     const cm = configFile.get(`${o.metadata.name}-config`);
-    if (cm) text = text.replace(/(fleetplane\.io\/config-hash: ).*/, `$1{{ include (print $.Template.BasePath "/${cm}") . | sha256sum | trunc 16 }}`);
+    if (cm) text = text.replace(/(fleetplane\.io\/config-hash: ).*/, `$1{{ include (print $.Template.BasePath "/${cm}") . | sha256sum | trunc 16 | quote }}`);
     writeFileSync(join(dir, 'templates', file), text);
   }
   return files.length;

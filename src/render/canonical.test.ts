@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { parse } from 'yaml';
 import { canonicalJson, canonicalYaml } from './canonical.ts';
 
 describe('canonical bytes', () => {
@@ -27,6 +28,19 @@ describe('canonical bytes', () => {
       assert.equal(canonicalJson(sortDeep(v)), text);
       assert.deepEqual(JSON.parse(text), JSON.parse(JSON.stringify(v)));
     }), { numRuns: 300 });
+  });
+
+  it('property: the yaml parser reads canonical YAML back as exactly the value written', () => {
+    const tricky = fc.constantFrom('true', 'no', 'y', '~', 'null', '1.4.0', '0x1F', '-1', '.5', 'a: b', '- x', '#c', 'x #c', ' lead', 'trail ', '', '{a}', '[1]', '*ref', '&a', '!tag', '%x', '@x', '`x', "'q'", '"q"', 'a\nb', 'tab\t', 'é', '10:30', 'http://x.y/z?a=b');
+    const value = fc.letrec((tie) => ({
+      v: fc.oneof({ depthSize: 'small' }, tricky, fc.string(), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null),
+        fc.array(tie('v')), fc.dictionary(fc.oneof(tricky, fc.string()), tie('v'))),
+    })).v;
+    fc.assert(fc.property(value, (v) => {
+      const text = canonicalYaml(v);
+      assert.deepEqual(parse(text), JSON.parse(canonicalJson(v)), text);
+    }), { numRuns: 500 });
+    fc.assert(fc.property(fc.jsonValue(), (v) => assert.deepEqual(parse(canonicalYaml(v)), JSON.parse(canonicalJson(v)))), { numRuns: 300 });
   });
 
   it('rejects non-finite numbers instead of printing invalid JSON', () => {

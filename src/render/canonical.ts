@@ -3,7 +3,6 @@
 // print them), every other key is sorted, undefined is dropped. Hashes are taken over the JSON form:
 // it is several times cheaper than YAML and just as stable.
 import { createHash } from 'node:crypto';
-import { stringify as yamlStringify } from 'yaml';
 
 const HEAD = ['apiVersion', 'kind', 'metadata'];
 const HEAD_NONE: string[] = [];
@@ -85,14 +84,65 @@ export function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** A deep copy with keys in canonical order (for YAML output, where the library keeps insertion order). */
+/** A deep copy with keys in canonical order. */
 export function canonicalize<T>(value: T): T {
   return JSON.parse(canonicalJson(value)) as T;
 }
 
-/** Canonical YAML text: canonical key order, block style, no line wrapping, no anchors. */
+// YAML 1.2 scalars that must be quoted to stay strings: booleans, nulls, numbers (and YAML 1.1's
+// yes/no/on/off, which some parsers still honour), and anything with indicator characters.
+const PLAIN = /^[A-Za-z_/][A-Za-z0-9_./@+-]*(?: [A-Za-z0-9_./@+()-]+)*$/;
+const RESERVED = /^(?:true|false|null|yes|no|on|off|y|n|~)$/i;
+const NUMBERISH = /^[-+.]?(?:[0-9]|\.inf|\.nan)/i;
+
+function yamlScalar(s: string): string {
+  return PLAIN.test(s) && !RESERVED.test(s) && !NUMBERISH.test(s) ? s : JSON.stringify(s);
+}
+
+function yamlValue(v: unknown, indent: string, top: boolean, out: string[]): void {
+  if (Array.isArray(v)) {
+    if (v.length === 0) return void out.push(' []\n');
+    out.push('\n');
+    for (const item of v) {
+      out.push(`${indent}-`);
+      if (item !== null && typeof item === 'object' && Object.keys(item).length > 0 && !Array.isArray(item)) {
+        yamlMapping(item as Record<string, unknown>, `${indent}  `, false, out, true);
+      } else yamlValue(item, `${indent}  `, false, out);
+    }
+    return;
+  }
+  if (v !== null && typeof v === 'object') {
+    const keys = Object.keys(v).filter((k) => (v as Record<string, unknown>)[k] !== undefined);
+    if (keys.length === 0) return void out.push(' {}\n');
+    out.push('\n');
+    return yamlMapping(v as Record<string, unknown>, indent, top, out, false);
+  }
+  out.push(` ${typeof v === 'string' ? yamlScalar(v) : encodeScalar(v)}\n`);
+}
+
+function yamlMapping(o: Record<string, unknown>, indent: string, top: boolean, out: string[], inline: boolean): void {
+  let first = true;
+  for (const k of orderedKeys(o, top)) {
+    const val = o[k];
+    if (val === undefined) continue;
+    out.push(`${first && inline ? ' ' : indent}${yamlScalar(k)}:`);
+    first = false;
+    yamlValue(val, `${indent}  `, false, out);
+  }
+}
+
+/**
+ * Canonical YAML text: canonical key order, block style, strings quoted (as JSON) only where YAML
+ * would read them as something else. Hand-written because it runs once per environment in bulk
+ * renders, where the general-purpose emitter was the slowest step; a property test checks that the
+ * `yaml` parser reads back exactly the value written.
+ */
 export function canonicalYaml(value: unknown): string {
-  return yamlStringify(canonicalize(value), { lineWidth: 0, aliasDuplicateObjects: false, sortMapEntries: false });
+  if (value === null || typeof value !== 'object') return `${typeof value === 'string' ? yamlScalar(value) : encodeScalar(value)}\n`;
+  const out: string[] = [];
+  yamlValue(value, '', true, out);
+  const text = out.join('');
+  return text.startsWith('\n') ? text.slice(1) : text.trimStart();
 }
 
 /** A multi-document YAML stream of objects, in the given order. */
