@@ -76,7 +76,7 @@ export function controllerManagerSpec(name: string, index: number, f: ClusterFil
       `--cluster-name=${name}`,
       `--service-account-private-key-file=${f.saKey}`,
       `--root-ca-file=${f.caFile}`,
-      '--use-service-account-credentials=false',
+      '--use-service-account-credentials=true',
       '--profiling=false',
       '--v=1',
     ],

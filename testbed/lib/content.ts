@@ -20,6 +20,7 @@ function assertRunning(procs: ProcRecord[], f: ClusterFiles): void {
 }
 
 interface Item {
+  spec?: { taints?: Array<{ key: string }> };
   status?: { conditions?: Array<{ type: string; status: string }> };
 }
 
@@ -40,10 +41,12 @@ export async function installContent(name: string, index: number, f: ClusterFile
     const crdList = await getJson<Item>(f, ['get', 'crd', ...REQUIRED_CRDS]);
     return crdList.items.length === REQUIRED_CRDS.length && crdList.items.every((c) => hasTrue(c, 'Established'));
   }, 180_000, 500);
-  await waitFor(`${name} nodes Ready`, async () => {
+  await waitFor(`${name} nodes Ready and untainted`, async () => {
     assertRunning(procs, f);
     const nodes = await getJson<Item>(f, ['get', 'nodes', '-l', 'type=kwok']);
-    return nodes.items.filter((n) => hasTrue(n, 'Ready')).length >= GENERAL_NODES + GPU_NODES;
+    // Schedulable only once the node lifecycle controller has lifted its not-ready taint.
+    const usable = nodes.items.filter((n) => hasTrue(n, 'Ready') && !n.spec?.taints?.some((t) => t.key === 'node.kubernetes.io/not-ready'));
+    return usable.length >= GENERAL_NODES + GPU_NODES;
   }, 180_000, 500);
   await waitFor(`${name} default service account`, async () => {
     assertRunning(procs, f);

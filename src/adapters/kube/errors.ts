@@ -13,10 +13,14 @@ export interface KubeStatus {
 }
 
 const MAX_MESSAGE = 1000;
+const SCHEMA_ERROR = /field not declared in schema|unknown field|strict decoding error/i;
 
 export class KubeApiError extends FleetplaneError {
   override readonly type: string = 'kube-api';
+  /** HTTP status for Fleetplane's own API: the server's, except schema errors count as 422. */
   override readonly status: number;
+  /** What the API server actually answered. */
+  readonly httpStatus: number;
   /** The API server's machine-readable reason, e.g. NotFound, Conflict, Invalid, Expired, Forbidden. */
   readonly reason: string;
   readonly method: string;
@@ -26,9 +30,13 @@ export class KubeApiError extends FleetplaneError {
     const s = opts.status ?? {};
     const message = (s.message ?? `HTTP ${opts.httpStatus}`).slice(0, MAX_MESSAGE);
     const issues: FieldIssue[] = (s.details?.causes ?? []).map((c) => ({ field: c.field ?? '', message: (c.message ?? c.reason ?? '').slice(0, 300) }));
-    super(`${opts.method} ${opts.path}: ${s.reason ?? 'Error'}: ${message}`, issues);
-    this.status = opts.httpStatus;
-    this.reason = s.reason ?? (opts.httpStatus === 410 ? 'Expired' : 'Unknown');
+    const schemaError = !s.reason && SCHEMA_ERROR.test(message);
+    const reason = schemaError ? 'Invalid' : (s.reason ?? (opts.httpStatus === 410 ? 'Expired' : 'Unknown'));
+    super(`${opts.method} ${opts.path}: ${reason} (HTTP ${opts.httpStatus}): ${message}`, issues);
+    // Server-side apply reports unknown fields as a bare 500 without a reason; it is the caller's input.
+    this.httpStatus = opts.httpStatus;
+    this.status = schemaError ? 422 : opts.httpStatus;
+    this.reason = reason;
     this.method = opts.method;
     this.path = opts.path;
   }
@@ -37,4 +45,4 @@ export class KubeApiError extends FleetplaneError {
 export const isNotFound = (err: unknown): boolean => err instanceof KubeApiError && err.status === 404;
 export const isConflict = (err: unknown): boolean => err instanceof KubeApiError && err.status === 409;
 export const isGone = (err: unknown): boolean => err instanceof KubeApiError && err.status === 410;
-export const isInvalid = (err: unknown): boolean => err instanceof KubeApiError && (err.status === 422 || err.reason === 'BadRequest');
+export const isInvalid = (err: unknown): boolean => err instanceof KubeApiError && (err.status === 422 || err.reason === 'Invalid' || err.reason === 'BadRequest');
