@@ -6,6 +6,7 @@ import { KubeClient } from '../adapters/kube/index.ts';
 import { PrometheusClient } from '../adapters/prometheus/client.ts';
 import type { Db } from '../adapters/store/db.ts';
 import type { Store } from '../adapters/store/port.ts';
+import { CachedHistory } from './history.ts';
 import { KubeHpaPort } from './hpa.ts';
 import { Prescaler } from './prescaler.ts';
 import { scalingStoreFor } from './store.ts';
@@ -50,7 +51,7 @@ export function startPrescalerLoop(opts: PrescalerLoopOptions): PrescalerLoop | 
   if (!url) return null;
   const interval = opts.intervalMs ?? 1000 * (Number(process.env.FLEETPLANE_PRESCALE_INTERVAL_SECONDS) || 60);
   const prescaler = new Prescaler({
-    history: new PrometheusClient({ url }),
+    history: new CachedHistory(new PrometheusClient({ url })),
     hpa: new KubeHpaPort(clusterClients(opts.store)),
     store: scalingStoreFor(opts.store),
     now: opts.now ?? (() => new Date()),

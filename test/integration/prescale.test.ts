@@ -12,6 +12,7 @@ import { startPrometheusWith, type RunningPrometheus } from '../../src/adapters/
 import { openPostgres, type Db } from '../../src/adapters/store/db.ts';
 import { loadMigrations, migrate } from '../../src/adapters/store/migrate.ts';
 import { parseTraceCsv } from '../../src/forecast/csv.ts';
+import { CachedHistory } from '../../src/scaling/history.ts';
 import { KubeHpaPort, PRESCALER_FIELD_MANAGER } from '../../src/scaling/hpa.ts';
 import { Prescaler } from '../../src/scaling/prescaler.ts';
 import { SqlScalingStore } from '../../src/scaling/store.ts';
@@ -111,8 +112,9 @@ describe('pre-scaler on a real Prometheus, PostgreSQL and testbed HPA', () => {
     };
     await store.putPolicy(policy);
     let now = new Date(FROM * 1000);
+    const history = new CachedHistory(new PrometheusClient({ url: prom.url }));
     const prescaler = new Prescaler({
-      history: new PrometheusClient({ url: prom.url }),
+      history,
       hpa: new KubeHpaPort(() => ns.client),
       store,
       now: () => now,
@@ -130,6 +132,8 @@ describe('pre-scaler on a real Prometheus, PostgreSQL and testbed HPA', () => {
       timeline.push({ ts, d, onCluster: hpa!.spec.minReplicas });
     }
 
+    // One range call per pass: the first reads the whole window, later ones only the newest minutes.
+    assert.equal(history.requests, timeline.length);
     const load = new Map(samples.map((s) => [s.ts, s.value]));
     const spikeStart = samples.find((s) => s.ts >= FROM && s.ts <= TO && s.value > FLOOR * CAPACITY)!.ts;
     const firstRaise = timeline.find((x) => x.d.action === 'raise');
