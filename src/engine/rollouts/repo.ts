@@ -50,7 +50,7 @@ export async function insertRollout(db: Db, r: NewRollout): Promise<{ record: Ro
     const waves = r.spec.waveNames.map((_, i) => r.targets.filter((t) => t.wave === i).map((t) => `${t.tenant}/${t.environment}`));
     const ins = await q.query<Row>(
       `INSERT INTO rollouts (id, blueprint, version, selector, waves, state, current_wave, spec, status, idempotency_key, request_hash, created_by)
-       VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $7, $8, $9, $10)
+       VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, 'pending', 0, $6::jsonb, $7::jsonb, $8, $9, $10)
        ON CONFLICT (idempotency_key) DO NOTHING RETURNING ${COLS}`,
       [r.id, r.blueprint, r.version, JSON.stringify(r.spec.selector), JSON.stringify(waves), JSON.stringify(r.spec), JSON.stringify(r.status), r.idempotencyKey, r.requestHash, r.createdBy],
     );
@@ -89,13 +89,13 @@ export async function listTargets(q: Queryable, id: string): Promise<RolloutTarg
 export async function transition(q: Queryable, id: string, to: RolloutState, reason: string | null): Promise<RolloutRecord | null> {
   const final = to === 'succeeded' || to === 'failed' || to === 'aborted';
   const { rows } = await q.query<Row>(
-    `UPDATE rollouts SET state = $2, reason = $3, updated_at = now(), finished_at = CASE WHEN $4 THEN now() ELSE finished_at END
+    `UPDATE rollouts SET state = $2::text, reason = $3::text, updated_at = now(), finished_at = CASE WHEN $4::boolean THEN now() ELSE finished_at END
      WHERE id = $1 AND state = ANY($5::text[]) RETURNING ${COLS}`, [id, to, reason, final, sourcesOf(to)]);
   return rows[0] ? toRecord(rows[0]) : null;
 }
 
 export async function saveProgress(q: Queryable, id: string, p: { status: RolloutStatus; currentWave: number }): Promise<void> {
-  await q.query('UPDATE rollouts SET status = $2, current_wave = $3, updated_at = now() WHERE id = $1', [id, JSON.stringify(p.status), p.currentWave]);
+  await q.query('UPDATE rollouts SET status = $2::jsonb, current_wave = $3, updated_at = now() WHERE id = $1', [id, JSON.stringify(p.status), p.currentWave]);
 }
 
 export interface TargetPatch {
@@ -108,10 +108,10 @@ export interface TargetPatch {
 /** Updates one target; with `from`, only when it is still in that state (returns whether it changed). */
 export async function updateTarget(q: Queryable, key: { id: string; tenant: string; environment: string }, patch: TargetPatch, from?: TargetState): Promise<boolean> {
   const { rows } = await q.query<Row>(
-    `UPDATE rollout_targets SET state = COALESCE($4, state),
-       operation_id = CASE WHEN $5 THEN $6 ELSE operation_id END,
-       reason = CASE WHEN $7 THEN $8 ELSE reason END,
-       acknowledged = COALESCE($9, acknowledged), updated_at = now()
+    `UPDATE rollout_targets SET state = COALESCE($4::text, state),
+       operation_id = CASE WHEN $5::boolean THEN $6::text ELSE operation_id END,
+       reason = CASE WHEN $7::boolean THEN $8::text ELSE reason END,
+       acknowledged = COALESCE($9::boolean, acknowledged), updated_at = now()
      WHERE rollout_id = $1 AND tenant = $2 AND environment = $3 AND ($10::text IS NULL OR state = $10) RETURNING 1`,
     [key.id, key.tenant, key.environment, patch.state ?? null, 'operationId' in patch, patch.operationId ?? null,
       'reason' in patch, patch.reason ?? null, patch.acknowledged ?? null, from ?? null]);
