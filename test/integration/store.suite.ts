@@ -187,17 +187,22 @@ function operationTests(s: () => SqlStore): void {
   });
 
   test('operations: list filters and pages newest first', async () => {
+    // More than 10 rows and pages: ordering must be numeric, not by the text of the cursor key.
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await s().operations.create(op(null, { tenant: 'listco', environment: `e${i % 2}` }))).operation.id);
+    for (let i = 0; i < 23; i++) ids.push((await s().operations.create(op(null, { tenant: 'listco', environment: `e${i % 2}` }))).operation.id);
+    const newestFirst = [...ids].reverse();
     const all = await s().operations.list({ tenant: 'listco' });
-    assert.deepEqual(all.items.map((o) => o.id), [...ids].reverse());
+    assert.deepEqual(all.items.map((o) => o.id), newestFirst);
     const e1 = await s().operations.list({ tenant: 'listco', environment: 'e1' });
-    assert.deepEqual(e1.items.map((o) => o.id), [ids[3], ids[1]]);
-    const p1 = await s().operations.list({ tenant: 'listco', limit: 2 });
-    const p2 = await s().operations.list({ tenant: 'listco', limit: 2, cursor: p1.next! });
-    const p3 = await s().operations.list({ tenant: 'listco', limit: 2, cursor: p2.next! });
-    assert.deepEqual([...p1.items, ...p2.items, ...p3.items].map((o) => o.id), [...ids].reverse());
-    assert.equal(p3.next, undefined);
+    assert.deepEqual(e1.items.map((o) => o.id), newestFirst.filter((_, i) => i % 2 === 1));
+    const walked: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await s().operations.list({ tenant: 'listco', limit: 2, ...(cursor ? { cursor } : {}) });
+      walked.push(...page.items.map((o) => o.id));
+      cursor = page.next;
+    } while (cursor);
+    assert.deepEqual(walked, newestFirst);
     assert.equal((await s().operations.list({ tenant: 'listco', state: 'succeeded' })).items.length, 0);
   });
 }
@@ -329,7 +334,15 @@ function releaseTests(s: () => SqlStore): void {
     assert.equal(u.currentWave, 1);
     await assert.rejects(s().rollouts.create({ ...r }), ConflictError);
     await assert.rejects(s().rollouts.update('ro-missing', { state: 'paused' }), NotFoundError);
-    assert.ok((await s().rollouts.list({})).items.some((x) => x.id === 'ro-1'));
+    for (let i = 2; i <= 12; i++) await s().rollouts.create({ ...r, id: `ro-${i}` });
+    const walked: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await s().rollouts.list({ limit: 5, ...(cursor ? { cursor } : {}) });
+      walked.push(...page.items.map((x) => x.id));
+      cursor = page.next;
+    } while (cursor);
+    assert.deepEqual(walked, Array.from({ length: 12 }, (_, i) => `ro-${12 - i}`));
   });
 }
 

@@ -41,15 +41,15 @@ export function auditRepo(q: Queryable): AuditRepo {
     async list(req) {
       const { limit, after } = pageQuery(req, 1);
       const { rows } = await q.query<Row>(
-        `SELECT seq::text AS seq, at, actor, action, tenant, target, detail FROM audit_log
+        `SELECT seq::text AS seq_key, at, actor, action, tenant, target, detail FROM audit_log
          WHERE ($1::text IS NULL OR seq < $1::bigint) AND ($2::text IS NULL OR tenant = $2) ORDER BY seq DESC LIMIT $3`,
         [after?.[0] ?? null, req.tenant ?? null, limit + 1],
       );
       const map = (r: Row): AuditEntry => ({
-        seq: String(r.seq), at: iso(r.at), actor: String(r.actor), action: String(r.action), tenant: strOrNull(r.tenant),
+        seq: String(r.seq_key), at: iso(r.at), actor: String(r.actor), action: String(r.action), tenant: strOrNull(r.tenant),
         target: String(r.target), detail: json(r.detail, {}),
       });
-      return toPage(rows, limit, map, (r) => [String(r.seq)]);
+      return toPage(rows, limit, map, (r) => [String(r.seq_key)]);
     },
   };
 }

@@ -8,7 +8,7 @@ import type { Queryable } from './db.ts';
 import type { NewOperation, OperationRepo, Page, PageRequest } from './port.ts';
 import { iso, isoOrNull, json, jsonParam, pageQuery, strOrNull, toPage, type Row } from './sql.ts';
 
-const COLUMNS = `seq::text AS seq, id, kind, tenant, environment, state, idempotency_key, params, steps, attempts, result, error,
+const COLUMNS = `seq::text AS seq_key, id, kind, tenant, environment, state, idempotency_key, params, steps, attempts, result, error,
   request_id, created_at, updated_at, finished_at`;
 
 export function toOperation(r: Row): Operation {
@@ -74,5 +74,5 @@ async function listOperations(q: Queryable, f: OperationListFilter): Promise<Pag
       AND ($4::text IS NULL OR environment = $4) AND ($5::text IS NULL OR kind = $5)
     ORDER BY seq DESC LIMIT $6`;
   const { rows } = await q.query<Row>(sql, params);
-  return toPage(rows, limit, toOperation, (r) => [String(r.seq)]);
+  return toPage(rows, limit, toOperation, (r) => [String(r.seq_key)]);
 }

@@ -5,7 +5,7 @@ import type { Queryable } from './db.ts';
 import type { Page, PageRequest, Store } from './port.ts';
 import { iso, json, jsonParam, mapErrors, pageQuery, setClauses, toPage, type PatchColumns, type Row } from './sql.ts';
 
-const COLUMNS = 'seq::text AS seq, id, blueprint, version, selector, waves, state, current_wave, created_at, updated_at';
+const COLUMNS = 'seq::text AS seq_key, id, blueprint, version, selector, waves, state, current_wave, created_at, updated_at';
 
 const PATCH: PatchColumns = {
   blueprint: ['blueprint', 'text'],
@@ -61,5 +61,5 @@ async function listRollouts(q: Queryable, req: PageRequest): Promise<Page<Rollou
     `SELECT ${COLUMNS} FROM rollouts WHERE ($1::text IS NULL OR seq < $1::bigint) ORDER BY seq DESC LIMIT $2`,
     [after?.[0] ?? null, limit + 1],
   );
-  return toPage(rows, limit, toRollout, (r) => [String(r.seq)]);
+  return toPage(rows, limit, toRollout, (r) => [String(r.seq_key)]);
 }
