@@ -2,7 +2,7 @@
 // which keys were built. Top-level apiVersion, kind, metadata come first (as kubectl and cdk8s
 // print them), every other key is sorted, undefined is dropped. Hashes are taken over the JSON form:
 // it is several times cheaper than YAML and just as stable.
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 
 const HEAD = ['apiVersion', 'kind', 'metadata'];
 const HEAD_NONE: string[] = [];
@@ -80,8 +80,11 @@ export function canonicalJson(value: unknown): string {
   return inOrder(value, true) ? JSON.stringify(value) : encode(value, true);
 }
 
+// crypto.hash (Node >= 20.12) skips the Hash object: about a third cheaper for object-sized inputs.
+const oneShot = (crypto as { hash?: (alg: string, data: string, enc: 'hex') => string }).hash;
+
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return oneShot ? oneShot('sha256', text, 'hex') : crypto.createHash('sha256').update(text).digest('hex');
 }
 
 /** A deep copy with keys in canonical order. */
