@@ -115,6 +115,14 @@ SELECT 'CREATE DATABASE $DB_NAME OWNER $DB_USER' WHERE NOT EXISTS (SELECT 1 FROM
 SQL
 }
 
+# A server we did not start (or whose password file was lost) must fail here, not in every test.
+check_login() {
+  local bin
+  bin="$(pg_bindir)" || return 0 # no client tools to check with; the tests will say it
+  PGPASSWORD="$1" PGCONNECT_TIMEOUT=5 "$bin/psql" -h "$HOST" -p "$PORT" -U "$DB_USER" -d "$DB_NAME" -qAtc 'SELECT 1' >/dev/null 2>&1 ||
+    die "a server answers on $HOST:$PORT but rejects user $DB_USER; set FLEETPLANE_PG_PASSWORD, or FLEETPLANE_PG_PORT to use another port"
+}
+
 print_exports() {
   local pw="$1"
   echo "export FLEETPLANE_TEST_DATABASE_URL='postgres://$DB_USER:$pw@$HOST:$PORT/$DB_NAME'"
@@ -129,6 +137,7 @@ cmd_ensure() {
   pw="$(password)"
   if answering; then
     log "reusing the server on $HOST:$PORT"
+    check_login "$pw"
     print_exports "$pw"
     return
   fi
