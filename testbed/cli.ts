@@ -59,9 +59,10 @@ program
 
 program
   .command('down')
-  .description('stop every cluster process and remove cluster state (binaries stay cached)')
-  .action(async () => {
-    const removed = await testbedDown();
+  .argument('[clusters...]', 'only these clusters, e.g. fp-3 (default: all)')
+  .description('stop cluster processes and remove cluster state (binaries stay cached)')
+  .action(async (names: string[]) => {
+    const removed = await testbedDown(names);
     console.error(removed.length ? `[testbed] removed ${removed.join(', ')}` : '[testbed] nothing to remove');
   });
 

@@ -57,9 +57,13 @@ export async function ensureTestbed(opts: EnsureOptions = {}): Promise<ClusterSt
   });
 }
 
-export async function testbedDown(): Promise<string[]> {
+/** Stops and removes the named clusters (e.g. ["fp-4"]), or all of them when `names` is empty. */
+export async function testbedDown(names: string[] = []): Promise<string[]> {
   return withLock(stateRoot(), async () => {
-    const indexes = await knownClusters();
+    const known = await knownClusters();
+    const unknown = names.filter((n) => !known.some((i) => `fp-${i}` === n));
+    if (unknown.length) throw new Error(`no such cluster: ${unknown.join(', ')} (known: ${known.map((i) => `fp-${i}`).join(', ') || 'none'})`);
+    const indexes = names.length ? known.filter((i) => names.includes(`fp-${i}`)) : known;
     await Promise.all(indexes.map((i) => removeCluster(i)));
     return indexes.map((i) => `fp-${i}`);
   });
