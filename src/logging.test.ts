@@ -87,3 +87,21 @@ test('request ids: sane x-request-id is kept, junk is replaced, echoed back and 
     await app.close();
   }
 });
+
+test('HTTP request lines keep method, url and status, never headers or query secrets', async () => {
+  const mem = memory();
+  const app = Fastify({ ...fastifyLoggingOptions(createLogger({ destination: mem.stream })) });
+  app.get('/y', async () => ({}));
+  try {
+    await app.inject({ url: `/y?access_token=${TOKEN}&page=2`, headers: { authorization: `Bearer ${TOKEN}`, cookie: `s=${TOKEN}` } });
+    const lines = mem.lines();
+    const incoming = lines.find((l) => l.msg === 'incoming request')!;
+    const done = lines.find((l) => l.msg === 'request completed')!;
+    assert.deepEqual((incoming.req as Record<string, unknown>).method, 'GET');
+    assert.match(String((incoming.req as Record<string, unknown>).url), /^\/y\?access_token=\[REDACTED\]&page=2$/);
+    assert.equal((done.res as Record<string, unknown>).statusCode, 200);
+    assert.ok(!mem.text().includes(TOKEN));
+  } finally {
+    await app.close();
+  }
+});

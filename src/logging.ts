@@ -45,6 +45,31 @@ function redactError(err: Error, depth: number): Record<string, unknown> {
   return { ...(redact({ ...serialized }, depth + 1) as Record<string, unknown>), type: err.name };
 }
 
+// HTTP request/response objects (Fastify's `{req}` / `{res}` lines) are summarized before redaction:
+// copying them whole would log headers (and lose the fields that matter).
+function isPlain(v: object): boolean {
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+function summarizeReq(r: Record<string, unknown>): Record<string, unknown> {
+  const headers = (r.headers ?? {}) as Record<string, unknown>;
+  const socket = r.socket as { remoteAddress?: string } | undefined;
+  return {
+    method: r.method,
+    url: typeof r.url === 'string' ? redactString(r.url.replace(/([?&][^=&]*(?:token|secret|password|key)[^=&]*=)[^&]*/gi, `$1${REDACTED}`)) : undefined,
+    host: r.host ?? headers.host,
+    remoteAddress: r.ip ?? socket?.remoteAddress,
+  };
+}
+
+function summarizeHttp(o: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...o };
+  if (out.req && typeof out.req === 'object' && !isPlain(out.req)) out.req = summarizeReq(out.req as Record<string, unknown>);
+  if (out.res && typeof out.res === 'object' && !isPlain(out.res)) out.res = { statusCode: (out.res as { statusCode?: unknown }).statusCode };
+  return out;
+}
+
 function errSerializer(e: unknown): unknown {
   return e instanceof Error ? redact(e) : e;
 }
@@ -79,7 +104,7 @@ export function loggerOptions(opts: CreateLoggerOptions = {}): LoggerOptions {
     formatters: {
       level: (label) => ({ level: label }),
       bindings: (b) => redact(b) as Record<string, unknown>,
-      log: (o) => redact(o) as Record<string, unknown>,
+      log: (o) => redact(summarizeHttp(o)) as Record<string, unknown>,
     },
     hooks: {
       // Mask secrets that slip into the message text itself.
