@@ -3,9 +3,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { parse } from 'yaml';
 import { parseBlueprint } from './blueprint.ts';
 import { InputError } from './errors.ts';
+import { renderEnvironment } from '../render/index.ts';
 
 const text = readFileSync(join(import.meta.dirname, '../../blueprints/default/1.4.0.yaml'), 'utf8');
 
@@ -55,5 +57,26 @@ describe('parseBlueprint', () => {
   it('rejects YAML that is not a mapping, or not YAML', () => {
     assert.throws(() => parseBlueprint('- a\n- b'), InputError);
     assert.throws(() => parseBlueprint('a: [1, 2'), /not valid YAML/);
+  });
+
+  it('property: any document, or the default one with a random field replaced, parses and renders or is an InputError', () => {
+    // A document that parses must also render (or be refused as input): never a crash later.
+    const refuseOrParse = (doc: unknown): void => {
+      try {
+        const blueprint = parseBlueprint(doc as Record<string, unknown>);
+        for (const tier of ['shared', 'hybrid'] as const) {
+          renderEnvironment({ tenant: { slug: 'acme', name: 'Acme', tier }, environment: { name: 'prod', type: 'prod' }, blueprint, placement: { cluster: 'c' } });
+        }
+      } catch (err) {
+        assert.ok(err instanceof InputError, String(err));
+      }
+    };
+    fc.assert(fc.property(fc.jsonValue(), refuseOrParse), { numRuns: 200 });
+    const fields = ['name', 'kind', 'ports', 'probes', 'config', 'secrets', 'talksTo', 'scaling', 'gpu', 'chart', 'schedule', 'environmentTypes', 'expose', 'metrics'];
+    fc.assert(fc.property(fc.nat(5), fc.constantFrom(...fields), fc.jsonValue(), (i, field, value) => {
+      const doc = parse(text) as Record<string, any>;
+      doc.spec.components[i][field] = value;
+      refuseOrParse(doc);
+    }), { numRuns: 300 });
   });
 });

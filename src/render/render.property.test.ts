@@ -80,4 +80,23 @@ describe('renderer properties', () => {
       assert.ok(text.includes(`"name":"${existing}"`), 'the customer-provided Secret is referenced by name');
     }), { numRuns: 40 });
   });
+
+  it('arbitrary input is rendered or refused with an InputError, never a crash', () => {
+    const anything = fc.oneof(fc.jsonValue(), fc.constant(undefined));
+    fc.assert(fc.property(anything, anything, anything, anything, (slug, env, type, values) => {
+      const input = { tenant: { slug, name: 'x', tier: 'shared' }, environment: { name: env, type, values }, blueprint: bp, placement: { cluster: 'c' } };
+      try {
+        renderEnvironment(input as never);
+      } catch (err) {
+        assert.ok(err instanceof InputError, `not an InputError: ${String(err)}`);
+      }
+    }), { numRuns: 300 });
+    fc.assert(fc.property(fc.dictionary(fc.constantFrom('logLevel', 'maxUploadMb', 'features', 'components', 'secrets', 'modelName', 'x'), fc.jsonValue()), (values) => {
+      try {
+        renderEnvironment({ tenant: { slug: 'acme', name: 'x', tier: 'shared' }, environment: { name: 'prod', type: 'prod', values }, blueprint: bp, placement: { cluster: 'c' } });
+      } catch (err) {
+        assert.ok(err instanceof InputError, `not an InputError: ${String(err)}`);
+      }
+    }), { numRuns: 300 });
+  });
 });
