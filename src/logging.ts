@@ -20,7 +20,11 @@ const SECRET_VALUE_PATTERNS: Array<[RegExp, string]> = [
 
 const MAX_DEPTH = 8;
 
+// Cheap pre-check: most strings contain none of the markers, so skip the replacements.
+const MAYBE_SECRET = /Bearer|Basic|@|-data|token/;
+
 export function redactString(s: string): string {
+  if (!MAYBE_SECRET.test(s)) return s;
   let out = s;
   for (const [re, replacement] of SECRET_VALUE_PATTERNS) out = out.replace(re, replacement);
   return out;
@@ -64,6 +68,7 @@ function summarizeReq(r: Record<string, unknown>): Record<string, unknown> {
 }
 
 function summarizeHttp(o: Record<string, unknown>): Record<string, unknown> {
+  if (o.req === undefined && o.res === undefined) return o;
   const out = { ...o };
   if (out.req && typeof out.req === 'object' && !isPlain(out.req)) out.req = summarizeReq(out.req as Record<string, unknown>);
   if (out.res && typeof out.res === 'object' && !isPlain(out.res)) out.res = { statusCode: (out.res as { statusCode?: unknown }).statusCode };
