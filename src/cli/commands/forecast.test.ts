@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
 import { InputError } from '../../domain/errors.ts';
-import { detectStep, parseDurations, runBacktest } from './forecast.ts';
+import { detectStep, parseDurations, runBacktest, runPredict } from './forecast.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'fp-forecast-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -46,4 +46,21 @@ it('a bad row fails with file:line; too little data fails clearly', () => {
   const short = join(dir, 'short.csv');
   writeFileSync(short, 'ts,value\n60,1\n120,2\n');
   assert.throws(() => runBacktest([short], { horizons: '5m', output: 'table', startup: '3m' }), /needs at least two days/);
+});
+
+it('predicts from the end of a trace with the upper bound and the pods it needs', () => {
+  const file = join(dir, 'predict.csv');
+  const rows = ['ts,value'];
+  for (let i = 0; i < 4 * 1440; i++) rows.push(`${1_700_000_000 + i * 60},${(100 + 50 * Math.sin((2 * Math.PI * i) / 1440)).toFixed(3)}`);
+  writeFileSync(file, rows.join('\n'));
+  const out = JSON.parse(runPredict(file, { horizons: '15m', lead: '5m', quantile: '0.9', capacity: '10', output: 'json' })) as {
+    horizons: Array<{ minutes: number; value: number }>; window: { point: number; upper: number }; replicas_for_upper: number;
+  };
+  // The next 15 minutes of the sine continue from the last point.
+  const expected = 100 + 50 * Math.sin((2 * Math.PI * (4 * 1440 - 1 + 15)) / 1440);
+  assert.equal(out.horizons[0]!.minutes, 15);
+  assert.ok(Math.abs(out.horizons[0]!.value - expected) < 2, `${out.horizons[0]!.value} vs ${expected}`);
+  assert.ok(out.window.upper >= out.window.point);
+  assert.equal(out.replicas_for_upper, Math.ceil(out.window.upper / 10));
+  assert.throws(() => runPredict(file, { horizons: '15m', lead: '5m', quantile: '0.3', output: 'table' }), /--quantile/);
 });

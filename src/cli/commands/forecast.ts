@@ -1,6 +1,7 @@
 // `fleetplane forecast backtest FILE.csv… [--horizons 5m,15m,30m] [-o json|table]`: rolling-origin WAPE per
 // file, horizon and model (selector, candidates, baselines) plus the capacity simulator's reactive-only vs
-// predictive + reactive figures. Also runnable alone: `tsx src/cli/commands/forecast.ts backtest …`.
+// predictive + reactive figures; `fleetplane forecast predict FILE.csv` forecasts from the end of a trace.
+// Also runnable alone: `tsx src/cli/commands/forecast.ts backtest …`.
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -8,6 +9,7 @@ import { Command, Option } from 'commander';
 import { coerceError, InputError } from '../../domain/errors.ts';
 import { backtest } from '../../forecast/backtest.ts';
 import { parseTraceCsv } from '../../forecast/csv.ts';
+import { fitForecaster } from '../../forecast/selector.ts';
 import { formatTable, summarize, type Summary, type TraceReport } from '../../forecast/report.ts';
 import { toDense, type Sample } from '../../forecast/series.ts';
 
@@ -41,13 +43,7 @@ export function detectStep(samples: readonly Sample[]): number {
 }
 
 export function backtestFile(file: string, horizonsSec: number[], startupSec = 180): TraceReport {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new InputError(`${file}: cannot read (${coerceError(err).message})`);
-  }
-  const samples = parseTraceCsv(text, file);
+  const samples = readSamples(file);
   const step = detectStep(samples);
   const dense = toDense(samples, step, { season: Math.round(86_400 / step) });
   const day = Math.round(86_400 / step);
@@ -79,6 +75,48 @@ export function runBacktest(files: string[], o: BacktestCliOptions): string {
   return o.output === 'json' ? JSON.stringify(toJson(reports, summary), null, 2) : formatTable(reports, summary);
 }
 
+export interface PredictCliOptions { horizons: string; lead: string; quantile: string; capacity?: string; output: 'json' | 'table' }
+
+/** Forecast from the end of one trace: per-horizon values with the chosen model, and the window bound. */
+export function runPredict(file: string, o: PredictCliOptions): string {
+  const samples = readSamples(file);
+  const step = detectStep(samples);
+  const dense = toDense(samples, step, { season: Math.round(86_400 / step) });
+  const n = dense.values.length;
+  if (n < 120) throw new InputError(`${file}: needs at least 120 points, has ${n}`);
+  const q = Number(o.quantile);
+  if (!(q >= 0.5 && q < 1)) throw new InputError(`--quantile: "${o.quantile}" must be between 0.5 and 1`);
+  const capacity = o.capacity === undefined ? undefined : Number(o.capacity);
+  if (capacity !== undefined && !(capacity > 0)) throw new InputError(`--capacity: "${o.capacity}" must be a positive number`);
+  const toPts = (sec: number): number => Math.max(1, Math.round(sec / step));
+  const horizons = parseDurations(o.horizons).map(toPts);
+  const lead = toPts(parseDurations(o.lead)[0]!);
+  const f = fitForecaster(dense.values, { horizons, leadTime: lead, quantile: q, day: Math.round(86_400 / step) });
+  const w = f.window(n - 1);
+  const out = {
+    file: basename(file), last: { ts: dense.start + (n - 1) * step, value: dense.values[n - 1]! }, season_points: f.ctx.period,
+    horizons: horizons.map((h) => ({ minutes: (h * step) / 60, value: f.predict(n - 1, h), model: f.choice.get(h) })),
+    window: { lead_minutes: (lead * step) / 60, point: w.point, upper: w.upper, quantile: q },
+    ...(capacity ? { replicas_for_upper: Math.ceil(w.upper / capacity - 1e-9) } : {}),
+  };
+  if (o.output === 'json') return JSON.stringify(out, null, 2);
+  return [
+    `${out.file}: last value ${out.last.value} at ${new Date(out.last.ts * 1000).toISOString()}, season ${out.season_points || 'none'}`,
+    ...out.horizons.map((h) => `  +${h.minutes}m  ${h.value.toPrecision(5)}  (${h.model})`),
+    `  max over next ${out.window.lead_minutes}m: ${w.point.toPrecision(5)}, upper (q=${q}) ${w.upper.toPrecision(5)}${capacity ? ` -> ${out.replicas_for_upper} pods of ${capacity}` : ''}`,
+  ].join('\n');
+}
+
+function readSamples(file: string): Sample[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new InputError(`${file}: cannot read (${coerceError(err).message})`);
+  }
+  return parseTraceCsv(text, file);
+}
+
 export function forecastCommand(): Command {
   const cmd = new Command('forecast').description('load forecasting for predictive scaling');
   cmd.command('backtest')
@@ -89,6 +127,17 @@ export function forecastCommand(): Command {
     .addOption(new Option('-o, --output <format>', 'output format').choices(['json', 'table']).default('table'))
     .action((files: string[], o: BacktestCliOptions) => {
       process.stdout.write(`${runBacktest(files, o)}\n`);
+    });
+  cmd.command('predict')
+    .description('forecast from the end of a `ts,value` CSV trace: per-horizon values, chosen models, and the upper bound over the lead time')
+    .argument('<file>', 'CSV trace')
+    .option('--horizons <list>', 'forecast horizons', '5m,15m,30m')
+    .option('--lead <duration>', 'lead time: pod start-up + readiness + HPA sync', '5m')
+    .option('--quantile <q>', 'residual quantile of the upper bound', '0.9')
+    .option('--capacity <load>', 'load one pod serves: also print the pods the upper bound needs')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['json', 'table']).default('table'))
+    .action((file: string, o: PredictCliOptions) => {
+      process.stdout.write(`${runPredict(file, o)}\n`);
     });
   return cmd;
 }
