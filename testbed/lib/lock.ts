@@ -12,7 +12,7 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-export async function withLock<T>(dir: string, fn: () => Promise<T>, timeoutMs = 30 * 60_000): Promise<T> {
+export async function withLock<T>(dir: string, fn: () => Promise<T>, timeoutMs = 90 * 60_000): Promise<T> {
   await fs.mkdir(dir, { recursive: true });
   const file = path.join(dir, '.lock');
   const deadline = Date.now() + timeoutMs;
