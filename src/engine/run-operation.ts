@@ -4,7 +4,7 @@
 // to its last good revision and the operation fails with the cluster's reason.
 import type { ClaimedOperation } from '../adapters/store/queue/types.ts';
 import type { OperationStep } from '../domain/types.ts';
-import { coerceError } from '../domain/errors.ts';
+import { FleetplaneError, coerceError } from '../domain/errors.ts';
 import { afterStepFailure, mergeSteps, nextStep, type StepName } from '../plan/workflows.ts';
 import { recordStepFailure, startOperation } from '../metrics/engine.ts';
 import { PermanentError, VerifyFailedError, type EngineDeps, type StepEnv } from './context.ts';
@@ -79,7 +79,8 @@ async function onStepError(s: StepEnv, keeper: LeaseKeeper, f: { step: StepName;
   await q.recordStep(op.id, s.lease.leaseToken, { ...f.running, state: 'failed', finishedAt: deps.now().toISOString(), error: message }, deps.config.workerId);
   const isVerify = f.err instanceof VerifyFailedError;
   const stepLimit = isVerify ? deps.config.verifyAttempts : Number.POSITIVE_INFINITY;
-  const outOfTries = f.err instanceof PermanentError || op.attempts >= s.claimed.maxAttempts || s.attempt >= stepLimit;
+  const permanent = f.err instanceof PermanentError || (f.err instanceof FleetplaneError && f.err.status < 500);
+  const outOfTries = permanent || op.attempts >= s.claimed.maxAttempts || s.attempt >= stepLimit;
   const decision = afterStepFailure(op.kind, f.step, outOfTries ? 1 : 0, 1);
   if (!outOfTries) {
     const r = await q.fail(op.id, s.lease.leaseToken, message, { retry: true });
@@ -87,7 +88,7 @@ async function onStepError(s: StepEnv, keeper: LeaseKeeper, f: { step: StepName;
     return r ? 'retry' : 'lost';
   }
   let result: Record<string, unknown> = { step: f.step, reason: isVerify ? (f.err as VerifyFailedError).reason : f.err.name };
-  if (decision.rollback && !(f.err instanceof PermanentError)) {
+  if (decision.rollback && !permanent) {
     try {
       const rb = await rollBackToLastGood(s, message);
       result = { ...result, rolledBackTo: rb.rolledBackTo, rollbackReady: rb.ready, rollback: rb.message };

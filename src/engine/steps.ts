@@ -2,6 +2,7 @@
 // needs from the store and earlier steps' outputs, and its writes are fenced by the lease.
 import type { Revision } from '../domain/types.ts';
 import { renderEnvironment } from '../render/index.ts';
+import type { RenderBlueprint } from '../render/types.ts';
 import { conditionsFor } from '../plan/conditions.ts';
 import { desiredSpec } from '../plan/values.ts';
 import { dedupe } from '../plan/diff.ts';
@@ -19,6 +20,22 @@ export async function loadRevision(s: StepEnv, id: string): Promise<Revision> {
   const rev = await s.deps.store.revisions.get(s.op.tenant, s.op.environment ?? '', id);
   if (!rev) throw new PermanentError(`revision ${id} of ${s.op.tenant}/${s.op.environment} is not stored`);
   return rev;
+}
+
+// Releases are immutable: keep one object per release so the renderer's parse cache hits.
+const releases = new Map<string, RenderBlueprint>();
+
+function renderBlueprint(r: { name: string; version: string; spec: Record<string, unknown> }): RenderBlueprint {
+  const key = `${r.name}@${r.version}`;
+  let bp = releases.get(key);
+  if (!bp) {
+    // Stored releases hold the whole document; the renderer wants its inner spec.
+    const inner = r.spec.apiVersion && typeof r.spec.spec === 'object' && r.spec.spec ? (r.spec.spec as Record<string, unknown>) : r.spec;
+    bp = { name: r.name, version: r.version, spec: inner };
+    if (releases.size > 200) releases.clear();
+    releases.set(key, bp);
+  }
+  return bp;
 }
 
 const revisionOf = (s: StepEnv): string => {
@@ -44,7 +61,7 @@ async function renderStep(s: StepEnv): Promise<StepOutput> {
   const out = renderEnvironment({
     tenant: { slug: tenant.slug, name: tenant.name, tier: tenant.tier, labels: tenant.labels },
     environment: { name: env.name, type: env.type, values: spec.values, delivery: env.delivery },
-    blueprint: { name: release.name, version: release.version, spec: release.spec },
+    blueprint: renderBlueprint(release),
     placement: { cluster: env.placement.cluster, ...(env.placement.namespace ? { namespace: env.placement.namespace } : {}) },
   });
   await s.deps.store.revisions.save({

@@ -1,0 +1,143 @@
+// Shared setup for the engine's integration tests (engine*.test.ts): a fresh PostgreSQL database,
+// the testbed clusters, and real `fleetplane serve` processes (API + engine) started on it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freshPostgres, type TestDatabase } from '../helpers/db.ts';
+import { getTestbed, type TestCluster } from '../helpers/testbed.ts';
+import { openStore, type SqlStore } from '../../src/adapters/store/index.ts';
+import { SAMPLE_BLUEPRINT } from '../../src/demo/sample-blueprint.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface Fleet {
+  db: TestDatabase;
+  store: SqlStore;
+  secretKey: string;
+  adminToken: string;
+  clusters: TestCluster[];
+  cleanup(): Promise<void>;
+}
+
+export async function setupFleet(): Promise<Fleet> {
+  const tb = await getTestbed();
+  const db = await freshPostgres();
+  const secretKey = randomBytes(32).toString('hex');
+  const store = await openStore({ databaseUrl: db.databaseUrl, dataDir: db.dataDir, secretKey, maxConnections: 4 });
+  await store.migrate();
+  return {
+    db, store, secretKey, adminToken: `fp_${randomBytes(24).toString('hex')}`, clusters: tb.clusters,
+    async cleanup() {
+      await store.close();
+      await db.cleanup();
+    },
+  };
+}
+
+export interface Api {
+  url: string;
+  call<T = Record<string, unknown>>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
+}
+
+export function api(url: string, token: string): Api {
+  return {
+    url,
+    async call(method, path, body, headers = {}) {
+      const res = await fetch(`${url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await res.text();
+      return { status: res.status, body: (text ? JSON.parse(text) : {}) as never };
+    },
+  };
+}
+
+/** Registers the testbed clusters through POST /v1/clusters and publishes the sample blueprint. */
+export async function prepareFleet(client: Api, clusters: TestCluster[], blueprint: Record<string, unknown> = SAMPLE_BLUEPRINT): Promise<void> {
+  for (const c of clusters) {
+    const r = await client.call('POST', '/v1/clusters', {
+      name: c.name, provider: 'local', region: 'local', role: 'shared', apiServer: c.apiServer, credentials: await readFile(c.kubeconfig, 'utf8'),
+    });
+    if (r.status >= 300) throw new Error(`register cluster ${c.name}: ${r.status} ${JSON.stringify(r.body)}`);
+  }
+  await publish(client, blueprint);
+}
+
+export async function publish(client: Api, doc: Record<string, unknown>): Promise<void> {
+  const meta = doc.metadata as { name: string; version: string };
+  const r = await client.call('POST', '/v1/blueprints', { name: meta.name, version: meta.version, spec: doc });
+  if (r.status >= 300) throw new Error(`publish ${meta.name}@${meta.version}: ${r.status} ${JSON.stringify(r.body)}`);
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const a = srv.address();
+      srv.close(() => (a && typeof a === 'object' ? resolve(a.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface ServeProcess {
+  url: string;
+  workerId: string;
+  child: ChildProcess;
+  /** Resolves when the process has exited. */
+  exited: Promise<void>;
+  kill(signal: NodeJS.Signals): Promise<void>;
+}
+
+/** Starts `fleetplane serve` on the fleet's database; env tunes the engine (FLEETPLANE_* vars). */
+export async function startServe(fleet: Fleet, opts: { workerId: string; env?: Record<string, string> }): Promise<ServeProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', String(port)], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      FLEETPLANE_DATABASE_URL: fleet.db.databaseUrl!, FLEETPLANE_DATA_DIR: fleet.db.dataDir, FLEETPLANE_SECRET_KEY: fleet.secretKey,
+      FLEETPLANE_ADMIN_TOKEN: fleet.adminToken, FLEETPLANE_WORKER_ID: opts.workerId, FLEETPLANE_LOG_LEVEL: 'warn', ...(opts.env ?? {}),
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`serve exited early (${child.exitCode}): ${stderr}`);
+    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (i > 240) throw new Error(`serve did not become healthy: ${stderr}`);
+    await sleep(250);
+  }
+  return {
+    url, workerId: opts.workerId, child, exited,
+    async kill(signal) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs: number, everyMs = 500): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await sleep(everyMs);
+  }
+}
+
+export const uniqueSlug = (prefix: string): string => `${prefix}-${randomBytes(3).toString('hex')}`;
