@@ -3,7 +3,7 @@
 // same call to show idempotency), print what happened, then stop the server and clean up.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, openSync, closeSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import { ApiClient } from '../cli/client.ts';
 import { table } from '../cli/output.ts';
 import { stepSummary, type OperationView } from '../cli/commands/ops.ts';
 import { SAMPLE_BLUEPRINT } from './sample-blueprint.ts';
+import { testbedStatus } from '../../testbed/index.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const say = (s = '') => process.stdout.write(`${s}\n`);
@@ -54,12 +55,29 @@ async function waitReady(client: ApiClient, child: ChildProcess, timeoutMs: numb
   }
 }
 
-function startServer(port: number, dataDir: string, token: string): ChildProcess {
+interface DemoCluster { name: string; apiServer: string; kubeconfig: string }
+
+/** Running testbed clusters (npm run testbed -- up), if any; the demo never starts them itself. */
+async function runningClusters(): Promise<DemoCluster[]> {
+  try {
+    return (await testbedStatus()).filter((c) => c.healthy && c.nodes > 0);
+  } catch {
+    return [];
+  }
+}
+
+function startServer(port: number, dataDir: string, token: string, workers: boolean): ChildProcess {
+  // Server logs (JSON) go to a file so the demo's own output stays readable.
+  const log = openSync(join(dataDir, 'server.log'), 'a');
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'serve', '--port', String(port), '--data-dir', dataDir], {
     cwd: ROOT,
-    env: { ...process.env, FLEETPLANE_ADMIN_TOKEN: token, FLEETPLANE_DATABASE_URL: '', FLEETPLANE_LOG_LEVEL: process.env.FLEETPLANE_LOG_LEVEL ?? 'warn' },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    env: {
+      ...process.env, FLEETPLANE_ADMIN_TOKEN: token, FLEETPLANE_DATABASE_URL: '',
+      FLEETPLANE_LOG_LEVEL: process.env.FLEETPLANE_LOG_LEVEL ?? 'info', FLEETPLANE_WORKERS: workers ? '1' : '0',
+    },
+    stdio: ['ignore', log, log],
   });
+  closeSync(log);
   return child;
 }
 
@@ -86,7 +104,17 @@ async function watchOperations(client: ApiClient, ids: string[], seconds: number
   }
 }
 
-async function demo(client: ApiClient): Promise<void> {
+async function registerClusters(client: ApiClient, clusters: DemoCluster[]): Promise<void> {
+  title('0. register the running testbed clusters');
+  for (const c of clusters) {
+    const credentials = await readFile(c.kubeconfig, 'utf8');
+    await client.request('POST', '/v1/clusters', { body: { name: c.name, provider: 'local', region: 'local', apiServer: c.apiServer, credentials } });
+    say(`cluster ${c.name} at ${c.apiServer}`);
+  }
+}
+
+async function demo(client: ApiClient, clusters: DemoCluster[]): Promise<void> {
+  if (clusters.length > 0) await registerClusters(client, clusters);
   title('1. publish a blueprint release');
   const doc = await loadBlueprint();
   const meta = doc.metadata as { name: string; version: string };
@@ -121,11 +149,19 @@ async function demo(client: ApiClient): Promise<void> {
   title('5. environments and operations');
   const { body: envs } = await client.get<{ items: Array<{ name: string; type: string; version: string; health: string; placement: { cluster: string; namespace: string } }> }>('/v1/tenants/acme/environments');
   say(table(envs.items, [['ENV', (e) => e.name], ['TYPE', (e) => e.type], ['VERSION', (e) => e.version], ['NAMESPACE', (e) => e.placement.namespace], ['CLUSTER', (e) => e.placement.cluster || '(engine places)'], ['HEALTH', (e) => e.health]]));
-  const wait = Number(process.env.FLEETPLANE_DEMO_WAIT ?? 10);
+  if (clusters.length === 0) {
+    say('\nNo testbed cluster is running, so the workers are off and the operations stay queued (durably).');
+    say('Start clusters with `npm run testbed -- up --clusters 1` and run the demo again to see them delivered.');
+    return;
+  }
+  const wait = Number(process.env.FLEETPLANE_DEMO_WAIT ?? 120);
+  say(`\nwaiting up to ${wait}s for the engine to place, render, deliver and verify …`);
   const ops = await watchOperations(client, first.body.operations.map((o) => o.id), wait);
-  say('');
   say(table(ops, OP_COLUMNS));
-  if (ops.some((o) => o.state === 'pending')) say(`(pending after ${wait}s: operations wait in the durable queue until a worker claims them)`);
+  for (const o of ops) if (o.error) say(`${o.environment}: ${o.error}`);
+  const { body: after } = await client.get<{ items: Array<{ name: string; health: string; appliedRevision?: string | null; placement: { cluster: string; namespace: string } }> }>('/v1/tenants/acme/environments');
+  say('');
+  say(table(after.items, [['ENV', (e) => e.name], ['CLUSTER', (e) => e.placement.cluster], ['NAMESPACE', (e) => e.placement.namespace], ['REVISION', (e) => e.appliedRevision ?? '-'], ['HEALTH', (e) => e.health]]));
 }
 
 async function run(): Promise<number> {
@@ -134,10 +170,11 @@ async function run(): Promise<number> {
   const port = await freePort();
   const client = new ApiClient({ server: `http://127.0.0.1:${port}`, token });
   say(`starting fleetplane serve on http://127.0.0.1:${port} (embedded store in ${dataDir})`);
-  const child = startServer(port, dataDir, token);
+  const clusters = await runningClusters();
+  const child = startServer(port, dataDir, token, clusters.length > 0);
   try {
     await waitReady(client, child, 120_000);
-    await demo(client);
+    await demo(client, clusters);
     title('done');
     return 0;
   } catch (err) {

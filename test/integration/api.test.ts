@@ -180,10 +180,12 @@ for (const backend of BACKENDS) {
       assert.equal(list.body.items[0].spec, undefined, 'list leaves documents out');
       const one = await h.req('GET', '/v1/blueprints/demo-app/1.0.0');
       assert.equal(one.status, 200);
-      assert.equal(one.body.spec.kind, 'Blueprint');
-      const changed = blueprintVersion('1.0.0') as { metadata: Record<string, unknown> };
-      const conflict = await h.req('POST', '/v1/blueprints', { body: { name: 'demo-app', version: '1.0.0', spec: { ...changed, metadata: { ...changed.metadata, description: 'other' } } } });
+      assert.ok(Array.isArray(one.body.spec.components), 'the stored spec is the blueprint\'s spec section');
+      const changed = blueprintVersion('1.0.0') as { spec: Record<string, unknown> };
+      const conflict = await h.req('POST', '/v1/blueprints', { body: { name: 'demo-app', version: '1.0.0', spec: { ...changed, spec: { ...changed.spec, product: { registry: 'r.example.com/x', tag: '9' } } } } });
       assert.equal(conflict.status, 409);
+      const sameAsSection = await h.req('POST', '/v1/blueprints', { body: { name: 'demo-app', version: '1.0.0', spec: changed.spec } });
+      assert.equal(sameAsSection.status, 200, 'the spec section alone is the same release');
       const { stringify } = await import('yaml');
       const yaml = stringify({ name: 'demo-app', version: '2.0.0', spec: blueprintVersion('2.0.0') });
       const y = await h.req('POST', '/v1/blueprints', { raw: yaml, contentType: 'application/yaml' });

@@ -41,7 +41,7 @@ export const patch: Planner<Static<typeof PatchBody>> = async (store, env, body)
 /** An image tag for one component, or for every component with an image when none is named. */
 async function imageOverride(store: Store, env: Environment, image: { component?: string; tag: string }): Promise<Record<string, unknown>> {
   const release = await store.blueprints.get(env.blueprint, env.version);
-  const comps = ((release?.spec.spec as { components?: Array<{ name: string; image?: unknown }> } | undefined)?.components ?? [])
+  const comps = ((release?.spec as { components?: Array<{ name: string; image?: unknown }> } | undefined)?.components ?? [])
     .filter((c) => c.image !== undefined).map((c) => c.name);
   const names = image.component ? [image.component] : comps;
   return { components: Object.fromEntries(names.map((n) => [n, { imageTag: image.tag }])) };

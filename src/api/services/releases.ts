@@ -1,27 +1,40 @@
 // Blueprint releases as the API sees them: publishing (validated with the rendering side's
 // parseBlueprint) and checking an environment's blueprint/version/values against a release.
 import type { BlueprintRelease, Store } from '../../adapters/store/port.ts';
-import { parseBlueprint, type Blueprint } from '../../domain/blueprint.ts';
+import { BLUEPRINT_API_VERSION, digestOf, parseBlueprint, type Blueprint, type BlueprintSpec } from '../../domain/blueprint.ts';
 import { FleetplaneError, InputError, type FieldIssue } from '../../domain/errors.ts';
 import type { EnvironmentType } from '../../domain/types.ts';
 import { versionIssue } from '../../domain/validation.ts';
 import { splitValues } from '../../render/values.ts';
 
+/**
+ * A stored release keeps the blueprint's `spec` section (what the renderer takes); this rebuilds
+ * the whole document around it.
+ */
 export function blueprintOf(release: BlueprintRelease): Blueprint {
-  return { ...(release.spec as unknown as Omit<Blueprint, 'digest'>), digest: release.digest };
+  const doc = { apiVersion: BLUEPRINT_API_VERSION as typeof BLUEPRINT_API_VERSION, kind: 'Blueprint' as const, metadata: { name: release.name, version: release.version }, spec: release.spec as unknown as BlueprintSpec };
+  return { ...doc, digest: release.digest };
+}
+
+/** The body's `spec` may be the whole Blueprint document or only its `spec` section. */
+function asDocument(name: string, version: string, spec: Record<string, unknown>): Record<string, unknown> {
+  if ('apiVersion' in spec || 'kind' in spec || 'metadata' in spec) return spec;
+  return { apiVersion: BLUEPRINT_API_VERSION, kind: 'Blueprint', metadata: { name, version }, spec };
 }
 
 /** Validates the document (issues point under /spec) and that it names the same release. */
 export function parseRelease(name: string, version: string, spec: Record<string, unknown>): Blueprint {
+  const whole = asDocument(name, version, spec) === spec;
   const issues: FieldIssue[] = [];
   const v = versionIssue(version);
   if (v) issues.push({ field: '/version', message: v });
   let bp: Blueprint | undefined;
   try {
-    bp = parseBlueprint(spec);
+    bp = parseBlueprint(asDocument(name, version, spec));
   } catch (err) {
     if (!(err instanceof FleetplaneError)) throw err;
-    issues.push(...err.issues.map((i) => ({ ...i, field: `/spec${i.field === '/' ? '' : i.field}` })));
+    const at = (f: string) => (whole ? `/spec${f === '/' ? '' : f}` : f.startsWith('/spec') ? f : `/spec${f === '/' ? '' : f}`);
+    issues.push(...err.issues.map((i) => ({ ...i, field: at(i.field) })));
   }
   if (bp && bp.metadata.name !== name) issues.push({ field: '/spec/metadata/name', message: `must equal name "${name}"` });
   if (bp && bp.metadata.version !== version) issues.push({ field: '/spec/metadata/version', message: `must equal version "${version}"` });
@@ -31,8 +44,9 @@ export function parseRelease(name: string, version: string, spec: Record<string,
 
 export async function publishRelease(store: Store, name: string, version: string, spec: Record<string, unknown>) {
   const bp = parseRelease(name, version, spec);
-  const { digest: _d, ...doc } = bp;
-  return store.blueprints.publish({ name, version, spec: doc as unknown as Record<string, unknown>, digest: bp.digest });
+  // The digest covers what is stored, so both body forms of one release agree.
+  const digest = digestOf({ name, version, spec: bp.spec });
+  return store.blueprints.publish({ name, version, spec: bp.spec as unknown as Record<string, unknown>, digest });
 }
 
 export interface EnvSpec {
