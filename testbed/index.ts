@@ -6,11 +6,13 @@
 //   binaryPath(name)           absolute path of a pinned binary (kubectl, helm, kwokctl, etcd, …)
 import { existsSync } from 'node:fs';
 import { buildAll } from './lib/build.ts';
-import { clusterStatus, knownClusters, removeCluster, startCluster, type ClusterStatus } from './lib/cluster.ts';
+import { clusterDir, clusterName, clusterStatus, knownClusters, removeCluster, startCluster, type ClusterStatus } from './lib/cluster.ts';
 import { COMPONENTS, componentDir, findBinary, stateRoot } from './lib/config.ts';
 import { ensureCrds } from './lib/crds.ts';
 import { withLock } from './lib/lock.ts';
 import { GENERAL_NODES, GPU_NODES } from './lib/nodes.ts';
+import { isAlive, readProcs } from './lib/proc.ts';
+import path from 'node:path';
 
 export type { ClusterStatus } from './lib/cluster.ts';
 export { buildAll } from './lib/build.ts';
@@ -83,6 +85,16 @@ export function allBinaryPaths(): Record<string, { path: string; version: string
       const file = `${componentDir(c)}/${b}`;
       out[b] = { path: file, version: c.version, built: existsSync(file) };
     }
+  }
+  return out;
+}
+
+/** Live processes of every cluster ({cluster, name, pid}), e.g. to inspect sockets or memory. */
+export async function testbedProcesses(): Promise<Array<{ cluster: string; name: string; pid: number }>> {
+  const out: Array<{ cluster: string; name: string; pid: number }> = [];
+  for (const i of await knownClusters()) {
+    const procs = await readProcs(path.join(clusterDir(clusterName(i)), 'pids.json'));
+    for (const p of procs.filter(isAlive)) out.push({ cluster: clusterName(i), name: p.name, pid: p.pid });
   }
   return out;
 }

@@ -3,7 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../src/domain/types.ts';
 import { KubeApiError, deploymentReadiness, isConflict, isInvalid, podsOf, readCapacity, type KubeClient } from '../../src/adapters/kube/index.ts';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { getTestbed, withNamespace, createNamespace } from '../helpers/testbed.ts';
+import { testbedProcesses } from '../../testbed/index.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -149,4 +151,70 @@ test('readCapacity sums allocatable cpu, memory and GPUs of the kwok nodes', asy
   assert.equal(cap.nodes, 8);
   assert.equal(cap.gpus, 12);
   assert.ok(cap.cpuMillis > 60_000 && cap.memoryBytes > 300 * 2 ** 30, JSON.stringify(cap));
+});
+
+type NodeObj = KubeObject & { spec?: { taints?: Array<{ key: string; value?: string; effect: string }> }; status: { capacity: Record<string, string>; allocatable: Record<string, string> } };
+
+test('each cluster has the node mix: 6 general and 2 tainted GPU nodes with topology labels', async () => {
+  const { clusters } = await getTestbed();
+  for (const cluster of clusters.slice(0, 3)) {
+    const nodes = (await cluster.client().list('v1', 'Node', { labelSelector: { type: 'kwok' } })) as NodeObj[];
+    const gpu = nodes.filter((n) => n.metadata.labels?.['nvidia.com/gpu.present'] === 'true');
+    assert.equal(nodes.length, 8, cluster.name);
+    assert.equal(gpu.length, 2, cluster.name);
+    for (const n of nodes) {
+      for (const l of ['topology.kubernetes.io/zone', 'topology.kubernetes.io/region', 'node.kubernetes.io/instance-type', 'fleetplane.io/provider']) {
+        assert.ok(n.metadata.labels?.[l], `${n.metadata.name} lacks ${l}`);
+      }
+      assert.ok(Number(n.status.allocatable.pods) > 0);
+    }
+    for (const n of gpu) {
+      const gpus = Number(n.status.capacity['nvidia.com/gpu']);
+      assert.ok(gpus >= 4 && gpus <= 8, `${n.metadata.name} has ${gpus} GPUs`);
+      assert.deepEqual(n.spec?.taints?.map((t) => `${t.key}=${t.value}:${t.effect}`), ['nvidia.com/gpu=present:NoSchedule']);
+    }
+    const zones = new Set(nodes.map((n) => n.metadata.labels?.['topology.kubernetes.io/zone']));
+    assert.equal(zones.size, 3, `${cluster.name} spans three zones`);
+  }
+});
+
+/** Listening TCP sockets of a process, as "ip:port" (IPv4 from /proc/net/tcp, IPv6 from tcp6). */
+function listeningAddresses(pid: number): string[] {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    const m = /^socket:\[(\d+)\]$/.exec(safeReadlink(`/proc/${pid}/fd/${fd}`));
+    if (m) inodes.add(m[1]!);
+  }
+  const out: string[] = [];
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(table, 'utf8').trim().split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      const [addr, port] = cols[1]!.split(':');
+      if (cols[3] === '0A' && inodes.has(cols[9]!)) out.push(`${decodeAddr(addr!)}:${parseInt(port!, 16)}`);
+    }
+  }
+  return out;
+}
+
+function safeReadlink(p: string): string {
+  try {
+    return readlinkSync(p);
+  } catch {
+    return '';
+  }
+}
+
+function decodeAddr(hex: string): string {
+  if (hex.length === 8) return (hex.match(/../g) ?? []).reverse().map((b) => parseInt(b, 16)).join('.');
+  return hex === '00000000000000000000000000000000' ? '::' : hex === '0000000000000000FFFF00000100007F' ? '::ffff:127.0.0.1' : hex === '00000000000000000000000001000000' ? '::1' : hex;
+}
+
+test('every testbed process listens on 127.0.0.1 only', async () => {
+  await getTestbed();
+  const procs = await testbedProcesses();
+  assert.ok(procs.length >= 15, `expected 5 processes per cluster, found ${procs.length}`);
+  const addresses = procs.flatMap((p) => listeningAddresses(p.pid).map((a) => `${p.cluster}/${p.name} ${a}`));
+  assert.ok(addresses.length >= 12, addresses.join('\n'));
+  const exposed = addresses.filter((a) => !/ (127\.0\.0\.1|::1|::ffff:127\.0\.0\.1):\d+$/.test(a));
+  assert.deepEqual(exposed, []);
 });
