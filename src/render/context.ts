@@ -17,7 +17,7 @@ export const DEFAULT_PLATFORM: PlatformConfig = {
   monitoringNamespace: 'monitoring',
   ingressNamespace: 'gateway-system',
   externalSecretsApiVersion: 'external-secrets.io/v1',
-  dedicatedPool: { labelKey: 'fleetplane.io/dedicated-pool', taintKey: 'fleetplane.io/dedicated-pool' },
+  dedicatedPool: { labelKey: 'fleetplane.io/dedicated-pool', taintKey: 'fleetplane.io/dedicated-pool', required: false },
 };
 
 const GPU_NODE_LABEL = 'nvidia.com/gpu.present';
@@ -55,7 +55,12 @@ function imageOf(bp: Blueprint, c: Component, tagOverride: string | undefined): 
   return `${repo.includes('/') ? repo : `${bp.spec.product.registry}/${repo}`}:${tag}`;
 }
 
-function placementOf(c: Component, ctx: { tier: string; tenant: string; platform: PlatformConfig }): Pick<ResolvedComponent, 'nodeSelector' | 'tolerations'> {
+function preferPool(key: string, tenant: string): Record<string, unknown> {
+  const preference = { matchExpressions: [{ key, operator: 'In', values: [tenant] }] };
+  return { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ preference, weight: 100 }] } };
+}
+
+function placementOf(c: Component, ctx: { tier: string; tenant: string; platform: PlatformConfig }): Pick<ResolvedComponent, 'nodeSelector' | 'tolerations' | 'affinity'> {
   const nodeSelector: Record<string, string> = {};
   const tolerations: Array<Record<string, string>> = [];
   if (c.gpu) {
@@ -64,8 +69,9 @@ function placementOf(c: Component, ctx: { tier: string; tenant: string; platform
   }
   if (ctx.tier === 'hybrid' && (c.dataPlane ?? c.kind === 'model-server')) {
     const pool = ctx.platform.dedicatedPool;
-    nodeSelector[pool.labelKey] = ctx.tenant;
     tolerations.push({ effect: 'NoSchedule', key: pool.taintKey, operator: 'Equal', value: ctx.tenant });
+    if (pool.required) nodeSelector[pool.labelKey] = ctx.tenant;
+    else return { nodeSelector: sortedMap(nodeSelector), tolerations, affinity: preferPool(pool.labelKey, ctx.tenant) };
   }
   return { nodeSelector: sortedMap(nodeSelector), tolerations };
 }

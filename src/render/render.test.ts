@@ -174,9 +174,11 @@ describe('per-object rules', () => {
       assert.deepEqual(pod.nodeSelector, { 'nvidia.com/gpu.present': 'true' });
       assert.deepEqual(pod.tolerations, [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
     } },
-    { name: 'hybrid tier pins data-plane components to the tenant pool', tier: 'hybrid', type: 'prod', check: (objs) => {
+    { name: 'hybrid tier steers data-plane components to the tenant pool', tier: 'hybrid', type: 'prod', check: (objs) => {
       const model = get(one(objs, 'Deployment', 'model'), 'spec.template.spec') as Record<string, unknown>;
-      assert.equal((model.nodeSelector as Record<string, string>)['fleetplane.io/dedicated-pool'], 'acme');
+      assert.deepEqual(get(model, 'affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution.0.preference.matchExpressions'), [{ key: 'fleetplane.io/dedicated-pool', operator: 'In', values: ['acme'] }]);
+      assert.ok((model.tolerations as Array<{ key: string }>).some((t) => t.key === 'fleetplane.io/dedicated-pool'));
+      assert.equal(get(one(objs, 'Deployment', 'api'), 'spec.template.spec.affinity'), undefined);
       assert.equal(get(one(objs, 'Deployment', 'api'), 'spec.template.spec.nodeSelector'), undefined);
     } },
     { name: 'prod: HPA owns replicas, PDB where replicas >= 2', tier: 'shared', type: 'prod', check: (objs) => {
@@ -209,6 +211,13 @@ describe('per-object rules', () => {
   for (const c of cases) {
     it(c.name, () => c.check(renderEnvironment(input(c.tier, c.type)).objects.map((o) => o.object)));
   }
+
+  it('a required dedicated pool pins data-plane pods with a nodeSelector', () => {
+    const pool = { labelKey: 'pool', taintKey: 'pool', required: true };
+    const objs = renderEnvironment(input('hybrid', 'prod', { platform: { dedicatedPool: pool } })).objects.map((o) => o.object);
+    assert.deepEqual(get(one(objs, 'Deployment', 'model'), 'spec.template.spec.nodeSelector'), { 'nvidia.com/gpu.present': 'true', pool: 'acme' });
+    assert.equal(get(one(objs, 'Deployment', 'model'), 'spec.template.spec.affinity'), undefined);
+  });
 
   it('ingress routing mode renders Ingress objects instead of HTTPRoutes', () => {
     const objs = renderEnvironment(input('shared', 'prod', { platform: { routing: 'ingress' } })).objects.map((o) => o.object);

@@ -33,7 +33,11 @@ export interface PlatformConfig {
   /** ExternalSecret apiVersion served by the cluster's external-secrets CRD. */
   externalSecretsApiVersion: string;
   /** hybrid tier: how data-plane pods reach the tenant's dedicated node pool. */
-  dedicatedPool: { labelKey: string; taintKey: string };
+  /**
+   * `required` pins data-plane pods to the tenant's pool (nodeSelector); otherwise they prefer it
+   * (node affinity) and may fall back to shared nodes while the pool does not exist yet.
+   */
+  dedicatedPool: { labelKey: string; taintKey: string; required: boolean };
 }
 
 export interface RenderInput {
@@ -76,6 +80,7 @@ export interface ResolvedComponent {
   /** Pod-level placement (GPU, hybrid pool). */
   nodeSelector: Record<string, string>;
   tolerations: Array<Record<string, string>>;
+  affinity?: Record<string, unknown>;
 }
 
 export interface RenderContext {

@@ -75,6 +75,7 @@ function spread(ctx: RenderContext, c: ResolvedComponent): unknown[] | undefined
 
 export function podSpec(ctx: RenderContext, c: ResolvedComponent, restartPolicy?: 'OnFailure'): Record<string, unknown> {
   return {
+    affinity: c.affinity,
     automountServiceAccountToken: needsToken(c),
     containers: [container(ctx, c)],
     enableServiceLinks: false,
