@@ -218,3 +218,30 @@ test('every testbed process listens on 127.0.0.1 only', async () => {
   const exposed = addresses.filter((a) => !/ (127\.0\.0\.1|::1|::ffff:127\.0\.0\.1):\d+$/.test(a));
   assert.deepEqual(exposed, []);
 });
+
+test('adapter against a real API server: CRD kinds, batches with partial failure, paged lists, deletes', async () => {
+  const [cluster] = (await getTestbed()).clusters;
+  await withNamespace(cluster!, 'tb-adapter', async (ns) => {
+    const cms = Array.from({ length: 5 }, (_, i) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}`, namespace: ns.name, labels: { set: 'a' } }, data: { i: String(i) } }));
+    const monitor = {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'ServiceMonitor',
+      metadata: { name: 'web', namespace: ns.name },
+      spec: { selector: { matchLabels: { app: 'web' } }, endpoints: [{ port: 'http' }] },
+    };
+    const broken = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'broken', namespace: ns.name }, data: { n: 1 } } as unknown as KubeObject;
+    const outcomes = await ns.client.applyAll([...cms, monitor, broken], { concurrency: 3 });
+    assert.deepEqual(outcomes.map((o) => o.ok), [true, true, true, true, true, true, false]);
+    assert.equal(outcomes.at(-1)!.ref.name, 'broken');
+
+    const paged = await ns.client.list('v1', 'ConfigMap', { namespace: ns.name, labelSelector: { set: 'a' }, pageSize: 2 });
+    assert.deepEqual(paged.map((c) => c.metadata.name).sort(), cms.map((c) => c.metadata.name));
+    const monitors = await ns.client.list('monitoring.coreos.com/v1', 'ServiceMonitor', { namespace: ns.name });
+    assert.deepEqual(monitors.map((m) => m.metadata.name), ['web']);
+
+    const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns.name, name: 'cm-0' };
+    assert.equal(await ns.client.delete(ref, { propagationPolicy: 'Background' }), true);
+    assert.equal(await ns.client.get(ref), null);
+    assert.equal(await ns.client.delete(ref), false);
+  });
+});
