@@ -162,6 +162,17 @@ async function demo(client: ApiClient, clusters: DemoCluster[]): Promise<void> {
   const { body: after } = await client.get<{ items: Array<{ name: string; health: string; appliedRevision?: string | null; placement: { cluster: string; namespace: string } }> }>('/v1/tenants/acme/environments');
   say('');
   say(table(after.items, [['ENV', (e) => e.name], ['CLUSTER', (e) => e.placement.cluster], ['NAMESPACE', (e) => e.placement.namespace], ['REVISION', (e) => e.appliedRevision ?? '-'], ['HEALTH', (e) => e.health]]));
+  await offboard(client, wait);
+}
+
+/** Leaves the testbed clusters as they were: offboarding removes what onboarding applied. */
+async function offboard(client: ApiClient, wait: number): Promise<void> {
+  title('6. offboard the customer: DELETE /v1/tenants/acme');
+  const { status, body: op } = await client.request<OperationView>('DELETE', '/v1/tenants/acme');
+  say(`HTTP ${status}: operation ${op.id}`);
+  const [done] = await watchOperations(client, [op.id], wait);
+  say(table([done!], OP_COLUMNS));
+  if (done?.error) say(done.error);
 }
 
 async function run(): Promise<number> {
