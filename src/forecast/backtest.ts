@@ -17,7 +17,9 @@ export interface BacktestOptions {
   testFraction?: number;
   /** Minutes between evaluated origins. */
   originStride?: number;
-  /** Pod start-up + readiness, minutes (simulator and lead time). */
+  /** Seconds between points (60 for 1-minute traces): simulator times are converted with it. */
+  stepSeconds?: number;
+  /** Pod start-up + readiness in points (default: 3 minutes' worth). */
   startup?: number;
   quantile?: number;
   /** 1 where the trace had a sample; filled-in points are never scored as actuals. */
@@ -38,7 +40,8 @@ export interface BacktestResult {
   origins: number;
   period: number;
   horizons: HorizonScore[];
-  simulation: { capacity: number; startup: number; leadTime: number; reactive: SimResult; predictive: SimResult };
+  /** Simulator results in minutes (over-capacity minutes, replica-minutes) whatever the step. */
+  simulation: { capacity: number; startupMinutes: number; leadTimeMinutes: number; reactive: SimResult; predictive: SimResult };
 }
 
 // Per model: summed |error| and summed |actual| per horizon (models that only apply after a later
@@ -57,15 +60,17 @@ function resolve(n: number, opts: BacktestOptions) {
   const hs = [...opts.horizons];
   if (hs.length === 0 || hs.length > 8) throw new RangeError('backtest: between 1 and 8 horizons');
   const testLen = Math.min((opts.testDays ?? 3) * day, Math.floor(n * (opts.testFraction ?? 0.3)));
-  const startup = opts.startup ?? 3;
+  const step = opts.stepSeconds ?? 60;
+  const pts = (seconds: number): number => Math.max(1, Math.round(seconds / step));
+  const clock: SimClock = { step, startup: opts.startup ?? pts(180), metricDelay: pts(60), stabilization: pts(300), cooldown: pts(15 * 60) };
   // Lead time: pod start-up + readiness, the HPA's metric lag, and one decision interval.
-  const leadTime = startup + HPA_DEFAULTS.metricDelay + 1;
-  return { day, hs, maxH: Math.max(...hs), testFrom: n - testLen, stride: opts.originStride ?? 5, startup, leadTime, q: opts.quantile ?? 0.9 };
+  const leadTime = clock.startup + clock.metricDelay + 1;
+  return { day, hs, maxH: Math.max(...hs), testFrom: n - testLen, stride: opts.originStride ?? 5, clock, leadTime, q: opts.quantile ?? 0.9 };
 }
 
 export function backtest(raw: Float64Array, opts: BacktestOptions): BacktestResult {
   const n = raw.length;
-  const { day, hs, maxH, testFrom, stride, startup, leadTime, q } = resolve(n, opts);
+  const { day, hs, maxH, testFrom, stride, clock, leadTime, q } = resolve(n, opts);
   const fits: Forecaster[] = [];
   for (let T = testFrom; T < n; T += day) {
     fits.push(fitForecaster(raw, { horizons: hs, leadTime, day, fitEnd: T, quantile: q, fitAll: true }));
@@ -90,14 +95,26 @@ export function backtest(raw: Float64Array, opts: BacktestOptions): BacktestResu
     wape: Object.fromEntries([...acc].map(([name, a]) => [name, a.tot[hi]! > 0 ? a.err[hi]! / a.tot[hi]! : 0])),
     chosen: [...chosen[hi]!].sort(),
   }));
-  return { points: n, testFrom, origins, period: fits[0]?.ctx.period ?? 0, horizons, simulation: simulateBoth(raw, testFrom, startup, leadTime, at) };
+  return { points: n, testFrom, origins, period: fits[0]?.ctx.period ?? 0, horizons, simulation: simulateBoth(raw, { testFrom, clock, leadTime }, at) };
 }
 
-function simulateBoth(raw: Float64Array, testFrom: number, startup: number, leadTime: number, at: (t: number) => Forecaster): BacktestResult['simulation'] {
+/** Simulator timings in points of the trace's step. */
+interface SimClock { step: number; startup: number; metricDelay: number; stabilization: number; cooldown: number }
+
+function inMinutes(r: SimResult, step: number): SimResult {
+  const k = step / 60;
+  return { ...r, overCapacityMinutes: r.overCapacityMinutes * k, replicaMinutes: r.replicaMinutes * k, minutes: r.minutes * k };
+}
+
+function simulateBoth(raw: Float64Array, w: { testFrom: number; clock: SimClock; leadTime: number }, at: (t: number) => Forecaster): BacktestResult['simulation'] {
+  const { testFrom, clock } = w;
   // Size pods from history only (not the test segment): the p99 load needs about ten pods at 100%.
   const capacity = Math.max(quantile(raw.subarray(0, testFrom), 0.99) / 10, 1e-9);
-  const sim: SimOptions = { ...HPA_DEFAULTS, capacity, startup, minReplicas: 1, maxReplicas: 10_000 };
-  const bounds: ScalingBounds = { ...DEFAULT_BOUNDS, floor: 1, ceiling: 10_000, capacityPerPod: capacity };
+  const sim: SimOptions = {
+    ...HPA_DEFAULTS, capacity, startup: clock.startup, metricDelay: clock.metricDelay, downStabilization: clock.stabilization, minReplicas: 1, maxReplicas: 10_000,
+  };
+  // The policy's clock is the point index here, so its cool-down is given in points too.
+  const bounds: ScalingBounds = { ...DEFAULT_BOUNDS, cooldownMinutes: clock.cooldown, floor: 1, ceiling: 10_000, capacityPerPod: capacity };
   const reactive = simulate(raw, testFrom, raw.length, sim);
   let state: PolicyState = { current: 1, lastNeededAt: testFrom };
   const predictive = simulate(raw, testFrom, raw.length, sim, (t) => {
@@ -105,7 +122,11 @@ function simulateBoth(raw: Float64Array, testFrom: number, startup: number, lead
     state = d.state;
     return d.minReplicas;
   });
-  return { capacity, startup, leadTime, reactive, predictive };
+  const minutes = (points: number): number => (points * clock.step) / 60;
+  return {
+    capacity, startupMinutes: minutes(clock.startup), leadTimeMinutes: minutes(w.leadTime),
+    reactive: inMinutes(reactive, clock.step), predictive: inMinutes(predictive, clock.step),
+  };
 }
 
 export { BASELINES };

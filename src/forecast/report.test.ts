@@ -8,7 +8,7 @@ function result(wape: Record<string, number>, over: [number, number], cost: [num
   return {
     points: 1000, testFrom: 700, origins: 60, period: 0,
     horizons: [{ horizon: 15, wape, chosen: ['ridge'] }],
-    simulation: { capacity: 1, startup: 3, leadTime: 5, reactive: sim(over[0], cost[0]), predictive: sim(over[1], cost[1]) },
+    simulation: { capacity: 1, startupMinutes: 3, leadTimeMinutes: 5, reactive: sim(over[0], cost[0]), predictive: sim(over[1], cost[1]) },
   };
 }
 

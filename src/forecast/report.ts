@@ -67,7 +67,7 @@ export function formatTable(reports: readonly TraceReport[], summary: Summary): 
       new Map(names.map((n) => [n, r.result.horizons.map((h) => h.wape[n] ?? Number.NaN)])));
     lines.push(`  chosen: ${r.result.horizons.map((h) => `${h.horizon}m=${h.chosen.join('+')}`).join('  ')}`);
     const s = r.result.simulation;
-    lines.push(`  simulator (pod capacity ${s.capacity.toPrecision(3)}, start-up ${s.startup}m, lead ${s.leadTime}m): over-capacity min reactive ${s.reactive.overCapacityMinutes} vs predictive ${s.predictive.overCapacityMinutes}; replica-min ${s.reactive.replicaMinutes} vs ${s.predictive.replicaMinutes}`);
+    lines.push(`  simulator (pod capacity ${s.capacity.toPrecision(3)}, start-up ${s.startupMinutes}m, lead ${s.leadTimeMinutes}m): over-capacity min reactive ${s.reactive.overCapacityMinutes} vs predictive ${s.predictive.overCapacityMinutes}; replica-min ${s.reactive.replicaMinutes} vs ${s.predictive.replicaMinutes}`);
     lines.push('');
   }
   const hs = Object.keys(summary.medianWape).map(Number);

@@ -49,7 +49,7 @@ export function backtestFile(file: string, horizonsSec: number[], startupSec = 1
   const day = Math.round(86_400 / step);
   const horizons = horizonsSec.map((s) => Math.max(1, Math.round(s / step)));
   if (dense.values.length < 2 * day) throw new InputError(`${file}: needs at least two days of data at ${step}s steps, has ${dense.values.length} points`);
-  const result = backtest(dense.values, { horizons, day, startup: Math.max(1, Math.round(startupSec / step)), observed: dense.observed });
+  const result = backtest(dense.values, { horizons, day, stepSeconds: step, startup: Math.max(1, Math.round(startupSec / step)), observed: dense.observed });
   return { file: basename(file), result };
 }
 
