@@ -63,7 +63,14 @@ export interface PrometheusServer {
   stop(): Promise<void>;
 }
 
-export async function startPrometheus(scrapeTarget: string, rulesFiles: string[] = []): Promise<PrometheusServer> {
+export interface ExtraScrape {
+  job: string;
+  target: string;
+  /** Target labels, as Prometheus Operator would attach them (namespace, service, …). */
+  labels: Record<string, string>;
+}
+
+export async function startPrometheus(scrapeTarget: string, rulesFiles: string[] = [], extra: ExtraScrape[] = []): Promise<PrometheusServer> {
   const { prometheus } = binaries();
   const dir = tempDir('prom');
   const port = await freePort();
@@ -72,6 +79,10 @@ export async function startPrometheus(scrapeTarget: string, rulesFiles: string[]
     ...(rulesFiles.length ? ['rule_files:', ...rulesFiles.map((f) => `  - ${JSON.stringify(f)}`)] : []),
     'scrape_configs:', '  - job_name: fleetplane', '    metrics_path: /metrics',
     '    static_configs:', `      - targets: [${JSON.stringify(scrapeTarget)}]`,
+    ...extra.flatMap((e) => [
+      `  - job_name: ${JSON.stringify(e.job)}`, '    static_configs:', `      - targets: [${JSON.stringify(e.target)}]`,
+      '        labels:', ...Object.entries(e.labels).map(([k, v]) => `          ${k}: ${JSON.stringify(v)}`),
+    ]),
   ].join('\n');
   writeFileSync(join(dir.path, 'prometheus.yml'), `${config}\n`);
   const child: ChildProcess = spawn(prometheus, [
