@@ -76,3 +76,15 @@ describe('forecaster on synthetic series', () => {
     assert.ok(rate > 0.8 && rate < 0.98, `coverage ${rate}`);
   });
 });
+
+describe('backtest at other steps', () => {
+  it('reports simulator minutes in real minutes for a 5-minute trace', () => {
+    const day = 288;
+    const v = Float64Array.from({ length: 8 * day }, (_, i) => 100 + 60 * Math.sin((2 * Math.PI * i) / day));
+    const r = backtest(v, { horizons: [1, 3], day, stepSeconds: 300, testDays: 2 });
+    assert.equal(r.period, day);
+    assert.equal(r.simulation.reactive.minutes, (v.length - r.testFrom) * 5);
+    assert.equal(r.simulation.startupMinutes, 5); // 3 minutes rounds to one 5-minute point
+    assert.ok(r.simulation.predictive.replicaMinutes % 5 === 0);
+  });
+});
