@@ -63,7 +63,8 @@ export function detectSeason(y: Float64Array, end: number, candidates: readonly 
   const flat = detrend(x, Math.round((candidates[0] ?? BUCKET) / BUCKET));
   for (const c of candidates) {
     const lag = Math.round(c / BUCKET);
-    const r = autocorrelation(flat, lag, Math.max(lag / 2, 144));
+    // At least one shortest season of overlap (a day), and half of a longer one.
+    const r = autocorrelation(flat, lag, Math.max(lag / 2, Math.round((candidates[0] ?? BUCKET) / BUCKET)));
     acf[c] = r;
     if (Number.isNaN(r)) continue;
     const margin = period === 0 ? 0 : 0.1;
