@@ -26,7 +26,7 @@ function goEnv(): NodeJS.ProcessEnv {
   return { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-trimpath -buildvcs=false -mod=readonly' };
 }
 
-async function goBinary(): Promise<string> {
+export async function goBinary(): Promise<string> {
   for (const candidate of ['go', '/usr/local/go/bin/go']) {
     try {
       await run(candidate, ['version']);

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { cacheRoot } from './config.ts';
 import { run } from './exec.ts';
+import { goBinary } from './build.ts';
 
 interface CrdSource {
   module: string;
@@ -67,13 +68,14 @@ async function moduleDir(go: string, s: CrdSource): Promise<string> {
 }
 
 /** Returns the paths of the cached CRD files, fetching them through the Go module proxy once. */
-export async function ensureCrds(go = 'go'): Promise<string[]> {
+export async function ensureCrds(): Promise<string[]> {
   const dir = crdCacheDir();
   const names = CRD_SOURCES.flatMap((s) => s.files.map((f) => path.basename(f)));
   const paths = names.map((n) => path.join(dir, n));
   if (paths.every((p) => existsSync(p))) return paths;
   const tmp = `${dir}.tmp-${process.pid}`;
   await fs.mkdir(tmp, { recursive: true });
+  const go = await goBinary();
   for (const s of CRD_SOURCES) {
     const src = await moduleDir(go, s);
     for (const f of s.files) await fs.copyFile(path.join(src, f), path.join(tmp, path.basename(f)));
