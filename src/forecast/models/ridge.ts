@@ -60,10 +60,13 @@ export function solveRidge(xtx: Float64Array, xty: Float64Array, k: number, lamb
   return w;
 }
 
+/** History beyond a season needed before its features are worth learning: about a day (in points). */
+const minRows = (ctx: SeriesContext): number => Math.max(120, Math.round(ctx.day));
+
 function seasonsFor(ctx: SeriesContext, fitEnd: number): number[] {
   const out: number[] = [];
-  if (fitEnd > ctx.day + 1500) out.push(ctx.day);
-  if (ctx.period > ctx.day && fitEnd > ctx.period + 1500) out.push(ctx.period);
+  if (fitEnd > ctx.day + minRows(ctx)) out.push(ctx.day);
+  if (ctx.period > ctx.day && fitEnd > ctx.period + minRows(ctx)) out.push(ctx.period);
   return out;
 }
 
