@@ -95,6 +95,16 @@ test('rollback is a revert commit whose tree equals the last good commit\'s tree
   assert.equal(git(repo(), 'rev-parse', 'main^{tree}').trim(), git(repo(), 'rev-parse', `${good}^{tree}`).trim());
 });
 
+test('a requested rollback (Operation kind rollback) is delivered as a revert commit as well', async () => {
+  const good = git(repo(), 'rev-parse', 'main').trim();
+  const up = await driver.deliver(ctx('prod', 'upgrade', 'op-up-2'), prod2, { revision: prod1, inventory: [] });
+  const rb = await driver.deliver(ctx('prod', 'rollback', 'op-rb-2'), prod1, { revision: prod2, inventory: up.inventory });
+  assert.equal(rb.detail?.reverted, up.detail?.commit);
+  assert.match(git(repo(), 'log', '-1', '--format=%s', 'main').trim(), /^Revert "upgrade acme\/prod/);
+  assert.match(git(repo(), 'log', '-1', '--format=%B', 'main'), /^Fleetplane-Operation: op-rb-2$/m);
+  assert.equal(git(repo(), 'rev-parse', 'main^{tree}').trim(), git(repo(), 'rev-parse', `${good}^{tree}`).trim());
+});
+
 test('no secret value in any blob of the repo history', () => {
   const everything = git(repo(), 'log', '-p', '--all', '--format=%B');
   assert.ok(everything.includes('web-db'), 'the Secret is referenced by name in revision.json');

@@ -41,9 +41,11 @@ export class GitopsDriver implements Driver {
   constructor(private readonly opts: GitopsDriverOptions) {}
 
   async deliver(ctx: DriverContext, revision: Revision, previous?: PreviousDelivery): Promise<DeliverResult> {
+    // A requested rollback (Operation kind "rollback") is a revert commit too, not a plain rewrite.
+    if (ctx.operation.kind === 'rollback' && previous?.revision && previous.revision.id !== revision.id) return this.rollback(ctx, revision, previous);
     const tree = renderEnvironmentTree(revision, placementOf(ctx));
     await this.applyOutOfBand(ctx, revision, tree);
-    const action = ctx.operation.kind === 'rollback' ? 'rollback' : ctx.operation.kind;
+    const action = ctx.operation.kind;
     const commit = await this.opts.repos.mutate(ctx.environment.tenant, async (ws) => {
       await ws.replaceDir(tree.dir, tree.files);
       await this.writeArgo(ws, ctx.environment.tenant);
