@@ -1,6 +1,6 @@
 // Turn a RenderInput into a RenderContext: check names, fill platform defaults, validate values,
 // and resolve every component's sizing, config, secrets, image and placement for this environment.
-import { parseBlueprint, type Blueprint, type Component } from '../domain/blueprint.ts';
+import { parseBlueprint, type Blueprint, type Component, type SecretRef } from '../domain/blueprint.ts';
 import { InputError } from '../domain/errors.ts';
 import { defaultNamespace, environmentHostname, isDnsLabel, isDnsSubdomain, labelValue } from '../domain/naming.ts';
 import { LABELS, MANAGED_BY } from '../domain/types.ts';
@@ -76,18 +76,24 @@ function placementOf(c: Component, ctx: { tier: string; tenant: string; platform
   return { nodeSelector: sortedMap(nodeSelector), tolerations };
 }
 
-function resolveSecrets(c: Component, values: SplitValues, scope: TemplateScope): ResolvedComponent['secrets'] {
+type ResolvedSecret = ResolvedComponent['secrets'][number];
+
+function external(name: string, r: NonNullable<SecretRef['remoteRef']>, key: string, properties: string[] | undefined): ResolvedSecret {
+  return { name, secretName: name, external: { store: r.store, storeKind: r.storeKind ?? 'ClusterSecretStore', key, properties: properties ?? r.properties ?? [] } };
+}
+
+/** Where each secret reference comes from: the environment's override first, then the blueprint. */
+function resolveSecrets(c: Component, at: string, values: SplitValues, scope: TemplateScope): ResolvedSecret[] {
   return (c.secrets ?? []).map((ref, j) => {
     const over = values.secrets[ref.name];
     if (over?.existingSecret) return { name: ref.name, secretName: over.existingSecret };
-    if (over?.remoteRef && ref.remoteRef) {
-      return { name: ref.name, secretName: ref.name, external: { store: ref.remoteRef.store, storeKind: ref.remoteRef.storeKind ?? 'ClusterSecretStore', key: over.remoteRef.key, properties: over.remoteRef.properties ?? ref.remoteRef.properties ?? [] } };
+    if (over?.remoteRef) {
+      if (!ref.remoteRef) bad(`/values/secrets/${ref.name}/remoteRef`, 'this reference has no secret store in the blueprint; give existingSecret instead');
+      return external(ref.name, ref.remoteRef, over.remoteRef.key, over.remoteRef.properties);
     }
     if (ref.existingSecret) return { name: ref.name, secretName: ref.existingSecret };
-    const r = ref.remoteRef!;
     // Remote keys are names (e.g. tenants/${tenant.slug}/database), never values, so they may be templated.
-    const key = expandString(r.key, scope, `/secrets/${j}/remoteRef/key`);
-    return { name: ref.name, secretName: ref.name, external: { store: r.store, storeKind: r.storeKind ?? 'ClusterSecretStore', key, properties: r.properties ?? [] } };
+    return external(ref.name, ref.remoteRef!, expandString(ref.remoteRef!.key, scope, `${at}/secrets/${j}/remoteRef/key`), undefined);
   });
 }
 
@@ -107,17 +113,27 @@ function resolveComponent(c: Component, i: number, base: { bp: Blueprint; input:
     scaling: manual ? null : lastDefined('scaling', layers) ?? null,
     disruption: lastDefined('disruption', layers) ?? null,
     config,
-    secrets: resolveSecrets(c, values, scope),
+    secrets: resolveSecrets(c, `/spec/components/${i}`, values, scope),
     image: c.image ? imageOf(bp, c, over?.imageTag) : '',
     ...placementOf(c, { tier: input.tenant.tier, tenant: input.tenant.slug, platform: base.platform }),
   };
+}
+
+function checkPlatform(p: PlatformConfig): void {
+  if (!isDnsSubdomain(p.baseDomain ?? '')) bad('/platform/baseDomain', 'must be a DNS name');
+  if (p.routing !== 'gateway' && p.routing !== 'ingress') bad('/platform/routing', 'must be gateway or ingress');
+  const labels: Array<[string, string | undefined]> = [
+    ['/platform/gateway/name', p.gateway?.name], ['/platform/gateway/namespace', p.gateway?.namespace],
+    ['/platform/monitoringNamespace', p.monitoringNamespace], ['/platform/ingressNamespace', p.ingressNamespace],
+  ];
+  for (const [field, v] of labels) if (!isDnsLabel(v ?? '')) bad(field, 'must be a DNS label');
 }
 
 export function buildContext(input: RenderInput): RenderContext {
   checkInput(input);
   const bp = toBlueprint(input.blueprint);
   const platform: PlatformConfig = { ...DEFAULT_PLATFORM, ...input.platform };
-  if (!isDnsSubdomain(platform.baseDomain)) bad('/platform/baseDomain', 'must be a DNS name');
+  checkPlatform(platform);
   const { tenant, environment: env } = input;
   const namespace = input.placement?.namespace ?? defaultNamespace(tenant.slug, env.name);
   const hostname = environmentHostname(tenant.slug, env.name, platform.baseDomain);

@@ -272,6 +272,8 @@ describe('bad input is an InputError naming the field', () => {
     ['unknown component override', { environment: { name: 'prod', type: 'prod', values: { components: { db: { replicas: 2 } } } } }, '/values/components/db'],
     ['secret value instead of a reference', { environment: { name: 'prod', type: 'prod', values: { secrets: { database: { value: 'hunter2' } } } } }, '/values/secrets/database'],
     ['base domain', { platform: { baseDomain: 'not a domain' } }, '/platform/baseDomain'],
+    ['monitoring namespace', { platform: { monitoringNamespace: 'Mon!' } }, '/platform/monitoringNamespace'],
+    ['remote key for a customer-provided secret', { environment: { name: 'prod', type: 'prod', values: { secrets: { smtp: { remoteRef: { key: 'x' } } } } } }, '/values/secrets/smtp/remoteRef'],
   ];
   for (const [name, over, field] of table) {
     it(name, () => {
