@@ -38,22 +38,26 @@ async function freePort(): Promise<number> {
   });
 }
 
-interface Server { child: ChildProcess; url: string; stderr: () => string }
+interface Server { child: ChildProcess; url: string; stderr: () => string; stdout: () => string }
 
+/** token '' starts without FLEETPLANE_ADMIN_TOKEN (the server generates one on first start). */
 async function startServe(handle: StoreHandle, token: string): Promise<Server> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--port', String(port), '--data-dir', handle.dataDir], {
     cwd: ROOT,
-    env: { ...process.env, FLEETPLANE_ADMIN_TOKEN: token, FLEETPLANE_DATABASE_URL: handle.databaseUrl ?? '', FLEETPLANE_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    // No workers: these tests are about the API and the CLI, not delivery.
+    env: { ...process.env, FLEETPLANE_ADMIN_TOKEN: token, FLEETPLANE_DATABASE_URL: handle.databaseUrl ?? '', FLEETPLANE_LOG_LEVEL: 'info', FLEETPLANE_WORKERS: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
+  let out = '';
   child.stderr!.on('data', (d) => (err += d));
+  child.stdout!.on('data', (d) => (out += d));
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 600; i++) {
     if (child.exitCode !== null) throw new Error(`serve exited ${child.exitCode}: ${err}`);
     try {
-      if ((await fetch(`${url}/readyz`)).ok) return { child, url, stderr: () => err };
+      if ((await fetch(`${url}/readyz`)).ok) return { child, url, stderr: () => err, stdout: () => out };
     } catch {
       // not listening yet
     }
@@ -165,12 +169,12 @@ describe('fleetplane CLI (embedded)', () => {
     }
   });
 
-  test('ops wait ends non-zero with one line when the operation does not succeed in time', async () => {
+  test('ops wait gives up with exit 4 and one line when the operation does not finish in time', async () => {
+    // Workers are off in this server, so the operation stays pending.
     const ops = JSON.parse((await run(['ops', 'list', '--tenant', 'acme', '-o', 'json'], env)).stdout);
     const r = await run(['ops', 'wait', ops.items[0].id, '--timeout', '1'], env);
-    assert.notEqual(r.code, 0);
-    assert.ok([1, 4].includes(r.code), `exit ${r.code}`);
-    assert.match(r.stderr.trim().split('\n').at(-1)!, /operation .* (timed out|failed|cancelled)|timed out waiting/);
+    assert.equal(r.code, 4, r.stderr);
+    assert.match(r.stderr.trim().split('\n').at(-1)!, /timed out waiting for operation .* \(still pending\)/);
   });
 });
 
@@ -199,3 +203,29 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+describe('bootstrap admin token', () => {
+  test('first start without FLEETPLANE_ADMIN_TOKEN prints a generated token once, to stderr only', async () => {
+    const handle = await storeHandle('embedded');
+    try {
+      const s1 = await startServe(handle, '');
+      const lines = s1.stderr().split('\n').filter((l) => l.includes('bootstrap admin token'));
+      assert.equal(lines.length, 1, s1.stderr());
+      const secret = /(fpt_\S+)/.exec(lines[0]!)![1]!;
+      const r = await run(['tenants', 'list', '-o', 'json'], { FLEETPLANE_SERVER: s1.url, FLEETPLANE_TOKEN: secret });
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(s1.stdout().length > 0, 'the server logged something');
+      assert.ok(!s1.stdout().includes(secret), 'the secret never goes through the logger');
+      assert.equal(await stopServe(s1), 0);
+      const s2 = await startServe(handle, '');
+      try {
+        assert.ok(!s2.stderr().includes('bootstrap admin token'), 'printed only on first start');
+        assert.equal((await run(['tenants', 'list'], { FLEETPLANE_SERVER: s2.url, FLEETPLANE_TOKEN: secret })).code, 0);
+      } finally {
+        await stopServe(s2);
+      }
+    } finally {
+      await handle.destroy();
+    }
+  });
+});
