@@ -1,10 +1,12 @@
 // One tiny database interface over two backends that speak the same SQL dialect:
 // embedded PGlite (a data directory, zero setup) and a real PostgreSQL server through a pg Pool.
 // Everything above this file (store repos, the queue, migrations) only sees Db / Queryable.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { lockDir } from './dir-lock.ts';
 
 export interface QueryResult<T> {
   rows: T[];
@@ -43,7 +45,14 @@ export async function openDb(config: DbConfig): Promise<Db> {
 // running inside it. We add our own mutex on top so this guarantee doesn't hang on a library detail.
 export async function openEmbedded(dir: string): Promise<Db> {
   await mkdir(dir, { recursive: true });
-  const lite = await PGlite.create(dir);
+  const dirLock = await lockDir(`${dir}.lock`, `embedded database ${dir}`);
+  let lite: PGlite;
+  try {
+    lite = await PGlite.create(dir);
+  } catch (err) {
+    await dirLock.release();
+    throw err;
+  }
   const lock = new Mutex();
   const wrap = (q: Pick<PGlite, 'query' | 'exec'>): Queryable => ({
     async query<T>(sql: string, params: unknown[] = []) {
@@ -55,12 +64,23 @@ export async function openEmbedded(dir: string): Promise<Db> {
     },
   });
   const direct = wrap(lite);
+  // A top-level call from inside a transaction callback would wait on the mutex that callback holds
+  // forever; fail loudly instead (use the Queryable the callback received).
+  const inTx = new AsyncLocalStorage<true>();
+  const guarded = <T>(fn: () => Promise<T>): Promise<T> => {
+    if (inTx.getStore()) return Promise.reject(new Error('embedded store: top-level query inside a transaction would deadlock; use the transaction\'s repos'));
+    return lock.run(fn);
+  };
   return {
     kind: 'embedded',
-    query: (sql, params) => lock.run(() => direct.query(sql, params)),
-    exec: (sql) => lock.run(() => direct.exec(sql)),
-    transaction: (fn) => lock.run(() => lite.transaction((tx) => fn(wrap(tx)))),
-    close: () => lock.run(() => lite.close()),
+    query: (sql, params) => guarded(() => direct.query(sql, params)),
+    exec: (sql) => guarded(() => direct.exec(sql)),
+    transaction: (fn) => guarded(() => lite.transaction((tx) => inTx.run(true, () => fn(wrap(tx))))),
+    close: () => lock.run(async () => {
+      if (lite.closed) return;
+      await lite.close();
+      await dirLock.release();
+    }),
   };
 }
 

@@ -1,5 +1,6 @@
 // openStore(config): the Store on embedded PGlite (<dataDir>/pg) or PostgreSQL (databaseUrl).
 // Repos are plain functions of a Queryable, so the same code serves the pool and one transaction.
+import { InputError } from '../../domain/errors.ts';
 import type { Db, Queryable } from './db.ts';
 import { openDb } from './db.ts';
 import { loadSecretKey, secretBox } from './crypto.ts';
@@ -41,7 +42,19 @@ export function txRepos(q: Queryable): StoreTx {
   return { tenants: tenantRepo(q), environments: environmentRepo(q), operations: operationRepo(q) };
 }
 
+/** FLEETPLANE_DATABASE_URL, FLEETPLANE_DATA_DIR (default ./.fleetplane/data), FLEETPLANE_SECRET_KEY. */
+export function storeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): StoreConfig {
+  return {
+    databaseUrl: env.FLEETPLANE_DATABASE_URL || undefined,
+    dataDir: env.FLEETPLANE_DATA_DIR || './.fleetplane/data',
+    secretKey: env.FLEETPLANE_SECRET_KEY || undefined,
+  };
+}
+
 export async function openStore(config: StoreConfig): Promise<SqlStore> {
+  if (config.databaseUrl && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
+    throw new InputError('FLEETPLANE_DATABASE_URL must be a postgres:// or postgresql:// URL');
+  }
   const key = await loadSecretKey(config.dataDir, config.secretKey ?? process.env.FLEETPLANE_SECRET_KEY);
   const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, maxConnections: config.maxConnections ?? 10 });
   return {
