@@ -88,6 +88,16 @@ test('health is also read from the Argo CD Application status when present', asy
   await kube.delete(ARGO('Application', `${tenant}-prod`));
 });
 
+test('drift (a hand edit of replicas) is reported; the next Argo CD sync heals it', async () => {
+  assert.deepEqual(await driver.drift(ctx('reconfigure'), good), { drifted: false, items: [] });
+  await kube.apply({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace }, spec: { replicas: 5 } }, { fieldManager: 'kubectl-edit', force: true });
+  const report = await driver.drift(ctx('reconfigure'), good);
+  assert.equal(report.drifted, true);
+  assert.deepEqual(report.items.map((i) => [i.ref.kind, i.kind, i.fields]), [['Deployment', 'changed', ['spec.replicas']]]);
+  await sync();
+  assert.equal((await driver.drift(ctx('reconfigure'), good)).drifted, false);
+});
+
 test('a never-ready release is reported with the pod\'s reason; rollback is a revert commit and the environment is Ready again', async () => {
   const goodTree = git(repo(), 'rev-parse', 'main^{tree}').trim();
   const up = await driver.deliver(ctx('upgrade'), bad, { revision: good, inventory: [] });

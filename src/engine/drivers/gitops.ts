@@ -9,8 +9,9 @@ import {
   ARGO_API, ARGOCD_NAMESPACE, commitMessage, environmentDir, parseRevisionIndex, renderArgoFiles, renderEnvironmentTree,
   type CommitInfo, type EnvironmentTree, type GitopsPlacement, type RevisionIndex,
 } from '../../render/gitops/index.ts';
+import { DirectDriver } from './direct.ts';
 import { argoStatus, combine, deploymentsHealth } from './gitops-health.ts';
-import type { DeliverResult, Driver, DriverContext, KubeClient, PreviousDelivery, RemoveResult, VerifyOptions, VerifyResult } from './types.ts';
+import type { DeliverResult, Driver, DriverContext, DriftReport, KubeClient, PreviousDelivery, RemoveResult, VerifyOptions, VerifyResult } from './types.ts';
 
 export interface GitopsDriverOptions {
   repos: GitRepos;
@@ -108,6 +109,16 @@ export class GitopsDriver implements Driver {
     ctx.logger.info({ tenant, environment: name, commit: outcome.head, archived: archived?.path }, 'gitops: environment removed');
     return { removed: inventory, detail: { commit: outcome.head, changed: outcome.made !== null, archivedTo: archived?.path ?? null } };
   }
+
+  /**
+   * Live state against the revision, read-only (the same comparison as the direct driver). Argo CD's
+   * selfHeal repairs drift in GitOps mode; Fleetplane reports it (Drifted condition).
+   */
+  drift(ctx: DriverContext, revision: Revision): Promise<DriftReport> {
+    return this.comparer.drift(ctx, revision);
+  }
+
+  private readonly comparer = new DirectDriver();
 
   /** Archives the tenant's repo (tenant offboarded); the engine records the audit entry. */
   archiveTenant(tenant: string, now: Date): Promise<ArchiveResult | null> {
