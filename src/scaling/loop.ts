@@ -13,7 +13,7 @@ import { scalingStoreFor } from './store.ts';
 import type { ScalingDecision } from './types.ts';
 
 /** "fp-scale" in ASCII: one pre-scaler pass at a time across processes. */
-const LOCK_KEY = 0x66702d7363616c65n;
+export const PRESCALE_LOCK_KEY = 0x66702d7363616c65n;
 
 export interface PrescalerLoopOptions {
   store: Store;
@@ -62,7 +62,7 @@ export function startPrescalerLoop(opts: PrescalerLoopOptions): PrescalerLoop | 
     // PGlite is one process and one connection: holding a transaction there would block the writes.
     if (!db || db.kind !== 'postgres') return prescaler.runOnce();
     return db.transaction(async (q) => {
-      const r = await q.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [LOCK_KEY.toString()]);
+      const r = await q.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [PRESCALE_LOCK_KEY.toString()]);
       return r.rows[0]?.ok ? prescaler.runOnce() : [];
     });
   };
@@ -74,7 +74,7 @@ export function startPrescalerLoop(opts: PrescalerLoopOptions): PrescalerLoop | 
       .catch((err: unknown) => opts.logger?.error({ err }, 'prescale pass failed'))
       .finally(() => { if (!stopped) timer = setTimeout(tick, interval).unref(); });
   };
-  timer = setTimeout(tick, Math.min(interval, 5000)).unref();
+  timer = setTimeout(tick, interval).unref();
   opts.logger?.info({ prometheus: url, intervalMs: interval }, 'pre-scaler started');
   return {
     runOnce,
