@@ -3,6 +3,7 @@
 // print them), every other key is sorted, undefined is dropped. Hashes are taken over the JSON form:
 // it is several times cheaper than YAML and just as stable.
 import * as crypto from 'node:crypto';
+import { stringify as yamlStringify } from 'yaml';
 
 const HEAD = ['apiVersion', 'kind', 'metadata'];
 const HEAD_NONE: string[] = [];
@@ -92,14 +93,24 @@ export function canonicalize<T>(value: T): T {
   return JSON.parse(canonicalJson(value)) as T;
 }
 
-// YAML 1.2 scalars that must be quoted to stay strings: booleans, nulls, numbers (and YAML 1.1's
-// yes/no/on/off, which some parsers still honour), and anything with indicator characters.
-const PLAIN = /^[A-Za-z_/][A-Za-z0-9_./@+-]*(?: [A-Za-z0-9_./@+()-]+)*$/;
-const RESERVED = /^(?:true|false|null|yes|no|on|off|y|n|~)$/i;
-const NUMBERISH = /^[-+.]?(?:[0-9]|\.inf|\.nan)/i;
+// Strings made only of these characters, starting with a letter, are plain YAML scalars unless they
+// read as a boolean or null. Everything else is formatted by the `yaml` package (cached), so quoting
+// matches its choices exactly; multi-line strings are written double-quoted on one line.
+const SIMPLE = /^[A-Za-z][A-Za-z0-9_./-]*$/;
+const RESERVED = /^(?:true|false|null|yes|no|on|off|y|n)$/i;
+const quoted = new Map<string, string>();
+const QUOTED_CACHE_MAX = 50_000;
 
 function yamlScalar(s: string): string {
-  return PLAIN.test(s) && !RESERVED.test(s) && !NUMBERISH.test(s) ? s : JSON.stringify(s);
+  if (SIMPLE.test(s) && !RESERVED.test(s)) return s;
+  if (s.includes('\n')) return JSON.stringify(s);
+  let q = quoted.get(s);
+  if (q === undefined) {
+    q = yamlStringify(s, { lineWidth: 0 }).replace(/\n$/, '');
+    if (quoted.size >= QUOTED_CACHE_MAX) quoted.clear();
+    quoted.set(s, q);
+  }
+  return q;
 }
 
 function yamlValue(v: unknown, indent: string, top: boolean, out: string[]): void {
@@ -135,10 +146,9 @@ function yamlMapping(o: Record<string, unknown>, indent: string, top: boolean, o
 }
 
 /**
- * Canonical YAML text: canonical key order, block style, strings quoted (as JSON) only where YAML
- * would read them as something else. Hand-written because it runs once per environment in bulk
- * renders, where the general-purpose emitter was the slowest step; a property test checks that the
- * `yaml` parser reads back exactly the value written.
+ * Canonical YAML text: canonical key order, block style, the `yaml` package's quoting. Hand-written
+ * structure because it runs once per environment in bulk renders, where the general-purpose emitter
+ * was the slowest step; a property test checks the `yaml` parser reads back exactly the value written.
  */
 export function canonicalYaml(value: unknown): string {
   if (value === null || typeof value !== 'object') return `${typeof value === 'string' ? yamlScalar(value) : encodeScalar(value)}\n`;
