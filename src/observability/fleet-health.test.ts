@@ -5,7 +5,8 @@ import { summarizeFleetHealth } from './fleet-health.ts';
 
 const NOW = new Date('2026-11-22T12:00:00Z');
 
-function env(tenant: string, name: string, cluster: string, health: Health, since?: string, version = '1.5.0'): Environment {
+function env(tenant: string, name: string, cluster: string, health: Health, opts: { since?: string; version?: string } = {}): Environment {
+  const { since, version = '1.5.0' } = opts;
   return {
     tenant, name, type: 'prod', blueprint: 'default', version, values: {}, placement: { cluster, namespace: `${tenant}-${name}` },
     delivery: 'direct', selfHeal: true, health, resourceVersion: 1, createdAt: '2026-11-01T00:00:00Z', updatedAt: '2026-11-22T11:00:00Z',
@@ -18,8 +19,8 @@ test('counts, worst offenders longest first (ties by name), per-cluster errors n
     scope: { kind: 'fleet' },
     environments: [
       env('a', 'prod', 'c1', 'Ready'),
-      env('a', 'dev', 'c1', 'Degraded', '2026-11-22T11:00:00Z', '1.4.0'),
-      env('b', 'prod', 'c2', 'Failed', '2026-11-22T06:00:00Z'),
+      env('a', 'dev', 'c1', 'Degraded', { since: '2026-11-22T11:00:00Z', version: '1.4.0' }),
+      env('b', 'prod', 'c2', 'Failed', { since: '2026-11-22T06:00:00Z' }),
       env('c', 'prod', 'c2', 'Degraded'), // no condition: falls back to updatedAt (11:00)
     ],
     clusters: ['c1', 'c2', 'c3'],
@@ -41,7 +42,7 @@ test('counts, worst offenders longest first (ties by name), per-cluster errors n
 });
 
 test('limit caps the offenders; an empty fleet is all zeros, not an error', () => {
-  const envs = [env('a', 'x', 'c1', 'Failed', '2026-11-22T10:00:00Z'), env('a', 'y', 'c1', 'Failed', '2026-11-22T09:00:00Z')];
+  const envs = [env('a', 'x', 'c1', 'Failed', { since: '2026-11-22T10:00:00Z' }), env('a', 'y', 'c1', 'Failed', { since: '2026-11-22T09:00:00Z' })];
   assert.deepEqual(summarizeFleetHealth({ scope: { kind: 'fleet' }, environments: envs, clusters: [], probes: [], now: NOW, limit: 1 })
     .worstOffenders.map((o) => o.environment), ['y']);
   const empty = summarizeFleetHealth({ scope: { kind: 'tenant', tenant: 'a' }, environments: [], clusters: [], probes: [], now: NOW, limit: 5 });
