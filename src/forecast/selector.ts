@@ -92,7 +92,7 @@ function meanOf(models: FittedModel[]): FittedModel {
   return { name: ENSEMBLE, predict: (t, h) => models.reduce((s, m) => s + m.predict(t, h), 0) / models.length };
 }
 
-/** Fits the candidates, scores them on the last day before fitEnd, and returns the chosen forecaster. */
+/** Fits the candidates, scores them on the two days before fitEnd, and returns the chosen forecaster. */
 export function fitForecaster(raw: Float64Array, opts: ForecasterOptions): Forecaster {
   const day = opts.day ?? 1440;
   const T = opts.fitEnd ?? raw.length;
