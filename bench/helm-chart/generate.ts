@@ -28,7 +28,7 @@ function templatize(yaml: string, facts: { namespace: string; hostname: string; 
   let t = escapeBraces(yaml);
   t = t.replaceAll(facts.hostname, '{{ .Values.hostname }}');
   t = t.replaceAll(facts.namespace, '{{ .Release.Namespace }}');
-  t = t.replaceAll(facts.revision, '{{ .Values.revision }}');
+  t = t.replaceAll(`"${facts.revision}"`, facts.revision).replaceAll(facts.revision, '{{ .Values.revision | quote }}');
   t = t.replaceAll(REF.name, '{{ .Values.tenantName }}');
   t = t.replaceAll(REF.tenant, '{{ .Values.tenant }}');
   t = t.replaceAll(REF.env, '{{ .Values.environment }}');
