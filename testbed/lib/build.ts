@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { COMPONENTS, GO_DIR, componentDir, type Component } from './config.ts';
+import { COMPONENTS, GO_DIR, cacheRoot, componentDir, type Component } from './config.ts';
 import { Progress } from './progress.ts';
 import { run } from './exec.ts';
 import { withLock } from './lock.ts';
@@ -107,7 +107,7 @@ export async function buildAll(opts: { only?: string[]; log?: (line: string) => 
     go ??= await goBinary();
     const goCmd = go;
     // Another process (a parallel test file, a second terminal) may be building the same component.
-    const result = await withLock(`${componentDir(c)}.lock.d`, async () => {
+    const result = await withLock(path.join(cacheRoot(), '.locks', `${c.name}-${c.version}`), async () => {
       if (isBuilt(c)) return cachedResult;
       log(`[testbed] building ${c.name} ${c.version} from Go modules (first run on this machine; cached in ${componentDir(c)})`);
       return buildComponent(goCmd, c, new Progress(log));
