@@ -1,0 +1,178 @@
+// Onboarding benchmark: 60 tenants x 5 environments (300) onto the 3 testbed clusters.
+//   fleetplane: the 60 POST /v1/tenants calls to one `serve` process -> every environment Ready
+//   raw SSA:    the same pre-rendered objects applied by a tight concurrent server-side-apply client,
+//               then polled until every Deployment is available (the floor for any tool)
+//   naive:      sequential `kubectl apply` + `kubectl rollout status` per environment, measured on a
+//               sample and extrapolated per environment (a full naive run takes far too long)
+// Needs PostgreSQL (FLEETPLANE_TEST_DATABASE_URL, else scripts/postgres.sh ensure) and the testbed.
+import { execFileSync, execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { deploymentReadiness, mapLimit, type KubeClient } from '../src/adapters/kube/index.ts';
+import type { KubeObject } from '../src/domain/types.ts';
+import { renderEnvironment } from '../src/render/index.ts';
+import { SAMPLE_BLUEPRINT } from '../src/demo/sample-blueprint.ts';
+import { applyPhases, refOf } from '../src/plan/apply-order.ts';
+import { binaryPath } from '../testbed/index.ts';
+
+const run = promisify(execFile);
+const TENANTS = Number(process.env.BENCH_TENANTS ?? 60);
+const ENVS = [['prod', 'prod'], ['staging', 'staging'], ['dev', 'dev'], ['qa', 'dev'], ['demo', 'dev']] as const;
+const NAIVE_SAMPLE = Number(process.env.BENCH_NAIVE_SAMPLE ?? 10);
+const tag = Math.random().toString(36).slice(2, 6);
+const log = (msg: string) => process.stderr.write(`onboarding bench: ${msg}\n`);
+
+function ensurePostgres(): void {
+  if (process.env.FLEETPLANE_TEST_DATABASE_URL) return;
+  const out = execFileSync('bash', ['scripts/postgres.sh', 'ensure'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  for (const m of out.matchAll(/^export (\w+)=(.*)$/gm)) process.env[m[1]!] = m[2]!.replace(/^['"]|['"]$/g, '');
+}
+
+interface Env { tenant: string; name: string; type: 'prod' | 'staging' | 'dev'; namespace: string; cluster: number; objects: KubeObject[] }
+
+function renderAll(prefix: string, tenants: number): Env[] {
+  const out: Env[] = [];
+  const bp = { name: SAMPLE_BLUEPRINT.metadata.name, version: SAMPLE_BLUEPRINT.metadata.version, spec: SAMPLE_BLUEPRINT.spec as unknown as Record<string, unknown> };
+  for (let t = 0; t < tenants; t++) {
+    for (const [name, type] of ENVS) {
+      const tenant = `${prefix}-${t}`;
+      const r = renderEnvironment({ tenant: { slug: tenant, name: tenant, tier: 'shared' }, environment: { name, type, values: {} }, blueprint: bp, placement: { cluster: 'x' } });
+      out.push({ tenant, name, type, namespace: r.namespace, cluster: out.length % 3, objects: r.objects.map((o) => o.object) });
+    }
+  }
+  return out;
+}
+
+/** Polls Deployments cluster-wide (one list per cluster) until every one in `namespaces` is available. */
+async function waitReady(clients: KubeClient[], namespaces: Set<string>, expected: number): Promise<void> {
+  for (;;) {
+    let ready = 0;
+    for (const c of clients) {
+      const list = await c.list('apps/v1', 'Deployment', { labelSelector: 'app.kubernetes.io/managed-by=fleetplane' });
+      ready += list.filter((d) => namespaces.has(d.metadata.namespace ?? '') && deploymentReadiness(d).state === 'Ready').length;
+    }
+    if (ready >= expected) return;
+    await sleep(250);
+  }
+}
+
+/** Deletes the namespaces on every cluster (absent ones are skipped) and waits, bounded, until gone. */
+async function deleteNamespaces(clients: KubeClient[], envs: Env[]): Promise<void> {
+  const refs = envs.map((e) => ({ apiVersion: 'v1', kind: 'Namespace', name: e.namespace }));
+  await Promise.all(clients.map((c) => c.deleteAll(refs, { concurrency: 16, propagationPolicy: 'Background' })));
+  // Wait so the next phase doesn't compete with namespace teardown.
+  const names = new Set(envs.map((e) => e.namespace));
+  for (let i = 0; i < 240; i++) {
+    let left = 0;
+    for (const c of clients) left += (await c.list('v1', 'Namespace')).filter((n) => names.has(n.metadata.name)).length;
+    if (left === 0) return;
+    await sleep(1000);
+  }
+}
+
+async function rawSsa(clients: KubeClient[]): Promise<number> {
+  const envs = renderAll(`raw${tag}`, TENANTS);
+  const deployments = envs.reduce((n, e) => n + e.objects.filter((o) => o.kind === 'Deployment').length, 0);
+  const t0 = performance.now();
+  await Promise.all(clients.map(async (c, i) => {
+    const mine = envs.filter((e) => e.cluster === i).flatMap((e) => e.objects);
+    for (const phase of applyPhases(mine.map((o) => ({ ...refOf(o), obj: o })))) {
+      const res = await mapLimit(phase, 32, (r) => c.apply(r.obj, { force: true }));
+      const bad = res.find((r) => !r.ok);
+      if (bad && !bad.ok) throw bad.error;
+    }
+  }));
+  await waitReady(clients, new Set(envs.map((e) => e.namespace)), deployments);
+  const s = (performance.now() - t0) / 1000;
+  await deleteNamespaces(clients, envs);
+  return s;
+}
+
+async function naive(clusters: Array<{ kubeconfig: string }>, clients: KubeClient[]): Promise<{ perEnv: number; sample: number }> {
+  const envs = renderAll(`nv${tag}`, Math.ceil(NAIVE_SAMPLE / ENVS.length)).slice(0, NAIVE_SAMPLE);
+  const kubectl = binaryPath('kubectl');
+  const dir = await mkdtemp(join(tmpdir(), 'fp-naive-'));
+  const t0 = performance.now();
+  try {
+    for (const e of envs) {
+      const file = join(dir, `${e.namespace}.json`);
+      await writeFile(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: e.objects }));
+      const kc = `--kubeconfig=${clusters[e.cluster]!.kubeconfig}`;
+      await run(kubectl, [kc, 'apply', '-f', file]);
+      for (const d of e.objects.filter((o) => o.kind === 'Deployment')) {
+        await run(kubectl, [kc, 'rollout', 'status', `deployment/${d.metadata.name}`, '-n', e.namespace, '--timeout=5m']);
+      }
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  const perEnv = (performance.now() - t0) / 1000 / envs.length;
+  await deleteNamespaces(clients, envs);
+  return { perEnv, sample: envs.length };
+}
+
+async function fleetplane(): Promise<number> {
+  const { setupFleet, startServe, api, prepareFleet, waitFor } = await import('../test/integration/engine.fixture.ts');
+  const fleet = await setupFleet();
+  const serve = await startServe(fleet, { workerId: 'bench', env: { FLEETPLANE_WORKER_CONCURRENCY: '64', FLEETPLANE_RECONCILE_INTERVAL: '0', FLEETPLANE_LOG_LEVEL: 'error' } });
+  const envs = renderAll(`fp${tag}`, TENANTS);
+  try {
+    const client = api(serve.url, fleet.adminToken);
+    await prepareFleet(client, fleet.clusters);
+    const slugs = [...new Set(envs.map((e) => e.tenant))];
+    const t0 = performance.now();
+    const res = await mapLimit(slugs, 16, async (slug) => {
+      const r = await client.call('POST', '/v1/tenants', { slug, name: slug, tier: 'shared', environments: ENVS.map(([name, type]) => ({ name, type, blueprint: 'demo-app', version: '1.0.0' })) });
+      if (r.status !== 202) throw new Error(`${slug}: ${r.status} ${JSON.stringify(r.body)}`);
+    });
+    const bad = res.find((r) => !r.ok);
+    if (bad && !bad.ok) throw bad.error;
+    const total = envs.length;
+    await waitFor('all environments Ready', async () => {
+      const { rows } = await fleet.store.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM environments WHERE health = 'Ready'`);
+      return rows[0]!.n >= total;
+    }, 1_800_000, 250);
+    const s = (performance.now() - t0) / 1000;
+    const { rows } = await fleet.store.db.query<{ cluster: string; n: number }>('SELECT cluster, count(*)::int AS n FROM environments GROUP BY cluster');
+    // Namespaces follow the placement the engine chose.
+    const placed = new Map(rows.map((r) => [r.cluster, r.n]));
+    log(`fleetplane placement: ${JSON.stringify(Object.fromEntries(placed))}`);
+    return s;
+  } finally {
+    await serve.kill('SIGTERM');
+    await deleteNamespaces(fleet.clusters.map((c) => c.client()), envs);
+    await fleet.cleanup();
+  }
+}
+
+async function main(): Promise<void> {
+  ensurePostgres();
+  const { getTestbed } = await import('../test/helpers/testbed.ts');
+  const tb = await getTestbed({ clusters: 3 });
+  const clients = tb.clusters.map((c) => c.client());
+  const envCount = TENANTS * ENVS.length;
+  log(`raw SSA: ${envCount} environments`);
+  const raw = await rawSsa(clients);
+  log(`raw SSA: ${raw.toFixed(1)}s; fleetplane next`);
+  const fp = await fleetplane();
+  log(`fleetplane: ${fp.toFixed(1)}s; naive sample next`);
+  const nv = await naive(tb.clusters, clients);
+  const naiveTotal = nv.perEnv * envCount;
+  log(`naive: ${nv.perEnv.toFixed(2)}s per environment over ${nv.sample}, extrapolated ${naiveTotal.toFixed(0)}s for ${envCount}`);
+  const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+  console.log(JSON.stringify({
+    bench: 'onboarding', metric: 'time_to_all_ready', value: round(fp), unit: 's',
+    baseline: 'raw SSA', baseline_value: round(raw), ratio: round(fp / raw), ratio_to_raw: round(fp / raw),
+    naive_seconds: round(naiveTotal), naive_extrapolated: true, naive_sample_environments: nv.sample, naive_seconds_per_environment: round(nv.perEnv),
+    speedup_vs_naive: round(naiveTotal / fp), environments: envCount, tenants: TENANTS, clusters: tb.clusters.length,
+    targets: { ratio_to_raw_max: 2, speedup_vs_naive_min: 10 },
+  }));
+}
+
+main().then(() => process.exit(0), (err: unknown) => {
+  log(`failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+  process.exit(1);
+});
