@@ -3,10 +3,12 @@
 // fire on an outage and stay silent when healthy (test rules), one per tier.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
+import { parseBlueprint } from '../../src/domain/blueprint.ts';
 import { renderObservability, type ObservabilityContext } from '../../src/observability/index.ts';
+import { renderEnvironment } from '../../src/render/index.ts';
 import { ruleTests } from '../../src/observability/rule-tests.ts';
 import * as engineMetrics from '../../src/metrics/engine.ts';
 import { binaries, promtool, startControlPlane, tempDir, type ControlPlane } from './observability-support.ts';
@@ -40,7 +42,29 @@ after(async () => {
   dir.remove();
 });
 
-test('promtool check rules passes on every generated PrometheusRule', () => {
+test('promtool check rules passes on every PrometheusRule the renderer produces for the real blueprints', () => {
+  const files: string[] = [];
+  for (const version of ['1.4.0', '1.5.0']) {
+    const blueprint = parseBlueprint(readFileSync(join(import.meta.dirname, `../../blueprints/default/${version}.yaml`), 'utf8'));
+    for (const tier of tiers) {
+      for (const type of envTypes) {
+        const out = renderEnvironment({
+          tenant: { slug: `r-${tier}`, name: 'R', tier }, environment: { name: type, type }, blueprint, placement: { cluster: 'c1' },
+        });
+        const rules = out.objects.map((r) => r.object).filter((o) => o.kind === 'PrometheusRule');
+        assert.equal(rules.length, 1, `${version} ${tier} ${type}: one PrometheusRule`);
+        const file = join(dir.path, `rendered-${version}-${tier}-${type}.yaml`);
+        writeFileSync(file, YAML.stringify({ groups: (rules[0]!.spec as { groups: unknown }).groups }));
+        files.push(file);
+      }
+    }
+  }
+  const r = promtool(['check', 'rules', ...files]);
+  assert.equal(r.code, 0, r.out);
+  assert.equal((r.out.match(/SUCCESS: 22 rules found/g) ?? []).length, files.length, r.out);
+});
+
+test('promtool check rules passes on generated PrometheusRules for every tier and environment type', () => {
   const files: string[] = [];
   for (const tier of tiers) {
     for (const envType of envTypes) {
