@@ -68,6 +68,7 @@ function copy(v: unknown): unknown {
 }
 
 function validateOverrides(values: Record<string, unknown>, bp: Blueprint): void {
+  if (values.components === undefined && values.secrets === undefined) return;
   overridesValidator ??= new Ajv({ allErrors: true, strict: false }).compile(OVERRIDES_SCHEMA);
   if (!overridesValidator(values)) {
     // Messages name the field only; Ajv's messages never include the instance value.
