@@ -86,6 +86,24 @@ for (const tier of ['shared', 'hybrid', 'dedicated'] as const) {
   });
 }
 
+test('dashboard layout: panels fit the 24-column grid without overlapping; targets well-formed', () => {
+  const d = buildDashboard(ctx());
+  const cells = new Set<string>();
+  for (const p of d.panels) {
+    const { x, y, w, h } = p.gridPos;
+    assert.ok(x >= 0 && w > 0 && x + w <= 24 && h > 0, `${p.title} fits the grid`);
+    for (let i = x; i < x + w; i++) {
+      for (let j = y; j < y + h; j++) {
+        assert.ok(!cells.has(`${i},${j}`), `${p.title} overlaps another panel at ${i},${j}`);
+        cells.add(`${i},${j}`);
+      }
+    }
+    const targets = (p.targets as Array<{ refId: string; expr: string }> | undefined) ?? [];
+    assert.equal(new Set(targets.map((t) => t.refId)).size, targets.length, `${p.title}: unique refIds`);
+    if (p.type !== 'row') assert.ok(targets.length > 0 && p.datasource, `${p.title} queries a data source`);
+  }
+});
+
 test('rules read only the documented service metrics and recorded series', () => {
   const groups = ruleGroups(ctx());
   const recorded = new Set(groups.flatMap((g) => g.rules.flatMap((r) => ('record' in r ? [r.record] : []))));
