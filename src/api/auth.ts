@@ -3,10 +3,10 @@
 // exist, so a tenant token learns nothing about other tenants. Admin-only routes (clusters, tokens,
 // events, blueprint publishing, tenant creation) answer 403 to tenant tokens: those routes exist
 // for everyone (they are in /openapi.json), so 403 reveals nothing about any tenant.
-import { randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../domain/errors.ts';
 import type { Store, TokenRecord } from '../adapters/store/port.ts';
+import { generateTokenSecret } from '../adapters/store/tokens.ts';
 
 export type AuthMode = 'public' | 'authenticated' | 'admin';
 
@@ -81,9 +81,9 @@ export function tenantFilter(req: FastifyRequest, requested?: string): string | 
   return p.kind === 'tenant' ? p.tenant : requested;
 }
 
-/** A fresh token secret: 32 random bytes, url-safe, with a recognizable prefix for secret scanners. */
+/** A fresh token secret, in the store's format (ADR 0201: fp_ + 32 random bytes). */
 export function newTokenSecret(): string {
-  return `fpt_${randomBytes(32).toString('base64url')}`;
+  return generateTokenSecret();
 }
 
 /**

@@ -184,7 +184,7 @@ async function run(): Promise<number> {
   const clusters = await runningClusters();
   const child = startServer(port, dataDir, token, clusters.length > 0);
   try {
-    await waitReady(client, child, 120_000);
+    await waitReady(client, child, 240_000);
     await demo(client, clusters);
     title('done');
     return 0;

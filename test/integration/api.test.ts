@@ -198,7 +198,7 @@ for (const backend of BACKENDS) {
     test('tokens: create returns the secret once, the token works, revoke ends it', async () => {
       const c = await h.req('POST', '/v1/tokens', { body: { name: 'acme-ci', role: 'tenant-admin', tenant: 'acme' } });
       assert.equal(c.status, 201, JSON.stringify(c.body));
-      assert.match(c.body.secret, /^fpt_/);
+      assert.match(c.body.secret, /^fp_/);
       const list = await h.req('GET', '/v1/tokens');
       assert.ok(list.body.items.some((t: { id: string }) => t.id === c.body.token.id));
       assert.ok(!JSON.stringify(list.body).includes(c.body.secret), 'the list never carries secrets');
