@@ -25,6 +25,18 @@ const NAIVE_SAMPLE = Number(process.env.BENCH_NAIVE_SAMPLE ?? 10);
 const tag = Math.random().toString(36).slice(2, 6);
 const log = (msg: string) => process.stderr.write(`onboarding bench: ${msg}\n`);
 
+/** A loaded shared API server drops the odd connection; the raw client retries like any real one. */
+async function retry<T>(fn: () => Promise<T>, tries = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (i >= tries) throw err;
+      await sleep(200 * i);
+    }
+  }
+}
+
 function ensurePostgres(): void {
   if (process.env.FLEETPLANE_TEST_DATABASE_URL) return;
   const out = execFileSync('bash', ['scripts/postgres.sh', 'ensure'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
@@ -51,7 +63,7 @@ async function waitReady(clients: KubeClient[], namespaces: Set<string>, expecte
   for (;;) {
     let ready = 0;
     for (const c of clients) {
-      const list = await c.list('apps/v1', 'Deployment', { labelSelector: 'app.kubernetes.io/managed-by=fleetplane' });
+      const list = await retry(() => c.list('apps/v1', 'Deployment', { labelSelector: 'app.kubernetes.io/managed-by=fleetplane' }));
       ready += list.filter((d) => namespaces.has(d.metadata.namespace ?? '') && deploymentReadiness(d).state === 'Ready').length;
     }
     if (ready >= expected) return;
@@ -80,7 +92,7 @@ async function rawSsa(clients: KubeClient[]): Promise<number> {
   await Promise.all(clients.map(async (c, i) => {
     const mine = envs.filter((e) => e.cluster === i).flatMap((e) => e.objects);
     for (const phase of applyPhases(mine.map((o) => ({ ...refOf(o), obj: o })))) {
-      const res = await mapLimit(phase, 32, (r) => c.apply(r.obj, { force: true }));
+      const res = await mapLimit(phase, 32, (r) => retry(() => c.apply(r.obj, { force: true })));
       const bad = res.find((r) => !r.ok);
       if (bad && !bad.ok) throw bad.error;
     }
