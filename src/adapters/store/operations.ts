@@ -38,7 +38,7 @@ export function operationRepo(q: Queryable): OperationRepo {
     create: (op) => createOperation(q, op),
     get: async (id) => first(await q.query<Row>(`SELECT ${COLUMNS} FROM operations WHERE id = $1`, [id])),
     findByIdempotencyKey: (key) => findByKey(q, key),
-    list: (f: OperationListFilter) => listOperations(q, f),
+    list: (f) => listOperations(q, f),
   };
 }
 

@@ -57,7 +57,8 @@ export interface StoreTx {
 export interface TenantRepo {
   create(t: Omit<Tenant, 'resourceVersion' | 'createdAt' | 'updatedAt'>): Promise<Tenant>;
   get(slug: string): Promise<Tenant | null>;
-  list(page: PageRequest & { tenant?: string }): Promise<Page<Tenant>>;
+  /** Soft-deleted tenants are left out unless includeDeleted; get() returns them with deletedAt set. */
+  list(page: PageRequest & { tenant?: string; includeDeleted?: boolean }): Promise<Page<Tenant>>;
   /** Throws PreconditionFailedError when expectedVersion is given and stale. */
   update(slug: string, patch: Partial<Tenant>, expectedVersion?: number): Promise<Tenant>;
   markDeleted(slug: string): Promise<void>;
@@ -76,7 +77,8 @@ export interface OperationRepo {
   create(op: NewOperation): Promise<{ operation: Operation; created: boolean }>;
   get(id: string): Promise<Operation | null>;
   findByIdempotencyKey(key: string): Promise<Operation | null>;
-  list(filter: PageRequest & { tenant?: string; state?: string; environment?: string }): Promise<Page<Operation>>;
+  /** Newest first. */
+  list(filter: PageRequest & { tenant?: string; state?: string; environment?: string; kind?: string }): Promise<Page<Operation>>;
 }
 
 export interface Store extends StoreTx {

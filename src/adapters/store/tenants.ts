@@ -40,7 +40,7 @@ export function tenantRepo(q: Queryable): TenantRepo {
   return {
     create: (t) => createTenant(q, t),
     get: (slug) => getTenant(q, slug),
-    list: (req: TenantListRequest) => listTenants(q, req),
+    list: (req) => listTenants(q, req),
     update: (slug, patch, expectedVersion) => updateTenant(q, slug, patch, expectedVersion),
     markDeleted: (slug) => markDeleted(q, slug),
   };
