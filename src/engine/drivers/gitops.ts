@@ -62,13 +62,16 @@ export class GitopsDriver implements Driver {
     const deadline = ctx.now().getTime() + opts.timeoutMs;
     const interval = opts.pollIntervalMs ?? 1000;
     for (;;) {
+      // A lost lease or shutdown is not the cluster saying no: throw, so the engine retries instead
+      // of rolling back.
+      ctx.signal.throwIfAborted();
       const snap = combine(await this.readArgo(ctx), await deploymentsHealth(ctx.kube, revision));
       if (snap.ready) return { ready: true };
-      if (snap.terminal || ctx.now().getTime() + interval > deadline || ctx.signal.aborted) {
+      if (snap.terminal || ctx.now().getTime() + interval > deadline) {
         const reason = snap.terminal ? snap.reason : 'Timeout';
         return { ready: false, reason, message: snap.message, failing: snap.failing };
       }
-      await sleep(interval, undefined, { signal: ctx.signal }).catch(() => undefined);
+      await sleep(interval, undefined, { signal: ctx.signal });
     }
   }
 
