@@ -45,6 +45,7 @@ cmd_ensure() {
   printf 'export PROMETHEUS_BIN=%q PROMTOOL_BIN=%q\n' "$prom" "$tool"
 }
 
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 DATA_DIR="${FLEETPLANE_PROMETHEUS_DIR:-${FLEETPLANE_CACHE_DIR:-$HOME/.cache/fleetplane}/prometheus}"
 
 cmd_start() {
@@ -59,6 +60,9 @@ cmd_start() {
   done
   eval "$(cmd_ensure)"
   mkdir -p "$DATA_DIR/data"
+  # The control plane's own alert rules (src/observability/control-plane.ts).
+  (cd "$ROOT" && node --import tsx -e "import('./src/observability/control-plane.ts').then((m) => process.stdout.write(m.controlPlaneRulesYaml()))") \
+    >"$DATA_DIR/control-plane-rules.yaml" || die "could not generate the control-plane rules"
   if [ -f "$DATA_DIR/pid" ] && kill -0 "$(cat "$DATA_DIR/pid")" 2>/dev/null; then
     log "already running (pid $(cat "$DATA_DIR/pid")) on $(cat "$DATA_DIR/port")"; return
   fi
@@ -66,13 +70,16 @@ cmd_start() {
 global:
   scrape_interval: 15s
   evaluation_interval: 15s
+rule_files:
+  - $DATA_DIR/control-plane-rules.yaml
 scrape_configs:
   - job_name: fleetplane
     metrics_path: /metrics
     static_configs:
       - targets: ['$target']
 YAML
-  "$PROMTOOL_BIN" check config "$DATA_DIR/prometheus.yml" >&2
+  "$PROMTOOL_BIN" check config "$DATA_DIR/prometheus.yml" >&2 || die "invalid generated config"
+  "$PROMTOOL_BIN" check rules "$DATA_DIR/control-plane-rules.yaml" >&2 || die "invalid control-plane rules"
   nohup "$PROMETHEUS_BIN" --config.file="$DATA_DIR/prometheus.yml" --storage.tsdb.path="$DATA_DIR/data" \
     --web.listen-address="127.0.0.1:$port" >"$DATA_DIR/prometheus.log" 2>&1 &
   echo $! >"$DATA_DIR/pid"

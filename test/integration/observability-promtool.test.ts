@@ -9,6 +9,7 @@ import YAML from 'yaml';
 import { parseBlueprint } from '../../src/domain/blueprint.ts';
 import { renderObservability, type ObservabilityContext } from '../../src/observability/index.ts';
 import { renderEnvironment } from '../../src/render/index.ts';
+import { controlPlaneRulesYaml } from '../../src/observability/control-plane.ts';
 import { ruleTests } from '../../src/observability/rule-tests.ts';
 import * as engineMetrics from '../../src/metrics/engine.ts';
 import { binaries, promtool, startControlPlane, tempDir, type ControlPlane } from './observability-support.ts';
@@ -98,6 +99,39 @@ for (const tier of tiers) {
     assert.notEqual(w.code, 0, `an outage must fire alerts:\n${w.out}`);
   });
 }
+
+test('control-plane alert rules: promtool check rules, and ClusterDown / LeaseStuck fire only when they should', () => {
+  writeFileSync(join(dir.path, 'control-plane.yaml'), controlPlaneRulesYaml());
+  const check = promtool(['check', 'rules', join(dir.path, 'control-plane.yaml')]);
+  assert.equal(check.code, 0, check.out);
+  const tests = {
+    rule_files: ['control-plane.yaml'],
+    evaluation_interval: '1m',
+    tests: [{
+      interval: '1m',
+      input_series: [
+        { series: 'fleetplane_cluster_up{cluster="east-1"}', values: '1x10 0x20' },
+        { series: 'fleetplane_cluster_up{cluster="west-1"}', values: '1x30' },
+        { series: 'fleetplane_queue_oldest_lease_age_seconds', values: '0+60x30' },
+      ],
+      alert_rule_test: [
+        { eval_time: '8m', alertname: 'FleetplaneClusterDown', exp_alerts: [] },
+        { eval_time: '20m', alertname: 'FleetplaneClusterDown', exp_alerts: [{
+          exp_labels: { cluster: 'east-1', severity: 'page', component: 'fleetplane' },
+          exp_annotations: { summary: 'Cluster east-1 API server unreachable', runbook_url: 'https://fleetplane.io/runbooks/control-plane#fleetplaneclusterdown' },
+        }] },
+        { eval_time: '10m', alertname: 'FleetplaneLeaseStuck', exp_alerts: [] },
+        { eval_time: '25m', alertname: 'FleetplaneLeaseStuck', exp_alerts: [{
+          exp_labels: { severity: 'page', component: 'fleetplane' },
+          exp_annotations: { summary: 'An operation lease has been held for more than 15 minutes (stuck worker?)', runbook_url: 'https://fleetplane.io/runbooks/control-plane#fleetplaneleasestuck' },
+        }] },
+      ],
+    }],
+  };
+  writeFileSync(join(dir.path, 'control-plane-test.yaml'), YAML.stringify(tests));
+  const r = promtool(['test', 'rules', join(dir.path, 'control-plane-test.yaml')]);
+  assert.equal(r.code, 0, r.out);
+});
 
 test('promtool check metrics passes on the live /metrics of a running control plane', async () => {
   cp = await startControlPlane();
