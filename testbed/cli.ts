@@ -1,6 +1,6 @@
 // `npm run testbed -- <command>`: build | up --clusters N | status [-o json] | down | paths [-o json]
 import { Command, InvalidArgumentError } from 'commander';
-import { allBinaryPaths, buildAll, ensureTestbed, testbedDown, testbedStatus, type ClusterStatus } from './index.ts';
+import { allBinaryPaths, buildAll, ensureTestbed, testbedDown, testbedRestart, testbedStatus, type ClusterStatus } from './index.ts';
 import { cacheRoot, stateRoot } from './lib/config.ts';
 
 function positiveInt(value: string): number {
@@ -65,6 +65,12 @@ program
     const removed = await testbedDown(names);
     console.error(removed.length ? `[testbed] removed ${removed.join(', ')}` : '[testbed] nothing to remove');
   });
+
+program
+  .command('restart')
+  .argument('[clusters...]', 'only these clusters, e.g. fp-2 (default: all, one at a time)')
+  .description('restart cluster processes on their existing data (picks up new testbed flags)')
+  .action(async (names: string[]) => printTable(await testbedRestart(names)));
 
 program
   .command('paths')

@@ -98,3 +98,16 @@ export async function testbedProcesses(): Promise<Array<{ cluster: string; name:
   }
   return out;
 }
+
+/** Restarts the named (or all) clusters on their existing data, e.g. after the testbed's flags changed. */
+export async function testbedRestart(names: string[] = [], log: (line: string) => void = defaultLog): Promise<ClusterStatus[]> {
+  return withLock(stateRoot(), async () => {
+    const known = await knownClusters();
+    const picked = names.length ? known.filter((i) => names.includes(clusterName(i))) : known;
+    if (names.length && picked.length !== names.length) throw new Error(`no such cluster among ${names.join(', ')} (known: ${known.map(clusterName).join(', ') || 'none'})`);
+    const out: ClusterStatus[] = [];
+    // One at a time, so the other clusters stay available to whoever is using them.
+    for (const i of picked) out.push(await startCluster(i, log));
+    return out;
+  });
+}

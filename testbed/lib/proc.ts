@@ -38,14 +38,25 @@ export function isAlive(p: ProcRecord): boolean {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** True until the process is fully gone: an exiting process loses its cmdline before its sockets. */
+function lingering(p: ProcRecord): boolean {
+  try {
+    const stat = readFileSync(`/proc/${p.pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 /** SIGTERM, then SIGKILL after a grace period, for every recorded process still ours. */
 export async function stopAll(procs: ProcRecord[], graceMs = 10_000): Promise<void> {
   const live = procs.filter(isAlive);
   for (const p of live) signal(p, 'SIGTERM');
   const deadline = Date.now() + graceMs;
-  while (live.some(isAlive) && Date.now() < deadline) await sleep(100);
+  while (live.some(lingering) && Date.now() < deadline) await sleep(100);
   for (const p of live.filter(isAlive)) signal(p, 'SIGKILL');
-  while (live.some(isAlive)) await sleep(50);
+  const killDeadline = Date.now() + 5_000; // bounded: a reused pid must not hang us
+  while (live.some(lingering) && Date.now() < killDeadline) await sleep(50);
 }
 
 function signal(p: ProcRecord, sig: NodeJS.Signals): void {
