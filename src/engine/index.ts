@@ -12,6 +12,7 @@ import type { EngineConfig, EngineDeps } from './context.ts';
 import { DirectDriver } from './drivers/direct.ts';
 import type { Driver, DriftReport } from './drivers/types.ts';
 import { Reconciler } from './reconcile.ts';
+import { bindOldestLeaseAge } from '../metrics/engine.ts';
 import { WorkerPool } from './worker.ts';
 
 export interface StartEngineOptions {
@@ -87,6 +88,7 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
     config,
     applyObserver: opts.applyObserver ?? applyObserverFromEnv(),
   };
+  bindOldestLeaseAge(() => opts.store.queue.oldestLeaseAge());
   const pool = new WorkerPool(deps, opts.kinds);
   const reconciler = new Reconciler(deps, opts.onDrift);
   if (opts.workers !== false) pool.start();

@@ -43,12 +43,15 @@ async function clear(): Promise<void> {
 test('only the oldest unfinished operation of an environment is claimable', async () => {
   await clear();
   const q = createQueue(db, { baseMs: 10, maxMs: 100 });
+  assert.equal(await q.oldestLeaseAge(), null);
   const a1 = await addOp('a');
   await addOp('a');
   const b1 = await addOp('b');
   const claims = await Promise.all([q.claim('w1', 30_000), q.claim('w2', 30_000), q.claim('w3', 30_000)]);
   const ids = claims.filter((c) => c !== null).map((c) => c.operation.id).sort();
   assert.deepEqual(ids, [a1, b1].sort());
+  const age = await q.oldestLeaseAge();
+  assert.ok(age !== null && age >= 0 && age < 60, `oldest lease age ${age}`);
   const c = claims.find((x) => x?.operation.id === a1)!;
   assert.ok(await q.complete(a1, c.leaseToken, { ok: true }));
   const next = await q.claim('w1', 30_000);

@@ -6,7 +6,7 @@ import { heartbeat } from './heartbeat.ts';
 import { recordStep } from './record-step.ts';
 import { complete } from './complete.ts';
 import { fail, release } from './fail.ts';
-import { depth, stepRuns } from './stats.ts';
+import { depth, oldestLeaseAge, stepRuns } from './stats.ts';
 import { getInventory, saveInventory } from './inventory.ts';
 import { busy, holder, listEnvironments, recordDrift, setHold, updateEnvironment } from './environment.ts';
 
@@ -23,6 +23,7 @@ export function createQueue(db: Db, retry: RetryPolicy = retryFromEnv()): Operat
     fail: (id, leaseToken, error, opts) => fail(db, retry, { id, leaseToken, error, opts }),
     release: (id, token) => release(db, id, token),
     depth: () => depth(db),
+    oldestLeaseAge: () => oldestLeaseAge(db),
     stepRuns: (operationId) => stepRuns(db, operationId),
     inventory: (tenant, environment) => getInventory(db, tenant, environment),
     saveInventory: (tenant, environment, inv, lease) => saveInventory(db, { tenant, environment }, inv, lease),

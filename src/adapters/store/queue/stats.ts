@@ -22,3 +22,10 @@ export async function stepRuns(q: Queryable, operationId?: string): Promise<Step
     error: (r.error as string | null) ?? null,
   }));
 }
+
+/** Age in seconds of the oldest held lease, or null when no operation is running. */
+export async function oldestLeaseAge(q: Queryable): Promise<number | null> {
+  const { rows } = await q.query<Row>(`SELECT EXTRACT(EPOCH FROM now() - min(locked_at))::float8 AS age FROM operations WHERE state = 'running'`);
+  const age = rows[0]?.age;
+  return age === null || age === undefined ? null : Number(age);
+}

@@ -72,6 +72,8 @@ export interface OperationQueue {
   release(id: string, leaseToken: string): Promise<boolean>;
   /** Count of operations by state. */
   depth(): Promise<Record<string, number>>;
+  /** Seconds since the oldest running operation was claimed (null when none): a stuck worker shows here. */
+  oldestLeaseAge(): Promise<number | null>;
   stepRuns(operationId?: string): Promise<StepRun[]>;
   inventory(tenant: string, environment: string): Promise<Inventory>;
   /** Fenced by the lease when `lease` is given. */
