@@ -141,6 +141,15 @@ test('offboard removes the environment directory; the last one archives the repo
   assert.deepEqual(await readdir(join(dataDir, 'git', 'archive')), [archived.split('/').at(-1)]);
 });
 
+test('verify: not synced yet times out with the reason; an aborted signal throws instead (retry, not rollback)', async () => {
+  const v = await driver.verify(ctx('prod'), prod1, { timeoutMs: 300, pollIntervalMs: 100 });
+  assert.deepEqual([v.ready, v.reason, v.failing?.[0]?.reason], [false, 'Timeout', 'NotSynced']);
+  const aborted = new AbortController();
+  aborted.abort();
+  const c = makeContext({ tenant: 'acme', env: 'prod', namespace: 'acme-prod', cluster, kube, signal: aborted.signal });
+  await assert.rejects(driver.verify(c, prod1, { timeoutMs: 60_000 }), { name: 'AbortError' });
+});
+
 test('remote URLs with credentials never leak into errors', async () => {
   const remote = new GitRepos({ dataDir, remoteFor: () => ({ url: 'http://127.0.0.1:9/acme.git', credentials: { username: 'bot', password: 'tok-should-not-leak' } }) });
   const d = new GitopsDriver({ repos: remote });
