@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, Option } from 'commander';
+import YAML from 'yaml';
 import { coerceError, InputError } from '../../domain/errors.ts';
 import { backtest } from '../../forecast/backtest.ts';
 import { parseTraceCsv } from '../../forecast/csv.ts';
@@ -15,7 +16,7 @@ import { toDense, type Sample } from '../../forecast/series.ts';
 
 export interface BacktestCliOptions {
   horizons: string;
-  output: 'json' | 'table';
+  output: OutputFormat;
   startup: string;
 }
 
@@ -72,10 +73,23 @@ export function runBacktest(files: string[], o: BacktestCliOptions): string {
   const [startup] = parseDurations(o.startup);
   const reports = files.map((f) => backtestFile(f, horizons, startup));
   const summary = summarize(reports);
-  return o.output === 'json' ? JSON.stringify(toJson(reports, summary), null, 2) : formatTable(reports, summary);
+  return o.output === 'table' ? formatTable(reports, summary) : serialize(toJson(reports, summary), o.output);
 }
 
-export interface PredictCliOptions { horizons: string; lead: string; quantile: string; capacity?: string; output: 'json' | 'table' }
+export interface PredictCliOptions { horizons: string; lead: string; quantile: string; capacity?: string; output: OutputFormat }
+
+export type OutputFormat = 'json' | 'yaml' | 'table';
+
+function serialize(data: unknown, format: 'json' | 'yaml'): string {
+  return format === 'json' ? JSON.stringify(data, null, 2) : YAML.stringify(data).trimEnd();
+}
+
+// `-o` is also the fleetplane program's global flag: whichever was given wins, table by default.
+function outputOf(cmd: Command): OutputFormat {
+  const v = cmd.optsWithGlobals<{ output?: string }>().output ?? 'table';
+  if (v !== 'json' && v !== 'yaml' && v !== 'table') throw new InputError(`-o: "${v}" is not one of table, json, yaml`);
+  return v;
+}
 
 /** Forecast from the end of one trace: per-horizon values with the chosen model, and the window bound. */
 export function runPredict(file: string, o: PredictCliOptions): string {
@@ -99,7 +113,7 @@ export function runPredict(file: string, o: PredictCliOptions): string {
     window: { lead_minutes: (lead * step) / 60, point: w.point, upper: w.upper, quantile: q },
     ...(capacity ? { replicas_for_upper: Math.ceil(w.upper / capacity - 1e-9) } : {}),
   };
-  if (o.output === 'json') return JSON.stringify(out, null, 2);
+  if (o.output !== 'table') return serialize(out, o.output);
   return [
     `${out.file}: last value ${out.last.value} at ${new Date(out.last.ts * 1000).toISOString()}, season ${out.season_points || 'none'}`,
     ...out.horizons.map((h) => `  +${h.minutes}m  ${h.value.toPrecision(5)}  (${h.model})`),
@@ -124,9 +138,9 @@ export function forecastCommand(): Command {
     .argument('<files...>', 'CSV traces')
     .option('--horizons <list>', 'forecast horizons', '5m,15m,30m')
     .option('--startup <duration>', 'pod start-up + readiness used by the simulator', '3m')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['json', 'table']).default('table'))
-    .action((files: string[], o: BacktestCliOptions) => {
-      process.stdout.write(`${runBacktest(files, o)}\n`);
+    .addOption(new Option('-o, --output <format>', 'output format: table | json | yaml'))
+    .action((files: string[], o: BacktestCliOptions, cmd: Command) => {
+      process.stdout.write(`${runBacktest(files, { ...o, output: outputOf(cmd) })}\n`);
     });
   cmd.command('predict')
     .description('forecast from the end of a `ts,value` CSV trace: per-horizon values, chosen models, and the upper bound over the lead time')
@@ -135,9 +149,9 @@ export function forecastCommand(): Command {
     .option('--lead <duration>', 'lead time: pod start-up + readiness + HPA sync', '5m')
     .option('--quantile <q>', 'residual quantile of the upper bound', '0.9')
     .option('--capacity <load>', 'load one pod serves: also print the pods the upper bound needs')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['json', 'table']).default('table'))
-    .action((file: string, o: PredictCliOptions) => {
-      process.stdout.write(`${runPredict(file, o)}\n`);
+    .addOption(new Option('-o, --output <format>', 'output format: table | json | yaml'))
+    .action((file: string, o: PredictCliOptions, cmd: Command) => {
+      process.stdout.write(`${runPredict(file, { ...o, output: outputOf(cmd) })}\n`);
     });
   return cmd;
 }
