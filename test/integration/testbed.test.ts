@@ -66,9 +66,15 @@ test('a Deployment on each of 3 clusters is scheduled onto kwok nodes by the rea
           assert.equal(p.status?.phase, 'Running');
         }
         // The binding came from kube-scheduler (we never set nodeName): it records a Scheduled event.
-        const events = await ns.client.list('v1', 'Event', { namespace: ns.name, fieldSelector: 'reason=Scheduled' });
-        const scheduled = events.filter((e) => (e as { source?: { component?: string }; reportingComponent?: string }).reportingComponent === 'default-scheduler' || (e as { source?: { component?: string } }).source?.component === 'default-scheduler');
-        assert.ok(scheduled.length >= 3, `expected Scheduled events from default-scheduler, got ${scheduled.length}`);
+        // Events are written asynchronously, so wait for them rather than expecting them already.
+        const fromScheduler = (e: KubeObject) => (e as { reportingComponent?: string }).reportingComponent === 'default-scheduler' || (e as { source?: { component?: string } }).source?.component === 'default-scheduler';
+        const scheduled = await eventually(`${cluster.name} Scheduled events`, async () => {
+          const events = await ns.client.list('v1', 'Event', { namespace: ns.name, fieldSelector: 'reason=Scheduled' });
+          const mine = events.filter(fromScheduler);
+          return mine.length >= 3 ? mine : undefined;
+        });
+        const bound = new Set(scheduled.map((e) => (e as { involvedObject?: { name?: string } }).involvedObject?.name));
+        for (const p of pods) assert.ok(bound.has(p.metadata.name), `no Scheduled event for ${p.metadata.name}`);
       }),
     ),
   );
