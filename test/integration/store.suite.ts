@@ -347,6 +347,14 @@ function releaseTests(s: () => SqlStore): void {
 }
 
 function journalTests(s: () => SqlStore): void {
+  test('db: both backends return the same JS types (int8 and count(*) as numbers, jsonb parsed, timestamptz as Date)', async () => {
+    const { rows } = await s().db.query<Record<string, unknown>>(
+      "SELECT 5::bigint AS i8, count(*) AS n, ARRAY[1, 2]::bigint[] AS arr, '{\"a\":[1]}'::jsonb AS j, now() AS ts, 1.5::float8 AS f FROM (VALUES (1)) v",
+    );
+    assert.deepEqual({ ...rows[0], ts: undefined }, { i8: 5, n: 1, arr: [1, 2], j: { a: [1] }, ts: undefined, f: 1.5 });
+    assert.ok(rows[0]?.ts instanceof Date);
+  });
+
   test('events: recordOnce dedupes by source and id', async () => {
     assert.equal(await s().events.recordOnce('crm', 'evt-1', 'customer.signed'), true);
     assert.equal(await s().events.recordOnce('crm', 'evt-1', 'customer.signed'), false);

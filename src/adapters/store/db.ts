@@ -85,7 +85,7 @@ export async function openEmbedded(dir: string): Promise<Db> {
 }
 
 export async function openPostgres(url: string, max: number): Promise<Db> {
-  const pool = new pg.Pool({ connectionString: url, max });
+  const pool = new pg.Pool({ connectionString: url, max, types: { getTypeParser: typeParser as typeof pg.types.getTypeParser } });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
   const wrap = (c: pg.Pool | pg.PoolClient): Queryable => ({
@@ -118,6 +118,18 @@ export async function openPostgres(url: string, max: number): Promise<Db> {
     },
     close: () => pool.end(),
   };
+}
+
+// One dialect, one set of JS types: PGlite returns int8 (bigint, count(*)) as numbers, node-postgres
+// as strings by default. Parse them as numbers here too (exact up to 2^53, like PGlite).
+const INT8 = 20;
+const INT8_ARRAY = 1016;
+const INT4_ARRAY = 1007;
+const builtinParser = pg.types.getTypeParser as (oid: number, format?: 'text' | 'binary') => unknown;
+function typeParser(oid: number, format?: 'text' | 'binary'): unknown {
+  if (format !== 'binary' && oid === INT8) return (v: string) => Number(v);
+  if (format !== 'binary' && oid === INT8_ARRAY) return builtinParser(INT4_ARRAY, 'text');
+  return builtinParser(oid, format ?? 'text');
 }
 
 /** FIFO promise mutex. */
