@@ -16,7 +16,9 @@ export interface Connection {
 export function wrapClient(name: string, c: AdapterClient): KubeClient {
   return {
     cluster: name,
-    apply: (obj, opts) => timeClusterCall(name, 'apply', () => c.apply(obj, { force: opts?.force ?? false, dryRun: opts?.dryRun ?? false })),
+    apply: (obj, opts) => timeClusterCall(name, 'apply', () => c.apply(obj, {
+      force: opts?.force ?? false, dryRun: opts?.dryRun ?? false, ...(opts?.fieldManager ? { fieldManager: opts.fieldManager } : {}),
+    })),
     get: (ref) => timeClusterCall(name, 'get', () => c.get(ref)),
     list: (q) => timeClusterCall(name, 'list', () => c.list(q.apiVersion, q.kind, {
       ...(q.namespace ? { namespace: q.namespace } : {}), ...(q.labelSelector ? { labelSelector: q.labelSelector } : {}),

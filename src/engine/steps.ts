@@ -1,6 +1,7 @@
 // The named steps of every workflow (see plan/workflows.ts). Each is idempotent: it reads what it
 // needs from the store and earlier steps' outputs, and its writes are fenced by the lease.
-import type { Revision } from '../domain/types.ts';
+import { LABELS, type KubeObject, type Revision } from '../domain/types.ts';
+import type { DriverContext } from './drivers/types.ts';
 import { renderEnvironment } from '../render/index.ts';
 import type { RenderBlueprint } from '../render/types.ts';
 import { conditionsFor } from '../plan/conditions.ts';
@@ -89,7 +90,25 @@ async function deliverStep(s: StepEnv): Promise<StepOutput> {
   const res = await driverFor(s.deps, env).deliver(ctx, rev, { revision: prev, inventory: inv.objects });
   if (!(await q.saveInventory(env.tenant, env.name, { revision: rev.id, objects: res.inventory }, s.lease))) throw lostLease();
   await q.updateEnvironment(env.tenant, env.name, { appliedRevision: rev.id }, s.lease);
-  return { revision: rev.id, applied: res.applied.length, pruned: res.pruned.length, ...(res.detail ?? {}) };
+  const restarted = s.op.params.action === 'restart' ? await restartWorkloads(s, ctx, rev) : [];
+  return { revision: rev.id, applied: res.applied.length, pruned: res.pruned.length, ...(restarted.length > 0 ? { restarted } : {}), ...(res.detail ?? {}) };
+}
+
+/**
+ * restart (a reconfigure with params.action "restart"): stamp the pod template like `kubectl rollout
+ * restart`, under its own field manager so the revision's own applies never remove it. The stamp is
+ * the operation's creation time, so re-running the step doesn't restart twice.
+ */
+async function restartWorkloads(s: StepEnv, ctx: DriverContext, rev: Revision): Promise<string[]> {
+  const only = typeof s.op.params.component === 'string' ? s.op.params.component : null;
+  const targets = rev.objects.map((o) => o.object).filter((o) => o.kind === 'Deployment' && (!only || o.metadata.labels?.[LABELS.component] === only || o.metadata.name === only));
+  for (const d of targets) {
+    await ctx.kube.apply({
+      apiVersion: d.apiVersion, kind: d.kind, metadata: { name: d.metadata.name, namespace: d.metadata.namespace },
+      spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': s.op.createdAt } } } },
+    } as KubeObject, { fieldManager: 'fleetplane-restart', force: true });
+  }
+  return targets.map((d) => d.metadata.name);
 }
 
 async function verifyStep(s: StepEnv): Promise<StepOutput> {

@@ -115,6 +115,16 @@ test('replicas edited by hand are reset', async () => {
   await waitFor('environment Ready again', async () => (await env()).health === 'Ready' && (await fleet.store.queue.busy(tenant, 'prod')) === false, 60_000);
 });
 
+test('a restart rolls the pods of one component without changing the revision', async () => {
+  const r = await client.call<Operation>('POST', `/v1/tenants/${tenant}/environments/prod:restart`, { component: 'web' });
+  assert.equal(r.status, 202, JSON.stringify(r.body));
+  const done = await waitFor('restart to finish', finished(r.body.id), 120_000);
+  assert.equal(done.state, 'succeeded', done.error ?? '');
+  const web = (await deployment('web')) as KubeObject & { spec: { template: { metadata?: { annotations?: Record<string, string> } } } };
+  assert.ok(web.spec.template.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt'], 'pod template stamped');
+  assert.equal((await env()).appliedRevision, goodRevision);
+});
+
 test('offboarding is refused while a rollout holds the environment, then removes everything', async () => {
   await fleet.store.queue.setHold(tenant, 'prod', 'rollout-test');
   const refused = await client.call<Operation>('DELETE', `/v1/tenants/${tenant}`);

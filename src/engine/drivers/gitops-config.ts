@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { GitRepos, type RemoteRepoConfig } from '../../adapters/git/index.ts';
 import { InputError } from '../../domain/errors.ts';
-import { GitopsDriver } from './gitops.ts';
+import { GitopsDriver, type GitopsDriverOptions } from './gitops.ts';
 
 export interface GitopsConfig {
   dataDir: string;
@@ -45,8 +45,8 @@ function remoteFor(c: GitopsConfig): ((tenant: string) => RemoteRepoConfig) | un
   });
 }
 
-export function createGitopsDriver(c: GitopsConfig, logger?: Logger): GitopsDriver {
+export function createGitopsDriver(c: GitopsConfig, opts: { logger?: Logger; audit?: GitopsDriverOptions['audit'] } = {}): GitopsDriver {
   const remote = remoteFor(c);
-  const repos = new GitRepos({ dataDir: c.dataDir, ...(remote ? { remoteFor: remote } : {}), ...(logger ? { logger } : {}) });
-  return new GitopsDriver({ repos, ...(c.argocdNamespace ? { argocdNamespace: c.argocdNamespace } : {}) });
+  const repos = new GitRepos({ dataDir: c.dataDir, ...(remote ? { remoteFor: remote } : {}), ...(opts.logger ? { logger: opts.logger } : {}) });
+  return new GitopsDriver({ repos, ...(c.argocdNamespace ? { argocdNamespace: c.argocdNamespace } : {}), ...(opts.audit ? { audit: opts.audit } : {}) });
 }

@@ -21,6 +21,8 @@ export interface GitopsDriverOptions {
   argoKube?: (ctx: DriverContext) => KubeClient | null;
   /** Archive the tenant's repo when its last environment is removed (default true). */
   archiveWhenEmpty?: boolean;
+  /** Audit sink (serve passes store.audit.append): records repo archiving. */
+  audit?: (entry: { actor: string; action: string; tenant?: string | null; target: string; detail?: Record<string, unknown> }) => Promise<void>;
 }
 
 const keyOf = (r: ObjectRef) => `${r.apiVersion}|${r.kind}|${r.namespace ?? ''}|${r.name}`;
@@ -108,7 +110,15 @@ export class GitopsDriver implements Driver {
     }, ctx.signal);
     for (const ref of inventory.filter((r) => r.kind === 'Secret' && r.apiVersion === 'v1')) await ctx.kube.delete(ref);
     let archived: ArchiveResult | null = null;
-    if (outcome.left === 0 && this.opts.archiveWhenEmpty !== false) archived = await this.opts.repos.archive(tenant, ctx.now());
+    if (outcome.left === 0 && this.opts.archiveWhenEmpty !== false) {
+      archived = await this.opts.repos.archive(tenant, ctx.now());
+      if (archived) {
+        await this.opts.audit?.({
+          actor: `worker:${ctx.operation.workerId}`, action: 'gitops.repo.archived', tenant, target: `tenant/${tenant}`,
+          detail: { archivedTo: archived.path, lastCommit: outcome.head, operation: ctx.operation.id },
+        });
+      }
+    }
     ctx.logger.info({ tenant, environment: name, commit: outcome.head, archived: archived?.path }, 'gitops: environment removed');
     return { removed: inventory, detail: { commit: outcome.head, changed: outcome.made !== null, archivedTo: archived?.path ?? null } };
   }

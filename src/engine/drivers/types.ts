@@ -18,7 +18,7 @@ import type { Cluster, Environment, KubeObject, ObjectRef, Revision } from '../.
 export interface KubeClient {
   readonly cluster: string;
   /** Server-side apply (field manager `fleetplane`); returns the object as stored by the API server. */
-  apply(obj: KubeObject, opts?: { force?: boolean; dryRun?: boolean }): Promise<KubeObject>;
+  apply(obj: KubeObject, opts?: { force?: boolean; dryRun?: boolean; fieldManager?: string }): Promise<KubeObject>;
   /** null when the object does not exist. */
   get(ref: ObjectRef): Promise<KubeObject | null>;
   /** List one kind in one namespace (or cluster-wide when namespace is undefined). */

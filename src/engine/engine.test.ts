@@ -1,0 +1,50 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { engineConfig, parseDuration } from './index.ts';
+import { LeaseKeeper } from './lease.ts';
+import type { OperationQueue } from '../adapters/store/queue/types.ts';
+
+test('durations parse with units and reject junk', () => {
+  const cases: Array<[string | undefined, number | undefined]> = [
+    ['1500', 1500], ['30s', 30_000], ['5m', 300_000], ['1.5h', 5_400_000], ['250ms', 250], ['0', 0], ['', undefined], [undefined, undefined], ['ten', undefined], ['5 days', undefined],
+  ];
+  for (const [input, want] of cases) assert.equal(parseDuration(input), want, String(input));
+});
+
+test('engine options win over the environment, which wins over defaults', () => {
+  const saved = { ...process.env };
+  try {
+    process.env.FLEETPLANE_WORKER_CONCURRENCY = '7';
+    process.env.FLEETPLANE_RECONCILE_INTERVAL = '2m';
+    const c = engineConfig({ leaseMs: 1234 });
+    assert.equal(c.concurrency, 7);
+    assert.equal(c.reconcileIntervalMs, 120_000);
+    assert.equal(c.leaseMs, 1234);
+    assert.equal(engineConfig({ concurrency: 3 }).concurrency, 3);
+  } finally {
+    process.env = saved;
+  }
+});
+
+test('a refused heartbeat aborts the running step', async () => {
+  let beats = 0;
+  const queue = { heartbeat: async () => ++beats < 2 } as unknown as OperationQueue;
+  const keeper = new LeaseKeeper(queue, { id: 'op', token: 't', leaseMs: 150 }).start();
+  const keepAlive = setInterval(() => undefined, 1000); // the keeper's own timer is unref'd
+  await once(keeper.signal, 'abort');
+  clearInterval(keepAlive);
+  keeper.stop();
+  assert.equal(keeper.lost, true);
+  assert.equal(beats, 2);
+  assert.match(String((keeper.signal.reason as Error).message), /lease lost/);
+});
+
+test('stopping the engine aborts without marking the lease lost', () => {
+  const parent = new AbortController();
+  const queue = { heartbeat: async () => true } as unknown as OperationQueue;
+  const keeper = new LeaseKeeper(queue, { id: 'op', token: 't', leaseMs: 10_000 }, parent.signal);
+  parent.abort(new Error('stopping'));
+  assert.equal(keeper.signal.aborted, true);
+  assert.equal(keeper.lost, false);
+});
