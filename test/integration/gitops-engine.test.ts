@@ -71,7 +71,7 @@ before(async () => {
   }
   engine = await startEngine({
     store: fleet.store, logger: pino({ level: 'silent' }), workerId: `${tenant}-engine`, reconcileIntervalMs: 0, verifyTimeoutMs: 30_000, verifyAttempts: 1, pollMs: 200,
-    drivers: { gitops: createGitopsDriver({ dataDir: fleet.db.dataDir }) },
+    drivers: { gitops: createGitopsDriver({ dataDir: fleet.db.dataDir }, { audit: (e) => fleet.store.audit.append(e) }) },
   });
   syncLoop = standIn();
 });
@@ -136,4 +136,8 @@ test('offboarding the tenant removes its environment directory and archives the 
   const archived = readdirSync(archive).filter((f) => f.startsWith(`${tenant}-`));
   assert.equal(archived.length, 1);
   assert.equal(git(join(archive, archived[0]!), 'log', '-1', '--format=%s', 'main').trim(), `offboard ${tenant}/prod`);
+  const audit = await fleet.store.audit.list({ tenant, limit: 50 });
+  const entry = audit.items.find((a) => a.action === 'gitops.repo.archived');
+  assert.ok(entry, JSON.stringify(audit.items.map((a) => a.action)));
+  assert.equal((entry.detail as { archivedTo?: string }).archivedTo, join(archive, archived[0]!));
 });
