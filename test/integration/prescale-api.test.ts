@@ -3,6 +3,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { BACKENDS, harness, publishSample, tenantBody, type Harness } from '../../src/api/testing/harness.ts';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { forecastCommand } from '../../src/cli/commands/forecast.ts';
 import { scalingStoreFor } from '../../src/scaling/store.ts';
 import type { ScalingDecision } from '../../src/scaling/types.ts';
 
@@ -73,6 +77,35 @@ for (const backend of BACKENDS) {
       assert.equal(second.body.next, undefined);
       const foreign = await h.req('GET', '/v1/environments/acme/prod/scaling/decisions', { token: other });
       assert.equal(foreign.status, 404);
+    });
+
+    it('the CLI shows and sets the policy and lists decisions through the API', async () => {
+      const address = await h.app.listen({ port: 0, host: '127.0.0.1' });
+      const dir = await mkdtemp(join(tmpdir(), 'fp-cli-'));
+      const file = join(dir, 'policy.yaml');
+      await writeFile(file, `mode: active\nhpa: {cluster: c1, namespace: acme-prod, name: web}\nquery: sum(x)\nfloor: 3\nceiling: 9\ncapacityPerPod: 25\n`);
+      const env = { FLEETPLANE_SERVER: address, FLEETPLANE_TOKEN: h.adminToken };
+      const run = async (...args: string[]): Promise<string> => {
+        const chunks: string[] = [];
+        const write = process.stdout.write.bind(process.stdout);
+        Object.assign(process.env, env);
+        process.stdout.write = ((c: string) => { chunks.push(String(c)); return true; }) as typeof process.stdout.write;
+        try {
+          await forecastCommand().parseAsync(args, { from: 'user' });
+        } finally {
+          process.stdout.write = write;
+        }
+        return chunks.join('');
+      };
+      const set = JSON.parse(await run('policy', 'acme/prod', '-f', file, '-o', 'json'));
+      assert.equal(set.mode, 'active');
+      assert.equal(set.floor, 3);
+      assert.match(await run('policy', 'acme/prod'), /capacityPerPod\s+25/);
+      const decisions = JSON.parse(await run('decisions', 'acme/prod', '--limit', '1', '-o', 'json'));
+      assert.equal(decisions.items.length, 1);
+      assert.equal(decisions.items[0].reason, 'decision 2');
+      await assert.rejects(run('decisions', 'acme'), /TENANT\/ENV/);
+      await rm(dir, { recursive: true, force: true });
     });
 
     it('a viewer reads but cannot change the policy', async () => {

@@ -153,7 +153,51 @@ export function forecastCommand(): Command {
     .action((file: string, o: PredictCliOptions, cmd: Command) => {
       process.stdout.write(`${runPredict(file, { ...o, output: outputOf(cmd) })}\n`);
     });
+  addApiCommands(cmd);
   return cmd;
+}
+
+interface DecisionView {
+  at: string; action: string; mode: string; minReplicas: number; previousMinReplicas: number | null; applied: boolean; reason: string;
+  forecast: { upper: number; horizons: Array<{ minutes: number; value: number }> } | null;
+}
+
+function envPath(ref: string): string {
+  const m = /^([a-z0-9-]+)\/([a-z0-9-]+)$/.exec(ref);
+  if (!m) throw new InputError(`"${ref}" is not TENANT/ENV (e.g. acme/prod)`);
+  return `/v1/environments/${m[1]}/${m[2]}/scaling`;
+}
+
+/** `forecast decisions` and `forecast policy`: the live pre-scaler through the API (needs a server). */
+function addApiCommands(cmd: Command): void {
+  cmd.command('decisions')
+    .description("the pre-scaler's decisions for an environment, newest first (API)")
+    .argument('<tenant/env>')
+    .option('--limit <n>', 'page size', '20').option('--cursor <c>', 'page cursor')
+    .addOption(new Option('-o, --output <format>', 'output format: table | json | yaml'))
+    .action(async (ref: string, o: { limit: string; cursor?: string }, c: Command) => {
+      const { ctx } = await import('../context.ts');
+      const x = ctx(c);
+      const { body } = await x.client.get<{ items: DecisionView[]; next?: string }>(`${envPath(ref)}/decisions`, { limit: o.limit, cursor: o.cursor });
+      x.print(body, body.items, [
+        ['AT', (d) => d.at], ['ACTION', (d) => d.action], ['MODE', (d) => d.mode], ['MIN', (d) => d.minReplicas], ['WAS', (d) => d.previousMinReplicas],
+        ['APPLIED', (d) => d.applied], ['UPPER', (d) => d.forecast?.upper.toPrecision(4)], ['REASON', (d) => d.reason],
+      ]);
+    });
+  cmd.command('policy')
+    .description("show an environment's scaling policy, or set it from a JSON/YAML file with -f (API)")
+    .argument('<tenant/env>')
+    .option('-f, --file <file>', 'policy document to apply ("-" = stdin)')
+    .addOption(new Option('-o, --output <format>', 'output format: table | json | yaml'))
+    .action(async (ref: string, o: { file?: string }, c: Command) => {
+      const { ctx, readDoc } = await import('../context.ts');
+      const x = ctx(c);
+      const path = `${envPath(ref)}/policy`;
+      const { body } = o.file
+        ? await x.client.request<Record<string, unknown>>('PUT', path, { body: await readDoc(o.file) })
+        : await x.client.get<Record<string, unknown>>(path);
+      x.print(body, Object.entries(body), [['FIELD', ([k]) => k], ['VALUE', ([, v]) => (typeof v === 'object' ? JSON.stringify(v) : v)]]);
+    });
 }
 
 /** Registers `forecast` on the fleetplane program (the CLI's command list calls this). */
