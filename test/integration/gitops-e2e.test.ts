@@ -44,7 +44,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const [kind, name] of [['Application', `${tenant}-prod`], ['ApplicationSet', tenant], ['AppProject', tenant]] as const) {
+  for (const [kind, name] of [['Application', `${tenant}-prod`], ['ApplicationSet', tenant], ['ApplicationSet', `${tenant}-charts`], ['AppProject', tenant]] as const) {
     await kube?.delete(ARGO(kind, name)).catch(() => undefined);
   }
   await kube?.delete({ apiVersion: 'v1', kind: 'Namespace', name: namespace }).catch(() => undefined);
@@ -64,7 +64,7 @@ test('delivery: commit, the stand-in syncs HEAD, the environment becomes Ready; 
 });
 
 test('the committed AppProject and ApplicationSet are valid for a real kube-apiserver with the Argo CD CRDs', async () => {
-  for (const file of ['argocd/appproject.yaml', 'argocd/applicationset.yaml']) {
+  for (const file of ['argocd/appproject.yaml', 'argocd/applicationset.yaml', 'argocd/applicationset-charts.yaml']) {
     const obj = parse(git(repo(), 'show', `main:${file}`)) as KubeObject;
     await kube.apply(obj, { dryRun: true }); // strict field validation: unknown fields would fail
     const tampered = { ...obj, spec: { ...(obj.spec as object), notAField: true } };
@@ -74,6 +74,8 @@ test('the committed AppProject and ApplicationSet are valid for a real kube-apis
   }
   const appset = await kube.get(ARGO('ApplicationSet', tenant)) as KubeObject & { spec: { template: { spec: { syncPolicy: { syncOptions: string[] } } } } };
   assert.ok(appset.spec.template.spec.syncPolicy.syncOptions.includes('ServerSideApply=true'));
+  const charts = await kube.get(ARGO('ApplicationSet', `${tenant}-charts`)) as KubeObject & { spec: { generators: Array<{ list: { elements: Array<Record<string, string>> } }> } };
+  assert.deepEqual(charts.spec.generators[0]!.list.elements.map((e) => `${e.environment}/${e.component}: ${e.chart}@${e.chartVersion}`), ['prod/cache: redis@20.6.2']);
 });
 
 test('health is also read from the Argo CD Application status when present', async () => {

@@ -51,8 +51,8 @@ test('onboard commits the documented layout with a meaningful message, trailers 
   assert.equal(res.detail?.changed, true);
   assert.equal(git(repo(), 'rev-parse', 'main').trim(), res.detail?.commit);
   assert.deepEqual(git(repo(), 'ls-tree', '-r', '--name-only', 'main').trim().split('\n'), [
-    'argocd/applicationset.yaml', 'argocd/appproject.yaml',
-    'environments/prod/helm/web.values.yaml',
+    'argocd/applicationset-charts.yaml', 'argocd/applicationset.yaml', 'argocd/appproject.yaml',
+    'environments/prod/helm/cache.values.yaml',
     'environments/prod/manifests/00-namespace-acme-prod.yaml',
     'environments/prod/manifests/01-deployment-web.yaml',
     'environments/prod/manifests/02-service-web.yaml',
@@ -81,7 +81,7 @@ test('a second environment joins the ApplicationSet and the AppProject', async (
   assert.deepEqual(appset.spec.generators[0]!.list.elements.map((e) => `${e.environment}@${e.namespace}`), ['prod@acme-prod', 'staging@acme-staging']);
   const project = parse(git(repo(), 'show', 'main:argocd/appproject.yaml')) as { spec: { destinations: unknown[]; sourceRepos: string[] } };
   assert.equal(project.spec.destinations.length, 2);
-  assert.deepEqual(project.spec.sourceRepos, [repos.repoURL('acme')]);
+  assert.deepEqual(project.spec.sourceRepos, [repos.repoURL('acme'), 'https://charts.bitnami.com/bitnami']);
 });
 
 test('rollback is a revert commit whose tree equals the last good commit\'s tree', async () => {

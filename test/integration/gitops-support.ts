@@ -43,7 +43,7 @@ export function makeRevision(s: RevisionSpec): Revision {
   return {
     id, tenant: s.tenant, environment: s.environment, blueprint: 'default', version: s.version,
     objects: objects.map((object) => ({ object, hash: createHash('sha256').update(JSON.stringify(object)).digest('hex') })),
-    helmValues: [{ component: 'web', chart: 'web', chartVersion: s.version, yaml: `replicas: ${s.replicas ?? 1}\n` }],
+    helmValues: [{ component: 'cache', chart: 'redis', chartVersion: '20.6.2', yaml: `replicas: ${s.replicas ?? 1}\n`, repo: 'https://charts.bitnami.com/bitnami', releaseName: 'cache', namespace: s.namespace } as Revision['helmValues'][number]],
   };
 }
 

@@ -25,6 +25,11 @@ function byEnvironment(envs: RevisionIndex[]): RevisionIndex[] {
   return [...envs].sort((a, b) => (a.environment < b.environment ? -1 : a.environment > b.environment ? 1 : 0));
 }
 
+/** Chart repositories the tenant's Helm-chart components come from (sorted, unique). */
+function chartRepos(envs: RevisionIndex[]): string[] {
+  return [...new Set(envs.flatMap((e) => e.helm.map((h) => h.repo).filter((r): r is string => !!r)))].sort();
+}
+
 export function appProject(ref: TenantRepoRef, envs: RevisionIndex[]): KubeObject {
   assertPathSegment(ref.tenant, 'tenant');
   const seen = new Set<string>();
@@ -37,7 +42,7 @@ export function appProject(ref: TenantRepoRef, envs: RevisionIndex[]): KubeObjec
     metadata: { name: ref.tenant, namespace: ref.argocdNamespace ?? ARGOCD_NAMESPACE, labels: tenantLabels(ref.tenant) },
     spec: {
       description: `Fleetplane tenant ${ref.tenant}`,
-      sourceRepos: [ref.repoURL],
+      sourceRepos: [ref.repoURL, ...chartRepos(envs)],
       destinations,
       // Environments own their namespace; nothing else cluster-scoped.
       clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }],
@@ -46,6 +51,12 @@ export function appProject(ref: TenantRepoRef, envs: RevisionIndex[]): KubeObjec
     },
   };
 }
+
+const SYNC_POLICY = {
+  automated: { prune: true, selfHeal: true },
+  syncOptions: ['ServerSideApply=true', 'PruneLast=true'],
+  retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } },
+};
 
 export function applicationSet(ref: TenantRepoRef, envs: RevisionIndex[]): KubeObject {
   assertPathSegment(ref.tenant, 'tenant');
@@ -79,11 +90,45 @@ export function applicationSet(ref: TenantRepoRef, envs: RevisionIndex[]): KubeO
             directory: { recurse: false },
           },
           destination: { server: '{{.server}}', namespace: '{{.namespace}}' },
-          syncPolicy: {
-            automated: { prune: true, selfHeal: true },
-            syncOptions: ['ServerSideApply=true', 'PruneLast=true'],
-            retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } },
-          },
+          syncPolicy: SYNC_POLICY,
+        },
+      },
+    },
+  };
+}
+
+/**
+ * Helm-chart components: one Application per (environment, component), rendering the vendor chart
+ * with the values file committed under environments/<env>/helm/ (multi-source, `$values` ref).
+ */
+export function chartApplicationSet(ref: TenantRepoRef, envs: RevisionIndex[]): KubeObject {
+  assertPathSegment(ref.tenant, 'tenant');
+  const elements = byEnvironment(envs).flatMap((e) => e.helm.filter((h) => h.repo).map((h) => ({
+    environment: e.environment, component: h.component, server: e.placement.server, namespace: h.namespace ?? e.placement.namespace,
+    chartRepo: h.repo!, chart: h.chart, chartVersion: h.chartVersion, releaseName: h.releaseName ?? h.component, valuesFile: h.file,
+  })));
+  return {
+    apiVersion: ARGO_API,
+    kind: 'ApplicationSet',
+    metadata: { name: `${ref.tenant}-charts`, namespace: ref.argocdNamespace ?? ARGOCD_NAMESPACE, labels: tenantLabels(ref.tenant) },
+    spec: {
+      goTemplate: true,
+      goTemplateOptions: ['missingkey=error'],
+      generators: [{ list: { elements } }],
+      template: {
+        metadata: {
+          name: `${ref.tenant}-{{.environment}}-{{.component}}`,
+          labels: { ...tenantLabels(ref.tenant), [LABELS.environment]: '{{.environment}}', [LABELS.component]: '{{.component}}' },
+          finalizers: ['resources-finalizer.argocd.argoproj.io'],
+        },
+        spec: {
+          project: ref.tenant,
+          sources: [
+            { repoURL: '{{.chartRepo}}', chart: '{{.chart}}', targetRevision: '{{.chartVersion}}', helm: { releaseName: '{{.releaseName}}', valueFiles: ['$values/{{.valuesFile}}'] } },
+            { repoURL: ref.repoURL, targetRevision: GITOPS_BRANCH, ref: 'values' },
+          ],
+          destination: { server: '{{.server}}', namespace: '{{.namespace}}' },
+          syncPolicy: SYNC_POLICY,
         },
       },
     },

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Revision } from '../../domain/types.ts';
-import { applicationSet, appProject, canonicalYaml, commitMessage, environmentDir, parseRevisionIndex, renderArgoFiles, renderEnvironmentTree } from './index.ts';
+import { applicationSet, appProject, canonicalYaml, chartApplicationSet, commitMessage, environmentDir, parseRevisionIndex, renderArgoFiles, renderEnvironmentTree } from './index.ts';
 
 const placement = { cluster: 'eu-1', server: 'https://10.0.0.1:6443', namespace: 'acme-prod' };
 
@@ -169,7 +169,78 @@ spec:
           - ServerSideApply=true
           - PruneLast=true
 `);
-  assert.deepEqual(Object.keys(renderArgoFiles(ref, [prod])), ['argocd/appproject.yaml', 'argocd/applicationset.yaml']);
+  assert.deepEqual(Object.keys(renderArgoFiles(ref, [prod])), ['argocd/appproject.yaml', 'argocd/applicationset.yaml', 'argocd/applicationset-charts.yaml']);
+});
+
+test('Helm-chart components: one Application per environment and component, vendor chart + committed values', () => {
+  const chartRev = revision({ helmValues: [{ component: 'cache', chart: 'redis', chartVersion: '20.6.2', yaml: 'architecture: standalone\n', repo: 'https://charts.bitnami.com/bitnami', releaseName: 'cache', namespace: 'acme-prod' } as Revision['helmValues'][number]] });
+  const idx = renderEnvironmentTree(chartRev, placement).index;
+  assert.deepEqual(idx.helm, [{ component: 'cache', chart: 'redis', chartVersion: '20.6.2', file: 'environments/prod/helm/cache.values.yaml', repo: 'https://charts.bitnami.com/bitnami', releaseName: 'cache', namespace: 'acme-prod' }]);
+  assert.equal(canonicalYaml(chartApplicationSet(ref, [idx, staging])), `apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  labels:
+    app.kubernetes.io/managed-by: fleetplane
+    fleetplane.io/tenant: acme
+  name: acme-charts
+  namespace: argocd
+spec:
+  generators:
+    - list:
+        elements:
+          - chart: redis
+            chartRepo: https://charts.bitnami.com/bitnami
+            chartVersion: 20.6.2
+            component: cache
+            environment: prod
+            namespace: acme-prod
+            releaseName: cache
+            server: https://10.0.0.1:6443
+            valuesFile: environments/prod/helm/cache.values.yaml
+  goTemplate: true
+  goTemplateOptions:
+    - missingkey=error
+  template:
+    metadata:
+      finalizers:
+        - resources-finalizer.argocd.argoproj.io
+      labels:
+        app.kubernetes.io/managed-by: fleetplane
+        fleetplane.io/component: "{{.component}}"
+        fleetplane.io/environment: "{{.environment}}"
+        fleetplane.io/tenant: acme
+      name: acme-{{.environment}}-{{.component}}
+    spec:
+      destination:
+        namespace: "{{.namespace}}"
+        server: "{{.server}}"
+      project: acme
+      sources:
+        - chart: "{{.chart}}"
+          helm:
+            releaseName: "{{.releaseName}}"
+            valueFiles:
+              - $values/{{.valuesFile}}
+          repoURL: "{{.chartRepo}}"
+          targetRevision: "{{.chartVersion}}"
+        - ref: values
+          repoURL: file:///var/lib/fleetplane/git/acme.git
+          targetRevision: main
+      syncPolicy:
+        automated:
+          prune: true
+          selfHeal: true
+        retry:
+          backoff:
+            duration: 10s
+            factor: 2
+            maxDuration: 3m
+          limit: 5
+        syncOptions:
+          - ServerSideApply=true
+          - PruneLast=true
+`);
+  assert.deepEqual((appProject(ref, [idx]).spec as { sourceRepos: string[] }).sourceRepos, ['file:///var/lib/fleetplane/git/acme.git', 'https://charts.bitnami.com/bitnami']);
 });
 
 test('commit message: scannable subject, machine-readable trailers', () => {

@@ -4,7 +4,7 @@ export * from './layout.ts';
 export * from './argocd.ts';
 export * from './message.ts';
 
-import { applicationSet, appProject, type TenantRepoRef } from './argocd.ts';
+import { applicationSet, appProject, chartApplicationSet, type TenantRepoRef } from './argocd.ts';
 import type { RevisionIndex } from './layout.ts';
 import { canonicalYaml } from './yaml.ts';
 
@@ -13,5 +13,6 @@ export function renderArgoFiles(ref: TenantRepoRef, envs: RevisionIndex[]): Reco
   return {
     'argocd/appproject.yaml': canonicalYaml(appProject(ref, envs)),
     'argocd/applicationset.yaml': canonicalYaml(applicationSet(ref, envs)),
+    'argocd/applicationset-charts.yaml': canonicalYaml(chartApplicationSet(ref, envs)),
   };
 }

@@ -21,6 +21,20 @@ export interface ManifestEntry extends ObjectRef {
   hash: string;
 }
 
+/** A Helm-chart component: Argo CD renders the vendor chart with the committed values file. */
+export interface HelmEntry {
+  component: string;
+  chart: string;
+  chartVersion: string;
+  /** Chart repository URL (absent when the renderer did not say; no Application is generated). */
+  repo?: string;
+  releaseName?: string;
+  namespace?: string;
+  file: string;
+}
+
+type HelmInput = Revision['helmValues'][number] & { repo?: string; releaseName?: string; namespace?: string };
+
 export interface RevisionIndex {
   tenant: string;
   environment: string;
@@ -29,7 +43,7 @@ export interface RevisionIndex {
   version: string;
   placement: GitopsPlacement;
   manifests: ManifestEntry[];
-  helm: Array<{ component: string; chart: string; chartVersion: string; file: string }>;
+  helm: HelmEntry[];
   /** Objects delivered outside Git (Secrets): identity only, never values. */
   outOfBand: ObjectRef[];
 }
@@ -92,11 +106,14 @@ export function renderEnvironmentTree(revision: Revision, placement: GitopsPlace
     files[file] = canonicalYaml(r.object);
     return { ...refOf(r.object), file, hash: r.hash };
   });
-  const helm = revision.helmValues.map((h) => {
+  const helm = (revision.helmValues as HelmInput[]).map((h): HelmEntry => {
     assertPathSegment(h.component, 'component');
     const file = `${dir}/helm/${h.component}.values.yaml`;
     files[file] = h.yaml.endsWith('\n') || h.yaml === '' ? h.yaml : `${h.yaml}\n`;
-    return { component: h.component, chart: h.chart, chartVersion: h.chartVersion, file };
+    return {
+      component: h.component, chart: h.chart, chartVersion: h.chartVersion, file,
+      ...(h.repo ? { repo: h.repo } : {}), ...(h.releaseName ? { releaseName: h.releaseName } : {}), ...(h.namespace ? { namespace: h.namespace } : {}),
+    };
   });
   const index: RevisionIndex = {
     tenant: revision.tenant, environment: revision.environment, revision: revision.id,
