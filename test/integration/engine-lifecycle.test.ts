@@ -77,12 +77,13 @@ test('onboarding through the API ends Ready with the revision applied', async ()
   assert.ok(inv.objects.some((o) => o.kind === 'Deployment' && o.name === 'web'));
 });
 
-test('a bad release is rolled back to the last good revision with the cluster\'s reason', async () => {
+test('a bad release is rolled back to the last good revision with the cluster\'s reason', async (t) => {
   const r = await client.call<Operation>('POST', `/v1/tenants/${tenant}/environments/prod:patch`, { image: { component: 'web', tag: 'never-ready' } });
   assert.equal(r.status, 202, JSON.stringify(r.body));
   const done = await waitFor('bad patch to fail', finished(r.body.id), 180_000);
   assert.equal(done.state, 'failed');
   assert.match(done.error ?? '', /pod web-.*|not ready/i);
+  t.diagnostic(`operation error: ${done.error}`);
   assert.equal(done.result?.rolledBackTo, goodRevision);
   assert.equal(done.result?.rollbackReady, true);
   const e = await env();
@@ -96,22 +97,26 @@ test('a bad release is rolled back to the last good revision with the cluster\'s
   assert.equal(runs.filter((x) => x.step === 'verify' && x.state === 'failed').length, 2, 'verify was retried once before rolling back');
 });
 
-test('a deleted Deployment is recreated by the reconcile loop', async () => {
+test('a deleted Deployment is recreated by the reconcile loop', async (t) => {
+  const t0 = Date.now();
   assert.ok(await kube.delete({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns(), name: 'web' }));
   const back = await waitFor('web to be recreated', async () => {
     const d = await deployment('web');
     return d && !d.metadata.deletionTimestamp ? d : null;
   }, 60_000);
+  t.diagnostic(`recreated after ${Date.now() - t0} ms (reconcile interval 3000 ms)`);
   assert.equal(back.metadata.labels?.['fleetplane.io/revision'], goodRevision);
   const heal = (await fleet.store.operations.list({ tenant, limit: 50 })).items.filter((o) => o.kind === 'reconfigure' && o.params.trigger === 'drift');
   assert.ok(heal.length >= 1, 'healed through a reconfigure operation');
 });
 
-test('replicas edited by hand are reset', async () => {
+test('replicas edited by hand are reset', async (t) => {
   const want = (await deployment('worker'))!.spec.replicas;
   await kube.apply({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'worker', namespace: ns() }, spec: { replicas: want + 3 } }, { fieldManager: 'kubectl-edit', force: true });
   assert.equal((await deployment('worker'))!.spec.replicas, want + 3);
+  const t0 = Date.now();
   await waitFor('worker replicas to be reset', async () => (await deployment('worker'))!.spec.replicas === want, 60_000);
+  t.diagnostic(`replicas reset after ${Date.now() - t0} ms (reconcile interval 3000 ms)`);
   await waitFor('environment Ready again', async () => (await env()).health === 'Ready' && (await fleet.store.queue.busy(tenant, 'prod')) === false, 60_000);
 });
 
