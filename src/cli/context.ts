@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import YAML from 'yaml';
 import { ApiClient, CliError } from './client.ts';
 import { parseFormat, render, type Column, type Format } from './output.ts';
+import { io } from './io.ts';
 
 export const DEFAULT_SERVER = 'http://127.0.0.1:8080';
 
@@ -27,7 +28,7 @@ export function ctx(cmd: Command): Ctx {
   return {
     client,
     format,
-    print: (data, rows, columns) => process.stdout.write(`${render(data, format, rows, columns)}\n`),
+    print: (data, rows, columns) => io().out(`${render(data, format, rows, columns)}\n`),
   };
 }
 

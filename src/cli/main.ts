@@ -5,8 +5,10 @@ import { Command, CommanderError } from 'commander';
 import { CliError } from './client.ts';
 import { DEFAULT_SERVER } from './context.ts';
 import * as commands from './commands/index.ts';
+import { io, processIo, setIo, type CliIo } from './io.ts';
 
 export function buildProgram(): Command {
+  const out = io();
   const program = new Command('fleetplane')
     .description('Fleetplane: run one isolated environment per customer on Kubernetes')
     .version('0.1.0')
@@ -14,32 +16,35 @@ export function buildProgram(): Command {
     .option('--token <token>', 'bearer token (env FLEETPLANE_TOKEN)')
     .option('-o, --output <format>', 'table | json | yaml', 'table')
     .showSuggestionAfterError(true)
+    .configureOutput({ writeOut: (t) => out.out(t), writeErr: (t) => out.err(t) })
     .exitOverride();
   for (const register of Object.values(commands)) register(program);
   // Commander prints its own one-line usage errors; subcommands inherit exitOverride.
   program.commands.forEach(function override(c: Command) {
     c.exitOverride();
+    c.configureOutput({ writeOut: (t) => out.out(t), writeErr: (t) => out.err(t) });
     c.commands.forEach(override);
   });
   return program;
 }
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], streams: CliIo = processIo): Promise<number> {
+  setIo(streams);
   const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+    return 0;
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
       return 2;
     }
     if (err instanceof CliError) {
-      process.stderr.write(`fleetplane: ${err.message}\n`);
+      io().err(`fleetplane: ${err.message}\n`);
       return err.exitCode;
     }
     const msg = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`fleetplane: ${msg.split('\n')[0]}\n`);
+    io().err(`fleetplane: ${msg.split('\n')[0]}\n`);
     return 1;
   }
 }

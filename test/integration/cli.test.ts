@@ -11,15 +11,42 @@ import { join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { SAMPLE_BLUEPRINT } from '../../src/demo/sample-blueprint.ts';
 import { BACKENDS, storeHandle, type StoreHandle } from '../../src/api/testing/harness.ts';
+import { main } from '../../src/cli/main.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const MAIN = join(ROOT, 'src/cli/main.ts');
 
 interface Run { code: number; stdout: string; stderr: string }
 
+let queue: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs the CLI in this process (fast: no tsx start-up per call) with its output captured and env
+ * overrides applied; calls are serialized because they share process.env.
+ */
 function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const job = queue.then(() => runInProcess(args, env));
+  queue = job.catch(() => undefined);
+  return job;
+}
+
+async function runInProcess(args: string[], env: Record<string, string>): Promise<Run> {
+  const saved = { ...process.env };
+  let stdout = '';
+  let stderr = '';
+  Object.assign(process.env, { FLEETPLANE_SERVER: '', FLEETPLANE_TOKEN: '', ...env });
+  try {
+    const code = await main(args, { out: (t) => void (stdout += t), err: (t) => void (stderr += t), isTTY: false });
+    return { code, stdout, stderr };
+  } finally {
+    process.env = saved;
+  }
+}
+
+/** The real entry point (bin/fleetplane.js) in a child process. */
+function runBin(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env: { ...process.env, FLEETPLANE_SERVER: '', FLEETPLANE_TOKEN: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(ROOT, 'bin/fleetplane.js'), ...args], { cwd: ROOT, env: { ...process.env, FLEETPLANE_SERVER: '', FLEETPLANE_TOKEN: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -160,7 +187,6 @@ describe('fleetplane CLI (embedded)', () => {
       [['tenants', 'list'], { ...env, FLEETPLANE_SERVER: 'http://127.0.0.1:9' }, 3, /cannot reach the server/],
       [['tenants', 'list', '--server', 'not a url'], env, 2, /is not a URL/],
     ];
-    // Independent invocations: run them side by side (each is its own process).
     const results = await Promise.all(cases.map(([args, e]) => run(args, e)));
     for (const [i, [args, , code, re]] of cases.entries()) {
       const r = results[i]!;
@@ -169,6 +195,15 @@ describe('fleetplane CLI (embedded)', () => {
       oneLine(r);
       assert.equal(r.stdout, '', `${args.join(' ')} prints nothing on stdout`);
     }
+  });
+
+  test('the installed entry point (bin/fleetplane.js) behaves the same', async () => {
+    const ok = await runBin(['tenants', 'list', '-o', 'json'], env);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.ok(JSON.parse(ok.stdout).items.length >= 1);
+    const bad = await runBin(['tenants', 'list', '--bogus'], env);
+    assert.equal(bad.code, 2);
+    oneLine(bad);
   });
 
   test('ops wait gives up with exit 4 and one line when the operation does not finish in time', async () => {

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { CliError } from '../client.ts';
 import { collect, ctx, enc, keyValues, readDoc } from '../context.ts';
 import { age, type Column } from '../output.ts';
+import { io } from '../io.ts';
 
 interface ClusterView { name: string; provider: string; region: string; role: string; apiServer: string; kubernetesVersion?: string; capacity?: { nodes: number; cpuMillis: number }; createdAt: string }
 
@@ -50,6 +51,6 @@ export default function register(program: Command): void {
   clusters.command('delete <name>').description('deregister a cluster (refused while environments run on it)').action(async (name: string, _o: unknown, cmd: Command) => {
     const c = ctx(cmd);
     await c.client.request('DELETE', `/v1/clusters/${enc(name)}`);
-    process.stdout.write(`cluster/${name} deleted\n`);
+    io().out(`cluster/${name} deleted\n`);
   });
 }

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { CliError, type ApiClient } from '../client.ts';
 import { ctx, enc, intFlag } from '../context.ts';
 import { age, type Column } from '../output.ts';
+import { io } from '../io.ts';
 
 export interface OperationView {
   id: string; kind: string; tenant: string; environment?: string | null; state: string;
@@ -26,17 +27,17 @@ const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 /** Polls until the operation ends; draws one live line on a TTY. */
 export async function waitFor(client: ApiClient, id: string, opts: { timeoutMs: number; intervalMs?: number; tty?: boolean }): Promise<OperationView> {
   const deadline = Date.now() + opts.timeoutMs;
-  const tty = opts.tty ?? process.stderr.isTTY;
+  const tty = opts.tty ?? io().isTTY;
   for (;;) {
     const { body: op } = await client.get<OperationView>(`/v1/operations/${enc(id)}`);
     const line = `${op.kind} ${op.tenant}${op.environment ? `/${op.environment}` : ''}: ${op.state} [${stepSummary(op)}]`;
-    if (tty) process.stderr.write(`\r\x1b[2K${line}`);
+    if (tty) io().err(`\r\x1b[2K${line}`);
     if (TERMINAL.has(op.state)) {
-      if (tty) process.stderr.write('\n');
+      if (tty) io().err('\n');
       return op;
     }
     if (Date.now() > deadline) {
-      if (tty) process.stderr.write('\n');
+      if (tty) io().err('\n');
       throw new CliError(`timed out waiting for operation ${id} (still ${op.state})`, 4);
     }
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 1000));

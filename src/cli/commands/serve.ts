@@ -69,13 +69,10 @@ export default function register(program: Command): void {
         databaseUrl: process.env.FLEETPLANE_DATABASE_URL || undefined,
         adminToken: process.env.FLEETPLANE_ADMIN_TOKEN || undefined,
       });
-      await new Promise<void>((resolve) => {
+      // Runs until SIGTERM/SIGINT; a failed shutdown is reported as one line with exit 1.
+      await new Promise<void>((resolve, reject) => {
         const onSignal = () => {
-          running.stop().then(resolve, (err: unknown) => {
-            process.stderr.write(`fleetplane: shutdown failed: ${err instanceof Error ? err.message : String(err)}\n`);
-            process.exitCode = 1;
-            resolve();
-          });
+          running.stop().then(resolve, (err: unknown) => reject(new CliError(`shutdown failed: ${err instanceof Error ? err.message : String(err)}`, 1)));
         };
         process.once('SIGTERM', onSignal);
         process.once('SIGINT', onSignal);

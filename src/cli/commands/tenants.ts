@@ -4,6 +4,7 @@ import { CliError } from '../client.ts';
 import { collect, ctx, enc, intFlag, keyValues, readDoc } from '../context.ts';
 import { age, type Column } from '../output.ts';
 import { OPERATION_COLUMNS, type OperationView } from './ops.ts';
+import { io } from '../io.ts';
 
 interface TenantView { slug: string; name: string; tier: string; channel: string; region?: string; labels: Record<string, string>; createdAt: string }
 
@@ -41,7 +42,7 @@ export default function register(program: Command): void {
       const c = ctx(cmd);
       const { body } = await c.client.get<{ items: TenantView[]; next?: string }>('/v1/tenants', { limit: o.limit, cursor: o.cursor });
       c.print(body, body.items, COLUMNS);
-      if (body.next && c.format === 'table') process.stderr.write(`more: --cursor ${body.next}\n`);
+      if (body.next && c.format === 'table') io().err(`more: --cursor ${body.next}\n`);
     });
 
   tenants.command('get <slug>').description('show one tenant').action(async (slug: string, _o: unknown, cmd: Command) => {
@@ -61,7 +62,7 @@ export default function register(program: Command): void {
       const headers: Record<string, string> = o.idempotencyKey ? { 'idempotency-key': o.idempotencyKey } : {};
       const { body } = await c.client.request<{ tenant: TenantView; operations: OperationView[] }>('POST', '/v1/tenants', { body: await createBody(o), headers });
       if (c.format !== 'table') return c.print(body, [], COLUMNS);
-      process.stdout.write(`tenant/${body.tenant.slug} created\n`);
+      io().out(`tenant/${body.tenant.slug} created\n`);
       if (body.operations.length > 0) c.print(body, body.operations, OPERATION_COLUMNS);
     });
 

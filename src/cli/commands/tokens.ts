@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { ctx, enc } from '../context.ts';
 import { age, type Column } from '../output.ts';
+import { io } from '../io.ts';
 
 interface TokenView { id: string; name: string; role: string; tenant: string | null; createdAt: string }
 
@@ -19,7 +20,7 @@ export default function register(program: Command): void {
       const { body } = await c.client.request<{ token: TokenView; secret: string }>('POST', '/v1/tokens', { body: { name: o.name, role: o.role, ...(o.tenant ? { tenant: o.tenant } : {}) } });
       if (c.format !== 'table') return c.print(body, [], COLUMNS);
       c.print(body, [body.token], COLUMNS);
-      process.stdout.write(`\nsecret (shown once): ${body.secret}\n`);
+      io().out(`\nsecret (shown once): ${body.secret}\n`);
     });
 
   tokens.command('list').description('list tokens').action(async (_o: unknown, cmd: Command) => {
@@ -31,6 +32,6 @@ export default function register(program: Command): void {
   tokens.command('revoke <id>').alias('delete').description('revoke a token').action(async (id: string, _o: unknown, cmd: Command) => {
     const c = ctx(cmd);
     await c.client.request('DELETE', `/v1/tokens/${enc(id)}`);
-    process.stdout.write(`token/${id} revoked\n`);
+    io().out(`token/${id} revoked\n`);
   });
 }
