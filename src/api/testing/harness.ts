@@ -11,10 +11,9 @@ import { openStore } from '../../adapters/store/index.ts';
 import { buildApp } from '../app.ts';
 import type { Api } from '../context.ts';
 import { SAMPLE_BLUEPRINT } from '../../demo/sample-blueprint.ts';
-import { memoryStore } from './memory-store.ts';
 
-export type Backend = 'embedded' | 'postgres' | 'memory';
-/** Both real backends; FLEETPLANE_API_TEST_BACKENDS=memory narrows it for quick local iteration only. */
+export type Backend = 'embedded' | 'postgres';
+/** Both real backends; FLEETPLANE_API_TEST_BACKENDS=embedded narrows it for quick local iteration. */
 export const BACKENDS: Backend[] = (process.env.FLEETPLANE_API_TEST_BACKENDS?.split(',') as Backend[] | undefined) ?? ['embedded', 'postgres'];
 
 export interface StoreHandle {
@@ -77,7 +76,7 @@ export async function storeHandle(backend: Backend): Promise<StoreHandle> {
     dataDir,
     adminToken: `fpt_admin_${randomBytes(12).toString('hex')}`,
     ...(db ? { databaseUrl: db.url } : {}),
-    open: () => (backend === 'memory' ? Promise.resolve(memoryStore()) : openMigrated({ databaseUrl: db?.url, dataDir })),
+    open: () => openMigrated({ databaseUrl: db?.url, dataDir }),
     async destroy() {
       await db?.drop();
       await rm(dataDir, { recursive: true, force: true });
