@@ -37,7 +37,9 @@ export async function serve(o: ServeOptions): Promise<Running> {
   // ---- delivery engine: start it here (startEngine from src/engine/index.ts) and push its stop ----
   // FLEETPLANE_WORKERS=0 runs the API without workers (the reconcile loop still runs).
   const { startEngine } = await import('../../engine/index.ts');
-  const engine = await startEngine({ store, logger, workers: process.env.FLEETPLANE_WORKERS !== '0' });
+  const { createGitopsDriver, gitopsConfigFromEnv } = await import('../../engine/drivers/gitops-config.ts');
+  const gitops = createGitopsDriver(gitopsConfigFromEnv(o.dataDir), { logger });
+  const engine = await startEngine({ store, logger, workers: process.env.FLEETPLANE_WORKERS !== '0', drivers: { gitops } });
   stoppers.push(() => engine.stop());
   // ---- end of engine spot ----
 
