@@ -61,6 +61,10 @@ const CASES: Record<string, Case> = {
   'POST /v1/rollouts/{id}:pause': { expect: 403, url: '/v1/rollouts/ro-0000:pause' },
   'POST /v1/rollouts/{id}:resume': { expect: 403, url: '/v1/rollouts/ro-0000:resume' },
   'POST /v1/rollouts/{id}:abort': { expect: 403, url: '/v1/rollouts/ro-0000:abort' },
+  // Observability (src/api/routes/fleet.ts, dashboards.ts).
+  'GET /v1/fleet/health': { expect: 'filtered', url: '/v1/fleet/health?probe=false' },
+  'GET /v1/tenants/{tenant}/dashboards': { expect: 404, url: '/v1/tenants/{victim}/dashboards' },
+  'GET /v1/tenants/{tenant}/dashboards/{env}': { expect: 404, url: '/v1/tenants/{victim}/dashboards/prod' },
   // Predictive scaling of one environment (src/api/routes/scaling.ts).
   'GET /v1/environments/{tenant}/{env}/scaling/decisions': { expect: 404, url: '/v1/environments/{victim}/prod/scaling/decisions' },
   'GET /v1/environments/{tenant}/{env}/scaling/policy': { expect: 404, url: '/v1/environments/{victim}/prod/scaling/policy' },
