@@ -1,11 +1,12 @@
 // Blueprint releases: publish (admin; immutable: same name+version with another document is 409),
 // list and get (any token: releases are the product's, not a tenant's).
 import { Type } from '@sinclair/typebox';
-import { notFound, principal } from '../auth.ts';
+import { notFound } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
 import { sendPage } from '../http.ts';
 import { BlueprintPublish, DnsLabel, PageQuery, SemverString } from '../schemas.ts';
 import { publishRelease } from '../services/releases.ts';
+import { audit } from '../audit.ts';
 
 const tags = ['blueprints'];
 
@@ -15,7 +16,7 @@ const routes: RouteModule = (app, { store }) => {
     schema: { tags, summary: 'Publish a blueprint release (JSON or YAML body: {name, version, spec})', body: BlueprintPublish },
   }, async (req, reply) => {
     const { release, created } = await publishRelease(store, req.body.name, req.body.version, req.body.spec);
-    if (created) await store.audit.append({ actor: principal(req).name, action: 'blueprint.publish', target: `blueprint/${release.name}@${release.version}`, detail: { digest: release.digest } });
+    if (created) await audit(store, req, { action: 'blueprint.publish', target: `blueprint/${release.name}@${release.version}`, detail: { digest: release.digest } });
     return reply.status(created ? 201 : 200).header('location', `/v1/blueprints/${release.name}/${release.version}`).send(release);
   });
 

@@ -3,10 +3,11 @@ import { Type } from '@sinclair/typebox';
 import { ConflictError } from '../../domain/errors.ts';
 import type { Provider } from '../../domain/types.ts';
 import { slugIssue, IssueList } from '../../domain/validation.ts';
-import { notFound, principal } from '../auth.ts';
+import { notFound } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
 import { sendPage } from '../http.ts';
 import { ClusterCreate, DnsLabel, PageQuery } from '../schemas.ts';
+import { audit } from '../audit.ts';
 
 const tags = ['clusters'];
 
@@ -19,7 +20,7 @@ const routes: RouteModule = (app, { store }) => {
     const existed = await store.clusters.get(req.body.name);
     const { credentials, ...rest } = req.body;
     const cluster = await store.clusters.upsert({ labels: {}, role: 'shared', ...rest, provider: rest.provider as Provider, ...(credentials ? { credentials } : {}) });
-    await store.audit.append({ actor: principal(req).name, action: existed ? 'cluster.update' : 'cluster.create', target: `cluster/${cluster.name}` });
+    await audit(store, req, { action: existed ? 'cluster.update' : 'cluster.create', target: `cluster/${cluster.name}` });
     return reply.status(existed ? 200 : 201).header('location', `/v1/clusters/${cluster.name}`).send(cluster);
   });
 
@@ -39,7 +40,7 @@ const routes: RouteModule = (app, { store }) => {
     const placed = await store.environments.list({ cluster: name, limit: 1 });
     if (placed.items.length > 0) throw new ConflictError(`cluster "${name}" still runs environments (e.g. ${placed.items[0]!.tenant}/${placed.items[0]!.name})`);
     await store.clusters.delete(name);
-    await store.audit.append({ actor: principal(req).name, action: 'cluster.delete', target: `cluster/${name}` });
+    await audit(store, req, { action: 'cluster.delete', target: `cluster/${name}` });
     return reply.status(204).send();
   });
 };

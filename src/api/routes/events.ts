@@ -7,7 +7,6 @@ import addFormatsImport from 'ajv-formats';
 import type { Store } from '../../adapters/store/port.ts';
 import { InputError } from '../../domain/errors.ts';
 import { ajvIssues } from '../../domain/validation.ts';
-import { principal } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
 import { sha256 } from '../http.ts';
 import { DnsLabel, PatchBody, SemverString, TenantCreate } from '../schemas.ts';
@@ -15,6 +14,7 @@ import { onboardTenant } from '../services/onboarding.ts';
 import { offboard } from '../services/offboarding.ts';
 import { publishRelease } from '../services/releases.ts';
 import { patch, startEnvAction } from './actions.ts';
+import { audit } from '../audit.ts';
 
 export const EVENT_TYPES = {
   onboarded: 'io.fleetplane.customer.onboarded',
@@ -100,7 +100,7 @@ const routes: RouteModule = (app, { store }) => {
     const outcome = await handle(store, ev, req.id);
     // Recorded after the (idempotent) work, so a failed attempt can be retried with the same id.
     const fresh = await store.events.recordOnce(ev.source, ev.id, ev.type);
-    if (fresh) await store.audit.append({ actor: principal(req).name, action: 'event.receive', target: `event/${ev.id}`, detail: { type: ev.type, source: ev.source } });
+    if (fresh) await audit(store, req, { action: 'event.receive', target: `event/${ev.id}`, detail: { type: ev.type, source: ev.source } });
     return reply.status(fresh ? 202 : 200).send({ id: ev.id, source: ev.source, type: ev.type, duplicate: !fresh, outcome });
   });
 };

@@ -9,6 +9,7 @@ import { IdempotencyHeaders, PageQuery, TenantCreate, TenantParams, TenantPatch 
 import { onboardTenant } from '../services/onboarding.ts';
 import { offboard } from '../services/offboarding.ts';
 import type { Store } from '../../adapters/store/port.ts';
+import { audit } from '../audit.ts';
 
 const tags = ['tenants'];
 
@@ -29,7 +30,7 @@ const routes: RouteModule = (app, { store }) => {
     const result = await onboardTenant(store, req.body, { key: idempotencyKey(req), requestHash: requestHash(req), requestId: req.id });
     reply.header('location', `/v1/tenants/${result.tenant.slug}`);
     if (result.operations.length > 0) reply.header('link', result.operations.map((o) => `</v1/operations/${o.id}>; rel="related"`).join(', '));
-    if (result.created) await store.audit.append({ actor: principal(req).name, action: 'tenant.create', tenant: result.tenant.slug, target: `tenant/${result.tenant.slug}` });
+    if (result.created) await audit(store, req, { action: 'tenant.create', tenant: result.tenant.slug, target: `tenant/${result.tenant.slug}` });
     return reply.status(result.operations.length > 0 ? 202 : 201).send({ tenant: result.tenant, environments: result.environments, operations: result.operations });
   });
 

@@ -1,9 +1,10 @@
 // API tokens (admin only). The secret is returned once, on creation; the store keeps only a hash.
 import { Type } from '@sinclair/typebox';
 import { IssueList } from '../../domain/validation.ts';
-import { newTokenSecret, notFound, principal } from '../auth.ts';
+import { newTokenSecret, notFound } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
 import { TokenCreate } from '../schemas.ts';
+import { audit } from '../audit.ts';
 
 const tags = ['tokens'];
 
@@ -23,7 +24,7 @@ const routes: RouteModule = (app, { store }) => {
     }
     const secret = newTokenSecret();
     const token = await store.tokens.create({ name, role, tenant: tenant ?? null }, secret);
-    await store.audit.append({ actor: principal(req).name, action: 'token.create', tenant: tenant ?? null, target: `token/${token.id}`, detail: { role } });
+    await audit(store, req, { action: 'token.create', tenant: tenant ?? null, target: `token/${token.id}`, detail: { role } });
     return reply.status(201).header('location', `/v1/tokens/${token.id}`).header('cache-control', 'no-store').send({ token, secret });
   });
 
@@ -36,7 +37,7 @@ const routes: RouteModule = (app, { store }) => {
     const known = (await store.tokens.list()).some((t) => t.id === req.params.id);
     if (!known) throw notFound(`token "${req.params.id}"`);
     await store.tokens.revoke(req.params.id);
-    await store.audit.append({ actor: principal(req).name, action: 'token.revoke', target: `token/${req.params.id}` });
+    await audit(store, req, { action: 'token.revoke', target: `token/${req.params.id}` });
     return reply.status(204).send();
   });
 };
