@@ -4,11 +4,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, openSync, closeSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import YAML from 'yaml';
+import semver from 'semver';
 import { ApiClient } from '../cli/client.ts';
 import { table } from '../cli/output.ts';
 import { stepSummary, type OperationView } from '../cli/commands/ops.ts';
@@ -29,13 +30,14 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** The newest release in blueprints/default/ (the product's real blueprint), else the inline sample. */
 async function loadBlueprint(): Promise<Record<string, unknown>> {
-  for (const f of ['blueprints/default/blueprint.yaml', 'blueprints/default/blueprint.yml']) {
-    const p = join(ROOT, f);
-    if (existsSync(p)) {
-      say(`using ${f}`);
-      return YAML.parse(await readFile(p, 'utf8')) as Record<string, unknown>;
-    }
+  const dir = join(ROOT, 'blueprints/default');
+  const files = existsSync(dir) ? (await readdir(dir)).filter((f) => /^\d+\.\d+\.\d+\.ya?ml$/.test(f)) : [];
+  const newest = files.sort((a, b) => semver.compare(a.replace(/\.ya?ml$/, ''), b.replace(/\.ya?ml$/, ''))).at(-1);
+  if (newest) {
+    say(`using blueprints/default/${newest}`);
+    return YAML.parse(await readFile(join(dir, newest), 'utf8')) as Record<string, unknown>;
   }
   say('using the inline sample blueprint (src/demo/sample-blueprint.ts)');
   return SAMPLE_BLUEPRINT;
