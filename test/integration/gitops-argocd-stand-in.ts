@@ -26,9 +26,14 @@ const PRUNABLE = [['apps/v1', 'Deployment'], ['v1', 'Service'], ['v1', 'ConfigMa
 
 function cloneHead(repo: string): { dir: string; commit: string } {
   const dir = mkdtempSync(join(tmpdir(), 'fp-argo-stand-in-'));
-  execFileSync('git', ['clone', '-q', repo, dir], { env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null' } });
-  const commit = execFileSync('git', ['-C', dir, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
-  return { dir, commit };
+  try {
+    execFileSync('git', ['clone', '-q', repo, dir], { env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null' }, stdio: 'pipe' });
+    const commit = execFileSync('git', ['-C', dir, 'rev-parse', 'HEAD'], { encoding: 'utf8', stdio: 'pipe' }).trim();
+    return { dir, commit };
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true }); // e.g. the repo was just archived
+    throw err;
+  }
 }
 
 function manifests(dir: string, env: string): KubeObject[] {
