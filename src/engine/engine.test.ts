@@ -48,3 +48,13 @@ test('stopping the engine aborts without marking the lease lost', () => {
   assert.equal(keeper.signal.aborted, true);
   assert.equal(keeper.lost, false);
 });
+
+test('the failing pod is described in the cluster\'s own words', async () => {
+  const { unreadyPodMessage } = await import('./drivers/direct-verify.ts');
+  const pod = (status: Record<string, unknown>) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-1' }, status });
+  assert.equal(unreadyPodMessage(pod({ conditions: [{ type: 'Ready', status: 'True' }] })), null);
+  assert.equal(unreadyPodMessage(pod({ conditions: [{ type: 'Ready', status: 'False', reason: 'ContainersNotReady', message: 'containers with unready status: [web]' }] })),
+    'pod web-1: ContainersNotReady: containers with unready status: [web]');
+  assert.equal(unreadyPodMessage(pod({ containerStatuses: [{ state: { waiting: { reason: 'ImagePullBackOff', message: 'pull failed' } } }] })), 'pod web-1: ImagePullBackOff pull failed');
+  assert.equal(unreadyPodMessage(pod({})), 'pod web-1: not ready');
+});

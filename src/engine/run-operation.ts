@@ -65,7 +65,17 @@ async function runSteps(s: StepEnv, keeper: LeaseKeeper): Promise<RunOutcome> {
   }
 }
 
-async function onStepError(s: StepEnv, keeper: LeaseKeeper, f: { step: StepName; running: OperationStep; err: Error }): Promise<RunOutcome> {
+interface StepFailure { step: StepName; running: OperationStep; err: Error }
+
+/** Out of tries: a permanent error, the operation's last attempt, or verify's own limit. */
+function failureKind(s: StepEnv, err: Error): { permanent: boolean; final: boolean; isVerify: boolean } {
+  const isVerify = err instanceof VerifyFailedError;
+  const permanent = err instanceof PermanentError || (err instanceof FleetplaneError && err.status < 500);
+  const stepLimit = isVerify ? s.deps.config.verifyAttempts : Number.POSITIVE_INFINITY;
+  return { permanent, isVerify, final: permanent || s.op.attempts >= s.claimed.maxAttempts || s.attempt >= stepLimit };
+}
+
+async function onStepError(s: StepEnv, keeper: LeaseKeeper, f: StepFailure): Promise<RunOutcome> {
   const { deps, op } = s;
   const q = deps.store.queue;
   if (keeper.lost) return 'lost';
@@ -75,28 +85,28 @@ async function onStepError(s: StepEnv, keeper: LeaseKeeper, f: { step: StepName;
     return (await q.release(op.id, s.lease.leaseToken)) ? 'released' : 'lost';
   }
   recordStepFailure(op.kind, f.step);
-  const message = f.err.message;
-  await q.recordStep(op.id, s.lease.leaseToken, { ...f.running, state: 'failed', finishedAt: deps.now().toISOString(), error: message }, deps.config.workerId);
-  const isVerify = f.err instanceof VerifyFailedError;
-  const stepLimit = isVerify ? deps.config.verifyAttempts : Number.POSITIVE_INFINITY;
-  const permanent = f.err instanceof PermanentError || (f.err instanceof FleetplaneError && f.err.status < 500);
-  const outOfTries = permanent || op.attempts >= s.claimed.maxAttempts || s.attempt >= stepLimit;
-  const decision = afterStepFailure(op.kind, f.step, outOfTries ? 1 : 0, 1);
-  if (!outOfTries) {
-    const r = await q.fail(op.id, s.lease.leaseToken, message, { retry: true });
+  await q.recordStep(op.id, s.lease.leaseToken, { ...f.running, state: 'failed', finishedAt: deps.now().toISOString(), error: f.err.message }, deps.config.workerId);
+  const kind = failureKind(s, f.err);
+  if (!kind.final) {
+    const r = await q.fail(op.id, s.lease.leaseToken, f.err.message, { retry: true });
     s.log.warn({ step: f.step, err: f.err, retryAt: r && 'runAt' in r ? r.runAt : null }, 'step failed; will retry');
     return r ? 'retry' : 'lost';
   }
-  let result: Record<string, unknown> = { step: f.step, reason: isVerify ? (f.err as VerifyFailedError).reason : f.err.name };
-  if (decision.rollback && !permanent) {
+  return failForGood(s, f, kind);
+}
+
+/** Final failure: roll back when the workflow delivers and the failure was deliver/verify. */
+async function failForGood(s: StepEnv, f: StepFailure, kind: { permanent: boolean; isVerify: boolean }): Promise<RunOutcome> {
+  let result: Record<string, unknown> = { step: f.step, reason: kind.isVerify ? (f.err as VerifyFailedError).reason : f.err.name };
+  if (afterStepFailure(s.op.kind, f.step, 1, 1).rollback && !kind.permanent) {
     try {
-      const rb = await rollBackToLastGood(s, message);
+      const rb = await rollBackToLastGood(s, f.err.message);
       result = { ...result, rolledBackTo: rb.rolledBackTo, rollbackReady: rb.ready, rollback: rb.message };
     } catch (raw) {
       result = { ...result, rollbackError: coerceError(raw).message };
     }
   }
   s.log.error({ step: f.step, err: f.err, result }, 'operation failed');
-  const r = await q.fail(op.id, s.lease.leaseToken, message, { retry: false, result });
+  const r = await s.deps.store.queue.fail(s.op.id, s.lease.leaseToken, f.err.message, { retry: false, result });
   return r ? 'failed' : 'lost';
 }

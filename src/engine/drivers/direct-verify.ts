@@ -70,19 +70,31 @@ async function diagnose(ctx: DriverContext, snap: Snapshot, reason: string, time
 }
 
 type Cond = { type?: string; status?: string; reason?: string; message?: string };
+type PodStatus = { conditions?: Cond[]; containerStatuses?: Array<{ state?: { waiting?: { reason?: string; message?: string } } }> };
+
+function selectorOf(workload: KubeObject): string {
+  const spec = workload.spec as { selector?: { matchLabels?: Record<string, string> } } | undefined;
+  return Object.entries(spec?.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+}
+
+/** "pod NAME: Reason: message: WaitingReason message" for an unready pod, null for a ready one. */
+export function unreadyPodMessage(pod: KubeObject): string | null {
+  const status = (pod.status ?? {}) as PodStatus;
+  const ready = status.conditions?.find((c) => c.type === 'Ready');
+  if (ready?.status === 'True') return null;
+  const waiting = status.containerStatuses?.find((c) => c.state?.waiting)?.state?.waiting;
+  const parts = [ready?.reason, ready?.message, waiting ? `${waiting.reason ?? ''} ${waiting.message ?? ''}`.trim() : undefined].filter(Boolean);
+  return `pod ${pod.metadata.name}: ${parts.length > 0 ? parts.join(': ') : 'not ready'}`;
+}
 
 async function podMessage(ctx: DriverContext, workload: KubeObject): Promise<string | null> {
-  const match = ((workload.spec as { selector?: { matchLabels?: Record<string, string> } } | undefined)?.selector?.matchLabels) ?? {};
-  const selector = Object.entries(match).map(([k, v]) => `${k}=${v}`).join(',');
+  const selector = selectorOf(workload);
   if (!selector) return null;
-  const pods = await ctx.kube.list({ apiVersion: 'v1', kind: 'Pod', ...(workload.metadata.namespace ? { namespace: workload.metadata.namespace } : {}), labelSelector: selector });
+  const ns = workload.metadata.namespace;
+  const pods = await ctx.kube.list({ apiVersion: 'v1', kind: 'Pod', ...(ns ? { namespace: ns } : {}), labelSelector: selector });
   for (const pod of pods) {
-    const status = (pod.status ?? {}) as { conditions?: Cond[]; containerStatuses?: Array<{ name: string; ready?: boolean; state?: { waiting?: { reason?: string; message?: string } } }> };
-    const ready = status.conditions?.find((c) => c.type === 'Ready');
-    if (ready?.status === 'True') continue;
-    const waiting = status.containerStatuses?.find((c) => c.state?.waiting)?.state?.waiting;
-    const parts = [ready?.reason, ready?.message, waiting ? `${waiting.reason ?? ''} ${waiting.message ?? ''}`.trim() : undefined].filter(Boolean);
-    return `pod ${pod.metadata.name}: ${parts.length > 0 ? parts.join(': ') : 'not ready'}`;
+    const msg = unreadyPodMessage(pod);
+    if (msg) return msg;
   }
   return null;
 }
