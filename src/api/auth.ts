@@ -24,8 +24,10 @@ declare module 'fastify' {
   }
 }
 
-export function principalOf(t: TokenRecord): Principal {
-  if (t.role === 'admin' || t.tenant === null) return { kind: 'admin', tokenId: t.id, name: t.name };
+/** Only the admin role is admin: a tenant role without a tenant is refused, never widened. */
+export function principalOf(t: TokenRecord): Principal | null {
+  if (t.role === 'admin') return { kind: 'admin', tokenId: t.id, name: t.name };
+  if (!t.tenant) return null;
   return { kind: 'tenant', tokenId: t.id, name: t.name, tenant: t.tenant, role: t.role };
 }
 
@@ -43,8 +45,9 @@ export function authHook(store: Store) {
     const secret = bearerToken(req.headers.authorization);
     if (!secret) throw new UnauthorizedError('missing bearer token: send Authorization: Bearer <token>');
     const record = await store.tokens.verify(secret);
-    if (!record) throw new UnauthorizedError('invalid or revoked token');
-    req.principal = principalOf(record);
+    const who = record ? principalOf(record) : null;
+    if (!who) throw new UnauthorizedError('invalid or revoked token');
+    req.principal = who;
     if (mode === 'admin') requireAdmin(req);
   };
 }

@@ -1,0 +1,25 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { bearerToken, newTokenSecret, principalOf } from './auth.ts';
+
+test('bearer tokens are read from the Authorization header only in the Bearer scheme', () => {
+  assert.equal(bearerToken('Bearer abc.def'), 'abc.def');
+  assert.equal(bearerToken('bearer   abc '), 'abc');
+  assert.equal(bearerToken('Basic dXNlcjpwdw=='), null);
+  assert.equal(bearerToken('Bearer'), null);
+  assert.equal(bearerToken('Bearer a b'), null);
+  assert.equal(bearerToken(undefined), null);
+});
+
+test('token records map to principals; a tenant role without a tenant is refused, not widened to admin', () => {
+  const base = { id: 't1', name: 'n', createdAt: '' };
+  assert.deepEqual(principalOf({ ...base, role: 'admin', tenant: null }), { kind: 'admin', tokenId: 't1', name: 'n' });
+  assert.deepEqual(principalOf({ ...base, role: 'tenant-viewer', tenant: 'acme' }), { kind: 'tenant', tokenId: 't1', name: 'n', tenant: 'acme', role: 'tenant-viewer' });
+  assert.equal(principalOf({ ...base, role: 'tenant-admin', tenant: null }), null);
+});
+
+test('token secrets are long, url-safe and unique', () => {
+  const a = newTokenSecret();
+  assert.match(a, /^fp_[A-Za-z0-9_-]{43}$/);
+  assert.notEqual(a, newTokenSecret());
+});
