@@ -81,6 +81,10 @@ after(async () => {
   await syncLoop;
   await engine?.stop();
   await app?.close();
+  const kube = fleet?.clusters[0]?.client();
+  for (const ns of (await kube?.list('v1', 'Namespace', { labelSelector: { 'fleetplane.io/tenant': tenant } }).catch(() => [])) ?? []) {
+    await kube?.delete({ apiVersion: 'v1', kind: 'Namespace', name: ns.metadata.name }).catch(() => undefined);
+  }
   await fleet?.cleanup();
 });
 

@@ -66,6 +66,13 @@ before(async () => {
 after(async () => {
   await controller?.stop();
   await serve?.kill('SIGTERM');
+  // Leave the shared testbed cluster as we found it.
+  const kube = fleet?.clusters[0]?.client();
+  for (const t of tenants) {
+    for (const ns of (await kube?.list('v1', 'Namespace', { labelSelector: { 'fleetplane.io/tenant': t.slug } }).catch(() => [])) ?? []) {
+      await kube?.delete({ apiVersion: 'v1', kind: 'Namespace', name: ns.metadata.name }).catch(() => undefined);
+    }
+  }
   await fleet?.cleanup();
 });
 
