@@ -11,6 +11,7 @@ import { PermanentError, VerifyFailedError, type EngineDeps, type StepEnv } from
 import { LeaseKeeper } from './lease.ts';
 import { STEPS } from './steps.ts';
 import { rollBackToLastGood } from './rollback.ts';
+import { markFailed } from './failure-status.ts';
 
 export type RunOutcome = 'succeeded' | 'failed' | 'retry' | 'lost' | 'released';
 
@@ -98,13 +99,15 @@ async function onStepError(s: StepEnv, keeper: LeaseKeeper, f: StepFailure): Pro
 /** Final failure: roll back when the workflow delivers and the failure was deliver/verify. */
 async function failForGood(s: StepEnv, f: StepFailure, kind: { permanent: boolean; isVerify: boolean }): Promise<RunOutcome> {
   let result: Record<string, unknown> = { step: f.step, reason: kind.isVerify ? (f.err as VerifyFailedError).reason : f.err.name };
-  if (afterStepFailure(s.op.kind, f.step, 1, 1).rollback && !kind.permanent) {
-    try {
+  try {
+    if (afterStepFailure(s.op.kind, f.step, 1, 1).rollback && !kind.permanent) {
       const rb = await rollBackToLastGood(s, f.err.message);
       result = { ...result, rolledBackTo: rb.rolledBackTo, rollbackReady: rb.ready, rollback: rb.message };
-    } catch (raw) {
-      result = { ...result, rollbackError: coerceError(raw).message };
+    } else {
+      await markFailed(s, f.step, f.err.message);
     }
+  } catch (raw) {
+    result = { ...result, rollbackError: coerceError(raw).message };
   }
   s.log.error({ step: f.step, err: f.err, result }, 'operation failed');
   const r = await s.deps.store.queue.fail(s.op.id, s.lease.leaseToken, f.err.message, { retry: false, result });

@@ -138,6 +138,9 @@ test('offboarding is refused while a rollout holds the environment, then removes
   assert.equal(r1.state, 'failed');
   assert.match(r1.error ?? '', /held by a rollout/);
   assert.ok(await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: ns() }), 'nothing removed');
+  const held = await env();
+  assert.equal(held.health, 'Ready', 'a refused offboard leaves the environment running');
+  assert.equal(held.conditions.find((c) => c.type === 'Ready')?.reason, 'OffboardRefused');
   await fleet.store.queue.setHold(tenant, 'prod', null);
   const again = await client.call<Operation>('DELETE', `/v1/tenants/${tenant}`);
   assert.equal(again.status, 202, JSON.stringify(again.body));

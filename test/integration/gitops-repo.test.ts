@@ -150,6 +150,12 @@ test('verify: not synced yet times out with the reason; an aborted signal throws
   await assert.rejects(driver.verify(c, prod1, { timeoutMs: 60_000 }), { name: 'AbortError' });
 });
 
+test('removing an environment of a tenant with no repo (never delivered, or archived) touches no Git', async () => {
+  const res = await driver.remove(makeContext({ tenant: 'nogit', env: 'prod', namespace: 'nogit-prod', cluster, kube }), []);
+  assert.deepEqual(res.detail, { commit: null, changed: false, archivedTo: null });
+  assert.ok(!existsSync(join(dataDir, 'git', 'nogit.git')));
+});
+
 test('remote URLs with credentials never leak into errors', async () => {
   const remote = new GitRepos({ dataDir, remoteFor: () => ({ url: 'http://127.0.0.1:9/acme.git', credentials: { username: 'bot', password: 'tok-should-not-leak' } }) });
   const d = new GitopsDriver({ repos: remote });

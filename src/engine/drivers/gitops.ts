@@ -102,13 +102,19 @@ export class GitopsDriver implements Driver {
   async remove(ctx: DriverContext, inventory: ObjectRef[]): Promise<RemoveResult> {
     const { tenant, name } = ctx.environment;
     const dir = environmentDir(name);
+    const secrets = inventory.filter((r) => r.kind === 'Secret' && r.apiVersion === 'v1');
+    if (!(await this.opts.repos.exists(tenant))) {
+      // Never delivered (or already archived): nothing in Git to remove.
+      for (const ref of secrets) await ctx.kube.delete(ref);
+      return { removed: inventory, detail: { commit: null, changed: false, archivedTo: null } };
+    }
     const outcome = await this.opts.repos.mutate(tenant, async (ws) => {
       await ws.removeDir(dir);
       const left = await this.writeArgo(ws, tenant);
       const made = await ws.commitIfChanged(commitMessage(info(ctx, 'offboard', undefined)), ctx.now());
       return { made, head: await ws.head(), left: left.length };
     }, ctx.signal);
-    for (const ref of inventory.filter((r) => r.kind === 'Secret' && r.apiVersion === 'v1')) await ctx.kube.delete(ref);
+    for (const ref of secrets) await ctx.kube.delete(ref);
     let archived: ArchiveResult | null = null;
     if (outcome.left === 0 && this.opts.archiveWhenEmpty !== false) {
       archived = await this.opts.repos.archive(tenant, ctx.now());
