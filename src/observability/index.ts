@@ -3,9 +3,11 @@
 // ConfigMap for the Grafana sidecar. Pure and byte-stable: same context in, same objects out.
 import { InputError, type FieldIssue } from '../domain/errors.ts';
 import { LABELS, MANAGED_BY, type KubeObject } from '../domain/types.ts';
-import { buildDashboard } from './dashboard.ts';
+import { canonicalJson } from '../render/canonical.ts';
+import { buildDashboard, dashboardUid } from './dashboard.ts';
 import { dnsName } from './names.ts';
-import { ruleGroups } from './rules.ts';
+import { ruleGroups, type RuleGroup } from './rules.ts';
+import { compile, compileText, fillText, slot, type Stencil, type TextStencil } from './stencil.ts';
 import type { ObservabilityContext, ObservedService } from './types.ts';
 
 export type { ObservabilityContext, ObservedService } from './types.ts';
@@ -17,6 +19,7 @@ export { SERVICE_METRICS } from './types.ts';
 export const DASHBOARD_LABEL = 'grafana_dashboard';
 export const DASHBOARD_FOLDER_ANNOTATION = 'grafana_folder';
 export const OBSERVABILITY_COMPONENT = 'observability';
+const MONITORING = 'monitoring.coreos.com/v1';
 
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 // Kubernetes named ports: IANA_SVC_NAME, at most 15 characters, at least one letter.
@@ -54,8 +57,11 @@ function objectLabels(ctx: ObservabilityContext, extra: Record<string, string> =
   return Object.fromEntries(Object.entries(merged).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-function metadata(ctx: ObservabilityContext, suffix: string, extra?: Record<string, string>): KubeObject['metadata'] {
-  return { name: dnsName('fp', ctx.tenant, ctx.environment, suffix), namespace: ctx.namespace, labels: objectLabels(ctx, extra) };
+// Metadata keys in canonical (sorted) order.
+function metadata(ctx: ObservabilityContext, suffix: string, extra?: Record<string, string>, annotations?: Record<string, string>): KubeObject['metadata'] {
+  const labels = objectLabels(ctx, extra);
+  const name = dnsName('fp', ctx.tenant, ctx.environment, suffix);
+  return annotations ? { annotations, labels, name, namespace: ctx.namespace } : { labels, name, namespace: ctx.namespace };
 }
 
 // One endpoint per distinct (port, path); each keeps only its own services, so services with the
@@ -85,25 +91,11 @@ function endpoints(ctx: ObservabilityContext): Array<Record<string, unknown>> {
   });
 }
 
-export function serviceMonitor(ctx: ObservabilityContext): KubeObject {
+function serviceMonitorSpec(ctx: ObservabilityContext): Record<string, unknown> {
   return {
-    apiVersion: 'monitoring.coreos.com/v1',
-    kind: 'ServiceMonitor',
-    metadata: metadata(ctx, 'services'),
-    spec: {
-      endpoints: endpoints(ctx),
-      namespaceSelector: { matchNames: [ctx.namespace] },
-      selector: { matchLabels: { [LABELS.environment]: ctx.environment, [LABELS.tenant]: ctx.tenant } },
-    },
-  };
-}
-
-export function prometheusRule(ctx: ObservabilityContext): KubeObject {
-  return {
-    apiVersion: 'monitoring.coreos.com/v1',
-    kind: 'PrometheusRule',
-    metadata: metadata(ctx, 'slo'),
-    spec: { groups: ruleGroups(ctx) },
+    endpoints: endpoints(ctx),
+    namespaceSelector: { matchNames: [ctx.namespace] },
+    selector: { matchLabels: { [LABELS.environment]: ctx.environment, [LABELS.tenant]: ctx.tenant } },
   };
 }
 
@@ -111,13 +103,89 @@ export function dashboardFileName(ctx: Pick<ObservabilityContext, 'tenant' | 'en
   return `${ctx.tenant}-${ctx.environment}.json`;
 }
 
+function dashboardText(ctx: ObservabilityContext, uid?: string): string {
+  return `${JSON.stringify(buildDashboard(ctx, uid), null, 2)}\n`;
+}
+
+/**
+ * Everything about an environment's observability objects that depends only on tier, environment
+ * type and services, built once with slots for tenant (0), environment (1), namespace (2) and the
+ * dashboard uid (3). Filled per environment by string joins (stencil.ts).
+ */
+interface Shape {
+  serviceMonitor: Stencil<Record<string, unknown>>;
+  rules: Stencil<{ groups: RuleGroup[] }>;
+  dashboard: TextStencil;
+  /** The dashboard text as a JSON string literal without its quotes (canonical JSON of the ConfigMap). */
+  dashboardEscaped: TextStencil;
+}
+
+const SLOTS = [slot(0), slot(1), slot(2), slot(3)] as const;
+const shapes = new Map<string, Shape>();
+const SHAPES_MAX = 1000;
+
+function shapeOf(ctx: ObservabilityContext): Shape {
+  const key = JSON.stringify([ctx.tier, ctx.envType, ctx.services]);
+  let shape = shapes.get(key);
+  if (!shape) {
+    const sym: ObservabilityContext = { ...ctx, tenant: SLOTS[0], environment: SLOTS[1], namespace: SLOTS[2] };
+    const text = dashboardText(sym, SLOTS[3]);
+    shape = {
+      serviceMonitor: compile(serviceMonitorSpec(sym)),
+      rules: compile({ groups: ruleGroups(sym) }),
+      dashboard: compileText(text),
+      dashboardEscaped: compileText(JSON.stringify(text).slice(1, -1)),
+    };
+    if (shapes.size >= SHAPES_MAX) shapes.clear();
+    shapes.set(key, shape);
+  }
+  return shape;
+}
+
+/** An object and its canonical JSON (render/canonical.ts), built together so nothing is serialized twice. */
+export interface CanonicalObject {
+  object: KubeObject;
+  json: string;
+}
+
+/** `head` is the object without its one body member `key`, which has canonical JSON `bodyJson`. */
+function withJson(head: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>, key: string, body: unknown, bodyJson: string): CanonicalObject {
+  const { apiVersion, kind, metadata } = head;
+  const json = `{"apiVersion":${JSON.stringify(apiVersion)},"kind":${JSON.stringify(kind)},"metadata":${canonicalJson(metadata)},${JSON.stringify(key)}:${bodyJson}}`;
+  return { object: { apiVersion, kind, metadata, [key]: body }, json };
+}
+
+/** Observability objects with their canonical JSON; see renderObservability. */
+export function renderObservabilityCanonical(ctx: ObservabilityContext): CanonicalObject[] {
+  validateContext(ctx);
+  if (ctx.services.length === 0) return [];
+  const shape = shapeOf(ctx);
+  const values = [ctx.tenant, ctx.environment, ctx.namespace, dashboardUid(ctx.tenant, ctx.environment)];
+  const sm = shape.serviceMonitor.fill(values);
+  const rules = shape.rules.fill(values);
+  const file = dashboardFileName(ctx);
+  const cmMeta = metadata(ctx, 'dashboard', { [DASHBOARD_LABEL]: '1' }, { [DASHBOARD_FOLDER_ANNOTATION]: ctx.tenant });
+  return [
+    withJson({ apiVersion: MONITORING, kind: 'ServiceMonitor', metadata: metadata(ctx, 'services') }, 'spec', sm.value, sm.json),
+    withJson({ apiVersion: MONITORING, kind: 'PrometheusRule', metadata: metadata(ctx, 'slo') }, 'spec', rules.value, rules.json),
+    withJson({ apiVersion: 'v1', kind: 'ConfigMap', metadata: cmMeta }, 'data', { [file]: fillText(shape.dashboard, values) }, `{${JSON.stringify(file)}:"${fillText(shape.dashboardEscaped, values)}"}`),
+  ];
+}
+
+export function serviceMonitor(ctx: ObservabilityContext): KubeObject {
+  return { apiVersion: MONITORING, kind: 'ServiceMonitor', metadata: metadata(ctx, 'services'), spec: serviceMonitorSpec(ctx) };
+}
+
+export function prometheusRule(ctx: ObservabilityContext): KubeObject {
+  return { apiVersion: MONITORING, kind: 'PrometheusRule', metadata: metadata(ctx, 'slo'), spec: { groups: ruleGroups(ctx) } };
+}
+
 export function dashboardConfigMap(ctx: ObservabilityContext): KubeObject {
-  const meta = metadata(ctx, 'dashboard', { [DASHBOARD_LABEL]: '1' });
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: { ...meta, annotations: { [DASHBOARD_FOLDER_ANNOTATION]: ctx.tenant } },
-    data: { [dashboardFileName(ctx)]: `${JSON.stringify(buildDashboard(ctx), null, 2)}\n` },
+    metadata: metadata(ctx, 'dashboard', { [DASHBOARD_LABEL]: '1' }, { [DASHBOARD_FOLDER_ANNOTATION]: ctx.tenant }),
+    data: { [dashboardFileName(ctx)]: dashboardText(ctx) },
   };
 }
 
@@ -126,7 +194,5 @@ export function dashboardConfigMap(ctx: ObservabilityContext): KubeObject {
  * returns [] (a ServiceMonitor without endpoints is invalid).
  */
 export function renderObservability(ctx: ObservabilityContext): KubeObject[] {
-  validateContext(ctx);
-  if (ctx.services.length === 0) return [];
-  return [serviceMonitor(ctx), prometheusRule(ctx), dashboardConfigMap(ctx)];
+  return renderObservabilityCanonical(ctx).map((o) => o.object);
 }

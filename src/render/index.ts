@@ -20,7 +20,7 @@ export { DEFAULT_PLATFORM } from './context.ts';
 
 export const REVISION_ID_LENGTH = 16;
 
-const BUILDERS: Builder[] = [renderNamespace, renderNetwork, renderRbac, renderConfig, renderWorkloads, renderServices, renderAvailability, renderRoutes, renderMonitoring];
+const BUILDERS: Builder[] = [renderNamespace, renderNetwork, renderRbac, renderConfig, renderWorkloads, renderServices, renderAvailability, renderRoutes];
 
 /** Apply order: namespace, guard rails and policy, RBAC, config, workloads, services, routes, monitoring. */
 export const KIND_ORDER = [
@@ -30,13 +30,16 @@ export const KIND_ORDER = [
 ];
 const RANK = new Map(KIND_ORDER.map((k, i) => [k, i]));
 
-function compareObjects(a: KubeObject, b: KubeObject): number {
-  const ra = RANK.get(a.kind) ?? KIND_ORDER.length;
-  const rb = RANK.get(b.kind) ?? KIND_ORDER.length;
-  if (ra !== rb) return ra - rb;
-  const ka = `${a.kind}\u0000${a.apiVersion}\u0000${a.metadata.namespace ?? ''}\u0000${a.metadata.name}`;
-  const kb = `${b.kind}\u0000${b.apiVersion}\u0000${b.metadata.namespace ?? ''}\u0000${b.metadata.name}`;
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
+interface Entry { object: KubeObject; json: string | undefined; rank: number; key: string }
+
+function entry(object: KubeObject, json?: string): Entry {
+  const m = object.metadata;
+  return { object, json, rank: RANK.get(object.kind) ?? KIND_ORDER.length, key: `${object.kind}\u0000${object.apiVersion}\u0000${m.namespace ?? ''}\u0000${m.name}` };
+}
+
+function compareEntries(a: Entry, b: Entry): number {
+  if (a.rank !== b.rank) return a.rank - b.rank;
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }
 
 /**
@@ -46,13 +49,20 @@ function compareObjects(a: KubeObject, b: KubeObject): number {
  */
 export function renderEnvironment(input: RenderInput): RenderResult {
   const ctx = buildContext(input);
-  const objects: KubeObject[] = [];
-  for (const build of BUILDERS) objects.push(...build(ctx));
-  objects.sort(compareObjects);
+  const entries: Entry[] = [];
+  for (const build of BUILDERS) for (const o of build(ctx)) entries.push(entry(o));
+  // Observability objects come with their canonical JSON (built from stencils): no second serialization.
+  for (const { object, json } of renderMonitoring(ctx)) entries.push(entry(object, json));
+  entries.sort(compareEntries);
   const helmValues = renderHelmValues(ctx);
-  const rendered: RenderedObject[] = objects.map((object) => ({ object, hash: sha256Hex(canonicalJson(object)) }));
+  const rendered: RenderedObject[] = new Array(entries.length);
   let all = '';
-  for (const r of rendered) all += `${r.hash}\n`;
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    const hash = sha256Hex(e.json ?? canonicalJson(e.object));
+    rendered[i] = { object: e.object, hash };
+    all += `${hash}\n`;
+  }
   for (const h of helmValues) all += `${h.component}\u0000${h.chart}\u0000${h.chartVersion}\u0000${h.repo}\u0000${h.yaml}\n`;
   const revision = sha256Hex(all).slice(0, REVISION_ID_LENGTH);
   for (const r of rendered) (r.object.metadata.labels ??= {})[LABELS.revision] = revision;

@@ -1,7 +1,6 @@
 // Monitoring objects come from the observability module (ServiceMonitor, PrometheusRule with RED
 // recording rules and burn-rate SLO alerts, Grafana dashboard ConfigMap); this adapts the context.
-import type { KubeObject } from '../domain/types.ts';
-import { renderObservability, type ObservabilityContext } from '../observability/index.ts';
+import { renderObservabilityCanonical, type CanonicalObject, type ObservabilityContext } from '../observability/index.ts';
 import { envLabels } from './meta.ts';
 import type { RenderContext } from './types.ts';
 
@@ -20,13 +19,10 @@ export function observabilityContext(ctx: RenderContext): ObservabilityContext {
   };
 }
 
-/** Metadata keys in sorted order, so these objects take the fast canonical path too (canonical.ts). */
-function sortedMetadata(o: KubeObject): KubeObject {
-  const { annotations, labels, name, namespace, ...rest } = o.metadata;
-  const { apiVersion, kind, metadata: _m, ...body } = o;
-  return { apiVersion, kind, metadata: { annotations, labels, name, namespace, ...rest }, ...body };
-}
-
-export function renderMonitoring(ctx: RenderContext): KubeObject[] {
-  return renderObservability(observabilityContext(ctx)).map(sortedMetadata);
+/**
+ * The observability objects with their canonical JSON, built together from per-shape stencils
+ * (src/observability/stencil.ts) so the ~40 KB of rules and dashboard are never re-serialized.
+ */
+export function renderMonitoring(ctx: RenderContext): CanonicalObject[] {
+  return renderObservabilityCanonical(observabilityContext(ctx));
 }

@@ -1,0 +1,40 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { canonicalJson } from '../render/canonical.ts';
+import { dashboardConfigMap, prometheusRule, renderObservabilityCanonical, serviceMonitor, type ObservabilityContext } from './index.ts';
+import { compile, compileText, fillText, slot } from './stencil.ts';
+
+const base: ObservabilityContext = {
+  tenant: 'acme', environment: 'prod', envType: 'prod', namespace: 'acme-prod', tier: 'dedicated',
+  labels: { 'app.kubernetes.io/managed-by': 'fleetplane', 'fleetplane.io/revision': '' },
+  services: [{ name: 'web', component: 'web', port: 'http' }, { name: 'model', component: 'model', port: 'metrics', path: '/stats' }],
+};
+
+const cases: ObservabilityContext[] = [
+  base,
+  { ...base, tenant: 'b', environment: 'prod-eu', namespace: 'b-prod-eu-1234abcd', tier: 'shared', envType: 'staging' },
+  // Names long enough that dnsName() shortens them with a hash: must match the direct build.
+  { ...base, tenant: 'a'.repeat(40), environment: 'sandbox-'.repeat(6).slice(0, 39), namespace: 'x'.repeat(63), tier: 'hybrid', envType: 'dev' },
+  { ...base, services: [{ name: 'api', component: 'api', port: 'http' }] },
+];
+
+test('stencil output equals the directly built objects, and json is their canonical JSON', () => {
+  for (const c of cases) {
+    for (let round = 0; round < 2; round++) { // the second round is served from the shape cache
+      const got = renderObservabilityCanonical(c);
+      assert.deepEqual(got.map((g) => g.object), [serviceMonitor(c), prometheusRule(c), dashboardConfigMap(c)]);
+      for (const g of got) assert.equal(g.json, canonicalJson(g.object), `${g.object.kind} canonical JSON`);
+    }
+  }
+});
+
+test('filled copies share nothing and slot values needing escapes are refused', () => {
+  const s = compile({ a: [{ b: `x${slot(0)}y` }], c: 1 });
+  const one = s.fill(['1']);
+  const two = s.fill(['2']);
+  assert.deepEqual(one.value, { a: [{ b: 'x1y' }], c: 1 });
+  assert.equal(two.json, '{"a":[{"b":"x2y"}],"c":1}');
+  assert.notEqual(one.value.a, two.value.a);
+  assert.throws(() => s.fill(['"']), /needs escaping/);
+  assert.equal(fillText(compileText(`${slot(1)}-${slot(0)}`), ['a', 'b']), 'b-a');
+});
