@@ -2,7 +2,7 @@
 // stable type and the offending field, and the store's row counts stay the same.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BACKENDS, counts, harness, publishSample, tenantBody, type Harness } from '../../src/api/testing/harness.ts';
+import { BACKENDS, blueprintVersion, counts, harness, publishSample, tenantBody, type Harness } from '../../src/api/testing/harness.ts';
 
 const P = 'https://fleetplane.io/problems/';
 
@@ -57,6 +57,7 @@ const CASES: Case[] = [
   { name: 'empty patch', method: 'PATCH', url: '/v1/tenants/acme', body: {}, status: 400, type: 'invalid-input' },
   { name: 'bad cluster URL', method: 'POST', url: '/v1/clusters', body: { name: 'c1', provider: 'local', region: 'r', apiServer: 'not a url' }, status: 400, type: 'invalid-input', field: '/apiServer' },
   { name: 'invalid blueprint document', method: 'POST', url: '/v1/blueprints', body: { name: 'b', version: '1.0.0', spec: { kind: 'Blueprint' } }, status: 400, type: 'invalid-input', field: '/spec/apiVersion' },
+  { name: 'blueprint parameter schema with an unknown keyword', method: 'POST', url: '/v1/blueprints', body: { name: 'demo-app', version: '9.0.0', spec: { ...blueprintVersion('9.0.0'), spec: { ...(blueprintVersion('9.0.0').spec as object), parameters: { schema: { type: 'object', properties: { a: { type: 'string', colour: 'red' } } } } } } }, status: 400, type: 'invalid-input', field: '/spec/spec/parameters/schema' },
   { name: 'CloudEvent without id', method: 'POST', url: '/v1/events', body: { specversion: '1.0', source: '/x', type: 'io.fleetplane.customer.offboarded', data: { tenant: 'acme' } }, status: 400, type: 'invalid-input', field: '/id' },
   { name: 'CloudEvent of unknown type', method: 'POST', url: '/v1/events', body: { specversion: '1.0', id: '1', source: '/x', type: 'com.example.other', data: {} }, status: 400, type: 'invalid-input', field: '/type' },
 ];

@@ -4,7 +4,7 @@ import type { BlueprintRelease, Store } from '../../adapters/store/port.ts';
 import { BLUEPRINT_API_VERSION, digestOf, parseBlueprint, type Blueprint, type BlueprintSpec } from '../../domain/blueprint.ts';
 import { FleetplaneError, InputError, type FieldIssue } from '../../domain/errors.ts';
 import type { EnvironmentType } from '../../domain/types.ts';
-import { versionIssue } from '../../domain/validation.ts';
+import { compileValuesSchema, versionIssue } from '../../domain/validation.ts';
 import { splitValues } from '../../render/values.ts';
 
 /**
@@ -22,22 +22,37 @@ function asDocument(name: string, version: string, spec: Record<string, unknown>
   return { apiVersion: BLUEPRINT_API_VERSION, kind: 'Blueprint', metadata: { name, version }, spec };
 }
 
-/** Validates the document (issues point under /spec) and that it names the same release. */
-export function parseRelease(name: string, version: string, spec: Record<string, unknown>): Blueprint {
-  const whole = asDocument(name, version, spec) === spec;
-  const issues: FieldIssue[] = [];
-  const v = versionIssue(version);
-  if (v) issues.push({ field: '/version', message: v });
-  let bp: Blueprint | undefined;
+/** Parses the document; its issues are re-pointed at the request body (`/spec/...`). */
+function parseDocument(name: string, version: string, spec: Record<string, unknown>): { bp?: Blueprint; issues: FieldIssue[]; base: string } {
+  const doc = asDocument(name, version, spec);
+  // Where the document's own `/spec` lives in the request body.
+  const base = doc === spec ? '/spec/spec' : '/spec';
   try {
-    bp = parseBlueprint(asDocument(name, version, spec));
+    return { bp: parseBlueprint(doc), issues: [], base };
   } catch (err) {
     if (!(err instanceof FleetplaneError)) throw err;
-    const at = (f: string) => (whole ? `/spec${f === '/' ? '' : f}` : f.startsWith('/spec') ? f : `/spec${f === '/' ? '' : f}`);
-    issues.push(...err.issues.map((i) => ({ ...i, field: at(i.field) })));
+    const at = (f: string) => (doc === spec || !f.startsWith('/spec') ? `/spec${f === '/' ? '' : f}` : f);
+    return { issues: err.issues.map((i) => ({ ...i, field: at(i.field) })), base };
   }
-  if (bp && bp.metadata.name !== name) issues.push({ field: '/spec/metadata/name', message: `must equal name "${name}"` });
-  if (bp && bp.metadata.version !== version) issues.push({ field: '/spec/metadata/version', message: `must equal version "${version}"` });
+}
+
+/** What parseBlueprint does not check: strict parameter schema, and the release's identity. */
+function releaseIssues(bp: Blueprint, name: string, version: string, base: string): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  // Strict Ajv: a typo'd schema keyword is refused at publish time instead of being ignored later.
+  const schema = bp.spec.parameters?.schema;
+  if (schema) issues.push(...compileValuesSchema(schema).issues.map((i) => ({ field: `${base}/parameters/schema${i.field}`, message: i.message })));
+  if (bp.metadata.name !== name) issues.push({ field: '/spec/metadata/name', message: `must equal name "${name}"` });
+  if (bp.metadata.version !== version) issues.push({ field: '/spec/metadata/version', message: `must equal version "${version}"` });
+  return issues;
+}
+
+/** Validates the document (issues point under /spec) and that it names the same release. */
+export function parseRelease(name: string, version: string, spec: Record<string, unknown>): Blueprint {
+  const v = versionIssue(version);
+  const { bp, issues, base } = parseDocument(name, version, spec);
+  if (v) issues.unshift({ field: '/version', message: v });
+  if (bp) issues.push(...releaseIssues(bp, name, version, base));
   if (issues.length > 0 || !bp) throw new InputError(`invalid blueprint release: ${issues[0]?.field} ${issues[0]?.message}`, issues);
   return bp;
 }
