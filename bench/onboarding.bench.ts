@@ -79,7 +79,7 @@ async function deleteNamespaces(clients: KubeClient[], envs: Env[]): Promise<voi
   const names = new Set(envs.map((e) => e.namespace));
   for (let i = 0; i < 240; i++) {
     let left = 0;
-    for (const c of clients) left += (await c.list('v1', 'Namespace')).filter((n) => names.has(n.metadata.name)).length;
+    for (const c of clients) left += (await retry(() => c.list('v1', 'Namespace')).catch(() => [])).filter((n) => names.has(n.metadata.name)).length;
     if (left === 0) return;
     await sleep(1000);
   }
@@ -88,19 +88,21 @@ async function deleteNamespaces(clients: KubeClient[], envs: Env[]): Promise<voi
 async function rawSsa(clients: KubeClient[]): Promise<number> {
   const envs = renderAll(`raw${tag}`, TENANTS);
   const deployments = envs.reduce((n, e) => n + e.objects.filter((o) => o.kind === 'Deployment').length, 0);
-  const t0 = performance.now();
-  await Promise.all(clients.map(async (c, i) => {
-    const mine = envs.filter((e) => e.cluster === i).flatMap((e) => e.objects);
-    for (const phase of applyPhases(mine.map((o) => ({ ...refOf(o), obj: o })))) {
-      const res = await mapLimit(phase, 32, (r) => retry(() => c.apply(r.obj, { force: true })));
-      const bad = res.find((r) => !r.ok);
-      if (bad && !bad.ok) throw bad.error;
-    }
-  }));
-  await waitReady(clients, new Set(envs.map((e) => e.namespace)), deployments);
-  const s = (performance.now() - t0) / 1000;
-  await deleteNamespaces(clients, envs);
-  return s;
+  try {
+    const t0 = performance.now();
+    await Promise.all(clients.map(async (c, i) => {
+      const mine = envs.filter((e) => e.cluster === i).flatMap((e) => e.objects);
+      for (const phase of applyPhases(mine.map((o) => ({ ...refOf(o), obj: o })))) {
+        const res = await mapLimit(phase, 32, (r) => retry(() => c.apply(r.obj, { force: true })));
+        const bad = res.find((r) => !r.ok);
+        if (bad && !bad.ok) throw bad.error;
+      }
+    }));
+    await waitReady(clients, new Set(envs.map((e) => e.namespace)), deployments);
+    return (performance.now() - t0) / 1000;
+  } finally {
+    await deleteNamespaces(clients, envs);
+  }
 }
 
 async function naive(clusters: Array<{ kubeconfig: string }>, clients: KubeClient[]): Promise<{ perEnv: number; sample: number }> {
@@ -118,12 +120,11 @@ async function naive(clusters: Array<{ kubeconfig: string }>, clients: KubeClien
         await run(kubectl, [kc, 'rollout', 'status', `deployment/${d.metadata.name}`, '-n', e.namespace, '--timeout=5m']);
       }
     }
+    return { perEnv: (performance.now() - t0) / 1000 / envs.length, sample: envs.length };
   } finally {
     await rm(dir, { recursive: true, force: true });
+    await deleteNamespaces(clients, envs);
   }
-  const perEnv = (performance.now() - t0) / 1000 / envs.length;
-  await deleteNamespaces(clients, envs);
-  return { perEnv, sample: envs.length };
 }
 
 async function fleetplane(): Promise<number> {
