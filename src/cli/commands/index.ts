@@ -8,3 +8,5 @@ export { default as blueprints } from './blueprints.ts';
 export { default as ops } from './ops.ts';
 export { default as tokens } from './tokens.ts';
 export { register as forecast } from './forecast.ts';
+export { default as rollouts } from './rollouts.ts';
+export { default as fleet } from './fleet.ts';

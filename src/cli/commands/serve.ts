@@ -38,9 +38,19 @@ export async function serve(o: ServeOptions): Promise<Running> {
   // FLEETPLANE_WORKERS=0 runs the API without workers (the reconcile loop still runs).
   const { startEngine } = await import('../../engine/index.ts');
   const { createGitopsDriver, gitopsConfigFromEnv } = await import('../../engine/drivers/gitops-config.ts');
-  const gitops = createGitopsDriver(gitopsConfigFromEnv(o.dataDir), { logger });
-  const engine = await startEngine({ store, logger, workers: process.env.FLEETPLANE_WORKERS !== '0', drivers: { gitops } });
+  const gitops = createGitopsDriver(gitopsConfigFromEnv(o.dataDir), { logger, audit: (e) => store.audit.append(e) });
+  const workers = process.env.FLEETPLANE_WORKERS !== '0';
+  const engine = await startEngine({ store, logger, workers, drivers: { gitops } });
   stoppers.push(() => engine.stop());
+  // Rollout controller and pre-scaler act on the fleet like workers do: off with FLEETPLANE_WORKERS=0.
+  if (workers) {
+    const { startRollouts } = await import('../../engine/rollouts/index.ts');
+    const rollouts = startRollouts({ store, logger, workerId: engine.workerId });
+    stoppers.push(() => rollouts.stop());
+    const { startPrescalerLoop } = await import('../../scaling/loop.ts');
+    const prescaler = startPrescalerLoop({ store, logger }); // null unless FLEETPLANE_PROMETHEUS_URL is set
+    if (prescaler) stoppers.push(() => prescaler.stop());
+  }
   // ---- end of engine spot ----
 
   const url = await app.listen({ port: o.port, host: o.host });
