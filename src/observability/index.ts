@@ -7,7 +7,7 @@ import { canonicalJson } from '../render/canonical.ts';
 import { buildDashboard, dashboardUid } from './dashboard.ts';
 import { dnsName } from './names.ts';
 import { ruleGroups, type RuleGroup } from './rules.ts';
-import { compile, compileText, fillText, slot, type Stencil, type TextStencil } from './stencil.ts';
+import { compile, compileText, fillText, slot, type Stencil, type TextStencil } from '../render/stencil.ts';
 import type { ObservabilityContext, ObservedService } from './types.ts';
 
 export type { ObservabilityContext, ObservedService } from './types.ts';

@@ -15,8 +15,8 @@ export function hasConfig(c: ResolvedComponent): boolean {
 }
 
 /** Pod-template annotation value: changes whenever the component's config changes, so pods roll. */
-export function configHash(c: ResolvedComponent): string {
-  return sha256Hex(canonicalJson(c.config)).slice(0, 16);
+export function configHash(config: Record<string, string>): string {
+  return sha256Hex(canonicalJson(config)).slice(0, 16);
 }
 
 function externalSecrets(ctx: RenderContext): KubeObject[] {

@@ -4,6 +4,7 @@ import { parseBlueprint, type Blueprint, type Component, type SecretRef } from '
 import { InputError } from '../domain/errors.ts';
 import { defaultNamespace, environmentHostname, isDnsLabel, isDnsSubdomain, labelValue } from '../domain/naming.ts';
 import { LABELS, MANAGED_BY } from '../domain/types.ts';
+import { configHash } from './config.ts';
 import { sortedMap } from './meta.ts';
 import { expandString, type TemplateScope } from './template.ts';
 import type { PlatformConfig, RenderBlueprint, RenderContext, RenderInput, ResolvedComponent } from './types.ts';
@@ -60,7 +61,7 @@ function preferPool(key: string, tenant: string): Record<string, unknown> {
   return { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ preference, weight: 100 }] } };
 }
 
-function placementOf(c: Component, ctx: { tier: string; tenant: string; platform: PlatformConfig }): Pick<ResolvedComponent, 'nodeSelector' | 'tolerations' | 'affinity'> {
+export function placementOf(c: Component, ctx: { tier: string; tenant: string; platform: PlatformConfig }): Pick<ResolvedComponent, 'nodeSelector' | 'tolerations' | 'affinity'> {
   const nodeSelector: Record<string, string> = {};
   const tolerations: Array<Record<string, string>> = [];
   if (c.gpu) {
@@ -104,6 +105,7 @@ function resolveComponent(c: Component, i: number, base: { bp: Blueprint; input:
   const layers = [bp.spec.environmentTypes[type], c, c.environmentTypes?.[type], over];
   const config: Record<string, string> = {};
   for (const k of Object.keys(c.config ?? {}).sort()) config[k] = expandString(c.config![k]!, scope, `/spec/components/${i}/config/${k}`);
+  const configHashValue = configHash(config);
   // An explicit replica count in the values is a manual scale: it turns the HPA off unless scaling is given too.
   const manual = over?.replicas !== undefined && over.scaling === undefined;
   return {
@@ -113,6 +115,7 @@ function resolveComponent(c: Component, i: number, base: { bp: Blueprint; input:
     scaling: manual ? null : lastDefined('scaling', layers) ?? null,
     disruption: lastDefined('disruption', layers) ?? null,
     config,
+    configHash: configHashValue,
     secrets: resolveSecrets(c, `/spec/components/${i}`, values, scope),
     image: c.image ? imageOf(bp, c, over?.imageTag) : '',
     ...placementOf(c, { tier: input.tenant.tier, tenant: input.tenant.slug, platform: base.platform }),
@@ -153,5 +156,6 @@ export function buildContext(input: RenderInput): RenderContext {
     'app.kubernetes.io/part-of': labelValue(bp.metadata.name),
     'app.kubernetes.io/version': labelValue(bp.metadata.version),
   };
-  return { tenant, env, blueprint: bp, platform, namespace, hostname, params: values.params, components, common, scope };
+  const instance = labelValue(`${tenant.slug}-${env.name}`);
+  return { tenant, env, blueprint: bp, platform, namespace, hostname, instance, params: values.params, components, common, scope };
 }

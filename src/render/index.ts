@@ -10,6 +10,7 @@ import { renderMonitoring } from './monitoring.ts';
 import { renderNamespace } from './namespace.ts';
 import { renderNetwork } from './network.ts';
 import { renderRbac } from './rbac.ts';
+import { renderShaped } from './shape.ts';
 import { renderAvailability, renderRoutes, renderServices } from './services.ts';
 import type { Builder, RenderInput, RenderResult } from './types.ts';
 import { renderWorkloads } from './workloads.ts';
@@ -20,7 +21,8 @@ export { DEFAULT_PLATFORM } from './context.ts';
 
 export const REVISION_ID_LENGTH = 16;
 
-const BUILDERS: Builder[] = [renderNamespace, renderNetwork, renderRbac, renderConfig, renderWorkloads, renderServices, renderAvailability, renderRoutes];
+/** Builders of every object but the observability ones (exported for the shape tests). */
+export const BUILDERS: readonly Builder[] = [renderNamespace, renderNetwork, renderRbac, renderConfig, renderWorkloads, renderServices, renderAvailability, renderRoutes];
 
 /** Apply order: namespace, guard rails and policy, RBAC, config, workloads, services, routes, monitoring. */
 export const KIND_ORDER = [
@@ -50,8 +52,8 @@ function compareEntries(a: Entry, b: Entry): number {
 export function renderEnvironment(input: RenderInput): RenderResult {
   const ctx = buildContext(input);
   const entries: Entry[] = [];
-  for (const build of BUILDERS) for (const o of build(ctx)) entries.push(entry(o));
-  // Observability objects come with their canonical JSON (built from stencils): no second serialization.
+  // Objects come with their canonical JSON, filled from per-shape stencils (shape.ts): nothing is serialized twice.
+  for (const { object, json } of renderShaped(input, ctx, BUILDERS, buildContext)) entries.push(entry(object, json));
   for (const { object, json } of renderMonitoring(ctx)) entries.push(entry(object, json));
   entries.sort(compareEntries);
   const helmValues = renderHelmValues(ctx);

@@ -1,13 +1,9 @@
 // Object metadata: the labels every object carries (DESIGN.md contract plus app.kubernetes.io/*).
-import { labelValue } from '../domain/naming.ts';
 import { LABELS, MANAGED_BY, type KubeObject } from '../domain/types.ts';
 import type { RenderContext, ResolvedComponent } from './types.ts';
 
 export const COMPONENT_LABEL = LABELS.component;
 
-function instance(ctx: RenderContext): string {
-  return labelValue(`${ctx.tenant.slug}-${ctx.env.name}`);
-}
 
 // Label maps are written in sorted key order so canonicalJson can use the native JSON.stringify.
 // The revision label starts empty (hashes are taken that way) and is filled in place at the end.
@@ -17,7 +13,7 @@ export function envLabels(ctx: RenderContext): Record<string, string> {
   const c = ctx.common;
   return {
     'app.kubernetes.io/component': 'environment',
-    'app.kubernetes.io/instance': instance(ctx),
+    'app.kubernetes.io/instance': ctx.instance,
     'app.kubernetes.io/managed-by': MANAGED_BY,
     'app.kubernetes.io/name': c['app.kubernetes.io/part-of']!,
     'app.kubernetes.io/part-of': c['app.kubernetes.io/part-of']!,
@@ -33,7 +29,7 @@ export function componentLabels(ctx: RenderContext, r: ResolvedComponent): Recor
   const c = ctx.common;
   return {
     'app.kubernetes.io/component': r.spec.kind,
-    'app.kubernetes.io/instance': instance(ctx),
+    'app.kubernetes.io/instance': ctx.instance,
     'app.kubernetes.io/managed-by': MANAGED_BY,
     'app.kubernetes.io/name': r.spec.name,
     'app.kubernetes.io/part-of': c['app.kubernetes.io/part-of']!,

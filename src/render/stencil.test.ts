@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canonicalJson } from '../render/canonical.ts';
-import { dashboardConfigMap, prometheusRule, renderObservabilityCanonical, serviceMonitor, type ObservabilityContext } from './index.ts';
+import { canonicalJson } from './canonical.ts';
+import { dashboardConfigMap, prometheusRule, renderObservabilityCanonical, serviceMonitor, type ObservabilityContext } from '../observability/index.ts';
 import { compile, compileText, fillText, slot } from './stencil.ts';
 
 const base: ObservabilityContext = {

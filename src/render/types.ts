@@ -75,6 +75,8 @@ export interface ResolvedComponent {
   disruption: Disruption | null;
   /** Config after templating. */
   config: Record<string, string>;
+  /** Short hash of the config (pod-template annotation: config changes roll the pods). */
+  configHash: string;
   secrets: Array<{ name: string; secretName: string; external?: { store: string; storeKind: string; key: string; properties: string[] } }>;
   image: string;
   /** Pod-level placement (GPU, hybrid pool). */
@@ -90,6 +92,8 @@ export interface RenderContext {
   platform: PlatformConfig;
   namespace: string;
   hostname: string;
+  /** app.kubernetes.io/instance of every object: `<tenant>-<env>` as a label value. */
+  instance: string;
   params: Record<string, unknown>;
   components: ResolvedComponent[];
   /** The labels every object carries (without the revision label, stamped last). */

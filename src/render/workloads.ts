@@ -3,7 +3,7 @@
 // mounts no API token unless it needs one, and carries a config hash so config changes roll it.
 import type { Probe, ResourceList } from '../domain/blueprint.ts';
 import type { KubeObject } from '../domain/types.ts';
-import { configHash, configMapName, hasConfig } from './config.ts';
+import { configMapName, hasConfig } from './config.ts';
 import { componentLabels, meta, obj, podLabels, selectorOf } from './meta.ts';
 import { needsToken } from './rbac.ts';
 import type { RenderContext, ResolvedComponent } from './types.ts';
@@ -92,7 +92,7 @@ export function podSpec(ctx: RenderContext, c: ResolvedComponent, restartPolicy?
 
 /** Pod template metadata: labels without the revision, plus the config hash that rolls pods on config change. */
 function template(ctx: RenderContext, c: ResolvedComponent): Record<string, unknown> {
-  return { annotations: { 'fleetplane.io/config-hash': configHash(c) }, labels: podLabels(ctx, c) };
+  return { annotations: { 'fleetplane.io/config-hash': c.configHash }, labels: podLabels(ctx, c) };
 }
 
 function deployment(ctx: RenderContext, c: ResolvedComponent): KubeObject {
