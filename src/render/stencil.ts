@@ -23,6 +23,15 @@ export interface TextStencil {
   readonly slots: readonly number[];
 }
 
+/**
+ * The same text as a fresh string. Slices of a text that held the (two-byte) slot characters stay
+ * two-byte strings in V8, and so would everything joined from them: twice the memory, and hashing
+ * would transcode every byte. A decoded copy is one-byte whenever its characters allow.
+ */
+function oneByte(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
+}
+
 export function compileText(text: string): TextStencil {
   const pieces: string[] = [];
   const slots: number[] = [];
@@ -34,7 +43,7 @@ export function compileText(text: string): TextStencil {
   }
   pieces.push(text.slice(last));
   if (pieces.some((p) => p.includes(OPEN) || p.includes(CLOSE))) throw new Error('stencil: malformed slot');
-  return { pieces, slots };
+  return { pieces: pieces.map(oneByte), slots };
 }
 
 export function fillText(t: TextStencil, values: readonly string[]): string {
