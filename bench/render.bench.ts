@@ -2,21 +2,27 @@
 // types, values and both releases), against `helm template` of the equivalent chart
 // (bench/helm-chart, regenerated from the renderer on every run) for a sample of environments, the two
 // interleaved so both see the same machine load. Prints a summary, then one JSON line (DESIGN.md):
-// ratio = helm wall ms per env / Fleetplane wall ms per env; cpu_ratio the same in CPU time.
-// RENDER_BENCH_ENVS (10000) and RENDER_BENCH_HELM_RUNS (30) change the sizes.
+// ratio = helm wall ms per env / Fleetplane wall ms per env; cpu_ratio the same in CPU time. Then the
+// same environments once more split across worker threads (renderEnvironments per slice; this file
+// is also the worker) for the wall time of a batch using every core.
+// RENDER_BENCH_ENVS (10000), RENDER_BENCH_HELM_RUNS (30) and RENDER_BENCH_WORKERS (default 0: no
+// parallel run; on the shared 2-core machine two workers cost twice the CPU per environment and
+// were not faster, see docs/rendering.md) change the sizes.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { parseBlueprint } from '../src/domain/blueprint.ts';
 import type { EnvironmentType, Tier } from '../src/domain/types.ts';
-import { renderEnvironment, type RenderInput } from '../src/render/index.ts';
+import { renderEnvironment, renderEnvironments, type RenderInput } from '../src/render/index.ts';
 import { generateChart } from './helm-chart/generate.ts';
 
 const ENVS = Number(process.env.RENDER_BENCH_ENVS ?? 10_000);
 const HELM_RUNS = Number(process.env.RENDER_BENCH_HELM_RUNS ?? 30);
+const WORKERS = Math.min(Number(process.env.RENDER_BENCH_WORKERS ?? 0), availableParallelism());
 const root = join(import.meta.dirname, '..');
 const run = promisify(execFile);
 
@@ -91,6 +97,46 @@ async function helmSlice(helm: string, chart: string, list: RenderInput[], t: To
  */
 const ROUNDS = 10;
 
+interface SliceJob { start: number; end: number }
+interface SliceDone { envs: number; objects: number }
+
+/** Worker thread: warm up, say ready, render its slice when told to, report counts. */
+function workerMain(): void {
+  const { start, end } = workerData as SliceJob;
+  const slice = inputs(end).slice(start);
+  renderEnvironments(inputs(500));
+  parentPort!.postMessage('ready');
+  parentPort!.once('message', () => {
+    let objects = 0;
+    for (let i = 0; i < slice.length; i += 500) for (const r of renderEnvironments(slice.slice(i, i + 500))) objects += r.objects.length;
+    parentPort!.postMessage({ envs: slice.length, objects } satisfies SliceDone);
+  });
+}
+
+/** All ENVS environments split across n warmed-up worker threads: wall and whole-process CPU time. */
+async function parallelRun(n: number): Promise<{ ms: number; cpuMs: number; envs: number; objects: number }> {
+  // Workers do not inherit the tsx loader: a tiny ESM entry registers it, then imports this file.
+  const boot = `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))}; register(); await import(${JSON.stringify(import.meta.url)});`;
+  const workers = Array.from({ length: n }, (_, k) => new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), {
+    workerData: { start: Math.floor((k * ENVS) / n), end: Math.floor(((k + 1) * ENVS) / n) } satisfies SliceJob,
+  }));
+  try {
+    await Promise.all(workers.map((w) => new Promise((resolve, reject) => { w.once('message', resolve); w.once('error', reject); })));
+    const c0 = process.cpuUsage();
+    const start = performance.now();
+    const done = await Promise.all(workers.map((w) => new Promise<SliceDone>((resolve, reject) => {
+      w.once('message', resolve);
+      w.once('error', reject);
+      w.postMessage('go');
+    })));
+    const ms = performance.now() - start;
+    const c = process.cpuUsage(c0);
+    return { ms, cpuMs: (c.user + c.system) / 1000, envs: done.reduce((a, d) => a + d.envs, 0), objects: done.reduce((a, d) => a + d.objects, 0) };
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
+
 async function main(): Promise<void> {
   const list = inputs(ENVS);
   for (const input of inputs(500)) renderEnvironment(input); // warm up the JIT, Ajv validators, template cache
@@ -110,11 +156,13 @@ async function main(): Promise<void> {
       renderSlice(list.slice(Math.floor((r * ENVS) / ROUNDS), Math.floor(((r + 1) * ENVS) / ROUNDS)), fp, peak);
       await helmSlice(helm, dir, sample.slice(Math.floor((r * sample.length) / ROUNDS), Math.floor(((r + 1) * sample.length) / ROUNDS)), hm);
     }
+    const peakRssMb = process.resourceUsage().maxRSS / 1024;
+    const par = WORKERS > 1 ? await parallelRun(WORKERS) : null;
     const fpPerEnv = fp.ms / fp.envs;
     const helmPerEnv = hm.ms / hm.envs;
-    const peakRssMb = process.resourceUsage().maxRSS / 1024;
     console.log(`fleetplane: ${fp.envs} environments in ${(fp.ms / 1000).toFixed(2)} s wall, ${(fp.cpuMs / 1000).toFixed(2)} s CPU (${fpPerEnv.toFixed(3)} ms/env, ${(fp.objects / fp.envs).toFixed(1)} objects/env), peak RSS ${peakRssMb.toFixed(0)} MB, peak heap ${(peak.heap / 2 ** 20).toFixed(0)} MB`);
     console.log(`helm template (${version.trim()}): ${hm.envs} environments, ${helmPerEnv.toFixed(1)} ms/env wall, ${(hm.cpuMs / hm.envs).toFixed(1)} ms/env CPU, ${chartObjects} objects/env`);
+    if (par) console.log(`fleetplane, ${WORKERS} worker threads: ${par.envs} environments in ${(par.ms / 1000).toFixed(2)} s wall, ${(par.cpuMs / 1000).toFixed(2)} s CPU (whole process), peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
     console.log(JSON.stringify({
       bench: 'render', metric: 'render_ms_per_env', value: Number(fpPerEnv.toFixed(4)), unit: 'ms',
       baseline: 'helm template', baseline_value: Number(helmPerEnv.toFixed(2)), ratio: Number((helmPerEnv / fpPerEnv).toFixed(1)),
@@ -122,6 +170,8 @@ async function main(): Promise<void> {
       cpu_ratio: Number((hm.cpuMs / hm.envs / (fp.cpuMs / fp.envs)).toFixed(1)),
       envs: fp.envs, envs_per_s: Math.round(fp.envs / (fp.ms / 1000)), total_s_10k: Number(((fpPerEnv * 10_000) / 1000).toFixed(2)),
       peak_rss_mb: Math.round(peakRssMb), peak_heap_mb: Math.round(peak.heap / 2 ** 20), objects_per_env: Number((fp.objects / fp.envs).toFixed(1)),
+      parallel_workers: par ? WORKERS : 0, parallel_wall_s: par ? Number((par.ms / 1000).toFixed(2)) : null,
+      parallel_cpu_ms_per_env: par ? Number((par.cpuMs / par.envs).toFixed(4)) : null, parallel_envs: par?.envs ?? 0,
       helm_runs: hm.envs, helm_version: version.trim(), load_avg_1m: Number(loadavg()[0]!.toFixed(1)), target: '10k envs < 3 s and ratio >= 50',
     }));
   } finally {
@@ -129,4 +179,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (isMainThread) await main();
+else workerMain();

@@ -78,3 +78,12 @@ export function renderEnvironment(input: RenderInput): RenderResult {
     helmValues,
   };
 }
+
+/**
+ * Render many environments (in order). Blueprint parsing, parameter validators and per-shape
+ * stencils are cached across calls, so a batch costs about one fill and one hash pass per object;
+ * callers wanting several cores split the batch across worker threads (see bench/render.bench.ts).
+ */
+export function renderEnvironments(inputs: readonly RenderInput[]): RenderResult[] {
+  return inputs.map((input) => renderEnvironment(input));
+}
