@@ -54,7 +54,10 @@ function objectLabels(ctx: ObservabilityContext, extra: Record<string, string> =
     [LABELS.component]: OBSERVABILITY_COMPONENT,
     ...extra,
   };
-  return Object.fromEntries(Object.entries(merged).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  // Default sort order is UTF-16 code unit order, the canonical key order.
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(merged).sort()) out[k] = merged[k]!;
+  return out;
 }
 
 // Metadata keys in canonical (sorted) order.
