@@ -1,5 +1,6 @@
 // Row -> domain mapping shared by the queue's SQL modules.
-import type { Environment, Operation, OperationKind, OperationState, OperationStep, Health, DeliveryMode, EnvironmentType, Condition } from '../../../domain/types.ts';
+import type { Environment, Operation, OperationKind, OperationState, OperationStep } from '../../../domain/types.ts';
+import { toEnvironment as toStoreEnvironment } from '../environments.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -33,25 +34,7 @@ export function toOperation(r: Row): Operation {
 export const ENVIRONMENT_COLUMNS = `tenant, name, type, blueprint, version, "values", cluster, namespace, delivery, self_heal,
   desired_revision, applied_revision, last_good_revision, health, conditions, resource_version, created_at, updated_at, held_by`;
 
+/** The store's environment mapping plus the rollout hold the queue needs. */
 export function toEnvironment(r: Row): Environment & { heldBy: string | null } {
-  return {
-    tenant: String(r.tenant),
-    name: String(r.name),
-    type: r.type as EnvironmentType,
-    blueprint: String(r.blueprint),
-    version: String(r.version),
-    values: json(r.values, {}),
-    placement: { cluster: String(r.cluster), namespace: String(r.namespace) },
-    delivery: r.delivery as DeliveryMode,
-    selfHeal: Boolean(r.self_heal),
-    desiredRevision: (r.desired_revision as string | null) ?? null,
-    appliedRevision: (r.applied_revision as string | null) ?? null,
-    lastGoodRevision: (r.last_good_revision as string | null) ?? null,
-    health: r.health as Health,
-    conditions: json<Condition[]>(r.conditions, []),
-    resourceVersion: Number(r.resource_version),
-    createdAt: iso(r.created_at),
-    updatedAt: iso(r.updated_at),
-    heldBy: (r.held_by as string | null) ?? null,
-  };
+  return { ...toStoreEnvironment(r), heldBy: (r.held_by as string | null) ?? null };
 }
