@@ -7,6 +7,8 @@ import type { KubeObject, ObjectRef, Revision } from '../../domain/types.ts';
 import { applyPhases, refOf, sortForPrune } from '../../plan/apply-order.ts';
 import { diffInventory } from '../../plan/diff.ts';
 import { driftedFields, hpaTargets } from '../../plan/drift.ts';
+import { ownsField, withoutField } from '../../plan/field-ownership.ts';
+import { PRESCALER_FIELD_MANAGER } from '../../scaling/hpa.ts';
 import type { DeliverResult, DriftItem, DriftReport, Driver, DriverContext, PreviousDelivery, RemoveResult, VerifyOptions, VerifyResult } from './types.ts';
 import { verifyWorkloads } from './direct-verify.ts';
 
@@ -29,7 +31,7 @@ export class DirectDriver implements Driver {
     const applied: ObjectRef[] = [];
     for (const phase of applyPhases(diff.apply.map((o) => ({ ...refOf(o), obj: o })))) {
       ctx.signal.throwIfAborted();
-      const results = await mapLimit(phase, this.concurrency, (r) => this.write(ctx, r, () => ctx.kube.apply(r.obj, { force: true })));
+      const results = await mapLimit(phase, this.concurrency, (r) => this.write(ctx, r, async () => ctx.kube.apply(await yieldPrescaledFloor(ctx, r.obj), { force: true })));
       const failed = results.find((r) => !r.ok);
       if (failed && !failed.ok) throw failed.error;
       applied.push(...phase.map(({ obj: _obj, ...ref }) => ref));
@@ -95,6 +97,18 @@ export class DirectDriver implements Driver {
       ctx.observeWrite?.(ref, 'end');
     }
   }
+}
+
+const MIN_REPLICAS = ['spec', 'minReplicas'] as const;
+
+/**
+ * An HPA whose spec.minReplicas the pre-scaler has taken (it raises the floor ahead of forecast load)
+ * is applied without that field, so this delivery does not force the floor back down. One GET per HPA.
+ */
+async function yieldPrescaledFloor(ctx: DriverContext, obj: KubeObject): Promise<KubeObject> {
+  if (obj.kind !== 'HorizontalPodAutoscaler') return obj;
+  const live = await ctx.kube.get(refOf(obj));
+  return ownsField(live, PRESCALER_FIELD_MANAGER, MIN_REPLICAS) ? withoutField(obj, MIN_REPLICAS) : obj;
 }
 
 /** Objects grouped by apiVersion+kind+namespace: one list call per group. */
