@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# The main job for a newcomer: start the server on the embedded store, onboard a sample tenant
-# through the API, print what happened, stop. Installs npm dependencies when missing.
+# `npm run demo`: the tour of the whole product on the embedded default (src/demo/main.ts).
+# On a fresh machine it installs what it needs: npm dependencies, then the testbed (3 local
+# Kubernetes clusters; the first run builds Kubernetes from Go modules, ~15 min, cached after).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "== installing npm dependencies"
   npm ci --no-audit --no-fund
 fi
+echo "== testbed: 3 local clusters (reused when running; first run builds Kubernetes, ~15 min)"
+npm run --silent testbed -- up --clusters 3
 exec node --import tsx src/demo/main.ts "$@"

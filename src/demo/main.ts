@@ -1,203 +1,116 @@
-// `npm run demo`: start `fleetplane serve` on the embedded store in a temp data dir, publish a
-// blueprint release, onboard a tenant with two environments through the HTTP API (and retry the
-// same call to show idempotency), print what happened, then stop the server and clean up.
-import { spawn, type ChildProcess } from 'node:child_process';
+// `npm run demo`: a tour of the whole product on the embedded default. Starts `fleetplane serve` on
+// a temp data dir against the running testbed clusters, then: register clusters, publish releases,
+// onboard tenants, show where they landed, the GitOps repo, drift healing, a fleet rollout and an
+// automatic rollback, fleet health and metrics, forecasting, and offboarding everyone. Each step is
+// titled; a failed step prints one line, the tour goes on, and the exit code is 1 at the end.
 import { randomBytes } from 'node:crypto';
-import { existsSync, openSync, closeSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import YAML from 'yaml';
-import semver from 'semver';
+import { join } from 'node:path';
 import { ApiClient } from '../cli/client.ts';
 import { table } from '../cli/output.ts';
-import { stepSummary, type OperationView } from '../cli/commands/ops.ts';
-import { SAMPLE_BLUEPRINT } from './sample-blueprint.ts';
-import { testbedStatus } from '../../testbed/index.ts';
+import { liveObjects, registerClusters, runningClusters, type DemoCluster } from './clusters.ts';
+import { startArgoStandIn, showRepo } from './gitops.ts';
+import { dashboard, fleetHealth, forecast, metrics } from './observe.ts';
+import { offboardAll } from './offboard.ts';
+import { brokenUpgrade, drift, fleetRollout } from './rollout.ts';
+import { DEMO_ENGINE_ENV, freePort, startServer, stopServer, waitReady } from './server.ts';
+import { badRequest, demoTenants, environments, envTable, follow, loadRelease, onboard, publish, type Doc } from './tenants.ts';
+import { block, note, say, Tour } from './ui.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const say = (s = '') => process.stdout.write(`${s}\n`);
-const title = (s: string) => say(`\n\x1b[1m== ${s}\x1b[0m`);
+const BLUEPRINT = 'default';
 
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => ok(port));
-    });
-    srv.on('error', fail);
-  });
-}
+async function tour(t: Tour, client: ApiClient, clusters: DemoCluster[], dataDir: string): Promise<void> {
+  const tenants = demoTenants(BLUEPRINT, '1.4.0');
+  const slugs = tenants.map((x) => x.slug);
+  const dedicated = { cluster: clusters.length >= 3 ? clusters[clusters.length - 1]!.name : '', tenant: 'globex' };
+  await t.step('a. register the testbed clusters', () => registerClusters(client, clusters, dedicated));
 
-/** The newest release in blueprints/default/ (the product's real blueprint), else the inline sample. */
-async function loadBlueprint(): Promise<Record<string, unknown>> {
-  const dir = join(ROOT, 'blueprints/default');
-  const files = existsSync(dir) ? (await readdir(dir)).filter((f) => /^\d+\.\d+\.\d+\.ya?ml$/.test(f)) : [];
-  const newest = files.sort((a, b) => semver.compare(a.replace(/\.ya?ml$/, ''), b.replace(/\.ya?ml$/, ''))).at(-1);
-  if (newest) {
-    say(`using blueprints/default/${newest}`);
-    return YAML.parse(await readFile(join(dir, newest), 'utf8')) as Record<string, unknown>;
-  }
-  say('using the inline sample blueprint (src/demo/sample-blueprint.ts)');
-  return SAMPLE_BLUEPRINT;
-}
-
-async function waitReady(client: ApiClient, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited early (code ${child.exitCode})`);
-    try {
-      await client.get('/readyz');
-      return;
-    } catch {
-      if (Date.now() > deadline) throw new Error('server did not become ready in time');
-      await new Promise((r) => setTimeout(r, 250));
+  const releases: Record<string, Doc> = {};
+  await t.step('b. publish releases 1.4.0 and 1.5.0 of blueprints/default', async () => {
+    for (const v of ['1.4.0', '1.5.0']) {
+      releases[v] = await loadRelease(v);
+      const r = await publish(client, releases[v]);
+      note(`POST /v1/blueprints ${r.name}@${r.version}  digest ${r.digest.slice(0, 16)}  (${String((releases[v].metadata as { description?: string }).description ?? '')})`);
     }
-  }
-}
-
-interface DemoCluster { name: string; apiServer: string; kubeconfig: string }
-
-/** Running testbed clusters (npm run testbed -- up), if any; the demo never starts them itself. */
-async function runningClusters(): Promise<DemoCluster[]> {
-  try {
-    return (await testbedStatus()).filter((c) => c.healthy && c.nodes > 0);
-  } catch {
-    return [];
-  }
-}
-
-function startServer(port: number, dataDir: string, token: string, workers: boolean): ChildProcess {
-  // Server logs (JSON) go to a file so the demo's own output stays readable.
-  const log = openSync(join(dataDir, 'server.log'), 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'serve', '--port', String(port), '--data-dir', dataDir], {
-    cwd: ROOT,
-    env: {
-      ...process.env, FLEETPLANE_ADMIN_TOKEN: token, FLEETPLANE_DATABASE_URL: '',
-      FLEETPLANE_LOG_LEVEL: process.env.FLEETPLANE_LOG_LEVEL ?? 'info', FLEETPLANE_WORKERS: workers ? '1' : '0',
-    },
-    stdio: ['ignore', log, log],
   });
-  closeSync(log);
-  return child;
-}
 
-async function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-const OP_COLUMNS: Array<[string, (o: OperationView) => unknown]> = [
-  ['OPERATION', (o) => o.id], ['KIND', (o) => o.kind], ['ENV', (o) => o.environment ?? '-'], ['STATE', (o) => o.state], ['STEPS', (o) => `${stepSummary(o)} (${o.steps.map((s) => s.name).join(' → ')})`],
-];
-
-async function watchOperations(client: ApiClient, ids: string[], seconds: number): Promise<OperationView[]> {
-  const deadline = Date.now() + seconds * 1000;
-  for (;;) {
-    const ops = await Promise.all(ids.map(async (id) => (await client.get<OperationView>(`/v1/operations/${id}`)).body));
-    const done = ops.every((o) => ['succeeded', 'failed', 'cancelled'].includes(o.state));
-    if (done || Date.now() > deadline) return ops;
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
-
-async function registerClusters(client: ApiClient, clusters: DemoCluster[]): Promise<void> {
-  title('0. register the running testbed clusters');
-  for (const c of clusters) {
-    const credentials = await readFile(c.kubeconfig, 'utf8');
-    await client.request('POST', '/v1/clusters', { body: { name: c.name, provider: 'local', region: 'local', apiServer: c.apiServer, credentials } });
-    say(`cluster ${c.name} at ${c.apiServer}`);
-  }
-}
-
-async function demo(client: ApiClient, clusters: DemoCluster[]): Promise<void> {
-  if (clusters.length > 0) await registerClusters(client, clusters);
-  title('1. publish a blueprint release');
-  const doc = await loadBlueprint();
-  const meta = doc.metadata as { name: string; version: string };
-  const { body: release } = await client.request<{ name: string; version: string; digest: string }>('POST', '/v1/blueprints', { body: { name: meta.name, version: meta.version, spec: doc } });
-  say(`published ${release.name}@${release.version} (digest ${release.digest.slice(0, 12)})`);
-
-  title('2. onboard a customer with one call: POST /v1/tenants');
-  const tenant = {
-    slug: 'acme', name: 'Acme Corp', tier: 'shared', labels: { plan: 'enterprise' },
-    environments: [
-      { name: 'prod', type: 'prod', blueprint: meta.name, version: meta.version, values: {} },
-      { name: 'staging', type: 'staging', blueprint: meta.name, version: meta.version, values: {} },
-    ],
-  };
-  const key = `demo-${randomBytes(4).toString('hex')}`;
-  const first = await client.request<{ tenant: { slug: string }; operations: OperationView[] }>('POST', '/v1/tenants', { body: tenant, headers: { 'idempotency-key': key } });
-  say(`HTTP ${first.status} Location: ${first.headers.get('location')}`);
-  say(table(first.body.operations, OP_COLUMNS));
-
-  title('3. the same call retried with the same Idempotency-Key');
-  const again = await client.request<{ operations: OperationView[] }>('POST', '/v1/tenants', { body: tenant, headers: { 'idempotency-key': key } });
-  const same = again.body.operations.map((o) => o.id).join(',') === first.body.operations.map((o) => o.id).join(',');
-  say(`HTTP ${again.status}: ${same ? 'same operations returned, nothing created twice' : 'DIFFERENT operations (unexpected)'}`);
-
-  title('4. a bad request is refused with problem+json naming the field');
+  // The GitOps tenant's repo is applied by the Argo CD stand-in for the whole tour.
+  const argo = startArgoStandIn(dataDir, 'umbrella', clusters);
   try {
-    await client.request('POST', '/v1/tenants', { body: { ...tenant, slug: 'Not A Slug!', key: undefined } });
-  } catch (err) {
-    say(String((err as Error).message));
-  }
+    await t.step('c. onboard 4 tenants, one call each', async () => {
+      const ops = await onboard(client, tenants);
+      note('a bad request is refused with problem+json naming each offending field:');
+      await badRequest(client, BLUEPRINT, '1.4.0');
+      note(`following ${ops.length} onboard operations (place → render → deliver → verify → record):`);
+      const done = await follow(client, ops.map((o) => o.id), 'onboarding', 300);
+      const failed = done.filter((o) => o.state !== 'succeeded');
+      for (const o of failed) note(`✗ ${o.tenant}/${o.environment}: ${o.state}: ${o.error ?? ''}`);
+      if (failed.length) throw new Error(`${failed.length} of ${done.length} onboardings did not succeed`);
+    });
 
-  title('5. environments and operations');
-  const { body: envs } = await client.get<{ items: Array<{ name: string; type: string; version: string; health: string; placement: { cluster: string; namespace: string } }> }>('/v1/tenants/acme/environments');
-  say(table(envs.items, [['ENV', (e) => e.name], ['TYPE', (e) => e.type], ['VERSION', (e) => e.version], ['NAMESPACE', (e) => e.placement.namespace], ['CLUSTER', (e) => e.placement.cluster || '(engine places)'], ['HEALTH', (e) => e.health]]));
-  if (clusters.length === 0) {
-    say('\nNo testbed cluster is running, so the workers are off and the operations stay queued (durably).');
-    say('Start clusters with `npm run testbed -- up --clusters 1` and run the demo again to see them delivered.');
-    return;
+    await t.step('d. where the environments landed, and what is on the clusters', async () => {
+      block(envTable(await environments(client, slugs)));
+      note('counted on the clusters themselves (kube adapter, label selector fleetplane.io/tenant):');
+      await liveObjects(clusters, slugs);
+    });
+
+    await t.step('e. the GitOps environment: umbrella/prod in its tenant repo', () => showRepo(dataDir, 'umbrella'));
+    await t.step('f. drift: a Deployment deleted by hand is detected and healed', () => drift(client, clusters, 'acme', 'prod'));
+    await t.step('g1. fleet rollout of 1.5.0 in waves, canary first', () => fleetRollout(client, BLUEPRINT, '1.5.0'));
+    await t.step('g2. a bad release (1.5.1) on one environment is rolled back automatically', async () => {
+      if (!releases['1.5.0']) throw new Error('1.5.0 was not published');
+      await brokenUpgrade(client, releases['1.5.0'], '1.5.1', 'initech', 'prod');
+    });
+    await t.step('h. fleet health, /metrics, a tenant\'s Grafana dashboard', async () => {
+      await fleetHealth(client);
+      await metrics(client);
+      await dashboard(client, 'acme', 'prod');
+    });
+    await t.step('i. forecasting: backtest on real traces', () => forecast());
+    await t.step('j. offboard every tenant (the clusters are left as found)', async () => {
+      await offboardAll(client, slugs);
+      note('left on the clusters by the demo tenants:');
+      await liveObjects(clusters, slugs);
+    });
+  } finally {
+    await argo.stop();
   }
-  const wait = Number(process.env.FLEETPLANE_DEMO_WAIT ?? 120);
-  say(`\nwaiting up to ${wait}s for the engine to place, render, deliver and verify …`);
-  const ops = await watchOperations(client, first.body.operations.map((o) => o.id), wait);
-  say(table(ops, OP_COLUMNS));
-  for (const o of ops) if (o.error) say(`${o.environment}: ${o.error}`);
-  const { body: after } = await client.get<{ items: Array<{ name: string; health: string; appliedRevision?: string | null; placement: { cluster: string; namespace: string } }> }>('/v1/tenants/acme/environments');
-  say('');
-  say(table(after.items, [['ENV', (e) => e.name], ['CLUSTER', (e) => e.placement.cluster], ['NAMESPACE', (e) => e.placement.namespace], ['REVISION', (e) => e.appliedRevision ?? '-'], ['HEALTH', (e) => e.health]]));
-  await offboard(client, wait);
 }
 
-/** Leaves the testbed clusters as they were: offboarding removes what onboarding applied. */
-async function offboard(client: ApiClient, wait: number): Promise<void> {
-  title('6. offboard the customer: DELETE /v1/tenants/acme');
-  const { status, body: op } = await client.request<OperationView>('DELETE', '/v1/tenants/acme');
-  say(`HTTP ${status}: operation ${op.id}`);
-  const [done] = await watchOperations(client, [op.id], wait);
-  say(table([done!], OP_COLUMNS));
-  if (done?.error) say(done.error);
+function summary(t: Tour, started: number, logFile: string): void {
+  say('\n== summary');
+  block(table(t.results, [['STEP', (r) => r.name], ['RESULT', (r) => (r.ok ? 'ok' : 'FAILED')], ['TIME', (r) => `${r.seconds.toFixed(1)}s`], ['REASON', (r) => r.reason]]));
+  say(`  total ${((Date.now() - started) / 1000).toFixed(0)}s; server logs (JSON): ${logFile}`);
 }
 
 async function run(): Promise<number> {
+  const started = Date.now();
   const dataDir = await mkdtemp(join(tmpdir(), 'fleetplane-demo-'));
+  const logFile = join(tmpdir(), `fleetplane-demo-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
   const token = `fpt_${randomBytes(24).toString('base64url')}`;
   const port = await freePort();
   const client = new ApiClient({ server: `http://127.0.0.1:${port}`, token });
-  say(`starting fleetplane serve on http://127.0.0.1:${port} (embedded store in ${dataDir})`);
   const clusters = await runningClusters();
-  const child = startServer(port, dataDir, token, clusters.length > 0);
+  say(`fleetplane serve on http://127.0.0.1:${port}, embedded store in ${dataDir}`);
+  say(`server logs (JSON): ${logFile}`);
+  say(`demo timings: ${Object.entries(DEMO_ENGINE_ENV).map(([k, v]) => `${k}=${process.env[k] ?? v}`).join(' ')}`);
+  const t = new Tour();
+  const child = startServer({ port, dataDir, logFile, token, workers: clusters.length > 0 });
   try {
     await waitReady(client, child, 240_000);
-    await demo(client, clusters);
-    title('done');
-    return 0;
+    if (clusters.length === 0) t.skip('the tour', 'no testbed cluster is running: run `npm run testbed -- up --clusters 3` (scripts/demo.sh does)');
+    else await tour(t, client, clusters, dataDir);
   } catch (err) {
-    process.stderr.write(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 1;
+    say(`demo stopped: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+    t.results.push({ name: 'server', ok: false, seconds: 0, reason: String(err) });
   } finally {
     await stopServer(child);
     await rm(dataDir, { recursive: true, force: true });
-    say('server stopped, temp data removed');
+    say('\nserver stopped, temp data removed');
   }
+  summary(t, started, logFile);
+  return t.failed.length ? 1 : 0;
 }
 
 process.exitCode = await run();

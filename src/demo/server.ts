@@ -1,0 +1,65 @@
+// The demo's own `fleetplane serve`: embedded store in a temp dir, JSON logs to a file, short
+// reconcile/verify timings so drift healing and rollback show up within the tour.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { ApiClient } from '../cli/client.ts';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+
+export async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => ok(port));
+    });
+    srv.on('error', fail);
+  });
+}
+
+/** Engine timings for the demo (see docs/engine.md, Configuration); the caller's env wins. */
+export const DEMO_ENGINE_ENV: Record<string, string> = {
+  FLEETPLANE_RECONCILE_INTERVAL: '4s',
+  FLEETPLANE_VERIFY_TIMEOUT: '30s',
+  FLEETPLANE_VERIFY_ATTEMPTS: '1',
+  FLEETPLANE_RETRY_BASE_MS: '500',
+  FLEETPLANE_ROLLOUT_INTERVAL_MS: '1000',
+};
+
+export function startServer(o: { port: number; dataDir: string; logFile: string; token: string; workers: boolean }): ChildProcess {
+  const log = openSync(o.logFile, 'a');
+  const env: NodeJS.ProcessEnv = { ...DEMO_ENGINE_ENV, ...process.env };
+  Object.assign(env, {
+    FLEETPLANE_ADMIN_TOKEN: o.token, FLEETPLANE_DATABASE_URL: '', FLEETPLANE_PROMETHEUS_URL: '',
+    FLEETPLANE_LOG_LEVEL: process.env.FLEETPLANE_LOG_LEVEL ?? 'info', FLEETPLANE_WORKERS: o.workers ? '1' : '0',
+  });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'serve', '--port', String(o.port), '--data-dir', o.dataDir], {
+    cwd: ROOT, env, stdio: ['ignore', log, log],
+  });
+  closeSync(log);
+  return child;
+}
+
+export async function waitReady(client: ApiClient, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited early (code ${child.exitCode})`);
+    try {
+      await client.get('/readyz');
+      return;
+    } catch {
+      if (Date.now() > deadline) throw new Error('server did not become ready in time');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+export async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  await exited;
+  clearTimeout(timer);
+}
