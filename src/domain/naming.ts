@@ -2,7 +2,7 @@
 // fits Kubernetes limits: DNS-1123 labels (namespaces, services) <= 63, subdomains <= 253, label
 // values <= 63. A name that had to be shortened or rewritten gets a short hash of its full input, like
 // cdk8s names.ts, so two different inputs never collapse to the same name (up to a 2^-32 collision).
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 
 export const DNS_LABEL_MAX = 63;
 export const DNS_SUBDOMAIN_MAX = 253;
@@ -30,8 +30,12 @@ export function isLabelValue(s: string): boolean {
   return s.length <= LABEL_VALUE_MAX && LABEL_VALUE_RE.test(s);
 }
 
+// crypto.hash (Node >= 20.12) skips the Hash object; names are hashed per environment in bulk renders.
+const oneShot = (crypto as { hash?: (alg: string, data: string, enc: 'hex') => string }).hash;
+
 export function shortHash(input: string, len = HASH_LEN): string {
-  return createHash('sha256').update(input).digest('hex').slice(0, len);
+  const hex = oneShot ? oneShot('sha256', input, 'hex') : crypto.createHash('sha256').update(input).digest('hex');
+  return hex.slice(0, len);
 }
 
 function sanitize(s: string): string {
