@@ -1,11 +1,13 @@
-// `npm run testbed -- <command>`: build | up --clusters N | status [-o json] | down | paths [-o json]
+// `npm run testbed -- <command>`: build | up --clusters N | status [-o json] | down | restart | throughput | paths [-o json]
 import { Command, InvalidArgumentError } from 'commander';
 import { allBinaryPaths, buildAll, ensureTestbed, testbedDown, testbedRestart, testbedStatus, type ClusterStatus } from './index.ts';
-import { cacheRoot, stateRoot } from './lib/config.ts';
+import { cacheRoot, CLUSTER_PREFIX, stateRoot } from './lib/config.ts';
+import { knownClusters } from './lib/cluster.ts';
+import { measureThroughput } from './lib/throughput.ts';
 
-function positiveInt(value: string): number {
+function positiveInt(value: string, max = 20): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 20) throw new InvalidArgumentError('expected an integer from 1 to 20');
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(`expected an integer from 1 to ${max}`);
   return n;
 }
 
@@ -39,7 +41,7 @@ program
 program
   .command('up')
   .description('start clusters fp-1..fp-N (reuses healthy ones) and wait until they are ready')
-  .option('--clusters <n>', 'number of clusters', positiveInt, 3)
+  .option('--clusters <n>', 'number of clusters', (v) => positiveInt(v), 3)
   .action(async (opts: { clusters: number }) => {
     const started = Date.now();
     const rows = await ensureTestbed({ clusters: opts.clusters });
@@ -71,6 +73,22 @@ program
   .argument('[clusters...]', 'only these clusters, e.g. fp-2 (default: all, one at a time)')
   .description('restart cluster processes on their existing data (picks up new testbed flags)')
   .action(async (names: string[]) => printTable(await testbedRestart(names)));
+
+program
+  .command('throughput')
+  .argument('[clusters...]', 'clusters to load at the same time, e.g. fp-1 (default: all)')
+  .description('pods-Ready/s: Deployments per cluster, timed from the first create until all are available')
+  .option('--deployments <n>', 'Deployments per cluster', (v) => positiveInt(v, 2000), 200)
+  .option('--replicas <n>', 'replicas per Deployment', (v) => positiveInt(v, 2000), 1)
+  .action(async (names: string[], opts: { deployments: number; replicas: number }) => {
+    const known = await knownClusters();
+    const picked = names.length ? names.map((n) => Number(n.slice(CLUSTER_PREFIX.length))) : known;
+    const bad = picked.filter((i) => !known.includes(i));
+    if (bad.length || picked.some(Number.isNaN)) throw new Error(`no such cluster among ${names.join(', ')}`);
+    for (const r of await measureThroughput(picked, opts)) {
+      console.log(JSON.stringify({ ...r, seconds: +r.seconds.toFixed(1), podsPerSecond: +r.podsPerSecond.toFixed(1), deploymentsPerSecond: +r.deploymentsPerSecond.toFixed(1) }));
+    }
+  });
 
 program
   .command('paths')

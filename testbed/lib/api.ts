@@ -1,5 +1,5 @@
-// Tiny HTTPS client for the testbed's own health checks (readyz, version, nodes). The project's real
-// Kubernetes client lives in src/adapters/kube; the testbed stays independent of it.
+// Tiny HTTPS client for the testbed's own health checks (readyz, version, nodes) and its throughput
+// probe. The project's real Kubernetes client lives in src/adapters/kube; the testbed stays independent of it.
 import https from 'node:https';
 import net from 'node:net';
 
@@ -10,14 +10,22 @@ export interface ApiTarget {
 }
 
 export function apiGet(t: ApiTarget, path: string, timeoutMs = 5000): Promise<{ status: number; body: string }> {
+  return apiRequest(t, 'GET', path, undefined, timeoutMs);
+}
+
+export function apiRequest(t: ApiTarget, method: string, path: string, body?: unknown, timeoutMs = 5000): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = https.get(new URL(path, t.server), { ca: t.ca, headers: { Authorization: `Bearer ${t.token}` }, timeout: timeoutMs }, (res) => {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const headers: Record<string, string> = { Authorization: `Bearer ${t.token}` };
+    if (data !== undefined) headers['Content-Type'] = 'application/json';
+    const req = https.request(new URL(path, t.server), { method, ca: t.ca, headers, timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
     });
-    req.on('timeout', () => req.destroy(new Error(`timeout after ${timeoutMs}ms: GET ${path}`)));
+    req.on('timeout', () => req.destroy(new Error(`timeout after ${timeoutMs}ms: ${method} ${path}`)));
     req.on('error', reject);
+    req.end(data);
   });
 }
 
