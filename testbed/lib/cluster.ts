@@ -75,7 +75,8 @@ export async function removeCluster(index: number): Promise<void> {
   await fs.rm(clusterDir(clusterName(index)), { recursive: true, force: true });
 }
 
-function launch(spec: ProcSpec, f: ClusterFiles, procs: ProcRecord[]): ProcRecord {
+async function launch(spec: ProcSpec, f: ClusterFiles, procs: ProcRecord[]): Promise<ProcRecord> {
+  for (const file of spec.files ?? []) await fs.writeFile(file.path, file.content);
   const rec = startDetached(spec.name, findBinary(spec.binary).file, spec.args, path.join(f.dir, 'logs'));
   procs.push(rec);
   return rec;
@@ -111,18 +112,18 @@ export async function startCluster(index: number, log: (line: string) => void): 
   const procs: ProcRecord[] = [];
   const save = () => writeProcs(procsFile(f), procs);
   try {
-    const etcd = launch(etcdSpec(name, index, f), f, procs);
+    const etcd = await launch(etcdSpec(name, index, f), f, procs);
     await save();
     const etcdUrl = `http://127.0.0.1:${clusterPorts(index).etcdClient}/health`;
     await waitAlive(etcd, f, `${name} etcd`, async () => (await fetch(etcdUrl)).ok, 60_000);
-    const api = launch(apiServerSpec(index, f), f, procs);
+    const api = await launch(apiServerSpec(index, f), f, procs);
     await save();
     await waitAlive(api, f, `${name} API server cert`, async () => existsSync(path.join(f.certDir, 'apiserver.crt')), 60_000);
     await extractCa(f);
     await writeKubeconfigs(f, name, apiUrl(index));
     const t = await apiTarget(index);
     await waitAlive(api, f, `${name} API server /readyz`, async () => (await apiGet(t, '/readyz')).status === 200, 180_000);
-    for (const spec of [controllerManagerSpec(name, index, f), schedulerSpec(index, f), kwokSpec(f)]) launch(spec, f, procs);
+    for (const spec of [controllerManagerSpec(name, index, f), schedulerSpec(index, f), kwokSpec(f)]) await launch(spec, f, procs);
     await save();
     log(`[testbed] ${name}: API server ready at ${apiUrl(index)}; installing nodes and CRDs`);
     await installContent(name, index, f, procs);

@@ -7,7 +7,18 @@ export interface ProcSpec {
   name: string;
   binary: string;
   args: string[];
+  /** Config files the process reads, written (in the cluster dir) before it starts. */
+  files?: Array<{ path: string; content: string }>;
 }
+
+// Control-plane throughput. Upstream defaults (client QPS 20/burst 30 per controller, 5 deployment and
+// ReplicaSet workers, scheduler QPS 50) hold a cluster to about 4 small Deployments per second here,
+// far below a real cluster; these lift the client-side throttles so the host's CPU is the limit.
+// Measured before/after in docs/testbed.md.
+const KCM_QPS = 300;
+const KCM_BURST = 600;
+const SCHEDULER_QPS = 300;
+const SCHEDULER_BURST = 600;
 
 export const SERVICE_CIDR = '10.96.0.0/16';
 export const POD_CIDR = '10.244.0.1/16';
@@ -56,6 +67,9 @@ export function apiServerSpec(index: number, f: ClusterFiles): ProcSpec {
       '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
       `--service-cluster-ip-range=${SERVICE_CIDR}`,
       '--allow-privileged=true',
+      // Defaults 400/200; the controllers' higher QPS above needs the room (APF splits this total).
+      '--max-requests-inflight=800',
+      '--max-mutating-requests-inflight=400',
       // The endpoint reconciler rejects a loopback address for the kubernetes Service and would log
       // an error every 10 s; nothing in the testbed reaches the API server through that Service.
       '--endpoint-reconciler-type=none',
@@ -80,26 +94,48 @@ export function controllerManagerSpec(name: string, index: number, f: ClusterFil
       `--service-account-private-key-file=${f.saKey}`,
       `--root-ca-file=${f.caFile}`,
       '--use-service-account-credentials=true',
+      // Per controller (each has its own client with service-account credentials).
+      `--kube-api-qps=${KCM_QPS}`,
+      `--kube-api-burst=${KCM_BURST}`,
+      '--concurrent-deployment-syncs=20',
+      '--concurrent-replicaset-syncs=20',
+      '--concurrent-statefulset-syncs=10',
+      '--concurrent-gc-syncs=50',
+      '--concurrent-namespace-syncs=20',
       '--profiling=false',
       '--v=1',
     ],
   };
 }
 
+/** --config replaces --kubeconfig and --leader-elect, so both live in the configuration file. */
+function schedulerConfig(f: ClusterFiles): string {
+  return JSON.stringify({
+    apiVersion: 'kubescheduler.config.k8s.io/v1',
+    kind: 'KubeSchedulerConfiguration',
+    clientConnection: { kubeconfig: f.kubeconfig('kube-scheduler'), qps: SCHEDULER_QPS, burst: SCHEDULER_BURST },
+    leaderElection: { leaderElect: false },
+    // With 8 nodes the scheduler scores all of them anyway (the floor is 100 nodes); kept explicit.
+    percentageOfNodesToScore: 100,
+    parallelism: 16,
+  }, null, 2) + '\n';
+}
+
 export function schedulerSpec(index: number, f: ClusterFiles): ProcSpec {
   const p = clusterPorts(index);
+  const config = path.join(f.dir, 'kube-scheduler.json');
   return {
     name: 'kube-scheduler',
     binary: 'kube-scheduler',
     args: [
-      `--kubeconfig=${f.kubeconfig('kube-scheduler')}`,
+      `--config=${config}`,
       '--bind-address=127.0.0.1',
       `--secure-port=${p.scheduler}`,
       `--cert-dir=${path.join(f.dir, 'scheduler-certs')}`,
-      '--leader-elect=false',
       '--profiling=false',
       '--v=1',
     ],
+    files: [{ path: config, content: schedulerConfig(f) }],
   };
 }
 
@@ -110,6 +146,8 @@ export function kwokSpec(f: ClusterFiles): ProcSpec {
     args: [
       `--kubeconfig=${f.kubeconfig('kwok')}`,
       `--config=${path.join(TESTBED_ROOT, 'stages', 'pods.yaml')}`,
+      // KwokConfiguration: more pod stage workers (kwok's client itself is not rate limited).
+      `--config=${path.join(TESTBED_ROOT, 'stages', 'kwok.yaml')}`,
       '--manage-all-nodes=false',
       '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
       `--cidr=${POD_CIDR}`,
