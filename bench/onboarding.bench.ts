@@ -4,6 +4,8 @@
 //               then polled until every Deployment is available (the floor for any tool)
 //   naive:      sequential `kubectl apply` + `kubectl rollout status` per environment, measured on a
 //               sample and extrapolated per environment (a full naive run takes far too long)
+// First, the testbed's own speed (testbed/lib/throughput.ts) so a slow run can be told from a slow engine.
+// BENCH_TENANTS, BENCH_NAIVE_SAMPLE and BENCH_WORKER_CONCURRENCY (serve's FLEETPLANE_WORKER_CONCURRENCY) tune it.
 // Needs PostgreSQL (FLEETPLANE_TEST_DATABASE_URL, else scripts/postgres.sh ensure) and the testbed.
 import { execFileSync, execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -17,11 +19,14 @@ import { renderEnvironment } from '../src/render/index.ts';
 import { SAMPLE_BLUEPRINT } from '../src/demo/sample-blueprint.ts';
 import { applyPhases, refOf } from '../src/plan/apply-order.ts';
 import { binaryPath } from '../testbed/index.ts';
+import { measureThroughput } from '../testbed/lib/throughput.ts';
 
 const run = promisify(execFile);
 const TENANTS = Number(process.env.BENCH_TENANTS ?? 60);
 const ENVS = [['prod', 'prod'], ['staging', 'staging'], ['dev', 'dev'], ['qa', 'dev'], ['demo', 'dev']] as const;
 const NAIVE_SAMPLE = Number(process.env.BENCH_NAIVE_SAMPLE ?? 10);
+// How an operator would size one `serve` for a 300-environment wave (engine default: 16).
+const WORKERS = process.env.BENCH_WORKER_CONCURRENCY ?? '64';
 const tag = Math.random().toString(36).slice(2, 6);
 const log = (msg: string) => process.stderr.write(`onboarding bench: ${msg}\n`);
 
@@ -130,7 +135,7 @@ async function naive(clusters: Array<{ kubeconfig: string }>, clients: KubeClien
 async function fleetplane(): Promise<number> {
   const { setupFleet, startServe, api, prepareFleet, waitFor } = await import('../test/integration/engine.fixture.ts');
   const fleet = await setupFleet();
-  const serve = await startServe(fleet, { workerId: 'bench', env: { FLEETPLANE_WORKER_CONCURRENCY: '64', FLEETPLANE_RECONCILE_INTERVAL: '0', FLEETPLANE_LOG_LEVEL: 'error' } });
+  const serve = await startServe(fleet, { workerId: 'bench', env: { FLEETPLANE_WORKER_CONCURRENCY: WORKERS, FLEETPLANE_RECONCILE_INTERVAL: '0', FLEETPLANE_LOG_LEVEL: 'error' } });
   const envs = renderAll(`fp${tag}`, TENANTS);
   try {
     const client = api(serve.url, fleet.adminToken);
@@ -167,6 +172,10 @@ async function main(): Promise<void> {
   const tb = await getTestbed({ clusters: 3 });
   const clients = tb.clusters.map((c) => c.client());
   const envCount = TENANTS * ENVS.length;
+  // The clusters' own speed in this run (fleet shape: many one-replica Deployments), for reading the rest.
+  const probe = await measureThroughput(tb.clusters.map((c) => Number(c.name.replace(/^fp-/, ''))), { deployments: 100, replicas: 1 });
+  const testbedRate = probe.reduce((n, r) => n + r.deploymentsPerSecond, 0) / probe.length;
+  log(`testbed: ${probe.map((r) => `${r.cluster} ${r.deploymentsPerSecond.toFixed(1)}`).join(', ')} Deployments available/s (all clusters loaded at once)`);
   log(`raw SSA: ${envCount} environments`);
   const raw = await rawSsa(clients);
   log(`raw SSA: ${raw.toFixed(1)}s; fleetplane next`);
@@ -179,8 +188,9 @@ async function main(): Promise<void> {
   console.log(JSON.stringify({
     bench: 'onboarding', metric: 'time_to_all_ready', value: round(fp), unit: 's',
     baseline: 'raw SSA', baseline_value: round(raw), ratio: round(fp / raw), ratio_to_raw: round(fp / raw),
-    naive_seconds: round(naiveTotal), naive_extrapolated: true, naive_sample_environments: nv.sample, naive_seconds_per_environment: round(nv.perEnv),
+    naive_seconds: round(naiveTotal), naive_extrapolated: true, naive_sample: nv.sample, naive_seconds_per_environment: round(nv.perEnv),
     speedup_vs_naive: round(naiveTotal / fp), environments: envCount, tenants: TENANTS, clusters: tb.clusters.length,
+    worker_concurrency: Number(WORKERS), testbed_deployments_per_second_per_cluster: round(testbedRate, 1),
     targets: { ratio_to_raw_max: 2, speedup_vs_naive_min: 10 },
   }));
 }
