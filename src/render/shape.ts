@@ -87,7 +87,7 @@ function probeInput(input: RenderInput): RenderInput {
   return {
     ...input,
     tenant: { ...input.tenant, slug: input.tenant.slug === 'zz-probe' ? 'zz-probe-2' : 'zz-probe', name: `${input.tenant.name} probe` },
-    environment: { ...env, name: env.name === 'prod' ? 'prod' : env.name === 'zz-env' ? 'zz-env-2' : 'zz-env' },
+    environment: { ...env, name: env.name === 'zz-env' ? 'zz-env-2' : 'zz-env' },
     placement: { ...input.placement, namespace: undefined },
   };
 }
