@@ -6,7 +6,7 @@ import type { ApiClient } from '../cli/client.ts';
 import { table } from '../cli/output.ts';
 import { LABELS, type KubeObject } from '../domain/types.ts';
 import { testbedStatus } from '../../testbed/index.ts';
-import { block, note } from './ui.ts';
+import { block, LiveLine, note, secondsSince, sleep } from './ui.ts';
 
 export interface DemoCluster { name: string; apiServer: string; kubeconfig: string; kube: KubeClient }
 
@@ -79,8 +79,24 @@ interface Pod extends KubeObject {
 
 const ready = (p: Pod) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 
+/** Waits (live line) until no namespace of these tenants is left; deletion finishes asynchronously. */
+export async function waitNamespacesGone(clusters: DemoCluster[], tenants: string[], seconds: number): Promise<number> {
+  const selector = `${LABELS.tenant} in (${tenants.join(',')})`;
+  const line = new LiveLine();
+  const t0 = Date.now();
+  for (;;) {
+    const left = (await Promise.all(clusters.map((c) => c.kube.list('v1', 'Namespace', { labelSelector: selector })))).flat();
+    line.update(`namespaces of the demo tenants still on the clusters: ${left.length} ${left.map((n) => n.metadata.name).join(' ')}  ${secondsSince(t0)}`);
+    if (left.length === 0 || Date.now() - t0 > seconds * 1000) {
+      line.done();
+      return left.length;
+    }
+    await sleep(1000);
+  }
+}
+
 /** What Fleetplane put on each cluster, counted from the clusters themselves. */
-export async function liveObjects(clusters: DemoCluster[], tenants: string[]): Promise<void> {
+export async function liveObjects(clusters: DemoCluster[], tenants: string[], example = true): Promise<number> {
   const selector = `${LABELS.tenant} in (${tenants.join(',')})`;
   const rows = await Promise.all(clusters.map(async (c) => {
     const [ns, deploys, pods] = await Promise.all([
@@ -97,5 +113,6 @@ export async function liveObjects(clusters: DemoCluster[], tenants: string[]): P
     ['PODS READY', (r) => `${r.ready}/${r.pods}`], ['GPU PODS', (r) => r.gpu.length],
   ]));
   const sample = rows.flatMap((r) => r.gpu.map((p) => ({ cluster: r.c.name, p }))).find((x) => ready(x.p));
-  if (sample) note(`e.g. GPU model server ${sample.p.metadata.namespace}/${sample.p.metadata.name} on node ${sample.p.spec?.nodeName} (${sample.cluster}), image ${sample.p.spec?.containers?.[0]?.image}`);
+  if (sample && example) note(`e.g. GPU model server ${sample.p.metadata.namespace}/${sample.p.metadata.name} on node ${sample.p.spec?.nodeName} (${sample.cluster}), image ${sample.p.spec?.containers?.[0]?.image}`);
+  return rows.reduce((n, r) => n + r.ns, 0);
 }

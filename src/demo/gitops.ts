@@ -50,11 +50,15 @@ async function git(repo: string, args: string[]): Promise<string> {
   return stdout.trimEnd();
 }
 
+export async function showLog(dataDir: string, tenant: string): Promise<void> {
+  block(await git(repoPath(dataDir, tenant), ['log', '--format=%h  %<(72,trunc)%s  %(trailers:key=Fleetplane-Operation,valueonly,separator=)', 'main']));
+}
+
 export async function showRepo(dataDir: string, tenant: string): Promise<void> {
   const repo = repoPath(dataDir, tenant);
   if (!existsSync(repo)) throw new Error(`no repo at ${repo}: the GitOps environment was never delivered`);
   note(`tenant repo ${repo} (branch main); git log:`);
-  block(await git(repo, ['log', '--format=%h  %<(50,trunc)%s  revision %(trailers:key=Fleetplane-Revision,valueonly,separator=)', 'main']));
+  await showLog(dataDir, tenant);
   const files = (await git(repo, ['ls-tree', '-r', '--name-only', 'main'])).split('\n');
   note(`layout at HEAD (${files.length} files):`);
   const manifests = files.filter((f) => f.includes('/manifests/'));
@@ -65,6 +69,6 @@ export async function showRepo(dataDir: string, tenant: string): Promise<void> {
   if (revision) {
     const doc = JSON.parse(await git(repo, ['show', `main:${revision}`])) as Record<string, unknown>;
     const out = Array.isArray(doc.outOfBand) ? doc.outOfBand.length : 0;
-    note(`${revision}: revision ${String(doc.revision ?? doc.id ?? '?').slice(0, 12)}, ${out} Secret(s) kept out of Git and applied out of band`);
+    note(`${revision}: revision ${String(doc.revision ?? '?').slice(0, 12)}; ${out ? `${out} Secret(s) kept out of Git, applied out of band` : 'no Secret objects (secret values come through ExternalSecrets, never Git)'}`);
   }
 }

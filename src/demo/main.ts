@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiClient } from '../cli/client.ts';
 import { table } from '../cli/output.ts';
-import { liveObjects, registerClusters, runningClusters, type DemoCluster } from './clusters.ts';
-import { startArgoStandIn, showRepo } from './gitops.ts';
+import { liveObjects, registerClusters, runningClusters, waitNamespacesGone, type DemoCluster } from './clusters.ts';
+import { showLog, showRepo, startArgoStandIn } from './gitops.ts';
 import { dashboard, fleetHealth, forecast, metrics } from './observe.ts';
 import { offboardAll } from './offboard.ts';
 import { brokenUpgrade, drift, fleetRollout } from './rollout.ts';
@@ -40,7 +40,7 @@ async function tour(t: Tour, client: ApiClient, clusters: DemoCluster[], dataDir
   try {
     await t.step('c. onboard 4 tenants, one call each', async () => {
       const ops = await onboard(client, tenants);
-      note('a bad request is refused with problem+json naming each offending field:');
+      note('a bad request is refused with problem+json naming the offending field:');
       await badRequest(client, BLUEPRINT, '1.4.0');
       note(`following ${ops.length} onboard operations (place → render → deliver → verify → record):`);
       const done = await follow(client, ops.map((o) => o.id), 'onboarding', 300);
@@ -57,7 +57,11 @@ async function tour(t: Tour, client: ApiClient, clusters: DemoCluster[], dataDir
 
     await t.step('e. the GitOps environment: umbrella/prod in its tenant repo', () => showRepo(dataDir, 'umbrella'));
     await t.step('f. drift: a Deployment deleted by hand is detected and healed', () => drift(client, clusters, 'acme', 'prod'));
-    await t.step('g1. fleet rollout of 1.5.0 in waves, canary first', () => fleetRollout(client, BLUEPRINT, '1.5.0'));
+    await t.step('g1. fleet rollout of 1.5.0 in waves, canary first', async () => {
+      await fleetRollout(client, BLUEPRINT, '1.5.0');
+      note('the GitOps environment was upgraded by a commit to its repo:');
+      await showLog(dataDir, 'umbrella');
+    });
     await t.step('g2. a bad release (1.5.1) on one environment is rolled back automatically', async () => {
       if (!releases['1.5.0']) throw new Error('1.5.0 was not published');
       await brokenUpgrade(client, releases['1.5.0'], '1.5.1', 'initech', 'prod');
@@ -70,8 +74,9 @@ async function tour(t: Tour, client: ApiClient, clusters: DemoCluster[], dataDir
     await t.step('i. forecasting: backtest on real traces', () => forecast());
     await t.step('j. offboard every tenant (the clusters are left as found)', async () => {
       await offboardAll(client, slugs);
-      note('left on the clusters by the demo tenants:');
-      await liveObjects(clusters, slugs);
+      const left = await waitNamespacesGone(clusters, slugs, 90);
+      await liveObjects(clusters, slugs, false);
+      if (left > 0) throw new Error(`${left} namespace(s) of the demo tenants are still on the clusters`);
     });
   } finally {
     await argo.stop();

@@ -64,7 +64,7 @@ export async function onboard(client: ApiClient, tenants: TenantPlan[]): Promise
   return ops;
 }
 
-/** A request with a bad slug and a bad parameter value: problem+json names both fields. */
+/** A request with a bad slug: problem+json names the field. */
 export async function badRequest(client: ApiClient, blueprint: string, version: string): Promise<void> {
   const body = { slug: 'Bad Slug!', name: 'x', tier: 'shared', environments: [{ name: 'prod', type: 'prod', blueprint, version, values: { logLevel: 'loud' } }] };
   note(`POST /v1/tenants ${JSON.stringify(body)}`);
