@@ -1,6 +1,6 @@
 // Turn a RenderInput into a RenderContext: check names, fill platform defaults, validate values,
 // and resolve every component's sizing, config, secrets, image and placement for this environment.
-import { parseBlueprint, type Blueprint, type Component, type SecretRef } from '../domain/blueprint.ts';
+import { digestOf, parseBlueprint, type Blueprint, type Component, type SecretRef } from '../domain/blueprint.ts';
 import { InputError } from '../domain/errors.ts';
 import { defaultNamespace, environmentHostname, isDnsLabel, isDnsSubdomain, labelValue } from '../domain/naming.ts';
 import { LABELS, MANAGED_BY } from '../domain/types.ts';
@@ -25,13 +25,23 @@ const GPU_NODE_LABEL = 'nvidia.com/gpu.present';
 const ENV_TYPES = new Set(['prod', 'staging', 'dev']);
 const TIERS = new Set(['shared', 'dedicated', 'hybrid']);
 const parsed = new WeakMap<object, Blueprint>();
+/** Parsed releases by digest: a release loaded afresh for every environment is validated once. */
+const byDigest = new Map<string, Blueprint>();
+const BY_DIGEST_MAX = 100;
 
 function toBlueprint(b: RenderBlueprint): Blueprint {
   if ('digest' in b && 'apiVersion' in b) return b;
   let bp = parsed.get(b);
   if (!bp) {
     const release = b as { name: string; version: string; spec: Record<string, unknown> };
-    bp = parseBlueprint({ apiVersion: 'fleetplane.io/v1alpha1', kind: 'Blueprint', metadata: { name: release.name, version: release.version }, spec: release.spec });
+    const doc = { apiVersion: 'fleetplane.io/v1alpha1', kind: 'Blueprint', metadata: { name: release.name, version: release.version }, spec: release.spec };
+    const digest = digestOf(doc);
+    bp = byDigest.get(digest);
+    if (!bp) {
+      bp = parseBlueprint(doc);
+      if (byDigest.size >= BY_DIGEST_MAX) byDigest.clear();
+      byDigest.set(bp.digest, bp);
+    }
     parsed.set(b, bp);
   }
   return bp;
