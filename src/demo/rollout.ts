@@ -19,40 +19,49 @@ async function getEnv(client: ApiClient, tenant: string, env: string): Promise<E
   return (await client.get<EnvView>(`/v1/environments/${tenant}/${env}`)).body;
 }
 
-/** Deletes a Deployment by hand and waits for the reconcile loop to notice and re-apply it. */
-export async function drift(client: ApiClient, clusters: DemoCluster[], tenant: string, envName: string, timeoutS = 90): Promise<void> {
+interface Victim { c: DemoCluster; ns: string; name: string; uid: string | undefined }
+
+async function deleteOne(client: ApiClient, clusters: DemoCluster[], tenant: string, envName: string): Promise<Victim> {
   const env = await getEnv(client, tenant, envName);
   const c = clusterOf(clusters, env);
   const ns = env.placement.namespace;
   const deploys = await c.kube.list('apps/v1', 'Deployment', { namespace: ns, labelSelector: { [LABELS.tenant]: tenant } });
   const victim = deploys.find((d) => d.metadata.name === 'api') ?? deploys[0];
   if (!victim) throw new Error(`no Deployment in ${ns} on ${c.name}`);
-  const name = victim.metadata.name;
-  const uid = victim.metadata.uid;
-  await c.kube.delete({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name });
-  note(`deleted Deployment ${ns}/${name} on ${c.name} by hand (like a stray kubectl delete)`);
+  await c.kube.delete({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: victim.metadata.name });
+  note(`deleted Deployment ${ns}/${victim.metadata.name} on ${c.name} by hand (like a stray kubectl delete)`);
+  return { c, ns, name: victim.metadata.name, uid: victim.metadata.uid as string | undefined };
+}
+
+/** The Drifted condition's entry for the deleted Deployment, when it names it. */
+function driftItem(cond: { reason: string; message: string } | undefined, name: string, t0: number): string {
+  const item = cond?.message.split('; ').find((m) => m.includes(`Deployment/${name}`));
+  return item ? `${secondsSince(t0)}: condition Drifted=True (${cond!.reason}: ${item})` : '';
+}
+
+/** Deletes a Deployment by hand and waits for the reconcile loop to notice and re-apply it. */
+export async function drift(client: ApiClient, clusters: DemoCluster[], tenant: string, envName: string, timeoutS = 90): Promise<void> {
+  const v = await deleteOne(client, clusters, tenant, envName);
   const t0 = Date.now();
   const line = new LiveLine();
   let sawDrift = '';
-  for (;;) {
-    const now = await c.kube.get<KubeObject>({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name });
+  while (Date.now() - t0 < timeoutS * 1000) {
+    const now = await v.c.kube.get<KubeObject>({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: v.ns, name: v.name });
     const e = await getEnv(client, tenant, envName);
     const drifted = e.conditions?.find((k) => k.type === 'Drifted' && k.status === 'True');
-    if (drifted && !sawDrift) sawDrift = `${secondsSince(t0)}: condition Drifted=True (${drifted.reason}: ${drifted.message.slice(0, 80)})`;
-    const back = now && now.metadata.uid !== uid;
-    line.update(`${secondsSince(t0)}  Deployment ${name}: ${back ? 'recreated' : 'missing'}  environment ${e.health}${drifted ? ', Drifted' : ''}`);
+    sawDrift ||= driftItem(drifted, v.name, t0);
+    const back = now !== null && now.metadata.uid !== v.uid;
+    line.update(`${secondsSince(t0)}  Deployment ${v.name}: ${back ? 'recreated' : 'missing'}  environment ${e.health}${drifted ? ', Drifted' : ''}`);
     if (back) {
       line.done();
       if (sawDrift) note(sawDrift);
-      note(`healed after ${secondsSince(t0)}: Deployment ${name} re-applied at revision ${now.metadata.labels?.[LABELS.revision] ?? '?'}`);
+      note(`healed after ${secondsSince(t0)}: Deployment ${v.name} re-applied at revision ${now.metadata.labels?.[LABELS.revision] ?? '?'}`);
       return;
-    }
-    if (Date.now() - t0 > timeoutS * 1000) {
-      line.done();
-      throw new Error(`Deployment ${name} not recreated within ${timeoutS}s (reconcile interval: FLEETPLANE_RECONCILE_INTERVAL)`);
     }
     await sleep(1000);
   }
+  line.done();
+  throw new Error(`Deployment ${v.name} not recreated within ${timeoutS}s (reconcile interval: FLEETPLANE_RECONCILE_INTERVAL)`);
 }
 
 /** Rolls a release out to every environment on the blueprint: a canary, then two waves. */
@@ -95,6 +104,10 @@ export async function brokenUpgrade(client: ApiClient, good: Doc, version: strin
   note(`POST …/${tenant}/environments/${envName}:upgrade {"version":"${version}"} → operation ${op.id}`);
   const [done] = await follow(client, [op.id], `upgrade ${tenant}/${envName}`, 180);
   const full = (await client.get<OpWithResult>(`/v1/operations/${done!.id}`)).body;
+  await reportRollback(client, full, before, tenant, envName);
+}
+
+async function reportRollback(client: ApiClient, full: OpWithResult, before: EnvView, tenant: string, envName: string): Promise<void> {
   block(table(full.steps, [['STEP', (s) => s.name], ['STATE', (s) => s.state], ['ATTEMPTS', (s) => s.attempts], ['ERROR', (s) => s.error?.slice(0, 90)]]));
   note(`operation ${full.state}: ${full.error?.slice(0, 160) ?? '(no error)'}`);
   const after = await getEnv(client, tenant, envName);
