@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { CLUSTER_PREFIX, clusterPorts, findBinary, stateRoot } from './config.ts';
-import { apiGet, apiJson, portFree, waitFor, type ApiTarget } from './api.ts';
+import { apiGet, apiJson, portFree, sleep, waitFor, type ApiTarget } from './api.ts';
 import { apiServerSpec, controllerManagerSpec, etcdSpec, kwokSpec, schedulerSpec, type ProcSpec } from './components.ts';
 import { adminToken, clusterFiles, ensureSecrets, extractCa, writeKubeconfigs, type ClusterFiles } from './pki.ts';
 import { isAlive, readProcs, startDetached, stopAll, writeProcs, type ProcRecord } from './proc.ts';
@@ -83,8 +83,14 @@ async function launch(spec: ProcSpec, f: ClusterFiles, procs: ProcRecord[]): Pro
 }
 
 async function assertPortsFree(index: number): Promise<void> {
+  // Just after a stop the kernel may not have released a listener yet (seen on restart under load).
   for (const [what, port] of Object.entries(clusterPorts(index))) {
-    if (!(await portFree(port))) throw new Error(`port ${port} (${what} of ${clusterName(index)}) is in use by another process; stop it or run "npm run testbed -- down"`);
+    let free = await portFree(port);
+    for (let i = 0; !free && i < 50; i++) {
+      await sleep(200);
+      free = await portFree(port);
+    }
+    if (!free) throw new Error(`port ${port} (${what} of ${clusterName(index)}) is in use by another process; stop it or run "npm run testbed -- down"`);
   }
 }
 
