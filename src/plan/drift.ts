@@ -3,12 +3,14 @@
 // replicas and images), so server defaulting never shows up as drift. Replicas of a workload that
 // an HPA scales are left to the HPA.
 import type { KubeObject } from '../domain/types.ts';
+import { canonicalJson } from '../render/canonical.ts';
 
 type Obj = Record<string, unknown>;
 
 const get = (o: unknown, path: string[]): unknown => path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Obj)[k] : undefined), o);
 
-const eq = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+// Key order carries no meaning (jsonb in the store reorders keys), so compare canonical JSON.
+const eq = (a: unknown, b: unknown): boolean => canonicalJson(a ?? null) === canonicalJson(b ?? null);
 
 function images(o: unknown): Record<string, unknown> {
   const containers = get(o, ['spec', 'template', 'spec', 'containers']);
@@ -31,13 +33,17 @@ export function driftedFields(desired: KubeObject, live: KubeObject, opts: Drift
     if (live.metadata.labels?.[k] !== v) out.push(`metadata.labels.${k}`);
   }
   if (desired.kind === 'ConfigMap' && !eq(desired.data, live.data)) out.push('data');
-  if (WORKLOADS.has(desired.kind)) {
-    const want = get(desired, ['spec', 'replicas']);
-    if (want !== undefined && !opts.hpaTargets.has(desired.metadata.name) && !eq(want, get(live, ['spec', 'replicas']))) out.push('spec.replicas');
-    const wi = images(desired);
-    const li = images(live);
-    for (const name of Object.keys(wi)) if (wi[name] !== li[name]) out.push(`spec.template.spec.containers[${name}].image`);
-  }
+  if (WORKLOADS.has(desired.kind)) out.push(...workloadDrift(desired, live, opts));
+  return out;
+}
+
+function workloadDrift(desired: KubeObject, live: KubeObject, opts: DriftOptions): string[] {
+  const out: string[] = [];
+  const want = get(desired, ['spec', 'replicas']);
+  if (want !== undefined && !opts.hpaTargets.has(desired.metadata.name) && !eq(want, get(live, ['spec', 'replicas']))) out.push('spec.replicas');
+  const wi = images(desired);
+  const li = images(live);
+  for (const name of Object.keys(wi)) if (wi[name] !== li[name]) out.push(`spec.template.spec.containers[${name}].image`);
   return out;
 }
 

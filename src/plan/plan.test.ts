@@ -106,3 +106,11 @@ test('desired spec overlays version, values and scale params on the environment'
   assert.deepEqual(desiredSpec(env, { values: { logLevel: null, components: { web: { imageTag: 'b' } } } }).values, { components: { web: { replicas: 2, imageTag: 'b' } } });
   assert.deepEqual(desiredSpec(env, { component: 'web', replicas: 5 }).values, { logLevel: 'info', components: { web: { replicas: 5, imageTag: 'a' } } });
 });
+
+test('drift: ConfigMap data in another key order is not drift; a changed value is', async () => {
+  const { driftedFields } = await import('./drift.ts');
+  const cm = (data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'api-config', namespace: 'n' }, data });
+  const opts = { hpaTargets: new Set<string>() };
+  assert.deepEqual(driftedFields(cm({ LOG_LEVEL: 'info', CACHE_ADDR: 'redis:6379' }), cm({ CACHE_ADDR: 'redis:6379', LOG_LEVEL: 'info' }), opts), []);
+  assert.deepEqual(driftedFields(cm({ LOG_LEVEL: 'info' }), cm({ LOG_LEVEL: 'debug' }), opts), ['data']);
+});
