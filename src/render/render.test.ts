@@ -186,6 +186,10 @@ describe('per-object rules', () => {
       assert.equal(get(one(objs, 'HorizontalPodAutoscaler', 'web'), 'spec.minReplicas'), 2);
       assert.deepEqual(find(objs, 'PodDisruptionBudget').map((p) => p.metadata.name), ['api', 'web', 'worker']);
     } },
+    { name: 'GPU model server replaces pods instead of surging (the quota has no spare GPU)', tier: 'shared', type: 'staging', check: (objs) => {
+      assert.deepEqual(get(one(objs, 'Deployment', 'model'), 'spec.strategy.rollingUpdate'), { maxSurge: 0, maxUnavailable: 1 });
+      assert.equal(get(one(objs, 'Deployment', 'web'), 'spec.strategy.rollingUpdate.maxSurge'), '25%');
+    } },
     { name: 'dev: fixed replicas, no HPA, no PDB', tier: 'shared', type: 'dev', check: (objs) => {
       assert.equal(get(one(objs, 'Deployment', 'web'), 'spec.replicas'), 1);
       assert.equal(find(objs, 'HorizontalPodAutoscaler').length, 0);

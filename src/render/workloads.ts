@@ -95,6 +95,15 @@ function template(ctx: RenderContext, c: ResolvedComponent): Record<string, unkn
   return { annotations: { 'fleetplane.io/config-hash': c.configHash }, labels: podLabels(ctx, c) };
 }
 
+/**
+ * GPU workloads replace pods instead of surging: a surge pod needs one more GPU than the quota and
+ * the GPU node pool are sized for, so it would never schedule and every upgrade would time out.
+ */
+function rollingUpdate(ctx: RenderContext, c: ResolvedComponent): Record<string, unknown> {
+  if (c.spec.gpu) return { rollingUpdate: { maxSurge: 0, maxUnavailable: 1 }, type: 'RollingUpdate' };
+  return { rollingUpdate: { maxSurge: '25%', maxUnavailable: ctx.env.type === 'prod' ? 0 : '25%' }, type: 'RollingUpdate' };
+}
+
 function deployment(ctx: RenderContext, c: ResolvedComponent): KubeObject {
   const spec: Record<string, unknown> = {
     progressDeadlineSeconds: 600,
@@ -102,7 +111,7 @@ function deployment(ctx: RenderContext, c: ResolvedComponent): KubeObject {
     replicas: c.scaling ? undefined : c.replicas,
     revisionHistoryLimit: 5,
     selector: { matchLabels: selectorOf(c) },
-    strategy: { rollingUpdate: { maxSurge: '25%', maxUnavailable: ctx.env.type === 'prod' ? 0 : '25%' }, type: 'RollingUpdate' },
+    strategy: rollingUpdate(ctx, c),
     template: { metadata: template(ctx, c), spec: podSpec(ctx, c) },
   };
   return obj('apps/v1', 'Deployment', meta(ctx, c.spec.name, componentLabels(ctx, c)), { spec });
