@@ -15,6 +15,8 @@ export interface ApplyOptions {
   fieldManager?: string;
   /** Namespace for namespaced objects that carry none. */
   defaultNamespace?: string;
+  /** Aborts the request in flight (the caller may no longer write, e.g. it lost its lease). */
+  signal?: AbortSignal;
 }
 
 export interface BatchOptions extends ApplyOptions {
@@ -34,6 +36,8 @@ export interface DeleteOptions {
   propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
   dryRun?: boolean;
   gracePeriodSeconds?: number;
+  /** Aborts the request in flight. */
+  signal?: AbortSignal;
 }
 
 export interface ApplyOutcome {
@@ -93,6 +97,7 @@ export class KubeClient {
       contentType: 'application/apply-patch+yaml',
       body: { ...obj, metadata },
       query: { fieldManager: opts.fieldManager ?? FIELD_MANAGER, fieldValidation: 'Strict', force: opts.force ? true : undefined, dryRun: opts.dryRun ? 'All' : undefined },
+      signal: opts.signal,
     });
   }
 
@@ -164,6 +169,7 @@ export class KubeClient {
         path,
         query: { dryRun: opts.dryRun ? 'All' : undefined },
         body: { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: opts.propagationPolicy ?? 'Background', ...(opts.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: opts.gracePeriodSeconds } : {}) },
+        signal: opts.signal,
       });
       return true;
     } catch (err) {

@@ -15,6 +15,8 @@ export interface RequestSpec {
   body?: unknown;
   contentType?: string;
   timeoutMs?: number;
+  /** Destroys the request when aborted; a request already aborted is never sent. */
+  signal?: AbortSignal | undefined;
 }
 
 export function loadKubeConfig(src: KubeconfigSource): KubeConfig {
@@ -44,6 +46,10 @@ export class Transport {
     const url = new URL(buildPath(spec), this.server);
     const opts: https.RequestOptions = { method: spec.method, headers: { Accept: 'application/json' }, timeout: spec.timeoutMs ?? 30_000 };
     await this.kc.applyToHTTPSOptions(opts);
+    if (spec.signal) {
+      spec.signal.throwIfAborted();
+      opts.signal = spec.signal;
+    }
     const payload = spec.body === undefined ? undefined : JSON.stringify(spec.body);
     if (payload !== undefined) {
       opts.headers = { ...opts.headers, 'Content-Type': spec.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(payload) };
