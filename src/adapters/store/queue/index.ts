@@ -3,7 +3,7 @@ import type { Db } from '../db.ts';
 import type { OperationQueue, RetryPolicy } from './types.ts';
 import { claim } from './claim.ts';
 import { heartbeat } from './heartbeat.ts';
-import { recordStep } from './record-step.ts';
+import { closeRuns, recordStep } from './record-step.ts';
 import { complete } from './complete.ts';
 import { fail, release } from './fail.ts';
 import { depth, oldestLeaseAge, stepRuns } from './stats.ts';
@@ -19,6 +19,7 @@ export function createQueue(db: Db, retry: RetryPolicy = retryFromEnv()): Operat
     claim: (workerId, leaseMs, kinds) => claim(db, workerId, leaseMs, kinds),
     heartbeat: (id, token, leaseMs) => heartbeat(db, id, token, leaseMs),
     recordStep: (id, token, step, workerId) => recordStep(db, id, token, step, workerId),
+    closeRuns: (id, token, state, error) => closeRuns(db, id, token, state, error),
     complete: (id, token, result) => complete(db, id, token, result),
     fail: (id, leaseToken, error, opts) => fail(db, retry, { id, leaseToken, error, opts }),
     release: (id, token) => release(db, id, token),

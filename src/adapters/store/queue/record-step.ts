@@ -1,6 +1,6 @@
 // recordStep: write a step's state into operations.steps (merged by name) and its run history, in
 // one statement each inside one transaction, both fenced by the lease token.
-import type { Db } from '../db.ts';
+import type { Db, Queryable } from '../db.ts';
 import type { OperationStep } from '../../../domain/types.ts';
 
 const UPDATE_STEPS = `
@@ -30,4 +30,19 @@ export async function recordStep(db: Db, id: string, leaseToken: string, step: O
     }
     return true;
   });
+}
+
+/**
+ * closeRuns: close this claim's still-open run rows (e.g. as `lease-lost` or `released`). Matched by
+ * the claim's lease token, which no other claim shares, and deliberately NOT fenced by the
+ * operation's lease: the run history is the worker's own audit trail, not operation state, so a
+ * worker that lost its lease can still say where it stopped. Returns how many rows it closed.
+ */
+export async function closeRuns(q: Queryable, id: string, leaseToken: string, state: string, error: string): Promise<number> {
+  const { rows } = await q.query(
+    `UPDATE operation_step_runs SET state = $3, finished_at = now(), error = $4
+     WHERE operation_id = $1 AND lease_token = $2 AND finished_at IS NULL RETURNING 1`,
+    [id, leaseToken, state, error],
+  );
+  return rows.length;
 }

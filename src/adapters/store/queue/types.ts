@@ -33,11 +33,15 @@ export interface FailOptions {
 /** Outcome of fail(): where the operation ended up, or null when the lease was lost. */
 export type FailOutcome = { state: 'pending'; runAt: string } | { state: 'failed' } | null;
 
+/** How a run that did not finish its step was closed: the lease was lost, or the worker handed the operation back. */
+export type StepRunClosing = 'lease-lost' | 'released';
+
 export interface StepRun {
   operationId: string;
   step: string;
   attempt: number;
   workerId: string;
+  /** running, succeeded, failed, or how it was cut short: lease-lost, released. */
   state: string;
   startedAt: string;
   finishedAt: string | null;
@@ -66,6 +70,12 @@ export interface OperationQueue {
   heartbeat(id: string, leaseToken: string, leaseMs: number): Promise<boolean>;
   /** Records a step's state in operations.steps and its run history; false when the lease was lost. */
   recordStep(id: string, leaseToken: string, step: OperationStep, workerId?: string): Promise<boolean>;
+  /**
+   * Closes the claim's open step runs (state e.g. `lease-lost`, `released`) with finishedAt and a
+   * reason. Scoped to the claim's own run rows by its lease token and NOT lease-fenced: it is the
+   * worker's audit trail, so it works after the lease is gone. Returns the number of runs closed.
+   */
+  closeRuns(id: string, leaseToken: string, state: StepRunClosing, error: string): Promise<number>;
   complete(id: string, leaseToken: string, result: Record<string, unknown>): Promise<boolean>;
   fail(id: string, leaseToken: string, error: string, opts?: FailOptions): Promise<FailOutcome>;
   /** Gives the operation back (graceful shutdown) without using up an attempt. */
