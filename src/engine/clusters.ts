@@ -18,12 +18,15 @@ export function wrapClient(name: string, c: AdapterClient): KubeClient {
     cluster: name,
     apply: (obj, opts) => timeClusterCall(name, 'apply', () => c.apply(obj, {
       force: opts?.force ?? false, dryRun: opts?.dryRun ?? false, ...(opts?.fieldManager ? { fieldManager: opts.fieldManager } : {}),
+      ...(opts?.signal ? { signal: opts.signal } : {}),
     })),
     get: (ref) => timeClusterCall(name, 'get', () => c.get(ref)),
     list: (q) => timeClusterCall(name, 'list', () => c.list(q.apiVersion, q.kind, {
       ...(q.namespace ? { namespace: q.namespace } : {}), ...(q.labelSelector ? { labelSelector: q.labelSelector } : {}),
     })),
-    delete: (ref, opts) => timeClusterCall(name, 'delete', () => c.delete(ref, opts?.propagationPolicy ? { propagationPolicy: opts.propagationPolicy } : {})),
+    delete: (ref, opts) => timeClusterCall(name, 'delete', () => c.delete(ref, {
+      ...(opts?.propagationPolicy ? { propagationPolicy: opts.propagationPolicy } : {}), ...(opts?.signal ? { signal: opts.signal } : {}),
+    })),
   };
 }
 

@@ -40,6 +40,8 @@ export interface StepEnv {
   claimed: ClaimedOperation;
   lease: Pick<Lease, 'operationId' | 'leaseToken'>;
   signal: AbortSignal;
+  /** Throws unless the worker may still write for this operation (see LeaseKeeper.assertHeld). */
+  assertLease: () => void;
   log: Logger;
   /** Outputs of the steps that already succeeded, by step name. */
   outputs: Record<string, Record<string, unknown>>;
@@ -77,7 +79,7 @@ export async function driverContext(s: StepEnv, env: Environment): Promise<Drive
   const conn = await s.deps.connections.get(env.placement.cluster);
   const observe = s.deps.applyObserver;
   const ctx: DriverContext = {
-    environment: env, cluster: conn.cluster, kube: conn.kube, logger: s.log, signal: s.signal, now: s.deps.now,
+    environment: env, cluster: conn.cluster, kube: conn.kube, logger: s.log, signal: s.signal, beforeWrite: s.assertLease, now: s.deps.now,
     operation: { id: s.op.id, kind: s.op.kind, workerId: s.deps.config.workerId },
   };
   if (observe) {

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { engineConfig, parseDuration } from './index.ts';
-import { LeaseKeeper } from './lease.ts';
+import { performance } from 'node:perf_hooks';
+import { LeaseKeeper, LeaseLostError, fenceMargin, heartbeatEvery } from './lease.ts';
 import type { OperationQueue } from '../adapters/store/queue/types.ts';
 
 test('durations parse with units and reject junk', () => {
@@ -38,6 +39,49 @@ test('a refused heartbeat aborts the running step', async () => {
   assert.equal(keeper.lost, true);
   assert.equal(beats, 2);
   assert.match(String((keeper.signal.reason as Error).message), /lease lost/);
+});
+
+test('heartbeats run at most every third of the lease and the worker stops a quarter lease before expiry', () => {
+  assert.equal(heartbeatEvery(30_000), 10_000);
+  assert.equal(fenceMargin(30_000), 7_500);
+  assert.ok(heartbeatEvery(6000) * 2 < 6000 - fenceMargin(6000), 'two heartbeats fit before the local deadline');
+});
+
+test('with heartbeats hanging, the worker fences itself before the lease can expire', async () => {
+  const queue = { heartbeat: () => new Promise<boolean>(() => undefined) } as unknown as OperationQueue;
+  const leaseMs = 400;
+  const sentAt = performance.now();
+  const keeper = new LeaseKeeper(queue, { id: 'op', token: 't', leaseMs, claimSentAt: sentAt }).start();
+  const keepAlive = setInterval(() => undefined, 1000);
+  await once(keeper.signal, 'abort');
+  const stoppedAfter = performance.now() - sentAt;
+  clearInterval(keepAlive);
+  keeper.stop();
+  assert.equal(keeper.lost, true);
+  assert.ok(keeper.signal.reason instanceof LeaseLostError);
+  assert.match((keeper.signal.reason as Error).message, /self-fenced/);
+  assert.ok(stoppedAfter >= leaseMs - fenceMargin(leaseMs), `not before the local deadline (${stoppedAfter} ms)`);
+});
+
+test('a starved event loop is caught by the check before each write, not only by the timer', () => {
+  const queue = { heartbeat: async () => true } as unknown as OperationQueue;
+  // Claimed "long ago": the local deadline has passed though no timer had a chance to run.
+  const keeper = new LeaseKeeper(queue, { id: 'op', token: 't', leaseMs: 1000, claimSentAt: performance.now() - 900 });
+  assert.throws(() => keeper.assertHeld(), (e: unknown) => e instanceof LeaseLostError && /self-fenced/.test(e.message));
+  assert.equal(keeper.lost, true);
+  assert.equal(keeper.signal.aborted, true);
+});
+
+test('successful heartbeats move the local deadline on', async () => {
+  let beats = 0;
+  const queue = { heartbeat: async () => { beats++; return true; } } as unknown as OperationQueue;
+  const leaseMs = 300;
+  const keeper = new LeaseKeeper(queue, { id: 'op', token: 't', leaseMs }).start();
+  await new Promise((r) => setTimeout(r, leaseMs * 2));
+  keeper.assertHeld();
+  keeper.stop();
+  assert.equal(keeper.signal.aborted, false);
+  assert.ok(beats >= 3, `heartbeats sent: ${beats}`);
 });
 
 test('stopping the engine aborts without marking the lease lost', () => {

@@ -1,34 +1,57 @@
 // Runs one claimed operation: its workflow's steps from the first one not yet succeeded, each step
 // recorded (fenced by the lease) before and after it runs. A failed step puts the operation back
 // with SQL-computed backoff; on the last attempt a failed deliver/verify rolls the environment back
-// to its last good revision and the operation fails with the cluster's reason.
+// to its last good revision and the operation fails with the cluster's reason. A run cut short
+// (lease lost, or handed back on shutdown) is closed in the run history by the worker itself.
 import type { ClaimedOperation } from '../adapters/store/queue/types.ts';
 import type { OperationStep } from '../domain/types.ts';
 import { FleetplaneError, coerceError } from '../domain/errors.ts';
 import { afterStepFailure, mergeSteps, nextStep, type StepName } from '../plan/workflows.ts';
 import { recordStepFailure, startOperation } from '../metrics/engine.ts';
 import { PermanentError, VerifyFailedError, type EngineDeps, type StepEnv } from './context.ts';
-import { LeaseKeeper } from './lease.ts';
+import { LeaseKeeper, LeaseLostError } from './lease.ts';
 import { STEPS } from './steps.ts';
 import { rollBackToLastGood } from './rollback.ts';
 import { markFailed } from './failure-status.ts';
 
 export type RunOutcome = 'succeeded' | 'failed' | 'retry' | 'lost' | 'released';
 
-export async function runOperation(deps: EngineDeps, claimed: ClaimedOperation, shutdown: AbortSignal): Promise<RunOutcome> {
+/** `claimSentAt`: performance.now() just before the claim was sent; the lease's local deadline counts from it. */
+export async function runOperation(deps: EngineDeps, claimed: ClaimedOperation, shutdown: AbortSignal, claimSentAt?: number): Promise<RunOutcome> {
   const op = claimed.operation;
   const log = deps.logger.child({ operationId: op.id, kind: op.kind, tenant: op.tenant, environment: op.environment, attempt: op.attempts });
-  const keeper = new LeaseKeeper(deps.store.queue, { id: op.id, token: claimed.leaseToken, leaseMs: deps.config.leaseMs }, shutdown).start();
+  const terms = { id: op.id, token: claimed.leaseToken, leaseMs: deps.config.leaseMs, ...(claimSentAt !== undefined ? { claimSentAt } : {}) };
+  const keeper = new LeaseKeeper(deps.store.queue, terms, shutdown).start();
   const done = startOperation(op.kind);
   const s: StepEnv = {
-    deps, op, claimed, lease: { operationId: op.id, leaseToken: claimed.leaseToken }, signal: keeper.signal, log, outputs: outputsOf(op.steps), attempt: 0,
+    deps, op, claimed, lease: { operationId: op.id, leaseToken: claimed.leaseToken }, signal: keeper.signal, assertLease: () => keeper.assertHeld(),
+    log, outputs: outputsOf(op.steps), attempt: 0,
   };
+  let outcome: RunOutcome | undefined;
   try {
-    const outcome = await runSteps(s, keeper);
+    outcome = await runSteps(s, keeper);
     done(outcome === 'succeeded' ? 'succeeded' : outcome === 'failed' ? 'failed' : 'retried');
     return outcome;
   } finally {
     keeper.stop();
+    await closeOwnRuns(s, keeper, outcome);
+  }
+}
+
+/**
+ * Whatever run of this claim is still open gets closed with finishedAt: `released` after a graceful
+ * hand-back, otherwise `lease-lost` (also when the run died on an error, since the lease then lapses).
+ * Not lease-fenced (the worker's own audit trail); the operation's state is left to the next owner.
+ */
+async function closeOwnRuns(s: StepEnv, keeper: LeaseKeeper, outcome: RunOutcome | undefined): Promise<void> {
+  if (outcome === 'succeeded' || outcome === 'failed' || outcome === 'retry') return;
+  const state = outcome === 'released' ? 'released' : 'lease-lost';
+  const reason = keeper.signal.aborted ? coerceError(keeper.signal.reason).message : outcome === 'lost' ? 'lease lost: a fenced write was refused' : 'worker error';
+  try {
+    const closed = await s.deps.store.queue.closeRuns(s.op.id, s.lease.leaseToken, state, reason);
+    if (closed > 0) s.log.warn({ state, reason, closed }, 'step run closed without finishing');
+  } catch (raw) {
+    s.log.error({ err: coerceError(raw) }, 'could not close the step run');
   }
 }
 
@@ -79,7 +102,7 @@ function failureKind(s: StepEnv, err: Error): { permanent: boolean; final: boole
 async function onStepError(s: StepEnv, keeper: LeaseKeeper, f: StepFailure): Promise<RunOutcome> {
   const { deps, op } = s;
   const q = deps.store.queue;
-  if (keeper.lost) return 'lost';
+  if (keeper.lost || f.err instanceof LeaseLostError) return 'lost';
   if (keeper.signal.aborted) {
     // Shutting down: hand the operation back untouched; the next worker re-runs this step.
     s.log.info({ step: f.step }, 'stopping: releasing the operation');

@@ -13,6 +13,7 @@ import { PermanentError, VerifyFailedError, driverContext, driverFor, loadEnviro
 import { placeStep } from './place.ts';
 import { audit } from './audit.ts';
 import { checkHoldStep, recordOffboardStep, removeStep } from './offboard.ts';
+import { LeaseLostError } from './lease.ts';
 
 export type StepOutput = Record<string, unknown>;
 type StepFn = (s: StepEnv) => Promise<StepOutput>;
@@ -103,10 +104,11 @@ async function restartWorkloads(s: StepEnv, ctx: DriverContext, rev: Revision): 
   const only = typeof s.op.params.component === 'string' ? s.op.params.component : null;
   const targets = rev.objects.map((o) => o.object).filter((o) => o.kind === 'Deployment' && (!only || o.metadata.labels?.[LABELS.component] === only || o.metadata.name === only));
   for (const d of targets) {
+    s.assertLease();
     await ctx.kube.apply({
       apiVersion: d.apiVersion, kind: d.kind, metadata: { name: d.metadata.name, namespace: d.metadata.namespace },
       spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': s.op.createdAt } } } },
-    } as KubeObject, { fieldManager: 'fleetplane-restart', force: true });
+    } as KubeObject, { fieldManager: 'fleetplane-restart', force: true, signal: s.signal });
   }
   return targets.map((d) => d.metadata.name);
 }
@@ -132,9 +134,6 @@ async function recordStep(s: StepEnv): Promise<StepOutput> {
   return { revision: id, health: 'Ready' };
 }
 
-export class LeaseLostError extends Error {
-  override readonly name = 'LeaseLostError';
-}
 const lostLease = (): LeaseLostError => new LeaseLostError('lease lost: another worker owns this operation now');
 
 export const STEPS: Record<StepName, StepFn> = {

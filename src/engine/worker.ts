@@ -1,5 +1,6 @@
 // The worker pool: `concurrency` slots, each claiming one operation at a time and running it.
 // Empty claims back off with jitter so idle processes don't hammer the database.
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { OperationKind } from '../domain/types.ts';
 import { coerceError } from '../domain/errors.ts';
@@ -35,10 +36,11 @@ export class WorkerPool {
     let idle = 0;
     while (!this.stopping.signal.aborted) {
       try {
+        const claimSentAt = performance.now(); // the lease runs at least leaseMs from here
         const claimed = await deps.store.queue.claim(deps.config.workerId, deps.config.leaseMs, this.kinds);
         if (claimed) {
           idle = 0;
-          await runOperation(deps, claimed, this.stopping.signal);
+          await runOperation(deps, claimed, this.stopping.signal, claimSentAt);
           continue;
         }
       } catch (raw) {

@@ -31,7 +31,7 @@ export class DirectDriver implements Driver {
     const applied: ObjectRef[] = [];
     for (const phase of applyPhases(diff.apply.map((o) => ({ ...refOf(o), obj: o })))) {
       ctx.signal.throwIfAborted();
-      const results = await mapLimit(phase, this.concurrency, (r) => this.write(ctx, r, async () => ctx.kube.apply(await yieldPrescaledFloor(ctx, r.obj), { force: true })));
+      const results = await mapLimit(phase, this.concurrency, (r) => this.write(ctx, r, async () => ctx.kube.apply(await yieldPrescaledFloor(ctx, r.obj), { force: true, signal: ctx.signal })));
       const failed = results.find((r) => !r.ok);
       if (failed && !failed.ok) throw failed.error;
       applied.push(...phase.map(({ obj: _obj, ...ref }) => ref));
@@ -81,7 +81,7 @@ export class DirectDriver implements Driver {
     const done: ObjectRef[] = [];
     // Sequential phases again, in the given (reverse) order, so the namespace goes last.
     for (const phase of groupRuns(refs)) {
-      const results = await mapLimit(phase, this.concurrency, (r) => this.write(ctx, r, () => ctx.kube.delete(r, { propagationPolicy: 'Background' })));
+      const results = await mapLimit(phase, this.concurrency, (r) => this.write(ctx, r, () => ctx.kube.delete(r, { propagationPolicy: 'Background', signal: ctx.signal })));
       results.forEach((r, i) => { if (r.ok) done.push(phase[i]!); });
       const failed = results.find((r) => !r.ok);
       if (failed && !failed.ok) throw failed.error;
@@ -89,7 +89,10 @@ export class DirectDriver implements Driver {
     return done;
   }
 
+  /** One object write: only while the worker still holds its lease (checked now, not when a timer runs). */
   private async write<T>(ctx: DriverContext, ref: ObjectRef, fn: () => Promise<T>): Promise<T> {
+    ctx.beforeWrite?.();
+    ctx.signal.throwIfAborted();
     ctx.observeWrite?.(ref, 'start');
     try {
       return await fn();

@@ -18,13 +18,13 @@ import type { Cluster, Environment, KubeObject, ObjectRef, Revision } from '../.
 export interface KubeClient {
   readonly cluster: string;
   /** Server-side apply (field manager `fleetplane`); returns the object as stored by the API server. */
-  apply(obj: KubeObject, opts?: { force?: boolean; dryRun?: boolean; fieldManager?: string }): Promise<KubeObject>;
+  apply(obj: KubeObject, opts?: { force?: boolean; dryRun?: boolean; fieldManager?: string; signal?: AbortSignal }): Promise<KubeObject>;
   /** null when the object does not exist. */
   get(ref: ObjectRef): Promise<KubeObject | null>;
   /** List one kind in one namespace (or cluster-wide when namespace is undefined). */
   list(q: { apiVersion: string; kind: string; namespace?: string; labelSelector?: string }): Promise<KubeObject[]>;
   /** Deletes; resolves false when it was already gone. */
-  delete(ref: ObjectRef, opts?: { propagationPolicy?: 'Foreground' | 'Background' | 'Orphan' }): Promise<boolean>;
+  delete(ref: ObjectRef, opts?: { propagationPolicy?: 'Foreground' | 'Background' | 'Orphan'; signal?: AbortSignal }): Promise<boolean>;
 }
 
 export interface DriverContext {
@@ -35,8 +35,11 @@ export interface DriverContext {
   /** Cached client for that cluster. GitOps uses it to read health back. */
   kube: KubeClient;
   logger: Logger;
-  /** Aborted when the worker loses its lease or stops; stop work promptly. */
+  /** Aborted when the worker loses its lease or stops; stop work promptly (pass it to kube writes). */
   signal: AbortSignal;
+  /** Throws when this worker may no longer write (lease lost, or about to expire): call right before
+   *  starting each object write, since timers run late on a starved event loop. */
+  beforeWrite?: () => void;
   /** Injected clock. */
   now(): Date;
   /** Operation being run (for commit messages, audit, logs). */
