@@ -38,7 +38,7 @@ after(async () => {
 });
 
 const serveEnv = (applyLog: string) => ({
-  FLEETPLANE_APPLY_EVENTS_FILE: applyLog, FLEETPLANE_LEASE_MS: '6000', FLEETPLANE_WORKER_CONCURRENCY: '24',
+  FLEETPLANE_APPLY_EVENTS_FILE: applyLog, FLEETPLANE_LEASE_MS: process.env.FLEETPLANE_TEST_FLEET_LEASE_MS ?? '6000', FLEETPLANE_WORKER_CONCURRENCY: '24',
   FLEETPLANE_RECONCILE_INTERVAL: '0', FLEETPLANE_VERIFY_TIMEOUT: '5m',
 });
 
@@ -81,6 +81,31 @@ function applyWindows(lines: string[], killed: string, killedAt: number): Map<st
     byRef.set(ref, [...(byRef.get(ref) ?? []), w]);
   }
   return byRef;
+}
+
+/** Per operation: each step succeeded once; unfinished runs only from the killed worker; no two runs
+ *  at once (lease-lost runs excepted, see below). Returns the runs closed as lease-lost. */
+function checkStepRuns(runs: StepRun[], killedAt: number): StepRun[] {
+  const byOp = new Map<string, StepRun[]>();
+  for (const r of runs) byOp.set(r.operationId, [...(byOp.get(r.operationId) ?? []), r]);
+  for (const [id, list] of byOp) {
+    for (const step of ['place', 'render', 'deliver', 'verify', 'record']) {
+      assert.equal(list.filter((r) => r.step === step && r.state === 'succeeded').length, 1, `${id} ${step} succeeded exactly once`);
+    }
+    const unfinished = list.filter((r) => !r.finishedAt && r.workerId !== 'fleet-a');
+    assert.deepEqual(unfinished.map((r) => `${r.workerId}:${r.step}:${r.state}`), [], `${id}: only the killed worker left runs unfinished`);
+    // A live worker that lost its lease closes its own run as lease-lost, saying why.
+    for (const r of list.filter((x) => x.state === 'lease-lost')) {
+      assert.match(r.error ?? '', /lease/, `${id}: ${r.workerId}:${r.step} closed with a reason`);
+    }
+    assert.deepEqual(list.filter((r) => !['running', 'succeeded', 'failed', 'lease-lost'].includes(r.state)).map((r) => r.state), [], `${id}: run states`);
+    // A lease-lost run's finishedAt is when the record was closed, after its writes had stopped; its
+    // writes are checked against the other workers' writes of the same operation below.
+    const windows = list.filter((r) => r.state !== 'lease-lost')
+      .map((r) => ({ ...r, start: Date.parse(r.startedAt), end: r.finishedAt ? Date.parse(r.finishedAt) : killedAt }));
+    assert.deepEqual(overlaps(windows).map(([x, y]) => `${x.workerId}:${x.step} / ${y.workerId}:${y.step}`), [], `${id}: step runs overlap`);
+  }
+  return runs.filter((r) => r.state === 'lease-lost');
 }
 
 test(`onboarding ${TENANTS} tenants x ${ENVS.length} environments across 3 clusters survives a SIGKILL`, async () => {
@@ -131,16 +156,7 @@ test(`onboarding ${TENANTS} tenants x ${ENVS.length} environments across 3 clust
 
   // Steps: one successful run per step, never two runs of one operation at once; work was split.
   const runs = await fleet.store.queue.stepRuns();
-  const byOp = new Map<string, StepRun[]>();
-  for (const r of runs) byOp.set(r.operationId, [...(byOp.get(r.operationId) ?? []), r]);
-  for (const [id, list] of byOp) {
-    for (const step of ['place', 'render', 'deliver', 'verify', 'record']) {
-      assert.equal(list.filter((r) => r.step === step && r.state === 'succeeded').length, 1, `${id} ${step} succeeded exactly once`);
-    }
-    const windows = list.map((r) => ({ ...r, start: Date.parse(r.startedAt), end: r.finishedAt ? Date.parse(r.finishedAt) : killedAt }));
-    assert.ok(windows.filter((w) => !w.finishedAt).every((w) => w.workerId === 'fleet-a'), 'only the killed worker left runs unfinished');
-    assert.deepEqual(overlaps(windows).map(([x, y]) => `${x.workerId}:${x.step} / ${y.workerId}:${y.step}`), [], `${id}: step runs overlap`);
-  }
+  const leaseLost = checkStepRuns(runs, killedAt);
   const workers = new Set(runs.filter((r) => r.state === 'succeeded').map((r) => r.workerId));
   // (fleet-a2 usually takes some too; B alone may finish everything first, which is also correct.)
   assert.ok(workers.has('fleet-a') && workers.has('fleet-b'), `work split across processes: ${[...workers]}`);
@@ -150,6 +166,11 @@ test(`onboarding ${TENANTS} tenants x ${ENVS.length} environments across 3 clust
   const byRef = applyWindows((await readFile(applyLog, 'utf8')).split('\n'), 'fleet-a', killedAt);
   const clashes = [...byRef].flatMap(([ref, ws]) => overlaps(ws).filter(([x, y]) => x.worker !== y.worker).map(([x, y]) => `${ref}: ${x.worker} & ${y.worker}`));
   assert.deepEqual(clashes, []);
+  // Per operation: a new owner never writes while the old one (lease lost or killed) still writes.
+  const byOpWrites = new Map<string, Window[]>();
+  for (const w of [...byRef.values()].flat()) byOpWrites.set(w.operation, [...(byOpWrites.get(w.operation) ?? []), w]);
+  const handovers = [...byOpWrites].flatMap(([op, ws]) => overlaps(ws).filter(([x, y]) => x.worker !== y.worker).map(([x, y]) => `${op}: ${x.worker} & ${y.worker}`));
+  assert.deepEqual(handovers, [], 'writes of one operation by two workers at once');
   assert.ok(byRef.size >= total * 5, `apply events recorded (${byRef.size} objects)`);
 
   // Clusters: every environment's Deployments exist at the applied revision.
@@ -165,5 +186,7 @@ test(`onboarding ${TENANTS} tenants x ${ENVS.length} environments across 3 clust
     }
   }
   assert.equal(deployments, total * 2, 'web and worker Deployments of every environment are live');
-  console.log(JSON.stringify({ total, perCluster: Object.fromEntries(perCluster), depthAtKill, unfinishedRunsOfKilledWorker: resumed, workers: [...workers] }));
+  const reasons: Record<string, number> = {};
+  for (const r of leaseLost) reasons[`${r.workerId}: ${r.error}`] = (reasons[`${r.workerId}: ${r.error}`] ?? 0) + 1;
+  console.log(JSON.stringify({ total, leaseLostRuns: leaseLost.length, leaseLostReasons: reasons, perCluster: Object.fromEntries(perCluster), depthAtKill, unfinishedRunsOfKilledWorker: resumed, workers: [...workers] }));
 });
