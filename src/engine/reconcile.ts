@@ -75,7 +75,11 @@ export class Reconciler {
         operation: { id: 'reconcile', kind: 'reconcile', workerId: deps.config.workerId },
       }, rev);
       result.checked++;
-      await this.record(env, report);
+      // The check takes a while: an operation may have started (or finished) meanwhile, and its
+      // objects then differ from this revision on purpose. Record and heal only what still holds.
+      const fresh = await this.unchanged(env);
+      if (!fresh) return;
+      await this.record(fresh, report);
       recordReconcile(env.placement.cluster, { result: 'ok', drifted: report.drifted ? 1 : 0, healed: report.drifted && env.selfHeal ? 1 : 0 });
       if (!report.drifted) return;
       this.onDrift?.(env, report);
@@ -87,6 +91,13 @@ export class Reconciler {
       result.errors.push({ tenant: env.tenant, environment: env.name, error });
       deps.logger.warn({ tenant: env.tenant, environment: env.name, err: coerceError(raw) }, 'drift check failed');
     }
+  }
+
+  /** The environment as stored now, or null when an operation started or changed it since the listing. */
+  private async unchanged(env: Environment): Promise<Environment | null> {
+    if (await this.deps.store.queue.busy(env.tenant, env.name)) return null;
+    const now = await this.deps.store.environments.get(env.tenant, env.name);
+    return now && now.appliedRevision === env.appliedRevision && SETTLED.has(now.health) ? now : null;
   }
 
   private async record(env: Environment, report: DriftReport): Promise<void> {
