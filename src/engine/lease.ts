@@ -32,11 +32,15 @@ export class LeaseKeeper {
   private beatTimer: NodeJS.Timeout | undefined;
   private fenceTimer: NodeJS.Timeout | undefined;
   private mustStopAt: number;
+  private lastOkSentAt: number;
+  /** Send times of heartbeats still waiting for an answer (says whether the database or the event loop was slow). */
+  private readonly inFlight = new Set<number>();
   /** Set when the lease (not a shutdown) stopped the worker. */
   lost = false;
 
   constructor(private readonly queue: OperationQueue, private readonly lease: LeaseTerms, parent?: AbortSignal) {
-    this.mustStopAt = (lease.claimSentAt ?? performance.now()) + lease.leaseMs - fenceMargin(lease.leaseMs);
+    this.lastOkSentAt = lease.claimSentAt ?? performance.now();
+    this.mustStopAt = this.lastOkSentAt + lease.leaseMs - fenceMargin(lease.leaseMs);
     if (parent) {
       if (parent.aborted) this.controller.abort(parent.reason);
       else parent.addEventListener('abort', () => this.controller.abort(parent.reason), { once: true });
@@ -67,7 +71,9 @@ export class LeaseKeeper {
 
   private checkDeadline(): void {
     if (!this.signal.aborted && performance.now() >= this.mustStopAt) {
-      this.lose('lease expiring: no heartbeat succeeded in time, stopped before another worker can claim (self-fenced)');
+      const now = performance.now();
+      const oldest = Math.min(now, ...this.inFlight);
+      this.lose(`lease expiring: no heartbeat succeeded in time, stopped before another worker can claim (self-fenced; last success sent ${Math.round(now - this.lastOkSentAt)} ms ago, ${this.inFlight.size} in flight, oldest ${Math.round(now - oldest)} ms)`);
     }
   }
 
@@ -82,16 +88,20 @@ export class LeaseKeeper {
     this.checkDeadline();
     if (this.signal.aborted) return;
     const sentAt = performance.now();
+    this.inFlight.add(sentAt);
     let ok: boolean;
     try {
       ok = await this.queue.heartbeat(this.lease.id, this.lease.token, this.lease.leaseMs);
     } catch {
       return; // the database is unreachable: the deadline timer fences if none succeeds in time
+    } finally {
+      this.inFlight.delete(sentAt);
     }
     if (!ok) return this.lose('lease lost: the operation was taken over or finished elsewhere');
     // A success that arrives after the worker fenced itself changes nothing: the step already stopped.
     if (this.signal.aborted) return;
-    this.mustStopAt = Math.max(this.mustStopAt, sentAt + this.lease.leaseMs - fenceMargin(this.lease.leaseMs));
+    this.lastOkSentAt = Math.max(this.lastOkSentAt, sentAt);
+    this.mustStopAt = this.lastOkSentAt + this.lease.leaseMs - fenceMargin(this.lease.leaseMs);
     this.armFence();
   }
 
