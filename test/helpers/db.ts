@@ -40,15 +40,7 @@ export async function freshPostgres(): Promise<TestDatabase> {
   const template = await ensureTemplate(adminUrl);
   const name = `fp_test_${randomBytes(6).toString('hex')}`;
   await withAdmin(adminUrl, (c) => createFromTemplate(c, name, template));
-  const { dataDir, cleanup } = await tempDataDir();
-  return {
-    databaseUrl: withDatabase(adminUrl, name),
-    dataDir,
-    async cleanup() {
-      await withAdmin(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
-      await cleanup();
-    },
-  };
+  return testDatabase(adminUrl, name);
 }
 
 /** Both backends, for suites that must pass on each. */
@@ -117,11 +109,8 @@ async function createFromTemplate(c: pg.Client, name: string, template: string):
   }
 }
 
-/** An empty database (no migrations) on the test server, for migration tests. */
-export async function emptyPostgres(): Promise<TestDatabase> {
-  const adminUrl = testDatabaseUrl();
-  const name = `fp_test_${randomBytes(6).toString('hex')}`;
-  await withAdmin(adminUrl, (c) => c.query(`CREATE DATABASE ${name}`));
+/** A created database plus a temp data dir; cleanup drops both. */
+async function testDatabase(adminUrl: string, name: string): Promise<TestDatabase> {
   const { dataDir, cleanup } = await tempDataDir();
   return {
     databaseUrl: withDatabase(adminUrl, name),
@@ -131,4 +120,12 @@ export async function emptyPostgres(): Promise<TestDatabase> {
       await cleanup();
     },
   };
+}
+
+/** An empty database (no migrations) on the test server, for migration tests. */
+export async function emptyPostgres(): Promise<TestDatabase> {
+  const adminUrl = testDatabaseUrl();
+  const name = `fp_test_${randomBytes(6).toString('hex')}`;
+  await withAdmin(adminUrl, (c) => c.query(`CREATE DATABASE ${name}`));
+  return testDatabase(adminUrl, name);
 }

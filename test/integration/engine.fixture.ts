@@ -140,4 +140,13 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | null | unde
   }
 }
 
+/** A release of the sample blueprint with only the web component, image tag `tag` (e.g. "…-never-ready"). */
+export function release(version: string, tag = version): Record<string, unknown> {
+  const doc = structuredClone(SAMPLE_BLUEPRINT) as typeof SAMPLE_BLUEPRINT & { metadata: { version: string } };
+  doc.metadata.version = version;
+  doc.spec.product = { ...doc.spec.product, tag };
+  doc.spec.components = doc.spec.components.filter((c) => c.name === 'web');
+  return doc;
+}
+
 export const uniqueSlug = (prefix: string): string => `${prefix}-${randomBytes(3).toString('hex')}`;

@@ -11,12 +11,11 @@ import { after, before, test } from 'node:test';
 import { pino } from 'pino';
 import { buildApp } from '../../src/api/app.ts';
 import type { Api as App } from '../../src/api/context.ts';
-import { SAMPLE_BLUEPRINT } from '../../src/demo/sample-blueprint.ts';
 import type { Environment, Operation } from '../../src/domain/types.ts';
 import { startEngine, type Engine } from '../../src/engine/index.ts';
 import { createGitopsDriver } from '../../src/engine/drivers/gitops-config.ts';
 import { argoSync } from './gitops-argocd-stand-in.ts';
-import { setupFleet, uniqueSlug, waitFor, type Fleet } from './engine.fixture.ts';
+import { release, setupFleet, uniqueSlug, waitFor, type Fleet } from './engine.fixture.ts';
 import { git } from './gitops-support.ts';
 
 let fleet: Fleet;
@@ -27,14 +26,6 @@ let syncLoop: Promise<void>;
 const token = 'fpt_admin_gitops_engine_0123456789';
 const tenant = uniqueSlug('ge');
 const repo = () => join(fleet.db.dataDir, 'git', `${tenant}.git`);
-
-function release(version: string, tag = version): Record<string, unknown> {
-  const doc = structuredClone(SAMPLE_BLUEPRINT) as typeof SAMPLE_BLUEPRINT & { metadata: { version: string } };
-  doc.metadata.version = version;
-  doc.spec.product = { ...doc.spec.product, tag };
-  doc.spec.components = doc.spec.components.filter((c) => c.name === 'web');
-  return doc;
-}
 
 async function call<T = Record<string, unknown>>(method: string, url: string, body?: unknown): Promise<{ status: number; body: T }> {
   const r = await app.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { payload: JSON.stringify(body) } : {}) });

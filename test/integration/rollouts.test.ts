@@ -8,8 +8,7 @@ import { after, before, test } from 'node:test';
 import { RolloutController } from '../../src/engine/rollouts/index.ts';
 import type { RolloutView } from '../../src/engine/rollouts/types.ts';
 import type { Environment, Operation } from '../../src/domain/types.ts';
-import { SAMPLE_BLUEPRINT } from '../../src/demo/sample-blueprint.ts';
-import { api, prepareFleet, publish, setupFleet, startServe, uniqueSlug, waitFor, type Api, type Fleet, type ServeProcess } from './engine.fixture.ts';
+import { api, prepareFleet, publish, release, setupFleet, startServe, uniqueSlug, waitFor, type Api, type Fleet, type ServeProcess } from './engine.fixture.ts';
 
 let fleet: Fleet;
 let serve: ServeProcess;
@@ -23,14 +22,6 @@ const tenants = [
   { slug: `${run}-c`, labels: {}, env: 'prod', type: 'prod' },
   { slug: `${run}-d`, labels: { risk: 'high' }, env: 'prod', type: 'prod' },
 ] as const;
-
-function release(version: string, tag = version): Record<string, unknown> {
-  const doc = structuredClone(SAMPLE_BLUEPRINT) as typeof SAMPLE_BLUEPRINT & { metadata: { version: string } };
-  doc.metadata.version = version;
-  doc.spec.product = { ...doc.spec.product, tag };
-  doc.spec.components = doc.spec.components.filter((c) => c.name === 'web');
-  return doc;
-}
 
 const getRollout = async (id: string) => (await client.call<RolloutView>('GET', `/v1/rollouts/${id}`)).body;
 const getEnv = async (t: string, e: string) => (await client.call<Environment>('GET', `/v1/environments/${t}/${e}`)).body;
