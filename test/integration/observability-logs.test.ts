@@ -20,6 +20,7 @@ let child: ChildProcess | undefined;
 let out = '';
 let url = '';
 let kubeconfig = '';
+let tenantSlug = '';
 
 async function api(path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<{ status: number; body: unknown }> {
   const res = await fetch(`${url}${path}`, {
@@ -64,10 +65,16 @@ after(async () => {
     await new Promise((r) => child!.once('exit', r));
   }
   dir.remove();
+  // The onboarded environment holds a GPU model-server pod on the shared cluster: leave nothing behind.
+  if (tenantSlug) {
+    const cluster = (await getTestbed()).clusters[0]!;
+    await cluster.client().delete({ apiVersion: 'v1', kind: 'Namespace', name: `${tenantSlug}-dev` }, { propagationPolicy: 'Background' });
+  }
 });
 
 test('request id reaches the operation; engine lines carry the work ids; no secret is logged', async () => {
   const slug = `logs-${randomBytes(3).toString('hex')}`;
+  tenantSlug = slug;
   const created = await api('/v1/tenants', {
     method: 'POST',
     headers: { 'x-request-id': requestId },
