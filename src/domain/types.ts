@@ -143,12 +143,17 @@ export type OperationState = 'pending' | 'running' | 'succeeded' | 'failed' | 'c
 
 export interface OperationStep {
   name: string;
-  state: 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
+  /** waiting: parked until its next check (verify of a rollout still in progress); the worker is free meanwhile. */
+  state: 'pending' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'skipped';
   attempts: number;
   startedAt?: string | null;
   finishedAt?: string | null;
   error?: string | null;
   output?: Record<string, unknown> | null;
+  /** While waiting: when this attempt began waiting (its timeout counts from here), checks so far, and why. */
+  waitingSince?: string | null;
+  waits?: number;
+  message?: string | null;
 }
 
 export interface Operation {

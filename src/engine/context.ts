@@ -20,6 +20,12 @@ export interface EngineConfig {
   verifyTimeoutMs: number;
   /** Verify attempts (each up to verifyTimeoutMs) before rolling back. */
   verifyAttempts: number;
+  /**
+   * How long one verify check may hold a worker slot before the step is parked (released, checked
+   * again later) while the rollout progresses. A pod that takes 30 s to become Ready then costs a
+   * few short checks instead of a worker slot for 30 s.
+   */
+  verifyHoldMs: number;
   reconcileIntervalMs: number;
 }
 
@@ -47,11 +53,21 @@ export interface StepEnv {
   outputs: Record<string, Record<string, unknown>>;
   /** Attempt number of the running step (1 = first). */
   attempt: number;
+  /** Resuming a parked step: when it began waiting and how many checks it has had. */
+  waiting?: { since: string; waits: number } | undefined;
 }
 
 /** A failure that retrying cannot fix (bad input, refused by policy). */
 export class PermanentError extends Error {
   override readonly name = 'PermanentError';
+}
+
+/** Not healthy yet, not failed either: park the step and check again after `delayMs`. */
+export class StepWaitingError extends Error {
+  override readonly name = 'StepWaitingError';
+  constructor(message: string, readonly delayMs: number) {
+    super(message);
+  }
 }
 
 /** The cluster said the revision is not healthy; message carries its reason. */

@@ -29,6 +29,8 @@ export interface StartEngineOptions {
   verifyTimeoutMs?: number;
   /** Verify attempts before rolling back (env FLEETPLANE_VERIFY_ATTEMPTS, default 2). */
   verifyAttempts?: number;
+  /** One verify check's hold on a worker before the step is parked (env FLEETPLANE_VERIFY_HOLD: ms or "2s", default 2s). */
+  verifyHoldMs?: number;
   pollMs?: number;
   /** Extra or replacement drivers (the GitOps driver is passed here by `serve` when configured). */
   drivers?: Partial<Record<DeliveryMode, Driver>>;
@@ -72,6 +74,7 @@ export function engineConfig(o: Omit<StartEngineOptions, 'store' | 'logger'>): E
     pollMs: o.pollMs ?? envInt('FLEETPLANE_POLL_MS') ?? 500,
     verifyTimeoutMs: o.verifyTimeoutMs ?? parseDuration(process.env.FLEETPLANE_VERIFY_TIMEOUT) ?? 5 * 60_000,
     verifyAttempts: o.verifyAttempts ?? envInt('FLEETPLANE_VERIFY_ATTEMPTS') ?? 2,
+    verifyHoldMs: o.verifyHoldMs ?? parseDuration(process.env.FLEETPLANE_VERIFY_HOLD) ?? 2000,
     reconcileIntervalMs: o.reconcileIntervalMs ?? parseDuration(process.env.FLEETPLANE_RECONCILE_INTERVAL) ?? 60_000,
   };
 }

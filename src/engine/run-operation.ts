@@ -8,13 +8,14 @@ import type { OperationStep } from '../domain/types.ts';
 import { FleetplaneError, coerceError } from '../domain/errors.ts';
 import { afterStepFailure, mergeSteps, nextStep, type StepName } from '../plan/workflows.ts';
 import { recordStepFailure, startOperation } from '../metrics/engine.ts';
-import { PermanentError, VerifyFailedError, type EngineDeps, type StepEnv } from './context.ts';
+import { PermanentError, StepWaitingError, VerifyFailedError, type EngineDeps, type StepEnv } from './context.ts';
 import { LeaseKeeper, LeaseLostError } from './lease.ts';
 import { STEPS } from './steps.ts';
 import { rollBackToLastGood } from './rollback.ts';
 import { markFailed } from './failure-status.ts';
 
-export type RunOutcome = 'succeeded' | 'failed' | 'retry' | 'lost' | 'released';
+/** waiting: a step was parked (the operation is pending again until its next check). */
+export type RunOutcome = 'succeeded' | 'failed' | 'retry' | 'lost' | 'released' | 'waiting';
 
 /** `claimSentAt`: performance.now() just before the claim was sent; the lease's local deadline counts from it. */
 export async function runOperation(deps: EngineDeps, claimed: ClaimedOperation, shutdown: AbortSignal, claimSentAt?: number): Promise<RunOutcome> {
@@ -30,7 +31,7 @@ export async function runOperation(deps: EngineDeps, claimed: ClaimedOperation, 
   let outcome: RunOutcome | undefined;
   try {
     outcome = await runSteps(s, keeper);
-    done(outcome === 'succeeded' ? 'succeeded' : outcome === 'failed' ? 'failed' : 'retried');
+    done(outcome === 'succeeded' || outcome === 'failed' || outcome === 'waiting' ? outcome : 'retried');
     return outcome;
   } finally {
     keeper.stop();
@@ -44,7 +45,7 @@ export async function runOperation(deps: EngineDeps, claimed: ClaimedOperation, 
  * Not lease-fenced (the worker's own audit trail); the operation's state is left to the next owner.
  */
 async function closeOwnRuns(s: StepEnv, keeper: LeaseKeeper, outcome: RunOutcome | undefined): Promise<void> {
-  if (outcome === 'succeeded' || outcome === 'failed' || outcome === 'retry') return;
+  if (outcome === 'succeeded' || outcome === 'failed' || outcome === 'retry' || outcome === 'waiting') return;
   const state = outcome === 'released' ? 'released' : 'lease-lost';
   const reason = keeper.signal.aborted ? coerceError(keeper.signal.reason).message : outcome === 'lost' ? 'lease lost: a fenced write was refused' : 'worker error';
   try {
@@ -72,9 +73,15 @@ async function runSteps(s: StepEnv, keeper: LeaseKeeper): Promise<RunOutcome> {
       s.log.info({ ok }, ok ? 'operation succeeded' : 'operation finished but the lease was lost');
       return ok ? 'succeeded' : 'lost';
     }
-    s.attempt = next.attempts + 1;
+    // A parked step resumes the same attempt, its timeout still counting from when it began waiting.
+    const parked = next.record?.state === 'waiting' ? next.record : undefined;
+    s.attempt = parked ? Math.max(parked.attempts, 1) : next.attempts + 1;
     const startedAt = deps.now().toISOString();
-    const running: OperationStep = { name: next.step, state: 'running', attempts: s.attempt, startedAt };
+    s.waiting = parked ? { since: parked.waitingSince ?? parked.startedAt ?? startedAt, waits: parked.waits ?? 0 } : undefined;
+    const running: OperationStep = {
+      name: next.step, state: 'running', attempts: s.attempt, startedAt,
+      ...(s.waiting ? { waitingSince: s.waiting.since, waits: s.waiting.waits } : {}),
+    };
     if (!(await q.recordStep(op.id, s.lease.leaseToken, running, deps.config.workerId))) return 'lost';
     try {
       const output = await STEPS[next.step](s);
@@ -108,6 +115,7 @@ async function onStepError(s: StepEnv, keeper: LeaseKeeper, f: StepFailure): Pro
     s.log.info({ step: f.step }, 'stopping: releasing the operation');
     return (await q.release(op.id, s.lease.leaseToken)) ? 'released' : 'lost';
   }
+  if (f.err instanceof StepWaitingError) return park(s, f, f.err);
   recordStepFailure(op.kind, f.step);
   await q.recordStep(op.id, s.lease.leaseToken, { ...f.running, state: 'failed', finishedAt: deps.now().toISOString(), error: f.err.message }, deps.config.workerId);
   const kind = failureKind(s, f.err);
@@ -117,6 +125,17 @@ async function onStepError(s: StepEnv, keeper: LeaseKeeper, f: StepFailure): Pro
     return r ? 'retry' : 'lost';
   }
   return failForGood(s, f, kind);
+}
+
+/** The step waits on the cluster: record why, and hand the operation back until its next check. */
+async function park(s: StepEnv, f: StepFailure, wait: StepWaitingError): Promise<RunOutcome> {
+  const q = s.deps.store.queue;
+  const since = s.waiting?.since ?? f.running.startedAt ?? s.deps.now().toISOString();
+  const waits = (s.waiting?.waits ?? 0) + 1;
+  const rec: OperationStep = { ...f.running, state: 'waiting', finishedAt: s.deps.now().toISOString(), waitingSince: since, waits, message: wait.message };
+  if (!(await q.recordStep(s.op.id, s.lease.leaseToken, rec, s.deps.config.workerId))) return 'lost';
+  s.log.debug({ step: f.step, waits, recheckInMs: wait.delayMs, message: wait.message }, 'step waiting; parked');
+  return (await q.release(s.op.id, s.lease.leaseToken, wait.delayMs)) ? 'waiting' : 'lost';
 }
 
 /** Final failure: roll back when the workflow delivers and the failure was deliver/verify. */

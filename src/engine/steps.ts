@@ -8,8 +8,8 @@ import { conditionsFor } from '../plan/conditions.ts';
 import { desiredSpec } from '../plan/values.ts';
 import { dedupe } from '../plan/diff.ts';
 import { refOf } from '../plan/apply-order.ts';
-import type { StepName } from '../plan/workflows.ts';
-import { PermanentError, VerifyFailedError, driverContext, driverFor, loadEnvironment, type StepEnv } from './context.ts';
+import { recheckDelayMs, type StepName } from '../plan/workflows.ts';
+import { PermanentError, StepWaitingError, VerifyFailedError, driverContext, driverFor, loadEnvironment, type StepEnv } from './context.ts';
 import { placeStep } from './place.ts';
 import { audit } from './audit.ts';
 import { checkHoldStep, recordOffboardStep, removeStep } from './offboard.ts';
@@ -113,13 +113,20 @@ async function restartWorkloads(s: StepEnv, ctx: DriverContext, rev: Revision): 
   return targets.map((d) => d.metadata.name);
 }
 
+/**
+ * Checks the rollout for up to verifyHoldMs; while it is still progressing the step is parked
+ * (StepWaitingError) and the worker moves on, like a controller's RequeueAfter. The timeout counts
+ * from when this attempt first began waiting, across parks.
+ */
 async function verifyStep(s: StepEnv): Promise<StepOutput> {
   const env = await loadEnvironment(s);
   const rev = await loadRevision(s, revisionOf(s));
   const ctx = await driverContext(s, env);
-  const v = await driverFor(s.deps, env).verify(ctx, rev, { timeoutMs: s.deps.config.verifyTimeoutMs });
+  const startedAt = s.waiting ? Date.parse(s.waiting.since) : s.deps.now().getTime();
+  const v = await driverFor(s.deps, env).verify(ctx, rev, { timeoutMs: s.deps.config.verifyTimeoutMs, startedAt, holdMs: s.deps.config.verifyHoldMs });
+  if (v.waiting) throw new StepWaitingError(v.message ?? 'progressing', recheckDelayMs((s.waiting?.waits ?? 0) + 1));
   if (!v.ready) throw new VerifyFailedError(v.message ?? v.reason ?? 'not ready', v.reason ?? 'NotReady');
-  return { revision: rev.id, ready: true };
+  return { revision: rev.id, ready: true, ...(s.waiting ? { checks: s.waiting.waits + 1 } : {}) };
 }
 
 async function recordStep(s: StepEnv): Promise<StepOutput> {

@@ -13,7 +13,8 @@ import type { OperationKind, RolloutState } from '../domain/types.ts';
 import { registry } from './registry.ts';
 
 const registers = [registry];
-export type OperationResult = 'succeeded' | 'failed' | 'cancelled' | 'retried';
+/** waiting: the run parked a step that waits on the cluster (the operation continues later). */
+export type OperationResult = 'succeeded' | 'failed' | 'cancelled' | 'retried' | 'waiting';
 
 export const operationsTotal = new Counter({
   name: 'fleetplane_operations_total',

@@ -4,7 +4,7 @@ import type { Cluster, KubeObject, OperationStep } from '../domain/types.ts';
 import { applyPhases, kindRank, refKey, sortForPrune } from './apply-order.ts';
 import { diffInventory } from './diff.ts';
 import { backoffMs } from './backoff.ts';
-import { afterStepFailure, mergeSteps, nextStep } from './workflows.ts';
+import { afterStepFailure, mergeSteps, nextStep, recheckDelayMs } from './workflows.ts';
 import { placeEnvironment } from './placement.ts';
 
 const obj = (kind: string, name: string, namespace?: string): KubeObject => ({
@@ -42,9 +42,19 @@ test('backoff grows exponentially, is capped and jittered within bounds', () => 
 test('nextStep resumes at the first step not succeeded', () => {
   const s = (name: string, state: OperationStep['state'], attempts = 1): OperationStep => ({ name, state, attempts });
   assert.deepEqual(nextStep('upgrade', []), { done: false, step: 'render', index: 0, attempts: 0 });
-  assert.deepEqual(nextStep('upgrade', [s('render', 'succeeded'), s('deliver', 'failed', 2)]), { done: false, step: 'deliver', index: 1, attempts: 2 });
+  assert.deepEqual(nextStep('upgrade', [s('render', 'succeeded'), s('deliver', 'failed', 2)]), { done: false, step: 'deliver', index: 1, attempts: 2, record: s('deliver', 'failed', 2) });
+  // A parked verify is resumed with its record (the engine keeps its attempt and waiting time).
+  const parked: OperationStep = { ...s('verify', 'waiting'), waitingSince: '2026-01-01T00:00:00.000Z', waits: 3 };
+  assert.deepEqual(nextStep('upgrade', [s('render', 'succeeded'), s('deliver', 'succeeded'), parked]), { done: false, step: 'verify', index: 2, attempts: 1, record: parked });
   assert.deepEqual(nextStep('offboard', [s('check-hold', 'succeeded'), s('remove', 'succeeded'), s('record', 'succeeded')]), { done: true });
   assert.deepEqual(mergeSteps('offboard', [s('remove', 'running')]).map((x) => `${x.name}:${x.state}`), ['check-hold:pending', 'remove:running', 'record:pending']);
+});
+
+test('a waiting step is re-checked soon at first, then backing off to a cap', () => {
+  const delays = [1, 2, 3, 4, 5, 6, 20].map((w) => recheckDelayMs(w));
+  assert.deepEqual(delays, [1000, 1500, 2250, 3375, 5000, 5000, 5000]);
+  assert.equal(recheckDelayMs(0), 1000);
+  assert.equal(recheckDelayMs(4, 200, 10_000), 675);
 });
 
 test('a verify that keeps failing rolls back; other steps just fail', () => {

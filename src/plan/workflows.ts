@@ -25,7 +25,7 @@ export function initialSteps(kind: OperationKind): OperationStep[] {
 }
 
 export type NextStep =
-  | { done: false; step: StepName; index: number; attempts: number }
+  | { done: false; step: StepName; index: number; attempts: number; record?: OperationStep }
   | { done: true };
 
 /**
@@ -38,7 +38,7 @@ export function nextStep(kind: OperationKind, records: readonly OperationStep[])
   for (let i = 0; i < names.length; i++) {
     const rec = byName.get(names[i]!);
     if (rec && (rec.state === 'succeeded' || rec.state === 'skipped')) continue;
-    return { done: false, step: names[i]!, index: i, attempts: rec?.attempts ?? 0 };
+    return { done: false, step: names[i]!, index: i, attempts: rec?.attempts ?? 0, ...(rec ? { record: rec } : {}) };
   }
   return { done: true };
 }
@@ -63,4 +63,12 @@ export function afterStepFailure(kind: OperationKind, step: StepName, attempts: 
   if (attempts < maxAttempts) return { retry: true, rollback: false };
   const delivering = WORKFLOWS[kind].includes('deliver') && kind !== 'rollback';
   return { retry: false, rollback: delivering && (step === 'verify' || step === 'deliver') };
+}
+
+/**
+ * A waiting step's next check: soon at first (most rollouts finish within seconds), then backing
+ * off to `maxMs`, so hundreds of parked verifications cost a handful of claims per second.
+ */
+export function recheckDelayMs(waits: number, baseMs = 1000, maxMs = 5000): number {
+  return Math.round(Math.min(maxMs, baseMs * 1.5 ** Math.max(0, waits - 1)));
 }

@@ -98,7 +98,7 @@ function checkStepRuns(runs: StepRun[], killedAt: number): StepRun[] {
     for (const r of list.filter((x) => x.state === 'lease-lost')) {
       assert.match(r.error ?? '', /lease/, `${id}: ${r.workerId}:${r.step} closed with a reason`);
     }
-    assert.deepEqual(list.filter((r) => !['running', 'succeeded', 'failed', 'lease-lost'].includes(r.state)).map((r) => r.state), [], `${id}: run states`);
+    assert.deepEqual(list.filter((r) => !['running', 'waiting', 'succeeded', 'failed', 'lease-lost'].includes(r.state)).map((r) => r.state), [], `${id}: run states`);
     // A lease-lost run's finishedAt is when the record was closed, after its writes had stopped; its
     // writes are checked against the other workers' writes of the same operation below.
     const windows = list.filter((r) => r.state !== 'lease-lost')

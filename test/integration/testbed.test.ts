@@ -151,6 +151,31 @@ test('an image containing "never-ready" runs but never becomes Ready', async () 
   });
 });
 
+test('a pod with a readiness probe delay runs first and becomes Ready only after initialDelaySeconds, like a kubelet', async () => {
+  const [cluster] = (await getTestbed()).clusters;
+  await withNamespace(cluster!, 'tb-probe', async (ns) => {
+    const dep = deployment(ns.name, 'slow', 'registry.example.com/app:1.0.0', 1);
+    const podSpec = (dep.spec as { template: { spec: { containers: Array<Record<string, unknown>> } } }).template.spec;
+    podSpec.containers[0]!.readinessProbe = { httpGet: { path: '/ready', port: 8080 }, initialDelaySeconds: 4 };
+    await ns.client.apply(dep);
+    const starting = await eventually('probe-delayed pod running', async () => {
+      const [p] = (await ns.client.list('v1', 'Pod', { namespace: ns.name, labelSelector: { app: 'slow' } })) as Pod[];
+      return p?.status?.phase === 'Running' && p.status.podIP ? p : undefined;
+    });
+    // Observed before the probe delay passed: running with an IP, not Ready yet.
+    assert.equal(cond(starting, 'Ready'), 'False');
+    const ready = await eventually('probe-delayed pod ready', async () => {
+      const p = (await ns.client.get({ apiVersion: 'v1', kind: 'Pod', namespace: ns.name, name: starting.metadata.name })) as Pod;
+      return cond(p, 'Ready') === 'True' ? p : undefined;
+    });
+    assert.equal(ready.status?.podIP, starting.status?.podIP, 'the pod keeps its IP when it turns Ready');
+    // From the pod's own timestamps (second precision): Ready no earlier than the probe delay.
+    const status = ready.status as { startTime?: string; conditions?: Array<{ type: string; lastTransitionTime?: string }> };
+    const readyAt = Date.parse(status.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime ?? '');
+    assert.ok(readyAt - Date.parse(status.startTime ?? '') >= 3000, JSON.stringify(status));
+  });
+});
+
 test('readCapacity sums allocatable cpu, memory and GPUs of the kwok nodes', async () => {
   const [cluster] = (await getTestbed()).clusters;
   const cap = await readCapacity(cluster!.client());

@@ -42,18 +42,27 @@ function distinct(objs: KubeObject[]): Array<[string, string, string | undefined
 
 export async function verifyWorkloads(ctx: DriverContext, revision: Revision, opts: VerifyOptions): Promise<VerifyResult> {
   const workloads = revision.objects.map((r) => r.object).filter((o) => WORKLOAD_KINDS.has(o.kind));
-  const deadline = ctx.now().getTime() + opts.timeoutMs;
+  const began = ctx.now().getTime();
+  const deadline = (opts.startedAt ?? began) + opts.timeoutMs;
   let interval = Math.min(opts.pollIntervalMs ?? 500, 500);
   for (;;) {
     ctx.signal.throwIfAborted();
     const snap = await snapshot(ctx, revision, workloads);
     if (snap.ready) return { ready: true };
-    if (snap.failed || ctx.now().getTime() >= deadline) {
+    const now = ctx.now().getTime();
+    if (snap.failed || now >= deadline) {
       return diagnose(ctx, snap, snap.failed ? 'ProgressDeadlineExceeded' : 'Timeout', opts.timeoutMs);
     }
+    if (opts.holdMs !== undefined && now + interval - began > opts.holdMs) return stillWaiting(snap);
     await sleep(interval, undefined, { signal: ctx.signal });
     interval = Math.min(interval * 1.5, opts.pollIntervalMs ?? 3000);
   }
+}
+
+function stillWaiting(snap: Snapshot): VerifyResult {
+  const first = snap.waiting[0];
+  const message = first ? `${first.want.kind} ${first.want.metadata.name}: ${first.message}` : 'progressing';
+  return { ready: false, waiting: true, reason: 'Progressing', message };
 }
 
 /** Why it is not ready, in the cluster's own words: the first unready pod's conditions. */

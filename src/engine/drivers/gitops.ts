@@ -61,7 +61,8 @@ export class GitopsDriver implements Driver {
   }
 
   async verify(ctx: DriverContext, revision: Revision, opts: VerifyOptions): Promise<VerifyResult> {
-    const deadline = ctx.now().getTime() + opts.timeoutMs;
+    const began = ctx.now().getTime();
+    const deadline = (opts.startedAt ?? began) + opts.timeoutMs;
     const interval = opts.pollIntervalMs ?? 1000;
     for (;;) {
       // A lost lease or shutdown is not the cluster saying no: throw, so the engine retries instead
@@ -69,10 +70,12 @@ export class GitopsDriver implements Driver {
       ctx.signal.throwIfAborted();
       const snap = combine(await this.readArgo(ctx), await deploymentsHealth(ctx.kube, revision));
       if (snap.ready) return { ready: true };
-      if (snap.terminal || ctx.now().getTime() + interval > deadline) {
+      const now = ctx.now().getTime();
+      if (snap.terminal || now + interval > deadline) {
         const reason = snap.terminal ? snap.reason : 'Timeout';
         return { ready: false, reason, message: snap.message, failing: snap.failing };
       }
+      if (opts.holdMs !== undefined && now + interval - began > opts.holdMs) return { ready: false, waiting: true, reason: 'Progressing', message: snap.message };
       await sleep(interval, undefined, { signal: ctx.signal });
     }
   }

@@ -67,8 +67,16 @@ export interface DeliverResult {
 }
 
 export interface VerifyOptions {
-  /** Give up (ready: false, reason "Timeout") after this long. */
+  /** Give up (ready: false, reason "Timeout") after this long, counted from `startedAt`. */
   timeoutMs: number;
+  /** When this verification began (epoch ms; it may span several parked checks). Default: now. */
+  startedAt?: number;
+  /**
+   * Hold the caller at most this long, then answer `waiting` while the rollout is still progressing
+   * and the timeout has not passed, so the engine can park the step and free its worker. Unset: wait
+   * for a verdict (ready, failed or timeout).
+   */
+  holdMs?: number;
   /** How often to re-read state; drivers may use watches instead. */
   pollIntervalMs?: number;
 }
@@ -83,6 +91,8 @@ export interface FailingObject {
 
 export interface VerifyResult {
   ready: boolean;
+  /** Not ready yet, nothing failed and time is left: check again later (only when `holdMs` was given). */
+  waiting?: boolean;
   /** Short CamelCase reason when not ready ("Timeout", "PodsNotReady", ...). */
   reason?: string;
   /** Human message from the cluster, used as the Operation's error. */

@@ -30,13 +30,17 @@ export async function fail(q: Queryable, policy: RetryPolicy, args: { id: string
   return { state: 'pending', runAt: r.run_at instanceof Date ? r.run_at.toISOString() : String(r.run_at) };
 }
 
-/** release: hand the operation back untouched (graceful stop); the claim's attempt is refunded. */
-export async function release(q: Queryable, id: string, leaseToken: string): Promise<boolean> {
+/**
+ * release: hand the operation back without using up an attempt: on a graceful stop (at once), or
+ * to park a step that waits on the cluster (runnable again after `delayMs`).
+ */
+export async function release(q: Queryable, id: string, leaseToken: string, delayMs = 0): Promise<boolean> {
   const { rows } = await q.query(
     `UPDATE operations SET state = 'pending', attempts = greatest(attempts - 1, 0), updated_at = now(),
+       run_at = now() + make_interval(secs => $3::double precision / 1000),
        lease_token = NULL, lease_expires_at = NULL, locked_by = NULL, locked_at = NULL
      WHERE id = $1 AND lease_token = $2 AND state = 'running' RETURNING 1`,
-    [id, leaseToken],
+    [id, leaseToken, Math.max(0, delayMs)],
   );
   return rows.length > 0;
 }

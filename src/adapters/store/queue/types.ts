@@ -78,8 +78,11 @@ export interface OperationQueue {
   closeRuns(id: string, leaseToken: string, state: StepRunClosing, error: string): Promise<number>;
   complete(id: string, leaseToken: string, result: Record<string, unknown>): Promise<boolean>;
   fail(id: string, leaseToken: string, error: string, opts?: FailOptions): Promise<FailOutcome>;
-  /** Gives the operation back (graceful shutdown) without using up an attempt. */
-  release(id: string, leaseToken: string): Promise<boolean>;
+  /**
+   * Gives the operation back without using up an attempt: on graceful shutdown, or parked while a
+   * step waits on the cluster (claimable again after `delayMs`).
+   */
+  release(id: string, leaseToken: string, delayMs?: number): Promise<boolean>;
   /** Count of operations by state. */
   depth(): Promise<Record<string, number>>;
   /** Seconds since the oldest running operation was claimed (null when none): a stuck worker shows here. */
