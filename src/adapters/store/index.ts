@@ -3,7 +3,7 @@
 import { InputError } from '../../domain/errors.ts';
 import type { Db, Queryable } from './db.ts';
 import { openDb } from './db.ts';
-import { loadSecretKey, secretBox } from './crypto.ts';
+import { loadSecretKey, secretBox, type SecretBox } from './crypto.ts';
 import { migrate } from './migrate.ts';
 import type { Store, StoreTx } from './port.ts';
 import { createQueue } from './queue/index.ts';
@@ -14,12 +14,13 @@ import { clusterRepo } from './clusters.ts';
 import { blueprintRepo } from './blueprints.ts';
 import { revisionRepo } from './revisions.ts';
 import { tokenRepo } from './tokens.ts';
+import { idempotencyRepo } from './idempotency.ts';
 import { rolloutRepo } from './rollouts.ts';
 import { auditRepo, eventRepo, type AuditRepo } from './journal.ts';
 
 export type { Db, Queryable } from './db.ts';
 export type * from './port.ts';
-export { generateTokenSecret, hashToken } from './tokens.ts';
+export { generateTokenSecret, hashToken, tokenTarget } from './tokens.ts';
 
 export interface StoreConfig {
   /** postgres://… selects PostgreSQL (FLEETPLANE_DATABASE_URL); otherwise embedded in dataDir. */
@@ -38,8 +39,11 @@ export interface SqlStore extends Store {
   readonly audit: AuditRepo;
 }
 
-export function txRepos(q: Queryable): StoreTx {
-  return { tenants: tenantRepo(q), environments: environmentRepo(q), operations: operationRepo(q) };
+export function txRepos(q: Queryable, box: SecretBox): StoreTx {
+  return {
+    tenants: tenantRepo(q), environments: environmentRepo(q), operations: operationRepo(q),
+    tokens: tokenRepo(q), idempotency: idempotencyRepo(q, box),
+  };
 }
 
 /** FLEETPLANE_DATABASE_URL, FLEETPLANE_DATA_DIR (default ./.fleetplane/data), FLEETPLANE_SECRET_KEY. */
@@ -57,22 +61,22 @@ export async function openStore(config: StoreConfig): Promise<SqlStore> {
   }
   const key = await loadSecretKey(config.dataDir, config.secretKey ?? process.env.FLEETPLANE_SECRET_KEY);
   const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, maxConnections: config.maxConnections ?? 10 });
+  const box = secretBox(key);
   return {
     kind: db.kind,
     db,
-    ...txRepos(db),
+    ...txRepos(db, box),
     async migrate() {
       await migrate(db);
     },
     close: () => db.close(),
-    tx: (fn) => db.transaction((q) => fn(txRepos(q))),
+    tx: (fn) => db.transaction((q) => fn(txRepos(q, box))),
     async ping() {
       await db.query('SELECT 1');
     },
-    clusters: clusterRepo(db, secretBox(key)),
+    clusters: clusterRepo(db, box),
     blueprints: blueprintRepo(db),
     revisions: revisionRepo(db),
-    tokens: tokenRepo(db),
     rollouts: rolloutRepo(db),
     queue: createQueue(db),
     events: eventRepo(db),

@@ -52,6 +52,55 @@ export interface StoreTx {
   tenants: TenantRepo;
   environments: EnvironmentRepo;
   operations: OperationRepo;
+  tokens: TokenRepo;
+  idempotency: IdempotencyRepo;
+}
+
+/** What a keyed request answered, for replays of requests whose result is not an Operation. */
+export interface IdempotencyRecord {
+  /** The caller-scoped Idempotency-Key (see src/api/http.ts). */
+  key: string;
+  requestHash: string;
+  status: number;
+  /** What the request created, e.g. token/<id> or tenant/<slug>. */
+  target: string;
+  location: string | null;
+  /** The response body (stored sealed); null when none was kept or it was destroyed (token revoked). */
+  response: unknown;
+  createdAt: string;
+  /** null: kept as long as the operations' keys are. */
+  expiresAt: string | null;
+}
+
+export interface NewIdempotencyRecord {
+  key: string;
+  requestHash: string;
+  status: number;
+  target: string;
+  location?: string | null;
+  /** Sealed at rest with the store's secret key; only for answers that cannot be rebuilt. */
+  response?: unknown;
+  /** Lifetime; absent: no expiry. */
+  ttlSeconds?: number;
+}
+
+export interface IdempotencyRepo {
+  /** The live (unexpired) record for a key, its sealed response opened. */
+  get(key: string): Promise<IdempotencyRecord | null>;
+  /** false when a live record already holds the key (a concurrent request committed first). */
+  put(rec: NewIdempotencyRecord): Promise<boolean>;
+  /** Destroys the kept responses of records for target; the records stay, so a replay can say why. */
+  forget(target: string): Promise<void>;
+}
+
+export interface TokenRepo {
+  /** Stores only a hash of the secret. */
+  create(t: Omit<TokenRecord, 'id' | 'createdAt'>, secret: string): Promise<TokenRecord>;
+  verify(secret: string): Promise<TokenRecord | null>;
+  list(): Promise<TokenRecord[]>;
+  /** Also destroys any kept idempotent response carrying its secret. */
+  revoke(id: string): Promise<void>;
+  count(): Promise<number>;
 }
 
 export interface TenantRepo {
@@ -108,14 +157,6 @@ export interface Store extends StoreTx {
     save(r: Revision): Promise<void>;
     get(tenant: string, environment: string, id: string): Promise<Revision | null>;
     list(tenant: string, environment: string): Promise<Array<Pick<Revision, 'id' | 'version' | 'createdAt'>>>;
-  };
-  tokens: {
-    /** Stores only a hash of the secret. */
-    create(t: Omit<TokenRecord, 'id' | 'createdAt'>, secret: string): Promise<TokenRecord>;
-    verify(secret: string): Promise<TokenRecord | null>;
-    list(): Promise<TokenRecord[]>;
-    revoke(id: string): Promise<void>;
-    count(): Promise<number>;
   };
   rollouts: {
     create(r: Omit<Rollout, 'createdAt' | 'updatedAt'>): Promise<Rollout>;

@@ -3,7 +3,7 @@
 // (indexed); the stored and computed hashes are then compared in constant time.
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Queryable } from './db.ts';
-import type { Store, TokenRecord } from './port.ts';
+import type { TokenRecord, TokenRepo } from './port.ts';
 import { iso, strOrNull, type Row } from './sql.ts';
 
 const COLUMNS = 'id, name, tenant, role, created_at';
@@ -13,11 +13,14 @@ export const hashToken = (secret: string): string => createHash('sha256').update
 /** A new token secret: "fp_" + 43 base64url characters (256 random bits). */
 export const generateTokenSecret = (): string => `fp_${randomBytes(32).toString('base64url')}`;
 
+/** The idempotency record target of a token (see ./idempotency.ts). */
+export const tokenTarget = (id: string): string => `token/${id}`;
+
 function toToken(r: Row): TokenRecord {
   return { id: String(r.id), name: String(r.name), tenant: strOrNull(r.tenant), role: r.role as TokenRecord['role'], createdAt: iso(r.created_at) };
 }
 
-export function tokenRepo(q: Queryable): Store['tokens'] {
+export function tokenRepo(q: Queryable): TokenRepo {
   return {
     async create(t, secret) {
       const { rows } = await q.query<Row>(
@@ -37,9 +40,13 @@ export function tokenRepo(q: Queryable): Store['tokens'] {
       const { rows } = await q.query<Row>(`SELECT ${COLUMNS} FROM api_tokens WHERE revoked_at IS NULL ORDER BY created_at, id`);
       return rows.map(toToken);
     },
-    /** Idempotent. */
+    /**
+     * Idempotent. One statement also destroys a kept idempotent response (the sealed secret), so
+     * a revoked token's secret is gone from the database even in encrypted form.
+     */
     async revoke(id) {
-      await q.query('UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [id]);
+      await q.query(`WITH revoked AS (UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id)
+        UPDATE idempotency_records SET response_enc = NULL WHERE target = $2 AND response_enc IS NOT NULL`, [id, tokenTarget(id)]);
     },
     async count() {
       const { rows } = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM api_tokens WHERE revoked_at IS NULL');
