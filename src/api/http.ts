@@ -84,3 +84,14 @@ export function operationLocation(reply: FastifyReply, ops: Operation[]): void {
   reply.header('location', `/v1/operations/${ops[0]!.id}`);
   if (ops.length > 1) reply.header('link', ops.map((o) => `</v1/operations/${o.id}>; rel="related"`).join(', '));
 }
+
+/** The scoped Idempotency-Key with the request's fingerprint; undefined without the header. */
+export interface KeyedRequest {
+  key: string;
+  requestHash: string;
+}
+
+export function keyedRequest(req: FastifyRequest): KeyedRequest | undefined {
+  const key = idempotencyKey(req);
+  return key === undefined ? undefined : { key, requestHash: requestHash(req) };
+}

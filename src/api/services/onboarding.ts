@@ -10,6 +10,7 @@ import type { Environment, Operation, Tenant } from '../../domain/types.ts';
 import { IssueList, environmentNameIssue, slugIssue } from '../../domain/validation.ts';
 import { stepsFor } from '../../plan/workflows.ts';
 import { assertSameRequest } from '../http.ts';
+import { idempotencyKeyReused } from '../problem.ts';
 import type { EnvironmentCreate, TenantCreate } from '../schemas.ts';
 import { envSpecIssues } from './releases.ts';
 
@@ -83,10 +84,25 @@ export async function addEnvironment(tx: StoreTx, tenant: string, e: Environment
   return { environment, operation };
 }
 
+/** The idempotency record target of a tenant. */
+const tenantTarget = (slug: string) => `tenant/${slug}`;
+
+/**
+ * A tenant created without environments started no Operation: its key lives in an idempotency
+ * record instead (written in the creating transaction), so a retry replays it rather than 409.
+ */
+async function replayWithoutOperations(store: Store | StoreTx, input: TenantCreate, key: string, requestHash: string): Promise<OnboardResult | null> {
+  const rec = await store.idempotency.get(key);
+  if (!rec) return null;
+  if (rec.requestHash !== requestHash) throw idempotencyKeyReused();
+  const tenant = await store.tenants.get(input.slug);
+  return tenant ? { tenant, environments: [], operations: [], created: false } : null;
+}
+
 async function replay(store: Store | StoreTx, input: TenantCreate, meta: RequestMeta): Promise<OnboardResult | null> {
   if (!meta.key) return null;
   const first = await store.operations.findByIdempotencyKey(meta.key);
-  if (!first) return null;
+  if (!first) return replayWithoutOperations(store, input, meta.key, meta.requestHash);
   assertSameRequest(first, meta.requestHash);
   const tenant = await store.tenants.get(input.slug);
   if (!tenant) return null;
@@ -100,6 +116,12 @@ async function replay(store: Store | StoreTx, input: TenantCreate, meta: Request
     if (env) environments.push(env);
   }
   return { tenant, environments, operations, created: false };
+}
+
+/** Records the key of an onboarding that started no Operation; a concurrent holder → ConflictError (replayed by the caller). */
+async function keepKey(tx: StoreTx, slug: string, keyed: { key: string; requestHash: string }): Promise<void> {
+  const rec = { ...keyed, status: 201, target: tenantTarget(slug), location: `/v1/tenants/${slug}` };
+  if (!(await tx.idempotency.put(rec))) throw new ConflictError('a concurrent request holds this Idempotency-Key; retry');
 }
 
 export function validateTenantInput(input: TenantCreate): void {
@@ -133,6 +155,7 @@ export async function onboardTenant(store: Store, input: TenantCreate, meta: Req
         environments.push(r.environment);
         operations.push(r.operation);
       }
+      if (meta.key && operations.length === 0) await keepKey(tx, input.slug, { key: meta.key, requestHash: meta.requestHash });
       return { tenant, environments, operations, created: true };
     });
   } catch (err) {
