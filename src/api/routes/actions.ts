@@ -80,14 +80,15 @@ export interface EnvAction<B> {
 
 /** Validates and records one environment action; returns the (new or replayed) Operation. */
 export async function startEnvAction<B>(store: Store, a: EnvAction<B>) {
-  const what = `environment "${a.tenant}/${a.env}"`;
-  const env = await store.environments.get(a.tenant, a.env);
-  if (!env) throw notFound(what);
+  // Replay first: a retry after the environment was offboarded still gets its Operation.
   const prior = a.key ? await store.operations.findByIdempotencyKey(a.key) : null;
   if (prior) {
     assertSameRequest(prior, a.requestHash);
     return prior;
   }
+  const what = `environment "${a.tenant}/${a.env}"`;
+  const env = await store.environments.get(a.tenant, a.env);
+  if (!env) throw notFound(what);
   if (env.health === 'Deleting' || env.health === 'Deleted') throw new ConflictError(`${what} is being offboarded`);
   const plan = await a.planner(store, env, a.body);
   new IssueList().add(...plan.issues).throwIfAny();

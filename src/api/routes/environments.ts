@@ -43,13 +43,14 @@ const routes: RouteModule = (app, { store }) => {
     assertCanAct(req, tenant);
     // Adding environments (capacity, cost) is the platform team's call: a tenant-admin gets 403.
     if (principal(req).kind !== 'admin') throw new ForbiddenError('adding environments needs an admin token');
-    await assertTenantExists(store, tenant);
     const meta = { key: idempotencyKey(req), requestHash: requestHash(req), requestId: req.id };
+    // Replay first: a retry after the tenant was offboarded still gets its Operation.
     const replayed = meta.key ? await store.operations.findByIdempotencyKey(meta.key) : null;
     if (replayed) {
       assertSameRequest(replayed, meta.requestHash);
       return reply.status(202).header('location', `/v1/operations/${replayed.id}`).send(replayed);
     }
+    await assertTenantExists(store, tenant);
     new IssueList().add(...(await environmentIssues(store, [req.body], ''))).throwIfAny();
     const op = await store.tx(async (tx) => {
       if (meta.key) {

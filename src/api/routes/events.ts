@@ -11,7 +11,7 @@ import type { RouteModule } from '../context.ts';
 import { sha256 } from '../http.ts';
 import { DnsLabel, PatchBody, SemverString, TenantCreate } from '../schemas.ts';
 import { onboardTenant } from '../services/onboarding.ts';
-import { offboard } from '../services/offboarding.ts';
+import { offboard, replayOffboard } from '../services/offboarding.ts';
 import { publishRelease } from '../services/releases.ts';
 import { patch, startEnvAction } from './actions.ts';
 import { audit } from '../audit.ts';
@@ -78,6 +78,8 @@ async function handle(store: Store, ev: CloudEvent, requestId: string): Promise<
     }
     case EVENT_TYPES.offboarded: {
       const { tenant } = checkData(OffboardData, ev.data);
+      const prior = await replayOffboard(store, meta);
+      if (prior) return { operation: prior };
       const t = await store.tenants.get(tenant);
       if (!t || t.deletedAt) throw new InputError(`/data/tenant: tenant "${tenant}" does not exist`, [{ field: '/data/tenant', message: 'unknown tenant' }]);
       return { operation: await offboard(store, tenant, meta) };

@@ -7,7 +7,7 @@ import type { RouteModule } from '../context.ts';
 import { expectedVersion, idempotencyKey, requestHash, sendPage, withEtag } from '../http.ts';
 import { IdempotencyHeaders, PageQuery, TenantCreate, TenantParams, TenantPatch } from '../schemas.ts';
 import { onboardTenant } from '../services/onboarding.ts';
-import { offboard } from '../services/offboarding.ts';
+import { offboard, replayOffboard } from '../services/offboarding.ts';
 import type { Store } from '../../adapters/store/port.ts';
 import { audit } from '../audit.ts';
 
@@ -71,8 +71,12 @@ const routes: RouteModule = (app, { store }) => {
   }, async (req, reply) => {
     assertCanSee(req, req.params.tenant);
     if (principal(req).kind !== 'admin') throw new ForbiddenError('offboarding needs an admin token');
-    await getVisibleTenant(store, req.params.tenant);
-    const op = await offboard(store, req.params.tenant, { key: idempotencyKey(req), requestHash: requestHash(req), requestId: req.id });
+    const meta = { key: idempotencyKey(req), requestHash: requestHash(req), requestId: req.id };
+    let op = await replayOffboard(store, meta);
+    if (!op) {
+      await getVisibleTenant(store, req.params.tenant);
+      op = await offboard(store, req.params.tenant, meta);
+    }
     reply.header('location', `/v1/operations/${op.id}`);
     return reply.status(202).send(op);
   });

@@ -7,6 +7,17 @@ import { stepsFor } from '../../plan/workflows.ts';
 import { assertSameRequest } from '../http.ts';
 
 /**
+ * The Operation an earlier request with this key started, or null. Checked before the tenant's
+ * existence, so a retry after the offboarding finished (tenant deleted) replays instead of 404.
+ */
+export async function replayOffboard(store: Store, meta: { key?: string | undefined; requestHash: string }): Promise<Operation | null> {
+  if (!meta.key) return null;
+  const prior = await store.operations.findByIdempotencyKey(meta.key);
+  if (prior) assertSameRequest(prior, meta.requestHash);
+  return prior;
+}
+
+/**
  * One offboard Operation per tenant at a time: a repeated DELETE returns the one in flight.
  * Environments move to Deleting through the health state machine in the same transaction.
  */
