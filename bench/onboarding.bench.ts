@@ -4,6 +4,9 @@
 //               then polled until every Deployment is available (the floor for any tool)
 //   naive:      sequential `kubectl apply` + `kubectl rollout status` per environment, measured on a
 //               sample and extrapolated per environment (a full naive run takes far too long)
+// All three deliver the same blueprint, whose web front end needs BENCH_READY_DELAY seconds (default 5)
+// before its readiness probe passes: the testbed's kwok stages honour initialDelaySeconds like a
+// kubelet, so pods have a start-up time as real ones do (0 gives kwok's instant pods).
 // First, the testbed's own speed (testbed/lib/throughput.ts) so a slow run can be told from a slow engine.
 // BENCH_TENANTS, BENCH_NAIVE_SAMPLE and BENCH_WORKER_CONCURRENCY (serve's FLEETPLANE_WORKER_CONCURRENCY) tune it.
 // Needs PostgreSQL (FLEETPLANE_TEST_DATABASE_URL, else scripts/postgres.sh ensure) and the testbed.
@@ -27,7 +30,19 @@ const ENVS = [['prod', 'prod'], ['staging', 'staging'], ['dev', 'dev'], ['qa', '
 const NAIVE_SAMPLE = Number(process.env.BENCH_NAIVE_SAMPLE ?? 10);
 // How an operator would size one `serve` for a 300-environment wave (engine default: 16).
 const WORKERS = process.env.BENCH_WORKER_CONCURRENCY ?? '64';
+const READY_DELAY = Number(process.env.BENCH_READY_DELAY ?? 5);
 const tag = Math.random().toString(36).slice(2, 6);
+
+/** The sample blueprint; its web component starts serving READY_DELAY seconds after start. */
+function benchBlueprint(): typeof SAMPLE_BLUEPRINT {
+  const doc = structuredClone(SAMPLE_BLUEPRINT);
+  if (READY_DELAY > 0) {
+    const web = doc.spec.components.find((c) => c.name === 'web') as Record<string, unknown>;
+    web.probes = { readiness: { port: 'http', path: '/healthz/ready', initialDelaySeconds: READY_DELAY } };
+  }
+  return doc;
+}
+const BLUEPRINT = benchBlueprint();
 const log = (msg: string) => process.stderr.write(`onboarding bench: ${msg}\n`);
 
 /** A loaded shared API server drops the odd connection; the raw client retries like any real one. */
@@ -52,7 +67,7 @@ interface Env { tenant: string; name: string; type: 'prod' | 'staging' | 'dev'; 
 
 function renderAll(prefix: string, tenants: number): Env[] {
   const out: Env[] = [];
-  const bp = { name: SAMPLE_BLUEPRINT.metadata.name, version: SAMPLE_BLUEPRINT.metadata.version, spec: SAMPLE_BLUEPRINT.spec as unknown as Record<string, unknown> };
+  const bp = { name: BLUEPRINT.metadata.name, version: BLUEPRINT.metadata.version, spec: BLUEPRINT.spec as unknown as Record<string, unknown> };
   for (let t = 0; t < tenants; t++) {
     for (const [name, type] of ENVS) {
       const tenant = `${prefix}-${t}`;
@@ -142,7 +157,7 @@ async function fleetplane(): Promise<number> {
   const envs = renderAll(`fp${tag}`, TENANTS);
   try {
     const client = api(serve.url, fleet.adminToken);
-    await prepareFleet(client, fleet.clusters);
+    await prepareFleet(client, fleet.clusters, BLUEPRINT);
     const slugs = [...new Set(envs.map((e) => e.tenant))];
     const t0 = performance.now();
     const res = await mapLimit(slugs, 16, async (slug) => {
@@ -193,7 +208,7 @@ async function main(): Promise<void> {
     baseline: 'raw SSA', baseline_value: round(raw), raw_apply_seconds: round(rawApplySeconds), ratio: round(fp / raw), ratio_to_raw: round(fp / raw),
     naive_seconds: round(naiveTotal), naive_extrapolated: true, naive_sample: nv.sample, naive_seconds_per_environment: round(nv.perEnv),
     speedup_vs_naive: round(naiveTotal / fp), environments: envCount, tenants: TENANTS, clusters: tb.clusters.length,
-    worker_concurrency: Number(WORKERS), testbed_deployments_per_second_per_cluster: round(testbedRate, 1),
+    worker_concurrency: Number(WORKERS), testbed_deployments_per_second_per_cluster: round(testbedRate, 1), pod_ready_delay_seconds: READY_DELAY,
     targets: { ratio_to_raw_max: 2, speedup_vs_naive_min: 10 },
   }));
 }

@@ -73,15 +73,7 @@ async function runSteps(s: StepEnv, keeper: LeaseKeeper): Promise<RunOutcome> {
       s.log.info({ ok }, ok ? 'operation succeeded' : 'operation finished but the lease was lost');
       return ok ? 'succeeded' : 'lost';
     }
-    // A parked step resumes the same attempt, its timeout still counting from when it began waiting.
-    const parked = next.record?.state === 'waiting' ? next.record : undefined;
-    s.attempt = parked ? Math.max(parked.attempts, 1) : next.attempts + 1;
-    const startedAt = deps.now().toISOString();
-    s.waiting = parked ? { since: parked.waitingSince ?? parked.startedAt ?? startedAt, waits: parked.waits ?? 0 } : undefined;
-    const running: OperationStep = {
-      name: next.step, state: 'running', attempts: s.attempt, startedAt,
-      ...(s.waiting ? { waitingSince: s.waiting.since, waits: s.waiting.waits } : {}),
-    };
+    const running = beginStep(s, next);
     if (!(await q.recordStep(op.id, s.lease.leaseToken, running, deps.config.workerId))) return 'lost';
     try {
       const output = await STEPS[next.step](s);
@@ -94,6 +86,18 @@ async function runSteps(s: StepEnv, keeper: LeaseKeeper): Promise<RunOutcome> {
       return onStepError(s, keeper, { step: next.step, running, err: coerceError(raw) });
     }
   }
+}
+
+/** The running record of the next step; a parked step resumes its attempt, its timeout still counting from when it began waiting. */
+function beginStep(s: StepEnv, next: { step: StepName; attempts: number; record?: OperationStep }): OperationStep {
+  const parked = next.record?.state === 'waiting' ? next.record : undefined;
+  s.attempt = parked ? Math.max(parked.attempts, 1) : next.attempts + 1;
+  const startedAt = s.deps.now().toISOString();
+  s.waiting = parked ? { since: parked.waitingSince ?? parked.startedAt ?? startedAt, waits: parked.waits ?? 0 } : undefined;
+  return {
+    name: next.step, state: 'running', attempts: s.attempt, startedAt,
+    ...(s.waiting ? { waitingSince: s.waiting.since, waits: s.waiting.waits } : {}),
+  };
 }
 
 interface StepFailure { step: StepName; running: OperationStep; err: Error }

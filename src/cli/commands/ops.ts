@@ -18,8 +18,9 @@ export const OPERATION_COLUMNS: Array<Column<OperationView>> = [
 
 export function stepSummary(o: OperationView): string {
   const done = o.steps.filter((s) => s.state === 'succeeded' || s.state === 'skipped').length;
-  const current = o.steps.find((s) => s.state === 'running' || s.state === 'failed') ?? o.steps.find((s) => s.state === 'pending');
-  return `${done}/${o.steps.length}${current && o.state !== 'succeeded' ? ` ${current.name}` : ''}`;
+  const current = o.steps.find((s) => s.state === 'running' || s.state === 'waiting' || s.state === 'failed') ?? o.steps.find((s) => s.state === 'pending');
+  const waiting = current?.state === 'waiting' ? ' (waiting)' : '';
+  return `${done}/${o.steps.length}${current && o.state !== 'succeeded' ? ` ${current.name}${waiting}` : ''}`;
 }
 
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);

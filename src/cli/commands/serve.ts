@@ -24,10 +24,21 @@ export interface Running {
 }
 
 
+/**
+ * PostgreSQL pool size: FLEETPLANE_DB_POOL_SIZE, else enough for the workers (each holds a
+ * connection only per statement, so about one per two workers) and never below 10.
+ */
+function poolSize(): number {
+  const explicit = Number(process.env.FLEETPLANE_DB_POOL_SIZE);
+  if (Number.isInteger(explicit) && explicit > 0) return explicit;
+  const workers = Number(process.env.FLEETPLANE_WORKER_CONCURRENCY);
+  return Math.max(10, Number.isInteger(workers) && workers > 0 ? Math.ceil(workers / 2) : 0);
+}
+
 export async function serve(o: ServeOptions): Promise<Running> {
   const logger = createLogger({ base: { component: 'server' } });
   if (o.databaseUrl && !/^postgres(ql)?:\/\//.test(o.databaseUrl)) throw new CliError('FLEETPLANE_DATABASE_URL must start with postgres://', 2);
-  const store = await openStore({ databaseUrl: o.databaseUrl, dataDir: o.dataDir });
+  const store = await openStore({ databaseUrl: o.databaseUrl, dataDir: o.dataDir, maxConnections: poolSize() });
   await store.migrate();
   // The generated secret goes to stderr once, never through the logger.
   await bootstrapAdminToken(store, { preset: o.adminToken, print: (line) => process.stderr.write(`${line}\n`) });
@@ -52,6 +63,11 @@ export async function serve(o: ServeOptions): Promise<Running> {
     if (prescaler) stoppers.push(() => prescaler.stop());
   }
   // ---- end of engine spot ----
+
+  // Work enqueued through this process's API starts now, not at an idle worker's next poll.
+  app.addHook('onResponse', async (req, reply) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD' && reply.statusCode < 300) engine.nudge();
+  });
 
   const url = await app.listen({ port: o.port, host: o.host });
   logger.info({ url, store: store.kind, dataDir: store.kind === 'embedded' ? o.dataDir : undefined }, 'fleetplane listening');
