@@ -125,12 +125,19 @@ export async function cancelPendingTargets(q: Queryable, id: string, reason: str
   return rows.length;
 }
 
-/** Operations this rollout queued that no worker has picked up yet are cancelled (abort). */
+/**
+ * Operations this rollout queued that have not started are cancelled (abort). One that is pending
+ * again after starting (a parked verify, a step waiting to retry) has touched the cluster: it runs to
+ * its end, so the environment ends verified or rolled back, never half-delivered.
+ */
 export async function cancelQueuedOperations(q: Queryable, operationIds: string[]): Promise<string[]> {
   if (operationIds.length === 0) return [];
   const { rows } = await q.query<Row>(
     `UPDATE operations SET state = 'cancelled', error = 'cancelled: rollout aborted', finished_at = now(), updated_at = now()
-     WHERE id = ANY($1::text[]) AND state = 'pending' AND lease_token IS NULL RETURNING id`, [operationIds]);
+     WHERE id = ANY($1::text[]) AND state = 'pending' AND lease_token IS NULL
+       AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(steps) = 'array' THEN steps ELSE '[]'::jsonb END) st
+                       WHERE st->>'state' <> 'pending')
+     RETURNING id`, [operationIds]);
   return rows.map((r) => String(r.id));
 }
 
