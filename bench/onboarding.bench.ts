@@ -107,6 +107,32 @@ async function deleteNamespaces(clients: KubeClient[], envs: Env[]): Promise<voi
 
 let rawApplySeconds = 0;
 
+/**
+ * API requests served by the clusters so far, by verb (apiserver_request_total, all clients). Taken
+ * around each contender, the difference shows what it cost the API servers per environment: the
+ * controllers' and kwok's share is the same for all, so what differs is the tool's own traffic.
+ */
+async function apiRequests(clusters: Array<{ kubeconfig: string }>): Promise<Record<string, number>> {
+  const byVerb: Record<string, number> = {};
+  for (const c of clusters) {
+    const { stdout } = await run(binaryPath('kubectl'), [`--kubeconfig=${c.kubeconfig}`, 'get', '--raw', '/metrics'], { maxBuffer: 64 * 2 ** 20 });
+    for (const m of stdout.matchAll(/^apiserver_request_total\{[^}]*verb="(\w+)"[^}]*\} (\S+)$/gm)) byVerb[m[1]!] = (byVerb[m[1]!] ?? 0) + Number(m[2]);
+  }
+  return byVerb;
+}
+
+async function requestsPerEnv<T>(clusters: Array<{ kubeconfig: string }>, envs: number, fn: () => Promise<T>): Promise<{ result: T; perEnv: Record<string, number> }> {
+  const before = await apiRequests(clusters);
+  const result = await fn();
+  const after = await apiRequests(clusters);
+  const perEnv: Record<string, number> = {};
+  for (const [verb, n] of Object.entries(after)) {
+    const d = (n - (before[verb] ?? 0)) / envs;
+    if (d >= 0.05 && verb !== 'WATCH') perEnv[verb] = Math.round(d * 10) / 10;
+  }
+  return { result, perEnv };
+}
+
 async function rawSsa(clients: KubeClient[]): Promise<number> {
   const envs = renderAll(`raw${tag}`, TENANTS);
   const deployments = envs.reduce((n, e) => n + e.objects.filter((o) => o.kind === 'Deployment').length, 0);
@@ -195,10 +221,10 @@ async function main(): Promise<void> {
   const testbedRate = probe.reduce((n, r) => n + r.deploymentsPerSecond, 0) / probe.length;
   log(`testbed: ${probe.map((r) => `${r.cluster} ${r.deploymentsPerSecond.toFixed(1)}`).join(', ')} Deployments available/s (all clusters loaded at once)`);
   log(`raw SSA: ${envCount} environments`);
-  const raw = await rawSsa(clients);
-  log(`raw SSA: ${raw.toFixed(1)}s; fleetplane next`);
-  const fp = await fleetplane();
-  log(`fleetplane: ${fp.toFixed(1)}s; naive sample next`);
+  const { result: raw, perEnv: rawRequests } = await requestsPerEnv(tb.clusters, envCount, () => rawSsa(clients));
+  log(`raw SSA: ${raw.toFixed(1)}s, API requests per environment (all clients, incl. teardown) ${JSON.stringify(rawRequests)}; fleetplane next`);
+  const { result: fp, perEnv: fpRequests } = await requestsPerEnv(tb.clusters, envCount, () => fleetplane());
+  log(`fleetplane: ${fp.toFixed(1)}s, API requests per environment ${JSON.stringify(fpRequests)}; naive sample next`);
   const nv = await naive(tb.clusters, clients);
   const naiveTotal = nv.perEnv * envCount;
   log(`naive: ${nv.perEnv.toFixed(2)}s per environment over ${nv.sample}, extrapolated ${naiveTotal.toFixed(0)}s for ${envCount}`);
@@ -209,6 +235,7 @@ async function main(): Promise<void> {
     naive_seconds: round(naiveTotal), naive_extrapolated: true, naive_sample: nv.sample, naive_seconds_per_environment: round(nv.perEnv),
     speedup_vs_naive: round(naiveTotal / fp), environments: envCount, tenants: TENANTS, clusters: tb.clusters.length,
     worker_concurrency: Number(WORKERS), testbed_deployments_per_second_per_cluster: round(testbedRate, 1), pod_ready_delay_seconds: READY_DELAY,
+    api_requests_per_environment: { raw: rawRequests, fleetplane: fpRequests },
     targets: { ratio_to_raw_max: 2, speedup_vs_naive_min: 10 },
   }));
 }
