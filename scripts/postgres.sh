@@ -58,12 +58,23 @@ data_dir() {
   fi
 }
 
+# The password lives next to the data dir it belongs to, so a wiped ~/.cache cannot leave a server
+# whose password nobody knows (as root the data is under /var/cache, outside ~).
+password_file() { echo "$(dirname "$(data_dir)")/password"; }
+
 password() {
   if [ -n "${FLEETPLANE_PG_PASSWORD:-}" ]; then echo "$FLEETPLANE_PG_PASSWORD"; return; fi
-  if [ ! -s "$STATE_DIR/password" ]; then
-    (umask 077; od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >"$STATE_DIR/password")
+  local f
+  f="$(password_file)"
+  if [ ! -s "$f" ]; then
+    mkdir -p "$(dirname "$f")"
+    if [ "$f" != "$STATE_DIR/password" ] && [ -s "$STATE_DIR/password" ]; then
+      (umask 077; cp "$STATE_DIR/password" "$f") # where earlier versions kept it
+    else
+      (umask 077; od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >"$f")
+    fi
   fi
-  cat "$STATE_DIR/password"
+  cat "$f"
 }
 
 init_cluster() {
@@ -133,18 +144,23 @@ cmd_ensure() {
   exec 9>"$STATE_DIR/ensure.lock"
   # Two test runs starting at once must not both initdb; the started server never inherits fd 9.
   flock -w 180 9 || die "timed out waiting for $STATE_DIR/ensure.lock"
-  local pw
-  pw="$(password)"
+  local bin data pw
   if answering; then
     log "reusing the server on $HOST:$PORT"
+    pw="$(password)"
     check_login "$pw"
     print_exports "$pw"
     return
   fi
-  local bin data
   bin="$(pg_bindir)" || { install_postgres; bin="$(pg_bindir)" || die "no initdb after installing postgresql"; }
   ensure_pg_user
   data="$(data_dir)"
+  if [ -f "$data/PG_VERSION" ] && [ -z "${FLEETPLANE_PG_PASSWORD:-}" ] && [ ! -s "$(password_file)" ]; then
+    # Disposable test data whose password was lost (an older layout kept it under ~/.cache): start over.
+    log "no password for the existing data dir $data: re-creating it"
+    rm -rf "$data"
+  fi
+  pw="$(password)"
   [ -f "$data/PG_VERSION" ] || init_cluster "$bin" "$data" "$pw"
   start_cluster "$bin" "$data"
   provision "$bin" "$pw"
