@@ -176,6 +176,36 @@ async function naive(clusters: Array<{ kubeconfig: string }>, clients: KubeClien
   }
 }
 
+const PHASES_SQL = `
+WITH per_op AS (
+  SELECT o.id, o.created_at,
+    min(r.started_at) FILTER (WHERE r.step = 'place') AS first_claim,
+    min(r.started_at) FILTER (WHERE r.step = 'deliver') AS deliver_start,
+    max(r.finished_at) FILTER (WHERE r.step = 'deliver' AND r.state = 'succeeded') AS deliver_end,
+    max(r.finished_at) FILTER (WHERE r.step = 'verify' AND r.state = 'succeeded') AS verify_end,
+    max(r.finished_at) FILTER (WHERE r.step = 'record' AND r.state = 'succeeded') AS done,
+    count(*) FILTER (WHERE r.step = 'verify' AND r.state = 'waiting') AS parks
+  FROM operations o JOIN operation_step_runs r ON r.operation_id = o.id
+  WHERE o.kind = 'onboard' GROUP BY o.id, o.created_at)
+SELECT extract(epoch FROM first_claim - created_at) AS queued, extract(epoch FROM deliver_start - first_claim) AS place_render,
+  extract(epoch FROM deliver_end - deliver_start) AS deliver, extract(epoch FROM verify_end - deliver_end) AS verify,
+  extract(epoch FROM done - verify_end) AS record, parks
+FROM per_op WHERE done IS NOT NULL`;
+
+/** Where an onboarding operation's time went, from the step-run history: p50/p90 seconds per phase. */
+async function phaseBreakdown(db: { query<R>(sql: string): Promise<{ rows: R[] }> }): Promise<Record<string, { p50: number; p90: number }>> {
+  const { rows } = await db.query<Record<string, string | number>>(PHASES_SQL);
+  const out: Record<string, { p50: number; p90: number }> = {};
+  for (const phase of ['queued', 'place_render', 'deliver', 'verify', 'record', 'parks']) {
+    const xs = rows.map((r) => Number(r[phase])).filter(Number.isFinite).sort((a, b) => a - b);
+    const at = (q: number) => Math.round((xs[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? 0) * 100) / 100;
+    out[phase] = { p50: at(0.5), p90: at(0.9) };
+  }
+  return out;
+}
+
+let fleetplanePhases: Record<string, { p50: number; p90: number }> = {};
+
 async function fleetplane(): Promise<number> {
   const { setupFleet, startServe, api, prepareFleet, waitFor } = await import('../test/integration/engine.fixture.ts');
   const fleet = await setupFleet();
@@ -202,6 +232,8 @@ async function fleetplane(): Promise<number> {
     // Namespaces follow the placement the engine chose.
     const placed = new Map(rows.map((r) => [r.cluster, r.n]));
     log(`fleetplane placement: ${JSON.stringify(Object.fromEntries(placed))}`);
+    fleetplanePhases = await phaseBreakdown(fleet.store.db);
+    log(`fleetplane phases per operation (s, p50/p90): ${JSON.stringify(fleetplanePhases)}`);
     return s;
   } finally {
     await serve.kill('SIGTERM');
@@ -235,7 +267,7 @@ async function main(): Promise<void> {
     naive_seconds: round(naiveTotal), naive_extrapolated: true, naive_sample: nv.sample, naive_seconds_per_environment: round(nv.perEnv),
     speedup_vs_naive: round(naiveTotal / fp), environments: envCount, tenants: TENANTS, clusters: tb.clusters.length,
     worker_concurrency: Number(WORKERS), testbed_deployments_per_second_per_cluster: round(testbedRate, 1), pod_ready_delay_seconds: READY_DELAY,
-    api_requests_per_environment: { raw: rawRequests, fleetplane: fpRequests },
+    api_requests_per_environment: { raw: rawRequests, fleetplane: fpRequests }, fleetplane_phase_seconds: fleetplanePhases,
     targets: { ratio_to_raw_max: 2, speedup_vs_naive_min: 10 },
   }));
 }
