@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { defaultNamespace, dns1035Label, dnsLabel, environmentHostname, isDns1035Label, isDnsLabel, isLabelValue, labelValue } from './naming.ts';
+import { defaultNamespace, dns1035Label, dnsLabel, environmentHostname, isDns1035Label, isDnsLabel, isDnsSubdomain, isLabelValue, labelValue } from './naming.ts';
 
 describe('naming', () => {
   const table: Array<[string, string, string]> = [
@@ -54,4 +54,12 @@ describe('naming', () => {
       assert.ok(isDnsLabel(defaultNamespace(t, e)));
     }));
   });
+});
+
+it('the name predicates answer false for values that are not strings, never throw', () => {
+  const hostile = [undefined, null, 42, ['a'], [{ toString: false }], { toString: null, valueOf: null }, Object.create(null)];
+  for (const v of hostile) {
+    for (const check of [isDnsLabel, isDns1035Label, isDnsSubdomain, isLabelValue]) assert.equal(check(v), false, `${check.name}(${typeof v})`);
+  }
+  assert.equal(isDnsLabel('acme'), true);
 });

@@ -13,21 +13,23 @@ const DNS_LABEL_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1035_LABEL_RE = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const LABEL_VALUE_RE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
-export function isDnsLabel(s: string): boolean {
-  return s.length <= DNS_LABEL_MAX && DNS_LABEL_RE.test(s);
+// The predicates take unknown: they guard untrusted input (API bodies, render input), where a value
+// that is not a string (an object whose toString is not a function, say) must answer false, not throw.
+export function isDnsLabel(s: unknown): boolean {
+  return typeof s === 'string' && s.length <= DNS_LABEL_MAX && DNS_LABEL_RE.test(s);
 }
 
 /** RFC 1035 label: what Services need (must start with a letter). */
-export function isDns1035Label(s: string): boolean {
-  return s.length <= DNS_LABEL_MAX && DNS1035_LABEL_RE.test(s);
+export function isDns1035Label(s: unknown): boolean {
+  return typeof s === 'string' && s.length <= DNS_LABEL_MAX && DNS1035_LABEL_RE.test(s);
 }
 
-export function isDnsSubdomain(s: string): boolean {
-  return s.length > 0 && s.length <= DNS_SUBDOMAIN_MAX && s.split('.').every((p) => DNS_LABEL_RE.test(p));
+export function isDnsSubdomain(s: unknown): boolean {
+  return typeof s === 'string' && s.length > 0 && s.length <= DNS_SUBDOMAIN_MAX && s.split('.').every((p) => DNS_LABEL_RE.test(p));
 }
 
-export function isLabelValue(s: string): boolean {
-  return s.length <= LABEL_VALUE_MAX && LABEL_VALUE_RE.test(s);
+export function isLabelValue(s: unknown): boolean {
+  return typeof s === 'string' && s.length <= LABEL_VALUE_MAX && LABEL_VALUE_RE.test(s);
 }
 
 // crypto.hash (Node >= 20.12) skips the Hash object; names are hashed per environment in bulk renders.
