@@ -189,14 +189,14 @@ WITH per_op AS (
   WHERE o.kind = 'onboard' GROUP BY o.id, o.created_at)
 SELECT extract(epoch FROM first_claim - created_at) AS queued, extract(epoch FROM deliver_start - first_claim) AS place_render,
   extract(epoch FROM deliver_end - deliver_start) AS deliver, extract(epoch FROM verify_end - deliver_end) AS verify,
-  extract(epoch FROM done - verify_end) AS record, parks
+  extract(epoch FROM done - verify_end) AS record, extract(epoch FROM done - created_at) AS total, parks
 FROM per_op WHERE done IS NOT NULL`;
 
 /** Where an onboarding operation's time went, from the step-run history: p50/p90 seconds per phase. */
 async function phaseBreakdown(db: { query<R>(sql: string): Promise<{ rows: R[] }> }): Promise<Record<string, { p50: number; p90: number }>> {
   const { rows } = await db.query<Record<string, string | number>>(PHASES_SQL);
   const out: Record<string, { p50: number; p90: number }> = {};
-  for (const phase of ['queued', 'place_render', 'deliver', 'verify', 'record', 'parks']) {
+  for (const phase of ['queued', 'place_render', 'deliver', 'verify', 'record', 'total', 'parks']) {
     const xs = rows.map((r) => Number(r[phase])).filter(Number.isFinite).sort((a, b) => a - b);
     const at = (q: number) => Math.round((xs[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? 0) * 100) / 100;
     out[phase] = { p50: at(0.5), p90: at(0.9) };

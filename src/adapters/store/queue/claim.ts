@@ -4,6 +4,8 @@
 // the same moment (the second one sees the first's row locked and skips it; the newer operations
 // of that environment are not eligible at all). A tenant-level operation (environment NULL, e.g.
 // offboarding the tenant) is ordered against every operation of the tenant.
+// Among due operations the oldest goes first (priority, then seq): a parked or backed-off operation
+// keeps its place in line instead of going behind everything queued after it.
 // FOR UPDATE SKIP LOCKED, as graphile-worker does.
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../db.ts';
@@ -23,7 +25,7 @@ WITH candidate AS (
       WHERE e.tenant = o.tenant
         AND (e.environment IS NOT DISTINCT FROM o.environment OR e.environment IS NULL OR o.environment IS NULL)
         AND e.state IN ('pending', 'running') AND e.seq < o.seq)
-  ORDER BY o.priority DESC, o.run_at, o.seq
+  ORDER BY o.priority DESC, o.seq
   LIMIT 1
   FOR UPDATE SKIP LOCKED
 )
