@@ -166,6 +166,12 @@ describe('fleetplane CLI (embedded)', () => {
     const list = await run(['tokens', 'list'], env);
     assert.match(list.stdout, /acme-ro\s+tenant-viewer\s+acme/);
     assert.ok(!list.stdout.includes(secret));
+    // A retried create with the same key (its answer lost) gets the same token back, not a second one.
+    const keyed = ['tokens', 'create', '--name', 'acme-ci', '--role', 'tenant-viewer', '--tenant', 'acme', '--idempotency-key', 'ci-token-1', '-o', 'json'];
+    const first = JSON.parse((await run(keyed, env)).stdout);
+    const again = JSON.parse((await run(keyed, env)).stdout);
+    assert.deepEqual([again.token.id, again.secret], [first.token.id, first.secret]);
+    assert.equal(JSON.parse((await run(['tokens', 'list', '-o', 'json'], env)).stdout).items.filter((x: { name: string }) => x.name === 'acme-ci').length, 1);
     assert.equal((await run(['tokens', 'revoke', t.id], env)).code, 0);
     const after = await run(['tenants', 'list'], { ...env, FLEETPLANE_TOKEN: secret });
     assert.equal(after.code, 1);

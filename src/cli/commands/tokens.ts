@@ -10,17 +10,24 @@ const COLUMNS: Array<Column<TokenView>> = [
   ['ID', (t) => t.id], ['NAME', (t) => t.name], ['ROLE', (t) => t.role], ['TENANT', (t) => t.tenant], ['AGE', (t) => age(t.createdAt)],
 ];
 
+function printCreated(c: ReturnType<typeof ctx>, created: { token: TokenView; secret: string }): void {
+  if (c.format !== 'table') return c.print(created, [], COLUMNS);
+  c.print(created, [created.token], COLUMNS);
+  io().out(`\nsecret (shown once): ${created.secret}\n`);
+}
+
 export default function register(program: Command): void {
   const tokens = program.command('tokens').alias('token').description('API tokens (admin)');
 
   tokens.command('create').description('create a token; prints its secret once')
     .requiredOption('--name <name>').option('--role <role>', 'admin | tenant-admin | tenant-viewer', 'tenant-viewer').option('--tenant <slug>')
-    .action(async (o: { name: string; role: string; tenant?: string }, cmd: Command) => {
+    .option('--idempotency-key <key>', 'a retry with the same key returns the same token and secret (for 24 h)')
+    .action(async (o: { name: string; role: string; tenant?: string; idempotencyKey?: string }, cmd: Command) => {
       const c = ctx(cmd);
-      const { body } = await c.client.request<{ token: TokenView; secret: string }>('POST', '/v1/tokens', { body: { name: o.name, role: o.role, ...(o.tenant ? { tenant: o.tenant } : {}) } });
-      if (c.format !== 'table') return c.print(body, [], COLUMNS);
-      c.print(body, [body.token], COLUMNS);
-      io().out(`\nsecret (shown once): ${body.secret}\n`);
+      const headers: Record<string, string> = o.idempotencyKey ? { 'idempotency-key': o.idempotencyKey } : {};
+      const body = { name: o.name, role: o.role, ...(o.tenant ? { tenant: o.tenant } : {}) };
+      const { body: created } = await c.client.request<{ token: TokenView; secret: string }>('POST', '/v1/tokens', { body, headers });
+      printCreated(c, created);
     });
 
   tokens.command('list').description('list tokens').action(async (_o: unknown, cmd: Command) => {
