@@ -38,6 +38,11 @@ export interface StartEngineOptions {
   kinds?: OperationKind[];
   /** Run no workers (reconcile only) when false. */
   workers?: boolean;
+  /**
+   * Subscribes to "operations were queued" (from any process); idle workers wake on each instead of
+   * waiting for their next poll. `serve` passes the store's LISTEN on `fleetplane_operations`.
+   */
+  subscribe?: (onQueued: () => void) => Promise<() => Promise<void>>;
   now?: () => Date;
   onDrift?: (env: Environment, report: DriftReport) => void;
   applyObserver?: ApplyObserver;
@@ -94,7 +99,15 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
   bindOldestLeaseAge(() => opts.store.queue.oldestLeaseAge());
   const pool = new WorkerPool(deps, opts.kinds);
   const reconciler = new Reconciler(deps, opts.onDrift);
-  if (opts.workers !== false) pool.start();
+  let unsubscribe: (() => Promise<void>) | null = null;
+  if (opts.workers !== false) {
+    pool.start();
+    // Polling remains the fallback, so a failed subscription only costs latency.
+    unsubscribe = await opts.subscribe?.(() => pool.nudge()).catch((err: unknown) => {
+      logger.warn({ err }, 'could not subscribe to queued-operation notifications; workers poll only');
+      return null;
+    }) ?? null;
+  }
   reconciler.start();
   logger.info({ concurrency: config.concurrency, leaseMs: config.leaseMs, reconcileIntervalMs: config.reconcileIntervalMs }, 'engine started');
   return {
@@ -102,6 +115,7 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
     nudge: () => pool.nudge(),
     reconcileOnce: () => reconciler.pass(),
     async stop() {
+      await unsubscribe?.();
       await Promise.all([pool.stop(), reconciler.stop()]);
       logger.info('engine stopped');
     },

@@ -24,7 +24,18 @@ export interface Db extends Queryable {
   readonly kind: 'embedded' | 'postgres';
   /** Runs fn in one transaction (BEGIN/COMMIT); rolls back and rethrows when fn throws. */
   transaction<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Calls `onNotify` for each NOTIFY on `channel` (a plain identifier) from any connection or process.
+   * PostgreSQL: one dedicated connection, re-established after a drop. Returns the unsubscribe.
+   */
+  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
+}
+
+const CHANNEL_RE = /^[a-z_][a-z0-9_]{0,62}$/;
+function checkChannel(channel: string): void {
+  // LISTEN takes no bind parameters, so the name is spliced into SQL: allow identifiers only.
+  if (!CHANNEL_RE.test(channel)) throw new Error(`invalid notification channel name: ${channel}`);
 }
 
 export interface DbConfig {
@@ -76,6 +87,11 @@ export async function openEmbedded(dir: string): Promise<Db> {
     query: (sql, params) => guarded(() => direct.query(sql, params)),
     exec: (sql) => guarded(() => direct.exec(sql)),
     transaction: (fn) => guarded(() => lite.transaction((tx) => inTx.run(true, () => fn(wrap(tx))))),
+    listen: async (channel, onNotify) => {
+      checkChannel(channel);
+      const unlisten = await guarded(() => lite.listen(channel, () => onNotify()));
+      return () => (lite.closed ? Promise.resolve() : guarded(() => unlisten()));
+    },
     close: () => lock.run(async () => {
       if (lite.closed) return;
       await lite.close();
@@ -116,7 +132,50 @@ export async function openPostgres(url: string, max: number): Promise<Db> {
         client.release();
       }
     },
+    listen: (channel, onNotify) => listenPostgres(url, channel, onNotify),
     close: () => pool.end(),
+  };
+}
+
+/** LISTEN on its own client (a pooled one would be handed to queries); reconnects after 1-5 s when dropped. */
+async function listenPostgres(url: string, channel: string, onNotify: () => void): Promise<() => Promise<void>> {
+  checkChannel(channel);
+  let closed = false;
+  let client: pg.Client | null = null;
+  let retryMs = 1000;
+  const connect = async (): Promise<void> => {
+    const c = new pg.Client({ connectionString: url });
+    c.on('notification', (n) => { if (n.channel === channel) onNotify(); });
+    const reconnect = () => {
+      if (closed || client !== c) return;
+      client = null;
+      setTimeout(() => { void connect().catch(() => undefined); }, retryMs).unref();
+      retryMs = Math.min(retryMs * 2, 5000);
+    };
+    c.on('error', reconnect);
+    c.on('end', reconnect);
+    client = c;
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${channel}`);
+      retryMs = 1000;
+      onNotify(); // whatever was notified while disconnected: let the caller look once
+    } catch (err) {
+      reconnect();
+      throw err;
+    }
+  };
+  try {
+    await connect();
+  } catch (err) {
+    closed = true; // the first connection must work; only later drops are retried
+    throw err;
+  }
+  return async () => {
+    closed = true;
+    const c = client;
+    client = null;
+    await c?.end().catch(() => undefined);
   };
 }
 

@@ -51,7 +51,10 @@ export async function serve(o: ServeOptions): Promise<Running> {
   const { createGitopsDriver, gitopsConfigFromEnv } = await import('../../engine/drivers/gitops-config.ts');
   const gitops = createGitopsDriver(gitopsConfigFromEnv(o.dataDir), { logger, audit: (e) => store.audit.append(e) });
   const workers = process.env.FLEETPLANE_WORKERS !== '0';
-  const engine = await startEngine({ store, logger, workers, drivers: { gitops } });
+  const engine = await startEngine({
+    store, logger, workers, drivers: { gitops },
+    subscribe: (onQueued) => store.db.listen('fleetplane_operations', onQueued),
+  });
   stoppers.push(() => engine.stop());
   // Rollout controller and pre-scaler act on the fleet like workers do: off with FLEETPLANE_WORKERS=0.
   if (workers) {
@@ -63,11 +66,6 @@ export async function serve(o: ServeOptions): Promise<Running> {
     if (prescaler) stoppers.push(() => prescaler.stop());
   }
   // ---- end of engine spot ----
-
-  // Work enqueued through this process's API starts now, not at an idle worker's next poll.
-  app.addHook('onResponse', async (req, reply) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD' && reply.statusCode < 300) engine.nudge();
-  });
 
   const url = await app.listen({ port: o.port, host: o.host });
   logger.info({ url, store: store.kind, dataDir: store.kind === 'embedded' ? o.dataDir : undefined }, 'fleetplane listening');
