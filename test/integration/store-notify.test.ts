@@ -1,4 +1,4 @@
-// Queued operations wake listeners: the insert trigger (migration 103) NOTIFYs on commit, and
+// Queued operations wake listeners: the insert trigger (migration 052) NOTIFYs on commit, and
 // Db.listen delivers it, on PGlite and on PostgreSQL (there from another connection, as from
 // another `serve` process). Rolled-back inserts notify nobody.
 import assert from 'node:assert/strict';
