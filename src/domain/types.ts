@@ -31,10 +31,16 @@ export interface Tenant {
 }
 
 export interface ClusterCapacity {
+  /** Allocatable on Ready, schedulable nodes. */
   cpuMillis: number;
   memoryBytes: number;
   gpus: number;
   nodes: number;
+  /** Reserved by Fleetplane environments: the sum of their ResourceQuotas' requests (observed). */
+  reservedCpuMillis?: number;
+  reservedMemoryBytes?: number;
+  /** When the engine last read it from the cluster. */
+  observedAt?: string;
 }
 
 export interface Cluster {

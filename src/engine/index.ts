@@ -11,6 +11,7 @@ import { ClusterConnections } from './clusters.ts';
 import type { EngineConfig, EngineDeps } from './context.ts';
 import { DirectDriver } from './drivers/direct.ts';
 import type { Driver, DriftReport } from './drivers/types.ts';
+import { ClusterInventory } from './cluster-inventory.ts';
 import { Reconciler } from './reconcile.ts';
 import { bindOldestLeaseAge } from '../metrics/engine.ts';
 import { WorkerPool } from './worker.ts';
@@ -43,6 +44,8 @@ export interface StartEngineOptions {
    * waiting for their next poll. `serve` passes the store's LISTEN on `fleetplane_operations`.
    */
   subscribe?: (onQueued: () => void) => Promise<() => Promise<void>>;
+  /** Cluster capacity refresh (env FLEETPLANE_CLUSTER_REFRESH_INTERVAL: ms or "60s", default 60s; 0 disables). */
+  clusterRefreshIntervalMs?: number;
   now?: () => Date;
   onDrift?: (env: Environment, report: DriftReport) => void;
   applyObserver?: ApplyObserver;
@@ -99,6 +102,7 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
   bindOldestLeaseAge(() => opts.store.queue.oldestLeaseAge());
   const pool = new WorkerPool(deps, opts.kinds);
   const reconciler = new Reconciler(deps, opts.onDrift);
+  const inventory = new ClusterInventory(deps, opts.clusterRefreshIntervalMs ?? parseDuration(process.env.FLEETPLANE_CLUSTER_REFRESH_INTERVAL) ?? 60_000);
   let unsubscribe: (() => Promise<void>) | null = null;
   if (opts.workers !== false) {
     pool.start();
@@ -109,6 +113,7 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
     }) ?? null;
   }
   reconciler.start();
+  inventory.start();
   logger.info({ concurrency: config.concurrency, leaseMs: config.leaseMs, reconcileIntervalMs: config.reconcileIntervalMs }, 'engine started');
   return {
     workerId: config.workerId,
@@ -116,7 +121,7 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
     reconcileOnce: () => reconciler.pass(),
     async stop() {
       await unsubscribe?.();
-      await Promise.all([pool.stop(), reconciler.stop()]);
+      await Promise.all([pool.stop(), reconciler.stop(), inventory.stop()]);
       logger.info('engine stopped');
     },
   };

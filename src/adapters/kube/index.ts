@@ -25,6 +25,6 @@ export type { ApplyOptions, ApplyOutcome, BatchOptions, DeleteOptions, ListOptio
 export { KubeApiError, isConflict, isGone, isInvalid, isNotFound } from './errors.ts';
 export { mapLimit, type Settled } from './concurrency.ts';
 export { cpuMillis, parseQuantity } from './quantity.ts';
-export { deploymentReadiness, isPodReady, objectReadiness, podReadiness, podsOf, readCapacity, statefulSetReadiness, sumCapacity } from './readiness.ts';
+export { deploymentReadiness, isPodReady, objectReadiness, podReadiness, podsOf, readCapacity, statefulSetReadiness, sumCapacity, sumQuotaRequests } from './readiness.ts';
 export type { Readiness, ReadinessState } from './readiness.ts';
 export type { KubeconfigSource } from './transport.ts';

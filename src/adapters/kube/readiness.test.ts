@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { deploymentReadiness, objectReadiness, podReadiness, sumCapacity } from './readiness.ts';
+import { deploymentReadiness, objectReadiness, podReadiness, sumCapacity, sumQuotaRequests } from './readiness.ts';
 import { mapLimit } from './concurrency.ts';
 import type { KubeObject } from '../../domain/types.ts';
 
@@ -64,4 +64,11 @@ test('mapLimit bounds concurrency, keeps order and isolates failures', async () 
   });
   assert.equal(peak, 2);
   assert.deepEqual(results.map((r) => (r.ok ? r.value : r.error.message)), [10, 20, 'three', 40, 50, 60]);
+});
+
+test('sumQuotaRequests adds requests.cpu/memory (or bare cpu/memory) across quotas', () => {
+  const q = (hard: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'q' }, spec: { hard } });
+  assert.deepEqual(sumQuotaRequests([q({ 'requests.cpu': '2', 'requests.memory': '4Gi' }), q({ cpu: '500m', memory: '512Mi' }), q({ pods: '10' })]),
+    { cpuMillis: 2500, memoryBytes: 4 * 2 ** 30 + 512 * 2 ** 20 });
+  assert.deepEqual(sumQuotaRequests([]), { cpuMillis: 0, memoryBytes: 0 });
 });

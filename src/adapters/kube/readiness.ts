@@ -105,3 +105,25 @@ export function sumCapacity(nodes: KubeObject[]): ClusterCapacity {
 export async function readCapacity(client: KubeClient): Promise<ClusterCapacity> {
   return sumCapacity(await client.list('v1', 'Node'));
 }
+
+interface QuotaObj extends KubeObject {
+  spec?: { hard?: Record<string, string> };
+}
+
+/**
+ * What ResourceQuotas reserve: their hard `requests.cpu` / `requests.memory` (or bare `cpu` /
+ * `memory`), summed. Fleetplane gives every environment a quota, so over its own quotas this is the
+ * share of the cluster its environments may claim.
+ */
+export function sumQuotaRequests(quotas: KubeObject[]): { cpuMillis: number; memoryBytes: number } {
+  let cpu = 0;
+  let memory = 0;
+  for (const q of quotas as QuotaObj[]) {
+    const hard = q.spec?.hard ?? {};
+    const c = hard['requests.cpu'] ?? hard.cpu;
+    const m = hard['requests.memory'] ?? hard.memory;
+    cpu += c ? cpuMillis(c) : 0;
+    memory += m ? parseQuantity(m) : 0;
+  }
+  return { cpuMillis: cpu, memoryBytes: memory };
+}

@@ -44,17 +44,21 @@ export function clusterRepo(q: Queryable, box: SecretBox): Store['clusters'] {
     delete: async (name) => {
       await q.query('DELETE FROM clusters WHERE name = $1', [name]);
     },
+    setCapacity: async (name, capacity) => {
+      const { rows } = await q.query('UPDATE clusters SET capacity = $2::jsonb WHERE name = $1 RETURNING 1', [name, JSON.stringify(capacity)]);
+      return rows.length > 0;
+    },
   };
 }
 
-/** Credentials left undefined keep the stored ones (a capacity refresh must not wipe them). */
+/** Credentials or capacity left undefined keep the stored ones (re-registering must not wipe what the engine observed). */
 async function upsertCluster(q: Queryable, box: SecretBox, c: Omit<Cluster, 'createdAt' | 'updatedAt'> & { credentials?: string }): Promise<Cluster> {
   const sealed = c.credentials === undefined ? null : box.seal(c.credentials, aad(c.name));
   const sql = `INSERT INTO clusters (name, provider, region, labels, role, api_server, kubernetes_version, capacity, price_per_cpu_hour, credentials_enc)
     VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8::jsonb, $9, $10)
     ON CONFLICT (name) DO UPDATE SET provider = EXCLUDED.provider, region = EXCLUDED.region, labels = EXCLUDED.labels,
       role = EXCLUDED.role, api_server = EXCLUDED.api_server, kubernetes_version = EXCLUDED.kubernetes_version,
-      capacity = EXCLUDED.capacity, price_per_cpu_hour = EXCLUDED.price_per_cpu_hour,
+      capacity = COALESCE(EXCLUDED.capacity, clusters.capacity), price_per_cpu_hour = EXCLUDED.price_per_cpu_hour,
       credentials_enc = COALESCE(EXCLUDED.credentials_enc, clusters.credentials_enc), updated_at = now()
     RETURNING ${COLUMNS}`;
   const params = [

@@ -2,7 +2,7 @@
 // Two backends implement it with one SQL dialect: embedded PGlite (default) and PostgreSQL
 // (FLEETPLANE_DATABASE_URL). Methods that change state and start long work create the Operation
 // in the same transaction as the change (see createTenantWithOnboarding).
-import type { Cluster, Environment, Operation, OperationKind, Revision, Rollout, Tenant } from '../../domain/types.ts';
+import type { Cluster, ClusterCapacity, Environment, Operation, OperationKind, Revision, Rollout, Tenant } from '../../domain/types.ts';
 import type { OperationQueue } from './queue/types.ts';
 
 export interface Page<T> {
@@ -144,6 +144,8 @@ export interface Store extends StoreTx {
     list(page: PageRequest): Promise<Page<Cluster>>;
     /** Decrypted kubeconfig / credentials (encrypted at rest). */
     credentials(name: string): Promise<string | null>;
+    /** Records capacity observed from the cluster (engine); nothing else changes. False when unknown. */
+    setCapacity(name: string, capacity: ClusterCapacity): Promise<boolean>;
     delete(name: string): Promise<void>;
   };
   blueprints: {

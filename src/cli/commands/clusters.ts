@@ -6,11 +6,19 @@ import { collect, ctx, enc, keyValues, readDoc } from '../context.ts';
 import { age, type Column } from '../output.ts';
 import { io } from '../io.ts';
 
-interface ClusterView { name: string; provider: string; region: string; role: string; apiServer: string; kubernetesVersion?: string; capacity?: { nodes: number; cpuMillis: number }; createdAt: string }
+interface ClusterView { name: string; provider: string; region: string; role: string; apiServer: string; kubernetesVersion?: string; capacity?: { nodes: number; cpuMillis: number; gpus?: number; reservedCpuMillis?: number }; createdAt: string }
+
+/** "205 (12% reserved)": allocatable cores and the share Fleetplane quotas reserve, as last observed. */
+export function cpu(cap: ClusterView['capacity']): string | undefined {
+  if (!cap) return undefined;
+  const cores = Math.round(cap.cpuMillis / 1000);
+  if (cap.reservedCpuMillis === undefined || cap.cpuMillis <= 0) return String(cores);
+  return `${cores} (${Math.round((100 * cap.reservedCpuMillis) / cap.cpuMillis)}% reserved)`;
+}
 
 const COLUMNS: Array<Column<ClusterView>> = [
   ['NAME', (c) => c.name], ['PROVIDER', (c) => c.provider], ['REGION', (c) => c.region], ['ROLE', (c) => c.role],
-  ['API SERVER', (c) => c.apiServer], ['VERSION', (c) => c.kubernetesVersion], ['NODES', (c) => c.capacity?.nodes], ['AGE', (c) => age(c.createdAt)],
+  ['API SERVER', (c) => c.apiServer], ['VERSION', (c) => c.kubernetesVersion], ['NODES', (c) => c.capacity?.nodes], ['CPU', (c) => cpu(c.capacity)], ['GPUS', (c) => c.capacity?.gpus], ['AGE', (c) => age(c.createdAt)],
 ];
 
 export default function register(program: Command): void {
