@@ -55,6 +55,24 @@ for (const [backend, fresh] of Object.entries(BACKENDS)) {
       assert.equal(heard, afterInsert, 'no calls after unsubscribing');
     });
 
+    // PGlite runs in-process: it has no connection to drop.
+    if (backend === 'postgres') test('a dropped listening connection is re-established (PostgreSQL)', async () => {
+      let heard = 0;
+      const unlisten = await store.db.listen('fleetplane_operations', () => { heard++; });
+      try {
+        const killed = await other!.db.query<{ ok: boolean }>(
+          `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN fleetplane_operations'`);
+        assert.ok(killed.rows.some((r) => r.ok), 'the listener connection was found and terminated');
+        const reconnected = heard;
+        await until('re-established (it calls once after reconnecting)', () => heard > reconnected);
+        const before = heard;
+        await other!.operations.create({ kind: 'offboard', tenant: 'acme', params: {}, steps: ['check-hold', 'remove', 'record'], idempotencyKey: 'after-drop' });
+        await until('notified again after the drop', () => heard > before);
+      } finally {
+        await unlisten();
+      }
+    });
+
     test('channel names are identifiers only (LISTEN takes no parameters)', async () => {
       await assert.rejects(store.db.listen('x; DROP TABLE operations', () => undefined), /invalid notification channel/);
     });

@@ -149,7 +149,8 @@ async function listenPostgres(url: string, channel: string, onNotify: () => void
     const reconnect = () => {
       if (closed || client !== c) return;
       client = null;
-      setTimeout(() => { void connect().catch(() => undefined); }, retryMs).unref();
+      void c.end().catch(() => undefined);
+      setTimeout(() => { if (!closed) void connect().catch(() => undefined); }, retryMs).unref();
       retryMs = Math.min(retryMs * 2, 5000);
     };
     c.on('error', reconnect);
