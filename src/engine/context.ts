@@ -26,6 +26,8 @@ export interface EngineConfig {
    * few short checks instead of a worker slot for 30 s.
    */
   verifyHoldMs: number;
+  /** Placement: environments' quota CPU may add up to this many times a cluster's allocatable CPU. */
+  cpuOvercommit: number;
   reconcileIntervalMs: number;
 }
 

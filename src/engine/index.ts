@@ -30,6 +30,8 @@ export interface StartEngineOptions {
   verifyTimeoutMs?: number;
   /** Verify attempts before rolling back (env FLEETPLANE_VERIFY_ATTEMPTS, default 2). */
   verifyAttempts?: number;
+  /** Placement overcommit of quota CPU over allocatable CPU (env FLEETPLANE_CPU_OVERCOMMIT, default 2). */
+  cpuOvercommit?: number;
   /** One verify check's hold on a worker before the step is parked (env FLEETPLANE_VERIFY_HOLD: ms or "2s", default 2s). */
   verifyHoldMs?: number;
   pollMs?: number;
@@ -69,6 +71,11 @@ export function parseDuration(v: string | undefined): number | undefined {
   return Math.round(Number(m[1]) * mult);
 }
 
+const positiveNumber = (v: string | undefined): number | undefined => {
+  const n = Number(v);
+  return v !== undefined && v.trim() !== '' && Number.isFinite(n) && n > 0 ? n : undefined;
+};
+
 const envInt = (name: string): number | undefined => {
   const n = Number(process.env[name]);
   return Number.isFinite(n) && n > 0 ? Math.floor(n) : undefined;
@@ -83,6 +90,7 @@ export function engineConfig(o: Omit<StartEngineOptions, 'store' | 'logger'>): E
     verifyTimeoutMs: o.verifyTimeoutMs ?? parseDuration(process.env.FLEETPLANE_VERIFY_TIMEOUT) ?? 5 * 60_000,
     verifyAttempts: o.verifyAttempts ?? envInt('FLEETPLANE_VERIFY_ATTEMPTS') ?? 2,
     verifyHoldMs: o.verifyHoldMs ?? parseDuration(process.env.FLEETPLANE_VERIFY_HOLD) ?? 2000,
+    cpuOvercommit: o.cpuOvercommit ?? positiveNumber(process.env.FLEETPLANE_CPU_OVERCOMMIT) ?? 2,
     reconcileIntervalMs: o.reconcileIntervalMs ?? parseDuration(process.env.FLEETPLANE_RECONCILE_INTERVAL) ?? 60_000,
   };
 }

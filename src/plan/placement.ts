@@ -8,15 +8,17 @@ export interface PlacementRequest {
   region?: string | undefined;
   /** Requested cluster (explicit placement wins when eligible). */
   cluster?: string | undefined;
-  /** Rough size of the environment, in CPU millis. */
+  /** Rough size of the environment, in CPU millis (its quota's CPU). */
   cpuMillis?: number;
+  /** How far quotas may add up beyond allocatable CPU (2 = twice); default 1. Quotas are ceilings, so clusters are overcommitted on purpose. */
+  cpuOvercommit?: number;
 }
 
 export interface ClusterLoad {
   cluster: Cluster;
   /** Environments already placed there. */
   environments: number;
-  /** CPU millis already requested by placed environments. */
+  /** CPU millis already reserved there (the quotas of placed environments). */
   cpuMillis: number;
 }
 
@@ -28,7 +30,8 @@ const CHECKS: ReadonlyArray<[string, Check]> = [
   ['capacity', (req, c) => {
     const cap = c.cluster.capacity?.cpuMillis;
     if (cap === undefined || cap <= 0) return null;
-    return c.cpuMillis + (req.cpuMillis ?? 0) > cap ? 'not enough CPU capacity' : null;
+    const limit = cap * (req.cpuOvercommit ?? 1);
+    return c.cpuMillis + (req.cpuMillis ?? 0) > limit ? `not enough CPU capacity (${Math.round((c.cpuMillis + (req.cpuMillis ?? 0)) / 1000)} of ${Math.round(limit / 1000)} cores reserved with this environment)` : null;
   }],
 ];
 

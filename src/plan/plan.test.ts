@@ -77,9 +77,14 @@ test('placement honours dedicated roles, capacity and balances by load', () => {
   assert.deepEqual(placeEnvironment({ tenant: 'x', tier: 'shared' }, loads), { cluster: 'b' });
   assert.deepEqual(placeEnvironment({ tenant: 'acme', tier: 'dedicated' }, loads), { cluster: 'c' });
   assert.deepEqual(placeEnvironment({ tenant: 'y', tier: 'dedicated' }, loads), { cluster: 'b' });
-  const full = [{ cluster: cl('b', 'shared', 1000), environments: 2, cpuMillis: 900 }];
-  const d = placeEnvironment({ tenant: 'x', tier: 'shared', cpuMillis: 500 }, full);
-  assert.deepEqual(d, { cluster: null, reasons: { b: 'not enough CPU capacity' } });
+  const full = [{ cluster: cl('b', 'shared', 4000), environments: 2, cpuMillis: 3000 }];
+  const d = placeEnvironment({ tenant: 'x', tier: 'shared', cpuMillis: 2000 }, full);
+  assert.deepEqual(d, { cluster: null, reasons: { b: 'not enough CPU capacity (5 of 4 cores reserved with this environment)' } });
+  // Quotas are ceilings: with 2x overcommit the same cluster still takes it, up to 8 cores.
+  assert.deepEqual(placeEnvironment({ tenant: 'x', tier: 'shared', cpuMillis: 2000, cpuOvercommit: 2 }, full), { cluster: 'b' });
+  assert.equal(placeEnvironment({ tenant: 'x', tier: 'shared', cpuMillis: 6000, cpuOvercommit: 2 }, full).cluster, null);
+  // No observed capacity (the inventory has not read the cluster yet): no capacity check.
+  assert.deepEqual(placeEnvironment({ tenant: 'x', tier: 'shared', cpuMillis: 10 ** 9 }, [{ cluster: cl('new'), environments: 0, cpuMillis: 0 }]), { cluster: 'new' });
 });
 
 test('conditions keep lastTransitionTime while status is unchanged', async () => {

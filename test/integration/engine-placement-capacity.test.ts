@@ -1,0 +1,55 @@
+// Capacity-aware placement through the engine: environments placed automatically reserve their
+// quota CPU (from the blueprint release) on their cluster; once every cluster's allocatable CPU
+// times the overcommit is taken, the next onboarding fails at `place` and says why. Capacities are
+// set by hand here (the inventory is off) so the test controls them; a real serve reads them.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Operation } from '../../src/domain/types.ts';
+import { api, prepareFleet, setupFleet, startServe, uniqueSlug, waitFor, type Api, type Fleet, type ServeProcess } from './engine.fixture.ts';
+
+let fleet: Fleet;
+let serve: ServeProcess;
+let client: Api;
+const tenants = [uniqueSlug('cap-a'), uniqueSlug('cap-b'), uniqueSlug('cap-c')];
+
+before(async () => {
+  fleet = await setupFleet();
+  serve = await startServe(fleet, { workerId: 'cap-1', env: { FLEETPLANE_CLUSTER_REFRESH_INTERVAL: '0', FLEETPLANE_CPU_OVERCOMMIT: '1', FLEETPLANE_RECONCILE_INTERVAL: '0' } });
+  client = api(serve.url, fleet.adminToken);
+  await prepareFleet(client, fleet.clusters.slice(0, 2));
+  // 5 cores each: room for one prod environment (quota cpu "4" in the sample blueprint), not two.
+  for (const c of fleet.clusters.slice(0, 2)) assert.ok(await fleet.store.clusters.setCapacity(c.name, { cpuMillis: 5000, memoryBytes: 64 * 2 ** 30, gpus: 0, nodes: 1 }));
+});
+
+after(async () => {
+  await serve?.kill('SIGTERM');
+  for (const c of fleet?.clusters.slice(0, 2) ?? []) {
+    for (const t of tenants) await c.client().delete({ apiVersion: 'v1', kind: 'Namespace', name: `${t}-prod` }).catch(() => false);
+  }
+  await fleet?.cleanup();
+});
+
+async function onboard(slug: string): Promise<Operation> {
+  const r = await client.call<{ operations: Operation[] }>('POST', '/v1/tenants', {
+    slug, name: slug, tier: 'shared', environments: [{ name: 'prod', type: 'prod', blueprint: 'demo-app', version: '1.0.0' }],
+  });
+  assert.equal(r.status, 202, JSON.stringify(r.body));
+  const id = r.body.operations[0]!.id;
+  return waitFor(`${slug} onboarding finished`, async () => {
+    const op = await fleet.store.operations.get(id);
+    return op && (op.state === 'succeeded' || op.state === 'failed') ? op : null;
+  }, 120_000);
+}
+
+test('automatic placement fills clusters up to their CPU and then refuses, naming why', async () => {
+  const a = await onboard(tenants[0]!);
+  const b = await onboard(tenants[1]!);
+  assert.deepEqual([a.state, b.state], ['succeeded', 'succeeded'], `${a.error} ${b.error}`);
+  const placed = await Promise.all(tenants.slice(0, 2).map(async (t) => (await fleet.store.environments.get(t, 'prod'))?.placement.cluster));
+  assert.deepEqual(new Set(placed), new Set(fleet.clusters.slice(0, 2).map((c) => c.name)), 'one prod environment per cluster');
+
+  const c = await onboard(tenants[2]!);
+  assert.equal(c.state, 'failed');
+  assert.match(c.error ?? '', /no cluster can take .*not enough CPU capacity \(8 of 5 cores/);
+  assert.equal(c.steps.find((s) => s.name === 'deliver')?.state ?? 'pending', 'pending', 'nothing was delivered');
+});
