@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Operation } from '../../src/domain/types.ts';
-import { api, prepareFleet, setupFleet, startServe, uniqueSlug, waitFor, type Api, type Fleet, type ServeProcess } from './engine.fixture.ts';
+import { api, onboardOne, operationDone, prepareFleet, setupFleet, startServe, uniqueSlug, type Api, type Fleet, type ServeProcess } from './engine.fixture.ts';
 
 let fleet: Fleet;
 let serve: ServeProcess;
@@ -29,17 +29,7 @@ after(async () => {
   await fleet?.cleanup();
 });
 
-async function onboard(slug: string): Promise<Operation> {
-  const r = await client.call<{ operations: Operation[] }>('POST', '/v1/tenants', {
-    slug, name: slug, tier: 'shared', environments: [{ name: 'prod', type: 'prod', blueprint: 'demo-app', version: '1.0.0' }],
-  });
-  assert.equal(r.status, 202, JSON.stringify(r.body));
-  const id = r.body.operations[0]!.id;
-  return waitFor(`${slug} onboarding finished`, async () => {
-    const op = await fleet.store.operations.get(id);
-    return op && (op.state === 'succeeded' || op.state === 'failed') ? op : null;
-  }, 120_000);
-}
+const onboard = async (slug: string): Promise<Operation> => operationDone(fleet, await onboardOne(client, slug, { name: 'prod', type: 'prod' }));
 
 test('automatic placement fills clusters up to their CPU and then refuses, naming why', async () => {
   const a = await onboard(tenants[0]!);

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Operation, OperationStep } from '../../src/domain/types.ts';
 import { SAMPLE_BLUEPRINT } from '../../src/demo/sample-blueprint.ts';
-import { api, prepareFleet, setupFleet, startServe, uniqueSlug, waitFor, type Api, type Fleet, type ServeProcess } from './engine.fixture.ts';
+import { api, onboardOne, operationDone, prepareFleet, setupFleet, startServe, uniqueSlug, waitFor, type Api, type Fleet, type ServeProcess } from './engine.fixture.ts';
 
 let fleet: Fleet;
 let serve: ServeProcess;
@@ -34,12 +34,7 @@ after(async () => {
 });
 
 test('a slow-starting rollout is verified in parked checks and ends Ready without using up attempts', async () => {
-  const r = await client.call<{ operations: Operation[] }>('POST', '/v1/tenants', {
-    slug: tenant, name: 'Park Ltd', tier: 'shared',
-    environments: [{ name: 'prod', type: 'prod', blueprint: 'demo-app', version: '1.0.0', cluster: fleet.clusters[0]!.name }],
-  });
-  assert.equal(r.status, 202, JSON.stringify(r.body));
-  const id = r.body.operations[0]!.id;
+  const id = await onboardOne(client, tenant, { name: 'prod', type: 'prod', cluster: fleet.clusters[0]!.name });
 
   // While the pods start, the API shows the operation back in the queue with verify waiting and why.
   const seen = await waitFor('verify parked', async () => {
@@ -51,10 +46,7 @@ test('a slow-starting rollout is verified in parked checks and ends Ready withou
   assert.match(seen.verify.message ?? '', /Deployment web/);
   assert.ok(seen.verify.waitingSince && (seen.verify.waits ?? 0) >= 1, JSON.stringify(seen.verify));
 
-  const done = await waitFor('operation finished', async () => {
-    const op = await fleet.store.operations.get(id);
-    return op && (op.state === 'succeeded' || op.state === 'failed') ? op : null;
-  }, 120_000);
+  const done = await operationDone(fleet, id);
   assert.equal(done.state, 'succeeded', done.error ?? '');
   assert.equal(done.attempts, 1, 'parking gives the claim back: no attempt used up');
   const verify = done.steps.find((s) => s.name === 'verify') as OperationStep;

@@ -5,8 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Operation } from '../../src/domain/types.ts';
-import { api, prepareFleet, setupFleet, startServe, uniqueSlug, waitFor, type Fleet, type ServeProcess } from './engine.fixture.ts';
+import { api, onboardOne, operationDone, prepareFleet, setupFleet, startServe, uniqueSlug, type Fleet, type ServeProcess } from './engine.fixture.ts';
 
 let fleet: Fleet;
 const procs: ServeProcess[] = [];
@@ -32,16 +31,8 @@ test('an operation queued through another process is picked up without waiting f
   await sleep(1500); // A's workers have found the queue empty and gone to sleep for 30 s or more
 
   const posted = Date.now();
-  const r = await client.call<{ operations: Operation[] }>('POST', '/v1/tenants', {
-    slug: tenant, name: 'Wake Co', tier: 'shared',
-    environments: [{ name: 'dev', type: 'dev', blueprint: 'demo-app', version: '1.0.0', cluster: fleet.clusters[0]!.name }],
-  });
-  assert.equal(r.status, 202, JSON.stringify(r.body));
-  const id = r.body.operations[0]!.id;
-  const done = await waitFor('onboarding finished', async () => {
-    const op = await fleet.store.operations.get(id);
-    return op && (op.state === 'succeeded' || op.state === 'failed') ? op : null;
-  }, 25_000, 200);
+  const id = await onboardOne(client, tenant, { name: 'dev', type: 'dev', cluster: fleet.clusters[0]!.name });
+  const done = await operationDone(fleet, id, 25_000, 200);
   assert.equal(done.state, 'succeeded', done.error ?? '');
   const runs = await fleet.store.queue.stepRuns(id);
   assert.ok(runs.length > 0 && runs.every((x) => x.workerId === 'wake-a'), 'run by the worker process, not the API-only one');

@@ -10,6 +10,7 @@ import { freshPostgres, type TestDatabase } from '../helpers/db.ts';
 import { getTestbed, type TestCluster } from '../helpers/testbed.ts';
 import { openStore, type SqlStore } from '../../src/adapters/store/index.ts';
 import { SAMPLE_BLUEPRINT } from '../../src/demo/sample-blueprint.ts';
+import type { Operation } from '../../src/domain/types.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -150,3 +151,23 @@ export function release(version: string, tag = version): Record<string, unknown>
 }
 
 export const uniqueSlug = (prefix: string): string => `${prefix}-${randomBytes(3).toString('hex')}`;
+
+/**
+ * POST /v1/tenants for one tenant with one demo-app 1.0.0 environment (`cluster` omitted: automatic
+ * placement); asserts 202 and returns the onboarding operation's id.
+ */
+export async function onboardOne(client: Api, slug: string, env: { name: string; type: string; cluster?: string }): Promise<string> {
+  const r = await client.call<{ operations: Operation[] }>('POST', '/v1/tenants', {
+    slug, name: slug, tier: 'shared', environments: [{ ...env, blueprint: 'demo-app', version: '1.0.0' }],
+  });
+  if (r.status !== 202) throw new Error(`onboarding ${slug}: HTTP ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body.operations[0]!.id;
+}
+
+/** Waits until the operation has succeeded or failed (read from the store) and returns it. */
+export function operationDone(fleet: Fleet, id: string, timeoutMs = 120_000, everyMs = 500): Promise<Operation> {
+  return waitFor(`operation ${id} to finish`, async () => {
+    const op = await fleet.store.operations.get(id);
+    return op && (op.state === 'succeeded' || op.state === 'failed') ? op : null;
+  }, timeoutMs, everyMs);
+}

@@ -28,17 +28,18 @@ export interface Running {
  * PostgreSQL pool size: FLEETPLANE_DB_POOL_SIZE, else enough for the workers (each holds a
  * connection only per statement, so about one per two workers) and never below 10.
  */
-function poolSize(): number {
+function poolSize(workers: number): number {
   const explicit = Number(process.env.FLEETPLANE_DB_POOL_SIZE);
   if (Number.isInteger(explicit) && explicit > 0) return explicit;
-  const workers = Number(process.env.FLEETPLANE_WORKER_CONCURRENCY);
-  return Math.max(10, Number.isInteger(workers) && workers > 0 ? Math.ceil(workers / 2) : 0);
+  return Math.max(10, Math.ceil(workers / 2));
 }
 
 export async function serve(o: ServeOptions): Promise<Running> {
   const logger = createLogger({ base: { component: 'server' } });
   if (o.databaseUrl && !/^postgres(ql)?:\/\//.test(o.databaseUrl)) throw new CliError('FLEETPLANE_DATABASE_URL must start with postgres://', 2);
-  const store = await openStore({ databaseUrl: o.databaseUrl, dataDir: o.dataDir, maxConnections: poolSize() });
+  // The engine is loaded here, not at import, so other CLI commands start without it.
+  const { engineConfig, startEngine } = await import('../../engine/index.ts');
+  const store = await openStore({ databaseUrl: o.databaseUrl, dataDir: o.dataDir, maxConnections: poolSize(engineConfig({}).concurrency) });
   await store.migrate();
   // The generated secret goes to stderr once, never through the logger.
   await bootstrapAdminToken(store, { preset: o.adminToken, print: (line) => process.stderr.write(`${line}\n`) });
@@ -47,7 +48,6 @@ export async function serve(o: ServeOptions): Promise<Running> {
   const stoppers: Array<() => Promise<void>> = [];
   // ---- delivery engine: start it here (startEngine from src/engine/index.ts) and push its stop ----
   // FLEETPLANE_WORKERS=0 runs the API without workers (the reconcile loop still runs).
-  const { startEngine } = await import('../../engine/index.ts');
   const { createGitopsDriver, gitopsConfigFromEnv } = await import('../../engine/drivers/gitops-config.ts');
   const gitops = createGitopsDriver(gitopsConfigFromEnv(o.dataDir), { logger, audit: (e) => store.audit.append(e) });
   const workers = process.env.FLEETPLANE_WORKERS !== '0';
