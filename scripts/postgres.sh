@@ -112,7 +112,7 @@ start_cluster() {
   }
 }
 
-# Creates the fleetplane role (CREATEDB: tests create a database per file) and database.
+# Creates the fleetplane role (CREATEDB: tests create a database per file) and database; idempotent.
 provision() {
   local bin="$1" pw="$2"
   PGPASSWORD="$pw" "$bin/psql" -h "$HOST" -p "$PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -qAt >&2 <<SQL
@@ -121,6 +121,8 @@ DO \$\$ BEGIN
     CREATE ROLE $DB_USER LOGIN CREATEDB PASSWORD '$pw';
   END IF;
 END \$\$;
+-- Tests drop their databases WITH (FORCE); that must be able to end an autovacuum worker in them.
+GRANT pg_signal_backend TO $DB_USER;
 SELECT 'CREATE DATABASE $DB_NAME OWNER $DB_USER' WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '$DB_NAME')
 \gexec
 SQL
@@ -149,6 +151,8 @@ cmd_ensure() {
     log "reusing the server on $HOST:$PORT"
     pw="$(password)"
     check_login "$pw"
+    # A server provisioned by an older script lacks newer grants; best effort (it may not be ours).
+    if bin="$(pg_bindir)"; then provision "$bin" "$pw" 2>/dev/null || log "could not re-provision roles on $HOST:$PORT (not our superuser password); continuing"; fi
     print_exports "$pw"
     return
   fi

@@ -80,7 +80,7 @@ async function ensureTemplate(adminUrl: string): Promise<string> {
       const found = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
       if (found.rows.length > 0) return;
       // A crashed earlier build may have left a half-migrated copy behind.
-      await c.query(`DROP DATABASE IF EXISTS ${name}_building WITH (FORCE)`);
+      await dropDatabase(c, `${name}_building`);
       await c.query(`CREATE DATABASE ${name}_building`);
       const db = await openDb({ databaseUrl: withDatabase(adminUrl, `${name}_building`), dataDir: tmpdir(), maxConnections: 1 });
       try {
@@ -109,6 +109,26 @@ async function createFromTemplate(c: pg.Client, name: string, template: string):
   }
 }
 
+/**
+ * DROP DATABASE … WITH (FORCE), retried. FORCE terminates the database's other sessions, and an
+ * autovacuum worker that happens to be in it has no role the (non-superuser) test role may signal:
+ * PostgreSQL then refuses with 42501 although the worker goes away by itself in a moment.
+ * scripts/postgres.sh grants pg_signal_backend, which avoids that; the retry covers servers
+ * provisioned before it did, and 55006 (a session still leaving).
+ */
+export async function dropDatabase(c: { query(sql: string): Promise<unknown> }, name: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      return;
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (attempt >= 20 || (code !== '42501' && code !== '55006')) throw err;
+      await new Promise((r) => setTimeout(r, 100 + attempt * 50));
+    }
+  }
+}
+
 /** A created database plus a temp data dir; cleanup drops both. */
 async function testDatabase(adminUrl: string, name: string): Promise<TestDatabase> {
   const { dataDir, cleanup } = await tempDataDir();
@@ -116,7 +136,7 @@ async function testDatabase(adminUrl: string, name: string): Promise<TestDatabas
     databaseUrl: withDatabase(adminUrl, name),
     dataDir,
     async cleanup() {
-      await withAdmin(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+      await withAdmin(adminUrl, (c) => dropDatabase(c, name));
       await cleanup();
     },
   };

@@ -2,7 +2,7 @@
 // stable type and the offending field, and the store's row counts stay the same.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BACKENDS, blueprintVersion, counts, harness, publishSample, tenantBody, type Harness } from '../../src/api/testing/harness.ts';
+import { BACKENDS, blueprintVersion, counts, harness, publishSample, tenantBody, type Harness } from '../helpers/api-harness.ts';
 
 const P = 'https://fleetplane.io/problems/';
 

@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SqlStore } from '../../src/adapters/store/index.ts';
-import { BACKENDS, counts, harness, publishSample, tenantBody, type Harness } from '../../src/api/testing/harness.ts';
+import { BACKENDS, counts, harness, publishSample, tenantBody, type Harness } from '../helpers/api-harness.ts';
 
 const REUSED = 'https://fleetplane.io/problems/idempotency-key-reused';
 

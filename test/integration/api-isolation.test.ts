@@ -4,7 +4,7 @@
 // filtered to the caller's tenant; nothing is written.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BACKENDS, counts, harness, publishSample, tenantBody, type Harness } from '../../src/api/testing/harness.ts';
+import { BACKENDS, counts, harness, publishSample, tenantBody, type Harness } from '../helpers/api-harness.ts';
 
 type Expect = 404 | 403 | 'filtered' | 'shared' | 'public';
 

@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { BACKENDS, harness, type Harness } from '../../src/api/testing/harness.ts';
+import { BACKENDS, harness, type Harness } from '../helpers/api-harness.ts';
 
 /** Fastify route pattern → OpenAPI path ("{param}", literal ":"). */
 function openapiPath(url: string): string {

@@ -2,7 +2,7 @@
 // on a store, write through the API, close everything, reopen the same data dir / database.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BACKENDS, counts, harness, publishSample, storeHandle, tenantBody } from '../../src/api/testing/harness.ts';
+import { BACKENDS, counts, harness, publishSample, storeHandle, tenantBody } from '../helpers/api-harness.ts';
 
 for (const backend of BACKENDS) {
   describe(`restart keeps data (${backend})`, () => {

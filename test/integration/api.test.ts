@@ -2,7 +2,7 @@
 // path, idempotency (also concurrent retries), ETag/If-Match, problem+json for every error.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BACKENDS, counts, harness, publishSample, tenantBody, blueprintVersion, type Harness } from '../../src/api/testing/harness.ts';
+import { BACKENDS, counts, harness, publishSample, tenantBody, blueprintVersion, type Harness } from '../helpers/api-harness.ts';
 
 for (const backend of BACKENDS) {
   describe(`API (${backend})`, () => {

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { SAMPLE_BLUEPRINT } from '../../src/demo/sample-blueprint.ts';
-import { storeHandle, type StoreHandle } from '../../src/api/testing/harness.ts';
+import { storeHandle, type StoreHandle } from '../helpers/api-harness.ts';
 import { main } from '../../src/cli/main.ts';
 import { ApiClient } from '../../src/cli/client.ts';
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { SAMPLE_BLUEPRINT } from '../../src/demo/sample-blueprint.ts';
-import { BACKENDS, storeHandle, type StoreHandle } from '../../src/api/testing/harness.ts';
+import { BACKENDS, storeHandle, type StoreHandle } from '../helpers/api-harness.ts';
 import { main } from '../../src/cli/main.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');

@@ -4,6 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { openPostgres, type Db } from '../../src/adapters/store/db.ts';
+import { dropDatabase } from '../helpers/db.ts';
 import { migrate } from '../../src/adapters/store/migrate.ts';
 import { createQueue } from '../../src/adapters/store/queue/index.ts';
 
@@ -24,7 +25,7 @@ before(async () => {
 
 after(async () => {
   await db?.close();
-  await admin?.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  if (admin) await dropDatabase(admin, dbName);
   await admin?.close();
 });
 

@@ -2,7 +2,7 @@
 // defaults and validation, decisions newest first with pagination, tenant scoping.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { BACKENDS, harness, publishSample, tenantBody, type Harness } from '../../src/api/testing/harness.ts';
+import { BACKENDS, harness, publishSample, tenantBody, type Harness } from '../helpers/api-harness.ts';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -18,6 +18,7 @@ import { Prescaler } from '../../src/scaling/prescaler.ts';
 import { SqlScalingStore } from '../../src/scaling/store.ts';
 import type { ScalingDecision, ScalingPolicy } from '../../src/scaling/types.ts';
 import { createNamespace, getTestbed, type TestNamespace } from '../helpers/testbed.ts';
+import { dropDatabase } from '../helpers/db.ts';
 
 const TRACE = new URL('../../../shared/data/traces/crane/input0.csv', import.meta.url);
 const samples = parseTraceCsv(readFileSync(TRACE, 'utf8'), 'input0.csv');
@@ -53,8 +54,11 @@ async function freshDatabase(): Promise<{ db: Db; drop: () => Promise<void> }> {
       await db.close();
       const c = new pg.Client({ connectionString: url });
       await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name}`);
-      await c.end();
+      try {
+        await dropDatabase(c, name);
+      } finally {
+        await c.end();
+      }
     },
   };
 }

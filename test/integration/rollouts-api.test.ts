@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { harness, type Harness } from '../../src/api/testing/harness.ts';
+import { harness, type Harness } from '../helpers/api-harness.ts';
 
 const spec = (version: string) => ({ metadata: { name: 'app', version } });
 

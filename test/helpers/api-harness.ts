@@ -1,16 +1,13 @@
 // Test harness for the API's integration tests: the real store on both backends (embedded PGlite in
 // a temp dir, and a fresh database on the PostgreSQL server named by FLEETPLANE_TEST_DATABASE_URL),
-// the app built on it, and small request helpers over Fastify's inject.
+// the app built on it (databases from ./db.ts), and small request helpers over Fastify's inject.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
-import type { Store } from '../../adapters/store/port.ts';
-import { openStore } from '../../adapters/store/index.ts';
-import { buildApp } from '../app.ts';
-import type { Api } from '../context.ts';
-import { SAMPLE_BLUEPRINT } from '../../demo/sample-blueprint.ts';
+import type { Store } from '../../src/adapters/store/port.ts';
+import { openStore } from '../../src/adapters/store/index.ts';
+import { buildApp } from '../../src/api/app.ts';
+import type { Api } from '../../src/api/context.ts';
+import { SAMPLE_BLUEPRINT } from '../../src/demo/sample-blueprint.ts';
+import { freshEmbedded, freshPostgres } from './db.ts';
 
 export type Backend = 'embedded' | 'postgres';
 /** Both real backends; FLEETPLANE_API_TEST_BACKENDS=embedded narrows it for quick local iteration. */
@@ -33,54 +30,15 @@ async function openMigrated(opts: { databaseUrl?: string | undefined; dataDir: s
   return store;
 }
 
-export function testDatabaseUrl(): string {
-  const url = process.env.FLEETPLANE_TEST_DATABASE_URL;
-  if (!url) {
-    throw new Error('FLEETPLANE_TEST_DATABASE_URL is not set: run `eval "$(bash scripts/postgres.sh ensure)"` first (npm test does this)');
-  }
-  return url;
-}
-
-/** A fresh, empty database on the test server; returns its URL. */
-async function createDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const admin = testDatabaseUrl();
-  const name = `fp_api_${randomBytes(6).toString('hex')}`;
-  const client = new pg.Client({ connectionString: admin });
-  await client.connect();
-  try {
-    await client.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await client.end();
-  }
-  const u = new URL(admin);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: admin });
-      await c.connect();
-      try {
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await c.end();
-      }
-    },
-  };
-}
-
 export async function storeHandle(backend: Backend): Promise<StoreHandle> {
-  const dataDir = await mkdtemp(join(tmpdir(), `fp-api-${backend}-`));
-  const db = backend === 'postgres' ? await createDatabase() : undefined;
+  const db = backend === 'postgres' ? await freshPostgres() : await freshEmbedded();
   return {
     backend,
-    dataDir,
+    dataDir: db.dataDir,
     adminToken: `fpt_admin_${randomBytes(12).toString('hex')}`,
-    ...(db ? { databaseUrl: db.url } : {}),
-    open: () => openMigrated({ databaseUrl: db?.url, dataDir }),
-    async destroy() {
-      await db?.drop();
-      await rm(dataDir, { recursive: true, force: true });
-    },
+    ...(db.databaseUrl ? { databaseUrl: db.databaseUrl } : {}),
+    open: () => openMigrated({ databaseUrl: db.databaseUrl, dataDir: db.dataDir }),
+    destroy: () => db.cleanup(),
   };
 }
 
