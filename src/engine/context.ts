@@ -28,6 +28,7 @@ export interface EngineConfig {
   verifyHoldMs: number;
   /** Placement: environments' quota CPU may add up to this many times a cluster's allocatable CPU. */
   cpuOvercommit: number;
+  memoryOvercommit: number;
   reconcileIntervalMs: number;
 }
 

@@ -32,6 +32,8 @@ export interface StartEngineOptions {
   verifyAttempts?: number;
   /** Placement overcommit of quota CPU over allocatable CPU (env FLEETPLANE_CPU_OVERCOMMIT, default 2). */
   cpuOvercommit?: number;
+  /** The same for memory (env FLEETPLANE_MEMORY_OVERCOMMIT, default 1.5: memory is not compressible). */
+  memoryOvercommit?: number;
   /** One verify check's hold on a worker before the step is parked (env FLEETPLANE_VERIFY_HOLD: ms or "2s", default 2s). */
   verifyHoldMs?: number;
   pollMs?: number;
@@ -91,6 +93,7 @@ export function engineConfig(o: Omit<StartEngineOptions, 'store' | 'logger'>): E
     verifyAttempts: o.verifyAttempts ?? envInt('FLEETPLANE_VERIFY_ATTEMPTS') ?? 2,
     verifyHoldMs: o.verifyHoldMs ?? parseDuration(process.env.FLEETPLANE_VERIFY_HOLD) ?? 2000,
     cpuOvercommit: o.cpuOvercommit ?? positiveNumber(process.env.FLEETPLANE_CPU_OVERCOMMIT) ?? 2,
+    memoryOvercommit: o.memoryOvercommit ?? positiveNumber(process.env.FLEETPLANE_MEMORY_OVERCOMMIT) ?? 1.5,
     reconcileIntervalMs: o.reconcileIntervalMs ?? parseDuration(process.env.FLEETPLANE_RECONCILE_INTERVAL) ?? 60_000,
   };
 }

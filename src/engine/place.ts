@@ -1,12 +1,20 @@
-// place: keep an environment's cluster when it is registered, otherwise choose one (plan/placement.ts)
-// by the tenant's tier, cluster roles, capacity and current load. Capacity: what the environments
-// already placed on a cluster reserve (their quota CPU, from their blueprint release), plus this
-// one's, against the cluster's allocatable CPU (observed by the cluster inventory) times the
-// overcommit (FLEETPLANE_CPU_OVERCOMMIT). Counted from the store, so a burst of placements sees its
-// own earlier choices before any of them reach the cluster.
-import { cpuMillis } from '../adapters/kube/quantity.ts';
-import type { Environment } from '../domain/types.ts';
-import { placeEnvironment, type ClusterLoad } from '../plan/placement.ts';
+// place: choose an environment's cluster (plan/placement.ts) by the tenant's tier, cluster roles,
+// capacity and current load, or check the operator's explicit choice.
+//
+// Capacity: what the environments already placed on a cluster reserve (their ResourceQuota's
+// requests: the blueprint release's quota for their type, scaled by their tenant's tier exactly as
+// the renderer scales it), plus this one's, against the cluster's allocatable (observed by the
+// cluster inventory) times the overcommit (FLEETPLANE_CPU_OVERCOMMIT, FLEETPLANE_MEMORY_OVERCOMMIT;
+// GPUs are never overcommitted). Counted from the store, not the cluster, so a burst of placements
+// sees its own earlier choices before any of them reach the cluster.
+//
+// An explicit cluster is kept: isolation (a cluster dedicated to another tenant) is enforced,
+// capacity only reported in the step's output, the way a pod's nodeName bypasses the scheduler.
+import { cpuMillis, parseQuantity } from '../adapters/kube/quantity.ts';
+import type { Quota } from '../domain/blueprint.ts';
+import type { Environment, Tier } from '../domain/types.ts';
+import { NO_RESOURCES, addResources, checkExplicitPlacement, placeEnvironment, type ClusterLoad, type PlacementRequest, type Resources } from '../plan/placement.ts';
+import { TIER_QUOTA_FACTOR } from '../render/namespace.ts';
 import { PermanentError, loadEnvironment, type StepEnv } from './context.ts';
 
 const AUTO = new Set(['', 'auto', '*']);
@@ -14,14 +22,29 @@ const AUTO = new Set(['', 'auto', '*']);
 export async function placeStep(s: StepEnv): Promise<Record<string, unknown>> {
   const env = await loadEnvironment(s);
   const store = s.deps.store;
-  if (!AUTO.has(env.placement.cluster) && (await store.clusters.get(env.placement.cluster))) return { cluster: env.placement.cluster, chosen: false };
   const tenant = await store.tenants.get(env.tenant);
   if (!tenant) throw new PermanentError(`tenant ${env.tenant} does not exist`);
-  const quota = quotaReader(s);
-  const loads = await clusterLoads(s, quota);
-  const decision = placeEnvironment({
-    tenant: tenant.slug, tier: tenant.tier, region: tenant.region, cpuMillis: await quota(env), cpuOvercommit: s.deps.config.cpuOvercommit,
-  }, loads);
+  const demandOf = demandReader(s);
+  const tiers = await tenantTiers(s);
+  tiers.set(tenant.slug, tenant.tier);
+  const loads = await clusterLoads(s, demandOf, tiers, env);
+  const req: PlacementRequest = {
+    tenant: tenant.slug, tier: tenant.tier, region: tenant.region,
+    demand: await demandOf(env, tenant.tier),
+    overcommit: { cpu: s.deps.config.cpuOvercommit, memory: s.deps.config.memoryOvercommit },
+  };
+
+  if (!AUTO.has(env.placement.cluster)) {
+    const load = loads.find((l) => l.cluster.name === env.placement.cluster);
+    if (load) {
+      const { refusal, warnings } = checkExplicitPlacement(req, load);
+      if (refusal) throw new PermanentError(`cluster ${load.cluster.name} cannot take ${env.tenant}/${env.name}: ${refusal}`);
+      if (warnings.length > 0) s.log.warn({ cluster: load.cluster.name, warnings }, 'explicit placement over capacity; kept as the operator asked');
+      return { cluster: load.cluster.name, chosen: false, ...(warnings.length > 0 ? { warnings } : {}) };
+    }
+    // The cluster was deregistered since the environment was created: choose another.
+  }
+  const decision = placeEnvironment(req, loads);
   if (decision.cluster === null) {
     throw new PermanentError(`no cluster can take ${env.tenant}/${env.name}: ${JSON.stringify(decision.reasons)}`);
   }
@@ -29,51 +52,81 @@ export async function placeStep(s: StepEnv): Promise<Record<string, unknown>> {
   return { cluster: decision.cluster, chosen: true };
 }
 
-type QuotaReader = (env: Pick<Environment, 'blueprint' | 'version' | 'type'>) => Promise<number>;
+type DemandReader = (env: Pick<Environment, 'blueprint' | 'version' | 'type'>, tier: Tier) => Promise<Resources>;
 
-/** Quota CPU (millis) of an environment's type in its blueprint release; 0 when unknown. Cached per release and type. */
-function quotaReader(s: StepEnv): QuotaReader {
-  const cache = new Map<string, Promise<number>>();
-  return (env) => {
+/** What an environment's ResourceQuota will request; nothing when its release or type is unknown. Cached per release and type. */
+function demandReader(s: StepEnv): DemandReader {
+  const cache = new Map<string, Promise<Quota | undefined>>();
+  return async (env, tier) => {
     const key = `${env.blueprint}@${env.version}|${env.type}`;
     let hit = cache.get(key);
     if (!hit) {
       hit = s.deps.store.blueprints.get(env.blueprint, env.version).then((rel) => {
         const doc = (rel?.spec ?? {}) as { spec?: unknown; environmentTypes?: unknown };
-        const spec = (doc.environmentTypes ? doc : doc.spec ?? {}) as { environmentTypes?: Record<string, { quota?: { cpu?: string | number } }> };
-        const cpu = spec.environmentTypes?.[env.type]?.quota?.cpu;
-        try {
-          return cpu === undefined ? 0 : cpuMillis(cpu);
-        } catch {
-          return 0;
-        }
+        const spec = (doc.environmentTypes ? doc : doc.spec ?? {}) as { environmentTypes?: Record<string, { quota?: Quota }> };
+        return spec.environmentTypes?.[env.type]?.quota;
       });
       cache.set(key, hit);
     }
-    return hit;
+    return quotaRequests(await hit, tier);
   };
 }
 
-async function clusterLoads(s: StepEnv, quota: QuotaReader): Promise<ClusterLoad[]> {
-  const counts = new Map<string, number>();
-  const reserved = new Map<string, number>();
-  let after: Pick<Environment, 'tenant' | 'name'> | null = null;
-  for (;;) {
-    const page = await s.deps.store.queue.listEnvironments(after, 500);
-    for (const e of page) {
-      if (e.health === 'Deleted') continue;
-      counts.set(e.placement.cluster, (counts.get(e.placement.cluster) ?? 0) + 1);
-      reserved.set(e.placement.cluster, (reserved.get(e.placement.cluster) ?? 0) + await quota(e));
+/** The requests of the quota the renderer writes (render/namespace.ts scales it by tier). */
+export function quotaRequests(q: Partial<Quota> | undefined, tier: Tier): Resources {
+  if (!q) return { ...NO_RESOURCES };
+  const f = TIER_QUOTA_FACTOR[tier] ?? 1;
+  const safe = (parse: () => number) => {
+    try {
+      return parse();
+    } catch {
+      return 0;
     }
-    if (page.length < 500) break;
-    after = page[page.length - 1]!;
-  }
+  };
+  return {
+    cpuMillis: q.cpu === undefined ? 0 : safe(() => cpuMillis(q.cpu!)) * f,
+    memoryBytes: q.memory === undefined ? 0 : safe(() => parseQuantity(q.memory!)) * f,
+    gpus: (q.gpus ?? 0) * f,
+  };
+}
+
+async function tenantTiers(s: StepEnv): Promise<Map<string, Tier>> {
+  const tiers = new Map<string, Tier>();
+  let cursor: string | undefined;
+  do {
+    const page = await s.deps.store.tenants.list({ limit: 500, ...(cursor ? { cursor } : {}) });
+    for (const t of page.items) tiers.set(t.slug, t.tier);
+    cursor = page.next;
+  } while (cursor);
+  return tiers;
+}
+
+/** Every registered cluster with what the other live environments placed there reserve. */
+async function clusterLoads(s: StepEnv, demandOf: DemandReader, tiers: Map<string, Tier>, self: Pick<Environment, 'tenant' | 'name'>): Promise<ClusterLoad[]> {
+  const placed = await placedByCluster(s, demandOf, tiers, self);
   const loads: ClusterLoad[] = [];
   let cursor: string | undefined;
   do {
     const page = await s.deps.store.clusters.list({ limit: 100, ...(cursor ? { cursor } : {}) });
-    for (const c of page.items) loads.push({ cluster: c, environments: counts.get(c.name) ?? 0, cpuMillis: reserved.get(c.name) ?? 0 });
+    for (const c of page.items) loads.push({ cluster: c, environments: 0, reserved: { ...NO_RESOURCES }, ...placed.get(c.name) });
     cursor = page.next;
   } while (cursor);
   return loads;
+}
+
+async function placedByCluster(s: StepEnv, demandOf: DemandReader, tiers: Map<string, Tier>, self: Pick<Environment, 'tenant' | 'name'>) {
+  const out = new Map<string, { environments: number; reserved: Resources }>();
+  let after: Pick<Environment, 'tenant' | 'name'> | null = null;
+  for (;;) {
+    const page = await s.deps.store.queue.listEnvironments(after, 500);
+    for (const e of page) {
+      // Itself: a step re-run after a crash finds its own earlier choice already recorded.
+      if (e.health === 'Deleted' || (e.tenant === self.tenant && e.name === self.name)) continue;
+      const prior = out.get(e.placement.cluster) ?? { environments: 0, reserved: NO_RESOURCES };
+      out.set(e.placement.cluster, { environments: prior.environments + 1, reserved: addResources(prior.reserved, await demandOf(e, tiers.get(e.tenant) ?? 'shared')) });
+    }
+    if (page.length < 500) break;
+    after = page[page.length - 1]!;
+  }
+  return out;
 }

@@ -1,44 +1,92 @@
 // Placement of an environment onto a cluster: a list of small named checks per candidate (first
 // failing reason wins, like Pepr's filter), then the least-loaded eligible cluster.
+//
+// Capacity is counted in what environments reserve (their ResourceQuotas' requests), against the
+// cluster's observed allocatable: CPU and memory may be overcommitted (quotas are ceilings, not
+// usage), GPUs never (a GPU is handed to one pod whole). A cluster whose capacity was never observed
+// passes the capacity checks: refusing every environment before the first inventory pass would be worse.
 import type { Cluster, Tier } from '../domain/types.ts';
+
+/** What an environment reserves: its quota's requests. */
+export interface Resources {
+  cpuMillis: number;
+  memoryBytes: number;
+  gpus: number;
+}
+
+export const NO_RESOURCES: Readonly<Resources> = { cpuMillis: 0, memoryBytes: 0, gpus: 0 };
+
+export interface Overcommit {
+  /** How far quota CPU may add up beyond allocatable CPU (2 = twice). */
+  cpu: number;
+  /** The same for memory; lower by default, since memory is not compressible. */
+  memory: number;
+}
 
 export interface PlacementRequest {
   tenant: string;
   tier: Tier;
   region?: string | undefined;
-  /** Requested cluster (explicit placement wins when eligible). */
-  cluster?: string | undefined;
-  /** Rough size of the environment, in CPU millis (its quota's CPU). */
-  cpuMillis?: number;
-  /** How far quotas may add up beyond allocatable CPU (2 = twice); default 1. Quotas are ceilings, so clusters are overcommitted on purpose. */
-  cpuOvercommit?: number;
+  /** What the environment reserves; absent counts as nothing. */
+  demand?: Partial<Resources>;
+  /** Default: no overcommit. */
+  overcommit?: Partial<Overcommit>;
 }
 
 export interface ClusterLoad {
   cluster: Cluster;
   /** Environments already placed there. */
   environments: number;
-  /** CPU millis already reserved there (the quotas of placed environments). */
-  cpuMillis: number;
+  /** Already reserved there (the quotas of placed environments). */
+  reserved: Resources;
 }
 
 type Check = (req: PlacementRequest, c: ClusterLoad) => string | null;
 
-const CHECKS: ReadonlyArray<[string, Check]> = [
-  ['explicit', (req, c) => (req.cluster && req.cluster !== c.cluster.name ? `not the requested cluster ${req.cluster}` : null)],
-  ['role', (req, c) => roleReason(req, c.cluster.role)],
-  ['capacity', (req, c) => {
+const cores = (millis: number) => Math.round((millis / 1000) * 10) / 10;
+const gib = (bytes: number) => Math.round((bytes / 2 ** 30) * 10) / 10;
+
+const CAPACITY_CHECKS: ReadonlyArray<[string, Check]> = [
+  ['cpu', (req, c) => {
     const cap = c.cluster.capacity?.cpuMillis;
-    if (cap === undefined || cap <= 0) return null;
-    const limit = cap * (req.cpuOvercommit ?? 1);
-    return c.cpuMillis + (req.cpuMillis ?? 0) > limit ? `not enough CPU capacity (${Math.round((c.cpuMillis + (req.cpuMillis ?? 0)) / 1000)} of ${Math.round(limit / 1000)} cores reserved with this environment)` : null;
+    const want = req.demand?.cpuMillis ?? 0;
+    if (cap === undefined || cap <= 0 || want <= 0) return null;
+    const limit = cap * (req.overcommit?.cpu ?? 1);
+    const total = c.reserved.cpuMillis + want;
+    return total > limit ? `not enough CPU capacity (${cores(total)} of ${cores(limit)} cores reserved with this environment)` : null;
+  }],
+  ['memory', (req, c) => {
+    const cap = c.cluster.capacity?.memoryBytes;
+    const want = req.demand?.memoryBytes ?? 0;
+    if (cap === undefined || cap <= 0 || want <= 0) return null;
+    const limit = cap * (req.overcommit?.memory ?? 1);
+    const total = c.reserved.memoryBytes + want;
+    return total > limit ? `not enough memory capacity (${gib(total)} of ${gib(limit)} GiB reserved with this environment)` : null;
+  }],
+  ['gpus', (req, c) => {
+    const want = req.demand?.gpus ?? 0;
+    const cap = c.cluster.capacity;
+    if (want <= 0 || cap === undefined) return null;
+    if (cap.gpus <= 0) return `no GPU nodes (the environment reserves ${want} GPUs)`;
+    const total = c.reserved.gpus + want;
+    return total > cap.gpus ? `not enough GPUs (${total} of ${cap.gpus} reserved with this environment)` : null;
   }],
 ];
 
-function roleReason(req: PlacementRequest, role: string): string | null {
-  const dedicatedTo = role.startsWith('dedicated:') ? role.slice('dedicated:'.length) : null;
-  if (dedicatedTo !== null && dedicatedTo !== req.tenant) return `dedicated to tenant ${dedicatedTo}`;
-  if (req.tier === 'dedicated' && dedicatedTo === null && !req.cluster) return 'tier dedicated needs a dedicated cluster';
+const CHECKS: ReadonlyArray<[string, Check]> = [
+  ['role', (req, c) => roleReason(req, c.cluster.role)],
+  ...CAPACITY_CHECKS,
+];
+
+/** The tenant a cluster role `dedicated:<slug>` reserves the cluster for; null for a shared cluster. */
+export function dedicatedTenant(role: string): string | null {
+  return role.startsWith('dedicated:') ? role.slice('dedicated:'.length) : null;
+}
+
+function roleReason(req: Pick<PlacementRequest, 'tenant' | 'tier'>, role: string, explicit = false): string | null {
+  const dedicatedTo = dedicatedTenant(role);
+  if (dedicatedTo !== null && dedicatedTo !== req.tenant) return 'dedicated to another tenant';
+  if (req.tier === 'dedicated' && dedicatedTo === null && !explicit) return 'tier dedicated needs a dedicated cluster';
   return null;
 }
 
@@ -61,9 +109,28 @@ export function placeEnvironment(req: PlacementRequest, candidates: readonly Clu
   return { cluster: eligible[0]!.cluster.name };
 }
 
+export interface ExplicitPlacement {
+  /** Why the cluster must not take the environment (isolation), or null. */
+  refusal: string | null;
+  /** Capacity the operator's choice overrides: reported, not enforced (like a pod's nodeName). */
+  warnings: string[];
+}
+
+/** Checks an operator's explicit choice of cluster: isolation is enforced, capacity only reported. */
+export function checkExplicitPlacement(req: PlacementRequest, load: ClusterLoad): ExplicitPlacement {
+  return {
+    refusal: roleReason(req, load.cluster.role, true),
+    warnings: CAPACITY_CHECKS.map(([, check]) => check(req, load)).filter((r): r is string => r !== null),
+  };
+}
+
 /** Lower is better: dedicated match first, region match, then fewest environments. */
 function score(req: PlacementRequest, c: ClusterLoad): number {
   const dedicated = c.cluster.role === `dedicated:${req.tenant}` ? 0 : 1;
   const region = req.region && c.cluster.region !== req.region ? 1 : 0;
   return dedicated * 1_000_000 + region * 100_000 + c.environments;
+}
+
+export function addResources(a: Resources, b: Partial<Resources>): Resources {
+  return { cpuMillis: a.cpuMillis + (b.cpuMillis ?? 0), memoryBytes: a.memoryBytes + (b.memoryBytes ?? 0), gpus: a.gpus + (b.gpus ?? 0) };
 }

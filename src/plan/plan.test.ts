@@ -5,7 +5,7 @@ import { applyPhases, kindRank, refKey, sortForPrune } from './apply-order.ts';
 import { diffInventory } from './diff.ts';
 import { backoffMs } from './backoff.ts';
 import { afterStepFailure, mergeSteps, nextStep, recheckDelayMs } from './workflows.ts';
-import { placeEnvironment } from './placement.ts';
+import { checkExplicitPlacement, placeEnvironment } from './placement.ts';
 
 const obj = (kind: string, name: string, namespace?: string): KubeObject => ({
   apiVersion: kind === 'Deployment' ? 'apps/v1' : 'v1', kind, metadata: namespace ? { name, namespace } : { name },
@@ -65,26 +65,64 @@ test('a verify that keeps failing rolls back; other steps just fail', () => {
 });
 
 test('placement honours dedicated roles, capacity and balances by load', () => {
-  const cl = (name: string, role = 'shared', cpu?: number): Cluster => ({
+  const cl = (name: string, role = 'shared', cpu?: number, memGi = 0, gpus = 0): Cluster => ({
     name, role, provider: 'local', region: 'r1', labels: {}, apiServer: 'https://x', createdAt: '', updatedAt: '',
-    ...(cpu ? { capacity: { cpuMillis: cpu, memoryBytes: 0, gpus: 0, nodes: 1 } } : {}),
+    ...(cpu ? { capacity: { cpuMillis: cpu, memoryBytes: memGi * 2 ** 30, gpus, nodes: 1 } } : {}),
   });
+  const res = (cpuMillis = 0, memGi = 0, gpus = 0) => ({ cpuMillis, memoryBytes: memGi * 2 ** 30, gpus });
   const loads = [
-    { cluster: cl('a'), environments: 5, cpuMillis: 0 },
-    { cluster: cl('b'), environments: 2, cpuMillis: 900 },
-    { cluster: cl('c', 'dedicated:acme'), environments: 9, cpuMillis: 0 },
+    { cluster: cl('a'), environments: 5, reserved: res() },
+    { cluster: cl('b'), environments: 2, reserved: res(900) },
+    { cluster: cl('c', 'dedicated:acme'), environments: 9, reserved: res() },
   ];
   assert.deepEqual(placeEnvironment({ tenant: 'x', tier: 'shared' }, loads), { cluster: 'b' });
   assert.deepEqual(placeEnvironment({ tenant: 'acme', tier: 'dedicated' }, loads), { cluster: 'c' });
   assert.deepEqual(placeEnvironment({ tenant: 'y', tier: 'dedicated' }, loads), { cluster: 'b' });
-  const full = [{ cluster: cl('b', 'shared', 4000), environments: 2, cpuMillis: 3000 }];
-  const d = placeEnvironment({ tenant: 'x', tier: 'shared', cpuMillis: 2000 }, full);
+  const full = [{ cluster: cl('b', 'shared', 4000, 16), environments: 2, reserved: res(3000, 8) }];
+  const d = placeEnvironment({ tenant: 'x', tier: 'shared', demand: { cpuMillis: 2000 } }, full);
   assert.deepEqual(d, { cluster: null, reasons: { b: 'not enough CPU capacity (5 of 4 cores reserved with this environment)' } });
   // Quotas are ceilings: with 2x overcommit the same cluster still takes it, up to 8 cores.
-  assert.deepEqual(placeEnvironment({ tenant: 'x', tier: 'shared', cpuMillis: 2000, cpuOvercommit: 2 }, full), { cluster: 'b' });
-  assert.equal(placeEnvironment({ tenant: 'x', tier: 'shared', cpuMillis: 6000, cpuOvercommit: 2 }, full).cluster, null);
+  assert.deepEqual(placeEnvironment({ tenant: 'x', tier: 'shared', demand: { cpuMillis: 2000 }, overcommit: { cpu: 2 } }, full), { cluster: 'b' });
+  assert.equal(placeEnvironment({ tenant: 'x', tier: 'shared', demand: { cpuMillis: 6000 }, overcommit: { cpu: 2 } }, full).cluster, null);
+  // Memory is checked on its own, with its own overcommit.
+  assert.deepEqual(placeEnvironment({ tenant: 'x', tier: 'shared', demand: { cpuMillis: 100, memoryBytes: 10 * 2 ** 30 }, overcommit: { cpu: 2 } }, full),
+    { cluster: null, reasons: { b: 'not enough memory capacity (18 of 16 GiB reserved with this environment)' } });
+  assert.deepEqual(placeEnvironment({ tenant: 'x', tier: 'shared', demand: { memoryBytes: 10 * 2 ** 30 }, overcommit: { memory: 1.5 } }, full), { cluster: 'b' });
   // No observed capacity (the inventory has not read the cluster yet): no capacity check.
-  assert.deepEqual(placeEnvironment({ tenant: 'x', tier: 'shared', cpuMillis: 10 ** 9 }, [{ cluster: cl('new'), environments: 0, cpuMillis: 0 }]), { cluster: 'new' });
+  assert.deepEqual(placeEnvironment({ tenant: 'x', tier: 'shared', demand: { cpuMillis: 10 ** 9, gpus: 8 } }, [{ cluster: cl('new'), environments: 0, reserved: res() }]), { cluster: 'new' });
+});
+
+test('placement: GPUs are never overcommitted and go where GPU nodes are', () => {
+  const cl = (name: string, gpus: number): Cluster => ({
+    name, role: 'shared', provider: 'local', region: 'r1', labels: {}, apiServer: 'https://x', createdAt: '', updatedAt: '',
+    capacity: { cpuMillis: 100_000, memoryBytes: 2 ** 40, gpus, nodes: 4 },
+  });
+  const none = { cpuMillis: 0, memoryBytes: 0, gpus: 0 };
+  const loads = [
+    { cluster: cl('cpu-only', 0), environments: 0, reserved: none },
+    { cluster: cl('gpu', 8), environments: 7, reserved: { ...none, gpus: 6 } },
+  ];
+  // The emptier cluster has no GPUs, so a model server goes to the busier one.
+  assert.deepEqual(placeEnvironment({ tenant: 'x', tier: 'shared', demand: { gpus: 2 }, overcommit: { cpu: 2, memory: 2 } }, loads), { cluster: 'gpu' });
+  assert.deepEqual(placeEnvironment({ tenant: 'x', tier: 'shared', demand: { gpus: 3 }, overcommit: { cpu: 2, memory: 2 } }, loads), {
+    cluster: null, reasons: { 'cpu-only': 'no GPU nodes (the environment reserves 3 GPUs)', gpu: 'not enough GPUs (9 of 8 reserved with this environment)' },
+  });
+  // Without GPUs the least-loaded cluster wins as before.
+  assert.deepEqual(placeEnvironment({ tenant: 'x', tier: 'shared' }, loads), { cluster: 'cpu-only' });
+});
+
+test('explicit placement: isolation is enforced, capacity only reported', () => {
+  const cl = (role: string): Cluster => ({
+    name: 'k', role, provider: 'local', region: 'r1', labels: {}, apiServer: 'https://x', createdAt: '', updatedAt: '',
+    capacity: { cpuMillis: 4000, memoryBytes: 2 ** 30, gpus: 0, nodes: 1 },
+  });
+  const load = (role: string) => ({ cluster: cl(role), environments: 1, reserved: { cpuMillis: 3000, memoryBytes: 0, gpus: 0 } });
+  assert.deepEqual(checkExplicitPlacement({ tenant: 'x', tier: 'shared', demand: { cpuMillis: 2000 } }, load('dedicated:acme')).refusal, 'dedicated to another tenant');
+  assert.deepEqual(checkExplicitPlacement({ tenant: 'acme', tier: 'dedicated', demand: { cpuMillis: 500 } }, load('dedicated:acme')), { refusal: null, warnings: [] });
+  // An operator may put a dedicated-tier tenant on a shared cluster on purpose.
+  assert.deepEqual(checkExplicitPlacement({ tenant: 'x', tier: 'dedicated', demand: { cpuMillis: 2000 } }, load('shared')), {
+    refusal: null, warnings: ['not enough CPU capacity (5 of 4 cores reserved with this environment)'],
+  });
 });
 
 test('conditions keep lastTransitionTime while status is unchanged', async () => {

@@ -41,6 +41,8 @@ const CASES: Case[] = [
   { name: 'values against the release schema', method: 'POST', url: '/v1/tenants', body: env0({ values: { logLevel: 'loud' } }), status: 400, type: 'invalid-input', field: '/environments/0/values/logLevel' },
   { name: 'unknown values field', method: 'POST', url: '/v1/tenants', body: env0({ values: { nope: 1 } }), status: 400, type: 'invalid-input', field: '/environments/0/values/nope' },
   { name: 'unknown cluster', method: 'POST', url: '/v1/tenants', body: env0({ cluster: 'nowhere' }), status: 400, type: 'invalid-input', field: '/environments/0/cluster' },
+  { name: 'cluster dedicated to another tenant', method: 'POST', url: '/v1/tenants', body: env0({ cluster: 'acme-only' }), status: 400, type: 'invalid-input', field: '/environments/0/cluster' },
+  { name: 'added environment on another tenant\'s cluster', method: 'POST', url: '/v1/tenants/acme/environments', body: { name: 'eu', type: 'dev', blueprint: 'demo-app', version: '1.0.0', cluster: 'globex-only' }, status: 400, type: 'invalid-input', field: '/cluster' },
   { name: 'duplicate environment', method: 'POST', url: '/v1/tenants', body: { ...tenantBody('bad', ['prod', 'prod']) }, status: 400, type: 'invalid-input', field: '/environments/1/name' },
   { name: 'existing tenant', method: 'POST', url: '/v1/tenants', body: tenantBody('acme'), status: 409, type: 'conflict' },
   { name: 'bad slug in the path', method: 'GET', url: '/v1/tenants/NOT_A_SLUG', status: 400, type: 'invalid-input', field: 'path:/tenant' },
@@ -70,6 +72,15 @@ for (const backend of BACKENDS) {
       await publishSample(h);
       const r = await h.req('POST', '/v1/tenants', { body: tenantBody('acme') });
       assert.equal(r.status, 202);
+      for (const owner of ['acme', 'globex']) {
+        const c = await h.req('POST', '/v1/clusters', { body: { name: `${owner}-only`, provider: 'local', region: 'r', role: `dedicated:${owner}`, apiServer: 'https://127.0.0.1:6443', credentials: 'apiVersion: v1\nkind: Config\n' } });
+        assert.equal(c.status, 201, JSON.stringify(c.body));
+      }
+    });
+
+    test('an explicit cluster dedicated to the tenant itself is accepted', async () => {
+      const r = await h.req('POST', '/v1/tenants/acme/environments', { body: { name: 'own', type: 'dev', blueprint: 'demo-app', version: '1.0.0', cluster: 'acme-only' } });
+      assert.equal(r.status, 202, JSON.stringify(r.body));
     });
     after(async () => h?.close());
 

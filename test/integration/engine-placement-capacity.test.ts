@@ -1,7 +1,9 @@
 // Capacity-aware placement through the engine: environments placed automatically reserve their
-// quota CPU (from the blueprint release) on their cluster; once every cluster's allocatable CPU
-// times the overcommit is taken, the next onboarding fails at `place` and says why. Capacities are
-// set by hand here (the inventory is off) so the test controls them; a real serve reads them.
+// quota (from the blueprint release, scaled by their tenant's tier as the renderer scales it) on
+// their cluster; once every cluster's allocatable CPU times the overcommit is taken, the next
+// onboarding fails at `place` and says why. An operator's explicit cluster is kept, with the
+// overrun reported. Capacities are set by hand here (the inventory is off) so the test controls
+// them; a real serve reads them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Operation } from '../../src/domain/types.ts';
@@ -10,7 +12,7 @@ import { api, onboardOne, operationDone, prepareFleet, setupFleet, startServe, u
 let fleet: Fleet;
 let serve: ServeProcess;
 let client: Api;
-const tenants = [uniqueSlug('cap-a'), uniqueSlug('cap-b'), uniqueSlug('cap-c')];
+const tenants = [uniqueSlug('cap-a'), uniqueSlug('cap-b'), uniqueSlug('cap-c'), uniqueSlug('cap-hybrid'), uniqueSlug('cap-explicit')];
 
 before(async () => {
   fleet = await setupFleet();
@@ -29,9 +31,15 @@ after(async () => {
   await fleet?.cleanup();
 });
 
-const onboard = async (slug: string): Promise<Operation> => operationDone(fleet, await onboardOne(client, slug, { name: 'prod', type: 'prod' }));
+const onboard = async (slug: string, tier: 'shared' | 'hybrid' = 'shared', cluster?: string): Promise<Operation> =>
+  operationDone(fleet, await onboardOne(client, slug, { name: 'prod', type: 'prod', ...(cluster ? { cluster } : {}) }, tier));
 
 test('automatic placement fills clusters up to their CPU and then refuses, naming why', async () => {
+  // A hybrid tenant's quota is twice the blueprint's (8 cores): no 5-core cluster takes it, even empty.
+  const hybrid = await onboard(tenants[3]!, 'hybrid');
+  assert.equal(hybrid.state, 'failed');
+  assert.match(hybrid.error ?? '', /not enough CPU capacity \(8 of 5 cores/);
+
   const a = await onboard(tenants[0]!);
   const b = await onboard(tenants[1]!);
   assert.deepEqual([a.state, b.state], ['succeeded', 'succeeded'], `${a.error} ${b.error}`);
@@ -42,4 +50,13 @@ test('automatic placement fills clusters up to their CPU and then refuses, namin
   assert.equal(c.state, 'failed');
   assert.match(c.error ?? '', /no cluster can take .*not enough CPU capacity \(8 of 5 cores/);
   assert.equal(c.steps.find((s) => s.name === 'deliver')?.state ?? 'pending', 'pending', 'nothing was delivered');
+});
+
+test('an explicit cluster is kept over capacity, and the overrun is reported', async () => {
+  const target = fleet.clusters[0]!.name;
+  const op = await onboard(tenants[4]!, 'shared', target);
+  assert.equal(op.state, 'succeeded', op.error ?? '');
+  const place = op.steps.find((s) => s.name === 'place');
+  assert.deepEqual(place?.output, { cluster: target, chosen: false, warnings: ['not enough CPU capacity (8 of 5 cores reserved with this environment)'] });
+  assert.equal((await fleet.store.environments.get(tenants[4]!, 'prod'))?.health, 'Ready');
 });

@@ -156,9 +156,9 @@ export const uniqueSlug = (prefix: string): string => `${prefix}-${randomBytes(3
  * POST /v1/tenants for one tenant with one demo-app 1.0.0 environment (`cluster` omitted: automatic
  * placement); asserts 202 and returns the onboarding operation's id.
  */
-export async function onboardOne(client: Api, slug: string, env: { name: string; type: string; cluster?: string }): Promise<string> {
+export async function onboardOne(client: Api, slug: string, env: { name: string; type: string; cluster?: string }, tier: 'shared' | 'hybrid' | 'dedicated' = 'shared'): Promise<string> {
   const r = await client.call<{ operations: Operation[] }>('POST', '/v1/tenants', {
-    slug, name: slug, tier: 'shared', environments: [{ ...env, blueprint: 'demo-app', version: '1.0.0' }],
+    slug, name: slug, tier, environments: [{ ...env, blueprint: 'demo-app', version: '1.0.0' }],
   });
   if (r.status !== 202) throw new Error(`onboarding ${slug}: HTTP ${r.status} ${JSON.stringify(r.body)}`);
   return r.body.operations[0]!.id;

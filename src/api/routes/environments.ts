@@ -51,7 +51,7 @@ const routes: RouteModule = (app, { store }) => {
       return reply.status(202).header('location', `/v1/operations/${replayed.id}`).send(replayed);
     }
     await assertTenantExists(store, tenant);
-    new IssueList().add(...(await environmentIssues(store, [req.body], ''))).throwIfAny();
+    new IssueList().add(...(await environmentIssues(store, tenant, [req.body], null))).throwIfAny();
     const op = await store.tx(async (tx) => {
       if (meta.key) {
         const prior = await tx.operations.findByIdempotencyKey(meta.key);

@@ -6,8 +6,9 @@ import type { Store, StoreTx } from '../../adapters/store/port.ts';
 import { ConflictError, type FieldIssue } from '../../domain/errors.ts';
 import { defaultNamespace } from '../../domain/naming.ts';
 import { INITIAL_HEALTH } from '../../domain/state.ts';
-import type { Environment, Operation, Tenant } from '../../domain/types.ts';
+import type { Cluster, Environment, Operation, Tenant } from '../../domain/types.ts';
 import { IssueList, environmentNameIssue, slugIssue } from '../../domain/validation.ts';
+import { dedicatedTenant } from '../../plan/placement.ts';
 import { stepsFor } from '../../plan/workflows.ts';
 import { assertSameRequest } from '../http.ts';
 import { idempotencyKeyReused } from '../problem.ts';
@@ -29,19 +30,29 @@ export interface OnboardResult {
   created: boolean;
 }
 
-/** Every problem with the environments of a request, as JSON pointers under `base`. */
-export async function environmentIssues(store: Store, envs: EnvironmentCreate[], base: string): Promise<FieldIssue[]> {
+/**
+ * Every problem with the environments of a request, as JSON pointers under `base` (`/environments`
+ * gives `/environments/0/name`); base null is a request body that is one environment (`/name`).
+ */
+export async function environmentIssues(store: Store, tenant: string, envs: EnvironmentCreate[], base: string | null): Promise<FieldIssue[]> {
   const issues = new IssueList();
   const seen = new Set<string>();
   for (const [i, e] of envs.entries()) {
-    const at = `${base}/${i}`;
+    const at = base === null ? '' : `${base}/${i}`;
     issues.check(`${at}/name`, environmentNameIssue(e.name));
     if (seen.has(e.name)) issues.check(`${at}/name`, `duplicate environment "${e.name}"`);
     seen.add(e.name);
-    if (e.cluster && !(await store.clusters.get(e.cluster))) issues.check(`${at}/cluster`, `cluster "${e.cluster}" is not registered`);
+    if (e.cluster) issues.check(`${at}/cluster`, explicitClusterIssue(tenant, e.cluster, await store.clusters.get(e.cluster)));
     issues.add(...(await envSpecIssues(store, { ...e, values: e.values ?? {} }, at)));
   }
   return issues.issues;
+}
+
+/** An explicit cluster must exist and must not be dedicated to another tenant (the place step checks it again). */
+function explicitClusterIssue(tenant: string, name: string, cluster: Pick<Cluster, 'role'> | null): string | null {
+  if (!cluster) return `cluster "${name}" is not registered`;
+  const dedicatedTo = dedicatedTenant(cluster.role);
+  return dedicatedTo !== null && dedicatedTo !== tenant ? `cluster "${name}" is dedicated to another tenant` : null;
 }
 
 export function newEnvironment(tenant: string, e: EnvironmentCreate): Omit<Environment, 'resourceVersion' | 'createdAt' | 'updatedAt'> {
@@ -132,7 +143,7 @@ export async function onboardTenant(store: Store, input: TenantCreate, meta: Req
   validateTenantInput(input);
   const early = await replay(store, input, meta);
   if (early) return early;
-  new IssueList().add(...(await environmentIssues(store, input.environments ?? [], '/environments'))).throwIfAny();
+  new IssueList().add(...(await environmentIssues(store, input.slug, input.environments ?? [], '/environments'))).throwIfAny();
   try {
     return await store.tx(async (tx) => {
       // Checked again inside the transaction: a concurrent retry may have committed meanwhile.
