@@ -74,6 +74,14 @@ export function idempotencyKey(req: FastifyRequest, suffix = ''): string | undef
   return `${scope}/${raw}${suffix}`;
 }
 
+/**
+ * Marks a keyed retry's answer: the status and body are the first request's, and
+ * `Idempotent-Replayed: true` (as Stripe sends it) tells the caller nothing new was done.
+ */
+export function markReplayed(reply: FastifyReply, replayed: boolean): void {
+  if (replayed) reply.header('idempotent-replayed', 'true');
+}
+
 /** A replayed key must carry the same request; otherwise 422. */
 export function assertSameRequest(op: Operation, hash: string): void {
   if (op.params.requestHash !== hash) throw idempotencyKeyReused();

@@ -56,6 +56,7 @@ for (const backend of BACKENDS) {
       assert.deepEqual(b.body, a.body);
       assert.equal(b.headers.location, `/v1/tokens/${a.body.token.id}`);
       assert.equal(b.headers['cache-control'], 'no-store');
+      assert.deepEqual([a.headers['idempotent-replayed'], b.headers['idempotent-replayed']], [undefined, 'true']);
       assert.equal(await tokenRows(store, 'ci-bot'), 1, 'exactly one token row');
       assert.equal((await h.req('GET', '/v1/tenants/tok', { token: b.body.secret })).status, 200, 'the replayed secret works');
 
@@ -135,6 +136,7 @@ for (const backend of BACKENDS) {
       const b = await h.req('POST', '/v1/tenants', { body, headers });
       assert.equal(b.status, 201, JSON.stringify(b.body));
       assert.deepEqual(b.body, a.body);
+      assert.deepEqual([a.headers['idempotent-replayed'], b.headers['idempotent-replayed']], [undefined, 'true']);
       assert.equal(b.headers.location, a.headers.location);
       assert.deepEqual(await counts(h.store), before);
       const other = await h.req('POST', '/v1/tenants', { body: { ...body, name: 'Other' }, headers });
@@ -189,6 +191,9 @@ for (const backend of BACKENDS) {
       const restartAgain = await h.req('POST', '/v1/tenants/gone/environments/prod:restart', { body: {}, headers: { 'idempotency-key': 'gone-restart' } });
       assert.equal(restartAgain.status, 202, JSON.stringify(restartAgain.body));
       assert.equal(restartAgain.body.id, restart.body.id);
+      // Idempotent-Replayed marks the retries only.
+      assert.deepEqual([added, restart, del].map((r) => r.headers['idempotent-replayed']), [undefined, undefined, undefined]);
+      assert.deepEqual([addAgain, restartAgain, delAgain].map((r) => r.headers['idempotent-replayed']), ['true', 'true', 'true']);
       assert.equal((await h.req('DELETE', '/v1/tenants/gone', { headers: { 'idempotency-key': 'gone-del-2' } })).status, 404, 'a new key still sees the tenant is gone');
       assert.equal((await h.req('DELETE', '/v1/tenants/gone', { headers: { 'idempotency-key': 'gone-add' } })).status, 422, 'a key of another request is refused');
     });

@@ -29,7 +29,7 @@ for (const backend of ['embedded', 'postgres'] as const) {
     const body = { blueprint: 'app', version: '1.1.0', strategy: { canary: { count: 1 }, waves: [100] } };
     let id = '';
 
-    test('POST creates a planned rollout (201, Location); the same Idempotency-Key replays it (200)', async () => {
+    test('POST creates a planned rollout (201, Location); the same Idempotency-Key replays it (201, Idempotent-Replayed)', async () => {
       const r = await h.req('POST', '/v1/rollouts', { body, headers: { 'idempotency-key': 'r-1' } });
       assert.equal(r.status, 201, JSON.stringify(r.body));
       id = r.body.id;
@@ -38,7 +38,8 @@ for (const backend of ['embedded', 'postgres'] as const) {
       assert.deepEqual(r.body.waves.map((w: { name: string; targets: Array<{ tenant: string }> }) => [w.name, w.targets.map((t) => t.tenant)]), [['canary', ['acme']], ['wave-1', ['beta', 'gamma']]]);
       assert.deepEqual(r.body.waves[1].counts, { pending: 2, running: 0, succeeded: 0, failed: 0, cancelled: 0, skipped: 0 });
       const again = await h.req('POST', '/v1/rollouts', { body, headers: { 'idempotency-key': 'r-1' } });
-      assert.deepEqual([again.status, again.body.id], [200, id]);
+      assert.deepEqual([again.status, again.body.id, again.headers['idempotent-replayed'], again.headers.location], [201, id, 'true', `/v1/rollouts/${id}`]);
+      assert.equal(r.headers['idempotent-replayed'], undefined, 'the first answer is not a replay');
       const other = await h.req('POST', '/v1/rollouts', { body: { ...body, version: '1.0.0' }, headers: { 'idempotency-key': 'r-1' } });
       assert.equal(other.status, 422);
       assert.match(other.body.type, /idempotency-key-reused$/);
@@ -79,19 +80,22 @@ for (const backend of ['embedded', 'postgres'] as const) {
       assert.equal((await h.req('GET', '/v1/rollouts/not-an-id')).status, 400);
     });
 
-    test('pause, resume, abort; illegal moves are 409', async () => {
+    test('pause, resume, abort; retries are no-ops; illegal moves are 409', async () => {
       const paused = await h.req('POST', `/v1/rollouts/${id}:pause`);
       assert.deepEqual([paused.status, paused.body.state], [200, 'paused']);
       assert.match(paused.body.reason, /paused by test-admin/);
       const resumed = await h.req('POST', `/v1/rollouts/${id}:resume`);
       assert.deepEqual([resumed.status, resumed.body.state, resumed.body.reason], [200, 'running', null]);
-      assert.equal((await h.req('POST', `/v1/rollouts/${id}:resume`)).status, 409);
+      const resumedAgain = await h.req('POST', `/v1/rollouts/${id}:resume`);
+      assert.deepEqual([resumedAgain.status, resumedAgain.body.state], [200, 'running'], 'a retried resume is a no-op');
       const aborted = await h.req('POST', `/v1/rollouts/${id}:abort`);
       assert.deepEqual([aborted.status, aborted.body.state, aborted.body.totals.cancelled], [200, 'aborted', 3]);
       const again = await h.req('POST', `/v1/rollouts/${id}:abort`);
-      assert.equal(again.status, 409);
-      assert.match(again.body.type, /conflict$/);
-      assert.equal((await h.req('POST', `/v1/rollouts/${id}:pause`)).status, 409);
+      assert.deepEqual([again.status, again.body.state, again.body.totals.cancelled], [200, 'aborted', 3], 'a retried abort is a no-op');
+      const pause = await h.req('POST', `/v1/rollouts/${id}:pause`);
+      assert.equal(pause.status, 409);
+      assert.match(pause.body.type, /conflict$/);
+      assert.equal((await h.req('POST', `/v1/rollouts/${id}:resume`)).status, 409);
     });
 
     test('every rollouts route is in /openapi.json', async () => {

@@ -125,7 +125,7 @@ for (const [backend, fresh] of Object.entries(BACKENDS)) {
     test('resume acknowledges the failure; a closed maintenance window holds the next target; abort cancels it', async () => {
       const c2 = controller('c2');
       await service.resume(id, 'admin');
-      await assert.rejects(service.resume(id, 'admin'), /only a paused rollout can resume/);
+      assert.equal((await service.resume(id, 'admin')).state, 'running', 'resume is idempotent');
       await c2.tick();
       const late = (await service.get(id)).waves[2]!.targets.find((t) => t.tenant === 'late')!;
       assert.deepEqual([late.state, late.reason, late.operationId], ['pending', 'OutsideMaintenanceWindow', null]);
@@ -137,7 +137,8 @@ for (const [backend, fresh] of Object.entries(BACKENDS)) {
       assert.deepEqual(aborted.waves[2]!.targets.map((t) => `${t.tenant}:${t.state}`), ['c:failed', 'late:cancelled']);
       const held = await store.db.query<{ n: number }>('SELECT count(*)::int AS n FROM environments WHERE held_by = $1', [id]);
       assert.equal(held.rows[0]!.n, 0);
-      await assert.rejects(service.abort(id, 'admin'), /already aborted/);
+      assert.equal((await service.abort(id, 'admin')).state, 'aborted', 'abort is idempotent');
+      await assert.rejects(service.resume(id, 'admin'), /only a paused rollout can resume/);
       assert.deepEqual(await c2.tick(), []);
     });
 

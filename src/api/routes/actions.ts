@@ -6,12 +6,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Store } from '../../adapters/store/port.ts';
 import { ConflictError, type FieldIssue } from '../../domain/errors.ts';
-import type { Environment, OperationKind } from '../../domain/types.ts';
+import type { Environment, Operation, OperationKind } from '../../domain/types.ts';
 import { IssueList, mergeValues } from '../../domain/validation.ts';
 import { stepsFor } from '../../plan/workflows.ts';
 import { assertCanAct, notFound } from '../auth.ts';
 import type { Api, RouteModule } from '../context.ts';
-import { assertSameRequest, idempotencyKey, requestHash } from '../http.ts';
+import { assertSameRequest, idempotencyKey, markReplayed, requestHash } from '../http.ts';
 import { EnvParams, IdempotencyHeaders, PatchBody, RestartBody, RollbackBody, ScaleBody, UpgradeBody } from '../schemas.ts';
 import { envSpecIssues } from '../services/releases.ts';
 
@@ -79,12 +79,12 @@ export interface EnvAction<B> {
 }
 
 /** Validates and records one environment action; returns the (new or replayed) Operation. */
-export async function startEnvAction<B>(store: Store, a: EnvAction<B>) {
+export async function startEnvAction<B>(store: Store, a: EnvAction<B>): Promise<{ operation: Operation; replayed: boolean }> {
   // Replay first: a retry after the environment was offboarded still gets its Operation.
   const prior = a.key ? await store.operations.findByIdempotencyKey(a.key) : null;
   if (prior) {
     assertSameRequest(prior, a.requestHash);
-    return prior;
+    return { operation: prior, replayed: true };
   }
   const what = `environment "${a.tenant}/${a.env}"`;
   const env = await store.environments.get(a.tenant, a.env);
@@ -97,13 +97,14 @@ export async function startEnvAction<B>(store: Store, a: EnvAction<B>) {
     steps: stepsFor(plan.kind), idempotencyKey: a.key ?? null, requestId: a.requestId ?? null,
   });
   if (!created) assertSameRequest(operation, a.requestHash);
-  return operation;
+  return { operation, replayed: !created };
 }
 
 async function run<B>(store: Store, req: FastifyRequest<{ Params: Params; Body: B }>, reply: FastifyReply, planner: Planner<B>) {
   const { tenant, env } = req.params;
   assertCanAct(req, tenant, `environment "${tenant}/${env}"`);
-  const operation = await startEnvAction(store, { tenant, env, body: req.body as B, planner, key: idempotencyKey(req), requestHash: requestHash(req), requestId: req.id });
+  const { operation, replayed } = await startEnvAction(store, { tenant, env, body: req.body as B, planner, key: idempotencyKey(req), requestHash: requestHash(req), requestId: req.id });
+  markReplayed(reply, replayed);
   return reply.status(202).header('location', `/v1/operations/${operation.id}`).send(operation);
 }
 

@@ -3,7 +3,7 @@ import { ConflictError, ForbiddenError } from '../../domain/errors.ts';
 import { IssueList } from '../../domain/validation.ts';
 import { assertCanAct, assertCanSee, notFound, principal } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
-import { assertSameRequest, idempotencyKey, requestHash, sendPage, withEtag } from '../http.ts';
+import { assertSameRequest, idempotencyKey, markReplayed, requestHash, sendPage, withEtag } from '../http.ts';
 import { EnvParams, EnvironmentCreate, IdempotencyHeaders, PageQuery, TenantParams } from '../schemas.ts';
 import { addEnvironment, environmentIssues } from '../services/onboarding.ts';
 import type { Store } from '../../adapters/store/port.ts';
@@ -45,26 +45,28 @@ const routes: RouteModule = (app, { store }) => {
     if (principal(req).kind !== 'admin') throw new ForbiddenError('adding environments needs an admin token');
     const meta = { key: idempotencyKey(req), requestHash: requestHash(req), requestId: req.id };
     // Replay first: a retry after the tenant was offboarded still gets its Operation.
-    const replayed = meta.key ? await store.operations.findByIdempotencyKey(meta.key) : null;
-    if (replayed) {
-      assertSameRequest(replayed, meta.requestHash);
-      return reply.status(202).header('location', `/v1/operations/${replayed.id}`).send(replayed);
+    const early = meta.key ? await store.operations.findByIdempotencyKey(meta.key) : null;
+    if (early) {
+      assertSameRequest(early, meta.requestHash);
+      markReplayed(reply, true);
+      return reply.status(202).header('location', `/v1/operations/${early.id}`).send(early);
     }
     await assertTenantExists(store, tenant);
     new IssueList().add(...(await environmentIssues(store, tenant, [req.body], null))).throwIfAny();
-    const op = await store.tx(async (tx) => {
+    const { op, replayed } = await store.tx(async (tx) => {
       if (meta.key) {
         const prior = await tx.operations.findByIdempotencyKey(meta.key);
-        if (prior) return prior;
+        if (prior) return { op: prior, replayed: true };
       }
       if (await tx.environments.get(tenant, req.body.name)) throw new ConflictError(`environment "${tenant}/${req.body.name}" already exists`, [{ field: '/name', message: 'already exists' }]);
-      return (await addEnvironment(tx, tenant, req.body, meta)).operation;
+      return { op: (await addEnvironment(tx, tenant, req.body, meta)).operation, replayed: false };
     }).catch(async (err: unknown) => {
       const late = err instanceof ConflictError && meta.key ? await store.operations.findByIdempotencyKey(meta.key) : null;
-      if (late) return late;
+      if (late) return { op: late, replayed: true };
       throw err;
     });
     assertSameRequest(op, meta.requestHash);
+    markReplayed(reply, replayed);
     return reply.status(202).header('location', `/v1/operations/${op.id}`).send(op);
   });
 };

@@ -74,7 +74,7 @@ async function handle(store: Store, ev: CloudEvent, requestId: string): Promise<
     }
     case EVENT_TYPES.patch: {
       const { tenant, environment, ...body } = checkData(PatchData, ev.data);
-      return { operation: await startEnvAction(store, { tenant, env: environment, body, planner: patch, ...meta }) };
+      return { operation: (await startEnvAction(store, { tenant, env: environment, body, planner: patch, ...meta })).operation };
     }
     case EVENT_TYPES.offboarded: {
       const { tenant } = checkData(OffboardData, ev.data);

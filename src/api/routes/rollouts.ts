@@ -5,7 +5,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { RolloutService, IdempotencyMismatchError, rolloutsFor } from '../../engine/rollouts/index.ts';
 import { principal } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
-import { idempotencyKey, requestHash, sendPage } from '../http.ts';
+import { idempotencyKey, markReplayed, requestHash, sendPage } from '../http.ts';
 import { idempotencyKeyReused, ProblemError } from '../problem.ts';
 import { DnsLabel, EnvType, IdempotencyHeaders, Labels, PageQuery, SemverString } from '../schemas.ts';
 
@@ -62,7 +62,8 @@ const routes: RouteModule = (app, { store }) => {
     try {
       const { rollout, created } = await service(store).create(body, { actor: principal(req).name, idempotencyKey: idempotencyKey(req), requestHash: requestHash(req) });
       reply.header('location', `/v1/rollouts/${rollout.id}`);
-      return reply.status(created ? 201 : 200).send(rollout);
+      markReplayed(reply, !created);
+      return reply.status(201).send(rollout);
     } catch (err) {
       if (err instanceof IdempotencyMismatchError) throw idempotencyKeyReused();
       throw err;
@@ -80,9 +81,9 @@ const routes: RouteModule = (app, { store }) => {
   }, async (req) => service(store).get(req.params.id));
 
   const verbs = {
-    pause: { summary: 'Pause a rollout (running upgrades finish, no new ones start)', run: (s: RolloutService, id: string, actor: string) => s.pause(id, actor) },
-    resume: { summary: 'Resume a paused rollout (failures in the current wave are acknowledged)', run: (s: RolloutService, id: string, actor: string) => s.resume(id, actor) },
-    abort: { summary: 'Abort a rollout (pending targets and queued upgrades are cancelled)', run: (s: RolloutService, id: string, actor: string) => s.abort(id, actor) },
+    pause: { summary: 'Pause a rollout (running upgrades finish, no new ones start); pausing a paused rollout is a no-op', run: (s: RolloutService, id: string, actor: string) => s.pause(id, actor) },
+    resume: { summary: 'Resume a paused rollout (failures in the current wave are acknowledged); resuming a running rollout is a no-op', run: (s: RolloutService, id: string, actor: string) => s.resume(id, actor) },
+    abort: { summary: 'Abort a rollout (pending targets and queued upgrades are cancelled); aborting an aborted rollout is a no-op', run: (s: RolloutService, id: string, actor: string) => s.abort(id, actor) },
   } as const;
   for (const [verb, v] of Object.entries(verbs)) {
     app.post(`/v1/rollouts/:id(${ID_RE.slice(1, -1)})::${verb}`, {

@@ -4,7 +4,7 @@ import { ForbiddenError } from '../../domain/errors.ts';
 import type { Tenant } from '../../domain/types.ts';
 import { assertCanAct, assertCanSee, notFound, principal, tenantFilter } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
-import { expectedVersion, idempotencyKey, requestHash, sendPage, withEtag } from '../http.ts';
+import { expectedVersion, idempotencyKey, markReplayed, requestHash, sendPage, withEtag } from '../http.ts';
 import { IdempotencyHeaders, PageQuery, TenantCreate, TenantParams, TenantPatch } from '../schemas.ts';
 import { onboardTenant } from '../services/onboarding.ts';
 import { offboard, replayOffboard } from '../services/offboarding.ts';
@@ -31,6 +31,7 @@ const routes: RouteModule = (app, { store }) => {
     reply.header('location', `/v1/tenants/${result.tenant.slug}`);
     if (result.operations.length > 0) reply.header('link', result.operations.map((o) => `</v1/operations/${o.id}>; rel="related"`).join(', '));
     if (result.created) await audit(store, req, { action: 'tenant.create', tenant: result.tenant.slug, target: `tenant/${result.tenant.slug}` });
+    markReplayed(reply, !result.created);
     return reply.status(result.operations.length > 0 ? 202 : 201).send({ tenant: result.tenant, environments: result.environments, operations: result.operations });
   });
 
@@ -73,6 +74,7 @@ const routes: RouteModule = (app, { store }) => {
     if (principal(req).kind !== 'admin') throw new ForbiddenError('offboarding needs an admin token');
     const meta = { key: idempotencyKey(req), requestHash: requestHash(req), requestId: req.id };
     let op = await replayOffboard(store, meta);
+    markReplayed(reply, op !== null);
     if (!op) {
       await getVisibleTenant(store, req.params.tenant);
       op = await offboard(store, req.params.tenant, meta);

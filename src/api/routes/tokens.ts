@@ -9,7 +9,7 @@ import { ConflictError } from '../../domain/errors.ts';
 import { IssueList } from '../../domain/validation.ts';
 import { newTokenSecret, notFound } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
-import { keyedRequest, type KeyedRequest } from '../http.ts';
+import { keyedRequest, markReplayed, type KeyedRequest } from '../http.ts';
 import { idempotencyKeyReused } from '../problem.ts';
 import { IdempotencyHeaders, TokenCreate } from '../schemas.ts';
 import { audit } from '../audit.ts';
@@ -93,6 +93,7 @@ const routes: RouteModule = (app, { store }) => {
   }, async (req, reply) => {
     const { token, secret, fresh } = await replayOrCreate(store, req.body, keyedRequest(req));
     if (fresh) await audit(store, req, { action: 'token.create', tenant: token.tenant, target: `token/${token.id}`, detail: { role: token.role } });
+    markReplayed(reply, !fresh);
     return reply.status(201).header('location', `/v1/tokens/${token.id}`).header('cache-control', 'no-store').send({ token, secret });
   });
 

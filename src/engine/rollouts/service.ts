@@ -129,6 +129,8 @@ export class RolloutService {
   /** Continues a paused rollout; failures in the current wave are acknowledged (no longer gate it). */
   async resume(id: string, actor: string): Promise<RolloutView> {
     const r = await this.mustGet(id);
+    // Already running: a retried resume (lost response) is a no-op, as pause and abort are.
+    if (r.state === 'running') return this.get(id);
     if (r.state !== 'paused') throw new ConflictError(`rollout "${id}" is ${r.state}; only a paused rollout can resume`);
     await this.deps.db.transaction(async (q) => {
       await repo.acknowledgeFailures(q, id, r.currentWave);
@@ -143,7 +145,8 @@ export class RolloutService {
   /** Stops the rollout: pending targets are cancelled, queued upgrades not yet started are cancelled. */
   async abort(id: string, actor: string): Promise<RolloutView> {
     const r = await this.mustGet(id);
-    if (ROLLOUT_FINAL.has(r.state)) throw new ConflictError(`rollout "${id}" is already ${r.state}`);
+    if (r.state === 'aborted') return this.get(id);
+    if (ROLLOUT_FINAL.has(r.state)) throw new ConflictError(`rollout "${id}" is already ${r.state}; it cannot be aborted`);
     await this.deps.db.transaction(async (q) => {
       if (!(await repo.transition(q, id, 'aborted', `aborted by ${actor}`))) throw new ConflictError(`rollout "${id}" changed state; retry`);
       await repo.cancelPendingTargets(q, id, 'RolloutAborted');
