@@ -2,7 +2,7 @@
 // If-Match preconditions, and idempotency keys scoped to the caller.
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Page } from '../adapters/store/port.ts';
+import type { Page, Store } from '../adapters/store/port.ts';
 import { PreconditionFailedError } from '../domain/errors.ts';
 import type { Operation } from '../domain/types.ts';
 import { principal } from './auth.ts';
@@ -80,6 +80,15 @@ export function idempotencyKey(req: FastifyRequest, suffix = ''): string | undef
  */
 export function markReplayed(reply: FastifyReply, replayed: boolean): void {
   if (replayed) reply.header('idempotent-replayed', 'true');
+}
+
+/**
+ * Routes that start an Operation find earlier requests by their key among operations; a key that a
+ * request without an Operation already used (a token, a tenant without environments: ADR 0304's
+ * idempotency_records) is another request's, so 422 too.
+ */
+export async function assertKeyNotRecorded(store: Pick<Store, 'idempotency'>, key: string | undefined): Promise<void> {
+  if (key && (await store.idempotency.get(key))) throw idempotencyKeyReused();
 }
 
 /** A replayed key must carry the same request; otherwise 422. */

@@ -127,6 +127,22 @@ for (const backend of BACKENDS) {
       assert.equal(await tokenRows(store, 'stealer'), 0);
     });
 
+    test('a key a token creation used cannot start an Operation on any route (422, nothing queued)', async () => {
+      const headers = { 'idempotency-key': 'token-first' };
+      assert.equal((await h.req('POST', '/v1/tokens', { body: { ...tokenBody, name: 'first' }, headers })).status, 201);
+      assert.equal((await h.req('POST', '/v1/tenants', { body: tenantBody('keyed-target', ['prod']) })).status, 202);
+      const before = await counts(h.store);
+      const env = (tenantBody('x', ['staging']).environments as unknown[])[0];
+      const attempts = [
+        await h.req('POST', '/v1/tenants/keyed-target/environments', { body: env, headers }),
+        await h.req('POST', '/v1/tenants/keyed-target/environments/prod:restart', { body: {}, headers }),
+        await h.req('DELETE', '/v1/tenants/keyed-target', { headers }),
+        await h.req('POST', '/v1/tenants', { body: tenantBody('keyed-other', ['prod']), headers }),
+      ];
+      assert.deepEqual(attempts.map((r) => [r.status, r.body.type]), attempts.map(() => [422, REUSED]), JSON.stringify(attempts.map((r) => r.body)));
+      assert.deepEqual(await counts(h.store), before, 'nothing was queued or created');
+    });
+
     test('POST /v1/tenants without environments: a keyed retry replays the 201 and creates nothing', async () => {
       const body = { slug: 'bare', name: 'Bare Co', tier: 'dedicated', labels: { plan: 'trial' } };
       const headers = { 'idempotency-key': 'bare-1' };

@@ -11,7 +11,7 @@ import { IssueList, mergeValues } from '../../domain/validation.ts';
 import { stepsFor } from '../../plan/workflows.ts';
 import { assertCanAct, notFound } from '../auth.ts';
 import type { Api, RouteModule } from '../context.ts';
-import { assertSameRequest, idempotencyKey, markReplayed, requestHash } from '../http.ts';
+import { assertKeyNotRecorded, assertSameRequest, idempotencyKey, markReplayed, requestHash } from '../http.ts';
 import { EnvParams, IdempotencyHeaders, PatchBody, RestartBody, RollbackBody, ScaleBody, UpgradeBody } from '../schemas.ts';
 import { envSpecIssues } from '../services/releases.ts';
 
@@ -86,6 +86,7 @@ export async function startEnvAction<B>(store: Store, a: EnvAction<B>): Promise<
     assertSameRequest(prior, a.requestHash);
     return { operation: prior, replayed: true };
   }
+  await assertKeyNotRecorded(store, a.key);
   const what = `environment "${a.tenant}/${a.env}"`;
   const env = await store.environments.get(a.tenant, a.env);
   if (!env) throw notFound(what);

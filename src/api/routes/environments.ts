@@ -3,7 +3,7 @@ import { ConflictError, ForbiddenError } from '../../domain/errors.ts';
 import { IssueList } from '../../domain/validation.ts';
 import { assertCanAct, assertCanSee, notFound, principal } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
-import { assertSameRequest, idempotencyKey, markReplayed, requestHash, sendPage, withEtag } from '../http.ts';
+import { assertKeyNotRecorded, assertSameRequest, idempotencyKey, markReplayed, requestHash, sendPage, withEtag } from '../http.ts';
 import { EnvParams, EnvironmentCreate, IdempotencyHeaders, PageQuery, TenantParams } from '../schemas.ts';
 import { addEnvironment, environmentIssues } from '../services/onboarding.ts';
 import type { Store } from '../../adapters/store/port.ts';
@@ -51,6 +51,7 @@ const routes: RouteModule = (app, { store }) => {
       markReplayed(reply, true);
       return reply.status(202).header('location', `/v1/operations/${early.id}`).send(early);
     }
+    await assertKeyNotRecorded(store, meta.key);
     await assertTenantExists(store, tenant);
     new IssueList().add(...(await environmentIssues(store, tenant, [req.body], null))).throwIfAny();
     const { op, replayed } = await store.tx(async (tx) => {

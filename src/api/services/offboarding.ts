@@ -4,7 +4,7 @@ import type { Store } from '../../adapters/store/port.ts';
 import { transitionHealth } from '../../domain/state.ts';
 import type { Operation } from '../../domain/types.ts';
 import { stepsFor } from '../../plan/workflows.ts';
-import { assertSameRequest } from '../http.ts';
+import { assertKeyNotRecorded, assertSameRequest } from '../http.ts';
 
 /**
  * The Operation an earlier request with this key started, or null. Checked before the tenant's
@@ -14,6 +14,7 @@ export async function replayOffboard(store: Store, meta: { key?: string | undefi
   if (!meta.key) return null;
   const prior = await store.operations.findByIdempotencyKey(meta.key);
   if (prior) assertSameRequest(prior, meta.requestHash);
+  else await assertKeyNotRecorded(store, meta.key);
   return prior;
 }
 
