@@ -75,7 +75,7 @@ test('a good release goes canary -> waves in risk order and succeeds', async () 
   const replay = await client.call<RolloutView>('POST', '/v1/rollouts', {
     blueprint: 'demo-app', version: '1.1.0', selector, strategy: { canary: { count: 1 }, waves: [50, 100], maxParallel: 2 },
   }, { 'idempotency-key': `${run}-good` });
-  assert.equal(replay.status, 200);
+  assert.equal(replay.status, 201, 'a keyed retry answers what the first request answered');
   assert.equal(replay.body.id, created.body.id);
   const plan = created.body;
   assert.ok(ours(plan));
