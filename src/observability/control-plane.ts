@@ -3,23 +3,30 @@
 import { stringify } from 'yaml';
 import type { Dashboard, Panel } from './dashboard.ts';
 import type { AlertingRule, RuleGroup } from './rules.ts';
-import { RUNBOOK_BASE } from './rules.ts';
+import { InputError } from '../domain/errors.ts';
+import { DEFAULT_RUNBOOK_BASE, runbookBaseIssue, runbookUrl } from './runbooks.ts';
 
 type Sev = 'page' | 'ticket';
 
-function alert(name: string, expr: string, forDuration: string, severity: Sev, summary: string): AlertingRule & { for: string } {
-  return {
-    alert: name,
-    expr,
-    for: forDuration,
-    labels: { severity, component: 'fleetplane' },
-    annotations: { summary, runbook_url: `${RUNBOOK_BASE}/control-plane#${name.toLowerCase()}` },
-  };
+export interface ControlPlaneRuleOptions {
+  /** Base URL of the runbook pages (no trailing slash); default DEFAULT_RUNBOOK_BASE. */
+  runbookBase?: string;
 }
 
 const ratio = (num: string, den: string) => `(${num}) / (${den})`;
 
-export function controlPlaneRuleGroups(): RuleGroup[] {
+/** Each alert links to its own section of the control-plane runbook: `control-plane#<alert name lowercased>`. */
+export function controlPlaneRuleGroups(opts: ControlPlaneRuleOptions = {}): RuleGroup[] {
+  const base = opts.runbookBase ?? DEFAULT_RUNBOOK_BASE;
+  const issue = runbookBaseIssue(base);
+  if (issue) throw new InputError(`invalid runbook base: ${issue}`, [{ field: '/runbookBase', message: issue }]);
+  const alert = (name: string, expr: string, forDuration: string, severity: Sev, summary: string): AlertingRule & { for: string } => ({
+    alert: name,
+    expr,
+    for: forDuration,
+    labels: { severity, component: 'fleetplane' },
+    annotations: { summary, runbook_url: runbookUrl(base, 'control-plane', name.toLowerCase()) },
+  });
   const rules = [
     alert('FleetplaneAPIErrors',
       `${ratio('sum(rate(fleetplane_http_requests_total{status_class="5xx"}[5m]))', 'sum(rate(fleetplane_http_requests_total[5m]))')} > 0.05`,
@@ -45,8 +52,8 @@ export function controlPlaneRuleGroups(): RuleGroup[] {
   return [{ name: 'fleetplane.control-plane', rules }];
 }
 
-export function controlPlaneRulesYaml(): string {
-  return stringify({ groups: controlPlaneRuleGroups() });
+export function controlPlaneRulesYaml(opts: ControlPlaneRuleOptions = {}): string {
+  return stringify({ groups: controlPlaneRuleGroups(opts) });
 }
 
 const DS = { type: 'prometheus', uid: '${datasource}' };

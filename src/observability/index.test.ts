@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InputError } from '../domain/errors.ts';
-import { buildDashboard, renderObservability, ruleGroups, SERVICE_METRICS, type ObservabilityContext } from './index.ts';
+import { buildDashboard, DEFAULT_RUNBOOK_BASE, renderObservability, ruleGroups, SERVICE_METRICS, type ObservabilityContext } from './index.ts';
 import type { Dashboard, Panel } from './dashboard.ts';
 import { dnsName } from './names.ts';
 import { metricNames } from './promql.ts';
@@ -119,7 +119,7 @@ test('burn-rate alerts use the SRE workbook windows and tier budgets', () => {
   const page = alerts.find((a) => 'alert' in a && a.labels.slo === 'availability' && a.labels.severity === 'page')!;
   assert.match(page.expr, /ratio_rate1h\{[^}]*\} > 0\.0144 and service:http_request_errors:ratio_rate5m\{[^}]*\} > 0\.0144/);
   assert.match(page.expr, /ratio_rate6h\{[^}]*\} > 0\.006 and service:http_request_errors:ratio_rate30m/);
-  assert.ok('annotations' in page && page.annotations.runbook_url?.startsWith('https://'));
+  assert.ok('annotations' in page && page.annotations.runbook_url === `${DEFAULT_RUNBOOK_BASE}/slo-availability-burn`);
   assert.equal(burnThreshold(0.9995, 14.4), 0.0072);
 });
 

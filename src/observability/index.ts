@@ -7,6 +7,7 @@ import { canonicalJson } from '../render/canonical.ts';
 import { buildDashboard, dashboardUid } from './dashboard.ts';
 import { dnsName } from './names.ts';
 import { ruleGroups, type RuleGroup } from './rules.ts';
+import { runbookBaseIssue } from './runbooks.ts';
 import { compile, compileText, fillText, slot, type Stencil, type TextStencil } from '../render/stencil.ts';
 import type { ObservabilityContext, ObservedService } from './types.ts';
 
@@ -14,6 +15,7 @@ export type { ObservabilityContext, ObservedService } from './types.ts';
 export { buildDashboard, dashboardUid, type Dashboard } from './dashboard.ts';
 export { ruleGroups, RECORDED, ALERTS } from './rules.ts';
 export { OBJECTIVES, BURN_WINDOWS, objectivesFor } from './slo.ts';
+export { DEFAULT_RUNBOOK_BASE, RUNBOOK_PAGES, resolveRunbookBase, runbookBaseIssue } from './runbooks.ts';
 export { SERVICE_METRICS } from './types.ts';
 
 export const DASHBOARD_LABEL = 'grafana_dashboard';
@@ -42,6 +44,8 @@ export function validateContext(ctx: ObservabilityContext): void {
   if (!['shared', 'dedicated', 'hybrid'].includes(ctx.tier)) issues.push({ field: '/tier', message: 'must be shared, dedicated or hybrid' });
   if (!['prod', 'staging', 'dev'].includes(ctx.envType)) issues.push({ field: '/envType', message: 'must be prod, staging or dev' });
   ctx.services.forEach((s, i) => issues.push(...serviceIssues(s, i)));
+  const runbook = ctx.runbookBase === undefined ? null : runbookBaseIssue(ctx.runbookBase);
+  if (runbook) issues.push({ field: '/runbookBase', message: runbook });
   if (issues.length > 0) throw new InputError(`invalid observability context: ${issues[0]!.field} ${issues[0]!.message}`, issues);
 }
 
@@ -112,8 +116,8 @@ function dashboardText(ctx: ObservabilityContext, uid?: string): string {
 
 /**
  * Everything about an environment's observability objects that depends only on tier, environment
- * type and services, built once with slots for tenant (0), environment (1), namespace (2) and the
- * dashboard uid (3). Filled per environment by string joins (stencil.ts).
+ * type, services and runbook base, built once with slots for tenant (0), environment (1), namespace
+ * (2) and the dashboard uid (3). Filled per environment by string joins (stencil.ts).
  */
 interface Shape {
   serviceMonitor: Stencil<Record<string, unknown>>;
@@ -128,7 +132,7 @@ const shapes = new Map<string, Shape>();
 const SHAPES_MAX = 1000;
 
 function shapeOf(ctx: ObservabilityContext): Shape {
-  const key = JSON.stringify([ctx.tier, ctx.envType, ctx.services]);
+  const key = JSON.stringify([ctx.tier, ctx.envType, ctx.services, ctx.runbookBase ?? null]);
   let shape = shapes.get(key);
   if (!shape) {
     const sym: ObservabilityContext = { ...ctx, tenant: SLOTS[0], environment: SLOTS[1], namespace: SLOTS[2] };

@@ -1,6 +1,7 @@
 // PrometheusRule content for one environment: RED recording rules per service and multi-window,
 // multi-burn-rate SLO alerts. Recorded series carry tenant/environment labels; alerts select on
 // them, because every environment's rules record the same metric names into one Prometheus.
+import { DEFAULT_RUNBOOK_BASE, runbookUrl } from './runbooks.ts';
 import { BURN_WINDOWS, RATE_WINDOWS, burnThreshold, objectivesFor, severityFor, type Severity } from './slo.ts';
 import { SERVICE_METRICS, type ObservabilityContext } from './types.ts';
 
@@ -23,7 +24,6 @@ export const RECORDED = {
 } as const;
 
 export const QUANTILES = [['p50', 0.5], ['p90', 0.9], ['p99', 0.99]] as const;
-export const RUNBOOK_BASE = 'https://fleetplane.io/runbooks';
 export const ALERTS = { availability: 'ServiceAvailabilityBudgetBurn', latency: 'ServiceLatencyBudgetBurn' } as const;
 
 const BY = 'namespace, service';
@@ -97,7 +97,7 @@ export function alertAnnotations(ctx: ObservabilityContext, slo: Slo, severity: 
   return {
     summary: `{{ $labels.service }} in ${ctx.tenant}/${ctx.environment} is burning its ${slo} error budget`,
     description: `SLO (${ctx.tier} tier, 30 days): ${objective}. Burn rate above threshold in windows ${windows}.`,
-    runbook_url: `${RUNBOOK_BASE}/${slo === 'availability' ? 'slo-availability-burn' : 'slo-latency-burn'}`,
+    runbook_url: runbookUrl(ctx.runbookBase ?? DEFAULT_RUNBOOK_BASE, slo === 'availability' ? 'slo-availability-burn' : 'slo-latency-burn'),
   };
 }
 

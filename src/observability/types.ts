@@ -21,6 +21,11 @@ export interface ObservabilityContext {
   /** Labels put on every generated object (managed-by, tenant, environment, …). */
   labels: Record<string, string>;
   services: ObservedService[];
+  /**
+   * Base URL of the runbook pages the alerts link to (no trailing slash), e.g.
+   * https://fleetplane.internal/runbooks; default DEFAULT_RUNBOOK_BASE (runbooks.ts).
+   */
+  runbookBase?: string;
 }
 
 /**

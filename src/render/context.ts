@@ -2,6 +2,7 @@
 // and resolve every component's sizing, config, secrets, image and placement for this environment.
 import { digestOf, parseBlueprint, type Blueprint, type Component, type SecretRef } from '../domain/blueprint.ts';
 import { InputError } from '../domain/errors.ts';
+import { DEFAULT_RUNBOOK_BASE, runbookBaseIssue } from '../observability/runbooks.ts';
 import { defaultNamespace, environmentHostname, isDnsLabel, isDnsSubdomain, labelValue } from '../domain/naming.ts';
 import { LABELS, MANAGED_BY } from '../domain/types.ts';
 import { configHash } from './config.ts';
@@ -19,6 +20,7 @@ export const DEFAULT_PLATFORM: PlatformConfig = {
   ingressNamespace: 'gateway-system',
   externalSecretsApiVersion: 'external-secrets.io/v1',
   dedicatedPool: { labelKey: 'fleetplane.io/dedicated-pool', taintKey: 'fleetplane.io/dedicated-pool', required: false },
+  runbookBaseUrl: DEFAULT_RUNBOOK_BASE,
 };
 
 const GPU_NODE_LABEL = 'nvidia.com/gpu.present';
@@ -140,6 +142,8 @@ function checkPlatform(p: PlatformConfig): void {
     ['/platform/monitoringNamespace', p.monitoringNamespace], ['/platform/ingressNamespace', p.ingressNamespace],
   ];
   for (const [field, v] of labels) if (!isDnsLabel(v ?? '')) bad(field, 'must be a DNS label');
+  const runbook = typeof p.runbookBaseUrl === 'string' ? runbookBaseIssue(p.runbookBaseUrl) : 'must be a string';
+  if (runbook) bad('/platform/runbookBaseUrl', runbook);
 }
 
 export function buildContext(input: RenderInput): RenderContext {

@@ -16,6 +16,7 @@ export function observabilityContext(ctx: RenderContext): ObservabilityContext {
     tier: ctx.tenant.tier,
     labels: envLabels(ctx),
     services,
+    runbookBase: ctx.platform.runbookBaseUrl,
   };
 }
 

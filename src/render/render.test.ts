@@ -10,7 +10,7 @@ import { InputError } from '../domain/errors.ts';
 import { isDnsLabel, isLabelValue } from '../domain/naming.ts';
 import type { EnvironmentType, KubeObject, Tier } from '../domain/types.ts';
 import { canonicalJson, canonicalYamlStream, sha256Hex } from './canonical.ts';
-import { KIND_ORDER, renderEnvironment, type RenderInput } from './index.ts';
+import { DEFAULT_PLATFORM, KIND_ORDER, renderEnvironment, type RenderInput } from './index.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -223,6 +223,16 @@ describe('per-object rules', () => {
     assert.equal(get(one(objs, 'Deployment', 'model'), 'spec.template.spec.affinity'), undefined);
   });
 
+  it('alerts link to the runbooks under platform.runbookBaseUrl', () => {
+    const urls = (r: ReturnType<typeof renderEnvironment>) => [...JSON.stringify(find(r.objects.map((o) => o.object), 'PrometheusRule')).matchAll(/"runbook_url":"([^"]+)"/g)].map((m) => m[1]);
+    const own = urls(renderEnvironment(input('shared', 'prod', { platform: { runbookBaseUrl: 'https://ops.example.com/fp/runbooks' } })));
+    assert.equal(own.length, 4);
+    assert.ok(own.every((u) => /^https:\/\/ops\.example\.com\/fp\/runbooks\/slo-(availability|latency)-burn$/.test(u!)), own.join());
+    const byDefault = urls(renderEnvironment(input('shared', 'prod')));
+    assert.equal(byDefault.length, 4);
+    assert.ok(byDefault.every((u) => u!.startsWith(`${DEFAULT_PLATFORM.runbookBaseUrl}/`)), byDefault.join());
+  });
+
   it('ingress routing mode renders Ingress objects instead of HTTPRoutes', () => {
     const objs = renderEnvironment(input('shared', 'prod', { platform: { routing: 'ingress' } })).objects.map((o) => o.object);
     assert.equal(find(objs, 'HTTPRoute').length, 0);
@@ -277,6 +287,7 @@ describe('bad input is an InputError naming the field', () => {
     ['secret value instead of a reference', { environment: { name: 'prod', type: 'prod', values: { secrets: { database: { value: 'hunter2' } } } } }, '/values/secrets/database'],
     ['base domain', { platform: { baseDomain: 'not a domain' } }, '/platform/baseDomain'],
     ['monitoring namespace', { platform: { monitoringNamespace: 'Mon!' } }, '/platform/monitoringNamespace'],
+    ['runbook base URL', { platform: { runbookBaseUrl: 'runbooks/' } }, '/platform/runbookBaseUrl'],
     ['remote key for a customer-provided secret', { environment: { name: 'prod', type: 'prod', values: { secrets: { smtp: { remoteRef: { key: 'x' } } } } } }, '/values/secrets/smtp/remoteRef'],
   ];
   for (const [name, over, field] of table) {

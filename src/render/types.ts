@@ -38,6 +38,11 @@ export interface PlatformConfig {
    * (node affinity) and may fall back to shared nodes while the pool does not exist yet.
    */
   dedicatedPool: { labelKey: string; taintKey: string; required: boolean };
+  /**
+   * Base URL of the runbooks the rendered alerts link to (`runbook_url`), no trailing slash. The
+   * edges pass FLEETPLANE_RUNBOOK_URL or `<API URL>/runbooks`, where `fleetplane serve` serves them.
+   */
+  runbookBaseUrl: string;
 }
 
 export interface RenderInput {

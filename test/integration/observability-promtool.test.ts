@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { parseBlueprint } from '../../src/domain/blueprint.ts';
-import { renderObservability, type ObservabilityContext } from '../../src/observability/index.ts';
+import { DEFAULT_RUNBOOK_BASE, renderObservability, type ObservabilityContext } from '../../src/observability/index.ts';
 import { renderEnvironment } from '../../src/render/index.ts';
 import { controlPlaneRulesYaml } from '../../src/observability/control-plane.ts';
 import { ruleTests } from '../../src/observability/rule-tests.ts';
@@ -118,12 +118,12 @@ test('control-plane alert rules: promtool check rules, and ClusterDown / LeaseSt
         { eval_time: '8m', alertname: 'FleetplaneClusterDown', exp_alerts: [] },
         { eval_time: '20m', alertname: 'FleetplaneClusterDown', exp_alerts: [{
           exp_labels: { cluster: 'east-1', severity: 'page', component: 'fleetplane' },
-          exp_annotations: { summary: 'Cluster east-1 API server unreachable', runbook_url: 'https://fleetplane.io/runbooks/control-plane#fleetplaneclusterdown' },
+          exp_annotations: { summary: 'Cluster east-1 API server unreachable', runbook_url: `${DEFAULT_RUNBOOK_BASE}/control-plane#fleetplaneclusterdown` },
         }] },
         { eval_time: '10m', alertname: 'FleetplaneLeaseStuck', exp_alerts: [] },
         { eval_time: '25m', alertname: 'FleetplaneLeaseStuck', exp_alerts: [{
           exp_labels: { severity: 'page', component: 'fleetplane' },
-          exp_annotations: { summary: 'An operation lease has been held for more than 15 minutes (stuck worker?)', runbook_url: 'https://fleetplane.io/runbooks/control-plane#fleetplaneleasestuck' },
+          exp_annotations: { summary: 'An operation lease has been held for more than 15 minutes (stuck worker?)', runbook_url: `${DEFAULT_RUNBOOK_BASE}/control-plane#fleetplaneleasestuck` },
         }] },
       ],
     }],
