@@ -28,6 +28,9 @@ const CASES: Record<string, Case> = {
   'GET /readyz': { expect: 'public' },
   'GET /openapi.json': { expect: 'public' },
   'GET /metrics': { expect: 'public' },
+  // Runbooks the alerts link to (src/api/routes/runbooks.ts): the same Markdown for everyone.
+  'GET /runbooks': { expect: 'public' },
+  'GET /runbooks/{name}': { expect: 'public' },
   'POST /v1/tenants': { expect: 403, url: '/v1/tenants', body: tenantBody('gamma') },
   'GET /v1/tenants': { expect: 'filtered', url: '/v1/tenants' },
   'GET /v1/tenants/{tenant}': { expect: 404, url: '/v1/tenants/{victim}' },

@@ -13,3 +13,4 @@ export { default as rollouts } from './rollouts.ts';
 export { default as scaling } from './scaling.ts';
 export { default as fleet } from './fleet.ts';
 export { default as dashboards } from './dashboards.ts';
+export { default as runbooks } from './runbooks.ts';
