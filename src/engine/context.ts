@@ -40,6 +40,11 @@ export interface EngineDeps {
   now: () => Date;
   config: EngineConfig;
   applyObserver?: ApplyObserver | undefined;
+  /**
+   * Wakes this process's idle workers after ms: an operation this worker parked or put back to retry
+   * is due then, and waiting for the next idle poll would add up to a few seconds to it.
+   */
+  wakeAfter?: ((ms: number) => void) | undefined;
 }
 
 /** Everything one running step needs. */

@@ -112,6 +112,7 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
   };
   bindOldestLeaseAge(() => opts.store.queue.oldestLeaseAge());
   const pool = new WorkerPool(deps, opts.kinds);
+  deps.wakeAfter = (ms) => pool.wakeAfter(ms);
   const reconciler = new Reconciler(deps, opts.onDrift);
   const inventory = new ClusterInventory(deps, opts.clusterRefreshIntervalMs ?? parseDuration(process.env.FLEETPLANE_CLUSTER_REFRESH_INTERVAL) ?? 60_000);
   let unsubscribe: (() => Promise<void>) | null = null;

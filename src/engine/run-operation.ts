@@ -125,7 +125,9 @@ async function onStepError(s: StepEnv, keeper: LeaseKeeper, f: StepFailure): Pro
   const kind = failureKind(s, f.err);
   if (!kind.final) {
     const r = await q.fail(op.id, s.lease.leaseToken, f.err.message, { retry: true });
-    s.log.warn({ step: f.step, err: f.err, retryAt: r && 'runAt' in r ? r.runAt : null }, 'step failed; will retry');
+    const retryAt = r && 'runAt' in r ? r.runAt : null;
+    s.log.warn({ step: f.step, err: f.err, retryAt }, 'step failed; will retry');
+    if (retryAt) deps.wakeAfter?.(Date.parse(retryAt) - deps.now().getTime());
     return r ? 'retry' : 'lost';
   }
   return failForGood(s, f, kind);
@@ -139,7 +141,9 @@ async function park(s: StepEnv, f: StepFailure, wait: StepWaitingError): Promise
   const rec: OperationStep = { ...f.running, state: 'waiting', finishedAt: s.deps.now().toISOString(), waitingSince: since, waits, message: wait.message };
   if (!(await q.recordStep(s.op.id, s.lease.leaseToken, rec, s.deps.config.workerId))) return 'lost';
   s.log.debug({ step: f.step, waits, recheckInMs: wait.delayMs, message: wait.message }, 'step waiting; parked');
-  return (await q.release(s.op.id, s.lease.leaseToken, wait.delayMs)) ? 'waiting' : 'lost';
+  if (!(await q.release(s.op.id, s.lease.leaseToken, wait.delayMs))) return 'lost';
+  s.deps.wakeAfter?.(wait.delayMs);
+  return 'waiting';
 }
 
 /** Final failure: roll back when the workflow delivers and the failure was deliver/verify. */

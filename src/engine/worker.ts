@@ -24,7 +24,22 @@ export class WorkerPool {
     this.wake = new AbortController();
   }
 
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  /** nudge() after ms (a little later: the operation must be due when the slots claim). */
+  wakeAfter(ms: number): void {
+    if (this.stopping.signal.aborted || !Number.isFinite(ms)) return;
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      this.nudge();
+    }, Math.max(0, ms) + 25);
+    t.unref();
+    this.timers.add(t);
+  }
+
   async stop(): Promise<void> {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
     this.stopping.abort(new Error('engine stopping'));
     this.nudge();
     await Promise.all(this.loops);

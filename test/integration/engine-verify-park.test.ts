@@ -4,21 +4,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Operation, OperationStep } from '../../src/domain/types.ts';
-import { SAMPLE_BLUEPRINT } from '../../src/demo/sample-blueprint.ts';
-import { api, onboardOne, operationDone, prepareFleet, setupFleet, startServe, uniqueSlug, waitFor, type Api, type Fleet, type ServeProcess } from './engine.fixture.ts';
+import { api, onboardOne, operationDone, prepareFleet, setupFleet, slowStartingBlueprint, startServe, uniqueSlug, waitFor, type Api, type Fleet, type ServeProcess } from './engine.fixture.ts';
 
 let fleet: Fleet;
 let serve: ServeProcess;
 let client: Api;
 const tenant = uniqueSlug('park');
-
-/** The sample blueprint with a web front end that needs 5 s before its readiness probe passes. */
-function slowStartingBlueprint(): Record<string, unknown> {
-  const doc = structuredClone(SAMPLE_BLUEPRINT) as { spec: { components: Array<Record<string, unknown>> } };
-  const web = doc.spec.components.find((c) => c.name === 'web')!;
-  web.probes = { readiness: { port: 'http', path: '/healthz/ready', initialDelaySeconds: 5 } };
-  return doc as unknown as Record<string, unknown>;
-}
 
 before(async () => {
   fleet = await setupFleet();

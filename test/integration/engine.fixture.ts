@@ -150,6 +150,14 @@ export function release(version: string, tag = version): Record<string, unknown>
   return doc;
 }
 
+/** The sample blueprint with a web front end that needs `seconds` before its readiness probe passes. */
+export function slowStartingBlueprint(seconds = 5): Record<string, unknown> {
+  const doc = structuredClone(SAMPLE_BLUEPRINT) as { spec: { components: Array<Record<string, unknown>> } };
+  const web = doc.spec.components.find((c) => c.name === 'web')!;
+  web.probes = { readiness: { port: 'http', path: '/healthz/ready', initialDelaySeconds: seconds } };
+  return doc as unknown as Record<string, unknown>;
+}
+
 export const uniqueSlug = (prefix: string): string => `${prefix}-${randomBytes(3).toString('hex')}`;
 
 /**
