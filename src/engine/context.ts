@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Store } from '../adapters/store/port.ts';
 import type { ClaimedOperation, Lease } from '../adapters/store/queue/types.ts';
 import type { DeliveryMode, Environment, Operation } from '../domain/types.ts';
+import type { PlatformConfig } from '../render/index.ts';
 import type { ApplyObserver } from './apply-log.ts';
 import type { ClusterConnections } from './clusters.ts';
 import type { Driver, DriverContext } from './drivers/types.ts';
@@ -45,6 +46,8 @@ export interface EngineDeps {
    * is due then, and waiting for the next idle poll would add up to a few seconds to it.
    */
   wakeAfter?: ((ms: number) => void) | undefined;
+  /** Platform settings for every render (serve passes the runbook base); renderer defaults otherwise. */
+  platform?: Partial<PlatformConfig> | undefined;
 }
 
 /** Everything one running step needs. */

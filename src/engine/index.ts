@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Store } from '../adapters/store/port.ts';
 import type { DeliveryMode, Environment, OperationKind } from '../domain/types.ts';
+import type { PlatformConfig } from '../render/index.ts';
 import { applyObserverFromEnv, type ApplyObserver } from './apply-log.ts';
 import { ClusterConnections } from './clusters.ts';
 import type { EngineConfig, EngineDeps } from './context.ts';
@@ -53,6 +54,8 @@ export interface StartEngineOptions {
   now?: () => Date;
   onDrift?: (env: Environment, report: DriftReport) => void;
   applyObserver?: ApplyObserver;
+  /** Platform settings for every render, e.g. `{ runbookBaseUrl }` (serve: FLEETPLANE_RUNBOOK_URL or its own URL + /runbooks). */
+  platform?: Partial<PlatformConfig>;
 }
 
 export interface Engine {
@@ -109,6 +112,7 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
     now: opts.now ?? (() => new Date()),
     config,
     applyObserver: opts.applyObserver ?? applyObserverFromEnv(),
+    platform: opts.platform,
   };
   bindOldestLeaseAge(() => opts.store.queue.oldestLeaseAge());
   const pool = new WorkerPool(deps, opts.kinds);

@@ -65,6 +65,7 @@ async function renderStep(s: StepEnv): Promise<StepOutput> {
     environment: { name: env.name, type: env.type, values: spec.values, delivery: env.delivery },
     blueprint: renderBlueprint(release),
     placement: { cluster: env.placement.cluster, ...(env.placement.namespace ? { namespace: env.placement.namespace } : {}) },
+    ...(s.deps.platform ? { platform: s.deps.platform } : {}),
   });
   await s.deps.store.revisions.save({
     id: out.revision, tenant: env.tenant, environment: env.name, blueprint: out.blueprint, version: out.version,

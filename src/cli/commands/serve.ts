@@ -6,6 +6,7 @@ import { bootstrapAdminToken } from '../../api/auth.ts';
 import type { Store } from '../../adapters/store/port.ts';
 import { openStore } from '../../adapters/store/index.ts';
 import { createLogger } from '../../logging.ts';
+import { DEFAULT_RUNBOOK_BASE, resolveRunbookBase } from '../../observability/runbooks.ts';
 import { CliError } from '../client.ts';
 import { intFlag } from '../context.ts';
 
@@ -34,9 +35,24 @@ function poolSize(workers: number): number {
   return Math.max(10, Math.ceil(workers / 2));
 }
 
+/**
+ * Where rendered alerts link: FLEETPLANE_RUNBOOK_URL, else a local serve's default address. Not this
+ * process's own address: the link is part of every rendered revision, so it must be the same in
+ * every process of a fleet (two serves on different ports would otherwise render different revisions
+ * of an unchanged environment). Set FLEETPLANE_RUNBOOK_URL to the API's public URL + /runbooks.
+ */
+function runbookBaseUrl(): string {
+  try {
+    return resolveRunbookBase(process.env.FLEETPLANE_RUNBOOK_URL, DEFAULT_RUNBOOK_BASE.replace(/\/runbooks$/, ''));
+  } catch (err) {
+    throw new CliError(err instanceof Error ? err.message : String(err), 2);
+  }
+}
+
 export async function serve(o: ServeOptions): Promise<Running> {
   const logger = createLogger({ base: { component: 'server' } });
   if (o.databaseUrl && !/^postgres(ql)?:\/\//.test(o.databaseUrl)) throw new CliError('FLEETPLANE_DATABASE_URL must start with postgres://', 2);
+  const runbooks = runbookBaseUrl();
   // The engine is loaded here, not at import, so other CLI commands start without it.
   const { engineConfig, startEngine } = await import('../../engine/index.ts');
   const store = await openStore({ databaseUrl: o.databaseUrl, dataDir: o.dataDir, maxConnections: poolSize(engineConfig({}).concurrency) });
@@ -52,7 +68,7 @@ export async function serve(o: ServeOptions): Promise<Running> {
   const gitops = createGitopsDriver(gitopsConfigFromEnv(o.dataDir), { logger, audit: (e) => store.audit.append(e) });
   const workers = process.env.FLEETPLANE_WORKERS !== '0';
   const engine = await startEngine({
-    store, logger, workers, drivers: { gitops },
+    store, logger, workers, drivers: { gitops }, platform: { runbookBaseUrl: runbooks },
     subscribe: (onQueued) => store.db.listen('fleetplane_operations', onQueued),
   });
   stoppers.push(() => engine.stop());
@@ -68,7 +84,7 @@ export async function serve(o: ServeOptions): Promise<Running> {
   // ---- end of engine spot ----
 
   const url = await app.listen({ port: o.port, host: o.host });
-  logger.info({ url, store: store.kind, dataDir: store.kind === 'embedded' ? o.dataDir : undefined }, 'fleetplane listening');
+  logger.info({ url, store: store.kind, dataDir: store.kind === 'embedded' ? o.dataDir : undefined, runbooks }, 'fleetplane listening');
   let stopping: Promise<void> | undefined;
   const stop = () => (stopping ??= (async () => {
     logger.info('shutting down');
