@@ -7,11 +7,15 @@ import { DEFAULT_SERVER } from './context.ts';
 import * as commands from './commands/index.ts';
 import { io, processIo, setIo, type CliIo } from './io.ts';
 
+const VERSION = '0.1.0';
+
 export function buildProgram(): Command {
   const out = io();
   const program = new Command('fleetplane')
     .description('Fleetplane: run one isolated environment per customer on Kubernetes')
-    .version('0.1.0')
+    // Only -V here: commander matches program options after a subcommand too, so a program-level
+    // --version would swallow `envs upgrade … --version 1.5.0`. `fleetplane --version` is kept in main().
+    .version(VERSION, '-V', 'output the version number (also: fleetplane --version)')
     .option('--server <url>', `API server (env FLEETPLANE_SERVER, default ${DEFAULT_SERVER})`)
     .option('--token <token>', 'bearer token (env FLEETPLANE_TOKEN)')
     .option('-o, --output <format>', 'table | json | yaml', 'table')
@@ -30,6 +34,10 @@ export function buildProgram(): Command {
 
 export async function main(argv: string[], streams: CliIo = processIo): Promise<number> {
   setIo(streams);
+  if (argv.length === 1 && argv[0] === '--version') {
+    io().out(`${VERSION}\n`);
+    return 0;
+  }
   const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -155,6 +155,13 @@ describe('fleetplane CLI (embedded)', () => {
     const scale = await run(['envs', 'scale', 'acme', 'prod', '--component', 'web', '--replicas', '3'], env);
     assert.equal(scale.code, 0, scale.stderr);
     assert.match(scale.stdout, /scale/);
+    // --version belongs to the subcommand here, not to the program (it once printed the CLI's version).
+    for (const args of [['--version', '1.0.0'], ['--version=1.0.0']]) {
+      const up = await run(['envs', 'upgrade', 'acme', 'staging', ...args, '-o', 'json'], env);
+      assert.equal(up.code, 0, up.stderr);
+      assert.deepEqual([JSON.parse(up.stdout).kind, JSON.parse(up.stdout).params.version], ['upgrade', '1.0.0']);
+    }
+    for (const flag of ['--version', '-V']) assert.equal((await run([flag], env)).stdout.trim(), '0.1.0');
   });
 
   test('tokens: create prints the secret once; list; revoke', async () => {
