@@ -1,12 +1,13 @@
 // Cluster inventory: every FLEETPLANE_CLUSTER_REFRESH_INTERVAL, read each registered cluster's
 // schedulable capacity (Ready nodes' allocatable) and what Fleetplane environments reserve there
 // (their ResourceQuotas' requests), and record both on the cluster (GET /v1/clusters shows it,
-// placement uses it). Like Rancher's cluster status sync; an unreachable cluster keeps its last
+// placement uses it); fleetplane_cluster_up follows each read. Like Rancher's cluster status sync; an unreachable cluster keeps its last
 // observation and is logged, never fatal.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sumCapacity, sumQuotaRequests } from '../adapters/kube/index.ts';
 import { coerceError } from '../domain/errors.ts';
 import { LABELS, MANAGED_BY, type Cluster, type ClusterCapacity } from '../domain/types.ts';
+import { setClusterUp } from '../metrics/engine.ts';
 import type { EngineDeps } from './context.ts';
 
 export class ClusterInventory {
@@ -50,6 +51,8 @@ export class ClusterInventory {
           this.deps.logger.warn({ cluster: c.name, err: coerceError(raw) }, 'cluster inventory: could not read the cluster; keeping the last observation');
           return null;
         });
+        // Each pass is also a probe: FleetplaneClusterDown then follows the engine, not only GET /v1/fleet/health.
+        setClusterUp(c.name, cap !== null);
         if (cap) out.set(c.name, cap);
       }
       cursor = page.next;

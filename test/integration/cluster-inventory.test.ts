@@ -9,6 +9,7 @@ import type { KubeObject } from '../../src/domain/types.ts';
 import { openStore, type SqlStore } from '../../src/adapters/store/index.ts';
 import { ClusterConnections } from '../../src/engine/clusters.ts';
 import { ClusterInventory } from '../../src/engine/cluster-inventory.ts';
+import { clusterUp } from '../../src/metrics/engine.ts';
 import { freshPostgres, type TestDatabase } from '../helpers/db.ts';
 import { getTestbed, withNamespace, type TestCluster } from '../helpers/testbed.ts';
 
@@ -63,6 +64,8 @@ test('records node capacity and what Fleetplane quotas reserve; skips an unreach
     assert.deepEqual((await store.clusters.get(cluster.name))?.capacity, cap, 'recorded on the cluster');
 
     assert.equal(seen.has('ghost'), false);
+    const up = (await clusterUp.get()).values;
+    assert.deepEqual([cluster.name, 'ghost'].map((name) => up.find((v) => v.labels.cluster === name)?.value), [1, 0], 'fleetplane_cluster_up follows each read');
     assert.deepEqual((await store.clusters.get('ghost'))?.capacity, { cpuMillis: 1000, memoryBytes: 0, gpus: 0, nodes: 1 }, 'last observation kept');
   });
   // Re-registering through the API path (no capacity given) keeps what the engine observed.
