@@ -46,23 +46,22 @@ type Check = (req: PlacementRequest, c: ClusterLoad) => string | null;
 const cores = (millis: number) => Math.round((millis / 1000) * 10) / 10;
 const gib = (bytes: number) => Math.round((bytes / 2 ** 30) * 10) / 10;
 
+interface Overcommittable { what: string; unit: string; scale: (n: number) => number }
+const CPU: Overcommittable = { what: 'CPU', unit: 'cores', scale: cores };
+const MEMORY: Overcommittable = { what: 'memory', unit: 'GiB', scale: gib };
+
+/** Refused when reserved + wanted exceeds capacity × overcommit; unknown capacity or no demand passes. */
+function overcommitReason(r: Overcommittable, amounts: { reserved: number; want: number; cap: number | undefined }, overcommit: number | undefined): string | null {
+  const { reserved, want, cap } = amounts;
+  if (cap === undefined || cap <= 0 || want <= 0) return null;
+  const limit = cap * (overcommit ?? 1);
+  const total = reserved + want;
+  return total > limit ? `not enough ${r.what} capacity (${r.scale(total)} of ${r.scale(limit)} ${r.unit} reserved with this environment)` : null;
+}
+
 const CAPACITY_CHECKS: ReadonlyArray<[string, Check]> = [
-  ['cpu', (req, c) => {
-    const cap = c.cluster.capacity?.cpuMillis;
-    const want = req.demand?.cpuMillis ?? 0;
-    if (cap === undefined || cap <= 0 || want <= 0) return null;
-    const limit = cap * (req.overcommit?.cpu ?? 1);
-    const total = c.reserved.cpuMillis + want;
-    return total > limit ? `not enough CPU capacity (${cores(total)} of ${cores(limit)} cores reserved with this environment)` : null;
-  }],
-  ['memory', (req, c) => {
-    const cap = c.cluster.capacity?.memoryBytes;
-    const want = req.demand?.memoryBytes ?? 0;
-    if (cap === undefined || cap <= 0 || want <= 0) return null;
-    const limit = cap * (req.overcommit?.memory ?? 1);
-    const total = c.reserved.memoryBytes + want;
-    return total > limit ? `not enough memory capacity (${gib(total)} of ${gib(limit)} GiB reserved with this environment)` : null;
-  }],
+  ['cpu', (req, c) => overcommitReason(CPU, { reserved: c.reserved.cpuMillis, want: req.demand?.cpuMillis ?? 0, cap: c.cluster.capacity?.cpuMillis }, req.overcommit?.cpu)],
+  ['memory', (req, c) => overcommitReason(MEMORY, { reserved: c.reserved.memoryBytes, want: req.demand?.memoryBytes ?? 0, cap: c.cluster.capacity?.memoryBytes }, req.overcommit?.memory)],
   ['gpus', (req, c) => {
     const want = req.demand?.gpus ?? 0;
     const cap = c.cluster.capacity;
