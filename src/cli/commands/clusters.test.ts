@@ -1,9 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpu } from './clusters.ts';
+import { cpu, memory } from './clusters.ts';
 
 test('the CPU column shows allocatable cores and the share Fleetplane quotas reserve', () => {
   assert.equal(cpu(undefined), undefined);
   assert.equal(cpu({ nodes: 8, cpuMillis: 205_120 }), '205');
   assert.equal(cpu({ nodes: 8, cpuMillis: 200_000, reservedCpuMillis: 50_000 }), '200 (25% reserved)');
+});
+
+test('the MEMORY column shows allocatable GiB and the reserved share', () => {
+  assert.equal(memory(undefined), undefined);
+  assert.equal(memory({ nodes: 1, cpuMillis: 1000 }), undefined, 'no memory observed');
+  assert.equal(memory({ nodes: 8, cpuMillis: 1000, memoryBytes: 320 * 2 ** 30 }), '320');
+  assert.equal(memory({ nodes: 8, cpuMillis: 1000, memoryBytes: 320 * 2 ** 30, reservedMemoryBytes: 80 * 2 ** 30 }), '320 (25% reserved)');
 });

@@ -6,19 +6,31 @@ import { collect, ctx, enc, keyValues, readDoc } from '../context.ts';
 import { age, type Column } from '../output.ts';
 import { io } from '../io.ts';
 
-interface ClusterView { name: string; provider: string; region: string; role: string; apiServer: string; kubernetesVersion?: string; capacity?: { nodes: number; cpuMillis: number; gpus?: number; reservedCpuMillis?: number }; createdAt: string }
+interface ClusterView {
+  name: string; provider: string; region: string; role: string; apiServer: string; kubernetesVersion?: string; createdAt: string;
+  capacity?: { nodes: number; cpuMillis: number; memoryBytes?: number; gpus?: number; reservedCpuMillis?: number; reservedMemoryBytes?: number };
+}
 
-/** "205 (12% reserved)": allocatable cores and the share Fleetplane quotas reserve, as last observed. */
+/** "205 (12% reserved)": an allocatable amount and the share Fleetplane quotas reserve, as last observed. */
+function withReserved(total: number, reserved: number | undefined, scale: (n: number) => number): string {
+  if (reserved === undefined || total <= 0) return String(scale(total));
+  return `${scale(total)} (${Math.round((100 * reserved) / total)}% reserved)`;
+}
+
+/** Allocatable cores (and the reserved share). */
 export function cpu(cap: ClusterView['capacity']): string | undefined {
-  if (!cap) return undefined;
-  const cores = Math.round(cap.cpuMillis / 1000);
-  if (cap.reservedCpuMillis === undefined || cap.cpuMillis <= 0) return String(cores);
-  return `${cores} (${Math.round((100 * cap.reservedCpuMillis) / cap.cpuMillis)}% reserved)`;
+  return cap ? withReserved(cap.cpuMillis, cap.reservedCpuMillis, (m) => Math.round(m / 1000)) : undefined;
+}
+
+/** Allocatable memory in GiB (and the reserved share). */
+export function memory(cap: ClusterView['capacity']): string | undefined {
+  return cap?.memoryBytes === undefined ? undefined : withReserved(cap.memoryBytes, cap.reservedMemoryBytes, (b) => Math.round(b / 2 ** 30));
 }
 
 const COLUMNS: Array<Column<ClusterView>> = [
   ['NAME', (c) => c.name], ['PROVIDER', (c) => c.provider], ['REGION', (c) => c.region], ['ROLE', (c) => c.role],
-  ['API SERVER', (c) => c.apiServer], ['VERSION', (c) => c.kubernetesVersion], ['NODES', (c) => c.capacity?.nodes], ['CPU', (c) => cpu(c.capacity)], ['GPUS', (c) => c.capacity?.gpus], ['AGE', (c) => age(c.createdAt)],
+  ['API SERVER', (c) => c.apiServer], ['VERSION', (c) => c.kubernetesVersion], ['NODES', (c) => c.capacity?.nodes],
+  ['CPU', (c) => cpu(c.capacity)], ['MEMORY GIB', (c) => memory(c.capacity)], ['GPUS', (c) => c.capacity?.gpus], ['AGE', (c) => age(c.createdAt)],
 ];
 
 export default function register(program: Command): void {
