@@ -48,6 +48,19 @@ export class ApiClient {
   }
 
   async request<T = unknown>(method: string, path: string, ro: RequestOptions = {}): Promise<{ status: number; body: T; headers: Headers }> {
+    const res = await this.send(method, path, ro);
+    const body = parseBody(await res.text());
+    return { status: res.status, body: body as T, headers: res.headers };
+  }
+
+  /** A binary GET (a bundle archive): the bytes as sent; errors as for request(). */
+  async download(path: string, query?: RequestOptions['query']): Promise<{ bytes: Buffer; headers: Headers }> {
+    const res = await this.send('GET', path, { query, headers: { accept: '*/*' } });
+    return { bytes: Buffer.from(await res.arrayBuffer()), headers: res.headers };
+  }
+
+  /** fetch with the token; unreachable server -> exit 3, a non-2xx answer -> ApiError with its problem. */
+  private async send(method: string, path: string, ro: RequestOptions): Promise<Response> {
     const headers = this.headers(ro);
     let res: Response;
     try {
@@ -57,10 +70,12 @@ export class ApiClient {
       const cause = c?.code ?? c?.message ?? (err instanceof Error ? err.message : String(err));
       throw new CliError(`cannot reach the server at ${this.opts.server} (${cause}); is \`fleetplane serve\` running? (--server / FLEETPLANE_SERVER)`, 3);
     }
-    const text = await res.text();
-    const body = parseBody(text);
-    if (!res.ok) throw new ApiError(res.status, (typeof body === 'object' && body !== null ? body : { detail: text }) as Problem);
-    return { status: res.status, body: body as T, headers: res.headers };
+    if (!res.ok) {
+      const text = await res.text();
+      const body = parseBody(text);
+      throw new ApiError(res.status, (typeof body === 'object' && body !== null ? body : { detail: text }) as Problem);
+    }
+    return res;
   }
 
   private headers(ro: RequestOptions): Record<string, string> {

@@ -67,6 +67,8 @@ export interface Res {
   // Tests read arbitrary response fields.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   body: any;
+  /** The response bytes as sent (archives and other binary bodies). */
+  raw: Buffer;
 }
 
 export async function harness(backend: Backend, handle?: StoreHandle): Promise<Harness> {
@@ -95,7 +97,7 @@ export async function harness(backend: Backend, handle?: StoreHandle): Promise<H
     } catch {
       // not JSON: keep text
     }
-    return { status: r.statusCode, headers: r.headers, body };
+    return { status: r.statusCode, headers: r.headers, body, raw: r.rawPayload };
   };
   return {
     backend, handle: h, store, app, adminToken, req,

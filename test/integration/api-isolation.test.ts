@@ -68,6 +68,8 @@ const CASES: Record<string, Case> = {
   'GET /v1/fleet/health': { expect: 'filtered', url: '/v1/fleet/health?probe=false' },
   'GET /v1/tenants/{tenant}/dashboards': { expect: 404, url: '/v1/tenants/{victim}/dashboards' },
   'GET /v1/tenants/{tenant}/dashboards/{env}': { expect: 404, url: '/v1/tenants/{victim}/dashboards/prod' },
+  // Self-managed bundles (src/api/routes/bundles.ts).
+  'GET /v1/tenants/{tenant}/bundles/{env}': { expect: 404, url: '/v1/tenants/{victim}/bundles/prod' },
   // Predictive scaling of one environment (src/api/routes/scaling.ts).
   'GET /v1/environments/{tenant}/{env}/scaling/decisions': { expect: 404, url: '/v1/environments/{victim}/prod/scaling/decisions' },
   'GET /v1/environments/{tenant}/{env}/scaling/policy': { expect: 404, url: '/v1/environments/{victim}/prod/scaling/policy' },

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -162,6 +162,15 @@ describe('fleetplane CLI (embedded)', () => {
       assert.deepEqual([JSON.parse(up.stdout).kind, JSON.parse(up.stdout).params.version], ['upgrade', '1.0.0']);
     }
     for (const flag of ['--version', '-V']) assert.equal((await run([flag], env)).stdout.trim(), '0.1.0');
+    const bundlePath = join(dir, 'acme-prod.tar.gz');
+    const bundle = await run(['envs', 'bundle', 'acme', 'prod', '--out', bundlePath, '-o', 'json'], env);
+    assert.equal(bundle.code, 0, bundle.stderr);
+    const wrote = JSON.parse(bundle.stdout) as { file: string; bytes: number; revision: string };
+    const bytes = await readFile(bundlePath);
+    assert.deepEqual([wrote.file, wrote.bytes, bytes[0], bytes[1]], [bundlePath, bytes.length, 0x1f, 0x8b], 'a gzip archive');
+    const missing = await run(['envs', 'bundle', 'acme', 'prod', '--revision', 'nope', '--out', join(dir, 'x.tgz')], env);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /^fleetplane: .*revision "nope"/);
   });
 
   test('tokens: create prints the secret once; list; revoke', async () => {

@@ -2,11 +2,10 @@
 // environment's applied (else desired) revision; an environment not rendered yet is rendered on the
 // fly from its blueprint release. Tenant-scoped: a tenant token sees only its own.
 import type { Store } from '../../adapters/store/port.ts';
-import type { Environment, KubeObject, Tenant } from '../../domain/types.ts';
+import type { KubeObject, Tenant } from '../../domain/types.ts';
 import { DASHBOARD_LABEL, dashboardUid } from '../../observability/index.ts';
-import { renderEnvironment } from '../../render/index.ts';
 import { assertCanSee, notFound } from '../auth.ts';
-import { blueprintOf } from '../services/releases.ts';
+import { environmentRevision } from '../services/environment-revision.ts';
 import type { RouteModule } from '../context.ts';
 import { EnvParams, TenantParams } from '../schemas.ts';
 
@@ -17,28 +16,6 @@ function dashboardIn(objects: KubeObject[]): Record<string, unknown> | null {
   const data = cm?.data as Record<string, string> | undefined;
   const json = data ? Object.values(data)[0] : undefined;
   return json ? (JSON.parse(json) as Record<string, unknown>) : null;
-}
-
-async function fromRevision(store: Store, env: Environment): Promise<Record<string, unknown> | null> {
-  for (const id of [env.appliedRevision, env.desiredRevision]) {
-    if (!id) continue;
-    const rev = await store.revisions.get(env.tenant, env.name, id);
-    if (rev) return dashboardIn(rev.objects.map((r) => r.object));
-  }
-  return null;
-}
-
-async function rendered(store: Store, tenant: Tenant, env: Environment): Promise<Record<string, unknown> | null> {
-  const release = await store.blueprints.get(env.blueprint, env.version);
-  if (!release) return null;
-  const result = renderEnvironment({
-    tenant: { slug: tenant.slug, name: tenant.name, tier: tenant.tier, labels: tenant.labels },
-    environment: { name: env.name, type: env.type, values: env.values, delivery: env.delivery },
-    // Stored releases hold the whole parsed document (see services/releases.ts).
-    blueprint: blueprintOf(release),
-    placement: { cluster: env.placement.cluster, ...(env.placement.namespace ? { namespace: env.placement.namespace } : {}) },
-  });
-  return dashboardIn(result.objects.map((r) => r.object));
 }
 
 async function visibleTenant(store: Store, slug: string): Promise<Tenant> {
@@ -76,7 +53,8 @@ const routes: RouteModule = (app, { store }) => {
     const tenant = await visibleTenant(store, req.params.tenant);
     const env = await store.environments.get(tenant.slug, req.params.env);
     if (!env) throw notFound(what);
-    const dashboard = (await fromRevision(store, env)) ?? (await rendered(store, tenant, env));
+    const rev = await environmentRevision(store, tenant, env);
+    const dashboard = rev ? dashboardIn(rev.objects.map((r) => r.object)) : null;
     if (!dashboard) throw notFound(`${what} (its blueprint has no services exposing metrics)`);
     reply.header('content-disposition', `attachment; filename="${tenant.slug}-${env.name}.json"`);
     return dashboard;

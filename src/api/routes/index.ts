@@ -14,3 +14,4 @@ export { default as scaling } from './scaling.ts';
 export { default as fleet } from './fleet.ts';
 export { default as dashboards } from './dashboards.ts';
 export { default as runbooks } from './runbooks.ts';
+export { default as bundles } from './bundles.ts';

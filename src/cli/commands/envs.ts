@@ -1,4 +1,5 @@
 // fleetplane envs list|get|create and the actions: upgrade|patch|scale|rollback|restart
+import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { CliError } from '../client.ts';
 import { ctx, enc, intFlag, readDoc } from '../context.ts';
@@ -53,6 +54,18 @@ export default function register(program: Command): void {
     const { body } = await c.client.get<EnvView>(`/v1/environments/${enc(tenant)}/${enc(env)}`);
     c.print(body, [body], COLUMNS);
   });
+
+  envs.command('bundle <tenant> <env>').description('download the environment as a self-managed bundle (tar.gz with install.sh)')
+    .option('--revision <id>', 'a stored revision (default: the applied one)')
+    .option('--out <file>', 'where to write it (default: <tenant>-<env>-<revision>.tar.gz here)')
+    .action(async (tenant: string, env: string, o: { revision?: string; out?: string }, cmd: Command) => {
+      const c = ctx(cmd);
+      const { bytes, headers } = await c.client.download(`/v1/tenants/${enc(tenant)}/bundles/${enc(env)}`, { revision: o.revision });
+      const revision = headers.get('x-fleetplane-revision') ?? 'unknown';
+      const out = o.out ?? `${tenant}-${env}-${revision}.tar.gz`;
+      await writeFile(out, bytes);
+      c.print({ file: out, bytes: bytes.length, revision }, [{ file: out, bytes: bytes.length, revision }], [['FILE', (r) => r.file], ['BYTES', (r) => r.bytes], ['REVISION', (r) => r.revision]]);
+    });
 
   envs.command('create <tenant>').description('add an environment (starts onboarding it)')
     .option('-f, --file <file>', 'environment document (YAML or JSON)')

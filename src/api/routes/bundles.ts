@@ -1,0 +1,43 @@
+// Bundles for self-managed customers (src/render/bundle.ts): one revision of an environment as a
+// reproducible tar.gz their platform team installs without Fleetplane. Tenant-scoped: a tenant's
+// own admins download their own. The revision: ?revision=<id>, else applied, else desired, else
+// rendered now from the blueprint release (an environment Fleetplane never delivered).
+import { Type } from '@sinclair/typebox';
+import { tarGz } from '../../adapters/archive/targz.ts';
+import { buildBundle } from '../../render/bundle.ts';
+import { defaultNamespace } from '../../domain/naming.ts';
+import { assertCanSee, notFound } from '../auth.ts';
+import type { RouteModule } from '../context.ts';
+import { environmentRevision } from '../services/environment-revision.ts';
+import { EnvParams } from '../schemas.ts';
+
+const tags = ['environments'];
+
+const routes: RouteModule = (app, { store }) => {
+  app.get('/v1/tenants/:tenant/bundles/:env', {
+    schema: {
+      tags, params: EnvParams,
+      querystring: Type.Object({ revision: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,79}$' })) }),
+      summary: 'Download an environment as a self-managed bundle (tar.gz: manifests in apply order, Helm values, images.txt, install.sh, SHA256SUMS; never secret values)',
+    },
+  }, async (req, reply) => {
+    const what = `environment "${req.params.tenant}/${req.params.env}"`;
+    assertCanSee(req, req.params.tenant, what);
+    const tenant = await store.tenants.get(req.params.tenant);
+    if (!tenant || tenant.deletedAt) throw notFound(`tenant "${req.params.tenant}"`);
+    const env = await store.environments.get(tenant.slug, req.params.env);
+    if (!env || env.health === 'Deleted') throw notFound(what);
+    const rev = await environmentRevision(store, tenant, env, req.query.revision);
+    if (!rev) throw notFound(`${what}: blueprint ${env.blueprint}@${env.version} is no longer published`);
+    const bundle = buildBundle(rev, env.placement.namespace || defaultNamespace(env.tenant, env.name));
+    const body = await tarGz(bundle.root, bundle.files, new Date(rev.createdAt ?? 0));
+    return reply
+      .type('application/gzip')
+      .header('content-disposition', `attachment; filename="${bundle.root}.tar.gz"`)
+      .header('etag', `"${rev.id}"`)
+      .header('x-fleetplane-revision', rev.id)
+      .send(body);
+  });
+};
+
+export default routes;

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { parseBlueprint } from '../domain/blueprint.ts';
+import type { Revision } from '../domain/types.ts';
+import { buildBundle, imagesOf } from './bundle.ts';
+import { renderEnvironment } from './index.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const bp = parseBlueprint(readFileSync(join(root, 'blueprints/default/1.5.0.yaml'), 'utf8'));
+
+function revision(): Revision {
+  const r = renderEnvironment({ tenant: { slug: 'acme', name: 'Acme', tier: 'shared' }, environment: { name: 'prod', type: 'prod', values: {} }, blueprint: bp, placement: { cluster: 'fp-1' } });
+  return { id: r.revision, tenant: 'acme', environment: 'prod', blueprint: r.blueprint, version: r.version, objects: r.objects, helmValues: r.helmValues };
+}
+
+const file = (b: ReturnType<typeof buildBundle>, path: string) => b.files.find((f) => f.path === path);
+
+test('a bundle holds the manifests in apply order, Helm values, images, an install script and checksums', () => {
+  const rev = revision();
+  const b = buildBundle(rev, 'acme-prod');
+  assert.equal(b.root, `acme-prod-${rev.id}`);
+  const manifests = b.files.filter((f) => f.path.startsWith('manifests/'));
+  assert.equal(manifests.length, rev.objects.length, 'one file per object (the default blueprint has no Secret objects)');
+  assert.match(manifests[0]!.path, /^manifests\/0+-namespace-acme-prod\.yaml$/, 'the namespace applies first');
+  assert.ok(b.files.some((f) => f.path.startsWith('helm/') && f.path.endsWith('.values.yaml')), 'the Redis chart values');
+  assert.deepEqual(file(b, 'images.txt')!.content.trim().split('\n'), imagesOf(rev.objects.map((o) => o.object)));
+  assert.ok(file(b, 'images.txt')!.content.split('\n').filter(Boolean).every((i) => i.includes(':') || i.includes('@')), 'every image is pinned');
+  const install = file(b, 'install.sh')!;
+  assert.equal(install.mode, 0o755);
+  assert.match(install.content, /apply --server-side --field-manager=fleetplane -f manifests\//);
+  assert.match(install.content, /rollout status 'deployment\/web' --namespace 'acme-prod'/);
+  assert.match(install.content, /upgrade --install .* --repo /, 'chart components are installed with helm');
+  // SHA256SUMS covers every other file, in `sha256sum -c` format.
+  const sums = file(b, 'SHA256SUMS')!.content.trim().split('\n').map((l) => l.split('  ') as [string, string]);
+  assert.deepEqual(sums.map(([, p]) => p), b.files.filter((f) => f.path !== 'SHA256SUMS').map((f) => f.path));
+  for (const [sum, p] of sums) assert.equal(sum, createHash('sha256').update(file(b, p)!.content).digest('hex'), p);
+  const index = JSON.parse(file(b, 'revision.json')!.content) as { revision: string; manifests: Array<{ file: string }> };
+  assert.equal(index.revision, rev.id);
+  assert.ok(index.manifests.every((m) => b.files.some((f) => f.path === m.file)), 'the index points at files in the bundle');
+  assert.deepEqual(buildBundle(rev, 'acme-prod'), b, 'the same revision builds the same bundle');
+});
+
+test('Secret values never enter a bundle: Secrets are named for the customer to create', () => {
+  const rev = revision();
+  const value = 'c3VwZXItc2VjcmV0LXZhbHVl';
+  rev.objects.push({
+    object: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'registry-pull', namespace: 'acme-prod' }, data: { '.dockerconfigjson': value } },
+    hash: 'x',
+  } as Revision['objects'][number]);
+  const b = buildBundle(rev, 'acme-prod');
+  assert.ok(b.files.every((f) => !f.content.includes(value)), 'the value is nowhere');
+  assert.ok(!b.files.some((f) => /secret-registry-pull/.test(f.path)));
+  assert.match(file(b, 'README.md')!.content, /Secret `registry-pull` in namespace `acme-prod`/);
+  assert.match(file(b, 'install.sh')!.content, /get secret 'registry-pull' --namespace 'acme-prod'/);
+  assert.deepEqual((JSON.parse(file(b, 'revision.json')!.content) as { outOfBand: unknown[] }).outOfBand, [{ apiVersion: 'v1', kind: 'Secret', name: 'registry-pull', namespace: 'acme-prod' }]);
+});

@@ -1,0 +1,133 @@
+// Bundles for self-managed customers: one rendered revision of an environment as files a customer's
+// platform team installs on its own cluster, without access to Fleetplane (like a Replicated/KOTS
+// air-gap bundle, minus the images themselves). Layout under `<tenant>-<env>-<revision>/`:
+//   manifests/NN-<kind>-<name>.yaml   one object per file, in apply order (the GitOps layout)
+//   helm/<component>.values.yaml      Helm value overrides for chart components
+//   revision.json                     what is here: revision, blueprint, file index, Secrets to provide
+//   images.txt                        every container image, for mirroring into a private registry
+//   install.sh                        verify checksums, server-side apply, helm installs, wait for rollout
+//   README.md                         the same in words
+//   SHA256SUMS                        `sha256sum -c` format, over every other file
+// Secret values never enter a bundle: Secrets are listed by name in revision.json (outOfBand) and the
+// README, for the customer to create (the blueprint's own secrets are ExternalSecret references).
+import { createHash } from 'node:crypto';
+import type { KubeObject, Revision } from '../domain/types.ts';
+import { renderEnvironmentTree, type RevisionIndex } from './gitops/layout.ts';
+
+export interface BundleFile {
+  /** Path below the bundle's root directory. */
+  path: string;
+  content: string;
+  /** 0o755 for scripts, else 0o644. */
+  mode: number;
+}
+
+export interface Bundle {
+  /** The directory every file sits in: `<tenant>-<env>-<revision>`. */
+  root: string;
+  files: BundleFile[];
+  index: RevisionIndex;
+}
+
+const ROLLOUT_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
+
+export function buildBundle(revision: Revision, namespace: string): Bundle {
+  // The cluster is the customer's: in-cluster server, no Fleetplane cluster name.
+  const tree = renderEnvironmentTree(revision, { cluster: 'self-managed', server: 'https://kubernetes.default.svc', namespace });
+  const prefix = `${tree.dir}/`;
+  const index = relativeIndex(tree.index, prefix);
+  const inBundle = revision.objects.map((r) => r.object).filter((o) => !tree.outOfBandObjects.includes(o));
+  const files: BundleFile[] = Object.entries(tree.files)
+    .filter(([path]) => path !== `${prefix}revision.json`)
+    .map(([path, content]) => ({ path: path.slice(prefix.length), content, mode: 0o644 }));
+  files.push(
+    { path: 'revision.json', content: `${JSON.stringify(index, null, 2)}\n`, mode: 0o644 },
+    { path: 'images.txt', content: lines(imagesOf(inBundle)), mode: 0o644 },
+    { path: 'install.sh', content: installScript(index, inBundle), mode: 0o755 },
+    { path: 'README.md', content: readme(index), mode: 0o644 },
+  );
+  files.sort((a, b) => a.path.localeCompare(b.path));
+  files.push({ path: 'SHA256SUMS', content: lines(files.map((f) => `${sha256(f.content)}  ${f.path}`)), mode: 0o644 });
+  return { root: `${revision.tenant}-${revision.environment}-${revision.id}`, files, index };
+}
+
+/** The index with paths relative to the bundle root (the GitOps tree's are repo-relative). */
+function relativeIndex(index: RevisionIndex, prefix: string): RevisionIndex {
+  const rel = (p: string) => (p.startsWith(prefix) ? p.slice(prefix.length) : p);
+  return { ...index, manifests: index.manifests.map((m) => ({ ...m, file: rel(m.file) })), helm: index.helm.map((h) => ({ ...h, file: rel(h.file) })) };
+}
+
+/** Every container image of the workloads (pods, pod templates, CronJob job templates), sorted, once. */
+export function imagesOf(objects: KubeObject[]): string[] {
+  const images = new Set<string>();
+  const fromPodSpec = (spec: unknown) => {
+    const s = spec as { containers?: Array<{ image?: unknown }>; initContainers?: Array<{ image?: unknown }> } | undefined;
+    for (const c of [...(s?.initContainers ?? []), ...(s?.containers ?? [])]) if (typeof c.image === 'string') images.add(c.image);
+  };
+  for (const o of objects) {
+    const spec = o.spec as { template?: { spec?: unknown }; jobTemplate?: { spec?: { template?: { spec?: unknown } } } } | undefined;
+    if (o.kind === 'Pod') fromPodSpec(o.spec);
+    fromPodSpec(spec?.template?.spec);
+    fromPodSpec(spec?.jobTemplate?.spec?.template?.spec);
+  }
+  return [...images].sort();
+}
+
+const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+function installScript(index: RevisionIndex, objects: KubeObject[]): string {
+  const ns = index.placement.namespace;
+  const rollouts = objects.filter((o) => ROLLOUT_KINDS.has(o.kind)).map((o) => `${o.kind.toLowerCase()}/${o.metadata.name}`);
+  const helm = index.helm.filter((h) => h.repo).map((h) =>
+    `"$HELM" upgrade --install ${q(h.releaseName ?? h.component)} ${q(h.chart)} --repo ${q(h.repo!)} --version ${q(h.chartVersion)} --namespace ${q(h.namespace ?? ns)} -f ${q(h.file)}`);
+  return lines([
+    '#!/bin/sh',
+    `# Installs ${index.tenant}/${index.environment}: revision ${index.revision} of ${index.blueprint}@${index.version}, namespace ${ns}.`,
+    '# KUBECTL and HELM name the binaries (default kubectl, helm); TIMEOUT bounds each rollout wait (default 300s).',
+    'set -eu',
+    'cd "$(dirname "$0")"',
+    'KUBECTL="${KUBECTL:-kubectl}"',
+    'HELM="${HELM:-helm}"',
+    'TIMEOUT="${TIMEOUT:-300s}"',
+    'if command -v sha256sum >/dev/null 2>&1; then',
+    '  sha256sum -c --quiet SHA256SUMS || { echo "install.sh: the bundle does not match SHA256SUMS; not installing" >&2; exit 1; }',
+    'fi',
+    ...index.outOfBand.map((s) => `"$KUBECTL" get secret ${q(s.name)} --namespace ${q(s.namespace ?? ns)} >/dev/null || { echo "install.sh: create Secret ${s.name} first (see README.md)" >&2; exit 1; }`),
+    '# Files apply in name order: the namespace and cluster-wide objects first, workloads last.',
+    '"$KUBECTL" apply --server-side --field-manager=fleetplane -f manifests/',
+    ...helm,
+    ...rollouts.map((r) => `"$KUBECTL" rollout status ${q(r)} --namespace ${q(ns)} --timeout "$TIMEOUT"`),
+    `echo "installed ${index.tenant}/${index.environment} revision ${index.revision}"`,
+  ]);
+}
+
+function readme(index: RevisionIndex): string {
+  const secrets = index.outOfBand.length === 0
+    ? ['None: the blueprint references its secrets through ExternalSecret objects; configure the SecretStore they name.']
+    : index.outOfBand.map((s) => `- Secret \`${s.name}\` in namespace \`${s.namespace ?? index.placement.namespace}\``);
+  return lines([
+    `# ${index.tenant} / ${index.environment}`,
+    '',
+    `Revision \`${index.revision}\` of blueprint \`${index.blueprint}@${index.version}\`, for namespace \`${index.placement.namespace}\`.`,
+    '',
+    '## Install',
+    '',
+    '```sh',
+    './install.sh            # verifies SHA256SUMS, applies manifests/ server-side, installs Helm charts, waits for rollouts',
+    '```',
+    '',
+    'Or by hand: `sha256sum -c SHA256SUMS`, then `kubectl apply --server-side --field-manager=fleetplane -f manifests/`',
+    '(files are numbered in apply order), then `helm upgrade --install` with the files in `helm/` (see revision.json).',
+    '',
+    '## Images',
+    '',
+    '`images.txt` lists every image; mirror them into your registry before installing in an air-gapped cluster.',
+    '',
+    '## Secrets to provide',
+    '',
+    ...secrets,
+  ]);
+}
+
+const lines = (l: string[]) => (l.length === 0 ? '' : `${l.join('\n')}\n`);
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');

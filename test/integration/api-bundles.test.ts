@@ -1,0 +1,149 @@
+// Self-managed bundles over the API on both stores: a tenant's own admin downloads an environment as
+// a reproducible tar.gz whose SHA256SUMS hold; an unknown revision is a 404 problem. On a real testbed
+// cluster, the bundle's own install.sh (with the testbed's kubectl) installs it until every rollout is
+// Ready, without Fleetplane.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { gunzipSync } from 'node:zlib';
+import { extract } from 'tar-stream';
+import { binaryPath } from '../../testbed/index.ts';
+import { BACKENDS, harness, publishSample, type Harness } from '../helpers/api-harness.ts';
+import { getTestbed } from '../helpers/testbed.ts';
+
+interface Entry { name: string; mode: number; type: string; data: Buffer }
+
+async function untar(gz: Buffer): Promise<Entry[]> {
+  const entries: Entry[] = [];
+  const ex = extract();
+  ex.on('entry', (header, stream, next) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: unknown) => chunks.push(c as Buffer));
+    stream.on('end', () => {
+      entries.push({ name: header.name, mode: header.mode ?? 0, type: header.type ?? 'file', data: Buffer.concat(chunks) });
+      next();
+    });
+    stream.resume();
+  });
+  const done = new Promise<void>((resolve, reject) => {
+    ex.on('finish', resolve);
+    ex.on('error', reject);
+  });
+  ex.end(gunzipSync(gz));
+  await done;
+  return entries;
+}
+
+for (const backend of BACKENDS) {
+  describe(`self-managed bundles (${backend})`, () => {
+    let h: Harness;
+    const slug = `sm-${randomBytes(3).toString('hex')}`;
+    const tenantToken = `fpt_tenant_${slug}_${randomBytes(8).toString('hex')}`;
+
+    before(async () => {
+      h = await harness(backend);
+      await publishSample(h);
+      const r = await h.req('POST', '/v1/tenants', {
+        body: { slug, name: 'Self-managed Co', tier: 'shared', channel: 'self-managed', environments: [{ name: 'prod', type: 'prod', blueprint: 'demo-app', version: '1.0.0' }] },
+      });
+      assert.equal(r.status, 202, JSON.stringify(r.body));
+      await h.store.tokens.create({ name: `${slug}-admin`, tenant: slug, role: 'tenant-admin' }, tenantToken);
+    });
+    after(async () => h?.close());
+
+    test("the tenant's own admin downloads a reproducible tar.gz whose checksums hold", async () => {
+      const r = await h.req('GET', `/v1/tenants/${slug}/bundles/prod`, { token: tenantToken });
+      assert.equal(r.status, 200, r.raw.toString('utf8').slice(0, 300));
+      assert.equal(r.headers['content-type'], 'application/gzip');
+      const revision = String(r.headers['x-fleetplane-revision']);
+      assert.match(String(r.headers['content-disposition']), new RegExp(`filename="${slug}-prod-${revision}\\.tar\\.gz"`));
+      const entries = (await untar(r.raw)).filter((e) => e.type === 'file');
+      const prefix = `${slug}-prod-${revision}/`;
+      assert.ok(entries.every((e) => e.name.startsWith(prefix)), 'one root directory');
+      const byPath = new Map(entries.map((e) => [e.name.slice(prefix.length), e]));
+      for (const line of byPath.get('SHA256SUMS')!.data.toString('utf8').trim().split('\n')) {
+        const [sum, path] = line.split('  ') as [string, string];
+        assert.equal(createHash('sha256').update(byPath.get(path)!.data).digest('hex'), sum, path);
+      }
+      assert.equal(byPath.get('install.sh')!.mode, 0o755);
+      assert.ok([...byPath.keys()].some((p) => p.startsWith('manifests/')));
+      const again = await h.req('GET', `/v1/tenants/${slug}/bundles/prod`);
+      assert.ok(again.raw.equals(r.raw), 'the same revision packs to the same bytes');
+    });
+
+    test('an unknown revision or environment is a 404 problem', async () => {
+      for (const url of [`/v1/tenants/${slug}/bundles/prod?revision=nope`, `/v1/tenants/${slug}/bundles/qa`]) {
+        const r = await h.req('GET', url);
+        assert.equal(r.status, 404, url);
+        assert.match(String(r.headers['content-type']), /application\/problem\+json/);
+      }
+      assert.equal((await h.req('GET', `/v1/tenants/${slug}/bundles/prod?revision=Bad_Id`)).status, 400);
+    });
+  });
+}
+
+describe('a bundle installs on a real cluster with its own install.sh', () => {
+  let h: Harness;
+  let dir = '';
+  const slug = `smi-${randomBytes(3).toString('hex')}`;
+  before(async () => {
+    h = await harness('embedded');
+    await publishSample(h);
+    const r = await h.req('POST', '/v1/tenants', {
+      body: { slug, name: 'Self-managed Co', tier: 'shared', channel: 'self-managed', environments: [{ name: 'dev', type: 'dev', blueprint: 'demo-app', version: '1.0.0' }] },
+    });
+    assert.equal(r.status, 202, JSON.stringify(r.body));
+    dir = await mkdtemp(join(tmpdir(), 'fp-bundle-'));
+  });
+  after(async () => {
+    const cluster = (await getTestbed()).clusters[0]!;
+    await cluster.client().delete({ apiVersion: 'v1', kind: 'Namespace', name: `${slug}-dev` }).catch(() => false);
+    await rm(dir, { recursive: true, force: true });
+    await h?.close();
+  });
+
+  test('install.sh verifies, applies and waits until every rollout is Ready', async () => {
+    const cluster = (await getTestbed()).clusters[0]!;
+    const r = await h.req('GET', `/v1/tenants/${slug}/bundles/dev`);
+    assert.equal(r.status, 200);
+    let root = '';
+    for (const e of await untar(r.raw)) {
+      if (e.type !== 'file') continue;
+      const path = join(dir, e.name);
+      root = e.name.split('/')[0]!;
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, e.data, { mode: e.mode });
+    }
+    const run = (env: Record<string, string>) => new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn('sh', [join(dir, root, 'install.sh')], { env: { ...process.env, KUBECTL: binaryPath('kubectl'), KUBECONFIG: cluster.kubeconfig, TIMEOUT: '120s', ...env } });
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+      child.on('close', (code) => resolve({ code, out }));
+    });
+
+    // A tampered bundle is refused before anything is applied.
+    const readmePath = join(dir, root, 'README.md');
+    const readme = await readFile(readmePath, 'utf8');
+    await writeFile(readmePath, `${readme}tampered\n`);
+    const tampered = await run({});
+    assert.notEqual(tampered.code, 0);
+    assert.match(tampered.out, /does not match SHA256SUMS/);
+    assert.equal(await cluster.client().get({ apiVersion: 'v1', kind: 'Namespace', name: `${slug}-dev` }), null, 'nothing applied');
+    await writeFile(readmePath, readme);
+
+    const ok = await run({});
+    assert.equal(ok.code, 0, ok.out);
+    assert.match(ok.out, /successfully rolled out/);
+    const deployments = await cluster.client().list('apps/v1', 'Deployment', { namespace: `${slug}-dev` });
+    assert.ok(deployments.length >= 2, 'web and worker');
+    for (const d of deployments) {
+      const st = d.status as { readyReplicas?: number } | undefined;
+      assert.ok((st?.readyReplicas ?? 0) >= 1, `${d.metadata.name} Ready`);
+    }
+  });
+});
