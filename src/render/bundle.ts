@@ -8,6 +8,7 @@
 //   install.sh                        verify checksums, server-side apply, helm installs, wait for rollout
 //   README.md                         the same in words
 //   SHA256SUMS                        `sha256sum -c` format, over every other file
+//   SHA256SUMS.sig                    Ed25519 signature of SHA256SUMS (added by whoever holds the key)
 // Secret values never enter a bundle: Secrets are listed by name in revision.json (outOfBand) and the
 // README, for the customer to create (the blueprint's own secrets are ExternalSecret references).
 import { createHash } from 'node:crypto';
@@ -89,6 +90,11 @@ function installScript(index: RevisionIndex, objects: KubeObject[]): string {
     'KUBECTL="${KUBECTL:-kubectl}"',
     'HELM="${HELM:-helm}"',
     'TIMEOUT="${TIMEOUT:-300s}"',
+    '# FLEETPLANE_BUNDLE_KEY: the PEM from GET /v1/bundles/signing-key; when set, SHA256SUMS must carry its signature.',
+    'if [ -n "${FLEETPLANE_BUNDLE_KEY:-}" ]; then',
+    '  openssl pkeyutl -verify -pubin -inkey "$FLEETPLANE_BUNDLE_KEY" -rawin -in SHA256SUMS -sigfile SHA256SUMS.sig >/dev/null ||',
+    '    { echo "install.sh: SHA256SUMS.sig is not a signature by FLEETPLANE_BUNDLE_KEY; not installing" >&2; exit 1; }',
+    'fi',
     'if command -v sha256sum >/dev/null 2>&1; then',
     '  sha256sum -c --quiet SHA256SUMS || { echo "install.sh: the bundle does not match SHA256SUMS; not installing" >&2; exit 1; }',
     'fi',
@@ -113,8 +119,12 @@ function readme(index: RevisionIndex): string {
     '## Install',
     '',
     '```sh',
-    './install.sh            # verifies SHA256SUMS, applies manifests/ server-side, installs Helm charts, waits for rollouts',
+    'FLEETPLANE_BUNDLE_KEY=fleetplane-bundles.pem ./install.sh   # checks the signature and SHA256SUMS, applies manifests/ server-side, installs Helm charts, waits for rollouts',
     '```',
+    '',
+    '`SHA256SUMS.sig` is an Ed25519 signature of `SHA256SUMS` by your vendor\'s Fleetplane; get its public key',
+    '(`GET /v1/bundles/signing-key`) once, through a channel you trust. By hand:',
+    '`openssl pkeyutl -verify -pubin -inkey fleetplane-bundles.pem -rawin -in SHA256SUMS -sigfile SHA256SUMS.sig`.',
     '',
     'Or by hand: `sha256sum -c SHA256SUMS`, then `kubectl apply --server-side --field-manager=fleetplane -f manifests/`',
     '(files are numbered in apply order), then `helm upgrade --install` with the files in `helm/` (see revision.json).',

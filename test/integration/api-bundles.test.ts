@@ -4,7 +4,7 @@
 // Ready, without Fleetplane.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -70,6 +70,13 @@ for (const backend of BACKENDS) {
         assert.equal(createHash('sha256').update(byPath.get(path)!.data).digest('hex'), sum, path);
       }
       assert.equal(byPath.get('install.sh')!.mode, 0o755);
+      // SHA256SUMS is signed by the key the public route publishes.
+      const key = await h.req('GET', '/v1/bundles/signing-key', { token: null });
+      assert.equal(key.status, 200);
+      assert.equal(key.headers['x-fleetplane-signing-key'], r.headers['x-fleetplane-signing-key']);
+      const pub = createPublicKey(key.raw.toString('utf8'));
+      assert.ok(verify(null, byPath.get('SHA256SUMS')!.data, pub, byPath.get('SHA256SUMS.sig')!.data), 'the signature holds');
+      assert.ok(!verify(null, Buffer.concat([byPath.get('SHA256SUMS')!.data, Buffer.from('x')]), pub, byPath.get('SHA256SUMS.sig')!.data), 'and covers SHA256SUMS exactly');
       assert.ok([...byPath.keys()].some((p) => p.startsWith('manifests/')));
       const again = await h.req('GET', `/v1/tenants/${slug}/bundles/prod`);
       assert.ok(again.raw.equals(r.raw), 'the same revision packs to the same bytes');
@@ -136,7 +143,19 @@ describe('a bundle installs on a real cluster with its own install.sh', () => {
     assert.equal(await cluster.client().get({ apiVersion: 'v1', kind: 'Namespace', name: `${slug}-dev` }), null, 'nothing applied');
     await writeFile(readmePath, readme);
 
-    const ok = await run({});
+    // A signature checked against another Fleetplane's key is refused, before anything is applied.
+    const other = await harness('embedded');
+    const keys = join(dir, 'keys');
+    await mkdir(keys);
+    await writeFile(join(keys, 'other.pem'), (await other.req('GET', '/v1/bundles/signing-key', { token: null })).raw);
+    await writeFile(join(keys, 'ours.pem'), (await h.req('GET', '/v1/bundles/signing-key', { token: null })).raw);
+    await other.close();
+    const forged = await run({ FLEETPLANE_BUNDLE_KEY: join(keys, 'other.pem') });
+    assert.notEqual(forged.code, 0);
+    assert.match(forged.out, /not a signature by FLEETPLANE_BUNDLE_KEY/);
+    assert.equal(await cluster.client().get({ apiVersion: 'v1', kind: 'Namespace', name: `${slug}-dev` }), null, 'nothing applied');
+
+    const ok = await run({ FLEETPLANE_BUNDLE_KEY: join(keys, 'ours.pem') });
     assert.equal(ok.code, 0, ok.out);
     assert.match(ok.out, /successfully rolled out/);
     const deployments = await cluster.client().list('apps/v1', 'Deployment', { namespace: `${slug}-dev` });

@@ -31,6 +31,8 @@ const CASES: Record<string, Case> = {
   // Runbooks the alerts link to (src/api/routes/runbooks.ts): the same Markdown for everyone.
   'GET /runbooks': { expect: 'public' },
   'GET /runbooks/{name}': { expect: 'public' },
+  // The key bundles are signed with: public by nature (src/api/routes/bundles.ts).
+  'GET /v1/bundles/signing-key': { expect: 'public' },
   'POST /v1/tenants': { expect: 403, url: '/v1/tenants', body: tenantBody('gamma') },
   'GET /v1/tenants': { expect: 'filtered', url: '/v1/tenants' },
   'GET /v1/tenants/{tenant}': { expect: 404, url: '/v1/tenants/{victim}' },

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createPublicKey, randomBytes, verify } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { InputError } from '../../domain/errors.ts';
-import { loadSecretKey, parseSecretKey, secretBox } from './crypto.ts';
+import { loadSecretKey, parseSecretKey, secretBox, signer } from './crypto.ts';
 
 test('seal/open round-trips; ciphertexts differ per call and hide the plaintext', () => {
   const box = secretBox(randomBytes(32));
@@ -45,4 +45,19 @@ test('loadSecretKey creates <dataDir>/secret.key once with mode 0600 and reuses 
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('bundle signer: Ed25519 from the secret key, the same on every server, one key per purpose', () => {
+  const key = Buffer.alloc(32, 7);
+  const a = signer(key, 'bundles');
+  const b = signer(Buffer.from(key), 'bundles');
+  assert.equal(a.publicKeyPem, b.publicKeyPem, 'derived, not random: servers sharing the key agree');
+  assert.notEqual(signer(key, 'other').publicKeyPem, a.publicKeyPem);
+  assert.notEqual(signer(Buffer.alloc(32, 8), 'bundles').publicKeyPem, a.publicKeyPem);
+  const sig = a.sign('abc');
+  assert.equal(sig.length, 64);
+  const pub = createPublicKey(a.publicKeyPem);
+  assert.ok(verify(null, Buffer.from('abc'), pub, sig));
+  assert.ok(!verify(null, Buffer.from('abd'), pub, sig));
+  assert.match(a.keyId, /^[0-9a-f]{12}$/);
 });

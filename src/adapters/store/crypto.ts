@@ -2,7 +2,7 @@
 // identity as additional authenticated data, so a ciphertext copied onto another row fails to open.
 // Key: FLEETPLANE_SECRET_KEY (32 bytes, hex or base64) or <dataDir>/secret.key, made once with mode
 // 0600. See docs/adr/0202-secrets-at-rest.md.
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createPrivateKey, createPublicKey, hkdfSync, randomBytes, sign } from 'node:crypto';
 import { chmod, link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../../domain/errors.ts';
@@ -12,6 +12,35 @@ export interface SecretBox {
   readonly keyId: string;
   seal(plaintext: string, aad: string): string;
   open(sealed: string, aad: string): string;
+}
+
+/** Ed25519 signatures by a key derived from the store's secret key (HKDF, one key per purpose). */
+export interface Signer {
+  /** Short fingerprint of the public key. */
+  readonly keyId: string;
+  /** SPKI PEM, to publish: `openssl pkeyutl -verify -pubin -inkey key.pem -rawin -in FILE -sigfile FILE.sig`. */
+  readonly publicKeyPem: string;
+  /** Raw 64-byte Ed25519 signature of data. */
+  sign(data: Buffer | string): Buffer;
+}
+
+// PKCS#8 DER prefix of an Ed25519 private key; the 32-byte seed follows (RFC 8410).
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+/**
+ * A signer whose key is derived from the secret key with HKDF-SHA256 and the purpose as context:
+ * every server sharing FLEETPLANE_SECRET_KEY signs with the same key, nothing new is stored, and the
+ * encryption key itself never signs anything. Rotating the secret key rotates the signing key.
+ */
+export function signer(key: Buffer, purpose: string): Signer {
+  const seed = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), `fleetplane:${purpose}:ed25519`, 32));
+  const privateKey = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+  const publicKeyPem = createPublicKey(privateKey).export({ format: 'pem', type: 'spki' }).toString();
+  return {
+    keyId: createHash('sha256').update(publicKeyPem).digest('hex').slice(0, 12),
+    publicKeyPem,
+    sign: (data) => sign(null, typeof data === 'string' ? Buffer.from(data, 'utf8') : data, privateKey),
+  };
 }
 
 export function parseSecretKey(text: string): Buffer {

@@ -3,7 +3,7 @@
 import { InputError } from '../../domain/errors.ts';
 import type { Db, Queryable } from './db.ts';
 import { openDb } from './db.ts';
-import { loadSecretKey, secretBox, type SecretBox } from './crypto.ts';
+import { loadSecretKey, secretBox, signer, type SecretBox } from './crypto.ts';
 import { migrate } from './migrate.ts';
 import type { Store, StoreTx } from './port.ts';
 import { createQueue } from './queue/index.ts';
@@ -81,5 +81,6 @@ export async function openStore(config: StoreConfig): Promise<SqlStore> {
     queue: createQueue(db),
     events: eventRepo(db),
     audit: auditRepo(db),
+    bundleSigner: signer(key, 'bundles'),
   };
 }

@@ -4,6 +4,7 @@
 // in the same transaction as the change (see createTenantWithOnboarding).
 import type { Cluster, ClusterCapacity, Environment, Operation, OperationKind, Revision, Rollout, Tenant } from '../../domain/types.ts';
 import type { OperationQueue } from './queue/types.ts';
+import type { Signer } from './crypto.ts';
 
 export interface Page<T> {
   items: T[];
@@ -132,6 +133,8 @@ export interface OperationRepo {
 
 export interface Store extends StoreTx {
   readonly kind: 'embedded' | 'postgres';
+  /** Signs self-managed bundles (Ed25519, derived from the secret key; see crypto.ts). */
+  readonly bundleSigner: Signer;
   migrate(): Promise<void>;
   close(): Promise<void>;
   /** Runs fn in one transaction; rolls back on throw. */
