@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiClient } from '../cli/client.ts';
 import { table } from '../cli/output.ts';
+import { bundle } from './bundle.ts';
 import { liveObjects, registerClusters, runningClusters, waitNamespacesGone, type DemoCluster } from './clusters.ts';
 import { showLog, showRepo, startArgoStandIn } from './gitops.ts';
 import { dashboard, fleetHealth, forecast, metrics } from './observe.ts';
@@ -71,6 +72,7 @@ async function tour(t: Tour, client: ApiClient, clusters: DemoCluster[], dataDir
       await metrics(client);
       await dashboard(client, 'acme', 'prod');
     });
+    await t.step('h2. a self-managed bundle of acme/prod: signed, checksummed, installable without Fleetplane', () => bundle(client, 'acme', 'prod'));
     await t.step('i. forecasting: backtest on real traces', () => forecast());
     await t.step('j. offboard every tenant (the clusters are left as found)', async () => {
       await offboardAll(client, slugs);
