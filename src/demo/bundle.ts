@@ -1,29 +1,13 @@
 // Step: the self-managed channel. Download one environment as a signed bundle, check the signature
 // against the published key and every file against SHA256SUMS, and show what a customer receives.
 import { createHash, createPublicKey, verify } from 'node:crypto';
-import { gunzipSync } from 'node:zlib';
-import { extract } from 'tar-stream';
+import { untarGz } from '../adapters/archive/targz.ts';
 import type { ApiClient } from '../cli/client.ts';
 import { note } from './ui.ts';
 
 async function files(gz: Buffer): Promise<Map<string, Buffer>> {
-  const out = new Map<string, Buffer>();
-  const ex = extract();
-  ex.on('entry', (header, stream, next) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (c: unknown) => chunks.push(c as Buffer));
-    stream.on('end', () => {
-      if (header.type === 'file') out.set(header.name.split('/').slice(1).join('/'), Buffer.concat(chunks));
-      next();
-    });
-  });
-  const done = new Promise<void>((resolve, reject) => {
-    ex.on('finish', resolve);
-    ex.on('error', reject);
-  });
-  ex.end(gunzipSync(gz));
-  await done;
-  return out;
+  const entries = (await untarGz(gz)).filter((e) => e.type === 'file');
+  return new Map(entries.map((e) => [e.name.split('/').slice(1).join('/'), e.data]));
 }
 
 export async function bundle(client: ApiClient, tenant: string, env: string): Promise<void> {

@@ -9,34 +9,12 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { gunzipSync } from 'node:zlib';
-import { extract } from 'tar-stream';
+import { untarGz } from '../../src/adapters/archive/targz.ts';
 import { binaryPath } from '../../testbed/index.ts';
 import { BACKENDS, harness, publishSample, type Harness } from '../helpers/api-harness.ts';
 import { getTestbed } from '../helpers/testbed.ts';
 
-interface Entry { name: string; mode: number; type: string; data: Buffer }
 
-async function untar(gz: Buffer): Promise<Entry[]> {
-  const entries: Entry[] = [];
-  const ex = extract();
-  ex.on('entry', (header, stream, next) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (c: unknown) => chunks.push(c as Buffer));
-    stream.on('end', () => {
-      entries.push({ name: header.name, mode: header.mode ?? 0, type: header.type ?? 'file', data: Buffer.concat(chunks) });
-      next();
-    });
-    stream.resume();
-  });
-  const done = new Promise<void>((resolve, reject) => {
-    ex.on('finish', resolve);
-    ex.on('error', reject);
-  });
-  ex.end(gunzipSync(gz));
-  await done;
-  return entries;
-}
 
 for (const backend of BACKENDS) {
   describe(`self-managed bundles (${backend})`, () => {
@@ -61,7 +39,7 @@ for (const backend of BACKENDS) {
       assert.equal(r.headers['content-type'], 'application/gzip');
       const revision = String(r.headers['x-fleetplane-revision']);
       assert.match(String(r.headers['content-disposition']), new RegExp(`filename="${slug}-prod-${revision}\\.tar\\.gz"`));
-      const entries = (await untar(r.raw)).filter((e) => e.type === 'file');
+      const entries = (await untarGz(r.raw)).filter((e) => e.type === 'file');
       const prefix = `${slug}-prod-${revision}/`;
       assert.ok(entries.every((e) => e.name.startsWith(prefix)), 'one root directory');
       const byPath = new Map(entries.map((e) => [e.name.slice(prefix.length), e]));
@@ -118,7 +96,7 @@ describe('a bundle installs on a real cluster with its own install.sh', () => {
     const r = await h.req('GET', `/v1/tenants/${slug}/bundles/dev`);
     assert.equal(r.status, 200);
     let root = '';
-    for (const e of await untar(r.raw)) {
+    for (const e of await untarGz(r.raw)) {
       if (e.type !== 'file') continue;
       const path = join(dir, e.name);
       root = e.name.split('/')[0]!;

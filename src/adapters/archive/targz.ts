@@ -1,7 +1,7 @@
-// A tar.gz of in-memory files (tar-stream + zlib), reproducible: fixed owner, modes from the caller
+// tar.gz of in-memory files and back (tar-stream + zlib). Packing is reproducible: fixed owner, modes from the caller
 // and one mtime for every entry, so the same bundle always packs to the same bytes.
-import { gzipSync } from 'node:zlib';
-import { pack } from 'tar-stream';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { extract, pack } from 'tar-stream';
 
 export interface ArchiveFile {
   path: string;
@@ -28,4 +28,33 @@ export async function tarGz(root: string, files: ArchiveFile[], mtime: Date): Pr
   p.finalize();
   await done;
   return gzipSync(Buffer.concat(chunks), { level: 9 });
+}
+
+export interface ArchiveEntry {
+  /** The full path inside the archive, root directory included. */
+  name: string;
+  type: string;
+  mode: number;
+  data: Buffer;
+}
+
+/** Every entry of a tar.gz, in archive order (for the demo, the CLI's users and tests). */
+export async function untarGz(gz: Buffer): Promise<ArchiveEntry[]> {
+  const entries: ArchiveEntry[] = [];
+  const ex = extract();
+  ex.on('entry', (header, stream, next) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: unknown) => chunks.push(c as Buffer));
+    stream.on('end', () => {
+      entries.push({ name: header.name, type: header.type ?? 'file', mode: header.mode ?? 0, data: Buffer.concat(chunks) });
+      next();
+    });
+  });
+  const done = new Promise<void>((resolve, reject) => {
+    ex.on('finish', resolve);
+    ex.on('error', reject);
+  });
+  ex.end(gunzipSync(gz));
+  await done;
+  return entries;
 }
