@@ -14,8 +14,6 @@ import { binaryPath } from '../../testbed/index.ts';
 import { BACKENDS, harness, publishSample, type Harness } from '../helpers/api-harness.ts';
 import { getTestbed } from '../helpers/testbed.ts';
 
-
-
 for (const backend of BACKENDS) {
   describe(`self-managed bundles (${backend})`, () => {
     let h: Harness;
