@@ -2,7 +2,7 @@
 // needs from the store and earlier steps' outputs, and its writes are fenced by the lease.
 import { LABELS, type KubeObject, type Revision } from '../domain/types.ts';
 import type { DriverContext } from './drivers/types.ts';
-import { renderEnvironment } from '../render/index.ts';
+import { environmentRenderInput, renderEnvironment } from '../render/index.ts';
 import type { RenderBlueprint } from '../render/types.ts';
 import { conditionsFor } from '../plan/conditions.ts';
 import { desiredSpec } from '../plan/values.ts';
@@ -60,13 +60,7 @@ async function renderStep(s: StepEnv): Promise<StepOutput> {
   const [tenant, release] = await Promise.all([s.deps.store.tenants.get(env.tenant), s.deps.store.blueprints.get(env.blueprint, spec.version)]);
   if (!tenant) throw new PermanentError(`tenant ${env.tenant} does not exist`);
   if (!release) throw new PermanentError(`blueprint ${env.blueprint}@${spec.version} is not published`);
-  const out = renderEnvironment({
-    tenant: { slug: tenant.slug, name: tenant.name, tier: tenant.tier, labels: tenant.labels },
-    environment: { name: env.name, type: env.type, values: spec.values, delivery: env.delivery },
-    blueprint: renderBlueprint(release),
-    placement: { cluster: env.placement.cluster, ...(env.placement.namespace ? { namespace: env.placement.namespace } : {}) },
-    ...(s.deps.platform ? { platform: s.deps.platform } : {}),
-  });
+  const out = renderEnvironment(environmentRenderInput(tenant, env, renderBlueprint(release), { values: spec.values, platform: s.deps.platform }));
   await s.deps.store.revisions.save({
     id: out.revision, tenant: env.tenant, environment: env.name, blueprint: out.blueprint, version: out.version,
     objects: out.objects, helmValues: out.helmValues, createdAt: s.deps.now().toISOString(),

@@ -18,6 +18,7 @@ import { renderWorkloads } from './workloads.ts';
 export type { RenderInput, RenderResult, RenderedHelmValues, PlatformConfig, RenderTenant, RenderEnvironment } from './types.ts';
 export { canonicalJson, canonicalYaml, canonicalYamlStream, sha256Hex } from './canonical.ts';
 export { DEFAULT_PLATFORM } from './context.ts';
+export { environmentRenderInput } from './input.ts';
 
 export const REVISION_ID_LENGTH = 16;
 

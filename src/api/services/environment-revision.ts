@@ -3,7 +3,7 @@
 // customer's, which Fleetplane does not deliver), rendered now from its blueprint release.
 import type { Store } from '../../adapters/store/port.ts';
 import type { Environment, Revision, Tenant } from '../../domain/types.ts';
-import { renderEnvironment } from '../../render/index.ts';
+import { environmentRenderInput, renderEnvironment } from '../../render/index.ts';
 import { notFound } from '../auth.ts';
 import { blueprintOf } from './releases.ts';
 
@@ -11,13 +11,8 @@ import { blueprintOf } from './releases.ts';
 export async function renderFromRelease(store: Store, tenant: Tenant, env: Environment): Promise<Revision | null> {
   const release = await store.blueprints.get(env.blueprint, env.version);
   if (!release) return null;
-  const out = renderEnvironment({
-    tenant: { slug: tenant.slug, name: tenant.name, tier: tenant.tier, labels: tenant.labels },
-    environment: { name: env.name, type: env.type, values: env.values, delivery: env.delivery },
-    // Stored releases hold the whole parsed document (see services/releases.ts).
-    blueprint: blueprintOf(release),
-    placement: { cluster: env.placement.cluster, ...(env.placement.namespace ? { namespace: env.placement.namespace } : {}) },
-  });
+  // Stored releases hold the whole parsed document (see services/releases.ts).
+  const out = renderEnvironment(environmentRenderInput(tenant, env, blueprintOf(release)));
   return { id: out.revision, tenant: env.tenant, environment: env.name, blueprint: out.blueprint, version: out.version, objects: out.objects, helmValues: out.helmValues };
 }
 
