@@ -79,6 +79,27 @@ const CASES: Record<string, Case> = {
     expect: 404, url: '/v1/environments/{victim}/prod/scaling/policy',
     body: { mode: 'dry-run', hpa: { cluster: 'c1', namespace: 'alpha-prod', name: 'web' }, query: 'sum(rate(x[5m]))', floor: 1, ceiling: 5, capacityPerPod: 10 },
   },
+  // The web console (src/api/routes/console-*.ts, events-stream.ts): its HTML and assets are public
+  // (they hold no data); its summary routes are filtered to the caller's tenant; the change stream
+  // replays only the caller's tenant (follow=false ends the response after the replay).
+  'GET /': { expect: 'public' },
+  'GET /login': { expect: 'public' },
+  'GET /tenants': { expect: 'public' },
+  'GET /tenants/*': { expect: 'public' },
+  'GET /rollouts': { expect: 'public' },
+  'GET /rollouts/*': { expect: 'public' },
+  'GET /clusters': { expect: 'public' },
+  'GET /activity': { expect: 'public' },
+  'GET /assets/*': { expect: 'public' },
+  'GET /v1/fleet/summary': { expect: 'filtered', url: '/v1/fleet/summary' },
+  'GET /v1/fleet/attention': { expect: 'filtered', url: '/v1/fleet/attention' },
+  'GET /v1/fleet/clusters': { expect: 403, url: '/v1/fleet/clusters' },
+  'GET /v1/rollouts/{id}/matrix': { expect: 403, url: '/v1/rollouts/ro-0000/matrix' },
+  'GET /v1/events/stream': { expect: 'filtered', url: '/v1/events/stream?follow=false&lastEventId=0&tenant={victim}' },
+  'GET /v1/environments/{tenant}/{env}/revisions': { expect: 404, url: '/v1/environments/{victim}/prod/revisions' },
+  'GET /v1/environments/{tenant}/{env}/revisions/{id}': { expect: 404, url: '/v1/environments/{victim}/prod/revisions/abc123' },
+  'GET /v1/environments/{tenant}/{env}/diff': { expect: 404, url: '/v1/environments/{victim}/prod/diff?to=live' },
+  'GET /v1/environments/{tenant}/{env}/slo': { expect: 404, url: '/v1/environments/{victim}/prod/slo' },
 };
 
 describe('tenant isolation (every registered route)', () => {
@@ -133,6 +154,8 @@ describe('tenant isolation (every registered route)', () => {
       } else if (c.expect === 'filtered') {
         assert.equal(res.status, 200, key);
         assert.ok(!JSON.stringify(res.body).includes('"alpha"'), `${key} leaks alpha: ${JSON.stringify(res.body)}`);
+        // Also the bytes as sent (an event stream is text, not one JSON document).
+        assert.ok(!res.raw.toString('utf8').includes('"alpha"'), `${key} leaks alpha: ${res.raw.toString('utf8').slice(0, 500)}`);
       } else {
         assert.equal(res.status, 200, key);
         assert.ok(!JSON.stringify(res.body).includes('"alpha"'), key);

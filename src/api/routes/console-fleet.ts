@@ -1,0 +1,98 @@
+// The console's overview, from SQL, never the whole fleet in memory:
+//   GET /v1/fleet/summary    counts by health, release and cluster; operations; halted rollouts (admin)
+//   GET /v1/fleet/attention  environments that need a person (Failed, Degraded, Drifted), reason in words, paged
+//   GET /v1/fleet/clusters   admin: clusters with capacity (allocatable, reserved), environment counts, live probe
+// A tenant token gets its tenant's numbers only (the SQL filters by tenant), no rollouts, no clusters page.
+import { Type } from '@sinclair/typebox';
+import { KubeClient } from '../../adapters/kube/index.ts';
+import { attentionPage, fleetCounts, haltedRollouts, operationCounts, rolloutCounts, tenantCount } from '../../adapters/store/fleet-queries.ts';
+import type { Store } from '../../adapters/store/port.ts';
+import type { Cluster } from '../../domain/types.ts';
+import { principal } from '../auth.ts';
+import type { RouteModule } from '../context.ts';
+import { sendPage } from '../http.ts';
+import { PageQuery } from '../schemas.ts';
+import { attentionItem, whyHalted } from '../services/attention.ts';
+import { sqlOf } from '../services/sql-handle.ts';
+import { AttentionPageSchema, FleetClustersSchema, FleetSummarySchema } from './console-schemas.ts';
+
+const tags = ['fleet'];
+const PROBE_TIMEOUT_MS = 3_000;
+
+async function probe(store: Store, name: string): Promise<{ reachable: boolean; version?: string; error?: string }> {
+  try {
+    const kubeconfig = await store.clusters.credentials(name);
+    if (!kubeconfig) return { reachable: false, error: 'no credentials stored for this cluster' };
+    const kube = KubeClient.fromKubeconfig({ content: kubeconfig });
+    const v = await kube.transport.request<{ gitVersion?: string }>({ method: 'GET', path: '/version', timeoutMs: PROBE_TIMEOUT_MS });
+    return { reachable: true, ...(v?.gitVersion ? { version: v.gitVersion } : {}) };
+  } catch (err) {
+    return { reachable: false, error: `cluster API unreachable: ${err instanceof Error ? err.message.split('\n')[0]!.slice(0, 200) : String(err)}` };
+  }
+}
+
+function capacityOf(c: Cluster) {
+  const k = c.capacity;
+  if (!k) return null;
+  return {
+    nodes: k.nodes, cpuMillis: k.cpuMillis, memoryBytes: k.memoryBytes, gpus: k.gpus,
+    reservedCpuMillis: k.reservedCpuMillis ?? null, reservedMemoryBytes: k.reservedMemoryBytes ?? null, observedAt: k.observedAt ?? null,
+  };
+}
+
+type Probe = Awaited<ReturnType<typeof probe>>;
+
+function clusterRow(c: Cluster, n: { environments: number; drifted: number; byHealth: Record<string, number> } | undefined, pr: Probe | undefined) {
+  const counts = n ?? { environments: 0, drifted: 0, byHealth: {} };
+  const live = pr ? { reachable: pr.reachable, error: pr.error ?? null } : { reachable: null, error: null };
+  return {
+    name: c.name, provider: c.provider, region: c.region, role: c.role,
+    kubernetesVersion: pr?.version ?? c.kubernetesVersion ?? null, capacity: capacityOf(c),
+    environments: counts.environments, drifted: counts.drifted, byHealth: counts.byHealth, ...live,
+  };
+}
+
+const routes: RouteModule = (app, { store, now }) => {
+  app.get('/v1/fleet/summary', {
+    schema: { tags, summary: 'Fleet counts for the overview, computed in SQL: by health (and drifted), by release, by cluster; operations; halted rollouts (admin)', response: { 200: FleetSummarySchema } },
+  }, async (req) => {
+    const p = principal(req);
+    const tenant = p.kind === 'tenant' ? p.tenant : null;
+    const db = sqlOf(store);
+    const [counts, tenants, operations] = await Promise.all([fleetCounts(db, tenant), tenantCount(db, tenant), operationCounts(db, tenant)]);
+    const base = {
+      scope: tenant ? { kind: 'tenant', tenant } : { kind: 'fleet' }, generatedAt: now().toISOString(), tenants, ...counts, operations,
+    };
+    if (tenant) return base;
+    const [rollouts, halted] = await Promise.all([rolloutCounts(db), haltedRollouts(db, 10)]);
+    return {
+      ...base, rollouts,
+      haltedRollouts: halted.map((r) => ({ id: r.id, blueprint: r.blueprint, version: r.version, state: r.state, reason: r.reason, updatedAt: r.updatedAt, whyHalted: whyHalted(r) })),
+    };
+  });
+
+  app.get('/v1/fleet/attention', {
+    schema: { tags, summary: 'Environments that need a person (Failed, then Degraded, then Drifted) with the reason in words; paged', querystring: PageQuery, response: { 200: AttentionPageSchema } },
+  }, async (req, reply) => {
+    const p = principal(req);
+    const page = await attentionPage(sqlOf(store), { tenant: p.kind === 'tenant' ? p.tenant : null, limit: req.query.limit, cursor: req.query.cursor });
+    return sendPage(req, reply, { items: page.items.map(attentionItem), ...(page.next ? { next: page.next } : {}) });
+  });
+
+  app.get('/v1/fleet/clusters', {
+    config: { auth: 'admin' },
+    schema: {
+      tags, summary: 'Clusters with capacity (allocatable and reserved CPU, memory, GPUs), environment counts and, with probe=true, reachability and live Kubernetes version',
+      querystring: Type.Composite([PageQuery, Type.Object({ probe: Type.Optional(Type.Boolean({ default: false })) })], { additionalProperties: false }),
+      response: { 200: FleetClustersSchema },
+    },
+  }, async (req, reply) => {
+    const page = await store.clusters.list({ limit: req.query.limit, cursor: req.query.cursor });
+    const counts = new Map((await fleetCounts(sqlOf(store), null)).byCluster.map((c) => [c.cluster, c]));
+    const probes = req.query.probe ? await Promise.all(page.items.map((c) => probe(store, c.name))) : [];
+    const items = page.items.map((c, i) => clusterRow(c, counts.get(c.name), probes[i]));
+    return sendPage(req, reply, { items, ...(page.next ? { next: page.next } : {}) });
+  });
+};
+
+export default routes;
