@@ -15,7 +15,7 @@ import { ProblemError } from '../problem.ts';
 export const CONSOLE_DIR = fileURLToPath(new URL('../../../web/dist/', import.meta.url));
 
 /** The console's client-side routes (web/src/routes.tsx); each answers index.html. */
-export const CLIENT_ROUTES = ['/', '/login', '/tenants', '/tenants/*', '/rollouts', '/rollouts/*', '/clusters', '/activity'];
+export const CLIENT_ROUTES = ['/', '/login', '/tenants', '/tenants/:tenant', '/tenants/:tenant/:env', '/rollouts', '/rollouts/:id', '/clusters', '/activity'];
 
 const CSP = [
   "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data:", "font-src 'self'",
@@ -41,8 +41,8 @@ const routes: RouteModule = async (app) => {
     app.get(url, { config: { auth: 'public' }, schema: { ...hidden, summary: 'The web console (HTML; the app routes itself client-side)' } }, index);
   }
 
-  app.get('/assets/*', { config: { auth: 'public' }, schema: { ...hidden, summary: 'The web console\'s built assets (content-hashed, cached for a year)' } }, (req, reply) => {
-    const file = (req.params as { '*': string })['*'];
+  app.get('/assets/:file', { config: { auth: 'public' }, schema: { ...hidden, summary: 'The web console\'s built assets (content-hashed, cached for a year)' } }, (req, reply) => {
+    const file = (req.params as { file: string }).file;
     // @fastify/send refuses paths that leave the root (.., encoded or not) with 403/404.
     return secure(reply).header('cache-control', 'public, max-age=31536000, immutable').sendFile(file, assets, { cacheControl: false });
   });
