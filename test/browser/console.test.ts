@@ -160,7 +160,8 @@ test('a rollback to an earlier revision round-trips through the UI; diffs show w
   await page.getByTestId('diff').waitFor();
   assert.match(await page.getByTestId('diff-summary').innerText(), /[1-9]\d* objects? differ/);
   assert.match(await page.getByTestId('diff').innerText(), /initialDelaySeconds/);
-  t.diagnostic(`screenshot: ${await shot(page, 'diff')}`);
+  await page.getByTestId('diff').getByText('Deployment/web', { exact: false }).first().scrollIntoViewIfNeeded();
+  t.diagnostic(`screenshot: ${await shot(page, 'diff', false)}`);
   await checkAxe(page, 'environment-diff');
   await earlier.getByRole('button', { name: 'Roll back to this' }).click();
   await page.getByRole('dialog').getByRole('button', { name: 'Roll back' }).click();

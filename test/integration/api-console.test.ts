@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { SqlStore } from '../../src/adapters/store/index.ts';
 import type { Revision } from '../../src/domain/types.ts';
+import { ApiClient } from '../../src/cli/client.ts';
+import { watchRollout } from '../../src/cli/commands/rollouts.ts';
 import { BACKENDS, harness, type Harness } from '../helpers/api-harness.ts';
 import { readEvents } from '../helpers/sse.ts';
 
@@ -24,6 +26,9 @@ for (const backend of BACKENDS) {
   describe(`console API on ${backend}`, () => {
     let h: Harness;
     let consoleDir: string;
+    let served: string | null = null;
+    const listening = async () => (served ??= await h.app.listen({ port: 0, host: '127.0.0.1' }));
+    let rolloutId = '';
     const acme = 'fpt_tenant_acme_console_0123456789';
 
     before(async () => {
@@ -145,6 +150,7 @@ for (const backend of BACKENDS) {
       const created = await h.req('POST', '/v1/rollouts', { body });
       assert.equal(created.status, 201, JSON.stringify(created.body));
       const id = created.body.id as string;
+      rolloutId = id;
       const status = { waves: [{ gate: 'failed', gateReason: 'metric gate: 0.07 < 0.05 is false', metric: { value: 0.07, at: '2026-11-30T12:00:00.000Z' } }, { gate: 'pending' }] };
       await (h.store as SqlStore).db.query(`UPDATE rollouts SET state = 'paused', reason = 'metric gate failed', status = $2::jsonb WHERE id = $1`, [id, JSON.stringify(status)]);
       const m = await h.req('GET', `/v1/rollouts/${id}/matrix?limit=1`);
@@ -174,7 +180,7 @@ for (const backend of BACKENDS) {
       assert.ok(scoped.every((e) => e.tenant === 'acme'), 'a tenant sees its own events only');
       assert.ok(scoped.every((e) => e.topic !== 'rollout'));
 
-      const url = await h.app.listen({ port: 0, host: '127.0.0.1' });
+      const url = await listening();
       const stream = await fetch(`${url}/v1/events/stream?topics=environment`, { headers: { authorization: `Bearer ${acme}`, 'last-event-id': String(last) } });
       assert.equal(stream.status, 200);
       assert.match(String(stream.headers.get('content-type')), /text\/event-stream/);
@@ -190,6 +196,22 @@ for (const backend of BACKENDS) {
       assert.deepEqual(after.map((e) => e.data.health), ['Ready']);
       assert.equal((await fetch(`${url}/v1/events/stream?topics=bogus`, { headers: { authorization: `Bearer ${acme}` } })).status, 400);
       assert.equal((await fetch(`${url}/v1/events/stream`)).status, 401);
+    });
+
+    test("the CLI's rollout watch wakes on the stream, not on its poll interval", async () => {
+      const url = await listening();
+      const client = new ApiClient({ server: url, token: h.adminToken });
+      await (h.store as SqlStore).db.query(`UPDATE rollouts SET state = 'running' WHERE id = $1`, [rolloutId]);
+      const lines: string[] = [];
+      const t0 = Date.now();
+      // An hour between polls: only a streamed change can end this watch within the test's timeout.
+      const watching = watchRollout(client, rolloutId, { timeoutMs: 3_600_000, intervalMs: 3_600_000, onLine: (l) => lines.push(l) });
+      await waitForLine(lines);
+      await (h.store as SqlStore).db.query(`UPDATE rollouts SET state = 'paused', reason = 'paused by the test' WHERE id = $1`, [rolloutId]);
+      const r = await watching;
+      assert.equal(r.state, 'paused');
+      assert.ok(Date.now() - t0 < 600_000);
+      assert.ok(lines.length >= 2, lines.join('\n'));
     });
 
     test('console routes serve the app and its assets without shadowing the API', async () => {
@@ -214,6 +236,11 @@ for (const backend of BACKENDS) {
       assert.equal((await h.req('GET', '/healthz', { token: null })).body.status, 'ok');
     });
   });
+}
+
+async function waitForLine(lines: string[]): Promise<void> {
+  for (let i = 0; i < 600 && lines.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(lines.length > 0, 'the watch printed its first line');
 }
 
 async function readUntil(res: Response, done: (es: ReturnType<typeof readEvents>) => boolean) {
