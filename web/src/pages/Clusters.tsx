@@ -22,24 +22,38 @@ function Used({ used, total, unit, fmt }: { used: number | null; total: number; 
   );
 }
 
+function Reach({ c }: { c: FleetCluster }) {
+  if (c.reachable === null) return <Status value="Unknown" label="not probed" />;
+  return c.reachable ? <Status value="Ready" label="reachable" /> : <Status value="Failed" label="unreachable" />;
+}
+
+function Unhealthy({ c }: { c: FleetCluster }) {
+  const n = (c.byHealth.Degraded ?? 0) + (c.byHealth.Failed ?? 0);
+  return n > 0 ? <Text size="xs">{n} unhealthy</Text> : null;
+}
+
+function ClusterRow({ c }: { c: FleetCluster }) {
+  const k = c.capacity;
+  return (
+    <Table.Tr>
+      <Table.Th scope="row">{c.name}<Text size="xs">{c.role}</Text></Table.Th>
+      <Table.Td><Reach c={c} />{c.error && <Text size="xs">{c.error}</Text>}</Table.Td>
+      <Table.Td>{c.kubernetesVersion ?? '—'}</Table.Td>
+      <Table.Td>{c.provider} / {c.region}</Table.Td>
+      <Table.Td>{k ? <Used used={k.reservedCpuMillis} total={k.cpuMillis} unit="cores" fmt={cores} /> : '—'}</Table.Td>
+      <Table.Td>{k ? <Used used={k.reservedMemoryBytes} total={k.memoryBytes} unit="GiB" fmt={gib} /> : '—'}</Table.Td>
+      <Table.Td>{k ? <>{k.gpus}<Text size="xs">{k.nodes} nodes</Text></> : '—'}</Table.Td>
+      <Table.Td>{c.environments}<Unhealthy c={c} /></Table.Td>
+    </Table.Tr>
+  );
+}
+
 export function ClusterTable({ items }: { items: FleetCluster[] }) {
   return (
     <Table mt="xs" data-testid="clusters">
       <Table.Thead><Table.Tr><Table.Th>Cluster</Table.Th><Table.Th>Health</Table.Th><Table.Th>Kubernetes</Table.Th><Table.Th>Provider / region</Table.Th><Table.Th>CPU</Table.Th><Table.Th>Memory</Table.Th><Table.Th>GPUs</Table.Th><Table.Th>Environments</Table.Th></Table.Tr></Table.Thead>
       <Table.Tbody>
-        {items.map((c) => (
-          <Table.Tr key={c.name}>
-            <Table.Th scope="row">{c.name}<Text size="xs">{c.role}</Text></Table.Th>
-            <Table.Td>{c.reachable === null ? <Status value="Unknown" label="not probed" /> : c.reachable ? <Status value="Ready" label="reachable" /> : <Status value="Failed" label="unreachable" />}
-              {c.error && <Text size="xs">{c.error}</Text>}</Table.Td>
-            <Table.Td>{c.kubernetesVersion ?? '—'}</Table.Td>
-            <Table.Td>{c.provider} / {c.region}</Table.Td>
-            <Table.Td>{c.capacity ? <Used used={c.capacity.reservedCpuMillis} total={c.capacity.cpuMillis} unit="cores" fmt={cores} /> : '—'}</Table.Td>
-            <Table.Td>{c.capacity ? <Used used={c.capacity.reservedMemoryBytes} total={c.capacity.memoryBytes} unit="GiB" fmt={gib} /> : '—'}</Table.Td>
-            <Table.Td>{c.capacity ? c.capacity.gpus : '—'}{c.capacity ? <Text size="xs">{c.capacity.nodes} nodes</Text> : null}</Table.Td>
-            <Table.Td>{c.environments}{c.byHealth.Degraded || c.byHealth.Failed ? <Text size="xs">{(c.byHealth.Degraded ?? 0) + (c.byHealth.Failed ?? 0)} unhealthy</Text> : null}</Table.Td>
-          </Table.Tr>
-        ))}
+        {items.map((c) => <ClusterRow key={c.name} c={c} />)}
       </Table.Tbody>
     </Table>
   );

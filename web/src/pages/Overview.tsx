@@ -111,6 +111,14 @@ function Breakdown({ s }: { s: FleetSummary }) {
   );
 }
 
+const LIVE_WORDS: Record<string, string> = { live: 'Live', retrying: 'Reconnecting…', connecting: 'Connecting…' };
+
+function workLine(s: FleetSummary): string {
+  const ops = `Operations: ${s.operations.running} running, ${s.operations.pending} queued, ${s.operations.failedLastDay} failed in the last day`;
+  const ro = s.rollouts ? `; rollouts: ${s.rollouts.running ?? 0} running, ${s.rollouts.paused ?? 0} paused` : '';
+  return `${ops}${ro}.`;
+}
+
 export function Overview() {
   const session = useSession();
   const admin = isAdmin(session);
@@ -123,14 +131,11 @@ export function Overview() {
     <Stack gap="lg">
       <Group justify="space-between">
         <Title order={1}>{session.scope?.kind === 'tenant' ? `Tenant ${session.scope.tenant}` : 'Fleet overview'}</Title>
-        <Text size="sm" aria-live="polite" data-testid="live-status">{live === 'live' ? 'Live' : live === 'retrying' ? 'Reconnecting…' : 'Connecting…'}</Text>
+        <Text size="sm" aria-live="polite" data-testid="live-status">{LIVE_WORDS[live] ?? 'Connecting…'}</Text>
       </Group>
       <QueryState error={summary.error} pending={summary.isPending} what="the fleet summary" />
       {s && <HealthCards s={s} />}
-      {s && (
-        <Text size="sm">Operations: {s.operations.running} running, {s.operations.pending} queued, {s.operations.failedLastDay} failed in the last day
-          {s.rollouts && `; rollouts: ${s.rollouts.running ?? 0} running, ${s.rollouts.paused ?? 0} paused`}.</Text>
-      )}
+      {s && <Text size="sm">{workLine(s)}</Text>}
       <Attention />
       {s && <Halted s={s} />}
       {s && <Breakdown s={s} />}
