@@ -32,7 +32,7 @@ const program = new Command('testbed')
 program
   .command('build')
   .description(`build the pinned binaries into ${cacheRoot()} (skips what is already built)`)
-  .option('--only <components...>', 'only these components (kubernetes, etcd, kwok, helm)')
+  .option('--only <components...>', 'only these components (kubernetes, etcd, kwok, helm, argocd)')
   .action(async (opts: { only?: string[] }) => {
     const results = await buildAll(opts.only ? { only: opts.only } : {});
     for (const r of results) console.error(`${r.component} ${r.version}: ${r.cached ? 'cached' : `built in ${r.seconds}s`} (${r.dir})`);
