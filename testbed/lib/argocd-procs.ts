@@ -64,6 +64,9 @@ export function repoServerSpec(c: ArgoProcContext): ArgoProcSpec {
       // Plain gRPC on loopback. v3.6.1 defaults --client-ca-path to a path and then refuses it
       // together with --disable-tls, so it must be emptied explicitly.
       '--disable-tls', '--client-ca-path=', `--redis=${c.redisAddr}`, '--parallelismlimit=4',
+      // Resolved branch heads are cached this long; upstream ties it to timeout.reconciliation too
+      // (ARGOCD_RECONCILIATION_TIMEOUT), else a new commit waits up to 3 min.
+      `--revision-cache-expiration=${RECONCILE_SECONDS}s`,
       '--loglevel=info', '--logformat=json',
     ],
     env: baseEnv(c),

@@ -68,19 +68,30 @@ async function redisEnsure(): Promise<{ addr: string; password: string }> {
   return { addr, password };
 }
 
-/** Argo CD's own CRDs at the pinned version (newer than the v2.14 ones every `up` installs). */
-async function argocdCrds(): Promise<string[]> {
+/**
+ * Files the upstream image carries besides the binary, taken from the pinned argo-cd module and
+ * cached: its CRDs (newer than the v2.14 ones every `up` installs) and the wrapper scripts the repo
+ * server runs from PATH (v3.6.1 calls git-verify-wrapper.sh on every manifest generation).
+ */
+async function argocdModuleFiles(): Promise<{ crds: string[]; binDir: string }> {
   const dir = path.join(cacheRoot(), 'crds', `argocd-${ARGOCD_COMPONENT.version}`);
+  const binDir = path.join(cacheRoot(), `argocd-${ARGOCD_COMPONENT.version}-scripts`);
   const names = ['application-crd.yaml', 'applicationset-crd.yaml', 'appproject-crd.yaml'];
-  const files = names.map((n) => path.join(dir, n));
-  if (files.every((f) => existsSync(f))) return files;
+  const scripts = ['git-verify-wrapper.sh', 'gpg-wrapper.sh'];
+  const crds = names.map((n) => path.join(dir, n));
+  if (crds.every((f) => existsSync(f)) && scripts.every((n) => existsSync(path.join(binDir, n)))) return { crds, binDir };
   const env = { ...process.env, ...ARGOCD_COMPONENT.env, GOFLAGS: '-mod=mod' };
   const out = await run(await goBinary(), ['mod', 'download', '-json', `github.com/argoproj/argo-cd/v3@${ARGOCD_COMPONENT.version}`], { cwd: os.tmpdir(), env });
   const src = (JSON.parse(out) as { Dir?: string }).Dir;
   if (!src) throw new Error(`go mod download argo-cd ${ARGOCD_COMPONENT.version}: no Dir`);
   await fs.mkdir(dir, { recursive: true });
+  await fs.mkdir(binDir, { recursive: true });
   for (const n of names) await fs.copyFile(path.join(src, 'manifests', 'crds', n), path.join(dir, n));
-  return files;
+  for (const n of scripts) {
+    await fs.copyFile(path.join(src, 'hack', n), path.join(binDir, n));
+    await fs.chmod(path.join(binDir, n), 0o755);
+  }
+  return { crds, binDir };
 }
 
 async function secretOnce(file: string, make: () => string): Promise<string> {
@@ -115,7 +126,7 @@ async function writeKubeconfig(sa: string, server: string, caPem: string, token:
 async function installManagement(redisPassword: string): Promise<void> {
   const f = mgmtFiles();
   const serverSecretKey = await secretOnce(path.join(argocdDir(), 'secrets', 'server.secretkey'), () => randomBytes(32).toString('base64'));
-  await kubectl(f, ['apply', '--server-side', '--force-conflicts', '--field-manager=fleetplane-testbed', ...(await argocdCrds()).flatMap((c) => ['-f', c])]);
+  await kubectl(f, ['apply', '--server-side', '--force-conflicts', '--field-manager=fleetplane-testbed', ...(await argocdModuleFiles()).crds.flatMap((c) => ['-f', c])]);
   await apply(f, managementObjects({ serverSecretKey, reconciliationSeconds: RECONCILE_SECONDS, redisPassword }));
   const status = await clusterStatus(MANAGEMENT_CLUSTER);
   const ca = await fs.readFile(f.caFile, 'utf8');
@@ -221,7 +232,7 @@ export async function argocdUp(opts: ArgocdUpOptions = {}): Promise<ArgocdStatus
     await prepareCharts(fixtureDirs(argocdDir()), findBinary('helm').file);
     const ctx: ArgoProcContext = {
       dir: argocdDir(), kubeconfig: kubeconfigOf, redisAddr: redis.addr, redisPassword: redis.password,
-      binDirs: [componentDir(ARGOCD_COMPONENT), path.dirname(findBinary('helm').file)],
+      binDirs: [componentDir(ARGOCD_COMPONENT), (await argocdModuleFiles()).binDir, path.dirname(findBinary('helm').file)],
     };
     await startMissing(ctx, log);
     await fs.writeFile(path.join(argocdDir(), 'clusters.json'), JSON.stringify(registered) + '\n');
