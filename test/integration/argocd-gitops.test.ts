@@ -156,7 +156,8 @@ test("objects aimed outside the AppProject (another tenant's namespace, a Cluste
   });
   const v = await waitForApp(mgmt, appName, (a) => a.revisions.includes(hostile) && /not permitted/i.test(`${applicationProblem(a)} ${a.operationMessage ?? ''}`), 'refusal reported');
   const said = `${applicationProblem(v)} ${v.operationMessage ?? ''}`;
-  assert.match(said, new RegExp(`namespace ${victim}|${victim}`), 'names the foreign namespace');
+  assert.match(said, new RegExp(`namespace ${victim} is not permitted in project`), 'names the foreign namespace');
+  assert.match(said, /ClusterRole is not permitted in project/, 'names the cluster-scoped kind');
   assert.notEqual(v.sync, 'Synced');
   assert.equal(await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: victim, name: 'intruder' }), null, 'nothing written into the other namespace');
   assert.equal(await kube.get({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: `${tenant}-escalate` }), null, 'no ClusterRole created');

@@ -205,6 +205,24 @@ async function startMissing(ctx: ArgoProcContext, log: (l: string) => void): Pro
   return procs;
 }
 
+const registeredFile = () => path.join(argocdDir(), 'clusters.json');
+
+/** Cluster name -> mtime of its token file: changes when the cluster's state was recreated. */
+async function clusterStamps(names: string[]): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const n of names) out[n] = Math.round((await fs.stat(clusterFiles(clusterDir(n)).tokenFile)).mtimeMs);
+  return out;
+}
+
+async function readRegistered(): Promise<Record<string, number>> {
+  try {
+    const v = JSON.parse(await fs.readFile(registeredFile(), 'utf8')) as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? v as Record<string, number> : {};
+  } catch {
+    return {};
+  }
+}
+
 export interface ArgocdUpOptions {
   /** Destination clusters to register (default: every healthy testbed cluster). */
   clusters?: string[];
@@ -227,6 +245,13 @@ export async function argocdUp(opts: ArgocdUpOptions = {}): Promise<ArgocdStatus
       await fs.mkdir(path.join(argocdDir(), d), { recursive: true, mode: 0o700 });
     }
     const redis = await redisEnsure();
+    const names = healthy.map((s) => s.name);
+    // Fast path: everything alive and the same clusters registered -> nothing to install again.
+    // A cluster recreated since (testbed down + up) has new tokens: its stamp differs.
+    const status = await argocdStatus();
+    const stamps = await clusterStamps(names);
+    const same = status.running && JSON.stringify(await readRegistered()) === JSON.stringify(stamps);
+    if (same) return status;
     await installManagement(redis.password);
     const registered = await registerClusters(healthy.map((s) => Number(s.name.slice(3))));
     await prepareCharts(fixtureDirs(argocdDir()), findBinary('helm').file);
@@ -235,7 +260,8 @@ export async function argocdUp(opts: ArgocdUpOptions = {}): Promise<ArgocdStatus
       binDirs: [componentDir(ARGOCD_COMPONENT), (await argocdModuleFiles()).binDir, path.dirname(findBinary('helm').file)],
     };
     await startMissing(ctx, log);
-    await fs.writeFile(path.join(argocdDir(), 'clusters.json'), JSON.stringify(registered) + '\n');
+    if (registered.join() !== names.join()) throw new Error(`registered ${registered.join()} but wanted ${names.join()}`);
+    await fs.writeFile(registeredFile(), JSON.stringify(stamps) + '\n');
     return argocdStatus();
   });
 }
@@ -255,7 +281,7 @@ export async function argocdDown(): Promise<string[]> {
 export async function argocdStatus(): Promise<ArgocdStatus> {
   const procs = await readProcs(pidsFile());
   const mgmt = await clusterStatus(MANAGEMENT_CLUSTER);
-  const clusters = existsSync(path.join(argocdDir(), 'clusters.json')) ? JSON.parse(await fs.readFile(path.join(argocdDir(), 'clusters.json'), 'utf8')) as string[] : [];
+  const clusters = Object.keys(await readRegistered());
   const processes = procs.map((p) => ({ name: p.name, pid: p.pid, alive: isAlive(p), log: path.join(logDir(), `${p.name}.log`) }));
   return {
     running: processes.length === 4 && processes.every((p) => p.alive),

@@ -4,7 +4,7 @@
 // `POST git-upload-pack`); pushes, the dumb protocol and anything outside one top-level repo are
 // refused. Every request needs HTTP Basic credentials that `authorize` accepts for exactly that
 // repository, so one tenant's credentials cannot read another tenant's repo. Why this and not
-// `git daemon`: docs/adr/0601-git-smart-http-for-argocd.md.
+// `git daemon`: docs/adr/0603-git-smart-http-for-argocd.md.
 import { spawn } from 'node:child_process';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
