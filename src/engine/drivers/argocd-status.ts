@@ -27,18 +27,24 @@ type Status = {
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
+/** `revisions` (multi-source) when present, else the single `revision`, else none. */
+function revisionsOf(r: { revision?: string; revisions?: string[] } | undefined): string[] {
+  if (r?.revisions?.length) return r.revisions;
+  return r?.revision ? [r.revision] : [];
+}
+
 export function applicationView(app: KubeObject | null): ApplicationView | null {
   if (!app) return null;
   const s = (app.status ?? {}) as Status;
   const op = s.operationState;
   return {
     sync: str(s.sync?.status),
-    revisions: s.sync?.revisions?.length ? s.sync.revisions : s.sync?.revision ? [s.sync.revision] : [],
+    revisions: revisionsOf(s.sync),
     health: str(s.health?.status),
     healthMessage: str(s.health?.message),
     operationPhase: str(op?.phase),
     operationMessage: str(op?.message),
-    operationRevisions: op?.syncResult?.revisions?.length ? op.syncResult.revisions : op?.syncResult?.revision ? [op.syncResult.revision] : [],
+    operationRevisions: revisionsOf(op?.syncResult),
     conditions: (s.conditions ?? []).map((c) => ({ type: c.type ?? 'Unknown', message: c.message ?? '' })),
   };
 }
