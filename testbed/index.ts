@@ -3,7 +3,8 @@
 //                              reuses healthy ones, and returns their status (all healthy or it throws)
 //   testbedStatus()            status of every cluster that has state on this machine
 //   testbedDown()              stops every process and removes all cluster state (not the binaries)
-//   binaryPath(name)           absolute path of a pinned binary (kubectl, helm, kwokctl, etcd, …)
+//   binaryPath(name)           absolute path of a pinned binary (kubectl, helm, kwokctl, etcd, argocd, …)
+//   argocdUp() / argocdDown()  Argo CD's controllers and repo server as local processes (lib/argocd.ts)
 import { existsSync } from 'node:fs';
 import { buildAll } from './lib/build.ts';
 import { clusterDir, clusterName, clusterStatus, knownClusters, removeCluster, startCluster, type ClusterStatus } from './lib/cluster.ts';
@@ -16,6 +17,11 @@ import path from 'node:path';
 
 export type { ClusterStatus } from './lib/cluster.ts';
 export { buildAll } from './lib/build.ts';
+export {
+  argocdUp, argocdDown, argocdStatus, argocdGitRepo, argocdRemoveGitRepo, argocdLogPath, ARGOCD_NAMESPACE, ARGOCD_VERSION,
+  type ArgocdStatus, type ArgocdUpOptions, type GitRepoCredentials,
+} from './lib/argocd.ts';
+export { repositorySecret } from './lib/argocd-objects.ts';
 
 export interface EnsureOptions {
   clusters?: number;

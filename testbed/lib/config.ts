@@ -3,6 +3,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ARGOCD_COMPONENT } from './argocd-component.ts';
 
 export const TESTBED_ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 export const GO_DIR = path.join(TESTBED_ROOT, 'go');
@@ -16,6 +17,12 @@ export interface Component {
   /** Binary name -> Go package path. */
   binaries: Record<string, string>;
   ldflags: string[];
+  /** Extra environment for `go build` (e.g. GOTOOLCHAIN for a module that needs a newer Go). */
+  env?: Record<string, string>;
+  /** Symlink name -> binary: one multi-call binary that dispatches on its name (Argo CD). */
+  links?: Record<string, string>;
+  /** Built only when asked for by name (`build --only`, `argocd up`), not by every `up`. */
+  onDemand?: boolean;
 }
 
 const K8S_VERSION = 'v1.32.6';
@@ -62,6 +69,7 @@ export const COMPONENTS: Component[] = [
     binaries: { helm: 'helm.sh/helm/v3/cmd/helm' },
     ldflags: ['-X helm.sh/helm/v3/internal/version.version=v3.17.4', '-X helm.sh/helm/v3/internal/version.gitTreeState=clean'],
   },
+  ARGOCD_COMPONENT,
 ];
 
 export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
@@ -81,9 +89,9 @@ export function componentDir(c: Component): string {
 
 export function findBinary(name: string): { component: Component; file: string } {
   for (const c of COMPONENTS) {
-    if (name in c.binaries) return { component: c, file: path.join(componentDir(c), name) };
+    if (name in c.binaries || name in (c.links ?? {})) return { component: c, file: path.join(componentDir(c), name) };
   }
-  throw new Error(`unknown testbed binary "${name}" (known: ${COMPONENTS.flatMap((c) => Object.keys(c.binaries)).join(', ')})`);
+  throw new Error(`unknown testbed binary "${name}" (known: ${COMPONENTS.flatMap((c) => [...Object.keys(c.binaries), ...Object.keys(c.links ?? {})]).join(', ')})`);
 }
 
 /** Ports of cluster fp-<index>: a fixed block of ten so URLs stay stable across restarts. */
