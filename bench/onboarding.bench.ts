@@ -20,7 +20,8 @@ import { deploymentReadiness, mapLimit, type KubeClient } from '../src/adapters/
 import type { KubeObject } from '../src/domain/types.ts';
 import { renderEnvironment } from '../src/render/index.ts';
 import { SAMPLE_BLUEPRINT } from '../src/demo/sample-blueprint.ts';
-import { applyPhases, refOf } from '../src/plan/apply-order.ts';
+import { refOf } from '../src/domain/kinds.ts';
+import { applyPhases } from '../src/plan/apply-order.ts';
 import { binaryPath } from '../testbed/index.ts';
 import { measureThroughput } from '../testbed/lib/throughput.ts';
 

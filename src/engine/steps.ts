@@ -7,7 +7,7 @@ import type { RenderBlueprint } from '../render/types.ts';
 import { conditionsFor } from '../plan/conditions.ts';
 import { desiredSpec } from '../plan/values.ts';
 import { dedupe } from '../plan/diff.ts';
-import { refOf } from '../plan/apply-order.ts';
+import { refOf } from '../domain/kinds.ts';
 import { recheckDelayMs, type StepName } from '../plan/workflows.ts';
 import { PermanentError, StepWaitingError, VerifyFailedError, driverContext, driverFor, loadEnvironment, type StepEnv } from './context.ts';
 import { placeStep } from './place.ts';

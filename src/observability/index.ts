@@ -3,7 +3,7 @@
 // ConfigMap for the Grafana sidecar. Pure and byte-stable: same context in, same objects out.
 import { InputError, type FieldIssue } from '../domain/errors.ts';
 import { LABELS, MANAGED_BY, type KubeObject } from '../domain/types.ts';
-import { canonicalJson } from '../render/canonical.ts';
+import { canonicalJson } from '../domain/canonical.ts';
 import { buildDashboard, dashboardUid } from './dashboard.ts';
 import { dnsName } from './names.ts';
 import { ruleGroups, type RuleGroup } from './rules.ts';

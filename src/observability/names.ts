@@ -1,6 +1,6 @@
 // DNS-safe object names of at most 63 characters; long inputs keep a readable prefix and get a
 // short content hash suffix so distinct inputs never collide (the cdk8s names.ts approach).
-import { sha256Hex } from '../render/canonical.ts';
+import { sha256Hex } from '../domain/canonical.ts';
 
 const MAX = 63;
 

@@ -4,7 +4,8 @@ import { digestOf, parseBlueprint, type Blueprint, type Component, type SecretRe
 import { InputError } from '../domain/errors.ts';
 import { DEFAULT_RUNBOOK_BASE, runbookBaseIssue } from '../observability/runbooks.ts';
 import { defaultNamespace, environmentHostname, isDnsLabel, isDnsSubdomain, labelValue } from '../domain/naming.ts';
-import { LABELS, MANAGED_BY } from '../domain/types.ts';
+import { ENVIRONMENT_TYPES, LABELS, MANAGED_BY, TIERS } from '../domain/types.ts';
+import { oneOf } from '../domain/validation.ts';
 import { configHash } from './config.ts';
 import { sortedMap } from './meta.ts';
 import { expandString, type TemplateScope } from './template.ts';
@@ -24,8 +25,6 @@ export const DEFAULT_PLATFORM: PlatformConfig = {
 };
 
 const GPU_NODE_LABEL = 'nvidia.com/gpu.present';
-const ENV_TYPES = new Set(['prod', 'staging', 'dev']);
-const TIERS = new Set(['shared', 'dedicated', 'hybrid']);
 const parsed = new WeakMap<object, Blueprint>();
 /** Parsed releases by digest: a release loaded afresh for every environment is validated once. */
 const byDigest = new Map<string, Blueprint>();
@@ -56,9 +55,9 @@ function bad(field: string, message: string): never {
 function checkInput(input: RenderInput): void {
   const { tenant, environment } = input;
   if (!tenant || !isDnsLabel(tenant.slug ?? '')) bad('/tenant/slug', 'must be a DNS label (lowercase letters, digits, "-", at most 63)');
-  if (!TIERS.has(tenant.tier)) bad('/tenant/tier', 'must be shared, dedicated or hybrid');
+  if (!(TIERS as readonly string[]).includes(tenant.tier)) bad('/tenant/tier', `must be ${oneOf(TIERS)}`);
   if (!environment || !isDnsLabel(environment.name ?? '')) bad('/environment/name', 'must be a DNS label');
-  if (!ENV_TYPES.has(environment.type)) bad('/environment/type', 'must be prod, staging or dev');
+  if (!(ENVIRONMENT_TYPES as readonly string[]).includes(environment.type)) bad('/environment/type', `must be ${oneOf(ENVIRONMENT_TYPES)}`);
   if (input.placement?.namespace !== undefined && !isDnsLabel(input.placement.namespace)) bad('/placement/namespace', 'must be a DNS label');
 }
 

@@ -1,8 +1,9 @@
 // renderEnvironment: blueprint release + environment values + placement -> the exact, byte-stable
 // set of Kubernetes objects and Helm value overrides, with a content hash per object and per revision.
 // Pure: no I/O, no clock. See docs/rendering.md for the conventions it implements.
+import { kindRank } from '../domain/kinds.ts';
 import { LABELS, type KubeObject, type RenderedObject } from '../domain/types.ts';
-import { canonicalJson, sha256Hex } from './canonical.ts';
+import { canonicalJson, sha256Hex } from '../domain/canonical.ts';
 import { renderConfig } from './config.ts';
 import { buildContext } from './context.ts';
 import { renderHelmValues } from './helm.ts';
@@ -16,7 +17,6 @@ import type { Builder, RenderInput, RenderResult } from './types.ts';
 import { renderWorkloads } from './workloads.ts';
 
 export type { RenderInput, RenderResult, RenderedHelmValues, PlatformConfig, RenderTenant, RenderEnvironment } from './types.ts';
-export { canonicalJson, canonicalYaml, canonicalYamlStream, sha256Hex } from './canonical.ts';
 export { DEFAULT_PLATFORM } from './context.ts';
 export { environmentRenderInput } from './input.ts';
 
@@ -25,19 +25,11 @@ export const REVISION_ID_LENGTH = 16;
 /** Builders of every object but the observability ones (exported for the shape tests). */
 export const BUILDERS: readonly Builder[] = [renderNamespace, renderNetwork, renderRbac, renderConfig, renderWorkloads, renderServices, renderAvailability, renderRoutes];
 
-/** Apply order: namespace, guard rails and policy, RBAC, config, workloads, services, routes, monitoring. */
-export const KIND_ORDER = [
-  'Namespace', 'ResourceQuota', 'LimitRange', 'NetworkPolicy', 'ServiceAccount', 'Role', 'RoleBinding',
-  'ConfigMap', 'ExternalSecret', 'Deployment', 'CronJob', 'Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget',
-  'HTTPRoute', 'Ingress', 'ServiceMonitor', 'PrometheusRule',
-];
-const RANK = new Map(KIND_ORDER.map((k, i) => [k, i]));
-
 interface Entry { object: KubeObject; json: string | undefined; rank: number; key: string }
 
 function entry(object: KubeObject, json?: string): Entry {
   const m = object.metadata;
-  return { object, json, rank: RANK.get(object.kind) ?? KIND_ORDER.length, key: `${object.kind}\u0000${object.apiVersion}\u0000${m.namespace ?? ''}\u0000${m.name}` };
+  return { object, json, rank: kindRank(object.kind), key: `${object.kind}\u0000${object.apiVersion}\u0000${m.namespace ?? ''}\u0000${m.name}` };
 }
 
 function compareEntries(a: Entry, b: Entry): number {

@@ -9,8 +9,9 @@ import { parseBlueprint, type Blueprint } from '../domain/blueprint.ts';
 import { InputError } from '../domain/errors.ts';
 import { isDnsLabel, isLabelValue } from '../domain/naming.ts';
 import type { EnvironmentType, KubeObject, Tier } from '../domain/types.ts';
-import { canonicalJson, canonicalYamlStream, sha256Hex } from './canonical.ts';
-import { DEFAULT_PLATFORM, KIND_ORDER, renderEnvironment, type RenderInput } from './index.ts';
+import { canonicalJson, canonicalYamlStream, sha256Hex } from '../domain/canonical.ts';
+import { KIND_ORDER } from '../domain/kinds.ts';
+import { DEFAULT_PLATFORM, renderEnvironment, type RenderInput } from './index.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');

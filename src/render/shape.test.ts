@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { parseBlueprint } from '../domain/blueprint.ts';
 import type { EnvironmentType, Tier } from '../domain/types.ts';
-import { canonicalJson } from './canonical.ts';
+import { canonicalJson } from '../domain/canonical.ts';
 import { buildContext } from './context.ts';
 import { BUILDERS } from './index.ts';
 import { renderShaped } from './shape.ts';

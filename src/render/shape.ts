@@ -7,7 +7,7 @@
 // two different environments byte for byte; otherwise the shape renders directly.
 import { LABELS, type KubeObject } from '../domain/types.ts';
 import type { CanonicalObject } from '../observability/index.ts';
-import { canonicalJson } from './canonical.ts';
+import { canonicalJson } from '../domain/canonical.ts';
 import { placementOf } from './context.ts';
 import { compile, escapeSlotValue, slot, type Stencil } from './stencil.ts';
 import type { Builder, RenderContext, RenderInput, ResolvedComponent } from './types.ts';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canonicalJson } from './canonical.ts';
+import { canonicalJson } from '../domain/canonical.ts';
 import { dashboardConfigMap, prometheusRule, renderObservabilityCanonical, serviceMonitor, type ObservabilityContext } from '../observability/index.ts';
 import { compile, compileText, fillText, slot } from './stencil.ts';
 

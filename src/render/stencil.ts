@@ -4,7 +4,7 @@
 // JSON 10,000 times with only a few names changed. Slot values must need no JSON escaping (DNS
 // labels, hex), so one filled text is valid at any JSON nesting depth; fill() checks that, unless the
 // caller passes escaped values (slots that are whole JSON strings, like config values).
-import { canonicalJson } from './canonical.ts';
+import { canonicalJson } from '../domain/canonical.ts';
 
 const OPEN = '\uE000';
 const CLOSE = '\uE001';

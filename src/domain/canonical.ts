@@ -1,7 +1,9 @@
-// Canonical bytes: one JSON and one YAML form for any rendered value, independent of the order in
-// which keys were built. Top-level apiVersion, kind, metadata come first (as kubectl and cdk8s
-// print them), every other key is sorted, undefined is dropped. Hashes are taken over the JSON form:
-// it is several times cheaper than YAML and just as stable.
+// Canonical bytes, Fleetplane's one form of each: one JSON and one YAML text for any value,
+// independent of the order in which keys were built, and the one sha256 over them. Top-level
+// apiVersion, kind, metadata come first (as kubectl and cdk8s print them), every other key is sorted,
+// undefined is dropped (ADR 0402). Rendered objects, blueprint digests, request fingerprints and
+// bundle checksums all hash through here. Hashes are taken over the JSON form: it is several times
+// cheaper than YAML and just as stable.
 import * as crypto from 'node:crypto';
 import { stringify as yamlStringify } from 'yaml';
 
@@ -84,6 +86,7 @@ export function canonicalJson(value: unknown): string {
 // crypto.hash (Node >= 20.12) skips the Hash object: about a third cheaper for object-sized inputs.
 const oneShot = (crypto as { hash?: (alg: string, data: string, enc: 'hex') => string }).hash;
 
+/** sha256 of a text (UTF-8), lower-case hex. */
 export function sha256Hex(text: string): string {
   return oneShot ? oneShot('sha256', text, 'hex') : crypto.createHash('sha256').update(text).digest('hex');
 }
