@@ -18,6 +18,7 @@ import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { deploymentReadiness, mapLimit, type KubeClient } from '../src/adapters/kube/index.ts';
 import type { KubeObject } from '../src/domain/types.ts';
+import { parseBlueprint } from '../src/domain/blueprint.ts';
 import { renderEnvironment } from '../src/render/index.ts';
 import { SAMPLE_BLUEPRINT } from '../src/demo/sample-blueprint.ts';
 import { refOf } from '../src/domain/kinds.ts';
@@ -68,7 +69,7 @@ interface Env { tenant: string; name: string; type: 'prod' | 'staging' | 'dev'; 
 
 function renderAll(prefix: string, tenants: number): Env[] {
   const out: Env[] = [];
-  const bp = { name: BLUEPRINT.metadata.name, version: BLUEPRINT.metadata.version, spec: BLUEPRINT.spec as unknown as Record<string, unknown> };
+  const bp = parseBlueprint(BLUEPRINT);
   for (let t = 0; t < tenants; t++) {
     for (const [name, type] of ENVS) {
       const tenant = `${prefix}-${t}`;

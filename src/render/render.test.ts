@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { parseBlueprint, type Blueprint } from '../domain/blueprint.ts';
+import { blueprintFromRelease, parseBlueprint, releaseDigest, type Blueprint } from '../domain/blueprint.ts';
 import { InputError } from '../domain/errors.ts';
 import { isDnsLabel, isLabelValue } from '../domain/naming.ts';
 import type { EnvironmentType, KubeObject, Tier } from '../domain/types.ts';
@@ -269,11 +269,13 @@ describe('values and versions', () => {
     const objs = renderEnvironment(input('shared', 'dev')).objects.map((o) => o.object);
     assert.equal((one(objs, 'ConfigMap', 'api-config').data as Record<string, string>).LOG_LEVEL, 'debug');
   });
-  it('a stored release {name, version, spec} renders like the parsed blueprint', () => {
-    const { apiVersion: _a, kind: _k, metadata, spec } = bp14;
-    const a = renderEnvironment(input('shared', 'prod'));
-    const b = renderEnvironment(input('shared', 'prod', { blueprint: { name: metadata.name, version: metadata.version, spec } }));
-    assert.equal(a.revision, b.revision);
+  it('a stored release {name, version, spec} parses back to the same blueprint and renders the same', () => {
+    const { metadata, spec } = bp14;
+    const stored = { name: metadata.name, version: metadata.version, spec: JSON.parse(JSON.stringify(spec)) as Record<string, unknown> };
+    const again = blueprintFromRelease(stored);
+    assert.equal(again.digest, bp14.digest, 'the release digest is the document digest');
+    assert.equal(again.digest, releaseDigest(stored.name, stored.version, stored.spec));
+    assert.equal(renderEnvironment(input('shared', 'prod', { blueprint: again })).revision, renderEnvironment(input('shared', 'prod')).revision);
   });
 });
 

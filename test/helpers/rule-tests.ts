@@ -1,9 +1,7 @@
 // Generates `promtool test rules` unit tests for an environment's PrometheusRule: a healthy series
 // must keep every SLO alert silent; an availability outage and a latency outage must fire exactly
 // the alerts of their SLO (fast burn and slow burn). Run: promtool test rules <file>.
-import { ALERTS, alertAnnotations } from './rules.ts';
-import { objectivesFor, severityFor } from './slo.ts';
-import type { ObservabilityContext } from './types.ts';
+import { ALERTS, alertAnnotations, objectivesFor, severityFor, type MonitoringContext } from '../../src/render/monitoring/index.ts';
 
 export interface PromtoolTestFile {
   rule_files: string[];
@@ -33,7 +31,7 @@ const round = (n: number): number => Number(n.toFixed(6));
 
 interface Shape { errors: [number, number]; fast: [number, number] }
 
-function inputSeries(ctx: ObservabilityContext, service: string, shape: Shape): InputSeries[] {
+function inputSeries(ctx: MonitoringContext, service: string, shape: Shape): InputSeries[] {
   const base = `namespace="${ctx.namespace}",service="${service}",job="${service}",tenant="${ctx.tenant}"`;
   const le = String(objectivesFor(ctx.tier).latencyThresholdSeconds);
   const total: [number, number] = [RPS_OK + shape.errors[0], RPS_OK + shape.errors[1]];
@@ -46,7 +44,7 @@ function inputSeries(ctx: ObservabilityContext, service: string, shape: Shape): 
   ];
 }
 
-function expectedAlerts(ctx: ObservabilityContext, service: string, slo: 'availability' | 'latency'): AlertTest['exp_alerts'] {
+function expectedAlerts(ctx: MonitoringContext, service: string, slo: 'availability' | 'latency'): AlertTest['exp_alerts'] {
   return (['page', 'ticket'] as const).map((severity) => {
     const annotations = alertAnnotations(ctx, slo, severity);
     return {
@@ -65,7 +63,7 @@ function expectedAlerts(ctx: ObservabilityContext, service: string, slo: 'availa
   });
 }
 
-function checks(ctx: ObservabilityContext, service: string, at: string[], firing: 'availability' | 'latency' | null): AlertTest[] {
+function checks(ctx: MonitoringContext, service: string, at: string[], firing: 'availability' | 'latency' | null): AlertTest[] {
   return at.flatMap((t) => (['availability', 'latency'] as const).map((slo) => ({
     eval_time: t,
     alertname: ALERTS[slo],
@@ -73,7 +71,7 @@ function checks(ctx: ObservabilityContext, service: string, at: string[], firing
   })));
 }
 
-export function ruleTests(ctx: ObservabilityContext, rulesFile: string): PromtoolTestFile {
+export function ruleTests(ctx: MonitoringContext, rulesFile: string): PromtoolTestFile {
   const service = [...ctx.services].map((s) => s.name).sort()[0];
   if (!service) throw new Error('ruleTests: the context has no services');
   const fastOk = RPS_OK; // healthy: only the rare 5xx are slow

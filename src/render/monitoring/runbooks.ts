@@ -1,7 +1,7 @@
 // Where alerts link. Every generated alert carries `runbook_url: <base>/<page>[#<anchor>]`; the pages
 // are docs/runbooks/<page>.md, served by `fleetplane serve` at GET /runbooks/<page>. The base is an
 // input: the edges resolve it from FLEETPLANE_RUNBOOK_URL or the API's own URL (resolveRunbookBase).
-import { InputError } from '../domain/errors.ts';
+import { InputError } from '../../domain/errors.ts';
 
 /** The pages alerts link to (docs/runbooks/<page>.md; a test checks each exists). */
 export const RUNBOOK_PAGES = ['control-plane', 'slo-availability-burn', 'slo-latency-burn'] as const;

@@ -1,7 +1,7 @@
 // SLO objectives by tenant tier and the multi-window, multi-burn-rate alert policy of the Google SRE
 // workbook (chapter 5, "Alerting on SLOs", table 5-8): a 30-day budget, two page and two ticket
 // conditions, each requiring a long and a short window to burn faster than the factor.
-import type { EnvironmentType, Tier } from '../domain/types.ts';
+import type { EnvironmentType, Tier } from '../../domain/types.ts';
 import type { Objectives } from './types.ts';
 
 export const LATENCY_THRESHOLD_SECONDS = 0.3;

@@ -1,5 +1,6 @@
-// Inputs and contracts of the per-environment observability generators.
-import type { EnvironmentType, Tier } from '../domain/types.ts';
+// Inputs and contracts of the per-environment monitoring objects (ServiceMonitor, PrometheusRule,
+// Grafana dashboard): what the renderer knows about an environment's metrics-serving services.
+import type { EnvironmentType, Tier } from '../../domain/types.ts';
 
 export interface ObservedService {
   /** Kubernetes Service name (becomes the `service` label on scraped series). */
@@ -12,7 +13,7 @@ export interface ObservedService {
   path?: string;
 }
 
-export interface ObservabilityContext {
+export interface MonitoringContext {
   tenant: string;
   environment: string;
   envType: EnvironmentType;

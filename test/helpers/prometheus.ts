@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Sample } from '../../forecast/series.ts';
+import type { Sample } from '../../src/forecast/series.ts';
 
 const run = promisify(execFile);
 

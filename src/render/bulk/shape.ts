@@ -1,19 +1,25 @@
-// Bulk rendering: environments with the same blueprint release, environment type, tier, platform
-// and component/secret overrides ("shape") differ only in a few strings: tenant, environment,
-// namespace, hostname, config values and their hashes, templated secret keys. The shape's objects
-// are built once with slots in those places and compiled to stencils (stencil.ts); each environment
-// then fills them, getting the objects and their canonical JSON without building or serializing
-// the same structure again. A shape is only used after its stencils reproduce the direct build for
-// two different environments byte for byte; otherwise the shape renders directly.
-import { LABELS, type KubeObject } from '../domain/types.ts';
-import type { CanonicalObject } from '../observability/index.ts';
-import { canonicalJson } from '../domain/canonical.ts';
-import { placementOf } from './context.ts';
+// Per-shape stencils for bulk rendering (renderEnvironments; ADR 0405, which supersedes 0404).
+// Environments with the same blueprint release, environment type, tier, platform and component/secret
+// overrides (one "shape") differ only in a few strings: tenant, environment, namespace, hostname,
+// instance label, config values and their hashes, templated secret keys. The shape's objects are
+// built once by the ordinary builders on a *symbolic context* (those strings replaced by slots) and
+// compiled to stencils (stencil.ts); each environment then fills them, getting the objects and their
+// canonical JSON without building or serializing the same structure again.
+//
+// Safety: a shape is used only after filling it reproduces the direct build byte for byte for the
+// environment at hand and for a *probe environment* (another tenant and name); otherwise that shape
+// renders directly. Maintenance rule: a new per-environment string in the render context must become
+// a slot here (slotValues and symbolicContext, in the same order). Forgetting it is never wrong bytes,
+// only a slow batch: the probe sends that shape to the direct build.
+import { canonicalJson } from '../../domain/canonical.ts';
+import { LABELS, type KubeObject } from '../../domain/types.ts';
+import { placementOf } from '../context.ts';
+import type { Builder, CanonicalObject, RenderContext, RenderInput, ResolvedComponent } from '../types.ts';
 import { compile, escapeSlotValue, slot, type Stencil } from './stencil.ts';
-import type { Builder, RenderContext, RenderInput, ResolvedComponent } from './types.ts';
 
-/** Slots 0..5; then per component its config values (sorted keys), config hash and templated secret keys. */
-const FIXED = ['slug', 'env', 'namespace', 'hostname', 'instance', 'envLabel'] as const;
+/** The per-environment strings every shape has, as slots 0..5; then, per component, its config values
+ * (sorted keys), its config hash and its templated secret keys. */
+const FIXED_SLOTS = ['slug', 'env', 'namespace', 'hostname', 'instance', 'envLabel'] as const;
 
 /** The per-environment strings, in slot order. */
 function slotValues(ctx: RenderContext): string[] {
@@ -26,9 +32,9 @@ function slotValues(ctx: RenderContext): string[] {
   return out;
 }
 
-/** The context with every per-environment string replaced by its slot. */
-function symbolic(ctx: RenderContext): RenderContext {
-  let n = FIXED.length;
+/** The context with every per-environment string replaced by its slot (same order as slotValues). */
+function symbolicContext(ctx: RenderContext): RenderContext {
+  let n = FIXED_SLOTS.length;
   const tenant = slot(0);
   const components = ctx.components.map((c): ResolvedComponent => {
     const config: Record<string, string> = {};
@@ -82,7 +88,7 @@ function reproduces(shape: NonNullable<Shape>, ctx: RenderContext, builders: rea
 }
 
 /** Another environment of the same shape (other tenant and name), to prove the slots cover everything. */
-function probeInput(input: RenderInput): RenderInput {
+function probeEnvironment(input: RenderInput): RenderInput {
   const env = input.environment;
   return {
     ...input,
@@ -95,11 +101,11 @@ function probeInput(input: RenderInput): RenderInput {
 function compileShape(input: RenderInput, ctx: RenderContext, builders: readonly Builder[], contextOf: (i: RenderInput) => RenderContext): Shape {
   let shape: Shape;
   try {
-    shape = direct(symbolic(ctx), builders).map((o) => compile(o));
+    shape = direct(symbolicContext(ctx), builders).map((o) => compile(o));
   } catch {
     return null; // e.g. a slot ended up in an object key: render this shape directly
   }
-  const probe = contextOf(probeInput(input));
+  const probe = contextOf(probeEnvironment(input));
   return reproduces(shape, ctx, builders) && reproduces(shape, probe, builders) ? shape : null;
 }
 

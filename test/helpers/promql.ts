@@ -1,7 +1,14 @@
 // Just enough PromQL reading to list the metric names an expression uses, so tests can prove that
-// dashboards and alerts only query series the platform produces. Not a parser: it strips strings,
-// label matchers, ranges and grouping clauses, then drops known functions, keywords and numbers.
-// An unknown function shows up as a "metric name", so tests notice it rather than skip it.
+// dashboards and alerts only query series the platform produces (test support; nothing at run time).
+//
+// Why not a parser (this note replaces ADR 0703): a full PromQL parser exists in Go (Prometheus) and
+// in a few JS packages that are large or unmaintained, and these tests only need the names. This
+// strips strings, label matchers, ranges, numbers/durations and grouping clauses, then drops known
+// functions and keywords: what remains are metric names. It only has to handle the expressions
+// Fleetplane itself generates, which unit tests pin. Not a validator: syntax is checked by
+// `promtool check rules` on the real rules (test/integration/observability-promtool.test.ts). A new
+// PromQL function used in generated queries must be added to FUNCTIONS: until then it shows up as a
+// "metric name", so the tests fail rather than skip it.
 const FUNCTIONS = new Set([
   'abs', 'absent', 'absent_over_time', 'avg_over_time', 'ceil', 'changes', 'clamp', 'clamp_max', 'clamp_min',
   'count_over_time', 'delta', 'deriv', 'exp', 'floor', 'histogram_quantile', 'idelta', 'increase', 'irate',

@@ -1,13 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InputError } from '../domain/errors.ts';
-import { buildDashboard, DEFAULT_RUNBOOK_BASE, renderObservability, ruleGroups, SERVICE_METRICS, type ObservabilityContext } from './index.ts';
-import type { Dashboard, Panel } from './dashboard.ts';
-import { dnsName } from './names.ts';
-import { metricNames } from './promql.ts';
-import { burnThreshold } from './slo.ts';
+import { InputError } from '../../domain/errors.ts';
+import { metricNames } from '../../../test/helpers/promql.ts';
+import { buildDashboard, burnThreshold, DEFAULT_RUNBOOK_BASE, objectName, renderMonitoring, ruleGroups, SERVICE_METRICS, type Dashboard, type MonitoringContext, type Panel } from './index.ts';
 
-const ctx = (over: Partial<ObservabilityContext> = {}): ObservabilityContext => ({
+const ctx = (over: Partial<MonitoringContext> = {}): MonitoringContext => ({
   tenant: 'acme',
   environment: 'prod',
   envType: 'prod',
@@ -23,8 +20,8 @@ const ctx = (over: Partial<ObservabilityContext> = {}): ObservabilityContext => 
 });
 
 test('renders ServiceMonitor, PrometheusRule and dashboard ConfigMap, byte-stable', () => {
-  const a = renderObservability(ctx());
-  const b = renderObservability(ctx({ services: [...ctx().services].reverse() }));
+  const a = renderMonitoring(ctx());
+  const b = renderMonitoring(ctx({ services: [...ctx().services].reverse() }));
   assert.deepEqual(a.map((o) => o.kind), ['ServiceMonitor', 'PrometheusRule', 'ConfigMap']);
   assert.equal(JSON.stringify(a), JSON.stringify(b), 'service order must not change output');
   for (const o of a) {
@@ -36,7 +33,7 @@ test('renders ServiceMonitor, PrometheusRule and dashboard ConfigMap, byte-stabl
 });
 
 test('ServiceMonitor: one endpoint per port+path, keeping only its services, tenant labels added', () => {
-  const [sm] = renderObservability(ctx());
+  const [sm] = renderMonitoring(ctx());
   const spec = sm!.spec as { endpoints: Array<{ port: string; path: string; relabelings: Array<Record<string, unknown>> }>; namespaceSelector: unknown; selector: unknown };
   assert.deepEqual(spec.endpoints.map((e) => [e.port, e.path, e.relabelings[0]!.regex]), [
     ['http', '/metrics', 'api|web'],
@@ -48,7 +45,7 @@ test('ServiceMonitor: one endpoint per port+path, keeping only its services, ten
 });
 
 test('dashboard ConfigMap carries the Grafana sidecar label and the tenant folder', () => {
-  const cm = renderObservability(ctx())[2]!;
+  const cm = renderMonitoring(ctx())[2]!;
   assert.equal(cm.metadata.labels?.grafana_dashboard, '1');
   assert.equal(cm.metadata.annotations?.grafana_folder, 'acme');
   const data = cm.data as Record<string, string>;
@@ -129,19 +126,21 @@ test('non-production environments never page', () => {
 });
 
 test('bad context is an InputError naming the field; no services renders nothing', () => {
-  assert.throws(() => renderObservability(ctx({ tenant: 'Acme!' })), (e: unknown) => e instanceof InputError && e.issues[0]!.field === '/tenant');
-  assert.throws(() => renderObservability(ctx({ services: [{ name: 'web', component: 'web', port: '8080' }] })),
+  assert.throws(() => renderMonitoring(ctx({ tenant: 'Acme!' })), (e: unknown) => e instanceof InputError && e.issues[0]!.field === '/tenant');
+  assert.throws(() => renderMonitoring(ctx({ services: [{ name: 'web', component: 'web', port: '8080' }] })),
     (e: unknown) => e instanceof InputError && e.issues[0]!.field === '/services/0/port');
-  assert.throws(() => renderObservability(ctx({ tier: 'gold' as never })), InputError);
-  assert.deepEqual(renderObservability(ctx({ services: [] })), []);
+  assert.throws(() => renderMonitoring(ctx({ tier: 'gold' as never })), InputError);
+  assert.deepEqual(renderMonitoring(ctx({ services: [] })), []);
 });
 
-test('dnsName keeps short names and hashes long ones to 63 characters', () => {
-  assert.equal(dnsName('fp', 'acme', 'prod', 'slo'), 'fp-acme-prod-slo');
-  const long = dnsName('fp', 'a'.repeat(60), 'b'.repeat(60), 'slo');
+test('object names: fp-<tenant>-<env>-<suffix>, hashed to 63 characters when long or not clean', () => {
+  assert.equal(objectName({ tenant: 'acme', environment: 'prod' }, 'slo'), 'fp-acme-prod-slo');
+  const long = objectName({ tenant: 'a'.repeat(60), environment: 'b'.repeat(60) }, 'slo');
   assert.equal(long.length <= 63, true);
   assert.match(long, /^[a-z0-9-]+-[0-9a-f]{8}$/);
-  assert.notEqual(long, dnsName('fp', 'a'.repeat(60), 'b'.repeat(59), 'slo'));
+  assert.notEqual(long, objectName({ tenant: 'a'.repeat(60), environment: 'b'.repeat(59) }, 'slo'));
+  // "--" is a valid label but not what the rewrite leaves, so such names carry a hash (as they always did).
+  assert.match(objectName({ tenant: 'a--b', environment: 'prod' }, 'slo'), /^fp-a-b-prod-slo-[0-9a-f]{8}$/);
 });
 
 test('metricNames ignores functions, labels, ranges, numbers and grouping', () => {

@@ -5,15 +5,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { parseBlueprint } from '../domain/blueprint.ts';
-import type { EnvironmentType, Tier } from '../domain/types.ts';
-import { canonicalJson } from '../domain/canonical.ts';
-import { buildContext } from './context.ts';
-import { BUILDERS } from './index.ts';
+import { parseBlueprint } from '../../domain/blueprint.ts';
+import type { EnvironmentType, Tier } from '../../domain/types.ts';
+import { canonicalJson } from '../../domain/canonical.ts';
+import { buildContext } from '../context.ts';
+import { OBJECT_BUILDERS as BUILDERS } from '../builders.ts';
 import { renderShaped } from './shape.ts';
-import type { RenderInput } from './types.ts';
+import type { RenderInput } from '../types.ts';
 
-const bps = ['1.4.0', '1.5.0'].map((v) => parseBlueprint(readFileSync(join(import.meta.dirname, `../../blueprints/default/${v}.yaml`), 'utf8')));
+const bps = ['1.4.0', '1.5.0'].map((v) => parseBlueprint(readFileSync(join(import.meta.dirname, `../../../blueprints/default/${v}.yaml`), 'utf8')));
 const dnsLabel = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/).filter((s) => s.length <= 40);
 
 function direct(input: RenderInput): string[] {

@@ -1,10 +1,10 @@
-// Stencils: a value built once with placeholder strings ("slots") where the per-environment text goes
+// Stencils (bulk rendering only, ADR 0405): a value built once with placeholder strings ("slots") where the per-environment text goes
 // (tenant, environment, namespace, ...), then filled per environment by string joins. Rendering
 // 10,000 environments otherwise rebuilds and re-serializes the same ~40 KB of rules and dashboard
 // JSON 10,000 times with only a few names changed. Slot values must need no JSON escaping (DNS
 // labels, hex), so one filled text is valid at any JSON nesting depth; fill() checks that, unless the
 // caller passes escaped values (slots that are whole JSON strings, like config values).
-import { canonicalJson } from '../domain/canonical.ts';
+import { canonicalJson } from '../../domain/canonical.ts';
 
 const OPEN = '\uE000';
 const CLOSE = '\uE001';

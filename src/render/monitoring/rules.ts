@@ -3,7 +3,7 @@
 // them, because every environment's rules record the same metric names into one Prometheus.
 import { DEFAULT_RUNBOOK_BASE, runbookUrl } from './runbooks.ts';
 import { BURN_WINDOWS, RATE_WINDOWS, burnThreshold, objectivesFor, severityFor, type Severity } from './slo.ts';
-import { SERVICE_METRICS, type ObservabilityContext } from './types.ts';
+import { SERVICE_METRICS, type MonitoringContext } from './types.ts';
 
 export interface RecordingRule { record: string; expr: string; labels?: Record<string, string> }
 export interface AlertingRule {
@@ -28,55 +28,55 @@ export const ALERTS = { availability: 'ServiceAvailabilityBudgetBurn', latency: 
 
 const BY = 'namespace, service';
 
-function rawSelector(ctx: ObservabilityContext, extra = ''): string {
+function rawSelector(ctx: MonitoringContext, extra = ''): string {
   const names = [...new Set(ctx.services.map((s) => s.name))].sort().join('|');
   return `{namespace="${ctx.namespace}",service=~"${names}"${extra}}`;
 }
 
-function recordedSelector(ctx: ObservabilityContext): string {
+function recordedSelector(ctx: MonitoringContext): string {
   return `{namespace="${ctx.namespace}",tenant="${ctx.tenant}",environment="${ctx.environment}"}`;
 }
 
 const sumRate = (metric: string, sel: string, w: string, by = BY): string => `sum by (${by}) (rate(${metric}${sel}[${w}]))`;
 
 // `or … * 0` keeps the ratio at 0 (not absent) for services that have never returned a 5xx.
-function errorRatioExpr(ctx: ObservabilityContext, w: string): string {
+function errorRatioExpr(ctx: MonitoringContext, w: string): string {
   const all = sumRate(SERVICE_METRICS.requests, rawSelector(ctx), w);
   const errors = sumRate(SERVICE_METRICS.requests, rawSelector(ctx, ',code=~"5.."'), w);
   return `(${errors} or ${all} * 0) / ${all}`;
 }
 
-function slowRatioExpr(ctx: ObservabilityContext, w: string): string {
+function slowRatioExpr(ctx: MonitoringContext, w: string): string {
   const le = String(objectivesFor(ctx.tier).latencyThresholdSeconds);
   const fast = sumRate(SERVICE_METRICS.durationBucket, rawSelector(ctx, `,le="${le}"`), w);
   const all = sumRate(SERVICE_METRICS.durationCount, rawSelector(ctx), w);
   return `1 - (${fast} / ${all})`;
 }
 
-function redGroup(ctx: ObservabilityContext, labels: Record<string, string>): RuleGroup {
+function redGroup(ctx: MonitoringContext, labels: Record<string, string>): RuleGroup {
   const rules: Rule[] = [
-    { record: RECORDED.requestRate, expr: sumRate(SERVICE_METRICS.requests, rawSelector(ctx), '5m'), labels: { ...labels } },
+    { expr: sumRate(SERVICE_METRICS.requests, rawSelector(ctx), '5m'), labels: { ...labels }, record: RECORDED.requestRate },
     ...QUANTILES.map(([name, q]): RecordingRule => ({
-      record: RECORDED.quantile(name),
       expr: `histogram_quantile(${q}, ${sumRate(SERVICE_METRICS.durationBucket, rawSelector(ctx), '5m', `${BY}, le`)})`,
       labels: { ...labels },
+      record: RECORDED.quantile(name),
     })),
   ];
   return { name: `fleetplane.${ctx.tenant}.${ctx.environment}.red`, rules };
 }
 
-function ratioGroup(ctx: ObservabilityContext, labels: Record<string, string>): RuleGroup {
+function ratioGroup(ctx: MonitoringContext, labels: Record<string, string>): RuleGroup {
   const rules: Rule[] = [];
   for (const w of RATE_WINDOWS) {
-    rules.push({ record: RECORDED.errorRatio(w), expr: errorRatioExpr(ctx, w), labels: { ...labels } });
-    rules.push({ record: RECORDED.slowRatio(w), expr: slowRatioExpr(ctx, w), labels: { ...labels } });
+    rules.push({ expr: errorRatioExpr(ctx, w), labels: { ...labels }, record: RECORDED.errorRatio(w) });
+    rules.push({ expr: slowRatioExpr(ctx, w), labels: { ...labels }, record: RECORDED.slowRatio(w) });
   }
   return { name: `fleetplane.${ctx.tenant}.${ctx.environment}.slo-ratios`, rules };
 }
 
 type Slo = 'availability' | 'latency';
 
-function burnExpr(ctx: ObservabilityContext, slo: Slo, severity: Severity): string {
+function burnExpr(ctx: MonitoringContext, slo: Slo, severity: Severity): string {
   const objective = slo === 'availability' ? objectivesFor(ctx.tier).availability : objectivesFor(ctx.tier).latency;
   const series = slo === 'availability' ? RECORDED.errorRatio : RECORDED.slowRatio;
   const sel = recordedSelector(ctx);
@@ -88,30 +88,30 @@ function burnExpr(ctx: ObservabilityContext, slo: Slo, severity: Severity): stri
     .join(' or ');
 }
 
-export function alertAnnotations(ctx: ObservabilityContext, slo: Slo, severity: Severity): Record<string, string> {
+export function alertAnnotations(ctx: MonitoringContext, slo: Slo, severity: Severity): Record<string, string> {
   const o = objectivesFor(ctx.tier);
   const windows = BURN_WINDOWS.filter((b) => b.severity === severity).map((b) => `${b.long}/${b.short} at ${b.factor}x`).join(', ');
   const objective = slo === 'availability'
     ? `${round(o.availability * 100)}% of requests without a 5xx`
     : `${round(o.latency * 100)}% of requests faster than ${o.latencyThresholdSeconds * 1000}ms`;
   return {
-    summary: `{{ $labels.service }} in ${ctx.tenant}/${ctx.environment} is burning its ${slo} error budget`,
     description: `SLO (${ctx.tier} tier, 30 days): ${objective}. Burn rate above threshold in windows ${windows}.`,
     runbook_url: runbookUrl(ctx.runbookBase ?? DEFAULT_RUNBOOK_BASE, slo === 'availability' ? 'slo-availability-burn' : 'slo-latency-burn'),
+    summary: `{{ $labels.service }} in ${ctx.tenant}/${ctx.environment} is burning its ${slo} error budget`,
   };
 }
 
 const round = (n: number): number => Number(n.toPrecision(6));
 
-function alertRules(ctx: ObservabilityContext): AlertingRule[] {
+function alertRules(ctx: MonitoringContext): AlertingRule[] {
   const out: AlertingRule[] = [];
   for (const slo of ['availability', 'latency'] as const) {
     for (const severity of ['page', 'ticket'] as const) {
       out.push({
         alert: ALERTS[slo],
+        annotations: alertAnnotations(ctx, slo, severity),
         expr: burnExpr(ctx, slo, severity),
         labels: { burn: severity === 'page' ? 'fast' : 'slow', severity: severityFor(ctx.envType, severity), slo, tier: ctx.tier },
-        annotations: alertAnnotations(ctx, slo, severity),
       });
     }
   }
@@ -119,7 +119,7 @@ function alertRules(ctx: ObservabilityContext): AlertingRule[] {
 }
 
 /** spec.groups of the environment's PrometheusRule. */
-export function ruleGroups(ctx: ObservabilityContext): RuleGroup[] {
+export function ruleGroups(ctx: MonitoringContext): RuleGroup[] {
   const labels = { environment: ctx.environment, tenant: ctx.tenant };
   return [
     redGroup(ctx, labels),

@@ -3,8 +3,8 @@
 // rules.ts, so dashboards stay cheap on a Prometheus holding hundreds of environments.
 import { RECORDED } from './rules.ts';
 import { objectivesFor } from './slo.ts';
-import { shortHash } from './names.ts';
-import type { ObservabilityContext, ObservedService } from './types.ts';
+import { shortHash } from '../../domain/naming.ts';
+import type { MonitoringContext, ObservedService } from './types.ts';
 
 export interface Panel {
   id: number;
@@ -28,7 +28,7 @@ function target(expr: string, legendFormat: string, refId: string): Record<strin
   return { datasource: DS, expr, legendFormat, refId };
 }
 
-function sel(ctx: ObservabilityContext, service?: string): string {
+function sel(ctx: MonitoringContext, service?: string): string {
   const svc = service ? `,service="${service}"` : '';
   return `{namespace="$namespace",tenant="${ctx.tenant}",environment="${ctx.environment}"${svc}}`;
 }
@@ -74,7 +74,7 @@ function stat(title: string, unit: string, expr: string, thresholds: Array<{ col
   };
 }
 
-function sloBand(ctx: ObservabilityContext, layout: Layout): void {
+function sloBand(ctx: MonitoringContext, layout: Layout): void {
   const o = objectivesFor(ctx.tier);
   layout.row(`SLOs (${ctx.tier}: availability ${o.availability * 100}%, ${o.latency * 100}% < ${o.latencyThresholdSeconds * 1000}ms)`);
   layout.band(5, [
@@ -89,7 +89,7 @@ function sloBand(ctx: ObservabilityContext, layout: Layout): void {
   ]);
 }
 
-function serviceBand(ctx: ObservabilityContext, svc: ObservedService, layout: Layout): void {
+function serviceBand(ctx: MonitoringContext, svc: ObservedService, layout: Layout): void {
   const s = sel(ctx, svc.name);
   layout.row(`${svc.name} (${svc.component})`);
   layout.band(8, [
@@ -103,7 +103,7 @@ function serviceBand(ctx: ObservabilityContext, svc: ObservedService, layout: La
   ]);
 }
 
-function templating(ctx: ObservabilityContext): Record<string, unknown> {
+function templating(ctx: MonitoringContext): Record<string, unknown> {
   const query = `label_values(${RECORDED.requestRate}{tenant="${ctx.tenant}",environment="${ctx.environment}"}, namespace)`;
   return {
     list: [
@@ -123,8 +123,8 @@ export function dashboardUid(tenant: string, environment: string): string {
   return `fp-${shortHash(`${tenant}/${environment}`, 16)}`;
 }
 
-/** The dashboard of one environment; `uid` is passed in when building a stencil (stencil.ts). */
-export function buildDashboard(ctx: ObservabilityContext, uid = dashboardUid(ctx.tenant, ctx.environment)): Dashboard {
+/** The dashboard of one environment; `uid` is passed in when building a stencil (../bulk/monitoring.ts). */
+export function buildDashboard(ctx: MonitoringContext, uid = dashboardUid(ctx.tenant, ctx.environment)): Dashboard {
   const layout = new Layout();
   sloBand(ctx, layout);
   const services = [...ctx.services].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
