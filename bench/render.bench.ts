@@ -1,10 +1,13 @@
 // Render benchmark: render + hash 10,000 environments of the default blueprint (mixed tiers, env
-// types, values and both releases), against `helm template` of the equivalent chart
-// (bench/helm-chart, regenerated from the renderer on every run) for a sample of environments, the two
-// interleaved so both see the same machine load. Prints a summary, then one JSON line (DESIGN.md):
-// ratio = helm wall ms per env / Fleetplane wall ms per env; cpu_ratio the same in CPU time. Then the
-// same environments once more split across worker threads (renderEnvironments per slice; this file
-// is also the worker) for the wall time of a batch using every core.
+// types, values and both releases) both ways the renderer offers, through the bulk API
+// (renderEnvironments: per-shape stencils) and one at a time (renderEnvironment: the direct build the
+// engine and the API use), against `helm template` of the equivalent chart (bench/helm-chart,
+// regenerated from the renderer on every run) for a sample of environments, all three interleaved so
+// they see the same machine load. Prints a summary, then one JSON line (DESIGN.md): value and ratio
+// (helm wall ms per env / Fleetplane wall ms per env) are the bulk API's, direct_* the direct build's,
+// cpu_* the same in CPU time. Then, optionally, the same environments split across worker threads
+// (renderEnvironments per slice; this file is also the worker) for the wall time of a batch using
+// every core.
 // RENDER_BENCH_ENVS (10000), RENDER_BENCH_HELM_RUNS (30) and RENDER_BENCH_WORKERS (default 0: no
 // parallel run; on the shared 2-core machine two workers cost twice the CPU per environment and
 // were not faster, see docs/rendering.md) change the sizes.
@@ -61,13 +64,35 @@ function childCpuMs(): number | null {
   }
 }
 
-function renderSlice(list: RenderInput[], t: Totals, peak: { heap: number }): void {
-  const c0 = process.cpuUsage();
-  const start = performance.now();
+/** Batches handed to renderEnvironments, small enough that results do not pile up in memory. */
+const CHUNK = 100;
+
+type Renderer = (list: RenderInput[], peak: { heap: number }) => number;
+
+/** The bulk API: per-shape stencils (src/render/bulk/). Returns the number of objects. */
+const bulk: Renderer = (list, peak) => {
+  let objects = 0;
+  for (let i = 0; i < list.length; i += CHUNK) {
+    for (const r of renderEnvironments(list.slice(i, i + CHUNK))) objects += r.objects.length;
+    if ((i & 1023) < CHUNK) peak.heap = Math.max(peak.heap, process.memoryUsage().heapUsed);
+  }
+  return objects;
+};
+
+/** One environment at a time: the direct build (what the engine's render step runs). */
+const direct: Renderer = (list, peak) => {
+  let objects = 0;
   for (let i = 0; i < list.length; i++) {
-    t.objects += renderEnvironment(list[i]!).objects.length;
+    objects += renderEnvironment(list[i]!).objects.length;
     if ((i & 1023) === 0) peak.heap = Math.max(peak.heap, process.memoryUsage().heapUsed);
   }
+  return objects;
+};
+
+function renderSlice(render: Renderer, list: RenderInput[], t: Totals, peak: { heap: number }): void {
+  const c0 = process.cpuUsage();
+  const start = performance.now();
+  t.objects += render(list, peak);
   t.ms += performance.now() - start;
   const c = process.cpuUsage(c0);
   t.cpuMs += (c.user + c.system) / 1000;
@@ -91,9 +116,9 @@ async function helmSlice(helm: string, chart: string, list: RenderInput[], t: To
 }
 
 /**
- * The machine is shared, so load changes over a run. Fleetplane and helm are measured interleaved in
- * ROUNDS slices (a tenth of the environments, then a few helm runs, ...) so both see the same load,
- * and CPU time is reported next to wall time.
+ * The machine is shared, so load changes over a run. Both Fleetplane paths and helm are measured
+ * interleaved in ROUNDS slices (a tenth of the environments in bulk, the same tenth directly, then a
+ * few helm runs, ...) so all see the same load, and CPU time is reported next to wall time.
  */
 const ROUNDS = 10;
 
@@ -139,7 +164,9 @@ async function parallelRun(n: number): Promise<{ ms: number; cpuMs: number; envs
 
 async function main(): Promise<void> {
   const list = inputs(ENVS);
-  for (const input of inputs(500)) renderEnvironment(input); // warm up the JIT, Ajv validators, template cache
+  // Warm up the JIT, Ajv validators, template cache; both paths.
+  for (const input of inputs(500)) renderEnvironment(input);
+  renderEnvironments(inputs(500));
   (globalThis as { gc?: () => void }).gc?.();
   const helm = await helmBinary();
   const { stdout: version } = await run(helm, ['version', '--short']);
@@ -150,17 +177,22 @@ async function main(): Promise<void> {
     const sample = list.filter((_, i) => i % step === 0).slice(0, HELM_RUNS);
     await helmSlice(helm, dir, sample.slice(0, 2), zero()); // warm the page cache
     const fp = zero();
+    const dr = zero();
     const hm = zero();
     const peak = { heap: 0 };
     for (let r = 0; r < ROUNDS; r++) {
-      renderSlice(list.slice(Math.floor((r * ENVS) / ROUNDS), Math.floor(((r + 1) * ENVS) / ROUNDS)), fp, peak);
+      const slice = list.slice(Math.floor((r * ENVS) / ROUNDS), Math.floor(((r + 1) * ENVS) / ROUNDS));
+      renderSlice(bulk, slice, fp, peak);
+      renderSlice(direct, slice, dr, peak);
       await helmSlice(helm, dir, sample.slice(Math.floor((r * sample.length) / ROUNDS), Math.floor(((r + 1) * sample.length) / ROUNDS)), hm);
     }
     const peakRssMb = process.resourceUsage().maxRSS / 1024;
     const par = WORKERS > 1 ? await parallelRun(WORKERS) : null;
     const fpPerEnv = fp.ms / fp.envs;
+    const drPerEnv = dr.ms / dr.envs;
     const helmPerEnv = hm.ms / hm.envs;
-    console.log(`fleetplane: ${fp.envs} environments in ${(fp.ms / 1000).toFixed(2)} s wall, ${(fp.cpuMs / 1000).toFixed(2)} s CPU (${fpPerEnv.toFixed(3)} ms/env, ${(fp.objects / fp.envs).toFixed(1)} objects/env), peak RSS ${peakRssMb.toFixed(0)} MB, peak heap ${(peak.heap / 2 ** 20).toFixed(0)} MB`);
+    console.log(`fleetplane, renderEnvironment (direct build): ${dr.envs} environments in ${(dr.ms / 1000).toFixed(2)} s wall, ${(dr.cpuMs / 1000).toFixed(2)} s CPU (${drPerEnv.toFixed(3)} ms/env)`);
+    console.log(`fleetplane, renderEnvironments (bulk, stencils): ${fp.envs} environments in ${(fp.ms / 1000).toFixed(2)} s wall, ${(fp.cpuMs / 1000).toFixed(2)} s CPU (${fpPerEnv.toFixed(3)} ms/env, ${(fp.objects / fp.envs).toFixed(1)} objects/env), peak RSS ${peakRssMb.toFixed(0)} MB, peak heap ${(peak.heap / 2 ** 20).toFixed(0)} MB`);
     console.log(`helm template (${version.trim()}): ${hm.envs} environments, ${helmPerEnv.toFixed(1)} ms/env wall, ${(hm.cpuMs / hm.envs).toFixed(1)} ms/env CPU, ${chartObjects} objects/env`);
     if (par) console.log(`fleetplane, ${WORKERS} worker threads: ${par.envs} environments in ${(par.ms / 1000).toFixed(2)} s wall, ${(par.cpuMs / 1000).toFixed(2)} s CPU (whole process), peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
     console.log(JSON.stringify({
@@ -168,6 +200,9 @@ async function main(): Promise<void> {
       baseline: 'helm template', baseline_value: Number(helmPerEnv.toFixed(2)), ratio: Number((helmPerEnv / fpPerEnv).toFixed(1)),
       cpu_ms_per_env: Number((fp.cpuMs / fp.envs).toFixed(4)), helm_cpu_ms_per_env: Number((hm.cpuMs / hm.envs).toFixed(2)),
       cpu_ratio: Number((hm.cpuMs / hm.envs / (fp.cpuMs / fp.envs)).toFixed(1)),
+      direct_ms_per_env: Number(drPerEnv.toFixed(4)), direct_cpu_ms_per_env: Number((dr.cpuMs / dr.envs).toFixed(4)),
+      direct_ratio: Number((helmPerEnv / drPerEnv).toFixed(1)), direct_total_s_10k: Number(((drPerEnv * 10_000) / 1000).toFixed(2)),
+      direct_vs_bulk_cpu: Number((dr.cpuMs / dr.envs / (fp.cpuMs / fp.envs)).toFixed(2)),
       envs: fp.envs, envs_per_s: Math.round(fp.envs / (fp.ms / 1000)), total_s_10k: Number(((fpPerEnv * 10_000) / 1000).toFixed(2)),
       peak_rss_mb: Math.round(peakRssMb), peak_heap_mb: Math.round(peak.heap / 2 ** 20), objects_per_env: Number((fp.objects / fp.envs).toFixed(1)),
       parallel_workers: par ? WORKERS : 0, parallel_wall_s: par ? Number((par.ms / 1000).toFixed(2)) : null,
