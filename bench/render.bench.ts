@@ -1,7 +1,7 @@
 // Render benchmark: render + hash 10,000 environments of the default blueprint (mixed tiers, env
 // types, values and both releases) both ways the renderer offers, through the bulk API
 // (renderEnvironments: per-shape stencils) and one at a time (renderEnvironment: the direct build the
-// engine and the API use), against `helm template` of the equivalent chart (bench/helm-chart,
+// engine and the API use; measured in a child process with its own heap), against `helm template` of the equivalent chart (bench/helm-chart,
 // regenerated from the renderer on every run) for a sample of environments, all three interleaved so
 // they see the same machine load. Prints a summary, then one JSON line (DESIGN.md): value and ratio
 // (helm wall ms per env / Fleetplane wall ms per env) are the bulk API's, direct_* the direct build's,
@@ -11,15 +11,16 @@
 // RENDER_BENCH_ENVS (10000), RENDER_BENCH_HELM_RUNS (30) and RENDER_BENCH_WORKERS (default 0: no
 // parallel run; on the shared 2-core machine two workers cost twice the CPU per environment and
 // were not faster, see docs/rendering.md) change the sizes.
-import { execFile } from 'node:child_process';
+import { execFile, fork, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { parseBlueprint } from '../src/domain/blueprint.ts';
-import type { EnvironmentType, Tier } from '../src/domain/types.ts';
+import { ENVIRONMENT_TYPES, TIERS, type EnvironmentType } from '../src/domain/types.ts';
 import { renderEnvironment, renderEnvironments, type RenderInput } from '../src/render/index.ts';
 import { generateChart } from './helm-chart/generate.ts';
 
@@ -30,8 +31,7 @@ const root = join(import.meta.dirname, '..');
 const run = promisify(execFile);
 
 const blueprints = ['1.4.0', '1.5.0'].map((v) => parseBlueprint(readFileSync(join(root, `blueprints/default/${v}.yaml`), 'utf8')));
-const TIERS: Tier[] = ['shared', 'dedicated', 'hybrid'];
-const TYPES: EnvironmentType[] = ['prod', 'staging', 'dev'];
+const TYPES = ENVIRONMENT_TYPES;
 const ENV_NAMES: Record<EnvironmentType, string[]> = { prod: ['prod', 'prod-eu'], staging: ['staging', 'uat'], dev: ['dev', 'sandbox'] };
 
 function inputs(n: number): RenderInput[] {
@@ -64,8 +64,12 @@ function childCpuMs(): number | null {
   }
 }
 
-/** Batches handed to renderEnvironments, small enough that results do not pile up in memory. */
-const CHUNK = 100;
+/**
+ * Batches handed to renderEnvironments. The stencil caches live across calls, so the batch size only
+ * decides how many results are alive at once: 10 keeps them in the young generation (batches of 100
+ * measured 20-25% more CPU, all of it in the garbage collector copying live results).
+ */
+const CHUNK = 10;
 
 type Renderer = (list: RenderInput[], peak: { heap: number }) => number;
 
@@ -74,7 +78,7 @@ const bulk: Renderer = (list, peak) => {
   let objects = 0;
   for (let i = 0; i < list.length; i += CHUNK) {
     for (const r of renderEnvironments(list.slice(i, i + CHUNK))) objects += r.objects.length;
-    if ((i & 1023) < CHUNK) peak.heap = Math.max(peak.heap, process.memoryUsage().heapUsed);
+    if (i % 1000 < CHUNK) peak.heap = Math.max(peak.heap, process.memoryUsage().heapUsed);
   }
   return objects;
 };
@@ -89,14 +93,51 @@ const direct: Renderer = (list, peak) => {
   return objects;
 };
 
-function renderSlice(render: Renderer, list: RenderInput[], t: Totals, peak: { heap: number }): void {
+function measure(render: Renderer, list: RenderInput[], peak: { heap: number }): Totals {
   const c0 = process.cpuUsage();
   const start = performance.now();
-  t.objects += render(list, peak);
-  t.ms += performance.now() - start;
+  const objects = render(list, peak);
+  const ms = performance.now() - start;
   const c = process.cpuUsage(c0);
-  t.cpuMs += (c.user + c.system) / 1000;
-  t.envs += list.length;
+  return { ms, cpuMs: (c.user + c.system) / 1000, objects, envs: list.length };
+}
+
+function add(t: Totals, s: Totals): void {
+  t.ms += s.ms;
+  t.cpuMs += s.cpuMs;
+  t.objects += s.objects;
+  t.envs += s.envs;
+}
+
+interface DirectSlice extends Totals { heap: number }
+
+/**
+ * The direct build runs in a child process, interleaved with the rest: its own heap, so neither
+ * path's garbage is collected on the other's clock (in one heap, the direct build's ~80 KB of
+ * serialized objects per environment made the bulk path's GC cost 30% more).
+ */
+function directChildMain(): void {
+  const list = inputs(ENVS);
+  const peak = { heap: 0 };
+  for (const input of inputs(500)) renderEnvironment(input); // warm up
+  process.on('message', (m: SliceJob | 'exit') => {
+    if (m === 'exit') process.exit(0);
+    process.send!({ ...measure(direct, list.slice(m.start, m.end), peak), heap: peak.heap } satisfies DirectSlice);
+  });
+  process.send!('ready');
+}
+
+async function startDirectChild(): Promise<{ slice(job: SliceJob): Promise<DirectSlice>; stop(): void }> {
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--direct-child'], { execArgv: ['--import', 'tsx', '--expose-gc'] });
+  await new Promise((resolve, reject) => { child.once('message', resolve); child.once('error', reject); });
+  return {
+    slice: (job) => new Promise((resolve, reject) => {
+      child.once('message', (m) => resolve(m as DirectSlice));
+      child.once('error', reject);
+      child.send(job);
+    }),
+    stop: () => { child.send('exit'); },
+  };
 }
 
 async function helmSlice(helm: string, chart: string, list: RenderInput[], t: Totals): Promise<void> {
@@ -164,9 +205,8 @@ async function parallelRun(n: number): Promise<{ ms: number; cpuMs: number; envs
 
 async function main(): Promise<void> {
   const list = inputs(ENVS);
-  // Warm up the JIT, Ajv validators, template cache; both paths.
-  for (const input of inputs(500)) renderEnvironment(input);
-  renderEnvironments(inputs(500));
+  renderEnvironments(inputs(500)); // warm up the JIT, Ajv validators, template cache, stencils
+  const directChild = await startDirectChild();
   (globalThis as { gc?: () => void }).gc?.();
   const helm = await helmBinary();
   const { stdout: version } = await run(helm, ['version', '--short']);
@@ -180,18 +220,22 @@ async function main(): Promise<void> {
     const dr = zero();
     const hm = zero();
     const peak = { heap: 0 };
+    let directHeap = 0;
     for (let r = 0; r < ROUNDS; r++) {
-      const slice = list.slice(Math.floor((r * ENVS) / ROUNDS), Math.floor(((r + 1) * ENVS) / ROUNDS));
-      renderSlice(bulk, slice, fp, peak);
-      renderSlice(direct, slice, dr, peak);
+      const job = { start: Math.floor((r * ENVS) / ROUNDS), end: Math.floor(((r + 1) * ENVS) / ROUNDS) };
+      add(fp, measure(bulk, list.slice(job.start, job.end), peak));
+      const d = await directChild.slice(job);
+      add(dr, d);
+      directHeap = Math.max(directHeap, d.heap);
       await helmSlice(helm, dir, sample.slice(Math.floor((r * sample.length) / ROUNDS), Math.floor(((r + 1) * sample.length) / ROUNDS)), hm);
     }
+    directChild.stop();
     const peakRssMb = process.resourceUsage().maxRSS / 1024;
     const par = WORKERS > 1 ? await parallelRun(WORKERS) : null;
     const fpPerEnv = fp.ms / fp.envs;
     const drPerEnv = dr.ms / dr.envs;
     const helmPerEnv = hm.ms / hm.envs;
-    console.log(`fleetplane, renderEnvironment (direct build): ${dr.envs} environments in ${(dr.ms / 1000).toFixed(2)} s wall, ${(dr.cpuMs / 1000).toFixed(2)} s CPU (${drPerEnv.toFixed(3)} ms/env)`);
+    console.log(`fleetplane, renderEnvironment (direct build, child process): ${dr.envs} environments in ${(dr.ms / 1000).toFixed(2)} s wall, ${(dr.cpuMs / 1000).toFixed(2)} s CPU (${drPerEnv.toFixed(3)} ms/env), peak heap ${(directHeap / 2 ** 20).toFixed(0)} MB`);
     console.log(`fleetplane, renderEnvironments (bulk, stencils): ${fp.envs} environments in ${(fp.ms / 1000).toFixed(2)} s wall, ${(fp.cpuMs / 1000).toFixed(2)} s CPU (${fpPerEnv.toFixed(3)} ms/env, ${(fp.objects / fp.envs).toFixed(1)} objects/env), peak RSS ${peakRssMb.toFixed(0)} MB, peak heap ${(peak.heap / 2 ** 20).toFixed(0)} MB`);
     console.log(`helm template (${version.trim()}): ${hm.envs} environments, ${helmPerEnv.toFixed(1)} ms/env wall, ${(hm.cpuMs / hm.envs).toFixed(1)} ms/env CPU, ${chartObjects} objects/env`);
     if (par) console.log(`fleetplane, ${WORKERS} worker threads: ${par.envs} environments in ${(par.ms / 1000).toFixed(2)} s wall, ${(par.cpuMs / 1000).toFixed(2)} s CPU (whole process), peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
@@ -214,5 +258,6 @@ async function main(): Promise<void> {
   }
 }
 
-if (isMainThread) await main();
+if (process.argv.includes('--direct-child')) directChildMain();
+else if (isMainThread) await main();
 else workerMain();

@@ -134,8 +134,8 @@ export function valuesIssues(schema: unknown, values: unknown, base = '/values')
 }
 
 /**
- * Where a blueprint document keeps its values schema. Blueprints are written by the rendering
- * side (src/render); we accept the common spellings so the API does not depend on its internals.
+ * Where a spec keeps its values schema: `parameters.schema` in a blueprint (./blueprint.ts), or one
+ * of the common spellings of other documents.
  */
 export function valuesSchemaOf(spec: Record<string, unknown>): unknown {
   const params = spec.parameters as Record<string, unknown> | undefined;

@@ -1,5 +1,6 @@
-// Blueprint releases as the API sees them: publishing (validated with the rendering side's
-// parseBlueprint) and checking an environment's blueprint/version/values against a release.
+// Blueprint releases as the API sees them: publishing (validated with the domain's parseBlueprint;
+// the store keeps {name, version, spec, digest}) and checking an environment's blueprint/version/values
+// against a release (parsed back with blueprintFromRelease).
 import type { Store } from '../../adapters/store/port.ts';
 import { BLUEPRINT_API_VERSION, blueprintFromRelease, parseBlueprint, type Blueprint } from '../../domain/blueprint.ts';
 import { FleetplaneError, InputError, type FieldIssue } from '../../domain/errors.ts';
