@@ -4,11 +4,10 @@
 import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Ajv } from 'ajv';
-import addFormatsImport from 'ajv-formats';
 import YAML from 'yaml';
 import type { Logger } from 'pino';
 import type { Store } from '../adapters/store/port.ts';
+import { ajvWithFormats } from '../domain/validation.ts';
 import { metricsPlugin } from '../metrics/http.ts';
 import { authHook } from './auth.ts';
 import type { Api, ApiDeps, RegisteredRoute } from './context.ts';
@@ -32,14 +31,12 @@ declare module 'fastify' {
   }
 }
 
-const addFormats = addFormatsImport as unknown as (ajv: Ajv) => Ajv;
-
 function validators() {
   // Bodies: no type coercion and unknown fields are errors (schemas are closed); a schema's declared
   // `default` fills a missing property.
-  const body = addFormats(new Ajv({ strict: true, allErrors: true, coerceTypes: false, useDefaults: true, removeAdditional: false }));
+  const body = ajvWithFormats({ strict: true, allErrors: true, coerceTypes: false, useDefaults: true, removeAdditional: false });
   // Query strings, params and headers arrive as text: those may be coerced to their declared types.
-  const text = addFormats(new Ajv({ strict: true, allErrors: true, coerceTypes: true, useDefaults: true, removeAdditional: false }));
+  const text = ajvWithFormats({ strict: true, allErrors: true, coerceTypes: true, useDefaults: true, removeAdditional: false });
   return ({ schema, httpPart }: { schema: object; httpPart?: string }) => (httpPart === 'body' ? body : text).compile(schema);
 }
 

@@ -1,8 +1,8 @@
 // Small HTTP conventions shared by routes: pagination (cursor + Link), ETags from resourceVersion,
 // If-Match preconditions, and idempotency keys scoped to the caller.
-import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Page, Store } from '../adapters/store/port.ts';
+import { canonicalJson, sha256Hex } from '../domain/canonical.ts';
 import { PreconditionFailedError } from '../domain/errors.ts';
 import type { Operation } from '../domain/types.ts';
 import { principal } from './auth.ts';
@@ -45,21 +45,10 @@ export function expectedVersion(req: FastifyRequest): number | undefined {
   return Number(m[1]);
 }
 
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-}
-
-export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
-
 /** Fingerprint of what a request asks for: same route + same body = same request. */
 export function requestHash(req: FastifyRequest): string {
   const path = new URL(req.url, 'http://placeholder').pathname;
-  return sha256(`${req.method} ${path}\n${canonicalJson(req.body ?? null)}`);
+  return sha256Hex(`${req.method} ${path}\n${canonicalJson(req.body ?? null)}`);
 }
 
 /**

@@ -1,11 +1,19 @@
 // Fleetplane's nouns. Plain data, no behaviour: every layer (render, plan, engine, store, api)
-// speaks these types. Validation schemas live in ./schemas.ts; state machines in ./state.ts.
+// speaks these types. The enumerations are `as const` lists, the one copy of each: the API's TypeBox
+// schemas (src/api/schemas.ts), the blueprint's JSON Schema (./blueprint.ts), the renderer's input
+// checks and the monitoring generators are built from them. Name rules live in ./naming.ts, value
+// and input rules in ./validation.ts, state machines in ./state.ts.
 
-export type Tier = 'shared' | 'dedicated' | 'hybrid';
-export type Channel = 'saas' | 'self-managed';
-export type EnvironmentType = 'prod' | 'staging' | 'dev';
-export type DeliveryMode = 'direct' | 'gitops';
-export type Provider = 'aws' | 'gcp' | 'azure' | 'onprem' | 'local';
+export const TIERS = ['shared', 'dedicated', 'hybrid'] as const;
+export type Tier = (typeof TIERS)[number];
+export const CHANNELS = ['saas', 'self-managed'] as const;
+export type Channel = (typeof CHANNELS)[number];
+export const ENVIRONMENT_TYPES = ['prod', 'staging', 'dev'] as const;
+export type EnvironmentType = (typeof ENVIRONMENT_TYPES)[number];
+export const DELIVERY_MODES = ['direct', 'gitops'] as const;
+export type DeliveryMode = (typeof DELIVERY_MODES)[number];
+export const PROVIDERS = ['aws', 'gcp', 'azure', 'onprem', 'local'] as const;
+export type Provider = (typeof PROVIDERS)[number];
 
 export interface MaintenanceWindow {
   /** Cron-like day list, e.g. ["sat","sun"]; empty means any day. */

@@ -5,7 +5,7 @@
 import type { Environment } from '../domain/types.ts';
 import { conditionsFor } from '../plan/conditions.ts';
 import { dedupe } from '../plan/diff.ts';
-import { refOf } from '../plan/apply-order.ts';
+import { refOf } from '../domain/kinds.ts';
 import { PermanentError, driverContext, driverFor, type StepEnv } from './context.ts';
 import { audit } from './audit.ts';
 

@@ -10,7 +10,7 @@
 //
 // An explicit cluster is kept: isolation (a cluster dedicated to another tenant) is enforced,
 // capacity only reported in the step's output, the way a pod's nodeName bypasses the scheduler.
-import { cpuMillis, parseQuantity } from '../adapters/kube/quantity.ts';
+import { cpuMillis, parseQuantity } from '../domain/quantity.ts';
 import type { Quota } from '../domain/blueprint.ts';
 import type { Environment, Tier } from '../domain/types.ts';
 import { NO_RESOURCES, addResources, checkExplicitPlacement, placeEnvironment, type ClusterLoad, type PlacementRequest, type Resources } from '../plan/placement.ts';

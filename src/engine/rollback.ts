@@ -2,7 +2,7 @@
 // good revision (pruning what the bad one added), verify it, and record why in the conditions.
 import type { Revision } from '../domain/types.ts';
 import { conditionsFor } from '../plan/conditions.ts';
-import { refOf } from '../plan/apply-order.ts';
+import { refOf } from '../domain/kinds.ts';
 import { driverContext, driverFor, loadEnvironment, type StepEnv } from './context.ts';
 import { audit } from './audit.ts';
 

@@ -1,13 +1,13 @@
 // The named steps of every workflow (see plan/workflows.ts). Each is idempotent: it reads what it
 // needs from the store and earlier steps' outputs, and its writes are fenced by the lease.
+import { blueprintFromRelease } from '../domain/blueprint.ts';
 import { LABELS, type KubeObject, type Revision } from '../domain/types.ts';
 import type { DriverContext } from './drivers/types.ts';
 import { environmentRenderInput, renderEnvironment } from '../render/index.ts';
-import type { RenderBlueprint } from '../render/types.ts';
 import { conditionsFor } from '../plan/conditions.ts';
 import { desiredSpec } from '../plan/values.ts';
 import { dedupe } from '../plan/diff.ts';
-import { refOf } from '../plan/apply-order.ts';
+import { refOf } from '../domain/kinds.ts';
 import { recheckDelayMs, type StepName } from '../plan/workflows.ts';
 import { PermanentError, StepWaitingError, VerifyFailedError, driverContext, driverFor, loadEnvironment, type StepEnv } from './context.ts';
 import { placeStep } from './place.ts';
@@ -22,22 +22,6 @@ export async function loadRevision(s: StepEnv, id: string): Promise<Revision> {
   const rev = await s.deps.store.revisions.get(s.op.tenant, s.op.environment ?? '', id);
   if (!rev) throw new PermanentError(`revision ${id} of ${s.op.tenant}/${s.op.environment} is not stored`);
   return rev;
-}
-
-// Releases are immutable: keep one object per release so the renderer's parse cache hits.
-const releases = new Map<string, RenderBlueprint>();
-
-function renderBlueprint(r: { name: string; version: string; spec: Record<string, unknown> }): RenderBlueprint {
-  const key = `${r.name}@${r.version}`;
-  let bp = releases.get(key);
-  if (!bp) {
-    // Stored releases hold the whole document; the renderer wants its inner spec.
-    const inner = r.spec.apiVersion && typeof r.spec.spec === 'object' && r.spec.spec ? (r.spec.spec as Record<string, unknown>) : r.spec;
-    bp = { name: r.name, version: r.version, spec: inner };
-    if (releases.size > 200) releases.clear();
-    releases.set(key, bp);
-  }
-  return bp;
 }
 
 const revisionOf = (s: StepEnv): string => {
@@ -60,7 +44,8 @@ async function renderStep(s: StepEnv): Promise<StepOutput> {
   const [tenant, release] = await Promise.all([s.deps.store.tenants.get(env.tenant), s.deps.store.blueprints.get(env.blueprint, spec.version)]);
   if (!tenant) throw new PermanentError(`tenant ${env.tenant} does not exist`);
   if (!release) throw new PermanentError(`blueprint ${env.blueprint}@${spec.version} is not published`);
-  const out = renderEnvironment(environmentRenderInput(tenant, env, renderBlueprint(release), { values: spec.values, platform: s.deps.platform }));
+  // A stored release keeps the document's spec; parsed (validated) here, once per render.
+  const out = renderEnvironment(environmentRenderInput(tenant, env, blueprintFromRelease(release), { values: spec.values, platform: s.deps.platform }));
   await s.deps.store.revisions.save({
     id: out.revision, tenant: env.tenant, environment: env.name, blueprint: out.blueprint, version: out.version,
     objects: out.objects, helmValues: out.helmValues, createdAt: s.deps.now().toISOString(),

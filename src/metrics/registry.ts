@@ -6,6 +6,7 @@
 // tenant slugs through a capped labeler (beyond the cap: "other"). Never operation ids, rollout
 // ids, request ids, raw URLs or error messages.
 import { Registry, collectDefaultMetrics } from 'prom-client';
+import { isDnsLabel } from '../domain/naming.ts';
 
 export const METRIC_PREFIX = 'fleetplane_';
 
@@ -32,14 +33,14 @@ export class BoundedLabel {
   constructor(
     readonly cap: number,
     readonly overflow = 'other',
-    private readonly valid: RegExp = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/,
+    private readonly valid: (value: string) => boolean = isDnsLabel,
   ) {}
 
   /** Label for value; only values with admit=true may take a new slot. */
   label(value: string | null | undefined, admit = true): string {
     if (value === null || value === undefined || value === '') return 'none';
     if (this.seen.has(value)) return value;
-    if (!this.valid.test(value)) return 'invalid';
+    if (!this.valid(value)) return 'invalid';
     if (!admit || this.seen.size >= this.cap) return this.overflow;
     this.seen.add(value);
     return value;

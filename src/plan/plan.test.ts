@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Cluster, KubeObject, OperationStep } from '../domain/types.ts';
-import { applyPhases, kindRank, refKey, sortForPrune } from './apply-order.ts';
+import { kindRank } from '../domain/kinds.ts';
+import { applyPhases, refKey, sortForPrune } from './apply-order.ts';
 import { diffInventory } from './diff.ts';
 import { backoffMs } from './backoff.ts';
 import { afterStepFailure, mergeSteps, nextStep, recheckDelayMs } from './workflows.ts';

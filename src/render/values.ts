@@ -3,7 +3,11 @@
 // (where each secret reference comes from). Secret *values* are never accepted here: the override
 // schema only admits names and remote keys, and its errors never echo the offending value.
 import { Ajv, type ValidateFunction } from 'ajv';
-import { ajvIssues, parameterValidator, RESERVED_VALUE_KEYS, type Blueprint, type ComponentSizing, type Resources, type Scaling } from '../domain/blueprint.ts';
+import {
+  ajvIssues, IMAGE_TAG_PATTERN, parameterValidator, QUANTITY_SCHEMA, RESERVED_VALUE_KEYS, SCALING_SCHEMA,
+  type Blueprint, type ComponentSizing, type Resources, type Scaling,
+} from '../domain/blueprint.ts';
+import { DNS_SUBDOMAIN_MAX, NAME_PATTERNS } from '../domain/naming.ts';
 import { InputError } from '../domain/errors.ts';
 
 export interface ComponentOverride extends ComponentSizing { imageTag?: string }
@@ -15,8 +19,7 @@ export interface SplitValues {
   secrets: Record<string, SecretOverride>;
 }
 
-const quantity = { anyOf: [{ type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$' }, { type: 'number', minimum: 0 }] };
-const resourceList = { type: 'object', additionalProperties: false, properties: { cpu: quantity, memory: quantity } };
+const resourceList = { type: 'object', additionalProperties: false, properties: { cpu: QUANTITY_SCHEMA, memory: QUANTITY_SCHEMA } };
 const OVERRIDES_SCHEMA = {
   type: 'object',
   properties: {
@@ -26,9 +29,9 @@ const OVERRIDES_SCHEMA = {
         type: 'object', additionalProperties: false,
         properties: {
           replicas: { type: 'integer', minimum: 0, maximum: 1000 },
-          imageTag: { type: 'string', pattern: '^[\\w][\\w.-]{0,127}$' },
+          imageTag: { type: 'string', pattern: IMAGE_TAG_PATTERN },
           resources: { type: 'object', additionalProperties: false, properties: { requests: resourceList, limits: resourceList } },
-          scaling: { anyOf: [{ type: 'null' }, { type: 'object', additionalProperties: false, required: ['min', 'max'], properties: { min: { type: 'integer', minimum: 1 }, max: { type: 'integer', minimum: 1 }, targetCPUUtilization: { type: 'integer', minimum: 1, maximum: 100 } } }] },
+          scaling: SCALING_SCHEMA,
           disruption: { type: 'null' },
         },
       },
@@ -38,7 +41,7 @@ const OVERRIDES_SCHEMA = {
       additionalProperties: {
         type: 'object', additionalProperties: false, minProperties: 1, maxProperties: 1,
         properties: {
-          existingSecret: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$', maxLength: 253 },
+          existingSecret: { type: 'string', pattern: NAME_PATTERNS.dnsSubdomain, maxLength: DNS_SUBDOMAIN_MAX },
           remoteRef: { type: 'object', additionalProperties: false, required: ['key'], properties: { key: { type: 'string', minLength: 1, maxLength: 512 }, properties: { type: 'array', items: { type: 'string', maxLength: 253 } } } },
         },
       },

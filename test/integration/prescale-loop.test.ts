@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { startPrometheusWith, type RunningPrometheus } from '../../src/adapters/prometheus/testing.ts';
+import { startPrometheusWith, type RunningPrometheus } from '../helpers/prometheus.ts';
 import { openStore, type SqlStore } from '../../src/adapters/store/index.ts';
 import type { KubeObject } from '../../src/domain/types.ts';
 import { parseTraceCsv } from '../../src/forecast/csv.ts';

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { PrometheusClient } from '../../src/adapters/prometheus/client.ts';
-import { startPrometheusWith, type RunningPrometheus } from '../../src/adapters/prometheus/testing.ts';
+import { startPrometheusWith, type RunningPrometheus } from '../helpers/prometheus.ts';
 import { openPostgres, type Db } from '../../src/adapters/store/db.ts';
 import { loadMigrations, migrate } from '../../src/adapters/store/migrate.ts';
 import { parseTraceCsv } from '../../src/forecast/csv.ts';

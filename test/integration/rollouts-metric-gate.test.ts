@@ -4,7 +4,7 @@
 // gate and pauses on a failing one. Needs PROMETHEUS_BIN/PROMTOOL_BIN (scripts/prometheus.sh ensure).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startPrometheusWith, type RunningPrometheus } from '../../src/adapters/prometheus/testing.ts';
+import { startPrometheusWith, type RunningPrometheus } from '../helpers/prometheus.ts';
 import { createHash } from 'node:crypto';
 import { openStore, type SqlStore } from '../../src/adapters/store/index.ts';
 import { RolloutController, RolloutService } from '../../src/engine/rollouts/index.ts';

@@ -1,5 +1,6 @@
 // KubeClient: server-side apply, get, paginated list, delete against one cluster.
 import { InputError } from '../../domain/errors.ts';
+import { refOf } from '../../domain/kinds.ts';
 import { FIELD_MANAGER, type KubeObject, type ObjectRef } from '../../domain/types.ts';
 import { mapLimit, type Settled } from './concurrency.ts';
 import { Discovery, groupVersionPath, type ResourceInfo } from './discovery.ts';
@@ -19,11 +20,6 @@ export interface ApplyOptions {
   signal?: AbortSignal;
 }
 
-export interface BatchOptions extends ApplyOptions {
-  /** Requests in flight at once (default 8). */
-  concurrency?: number;
-}
-
 export interface ListOptions {
   namespace?: string;
   labelSelector?: string | Record<string, string>;
@@ -40,25 +36,11 @@ export interface DeleteOptions {
   signal?: AbortSignal;
 }
 
-export interface ApplyOutcome {
-  ref: ObjectRef;
-  ok: boolean;
-  object?: KubeObject;
-  error?: Error;
-}
-
 const MAX_RELISTS = 3;
-
-export function refOf(o: KubeObject): ObjectRef {
-  return { apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) };
-}
 
 export function selectorString(sel: string | Record<string, string>): string {
   return typeof sel === 'string' ? sel : Object.entries(sel).map(([k, v]) => `${k}=${v}`).join(',');
 }
-
-// Objects others depend on go first: namespaces and CRDs, then config/identity, then workloads.
-const TIER: Record<string, number> = { Namespace: 0, CustomResourceDefinition: 0, ServiceAccount: 1, Secret: 1, ConfigMap: 1, Role: 1, ClusterRole: 1, RoleBinding: 2, ClusterRoleBinding: 2 };
 
 export class KubeClient {
   readonly discovery: Discovery;
@@ -99,25 +81,6 @@ export class KubeClient {
       query: { fieldManager: opts.fieldManager ?? FIELD_MANAGER, fieldValidation: 'Strict', force: opts.force ? true : undefined, dryRun: opts.dryRun ? 'All' : undefined },
       signal: opts.signal,
     });
-  }
-
-  /** Applies many objects in dependency tiers with bounded concurrency; reports each outcome. */
-  async applyAll(objects: KubeObject[], opts: BatchOptions = {}): Promise<ApplyOutcome[]> {
-    const tiers = new Map<number, number[]>();
-    objects.forEach((o, i) => {
-      const t = TIER[o.kind] ?? 3;
-      tiers.set(t, [...(tiers.get(t) ?? []), i]);
-    });
-    const out: ApplyOutcome[] = new Array(objects.length);
-    for (const t of [...tiers.keys()].sort()) {
-      const idx = tiers.get(t)!;
-      const settled = await mapLimit(idx, opts.concurrency ?? 8, (i) => this.apply(objects[i]!, opts));
-      settled.forEach((s, k) => {
-        const i = idx[k]!;
-        out[i] = s.ok ? { ref: refOf(objects[i]!), ok: true, object: s.value } : { ref: refOf(objects[i]!), ok: false, error: s.error };
-      });
-    }
-    return out;
   }
 
   /** The object, or null when it does not exist. */

@@ -20,9 +20,9 @@ export interface PageRequest {
 export interface BlueprintRelease {
   name: string;
   version: string;
-  /** Parsed blueprint document (see src/domain/blueprint.ts). */
+  /** The blueprint document's `spec` section (validated at publish; blueprintFromRelease parses it back). */
   spec: Record<string, unknown>;
-  /** sha256 of the canonical spec; a release is immutable. */
+  /** releaseDigest(name, version, spec) (src/domain/blueprint.ts), = Blueprint.digest; a release is immutable. */
   digest: string;
   createdAt: string;
 }

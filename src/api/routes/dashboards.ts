@@ -3,7 +3,7 @@
 // fly from its blueprint release. Tenant-scoped: a tenant token sees only its own.
 import type { Store } from '../../adapters/store/port.ts';
 import type { KubeObject, Tenant } from '../../domain/types.ts';
-import { DASHBOARD_LABEL, dashboardUid } from '../../observability/index.ts';
+import { DASHBOARD_LABEL, dashboardUid } from '../../render/monitoring/index.ts';
 import { assertCanSee, notFound } from '../auth.ts';
 import { environmentRevision } from '../services/environment-revision.ts';
 import type { RouteModule } from '../context.ts';

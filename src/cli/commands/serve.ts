@@ -6,7 +6,7 @@ import { bootstrapAdminToken } from '../../api/auth.ts';
 import type { Store } from '../../adapters/store/port.ts';
 import { openStore } from '../../adapters/store/index.ts';
 import { createLogger } from '../../logging.ts';
-import { DEFAULT_RUNBOOK_BASE, resolveRunbookBase } from '../../observability/runbooks.ts';
+import { DEFAULT_RUNBOOK_BASE, resolveRunbookBase } from '../../render/monitoring/runbooks.ts';
 import { CliError } from '../client.ts';
 import { intFlag } from '../context.ts';
 

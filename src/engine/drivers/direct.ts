@@ -4,7 +4,8 @@
 // owns these objects, and taking fields back from a hand edit is how drift is healed.
 import { mapLimit } from '../../adapters/kube/index.ts';
 import type { KubeObject, ObjectRef, Revision } from '../../domain/types.ts';
-import { applyPhases, refOf, sortForPrune } from '../../plan/apply-order.ts';
+import { refOf } from '../../domain/kinds.ts';
+import { applyPhases, sortForPrune } from '../../plan/apply-order.ts';
 import { diffInventory } from '../../plan/diff.ts';
 import { driftedFields, hpaTargets } from '../../plan/drift.ts';
 import { ownsField, withoutField } from '../../plan/field-ownership.ts';

@@ -2,7 +2,8 @@
 // cluster (always) and, when an Argo CD Application for the environment exists, its
 // status.health/status.sync. Deployments must carry the delivered revision (Argo CD has synced it)
 // and be rolled out; a Degraded Application or a stuck Deployment yields the cluster's reason.
-import type { KubeObject, ObjectRef, Revision } from '../../domain/types.ts';
+import { refOf } from '../../domain/kinds.ts';
+import type { KubeObject, Revision } from '../../domain/types.ts';
 import { LABELS } from '../../domain/types.ts';
 import type { FailingObject, KubeClient } from './types.ts';
 
@@ -16,10 +17,6 @@ export interface HealthSnapshot {
 }
 
 type Status = Record<string, unknown> & { conditions?: Array<Record<string, string>> };
-
-function refOf(o: KubeObject): ObjectRef {
-  return { apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) };
-}
 
 function num(v: unknown): number {
   return typeof v === 'number' ? v : 0;
