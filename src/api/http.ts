@@ -2,7 +2,7 @@
 // If-Match preconditions, and idempotency keys scoped to the caller.
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Page, Store } from '../adapters/store/port.ts';
+import type { Page, Store } from '../domain/ports/store.ts';
 import { PreconditionFailedError } from '../domain/errors.ts';
 import type { Operation } from '../domain/types.ts';
 import { principal } from './auth.ts';

@@ -18,7 +18,11 @@ function fakeStore(envs: Environment[]) {
         return { items: envs.slice(start, end), ...(end < envs.length ? { next: String(end) } : {}) };
       },
     },
-    queue: { depth: async () => { depthCalls += 1; return { pending: 3, running: 1 }; } },
+    stats: {
+      queueDepth: async () => { depthCalls += 1; return { pending: 3, running: 1 }; },
+      oldestLeaseAge: async () => null,
+      rolloutProgress: async () => [],
+    },
   };
 }
 

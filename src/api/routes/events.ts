@@ -4,7 +4,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsImport from 'ajv-formats';
-import type { Store } from '../../adapters/store/port.ts';
+import type { Store } from '../../domain/ports/store.ts';
 import { InputError } from '../../domain/errors.ts';
 import { ajvIssues } from '../../domain/validation.ts';
 import type { RouteModule } from '../context.ts';

@@ -1,6 +1,6 @@
 // Blueprint releases as the API sees them: publishing (validated with the rendering side's
 // parseBlueprint) and checking an environment's blueprint/version/values against a release.
-import type { BlueprintRelease, Store } from '../../adapters/store/port.ts';
+import type { BlueprintRelease, Store } from '../../domain/ports/store.ts';
 import { BLUEPRINT_API_VERSION, digestOf, parseBlueprint, type Blueprint, type BlueprintSpec } from '../../domain/blueprint.ts';
 import { FleetplaneError, InputError, type FieldIssue } from '../../domain/errors.ts';
 import type { EnvironmentType } from '../../domain/types.ts';
