@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openStore } from '../../src/adapters/store/index.ts';
 import { registry } from '../../src/metrics/registry.ts';
-import { bindStoreMetrics } from '../../src/metrics/store.ts';
+import { bindStoreMetrics } from '../../src/metrics/store-gauges.ts';
 import { BACKENDS } from '../helpers/db.ts';
 
 for (const [backend, fresh] of Object.entries(BACKENDS)) {

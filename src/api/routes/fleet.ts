@@ -6,7 +6,7 @@ import { Type } from '@sinclair/typebox';
 import { KubeClient } from '../../adapters/kube/index.ts';
 import type { Store } from '../../domain/ports/store.ts';
 import { setClusterUp, timeClusterCall } from '../../metrics/engine.ts';
-import { listAllEnvironments } from '../../metrics/store.ts';
+import { listAllEnvironments } from '../../metrics/store-gauges.ts';
 import { summarizeFleetHealth, type ClusterProbe } from '../../observability/fleet-health.ts';
 import { principal } from '../auth.ts';
 import type { RouteModule } from '../context.ts';

@@ -13,7 +13,7 @@ import { coerceError } from '../../domain/errors.ts';
 import { RolloutService } from '../../engine/rollouts/service.ts';
 import { createLogger } from '../../logging.ts';
 import { tenantLabels } from '../../metrics/registry.ts';
-import { bindStoreMetrics } from '../../metrics/store.ts';
+import { bindStoreMetrics } from '../../metrics/store-gauges.ts';
 import { DEFAULT_RUNBOOK_BASE, resolveRunbookBase } from '../../observability/runbooks.ts';
 import { CliError } from '../client.ts';
 import { intFlag } from '../context.ts';

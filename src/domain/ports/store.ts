@@ -187,7 +187,7 @@ export interface ScalingRepo {
   latest(tenant: string, environment: string): Promise<ScalingDecision | null>;
 }
 
-/** Read-only figures over stored state, for the scrape-time gauges (src/metrics/store.ts). */
+/** Read-only figures over stored state, for the scrape-time gauges (src/metrics/store-gauges.ts). */
 export interface StoreStats {
   /** Count of operations by state. */
   queueDepth(): Promise<Record<string, number>>;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Environment } from '../domain/types.ts';
-import { bindStoreMetrics, environmentHealthRows, listAllEnvironments } from './store.ts';
+import { bindStoreMetrics, environmentHealthRows, listAllEnvironments } from './store-gauges.ts';
 import { registry } from './registry.ts';
 
 const env = (name: string, cluster: string, health: Environment['health']) => ({ tenant: 't', name, placement: { cluster, namespace: 'n' }, health }) as Environment;
