@@ -91,9 +91,8 @@ export interface OperationQueue {
   inventory(tenant: string, environment: string): Promise<Inventory>;
   /** Environments and their holds/drift, for the reconcile loop (one page at a time, by key). */
   listEnvironments(after: { tenant: string; name: string } | null, limit: number): Promise<Array<Environment & { heldBy: string | null }>>;
-  /** Who holds the environment (rollout id), or null. */
+  /** Who holds the environment (rollout id), or null; holds are taken and released through Store.rollouts. */
   holder(tenant: string, environment: string): Promise<string | null>;
-  setHold(tenant: string, environment: string, holder: string | null): Promise<void>;
   /**
    * The reconcile loop's drift report (null: in sync); with `conditions`, also the environment's
    * conditions (its Drifted condition) in the same statement. Not lease-fenced: the loop holds no

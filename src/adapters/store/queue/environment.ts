@@ -1,5 +1,5 @@
 // Environment bookkeeping next to the queue: the status columns the engine writes while it runs an
-// operation (always lease-fenced: a Claim's setEnvironmentStatus), rollout holds, drift reports (and
+// operation (always lease-fenced: a Claim's setEnvironmentStatus), who holds it, drift reports (and
 // the Drifted condition) from the reconcile loop, and the reconcile loop's reads.
 import type { Queryable } from '../db.ts';
 import type { Condition, Environment } from '../../../domain/types.ts';
@@ -36,10 +36,6 @@ export async function listEnvironments(q: Queryable, after: { tenant: string; na
 export async function holder(q: Queryable, tenant: string, environment: string): Promise<string | null> {
   const { rows } = await q.query<Row>('SELECT held_by FROM environments WHERE tenant = $1 AND name = $2', [tenant, environment]);
   return (rows[0]?.held_by as string | null | undefined) ?? null;
-}
-
-export async function setHold(q: Queryable, tenant: string, environment: string, by: string | null): Promise<void> {
-  await q.query('UPDATE environments SET held_by = $3, updated_at = now() WHERE tenant = $1 AND name = $2', [tenant, environment, by]);
 }
 
 /** The reconcile loop's finding, and with `conditions` the environment's Drifted condition in the same statement. */

@@ -10,7 +10,7 @@ import { complete } from './complete.ts';
 import { fail, release } from './fail.ts';
 import { stepRuns } from './stats.ts';
 import { getInventory, saveInventory } from './inventory.ts';
-import { busy, holder, listEnvironments, recordDrift, setEnvironmentStatus, setHold } from './environment.ts';
+import { busy, holder, listEnvironments, recordDrift, setEnvironmentStatus } from './environment.ts';
 
 /** Operation retry backoff: base 2 s, doubling per attempt, capped at 2 minutes (FLEETPLANE_RETRY_BASE_MS / _MAX_MS). */
 export const DEFAULT_RETRY: RetryPolicy = { baseMs: 2000, maxMs: 120_000 };
@@ -25,7 +25,6 @@ export function createQueue(db: Db, retry: RetryPolicy = DEFAULT_RETRY): Operati
     inventory: (tenant, environment) => getInventory(db, tenant, environment),
     listEnvironments: (after, limit) => listEnvironments(db, after, limit),
     holder: (tenant, environment) => holder(db, tenant, environment),
-    setHold: (tenant, environment, by) => setHold(db, tenant, environment, by),
     recordDrift: (tenant, environment, report) => recordDrift(db, tenant, environment, report),
     busy: (tenant, environment) => busy(db, tenant, environment),
   };
