@@ -6,7 +6,7 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import YAML from 'yaml';
 import type { Logger } from 'pino';
-import type { Store } from '../adapters/store/port.ts';
+import type { Store } from '../domain/ports/store.ts';
 import { ajvWithFormats } from '../domain/validation.ts';
 import { metricsPlugin } from '../metrics/http.ts';
 import { authHook } from './auth.ts';
@@ -18,9 +18,7 @@ import * as routeModules from './routes/index.ts';
 export const BODY_LIMIT = 1024 * 1024;
 
 export interface BuildAppOptions {
-  store: Store;
   logger?: Logger | false;
-  now?: () => Date;
   bodyLimit?: number;
 }
 
@@ -40,7 +38,8 @@ function validators() {
   return ({ schema, httpPart }: { schema: object; httpPart?: string }) => (httpPart === 'body' ? body : text).compile(schema);
 }
 
-export async function buildApp(opts: BuildAppOptions): Promise<Api> {
+/** The app over deps wired by the caller (`serve`, the test harness). */
+export async function buildApp(deps: ApiDeps, opts: BuildAppOptions = {}): Promise<Api> {
   const serverOpts: FastifyServerOptions = {
     bodyLimit: opts.bodyLimit ?? BODY_LIMIT,
     logger: false,
@@ -50,7 +49,6 @@ export async function buildApp(opts: BuildAppOptions): Promise<Api> {
   };
   if (opts.logger) serverOpts.loggerInstance = opts.logger;
   const app = Fastify(serverOpts).withTypeProvider<TypeBoxTypeProvider>() as unknown as Api;
-  const deps: ApiDeps = { store: opts.store, now: opts.now ?? (() => new Date()) };
 
   app.setValidatorCompiler(validators());
   app.decorate('fleetRoutes', [] as RegisteredRoute[]);
@@ -63,7 +61,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<Api> {
   addYamlParser(app);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((req, reply) => notFound(app, req, reply));
-  app.addHook('onRequest', authHook(opts.store));
+  app.addHook('onRequest', authHook(deps.store));
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
@@ -113,5 +111,3 @@ function notFound(app: Api, req: FastifyRequest, reply: FastifyReply) {
     : new ProblemError('not-found', 404, `no route ${req.method} ${path}`);
   return errorHandler.call(app, err as unknown as FastifyError, req, reply);
 }
-
-export type { Store };

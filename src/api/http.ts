@@ -1,7 +1,7 @@
 // Small HTTP conventions shared by routes: pagination (cursor + Link), ETags from resourceVersion,
 // If-Match preconditions, and idempotency keys scoped to the caller.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Page, Store } from '../adapters/store/port.ts';
+import type { Page, Store } from '../domain/ports/store.ts';
 import { canonicalJson, sha256Hex } from '../domain/canonical.ts';
 import { PreconditionFailedError } from '../domain/errors.ts';
 import type { Operation } from '../domain/types.ts';

@@ -190,19 +190,6 @@ export interface Operation {
 
 export type RolloutState = 'pending' | 'running' | 'paused' | 'succeeded' | 'failed' | 'aborted';
 
-export interface Rollout {
-  id: string;
-  blueprint: string;
-  version: string;
-  /** Label selector over tenant labels / env type, e.g. {"env": "prod"}. */
-  selector: Record<string, string>;
-  waves: string[][];
-  state: RolloutState;
-  currentWave: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
 /** Labels on every object Fleetplane creates (DESIGN.md contract). */
 export const LABELS = {
   managedBy: 'app.kubernetes.io/managed-by',

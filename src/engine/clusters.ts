@@ -1,7 +1,7 @@
 // One cached Kubernetes client per registered cluster. Credentials (kubeconfig) come decrypted from
 // the store and stay in memory only; they are never logged. Calls are timed into the cluster metrics.
 import { KubeClient as AdapterClient } from '../adapters/kube/index.ts';
-import type { Store } from '../adapters/store/port.ts';
+import type { Store } from '../domain/ports/store.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import type { Cluster } from '../domain/types.ts';
 import { timeClusterCall } from '../metrics/engine.ts';

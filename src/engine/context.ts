@@ -1,8 +1,8 @@
 // What the engine's parts share: the store (with its queue), cluster connections, drivers, clock,
 // logger and tuning. Built once by startEngine.
 import type { Logger } from 'pino';
-import type { Store } from '../adapters/store/port.ts';
-import type { ClaimedOperation, Lease } from '../adapters/store/queue/types.ts';
+import type { Store } from '../domain/ports/store.ts';
+import type { Claim } from '../domain/ports/queue.ts';
 import type { DeliveryMode, Environment, Operation } from '../domain/types.ts';
 import type { PlatformConfig } from '../render/index.ts';
 import type { ApplyObserver } from './apply-log.ts';
@@ -54,8 +54,8 @@ export interface EngineDeps {
 export interface StepEnv {
   deps: EngineDeps;
   op: Operation;
-  claimed: ClaimedOperation;
-  lease: Pick<Lease, 'operationId' | 'leaseToken'>;
+  /** The claim this step runs under: every queue and environment write goes through it (lease-fenced). */
+  claimed: Claim;
   signal: AbortSignal;
   /** Throws unless the worker may still write for this operation (see LeaseKeeper.assertHeld). */
   assertLease: () => void;

@@ -27,5 +27,5 @@ async function mark(s: StepEnv, env: Environment, step: string, message: string)
   if (!health) return;
   const reason = s.op.kind === 'offboard' ? 'OffboardRefused' : 'OperationFailed';
   const conditions = conditionsFor(env.conditions, health, { reason, message: `${s.op.kind} ${s.op.id} failed at ${step}: ${message}` }, s.deps.now());
-  await s.deps.store.queue.updateEnvironment(env.tenant, env.name, { health, conditions }, s.lease);
+  await s.claimed.setEnvironmentStatus(env.tenant, env.name, { health, conditions });
 }

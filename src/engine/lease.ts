@@ -9,7 +9,7 @@
 // margin is the time they get to stop before another worker may start. A refused heartbeat (taken
 // over or finished elsewhere) aborts at once. Nothing here depends on the database's clock.
 import { performance } from 'node:perf_hooks';
-import type { OperationQueue } from '../adapters/store/queue/types.ts';
+import type { Claim } from '../domain/ports/queue.ts';
 
 /** The worker may no longer write for this operation; its step stops and its run closes as `lease-lost`. */
 export class LeaseLostError extends Error {
@@ -17,8 +17,6 @@ export class LeaseLostError extends Error {
 }
 
 export interface LeaseTerms {
-  id: string;
-  token: string;
   leaseMs: number;
   /** performance.now() just before the claim was sent (defaults to now). */
   claimSentAt?: number;
@@ -38,7 +36,7 @@ export class LeaseKeeper {
   /** Set when the lease (not a shutdown) stopped the worker. */
   lost = false;
 
-  constructor(private readonly queue: OperationQueue, private readonly lease: LeaseTerms, parent?: AbortSignal) {
+  constructor(private readonly claim: Pick<Claim, 'heartbeat'>, private readonly lease: LeaseTerms, parent?: AbortSignal) {
     this.lastOkSentAt = lease.claimSentAt ?? performance.now();
     this.mustStopAt = this.lastOkSentAt + lease.leaseMs - fenceMargin(lease.leaseMs);
     if (parent) {
@@ -91,7 +89,7 @@ export class LeaseKeeper {
     this.inFlight.add(sentAt);
     let ok: boolean;
     try {
-      ok = await this.queue.heartbeat(this.lease.id, this.lease.token, this.lease.leaseMs);
+      ok = await this.claim.heartbeat(this.lease.leaseMs);
     } catch {
       return; // the database is unreachable: the deadline timer fences if none succeeds in time
     } finally {

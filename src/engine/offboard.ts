@@ -47,12 +47,12 @@ export async function removeStep(s: StepEnv): Promise<Record<string, unknown>> {
     const applied = env.appliedRevision ? await s.deps.store.revisions.get(env.tenant, env.name, env.appliedRevision) : null;
     const refs = dedupe([...inv.objects, ...(applied?.objects.map((o) => refOf(o.object)) ?? [])]);
     const conditions = conditionsFor(env.conditions, 'Deleting', { reason: 'Offboarding', message: `removing ${refs.length} objects` }, s.deps.now());
-    await q.updateEnvironment(env.tenant, env.name, { health: 'Deleting', conditions }, s.lease);
+    await s.claimed.setEnvironmentStatus(env.tenant, env.name, { health: 'Deleting', conditions });
     if (env.placement.cluster) {
       const res = await driverFor(s.deps, env).remove(await driverContext(s, env), refs);
       removed += res.removed.length;
     }
-    await q.saveInventory(env.tenant, env.name, { revision: null, objects: [] }, s.lease);
+    await s.claimed.saveInventory(env.tenant, env.name, { revision: null, objects: [] });
   }
   return { removed };
 }
@@ -61,7 +61,7 @@ export async function recordOffboardStep(s: StepEnv): Promise<Record<string, unk
   const names: string[] = [];
   for (const env of await targets(s)) {
     const conditions = conditionsFor(env.conditions, 'Deleted', { reason: 'Offboarded', message: `removed by operation ${s.op.id}` }, s.deps.now());
-    await s.deps.store.queue.updateEnvironment(env.tenant, env.name, { health: 'Deleted', appliedRevision: null, conditions }, s.lease);
+    await s.claimed.setEnvironmentStatus(env.tenant, env.name, { health: 'Deleted', appliedRevision: null, conditions });
     names.push(env.name);
   }
   if (!s.op.environment) await s.deps.store.tenants.markDeleted(s.op.tenant);

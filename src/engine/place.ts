@@ -48,7 +48,7 @@ export async function placeStep(s: StepEnv): Promise<Record<string, unknown>> {
   if (decision.cluster === null) {
     throw new PermanentError(`no cluster can take ${env.tenant}/${env.name}: ${JSON.stringify(decision.reasons)}`);
   }
-  await store.queue.updateEnvironment(env.tenant, env.name, { cluster: decision.cluster }, s.lease);
+  await s.claimed.setEnvironmentStatus(env.tenant, env.name, { cluster: decision.cluster });
   return { cluster: decision.cluster, chosen: true };
 }
 

@@ -101,15 +101,14 @@ export class Reconciler {
   }
 
   private async record(env: Environment, report: DriftReport): Promise<void> {
-    const q = this.deps.store.queue;
-    await q.recordDrift(env.tenant, env.name, report.drifted ? { items: report.items } : null);
+    const drift = report.drifted ? { items: report.items } : null;
     const had = env.conditions.find((c) => c.type === 'Drifted');
-    if (!report.drifted && (!had || had.status === 'False')) return;
+    if (!report.drifted && (!had || had.status === 'False')) return this.deps.store.queue.recordDrift(env.tenant, env.name, drift);
     const message = report.drifted
       ? report.items.slice(0, 5).map((i) => `${i.ref.kind}/${i.ref.name} ${i.kind}${i.fields ? ` (${i.fields.join(', ')})` : ''}`).join('; ')
       : 'live state matches the applied revision';
     const conditions = setCondition(env.conditions, { type: 'Drifted', status: report.drifted ? 'True' : 'False', reason: report.drifted ? 'DriftDetected' : 'InSync', message }, this.deps.now());
-    await q.updateEnvironment(env.tenant, env.name, { conditions });
+    await this.deps.store.queue.recordDrift(env.tenant, env.name, drift, conditions);
   }
 
   private async heal(env: Environment, report: DriftReport): Promise<void> {

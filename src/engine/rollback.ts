@@ -20,7 +20,7 @@ export async function rollBackToLastGood(s: StepEnv, failure: string): Promise<R
   const now = s.deps.now();
   if (!goodId || goodId === bad) {
     const conditions = conditionsFor(env.conditions, 'Degraded', { reason: 'DeliveryFailed', message: failure }, now);
-    await q.updateEnvironment(env.tenant, env.name, { health: 'Degraded', conditions }, s.lease);
+    await s.claimed.setEnvironmentStatus(env.tenant, env.name, { health: 'Degraded', conditions });
     return { rolledBackTo: null, ready: false, message: 'no last good revision to roll back to' };
   }
   const good = await s.deps.store.revisions.get(env.tenant, env.name, goodId);
@@ -31,17 +31,17 @@ export async function rollBackToLastGood(s: StepEnv, failure: string): Promise<R
   const driver = driverFor(s.deps, env);
   s.log.warn({ from: bad, to: good.id, failure }, 'rolling back to the last good revision');
   const res = await driver.rollback(ctx, good, { revision: badRev, inventory: inv.objects });
-  await q.saveInventory(env.tenant, env.name, { revision: good.id, objects: res.inventory.length > 0 ? res.inventory : good.objects.map((o) => refOf(o.object)) }, s.lease);
+  await s.claimed.saveInventory(env.tenant, env.name, { revision: good.id, objects: res.inventory.length > 0 ? res.inventory : good.objects.map((o) => refOf(o.object)) });
   const v = await driver.verify(ctx, good, { timeoutMs: s.deps.config.verifyTimeoutMs });
   const message = `rolled back to ${good.id} after revision ${bad ?? '?'} failed: ${failure}`;
   const health = v.ready ? 'Ready' : 'Degraded';
   let conditions = conditionsFor(env.conditions, health, { reason: 'RolledBack', message }, now);
   conditions = conditions.filter((c) => c.type !== 'Drifted');
   const previousValues = s.outputs.render?.previousValues;
-  await q.updateEnvironment(env.tenant, env.name, {
+  await s.claimed.setEnvironmentStatus(env.tenant, env.name, {
     health, conditions, appliedRevision: good.id, desiredRevision: good.id, version: good.version,
     ...(previousValues && typeof previousValues === 'object' ? { values: previousValues as Record<string, unknown> } : {}),
-  }, s.lease);
+  });
   await audit(s, 'environment.rolled-back', { from: bad, to: good.id, failure, ready: v.ready });
   return { rolledBackTo: good.id, ready: v.ready, message: v.ready ? message : `${message}; the rollback is not ready either: ${v.message ?? ''}` };
 }

@@ -3,7 +3,7 @@
 // with SQL-computed backoff; on the last attempt a failed deliver/verify rolls the environment back
 // to its last good revision and the operation fails with the cluster's reason. A run cut short
 // (lease lost, or handed back on shutdown) is closed in the run history by the worker itself.
-import type { ClaimedOperation } from '../adapters/store/queue/types.ts';
+import type { Claim } from '../domain/ports/queue.ts';
 import type { OperationStep } from '../domain/types.ts';
 import { FleetplaneError, coerceError } from '../domain/errors.ts';
 import { afterStepFailure, mergeSteps, nextStep, type StepName } from '../plan/workflows.ts';
@@ -18,14 +18,14 @@ import { markFailed } from './failure-status.ts';
 export type RunOutcome = 'succeeded' | 'failed' | 'retry' | 'lost' | 'released' | 'waiting';
 
 /** `claimSentAt`: performance.now() just before the claim was sent; the lease's local deadline counts from it. */
-export async function runOperation(deps: EngineDeps, claimed: ClaimedOperation, shutdown: AbortSignal, claimSentAt?: number): Promise<RunOutcome> {
+export async function runOperation(deps: EngineDeps, claimed: Claim, shutdown: AbortSignal, claimSentAt?: number): Promise<RunOutcome> {
   const op = claimed.operation;
   const log = deps.logger.child({ operationId: op.id, kind: op.kind, tenant: op.tenant, environment: op.environment, attempt: op.attempts });
-  const terms = { id: op.id, token: claimed.leaseToken, leaseMs: deps.config.leaseMs, ...(claimSentAt !== undefined ? { claimSentAt } : {}) };
-  const keeper = new LeaseKeeper(deps.store.queue, terms, shutdown).start();
+  const terms = { leaseMs: deps.config.leaseMs, ...(claimSentAt !== undefined ? { claimSentAt } : {}) };
+  const keeper = new LeaseKeeper(claimed, terms, shutdown).start();
   const done = startOperation(op.kind);
   const s: StepEnv = {
-    deps, op, claimed, lease: { operationId: op.id, leaseToken: claimed.leaseToken }, signal: keeper.signal, assertLease: () => keeper.assertHeld(),
+    deps, op, claimed, signal: keeper.signal, assertLease: () => keeper.assertHeld(),
     log, outputs: outputsOf(op.steps), attempt: 0,
   };
   let outcome: RunOutcome | undefined;
@@ -49,7 +49,7 @@ async function closeOwnRuns(s: StepEnv, keeper: LeaseKeeper, outcome: RunOutcome
   const state = outcome === 'released' ? 'released' : 'lease-lost';
   const reason = keeper.signal.aborted ? coerceError(keeper.signal.reason).message : outcome === 'lost' ? 'lease lost: a fenced write was refused' : 'worker error';
   try {
-    const closed = await s.deps.store.queue.closeRuns(s.op.id, s.lease.leaseToken, state, reason);
+    const closed = await s.claimed.closeRuns(state, reason);
     if (closed > 0) s.log.warn({ state, reason, closed }, 'step run closed without finishing');
   } catch (raw) {
     s.log.error({ err: coerceError(raw) }, 'could not close the step run');
@@ -64,21 +64,21 @@ function outputsOf(steps: OperationStep[]): Record<string, Record<string, unknow
 
 async function runSteps(s: StepEnv, keeper: LeaseKeeper): Promise<RunOutcome> {
   const { deps, op } = s;
-  const q = deps.store.queue;
+  const q = s.claimed;
   let steps = mergeSteps(op.kind, op.steps);
   for (;;) {
     const next = nextStep(op.kind, steps);
     if (next.done) {
-      const ok = await q.complete(op.id, s.lease.leaseToken, { outputs: s.outputs });
+      const ok = await q.complete({ outputs: s.outputs });
       s.log.info({ ok }, ok ? 'operation succeeded' : 'operation finished but the lease was lost');
       return ok ? 'succeeded' : 'lost';
     }
     const running = beginStep(s, next);
-    if (!(await q.recordStep(op.id, s.lease.leaseToken, running, deps.config.workerId))) return 'lost';
+    if (!(await q.recordStep(running))) return 'lost';
     try {
       const output = await STEPS[next.step](s);
       const ok: OperationStep = { ...running, state: 'succeeded', finishedAt: deps.now().toISOString(), output };
-      if (!(await q.recordStep(op.id, s.lease.leaseToken, ok, deps.config.workerId))) return 'lost';
+      if (!(await q.recordStep(ok))) return 'lost';
       s.outputs[next.step] = output;
       steps = mergeSteps(op.kind, steps, ok);
       s.log.debug({ step: next.step, output }, 'step succeeded');
@@ -112,19 +112,19 @@ function failureKind(s: StepEnv, err: Error): { permanent: boolean; final: boole
 
 async function onStepError(s: StepEnv, keeper: LeaseKeeper, f: StepFailure): Promise<RunOutcome> {
   const { deps, op } = s;
-  const q = deps.store.queue;
+  const q = s.claimed;
   if (keeper.lost || f.err instanceof LeaseLostError) return 'lost';
   if (keeper.signal.aborted) {
     // Shutting down: hand the operation back untouched; the next worker re-runs this step.
     s.log.info({ step: f.step }, 'stopping: releasing the operation');
-    return (await q.release(op.id, s.lease.leaseToken)) ? 'released' : 'lost';
+    return (await q.release()) ? 'released' : 'lost';
   }
   if (f.err instanceof StepWaitingError) return park(s, f, f.err);
   recordStepFailure(op.kind, f.step);
-  await q.recordStep(op.id, s.lease.leaseToken, { ...f.running, state: 'failed', finishedAt: deps.now().toISOString(), error: f.err.message }, deps.config.workerId);
+  await q.recordStep({ ...f.running, state: 'failed', finishedAt: deps.now().toISOString(), error: f.err.message });
   const kind = failureKind(s, f.err);
   if (!kind.final) {
-    const r = await q.fail(op.id, s.lease.leaseToken, f.err.message, { retry: true });
+    const r = await q.fail(f.err.message, { retry: true });
     const retryAt = r && 'runAt' in r ? r.runAt : null;
     s.log.warn({ step: f.step, err: f.err, retryAt }, 'step failed; will retry');
     if (retryAt) deps.wakeAfter?.(Date.parse(retryAt) - deps.now().getTime());
@@ -135,13 +135,13 @@ async function onStepError(s: StepEnv, keeper: LeaseKeeper, f: StepFailure): Pro
 
 /** The step waits on the cluster: record why, and hand the operation back until its next check. */
 async function park(s: StepEnv, f: StepFailure, wait: StepWaitingError): Promise<RunOutcome> {
-  const q = s.deps.store.queue;
+  const q = s.claimed;
   const since = s.waiting?.since ?? f.running.startedAt ?? s.deps.now().toISOString();
   const waits = (s.waiting?.waits ?? 0) + 1;
   const rec: OperationStep = { ...f.running, state: 'waiting', finishedAt: s.deps.now().toISOString(), waitingSince: since, waits, message: wait.message };
-  if (!(await q.recordStep(s.op.id, s.lease.leaseToken, rec, s.deps.config.workerId))) return 'lost';
+  if (!(await q.recordStep(rec))) return 'lost';
   s.log.debug({ step: f.step, waits, recheckInMs: wait.delayMs, message: wait.message }, 'step waiting; parked');
-  if (!(await q.release(s.op.id, s.lease.leaseToken, wait.delayMs))) return 'lost';
+  if (!(await q.release(wait.delayMs))) return 'lost';
   s.deps.wakeAfter?.(wait.delayMs);
   return 'waiting';
 }
@@ -160,6 +160,6 @@ async function failForGood(s: StepEnv, f: StepFailure, kind: { permanent: boolea
     result = { ...result, rollbackError: coerceError(raw).message };
   }
   s.log.error({ step: f.step, err: f.err, result }, 'operation failed');
-  const r = await s.deps.store.queue.fail(s.op.id, s.lease.leaseToken, f.err.message, { retry: false, result });
+  const r = await s.claimed.fail(f.err.message, { retry: false, result });
   return r ? 'failed' : 'lost';
 }

@@ -37,7 +37,7 @@ async function renderStep(s: StepEnv): Promise<StepOutput> {
     const target = typeof s.op.params.revision === 'string' ? s.op.params.revision : env.lastGoodRevision;
     if (!target) throw new PermanentError('nothing to roll back to: no revision given and no last good revision');
     const rev = await loadRevision(s, target);
-    await s.deps.store.queue.updateEnvironment(env.tenant, env.name, { desiredRevision: rev.id, version: rev.version, health: 'Progressing' }, s.lease);
+    await s.claimed.setEnvironmentStatus(env.tenant, env.name, { desiredRevision: rev.id, version: rev.version, health: 'Progressing' });
     return { revision: rev.id, ...before };
   }
   const spec = desiredSpec(env, s.op.params);
@@ -51,9 +51,9 @@ async function renderStep(s: StepEnv): Promise<StepOutput> {
     objects: out.objects, helmValues: out.helmValues, createdAt: s.deps.now().toISOString(),
   });
   const conditions = conditionsFor(env.conditions, 'Progressing', { reason: 'Delivering', message: `delivering revision ${out.revision} (${s.op.kind})` }, s.deps.now());
-  await s.deps.store.queue.updateEnvironment(env.tenant, env.name, {
+  await s.claimed.setEnvironmentStatus(env.tenant, env.name, {
     desiredRevision: out.revision, version: spec.version, values: spec.values, namespace: out.namespace, health: 'Progressing', conditions,
-  }, s.lease);
+  });
   return { revision: out.revision, objects: out.objects.length, ...before };
 }
 
@@ -66,11 +66,11 @@ async function deliverStep(s: StepEnv): Promise<StepOutput> {
   // Write-ahead: the inventory covers old and new objects while applying, so a failed delivery
   // followed by a rollback still prunes whatever part of the new revision got applied.
   const ahead = dedupe([...inv.objects, ...rev.objects.map((o) => refOf(o.object))]);
-  if (!(await q.saveInventory(env.tenant, env.name, { revision: inv.revision, objects: ahead }, s.lease))) throw lostLease();
+  if (!(await s.claimed.saveInventory(env.tenant, env.name, { revision: inv.revision, objects: ahead }))) throw lostLease();
   const ctx = await driverContext(s, env);
   const res = await driverFor(s.deps, env).deliver(ctx, rev, { revision: prev, inventory: inv.objects });
-  if (!(await q.saveInventory(env.tenant, env.name, { revision: rev.id, objects: res.inventory }, s.lease))) throw lostLease();
-  await q.updateEnvironment(env.tenant, env.name, { appliedRevision: rev.id }, s.lease);
+  if (!(await s.claimed.saveInventory(env.tenant, env.name, { revision: rev.id, objects: res.inventory }))) throw lostLease();
+  await s.claimed.setEnvironmentStatus(env.tenant, env.name, { appliedRevision: rev.id });
   const restarted = s.op.params.action === 'restart' ? await restartWorkloads(s, ctx, rev) : [];
   return { revision: rev.id, applied: res.applied.length, pruned: res.pruned.length, ...(restarted.length > 0 ? { restarted } : {}), ...(res.detail ?? {}) };
 }
@@ -115,7 +115,7 @@ async function recordStep(s: StepEnv): Promise<StepOutput> {
   const id = revisionOf(s);
   let conditions = conditionsFor(env.conditions, 'Ready', { reason: 'Verified', message: `revision ${id} is ready` }, s.deps.now());
   conditions = conditions.filter((c) => c.type !== 'Drifted');
-  const updated = await s.deps.store.queue.updateEnvironment(env.tenant, env.name, { health: 'Ready', appliedRevision: id, lastGoodRevision: id, conditions }, s.lease);
+  const updated = await s.claimed.setEnvironmentStatus(env.tenant, env.name, { health: 'Ready', appliedRevision: id, lastGoodRevision: id, conditions });
   if (!updated) throw lostLease();
   await audit(s, `environment.${s.op.kind}`, { revision: id, version: env.version });
   return { revision: id, health: 'Ready' };

@@ -18,12 +18,6 @@ for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total
   registry.removeSingleMetric(`${METRIC_PREFIX}${name}`);
 }
 
-export const METRICS_CONTENT_TYPE = registry.contentType;
-
-export async function metricsText(): Promise<string> {
-  return registry.metrics();
-}
-
 /**
  * Maps unbounded values (tenant slugs) to labels: the first `cap` distinct values are kept, later
  * ones become `overflow`. Values that are not DNS labels become `invalid` and never take a slot.
@@ -31,7 +25,8 @@ export async function metricsText(): Promise<string> {
 export class BoundedLabel {
   private readonly seen = new Set<string>();
   constructor(
-    readonly cap: number,
+    /** Distinct values kept; `serve` sets the shared tenant labeler's once at start. */
+    public cap: number,
     readonly overflow = 'other',
     private readonly valid: (value: string) => boolean = isDnsLabel,
   ) {}
@@ -51,5 +46,8 @@ export class BoundedLabel {
   }
 }
 
-/** Bounded per-tenant labels shared by all fleetplane_* metrics that carry a tenant label. */
-export const tenantLabels = new BoundedLabel(Number(process.env.FLEETPLANE_METRICS_MAX_TENANTS ?? 500) || 500);
+/** Default cap of distinct tenant labels (FLEETPLANE_METRICS_MAX_TENANTS). */
+export const MAX_TENANT_LABELS = 500;
+
+/** Bounded per-tenant labels shared by all fleetplane_* metrics that carry a tenant label; `serve` sets the cap. */
+export const tenantLabels = new BoundedLabel(MAX_TENANT_LABELS);

@@ -3,7 +3,7 @@
 // whoever owns them, so reactive autoscaling keeps working and the HPA takes the max. See docs/adr/0801.
 import type { KubeClient } from '../adapters/kube/index.ts';
 import type { KubeObject } from '../domain/types.ts';
-import type { HpaRef } from './types.ts';
+import type { HpaRef } from '../domain/scaling.ts';
 
 export const PRESCALER_FIELD_MANAGER = 'fleetplane-prescaler';
 

@@ -8,8 +8,8 @@ import { fitForecaster } from '../forecast/selector.ts';
 import type { DenseSeries } from '../forecast/series.ts';
 import type { HpaPort } from './hpa.ts';
 import { observeDecision } from './metrics.ts';
-import type { ScalingStore } from './store.ts';
-import type { ForecastSummary, ScalingDecision, ScalingPolicy } from './types.ts';
+import type { ScalingRepo } from '../domain/ports/store.ts';
+import type { ForecastSummary, ScalingDecision, ScalingPolicy } from '../domain/scaling.ts';
 
 export interface HistorySource {
   history(q: RangeQuery): Promise<{ series: DenseSeries; samples: number }>;
@@ -18,7 +18,8 @@ export interface HistorySource {
 export interface PrescalerDeps {
   history: HistorySource;
   hpa: HpaPort;
-  store: ScalingStore;
+  /** Where policies come from and decisions go (Store.scaling). */
+  store: Pick<ScalingRepo, 'enabledPolicies' | 'latest' | 'record'>;
   /** Injected clock: tests drive the pre-scaler across a recorded trace. */
   now: () => Date;
   logger?: Logger;

@@ -2,10 +2,11 @@
 // a temp dir, and a fresh database on the PostgreSQL server named by FLEETPLANE_TEST_DATABASE_URL),
 // the app built on it (databases from ./db.ts), and small request helpers over Fastify's inject.
 import { randomBytes } from 'node:crypto';
-import type { Store } from '../../src/adapters/store/port.ts';
-import { openStore } from '../../src/adapters/store/index.ts';
+import type { Store } from '../../src/domain/ports/store.ts';
+import { bundleSigner, openStore } from '../../src/adapters/store/index.ts';
 import { buildApp } from '../../src/api/app.ts';
-import type { Api } from '../../src/api/context.ts';
+import type { Api, ApiDeps } from '../../src/api/context.ts';
+import { RolloutService } from '../../src/engine/rollouts/service.ts';
 import { SAMPLE_BLUEPRINT } from '../../src/demo/sample-blueprint.ts';
 import { freshEmbedded, freshPostgres } from './db.ts';
 
@@ -42,6 +43,11 @@ export async function storeHandle(backend: Backend): Promise<StoreHandle> {
   };
 }
 
+/** The API's dependencies over a store, wired as `serve` wires them. */
+export async function apiDeps(store: Store, dataDir: string, now: () => Date = () => new Date()): Promise<ApiDeps> {
+  return { store, rollouts: new RolloutService({ store, now }), scaling: store.scaling, signer: await bundleSigner({ dataDir }), now };
+}
+
 export interface Harness {
   backend: Backend;
   handle: StoreHandle;
@@ -76,7 +82,7 @@ export async function harness(backend: Backend, handle?: StoreHandle): Promise<H
   const store = await h.open();
   const adminToken = h.adminToken;
   if (!(await store.tokens.verify(adminToken))) await store.tokens.create({ name: 'test-admin', tenant: null, role: 'admin' }, adminToken);
-  const app = await buildApp({ store, logger: false });
+  const app = await buildApp(await apiDeps(store, h.dataDir), { logger: false });
   await app.ready();
   const req = async (method: string, url: string, o: ReqOpts = {}): Promise<Res> => {
     const headers: Record<string, string> = { ...(o.headers ?? {}) };

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mapLimit } from '../../src/adapters/kube/index.ts';
 import type { KubeObject } from '../../src/domain/types.ts';
-import type { StepRun } from '../../src/adapters/store/queue/types.ts';
+import type { StepRun } from '../../src/domain/ports/queue.ts';
 import { api, prepareFleet, setupFleet, startServe, uniqueSlug, waitFor, type Fleet, type ServeProcess } from './engine.fixture.ts';
 
 const TENANTS = Number(process.env.FLEETPLANE_TEST_FLEET_TENANTS ?? 60);
@@ -128,15 +128,15 @@ test(`onboarding ${TENANTS} tenants x ${ENVS.length} environments across 3 clust
   const total = TENANTS * ENVS.length;
 
   // Kill A with SIGKILL while work is in flight, then restart it under a new worker id.
-  await waitFor('some onboarding to finish', async () => ((await fleet.store.queue.depth()).succeeded ?? 0) >= Math.min(40, total / 4), 300_000, 200);
+  await waitFor('some onboarding to finish', async () => ((await fleet.store.stats.queueDepth()).succeeded ?? 0) >= Math.min(40, total / 4), 300_000, 200);
   const killedAt = Date.now();
   await a.kill('SIGKILL');
-  const depthAtKill = await fleet.store.queue.depth();
+  const depthAtKill = await fleet.store.stats.queueDepth();
   const a2 = await startServe(fleet, { workerId: 'fleet-a2', env: serveEnv(applyLog) });
   procs.push(a2);
 
   await waitFor('every operation to finish', async () => {
-    const d = await fleet.store.queue.depth();
+    const d = await fleet.store.stats.queueDepth();
     return d.pending === 0 && d.running === 0;
   }, 900_000, 1000);
 

@@ -15,8 +15,8 @@ import { parseTraceCsv } from '../../src/forecast/csv.ts';
 import { CachedHistory } from '../../src/scaling/history.ts';
 import { KubeHpaPort, PRESCALER_FIELD_MANAGER } from '../../src/scaling/hpa.ts';
 import { Prescaler } from '../../src/scaling/prescaler.ts';
-import { SqlScalingStore } from '../../src/scaling/store.ts';
-import type { ScalingDecision, ScalingPolicy } from '../../src/scaling/types.ts';
+import { scalingRepo } from '../../src/adapters/store/scaling.ts';
+import type { ScalingDecision, ScalingPolicy } from '../../src/domain/scaling.ts';
 import { createNamespace, getTestbed, type TestNamespace } from '../helpers/testbed.ts';
 import { dropDatabase } from '../helpers/db.ts';
 
@@ -107,7 +107,7 @@ describe('pre-scaler on a real Prometheus, PostgreSQL and testbed HPA', () => {
   });
 
   it('raises minReplicas before the spike, releases it after, and records every decision', async () => {
-    const store = new SqlScalingStore(database.db);
+    const store = scalingRepo(database.db);
     const policy: ScalingPolicy = {
       tenant: 'acme', environment: 'prod', mode: 'active',
       hpa: { cluster: ns.cluster.name, namespace: ns.name, name: 'web' },

@@ -4,7 +4,7 @@
 // operation with params.action = "restart".
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Static, TSchema } from '@sinclair/typebox';
-import type { Store } from '../../adapters/store/port.ts';
+import type { Store } from '../../domain/ports/store.ts';
 import { ConflictError, type FieldIssue } from '../../domain/errors.ts';
 import type { Environment, Operation, OperationKind } from '../../domain/types.ts';
 import { IssueList, mergeValues } from '../../domain/validation.ts';

@@ -6,7 +6,7 @@ import type { RouteModule } from '../context.ts';
 import { assertKeyNotRecorded, assertSameRequest, idempotencyKey, markReplayed, requestHash, sendPage, withEtag } from '../http.ts';
 import { EnvParams, EnvironmentCreate, IdempotencyHeaders, PageQuery, TenantParams } from '../schemas.ts';
 import { addEnvironment, environmentIssues } from '../services/onboarding.ts';
-import type { Store } from '../../adapters/store/port.ts';
+import type { Store } from '../../domain/ports/store.ts';
 
 const tags = ['environments'];
 

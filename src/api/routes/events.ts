@@ -3,7 +3,7 @@
 // event finds its original outcome, writes nothing, and is answered 200 instead of 202.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { ValidateFunction } from 'ajv';
-import type { Store } from '../../adapters/store/port.ts';
+import type { Store } from '../../domain/ports/store.ts';
 import { InputError } from '../../domain/errors.ts';
 import { ajvIssues, ajvWithFormats } from '../../domain/validation.ts';
 import { sha256Hex } from '../../domain/canonical.ts';

@@ -4,9 +4,9 @@
 // reported next to the results instead of failing the request.
 import { Type } from '@sinclair/typebox';
 import { KubeClient } from '../../adapters/kube/index.ts';
-import type { Store } from '../../adapters/store/port.ts';
+import type { Store } from '../../domain/ports/store.ts';
 import { setClusterUp, timeClusterCall } from '../../metrics/engine.ts';
-import { bindStoreMetrics, listAllEnvironments } from '../../metrics/store.ts';
+import { listAllEnvironments } from '../../metrics/store-gauges.ts';
 import { summarizeFleetHealth, type ClusterProbe } from '../../observability/fleet-health.ts';
 import { principal } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
@@ -44,9 +44,6 @@ async function allClusterNames(store: Pick<Store, 'clusters'>): Promise<string[]
 }
 
 const routes: RouteModule = (app, { store, now }) => {
-  // The scrape-time gauges (queue depth, environments by health) read the API's store.
-  bindStoreMetrics(store);
-
   app.get('/v1/fleet/health', {
     schema: {
       tags: ['fleet'],

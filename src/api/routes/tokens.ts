@@ -3,7 +3,7 @@
 // secret key, for TOKEN_REPLAY_SECONDS, so a client whose answer was lost gets the same token
 // again (docs/adr/0304-idempotent-token-creation.md).
 import { Type } from '@sinclair/typebox';
-import type { Store, TokenRecord } from '../../adapters/store/port.ts';
+import type { Store, TokenRecord } from '../../domain/ports/store.ts';
 import { tokenTarget } from '../../adapters/store/tokens.ts';
 import { ConflictError } from '../../domain/errors.ts';
 import { IssueList } from '../../domain/validation.ts';

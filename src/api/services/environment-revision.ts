@@ -1,7 +1,7 @@
 // An environment's manifests as the API shows them: a stored revision (the one asked for, else the
 // applied one, else the desired one), or, for an environment never rendered (e.g. a self-managed
 // customer's, which Fleetplane does not deliver), rendered now from its blueprint release.
-import type { Store } from '../../adapters/store/port.ts';
+import type { Store } from '../../domain/ports/store.ts';
 import { blueprintFromRelease } from '../../domain/blueprint.ts';
 import type { Environment, Revision, Tenant } from '../../domain/types.ts';
 import { environmentRenderInput, renderEnvironment } from '../../render/index.ts';

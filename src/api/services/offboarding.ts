@@ -1,6 +1,6 @@
 // Offboarding: one offboard Operation per tenant; used by DELETE /v1/tenants/{tenant} and the
 // io.fleetplane.customer.offboarded CloudEvent.
-import type { Store } from '../../adapters/store/port.ts';
+import type { Store } from '../../domain/ports/store.ts';
 import { transitionHealth } from '../../domain/state.ts';
 import type { Operation } from '../../domain/types.ts';
 import { stepsFor } from '../../plan/workflows.ts';

@@ -2,7 +2,7 @@
 // the tenant, its environments (health Progressing) and an `onboard` Operation per environment.
 // Placement is left to the engine: environments without an explicit cluster are stored with
 // cluster "" and the engine's `place` step (src/plan/placement.ts) chooses one.
-import type { Store, StoreTx } from '../../adapters/store/port.ts';
+import type { Store, StoreTx } from '../../domain/ports/store.ts';
 import { ConflictError, type FieldIssue } from '../../domain/errors.ts';
 import { defaultNamespace } from '../../domain/naming.ts';
 import { INITIAL_HEALTH } from '../../domain/state.ts';

@@ -1,7 +1,7 @@
 // Blueprint releases as the API sees them: publishing (validated with the domain's parseBlueprint;
 // the store keeps {name, version, spec, digest}) and checking an environment's blueprint/version/values
 // against a release (parsed back with blueprintFromRelease).
-import type { Store } from '../../adapters/store/port.ts';
+import type { Store } from '../../domain/ports/store.ts';
 import { BLUEPRINT_API_VERSION, blueprintFromRelease, parseBlueprint, type Blueprint } from '../../domain/blueprint.ts';
 import { FleetplaneError, InputError, type FieldIssue } from '../../domain/errors.ts';
 import type { EnvironmentType } from '../../domain/types.ts';

@@ -9,9 +9,10 @@
 // FOR UPDATE SKIP LOCKED, as graphile-worker does.
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../db.ts';
-import type { OperationKind } from '../../../domain/types.ts';
-import type { ClaimedOperation } from './types.ts';
-import { OPERATION_COLUMNS, toOperation, type Row } from './rows.ts';
+import type { Operation, OperationKind } from '../../../domain/types.ts';
+import { toOperation } from '../operations.ts';
+import { iso } from '../sql.ts';
+import { OPERATION_COLUMNS, type Row } from './rows.ts';
 
 const SQL = `
 WITH candidate AS (
@@ -36,15 +37,17 @@ UPDATE operations o SET
 FROM candidate WHERE o.id = candidate.id
 RETURNING ${OPERATION_COLUMNS.split(',').map((c) => `o.${c.trim()}`).join(', ')}`;
 
-export async function claim(q: Queryable, workerId: string, leaseMs: number, kinds?: OperationKind[]): Promise<ClaimedOperation | null> {
+export interface ClaimedRow {
+  operation: Operation;
+  leaseToken: string;
+  leaseExpiresAt: string;
+  maxAttempts: number;
+}
+
+export async function claim(q: Queryable, workerId: string, leaseMs: number, kinds?: OperationKind[]): Promise<ClaimedRow | null> {
   const token = randomUUID();
   const { rows } = await q.query<Row>(SQL, [workerId, kinds && kinds.length > 0 ? kinds : null, token, leaseMs]);
   const r = rows[0];
   if (!r) return null;
-  return {
-    operation: toOperation(r),
-    leaseToken: String(r.lease_token),
-    leaseExpiresAt: r.lease_expires_at instanceof Date ? r.lease_expires_at.toISOString() : String(r.lease_expires_at),
-    maxAttempts: Number(r.max_attempts),
-  };
+  return { operation: toOperation(r), leaseToken: String(r.lease_token), leaseExpiresAt: iso(r.lease_expires_at), maxAttempts: Number(r.max_attempts) };
 }

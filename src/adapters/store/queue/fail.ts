@@ -2,7 +2,8 @@
 // pushed out by exponential backoff with jitter, capped, computed in SQL from its attempt count (as
 // graphile-worker's failJobs does); otherwise it is failed for good.
 import type { Queryable } from '../db.ts';
-import type { FailOptions, FailOutcome, RetryPolicy } from './types.ts';
+import type { FailOptions, FailOutcome, RetryPolicy } from '../../../domain/ports/queue.ts';
+import { iso } from '../sql.ts';
 import type { Row } from './rows.ts';
 
 const SQL = `
@@ -27,7 +28,7 @@ export async function fail(q: Queryable, policy: RetryPolicy, args: { id: string
   const r = rows[0];
   if (!r) return null;
   if (r.state === 'failed') return { state: 'failed' };
-  return { state: 'pending', runAt: r.run_at instanceof Date ? r.run_at.toISOString() : String(r.run_at) };
+  return { state: 'pending', runAt: iso(r.run_at) };
 }
 
 /**

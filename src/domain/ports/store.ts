@@ -1,10 +1,13 @@
-// The store port: everything the API, the engine and the CLI need from persistence.
-// Two backends implement it with one SQL dialect: embedded PGlite (default) and PostgreSQL
-// (FLEETPLANE_DATABASE_URL). Methods that change state and start long work create the Operation
-// in the same transaction as the change (see createTenantWithOnboarding).
-import type { Cluster, ClusterCapacity, Environment, Operation, OperationKind, Revision, Rollout, Tenant } from '../../domain/types.ts';
-import type { OperationQueue } from './queue/types.ts';
-import type { Signer } from './crypto.ts';
+// The store port: everything the API, the engine, the rollouts controller, the pre-scaler, the
+// metrics and the CLI need from persistence. It belongs to the core (it imports only domain nouns);
+// src/adapters/store/ implements it, and holds all of Fleetplane's SQL (docs/adr/0204). Two backends
+// implement it with one SQL dialect: embedded PGlite (default) and PostgreSQL (FLEETPLANE_DATABASE_URL).
+// Methods that change state and start long work create the Operation in the same transaction as the
+// change (see onboardTenant in src/api/services/onboarding.ts, through Store.tx).
+import type { NewRollout, Rollout, RolloutProgress, RolloutStatus, RolloutTarget, TargetPatch, TargetState } from '../rollouts.ts';
+import type { ScalingDecision, ScalingPolicy } from '../scaling.ts';
+import type { Cluster, ClusterCapacity, Environment, Operation, OperationKind, Revision, RolloutState, Tenant } from '../types.ts';
+import type { OperationQueue } from './queue.ts';
 
 export interface Page<T> {
   items: T[];
@@ -46,8 +49,6 @@ export interface NewOperation {
   requestId?: string | null;
 }
 
-export type { ClaimedOperation } from './queue/types.ts';
-
 export interface StoreTx {
   // The same read/write methods, bound to one transaction.
   tenants: TenantRepo;
@@ -55,6 +56,7 @@ export interface StoreTx {
   operations: OperationRepo;
   tokens: TokenRepo;
   idempotency: IdempotencyRepo;
+  rollouts: RolloutRepo;
 }
 
 /** What a keyed request answered, for replays of requests whose result is not an Operation. */
@@ -131,15 +133,97 @@ export interface OperationRepo {
   list(filter: PageRequest & { tenant?: string; state?: string; environment?: string; kind?: string }): Promise<Page<Operation>>;
 }
 
+/**
+ * The one rollouts repository (tables rollouts and rollout_targets, migrations 001 + 060; holds use
+ * environments.held_by). State changes are guarded by the rollout state machine
+ * (src/domain/rollout-state.ts): they only apply from a state that may enter the new one.
+ */
+export interface RolloutRepo {
+  /** Inserts the rollout and its targets; when its idempotency key was used before, returns that rollout (created=false). */
+  create(r: NewRollout): Promise<{ rollout: Rollout; created: boolean }>;
+  get(id: string): Promise<Rollout | null>;
+  findByIdempotencyKey(key: string): Promise<Rollout | null>;
+  /** Newest first. */
+  list(page: PageRequest): Promise<Page<Rollout>>;
+  /** In wave, then position order. */
+  targets(id: string): Promise<RolloutTarget[]>;
+  /** Guarded state change; null when the rollout is not in a state that may enter `to`. */
+  transition(id: string, to: RolloutState, reason: string | null): Promise<Rollout | null>;
+  saveProgress(id: string, p: { status: RolloutStatus; currentWave: number }): Promise<void>;
+  /** Updates one target; with `from`, only while it is still in that state. True when it changed. */
+  updateTarget(key: { id: string; tenant: string; environment: string }, patch: TargetPatch, from?: TargetState): Promise<boolean>;
+  /** pending -> running for one target, only while the rollout itself is running (a pause wins). */
+  startTarget(id: string, tenant: string, environment: string): Promise<boolean>;
+  /** Pending targets become cancelled (abort); returns how many. */
+  cancelPendingTargets(id: string, reason: string): Promise<number>;
+  /**
+   * Cancels the given Operations that have not started (abort); returns the ids cancelled. One that
+   * is pending again after starting (parked, waiting to retry) has touched the cluster and runs on.
+   */
+  cancelQueuedOperations(operationIds: string[]): Promise<string[]>;
+  /** Marks every failed target of one wave acknowledged (resume); returns how many. */
+  acknowledgeFailures(id: string, wave: number): Promise<number>;
+  /** Holds an environment for this rollout: 'held', or why not ('taken' by another rollout, 'missing'). */
+  hold(id: string, tenant: string, environment: string): Promise<'held' | 'taken' | 'missing'>;
+  /** Releases this rollout's hold on one environment, or on all of them. */
+  release(id: string, target?: { tenant: string; environment: string }): Promise<void>;
+  /**
+   * Claims rollouts that need a controller (active ones, and paused/aborted ones still following
+   * running upgrades) whose controller lease is free or already workerId's; returns their ids.
+   */
+  claimActive(workerId: string, leaseMs: number, limit?: number): Promise<string[]>;
+}
+
+/** Predictive-scaling policies and the pre-scaler's decisions (migration 100). */
+export interface ScalingRepo {
+  putPolicy(p: ScalingPolicy): Promise<ScalingPolicy>;
+  getPolicy(tenant: string, environment: string): Promise<ScalingPolicy | null>;
+  /** Policies that are not off (the pre-scaler's work list). */
+  enabledPolicies(): Promise<ScalingPolicy[]>;
+  /** Stores a decision; returns it with its id. */
+  record(d: ScalingDecision): Promise<ScalingDecision>;
+  /** Newest first. */
+  decisions(tenant: string, environment: string, page: PageRequest): Promise<Page<ScalingDecision>>;
+  latest(tenant: string, environment: string): Promise<ScalingDecision | null>;
+}
+
+/** Read-only figures over stored state, for the scrape-time gauges (src/metrics/store-gauges.ts). */
+export interface StoreStats {
+  /** Count of operations by state. */
+  queueDepth(): Promise<Record<string, number>>;
+  /**
+   * Seconds since the oldest claim on a running operation was taken (null when none runs), whether
+   * its lease is still being renewed or has run out without another worker taking it over: either
+   * way that environment's work is stuck (FleetplaneLeaseStuck).
+   */
+  oldestLeaseAge(): Promise<number | null>;
+  /** One row per active or recently finished rollout. */
+  rolloutProgress(): Promise<RolloutProgress[]>;
+}
+
+/** Cross-process locks: work one process of a fleet sharing the database does at a time. */
+export type StoreLock = 'prescaler';
+
+/** Notification channels the store raises: fleetplane_operations on every queued operation (migration 052). */
+export type StoreChannel = 'fleetplane_operations';
+
 export interface Store extends StoreTx {
   readonly kind: 'embedded' | 'postgres';
-  /** Signs self-managed bundles (Ed25519, derived from the secret key; see crypto.ts). */
-  readonly bundleSigner: Signer;
   migrate(): Promise<void>;
   close(): Promise<void>;
   /** Runs fn in one transaction; rolls back on throw. */
   tx<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
+  /**
+   * Calls onNotify on each notification on channel, from any process sharing the database (and once
+   * after a dropped connection is back). Returns the unsubscribe.
+   */
+  listen(channel: StoreChannel, onNotify: () => void): Promise<() => Promise<void>>;
+  /**
+   * Runs fn while this process holds `lock`; `{ ran: false }` at once when another process holds
+   * it. With the embedded backend (one process) fn just runs.
+   */
+  exclusive<T>(lock: StoreLock, fn: () => Promise<T>): Promise<{ ran: true; result: T } | { ran: false }>;
 
   clusters: {
     upsert(c: Omit<Cluster, 'createdAt' | 'updatedAt'> & { credentials?: string }): Promise<Cluster>;
@@ -163,14 +247,10 @@ export interface Store extends StoreTx {
     get(tenant: string, environment: string, id: string): Promise<Revision | null>;
     list(tenant: string, environment: string): Promise<Array<Pick<Revision, 'id' | 'version' | 'createdAt'>>>;
   };
-  rollouts: {
-    create(r: Omit<Rollout, 'createdAt' | 'updatedAt'>): Promise<Rollout>;
-    get(id: string): Promise<Rollout | null>;
-    list(page: PageRequest): Promise<Page<Rollout>>;
-    update(id: string, patch: Partial<Rollout>): Promise<Rollout>;
-  };
-  /** Durable work queue for operations: leases with FOR UPDATE SKIP LOCKED (see ./queue/). */
+  /** Durable work queue for operations: leases with FOR UPDATE SKIP LOCKED (src/adapters/store/queue/). */
   queue: OperationQueue;
+  scaling: ScalingRepo;
+  stats: StoreStats;
   events: {
     /** Records a CloudEvent id; false when it was seen before (dedupe). */
     recordOnce(source: string, id: string, type: string): Promise<boolean>;

@@ -1,6 +1,7 @@
-// The rollout state machine, as an explicit map; every change goes through one guarded SQL update
-// (repo.transition) so the API and the controller never race each other into an illegal state.
-import type { RolloutState } from '../../domain/types.ts';
+// The rollout state machine, as an explicit map. Every change goes through one guarded SQL update
+// (Store.rollouts.transition: `WHERE state = ANY(sourcesOf(to))`), so the API and the controller
+// never race each other into an illegal state.
+import type { RolloutState } from './types.ts';
 
 export const ROLLOUT_TRANSITIONS: Readonly<Record<RolloutState, readonly RolloutState[]>> = {
   pending: ['running', 'paused', 'aborted'],

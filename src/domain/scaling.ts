@@ -1,6 +1,8 @@
 // Pre-scaling nouns: a per-environment policy (opt-in, bounds, what to read, which HPA to move) and the
 // decisions the pre-scaler records, each with the forecast behind it and the reason.
-import type { ScalingAction } from '../forecast/policy.ts';
+
+/** What the scaling policy decided for minReplicas (src/forecast/policy.ts). */
+export type ScalingAction = 'raise' | 'hold' | 'release' | 'noop';
 
 export type ScalingMode = 'off' | 'dry-run' | 'active';
 

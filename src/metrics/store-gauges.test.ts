@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Environment } from '../domain/types.ts';
-import { bindStoreMetrics, environmentHealthRows, listAllEnvironments } from './store.ts';
+import { bindStoreMetrics, environmentHealthRows, listAllEnvironments } from './store-gauges.ts';
 import { registry } from './registry.ts';
 
 const env = (name: string, cluster: string, health: Environment['health']) => ({ tenant: 't', name, placement: { cluster, namespace: 'n' }, health }) as Environment;
@@ -18,7 +18,11 @@ function fakeStore(envs: Environment[]) {
         return { items: envs.slice(start, end), ...(end < envs.length ? { next: String(end) } : {}) };
       },
     },
-    queue: { depth: async () => { depthCalls += 1; return { pending: 3, running: 1 }; } },
+    stats: {
+      queueDepth: async () => { depthCalls += 1; return { pending: 3, running: 1 }; },
+      oldestLeaseAge: async () => null,
+      rolloutProgress: async () => [],
+    },
   };
 }
 
