@@ -6,7 +6,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsImport from 'ajv-formats';
 import semver from 'semver';
 import type { FieldIssue } from './errors.ts';
-import { InputError } from './errors.ts';
+import { InputError, coerceError } from './errors.ts';
 
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 
@@ -94,7 +94,7 @@ export function compileValuesSchema(schema: unknown): { validate?: ValidateFunct
     compiled.set(key, validate);
     return { validate, issues: [] };
   } catch (err) {
-    return { issues: [{ field: '', message: `invalid JSON Schema: ${err instanceof Error ? err.message : String(err)}` }] };
+    return { issues: [{ field: '', message: `invalid JSON Schema: ${coerceError(err).message}` }] };
   }
 }
 
@@ -141,18 +141,4 @@ export function valuesSchemaOf(spec: Record<string, unknown>): unknown {
     if (params.type === 'object' || params.properties !== undefined) return params;
   }
   return spec.valuesSchema ?? spec.schema ?? (spec.values as Record<string, unknown> | undefined)?.schema;
-}
-
-/** Deep merge of plain objects (b wins); arrays and scalars are replaced. */
-export function mergeValues(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...a };
-  for (const [k, v] of Object.entries(b)) {
-    const prev = out[k];
-    out[k] = isPlainObject(prev) && isPlainObject(v) ? mergeValues(prev, v) : v;
-  }
-  return out;
-}
-
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
