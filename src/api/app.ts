@@ -9,6 +9,7 @@ import addFormatsImport from 'ajv-formats';
 import YAML from 'yaml';
 import type { Logger } from 'pino';
 import type { Store } from '../adapters/store/port.ts';
+import { coerceError } from '../domain/errors.ts';
 import { metricsPlugin } from '../metrics/http.ts';
 import { authHook } from './auth.ts';
 import type { Api, ApiDeps, RegisteredRoute } from './context.ts';
@@ -23,6 +24,8 @@ export interface BuildAppOptions {
   logger?: Logger | false;
   now?: () => Date;
   bodyLimit?: number;
+  /** The process's cluster clients, shared with the engine (ApiDeps.connections). */
+  connections?: ApiDeps['connections'];
 }
 
 declare module 'fastify' {
@@ -53,7 +56,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<Api> {
   };
   if (opts.logger) serverOpts.loggerInstance = opts.logger;
   const app = Fastify(serverOpts).withTypeProvider<TypeBoxTypeProvider>() as unknown as Api;
-  const deps: ApiDeps = { store: opts.store, now: opts.now ?? (() => new Date()) };
+  const deps: ApiDeps = { store: opts.store, now: opts.now ?? (() => new Date()), connections: opts.connections };
 
   app.setValidatorCompiler(validators());
   app.decorate('fleetRoutes', [] as RegisteredRoute[]);
@@ -91,7 +94,7 @@ function addYamlParser(app: Api): void {
       const doc = YAML.parse(String(body), { prettyErrors: false, uniqueKeys: true });
       done(null, doc ?? {});
     } catch (err) {
-      const e = new SyntaxError(`YAML: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+      const e = new SyntaxError(`YAML: ${coerceError(err).message.split('\n')[0]}`);
       done(e as unknown as FastifyError, undefined);
     }
   });

@@ -5,6 +5,7 @@ import { buildApp } from '../../api/app.ts';
 import { bootstrapAdminToken } from '../../api/auth.ts';
 import type { Store } from '../../adapters/store/port.ts';
 import { openStore } from '../../adapters/store/index.ts';
+import { coerceError } from '../../domain/errors.ts';
 import { createLogger } from '../../logging.ts';
 import { DEFAULT_RUNBOOK_BASE, resolveRunbookBase } from '../../observability/runbooks.ts';
 import { CliError } from '../client.ts';
@@ -45,7 +46,7 @@ function runbookBaseUrl(): string {
   try {
     return resolveRunbookBase(process.env.FLEETPLANE_RUNBOOK_URL, DEFAULT_RUNBOOK_BASE.replace(/\/runbooks$/, ''));
   } catch (err) {
-    throw new CliError(err instanceof Error ? err.message : String(err), 2);
+    throw new CliError(coerceError(err).message, 2);
   }
 }
 
@@ -54,12 +55,14 @@ export async function serve(o: ServeOptions): Promise<Running> {
   if (o.databaseUrl && !/^postgres(ql)?:\/\//.test(o.databaseUrl)) throw new CliError('FLEETPLANE_DATABASE_URL must start with postgres://', 2);
   const runbooks = runbookBaseUrl();
   // The engine is loaded here, not at import, so other CLI commands start without it.
-  const { engineConfig, startEngine } = await import('../../engine/index.ts');
+  const { engineConfig, engineConnections, startEngine } = await import('../../engine/index.ts');
   const store = await openStore({ databaseUrl: o.databaseUrl, dataDir: o.dataDir, maxConnections: poolSize(engineConfig({}).concurrency) });
   await store.migrate();
   // The generated secret goes to stderr once, never through the logger.
   await bootstrapAdminToken(store, { preset: o.adminToken, print: (line) => process.stderr.write(`${line}\n`) });
-  const app = await buildApp({ store, logger });
+  // One cache of cluster clients for the engine, the pre-scaler and the API's fleet probes.
+  const connections = engineConnections(store);
+  const app = await buildApp({ store, logger, connections });
 
   const stoppers: Array<() => Promise<void>> = [];
   // ---- delivery engine: start it here (startEngine from src/engine/index.ts) and push its stop ----
@@ -68,7 +71,7 @@ export async function serve(o: ServeOptions): Promise<Running> {
   const gitops = createGitopsDriver(gitopsConfigFromEnv(o.dataDir), { logger, audit: (e) => store.audit.append(e) });
   const workers = process.env.FLEETPLANE_WORKERS !== '0';
   const engine = await startEngine({
-    store, logger, workers, drivers: { gitops }, platform: { runbookBaseUrl: runbooks },
+    store, logger, workers, drivers: { gitops }, platform: { runbookBaseUrl: runbooks }, connections,
     subscribe: (onQueued) => store.db.listen('fleetplane_operations', onQueued),
   });
   stoppers.push(() => engine.stop());
@@ -78,7 +81,7 @@ export async function serve(o: ServeOptions): Promise<Running> {
     const rollouts = startRollouts({ store, logger, workerId: engine.workerId });
     stoppers.push(() => rollouts.stop());
     const { startPrescalerLoop } = await import('../../scaling/loop.ts');
-    const prescaler = startPrescalerLoop({ store, logger }); // null unless FLEETPLANE_PROMETHEUS_URL is set
+    const prescaler = startPrescalerLoop({ store, logger, connections }); // null unless FLEETPLANE_PROMETHEUS_URL is set
     if (prescaler) stoppers.push(() => prescaler.stop());
   }
   // ---- end of engine spot ----
@@ -114,7 +117,7 @@ export default function register(program: Command): void {
       // Runs until SIGTERM/SIGINT; a failed shutdown is reported as one line with exit 1.
       await new Promise<void>((resolve, reject) => {
         const onSignal = () => {
-          running.stop().then(resolve, (err: unknown) => reject(new CliError(`shutdown failed: ${err instanceof Error ? err.message : String(err)}`, 1)));
+          running.stop().then(resolve, (err: unknown) => reject(new CliError(`shutdown failed: ${coerceError(err).message}`, 1)));
         };
         process.once('SIGTERM', onSignal);
         process.once('SIGINT', onSignal);

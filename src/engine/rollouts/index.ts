@@ -8,7 +8,7 @@ import { RolloutController } from './controller.ts';
 import { RolloutService } from './service.ts';
 
 export { RolloutController, type RolloutControllerOptions, type Decision } from './controller.ts';
-export { RolloutService, IdempotencyMismatchError, normalizeStrategy, type CreateRolloutInput, type RolloutServiceDeps } from './service.ts';
+export { RolloutService, normalizeStrategy, type CreateRolloutInput, type RolloutServiceDeps } from './service.ts';
 export type * from './types.ts';
 
 const services = new WeakMap<Store, RolloutService>();

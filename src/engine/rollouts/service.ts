@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Db } from '../../adapters/store/db.ts';
 import type { Store } from '../../adapters/store/port.ts';
-import { ConflictError, InputError, NotFoundError, type FieldIssue } from '../../domain/errors.ts';
+import { ConflictError, IdempotencyKeyReusedError, InputError, NotFoundError, type FieldIssue } from '../../domain/errors.ts';
 import { DEFAULT_STRATEGY, planWaves, type RolloutSelector, type RolloutStrategy } from '../../plan/rollout-waves.ts';
 import { loadCandidates } from './candidates.ts';
 import * as repo from './repo.ts';
@@ -42,9 +42,6 @@ export interface RolloutServiceDeps {
   now?: () => Date;
   logger?: Logger;
 }
-
-/** A replayed Idempotency-Key carried a different request (the API answers 422). */
-export class IdempotencyMismatchError extends ConflictError {}
 
 function strategyIssues(s: StrategyInput, waves: number[]): FieldIssue[] {
   const issues: FieldIssue[] = [];
@@ -182,7 +179,7 @@ export class RolloutService {
 
   private async replay(prior: NonNullable<Awaited<ReturnType<typeof repo.getRollout>>>, meta: RequestMeta) {
     if (meta.requestHash && prior.requestHash && prior.requestHash !== meta.requestHash) {
-      throw new IdempotencyMismatchError('the Idempotency-Key was already used with a different request body', [{ field: 'header:idempotency-key', message: 'already used with a different request' }]);
+      throw new IdempotencyKeyReusedError();
     }
     return { rollout: await this.get(prior.id), created: false };
   }
