@@ -35,7 +35,7 @@ test('every variable is read into its place; flags win over their variables; emp
       FLEETPLANE_VERIFY_ATTEMPTS: '1', FLEETPLANE_VERIFY_HOLD: '200ms', FLEETPLANE_CPU_OVERCOMMIT: '1', FLEETPLANE_MEMORY_OVERCOMMIT: '1.25',
       FLEETPLANE_RECONCILE_INTERVAL: '0', FLEETPLANE_CLUSTER_REFRESH_INTERVAL: '1s', FLEETPLANE_DB_POOL_SIZE: '', FLEETPLANE_RETRY_BASE_MS: '300',
       FLEETPLANE_RETRY_MAX_MS: '9000', FLEETPLANE_ROLLOUT_INTERVAL_MS: '1000', FLEETPLANE_PRESCALE_INTERVAL_SECONDS: '0.5',
-      FLEETPLANE_PROMETHEUS_URL: 'http://127.0.0.1:9090', FLEETPLANE_METRICS_MAX_TENANTS: '50', FLEETPLANE_APPLY_EVENTS_FILE: '/tmp/applies.jsonl',
+      FLEETPLANE_PROMETHEUS_URL: 'http://127.0.0.1:9090', FLEETPLANE_METRICS_MAX_TENANTS: '50',
       FLEETPLANE_GIT_REMOTE: 'https://git.example.com/{tenant}.git', FLEETPLANE_GIT_USERNAME: 'bot', FLEETPLANE_GIT_TOKEN_FILE: join(dir, 'token'),
       FLEETPLANE_GIT_ARGO_URL: 'https://git.internal/{tenant}.git', FLEETPLANE_ARGOCD_NAMESPACE: 'gitops',
     }, { port: 7070, dataDir: '/flag/dir' });
@@ -43,7 +43,7 @@ test('every variable is read into its place; flags win over their variables; emp
     assert.deepEqual(c.store, { dataDir: '/flag/dir', databaseUrl: 'postgresql://u@db/fp', secretKey: 'ab'.repeat(32), poolSize: 20, retry: { baseMs: 300, maxMs: 9000 } });
     assert.deepEqual(c.engine, {
       workers: false, workerId: 'w-1', concurrency: 40, leaseMs: 6000, pollMs: 250, verifyTimeoutMs: 8000, verifyAttempts: 1, verifyHoldMs: 200,
-      cpuOvercommit: 1, memoryOvercommit: 1.25, reconcileIntervalMs: 0, clusterRefreshIntervalMs: 1000, applyEventsFile: '/tmp/applies.jsonl',
+      cpuOvercommit: 1, memoryOvercommit: 1.25, reconcileIntervalMs: 0, clusterRefreshIntervalMs: 1000,
     });
     assert.deepEqual([c.rollouts.intervalMs, c.prescaler.intervalMs, c.metrics.maxTenants, c.prometheusUrl], [1000, 500, 50, 'http://127.0.0.1:9090']);
     assert.deepEqual(c.gitops, {

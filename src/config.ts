@@ -47,8 +47,6 @@ export interface FleetplaneConfig {
     reconcileIntervalMs: number;
     /** 0 disables. */
     clusterRefreshIntervalMs: number;
-    /** Test hook: one JSON line per object write. */
-    applyEventsFile?: string;
   };
   rollouts: { intervalMs: number };
   prescaler: { intervalMs: number };
@@ -127,7 +125,7 @@ function engineSection(r: Reader): FleetplaneConfig['engine'] {
     memoryOvercommit: or(r.number('FLEETPLANE_MEMORY_OVERCOMMIT', { positive: true }), d.memoryOvercommit),
     reconcileIntervalMs: or(r.duration('FLEETPLANE_RECONCILE_INTERVAL'), d.reconcileIntervalMs),
     clusterRefreshIntervalMs: or(r.duration('FLEETPLANE_CLUSTER_REFRESH_INTERVAL'), d.clusterRefreshIntervalMs),
-    ...compact({ workerId: r.text('FLEETPLANE_WORKER_ID'), applyEventsFile: r.text('FLEETPLANE_APPLY_EVENTS_FILE') }),
+    ...compact({ workerId: r.text('FLEETPLANE_WORKER_ID') }),
   };
 }
 

@@ -6,8 +6,8 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import YAML from 'yaml';
 import type { Logger } from 'pino';
-import type { Store } from '../domain/ports/store.ts';
 import { ajvWithFormats } from '../domain/validation.ts';
+import { coerceError } from '../domain/errors.ts';
 import { metricsPlugin } from '../metrics/http.ts';
 import { authHook } from './auth.ts';
 import type { Api, ApiDeps, RegisteredRoute } from './context.ts';
@@ -20,6 +20,8 @@ export const BODY_LIMIT = 1024 * 1024;
 export interface BuildAppOptions {
   logger?: Logger | false;
   bodyLimit?: number;
+  /** The process's cluster clients, shared with the engine (ApiDeps.connections). */
+  connections?: ApiDeps['connections'];
 }
 
 declare module 'fastify' {
@@ -86,7 +88,7 @@ function addYamlParser(app: Api): void {
       const doc = YAML.parse(String(body), { prettyErrors: false, uniqueKeys: true });
       done(null, doc ?? {});
     } catch (err) {
-      const e = new SyntaxError(`YAML: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+      const e = new SyntaxError(`YAML: ${coerceError(err).message.split('\n')[0]}`);
       done(e as unknown as FastifyError, undefined);
     }
   });

@@ -2,6 +2,7 @@
 // wired by `serve` (src/cli/commands/serve.ts) or the test harness, never looked up by a route.
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { ClusterConnections } from '../adapters/kube/index.ts';
 import type { Signer } from '../domain/ports/signer.ts';
 import type { ScalingRepo, Store } from '../domain/ports/store.ts';
 import type { RolloutService } from '../engine/rollouts/service.ts';
@@ -18,6 +19,8 @@ export interface ApiDeps {
   signer: Signer;
   /** Injected clock (tests pin it). */
   now: () => Date;
+  /** The process's cluster clients, shared with the engine, the pre-scaler and the inventory. */
+  connections: ClusterConnections;
 }
 
 /** A route module: registers its routes on the app. Listed in routes/index.ts. */

@@ -1,7 +1,7 @@
 // TypeBox schemas: the same objects validate requests (Fastify + Ajv, no coercion of bodies,
 // unknown fields rejected) and generate the OpenAPI 3.1 document (@fastify/swagger).
 // Names and enumerations come from the domain's one copy of each rule (src/domain/naming.ts, types.ts).
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { DNS_LABEL_FRAGMENT, DNS_LABEL_MAX, NAME_PATTERNS } from '../domain/naming.ts';
 import { CHANNELS, DELIVERY_MODES, ENVIRONMENT_TYPES, PROVIDERS, TIERS } from '../domain/types.ts';
 
@@ -114,19 +114,3 @@ export const PageQuery = Type.Object({
 export const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
 });
-
-export const ProblemSchema = Type.Object({
-  type: Type.String(),
-  title: Type.String(),
-  status: Type.Integer(),
-  detail: Type.String(),
-  instance: Type.String(),
-  errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
-}, { $id: 'Problem', description: 'RFC 9457 problem details' });
-
-/** Loose object schema for responses: documents the shape without stripping fields. */
-export function ResponseOf<T extends TSchema>(item: T, description: string) {
-  return Type.Object({ items: Type.Array(item), next: Type.Optional(Type.String()) }, { description });
-}
-
-export const Anything = Type.Object({}, { additionalProperties: true });

@@ -200,4 +200,13 @@ export const LABELS = {
 } as const;
 
 export const MANAGED_BY = 'fleetplane';
+
+/**
+ * Server-side-apply field managers, one per writer, so each owns only its fields: the revision's
+ * objects (`fleetplane`), the restart stamp on pod templates (`fleetplane-restart`, so a later
+ * apply of the revision never removes it), and the pre-scaler's HPA floor (`fleetplane-prescaler`,
+ * ADR 0801; the direct driver yields that field to it).
+ */
 export const FIELD_MANAGER = 'fleetplane';
+export const RESTART_FIELD_MANAGER = 'fleetplane-restart';
+export const PRESCALER_FIELD_MANAGER = 'fleetplane-prescaler';

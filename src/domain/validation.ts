@@ -6,7 +6,7 @@ import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv'
 import addFormatsImport from 'ajv-formats';
 import semver from 'semver';
 import type { FieldIssue } from './errors.ts';
-import { InputError } from './errors.ts';
+import { InputError, coerceError } from './errors.ts';
 import { DNS_LABEL_MAX, isDnsLabel } from './naming.ts';
 
 /** "a, b or c": an enumeration as messages spell it ("must be shared, dedicated or hybrid"). */
@@ -97,7 +97,7 @@ export function compileValuesSchema(schema: unknown): { validate?: ValidateFunct
     compiled.set(key, validate);
     return { validate, issues: [] };
   } catch (err) {
-    return { issues: [{ field: '', message: `invalid JSON Schema: ${err instanceof Error ? err.message : String(err)}` }] };
+    return { issues: [{ field: '', message: `invalid JSON Schema: ${coerceError(err).message}` }] };
   }
 }
 
@@ -144,18 +144,4 @@ export function valuesSchemaOf(spec: Record<string, unknown>): unknown {
     if (params.type === 'object' || params.properties !== undefined) return params;
   }
   return spec.valuesSchema ?? spec.schema ?? (spec.values as Record<string, unknown> | undefined)?.schema;
-}
-
-/** Deep merge of plain objects (b wins); arrays and scalars are replaced. */
-export function mergeValues(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...a };
-  for (const [k, v] of Object.entries(b)) {
-    const prev = out[k];
-    out[k] = isPlainObject(prev) && isPlainObject(v) ? mergeValues(prev, v) : v;
-  }
-  return out;
-}
-
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }

@@ -8,14 +8,15 @@ import type { Logger } from 'pino';
 import type { Store } from '../domain/ports/store.ts';
 import type { DeliveryMode, Environment, OperationKind } from '../domain/types.ts';
 import type { PlatformConfig } from '../render/index.ts';
-import type { ApplyObserver } from './apply-log.ts';
-import { ClusterConnections } from './clusters.ts';
+import { ClusterConnections } from '../adapters/kube/index.ts';
+import { systemClock, type Clock } from '../clock.ts';
 import type { EngineConfig, EngineDeps } from './context.ts';
 import { ENGINE_DEFAULTS } from './defaults.ts';
 import { DirectDriver } from './drivers/direct.ts';
 import type { Driver, DriftReport } from './drivers/types.ts';
 import { ClusterInventory } from './cluster-inventory.ts';
 import { Reconciler } from './reconcile.ts';
+import { timeClusterCall } from '../metrics/engine.ts';
 import { WorkerPool } from './worker.ts';
 
 export interface StartEngineOptions {
@@ -54,9 +55,12 @@ export interface StartEngineOptions {
   /** Cluster capacity refresh (default 60s; 0 disables). */
   clusterRefreshIntervalMs?: number;
   now?: () => Date;
+  /** Monotonic time and timers for the lease keeper and the loops (tests pass a manual clock). */
+  clock?: Clock;
+  /** The process's one cache of cluster clients (serve shares it with the pre-scaler and the API); default: the engine's own. */
+  connections?: ClusterConnections;
   onDrift?: (env: Environment, report: DriftReport) => void;
-  applyObserver?: ApplyObserver;
-  /** Platform settings for every render, e.g. `{ runbookBaseUrl }` (serve: FLEETPLANE_RUNBOOK_URL or the default). */
+  /** Platform settings for every render, e.g. `{ runbookBaseUrl }` (serve: FLEETPLANE_RUNBOOK_URL or its own URL + /runbooks). */
   platform?: Partial<PlatformConfig>;
 }
 
@@ -85,17 +89,22 @@ export function engineConfig(o: Omit<StartEngineOptions, 'store' | 'logger'>): E
   };
 }
 
+/** Cluster clients from the store's credentials, each call timed into the cluster metrics. */
+export function engineConnections(store: Pick<Store, 'clusters'>, clock?: Clock): ClusterConnections {
+  return new ClusterConnections(store.clusters, { timeCall: timeClusterCall, ...(clock ? { clock } : {}) });
+}
+
 export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
   const config = engineConfig(opts);
   const logger = opts.logger.child({ component: 'engine', workerId: config.workerId });
   const deps: EngineDeps = {
     store: opts.store,
-    connections: new ClusterConnections(opts.store),
+    connections: opts.connections ?? engineConnections(opts.store, opts.clock),
     drivers: { direct: new DirectDriver(), ...(opts.drivers ?? {}) },
     logger,
     now: opts.now ?? (() => new Date()),
+    clock: opts.clock ?? systemClock,
     config,
-    applyObserver: opts.applyObserver,
     platform: opts.platform,
   };
   const pool = new WorkerPool(deps, opts.kinds);

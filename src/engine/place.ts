@@ -15,7 +15,8 @@ import type { Quota } from '../domain/blueprint.ts';
 import type { Environment, Tier } from '../domain/types.ts';
 import { NO_RESOURCES, addResources, checkExplicitPlacement, placeEnvironment, type ClusterLoad, type PlacementRequest, type Resources } from '../plan/placement.ts';
 import { TIER_QUOTA_FACTOR } from '../render/namespace.ts';
-import { PermanentError, loadEnvironment, type StepEnv } from './context.ts';
+import { PermanentError } from '../domain/errors.ts';
+import { loadEnvironment, type StepEnv } from './context.ts';
 
 const AUTO = new Set(['', 'auto', '*']);
 

@@ -5,6 +5,7 @@ import { conditionsFor } from '../plan/conditions.ts';
 import { refOf } from '../domain/kinds.ts';
 import { driverContext, driverFor, loadEnvironment, type StepEnv } from './context.ts';
 import { audit } from './audit.ts';
+import { setHealth } from './health.ts';
 
 export interface RollbackOutcome {
   rolledBackTo: string | null;
@@ -19,8 +20,7 @@ export async function rollBackToLastGood(s: StepEnv, failure: string): Promise<R
   const goodId = env.lastGoodRevision;
   const now = s.deps.now();
   if (!goodId || goodId === bad) {
-    const conditions = conditionsFor(env.conditions, 'Degraded', { reason: 'DeliveryFailed', message: failure }, now);
-    await s.claimed.setEnvironmentStatus(env.tenant, env.name, { health: 'Degraded', conditions });
+    await setHealth(s, env, 'degrade', { with: (health) => ({ conditions: conditionsFor(env.conditions, health, { reason: 'DeliveryFailed', message: failure }, now) }) });
     return { rolledBackTo: null, ready: false, message: 'no last good revision to roll back to' };
   }
   const good = await s.deps.store.revisions.get(env.tenant, env.name, goodId);
@@ -34,13 +34,13 @@ export async function rollBackToLastGood(s: StepEnv, failure: string): Promise<R
   await s.claimed.saveInventory(env.tenant, env.name, { revision: good.id, objects: res.inventory.length > 0 ? res.inventory : good.objects.map((o) => refOf(o.object)) });
   const v = await driver.verify(ctx, good, { timeoutMs: s.deps.config.verifyTimeoutMs });
   const message = `rolled back to ${good.id} after revision ${bad ?? '?'} failed: ${failure}`;
-  const health = v.ready ? 'Ready' : 'Degraded';
-  let conditions = conditionsFor(env.conditions, health, { reason: 'RolledBack', message }, now);
-  conditions = conditions.filter((c) => c.type !== 'Drifted');
   const previousValues = s.outputs.render?.previousValues;
-  await s.claimed.setEnvironmentStatus(env.tenant, env.name, {
-    health, conditions, appliedRevision: good.id, desiredRevision: good.id, version: good.version,
-    ...(previousValues && typeof previousValues === 'object' ? { values: previousValues as Record<string, unknown> } : {}),
+  await setHealth(s, env, v.ready ? 'verified' : 'degrade', {
+    with: (health) => ({
+      conditions: conditionsFor(env.conditions, health, { reason: 'RolledBack', message }, now).filter((c) => c.type !== 'Drifted'),
+      appliedRevision: good.id, desiredRevision: good.id, version: good.version,
+      ...(previousValues && typeof previousValues === 'object' ? { values: previousValues as Record<string, unknown> } : {}),
+    }),
   });
   await audit(s, 'environment.rolled-back', { from: bad, to: good.id, failure, ready: v.ready });
   return { rolledBackTo: good.id, ready: v.ready, message: v.ready ? message : `${message}; the rollback is not ready either: ${v.message ?? ''}` };

@@ -1,7 +1,8 @@
 // The named steps of every workflow (see plan/workflows.ts). Each is idempotent: it reads what it
 // needs from the store and earlier steps' outputs, and its writes are fenced by the lease.
 import { blueprintFromRelease } from '../domain/blueprint.ts';
-import { LABELS, type KubeObject, type Revision } from '../domain/types.ts';
+import { LeaseLostError, PermanentError, StepWaitingError, VerifyFailedError } from '../domain/errors.ts';
+import { LABELS, RESTART_FIELD_MANAGER, type KubeObject, type Revision } from '../domain/types.ts';
 import type { DriverContext } from './drivers/types.ts';
 import { environmentRenderInput, renderEnvironment } from '../render/index.ts';
 import { conditionsFor } from '../plan/conditions.ts';
@@ -9,11 +10,11 @@ import { desiredSpec } from '../plan/values.ts';
 import { dedupe } from '../plan/diff.ts';
 import { refOf } from '../domain/kinds.ts';
 import { recheckDelayMs, type StepName } from '../plan/workflows.ts';
-import { PermanentError, StepWaitingError, VerifyFailedError, driverContext, driverFor, loadEnvironment, type StepEnv } from './context.ts';
+import { driverContext, driverFor, loadEnvironment, type StepEnv } from './context.ts';
 import { placeStep } from './place.ts';
 import { audit } from './audit.ts';
+import { setHealth } from './health.ts';
 import { checkHoldStep, recordOffboardStep, removeStep } from './offboard.ts';
-import { LeaseLostError } from './lease.ts';
 
 export type StepOutput = Record<string, unknown>;
 type StepFn = (s: StepEnv) => Promise<StepOutput>;
@@ -37,7 +38,7 @@ async function renderStep(s: StepEnv): Promise<StepOutput> {
     const target = typeof s.op.params.revision === 'string' ? s.op.params.revision : env.lastGoodRevision;
     if (!target) throw new PermanentError('nothing to roll back to: no revision given and no last good revision');
     const rev = await loadRevision(s, target);
-    await s.claimed.setEnvironmentStatus(env.tenant, env.name, { desiredRevision: rev.id, version: rev.version, health: 'Progressing' });
+    await setHealth(s, env, 'deploy', { with: () => ({ desiredRevision: rev.id, version: rev.version }) });
     return { revision: rev.id, ...before };
   }
   const spec = desiredSpec(env, s.op.params);
@@ -50,9 +51,11 @@ async function renderStep(s: StepEnv): Promise<StepOutput> {
     id: out.revision, tenant: env.tenant, environment: env.name, blueprint: out.blueprint, version: out.version,
     objects: out.objects, helmValues: out.helmValues, createdAt: s.deps.now().toISOString(),
   });
-  const conditions = conditionsFor(env.conditions, 'Progressing', { reason: 'Delivering', message: `delivering revision ${out.revision} (${s.op.kind})` }, s.deps.now());
-  await s.claimed.setEnvironmentStatus(env.tenant, env.name, {
-    desiredRevision: out.revision, version: spec.version, values: spec.values, namespace: out.namespace, health: 'Progressing', conditions,
+  await setHealth(s, env, 'deploy', {
+    with: (health) => ({
+      desiredRevision: out.revision, version: spec.version, values: spec.values, namespace: out.namespace,
+      conditions: conditionsFor(env.conditions, health, { reason: 'Delivering', message: `delivering revision ${out.revision} (${s.op.kind})` }, s.deps.now()),
+    }),
   });
   return { revision: out.revision, objects: out.objects.length, ...before };
 }
@@ -78,17 +81,16 @@ async function deliverStep(s: StepEnv): Promise<StepOutput> {
 /**
  * restart (a reconfigure with params.action "restart"): stamp the pod template like `kubectl rollout
  * restart`, under its own field manager so the revision's own applies never remove it. The stamp is
- * the operation's creation time, so re-running the step doesn't restart twice.
+ * the operation's creation time, so re-running the step doesn't restart twice. Fenced by ctx.kube.
  */
 async function restartWorkloads(s: StepEnv, ctx: DriverContext, rev: Revision): Promise<string[]> {
   const only = typeof s.op.params.component === 'string' ? s.op.params.component : null;
   const targets = rev.objects.map((o) => o.object).filter((o) => o.kind === 'Deployment' && (!only || o.metadata.labels?.[LABELS.component] === only || o.metadata.name === only));
   for (const d of targets) {
-    s.assertLease();
     await ctx.kube.apply({
       apiVersion: d.apiVersion, kind: d.kind, metadata: { name: d.metadata.name, namespace: d.metadata.namespace },
       spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': s.op.createdAt } } } },
-    } as KubeObject, { fieldManager: 'fleetplane-restart', force: true, signal: s.signal });
+    } as KubeObject, { fieldManager: RESTART_FIELD_MANAGER, force: true });
   }
   return targets.map((d) => d.metadata.name);
 }
@@ -113,9 +115,12 @@ async function recordStep(s: StepEnv): Promise<StepOutput> {
   if (s.op.kind === 'offboard') return recordOffboardStep(s);
   const env = await loadEnvironment(s);
   const id = revisionOf(s);
-  let conditions = conditionsFor(env.conditions, 'Ready', { reason: 'Verified', message: `revision ${id} is ready` }, s.deps.now());
-  conditions = conditions.filter((c) => c.type !== 'Drifted');
-  const updated = await s.claimed.setEnvironmentStatus(env.tenant, env.name, { health: 'Ready', appliedRevision: id, lastGoodRevision: id, conditions });
+  const updated = await setHealth(s, env, 'verified', {
+    with: (health) => ({
+      appliedRevision: id, lastGoodRevision: id,
+      conditions: conditionsFor(env.conditions, health, { reason: 'Verified', message: `revision ${id} is ready` }, s.deps.now()).filter((c) => c.type !== 'Drifted'),
+    }),
+  });
   if (!updated) throw lostLease();
   await audit(s, `environment.${s.op.kind}`, { revision: id, version: env.version });
   return { revision: id, health: 'Ready' };

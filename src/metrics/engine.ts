@@ -123,8 +123,9 @@ export async function timeClusterCall<T>(cluster: string, verb: string, call: ()
   try {
     return await call();
   } catch (err) {
-    const e = err as { code?: unknown; statusCode?: unknown };
-    const status = typeof e.code === 'number' ? e.code : typeof e.statusCode === 'number' ? e.statusCode : undefined;
+    // KubeApiError keeps the API server's answer as upstreamStatus; other clients use code/statusCode.
+    const e = err as { upstreamStatus?: unknown; code?: unknown; statusCode?: unknown };
+    const status = [e.upstreamStatus, e.code, e.statusCode].find((v): v is number => typeof v === 'number');
     clusterApiErrorsTotal.inc({ ...labels, code_class: codeClass(status) });
     throw err;
   } finally {

@@ -9,6 +9,7 @@ import {
 } from '../domain/blueprint.ts';
 import { DNS_SUBDOMAIN_MAX, NAME_PATTERNS } from '../domain/naming.ts';
 import { InputError } from '../domain/errors.ts';
+import { isPlainObject, mergeValues } from '../domain/values.ts';
 
 export interface ComponentOverride extends ComponentSizing { imageTag?: string }
 export interface SecretOverride { existingSecret?: string; remoteRef?: { key: string; properties?: string[] } }
@@ -51,25 +52,6 @@ const OVERRIDES_SCHEMA = {
 
 let overridesValidator: ValidateFunction | undefined;
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-/** Deep merge of plain objects into fresh objects (so Ajv's default filling never touches the input). */
-export function mergeDeep(base: unknown, over: unknown): unknown {
-  if (!isPlainObject(over)) return over === undefined ? copy(base) : over;
-  const out: Record<string, unknown> = isPlainObject(base) ? (copy(base) as Record<string, unknown>) : {};
-  for (const [k, v] of Object.entries(over)) out[k] = mergeDeep(out[k], v);
-  return out;
-}
-
-function copy(v: unknown): unknown {
-  if (!isPlainObject(v)) return v;
-  const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) out[k] = copy(x);
-  return out;
-}
-
 function validateOverrides(values: Record<string, unknown>, bp: Blueprint): void {
   if (values.components === undefined && values.secrets === undefined) return;
   overridesValidator ??= new Ajv({ allErrors: true, strict: false }).compile(OVERRIDES_SCHEMA);
@@ -94,7 +76,9 @@ export function splitValues(bp: Blueprint, envType: keyof Blueprint['spec']['env
   validateOverrides(values, bp);
   const raw: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(values)) if (!(RESERVED_VALUE_KEYS as readonly string[]).includes(k)) raw[k] = v;
-  const params = mergeDeep(bp.spec.environmentTypes[envType].parameters ?? {}, raw) as Record<string, unknown>;
+  // Fresh objects (mergeValues copies), so Ajv's default filling never touches the inputs; a null
+  // value deletes the key, so the environment type's default (or the schema's) applies.
+  const params = mergeValues(bp.spec.environmentTypes[envType].parameters ?? {}, raw);
   const validate = parameterValidator(bp);
   if (!validate(params)) {
     const issues = ajvIssues(validate.errors, '/values');

@@ -6,6 +6,7 @@ import type { Store } from '../../src/domain/ports/store.ts';
 import { bundleSigner, openStore } from '../../src/adapters/store/index.ts';
 import { buildApp } from '../../src/api/app.ts';
 import type { Api, ApiDeps } from '../../src/api/context.ts';
+import { engineConnections } from '../../src/engine/index.ts';
 import { RolloutService } from '../../src/engine/rollouts/service.ts';
 import { SAMPLE_BLUEPRINT } from '../../src/demo/sample-blueprint.ts';
 import { freshEmbedded, freshPostgres } from './db.ts';
@@ -45,7 +46,7 @@ export async function storeHandle(backend: Backend): Promise<StoreHandle> {
 
 /** The API's dependencies over a store, wired as `serve` wires them. */
 export async function apiDeps(store: Store, dataDir: string, now: () => Date = () => new Date()): Promise<ApiDeps> {
-  return { store, rollouts: new RolloutService({ store, now }), scaling: store.scaling, signer: await bundleSigner({ dataDir }), now };
+  return { store, rollouts: new RolloutService({ store, now }), scaling: store.scaling, signer: await bundleSigner({ dataDir }), now, connections: engineConnections(store) };
 }
 
 export interface Harness {

@@ -18,7 +18,7 @@ import { parse } from 'yaml';
 import { GitRepos } from '../../src/adapters/git/index.ts';
 import type { KubeClient } from '../../src/adapters/kube/index.ts';
 import type { KubeObject, Revision } from '../../src/domain/types.ts';
-import { wrapClient } from '../../src/engine/clusters.ts';
+import { testClusterClient } from '../helpers/cluster-client.ts';
 import { applicationProblem, syncedHealthyAt } from '../../src/engine/drivers/argocd-status.ts';
 import { GitopsDriver } from '../../src/engine/drivers/gitops.ts';
 import { ARGOCD_NAMESPACE, argocdGitRepo, argocdRemoveGitRepo, argocdUp, repositorySecret, type ArgocdStatus, type GitRepoCredentials } from '../../testbed/index.ts';
@@ -41,7 +41,7 @@ let driver: GitopsDriver;
 const commits: Record<string, string> = {};
 
 const ARGO = (kind: string, name: string) => ({ apiVersion: 'argoproj.io/v1alpha1', kind, namespace: ARGOCD_NAMESPACE, name });
-const ctx = (kind: string) => makeContext({ tenant, env: 'prod', namespace, cluster: dest, kube: wrapClient(dest.name, kube), kind, opId: `op-${kind}` });
+const ctx = (kind: string) => makeContext({ tenant, env: 'prod', namespace, cluster: dest, kube: testClusterClient(dest.name, kube), kind, opId: `op-${kind}` });
 
 /** The renderer's revision shape, with the cache chart taken from the testbed's chart repository. */
 function revision(version: string, drop: string[] = []): Revision {

@@ -10,6 +10,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
+
+// Rendered manifests are read field by field; the chart's own schema is what the apiserver checks below.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Loose = any;
 import type { KubeObject } from '../../src/domain/types.ts';
 import { binaryPath } from '../../testbed/index.ts';
 import { createNamespace, getTestbed, type TestCluster, type TestNamespace } from '../helpers/testbed.ts';
@@ -80,14 +84,14 @@ describe('Fleetplane Helm chart', () => {
     // No RBAC at all, and no token in the pods: Fleetplane never talks to the cluster it runs in.
     const sa = objects.find((o) => o.kind === 'ServiceAccount')!;
     assert.equal(sa.automountServiceAccountToken, false);
-    const dep = objects.find((o) => o.kind === 'Deployment') as KubeObject & { spec: { replicas: number; template: { spec: Record<string, any> } } };
+    const dep = objects.find((o) => o.kind === 'Deployment') as KubeObject & { spec: { replicas: number; template: { spec: Record<string, Loose> } } };
     assert.equal(dep.spec.replicas, 3);
     const pod = dep.spec.template.spec;
     assert.equal(pod.automountServiceAccountToken, false);
     const c = pod.containers[0];
     assert.equal(c.securityContext.readOnlyRootFilesystem, true);
     assert.deepEqual(c.securityContext.capabilities.drop, ['ALL']);
-    assert.equal(c.env.find((e: any) => e.name === 'FLEETPLANE_DATABASE_URL').valueFrom.secretKeyRef.name, 'fp-db');
+    assert.equal(c.env.find((e: Loose) => e.name === 'FLEETPLANE_DATABASE_URL').valueFrom.secretKeyRef.name, 'fp-db');
     assert.ok(c.readinessProbe.httpGet.path === '/readyz' && c.livenessProbe.httpGet.path === '/healthz');
     const np = objects.find((o) => o.kind === 'NetworkPolicy') as KubeObject & { spec: { policyTypes: string[] } };
     assert.deepEqual(np.spec.policyTypes, ['Ingress', 'Egress']);
@@ -112,7 +116,7 @@ describe('Fleetplane Helm chart', () => {
     const probe = (spec: Record<string, unknown>) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { ...dep.spec.template.metadata, name: 'chart-probe', namespace: ns.name }, spec });
     await ns.client.apply(probe(dep.spec.template.spec), { dryRun: true });
     // The namespace really enforces restricted: the same pod allowed to escalate is refused.
-    const containers = (dep.spec.template.spec.containers as Array<Record<string, any>>).map((c) => ({ ...c, securityContext: { ...c.securityContext, allowPrivilegeEscalation: true } }));
+    const containers = (dep.spec.template.spec.containers as Array<Record<string, Loose>>).map((c) => ({ ...c, securityContext: { ...c.securityContext, allowPrivilegeEscalation: true } }));
     await assert.rejects(ns.client.apply(probe({ ...dep.spec.template.spec, containers }), { dryRun: true }), /violates PodSecurity "restricted/);
   });
 

@@ -64,10 +64,12 @@ test('a worker that lost its lease can no longer write', async () => {
   await clear();
   const q = createQueue(db, { baseMs: 10, maxMs: 100 });
   const id = await addOp('fence');
-  const first = await q.claim('old', 50);
+  const first = await q.claim('old', 30_000);
   assert.equal(first?.operation.id, id);
   assert.ok(await first!.recordStep({ name: 'render', state: 'running', attempts: 1 }));
-  await new Promise((r) => setTimeout(r, 120));
+  assert.equal(await q.claim('new', 30_000), null, 'not claimable while the lease runs');
+  // The lease runs out (the database's clock moves on; no real wait in the test).
+  await db.query("UPDATE operations SET lease_expires_at = now() - interval '1 second' WHERE id = $1", [id]);
   const second = await q.claim('new', 30_000);
   assert.equal(second?.operation.id, id, 'expired lease is re-claimable');
   assert.equal(second?.operation.attempts, 2);
@@ -86,11 +88,12 @@ test('a worker that lost its lease can no longer write', async () => {
   assert.equal(op, null);
 });
 
-test('fail retries with backoff computed in SQL, then fails for good at max attempts', async () => {
+test('fail carries out the engine\'s decision: a retry with backoff computed in SQL or at the cluster\'s time, or failed for good', async () => {
   await clear();
   const q = createQueue(db, { baseMs: 60_000, maxMs: 120_000 });
-  const id = await addOp('retry', { maxAttempts: 2 });
+  const id = await addOp('retry', { maxAttempts: 3 });
   const c1 = await q.claim('w', 30_000);
+  assert.equal(c1?.maxAttempts, 3, 'the claim tells the engine the limit it decides with');
   const out1 = await c1!.fail('boom', { retry: true });
   assert.equal(out1?.state, 'pending');
   const delay = Date.parse((out1 as { runAt: string }).runAt) - Date.now();
@@ -99,7 +102,14 @@ test('fail retries with backoff computed in SQL, then fails for good at max atte
   await db.query('UPDATE operations SET run_at = now() WHERE id = $1', [id]);
   const c2 = await q.claim('w', 30_000);
   assert.equal(c2?.operation.attempts, 2);
-  assert.deepEqual(await c2!.fail('boom again', { retry: true }), { state: 'failed' });
+  // Throttled: the engine retries at the cluster's Retry-After instead of the backoff.
+  const at = new Date(Date.now() + 5_000);
+  const out2 = await c2!.fail('throttled', { retry: true, retryAt: at });
+  assert.equal(Date.parse((out2 as { runAt: string }).runAt), at.getTime());
+  await db.query('UPDATE operations SET run_at = now() WHERE id = $1', [id]);
+  const c3 = await q.claim('w', 30_000);
+  assert.deepEqual(await c3!.fail('boom again', { retry: false, result: { step: 'deliver' } }), { state: 'failed' });
+  assert.equal(await c3!.fail('late', { retry: true }), null, 'a finished operation is not retried');
   assert.equal((await depth(db)).failed, 1);
 });
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { KubeObject, Revision } from '../../src/domain/types.ts';
 import pino from 'pino';
 import { KubeApiError, deploymentReadiness, isConflict, isInvalid, podsOf, readCapacity, type KubeClient } from '../../src/adapters/kube/index.ts';
-import { wrapClient } from '../../src/engine/clusters.ts';
+import { testClusterClient } from '../helpers/cluster-client.ts';
 import { DirectDriver } from '../../src/engine/drivers/direct.ts';
 import type { DriverContext } from '../../src/engine/drivers/types.ts';
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
@@ -263,7 +263,7 @@ function driverContext(cluster: TestCluster, ns: string): DriverContext {
       delivery: 'direct', selfHeal: false, health: 'Progressing', conditions: [], resourceVersion: 1, createdAt: now, updatedAt: now,
     },
     cluster: { name: cluster.name, provider: 'local', region: 'local', labels: {}, role: 'shared', apiServer: cluster.apiServer, createdAt: now, updatedAt: now },
-    kube: wrapClient(cluster.name, cluster.client()),
+    kube: testClusterClient(cluster.name, cluster.client()),
     logger: pino({ level: 'silent' }),
     signal: new AbortController().signal,
     now: () => new Date(),

@@ -13,14 +13,18 @@
 //   objectReadiness(obj) / deploymentReadiness / podReadiness / isPodReady   (pure, from status)
 //   await podsOf(kube, deployment)                 // pods selected by the workload
 //   await readCapacity(kube)                       // {cpuMillis, memoryBytes, gpus, nodes} of Ready nodes
+//   const conns = new ClusterConnections(store.clusters, { timeCall })   // one cached client per registered
+//   const { cluster, kube } = await conns.get('fp-1')                     // cluster, from stored credentials
 //
-// Errors: KubeApiError (status, reason, message and field causes from the API server's Status; never
-// the request body) with isNotFound / isConflict / isGone / isInvalid; InputError for local misuse.
-// Resource plural and scope come from API discovery, cached per group/version and refreshed once on
-// a miss (so freshly installed CRDs are found); `kube.discovery.reset()` clears it.
+// Errors: KubeApiError (upstreamStatus, reason, retryAfterMs, message and field causes from the API
+// server's Status; never the request body; HTTP 502 if it reaches a client) with isNotFound /
+// isConflict / isGone / isInvalid; KindNotServedError when discovery does not list a kind; InputError
+// for local misuse. Resource plural and scope come from API discovery, cached per group/version and
+// refreshed once on a miss (so freshly installed CRDs are found); `kube.discovery.reset()` clears it.
 export { KubeClient, selectorString } from './client.ts';
-export type { ApplyOptions, DeleteOptions, ListOptions } from './client.ts';
-export { KubeApiError, isConflict, isGone, isInvalid, isNotFound } from './errors.ts';
+export type { ApplyOptions, CallTimer, DeleteOptions, ListOptions } from './client.ts';
+export { ClusterConnections, type ClusterCallTimer, type ClusterConnectionsOptions, type ClusterSource, type Connection } from './connections.ts';
+export { KindNotServedError, KubeApiError, isConflict, isGone, isInvalid, isNotFound } from './errors.ts';
 export { mapLimit, type Settled } from './concurrency.ts';
 export { deploymentReadiness, isPodReady, objectReadiness, podReadiness, podsOf, readCapacity, statefulSetReadiness, sumCapacity, sumQuotaRequests } from './readiness.ts';
 export type { Readiness, ReadinessState } from './readiness.ts';

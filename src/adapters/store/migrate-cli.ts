@@ -5,6 +5,7 @@
 import { loadConfig } from '../../config.ts';
 import { openDb } from './db.ts';
 import { migrate } from './migrate.ts';
+import { coerceError } from '../../domain/errors.ts';
 
 let db: Awaited<ReturnType<typeof openDb>> | undefined;
 try {
@@ -13,7 +14,7 @@ try {
   const applied = await migrate(db);
   process.stdout.write(`${JSON.stringify({ applied })}\n`);
 } catch (err) {
-  process.stderr.write(`migrate: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`migrate: ${coerceError(err).message}\n`);
   process.exitCode = 1;
 } finally {
   await db?.close();

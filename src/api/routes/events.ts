@@ -12,7 +12,7 @@ import { DnsLabel, PatchBody, SemverString, TenantCreate } from '../schemas.ts';
 import { onboardTenant } from '../services/onboarding.ts';
 import { offboard, replayOffboard } from '../services/offboarding.ts';
 import { publishRelease } from '../services/releases.ts';
-import { patch, startEnvAction } from './actions.ts';
+import { patch, startEnvAction } from '../services/environment-actions.ts';
 import { audit } from '../audit.ts';
 
 export const EVENT_TYPES = {

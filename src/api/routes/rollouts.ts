@@ -2,11 +2,10 @@
 // same rollout), list, get with per-wave progress, and pause/resume/abort. The controller in
 // src/engine/rollouts executes them.
 import { Type, type Static } from '@sinclair/typebox';
-import { IdempotencyMismatchError, type RolloutService } from '../../engine/rollouts/index.ts';
+import type { RolloutService } from '../../engine/rollouts/index.ts';
 import { principal } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
 import { idempotencyKey, markReplayed, requestHash, sendPage } from '../http.ts';
-import { idempotencyKeyReused } from '../problem.ts';
 import { DnsLabel, EnvType, IdempotencyHeaders, Labels, PageQuery, SemverString } from '../schemas.ts';
 
 const tags = ['rollouts'];
@@ -53,15 +52,10 @@ const routes: RouteModule = (app, { rollouts }) => {
     schema: { tags, summary: 'Start a fleet rollout of a blueprint release in waves', body: RolloutCreate, headers: IdempotencyHeaders },
   }, async (req, reply) => {
     const body = req.body as Static<typeof RolloutCreate>;
-    try {
-      const { rollout, created } = await rollouts.create(body, { actor: principal(req).name, idempotencyKey: idempotencyKey(req), requestHash: requestHash(req) });
-      reply.header('location', `/v1/rollouts/${rollout.id}`);
-      markReplayed(reply, !created);
-      return reply.status(201).send(rollout);
-    } catch (err) {
-      if (err instanceof IdempotencyMismatchError) throw idempotencyKeyReused();
-      throw err;
-    }
+    const { rollout, created } = await rollouts.create(body, { actor: principal(req).name, idempotencyKey: idempotencyKey(req), requestHash: requestHash(req) });
+    reply.header('location', `/v1/rollouts/${rollout.id}`);
+    markReplayed(reply, !created);
+    return reply.status(201).send(rollout);
   });
 
   app.get('/v1/rollouts', {

@@ -48,23 +48,23 @@ export async function serve(config: FleetplaneConfig): Promise<Running> {
   // The generated secret goes to stderr once, never through the logger.
   await bootstrapAdminToken(store, { preset: config.server.adminToken, print: (line) => process.stderr.write(`${line}\n`) });
   bindStoreMetrics(store);
+  // The engine is loaded here, not at import, so other CLI commands start without it.
+  const { engineConnections, startEngine } = await import('../../engine/index.ts');
+  // One cache of cluster clients for the engine, the pre-scaler and the API's fleet probes.
+  const connections = engineConnections(store);
   const deps: ApiDeps = {
-    store, scaling: store.scaling, signer: await bundleSigner(storeConfig), now: () => new Date(),
+    store, scaling: store.scaling, signer: await bundleSigner(storeConfig), now: () => new Date(), connections,
     rollouts: new RolloutService({ store, logger: logger.child({ component: 'rollouts' }) }),
   };
   const app = await buildApp(deps, { logger });
 
   const stoppers: Array<() => Promise<void>> = [];
-  // The engine is loaded here, not at import, so other CLI commands start without it.
-  const { startEngine } = await import('../../engine/index.ts');
-  const { applyEventsFile } = await import('../../engine/apply-log.ts');
   const { createGitopsDriver } = await import('../../engine/drivers/gitops-config.ts');
   const gitops = createGitopsDriver({ dataDir: config.store.dataDir, ...config.gitops }, { logger, audit: (e) => store.audit.append(e) });
-  const { workers, applyEventsFile: eventsFile, ...tuning } = config.engine;
+  const { workers, ...tuning } = config.engine;
   // Without workers the reconcile loop still runs.
   const engine = await startEngine({
-    ...tuning, store, logger, workers, drivers: { gitops }, platform: { runbookBaseUrl: runbooks },
-    applyObserver: applyEventsFile(eventsFile),
+    ...tuning, store, logger, workers, drivers: { gitops }, platform: { runbookBaseUrl: runbooks }, connections,
     subscribe: (onQueued) => store.listen('fleetplane_operations', onQueued),
   });
   stoppers.push(() => engine.stop());
@@ -76,7 +76,7 @@ export async function serve(config: FleetplaneConfig): Promise<Running> {
     });
     stoppers.push(() => controller.stop());
     const { startPrescalerLoop } = await import('../../scaling/loop.ts');
-    const prescaler = startPrescalerLoop({ store, logger, prometheusUrl: config.prometheusUrl, intervalMs: config.prescaler.intervalMs });
+    const prescaler = startPrescalerLoop({ store, logger, connections, prometheusUrl: config.prometheusUrl, intervalMs: config.prescaler.intervalMs });
     if (prescaler) stoppers.push(() => prescaler.stop()); // null without a Prometheus
   }
 

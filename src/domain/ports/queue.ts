@@ -12,7 +12,7 @@ export interface RetryPolicy {
 }
 
 export interface FailOptions {
-  /** Put the operation back for another attempt (backoff computed in SQL) unless out of attempts. */
+  /** The engine's decision (afterStepFailure): back to pending for another attempt (backoff computed in SQL), or failed for good. */
   retry: boolean;
   /** Explicit retry time instead of the SQL backoff. */
   retryAt?: Date;

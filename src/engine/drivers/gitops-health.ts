@@ -5,7 +5,7 @@
 import { refOf } from '../../domain/kinds.ts';
 import type { KubeObject, Revision } from '../../domain/types.ts';
 import { LABELS } from '../../domain/types.ts';
-import type { FailingObject, KubeClient } from './types.ts';
+import type { FailingObject, ClusterClient } from './types.ts';
 
 export interface HealthSnapshot {
   ready: boolean;
@@ -53,7 +53,7 @@ export function deploymentProblem(desired: KubeObject, live: KubeObject | null):
 }
 
 /** The failing pods' own words (Ready condition or container waiting reason) for one Deployment. */
-async function podDetail(kube: KubeClient, live: KubeObject): Promise<string | null> {
+async function podDetail(kube: ClusterClient, live: KubeObject): Promise<string | null> {
   const match = ((live.spec as Record<string, unknown> | undefined)?.selector as { matchLabels?: Record<string, string> } | undefined)?.matchLabels;
   if (!match || !live.metadata.namespace) return null;
   const selector = Object.entries(match).map(([k, v]) => `${k}=${v}`).join(',');
@@ -74,7 +74,7 @@ function podProblem(pod: KubeObject): string | null {
   return null;
 }
 
-export async function deploymentsHealth(kube: KubeClient, revision: Revision): Promise<HealthSnapshot> {
+export async function deploymentsHealth(kube: ClusterClient, revision: Revision): Promise<HealthSnapshot> {
   const desired = revision.objects.map((r) => r.object).filter((o) => o.kind === 'Deployment');
   const failing: FailingObject[] = [];
   let terminal = false;

@@ -3,9 +3,9 @@
 // from their Operations, stop on a failed health gate, launch upgrades up to maxParallel within
 // the current wave (maintenance windows respected), then bake and check the metric gate before the
 // next wave. All state lives in the store; a restarted process picks up where the last one stopped.
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Store } from '../../domain/ports/store.ts';
+import { Ticker, type Clock } from '../../clock.ts';
 import { coerceError } from '../../domain/errors.ts';
 import { windowOpen } from '../../plan/rollout-waves.ts';
 import { stepsFor } from '../../plan/workflows.ts';
@@ -20,6 +20,8 @@ export interface RolloutControllerOptions {
   logger?: Logger;
   /** Tick period (default 2s). */
   intervalMs?: number;
+  /** Timers of the tick loop (tests pass a manual clock). */
+  clock?: Clock;
   /** Controller lease per rollout (default 30s); must exceed the tick period. */
   leaseMs?: number;
   /** Prometheus base URL for metric gates (serve: FLEETPLANE_PROMETHEUS_URL). */
@@ -40,29 +42,21 @@ const OP_TO_TARGET: Record<string, TargetState | undefined> = { succeeded: 'succ
 
 export class RolloutController {
   private readonly now: () => Date;
-  private stopper = new AbortController();
-  private loop: Promise<void> | null = null;
+  private readonly ticker: Ticker;
 
   constructor(private readonly o: RolloutControllerOptions) {
     this.now = o.now ?? (() => new Date());
+    this.ticker = new Ticker(() => this.tick(), {
+      intervalMs: o.intervalMs ?? 2000, ...(o.clock ? { clock: o.clock } : {}), onError: (err) => o.logger?.error({ err }, 'rollout tick failed'),
+    });
   }
 
   start(): void {
-    if (this.loop) return;
-    this.stopper = new AbortController();
-    const signal = this.stopper.signal;
-    this.loop = (async () => {
-      while (!signal.aborted) {
-        await this.tick().catch((err: unknown) => this.o.logger?.error({ err: coerceError(err) }, 'rollout tick failed'));
-        await sleep(this.o.intervalMs ?? 2000, undefined, { signal }).catch(() => undefined);
-      }
-    })();
+    this.ticker.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopper.abort();
-    await this.loop;
-    this.loop = null;
+  stop(): Promise<void> {
+    return this.ticker.stop();
   }
 
   /** Claims and reconciles every active rollout once. */

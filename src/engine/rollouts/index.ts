@@ -6,7 +6,7 @@ import type { Store } from '../../domain/ports/store.ts';
 import { RolloutController } from './controller.ts';
 
 export { RolloutController, type RolloutControllerOptions, type Decision } from './controller.ts';
-export { RolloutService, IdempotencyMismatchError, normalizeStrategy, type CreateRolloutInput, type RolloutServiceDeps } from './service.ts';
+export { RolloutService, normalizeStrategy, type CreateRolloutInput, type RolloutServiceDeps } from './service.ts';
 export type * from './types.ts';
 
 /** Default tick of the rollout controller (FLEETPLANE_ROLLOUT_INTERVAL_MS). */

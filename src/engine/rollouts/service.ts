@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Page, PageRequest, Store } from '../../domain/ports/store.ts';
-import { ConflictError, InputError, NotFoundError, type FieldIssue } from '../../domain/errors.ts';
+import { ConflictError, IdempotencyKeyReusedError, InputError, NotFoundError, type FieldIssue } from '../../domain/errors.ts';
 import { ROLLOUT_FINAL } from '../../domain/rollout-state.ts';
 import type { Rollout, RolloutSelector, RolloutStrategy } from '../../domain/rollouts.ts';
 import { DEFAULT_STRATEGY, planWaves } from '../../plan/rollout-waves.ts';
@@ -40,9 +40,6 @@ export interface RolloutServiceDeps {
   now?: () => Date;
   logger?: Logger;
 }
-
-/** A replayed Idempotency-Key carried a different request (the API answers 422). */
-export class IdempotencyMismatchError extends ConflictError {}
 
 function strategyIssues(s: StrategyInput, waves: number[]): FieldIssue[] {
   const issues: FieldIssue[] = [];
@@ -180,7 +177,7 @@ export class RolloutService {
 
   private async replay(prior: Rollout, meta: RequestMeta) {
     if (meta.requestHash && prior.requestHash && prior.requestHash !== meta.requestHash) {
-      throw new IdempotencyMismatchError('the Idempotency-Key was already used with a different request body', [{ field: 'header:idempotency-key', message: 'already used with a different request' }]);
+      throw new IdempotencyKeyReusedError();
     }
     return { rollout: await this.get(prior.id), created: false };
   }
