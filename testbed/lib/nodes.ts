@@ -87,7 +87,7 @@ function nodeObject(site: Site, n: NodeSpec, kubeVersion: string): Record<string
     spec: n.gpus > 0 ? { taints: [GPU_TAINT] } : {},
     status: {
       ...resources(n.cpu, n.memGi, n.gpus),
-      nodeInfo: { architecture: 'amd64', operatingSystem: 'linux', kubeletVersion: kubeVersion, osImage: 'kwok', containerRuntimeVersion: 'kwok', kernelVersion: '', machineID: '', systemUUID: '', bootID: '' },
+      nodeInfo: { architecture: 'amd64', operatingSystem: 'linux', kubeletVersion: kubeVersion, kubeProxyVersion: kubeVersion, osImage: 'kwok', containerRuntimeVersion: 'kwok', kernelVersion: '', machineID: '', systemUUID: '', bootID: '' },
     },
   };
 }
