@@ -37,7 +37,6 @@ async function dryRunCreate(cluster: TestCluster, obj: Record<string, unknown>):
 }
 
 const machineSpec = { clusterName: 'edge-1', bootstrap: { dataSecretName: 'edge-1-bootstrap' }, infrastructureRef: { apiGroup: 'infrastructure.cluster.x-k8s.io', kind: 'DockerMachine', name: 'edge-1-md-0' } };
-const podTemplate = { spec: { containers: [{ name: 'main', image: IMAGE }] } };
 const runtimeSpec = { supportedModelFormats: [{ name: 'sklearn', version: '1', autoSelect: true }], containers: [{ name: 'kserve-container', image: IMAGE }] };
 const trainingRuntime = { mlPolicy: { numNodes: 1, torch: {} }, template: { spec: { replicatedJobs: [{ name: 'node', template: { spec: { template: { spec: { containers: [{ name: 'node', image: IMAGE }] } } } } }] } } };
 const triggerAuth = { secretTargetRef: [{ parameter: 'password', name: 'metrics-auth', key: 'password' }] };
