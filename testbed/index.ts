@@ -33,6 +33,8 @@ export interface EnsureOptions {
   names?: string[];
   /** Kubernetes release for new clusters (and to bring existing ones to); default DEFAULT_KUBE_VERSION. */
   version?: string;
+  /** Also build the binaries these clusters do not need (other releases, helm); default true. */
+  buildRest?: boolean;
   log?: (line: string) => void;
 }
 
@@ -54,7 +56,7 @@ export async function ensureTestbed(opts: EnsureOptions = {}): Promise<ClusterSt
   const statuses = await ensureClusters({ indexes: indexesOf(opts), log, ...(opts.version ? { version: opts.version } : {}) });
   // The rest (the previous Kubernetes minor, helm for the render benchmark) once the clusters are up,
   // so a cold CI run has every binary the tests use.
-  await buildAll({ log });
+  if (opts.buildRest !== false) await buildAll({ log });
   return statuses;
 }
 
