@@ -51,7 +51,8 @@ export async function installContent(name: string, index: number, f: ClusterFile
   await waitFor(`${name} CRDs Established`, async () => {
     const crdList = await getJson<Item>(f, ['get', 'crd', ...REQUIRED_CRDS]);
     return crdList.items.length === REQUIRED_CRDS.length && crdList.items.every((c) => hasTrue(c, 'Established'));
-  }, 180_000, 500);
+    // 39 CRDs (several of 0.5-1 MB) take an API server minutes when the host is saturated.
+  }, 600_000, 500);
   await waitFor(`${name} nodes Ready and untainted`, async () => {
     assertRunning(procs, f);
     const nodes = await getJson<Item>(f, ['get', 'nodes', '-l', 'type=kwok']);
