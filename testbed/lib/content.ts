@@ -43,7 +43,9 @@ const storageClass = {
 
 export async function installContent(name: string, index: number, f: ClusterFiles, procs: ProcRecord[], kubeVersion: string): Promise<void> {
   // Client-side apply: a create keeps the Node status (capacity, allocatable) we send.
-  await kubectl(f, ['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [...nodesFor(name, index, kubeVersion), storageClass] }));
+  // --validate=strict: the server validates, so kubectl does not download /openapi/v2 first (with 39
+  // CRDs that takes a loaded API server longer than kubectl's 32 s timeout).
+  await kubectl(f, ['apply', '--validate=strict', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [...nodesFor(name, index, kubeVersion), storageClass] }));
   const crds = await ensureCrds();
   // Server-side apply: several upstream CRDs exceed the last-applied annotation size limit.
   await kubectl(f, ['apply', '--server-side', '--force-conflicts', '--field-manager=fleetplane-testbed', ...crds.flatMap((c) => ['-f', c])]);
