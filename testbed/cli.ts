@@ -1,6 +1,7 @@
-// `npm run testbed -- <command>`: build | up --clusters N | status [-o json] | down | restart | throughput | paths [-o json]
+// `npm run testbed -- <command>`: build | up [fp-N …] [--clusters N] [--version V] | upgrade fp-N --to V |
+// status [-o json] | down | restart | throughput | paths [-o json]
 import { Command, InvalidArgumentError } from 'commander';
-import { allBinaryPaths, buildAll, ensureTestbed, testbedDown, testbedRestart, testbedStatus, type ClusterStatus } from './index.ts';
+import { DEFAULT_KUBE_VERSION, KUBERNETES_VERSIONS, allBinaryPaths, buildAll, ensureTestbed, testbedDown, testbedRestart, testbedStatus, upgradeCluster, type ClusterStatus } from './index.ts';
 import { cacheRoot, CLUSTER_PREFIX, stateRoot } from './lib/config.ts';
 import { knownClusters } from './lib/cluster.ts';
 import { measureThroughput } from './lib/throughput.ts';
@@ -33,7 +34,7 @@ const program = new Command('testbed')
 program
   .command('build')
   .description(`build the pinned binaries into ${cacheRoot()} (skips what is already built)`)
-  .option('--only <components...>', 'only these components (kubernetes, etcd, kwok, helm, argocd)')
+  .option('--only <components...>', 'only these components (kubernetes, etcd, kwok, helm, argocd; kubernetes@v1.36.3 for one release)')
   .action(async (opts: { only?: string[] }) => {
     const results = await buildAll(opts.only ? { only: opts.only } : {});
     for (const r of results) console.error(`${r.component} ${r.version}: ${r.cached ? 'cached' : `built in ${r.seconds}s`} (${r.dir})`);
@@ -41,13 +42,25 @@ program
 
 program
   .command('up')
-  .description('start clusters fp-1..fp-N (reuses healthy ones) and wait until they are ready')
-  .option('--clusters <n>', 'number of clusters', (v) => positiveInt(v), 3)
-  .action(async (opts: { clusters: number }) => {
+  .argument('[clusters...]', 'exactly these clusters, e.g. fp-4 fp-5 (default: fp-1..fp-N)')
+  .description('start clusters (reuses healthy ones, upgrades older ones in place) and wait until they are ready')
+  .option('--clusters <n>', 'number of clusters fp-1..fp-N', (v) => positiveInt(v), 3)
+  .option('--version <v>', `Kubernetes release for new clusters (${KUBERNETES_VERSIONS.join(', ')})`, DEFAULT_KUBE_VERSION)
+  .action(async (names: string[], opts: { clusters: number; version: string }) => {
     const started = Date.now();
-    const rows = await ensureTestbed({ clusters: opts.clusters });
+    const rows = await ensureTestbed({ clusters: opts.clusters, names, ...(opts.version !== DEFAULT_KUBE_VERSION ? { version: opts.version } : {}) });
     printTable(rows);
     console.error(`[testbed] ${rows.length} cluster(s) ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  });
+
+program
+  .command('upgrade')
+  .argument('<cluster>', 'a running cluster, e.g. fp-4')
+  .requiredOption('--to <version>', `Kubernetes release to upgrade to (${KUBERNETES_VERSIONS.join(', ')}); one minor at a time`)
+  .description('upgrade a cluster in place: kube-apiserver, controller-manager, scheduler, then its kwok nodes, on the same etcd data')
+  .action(async (name: string, opts: { to: string }) => {
+    const r = await upgradeCluster(name, opts.to);
+    console.log(JSON.stringify(r));
   });
 
 program

@@ -35,7 +35,7 @@ export async function goBinary(): Promise<string> {
       // try the next candidate
     }
   }
-  throw new Error('testbed build needs Go 1.24+ on PATH (or /usr/local/go/bin/go)');
+  throw new Error('testbed build needs Go 1.26+ on PATH (or /usr/local/go/bin/go)');
 }
 
 async function countPackages(go: string, c: Component): Promise<number> {
@@ -97,10 +97,22 @@ async function buildComponent(go: string, c: Component, progress: Progress): Pro
   }
 }
 
-/** Builds every missing component, in order (kubernetes first: it is the long one). */
+/** True when `only` (component names, or name@version) selects `c`; no list selects everything. */
+export function selects(only: string[] | undefined, c: Component): boolean {
+  return !only || only.includes(c.name) || only.includes(`${c.name}@${c.version}`);
+}
+
+/**
+ * Builds every missing component, in COMPONENTS order (the default Kubernetes release first: it is
+ * the long one, and clusters need it). `only` takes component names (`kubernetes` = every release)
+ * or name@version (`kubernetes@v1.36.3`).
+ */
 export async function buildAll(opts: { only?: string[]; log?: (line: string) => void } = {}): Promise<BuildResult[]> {
   const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
-  const wanted = COMPONENTS.filter((c) => (opts.only ? opts.only.includes(c.name) : !c.onDemand));
+  const unknown = (opts.only ?? []).filter((o) => !COMPONENTS.some((c) => selects([o], c)));
+  if (unknown.length) throw new Error(`unknown component ${unknown.join(', ')} (known: ${[...new Set(COMPONENTS.flatMap((c) => [c.name, `${c.name}@${c.version}`]))].join(', ')})`);
+  // On-demand components (Argo CD) are built only when named.
+  const wanted = COMPONENTS.filter((c) => (opts.only ? selects(opts.only, c) : !c.onDemand));
   const results: BuildResult[] = [];
   let go: string | undefined;
   for (const c of wanted) {
