@@ -59,7 +59,7 @@ export function windowHorizons(lead: number): number[] {
 }
 
 export function prepare(raw: Float64Array, day: number, fitEnd: number): SeriesContext {
-  const y = clipOutliers(raw).values;
+  const y = clipOutliers(raw, { season: day }).values;
   const season = detectSeason(y, fitEnd, [day, 7 * day]);
   return { raw, y, p: prefixSums(y), p2: prefixSquares(y), recentMax: runningMax(raw, 7 * day), period: season.period, day };
 }

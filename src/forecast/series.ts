@@ -95,6 +95,20 @@ export interface ClipOptions {
   k?: number;
   /** Recompute the window statistics every `stride` points (they move slowly; keeps this O(n·w/stride)). */
   stride?: number;
+  /**
+   * Season in points (a day): a point beyond the limit is kept when the raw series also went beyond it
+   * around the same time one season earlier (±5 points): a burst that repeats daily is load, not a glitch.
+   */
+  season?: number;
+}
+
+function seasonConfirms(values: Float64Array, i: number, season: number | undefined, bound: { hi: number; lo: number; x: number }): boolean {
+  if (!season || i - season - 5 < 0) return false;
+  for (let j = i - season - 5; j <= i - season + 5; j++) {
+    const v = values[j]!;
+    if ((bound.x > bound.hi && v > bound.hi) || (bound.x < bound.lo && v < bound.lo)) return true;
+  }
+  return false;
 }
 
 /**
@@ -121,7 +135,8 @@ export function clipOutliers(values: Float64Array, opts: ClipOptions = {}): { va
       lim = k * (1.4826 * median(dev) + 1e-3 * Math.abs(med) + 1e-12);
     }
     const x = values[i]!;
-    if (x > med + lim) { out[i] = med + lim; clipped++; } else if (x < med - lim) { out[i] = med - lim; clipped++; }
+    const b = { hi: med + lim, lo: med - lim, x };
+    if ((x > b.hi || x < b.lo) && !seasonConfirms(values, i, opts.season, b)) { out[i] = x > b.hi ? b.hi : b.lo; clipped++; }
   }
   return { values: out, clipped };
 }

@@ -27,7 +27,7 @@ const LEVEL_MINUTES = 15;
 const SEASON_SMOOTH = 5;
 const CLIP = 8;
 
-interface Layout { hs: number[]; seasons: number[]; means: number[]; level: number; k: number; warmup: number }
+interface Layout { hs: number[]; seasons: number[]; means: number[]; level: number; k: number; warmup: number; scaleWindow: number }
 
 function makeLayout(ctx: SeriesContext, fitEnd: number, horizons: readonly number[]): Layout {
   const hs = [...new Set(horizons)].sort((a, b) => a - b);
@@ -40,7 +40,7 @@ function makeLayout(ctx: SeriesContext, fitEnd: number, horizons: readonly numbe
   if (fitEnd > 2 * ctx.day + maxH) seasons.push(ctx.day);
   if (ctx.period > ctx.day && fitEnd > ctx.period + ctx.day + maxH) seasons.push(ctx.period);
   const warmup = Math.max(means[means.length - 1]!, LAGS[LAGS.length - 1]!, ...seasons.map((s) => s + SEASON_SMOOTH)) + 1;
-  return { hs, seasons, means, level: pts(LEVEL_MINUTES), k: LAGS.length + means.length + seasons.length * (hs.length + 1), warmup };
+  return { hs, seasons, means, level: pts(LEVEL_MINUTES), scaleWindow: Math.max(240, ctx.day), k: LAGS.length + means.length + seasons.length * (hs.length + 1), warmup };
 }
 
 const clip = (v: number): number => (v > CLIP ? CLIP : v < -CLIP ? -CLIP : v);
@@ -49,7 +49,9 @@ const clip = (v: number): number => (v > CLIP ? CLIP : v < -CLIP ? -CLIP : v);
 function features(ctx: SeriesContext, lay: Layout, t: number, x: Float64Array, xo: number): { m: number; s: number } {
   const { y, p, p2 } = ctx;
   const m = trailingMean(p, t, lay.level);
-  const s = localScale(p, p2, t);
+  // Scale over a day, not a few hours: a daily burst then stays within the input clip instead of being
+  // 30 local standard deviations away from a calm morning.
+  const s = localScale(p, p2, t, lay.scaleWindow);
   let i = xo;
   for (const l of LAGS) x[i++] = clip((y[Math.max(0, t - l)]! - m) / s);
   for (const w of lay.means) x[i++] = clip((trailingMean(p, t, w) - m) / s);
