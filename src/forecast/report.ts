@@ -33,7 +33,11 @@ export interface Summary {
     bestBaselineMedianPinball: number;
   };
   neural: { chosenAlone: number; inEnsemble: number; medianWape: Record<number, number>; pooledCoverage: number };
-  simulation: { reactive: Totals; predictive: Totals; schedule: Totals; overRatio: number; costRatio: number; sloRatio: number; scheduleOverRatio: number; scheduleCostRatio: number };
+  simulation: {
+    reactive: Totals; predictive: Totals; schedule: Totals; overRatio: number; costRatio: number; sloRatio: number; scheduleOverRatio: number; scheduleCostRatio: number;
+    /** Medians over traces of the per-trace ratios (pre-scaler ÷ reactive): a trace with many pods does not dominate. */
+    medianOverRatio: number; medianCostRatio: number;
+  };
 }
 
 const totals = (rs: SimResult[]): Totals => ({
@@ -90,6 +94,8 @@ export function summarize(ev: Evaluation): Summary {
       overRatio: ratio(sim.predictive.over, sim.reactive.over), costRatio: ratio(sim.predictive.replicaMinutes, sim.reactive.replicaMinutes),
       sloRatio: ratio(sim.predictive.slo, sim.reactive.slo),
       scheduleOverRatio: ratio(sim.schedule.over, sim.reactive.over), scheduleCostRatio: ratio(sim.schedule.replicaMinutes, sim.reactive.replicaMinutes),
+      medianOverRatio: median(ts.map((t) => ratio(t.simulation.predictive.overCapacityMinutes, t.simulation.reactive.overCapacityMinutes))),
+      medianCostRatio: median(ts.map((t) => ratio(t.simulation.predictive.replicaMinutes, t.simulation.reactive.replicaMinutes))),
     },
   };
 }
@@ -134,6 +140,6 @@ export function formatTable(ev: Evaluation, summary: Summary): string {
   const nn = summary.neural;
   lines.push(`neural model: chosen alone ${pct(nn.chosenAlone)}% of choices, in a chosen ensemble ${pct(nn.inEnsemble)}%; median WAPE ${Object.entries(nn.medianWape).map(([m, w]) => `${m}m ${pct(w)}%`).join(', ')}; its own bound's pooled coverage ${pct(nn.pooledCoverage)}%`);
   const s = summary.simulation;
-  lines.push(`simulator total: over-capacity min reactive ${s.reactive.over} -> pre-scaler ${s.predictive.over} (x${s.overRatio.toFixed(3)}) / schedule ${s.schedule.over} (x${s.scheduleOverRatio.toFixed(3)}); SLO-violation min ${s.reactive.slo} -> ${s.predictive.slo} / ${s.schedule.slo}; replica-min ${s.reactive.replicaMinutes} -> ${s.predictive.replicaMinutes} (x${s.costRatio.toFixed(3)}) / ${s.schedule.replicaMinutes} (x${s.scheduleCostRatio.toFixed(3)})`);
+  lines.push(`simulator total: over-capacity min reactive ${s.reactive.over} -> pre-scaler ${s.predictive.over} (x${s.overRatio.toFixed(3)}) / schedule ${s.schedule.over} (x${s.scheduleOverRatio.toFixed(3)}); SLO-violation min ${s.reactive.slo} -> ${s.predictive.slo} / ${s.schedule.slo}; replica-min ${s.reactive.replicaMinutes} -> ${s.predictive.replicaMinutes} (x${s.costRatio.toFixed(3)}) / ${s.schedule.replicaMinutes} (x${s.scheduleCostRatio.toFixed(3)}); per-trace medians: over-capacity x${s.medianOverRatio.toFixed(3)}, replica-min x${s.medianCostRatio.toFixed(3)}`);
   return lines.join('\n');
 }

@@ -3,7 +3,7 @@
 // the q-quantile of the window-maximum residuals, absolute or scaled by the local volatility).
 // Shared hyper-parameters (ensemble size, margin mode) are a SelectorConfig; the leave-traces-out
 // evaluation (evaluation.ts) chooses among SELECTOR_CONFIGS on other traces than it reports on.
-import { fitCandidates, SIMPLE_BASELINES, windowHorizons, windowResiduals, wapeAt, type CandidateOptions, type CandidateSet } from './candidates.ts';
+import { fitCandidates, SIMPLE_BASELINES, windowResiduals, wapeAt, type CandidateOptions, type CandidateSet } from './candidates.ts';
 import type { FittedModel, ModelSpec, SeriesContext } from './model.ts';
 import { localScale, quantile } from './series.ts';
 
@@ -124,6 +124,16 @@ export function upperOf(ctx: SeriesContext, t: number, point: number, margin: nu
   return Math.min(u, cap);
 }
 
+function neededModels(set: CandidateSet, c: Choice, all: boolean): Set<string> {
+  const needed = new Set<string>(['last_value']);
+  for (const h of set.hs) {
+    const name = c.choice.get(h)!;
+    if (name === ENSEMBLE) for (const m of c.members.get(h)!) needed.add(m); else needed.add(name);
+  }
+  if (all) for (const n of set.names) needed.add(n);
+  return needed;
+}
+
 /** Builds the forecaster of one config from a fitted candidate set. */
 export function chooseForecaster(set: CandidateSet, opts: { config?: SelectorConfig; quantile?: number; allowed?: readonly string[]; fitAll?: boolean } = {}): Forecaster {
   const config = opts.config ?? DEFAULT_CONFIG;
@@ -131,12 +141,7 @@ export function chooseForecaster(set: CandidateSet, opts: { config?: SelectorCon
   const names = set.names.filter((n) => !opts.allowed || opts.allowed.includes(n));
   const c = choose(set, names, config);
   const margin = marginOf(set, validationWindow(set, (h) => c.preds(c.choice.get(h)!, h)), config.margin, q);
-  const needed = new Set<string>(['last_value']);
-  for (const h of set.hs) {
-    const name = c.choice.get(h)!;
-    if (name === ENSEMBLE) for (const m of c.members.get(h)!) needed.add(m); else needed.add(name);
-  }
-  if (opts.fitAll) for (const n of set.names) needed.add(n);
+  const needed = neededModels(set, c, opts.fitAll === true);
   const models = new Map<string, FittedModel>();
   for (const n of needed) { const m = set.model(n); if (m) models.set(n, m); }
   const ensembles = new Map<number, FittedModel>();

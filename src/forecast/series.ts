@@ -102,6 +102,8 @@ export interface ClipOptions {
   season?: number;
 }
 
+const outside = (b: { hi: number; lo: number; x: number }): boolean => b.x > b.hi || b.x < b.lo;
+
 function seasonConfirms(values: Float64Array, i: number, season: number | undefined, bound: { hi: number; lo: number; x: number }): boolean {
   if (!season || i - season - 5 < 0) return false;
   for (let j = i - season - 5; j <= i - season + 5; j++) {
@@ -134,9 +136,8 @@ export function clipOutliers(values: Float64Array, opts: ClipOptions = {}): { va
       for (let j = 0; j < w; j++) dev[j] = Math.abs(buf[j]! - med);
       lim = k * (1.4826 * median(dev) + 1e-3 * Math.abs(med) + 1e-12);
     }
-    const x = values[i]!;
-    const b = { hi: med + lim, lo: med - lim, x };
-    if ((x > b.hi || x < b.lo) && !seasonConfirms(values, i, opts.season, b)) { out[i] = x > b.hi ? b.hi : b.lo; clipped++; }
+    const b = { hi: med + lim, lo: med - lim, x: values[i]! };
+    if (outside(b) && !seasonConfirms(values, i, opts.season, b)) { out[i] = b.x > b.hi ? b.hi : b.lo; clipped++; }
   }
   return { values: out, clipped };
 }
