@@ -27,7 +27,7 @@ export const SELECTOR_CONFIGS: readonly SelectorConfig[] = [
   { name: 'ens5/scaled', ensembleSize: 5, margin: 'scaled' },
 ];
 
-/** What a single trace (CLI, live pre-scaler) uses: the config the leave-traces-out folds chose most often on the development traces. */
+/** What a single trace (CLI, live pre-scaler) uses: the config all development traces together choose (bench prints it as config_on_all_traces). */
 export const DEFAULT_CONFIG: SelectorConfig = SELECTOR_CONFIGS[3]!;
 
 export interface ForecasterOptions extends CandidateOptions {
