@@ -12,7 +12,7 @@ export interface MeteringConfig {
   graceMs: number;
   /** Extended resources counted as GPUs. */
   gpuResources: string[];
-  /** API request counts are flushed to the store this often (and on shutdown). */
+  /** API request counts are flushed to the store this often (and on shutdown); fixed in the API for now. */
   apiFlushMs: number;
   export: ExportConfig;
 }
@@ -47,7 +47,7 @@ export function meteringConfigFromEnv(env: Record<string, string | undefined>): 
     intervalMs,
     graceMs: duration(env, 'FLEETPLANE_METERING_GRACE') ?? d.graceMs,
     gpuResources: env.FLEETPLANE_METERING_GPU_RESOURCES?.split(',').map((s) => s.trim()).filter(Boolean) ?? d.gpuResources,
-    apiFlushMs: duration(env, 'FLEETPLANE_METERING_API_FLUSH') ?? d.apiFlushMs,
+    apiFlushMs: d.apiFlushMs,
     export: { ...d.export, intervalMs: duration(env, 'FLEETPLANE_MARKETPLACE_EXPORT_INTERVAL') ?? d.export.intervalMs, limits },
   };
 }

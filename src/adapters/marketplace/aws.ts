@@ -21,6 +21,15 @@ const toRecord = (r: UsageRecord): AwsUsageRecord => ({
   ...(r.LicenseArn ? { LicenseArn: r.LicenseArn } : {}),
 });
 
+/** The SDK's error as a MarketplaceCallError: retryable for throttling, service errors, 5xx and no answer. */
+function classify(err: unknown): MarketplaceCallError {
+  const e = err as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number; requestId?: string }; $retryable?: unknown };
+  const name = e.name ?? e.code ?? 'Error';
+  const status = e.$metadata?.httpStatusCode;
+  const retryable = RETRYABLE.has(name) || RETRYABLE.has(e.code ?? '') || Boolean(e.$retryable) || status === undefined || status >= 500;
+  return new MarketplaceCallError(`AWS BatchMeterUsage: ${name}: ${e.message ?? ''}`.trim(), retryable, name, e.$metadata?.requestId, { cause: err });
+}
+
 export function awsMeteringTransport(o: AwsTransportOptions = {}): AwsMeteringTransport {
   const client = new MarketplaceMeteringClient({ ...o.client, region: o.region ?? 'us-east-1', maxAttempts: 1 });
   return {
@@ -33,11 +42,7 @@ export function awsMeteringTransport(o: AwsTransportOptions = {}): AwsMeteringTr
           ...(out.$metadata.requestId ? { requestId: out.$metadata.requestId } : {}),
         };
       } catch (err) {
-        const e = err as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number; requestId?: string }; $retryable?: unknown };
-        const name = e.name ?? e.code ?? 'Error';
-        const status = e.$metadata?.httpStatusCode;
-        const retryable = RETRYABLE.has(name) || RETRYABLE.has(e.code ?? '') || Boolean(e.$retryable) || status === undefined || status >= 500;
-        throw new MarketplaceCallError(`AWS BatchMeterUsage: ${name}: ${e.message ?? ''}`.trim(), retryable, name, e.$metadata?.requestId, { cause: err });
+        throw classify(err);
       }
     },
   };

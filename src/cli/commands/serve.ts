@@ -7,6 +7,8 @@ import type { Store } from '../../adapters/store/port.ts';
 import { openStore } from '../../adapters/store/index.ts';
 import { createLogger } from '../../logging.ts';
 import { DEFAULT_RUNBOOK_BASE, resolveRunbookBase } from '../../observability/runbooks.ts';
+import { meteringConfigFromEnv, type MeteringConfig } from '../../metering/config.ts';
+import { marketplaceSettingsFromEnv, type MarketplaceSettings } from '../../adapters/marketplace/settings.ts';
 import { CliError } from '../client.ts';
 import { intFlag } from '../context.ts';
 
@@ -49,10 +51,20 @@ function runbookBaseUrl(): string {
   }
 }
 
+/** Metering and marketplace settings from the environment, refused with exit code 2 before anything starts. */
+function meteringSettings(): { meteringConfig: MeteringConfig; marketplaces: MarketplaceSettings } {
+  try {
+    return { meteringConfig: meteringConfigFromEnv(process.env), marketplaces: marketplaceSettingsFromEnv(process.env) };
+  } catch (err) {
+    throw new CliError(err instanceof Error ? err.message : String(err), 2);
+  }
+}
+
 export async function serve(o: ServeOptions): Promise<Running> {
   const logger = createLogger({ base: { component: 'server' } });
   if (o.databaseUrl && !/^postgres(ql)?:\/\//.test(o.databaseUrl)) throw new CliError('FLEETPLANE_DATABASE_URL must start with postgres://', 2);
   const runbooks = runbookBaseUrl();
+  const { meteringConfig, marketplaces } = meteringSettings();
   // The engine is loaded here, not at import, so other CLI commands start without it.
   const { engineConfig, startEngine } = await import('../../engine/index.ts');
   const store = await openStore({ databaseUrl: o.databaseUrl, dataDir: o.dataDir, maxConnections: poolSize(engineConfig({}).concurrency) });
@@ -80,6 +92,11 @@ export async function serve(o: ServeOptions): Promise<Running> {
     const { startPrescalerLoop } = await import('../../scaling/loop.ts');
     const prescaler = startPrescalerLoop({ store, logger }); // null unless FLEETPLANE_PROMETHEUS_URL is set
     if (prescaler) stoppers.push(() => prescaler.stop());
+    // Usage metering and marketplace export (docs/metering.md); FLEETPLANE_METERING_INTERVAL=0 turns both off.
+    const { startMetering } = await import('../../metering/index.ts');
+    const { marketplaceTransports } = await import('../../adapters/marketplace/index.ts');
+    const metering = startMetering({ store, logger, owner: engine.workerId, config: meteringConfig, transports: await marketplaceTransports(marketplaces) });
+    if (metering) stoppers.push(() => metering.stop());
   }
   // ---- end of engine spot ----
 
