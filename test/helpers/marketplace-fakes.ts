@@ -106,7 +106,8 @@ export class FakeAzureMetering {
   private readonly validateBatch;
 
   constructor(private readonly now: () => Date) {
-    const ajv = addFormats(new Ajv({ strict: true, allErrors: true }));
+    // strictRequired off: the oneOf branches name properties declared at the top level.
+    const ajv = addFormats(new Ajv({ strict: true, strictRequired: false, allErrors: true }));
     ajv.addSchema(AZURE_USAGE_EVENT_SCHEMA);
     this.validateEvent = ajv.getSchema('azure-usage-event')!;
     this.validateBatch = ajv.compile(AZURE_BATCH_SCHEMA);
