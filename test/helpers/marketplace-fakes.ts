@@ -185,7 +185,7 @@ export class FakeServiceControl {
 }
 
 /** An HTTP server on 127.0.0.1 serving the AWS and Azure fakes (for a client in another process). */
-export async function serveFakes(aws: FakeAwsMetering, azure: FakeAzureMetering, hold?: () => Promise<void>): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+export async function serveFakes(aws: FakeAwsMetering, azure: FakeAzureMetering, hold?: (path: string) => Promise<void>): Promise<{ url: string; server: Server; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -195,7 +195,7 @@ export async function serveFakes(aws: FakeAwsMetering, azure: FakeAzureMetering,
       const u = new URL(req.url ?? '/', 'http://fake');
       const r = u.pathname.startsWith('/azure/') ? azure.handle(u.pathname, u.search.slice(1), headers, raw) : aws.handle(headers, raw);
       // The request has been taken (the record is billed); hold the answer while the test kills the client.
-      void (hold?.() ?? Promise.resolve()).then(() => {
+      void (hold?.(u.pathname) ?? Promise.resolve()).then(() => {
         res.writeHead(r.status, r.headers);
         res.end(typeof r.body === 'string' ? r.body : JSON.stringify(r.body));
       });
