@@ -16,6 +16,7 @@ import { buildApp } from '../../src/api/app.ts';
 import type { Store } from '../../src/adapters/store/port.ts';
 import { MeteringJob } from '../../src/metering/job.ts';
 import { meteringStoresFor } from '../../src/metering/stores.ts';
+import type { MeteringStore } from '../../src/metering/types.ts';
 import { DIMENSIONS } from '../../src/metering/dimensions.ts';
 import { H, TestClock, createTenant } from './metering-support.ts';
 
@@ -187,39 +188,44 @@ for (const backend of BACKENDS) {
       await app.close();
       if (backend === 'postgres') assert.equal(children, 2, 'hour 9 ran in child processes, the first SIGKILLed mid-tick');
 
-      const records = [];
-      let cursor: string | undefined;
-      do {
-        const page = await metering.records({ tenant: 'meter-co', to: new Date(D0 + 24 * H), limit: 500, cursor });
-        records.push(...page.items);
-        cursor = page.next;
-      } while (cursor);
-      const got = new Map(records.map((r) => [`${r.environment ?? '-'}|${r.dimension}|${(Date.parse(r.hour) - D0) / H}`, r]));
-      const want = new Map<string, number>();
-      for (const env of Object.keys(TIMELINE)) {
-        for (let hr = 0; hr < 24; hr++) {
-          for (const dim of DIMENSIONS.filter((d) => d !== 'api-requests')) {
-            const q = expected(env, dim, hr);
-            if (q !== undefined) want.set(`${env}|${dim}|${hr}`, q);
-          }
-        }
-      }
-      want.set('-|api-requests|1', 3);
-      want.set('-|api-requests|13', 5);
-      assert.deepEqual([...got.keys()].sort(), [...want.keys()].sort(), 'a record for every environment, dimension and hour it existed; no other');
-      for (const [k, q] of want) assert.equal(got.get(k)!.quantity, q, k);
-      assert.ok(records.every((r) => r.state === 'final' && r.version === 1));
-      // Spot checks against hand arithmetic: 06:00-07:00 prod = 30 min x 2 x 0.5 + 30 min x 4 x 0.5 = 1.5 core-hours.
-      assert.equal(got.get('prod|cpu-core-hours|6')!.quantity, 1.5);
-      assert.equal(got.get('gpu|gpu-hours|15')!.quantity, 0.666667);
-      assert.equal(got.get('staging|cpu-core-hours|12')!.quantity, 1, 'the init container sets the pod\'s CPU request');
-      // No duplicate, no gap: one sample per environment and tick it existed.
-      for (const [env, ticks] of [['prod', 144], ['gpu', (m('15:40') - m('03:20')) / TICK], ['staging', 72]] as const) {
-        assert.equal(await metering.sampleCount('meter-co', env, new Date(D0), new Date(D0 + 24 * H)), ticks, env);
-      }
-      for (let hr = 0; hr < 24; hr++) assert.equal(got.get(`prod|environment-hours|${hr}`)!.quantity, 1, `hour ${hr} has all 6 prod samples`);
+      await assertDay(metering);
     });
   });
+}
+
+/** The day's records against the timeline, and one sample per environment and tick. */
+async function assertDay(metering: MeteringStore): Promise<void> {
+  const records = [];
+  let cursor: string | undefined;
+  do {
+    const page = await metering.records({ tenant: 'meter-co', to: new Date(D0 + 24 * H), limit: 500, cursor });
+    records.push(...page.items);
+    cursor = page.next;
+  } while (cursor);
+  const got = new Map(records.map((r) => [`${r.environment ?? '-'}|${r.dimension}|${(Date.parse(r.hour) - D0) / H}`, r]));
+  const want = new Map<string, number>();
+  for (const env of Object.keys(TIMELINE)) {
+    for (let hr = 0; hr < 24; hr++) {
+      for (const dim of DIMENSIONS.filter((d) => d !== 'api-requests')) {
+        const q = expected(env, dim, hr);
+        if (q !== undefined) want.set(`${env}|${dim}|${hr}`, q);
+      }
+    }
+  }
+  want.set('-|api-requests|1', 3);
+  want.set('-|api-requests|13', 5);
+  assert.deepEqual([...got.keys()].sort(), [...want.keys()].sort(), 'a record for every environment, dimension and hour it existed; no other');
+  for (const [k, q] of want) assert.equal(got.get(k)!.quantity, q, k);
+  assert.ok(records.every((r) => r.state === 'final' && r.version === 1));
+  // Spot checks against hand arithmetic: 06:00-07:00 prod = 30 min x 2 x 0.5 + 30 min x 4 x 0.5 = 1.5 core-hours.
+  assert.equal(got.get('prod|cpu-core-hours|6')!.quantity, 1.5);
+  assert.equal(got.get('gpu|gpu-hours|15')!.quantity, 0.666667);
+  assert.equal(got.get('staging|cpu-core-hours|12')!.quantity, 1, 'the init container sets the pod\'s CPU request');
+  // No duplicate, no gap: one sample per environment and tick it existed.
+  for (const [env, ticks] of [['prod', 144], ['gpu', (m('15:40') - m('03:20')) / TICK], ['staging', 72]] as const) {
+    assert.equal(await metering.sampleCount('meter-co', env, new Date(D0), new Date(D0 + 24 * H)), ticks, env);
+  }
+  for (let hr = 0; hr < 24; hr++) assert.equal(got.get(`prod|environment-hours|${hr}`)!.quantity, 1, `hour ${hr} has all 6 prod samples`);
 }
 
 async function registerCluster(h: Harness, c: TestCluster): Promise<void> {
