@@ -12,6 +12,8 @@ import { ENGINE_DEFAULTS } from './engine/defaults.ts';
 import { ROLLOUT_INTERVAL_MS } from './engine/rollouts/index.ts';
 import { MAX_TENANT_LABELS } from './metrics/registry.ts';
 import { PRESCALE_INTERVAL_MS } from './scaling/loop.ts';
+import { meteringConfigFromEnv, type MeteringConfig } from './metering/config.ts';
+import { marketplaceSettingsFromEnv, type MarketplaceSettings } from './adapters/marketplace/settings.ts';
 
 export interface FleetplaneConfig {
   server: {
@@ -54,6 +56,10 @@ export interface FleetplaneConfig {
   prometheusUrl?: string;
   metrics: { maxTenants: number };
   gitops: Omit<GitopsConfig, 'dataDir'>;
+  /** Usage metering (docs/metering.md); intervalMs 0 turns metering and export off. */
+  metering: MeteringConfig;
+  /** Marketplaces this process exports usage to, with their credentials. */
+  marketplaces: MarketplaceSettings;
 }
 
 /** Command-line flags of `serve`; each wins over its variable. */
@@ -85,7 +91,18 @@ export function loadConfig(env: Env, flags: ServeFlags = {}): FleetplaneConfig {
     ...compact({ prometheusUrl: r.httpUrl('FLEETPLANE_PROMETHEUS_URL') }),
     metrics: { maxTenants: r.int('FLEETPLANE_METRICS_MAX_TENANTS', { min: 1 }) ?? MAX_TENANT_LABELS },
     gitops: gitopsSection(r),
+    metering: section(() => meteringConfigFromEnv(env)),
+    marketplaces: section(() => marketplaceSettingsFromEnv(env)),
   };
+}
+
+/** A section parsed by its own module; its refusal becomes a ConfigError like every other. */
+function section<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    throw new ConfigError(err instanceof Error ? err.message : String(err));
+  }
 }
 
 function serverSection(r: Reader, flags: ServeFlags): FleetplaneConfig['server'] {

@@ -78,6 +78,11 @@ export async function serve(config: FleetplaneConfig): Promise<Running> {
     const { startPrescalerLoop } = await import('../../scaling/loop.ts');
     const prescaler = startPrescalerLoop({ store, logger, connections, prometheusUrl: config.prometheusUrl, intervalMs: config.prescaler.intervalMs });
     if (prescaler) stoppers.push(() => prescaler.stop()); // null without a Prometheus
+    // Usage metering and marketplace export (docs/metering.md); FLEETPLANE_METERING_INTERVAL=0 turns both off.
+    const { startMetering } = await import('../../metering/index.ts');
+    const { marketplaceTransports } = await import('../../adapters/marketplace/index.ts');
+    const metering = startMetering({ store, logger, connections, owner: engine.workerId, config: config.metering, transports: await marketplaceTransports(config.marketplaces) });
+    if (metering) stoppers.push(() => metering.stop());
   }
 
   const url = await app.listen({ port: config.server.port, host: config.server.host });
