@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { buildApp } from '../src/api/app.ts';
 import { openStore, type SqlStore } from '../src/adapters/store/index.ts';
+import { apiDeps } from '../test/helpers/api-harness.ts';
 import { freshEmbedded } from '../test/helpers/db.ts';
 import { ROOT, launchBrowser } from '../test/browser/support.ts';
 
@@ -61,7 +62,8 @@ async function measure(n: number): Promise<{ firstLoadMs: number; apiMs: number;
   await store.migrate();
   await seed(store, n);
   await store.tokens.create({ name: 'bench', tenant: null, role: 'admin' }, TOKEN);
-  const app = await buildApp({ store, logger: false });
+  const deps = await apiDeps(store, target.dataDir);
+  const app = await buildApp(deps, { logger: false });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   const browser = await launchBrowser();
   try {
@@ -86,6 +88,7 @@ async function measure(n: number): Promise<{ firstLoadMs: number; apiMs: number;
   } finally {
     await browser.close();
     await app.close();
+    await deps.changes.stop();
     await store.close();
     await target.cleanup();
   }

@@ -1,39 +1,59 @@
-// Forecast quality on the real traces in ../shared/data/traces/crane (or FLEETPLANE_TRACES_DIR): the same
-// code as `fleetplane forecast backtest`. Prints the WAPE tables and simulator results, then one JSON line
-// comparing the selector's median WAPE with the best single baseline (last value / same time yesterday).
+// Forecast quality on the real traces in shared/data/traces/crane (or FLEETPLANE_TRACES_DIR), with the same
+// code as `fleetplane forecast backtest`: leave-traces-out (4 folds: shared settings chosen on the other
+// folds' traces), rolling origin inside each trace. Prints the per-trace report, then one JSON line with
+// every headline figure next to its baseline from the same run.
 import { readdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { backtestFile } from '../src/cli/commands/forecast.ts';
+import { leaveTracesOut } from '../src/forecast/evaluation.ts';
 import { formatTable, summarize } from '../src/forecast/report.ts';
+import { DEFAULT_CONFIG } from '../src/forecast/selector.ts';
+import { tracesDir } from './traces-dir.ts';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const dir = resolve(process.env.FLEETPLANE_TRACES_DIR ?? join(here, '..', '..', 'shared', 'data', 'traces', 'crane'));
+const dir = tracesDir();
 const files = readdirSync(dir).filter((f) => f.endsWith('.csv')).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
 if (files.length === 0) throw new Error(`forecast bench: no *.csv traces in ${dir} (set FLEETPLANE_TRACES_DIR)`);
 
-const reports = files.map((f) => backtestFile(join(dir, f), [5 * 60, 15 * 60, 30 * 60]));
-const summary = summarize(reports);
-console.log(formatTable(reports, summary));
+const t0 = performance.now();
+const runs = files.map((f, i) => {
+  const run = backtestFile(join(dir, f), { horizonsSec: [5 * 60, 15 * 60, 30 * 60] });
+  process.stderr.write(`forecast bench: ${i + 1}/${files.length} ${f} (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
+  return run;
+});
+const ev = leaveTracesOut(runs, 4, DEFAULT_CONFIG);
+const s = summarize(ev);
+console.log(formatTable(ev, s));
 
 const r4 = (x: number): number => Math.round(x * 1e4) / 1e4;
-const sel = (h: number): number => summary.medianWape[h]!.selector!;
-const base = (h: number): { name: string; wape: number } => summary.bestBaseline[h]!;
-const sim = summary.simulation;
+const h = (m: number) => s.horizons.find((x) => x.minutes === m)!;
+const gains = (m: number) => ev.traces.map((t) => { const x = t.horizons.find((y) => y.minutes === m)!; return { file: t.file, baseline: x.baseline.name, gain: r4(x.gain.gain), lo: r4(x.gain.lo), hi: r4(x.gain.hi) }; });
 console.log(JSON.stringify({
   bench: 'forecast',
-  metric: 'median_wape_15m_selector',
-  value: r4(sel(15)),
-  unit: 'WAPE (fraction)',
-  baseline: `best single baseline (${base(15).name})`,
-  baseline_value: r4(base(15).wape),
-  ratio: r4(sel(15) / base(15).wape),
-  traces: files.length,
-  median_wape_5m_selector: r4(sel(5)), baseline_5m: base(5).name, baseline_5m_value: r4(base(5).wape),
-  median_wape_30m_selector: r4(sel(30)), baseline_30m: base(30).name, baseline_30m_value: r4(base(30).wape),
-  ratio_30m: r4(sel(30) / base(30).wape),
-  over_capacity_minutes_reactive: sim.reactiveOver, over_capacity_minutes_predictive: sim.predictiveOver,
-  over_capacity_ratio: r4(sim.overRatio),
-  replica_minutes_reactive: sim.reactiveReplicaMinutes, replica_minutes_predictive: sim.predictiveReplicaMinutes,
-  replica_minutes_ratio: r4(sim.costRatio),
+  metric: 'median_wape_gain_15m',
+  value: r4(h(15).medianGain),
+  unit: 'fraction (1 - WAPE selector / WAPE strongest simple baseline, per trace, median)',
+  baseline: 'strongest simple baseline per trace, chosen in hindsight (last value, same time yesterday, recent mean, seasonal naive, seasonal naive x level)',
+  baseline_value: r4(h(15).medianWape.strongest_baseline!),
+  ratio: r4(h(15).medianWape.selector! / h(15).medianWape.strongest_baseline!),
+  protocol: { traces: files.length, folds: ev.folds.map((f) => ({ held_out: f.heldOut, config: f.config })), config_on_all_traces: ev.configOnAll, test_days: ev.traces.map((t) => t.testDays) },
+  median_wape_selector: Object.fromEntries(s.horizons.map((x) => [x.minutes, r4(x.medianWape.selector!)])),
+  median_wape_strongest_baseline: Object.fromEntries(s.horizons.map((x) => [x.minutes, r4(x.medianWape.strongest_baseline!)])),
+  median_gain: Object.fromEntries(s.horizons.map((x) => [x.minutes, r4(x.medianGain)])),
+  median_gain_vs_simple_selector: Object.fromEntries(s.horizons.map((x) => [x.minutes, r4(x.medianGainVsSimpleSelector)])),
+  best_single_baseline_by_median: Object.fromEntries(s.horizons.map((x) => [x.minutes, { name: x.singleBaseline.name, wape: r4(x.singleBaseline.wape) }])),
+  significant: Object.fromEntries(s.horizons.map((x) => [x.minutes, { better: x.significantWins, worse: x.significantLosses }])),
+  gains_15m: gains(15), gains_30m: gains(30),
+  coverage_q: s.quantile.q,
+  coverage_pooled: r4(s.quantile.pooledCoverage), coverage_median: r4(s.quantile.medianCoverage),
+  coverage_simple_selector: r4(s.quantile.simpleSelectorPooledCoverage), coverage_best_baseline_bound: r4(s.quantile.bestBaselinePooledCoverage),
+  pinball_median: r4(s.quantile.medianPinball), pinball_simple_selector: r4(s.quantile.simpleSelectorMedianPinball), pinball_best_baseline_bound: r4(s.quantile.bestBaselineMedianPinball),
+  neural_chosen_alone: r4(s.neural.chosenAlone), neural_in_ensemble: r4(s.neural.inEnsemble),
+  neural_median_wape: Object.fromEntries(Object.entries(s.neural.medianWape).map(([m, w]) => [m, r4(w)])), neural_coverage: r4(s.neural.pooledCoverage),
+  sim_over_capacity_minutes: { reactive: s.simulation.reactive.over, prescaler: s.simulation.predictive.over, schedule: s.simulation.schedule.over },
+  sim_slo_violation_minutes: { reactive: s.simulation.reactive.slo, prescaler: s.simulation.predictive.slo, schedule: s.simulation.schedule.slo },
+  sim_replica_minutes: { reactive: s.simulation.reactive.replicaMinutes, prescaler: s.simulation.predictive.replicaMinutes, schedule: s.simulation.schedule.replicaMinutes },
+  sim_over_ratio: r4(s.simulation.overRatio), sim_cost_ratio: r4(s.simulation.costRatio), sim_slo_ratio: r4(s.simulation.sloRatio),
+  sim_median_trace_over_ratio: r4(s.simulation.medianOverRatio), sim_median_trace_cost_ratio: r4(s.simulation.medianCostRatio),
+  sim_schedule_over_ratio: r4(s.simulation.scheduleOverRatio), sim_schedule_cost_ratio: r4(s.simulation.scheduleCostRatio),
+  seconds: Math.round((performance.now() - t0) / 1000),
 }));

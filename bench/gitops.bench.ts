@@ -15,7 +15,7 @@ import { GitRepos } from '../src/adapters/git/index.ts';
 import { parseBlueprint } from '../src/domain/blueprint.ts';
 import type { Cluster, Environment, KubeObject, Revision } from '../src/domain/types.ts';
 import { GitopsDriver } from '../src/engine/drivers/gitops.ts';
-import type { DriverContext, KubeClient } from '../src/engine/drivers/types.ts';
+import type { ClusterClient, DriverContext } from '../src/engine/drivers/types.ts';
 import { commitMessage, renderArgoFiles, renderEnvironmentTree } from '../src/render/gitops/index.ts';
 import { renderEnvironment } from '../src/render/index.ts';
 
@@ -29,7 +29,7 @@ const placement = { cluster: 'fp-1', server: 'https://127.0.0.1:6443' };
 const gitEnv = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' };
 
 /** Secrets go around Git; the benchmark measures Git, so the cluster side is a no-op. */
-const noKube: KubeClient = { cluster: 'fp-1', apply: async (o: KubeObject) => o, get: async () => null, list: async () => [], delete: async () => true };
+const noKube: ClusterClient = { cluster: 'fp-1', apply: async (o: KubeObject) => o, get: async () => null, list: async () => [], delete: async () => true };
 
 function revisions(round: number): Revision[] {
   return Array.from({ length: ENVS }, (_, i) => {

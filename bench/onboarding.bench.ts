@@ -18,9 +18,11 @@ import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { deploymentReadiness, mapLimit, type KubeClient } from '../src/adapters/kube/index.ts';
 import type { KubeObject } from '../src/domain/types.ts';
+import { parseBlueprint } from '../src/domain/blueprint.ts';
 import { renderEnvironment } from '../src/render/index.ts';
 import { SAMPLE_BLUEPRINT } from '../src/demo/sample-blueprint.ts';
-import { applyPhases, refOf } from '../src/plan/apply-order.ts';
+import { refOf } from '../src/domain/kinds.ts';
+import { applyPhases } from '../src/plan/apply-order.ts';
 import { binaryPath } from '../testbed/index.ts';
 import { measureThroughput } from '../testbed/lib/throughput.ts';
 
@@ -67,7 +69,7 @@ interface Env { tenant: string; name: string; type: 'prod' | 'staging' | 'dev'; 
 
 function renderAll(prefix: string, tenants: number): Env[] {
   const out: Env[] = [];
-  const bp = { name: BLUEPRINT.metadata.name, version: BLUEPRINT.metadata.version, spec: BLUEPRINT.spec as unknown as Record<string, unknown> };
+  const bp = parseBlueprint(BLUEPRINT);
   for (let t = 0; t < tenants; t++) {
     for (const [name, type] of ENVS) {
       const tenant = `${prefix}-${t}`;

@@ -1,22 +1,26 @@
 // Render benchmark: render + hash 10,000 environments of the default blueprint (mixed tiers, env
-// types, values and both releases), against `helm template` of the equivalent chart
-// (bench/helm-chart, regenerated from the renderer on every run) for a sample of environments, the two
-// interleaved so both see the same machine load. Prints a summary, then one JSON line (DESIGN.md):
-// ratio = helm wall ms per env / Fleetplane wall ms per env; cpu_ratio the same in CPU time. Then the
-// same environments once more split across worker threads (renderEnvironments per slice; this file
-// is also the worker) for the wall time of a batch using every core.
+// types, values and both releases) both ways the renderer offers, through the bulk API
+// (renderEnvironments: per-shape stencils) and one at a time (renderEnvironment: the direct build the
+// engine and the API use; measured in a child process with its own heap), against `helm template` of the equivalent chart (bench/helm-chart,
+// regenerated from the renderer on every run) for a sample of environments, all three interleaved so
+// they see the same machine load. Prints a summary, then one JSON line (DESIGN.md): value and ratio
+// (helm wall ms per env / Fleetplane wall ms per env) are the bulk API's, direct_* the direct build's,
+// cpu_* the same in CPU time. Then, optionally, the same environments split across worker threads
+// (renderEnvironments per slice; this file is also the worker) for the wall time of a batch using
+// every core.
 // RENDER_BENCH_ENVS (10000), RENDER_BENCH_HELM_RUNS (30) and RENDER_BENCH_WORKERS (default 0: no
 // parallel run; on the shared 2-core machine two workers cost twice the CPU per environment and
 // were not faster, see docs/rendering.md) change the sizes.
-import { execFile } from 'node:child_process';
+import { execFile, fork, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { parseBlueprint } from '../src/domain/blueprint.ts';
-import type { EnvironmentType, Tier } from '../src/domain/types.ts';
+import { ENVIRONMENT_TYPES, TIERS, type EnvironmentType } from '../src/domain/types.ts';
 import { renderEnvironment, renderEnvironments, type RenderInput } from '../src/render/index.ts';
 import { generateChart } from './helm-chart/generate.ts';
 
@@ -27,8 +31,7 @@ const root = join(import.meta.dirname, '..');
 const run = promisify(execFile);
 
 const blueprints = ['1.4.0', '1.5.0'].map((v) => parseBlueprint(readFileSync(join(root, `blueprints/default/${v}.yaml`), 'utf8')));
-const TIERS: Tier[] = ['shared', 'dedicated', 'hybrid'];
-const TYPES: EnvironmentType[] = ['prod', 'staging', 'dev'];
+const TYPES = ENVIRONMENT_TYPES;
 const ENV_NAMES: Record<EnvironmentType, string[]> = { prod: ['prod', 'prod-eu'], staging: ['staging', 'uat'], dev: ['dev', 'sandbox'] };
 
 function inputs(n: number): RenderInput[] {
@@ -61,17 +64,81 @@ function childCpuMs(): number | null {
   }
 }
 
-function renderSlice(list: RenderInput[], t: Totals, peak: { heap: number }): void {
-  const c0 = process.cpuUsage();
-  const start = performance.now();
+/**
+ * Environments per renderEnvironments call. The stencil caches live across calls, so this only
+ * decides how many results are alive at once. One measures the path itself, as the engine and a
+ * streaming consumer see it; holding results alive costs the garbage collector, not the renderer
+ * (batches of 10 measured 25-45% more CPU than 1, batches of 100 more again, all of it in GC).
+ */
+const CHUNK = 1;
+
+type Renderer = (list: RenderInput[], peak: { heap: number }) => number;
+
+/** The bulk API: per-shape stencils (src/render/bulk/). Returns the number of objects. */
+const bulk: Renderer = (list, peak) => {
+  let objects = 0;
+  for (let i = 0; i < list.length; i += CHUNK) {
+    for (const r of renderEnvironments(list.slice(i, i + CHUNK))) objects += r.objects.length;
+    if (i % 1000 < CHUNK) peak.heap = Math.max(peak.heap, process.memoryUsage().heapUsed);
+  }
+  return objects;
+};
+
+/** One environment at a time: the direct build (what the engine's render step runs). */
+const direct: Renderer = (list, peak) => {
+  let objects = 0;
   for (let i = 0; i < list.length; i++) {
-    t.objects += renderEnvironment(list[i]!).objects.length;
+    objects += renderEnvironment(list[i]!).objects.length;
     if ((i & 1023) === 0) peak.heap = Math.max(peak.heap, process.memoryUsage().heapUsed);
   }
-  t.ms += performance.now() - start;
+  return objects;
+};
+
+function measure(render: Renderer, list: RenderInput[], peak: { heap: number }): Totals {
+  const c0 = process.cpuUsage();
+  const start = performance.now();
+  const objects = render(list, peak);
+  const ms = performance.now() - start;
   const c = process.cpuUsage(c0);
-  t.cpuMs += (c.user + c.system) / 1000;
-  t.envs += list.length;
+  return { ms, cpuMs: (c.user + c.system) / 1000, objects, envs: list.length };
+}
+
+function add(t: Totals, s: Totals): void {
+  t.ms += s.ms;
+  t.cpuMs += s.cpuMs;
+  t.objects += s.objects;
+  t.envs += s.envs;
+}
+
+interface DirectSlice extends Totals { heap: number }
+
+/**
+ * The direct build runs in a child process, interleaved with the rest: its own heap, so neither
+ * path's garbage is collected on the other's clock (in one heap, the direct build's ~80 KB of
+ * serialized objects per environment made the bulk path's GC cost 30% more).
+ */
+function directChildMain(): void {
+  const list = inputs(ENVS);
+  const peak = { heap: 0 };
+  for (const input of inputs(500)) renderEnvironment(input); // warm up
+  process.on('message', (m: SliceJob | 'exit') => {
+    if (m === 'exit') process.exit(0);
+    process.send!({ ...measure(direct, list.slice(m.start, m.end), peak), heap: peak.heap } satisfies DirectSlice);
+  });
+  process.send!('ready');
+}
+
+async function startDirectChild(): Promise<{ slice(job: SliceJob): Promise<DirectSlice>; stop(): void }> {
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--direct-child'], { execArgv: ['--import', 'tsx', '--expose-gc'] });
+  await new Promise((resolve, reject) => { child.once('message', resolve); child.once('error', reject); });
+  return {
+    slice: (job) => new Promise((resolve, reject) => {
+      child.once('message', (m) => resolve(m as DirectSlice));
+      child.once('error', reject);
+      child.send(job);
+    }),
+    stop: () => { child.send('exit'); },
+  };
 }
 
 async function helmSlice(helm: string, chart: string, list: RenderInput[], t: Totals): Promise<void> {
@@ -91,9 +158,9 @@ async function helmSlice(helm: string, chart: string, list: RenderInput[], t: To
 }
 
 /**
- * The machine is shared, so load changes over a run. Fleetplane and helm are measured interleaved in
- * ROUNDS slices (a tenth of the environments, then a few helm runs, ...) so both see the same load,
- * and CPU time is reported next to wall time.
+ * The machine is shared, so load changes over a run. Both Fleetplane paths and helm are measured
+ * interleaved in ROUNDS slices (a tenth of the environments in bulk, the same tenth directly, then a
+ * few helm runs, ...) so all see the same load, and CPU time is reported next to wall time.
  */
 const ROUNDS = 10;
 
@@ -139,7 +206,8 @@ async function parallelRun(n: number): Promise<{ ms: number; cpuMs: number; envs
 
 async function main(): Promise<void> {
   const list = inputs(ENVS);
-  for (const input of inputs(500)) renderEnvironment(input); // warm up the JIT, Ajv validators, template cache
+  renderEnvironments(inputs(500)); // warm up the JIT, Ajv validators, template cache, stencils
+  const directChild = await startDirectChild();
   (globalThis as { gc?: () => void }).gc?.();
   const helm = await helmBinary();
   const { stdout: version } = await run(helm, ['version', '--short']);
@@ -150,17 +218,26 @@ async function main(): Promise<void> {
     const sample = list.filter((_, i) => i % step === 0).slice(0, HELM_RUNS);
     await helmSlice(helm, dir, sample.slice(0, 2), zero()); // warm the page cache
     const fp = zero();
+    const dr = zero();
     const hm = zero();
     const peak = { heap: 0 };
+    let directHeap = 0;
     for (let r = 0; r < ROUNDS; r++) {
-      renderSlice(list.slice(Math.floor((r * ENVS) / ROUNDS), Math.floor(((r + 1) * ENVS) / ROUNDS)), fp, peak);
+      const job = { start: Math.floor((r * ENVS) / ROUNDS), end: Math.floor(((r + 1) * ENVS) / ROUNDS) };
+      add(fp, measure(bulk, list.slice(job.start, job.end), peak));
+      const d = await directChild.slice(job);
+      add(dr, d);
+      directHeap = Math.max(directHeap, d.heap);
       await helmSlice(helm, dir, sample.slice(Math.floor((r * sample.length) / ROUNDS), Math.floor(((r + 1) * sample.length) / ROUNDS)), hm);
     }
+    directChild.stop();
     const peakRssMb = process.resourceUsage().maxRSS / 1024;
     const par = WORKERS > 1 ? await parallelRun(WORKERS) : null;
     const fpPerEnv = fp.ms / fp.envs;
+    const drPerEnv = dr.ms / dr.envs;
     const helmPerEnv = hm.ms / hm.envs;
-    console.log(`fleetplane: ${fp.envs} environments in ${(fp.ms / 1000).toFixed(2)} s wall, ${(fp.cpuMs / 1000).toFixed(2)} s CPU (${fpPerEnv.toFixed(3)} ms/env, ${(fp.objects / fp.envs).toFixed(1)} objects/env), peak RSS ${peakRssMb.toFixed(0)} MB, peak heap ${(peak.heap / 2 ** 20).toFixed(0)} MB`);
+    console.log(`fleetplane, renderEnvironment (direct build, child process): ${dr.envs} environments in ${(dr.ms / 1000).toFixed(2)} s wall, ${(dr.cpuMs / 1000).toFixed(2)} s CPU (${drPerEnv.toFixed(3)} ms/env), peak heap ${(directHeap / 2 ** 20).toFixed(0)} MB`);
+    console.log(`fleetplane, renderEnvironments (bulk, stencils): ${fp.envs} environments in ${(fp.ms / 1000).toFixed(2)} s wall, ${(fp.cpuMs / 1000).toFixed(2)} s CPU (${fpPerEnv.toFixed(3)} ms/env, ${(fp.objects / fp.envs).toFixed(1)} objects/env), peak RSS ${peakRssMb.toFixed(0)} MB, peak heap ${(peak.heap / 2 ** 20).toFixed(0)} MB`);
     console.log(`helm template (${version.trim()}): ${hm.envs} environments, ${helmPerEnv.toFixed(1)} ms/env wall, ${(hm.cpuMs / hm.envs).toFixed(1)} ms/env CPU, ${chartObjects} objects/env`);
     if (par) console.log(`fleetplane, ${WORKERS} worker threads: ${par.envs} environments in ${(par.ms / 1000).toFixed(2)} s wall, ${(par.cpuMs / 1000).toFixed(2)} s CPU (whole process), peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
     console.log(JSON.stringify({
@@ -168,6 +245,9 @@ async function main(): Promise<void> {
       baseline: 'helm template', baseline_value: Number(helmPerEnv.toFixed(2)), ratio: Number((helmPerEnv / fpPerEnv).toFixed(1)),
       cpu_ms_per_env: Number((fp.cpuMs / fp.envs).toFixed(4)), helm_cpu_ms_per_env: Number((hm.cpuMs / hm.envs).toFixed(2)),
       cpu_ratio: Number((hm.cpuMs / hm.envs / (fp.cpuMs / fp.envs)).toFixed(1)),
+      direct_ms_per_env: Number(drPerEnv.toFixed(4)), direct_cpu_ms_per_env: Number((dr.cpuMs / dr.envs).toFixed(4)),
+      direct_ratio: Number((helmPerEnv / drPerEnv).toFixed(1)), direct_total_s_10k: Number(((drPerEnv * 10_000) / 1000).toFixed(2)),
+      direct_vs_bulk_cpu: Number((dr.cpuMs / dr.envs / (fp.cpuMs / fp.envs)).toFixed(2)),
       envs: fp.envs, envs_per_s: Math.round(fp.envs / (fp.ms / 1000)), total_s_10k: Number(((fpPerEnv * 10_000) / 1000).toFixed(2)),
       peak_rss_mb: Math.round(peakRssMb), peak_heap_mb: Math.round(peak.heap / 2 ** 20), objects_per_env: Number((fp.objects / fp.envs).toFixed(1)),
       parallel_workers: par ? WORKERS : 0, parallel_wall_s: par ? Number((par.ms / 1000).toFixed(2)) : null,
@@ -179,5 +259,6 @@ async function main(): Promise<void> {
   }
 }
 
-if (isMainThread) await main();
+if (process.argv.includes('--direct-child')) directChildMain();
+else if (isMainThread) await main();
 else workerMain();

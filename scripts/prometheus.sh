@@ -62,7 +62,7 @@ cmd_start() {
   mkdir -p "$DATA_DIR/data"
   # The control plane's own alert rules (src/observability/control-plane.ts).
   # runbook_url: FLEETPLANE_RUNBOOK_URL, else the scraped serve's /runbooks.
-  (cd "$ROOT" && FP_TARGET="$target" node --import tsx -e "Promise.all([import('./src/observability/control-plane.ts'), import('./src/observability/runbooks.ts')]).then(([m, r]) => process.stdout.write(m.controlPlaneRulesYaml({ runbookBase: r.resolveRunbookBase(process.env.FLEETPLANE_RUNBOOK_URL, 'http://' + process.env.FP_TARGET) })))") \
+  (cd "$ROOT" && FP_TARGET="$target" node --import tsx -e "Promise.all([import('./src/observability/control-plane.ts'), import('./src/render/monitoring/runbooks.ts')]).then(([m, r]) => process.stdout.write(m.controlPlaneRulesYaml({ runbookBase: r.resolveRunbookBase(process.env.FLEETPLANE_RUNBOOK_URL, 'http://' + process.env.FP_TARGET) })))") \
     >"$DATA_DIR/control-plane-rules.yaml" || die "could not generate the control-plane rules"
   if [ -f "$DATA_DIR/pid" ] && kill -0 "$(cat "$DATA_DIR/pid")" 2>/dev/null; then
     log "already running (pid $(cat "$DATA_DIR/pid")) on $(cat "$DATA_DIR/port")"; return

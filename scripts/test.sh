@@ -31,6 +31,9 @@ eval "$(bash scripts/prometheus.sh ensure)" # exports PROMETHEUS_BIN, PROMTOOL_B
 step "testbed clusters (builds Kubernetes from Go modules on first run; cached after)"
 npm run --silent testbed -- up --clusters 3
 
+step "Argo CD in the testbed (builds argocd from its Go module on first run; cached after)"
+npm run --silent testbed -- argocd up
+
 step "tests"
 # Unit tests sit next to the code (src/**/*.test.ts); integration tests use the real services above.
 # Node 20's runner takes no globs, so list the files.

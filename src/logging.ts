@@ -81,7 +81,7 @@ function errSerializer(e: unknown): unknown {
 
 export interface CreateLoggerOptions {
   name?: string;
-  /** Defaults to FLEETPLANE_LOG_LEVEL, then 'info'. */
+  /** Default 'info' (serve: FLEETPLANE_LOG_LEVEL). */
   level?: string;
   /** Extra bindings on every line (e.g. {component: 'worker'}). */
   base?: Record<string, unknown>;
@@ -89,10 +89,13 @@ export interface CreateLoggerOptions {
   destination?: DestinationStream;
 }
 
-const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+const LEVELS: ReadonlySet<string> = new Set(LOG_LEVELS);
 
+/** A pino level (case-insensitive); unset or unknown: info. `serve` passes FLEETPLANE_LOG_LEVEL, checked by src/config.ts. */
 export function resolveLevel(level: string | undefined): string {
-  const l = (level ?? process.env.FLEETPLANE_LOG_LEVEL ?? 'info').toLowerCase();
+  const l = (level ?? 'info').toLowerCase();
   return LEVELS.has(l) ? l : 'info';
 }
 
@@ -158,11 +161,6 @@ export function forOperation(logger: Logger, ctx: WorkContext): Logger {
   return logger.child(workBindings(ctx));
 }
 
-/** Child logger for one cluster's calls within a piece of work. */
-export function forCluster(logger: Logger, cluster: string): Logger {
-  return logger.child({ cluster });
-}
-
 // Request ids: accept a caller's id when it is sane, otherwise mint one.
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -202,8 +200,3 @@ export const requestIdPlugin = Object.assign(requestIdPluginImpl, {
   [Symbol.for('skip-override')]: true,
   [Symbol.for('fastify.display-name')]: 'fleetplane-request-id',
 });
-
-/** The request id to store on an Operation created while serving req (Operation.requestId). */
-export function requestIdOf(req: { id: string }): string {
-  return req.id;
-}

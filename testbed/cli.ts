@@ -1,9 +1,11 @@
-// `npm run testbed -- <command>`: build | up --clusters N | status [-o json] | down | restart | throughput | paths [-o json]
+// `npm run testbed -- <command>`: build | up [fp-N …] [--clusters N] [--version V] | upgrade fp-N --to V |
+// status [-o json] | down | restart | throughput | paths [-o json]
 import { Command, InvalidArgumentError } from 'commander';
-import { allBinaryPaths, buildAll, ensureTestbed, testbedDown, testbedRestart, testbedStatus, type ClusterStatus } from './index.ts';
+import { DEFAULT_KUBE_VERSION, KUBERNETES_VERSIONS, allBinaryPaths, buildAll, ensureTestbed, testbedDown, testbedRestart, testbedStatus, upgradeCluster, type ClusterStatus } from './index.ts';
 import { cacheRoot, CLUSTER_PREFIX, stateRoot } from './lib/config.ts';
 import { knownClusters } from './lib/cluster.ts';
 import { measureThroughput } from './lib/throughput.ts';
+import { argocdDown, argocdStatus, argocdUp, type ArgocdStatus } from './lib/argocd.ts';
 
 function positiveInt(value: string, max = 20): number {
   const n = Number(value);
@@ -32,7 +34,7 @@ const program = new Command('testbed')
 program
   .command('build')
   .description(`build the pinned binaries into ${cacheRoot()} (skips what is already built)`)
-  .option('--only <components...>', 'only these components (kubernetes, etcd, kwok, helm)')
+  .option('--only <components...>', 'only these components (kubernetes, etcd, kwok, helm, argocd; kubernetes@v1.36.3 for one release)')
   .action(async (opts: { only?: string[] }) => {
     const results = await buildAll(opts.only ? { only: opts.only } : {});
     for (const r of results) console.error(`${r.component} ${r.version}: ${r.cached ? 'cached' : `built in ${r.seconds}s`} (${r.dir})`);
@@ -40,13 +42,25 @@ program
 
 program
   .command('up')
-  .description('start clusters fp-1..fp-N (reuses healthy ones) and wait until they are ready')
-  .option('--clusters <n>', 'number of clusters', (v) => positiveInt(v), 3)
-  .action(async (opts: { clusters: number }) => {
+  .argument('[clusters...]', 'exactly these clusters, e.g. fp-4 fp-5 (default: fp-1..fp-N)')
+  .description('start clusters (reuses healthy ones, upgrades older ones in place) and wait until they are ready')
+  .option('--clusters <n>', 'number of clusters fp-1..fp-N', (v) => positiveInt(v), 3)
+  .option('--version <v>', `Kubernetes release for new clusters (${KUBERNETES_VERSIONS.join(', ')})`, DEFAULT_KUBE_VERSION)
+  .action(async (names: string[], opts: { clusters: number; version: string }) => {
     const started = Date.now();
-    const rows = await ensureTestbed({ clusters: opts.clusters });
+    const rows = await ensureTestbed({ clusters: opts.clusters, names, ...(opts.version !== DEFAULT_KUBE_VERSION ? { version: opts.version } : {}) });
     printTable(rows);
     console.error(`[testbed] ${rows.length} cluster(s) ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  });
+
+program
+  .command('upgrade')
+  .argument('<cluster>', 'a running cluster, e.g. fp-4')
+  .requiredOption('--to <version>', `Kubernetes release to upgrade to (${KUBERNETES_VERSIONS.join(', ')}); one minor at a time`)
+  .description('upgrade a cluster in place: kube-apiserver, controller-manager, scheduler, then its kwok nodes, on the same etcd data')
+  .action(async (name: string, opts: { to: string }) => {
+    const r = await upgradeCluster(name, opts.to);
+    console.log(JSON.stringify(r));
   });
 
 program
@@ -98,6 +112,39 @@ program
     const paths = allBinaryPaths();
     if (opts.output === 'json') console.log(JSON.stringify(paths, null, 2));
     else for (const [name, p] of Object.entries(paths)) console.log(`${name}\t${p.version}\t${p.built ? p.path : `${p.path} (not built)`}`);
+  });
+
+function printArgocd(s: ArgocdStatus): void {
+  console.log(`argocd ${s.version} in ${s.management.name}/${s.namespace}: ${s.running ? 'running' : 'not running'}; destinations: ${s.clusters.join(', ') || 'none'}`);
+  console.log(`git ${s.gitURL}/<repo>.git  charts ${s.chartRepoURL}  redis ${s.redis}`);
+  for (const p of s.processes) console.log([p.name, p.alive ? `pid ${p.pid}` : 'dead', p.log].join('\t'));
+}
+
+const argocd = program.command('argocd').description('Argo CD (application controller, repo server, ApplicationSet controller) as local processes against fp-1');
+argocd
+  .command('up')
+  .description('build argocd if needed, start what is not running, register the testbed clusters (idempotent)')
+  .option('--clusters <names...>', 'destination clusters to register (default: every healthy one)')
+  .action(async (opts: { clusters?: string[] }) => {
+    const started = Date.now();
+    printArgocd(await argocdUp(opts.clusters ? { clusters: opts.clusters } : {}));
+    console.error(`[testbed] argocd ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  });
+argocd
+  .command('down')
+  .description('stop the Argo CD processes (cluster objects and git repos stay)')
+  .action(async () => {
+    const stopped = await argocdDown();
+    console.error(stopped.length ? `[testbed] stopped ${stopped.join(', ')}` : '[testbed] argocd: nothing running');
+  });
+argocd
+  .command('status')
+  .description('processes, URLs and log paths')
+  .option('-o, --output <format>', 'json or table', output, 'table')
+  .action(async (opts: { output: 'json' | 'table' }) => {
+    const s = await argocdStatus();
+    if (opts.output === 'json') console.log(JSON.stringify(s, null, 2));
+    else printArgocd(s);
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -1,62 +1,82 @@
 // Public API of the testbed for other TypeScript code (test helpers, benchmarks, the demo):
 //   ensureTestbed({clusters})  builds what is missing, starts missing/unhealthy clusters fp-1..fp-N,
-//                              reuses healthy ones, and returns their status (all healthy or it throws)
+//                              reuses healthy ones, and returns their status (all healthy or it throws);
+//                              {names: ['fp-4'], version: 'v1.36.3'} picks clusters and their version;
+//                              clusters older than the version are upgraded in place (or recreated)
+//   upgradeCluster(name, to)   in-place control-plane upgrade, one minor at a time, never down
 //   testbedStatus()            status of every cluster that has state on this machine
 //   testbedDown()              stops every process and removes all cluster state (not the binaries)
-//   binaryPath(name)           absolute path of a pinned binary (kubectl, helm, kwokctl, etcd, …)
+//   binaryPath(name)           absolute path of a pinned binary (kubectl, helm, kwokctl, etcd, argocd, …)
+//   argocdUp() / argocdDown()  Argo CD's controllers and repo server as local processes (lib/argocd.ts)
 import { existsSync } from 'node:fs';
 import { buildAll } from './lib/build.ts';
-import { clusterDir, clusterName, clusterStatus, knownClusters, removeCluster, startCluster, type ClusterStatus } from './lib/cluster.ts';
-import { COMPONENTS, componentDir, findBinary, stateRoot } from './lib/config.ts';
-import { ensureCrds } from './lib/crds.ts';
+import { MAX_CLUSTERS, clusterDir, clusterIndex, clusterName, clusterStatus, knownClusters, removeCluster, startCluster, type ClusterStatus } from './lib/cluster.ts';
+import { COMPONENTS, DEFAULT_KUBE_VERSION, KUBE_RELEASES, componentDir, findBinary, kubeComponentOf, stateRoot } from './lib/config.ts';
+import { ensureClusters } from './lib/ensure.ts';
 import { withLock } from './lib/lock.ts';
-import { GENERAL_NODES, GPU_NODES } from './lib/nodes.ts';
 import { isAlive, readProcs } from './lib/proc.ts';
+import { upgradeInPlace, type UpgradeResult } from './lib/upgrade.ts';
 import path from 'node:path';
 
 export type { ClusterStatus } from './lib/cluster.ts';
+export type { UpgradeResult } from './lib/upgrade.ts';
 export { buildAll } from './lib/build.ts';
+export {
+  argocdUp, argocdDown, argocdStatus, argocdGitRepo, argocdRemoveGitRepo, argocdLogPath, ARGOCD_NAMESPACE, ARGOCD_VERSION,
+  type ArgocdStatus, type ArgocdUpOptions, type GitRepoCredentials,
+} from './lib/argocd.ts';
+export { repositorySecret } from './lib/argocd-objects.ts';
+export { DEFAULT_STORAGE_CLASS } from './lib/content.ts';
+export { REQUIRED_CRDS } from './lib/crds.ts';
+/** The pinned default Kubernetes release and every release this testbed builds (newest first). */
+export { DEFAULT_KUBE_VERSION };
+export const KUBERNETES_VERSIONS: readonly string[] = KUBE_RELEASES.map((r) => r.version);
 
 export interface EnsureOptions {
+  /** fp-1..fp-N (default 3), unless `names` is given. */
   clusters?: number;
+  /** Exactly these clusters, e.g. ['fp-4', 'fp-5']. */
+  names?: string[];
+  /** Kubernetes release for new clusters (and to bring existing ones to); default DEFAULT_KUBE_VERSION. */
+  version?: string;
+  /** Also build the binaries these clusters do not need (other releases, helm); default true. */
+  buildRest?: boolean;
   log?: (line: string) => void;
 }
 
-const CLUSTER_COMPONENTS = ['kubernetes', 'etcd', 'kwok'];
 const defaultLog = (line: string) => process.stderr.write(line + '\n');
 
 export async function testbedStatus(): Promise<ClusterStatus[]> {
   return Promise.all((await knownClusters()).map((i) => clusterStatus(i)));
 }
 
-function usable(s: ClusterStatus): boolean {
-  return s.healthy && s.nodes >= GENERAL_NODES + GPU_NODES;
+function indexesOf(opts: EnsureOptions): number[] {
+  if (opts.names?.length) return [...new Set(opts.names.map(clusterIndex))];
+  const count = opts.clusters ?? 3;
+  if (!Number.isInteger(count) || count < 1 || count > MAX_CLUSTERS) throw new Error(`--clusters must be an integer from 1 to ${MAX_CLUSTERS}, got ${count}`);
+  return Array.from({ length: count }, (_, i) => i + 1);
 }
 
 export async function ensureTestbed(opts: EnsureOptions = {}): Promise<ClusterStatus[]> {
-  const count = opts.clusters ?? 3;
   const log = opts.log ?? defaultLog;
-  if (!Number.isInteger(count) || count < 1 || count > 20) throw new Error(`--clusters must be an integer from 1 to 20, got ${count}`);
-  return withLock(stateRoot(), async () => {
-    // Cluster binaries first; helm (only used by benchmarks) after the clusters are up.
-    await buildAll({ log, only: CLUSTER_COMPONENTS });
-    await ensureCrds();
-    const indexes = Array.from({ length: count }, (_, i) => i + 1);
-    const statuses = await Promise.all(
-      indexes.map(async (i) => {
-        const now = await clusterStatus(i);
-        if (usable(now)) return now;
-        const started = Date.now();
-        log(`[testbed] starting ${now.name}${now.problem && now.problem !== 'not running' ? ` (was: ${now.problem})` : ''}`);
-        const s = await startCluster(i, log);
-        if (!usable(s)) throw new Error(`${s.name} did not become healthy: ${s.problem ?? `${s.nodes} Ready nodes`}`);
-        log(`[testbed] ${s.name} ready in ${((Date.now() - started) / 1000).toFixed(1)}s: ${s.apiServer} (${s.nodes} nodes, ${s.version})`);
-        return s;
-      }),
-    );
-    await buildAll({ log });
-    return statuses;
-  });
+  const statuses = await ensureClusters({ indexes: indexesOf(opts), log, ...(opts.version ? { version: opts.version } : {}) });
+  // The rest (the previous Kubernetes minor, helm for the render benchmark) once the clusters are up,
+  // so a cold CI run has every binary the tests use.
+  if (opts.buildRest !== false) await buildAll({ log });
+  return statuses;
+}
+
+/**
+ * Upgrades a running cluster's control plane in place to `to` (a release this testbed builds):
+ * kube-apiserver, controller-manager and scheduler in turn on the same etcd data, then its kwok nodes.
+ * Refuses a downgrade or skipping a minor with a one-line error.
+ */
+export async function upgradeCluster(name: string, to: string, log: (line: string) => void = defaultLog): Promise<UpgradeResult> {
+  const index = clusterIndex(name);
+  kubeComponentOf(to);
+  if (!(await knownClusters()).includes(index)) throw new Error(`no such cluster: ${name}`);
+  await buildAll({ log, only: [`kubernetes@${to}`] });
+  return withLock(stateRoot(), () => upgradeInPlace(index, to, log));
 }
 
 /** Stops and removes the named clusters (e.g. ["fp-4"]), or all of them when `names` is empty. */
@@ -71,19 +91,24 @@ export async function testbedDown(names: string[] = []): Promise<string[]> {
   });
 }
 
-/** Absolute path of a pinned binary; throws naming `npm run testbed -- build` when it is not built. */
-export function binaryPath(name: string): string {
-  const { file } = findBinary(name);
+/**
+ * Absolute path of a pinned binary (control-plane binaries: of `kubeVersion`, default the pinned
+ * default release); throws naming `npm run testbed -- build` when it is not built.
+ */
+export function binaryPath(name: string, kubeVersion?: string): string {
+  const { file } = findBinary(name, kubeVersion);
   if (!existsSync(file)) throw new Error(`${name} is not built yet (${file}); run "npm run testbed -- build"`);
   return file;
 }
 
+/** Every pinned binary; control-plane binaries of releases other than the default are keyed name@version. */
 export function allBinaryPaths(): Record<string, { path: string; version: string; built: boolean }> {
   const out: Record<string, { path: string; version: string; built: boolean }> = {};
   for (const c of COMPONENTS) {
     for (const b of Object.keys(c.binaries)) {
       const file = `${componentDir(c)}/${b}`;
-      out[b] = { path: file, version: c.version, built: existsSync(file) };
+      const key = c.name === 'kubernetes' && c.version !== DEFAULT_KUBE_VERSION ? `${b}@${c.version}` : b;
+      out[key] = { path: file, version: c.version, built: existsSync(file) };
     }
   }
   return out;

@@ -8,7 +8,8 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseBlueprint } from '../../src/domain/blueprint.ts';
-import { canonicalYaml, renderEnvironment } from '../../src/render/index.ts';
+import { canonicalYaml } from '../../src/domain/canonical.ts';
+import { renderEnvironment } from '../../src/render/index.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');

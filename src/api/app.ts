@@ -4,11 +4,10 @@
 import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Ajv } from 'ajv';
-import addFormatsImport from 'ajv-formats';
 import YAML from 'yaml';
 import type { Logger } from 'pino';
-import type { Store } from '../adapters/store/port.ts';
+import { ajvWithFormats } from '../domain/validation.ts';
+import { coerceError } from '../domain/errors.ts';
 import { metricsPlugin } from '../metrics/http.ts';
 import { authHook } from './auth.ts';
 import type { Api, ApiDeps, RegisteredRoute } from './context.ts';
@@ -19,10 +18,10 @@ import * as routeModules from './routes/index.ts';
 export const BODY_LIMIT = 1024 * 1024;
 
 export interface BuildAppOptions {
-  store: Store;
   logger?: Logger | false;
-  now?: () => Date;
   bodyLimit?: number;
+  /** The process's cluster clients, shared with the engine (ApiDeps.connections). */
+  connections?: ApiDeps['connections'];
 }
 
 declare module 'fastify' {
@@ -32,18 +31,17 @@ declare module 'fastify' {
   }
 }
 
-const addFormats = addFormatsImport as unknown as (ajv: Ajv) => Ajv;
-
 function validators() {
   // Bodies: no type coercion and unknown fields are errors (schemas are closed); a schema's declared
   // `default` fills a missing property.
-  const body = addFormats(new Ajv({ strict: true, allErrors: true, coerceTypes: false, useDefaults: true, removeAdditional: false }));
+  const body = ajvWithFormats({ strict: true, allErrors: true, coerceTypes: false, useDefaults: true, removeAdditional: false });
   // Query strings, params and headers arrive as text: those may be coerced to their declared types.
-  const text = addFormats(new Ajv({ strict: true, allErrors: true, coerceTypes: true, useDefaults: true, removeAdditional: false }));
+  const text = ajvWithFormats({ strict: true, allErrors: true, coerceTypes: true, useDefaults: true, removeAdditional: false });
   return ({ schema, httpPart }: { schema: object; httpPart?: string }) => (httpPart === 'body' ? body : text).compile(schema);
 }
 
-export async function buildApp(opts: BuildAppOptions): Promise<Api> {
+/** The app over deps wired by the caller (`serve`, the test harness). */
+export async function buildApp(deps: ApiDeps, opts: BuildAppOptions = {}): Promise<Api> {
   const serverOpts: FastifyServerOptions = {
     bodyLimit: opts.bodyLimit ?? BODY_LIMIT,
     logger: false,
@@ -53,7 +51,6 @@ export async function buildApp(opts: BuildAppOptions): Promise<Api> {
   };
   if (opts.logger) serverOpts.loggerInstance = opts.logger;
   const app = Fastify(serverOpts).withTypeProvider<TypeBoxTypeProvider>() as unknown as Api;
-  const deps: ApiDeps = { store: opts.store, now: opts.now ?? (() => new Date()) };
 
   app.setValidatorCompiler(validators());
   app.decorate('fleetRoutes', [] as RegisteredRoute[]);
@@ -66,7 +63,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<Api> {
   addYamlParser(app);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((req, reply) => notFound(app, req, reply));
-  app.addHook('onRequest', authHook(opts.store));
+  app.addHook('onRequest', authHook(deps.store));
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
@@ -91,7 +88,7 @@ function addYamlParser(app: Api): void {
       const doc = YAML.parse(String(body), { prettyErrors: false, uniqueKeys: true });
       done(null, doc ?? {});
     } catch (err) {
-      const e = new SyntaxError(`YAML: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+      const e = new SyntaxError(`YAML: ${coerceError(err).message.split('\n')[0]}`);
       done(e as unknown as FastifyError, undefined);
     }
   });
@@ -116,5 +113,3 @@ function notFound(app: Api, req: FastifyRequest, reply: FastifyReply) {
     : new ProblemError('not-found', 404, `no route ${req.method} ${path}`);
   return errorHandler.call(app, err as unknown as FastifyError, req, reply);
 }
-
-export type { Store };

@@ -1,7 +1,7 @@
 // Audit entries for API writes. Written after the change commits; a failing audit write is logged
 // and never turns a successful change into an error answer.
 import type { FastifyRequest } from 'fastify';
-import type { Store } from '../adapters/store/port.ts';
+import type { Store } from '../domain/ports/store.ts';
 import { principal } from './auth.ts';
 
 export interface AuditEntry {

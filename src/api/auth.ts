@@ -5,7 +5,7 @@
 // for everyone (they are in /openapi.json), so 403 reveals nothing about any tenant.
 import type { FastifyRequest } from 'fastify';
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../domain/errors.ts';
-import type { Store, TokenRecord } from '../adapters/store/port.ts';
+import type { Store, TokenRecord } from '../domain/ports/store.ts';
 import { generateTokenSecret } from '../adapters/store/tokens.ts';
 
 export type AuthMode = 'public' | 'authenticated' | 'admin';

@@ -1,14 +1,33 @@
-// What every route module receives: the typed Fastify instance and the process's dependencies.
+// What every route module receives: the typed Fastify instance and the process's dependencies,
+// wired by `serve` (src/cli/commands/serve.ts) or the test harness, never looked up by a route.
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Store } from '../adapters/store/port.ts';
+import type { ClusterConnections } from '../adapters/kube/index.ts';
+import type { Signer } from '../domain/ports/signer.ts';
+import type { ScalingRepo, Store } from '../domain/ports/store.ts';
+import type { RolloutService } from '../engine/rollouts/service.ts';
+import type { ChangeHub } from './services/change-hub.ts';
 
 export type Api = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
 
 export interface ApiDeps {
   store: Store;
+  /** Fleet rollouts: create, list, pause/resume/abort (the controller runs them). */
+  rollouts: RolloutService;
+  /** Predictive-scaling policies and decisions (Store.scaling). */
+  scaling: ScalingRepo;
+  /** Signs self-managed bundles (GET /v1/tenants/{tenant}/bundles/{env}). */
+  signer: Signer;
   /** Injected clock (tests pin it). */
   now: () => Date;
+  /** The process's cluster clients, shared with the engine, the pre-scaler and the inventory. */
+  connections: ClusterConnections;
+  /** The process's one tail of the change feed, behind every GET /v1/events/stream. */
+  changes: ChangeHub;
+  /** The web console build served at / (FLEETPLANE_CONSOLE_DIR, default web/dist). */
+  consoleDir: string;
+  /** Prometheus for the SLO status (FLEETPLANE_PROMETHEUS_URL); absent: not configured. */
+  prometheusUrl?: string;
 }
 
 /** A route module: registers its routes on the app. Listed in routes/index.ts. */

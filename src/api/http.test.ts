@@ -1,17 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fc from 'fast-check';
-import { canonicalJson, etagOf } from './http.ts';
+import { etagOf } from './http.ts';
 import { toProblem, PROBLEM_BASE } from './problem.ts';
 import { InputError, NotFoundError, PreconditionFailedError } from '../domain/errors.ts';
-
-test('canonicalJson ignores key order and undefined, and round-trips through JSON.parse', () => {
-  assert.equal(canonicalJson({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: undefined } }), '{"a":{"d":[1,{"x":1,"y":2}]},"b":1}');
-  fc.assert(fc.property(fc.jsonValue(), (v) => {
-    const text = canonicalJson(v);
-    assert.equal(canonicalJson(JSON.parse(text)), text);
-  }));
-});
 
 test('etags are quoted resource versions', () => {
   assert.equal(etagOf(7), '"7"');

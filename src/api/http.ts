@@ -1,12 +1,10 @@
 // Small HTTP conventions shared by routes: pagination (cursor + Link), ETags from resourceVersion,
 // If-Match preconditions, and idempotency keys scoped to the caller.
-import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Page, Store } from '../adapters/store/port.ts';
+import type { Page } from '../domain/ports/store.ts';
+import { canonicalJson, sha256Hex } from '../domain/canonical.ts';
 import { PreconditionFailedError } from '../domain/errors.ts';
-import type { Operation } from '../domain/types.ts';
 import { principal } from './auth.ts';
-import { idempotencyKeyReused } from './problem.ts';
 
 export const DEFAULT_LIMIT = 50;
 
@@ -45,21 +43,10 @@ export function expectedVersion(req: FastifyRequest): number | undefined {
   return Number(m[1]);
 }
 
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-}
-
-export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
-
 /** Fingerprint of what a request asks for: same route + same body = same request. */
 export function requestHash(req: FastifyRequest): string {
   const path = new URL(req.url, 'http://placeholder').pathname;
-  return sha256(`${req.method} ${path}\n${canonicalJson(req.body ?? null)}`);
+  return sha256Hex(`${req.method} ${path}\n${canonicalJson(req.body ?? null)}`);
 }
 
 /**
@@ -80,26 +67,6 @@ export function idempotencyKey(req: FastifyRequest, suffix = ''): string | undef
  */
 export function markReplayed(reply: FastifyReply, replayed: boolean): void {
   if (replayed) reply.header('idempotent-replayed', 'true');
-}
-
-/**
- * Routes that start an Operation find earlier requests by their key among operations; a key that a
- * request without an Operation already used (a token, a tenant without environments: ADR 0304's
- * idempotency_records) is another request's, so 422 too.
- */
-export async function assertKeyNotRecorded(store: Pick<Store, 'idempotency'>, key: string | undefined): Promise<void> {
-  if (key && (await store.idempotency.get(key))) throw idempotencyKeyReused();
-}
-
-/** A replayed key must carry the same request; otherwise 422. */
-export function assertSameRequest(op: Operation, hash: string): void {
-  if (op.params.requestHash !== hash) throw idempotencyKeyReused();
-}
-
-export function operationLocation(reply: FastifyReply, ops: Operation[]): void {
-  if (ops.length === 0) return;
-  reply.header('location', `/v1/operations/${ops[0]!.id}`);
-  if (ops.length > 1) reply.header('link', ops.map((o) => `</v1/operations/${o.id}>; rel="related"`).join(', '));
 }
 
 /** The scoped Idempotency-Key with the request's fingerprint; undefined without the header. */

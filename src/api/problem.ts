@@ -31,6 +31,7 @@ export const PROBLEM_TITLES: Record<string, string> = {
   'idempotency-key-reused': 'Idempotency key reused with a different request',
   'precondition-failed': 'Precondition failed',
   'not-ready': 'Not ready',
+  'kube-api': 'A cluster API refused or failed the request',
   internal: 'Internal error',
 };
 
@@ -49,12 +50,6 @@ export class ProblemError extends FleetplaneError {
 
 export function methodNotAllowed(method: string, allowed: string[]): ProblemError {
   return new ProblemError('method-not-allowed', 405, `${method} is not allowed here; use ${allowed.join(', ')}`, [], { allow: allowed.join(', ') });
-}
-
-export function idempotencyKeyReused(): ProblemError {
-  return new ProblemError('idempotency-key-reused', 422, 'the Idempotency-Key was already used with a different request body', [
-    { field: 'header:idempotency-key', message: 'already used with a different request' },
-  ]);
 }
 
 const PART_PREFIX: Record<string, string> = { body: '', querystring: 'query:', params: 'path:', headers: 'header:' };

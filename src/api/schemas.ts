@@ -1,19 +1,25 @@
 // TypeBox schemas: the same objects validate requests (Fastify + Ajv, no coercion of bodies,
 // unknown fields rejected) and generate the OpenAPI 3.1 document (@fastify/swagger).
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+// Names and enumerations come from the domain's one copy of each rule (src/domain/naming.ts, types.ts).
+import { Type, type Static } from '@sinclair/typebox';
+import { DNS_LABEL_FRAGMENT, DNS_LABEL_MAX, NAME_PATTERNS } from '../domain/naming.ts';
+import { CHANNELS, DELIVERY_MODES, ENVIRONMENT_TYPES, PROVIDERS, TIERS } from '../domain/types.ts';
 
 const closed = { additionalProperties: false } as const;
 
-export const DnsLabel = Type.String({ minLength: 1, maxLength: 63, pattern: '^[a-z0-9]([a-z0-9-]*[a-z0-9])?$', description: 'DNS-1123 label' });
+/** One of the given strings (a union of literals, in the given order). */
+const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
+
+export const DnsLabel = Type.String({ minLength: 1, maxLength: DNS_LABEL_MAX, pattern: NAME_PATTERNS.dnsLabel, description: 'DNS-1123 label' });
 export const SemverString = Type.String({ minLength: 5, maxLength: 128, description: 'semantic version, e.g. 1.4.0' });
 export const Labels = Type.Record(Type.String({ maxLength: 317 }), Type.String({ maxLength: 63 }));
 export const Values = Type.Record(Type.String(), Type.Unknown(), { description: 'values, checked against the blueprint release JSON Schema' });
 
-export const Tier = Type.Union([Type.Literal('shared'), Type.Literal('dedicated'), Type.Literal('hybrid')]);
-export const Channel = Type.Union([Type.Literal('saas'), Type.Literal('self-managed')]);
-export const EnvType = Type.Union([Type.Literal('prod'), Type.Literal('staging'), Type.Literal('dev')]);
-export const Delivery = Type.Union([Type.Literal('direct'), Type.Literal('gitops')]);
-export const Provider = Type.Union(['aws', 'gcp', 'azure', 'onprem', 'local'].map((p) => Type.Literal(p)));
+export const Tier = literals(TIERS);
+export const Channel = literals(CHANNELS);
+export const EnvType = literals(ENVIRONMENT_TYPES);
+export const Delivery = literals(DELIVERY_MODES);
+export const Provider = literals(PROVIDERS);
 
 export const MaintenanceWindow = Type.Object({
   days: Type.Array(Type.Union(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => Type.Literal(d))), { maxItems: 7 }),
@@ -61,7 +67,7 @@ export const ClusterCreate = Type.Object({
   region: Type.String({ minLength: 1, maxLength: 63 }),
   apiServer: Type.String({ minLength: 1, maxLength: 2048, format: 'uri' }),
   labels: Type.Optional(Labels),
-  role: Type.Optional(Type.String({ pattern: '^(shared|dedicated:[a-z0-9]([a-z0-9-]*[a-z0-9])?)$' })),
+  role: Type.Optional(Type.String({ pattern: `^(shared|dedicated:${DNS_LABEL_FRAGMENT})$` })),
   kubernetesVersion: Type.Optional(Type.String({ maxLength: 64 })),
   pricePerCpuHour: Type.Optional(Type.Number({ minimum: 0 })),
   credentials: Type.Optional(Type.String({ maxLength: 262144, description: 'kubeconfig; stored encrypted, never returned' })),
@@ -108,19 +114,3 @@ export const PageQuery = Type.Object({
 export const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
 });
-
-export const ProblemSchema = Type.Object({
-  type: Type.String(),
-  title: Type.String(),
-  status: Type.Integer(),
-  detail: Type.String(),
-  instance: Type.String(),
-  errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
-}, { $id: 'Problem', description: 'RFC 9457 problem details' });
-
-/** Loose object schema for responses: documents the shape without stripping fields. */
-export function ResponseOf<T extends TSchema>(item: T, description: string) {
-  return Type.Object({ items: Type.Array(item), next: Type.Optional(Type.String()) }, { description });
-}
-
-export const Anything = Type.Object({}, { additionalProperties: true });

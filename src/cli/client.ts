@@ -1,4 +1,6 @@
 // HTTP client for the CLI: bearer token, JSON or YAML bodies, problem+json turned into ApiError.
+import { coerceError } from '../domain/errors.ts';
+
 export interface Problem {
   type?: string;
   title?: string;
@@ -67,7 +69,7 @@ export class ApiClient {
       res = await fetch(this.url(path, ro.query), { method, headers, body: ro.body === undefined ? undefined : JSON.stringify(ro.body) });
     } catch (err) {
       const c = (err as { cause?: { code?: string; message?: string } }).cause;
-      const cause = c?.code ?? c?.message ?? (err instanceof Error ? err.message : String(err));
+      const cause = c?.code ?? c?.message ?? coerceError(err).message;
       throw new CliError(`cannot reach the server at ${this.opts.server} (${cause}); is \`fleetplane serve\` running? (--server / FLEETPLANE_SERVER)`, 3);
     }
     if (!res.ok) {

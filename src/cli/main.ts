@@ -6,6 +6,7 @@ import { CliError } from './client.ts';
 import { DEFAULT_SERVER } from './context.ts';
 import * as commands from './commands/index.ts';
 import { io, processIo, setIo, type CliIo } from './io.ts';
+import { coerceError } from '../domain/errors.ts';
 
 const VERSION = '0.1.0';
 
@@ -51,7 +52,7 @@ export async function main(argv: string[], streams: CliIo = processIo): Promise<
       io().err(`fleetplane: ${err.message}\n`);
       return err.exitCode;
     }
-    const msg = err instanceof Error ? err.message : String(err);
+    const msg = coerceError(err).message;
     io().err(`fleetplane: ${msg.split('\n')[0]}\n`);
     return 1;
   }

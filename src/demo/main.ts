@@ -18,6 +18,7 @@ import { brokenUpgrade, drift, fleetRollout } from './rollout.ts';
 import { DEMO_ENGINE_ENV, freePort, startServer, stopServer, waitReady } from './server.ts';
 import { badRequest, demoTenants, environments, envTable, follow, loadRelease, onboard, publish, type Doc } from './tenants.ts';
 import { block, note, say, Tour } from './ui.ts';
+import { coerceError } from '../domain/errors.ts';
 
 const BLUEPRINT = 'default';
 
@@ -109,7 +110,7 @@ async function run(): Promise<number> {
     if (clusters.length === 0) t.skip('the tour', 'no testbed cluster is running: run `npm run testbed -- up --clusters 3` (scripts/demo.sh does)');
     else await tour(t, client, clusters, dataDir);
   } catch (err) {
-    say(`demo stopped: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+    say(`demo stopped: ${coerceError(err).message.split('\n')[0]}`);
     t.results.push({ name: 'server', ok: false, seconds: 0, reason: String(err) });
   } finally {
     await stopServer(child);

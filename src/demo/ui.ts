@@ -1,5 +1,7 @@
 // Demo output: step titles, a live progress line (redrawn on a terminal, printed on change
 // otherwise), and step bookkeeping so one failed step is reported and the tour goes on.
+import { coerceError } from '../domain/errors.ts';
+
 const tty = Boolean(process.stdout.isTTY);
 const bold = (s: string) => (tty ? `\x1b[1m${s}\x1b[0m` : s);
 
@@ -55,7 +57,7 @@ export class Tour {
       this.results.push({ name, ok: true, seconds: (Date.now() - t0) / 1000 });
       return true;
     } catch (err) {
-      const reason = (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+      const reason = coerceError(err).message.split('\n')[0]!;
       say(`  ✗ step failed: ${reason}`);
       this.results.push({ name, ok: false, seconds: (Date.now() - t0) / 1000, reason });
       return false;

@@ -1,68 +1,67 @@
 // Explicit state machines for operations and environment health. Each machine is an `as const`
-// transition map; states change only through its one transition function, which returns the new
-// state or an error value (never throws), so callers decide how to report an illegal move.
+// transition map and the one source of its rule: the queue's SQL guards are generated from the
+// operation machine (operationEdge: `WHERE state = ANY(from)` ... `SET state = to`), and every
+// health write of the engine goes through transitionHealth (engine/health.ts setHealth), which
+// returns the new state or an error value (never throws), so callers decide how to report it.
 import type { Health, OperationState } from './types.ts';
 
+/**
+ * claim: a worker takes a due operation (pending, or running with an expired lease: its worker
+ * died); succeed / fail: the last step ran; retry: a step failed and the engine's decision
+ * (plan/workflows.ts afterStepFailure) is to try again later; release: handed back without using
+ * an attempt (shutdown, or a parked step); cancel: a rollout abort drops an operation not started.
+ */
 export const OPERATION_TRANSITIONS = {
-  pending: { start: 'running', cancel: 'cancelled' },
-  running: { succeed: 'succeeded', fail: 'failed', retry: 'pending', cancel: 'cancelled' },
+  pending: { claim: 'running', cancel: 'cancelled' },
+  running: { claim: 'running', succeed: 'succeeded', fail: 'failed', retry: 'pending', release: 'pending' },
   succeeded: {},
-  failed: { retry: 'pending' },
+  failed: {},
   cancelled: {},
 } as const satisfies Record<OperationState, Partial<Record<string, OperationState>>>;
 
-export type OperationEvent = 'start' | 'succeed' | 'fail' | 'retry' | 'cancel';
-
-export const TERMINAL_OPERATION_STATES: ReadonlySet<OperationState> = new Set(['succeeded', 'failed', 'cancelled']);
+export type OperationEvent = 'claim' | 'succeed' | 'fail' | 'retry' | 'release' | 'cancel';
 
 export type Transition<S> = { ok: true; from: S; to: S } | { ok: false; from: S; error: string };
 
-export interface RetryPolicy {
-  maxAttempts: number;
-}
+const OPERATION_STATES = Object.keys(OPERATION_TRANSITIONS) as OperationState[];
 
-export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 5 };
-
-/**
- * The only way an operation changes state. `attempts` is the number of attempts already made;
- * a retry past the policy's limit is refused, so the caller fails the operation instead.
- */
-export function transitionOperation(
-  from: OperationState,
-  event: OperationEvent,
-  ctx: { attempts?: number; retry?: RetryPolicy } = {},
-): Transition<OperationState> {
+export function transitionOperation(from: OperationState, event: OperationEvent): Transition<OperationState> {
   const edges: Partial<Record<OperationEvent, OperationState>> = OPERATION_TRANSITIONS[from];
   const to = edges[event];
-  if (!to) return { ok: false, from, error: `operation cannot ${event} when ${from}` };
-  if (event === 'retry') {
-    const limit = (ctx.retry ?? DEFAULT_RETRY).maxAttempts;
-    if ((ctx.attempts ?? 0) >= limit) return { ok: false, from, error: `operation used all ${limit} attempts` };
-  }
-  return { ok: true, from, to };
+  return to ? { ok: true, from, to } : { ok: false, from, error: `operation cannot ${event} when ${from}` };
 }
 
-export function isTerminal(state: OperationState): boolean {
-  return TERMINAL_OPERATION_STATES.has(state);
+/**
+ * One event as a guarded SQL update: the states it may start from and the one it leads to. Each
+ * event leads to one state, whatever it starts from (checked by the state machine's tests).
+ */
+export function operationEdge(event: OperationEvent): { from: OperationState[]; to: OperationState } {
+  const from = OPERATION_STATES.filter((s) => transitionOperation(s, event).ok);
+  const to = (OPERATION_TRANSITIONS[from[0]!] as Partial<Record<OperationEvent, OperationState>>)[event]!;
+  return { from, to };
 }
 
 // ---- environment health ----
 
+const CHANGES = { deploy: 'Progressing', verified: 'Ready', degrade: 'Degraded', fail: 'Failed', offboard: 'Deleting' } as const;
+
 export const HEALTH_TRANSITIONS = {
-  Unknown: { deploy: 'Progressing', verified: 'Ready', degrade: 'Degraded', fail: 'Failed', offboard: 'Deleting' },
-  Progressing: { deploy: 'Progressing', verified: 'Ready', degrade: 'Degraded', fail: 'Failed', offboard: 'Deleting' },
-  Ready: { deploy: 'Progressing', verified: 'Ready', degrade: 'Degraded', fail: 'Failed', offboard: 'Deleting', lost: 'Unknown' },
-  Degraded: { deploy: 'Progressing', verified: 'Ready', degrade: 'Degraded', fail: 'Failed', offboard: 'Deleting', lost: 'Unknown' },
-  Failed: { deploy: 'Progressing', verified: 'Ready', degrade: 'Degraded', offboard: 'Deleting' },
-  Deleting: { deleted: 'Deleted', offboard: 'Deleting' },
-  Deleted: {},
+  Unknown: { ...CHANGES },
+  Progressing: { ...CHANGES },
+  Ready: { ...CHANGES, lost: 'Unknown' },
+  Degraded: { ...CHANGES, lost: 'Unknown' },
+  Failed: { ...CHANGES },
+  // keep: an offboard refused before it removed anything (held by a rollout) gives the environment back.
+  Deleting: { offboard: 'Deleting', keep: 'Ready', deleted: 'Deleted' },
+  Deleted: { deleted: 'Deleted' },
 } as const satisfies Record<Health, Partial<Record<string, Health>>>;
 
 /**
  * deploy: a change started; verified: readiness checks passed; degrade: some checks fail;
- * fail: the change failed; lost: the cluster stopped answering; offboard/deleted: removal.
+ * fail: the change failed; lost: the cluster stopped answering; offboard/deleted: removal;
+ * keep: a refused offboard.
  */
-export type HealthEvent = 'deploy' | 'verified' | 'degrade' | 'fail' | 'lost' | 'offboard' | 'deleted';
+export type HealthEvent = 'deploy' | 'verified' | 'degrade' | 'fail' | 'lost' | 'offboard' | 'keep' | 'deleted';
 
 export function transitionHealth(from: Health, event: HealthEvent): Transition<Health> {
   const edges: Partial<Record<HealthEvent, Health>> = HEALTH_TRANSITIONS[from];

@@ -1,11 +1,19 @@
 // Fleetplane's nouns. Plain data, no behaviour: every layer (render, plan, engine, store, api)
-// speaks these types. Validation schemas live in ./schemas.ts; state machines in ./state.ts.
+// speaks these types. The enumerations are `as const` lists, the one copy of each: the API's TypeBox
+// schemas (src/api/schemas.ts), the blueprint's JSON Schema (./blueprint.ts), the renderer's input
+// checks and the monitoring generators are built from them. Name rules live in ./naming.ts, value
+// and input rules in ./validation.ts, state machines in ./state.ts.
 
-export type Tier = 'shared' | 'dedicated' | 'hybrid';
-export type Channel = 'saas' | 'self-managed';
-export type EnvironmentType = 'prod' | 'staging' | 'dev';
-export type DeliveryMode = 'direct' | 'gitops';
-export type Provider = 'aws' | 'gcp' | 'azure' | 'onprem' | 'local';
+export const TIERS = ['shared', 'dedicated', 'hybrid'] as const;
+export type Tier = (typeof TIERS)[number];
+export const CHANNELS = ['saas', 'self-managed'] as const;
+export type Channel = (typeof CHANNELS)[number];
+export const ENVIRONMENT_TYPES = ['prod', 'staging', 'dev'] as const;
+export type EnvironmentType = (typeof ENVIRONMENT_TYPES)[number];
+export const DELIVERY_MODES = ['direct', 'gitops'] as const;
+export type DeliveryMode = (typeof DELIVERY_MODES)[number];
+export const PROVIDERS = ['aws', 'gcp', 'azure', 'onprem', 'local'] as const;
+export type Provider = (typeof PROVIDERS)[number];
 
 export interface MaintenanceWindow {
   /** Cron-like day list, e.g. ["sat","sun"]; empty means any day. */
@@ -182,19 +190,6 @@ export interface Operation {
 
 export type RolloutState = 'pending' | 'running' | 'paused' | 'succeeded' | 'failed' | 'aborted';
 
-export interface Rollout {
-  id: string;
-  blueprint: string;
-  version: string;
-  /** Label selector over tenant labels / env type, e.g. {"env": "prod"}. */
-  selector: Record<string, string>;
-  waves: string[][];
-  state: RolloutState;
-  currentWave: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
 /** Labels on every object Fleetplane creates (DESIGN.md contract). */
 export const LABELS = {
   managedBy: 'app.kubernetes.io/managed-by',
@@ -205,4 +200,13 @@ export const LABELS = {
 } as const;
 
 export const MANAGED_BY = 'fleetplane';
+
+/**
+ * Server-side-apply field managers, one per writer, so each owns only its fields: the revision's
+ * objects (`fleetplane`), the restart stamp on pod templates (`fleetplane-restart`, so a later
+ * apply of the revision never removes it), and the pre-scaler's HPA floor (`fleetplane-prescaler`,
+ * ADR 0801; the direct driver yields that field to it).
+ */
 export const FIELD_MANAGER = 'fleetplane';
+export const RESTART_FIELD_MANAGER = 'fleetplane-restart';
+export const PRESCALER_FIELD_MANAGER = 'fleetplane-prescaler';

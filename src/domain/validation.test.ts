@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { dnsLabelIssue, slugIssue, versionIssue, valuesIssues, mergeValues, IssueList, valuesSchemaOf } from './validation.ts';
+import { dnsLabelIssue, slugIssue, versionIssue, valuesIssues, IssueList, valuesSchemaOf } from './validation.ts';
 import { InputError } from './errors.ts';
 
 test('slugs: DNS-1123 labels, reserved names refused', () => {
@@ -54,10 +54,6 @@ test('values schema found under parameters.schema or valuesSchema', () => {
   assert.equal(valuesSchemaOf({ parameters: { schema } }), schema);
   assert.equal(valuesSchemaOf({ valuesSchema: schema }), schema);
   assert.equal(valuesSchemaOf({}), undefined);
-});
-
-test('mergeValues merges objects deeply and replaces arrays', () => {
-  assert.deepEqual(mergeValues({ a: { b: 1, c: [1] }, d: 1 }, { a: { c: [2] }, e: 2 }), { a: { b: 1, c: [2] }, d: 1, e: 2 });
 });
 
 test('IssueList throws one InputError naming every field', () => {

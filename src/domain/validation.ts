@@ -2,13 +2,17 @@
 // versions are semver, environment values must satisfy the blueprint release's JSON Schema.
 // Each check returns issues (field pointer + message) instead of throwing, so callers can collect
 // every problem in one answer.
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv';
 import addFormatsImport from 'ajv-formats';
 import semver from 'semver';
 import type { FieldIssue } from './errors.ts';
-import { InputError } from './errors.ts';
+import { InputError, coerceError } from './errors.ts';
+import { DNS_LABEL_MAX, isDnsLabel } from './naming.ts';
 
-const DNS_LABEL = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+/** "a, b or c": an enumeration as messages spell it ("must be shared, dedicated or hybrid"). */
+export function oneOf(values: readonly string[]): string {
+  return values.length <= 1 ? values.join('') : `${values.slice(0, -1).join(', ')} or ${values.at(-1)}`;
+}
 
 /** Names that collide with Kubernetes or Fleetplane's own namespaces and routes. */
 export const RESERVED_NAMES: ReadonlySet<string> = new Set([
@@ -19,8 +23,8 @@ export const RESERVED_NAMES: ReadonlySet<string> = new Set([
 export function dnsLabelIssue(value: unknown): string | null {
   if (typeof value !== 'string') return 'must be a string';
   if (value.length === 0) return 'must not be empty';
-  if (value.length > 63) return 'must be at most 63 characters (DNS-1123 label)';
-  if (!DNS_LABEL.test(value)) {
+  if (value.length > DNS_LABEL_MAX) return `must be at most ${DNS_LABEL_MAX} characters (DNS-1123 label)`;
+  if (!isDnsLabel(value)) {
     return 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit';
   }
   return null;
@@ -71,14 +75,13 @@ export class IssueList {
 // ajv-formats' default export is typed as a module namespace under NodeNext.
 const addFormats = addFormatsImport as unknown as (ajv: Ajv) => Ajv;
 
-function newAjv(): Ajv {
-  // Strict, every error, and no coercion, defaults or stripping: values are checked as given.
-  const ajv = new Ajv({ strict: true, allErrors: true, coerceTypes: false, useDefaults: false, removeAdditional: false });
-  addFormats(ajv);
-  return ajv;
+/** An Ajv with the standard string formats (uri, date-time, ...): the one place ajv-formats is wired. */
+export function ajvWithFormats(options: Options): Ajv {
+  return addFormats(new Ajv(options));
 }
 
-const ajv = newAjv();
+// Strict, every error, and no coercion, defaults or stripping: values are checked as given.
+const ajv = ajvWithFormats({ strict: true, allErrors: true, coerceTypes: false, useDefaults: false, removeAdditional: false });
 const compiled = new Map<string, ValidateFunction>();
 
 /** Compiles a values schema (cached by its canonical text); returns issues when it is not a valid schema. */
@@ -94,7 +97,7 @@ export function compileValuesSchema(schema: unknown): { validate?: ValidateFunct
     compiled.set(key, validate);
     return { validate, issues: [] };
   } catch (err) {
-    return { issues: [{ field: '', message: `invalid JSON Schema: ${err instanceof Error ? err.message : String(err)}` }] };
+    return { issues: [{ field: '', message: `invalid JSON Schema: ${coerceError(err).message}` }] };
   }
 }
 
@@ -131,8 +134,8 @@ export function valuesIssues(schema: unknown, values: unknown, base = '/values')
 }
 
 /**
- * Where a blueprint document keeps its values schema. Blueprints are written by the rendering
- * side (src/render); we accept the common spellings so the API does not depend on its internals.
+ * Where a spec keeps its values schema: `parameters.schema` in a blueprint (./blueprint.ts), or one
+ * of the common spellings of other documents.
  */
 export function valuesSchemaOf(spec: Record<string, unknown>): unknown {
   const params = spec.parameters as Record<string, unknown> | undefined;
@@ -141,18 +144,4 @@ export function valuesSchemaOf(spec: Record<string, unknown>): unknown {
     if (params.type === 'object' || params.properties !== undefined) return params;
   }
   return spec.valuesSchema ?? spec.schema ?? (spec.values as Record<string, unknown> | undefined)?.schema;
-}
-
-/** Deep merge of plain objects (b wins); arrays and scalars are replaced. */
-export function mergeValues(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...a };
-  for (const [k, v] of Object.entries(b)) {
-    const prev = out[k];
-    out[k] = isPlainObject(prev) && isPlainObject(v) ? mergeValues(prev, v) : v;
-  }
-  return out;
-}
-
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }

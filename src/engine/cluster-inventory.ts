@@ -3,50 +3,40 @@
 // (their ResourceQuotas' requests), and record both on the cluster (GET /v1/clusters shows it,
 // placement uses it); fleetplane_cluster_up follows each read. Like Rancher's cluster status sync; an unreachable cluster keeps its last
 // observation and is logged, never fatal.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { sumCapacity, sumQuotaRequests } from '../adapters/kube/index.ts';
+import { Ticker } from '../clock.ts';
 import { coerceError } from '../domain/errors.ts';
 import { LABELS, MANAGED_BY, type Cluster, type ClusterCapacity } from '../domain/types.ts';
 import { setClusterUp } from '../metrics/engine.ts';
 import type { EngineDeps } from './context.ts';
 
 export class ClusterInventory {
-  private readonly stopping = new AbortController();
-  private loop: Promise<void> | undefined;
+  private readonly ticker: Ticker;
 
-  constructor(private readonly deps: Pick<EngineDeps, 'store' | 'connections' | 'logger' | 'now'>, private readonly intervalMs: number) {}
-
-  start(): void {
-    if (this.intervalMs <= 0) return;
-    this.loop = this.run();
-  }
-
-  async stop(): Promise<void> {
-    this.stopping.abort();
-    await this.loop;
-  }
-
-  private async run(): Promise<void> {
+  constructor(private readonly deps: Pick<EngineDeps, 'store' | 'connections' | 'logger' | 'now'> & Partial<Pick<EngineDeps, 'clock'>>, intervalMs: number) {
     // stop() must not wait for a slow cluster (a request may take up to its 30 s timeout): the pass
     // in flight is left to finish on its own.
-    const stopped = new Promise<void>((resolve) => this.stopping.signal.addEventListener('abort', () => resolve(), { once: true }));
-    while (!this.stopping.signal.aborted) {
-      const pass = this.refreshAll().catch((raw: unknown) => {
-        this.deps.logger.warn({ err: coerceError(raw) }, 'cluster inventory pass failed');
-      });
-      await Promise.race([pass, stopped]);
-      await sleep(this.intervalMs, undefined, { signal: this.stopping.signal }).catch(() => undefined);
-    }
+    this.ticker = new Ticker((signal) => this.refreshAll(signal), {
+      intervalMs, clock: deps.clock, waitOnStop: false, onError: (err) => deps.logger.warn({ err }, 'cluster inventory pass failed'),
+    });
   }
 
-  /** One pass over every registered cluster; returns the capacities it recorded, by cluster. */
-  async refreshAll(): Promise<Map<string, ClusterCapacity>> {
+  start(): void {
+    this.ticker.start();
+  }
+
+  stop(): Promise<void> {
+    return this.ticker.stop();
+  }
+
+  /** One pass over every registered cluster (no new one once signal aborts); returns the capacities it recorded, by cluster. */
+  async refreshAll(signal?: AbortSignal): Promise<Map<string, ClusterCapacity>> {
     const out = new Map<string, ClusterCapacity>();
     let cursor: string | undefined;
     do {
       const page = await this.deps.store.clusters.list({ limit: 100, ...(cursor ? { cursor } : {}) });
       for (const c of page.items) {
-        if (this.stopping.signal.aborted) return out;
+        if (signal?.aborted) return out;
         const cap = await this.refresh(c).catch((raw: unknown) => {
           this.deps.logger.warn({ cluster: c.name, err: coerceError(raw) }, 'cluster inventory: could not read the cluster; keeping the last observation');
           return null;
@@ -63,8 +53,8 @@ export class ClusterInventory {
   private async refresh(c: Cluster): Promise<ClusterCapacity> {
     const { kube } = await this.deps.connections.get(c.name);
     const [nodes, quotas] = await Promise.all([
-      kube.list({ apiVersion: 'v1', kind: 'Node' }),
-      kube.list({ apiVersion: 'v1', kind: 'ResourceQuota', labelSelector: `${LABELS.managedBy}=${MANAGED_BY}` }),
+      kube.list('v1', 'Node'),
+      kube.list('v1', 'ResourceQuota', { labelSelector: `${LABELS.managedBy}=${MANAGED_BY}` }),
     ]);
     const reserved = sumQuotaRequests(quotas);
     const cap: ClusterCapacity = {

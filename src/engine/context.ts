@@ -1,15 +1,17 @@
-// What the engine's parts share: the store (with its queue), cluster connections, drivers, clock,
-// logger and tuning. Built once by startEngine.
+// What the engine's parts share: the store (with its queue), cluster connections, drivers, clocks,
+// logger and tuning. Built once by startEngine. The errors a step ends with are domain errors
+// (domain/errors.ts: PermanentError, StepWaitingError, VerifyFailedError, LeaseLostError), read by
+// the one retry decision (plan/failure.ts classify, plan/workflows.ts afterStepFailure).
 import type { Logger } from 'pino';
-import type { Store } from '../adapters/store/port.ts';
-import type { ClaimedOperation, Lease } from '../adapters/store/queue/types.ts';
+import type { ClusterConnections } from '../adapters/kube/index.ts';
+import type { Store } from '../domain/ports/store.ts';
+import type { Claim } from '../domain/ports/queue.ts';
+import type { Clock } from '../clock.ts';
+import { ConfigurationError, PermanentError } from '../domain/errors.ts';
 import type { DeliveryMode, Environment, Operation } from '../domain/types.ts';
 import type { PlatformConfig } from '../render/index.ts';
-import type { ApplyObserver } from './apply-log.ts';
-import type { ClusterConnections } from './clusters.ts';
+import { fencedClient } from './clusters.ts';
 import type { Driver, DriverContext } from './drivers/types.ts';
-import { refString } from './apply-log.ts';
-import { InputError } from '../domain/errors.ts';
 
 export interface EngineConfig {
   workerId: string;
@@ -38,9 +40,11 @@ export interface EngineDeps {
   connections: ClusterConnections;
   drivers: Partial<Record<DeliveryMode, Driver>>;
   logger: Logger;
+  /** Wall clock, for what is recorded (timestamps, conditions). */
   now: () => Date;
+  /** Monotonic time and timers: the lease keeper and the interval loops. */
+  clock: Clock;
   config: EngineConfig;
-  applyObserver?: ApplyObserver | undefined;
   /**
    * Wakes this process's idle workers after ms: an operation this worker parked or put back to retry
    * is due then, and waiting for the next idle poll would add up to a few seconds to it.
@@ -54,8 +58,8 @@ export interface EngineDeps {
 export interface StepEnv {
   deps: EngineDeps;
   op: Operation;
-  claimed: ClaimedOperation;
-  lease: Pick<Lease, 'operationId' | 'leaseToken'>;
+  /** The claim this step runs under: every queue and environment write goes through it (lease-fenced). */
+  claimed: Claim;
   signal: AbortSignal;
   /** Throws unless the worker may still write for this operation (see LeaseKeeper.assertHeld). */
   assertLease: () => void;
@@ -68,27 +72,6 @@ export interface StepEnv {
   waiting?: { since: string; waits: number } | undefined;
 }
 
-/** A failure that retrying cannot fix (bad input, refused by policy). */
-export class PermanentError extends Error {
-  override readonly name = 'PermanentError';
-}
-
-/** Not healthy yet, not failed either: park the step and check again after `delayMs`. */
-export class StepWaitingError extends Error {
-  override readonly name = 'StepWaitingError';
-  constructor(message: string, readonly delayMs: number) {
-    super(message);
-  }
-}
-
-/** The cluster said the revision is not healthy; message carries its reason. */
-export class VerifyFailedError extends Error {
-  override readonly name = 'VerifyFailedError';
-  constructor(message: string, readonly reason: string) {
-    super(message);
-  }
-}
-
 export async function loadEnvironment(s: StepEnv): Promise<Environment> {
   if (!s.op.environment) throw new PermanentError(`operation ${s.op.id} names no environment`);
   const env = await s.deps.store.environments.get(s.op.tenant, s.op.environment);
@@ -96,21 +79,22 @@ export async function loadEnvironment(s: StepEnv): Promise<Environment> {
   return env;
 }
 
+/** The environment's delivery driver; none configured is this process's setup, not the request's fault. */
 export function driverFor(deps: EngineDeps, env: Environment): Driver {
   const d = deps.drivers[env.delivery];
-  if (!d) throw new InputError(`no ${env.delivery} driver is configured in this process`);
+  if (!d) {
+    throw new ConfigurationError(`no ${env.delivery} driver is configured in this process (${env.tenant}/${env.name} is delivered by ${env.delivery}); set up the ${env.delivery} driver for this engine`);
+  }
   return d;
 }
 
+/** What a driver gets for one environment: its cluster through the lease-fenced client. */
 export async function driverContext(s: StepEnv, env: Environment): Promise<DriverContext> {
   const conn = await s.deps.connections.get(env.placement.cluster);
-  const observe = s.deps.applyObserver;
-  const ctx: DriverContext = {
-    environment: env, cluster: conn.cluster, kube: conn.kube, logger: s.log, signal: s.signal, beforeWrite: s.assertLease, now: s.deps.now,
-    operation: { id: s.op.id, kind: s.op.kind, workerId: s.deps.config.workerId },
+  const workerId = s.deps.config.workerId;
+  const kube = fencedClient(conn.cluster.name, conn.kube, { assertLease: s.assertLease, signal: s.signal, worker: workerId, operation: s.op.id, now: s.deps.now });
+  return {
+    environment: env, cluster: conn.cluster, kube, logger: s.log, signal: s.signal, now: s.deps.now,
+    operation: { id: s.op.id, kind: s.op.kind, workerId },
   };
-  if (observe) {
-    ctx.observeWrite = (ref, phase) => observe({ worker: s.deps.config.workerId, operation: s.op.id, ref: refString(ref), phase, at: Date.now() });
-  }
-  return ctx;
 }

@@ -1,26 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { engineConfig, parseDuration } from './index.ts';
-import { performance } from 'node:perf_hooks';
-import { LeaseKeeper, LeaseLostError, fenceMargin, heartbeatEvery } from './lease.ts';
-import type { OperationQueue } from '../adapters/store/queue/types.ts';
+import { engineConfig } from './index.ts';
+import { LeaseKeeper, fenceMargin, heartbeatEvery } from './lease.ts';
+import { LeaseLostError } from '../domain/errors.ts';
+import type { Claim } from '../domain/ports/queue.ts';
+import { ManualClock } from '../../test/helpers/manual-clock.ts';
 
-test('durations parse with units and reject junk', () => {
-  const cases: Array<[string | undefined, number | undefined]> = [
-    ['1500', 1500], ['30s', 30_000], ['5m', 300_000], ['1.5h', 5_400_000], ['250ms', 250], ['0', 0], ['', undefined], [undefined, undefined], ['ten', undefined], ['5 days', undefined],
-  ];
-  for (const [input, want] of cases) assert.equal(parseDuration(input), want, String(input));
-});
-
-test('engine options win over the environment, which wins over defaults', () => {
+test('engine options win over the defaults; nothing is read from the environment', () => {
   const saved = { ...process.env };
   try {
     process.env.FLEETPLANE_WORKER_CONCURRENCY = '7';
-    process.env.FLEETPLANE_RECONCILE_INTERVAL = '2m';
     const c = engineConfig({ leaseMs: 1234 });
-    assert.equal(c.concurrency, 7);
-    assert.equal(c.reconcileIntervalMs, 120_000);
+    assert.equal(c.concurrency, 16, 'the environment is read once, by serve (src/config.ts), not here');
+    assert.equal(c.reconcileIntervalMs, 60_000);
     assert.equal(c.leaseMs, 1234);
     assert.equal(engineConfig({ concurrency: 3 }).concurrency, 3);
   } finally {
@@ -29,16 +21,22 @@ test('engine options win over the environment, which wins over defaults', () => 
 });
 
 test('a refused heartbeat aborts the running step', async () => {
+  const clock = new ManualClock();
   let beats = 0;
-  const queue = { heartbeat: async () => ++beats < 2 } as unknown as OperationQueue;
-  const keeper = new LeaseKeeper(queue, { id: 'op', token: 't', leaseMs: 150 }).start();
-  const keepAlive = setInterval(() => undefined, 1000); // the keeper's own timer is unref'd
-  await once(keeper.signal, 'abort');
-  clearInterval(keepAlive);
-  keeper.stop();
-  assert.equal(keeper.lost, true);
+  const queue = { heartbeat: async () => ++beats < 2 } as unknown as Claim;
+  const leaseMs = 30_000;
+  const keeper = new LeaseKeeper(queue, { leaseMs }, { clock }).start();
+  await clock.advance(heartbeatEvery(leaseMs));
+  assert.equal(beats, 1);
+  assert.equal(keeper.signal.aborted, false, 'the first heartbeat was accepted');
+  await clock.advance(heartbeatEvery(leaseMs));
   assert.equal(beats, 2);
+  assert.equal(keeper.signal.aborted, true, 'the refused one aborts at once');
+  assert.equal(keeper.lost, true);
+  assert.ok(clock.monotonic() < leaseMs - fenceMargin(leaseMs), 'before the local deadline: it was the refusal, not the fence');
   assert.match(String((keeper.signal.reason as Error).message), /lease lost/);
+  keeper.stop();
+  assert.equal(clock.pending, 0, 'stop cancels every timer');
 });
 
 test('heartbeats run at most every third of the lease and the worker stops a quarter lease before expiry', () => {
@@ -47,47 +45,49 @@ test('heartbeats run at most every third of the lease and the worker stops a qua
   assert.ok(heartbeatEvery(6000) * 2 < 6000 - fenceMargin(6000), 'two heartbeats fit before the local deadline');
 });
 
-test('with heartbeats hanging, the worker fences itself before the lease can expire', async () => {
-  const queue = { heartbeat: () => new Promise<boolean>(() => undefined) } as unknown as OperationQueue;
-  const leaseMs = 400;
-  const sentAt = performance.now();
-  const keeper = new LeaseKeeper(queue, { id: 'op', token: 't', leaseMs, claimSentAt: sentAt }).start();
-  const keepAlive = setInterval(() => undefined, 1000);
-  await once(keeper.signal, 'abort');
-  const stoppedAfter = performance.now() - sentAt;
-  clearInterval(keepAlive);
-  keeper.stop();
+test('with heartbeats hanging, the worker fences itself at its local deadline, not before', async () => {
+  const clock = new ManualClock(1_000);
+  const queue = { heartbeat: () => new Promise<boolean>(() => undefined) } as unknown as Claim;
+  const leaseMs = 6000;
+  const sentAt = clock.monotonic();
+  const keeper = new LeaseKeeper(queue, { leaseMs, claimSentAt: sentAt }, { clock }).start();
+  const deadline = leaseMs - fenceMargin(leaseMs);
+  await clock.advance(deadline - 1);
+  assert.equal(keeper.signal.aborted, false, 'still held just before the deadline');
+  await clock.advance(2);
   assert.equal(keeper.lost, true);
   assert.ok(keeper.signal.reason instanceof LeaseLostError);
-  assert.match((keeper.signal.reason as Error).message, /self-fenced/);
-  assert.ok(stoppedAfter >= leaseMs - fenceMargin(leaseMs), `not before the local deadline (${stoppedAfter} ms)`);
+  assert.match((keeper.signal.reason as Error).message, /self-fenced.*2 in flight/);
+  keeper.stop();
 });
 
 test('a starved event loop is caught by the check before each write, not only by the timer', () => {
-  const queue = { heartbeat: async () => true } as unknown as OperationQueue;
+  const clock = new ManualClock(10_000);
+  const queue = { heartbeat: async () => true } as unknown as Claim;
   // Claimed "long ago": the local deadline has passed though no timer had a chance to run.
-  const keeper = new LeaseKeeper(queue, { id: 'op', token: 't', leaseMs: 1000, claimSentAt: performance.now() - 900 });
+  const keeper = new LeaseKeeper(queue, { leaseMs: 1000, claimSentAt: clock.monotonic() - 900 }, { clock });
   assert.throws(() => keeper.assertHeld(), (e: unknown) => e instanceof LeaseLostError && /self-fenced/.test(e.message));
   assert.equal(keeper.lost, true);
   assert.equal(keeper.signal.aborted, true);
 });
 
 test('successful heartbeats move the local deadline on', async () => {
+  const clock = new ManualClock();
   let beats = 0;
-  const queue = { heartbeat: async () => { beats++; return true; } } as unknown as OperationQueue;
-  const leaseMs = 300;
-  const keeper = new LeaseKeeper(queue, { id: 'op', token: 't', leaseMs }).start();
-  await new Promise((r) => setTimeout(r, leaseMs * 2));
+  const queue = { heartbeat: async () => { beats++; return true; } } as unknown as Claim;
+  const leaseMs = 3000;
+  const keeper = new LeaseKeeper(queue, { leaseMs }, { clock }).start();
+  await clock.advance(leaseMs * 2);
   keeper.assertHeld();
   keeper.stop();
   assert.equal(keeper.signal.aborted, false);
-  assert.ok(beats >= 3, `heartbeats sent: ${beats}`);
+  assert.equal(beats, 6, 'one heartbeat every third of the lease');
 });
 
 test('stopping the engine aborts without marking the lease lost', () => {
   const parent = new AbortController();
-  const queue = { heartbeat: async () => true } as unknown as OperationQueue;
-  const keeper = new LeaseKeeper(queue, { id: 'op', token: 't', leaseMs: 10_000 }, parent.signal);
+  const queue = { heartbeat: async () => true } as unknown as Claim;
+  const keeper = new LeaseKeeper(queue, { leaseMs: 10_000 }, { parent: parent.signal, clock: new ManualClock() });
   parent.abort(new Error('stopping'));
   assert.equal(keeper.signal.aborted, true);
   assert.equal(keeper.lost, false);

@@ -2,13 +2,15 @@
 // A delivering operation leaves the environment Degraded when an earlier good revision still runs,
 // Failed when nothing good was ever delivered. A refused offboard (held by a rollout) removed
 // nothing, so the environment goes back to Ready.
-import type { Environment, Health } from '../domain/types.ts';
+import type { HealthEvent } from '../domain/state.ts';
+import type { Environment } from '../domain/types.ts';
 import { conditionsFor } from '../plan/conditions.ts';
 import type { StepEnv } from './context.ts';
+import { setHealth } from './health.ts';
 
-function healthAfter(s: StepEnv, env: Environment, step: string): Health | null {
-  if (s.op.kind === 'offboard') return step === 'check-hold' && env.health === 'Deleting' && env.appliedRevision ? 'Ready' : null;
-  return env.lastGoodRevision ? 'Degraded' : 'Failed';
+function healthEvent(s: StepEnv, env: Environment, step: string): HealthEvent | null {
+  if (s.op.kind === 'offboard') return step === 'check-hold' && env.health === 'Deleting' && env.appliedRevision ? 'keep' : null;
+  return env.lastGoodRevision ? 'degrade' : 'fail';
 }
 
 export async function markFailed(s: StepEnv, step: string, message: string): Promise<void> {
@@ -23,9 +25,11 @@ export async function markFailed(s: StepEnv, step: string, message: string): Pro
 }
 
 async function mark(s: StepEnv, env: Environment, step: string, message: string): Promise<void> {
-  const health = healthAfter(s, env, step);
-  if (!health) return;
+  const event = healthEvent(s, env, step);
+  if (!event) return;
   const reason = s.op.kind === 'offboard' ? 'OffboardRefused' : 'OperationFailed';
-  const conditions = conditionsFor(env.conditions, health, { reason, message: `${s.op.kind} ${s.op.id} failed at ${step}: ${message}` }, s.deps.now());
-  await s.deps.store.queue.updateEnvironment(env.tenant, env.name, { health, conditions }, s.lease);
+  await setHealth(s, env, event, {
+    illegal: 'skip',
+    with: (health) => ({ conditions: conditionsFor(env.conditions, health, { reason, message: `${s.op.kind} ${s.op.id} failed at ${step}: ${message}` }, s.deps.now()) }),
+  });
 }

@@ -1,42 +1,45 @@
 // The delivery engine: a worker pool running durable operations from the queue, and the drift
-// reconcile loop. `startEngine` is what `fleetplane serve` calls; several processes sharing one
-// PostgreSQL split the work through leases (see docs/engine.md).
+// reconcile loop. `startEngine` is what `fleetplane serve` calls, with the values it read once into
+// FleetplaneConfig (src/config.ts); several processes sharing one PostgreSQL split the work through
+// leases (see docs/engine.md). Nothing here reads the environment.
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Store } from '../adapters/store/port.ts';
+import type { Store } from '../domain/ports/store.ts';
 import type { DeliveryMode, Environment, OperationKind } from '../domain/types.ts';
 import type { PlatformConfig } from '../render/index.ts';
-import { applyObserverFromEnv, type ApplyObserver } from './apply-log.ts';
-import { ClusterConnections } from './clusters.ts';
+import { ClusterConnections } from '../adapters/kube/index.ts';
+import { systemClock, type Clock } from '../clock.ts';
 import type { EngineConfig, EngineDeps } from './context.ts';
+import { ENGINE_DEFAULTS } from './defaults.ts';
 import { DirectDriver } from './drivers/direct.ts';
 import type { Driver, DriftReport } from './drivers/types.ts';
 import { ClusterInventory } from './cluster-inventory.ts';
 import { Reconciler } from './reconcile.ts';
-import { bindOldestLeaseAge } from '../metrics/engine.ts';
+import { timeClusterCall } from '../metrics/engine.ts';
 import { WorkerPool } from './worker.ts';
 
 export interface StartEngineOptions {
   store: Store;
   logger: Logger;
   workerId?: string;
-  /** Operations at once in this process (env FLEETPLANE_WORKER_CONCURRENCY, default 16). */
+  /** Operations at once in this process (default 16). */
   concurrency?: number;
-  /** Drift check interval; 0 disables (env FLEETPLANE_RECONCILE_INTERVAL: ms or "30s"/"5m", default 60s). */
+  /** Drift check interval; 0 disables (default 60s). */
   reconcileIntervalMs?: number;
-  /** Lease length (env FLEETPLANE_LEASE_MS, default 30s); heartbeats every third of it. */
+  /** Lease length (default 30s); heartbeats every third of it. */
   leaseMs?: number;
-  /** Per-environment verify timeout (env FLEETPLANE_VERIFY_TIMEOUT: ms or "5m", default 5 minutes). */
+  /** Per-environment verify timeout (default 5 minutes). */
   verifyTimeoutMs?: number;
-  /** Verify attempts before rolling back (env FLEETPLANE_VERIFY_ATTEMPTS, default 2). */
+  /** Verify attempts before rolling back (default 2). */
   verifyAttempts?: number;
-  /** Placement overcommit of quota CPU over allocatable CPU (env FLEETPLANE_CPU_OVERCOMMIT, default 2). */
+  /** Placement overcommit of quota CPU over allocatable CPU (default 2). */
   cpuOvercommit?: number;
-  /** The same for memory (env FLEETPLANE_MEMORY_OVERCOMMIT, default 1.5: memory is not compressible). */
+  /** The same for memory (default 1.5: memory is not compressible). */
   memoryOvercommit?: number;
-  /** One verify check's hold on a worker before the step is parked (env FLEETPLANE_VERIFY_HOLD: ms or "2s", default 2s). */
+  /** One verify check's hold on a worker before the step is parked (default 2s). */
   verifyHoldMs?: number;
+  /** Idle wait between empty claims (default 500 ms, jittered, backs off). */
   pollMs?: number;
   /** Extra or replacement drivers (the GitOps driver is passed here by `serve` when configured). */
   drivers?: Partial<Record<DeliveryMode, Driver>>;
@@ -49,11 +52,14 @@ export interface StartEngineOptions {
    * waiting for their next poll. `serve` passes the store's LISTEN on `fleetplane_operations`.
    */
   subscribe?: (onQueued: () => void) => Promise<() => Promise<void>>;
-  /** Cluster capacity refresh (env FLEETPLANE_CLUSTER_REFRESH_INTERVAL: ms or "60s", default 60s; 0 disables). */
+  /** Cluster capacity refresh (default 60s; 0 disables). */
   clusterRefreshIntervalMs?: number;
   now?: () => Date;
+  /** Monotonic time and timers for the lease keeper and the loops (tests pass a manual clock). */
+  clock?: Clock;
+  /** The process's one cache of cluster clients (serve shares it with the pre-scaler and the API); default: the engine's own. */
+  connections?: ClusterConnections;
   onDrift?: (env: Environment, report: DriftReport) => void;
-  applyObserver?: ApplyObserver;
   /** Platform settings for every render, e.g. `{ runbookBaseUrl }` (serve: FLEETPLANE_RUNBOOK_URL or its own URL + /runbooks). */
   platform?: Partial<PlatformConfig>;
 }
@@ -67,38 +73,25 @@ export interface Engine {
   stop(): Promise<void>;
 }
 
-/** "1500" (ms), "30s", "5m", "1h" -> ms; undefined when unset or unparsable. */
-export function parseDuration(v: string | undefined): number | undefined {
-  if (v === undefined || v.trim() === '') return undefined;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(v);
-  if (!m) return undefined;
-  const mult = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 'ms') as 'ms' | 's' | 'm' | 'h'];
-  return Math.round(Number(m[1]) * mult);
-}
-
-const positiveNumber = (v: string | undefined): number | undefined => {
-  const n = Number(v);
-  return v !== undefined && v.trim() !== '' && Number.isFinite(n) && n > 0 ? n : undefined;
-};
-
-const envInt = (name: string): number | undefined => {
-  const n = Number(process.env[name]);
-  return Number.isFinite(n) && n > 0 ? Math.floor(n) : undefined;
-};
-
+/** The engine's settings: what the caller passed, defaults for the rest. */
 export function engineConfig(o: Omit<StartEngineOptions, 'store' | 'logger'>): EngineConfig {
   return {
-    workerId: o.workerId ?? process.env.FLEETPLANE_WORKER_ID ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 6)}`,
-    concurrency: o.concurrency ?? envInt('FLEETPLANE_WORKER_CONCURRENCY') ?? 16,
-    leaseMs: o.leaseMs ?? envInt('FLEETPLANE_LEASE_MS') ?? 30_000,
-    pollMs: o.pollMs ?? envInt('FLEETPLANE_POLL_MS') ?? 500,
-    verifyTimeoutMs: o.verifyTimeoutMs ?? parseDuration(process.env.FLEETPLANE_VERIFY_TIMEOUT) ?? 5 * 60_000,
-    verifyAttempts: o.verifyAttempts ?? envInt('FLEETPLANE_VERIFY_ATTEMPTS') ?? 2,
-    verifyHoldMs: o.verifyHoldMs ?? parseDuration(process.env.FLEETPLANE_VERIFY_HOLD) ?? 2000,
-    cpuOvercommit: o.cpuOvercommit ?? positiveNumber(process.env.FLEETPLANE_CPU_OVERCOMMIT) ?? 2,
-    memoryOvercommit: o.memoryOvercommit ?? positiveNumber(process.env.FLEETPLANE_MEMORY_OVERCOMMIT) ?? 1.5,
-    reconcileIntervalMs: o.reconcileIntervalMs ?? parseDuration(process.env.FLEETPLANE_RECONCILE_INTERVAL) ?? 60_000,
+    workerId: o.workerId ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 6)}`,
+    concurrency: o.concurrency ?? ENGINE_DEFAULTS.concurrency,
+    leaseMs: o.leaseMs ?? ENGINE_DEFAULTS.leaseMs,
+    pollMs: o.pollMs ?? ENGINE_DEFAULTS.pollMs,
+    verifyTimeoutMs: o.verifyTimeoutMs ?? ENGINE_DEFAULTS.verifyTimeoutMs,
+    verifyAttempts: o.verifyAttempts ?? ENGINE_DEFAULTS.verifyAttempts,
+    verifyHoldMs: o.verifyHoldMs ?? ENGINE_DEFAULTS.verifyHoldMs,
+    cpuOvercommit: o.cpuOvercommit ?? ENGINE_DEFAULTS.cpuOvercommit,
+    memoryOvercommit: o.memoryOvercommit ?? ENGINE_DEFAULTS.memoryOvercommit,
+    reconcileIntervalMs: o.reconcileIntervalMs ?? ENGINE_DEFAULTS.reconcileIntervalMs,
   };
+}
+
+/** Cluster clients from the store's credentials, each call timed into the cluster metrics. */
+export function engineConnections(store: Pick<Store, 'clusters'>, clock?: Clock): ClusterConnections {
+  return new ClusterConnections(store.clusters, { timeCall: timeClusterCall, ...(clock ? { clock } : {}) });
 }
 
 export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
@@ -106,19 +99,18 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
   const logger = opts.logger.child({ component: 'engine', workerId: config.workerId });
   const deps: EngineDeps = {
     store: opts.store,
-    connections: new ClusterConnections(opts.store),
+    connections: opts.connections ?? engineConnections(opts.store, opts.clock),
     drivers: { direct: new DirectDriver(), ...(opts.drivers ?? {}) },
     logger,
     now: opts.now ?? (() => new Date()),
+    clock: opts.clock ?? systemClock,
     config,
-    applyObserver: opts.applyObserver ?? applyObserverFromEnv(),
     platform: opts.platform,
   };
-  bindOldestLeaseAge(() => opts.store.queue.oldestLeaseAge());
   const pool = new WorkerPool(deps, opts.kinds);
   deps.wakeAfter = (ms) => pool.wakeAfter(ms);
   const reconciler = new Reconciler(deps, opts.onDrift);
-  const inventory = new ClusterInventory(deps, opts.clusterRefreshIntervalMs ?? parseDuration(process.env.FLEETPLANE_CLUSTER_REFRESH_INTERVAL) ?? 60_000);
+  const inventory = new ClusterInventory(deps, opts.clusterRefreshIntervalMs ?? ENGINE_DEFAULTS.clusterRefreshIntervalMs);
   let unsubscribe: (() => Promise<void>) | null = null;
   if (opts.workers !== false) {
     pool.start();

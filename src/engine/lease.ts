@@ -7,30 +7,33 @@
 // At mustStopAt (a timer, and a synchronous check before every object write, for when the event
 // loop itself is late) the worker aborts: the signal reaches the kube requests in flight, and the
 // margin is the time they get to stop before another worker may start. A refused heartbeat (taken
-// over or finished elsewhere) aborts at once. Nothing here depends on the database's clock.
-import { performance } from 'node:perf_hooks';
-import type { OperationQueue } from '../adapters/store/queue/types.ts';
-
-/** The worker may no longer write for this operation; its step stops and its run closes as `lease-lost`. */
-export class LeaseLostError extends Error {
-  override readonly name = 'LeaseLostError';
-}
+// over or finished elsewhere) aborts at once. Nothing here depends on the database's clock; the
+// monotonic clock and the timers are injected (src/clock.ts), so tests drive them by hand.
+import type { Claim } from '../domain/ports/queue.ts';
+import { systemClock, type Clock } from '../clock.ts';
+import { LeaseLostError } from '../domain/errors.ts';
 
 export interface LeaseTerms {
-  id: string;
-  token: string;
   leaseMs: number;
-  /** performance.now() just before the claim was sent (defaults to now). */
+  /** clock.monotonic() just before the claim was sent (defaults to now). */
   claimSentAt?: number;
 }
 
 export const heartbeatEvery = (leaseMs: number): number => Math.max(50, Math.floor(leaseMs / 3));
 export const fenceMargin = (leaseMs: number): number => Math.max(10, Math.floor(leaseMs / 4));
 
+export interface LeaseKeeperOptions {
+  /** Aborts the keeper's signal too (the engine stopping); that is not a lost lease. */
+  parent?: AbortSignal | undefined;
+  clock?: Clock | undefined;
+}
+
 export class LeaseKeeper {
   readonly controller = new AbortController();
-  private beatTimer: NodeJS.Timeout | undefined;
-  private fenceTimer: NodeJS.Timeout | undefined;
+  private readonly clock: Clock;
+  private cancelBeat: (() => void) | undefined;
+  private cancelFence: (() => void) | undefined;
+  private stopped = false;
   private mustStopAt: number;
   private lastOkSentAt: number;
   /** Send times of heartbeats still waiting for an answer (says whether the database or the event loop was slow). */
@@ -38,8 +41,10 @@ export class LeaseKeeper {
   /** Set when the lease (not a shutdown) stopped the worker. */
   lost = false;
 
-  constructor(private readonly queue: OperationQueue, private readonly lease: LeaseTerms, parent?: AbortSignal) {
-    this.lastOkSentAt = lease.claimSentAt ?? performance.now();
+  constructor(private readonly claim: Pick<Claim, 'heartbeat'>, private readonly lease: LeaseTerms, opts: LeaseKeeperOptions = {}) {
+    this.clock = opts.clock ?? systemClock;
+    const parent = opts.parent;
+    this.lastOkSentAt = lease.claimSentAt ?? this.clock.monotonic();
     this.mustStopAt = this.lastOkSentAt + lease.leaseMs - fenceMargin(lease.leaseMs);
     if (parent) {
       if (parent.aborted) this.controller.abort(parent.reason);
@@ -52,15 +57,24 @@ export class LeaseKeeper {
   }
 
   start(): this {
-    this.beatTimer = setInterval(() => void this.beat(), heartbeatEvery(this.lease.leaseMs));
-    this.beatTimer.unref();
+    this.scheduleBeat();
     this.armFence();
     return this;
   }
 
   stop(): void {
-    clearInterval(this.beatTimer);
-    clearTimeout(this.fenceTimer);
+    this.stopped = true;
+    this.cancelBeat?.();
+    this.cancelFence?.();
+  }
+
+  /** A heartbeat every third of the lease, whether or not the last one has answered yet. */
+  private scheduleBeat(): void {
+    if (this.stopped) return;
+    this.cancelBeat = this.clock.schedule(heartbeatEvery(this.lease.leaseMs), () => {
+      this.scheduleBeat();
+      void this.beat();
+    });
   }
 
   /** Throws unless this worker may still write: call right before starting each write. */
@@ -70,28 +84,27 @@ export class LeaseKeeper {
   }
 
   private checkDeadline(): void {
-    if (!this.signal.aborted && performance.now() >= this.mustStopAt) {
-      const now = performance.now();
+    if (!this.signal.aborted && this.clock.monotonic() >= this.mustStopAt) {
+      const now = this.clock.monotonic();
       const oldest = Math.min(now, ...this.inFlight);
       this.lose(`lease expiring: no heartbeat succeeded in time, stopped before another worker can claim (self-fenced; last success sent ${Math.round(now - this.lastOkSentAt)} ms ago, ${this.inFlight.size} in flight, oldest ${Math.round(now - oldest)} ms)`);
     }
   }
 
   private armFence(): void {
-    clearTimeout(this.fenceTimer);
-    if (this.signal.aborted) return;
-    this.fenceTimer = setTimeout(() => this.checkDeadline(), Math.max(0, this.mustStopAt - performance.now()) + 1);
-    this.fenceTimer.unref();
+    this.cancelFence?.();
+    if (this.signal.aborted || this.stopped) return;
+    this.cancelFence = this.clock.schedule(Math.max(0, this.mustStopAt - this.clock.monotonic()) + 1, () => this.checkDeadline());
   }
 
   private async beat(): Promise<void> {
     this.checkDeadline();
     if (this.signal.aborted) return;
-    const sentAt = performance.now();
+    const sentAt = this.clock.monotonic();
     this.inFlight.add(sentAt);
     let ok: boolean;
     try {
-      ok = await this.queue.heartbeat(this.lease.id, this.lease.token, this.lease.leaseMs);
+      ok = await this.claim.heartbeat(this.lease.leaseMs);
     } catch {
       return; // the database is unreachable: the deadline timer fences if none succeeds in time
     } finally {

@@ -5,9 +5,11 @@
 import type { Environment } from '../domain/types.ts';
 import { conditionsFor } from '../plan/conditions.ts';
 import { dedupe } from '../plan/diff.ts';
-import { refOf } from '../plan/apply-order.ts';
-import { PermanentError, driverContext, driverFor, type StepEnv } from './context.ts';
+import { refOf } from '../domain/kinds.ts';
+import { PermanentError } from '../domain/errors.ts';
+import { driverContext, driverFor, type StepEnv } from './context.ts';
 import { audit } from './audit.ts';
+import { setHealth } from './health.ts';
 
 async function targets(s: StepEnv): Promise<Environment[]> {
   const { store } = s.deps;
@@ -46,13 +48,12 @@ export async function removeStep(s: StepEnv): Promise<Record<string, unknown>> {
     const inv = await q.inventory(env.tenant, env.name);
     const applied = env.appliedRevision ? await s.deps.store.revisions.get(env.tenant, env.name, env.appliedRevision) : null;
     const refs = dedupe([...inv.objects, ...(applied?.objects.map((o) => refOf(o.object)) ?? [])]);
-    const conditions = conditionsFor(env.conditions, 'Deleting', { reason: 'Offboarding', message: `removing ${refs.length} objects` }, s.deps.now());
-    await q.updateEnvironment(env.tenant, env.name, { health: 'Deleting', conditions }, s.lease);
+    await setHealth(s, env, 'offboard', { with: (health) => ({ conditions: conditionsFor(env.conditions, health, { reason: 'Offboarding', message: `removing ${refs.length} objects` }, s.deps.now()) }) });
     if (env.placement.cluster) {
       const res = await driverFor(s.deps, env).remove(await driverContext(s, env), refs);
       removed += res.removed.length;
     }
-    await q.saveInventory(env.tenant, env.name, { revision: null, objects: [] }, s.lease);
+    await s.claimed.saveInventory(env.tenant, env.name, { revision: null, objects: [] });
   }
   return { removed };
 }
@@ -60,8 +61,9 @@ export async function removeStep(s: StepEnv): Promise<Record<string, unknown>> {
 export async function recordOffboardStep(s: StepEnv): Promise<Record<string, unknown>> {
   const names: string[] = [];
   for (const env of await targets(s)) {
-    const conditions = conditionsFor(env.conditions, 'Deleted', { reason: 'Offboarded', message: `removed by operation ${s.op.id}` }, s.deps.now());
-    await s.deps.store.queue.updateEnvironment(env.tenant, env.name, { health: 'Deleted', appliedRevision: null, conditions }, s.lease);
+    await setHealth(s, env, 'deleted', {
+      with: (health) => ({ appliedRevision: null, conditions: conditionsFor(env.conditions, health, { reason: 'Offboarded', message: `removed by operation ${s.op.id}` }, s.deps.now()) }),
+    });
     names.push(env.name);
   }
   if (!s.op.environment) await s.deps.store.tenants.markDeleted(s.op.tenant);

@@ -10,12 +10,13 @@
 //
 // An explicit cluster is kept: isolation (a cluster dedicated to another tenant) is enforced,
 // capacity only reported in the step's output, the way a pod's nodeName bypasses the scheduler.
-import { cpuMillis, parseQuantity } from '../adapters/kube/quantity.ts';
+import { cpuMillis, parseQuantity } from '../domain/quantity.ts';
 import type { Quota } from '../domain/blueprint.ts';
 import type { Environment, Tier } from '../domain/types.ts';
 import { NO_RESOURCES, addResources, checkExplicitPlacement, placeEnvironment, type ClusterLoad, type PlacementRequest, type Resources } from '../plan/placement.ts';
 import { TIER_QUOTA_FACTOR } from '../render/namespace.ts';
-import { PermanentError, loadEnvironment, type StepEnv } from './context.ts';
+import { PermanentError } from '../domain/errors.ts';
+import { loadEnvironment, type StepEnv } from './context.ts';
 
 const AUTO = new Set(['', 'auto', '*']);
 
@@ -48,7 +49,7 @@ export async function placeStep(s: StepEnv): Promise<Record<string, unknown>> {
   if (decision.cluster === null) {
     throw new PermanentError(`no cluster can take ${env.tenant}/${env.name}: ${JSON.stringify(decision.reasons)}`);
   }
-  await store.queue.updateEnvironment(env.tenant, env.name, { cluster: decision.cluster }, s.lease);
+  await s.claimed.setEnvironmentStatus(env.tenant, env.name, { cluster: decision.cluster });
   return { cluster: decision.cluster, chosen: true };
 }
 

@@ -2,13 +2,14 @@
 // revision (driver.drift), record the report and a Drifted condition, and when the environment's
 // selfHeal is on, enqueue a `reconfigure` operation that re-applies the revision. Healing goes
 // through the queue so it is leased, serialized with other work on the environment, and audited.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { mapLimit } from '../adapters/kube/index.ts';
+import { Ticker } from '../clock.ts';
 import type { Environment } from '../domain/types.ts';
 import { coerceError } from '../domain/errors.ts';
 import { setCondition } from '../plan/conditions.ts';
 import { stepsFor } from '../plan/workflows.ts';
 import { recordReconcile } from '../metrics/engine.ts';
+import { readOnlyClient } from './clusters.ts';
 import type { EngineDeps } from './context.ts';
 import type { DriftReport } from './drivers/types.ts';
 
@@ -21,47 +22,37 @@ export interface ReconcileResult {
 const SETTLED = new Set(['Ready', 'Degraded']);
 
 export class Reconciler {
-  private readonly stopping = new AbortController();
-  private loop: Promise<void> | undefined;
+  private readonly ticker: Ticker;
 
-  constructor(private readonly deps: EngineDeps, private readonly onDrift?: (env: Environment, report: DriftReport) => void) {}
+  constructor(private readonly deps: EngineDeps, private readonly onDrift?: (env: Environment, report: DriftReport) => void) {
+    this.ticker = new Ticker((signal) => this.pass(signal), {
+      intervalMs: deps.config.reconcileIntervalMs, clock: deps.clock, onError: (err) => deps.logger.error({ err }, 'reconcile pass failed'),
+    });
+  }
 
   start(): void {
-    if (this.deps.config.reconcileIntervalMs <= 0) return;
-    this.loop = this.run();
+    this.ticker.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopping.abort();
-    await this.loop;
-  }
-
-  private async run(): Promise<void> {
-    while (!this.stopping.signal.aborted) {
-      try {
-        await this.pass();
-      } catch (raw) {
-        this.deps.logger.error({ err: coerceError(raw) }, 'reconcile pass failed');
-      }
-      await sleep(this.deps.config.reconcileIntervalMs, undefined, { signal: this.stopping.signal }).catch(() => undefined);
-    }
+  stop(): Promise<void> {
+    return this.ticker.stop();
   }
 
   /** One pass over every environment; per-environment errors are reported, not thrown. */
-  async pass(): Promise<ReconcileResult> {
+  async pass(signal?: AbortSignal): Promise<ReconcileResult> {
     const result: ReconcileResult = { checked: 0, drifted: [], errors: [] };
     let after: { tenant: string; name: string } | null = null;
     for (;;) {
       const page = await this.deps.store.queue.listEnvironments(after, 200);
       const due = page.filter((e) => SETTLED.has(e.health) && e.appliedRevision && this.deps.drivers[e.delivery]?.drift);
-      await mapLimit(due, 8, (e) => this.check(e, result));
+      await mapLimit(due, 8, (e) => this.check(e, result, signal));
       if (page.length < 200) break;
       after = page[page.length - 1]!;
     }
     return result;
   }
 
-  private async check(env: Environment, result: ReconcileResult): Promise<void> {
+  private async check(env: Environment, result: ReconcileResult, signal?: AbortSignal): Promise<void> {
     const { deps } = this;
     const q = deps.store.queue;
     try {
@@ -69,9 +60,10 @@ export class Reconciler {
       const rev = await deps.store.revisions.get(env.tenant, env.name, env.appliedRevision!);
       if (!rev) return;
       const conn = await deps.connections.get(env.placement.cluster);
-      const ctl = new AbortController();
+      // No lease is held here: the drift check reads only, and its client refuses writes.
       const report = await deps.drivers[env.delivery]!.drift!({
-        environment: env, cluster: conn.cluster, kube: conn.kube, logger: deps.logger, signal: ctl.signal, now: deps.now,
+        environment: env, cluster: conn.cluster, kube: readOnlyClient(conn.cluster.name, conn.kube, signal), logger: deps.logger,
+        signal: signal ?? new AbortController().signal, now: deps.now,
         operation: { id: 'reconcile', kind: 'reconcile', workerId: deps.config.workerId },
       }, rev);
       result.checked++;
@@ -101,15 +93,14 @@ export class Reconciler {
   }
 
   private async record(env: Environment, report: DriftReport): Promise<void> {
-    const q = this.deps.store.queue;
-    await q.recordDrift(env.tenant, env.name, report.drifted ? { items: report.items } : null);
+    const drift = report.drifted ? { items: report.items } : null;
     const had = env.conditions.find((c) => c.type === 'Drifted');
-    if (!report.drifted && (!had || had.status === 'False')) return;
+    if (!report.drifted && (!had || had.status === 'False')) return this.deps.store.queue.recordDrift(env.tenant, env.name, drift);
     const message = report.drifted
       ? report.items.slice(0, 5).map((i) => `${i.ref.kind}/${i.ref.name} ${i.kind}${i.fields ? ` (${i.fields.join(', ')})` : ''}`).join('; ')
       : 'live state matches the applied revision';
     const conditions = setCondition(env.conditions, { type: 'Drifted', status: report.drifted ? 'True' : 'False', reason: report.drifted ? 'DriftDetected' : 'InSync', message }, this.deps.now());
-    await q.updateEnvironment(env.tenant, env.name, { conditions });
+    await this.deps.store.queue.recordDrift(env.tenant, env.name, drift, conditions);
   }
 
   private async heal(env: Environment, report: DriftReport): Promise<void> {

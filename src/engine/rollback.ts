@@ -2,9 +2,10 @@
 // good revision (pruning what the bad one added), verify it, and record why in the conditions.
 import type { Revision } from '../domain/types.ts';
 import { conditionsFor } from '../plan/conditions.ts';
-import { refOf } from '../plan/apply-order.ts';
+import { refOf } from '../domain/kinds.ts';
 import { driverContext, driverFor, loadEnvironment, type StepEnv } from './context.ts';
 import { audit } from './audit.ts';
+import { setHealth } from './health.ts';
 
 export interface RollbackOutcome {
   rolledBackTo: string | null;
@@ -19,8 +20,7 @@ export async function rollBackToLastGood(s: StepEnv, failure: string): Promise<R
   const goodId = env.lastGoodRevision;
   const now = s.deps.now();
   if (!goodId || goodId === bad) {
-    const conditions = conditionsFor(env.conditions, 'Degraded', { reason: 'DeliveryFailed', message: failure }, now);
-    await q.updateEnvironment(env.tenant, env.name, { health: 'Degraded', conditions }, s.lease);
+    await setHealth(s, env, 'degrade', { with: (health) => ({ conditions: conditionsFor(env.conditions, health, { reason: 'DeliveryFailed', message: failure }, now) }) });
     return { rolledBackTo: null, ready: false, message: 'no last good revision to roll back to' };
   }
   const good = await s.deps.store.revisions.get(env.tenant, env.name, goodId);
@@ -31,17 +31,17 @@ export async function rollBackToLastGood(s: StepEnv, failure: string): Promise<R
   const driver = driverFor(s.deps, env);
   s.log.warn({ from: bad, to: good.id, failure }, 'rolling back to the last good revision');
   const res = await driver.rollback(ctx, good, { revision: badRev, inventory: inv.objects });
-  await q.saveInventory(env.tenant, env.name, { revision: good.id, objects: res.inventory.length > 0 ? res.inventory : good.objects.map((o) => refOf(o.object)) }, s.lease);
+  await s.claimed.saveInventory(env.tenant, env.name, { revision: good.id, objects: res.inventory.length > 0 ? res.inventory : good.objects.map((o) => refOf(o.object)) });
   const v = await driver.verify(ctx, good, { timeoutMs: s.deps.config.verifyTimeoutMs });
   const message = `rolled back to ${good.id} after revision ${bad ?? '?'} failed: ${failure}`;
-  const health = v.ready ? 'Ready' : 'Degraded';
-  let conditions = conditionsFor(env.conditions, health, { reason: 'RolledBack', message }, now);
-  conditions = conditions.filter((c) => c.type !== 'Drifted');
   const previousValues = s.outputs.render?.previousValues;
-  await q.updateEnvironment(env.tenant, env.name, {
-    health, conditions, appliedRevision: good.id, desiredRevision: good.id, version: good.version,
-    ...(previousValues && typeof previousValues === 'object' ? { values: previousValues as Record<string, unknown> } : {}),
-  }, s.lease);
+  await setHealth(s, env, v.ready ? 'verified' : 'degrade', {
+    with: (health) => ({
+      conditions: conditionsFor(env.conditions, health, { reason: 'RolledBack', message }, now).filter((c) => c.type !== 'Drifted'),
+      appliedRevision: good.id, desiredRevision: good.id, version: good.version,
+      ...(previousValues && typeof previousValues === 'object' ? { values: previousValues as Record<string, unknown> } : {}),
+    }),
+  });
   await audit(s, 'environment.rolled-back', { from: bad, to: good.id, failure, ready: v.ready });
   return { rolledBackTo: good.id, ready: v.ready, message: v.ready ? message : `${message}; the rollback is not ready either: ${v.message ?? ''}` };
 }

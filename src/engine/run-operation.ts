@@ -1,15 +1,18 @@
 // Runs one claimed operation: its workflow's steps from the first one not yet succeeded, each step
-// recorded (fenced by the lease) before and after it runs. A failed step puts the operation back
-// with SQL-computed backoff; on the last attempt a failed deliver/verify rolls the environment back
-// to its last good revision and the operation fails with the cluster's reason. A run cut short
-// (lease lost, or handed back on shutdown) is closed in the run history by the worker itself.
-import type { ClaimedOperation } from '../adapters/store/queue/types.ts';
+// recorded (fenced by the lease) before and after it runs. A failed step's error is classified
+// (plan/failure.ts: transient, permanent, waiting or lost, by a named check) and afterStepFailure
+// (plan/workflows.ts) decides once what follows: park it, put the operation back (the queue's
+// backoff, or the cluster's Retry-After), or fail it, rolling a delivering workflow back to its
+// last good revision when its deliver/verify ran out of tries. A run cut short (lease lost, or
+// handed back on shutdown) is closed in the run history by the worker itself.
+import type { Claim } from '../domain/ports/queue.ts';
 import type { OperationStep } from '../domain/types.ts';
-import { FleetplaneError, coerceError } from '../domain/errors.ts';
-import { afterStepFailure, mergeSteps, nextStep, type StepName } from '../plan/workflows.ts';
+import { VerifyFailedError, coerceError } from '../domain/errors.ts';
+import { classify, type Classification } from '../plan/failure.ts';
+import { afterStepFailure, mergeSteps, nextStep, type AfterFailure, type StepName } from '../plan/workflows.ts';
 import { recordStepFailure, startOperation } from '../metrics/engine.ts';
-import { PermanentError, StepWaitingError, VerifyFailedError, type EngineDeps, type StepEnv } from './context.ts';
-import { LeaseKeeper, LeaseLostError } from './lease.ts';
+import type { EngineDeps, StepEnv } from './context.ts';
+import { LeaseKeeper } from './lease.ts';
 import { STEPS } from './steps.ts';
 import { rollBackToLastGood } from './rollback.ts';
 import { markFailed } from './failure-status.ts';
@@ -17,15 +20,15 @@ import { markFailed } from './failure-status.ts';
 /** waiting: a step was parked (the operation is pending again until its next check). */
 export type RunOutcome = 'succeeded' | 'failed' | 'retry' | 'lost' | 'released' | 'waiting';
 
-/** `claimSentAt`: performance.now() just before the claim was sent; the lease's local deadline counts from it. */
-export async function runOperation(deps: EngineDeps, claimed: ClaimedOperation, shutdown: AbortSignal, claimSentAt?: number): Promise<RunOutcome> {
+/** `claimSentAt`: deps.clock.monotonic() just before the claim was sent; the lease's local deadline counts from it. */
+export async function runOperation(deps: EngineDeps, claimed: Claim, shutdown: AbortSignal, claimSentAt?: number): Promise<RunOutcome> {
   const op = claimed.operation;
   const log = deps.logger.child({ operationId: op.id, kind: op.kind, tenant: op.tenant, environment: op.environment, attempt: op.attempts });
-  const terms = { id: op.id, token: claimed.leaseToken, leaseMs: deps.config.leaseMs, ...(claimSentAt !== undefined ? { claimSentAt } : {}) };
-  const keeper = new LeaseKeeper(deps.store.queue, terms, shutdown).start();
+  const terms = { leaseMs: deps.config.leaseMs, ...(claimSentAt !== undefined ? { claimSentAt } : {}) };
+  const keeper = new LeaseKeeper(claimed, terms, { parent: shutdown, clock: deps.clock }).start();
   const done = startOperation(op.kind);
   const s: StepEnv = {
-    deps, op, claimed, lease: { operationId: op.id, leaseToken: claimed.leaseToken }, signal: keeper.signal, assertLease: () => keeper.assertHeld(),
+    deps, op, claimed, signal: keeper.signal, assertLease: () => keeper.assertHeld(),
     log, outputs: outputsOf(op.steps), attempt: 0,
   };
   let outcome: RunOutcome | undefined;
@@ -49,7 +52,7 @@ async function closeOwnRuns(s: StepEnv, keeper: LeaseKeeper, outcome: RunOutcome
   const state = outcome === 'released' ? 'released' : 'lease-lost';
   const reason = keeper.signal.aborted ? coerceError(keeper.signal.reason).message : outcome === 'lost' ? 'lease lost: a fenced write was refused' : 'worker error';
   try {
-    const closed = await s.deps.store.queue.closeRuns(s.op.id, s.lease.leaseToken, state, reason);
+    const closed = await s.claimed.closeRuns(state, reason);
     if (closed > 0) s.log.warn({ state, reason, closed }, 'step run closed without finishing');
   } catch (raw) {
     s.log.error({ err: coerceError(raw) }, 'could not close the step run');
@@ -64,21 +67,21 @@ function outputsOf(steps: OperationStep[]): Record<string, Record<string, unknow
 
 async function runSteps(s: StepEnv, keeper: LeaseKeeper): Promise<RunOutcome> {
   const { deps, op } = s;
-  const q = deps.store.queue;
+  const q = s.claimed;
   let steps = mergeSteps(op.kind, op.steps);
   for (;;) {
     const next = nextStep(op.kind, steps);
     if (next.done) {
-      const ok = await q.complete(op.id, s.lease.leaseToken, { outputs: s.outputs });
+      const ok = await q.complete({ outputs: s.outputs });
       s.log.info({ ok }, ok ? 'operation succeeded' : 'operation finished but the lease was lost');
       return ok ? 'succeeded' : 'lost';
     }
     const running = beginStep(s, next);
-    if (!(await q.recordStep(op.id, s.lease.leaseToken, running, deps.config.workerId))) return 'lost';
+    if (!(await q.recordStep(running))) return 'lost';
     try {
       const output = await STEPS[next.step](s);
       const ok: OperationStep = { ...running, state: 'succeeded', finishedAt: deps.now().toISOString(), output };
-      if (!(await q.recordStep(op.id, s.lease.leaseToken, ok, deps.config.workerId))) return 'lost';
+      if (!(await q.recordStep(ok))) return 'lost';
       s.outputs[next.step] = output;
       steps = mergeSteps(op.kind, steps, ok);
       s.log.debug({ step: next.step, output }, 'step succeeded');
@@ -102,55 +105,58 @@ function beginStep(s: StepEnv, next: { step: StepName; attempts: number; record?
 
 interface StepFailure { step: StepName; running: OperationStep; err: Error }
 
-/** Out of tries: a permanent error, the operation's last attempt, or verify's own limit. */
-function failureKind(s: StepEnv, err: Error): { permanent: boolean; final: boolean; isVerify: boolean } {
-  const isVerify = err instanceof VerifyFailedError;
-  const permanent = err instanceof PermanentError || (err instanceof FleetplaneError && err.status < 500);
-  const stepLimit = isVerify ? s.deps.config.verifyAttempts : Number.POSITIVE_INFINITY;
-  return { permanent, isVerify, final: permanent || s.op.attempts >= s.claimed.maxAttempts || s.attempt >= stepLimit };
-}
-
 async function onStepError(s: StepEnv, keeper: LeaseKeeper, f: StepFailure): Promise<RunOutcome> {
   const { deps, op } = s;
-  const q = deps.store.queue;
-  if (keeper.lost || f.err instanceof LeaseLostError) return 'lost';
+  const failure = classify(f.err, { leaseLost: keeper.lost });
+  if (failure.class === 'lost') return 'lost';
   if (keeper.signal.aborted) {
     // Shutting down: hand the operation back untouched; the next worker re-runs this step.
     s.log.info({ step: f.step }, 'stopping: releasing the operation');
-    return (await q.release(op.id, s.lease.leaseToken)) ? 'released' : 'lost';
+    return (await s.claimed.release()) ? 'released' : 'lost';
   }
-  if (f.err instanceof StepWaitingError) return park(s, f, f.err);
+  const next = afterStepFailure({
+    kind: op.kind, step: f.step, failure, attempt: op.attempts, maxAttempts: s.claimed.maxAttempts,
+    stepAttempt: s.attempt, verifyAttempts: deps.config.verifyAttempts,
+  });
+  if (next.action === 'stop') return 'lost';
+  if (next.action === 'park') return park(s, f, next.delayMs);
   recordStepFailure(op.kind, f.step);
-  await q.recordStep(op.id, s.lease.leaseToken, { ...f.running, state: 'failed', finishedAt: deps.now().toISOString(), error: f.err.message }, deps.config.workerId);
-  const kind = failureKind(s, f.err);
-  if (!kind.final) {
-    const r = await q.fail(op.id, s.lease.leaseToken, f.err.message, { retry: true });
-    const retryAt = r && 'runAt' in r ? r.runAt : null;
-    s.log.warn({ step: f.step, err: f.err, retryAt }, 'step failed; will retry');
-    if (retryAt) deps.wakeAfter?.(Date.parse(retryAt) - deps.now().getTime());
-    return r ? 'retry' : 'lost';
-  }
-  return failForGood(s, f, kind);
+  const why = `${failure.check}: ${failure.reason}`;
+  await s.claimed.recordStep({ ...f.running, state: 'failed', finishedAt: deps.now().toISOString(), error: f.err.message, message: why });
+  if (next.action === 'retry') return retry(s, f, failure, next);
+  return failForGood(s, f, failure, next);
+}
+
+/** Back to the queue: after the cluster's Retry-After when it gave one, else the queue's backoff. */
+async function retry(s: StepEnv, f: StepFailure, failure: Classification, next: Extract<AfterFailure, { action: 'retry' }>): Promise<RunOutcome> {
+  const { deps } = s;
+  const retryAt = next.afterMs !== undefined ? new Date(deps.now().getTime() + next.afterMs) : undefined;
+  const r = await s.claimed.fail(f.err.message, { retry: true, ...(retryAt ? { retryAt } : {}) });
+  const runAt = r && 'runAt' in r ? r.runAt : null;
+  s.log.warn({ step: f.step, err: f.err, check: failure.check, class: failure.class, retryAt: runAt }, 'step failed; will retry');
+  if (runAt) deps.wakeAfter?.(Date.parse(runAt) - deps.now().getTime());
+  return r ? 'retry' : 'lost';
 }
 
 /** The step waits on the cluster: record why, and hand the operation back until its next check. */
-async function park(s: StepEnv, f: StepFailure, wait: StepWaitingError): Promise<RunOutcome> {
-  const q = s.deps.store.queue;
+async function park(s: StepEnv, f: StepFailure, delayMs: number): Promise<RunOutcome> {
+  const q = s.claimed;
   const since = s.waiting?.since ?? f.running.startedAt ?? s.deps.now().toISOString();
   const waits = (s.waiting?.waits ?? 0) + 1;
-  const rec: OperationStep = { ...f.running, state: 'waiting', finishedAt: s.deps.now().toISOString(), waitingSince: since, waits, message: wait.message };
-  if (!(await q.recordStep(s.op.id, s.lease.leaseToken, rec, s.deps.config.workerId))) return 'lost';
-  s.log.debug({ step: f.step, waits, recheckInMs: wait.delayMs, message: wait.message }, 'step waiting; parked');
-  if (!(await q.release(s.op.id, s.lease.leaseToken, wait.delayMs))) return 'lost';
-  s.deps.wakeAfter?.(wait.delayMs);
+  const rec: OperationStep = { ...f.running, state: 'waiting', finishedAt: s.deps.now().toISOString(), waitingSince: since, waits, message: f.err.message };
+  if (!(await q.recordStep(rec))) return 'lost';
+  s.log.debug({ step: f.step, waits, recheckInMs: delayMs, message: f.err.message }, 'step waiting; parked');
+  if (!(await q.release(delayMs))) return 'lost';
+  s.deps.wakeAfter?.(delayMs);
   return 'waiting';
 }
 
-/** Final failure: roll back when the workflow delivers and the failure was deliver/verify. */
-async function failForGood(s: StepEnv, f: StepFailure, kind: { permanent: boolean; isVerify: boolean }): Promise<RunOutcome> {
-  let result: Record<string, unknown> = { step: f.step, reason: kind.isVerify ? (f.err as VerifyFailedError).reason : f.err.name };
+/** Final failure: roll back when afterStepFailure says so, else record why the environment is not healthy. */
+async function failForGood(s: StepEnv, f: StepFailure, failure: Classification, next: Extract<AfterFailure, { action: 'fail' }>): Promise<RunOutcome> {
+  const reason = f.err instanceof VerifyFailedError ? f.err.reason : f.err.name;
+  let result: Record<string, unknown> = { step: f.step, reason, check: failure.check, why: next.why };
   try {
-    if (afterStepFailure(s.op.kind, f.step, 1, 1).rollback && !kind.permanent) {
+    if (next.rollback) {
       const rb = await rollBackToLastGood(s, f.err.message);
       result = { ...result, rolledBackTo: rb.rolledBackTo, rollbackReady: rb.ready, rollback: rb.message };
     } else {
@@ -159,7 +165,7 @@ async function failForGood(s: StepEnv, f: StepFailure, kind: { permanent: boolea
   } catch (raw) {
     result = { ...result, rollbackError: coerceError(raw).message };
   }
-  s.log.error({ step: f.step, err: f.err, result }, 'operation failed');
-  const r = await s.deps.store.queue.fail(s.op.id, s.lease.leaseToken, f.err.message, { retry: false, result });
+  s.log.error({ step: f.step, err: f.err, check: failure.check, result }, 'operation failed');
+  const r = await s.claimed.fail(f.err.message, { retry: false, result });
   return r ? 'failed' : 'lost';
 }

@@ -1,19 +1,20 @@
 // The named steps of every workflow (see plan/workflows.ts). Each is idempotent: it reads what it
 // needs from the store and earlier steps' outputs, and its writes are fenced by the lease.
-import { LABELS, type KubeObject, type Revision } from '../domain/types.ts';
+import { blueprintFromRelease } from '../domain/blueprint.ts';
+import { LeaseLostError, PermanentError, StepWaitingError, VerifyFailedError } from '../domain/errors.ts';
+import { LABELS, RESTART_FIELD_MANAGER, type KubeObject, type Revision } from '../domain/types.ts';
 import type { DriverContext } from './drivers/types.ts';
 import { environmentRenderInput, renderEnvironment } from '../render/index.ts';
-import type { RenderBlueprint } from '../render/types.ts';
 import { conditionsFor } from '../plan/conditions.ts';
 import { desiredSpec } from '../plan/values.ts';
 import { dedupe } from '../plan/diff.ts';
-import { refOf } from '../plan/apply-order.ts';
+import { refOf } from '../domain/kinds.ts';
 import { recheckDelayMs, type StepName } from '../plan/workflows.ts';
-import { PermanentError, StepWaitingError, VerifyFailedError, driverContext, driverFor, loadEnvironment, type StepEnv } from './context.ts';
+import { driverContext, driverFor, loadEnvironment, type StepEnv } from './context.ts';
 import { placeStep } from './place.ts';
 import { audit } from './audit.ts';
+import { setHealth } from './health.ts';
 import { checkHoldStep, recordOffboardStep, removeStep } from './offboard.ts';
-import { LeaseLostError } from './lease.ts';
 
 export type StepOutput = Record<string, unknown>;
 type StepFn = (s: StepEnv) => Promise<StepOutput>;
@@ -22,22 +23,6 @@ export async function loadRevision(s: StepEnv, id: string): Promise<Revision> {
   const rev = await s.deps.store.revisions.get(s.op.tenant, s.op.environment ?? '', id);
   if (!rev) throw new PermanentError(`revision ${id} of ${s.op.tenant}/${s.op.environment} is not stored`);
   return rev;
-}
-
-// Releases are immutable: keep one object per release so the renderer's parse cache hits.
-const releases = new Map<string, RenderBlueprint>();
-
-function renderBlueprint(r: { name: string; version: string; spec: Record<string, unknown> }): RenderBlueprint {
-  const key = `${r.name}@${r.version}`;
-  let bp = releases.get(key);
-  if (!bp) {
-    // Stored releases hold the whole document; the renderer wants its inner spec.
-    const inner = r.spec.apiVersion && typeof r.spec.spec === 'object' && r.spec.spec ? (r.spec.spec as Record<string, unknown>) : r.spec;
-    bp = { name: r.name, version: r.version, spec: inner };
-    if (releases.size > 200) releases.clear();
-    releases.set(key, bp);
-  }
-  return bp;
 }
 
 const revisionOf = (s: StepEnv): string => {
@@ -53,22 +38,25 @@ async function renderStep(s: StepEnv): Promise<StepOutput> {
     const target = typeof s.op.params.revision === 'string' ? s.op.params.revision : env.lastGoodRevision;
     if (!target) throw new PermanentError('nothing to roll back to: no revision given and no last good revision');
     const rev = await loadRevision(s, target);
-    await s.deps.store.queue.updateEnvironment(env.tenant, env.name, { desiredRevision: rev.id, version: rev.version, health: 'Progressing' }, s.lease);
+    await setHealth(s, env, 'deploy', { with: () => ({ desiredRevision: rev.id, version: rev.version }) });
     return { revision: rev.id, ...before };
   }
   const spec = desiredSpec(env, s.op.params);
   const [tenant, release] = await Promise.all([s.deps.store.tenants.get(env.tenant), s.deps.store.blueprints.get(env.blueprint, spec.version)]);
   if (!tenant) throw new PermanentError(`tenant ${env.tenant} does not exist`);
   if (!release) throw new PermanentError(`blueprint ${env.blueprint}@${spec.version} is not published`);
-  const out = renderEnvironment(environmentRenderInput(tenant, env, renderBlueprint(release), { values: spec.values, platform: s.deps.platform }));
+  // A stored release keeps the document's spec; parsed (validated) here, once per render.
+  const out = renderEnvironment(environmentRenderInput(tenant, env, blueprintFromRelease(release), { values: spec.values, platform: s.deps.platform }));
   await s.deps.store.revisions.save({
     id: out.revision, tenant: env.tenant, environment: env.name, blueprint: out.blueprint, version: out.version,
     objects: out.objects, helmValues: out.helmValues, createdAt: s.deps.now().toISOString(),
   });
-  const conditions = conditionsFor(env.conditions, 'Progressing', { reason: 'Delivering', message: `delivering revision ${out.revision} (${s.op.kind})` }, s.deps.now());
-  await s.deps.store.queue.updateEnvironment(env.tenant, env.name, {
-    desiredRevision: out.revision, version: spec.version, values: spec.values, namespace: out.namespace, health: 'Progressing', conditions,
-  }, s.lease);
+  await setHealth(s, env, 'deploy', {
+    with: (health) => ({
+      desiredRevision: out.revision, version: spec.version, values: spec.values, namespace: out.namespace,
+      conditions: conditionsFor(env.conditions, health, { reason: 'Delivering', message: `delivering revision ${out.revision} (${s.op.kind})` }, s.deps.now()),
+    }),
+  });
   return { revision: out.revision, objects: out.objects.length, ...before };
 }
 
@@ -81,11 +69,11 @@ async function deliverStep(s: StepEnv): Promise<StepOutput> {
   // Write-ahead: the inventory covers old and new objects while applying, so a failed delivery
   // followed by a rollback still prunes whatever part of the new revision got applied.
   const ahead = dedupe([...inv.objects, ...rev.objects.map((o) => refOf(o.object))]);
-  if (!(await q.saveInventory(env.tenant, env.name, { revision: inv.revision, objects: ahead }, s.lease))) throw lostLease();
+  if (!(await s.claimed.saveInventory(env.tenant, env.name, { revision: inv.revision, objects: ahead }))) throw lostLease();
   const ctx = await driverContext(s, env);
   const res = await driverFor(s.deps, env).deliver(ctx, rev, { revision: prev, inventory: inv.objects });
-  if (!(await q.saveInventory(env.tenant, env.name, { revision: rev.id, objects: res.inventory }, s.lease))) throw lostLease();
-  await q.updateEnvironment(env.tenant, env.name, { appliedRevision: rev.id }, s.lease);
+  if (!(await s.claimed.saveInventory(env.tenant, env.name, { revision: rev.id, objects: res.inventory }))) throw lostLease();
+  await s.claimed.setEnvironmentStatus(env.tenant, env.name, { appliedRevision: rev.id });
   const restarted = s.op.params.action === 'restart' ? await restartWorkloads(s, ctx, rev) : [];
   return { revision: rev.id, applied: res.applied.length, pruned: res.pruned.length, ...(restarted.length > 0 ? { restarted } : {}), ...(res.detail ?? {}) };
 }
@@ -93,17 +81,16 @@ async function deliverStep(s: StepEnv): Promise<StepOutput> {
 /**
  * restart (a reconfigure with params.action "restart"): stamp the pod template like `kubectl rollout
  * restart`, under its own field manager so the revision's own applies never remove it. The stamp is
- * the operation's creation time, so re-running the step doesn't restart twice.
+ * the operation's creation time, so re-running the step doesn't restart twice. Fenced by ctx.kube.
  */
 async function restartWorkloads(s: StepEnv, ctx: DriverContext, rev: Revision): Promise<string[]> {
   const only = typeof s.op.params.component === 'string' ? s.op.params.component : null;
   const targets = rev.objects.map((o) => o.object).filter((o) => o.kind === 'Deployment' && (!only || o.metadata.labels?.[LABELS.component] === only || o.metadata.name === only));
   for (const d of targets) {
-    s.assertLease();
     await ctx.kube.apply({
       apiVersion: d.apiVersion, kind: d.kind, metadata: { name: d.metadata.name, namespace: d.metadata.namespace },
       spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': s.op.createdAt } } } },
-    } as KubeObject, { fieldManager: 'fleetplane-restart', force: true, signal: s.signal });
+    } as KubeObject, { fieldManager: RESTART_FIELD_MANAGER, force: true });
   }
   return targets.map((d) => d.metadata.name);
 }
@@ -128,9 +115,12 @@ async function recordStep(s: StepEnv): Promise<StepOutput> {
   if (s.op.kind === 'offboard') return recordOffboardStep(s);
   const env = await loadEnvironment(s);
   const id = revisionOf(s);
-  let conditions = conditionsFor(env.conditions, 'Ready', { reason: 'Verified', message: `revision ${id} is ready` }, s.deps.now());
-  conditions = conditions.filter((c) => c.type !== 'Drifted');
-  const updated = await s.deps.store.queue.updateEnvironment(env.tenant, env.name, { health: 'Ready', appliedRevision: id, lastGoodRevision: id, conditions }, s.lease);
+  const updated = await setHealth(s, env, 'verified', {
+    with: (health) => ({
+      appliedRevision: id, lastGoodRevision: id,
+      conditions: conditionsFor(env.conditions, health, { reason: 'Verified', message: `revision ${id} is ready` }, s.deps.now()).filter((c) => c.type !== 'Drifted'),
+    }),
+  });
   if (!updated) throw lostLease();
   await audit(s, `environment.${s.op.kind}`, { revision: id, version: env.version });
   return { revision: id, health: 'Ready' };

@@ -1,6 +1,5 @@
 // The worker pool: `concurrency` slots, each claiming one operation at a time and running it.
 // Empty claims back off with jitter so idle processes don't hammer the database.
-import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { OperationKind } from '../domain/types.ts';
 import { coerceError } from '../domain/errors.ts';
@@ -51,7 +50,7 @@ export class WorkerPool {
     let idle = 0;
     while (!this.stopping.signal.aborted) {
       try {
-        const claimSentAt = performance.now(); // the lease runs at least leaseMs from here
+        const claimSentAt = deps.clock.monotonic(); // the lease runs at least leaseMs from here
         const claimed = await deps.store.queue.claim(deps.config.workerId, deps.config.leaseMs, this.kinds);
         if (claimed) {
           idle = 0;

@@ -1,132 +1,191 @@
-// Rolling-origin evaluation of one trace (pure): refit once per simulated day on everything before the
-// origin, forecast from origins every few minutes over the test segment, score WAPE per model and horizon,
-// and replay the segment through the capacity simulator with and without the pre-scaler.
-import { decide, DEFAULT_BOUNDS, type PolicyState, type ScalingBounds } from './policy.ts';
-import { BASELINES, fitForecaster, type Forecaster } from './selector.ts';
-import { quantile } from './series.ts';
-import { HPA_DEFAULTS, simulate, type SimOptions, type SimResult } from './simulator.ts';
+// Rolling-origin evaluation of one trace (pure). The forecaster is refitted once per simulated day on
+// everything before that day (its own choices use only that past); forecasts are made from an origin every
+// few minutes over the test segment and scored per day, so gains can be bootstrapped over days. Every
+// SelectorConfig is derived from the same fitted candidates, so the leave-traces-out evaluation can pick a
+// config on other traces without refitting. The capacity simulator replays the segment for reactive HPA,
+// the pre-scaler (each config's upper bound) and a schedule-only baseline (same time yesterday).
+import { ALL_CANDIDATES, fitCandidates, SIMPLE_BASELINES, type CandidateSet } from './candidates.ts';
+import { capacityRule, simulateStrategies, type SimulationReport } from './capacity.ts';
+import type { FittedModel } from './model.ts';
+import { chooseForecaster, marginOf, SELECTOR_CONFIGS, upperOf, validationWindow, type Forecaster, type SelectorConfig } from './selector.ts';
 
-export const SELECTOR = 'selector';
+export const SIMPLE_SELECTOR = 'simple_selector';
+export const selectorName = (c: SelectorConfig): string => `selector:${c.name}`;
 
 export interface BacktestOptions {
-  /** Horizons in points (minutes for 1-minute traces). */
+  /** Horizons in points. */
   horizons: readonly number[];
+  /** Points per day. */
   day?: number;
+  /** Seconds between points: horizons and simulator figures are reported in minutes with it. */
+  stepSeconds?: number;
   /** Test segment: the last min(testDays, testFraction of the trace). */
   testDays?: number;
   testFraction?: number;
   /** Minutes between evaluated origins. */
-  originStride?: number;
-  /** Seconds between points (60 for 1-minute traces): simulator times are converted with it. */
-  stepSeconds?: number;
+  originMinutes?: number;
   /** Pod start-up + readiness in points (default: 3 minutes' worth). */
   startup?: number;
   quantile?: number;
   /** 1 where the trace had a sample; filled-in points are never scored as actuals. */
   observed?: Uint8Array;
+  /** Load one pod serves at 100% (policy capacityPerPod); default: capacityRule on the history. */
+  capacity?: number;
+  configs?: readonly SelectorConfig[];
 }
 
-export interface HorizonScore {
-  horizon: number;
-  /** WAPE per model name, plus "selector" and the baselines. */
-  wape: Record<string, number>;
-  /** Models the selector used at this horizon across refits. */
-  chosen: string[];
+/** Sum of |error| per horizon index per test day, and the windows' quantile scores. */
+export interface Scores {
+  /** [horizon][day] sum of |actual − forecast|. */
+  err: number[][];
+  /** Upper-bound scores over the lead-time window: windows, covered, summed pinball loss. */
+  windows: number;
+  covered: number;
+  pinball: number;
 }
 
 export interface BacktestResult {
   points: number;
+  stepSeconds: number;
   testFrom: number;
+  testDays: number;
   origins: number;
+  /** Detected season at the first refit (points; 0 = none). */
   period: number;
-  horizons: HorizonScore[];
-  /** Simulator results in minutes (over-capacity minutes, replica-minutes) whatever the step. */
-  simulation: { capacity: number; startupMinutes: number; leadTimeMinutes: number; reactive: SimResult; predictive: SimResult };
+  horizons: Array<{ points: number; minutes: number }>;
+  /** [horizon][day] sum of |actual|. */
+  actual: number[][];
+  /** Sum of the actual window maxima (scales pinball loss like WAPE). */
+  actualMaxSum: number;
+  quantile: number;
+  /** Per model, simple selector and selector config. Models' bounds use both margin modes: "name@absolute". */
+  scores: Record<string, Scores>;
+  /** Per config name: per horizon index, how often each name was chosen (refits) and each model was an ensemble member. */
+  chosen: Record<string, Array<{ chosen: Record<string, number>; members: Record<string, number> }>>;
+  refits: number;
+  simulation: SimulationReport;
 }
 
-// Per model: summed |error| and summed |actual| per horizon (models that only apply after a later
-// refit are scored over the origins they forecast).
-type Acc = Map<string, { err: Float64Array; tot: Float64Array }>;
+interface Plan { day: number; hs: number[]; maxH: number; testFrom: number; testDays: number; stride: number; startup: number; leadTime: number; q: number; step: number }
 
-function accumulate(acc: Acc, name: string, hi: number, pair: { predicted: number; actual: number }): void {
-  let a = acc.get(name);
-  if (!a) { a = { err: new Float64Array(8), tot: new Float64Array(8) }; acc.set(name, a); }
-  a.err[hi]! += Math.abs(pair.actual - pair.predicted);
-  a.tot[hi]! += Math.abs(pair.actual);
-}
-
-function resolve(n: number, opts: BacktestOptions) {
+function plan(n: number, opts: BacktestOptions): Plan {
   const day = opts.day ?? 1440;
   const hs = [...opts.horizons];
   if (hs.length === 0 || hs.length > 8) throw new RangeError('backtest: between 1 and 8 horizons');
-  const testLen = Math.min((opts.testDays ?? 3) * day, Math.floor(n * (opts.testFraction ?? 0.3)));
   const step = opts.stepSeconds ?? 60;
   const pts = (seconds: number): number => Math.max(1, Math.round(seconds / step));
-  const clock: SimClock = { step, startup: opts.startup ?? pts(180), metricDelay: pts(60), stabilization: pts(300), cooldown: pts(15 * 60) };
-  // Lead time: pod start-up + readiness, the HPA's metric lag, and one decision interval.
-  const leadTime = clock.startup + clock.metricDelay + 1;
-  return { day, hs, maxH: Math.max(...hs), testFrom: n - testLen, stride: opts.originStride ?? 5, clock, leadTime, q: opts.quantile ?? 0.9 };
+  const testLen = Math.min((opts.testDays ?? 7) * day, Math.floor(n * (opts.testFraction ?? 0.5)));
+  const startup = opts.startup ?? pts(180);
+  // Lead time: pod start-up + readiness, the HPA's metric lag (one minute), and one decision interval.
+  const leadTime = startup + pts(60) + 1;
+  return {
+    day, hs, maxH: Math.max(...hs, leadTime), testFrom: n - testLen, testDays: Math.ceil(testLen / day), stride: pts(60 * (opts.originMinutes ?? 5)),
+    startup, leadTime, q: opts.quantile ?? 0.9, step,
+  };
+}
+
+const zeros = (rows: number, cols: number): number[][] => Array.from({ length: rows }, () => new Array<number>(cols).fill(0));
+
+interface Bound { upper(t: number): number }
+
+/** The refit of one day: the candidate set, each config's forecaster, and every model's window bound. */
+interface Refit { set: CandidateSet; byConfig: Map<string, Forecaster>; simple: Forecaster; bounds: Map<string, Bound> }
+
+// Every candidate is scored at every origin: one that does not apply at a refit (too little history, no
+// season) counts as the last value there, so a model that only runs on easy days cannot look better.
+const MODEL_NAMES = ALL_CANDIDATES.map((s) => s.name);
+
+function modelOf(set: CandidateSet, name: string): { name: string; model: FittedModel } {
+  const ok = set.names.includes(name) ? set.model(name) : undefined;
+  return ok ? { name, model: ok } : { name: 'last_value', model: set.model('last_value')! };
+}
+
+function modelBounds(set: CandidateSet, q: number): Map<string, Bound> {
+  const out = new Map<string, Bound>();
+  for (const wanted of MODEL_NAMES) {
+    const { name, model: m } = modelOf(set, wanted);
+    const point = validationWindow(set, (h) => set.preds.get(name)!.get(h)!);
+    for (const mode of ['absolute', 'scaled'] as const) {
+      const margin = marginOf(set, point, mode, q);
+      out.set(`${wanted}@${mode}`, {
+        upper: (t) => { let p = -Infinity; for (const h of set.wh) p = Math.max(p, m.predict(t, h)); return upperOf(set.ctx, t, p, margin, mode); },
+      });
+    }
+  }
+  return out;
+}
+
+function refit(raw: Float64Array, T: number, p: Plan, configs: readonly SelectorConfig[]): Refit {
+  const set = fitCandidates(raw, { horizons: p.hs, leadTime: p.leadTime, day: p.day, fitEnd: T });
+  const byConfig = new Map(configs.map((c) => [c.name, chooseForecaster(set, { config: c, quantile: p.q, fitAll: true })]));
+  const simple = chooseForecaster(set, { config: { name: 'simple', ensembleSize: 0, margin: 'absolute' }, quantile: p.q, allowed: SIMPLE_BASELINES.map((s) => s.name) });
+  const bounds = modelBounds(set, p.q);
+  for (const c of configs) bounds.set(selectorName(c), { upper: (t) => byConfig.get(c.name)!.window(t).upper });
+  bounds.set(SIMPLE_SELECTOR, { upper: (t) => simple.window(t).upper });
+  return { set, byConfig, simple, bounds };
+}
+
+function scoreOf(r: BacktestResult, name: string): Scores {
+  let s = r.scores[name];
+  if (!s) { s = { err: zeros(r.horizons.length, r.testDays), windows: 0, covered: 0, pinball: 0 }; r.scores[name] = s; }
+  return s;
+}
+
+function countChoices(r: BacktestResult, f: Refit, configs: readonly SelectorConfig[], hs: number[]): void {
+  for (const c of configs) {
+    const fc = f.byConfig.get(c.name)!;
+    const rows = (r.chosen[c.name] ??= hs.map(() => ({ chosen: {}, members: {} })));
+    hs.forEach((h, hi) => {
+      const name = fc.choice.get(h)!;
+      rows[hi]!.chosen[name] = (rows[hi]!.chosen[name] ?? 0) + 1;
+      if (name === 'ensemble') for (const m of fc.members.get(h)!) rows[hi]!.members[m] = (rows[hi]!.members[m] ?? 0) + 1;
+    });
+  }
+}
+
+function scoreOrigin(r: BacktestResult, f: Refit, o: { t: number; d: number; raw: Float64Array; p: Plan; observed?: Uint8Array; configs: readonly SelectorConfig[] }): void {
+  const { t, d, raw, p } = o;
+  p.hs.forEach((h, hi) => {
+    if (o.observed && !o.observed[t + h]) return;
+    const actual = raw[t + h]!;
+    r.actual[hi]![d]! += Math.abs(actual);
+    for (const name of MODEL_NAMES) scoreOf(r, name).err[hi]![d]! += Math.abs(actual - modelOf(f.set, name).model.predict(t, h));
+    for (const c of o.configs) scoreOf(r, selectorName(c)).err[hi]![d]! += Math.abs(actual - f.byConfig.get(c.name)!.predict(t, h));
+    scoreOf(r, SIMPLE_SELECTOR).err[hi]![d]! += Math.abs(actual - f.simple.predict(t, h));
+  });
+  let max = -Infinity;
+  for (let k = 1; k <= p.leadTime; k++) max = Math.max(max, raw[t + k]!);
+  r.actualMaxSum += Math.abs(max);
+  for (const [name, b] of f.bounds) {
+    const u = b.upper(t);
+    const s = scoreOf(r, name);
+    s.windows++;
+    if (max <= u) s.covered++;
+    s.pinball += max > u ? p.q * (max - u) : (1 - p.q) * (u - max);
+  }
 }
 
 export function backtest(raw: Float64Array, opts: BacktestOptions): BacktestResult {
   const n = raw.length;
-  const { day, hs, maxH, testFrom, stride, clock, leadTime, q } = resolve(n, opts);
-  const fits: Forecaster[] = [];
-  for (let T = testFrom; T < n; T += day) {
-    fits.push(fitForecaster(raw, { horizons: hs, leadTime, day, fitEnd: T, quantile: q, fitAll: true }));
-  }
-  const at = (t: number): Forecaster => fits[Math.min(fits.length - 1, Math.floor((t - testFrom) / day))]!;
-  const acc: Acc = new Map();
-  const chosen = hs.map(() => new Set<string>());
-  let origins = 0;
-  for (let t = testFrom; t + maxH < n; t += stride) {
-    const f = at(t);
-    origins++;
-    hs.forEach((h, hi) => {
-      if (opts.observed && !opts.observed[t + h]) return;
-      const actual = raw[t + h]!;
-      accumulate(acc, SELECTOR, hi, { predicted: f.predict(t, h), actual });
-      chosen[hi]!.add(f.choice.get(h)!);
-      for (const [name, m] of f.models) accumulate(acc, name, hi, { predicted: m.predict(t, h), actual });
-    });
-  }
-  const horizons = hs.map((h, hi) => ({
-    horizon: h,
-    wape: Object.fromEntries([...acc].map(([name, a]) => [name, a.tot[hi]! > 0 ? a.err[hi]! / a.tot[hi]! : 0])),
-    chosen: [...chosen[hi]!].sort(),
-  }));
-  return { points: n, testFrom, origins, period: fits[0]?.ctx.period ?? 0, horizons, simulation: simulateBoth(raw, { testFrom, clock, leadTime }, at) };
-}
-
-/** Simulator timings in points of the trace's step. */
-interface SimClock { step: number; startup: number; metricDelay: number; stabilization: number; cooldown: number }
-
-function inMinutes(r: SimResult, step: number): SimResult {
-  const k = step / 60;
-  return { ...r, overCapacityMinutes: r.overCapacityMinutes * k, replicaMinutes: r.replicaMinutes * k, minutes: r.minutes * k };
-}
-
-function simulateBoth(raw: Float64Array, w: { testFrom: number; clock: SimClock; leadTime: number }, at: (t: number) => Forecaster): BacktestResult['simulation'] {
-  const { testFrom, clock } = w;
-  // Size pods from history only (not the test segment): the p99 load needs about ten pods at 100%.
-  const capacity = Math.max(quantile(raw.subarray(0, testFrom), 0.99) / 10, 1e-9);
-  const sim: SimOptions = {
-    ...HPA_DEFAULTS, capacity, startup: clock.startup, metricDelay: clock.metricDelay, downStabilization: clock.stabilization, minReplicas: 1, maxReplicas: 10_000,
+  const p = plan(n, opts);
+  const configs = opts.configs ?? SELECTOR_CONFIGS;
+  const fits: Refit[] = [];
+  for (let T = p.testFrom; T < n; T += p.day) fits.push(refit(raw, T, p, configs));
+  const at = (t: number): Refit => fits[Math.min(fits.length - 1, Math.floor((t - p.testFrom) / p.day))]!;
+  const r: BacktestResult = {
+    points: n, stepSeconds: p.step, testFrom: p.testFrom, testDays: p.testDays, origins: 0, period: fits[0]?.set.ctx.period ?? 0,
+    horizons: p.hs.map((h) => ({ points: h, minutes: (h * p.step) / 60 })), actual: zeros(p.hs.length, p.testDays), actualMaxSum: 0, quantile: p.q,
+    scores: {}, chosen: {}, refits: fits.length, simulation: undefined as unknown as SimulationReport,
   };
-  // The policy's clock is the point index here, so its cool-down is given in points too.
-  const bounds: ScalingBounds = { ...DEFAULT_BOUNDS, cooldownMinutes: clock.cooldown, floor: 1, ceiling: 10_000, capacityPerPod: capacity };
-  const reactive = simulate(raw, testFrom, raw.length, sim);
-  let state: PolicyState = { current: 1, lastNeededAt: testFrom };
-  const predictive = simulate(raw, testFrom, raw.length, sim, (t) => {
-    const d = decide(at(t).window(t).upper, state, t, bounds);
-    state = d.state;
-    return d.minReplicas;
+  for (const f of fits) countChoices(r, f, configs, p.hs);
+  for (let t = p.testFrom; t + p.maxH < n; t += p.stride) {
+    r.origins++;
+    scoreOrigin(r, at(t), { t, d: Math.floor((t - p.testFrom) / p.day), raw, p, observed: opts.observed, configs });
+  }
+  const capacity = opts.capacity !== undefined ? { value: opts.capacity, rule: 'given (policy capacityPerPod)' } : capacityRule(raw.subarray(0, p.testFrom));
+  r.simulation = simulateStrategies(raw, {
+    testFrom: p.testFrom, step: p.step, day: p.day, startup: p.startup, leadTime: p.leadTime, capacity: capacity.value, capacityRule: capacity.rule,
+    upper: Object.fromEntries(configs.map((c) => [c.name, (t: number) => at(t).byConfig.get(c.name)!.window(t).upper])),
   });
-  const minutes = (points: number): number => (points * clock.step) / 60;
-  return {
-    capacity, startupMinutes: minutes(clock.startup), leadTimeMinutes: minutes(w.leadTime),
-    reactive: inMinutes(reactive, clock.step), predictive: inMinutes(predictive, clock.step),
-  };
+  return r;
 }
-
-export { BASELINES };

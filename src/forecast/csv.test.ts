@@ -21,3 +21,23 @@ for (const [name, text, re] of bad) {
     assert.throws(() => parseTraceCsv(text, 't.csv'), (e: unknown) => e instanceof InputError && re.test(e.message));
   });
 }
+
+it('NaN values are kept as gaps and counted; lines are remembered for later errors', async () => {
+  const { parseTrace } = await import('./csv.ts');
+  const t = parseTrace('ts,value\n100,1\n160,NaN\n220,3\n', 'g.csv');
+  assert.equal(t.missing, 1);
+  assert.deepEqual(t.lines, [2, 3, 4]);
+  assert.ok(Number.isNaN(t.samples[1]!.value));
+});
+
+const refused: Array<[string, string, RegExp]> = [
+  ['negative values', 'ts,value\n100,1\n160,-2\n', /^t\.csv:3: negative value -2/],
+  ['infinite values', 'ts,value\n100,Infinity\n', /^t\.csv:2: value Infinity is not finite/],
+  ['millisecond timestamps', '1700000000000,1\n', /^t\.csv:1: timestamp 1700000000000 looks like milliseconds/],
+  ['duplicate timestamps', '100,1\n100,2\n', /^t\.csv:2: timestamps must increase/],
+];
+for (const [name, text, re] of refused) {
+  it(`rejects ${name} naming file:line`, () => {
+    assert.throws(() => parseTraceCsv(text, 't.csv'), (e: unknown) => e instanceof InputError && re.test(e.message));
+  });
+}

@@ -9,6 +9,10 @@ export interface SeriesContext {
   y: Float64Array;
   /** Prefix sums of y. */
   p: Float64Array;
+  /** Prefix sums of y² (local scale in O(1)). */
+  p2: Float64Array;
+  /** Maximum of raw over the last week up to and including each index (caps the upper bound). */
+  recentMax: Float64Array;
   /** Detected season length in points (0 = none), e.g. 1440 (daily) or 10080 (weekly) at 1-minute steps. */
   period: number;
   /** Points per day at this step (1440 at 1-minute steps); used by the "same time yesterday" baseline. */
@@ -21,12 +25,17 @@ export interface FittedModel {
   predict(t: number, h: number): number;
 }
 
+/** What a model may reuse from an earlier fit of the same series (the neural model warm-starts from it). */
+export interface FitHints {
+  prior?: FittedModel;
+}
+
 export interface ModelSpec {
   readonly name: string;
-  /** Baselines are reported but never picked by the selector. */
+  /** One of the five simple baselines the report measures gains against (they are also candidates). */
   readonly baseline?: boolean;
   /** Whether this model can run on this series (enough history, a season detected, ...). */
   applicable(ctx: SeriesContext, fitEnd: number): boolean;
   /** Chooses parameters on ctx.y[0..fitEnd) for the given horizons (in points). */
-  fit(ctx: SeriesContext, fitEnd: number, horizons: readonly number[]): FittedModel;
+  fit(ctx: SeriesContext, fitEnd: number, horizons: readonly number[], hints?: FitHints): FittedModel;
 }

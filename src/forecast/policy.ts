@@ -1,6 +1,7 @@
 // From a forecast upper bound to an HPA minReplicas (pure): raise at once, lower only after a cool-down
 // and past a hysteresis band, never outside [floor, ceiling]. Shared by the live pre-scaler and the
 // capacity simulator, so what the benchmark measures is what runs.
+import type { ScalingAction } from '../domain/scaling.ts';
 
 export interface ScalingBounds {
   /** Never set minReplicas below this (the environment's configured floor). */
@@ -23,8 +24,6 @@ export interface PolicyState {
   /** Minute (any monotonic minute clock) when the forecast last asked for at least `current`. */
   lastNeededAt: number;
 }
-
-export type ScalingAction = 'raise' | 'hold' | 'release' | 'noop';
 
 export interface PolicyDecision {
   action: ScalingAction;

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { backtest } from './backtest.ts';
-import { fitForecaster } from './selector.ts';
+import { backtest, selectorName } from './backtest.ts';
+import { wapeOf } from './evaluation.ts';
+import { DEFAULT_CONFIG, fitForecaster } from './selector.ts';
 
 // Deterministic noise (no Math.random in tests of the pure core either).
 function lcg(seed: number): () => number {
@@ -25,18 +26,16 @@ function randomWalk(n: number, seed = 7): Float64Array {
   return v;
 }
 
-const SEASONAL = new Set(['same_time_yesterday', 'seasonal_naive', 'seasonal_naive_level', 'holt_winters', 'ridge', 'ensemble']);
+const SEASONAL = new Set(['same_time_yesterday', 'seasonal_naive', 'seasonal_naive_level', 'holt_winters', 'ridge', 'mlp', 'ensemble']);
 
 describe('forecaster on synthetic series', () => {
   it('detects the daily season and recovers the pattern far better than last value at 30 min', () => {
     const v = daily(8, 4);
-    const r = backtest(v, { horizons: [5, 30], testDays: 2 });
+    const r = backtest(v, { horizons: [5, 30], testDays: 2, configs: [DEFAULT_CONFIG] });
     assert.equal(r.period, 1440);
-    const h30 = r.horizons.find((h) => h.horizon === 30)!;
-    assert.ok(h30.wape.selector! < 0.5 * h30.wape.last_value!, JSON.stringify(h30.wape));
-    for (const m of ['seasonal_naive', 'holt_winters', 'ridge']) {
-      assert.ok(h30.wape[m]! < 0.5 * h30.wape.last_value!, `${m}: ${JSON.stringify(h30.wape)}`);
-    }
+    const w = (name: string): number => wapeOf(r, name, 1);
+    assert.ok(w(selectorName(DEFAULT_CONFIG)) < 0.5 * w('last_value'), `${w(selectorName(DEFAULT_CONFIG))} vs ${w('last_value')}`);
+    for (const m of ['seasonal_naive', 'holt_winters', 'ridge', 'mlp']) assert.ok(w(m) < 0.5 * w('last_value'), `${m}: ${w(m)} vs ${w('last_value')}`);
   });
 
   it('picks a seasonal model on an exactly periodic series and reproduces it', () => {
@@ -81,10 +80,11 @@ describe('backtest at other steps', () => {
   it('reports simulator minutes in real minutes for a 5-minute trace', () => {
     const day = 288;
     const v = Float64Array.from({ length: 8 * day }, (_, i) => 100 + 60 * Math.sin((2 * Math.PI * i) / day));
-    const r = backtest(v, { horizons: [1, 3], day, stepSeconds: 300, testDays: 2 });
+    const r = backtest(v, { horizons: [1, 3], day, stepSeconds: 300, testDays: 2, configs: [DEFAULT_CONFIG] });
     assert.equal(r.period, day);
+    assert.deepEqual(r.horizons.map((h) => h.minutes), [5, 15]);
     assert.equal(r.simulation.reactive.minutes, (v.length - r.testFrom) * 5);
     assert.equal(r.simulation.startupMinutes, 5); // 3 minutes rounds to one 5-minute point
-    assert.ok(r.simulation.predictive.replicaMinutes % 5 === 0);
+    assert.ok(r.simulation.predictive[DEFAULT_CONFIG.name]!.replicaMinutes % 5 === 0);
   });
 });

@@ -1,177 +1,63 @@
-// Per-series model choice by rolling-origin backtest over the most recent history, and a calibrated
-// upper bound of the load over [now, now + lead time] from the empirical quantile of backtest residuals.
+// Per-series model choice by rolling-origin validation over the series' own recent history, and an upper
+// bound of the load over (now, now + lead time] calibrated on the same validation (split-conformal style:
+// the q-quantile of the window-maximum residuals, absolute or scaled by the local volatility).
+// Shared hyper-parameters (ensemble size, margin mode) are a SelectorConfig; the leave-traces-out
+// evaluation (evaluation.ts) chooses among SELECTOR_CONFIGS on other traces than it reports on.
+import { fitCandidates, SIMPLE_BASELINES, windowResiduals, wapeAt, type CandidateOptions, type CandidateSet } from './candidates.ts';
 import type { FittedModel, ModelSpec, SeriesContext } from './model.ts';
-import { holtDamped, holtWinters } from './models/ets.ts';
-import { lastValue, recentMean, sameTimeYesterday, seasonalNaive, seasonalNaiveLevel } from './models/naive.ts';
-import { ridge } from './models/ridge.ts';
-import { detectSeason } from './seasonality.ts';
-import { clipOutliers, prefixSums, quantile } from './series.ts';
+import { localScale, quantile } from './series.ts';
 
-export const BASELINES: readonly ModelSpec[] = [lastValue, sameTimeYesterday];
-export const CANDIDATES: readonly ModelSpec[] = [recentMean, seasonalNaive, seasonalNaiveLevel, holtDamped, holtWinters, ridge];
+export { prepare, windowHorizons, SIMPLE_BASELINES, MODELS, ALL_CANDIDATES } from './candidates.ts';
 export const ENSEMBLE = 'ensemble';
-const ENSEMBLE_SIZE = 4;
 
-export interface ForecasterOptions {
-  /** Horizons (points) to report point forecasts for, e.g. [5, 15, 30]. */
-  horizons: readonly number[];
-  /** Lead time in points: pod start-up + readiness + HPA sync (+ the scaler's own interval). */
-  leadTime: number;
-  /** Quantile of backtest residuals added to the window forecast, e.g. 0.95. */
+export interface SelectorConfig {
+  readonly name: string;
+  /** The ensemble candidate is the mean of the best `ensembleSize` models at a horizon; < 2 disables it. */
+  readonly ensembleSize: number;
+  /** "absolute": margin = q-quantile of residuals; "scaled": residuals ÷ local scale, re-scaled at each origin. */
+  readonly margin: 'absolute' | 'scaled';
+}
+
+export const SELECTOR_CONFIGS: readonly SelectorConfig[] = [
+  { name: 'single/absolute', ensembleSize: 0, margin: 'absolute' },
+  { name: 'single/scaled', ensembleSize: 0, margin: 'scaled' },
+  { name: 'ens3/absolute', ensembleSize: 3, margin: 'absolute' },
+  { name: 'ens3/scaled', ensembleSize: 3, margin: 'scaled' },
+  { name: 'ens5/absolute', ensembleSize: 5, margin: 'absolute' },
+  { name: 'ens5/scaled', ensembleSize: 5, margin: 'scaled' },
+];
+
+/** What a single trace (CLI, live pre-scaler) uses: the config all development traces together choose (bench prints it as config_on_all_traces). */
+export const DEFAULT_CONFIG: SelectorConfig = SELECTOR_CONFIGS[3]!;
+
+export interface ForecasterOptions extends CandidateOptions {
+  /** Quantile of the upper bound, e.g. 0.9. */
   quantile?: number;
-  /** Points per day (1440 at 1-minute steps). */
-  day?: number;
-  /** Fit only on data before this index (backtests); defaults to the whole series. */
-  fitEnd?: number;
-  /** Points of most recent history used to choose (default two days, at most a quarter of the series). */
-  validationPoints?: number;
+  config?: SelectorConfig;
+  /** Choose only among these model names (e.g. the simple baselines). */
+  allowed?: readonly string[];
   /** Refit every candidate on the full history (reports need them all); live use refits only the chosen. */
   fitAll?: boolean;
-  /** Candidate models besides the baselines (defaults to CANDIDATES). */
-  candidates?: readonly ModelSpec[];
 }
 
 export interface Forecaster {
   ctx: SeriesContext;
   fitEnd: number;
-  /** Chosen model per horizon (points). */
+  config: SelectorConfig;
+  /** Chosen model per horizon (points): a model name or "ensemble". */
   choice: Map<number, string>;
-  /** Validation WAPE per model name per horizon, from the rolling backtest used to choose. */
+  /** Ensemble members per horizon (by validation WAPE). */
+  members: Map<number, string[]>;
+  /** Validation WAPE per model name per horizon. */
   validation: Map<string, Map<number, number>>;
-  /** Residual quantile added to the window maximum forecast. */
+  /** Margin added to the window forecast at the last origin of the history (absolute units). */
   windowMargin: number;
   /** Point forecast of y[t+h] from origin t by the chosen model (nearest fitted horizon). */
   predict(t: number, h: number): number;
   /** Forecast of max(y[t+1..t+lead]), without and with the residual margin. */
   window(t: number): { point: number; upper: number };
-  /** Every fitted model (candidates and baselines), for reports. */
+  /** Fitted models used (and with fitAll every candidate), for reports. */
   models: Map<string, FittedModel>;
-}
-
-/** Horizons the window bound is built from: 1, the middle and the lead time itself. */
-export function windowHorizons(lead: number): number[] {
-  return [...new Set([1, Math.round(lead / 2), lead].filter((h) => h >= 1))].sort((a, b) => a - b);
-}
-
-export function prepare(raw: Float64Array, day: number, fitEnd: number): SeriesContext {
-  const y = clipOutliers(raw).values;
-  const season = detectSeason(y, fitEnd, [day, 7 * day]);
-  return { raw, y, p: prefixSums(y), period: season.period, day };
-}
-
-interface Validation { origins: number[]; preds: Map<string, Map<number, Float64Array>>; }
-
-function validate(ctx: SeriesContext, models: FittedModel[], from: number, to: number, hs: readonly number[]): Validation {
-  const maxH = Math.max(...hs);
-  const origins: number[] = [];
-  for (let t = from; t + maxH < to; t += 4) origins.push(t);
-  const preds = new Map<string, Map<number, Float64Array>>();
-  for (const m of models) {
-    const byH = new Map<number, Float64Array>();
-    for (const h of hs) byH.set(h, Float64Array.from(origins, (t) => m.predict(t, h)));
-    preds.set(m.name, byH);
-  }
-  return { origins, preds };
-}
-
-function wape(ctx: SeriesContext, origins: number[], h: number, pred: Float64Array): number {
-  let err = 0, tot = 0;
-  for (let i = 0; i < origins.length; i++) {
-    const a = ctx.raw[origins[i]! + h]!;
-    err += Math.abs(a - pred[i]!);
-    tot += Math.abs(a);
-  }
-  return tot > 0 ? err / tot : err > 0 ? Infinity : 0;
-}
-
-function ensembleMembers(scores: Map<string, Map<number, number>>, names: string[], h: number): string[] {
-  return [...names].sort((a, b) => scores.get(a)!.get(h)! - scores.get(b)!.get(h)!).slice(0, ENSEMBLE_SIZE);
-}
-
-function meanOf(models: FittedModel[]): FittedModel {
-  return { name: ENSEMBLE, predict: (t, h) => models.reduce((s, m) => s + m.predict(t, h), 0) / models.length };
-}
-
-/** Fits the candidates, scores them on the two days before fitEnd, and returns the chosen forecaster. */
-export function fitForecaster(raw: Float64Array, opts: ForecasterOptions): Forecaster {
-  const day = opts.day ?? 1440;
-  const T = opts.fitEnd ?? raw.length;
-  const ctx = prepare(raw, day, T);
-  const wh = windowHorizons(opts.leadTime);
-  const hs = [...new Set([...opts.horizons, ...wh])].sort((a, b) => a - b);
-  // Baselines are candidates too: on some series (cron-like spikes, random walks) nothing beats them.
-  const specs = [...BASELINES, ...(opts.candidates ?? CANDIDATES)].filter((s) => s.applicable(ctx, T));
-  const V = Math.min(opts.validationPoints ?? 2 * day, Math.floor(T * 0.25));
-  const valFits = specs.filter((s) => s.applicable(ctx, T - V)).map((s) => s.fit(ctx, T - V, hs));
-  const val = validate(ctx, valFits, T - V, T, hs);
-  const names = valFits.map((m) => m.name);
-  const scores = new Map<string, Map<number, number>>();
-  for (const n of names) scores.set(n, new Map(hs.map((h) => [h, wape(ctx, val.origins, h, val.preds.get(n)!.get(h)!)])));
-  // The ensemble is scored like any model: mean of the best few at that horizon.
-  const ens = new Map<number, number>();
-  const ensPreds = new Map<number, Float64Array>();
-  for (const h of hs) {
-    const members = ensembleMembers(scores, names, h);
-    const p = Float64Array.from(val.origins, (_, i) => members.reduce((s, n) => s + val.preds.get(n)!.get(h)![i]!, 0) / members.length);
-    ensPreds.set(h, p);
-    ens.set(h, wape(ctx, val.origins, h, p));
-  }
-  if (names.length > 1) { scores.set(ENSEMBLE, ens); val.preds.set(ENSEMBLE, ensPreds); }
-  const choice = new Map<number, string>();
-  for (const h of hs) {
-    let best = names[0] ?? 'recent_mean';
-    for (const [n, s] of scores) if (s.get(h)! < scores.get(best)!.get(h)!) best = n;
-    choice.set(h, best);
-  }
-  const windowMargin = residualMargin(ctx, val, choice, wh, opts);
-  return assemble({ ctx, T, hs, specs, scores, choice, windowMargin }, opts);
-}
-
-// Residuals of the window maximum: actual max over (t, t+lead] minus the forecast max, as the chosen
-// models would have produced them in validation. Their q-quantile is the margin of the upper bound.
-function residualMargin(ctx: SeriesContext, val: Validation, choice: Map<number, string>, wh: number[], opts: ForecasterOptions): number {
-  const lead = opts.leadTime;
-  const res = new Float64Array(val.origins.length);
-  for (let i = 0; i < val.origins.length; i++) {
-    const t = val.origins[i]!;
-    let fc = -Infinity;
-    for (const h of wh) fc = Math.max(fc, val.preds.get(choice.get(h)!)?.get(h)?.[i] ?? ctx.y[t]!);
-    let act = -Infinity;
-    for (let k = 1; k <= lead; k++) act = Math.max(act, ctx.raw[t + k]!);
-    res[i] = act - fc;
-  }
-  return Math.max(0, quantile(res, opts.quantile ?? 0.95));
-}
-
-interface Chosen {
-  ctx: SeriesContext; T: number; hs: number[]; specs: readonly ModelSpec[];
-  scores: Map<string, Map<number, number>>; choice: Map<number, string>; windowMargin: number;
-}
-
-function assemble(c: Chosen, opts: ForecasterOptions): Forecaster {
-  const { ctx, T, hs, specs, scores, choice, windowMargin } = c;
-  const scored = [...scores.keys()].filter((n) => n !== ENSEMBLE);
-  const members = new Map(hs.map((h) => [h, ensembleMembers(scores, scored, h)]));
-  const needed = new Set<string>(['last_value', ...choice.values()]);
-  if ([...choice.values()].includes(ENSEMBLE)) for (const m of members.values()) for (const n of m) needed.add(n);
-  const models = new Map<string, FittedModel>();
-  for (const s of specs) if ((opts.fitAll || needed.has(s.name)) && s.applicable(ctx, T)) models.set(s.name, s.fit(ctx, T, hs));
-  const ensembles = new Map<number, FittedModel>();
-  for (const h of hs) ensembles.set(h, meanOf(members.get(h)!.filter((n) => models.has(n)).map((n) => models.get(n)!)));
-  const pick = (h: number): FittedModel => {
-    const name = choice.get(h) ?? choice.get(nearest(hs, h))!;
-    return name === ENSEMBLE ? ensembles.get(nearest(hs, h))! : models.get(name) ?? models.get('last_value')!;
-  };
-  const wh = windowHorizons(opts.leadTime);
-  const predict = (t: number, h: number): number => pick(h).predict(t, h);
-  return {
-    ctx, fitEnd: T, choice, validation: scores, windowMargin, models, predict,
-    window(t) {
-      let point = -Infinity;
-      for (const h of wh) point = Math.max(point, predict(t, h));
-      return { point, upper: point + windowMargin };
-    },
-  };
 }
 
 function nearest(hs: readonly number[], h: number): number {
@@ -179,3 +65,113 @@ function nearest(hs: readonly number[], h: number): number {
   for (const x of hs) if (Math.abs(x - h) < Math.abs(best - h)) best = x;
   return best;
 }
+
+function rank(set: CandidateSet, names: readonly string[], h: number): string[] {
+  return [...names].sort((a, b) => set.scores.get(a)!.get(h)! - set.scores.get(b)!.get(h)!);
+}
+
+interface Choice { choice: Map<number, string>; members: Map<number, string[]>; scores: Map<string, Map<number, number>>; preds: (name: string, h: number) => Float64Array }
+
+function choose(set: CandidateSet, names: readonly string[], config: SelectorConfig): Choice {
+  const scores = new Map([...set.scores].filter(([n]) => names.includes(n)));
+  const members = new Map<number, string[]>();
+  const ensPreds = new Map<number, Float64Array>();
+  const useEnsemble = config.ensembleSize >= 2 && names.length > config.ensembleSize;
+  const ens = new Map<number, number>();
+  for (const h of set.hs) {
+    const m = rank(set, names, h).slice(0, Math.max(1, config.ensembleSize));
+    members.set(h, m);
+    if (!useEnsemble) continue;
+    const p = Float64Array.from(set.origins, (_, i) => m.reduce((s, n) => s + set.preds.get(n)!.get(h)![i]!, 0) / m.length);
+    ensPreds.set(h, p);
+    ens.set(h, wapeAt(set.ctx.raw, set.origins, h, p));
+  }
+  if (useEnsemble) scores.set(ENSEMBLE, ens);
+  const choice = new Map<number, string>();
+  for (const h of set.hs) {
+    let best = names[0] ?? 'last_value';
+    for (const [n, s] of scores) if (s.get(h)! < (scores.get(best)?.get(h) ?? Infinity)) best = n;
+    choice.set(h, best);
+  }
+  const preds = (name: string, h: number): Float64Array => (name === ENSEMBLE ? ensPreds.get(h)! : set.preds.get(name)!.get(h)!);
+  return { choice, members, scores, preds };
+}
+
+/** Margin of the window bound from the validation residuals of the given window forecast. */
+export function marginOf(set: CandidateSet, point: Float64Array, mode: SelectorConfig['margin'], q: number): number {
+  const r = windowResiduals(set, point);
+  return quantile(mode === 'absolute' ? r.abs : r.scaled, q);
+}
+
+/** Window forecast (max over the window horizons) at the validation origins for a per-horizon choice. */
+export function validationWindow(set: CandidateSet, pick: (h: number) => Float64Array): Float64Array {
+  const out = new Float64Array(set.origins.length).fill(-Infinity);
+  for (const h of set.wh) {
+    const p = pick(h);
+    for (let i = 0; i < out.length; i++) out[i] = Math.max(out[i]!, p[i]!);
+  }
+  return out;
+}
+
+/**
+ * An upper bound over the lead-time window for a point window forecast and a margin in the given mode.
+ * It never exceeds the highest load of the last week unless the point forecast itself does: a margin
+ * scaled by a volatile stretch (bursty series) would otherwise ask for far more pods than ever needed.
+ */
+export function upperOf(ctx: SeriesContext, t: number, point: number, margin: number, mode: SelectorConfig['margin']): number {
+  const u = point + (mode === 'absolute' ? margin : margin * localScale(ctx.p, ctx.p2, t));
+  const cap = t >= 0 && t < ctx.recentMax.length ? Math.max(point, ctx.recentMax[t]!) : Infinity;
+  return Math.min(u, cap);
+}
+
+function neededModels(set: CandidateSet, c: Choice, all: boolean): Set<string> {
+  const needed = new Set<string>(['last_value']);
+  for (const h of set.hs) {
+    const name = c.choice.get(h)!;
+    if (name === ENSEMBLE) for (const m of c.members.get(h)!) needed.add(m); else needed.add(name);
+  }
+  if (all) for (const n of set.names) needed.add(n);
+  return needed;
+}
+
+/** Builds the forecaster of one config from a fitted candidate set. */
+export function chooseForecaster(set: CandidateSet, opts: { config?: SelectorConfig; quantile?: number; allowed?: readonly string[]; fitAll?: boolean } = {}): Forecaster {
+  const config = opts.config ?? DEFAULT_CONFIG;
+  const q = opts.quantile ?? 0.9;
+  const names = set.names.filter((n) => !opts.allowed || opts.allowed.includes(n));
+  const c = choose(set, names, config);
+  const margin = marginOf(set, validationWindow(set, (h) => c.preds(c.choice.get(h)!, h)), config.margin, q);
+  const needed = neededModels(set, c, opts.fitAll === true);
+  const models = new Map<string, FittedModel>();
+  for (const n of needed) { const m = set.model(n); if (m) models.set(n, m); }
+  const ensembles = new Map<number, FittedModel>();
+  for (const h of set.hs) {
+    const ms = c.members.get(h)!.map((n) => models.get(n)).filter((m): m is FittedModel => m !== undefined);
+    ensembles.set(h, { name: ENSEMBLE, predict: (t, hh) => ms.reduce((s, m) => s + m.predict(t, hh), 0) / ms.length });
+  }
+  const pick = (h: number): FittedModel => {
+    const hh = c.choice.has(h) ? h : nearest(set.hs, h);
+    const name = c.choice.get(hh)!;
+    return name === ENSEMBLE ? ensembles.get(hh)! : models.get(name) ?? models.get('last_value')!;
+  };
+  const predict = (t: number, h: number): number => pick(h).predict(t, h);
+  const window = (t: number): { point: number; upper: number } => {
+    let point = -Infinity;
+    for (const h of set.wh) point = Math.max(point, predict(t, h));
+    return { point, upper: upperOf(set.ctx, t, point, margin, config.margin) };
+  };
+  const last = set.T - 1;
+  return {
+    ctx: set.ctx, fitEnd: set.T, config, choice: c.choice, members: c.members, validation: c.scores, models, predict, window,
+    windowMargin: config.margin === 'absolute' ? margin : margin * localScale(set.ctx.p, set.ctx.p2, last),
+  };
+}
+
+/** Fits the candidates, validates them on the recent history and returns the chosen forecaster. */
+export function fitForecaster(raw: Float64Array, opts: ForecasterOptions): Forecaster {
+  return chooseForecaster(fitCandidates(raw, opts), opts);
+}
+
+/** Names of the simple baselines. */
+export const BASELINE_NAMES: readonly string[] = SIMPLE_BASELINES.map((s) => s.name);
+export const BASELINES: readonly ModelSpec[] = SIMPLE_BASELINES;

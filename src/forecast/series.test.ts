@@ -60,3 +60,17 @@ it('quantile interpolates', () => {
   assert.equal(quantile([1, 2, 3, 4, 5], 0.5), 3);
   assert.equal(quantile([0, 10], 0.9), 9);
 });
+
+describe('outlier clip with a season', () => {
+  it('keeps a burst that happened at the same time one season earlier, clips a one-off', () => {
+    const season = 100;
+    const v = Float64Array.from({ length: 300 }, (_, i) => 10 + (i % 7) * 0.1);
+    for (const start of [50, 150, 250]) for (let i = start; i < start + 8; i++) v[i] = 200; // daily burst
+    v[180] = 500; // one-off glitch
+    const { values } = clipOutliers(v, { season });
+    assert.ok(values[50]! < 200, 'the first occurrence is clipped (nothing to confirm it)');
+    for (let i = 150; i < 158; i++) assert.equal(values[i], 200, `index ${i}`);
+    for (let i = 250; i < 258; i++) assert.equal(values[i], 200, `index ${i}`);
+    assert.ok(values[180]! < 50, `glitch clipped to ${values[180]}`);
+  });
+});

@@ -95,6 +95,22 @@ export interface ClipOptions {
   k?: number;
   /** Recompute the window statistics every `stride` points (they move slowly; keeps this O(n·w/stride)). */
   stride?: number;
+  /**
+   * Season in points (a day): a point beyond the limit is kept when the raw series also went beyond it
+   * around the same time one season earlier (±5 points): a burst that repeats daily is load, not a glitch.
+   */
+  season?: number;
+}
+
+const outside = (b: { hi: number; lo: number; x: number }): boolean => b.x > b.hi || b.x < b.lo;
+
+function seasonConfirms(values: Float64Array, i: number, season: number | undefined, bound: { hi: number; lo: number; x: number }): boolean {
+  if (!season || i - season - 5 < 0) return false;
+  for (let j = i - season - 5; j <= i - season + 5; j++) {
+    const v = values[j]!;
+    if ((bound.x > bound.hi && v > bound.hi) || (bound.x < bound.lo && v < bound.lo)) return true;
+  }
+  return false;
 }
 
 /**
@@ -120,8 +136,8 @@ export function clipOutliers(values: Float64Array, opts: ClipOptions = {}): { va
       for (let j = 0; j < w; j++) dev[j] = Math.abs(buf[j]! - med);
       lim = k * (1.4826 * median(dev) + 1e-3 * Math.abs(med) + 1e-12);
     }
-    const x = values[i]!;
-    if (x > med + lim) { out[i] = med + lim; clipped++; } else if (x < med - lim) { out[i] = med - lim; clipped++; }
+    const b = { hi: med + lim, lo: med - lim, x: values[i]! };
+    if (outside(b) && !seasonConfirms(values, i, opts.season, b)) { out[i] = b.x > b.hi ? b.hi : b.lo; clipped++; }
   }
   return { values: out, clipped };
 }
@@ -150,8 +166,41 @@ export function prefixSums(values: Float64Array): Float64Array {
   return p;
 }
 
+/** Prefix sums of squares: sum of values[a..b)² = p2[b] - p2[a]. */
+export function prefixSquares(values: Float64Array): Float64Array {
+  const p = new Float64Array(values.length + 1);
+  for (let i = 0; i < values.length; i++) p[i + 1] = p[i]! + values[i]! * values[i]!;
+  return p;
+}
+
+/**
+ * Local scale at origin t: standard deviation of the last w points plus 2% of their mean level (so a flat
+ * stretch still has a usable scale), never 0. Used to normalise neural inputs and residual margins.
+ */
+export function localScale(p: Float64Array, p2: Float64Array, t: number, w = 240): number {
+  const a = Math.max(0, t - w + 1);
+  const n = t + 1 - a;
+  const mean = (p[t + 1]! - p[a]!) / n;
+  const variance = Math.max(0, (p2[t + 1]! - p2[a]!) / n - mean * mean);
+  return Math.sqrt(variance) + 0.02 * Math.abs(mean) + 1e-9;
+}
+
 /** Mean of values[t-w+1..t] from prefix sums (window shortened at the start). */
 export function trailingMean(p: Float64Array, t: number, w: number): number {
   const a = Math.max(0, t - w + 1);
   return (p[t + 1]! - p[a]!) / (t + 1 - a);
+}
+
+/** out[i] = max(values[i-w+1..i]) by a monotonic deque, O(n). */
+export function runningMax(values: Float64Array, w: number): Float64Array {
+  const out = new Float64Array(values.length);
+  const q = new Int32Array(values.length);
+  let head = 0, tail = 0;
+  for (let i = 0; i < values.length; i++) {
+    while (tail > head && values[q[tail - 1]!]! <= values[i]!) tail--;
+    q[tail++] = i;
+    if (q[head]! <= i - w) head++;
+    out[i] = values[q[head]!]!;
+  }
+  return out;
 }

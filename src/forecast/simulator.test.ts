@@ -55,3 +55,25 @@ describe('scaling policy', () => {
     });
   }
 });
+
+describe('SLO-violation minutes and the capacity rule', () => {
+  it('a burst leaves a backlog: SLO violations last until it has drained', () => {
+    // 2 pods of 10 at first; a 3-minute burst of 60 queues work that is served late.
+    const load = Float64Array.from({ length: 60 }, (_, i) => (i >= 10 && i < 13 ? 60 : 5));
+    const r = simulate(load, 0, 60, { ...opts, minReplicas: 2, maxReplicas: 2 });
+    assert.equal(r.overCapacityMinutes, 3);
+    // Backlog 3 × (60 − 20) = 120, drained at 20 − 5 = 15 per minute: 8 more minutes.
+    assert.equal(r.sloViolationMinutes, 3 + 8);
+    assert.equal(r.lowestReplicas, 2);
+  });
+
+  it('capacity rule: the median load runs 4 pods at the 70% target, so a 10x load needs 10x the pods', async () => {
+    const { capacityRule, REFERENCE_REPLICAS } = await import('./capacity.ts');
+    const history = Float64Array.from({ length: 1000 }, (_, i) => (i % 10 === 0 ? 1000 : 100));
+    const c = capacityRule(history);
+    assert.ok(Math.abs(c.value - 100 / (REFERENCE_REPLICAS * 0.7)) < 1e-9, c.rule);
+    const r = simulate(Float64Array.from({ length: 200 }, (_, i) => (i < 100 ? 100 : 1000)), 0, 200, { ...opts, capacity: c.value, maxReplicas: 1000 });
+    assert.equal(r.lowestReplicas, 4);
+    assert.ok(r.peakReplicas >= 40, `peak ${r.peakReplicas}`);
+  });
+});

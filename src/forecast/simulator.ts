@@ -1,17 +1,18 @@
-// Capacity simulator (pure): replays a load trace (one point per minute) through pods of fixed capacity
-// that take `startup` minutes to become ready, driven by a Kubernetes-like HPA (utilization target,
-// 10% tolerance, scale-down stabilization window) and optionally a minReplicas schedule from the pre-scaler.
+// Capacity simulator (pure): replays a load trace point by point through pods of fixed capacity that take
+// `startup` points to become ready, driven by a Kubernetes-like HPA (utilization target, 10% tolerance,
+// scale-down stabilization window) and optionally a minReplicas schedule from the pre-scaler. Times are in
+// points of the trace's step; callers convert to minutes.
 
 export interface SimOptions {
-  /** Load one pod can serve; above ready·capacity the minute counts as over capacity. */
+  /** Load one pod can serve; above ready·capacity the point counts as over capacity. */
   capacity: number;
-  /** Minutes from pod creation to ready (start-up + readiness). */
+  /** Points from pod creation to ready (start-up + readiness). */
   startup: number;
   /** HPA target utilization (0..1). */
   target: number;
-  /** Minutes the HPA's metric lags reality (metrics pipeline). */
+  /** Points the HPA's metric lags reality (metrics pipeline). */
   metricDelay: number;
-  /** Scale-down stabilization window (minutes): the HPA keeps the highest recommendation seen in it. */
+  /** Scale-down stabilization window (points): the HPA keeps the highest recommendation seen in it. */
   downStabilization: number;
   tolerance: number;
   minReplicas: number;
@@ -21,26 +22,38 @@ export interface SimOptions {
 export const HPA_DEFAULTS = { target: 0.7, metricDelay: 1, downStabilization: 5, tolerance: 0.1 } as const;
 
 export interface SimResult {
-  /** Minutes where load exceeded ready capacity (SLO violations). */
+  /** Points where load exceeded ready capacity. */
   overCapacityMinutes: number;
-  /** Sum over minutes of pods that exist (ready or starting): what is paid for. */
+  /**
+   * Points where demand waited: over capacity, or still draining the backlog that over-capacity points
+   * left (load above capacity is queued and served later, at the capacity left over). A request that waits
+   * breaks a latency SLO even after the load has fallen again.
+   */
+  sloViolationMinutes: number;
+  /** Sum over points of pods that exist (ready or starting): what is paid for. */
   replicaMinutes: number;
   peakReplicas: number;
+  lowestReplicas: number;
   minutes: number;
 }
 
 /**
- * Simulates minutes [from, to). `minReplicasAt(t)` is the pre-scaler's minReplicas decided at minute t
- * (absent: reactive HPA alone). The HPA takes the max of its own recommendation and minReplicas.
+ * Simulates points [from, to). `minReplicasAt(t)` is the pre-scaler's minReplicas decided at t (absent:
+ * reactive HPA alone). The HPA takes the max of its own recommendation and minReplicas.
  */
 export function simulate(load: Float64Array, from: number, to: number, o: SimOptions, minReplicasAt?: (t: number) => number): SimResult {
   const initial = Math.min(o.maxReplicas, Math.max(o.minReplicas, Math.ceil(load[from]! / (o.capacity * o.target))));
   let readyAt: number[] = Array.from({ length: initial }, () => from);
   const recs: number[] = [];
-  const res: SimResult = { overCapacityMinutes: 0, replicaMinutes: 0, peakReplicas: initial, minutes: 0 };
+  const res: SimResult = { overCapacityMinutes: 0, sloViolationMinutes: 0, replicaMinutes: 0, peakReplicas: initial, lowestReplicas: initial, minutes: 0 };
+  let backlog = 0;
   for (let t = from; t < to; t++) {
     const ready = readyAt.filter((r) => r <= t).length;
-    if (load[t]! > ready * o.capacity * (1 + 1e-9)) res.overCapacityMinutes++;
+    const served = ready * o.capacity;
+    const over = load[t]! > served * (1 + 1e-9);
+    if (over) res.overCapacityMinutes++;
+    if (over || backlog > 1e-9 * served) res.sloViolationMinutes++;
+    backlog = Math.max(0, backlog + load[t]! - served);
     res.replicaMinutes += readyAt.length;
     res.minutes++;
     const desired = hpaDesired(load[Math.max(from, t - o.metricDelay)]!, ready, readyAt.length, o, recs);
@@ -48,6 +61,7 @@ export function simulate(load: Float64Array, from: number, to: number, o: SimOpt
     const want = Math.min(o.maxReplicas, Math.max(floor, desired));
     readyAt = resize(readyAt, want, t + 1 + o.startup);
     res.peakReplicas = Math.max(res.peakReplicas, readyAt.length);
+    res.lowestReplicas = Math.min(res.lowestReplicas, readyAt.length);
   }
   return res;
 }

@@ -9,7 +9,8 @@
 // their source at scrape time through bind*() callbacks, so they are right after restarts and
 // with several `serve` processes sharing one database.
 import { Counter, Gauge, Histogram } from 'prom-client';
-import type { OperationKind, RolloutState } from '../domain/types.ts';
+import type { RolloutProgress } from '../domain/rollouts.ts';
+import type { OperationKind } from '../domain/types.ts';
 import { registry } from './registry.ts';
 
 const registers = [registry];
@@ -101,11 +102,6 @@ export function startOperation(kind: OperationKind | string): (result: Operation
   };
 }
 
-export function recordOperation(kind: OperationKind | string, result: OperationResult, seconds?: number): void {
-  operationsTotal.inc({ kind: kindLabel(kind), result });
-  if (seconds !== undefined) operationDuration.observe({ kind: kindLabel(kind) }, seconds);
-}
-
 export function recordStepFailure(kind: OperationKind | string, step: string): void {
   stepFailuresTotal.inc({ kind: kindLabel(kind), step: stepLabel(step) });
 }
@@ -127,8 +123,9 @@ export async function timeClusterCall<T>(cluster: string, verb: string, call: ()
   try {
     return await call();
   } catch (err) {
-    const e = err as { code?: unknown; statusCode?: unknown };
-    const status = typeof e.code === 'number' ? e.code : typeof e.statusCode === 'number' ? e.statusCode : undefined;
+    // KubeApiError keeps the API server's answer as upstreamStatus; other clients use code/statusCode.
+    const e = err as { upstreamStatus?: unknown; code?: unknown; statusCode?: unknown };
+    const status = [e.upstreamStatus, e.code, e.statusCode].find((v): v is number => typeof v === 'number');
     clusterApiErrorsTotal.inc({ ...labels, code_class: codeClass(status) });
     throw err;
   } finally {
@@ -140,11 +137,8 @@ export function setClusterUp(cluster: string, up: boolean): void {
   clusterUp.set({ cluster }, up ? 1 : 0);
 }
 
-export function forgetCluster(cluster: string): void {
-  clusterUp.remove({ cluster });
-}
-
 // ---- scrape-time gauges -------------------------------------------------------------------------
+// Registered on the registry and read through their collect(); their values come only from bind*().
 
 type Source<T> = () => Promise<T>;
 const sources: {
@@ -164,7 +158,7 @@ async function safeRead<T>(collector: string, source: Source<T> | undefined): Pr
   }
 }
 
-export const queueDepth = new Gauge({
+new Gauge({
   name: 'fleetplane_queue_depth',
   help: 'Operations in the durable queue, by state (pending, running, …).',
   labelNames: ['state'] as const, registers,
@@ -176,9 +170,9 @@ export const queueDepth = new Gauge({
   },
 });
 
-export const oldestLeaseAge = new Gauge({
+new Gauge({
   name: 'fleetplane_queue_oldest_lease_age_seconds',
-  help: 'Age of the oldest held operation lease (0 when none); a stuck worker shows up here.',
+  help: 'Age of the oldest claim on a running operation, lease renewed or run out (0 when none); a stuck worker shows up here.',
   registers,
   async collect() {
     const age = await safeRead('oldest_lease', sources.oldestLease);
@@ -186,7 +180,7 @@ export const oldestLeaseAge = new Gauge({
   },
 });
 
-export const environmentsGauge = new Gauge({
+new Gauge({
   name: 'fleetplane_environments',
   help: 'Customer environments by placement cluster and health.',
   labelNames: ['cluster', 'health'] as const, registers,
@@ -198,14 +192,8 @@ export const environmentsGauge = new Gauge({
   },
 });
 
-export interface RolloutProgress {
-  state: RolloutState;
-  done: number;
-  failed: number;
-  total: number;
-}
 
-export const rolloutEnvironments = new Gauge({
+new Gauge({
   name: 'fleetplane_rollout_environments',
   help: 'Environments targeted by rollouts, summed over rollouts in each state; progress = done/total.',
   labelNames: ['rollout_state', 'progress'] as const, registers,
@@ -221,7 +209,7 @@ export const rolloutEnvironments = new Gauge({
   },
 });
 
-export const rolloutsGauge = new Gauge({
+new Gauge({
   name: 'fleetplane_rollouts',
   help: 'Rollouts by state.',
   labelNames: ['state'] as const, registers,
@@ -233,12 +221,12 @@ export const rolloutsGauge = new Gauge({
   },
 });
 
-/** Queue depth by state, read at scrape time (e.g. `() => store.queue.depth()`). */
+/** Queue depth by state, read at scrape time (Store.stats.queueDepth). */
 export function bindQueueDepth(source: Source<Record<string, number>>): void {
   sources.queueDepth = source;
 }
 
-/** Seconds since the oldest live lease was taken, or null when no lease is held. */
+/** Seconds since the oldest claim on a running operation was taken, or null when none runs (Store.stats.oldestLeaseAge). */
 export function bindOldestLeaseAge(source: Source<number | null>): void {
   sources.oldestLease = source;
 }

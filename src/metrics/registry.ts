@@ -6,6 +6,7 @@
 // tenant slugs through a capped labeler (beyond the cap: "other"). Never operation ids, rollout
 // ids, request ids, raw URLs or error messages.
 import { Registry, collectDefaultMetrics } from 'prom-client';
+import { isDnsLabel } from '../domain/naming.ts';
 
 export const METRIC_PREFIX = 'fleetplane_';
 
@@ -17,12 +18,6 @@ for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total
   registry.removeSingleMetric(`${METRIC_PREFIX}${name}`);
 }
 
-export const METRICS_CONTENT_TYPE = registry.contentType;
-
-export async function metricsText(): Promise<string> {
-  return registry.metrics();
-}
-
 /**
  * Maps unbounded values (tenant slugs) to labels: the first `cap` distinct values are kept, later
  * ones become `overflow`. Values that are not DNS labels become `invalid` and never take a slot.
@@ -30,16 +25,17 @@ export async function metricsText(): Promise<string> {
 export class BoundedLabel {
   private readonly seen = new Set<string>();
   constructor(
-    readonly cap: number,
+    /** Distinct values kept; `serve` sets the shared tenant labeler's once at start. */
+    public cap: number,
     readonly overflow = 'other',
-    private readonly valid: RegExp = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/,
+    private readonly valid: (value: string) => boolean = isDnsLabel,
   ) {}
 
   /** Label for value; only values with admit=true may take a new slot. */
   label(value: string | null | undefined, admit = true): string {
     if (value === null || value === undefined || value === '') return 'none';
     if (this.seen.has(value)) return value;
-    if (!this.valid.test(value)) return 'invalid';
+    if (!this.valid(value)) return 'invalid';
     if (!admit || this.seen.size >= this.cap) return this.overflow;
     this.seen.add(value);
     return value;
@@ -50,5 +46,8 @@ export class BoundedLabel {
   }
 }
 
-/** Bounded per-tenant labels shared by all fleetplane_* metrics that carry a tenant label. */
-export const tenantLabels = new BoundedLabel(Number(process.env.FLEETPLANE_METRICS_MAX_TENANTS ?? 500) || 500);
+/** Default cap of distinct tenant labels (FLEETPLANE_METRICS_MAX_TENANTS). */
+export const MAX_TENANT_LABELS = 500;
+
+/** Bounded per-tenant labels shared by all fleetplane_* metrics that carry a tenant label; `serve` sets the cap. */
+export const tenantLabels = new BoundedLabel(MAX_TENANT_LABELS);

@@ -1,10 +1,10 @@
 // Monitoring for Fleetplane itself: alert rules over the control plane's own fleetplane_* metrics
-// and a Grafana dashboard for the platform team. `scripts/prometheus.sh start` loads the rules.
+// and a Grafana dashboard for the platform team. `scripts/prometheus.sh start` loads the rules (it
+// imports this module through `node -e`). Pure; it uses the rule, dashboard and runbook shapes of
+// the per-environment monitoring the renderer makes (src/render/monitoring/).
 import { stringify } from 'yaml';
-import type { Dashboard, Panel } from './dashboard.ts';
-import type { AlertingRule, RuleGroup } from './rules.ts';
 import { InputError } from '../domain/errors.ts';
-import { DEFAULT_RUNBOOK_BASE, runbookBaseIssue, runbookUrl } from './runbooks.ts';
+import { DEFAULT_RUNBOOK_BASE, runbookBaseIssue, runbookUrl, type AlertingRule, type Dashboard, type Panel, type RuleGroup } from '../render/monitoring/index.ts';
 
 type Sev = 'page' | 'ticket';
 

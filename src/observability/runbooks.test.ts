@@ -6,16 +6,15 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../domain/errors.ts';
-import type { EnvironmentType, Tier } from '../domain/types.ts';
+import { ENVIRONMENT_TYPES, TIERS } from '../domain/types.ts';
 import { controlPlaneRuleGroups } from './control-plane.ts';
-import { renderObservability, ruleGroups, type ObservabilityContext } from './index.ts';
-import type { AlertingRule, RuleGroup } from './rules.ts';
-import { DEFAULT_RUNBOOK_BASE, RUNBOOK_PAGES, resolveRunbookBase } from './runbooks.ts';
+import { renderMonitoringShaped } from '../render/bulk/monitoring.ts';
+import { DEFAULT_RUNBOOK_BASE, RUNBOOK_PAGES, renderMonitoring, resolveRunbookBase, ruleGroups, type AlertingRule, type MonitoringContext, type RuleGroup } from '../render/monitoring/index.ts';
 
 const DIR = join(import.meta.dirname, '../../docs/runbooks');
 const BASE = 'https://ops.example.com/fleetplane/runbooks';
 
-const ctx = (over: Partial<ObservabilityContext> = {}): ObservabilityContext => ({
+const ctx = (over: Partial<MonitoringContext> = {}): MonitoringContext => ({
   tenant: 'acme', environment: 'prod', envType: 'prod', namespace: 'acme-prod', tier: 'shared', labels: {},
   services: [{ name: 'web', component: 'web', port: 'http' }],
   ...over,
@@ -30,8 +29,8 @@ const page = (name: string): string => readFileSync(join(DIR, `${name}.md`), 'ut
 
 function everyAlert(runbookBase?: string): AlertingRule[] {
   const out = alertsOf(controlPlaneRuleGroups(runbookBase ? { runbookBase } : {}));
-  for (const tier of ['shared', 'dedicated', 'hybrid'] as Tier[]) {
-    for (const envType of ['prod', 'staging', 'dev'] as EnvironmentType[]) out.push(...alertsOf(ruleGroups(ctx({ tier, envType, ...(runbookBase ? { runbookBase } : {}) }))));
+  for (const tier of TIERS) {
+    for (const envType of ENVIRONMENT_TYPES) out.push(...alertsOf(ruleGroups(ctx({ tier, envType, ...(runbookBase ? { runbookBase } : {}) }))));
   }
   return out;
 }
@@ -75,17 +74,22 @@ test('without a base, alerts link to the local `fleetplane serve`', () => {
   assert.equal(DEFAULT_RUNBOOK_BASE, 'http://127.0.0.1:8080/runbooks');
 });
 
-test('rendered PrometheusRules follow the base even for an already built shape', () => {
-  const urls = (runbookBase: string) => JSON.stringify(renderObservability(ctx({ runbookBase })).find((o) => o.kind === 'PrometheusRule'))
-    .match(/"runbook_url":"[^"]+"/g);
-  assert.ok(urls('https://a.example.com/rb')!.every((u) => u.includes('https://a.example.com/rb/slo-')));
-  assert.ok(urls('https://b.example.com/rb')!.every((u) => u.includes('https://b.example.com/rb/slo-')));
+test('rendered PrometheusRules follow the base, directly and from an already built bulk shape', () => {
+  const direct = (runbookBase: string) => renderMonitoring(ctx({ runbookBase })).find((o) => o.kind === 'PrometheusRule');
+  const shaped = (runbookBase: string) => renderMonitoringShaped(ctx({ runbookBase })).find((o) => o.object.kind === 'PrometheusRule')?.object;
+  for (const render of [direct, shaped]) {
+    for (const base of ['https://a.example.com/rb', 'https://b.example.com/rb']) {
+      const urls = JSON.stringify(render(base)).match(/"runbook_url":"[^"]+"/g);
+      assert.equal(urls?.length, 4);
+      assert.ok(urls.every((u) => u.includes(`${base}/slo-`)), urls.join());
+    }
+  }
 });
 
 test('an invalid base is an InputError', () => {
   for (const bad of ['runbooks', 'https://x.example.com/rb/', 'ftp://x.example.com', 'https://x.example.com/rb?x=1', 'https://x.example.com/"rb']) {
     assert.throws(() => controlPlaneRuleGroups({ runbookBase: bad }), InputError, bad);
-    assert.throws(() => renderObservability(ctx({ runbookBase: bad })), (e: unknown) => e instanceof InputError && e.issues[0]!.field === '/runbookBase', bad);
+    assert.throws(() => renderMonitoring(ctx({ runbookBase: bad })), (e: unknown) => e instanceof InputError && e.issues[0]!.field === '/runbookBase', bad);
   }
 });
 

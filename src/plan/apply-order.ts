@@ -1,28 +1,7 @@
-// Apply order: what other objects depend on goes first (Namespaces and CRDs, then RBAC and config,
-// then workloads, then routes and monitoring); pruning and removal go in reverse. Same idea as
-// Helm's InstallOrder, reduced to the kinds a blueprint renders.
-import type { KubeObject, ObjectRef } from '../domain/types.ts';
-
-const ORDER: readonly string[] = [
-  'Namespace', 'CustomResourceDefinition', 'PriorityClass', 'ResourceQuota', 'LimitRange',
-  'NetworkPolicy', 'ServiceAccount', 'Secret', 'ConfigMap', 'StorageClass', 'PersistentVolume',
-  'PersistentVolumeClaim', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding',
-  'Service', 'DaemonSet', 'Deployment', 'StatefulSet', 'Job', 'CronJob',
-  'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Ingress', 'HTTPRoute', 'Gateway',
-  'ServiceMonitor', 'PodMonitor', 'PrometheusRule',
-];
-
-/** Rank of a kind in apply order; unknown kinds (custom resources) go after the known ones. */
-export function kindRank(kind: string): number {
-  const i = ORDER.indexOf(kind);
-  return i === -1 ? ORDER.length : i;
-}
-
-export function refOf(obj: KubeObject): ObjectRef {
-  const ref: ObjectRef = { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name };
-  if (obj.metadata.namespace) ref.namespace = obj.metadata.namespace;
-  return ref;
-}
+// Apply order over object refs: phases of equal kind rank (src/domain/kinds.ts, the one order of
+// kinds) applied one after the other; pruning and removal go in reverse.
+import { kindRank } from '../domain/kinds.ts';
+import type { ObjectRef } from '../domain/types.ts';
 
 /** Stable identity of an object; apiVersion's version is left out so v1beta1 -> v1 is not a prune. */
 export function refKey(ref: ObjectRef): string {

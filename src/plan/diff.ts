@@ -1,6 +1,7 @@
 // Desired revision vs. the applied-object inventory (kept in the store): what to apply, what to prune.
 import type { KubeObject, ObjectRef } from '../domain/types.ts';
-import { refKey, refOf, sortForApply, sortForPrune } from './apply-order.ts';
+import { refOf } from '../domain/kinds.ts';
+import { refKey, sortForApply, sortForPrune } from './apply-order.ts';
 
 export interface InventoryDiff {
   /** Every desired object, in apply order (SSA is idempotent; unchanged objects are cheap). */

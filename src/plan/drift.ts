@@ -3,7 +3,7 @@
 // replicas and images), so server defaulting never shows up as drift. Replicas of a workload that
 // an HPA scales are left to the HPA.
 import type { KubeObject } from '../domain/types.ts';
-import { canonicalJson } from '../render/canonical.ts';
+import { canonicalJson } from '../domain/canonical.ts';
 
 type Obj = Record<string, unknown>;
 

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Cluster, KubeObject, OperationStep } from '../domain/types.ts';
-import { applyPhases, kindRank, refKey, sortForPrune } from './apply-order.ts';
+import { kindRank } from '../domain/kinds.ts';
+import { applyPhases, refKey, sortForPrune } from './apply-order.ts';
 import { diffInventory } from './diff.ts';
-import { backoffMs } from './backoff.ts';
-import { afterStepFailure, mergeSteps, nextStep, recheckDelayMs } from './workflows.ts';
+import { mergeSteps, nextStep, recheckDelayMs } from './workflows.ts';
 import { checkExplicitPlacement, placeEnvironment } from './placement.ts';
 
 const obj = (kind: string, name: string, namespace?: string): KubeObject => ({
@@ -33,12 +33,6 @@ test('diff applies every desired object and prunes only what left the revision',
   assert.equal(refKey({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'a' }), refKey({ apiVersion: 'apps/v1beta1', kind: 'Deployment', name: 'a' }));
 });
 
-test('backoff grows exponentially, is capped and jittered within bounds', () => {
-  const p = { baseMs: 100, maxMs: 1000, jitter: 0.5 };
-  const cases: Array<[number, number, number]> = [[1, 0, 50], [1, 0.999, 100], [2, 0, 100], [3, 0.5, 300], [10, 0, 500], [10, 0.999, 1000]];
-  for (const [attempt, r, want] of cases) assert.equal(backoffMs(attempt, r, p), want, `attempt ${attempt} r ${r}`);
-});
-
 test('nextStep resumes at the first step not succeeded', () => {
   const s = (name: string, state: OperationStep['state'], attempts = 1): OperationStep => ({ name, state, attempts });
   assert.deepEqual(nextStep('upgrade', []), { done: false, step: 'render', index: 0, attempts: 0 });
@@ -55,13 +49,6 @@ test('a waiting step is re-checked soon at first, then backing off to a cap', ()
   assert.deepEqual(delays, [1000, 1500, 2250, 3375, 5000, 5000, 5000]);
   assert.equal(recheckDelayMs(0), 1000);
   assert.equal(recheckDelayMs(4, 200, 10_000), 675);
-});
-
-test('a verify that keeps failing rolls back; other steps just fail', () => {
-  assert.deepEqual(afterStepFailure('upgrade', 'verify', 1, 3), { retry: true, rollback: false });
-  assert.deepEqual(afterStepFailure('upgrade', 'verify', 3, 3), { retry: false, rollback: true });
-  assert.deepEqual(afterStepFailure('rollback', 'verify', 3, 3), { retry: false, rollback: false });
-  assert.deepEqual(afterStepFailure('offboard', 'remove', 3, 3), { retry: false, rollback: false });
 });
 
 test('placement honours dedicated roles, capacity and balances by load', () => {

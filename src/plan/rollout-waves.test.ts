@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cutPoints, DEFAULT_STRATEGY, planWaves, riskScore, windowOpen, type RolloutCandidate, type RolloutStrategy } from './rollout-waves.ts';
+import type { RolloutStrategy } from '../domain/rollouts.ts';
+import { cutPoints, DEFAULT_STRATEGY, planWaves, riskScore, windowOpen, type RolloutCandidate } from './rollout-waves.ts';
 
 function cand(tenant: string, environment: string, over: Partial<RolloutCandidate> = {}): RolloutCandidate {
   return { tenant, environment, envType: environment === 'prod' ? 'prod' : environment === 'staging' ? 'staging' : 'dev', cluster: 'c1', version: '1.0.0', tenantLabels: {}, tier: 'shared', ...over };

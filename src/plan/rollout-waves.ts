@@ -2,35 +2,8 @@
 // Canaries first (internal tenants, dev/staging environments, low-risk tenants), then waves by
 // cumulative percentage of the rest, lowest risk first. Deterministic: same input, same plan.
 // Maintenance windows are checked per target at launch time (windowOpen), with the clock passed in.
+import type { PlannedTarget, RolloutSelector, RolloutStrategy } from '../domain/rollouts.ts';
 import type { EnvironmentType, MaintenanceWindow, Tier } from '../domain/types.ts';
-
-export interface RolloutSelector {
-  /** Every label must match the tenant's labels. */
-  labels?: Record<string, string>;
-  envTypes?: EnvironmentType[];
-  clusters?: string[];
-  tenants?: string[];
-}
-
-export interface MetricGate {
-  /** PromQL instant query; each environment's series may use $tenant / $environment placeholders. */
-  query: string;
-  /** The gate passes when `value <op> threshold` for every series returned. */
-  op: '<' | '<=' | '>' | '>=';
-  threshold: number;
-}
-
-export interface RolloutStrategy {
-  canary: { count?: number; percent?: number };
-  /** Cumulative percentages of the non-canary targets, ascending; the last wave always ends at 100. */
-  waves: number[];
-  /** Upgrades in flight at once (per rollout). */
-  maxParallel: number;
-  /** Failed upgrades tolerated before the health gate pauses the rollout (default 0). */
-  maxFailures?: number;
-  gates: { health: boolean; metric?: MetricGate; bakeSeconds: number };
-  respectMaintenanceWindows: boolean;
-}
 
 export interface RolloutCandidate {
   tenant: string;
@@ -41,11 +14,6 @@ export interface RolloutCandidate {
   tenantLabels: Record<string, string>;
   tier: Tier;
   maintenanceWindow?: MaintenanceWindow;
-}
-
-export interface PlannedTarget {
-  tenant: string;
-  environment: string;
 }
 
 export interface PlannedWave {

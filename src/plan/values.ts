@@ -1,20 +1,8 @@
 // Desired version and values of an environment for an operation: the environment's own, overlaid
 // with the operation's params (upgrade: version; patch/reconfigure/scale: values overrides merged
-// deeply, null deletes a key).
+// deeply, null deletes a key: domain/values.ts mergeValues, the rule the API validated them with).
 import type { Environment } from '../domain/types.ts';
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-export function mergeValues(base: Obj, patch: Obj): Obj {
-  const out: Obj = { ...base };
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete out[k];
-    else if (isObj(v) && isObj(out[k])) out[k] = mergeValues(out[k] as Obj, v);
-    else out[k] = v;
-  }
-  return out;
-}
+import { isPlainObject as isObj, mergeValues, type Values as Obj } from '../domain/values.ts';
 
 export interface DesiredSpec {
   version: string;

@@ -1,6 +1,7 @@
 // Each Operation kind is an ordered list of named steps. The engine runs the first step that has not
 // succeeded, so a re-run after a crash resumes where it stopped; every step is idempotent.
 import type { OperationKind, OperationStep } from '../domain/types.ts';
+import type { Classification } from './failure.ts';
 
 export type StepName = 'place' | 'render' | 'deliver' | 'verify' | 'record' | 'check-hold' | 'remove';
 
@@ -17,11 +18,6 @@ export const WORKFLOWS: Readonly<Record<OperationKind, readonly StepName[]>> = {
 /** Step names for a new Operation of this kind (what the API stores in Operation.steps). */
 export function stepsFor(kind: OperationKind): StepName[] {
   return [...WORKFLOWS[kind]];
-}
-
-/** Initial step records for a new operation. */
-export function initialSteps(kind: OperationKind): OperationStep[] {
-  return stepsFor(kind).map((name) => ({ name, state: 'pending', attempts: 0 }));
 }
 
 export type NextStep =
@@ -52,17 +48,48 @@ export function mergeSteps(kind: OperationKind, records: readonly OperationStep[
   return names.map((n) => byName.get(n) ?? { name: n, state: 'pending', attempts: 0 });
 }
 
-export interface RetryDecision {
-  retry: boolean;
-  /** When retry is false and the step is verify on a delivering workflow: roll back. */
-  rollback: boolean;
+export interface StepFailure {
+  kind: OperationKind;
+  step: StepName;
+  /** What the error means (./failure.ts classify). */
+  failure: Classification;
+  /** Claims of the operation so far, this one included (Operation.attempts), and its limit. */
+  attempt: number;
+  maxAttempts: number;
+  /** Tries of this step so far (a parked step resumes its try), and how many a failed verification gets. */
+  stepAttempt: number;
+  verifyAttempts: number;
 }
 
-/** What to do after a step failed on its `attempts`-th try. */
-export function afterStepFailure(kind: OperationKind, step: StepName, attempts: number, maxAttempts: number): RetryDecision {
-  if (attempts < maxAttempts) return { retry: true, rollback: false };
+export type AfterFailure =
+  /** Another worker may own the operation: write nothing more. */
+  | { action: 'stop' }
+  /** Park the step (not an attempt) and check again after delayMs. */
+  | { action: 'park'; delayMs: number }
+  /** Back to the queue; after afterMs when the cluster asked for it, else the queue's backoff. */
+  | { action: 'retry'; afterMs?: number }
+  /** Failed for good; roll the environment back to its last good revision when `rollback`. */
+  | { action: 'fail'; rollback: boolean; why: 'permanent' | 'out of attempts' | 'verify attempts used up' };
+
+/**
+ * What to do after a step failed: the one rule for retry, wait, roll back or fail. A delivering
+ * workflow whose deliver or verify ran out of tries rolls back; a permanent failure does not (what
+ * retrying cannot fix, re-delivering the old revision would not explain), nor does a `rollback`.
+ */
+export function afterStepFailure(f: StepFailure): AfterFailure {
+  const { failure } = f;
+  if (failure.class === 'lost') return { action: 'stop' };
+  if (failure.class === 'waiting') return { action: 'park', delayMs: failure.delayMs ?? recheckDelayMs(1) };
+  if (failure.class === 'permanent') return { action: 'fail', rollback: false, why: 'permanent' };
+  const verifyLimit = failure.check === 'verify-failed' && f.stepAttempt >= f.verifyAttempts;
+  if (!verifyLimit && f.attempt < f.maxAttempts) return { action: 'retry', ...(failure.retryAfterMs !== undefined ? { afterMs: failure.retryAfterMs } : {}) };
+  return { action: 'fail', rollback: rollsBack(f.kind, f.step), why: verifyLimit ? 'verify attempts used up' : 'out of attempts' };
+}
+
+/** A delivering workflow (not a requested rollback) whose deliver or verify gave up goes back to the last good revision. */
+function rollsBack(kind: OperationKind, step: StepName): boolean {
   const delivering = WORKFLOWS[kind].includes('deliver') && kind !== 'rollback';
-  return { retry: false, rollback: delivering && (step === 'verify' || step === 'deliver') };
+  return delivering && (step === 'verify' || step === 'deliver');
 }
 
 /**

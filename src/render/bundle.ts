@@ -11,7 +11,7 @@
 //   SHA256SUMS.sig                    Ed25519 signature of SHA256SUMS (added by whoever holds the key)
 // Secret values never enter a bundle: Secrets are listed by name in revision.json (outOfBand) and the
 // README, for the customer to create (the blueprint's own secrets are ExternalSecret references).
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../domain/canonical.ts';
 import type { KubeObject, Revision } from '../domain/types.ts';
 import { renderEnvironmentTree, type RevisionIndex } from './gitops/layout.ts';
 
@@ -48,7 +48,7 @@ export function buildBundle(revision: Revision, namespace: string): Bundle {
     { path: 'README.md', content: readme(index), mode: 0o644 },
   );
   files.sort((a, b) => a.path.localeCompare(b.path));
-  files.push({ path: 'SHA256SUMS', content: lines(files.map((f) => `${sha256(f.content)}  ${f.path}`)), mode: 0o644 });
+  files.push({ path: 'SHA256SUMS', content: lines(files.map((f) => `${sha256Hex(f.content)}  ${f.path}`)), mode: 0o644 });
   return { root: `${revision.tenant}-${revision.environment}-${revision.id}`, files, index };
 }
 
@@ -140,4 +140,3 @@ function readme(index: RevisionIndex): string {
 }
 
 const lines = (l: string[]) => (l.length === 0 ? '' : `${l.join('\n')}\n`);
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');

@@ -2,7 +2,7 @@
 // tell external-secrets which remote key to sync, or nothing at all when the customer provides the
 // Secret. No Secret object and no secret value ever leaves the renderer.
 import type { KubeObject } from '../domain/types.ts';
-import { canonicalJson, sha256Hex } from './canonical.ts';
+import { canonicalJson, sha256Hex } from '../domain/canonical.ts';
 import { componentLabels, envLabels, meta, obj } from './meta.ts';
 import type { RenderContext, ResolvedComponent } from './types.ts';
 

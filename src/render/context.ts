@@ -1,14 +1,15 @@
 // Turn a RenderInput into a RenderContext: check names, fill platform defaults, validate values,
 // and resolve every component's sizing, config, secrets, image and placement for this environment.
-import { digestOf, parseBlueprint, type Blueprint, type Component, type SecretRef } from '../domain/blueprint.ts';
+import type { Blueprint, Component, SecretRef } from '../domain/blueprint.ts';
 import { InputError } from '../domain/errors.ts';
-import { DEFAULT_RUNBOOK_BASE, runbookBaseIssue } from '../observability/runbooks.ts';
 import { defaultNamespace, environmentHostname, isDnsLabel, isDnsSubdomain, labelValue } from '../domain/naming.ts';
-import { LABELS, MANAGED_BY } from '../domain/types.ts';
+import { ENVIRONMENT_TYPES, LABELS, MANAGED_BY, TIERS } from '../domain/types.ts';
+import { oneOf } from '../domain/validation.ts';
 import { configHash } from './config.ts';
 import { sortedMap } from './meta.ts';
 import { expandString, type TemplateScope } from './template.ts';
-import type { PlatformConfig, RenderBlueprint, RenderContext, RenderInput, ResolvedComponent } from './types.ts';
+import type { PlatformConfig, RenderContext, RenderInput, ResolvedComponent } from './types.ts';
+import { DEFAULT_RUNBOOK_BASE, runbookBaseIssue } from './monitoring/runbooks.ts';
 import { lastDefined, mergeResources, splitValues, type SplitValues } from './values.ts';
 
 export const DEFAULT_PLATFORM: PlatformConfig = {
@@ -24,31 +25,6 @@ export const DEFAULT_PLATFORM: PlatformConfig = {
 };
 
 const GPU_NODE_LABEL = 'nvidia.com/gpu.present';
-const ENV_TYPES = new Set(['prod', 'staging', 'dev']);
-const TIERS = new Set(['shared', 'dedicated', 'hybrid']);
-const parsed = new WeakMap<object, Blueprint>();
-/** Parsed releases by digest: a release loaded afresh for every environment is validated once. */
-const byDigest = new Map<string, Blueprint>();
-const BY_DIGEST_MAX = 100;
-
-function toBlueprint(b: RenderBlueprint): Blueprint {
-  if ('digest' in b && 'apiVersion' in b) return b;
-  let bp = parsed.get(b);
-  if (!bp) {
-    const release = b as { name: string; version: string; spec: Record<string, unknown> };
-    const doc = { apiVersion: 'fleetplane.io/v1alpha1', kind: 'Blueprint', metadata: { name: release.name, version: release.version }, spec: release.spec };
-    const digest = digestOf(doc);
-    bp = byDigest.get(digest);
-    if (!bp) {
-      bp = parseBlueprint(doc);
-      if (byDigest.size >= BY_DIGEST_MAX) byDigest.clear();
-      byDigest.set(bp.digest, bp);
-    }
-    parsed.set(b, bp);
-  }
-  return bp;
-}
-
 function bad(field: string, message: string): never {
   throw new InputError(`invalid render input: ${field} ${message}`, [{ field, message }]);
 }
@@ -56,10 +32,17 @@ function bad(field: string, message: string): never {
 function checkInput(input: RenderInput): void {
   const { tenant, environment } = input;
   if (!tenant || !isDnsLabel(tenant.slug ?? '')) bad('/tenant/slug', 'must be a DNS label (lowercase letters, digits, "-", at most 63)');
-  if (!TIERS.has(tenant.tier)) bad('/tenant/tier', 'must be shared, dedicated or hybrid');
+  if (!(TIERS as readonly string[]).includes(tenant.tier)) bad('/tenant/tier', `must be ${oneOf(TIERS)}`);
   if (!environment || !isDnsLabel(environment.name ?? '')) bad('/environment/name', 'must be a DNS label');
-  if (!ENV_TYPES.has(environment.type)) bad('/environment/type', 'must be prod, staging or dev');
+  if (!(ENVIRONMENT_TYPES as readonly string[]).includes(environment.type)) bad('/environment/type', `must be ${oneOf(ENVIRONMENT_TYPES)}`);
   if (input.placement?.namespace !== undefined && !isDnsLabel(input.placement.namespace)) bad('/placement/namespace', 'must be a DNS label');
+  checkBlueprint(input.blueprint);
+}
+
+/** The renderer parses nothing: it takes the one parsed Blueprint (src/domain/blueprint.ts). */
+function checkBlueprint(b: unknown): void {
+  const bp = b as Partial<Blueprint> | null | undefined;
+  if (!bp || typeof bp.digest !== 'string' || !bp.spec || !bp.metadata) bad('/blueprint', 'must be a parsed blueprint (parseBlueprint or blueprintFromRelease)');
 }
 
 function imageOf(bp: Blueprint, c: Component, tagOverride: string | undefined): string {
@@ -148,7 +131,7 @@ function checkPlatform(p: PlatformConfig): void {
 
 export function buildContext(input: RenderInput): RenderContext {
   checkInput(input);
-  const bp = toBlueprint(input.blueprint);
+  const bp = input.blueprint;
   const platform: PlatformConfig = { ...DEFAULT_PLATFORM, ...input.platform };
   checkPlatform(platform);
   const { tenant, environment: env } = input;

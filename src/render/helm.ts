@@ -1,6 +1,6 @@
 // Helm-chart components: the environment's values override file (canonical YAML) for Argo CD to
 // render the chart with. Fleetplane never runs Helm itself; the chart stays the vendor's.
-import { canonicalYaml } from './canonical.ts';
+import { canonicalYaml } from '../domain/canonical.ts';
 import { expandValue } from './template.ts';
 import type { RenderContext, RenderedHelmValues } from './types.ts';
 

@@ -1,43 +1,30 @@
 // renderEnvironment: blueprint release + environment values + placement -> the exact, byte-stable
 // set of Kubernetes objects and Helm value overrides, with a content hash per object and per revision.
 // Pure: no I/O, no clock. See docs/rendering.md for the conventions it implements.
-import { LABELS, type KubeObject, type RenderedObject } from '../domain/types.ts';
-import { canonicalJson, sha256Hex } from './canonical.ts';
-import { renderConfig } from './config.ts';
+//
+// One path per environment: the builders (./builders.ts) on the resolved context, each object's
+// canonical JSON hashed. renderEnvironments is the bulk API for batches (a benchmark, re-rendering
+// the fleet): the same bytes, from per-shape stencils (./bulk/, ADR 0405).
+import { canonicalJson, sha256Hex } from '../domain/canonical.ts';
+import { kindRank } from '../domain/kinds.ts';
+import { LABELS, type RenderedObject } from '../domain/types.ts';
+import { BUILDERS } from './builders.ts';
+import { renderShapedObjects } from './bulk/index.ts';
 import { buildContext } from './context.ts';
 import { renderHelmValues } from './helm.ts';
-import { renderMonitoring } from './monitoring.ts';
-import { renderNamespace } from './namespace.ts';
-import { renderNetwork } from './network.ts';
-import { renderRbac } from './rbac.ts';
-import { renderShaped } from './shape.ts';
-import { renderAvailability, renderRoutes, renderServices } from './services.ts';
-import type { Builder, RenderInput, RenderResult } from './types.ts';
-import { renderWorkloads } from './workloads.ts';
+import type { CanonicalObject, RenderContext, RenderInput, RenderResult } from './types.ts';
 
 export type { RenderInput, RenderResult, RenderedHelmValues, PlatformConfig, RenderTenant, RenderEnvironment } from './types.ts';
-export { canonicalJson, canonicalYaml, canonicalYamlStream, sha256Hex } from './canonical.ts';
 export { DEFAULT_PLATFORM } from './context.ts';
 export { environmentRenderInput } from './input.ts';
 
 export const REVISION_ID_LENGTH = 16;
 
-/** Builders of every object but the observability ones (exported for the shape tests). */
-export const BUILDERS: readonly Builder[] = [renderNamespace, renderNetwork, renderRbac, renderConfig, renderWorkloads, renderServices, renderAvailability, renderRoutes];
+interface Entry extends CanonicalObject { rank: number; key: string }
 
-/** Apply order: namespace, guard rails and policy, RBAC, config, workloads, services, routes, monitoring. */
-export const KIND_ORDER = [
-  'Namespace', 'ResourceQuota', 'LimitRange', 'NetworkPolicy', 'ServiceAccount', 'Role', 'RoleBinding',
-  'ConfigMap', 'ExternalSecret', 'Deployment', 'CronJob', 'Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget',
-  'HTTPRoute', 'Ingress', 'ServiceMonitor', 'PrometheusRule',
-];
-const RANK = new Map(KIND_ORDER.map((k, i) => [k, i]));
-
-interface Entry { object: KubeObject; json: string | undefined; rank: number; key: string }
-
-function entry(object: KubeObject, json?: string): Entry {
+function entry({ object, json }: CanonicalObject): Entry {
   const m = object.metadata;
-  return { object, json, rank: RANK.get(object.kind) ?? KIND_ORDER.length, key: `${object.kind}\u0000${object.apiVersion}\u0000${m.namespace ?? ''}\u0000${m.name}` };
+  return { object, json, rank: kindRank(object.kind), key: `${object.kind}\u0000${object.apiVersion}\u0000${m.namespace ?? ''}\u0000${m.name}` };
 }
 
 function compareEntries(a: Entry, b: Entry): number {
@@ -46,23 +33,19 @@ function compareEntries(a: Entry, b: Entry): number {
 }
 
 /**
- * Render one environment. Each object's hash covers its canonical JSON *without* the revision label,
- * and the revision id hashes those hashes plus the Helm values; only then is the revision label
- * stamped on. So an object's hash stays the same across revisions when the object itself did not change.
+ * The revision of an environment's objects. Each object's hash covers its canonical JSON *without*
+ * the revision label, and the revision id hashes those hashes plus the Helm values; only then is the
+ * revision label stamped on. So an object's hash stays the same across revisions when the object
+ * itself did not change.
  */
-export function renderEnvironment(input: RenderInput): RenderResult {
-  const ctx = buildContext(input);
-  const entries: Entry[] = [];
-  // Objects come with their canonical JSON, filled from per-shape stencils (shape.ts): nothing is serialized twice.
-  for (const { object, json } of renderShaped(input, ctx, BUILDERS, buildContext)) entries.push(entry(object, json));
-  for (const { object, json } of renderMonitoring(ctx)) entries.push(entry(object, json));
-  entries.sort(compareEntries);
+function assemble(ctx: RenderContext, objects: readonly CanonicalObject[]): RenderResult {
+  const entries = objects.map(entry).sort(compareEntries);
   const helmValues = renderHelmValues(ctx);
   const rendered: RenderedObject[] = new Array(entries.length);
   let all = '';
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i]!;
-    const hash = sha256Hex(e.json ?? canonicalJson(e.object));
+    const hash = sha256Hex(e.json);
     rendered[i] = { object: e.object, hash };
     all += `${hash}\n`;
   }
@@ -80,11 +63,23 @@ export function renderEnvironment(input: RenderInput): RenderResult {
   };
 }
 
+/** Render one environment: every builder on its context, each object serialized once. */
+export function renderEnvironment(input: RenderInput): RenderResult {
+  const ctx = buildContext(input);
+  const objects: CanonicalObject[] = [];
+  for (const build of BUILDERS) for (const object of build(ctx)) objects.push({ object, json: canonicalJson(object) });
+  return assemble(ctx, objects);
+}
+
 /**
- * Render many environments (in order). Blueprint parsing, parameter validators and per-shape
- * stencils are cached across calls, so a batch costs about one fill and one hash pass per object;
- * callers wanting several cores split the batch across worker threads (see bench/render.bench.ts).
+ * Render many environments (in order), with the same result as renderEnvironment for each. For
+ * batches: environments of one shape are filled from stencils built and byte-checked once per shape
+ * (./bulk/), about a third of the CPU of the direct build; callers wanting several cores split the
+ * batch across worker threads (see bench/render.bench.ts).
  */
 export function renderEnvironments(inputs: readonly RenderInput[]): RenderResult[] {
-  return inputs.map((input) => renderEnvironment(input));
+  return inputs.map((input) => {
+    const ctx = buildContext(input);
+    return assemble(ctx, renderShapedObjects(input, ctx));
+  });
 }

@@ -1,13 +1,14 @@
 // The render input of a stored environment: one mapping from the domain's Tenant and Environment,
 // shared by the engine's render step and the API's render-on-demand (dashboards, bundles), so the
 // two can never render the same environment differently.
+import type { Blueprint } from '../domain/blueprint.ts';
 import type { Environment, Tenant } from '../domain/types.ts';
-import type { PlatformConfig, RenderBlueprint, RenderInput } from './types.ts';
+import type { PlatformConfig, RenderInput } from './types.ts';
 
 export function environmentRenderInput(
   tenant: Pick<Tenant, 'slug' | 'name' | 'tier' | 'labels'>,
   env: Pick<Environment, 'name' | 'type' | 'values' | 'delivery' | 'placement'>,
-  blueprint: RenderBlueprint,
+  blueprint: Blueprint,
   opts: { values?: Record<string, unknown>; platform?: Partial<PlatformConfig> | undefined } = {},
 ): RenderInput {
   return {

@@ -9,7 +9,7 @@ import { parseBlueprint } from '../domain/blueprint.ts';
 import { InputError } from '../domain/errors.ts';
 import { isDns1035Label, isDnsLabel, isDnsSubdomain, isLabelValue } from '../domain/naming.ts';
 import type { EnvironmentType, Tier } from '../domain/types.ts';
-import { canonicalJson } from './canonical.ts';
+import { canonicalJson } from '../domain/canonical.ts';
 import { renderEnvironment } from './index.ts';
 
 const bp = parseBlueprint(readFileSync(join(import.meta.dirname, '../../blueprints/default/1.4.0.yaml'), 'utf8'));

@@ -3,7 +3,7 @@
 // typed and tested. A string that is exactly one reference keeps the referenced value's type, so Helm
 // values can receive numbers, booleans and objects. See docs/adr/0401-template-language.md.
 import { InputError } from '../domain/errors.ts';
-import { canonicalJson } from './canonical.ts';
+import { canonicalJson } from '../domain/canonical.ts';
 
 type Part = string | readonly string[];
 interface Compiled { parts: Part[]; whole: readonly string[] | null }

@@ -1,5 +1,5 @@
 // Input and output of renderEnvironment, and the resolved context every object builder reads.
-import type { Blueprint, BlueprintSpec, Component, Disruption, Resources, Scaling } from '../domain/blueprint.ts';
+import type { Blueprint, Component, Disruption, Resources, Scaling } from '../domain/blueprint.ts';
 import type { TemplateScope } from './template.ts';
 import type { DeliveryMode, EnvironmentType, HelmValuesFile, KubeObject, RenderedObject, Tier } from '../domain/types.ts';
 
@@ -16,9 +16,6 @@ export interface RenderEnvironment {
   values?: Record<string, unknown>;
   delivery?: DeliveryMode;
 }
-
-/** A parsed blueprint, or a stored release ({name, version, spec}) that gets parsed (and cached). */
-export type RenderBlueprint = Blueprint | { name: string; version: string; spec: BlueprintSpec | Record<string, unknown> };
 
 /** Where the cluster's shared pieces live; defaults in docs/rendering.md. */
 export interface PlatformConfig {
@@ -48,7 +45,11 @@ export interface PlatformConfig {
 export interface RenderInput {
   tenant: RenderTenant;
   environment: RenderEnvironment;
-  blueprint: RenderBlueprint;
+  /**
+   * The one parsed Blueprint: parseBlueprint() of a document, or blueprintFromRelease() of a stored
+   * release (src/domain/blueprint.ts). The renderer parses nothing itself.
+   */
+  blueprint: Blueprint;
   placement: { cluster: string; namespace?: string };
   platform?: Partial<PlatformConfig>;
 }
@@ -107,3 +108,9 @@ export interface RenderContext {
 }
 
 export type Builder = (ctx: RenderContext) => KubeObject[];
+
+/** An object and its canonical JSON (src/domain/canonical.ts), built together so nothing is serialized twice. */
+export interface CanonicalObject {
+  object: KubeObject;
+  json: string;
+}

@@ -3,8 +3,13 @@
 // (where each secret reference comes from). Secret *values* are never accepted here: the override
 // schema only admits names and remote keys, and its errors never echo the offending value.
 import { Ajv, type ValidateFunction } from 'ajv';
-import { ajvIssues, parameterValidator, RESERVED_VALUE_KEYS, type Blueprint, type ComponentSizing, type Resources, type Scaling } from '../domain/blueprint.ts';
+import {
+  ajvIssues, IMAGE_TAG_PATTERN, parameterValidator, QUANTITY_SCHEMA, RESERVED_VALUE_KEYS, SCALING_SCHEMA,
+  type Blueprint, type ComponentSizing, type Resources, type Scaling,
+} from '../domain/blueprint.ts';
+import { DNS_SUBDOMAIN_MAX, NAME_PATTERNS } from '../domain/naming.ts';
 import { InputError } from '../domain/errors.ts';
+import { isPlainObject, mergeValues } from '../domain/values.ts';
 
 export interface ComponentOverride extends ComponentSizing { imageTag?: string }
 export interface SecretOverride { existingSecret?: string; remoteRef?: { key: string; properties?: string[] } }
@@ -15,8 +20,7 @@ export interface SplitValues {
   secrets: Record<string, SecretOverride>;
 }
 
-const quantity = { anyOf: [{ type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$' }, { type: 'number', minimum: 0 }] };
-const resourceList = { type: 'object', additionalProperties: false, properties: { cpu: quantity, memory: quantity } };
+const resourceList = { type: 'object', additionalProperties: false, properties: { cpu: QUANTITY_SCHEMA, memory: QUANTITY_SCHEMA } };
 const OVERRIDES_SCHEMA = {
   type: 'object',
   properties: {
@@ -26,9 +30,9 @@ const OVERRIDES_SCHEMA = {
         type: 'object', additionalProperties: false,
         properties: {
           replicas: { type: 'integer', minimum: 0, maximum: 1000 },
-          imageTag: { type: 'string', pattern: '^[\\w][\\w.-]{0,127}$' },
+          imageTag: { type: 'string', pattern: IMAGE_TAG_PATTERN },
           resources: { type: 'object', additionalProperties: false, properties: { requests: resourceList, limits: resourceList } },
-          scaling: { anyOf: [{ type: 'null' }, { type: 'object', additionalProperties: false, required: ['min', 'max'], properties: { min: { type: 'integer', minimum: 1 }, max: { type: 'integer', minimum: 1 }, targetCPUUtilization: { type: 'integer', minimum: 1, maximum: 100 } } }] },
+          scaling: SCALING_SCHEMA,
           disruption: { type: 'null' },
         },
       },
@@ -38,7 +42,7 @@ const OVERRIDES_SCHEMA = {
       additionalProperties: {
         type: 'object', additionalProperties: false, minProperties: 1, maxProperties: 1,
         properties: {
-          existingSecret: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$', maxLength: 253 },
+          existingSecret: { type: 'string', pattern: NAME_PATTERNS.dnsSubdomain, maxLength: DNS_SUBDOMAIN_MAX },
           remoteRef: { type: 'object', additionalProperties: false, required: ['key'], properties: { key: { type: 'string', minLength: 1, maxLength: 512 }, properties: { type: 'array', items: { type: 'string', maxLength: 253 } } } },
         },
       },
@@ -47,25 +51,6 @@ const OVERRIDES_SCHEMA = {
 } as const;
 
 let overridesValidator: ValidateFunction | undefined;
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-/** Deep merge of plain objects into fresh objects (so Ajv's default filling never touches the input). */
-export function mergeDeep(base: unknown, over: unknown): unknown {
-  if (!isPlainObject(over)) return over === undefined ? copy(base) : over;
-  const out: Record<string, unknown> = isPlainObject(base) ? (copy(base) as Record<string, unknown>) : {};
-  for (const [k, v] of Object.entries(over)) out[k] = mergeDeep(out[k], v);
-  return out;
-}
-
-function copy(v: unknown): unknown {
-  if (!isPlainObject(v)) return v;
-  const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) out[k] = copy(x);
-  return out;
-}
 
 function validateOverrides(values: Record<string, unknown>, bp: Blueprint): void {
   if (values.components === undefined && values.secrets === undefined) return;
@@ -91,7 +76,9 @@ export function splitValues(bp: Blueprint, envType: keyof Blueprint['spec']['env
   validateOverrides(values, bp);
   const raw: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(values)) if (!(RESERVED_VALUE_KEYS as readonly string[]).includes(k)) raw[k] = v;
-  const params = mergeDeep(bp.spec.environmentTypes[envType].parameters ?? {}, raw) as Record<string, unknown>;
+  // Fresh objects (mergeValues copies), so Ajv's default filling never touches the inputs; a null
+  // value deletes the key, so the environment type's default (or the schema's) applies.
+  const params = mergeValues(bp.spec.environmentTypes[envType].parameters ?? {}, raw);
   const validate = parameterValidator(bp);
   if (!validate(params)) {
     const issues = ajvIssues(validate.errors, '/values');

@@ -2,10 +2,8 @@
 // (fleetplane-prescaler), through the kube adapter. The HPA's metrics, maxReplicas and behavior stay with
 // whoever owns them, so reactive autoscaling keeps working and the HPA takes the max. See docs/adr/0801.
 import type { KubeClient } from '../adapters/kube/index.ts';
-import type { KubeObject } from '../domain/types.ts';
-import type { HpaRef } from './types.ts';
-
-export const PRESCALER_FIELD_MANAGER = 'fleetplane-prescaler';
+import { PRESCALER_FIELD_MANAGER, type KubeObject } from '../domain/types.ts';
+import type { HpaRef } from '../domain/scaling.ts';
 
 export interface HpaView {
   minReplicas: number;
@@ -35,7 +33,7 @@ function view(o: HpaObject): HpaView {
 
 const HPA = { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler' } as const;
 
-/** HPA access through the kube adapter, one KubeClient per registered cluster name. */
+/** HPA access through the kube adapter, one KubeClient per registered cluster name (the process's ClusterConnections). */
 export class KubeHpaPort implements HpaPort {
   constructor(private readonly clientFor: (cluster: string) => KubeClient | Promise<KubeClient>) {}
 

@@ -1,27 +1,32 @@
 // The pre-scaler's run loop inside `fleetplane serve`: every interval, one pass over the opted-in
-// environments. With several serve processes on one PostgreSQL, an advisory lock lets one of them run
-// each pass. Starts only when FLEETPLANE_PROMETHEUS_URL names the Prometheus to read.
+// environments. With several serve processes on one PostgreSQL, a store lock (Store.exclusive) lets
+// one of them run each pass. Starts only when given the Prometheus to read (FLEETPLANE_PROMETHEUS_URL).
+// Cluster clients come from the process's one ClusterConnections (serve passes the engine's).
 import type { Logger } from 'pino';
-import { KubeClient } from '../adapters/kube/index.ts';
+import { ClusterConnections } from '../adapters/kube/index.ts';
 import { PrometheusClient } from '../adapters/prometheus/client.ts';
-import type { Db } from '../adapters/store/db.ts';
-import type { Store } from '../adapters/store/port.ts';
+import type { Store } from '../domain/ports/store.ts';
+import type { ScalingDecision } from '../domain/scaling.ts';
+import { Ticker, type Clock } from '../clock.ts';
+import { timeClusterCall } from '../metrics/engine.ts';
 import { CachedHistory } from './history.ts';
 import { KubeHpaPort } from './hpa.ts';
 import { Prescaler } from './prescaler.ts';
-import { scalingStoreFor } from './store.ts';
-import type { ScalingDecision } from './types.ts';
 
-/** "fp-scale" in ASCII: one pre-scaler pass at a time across processes. */
-export const PRESCALE_LOCK_KEY = 0x66702d7363616c65n;
+/** Default time between passes (FLEETPLANE_PRESCALE_INTERVAL_SECONDS). */
+export const PRESCALE_INTERVAL_MS = 60_000;
 
 export interface PrescalerLoopOptions {
   store: Store;
   logger?: Logger;
-  prometheusUrl?: string;
-  /** Between passes (default 60 s, env FLEETPLANE_PRESCALE_INTERVAL_SECONDS). */
+  /** The Prometheus to read; no loop without one. */
+  prometheusUrl?: string | undefined;
+  /** Between passes (default 60 s). */
   intervalMs?: number;
   now?: () => Date;
+  clock?: Clock;
+  /** Cluster clients (default: its own cache over the store's credentials). */
+  connections?: ClusterConnections;
 }
 
 export interface PrescalerLoop {
@@ -29,59 +34,27 @@ export interface PrescalerLoop {
   stop(): Promise<void>;
 }
 
-/** Kube clients for registered clusters from their stored (encrypted) credentials. */
-function clusterClients(store: Store): (cluster: string) => Promise<KubeClient> {
-  const cache = new Map<string, Promise<KubeClient>>();
-  return (cluster) => {
-    let c = cache.get(cluster);
-    if (!c) {
-      c = store.clusters.credentials(cluster).then((content) => {
-        if (!content) throw new Error(`cluster "${cluster}" has no stored credentials`);
-        return KubeClient.fromKubeconfig({ content });
-      });
-      c.catch(() => cache.delete(cluster));
-      cache.set(cluster, c);
-    }
-    return c;
-  };
-}
-
 export function startPrescalerLoop(opts: PrescalerLoopOptions): PrescalerLoop | null {
-  const url = opts.prometheusUrl ?? process.env.FLEETPLANE_PROMETHEUS_URL;
+  const url = opts.prometheusUrl;
   if (!url) return null;
-  const interval = opts.intervalMs ?? 1000 * (Number(process.env.FLEETPLANE_PRESCALE_INTERVAL_SECONDS) || 60);
+  const interval = opts.intervalMs ?? PRESCALE_INTERVAL_MS;
+  const connections = opts.connections ?? new ClusterConnections(opts.store.clusters, { timeCall: timeClusterCall, ...(opts.clock ? { clock: opts.clock } : {}) });
   const prescaler = new Prescaler({
     history: new CachedHistory(new PrometheusClient({ url })),
-    hpa: new KubeHpaPort(clusterClients(opts.store)),
-    store: scalingStoreFor(opts.store),
+    hpa: new KubeHpaPort((cluster) => connections.client(cluster)),
+    store: opts.store.scaling,
     now: opts.now ?? (() => new Date()),
     ...(opts.logger ? { logger: opts.logger } : {}),
   });
-  const db = (opts.store as { db?: Db }).db;
   const runOnce = async (): Promise<ScalingDecision[]> => {
-    // PGlite is one process and one connection: holding a transaction there would block the writes.
-    if (!db || db.kind !== 'postgres') return prescaler.runOnce();
-    return db.transaction(async (q) => {
-      const r = await q.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [PRESCALE_LOCK_KEY.toString()]);
-      return r.rows[0]?.ok ? prescaler.runOnce() : [];
-    });
+    const pass = await opts.store.exclusive('prescaler', () => prescaler.runOnce());
+    return pass.ran ? pass.result : [];
   };
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  let stopped = false;
-  const tick = (): void => {
-    running = runOnce()
-      .catch((err: unknown) => opts.logger?.error({ err }, 'prescale pass failed'))
-      .finally(() => { if (!stopped) timer = setTimeout(tick, interval).unref(); });
-  };
-  timer = setTimeout(tick, interval).unref();
+  const ticker = new Ticker(runOnce, {
+    intervalMs: interval, immediate: false, ...(opts.clock ? { clock: opts.clock } : {}),
+    onError: (err) => opts.logger?.error({ err }, 'prescale pass failed'),
+  });
+  ticker.start();
   opts.logger?.info({ prometheus: url, intervalMs: interval }, 'pre-scaler started');
-  return {
-    runOnce,
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+  return { runOnce, stop: () => ticker.stop() };
 }

@@ -8,8 +8,9 @@ import { fitForecaster } from '../forecast/selector.ts';
 import type { DenseSeries } from '../forecast/series.ts';
 import type { HpaPort } from './hpa.ts';
 import { observeDecision } from './metrics.ts';
-import type { ScalingStore } from './store.ts';
-import type { ForecastSummary, ScalingDecision, ScalingPolicy } from './types.ts';
+import type { ScalingRepo } from '../domain/ports/store.ts';
+import type { ForecastSummary, ScalingDecision, ScalingPolicy } from '../domain/scaling.ts';
+import { coerceError } from '../domain/errors.ts';
 
 export interface HistorySource {
   history(q: RangeQuery): Promise<{ series: DenseSeries; samples: number }>;
@@ -18,7 +19,8 @@ export interface HistorySource {
 export interface PrescalerDeps {
   history: HistorySource;
   hpa: HpaPort;
-  store: ScalingStore;
+  /** Where policies come from and decisions go (Store.scaling). */
+  store: Pick<ScalingRepo, 'enabledPolicies' | 'latest' | 'record'>;
   /** Injected clock: tests drive the pre-scaler across a recorded trace. */
   now: () => Date;
   logger?: Logger;
@@ -62,7 +64,7 @@ export class Prescaler {
     try {
       d = await this.evaluate(policy, at, state);
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = coerceError(err).message;
       d = {
         tenant: policy.tenant, environment: policy.environment, hpa: policy.hpa, at: at.toISOString(), action: 'error', mode: policy.mode,
         minReplicas: state.current, previousMinReplicas: null, wanted: state.current, applied: false, reason: message.slice(0, 500), forecast: null, state,

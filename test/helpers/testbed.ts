@@ -1,7 +1,9 @@
 // Integration-test access to the testbed clusters.
 //
-//   const tb = await getTestbed();              // 3 ready clusters (FLEETPLANE_TEST_CLUSTERS to change);
-//                                                // reuses running ones, starts them (and builds) if none
+//   const tb = await getTestbed();              // 3 ready clusters fp-1..fp-3 (FLEETPLANE_TEST_CLUSTERS to
+//                                                // change the count, FLEETPLANE_TEST_CLUSTER_NAMES=fp-4,fp-5,fp-6
+//                                                // to use other clusters); reuses running ones at the pinned
+//                                                // default Kubernetes release, starts (and builds) the rest
 //   const [c1] = tb.clusters;                   // { name, apiServer, kubeconfig, version, client() }
 //   await withNamespace(c1, 'deploy', async (ns) => { … ns.name … ns.client … });   // deleted afterwards
 //   const ns = await createNamespace(c1, 'x'); t.after(() => ns.delete());          // manual form
@@ -10,7 +12,7 @@
 // controller manager has created their default service account (pods need it).
 import { randomBytes } from 'node:crypto';
 import { KubeClient } from '../../src/adapters/kube/index.ts';
-import { ensureTestbed, testbedStatus, type ClusterStatus } from '../../testbed/index.ts';
+import { DEFAULT_KUBE_VERSION, ensureTestbed, testbedStatus, type ClusterStatus } from '../../testbed/index.ts';
 
 export interface TestCluster {
   name: string;
@@ -40,6 +42,13 @@ function wantedClusters(): number {
   return n;
 }
 
+/** FLEETPLANE_TEST_CLUSTER_NAMES (e.g. "fp-4,fp-5,fp-6"), else fp-1..fp-N. */
+export function wantedClusterNames(count: number = wantedClusters()): string[] {
+  const names = (process.env.FLEETPLANE_TEST_CLUSTER_NAMES ?? '').split(',').map((n) => n.trim()).filter(Boolean);
+  if (names.length) return names;
+  return Array.from({ length: count }, (_, i) => `fp-${i + 1}`);
+}
+
 function toTestCluster(s: ClusterStatus): TestCluster {
   let client: KubeClient | undefined;
   return {
@@ -52,15 +61,16 @@ function toTestCluster(s: ClusterStatus): TestCluster {
 }
 
 async function load(count: number): Promise<Testbed> {
-  const running = (await testbedStatus()).filter((s) => s.healthy && s.nodes > 0);
-  const wanted = Array.from({ length: count }, (_, i) => `fp-${i + 1}`);
+  // Clusters on an older release (e.g. made by an older checkout) are brought to the default by `up`.
+  const running = (await testbedStatus()).filter((s) => s.healthy && s.nodes > 0 && s.version === DEFAULT_KUBE_VERSION);
+  const wanted = wantedClusterNames(count);
   let ready = wanted.map((n) => running.find((s) => s.name === n));
   if (ready.some((s) => !s)) {
     try {
-      ready = await ensureTestbed({ clusters: count });
+      ready = await ensureTestbed({ names: wanted });
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
-      throw new Error(`testbed clusters are not available (${why}); start them with: npm run testbed -- up --clusters ${count}`, { cause: err });
+      throw new Error(`testbed clusters are not available (${why}); start them with: npm run testbed -- up ${wanted.join(' ')}`, { cause: err });
     }
   }
   return { clusters: ready.map((s) => toTestCluster(s!)) };

@@ -37,9 +37,7 @@ for (const backend of BACKENDS) {
       await writeFile(join(consoleDir, 'index.html'), '<!doctype html><title>console</title><div id="root"></div>');
       await writeFile(join(consoleDir, 'assets', 'app-1234.js'), 'console.log(1)');
       await writeFile(join(consoleDir, 'secret.txt'), 'not an asset');
-      process.env.FLEETPLANE_CONSOLE_DIR = consoleDir;
-      h = await harness(backend);
-      delete process.env.FLEETPLANE_CONSOLE_DIR;
+      h = await harness(backend, undefined, { consoleDir });
       for (const v of ['1.0.0', '1.1.0']) await h.store.blueprints.publish({ name: 'app', version: v, spec: spec(v), digest: createHash('sha256').update(v).digest('hex') });
       const envs: Array<[string, string, string, string]> = [
         ['acme', 'prod', 'Ready', 'c1'], ['acme', 'staging', 'Failed', 'c1'], ['beta', 'prod', 'Degraded', 'c2'], ['beta', 'dev', 'Ready', 'c2'], ['gamma', 'prod', 'Progressing', 'c1'],

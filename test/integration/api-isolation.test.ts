@@ -75,6 +75,17 @@ const CASES: Record<string, Case> = {
   // Predictive scaling of one environment (src/api/routes/scaling.ts).
   'GET /v1/environments/{tenant}/{env}/scaling/decisions': { expect: 404, url: '/v1/environments/{victim}/prod/scaling/decisions' },
   'GET /v1/environments/{tenant}/{env}/scaling/policy': { expect: 404, url: '/v1/environments/{victim}/prod/scaling/policy' },
+  // Usage metering (src/api/routes/metering.ts): the tenant's own usage only.
+  'GET /v1/tenants/{tenant}/usage': { expect: 404, url: '/v1/tenants/{victim}/usage' },
+  'GET /v1/tenants/{tenant}/usage/corrections': { expect: 404, url: '/v1/tenants/{victim}/usage/corrections' },
+  'GET /v1/tenants/{tenant}/usage/export': { expect: 404, url: '/v1/tenants/{victim}/usage/export?format=json' },
+  // Marketplace billing is the platform team's (src/api/routes/marketplace.ts).
+  'PUT /v1/tenants/{tenant}/marketplace': {
+    expect: 403, url: '/v1/tenants/{victim}/marketplace',
+    body: { marketplace: 'aws', aws: { productCode: 'p', customerAwsAccountId: '123456789012' }, dimensions: { 'api-requests': { name: 'requests' } }, startHour: '2026-12-01T00:00:00Z' },
+  },
+  'GET /v1/tenants/{tenant}/marketplace': { expect: 403, url: '/v1/tenants/{victim}/marketplace' },
+  'GET /v1/tenants/{tenant}/marketplace/exports': { expect: 403, url: '/v1/tenants/{victim}/marketplace/exports' },
   'PUT /v1/environments/{tenant}/{env}/scaling/policy': {
     expect: 404, url: '/v1/environments/{victim}/prod/scaling/policy',
     body: { mode: 'dry-run', hpa: { cluster: 'c1', namespace: 'alpha-prod', name: 'web' }, query: 'sum(rate(x[5m]))', floor: 1, ceiling: 5, capacityPerPod: 10 },

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { controlPlaneRuleGroups } from '../../src/observability/control-plane.ts';
-import { ruleGroups, RUNBOOK_PAGES } from '../../src/observability/index.ts';
+import { ruleGroups, RUNBOOK_PAGES } from '../../src/render/monitoring/index.ts';
 import { BACKENDS, harness, type Harness } from '../helpers/api-harness.ts';
 
 const DIR = join(import.meta.dirname, '../../docs/runbooks');

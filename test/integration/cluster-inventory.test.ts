@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { pino } from 'pino';
 import type { KubeObject } from '../../src/domain/types.ts';
 import { openStore, type SqlStore } from '../../src/adapters/store/index.ts';
-import { ClusterConnections } from '../../src/engine/clusters.ts';
+import { ClusterConnections } from '../../src/adapters/kube/index.ts';
 import { ClusterInventory } from '../../src/engine/cluster-inventory.ts';
 import { clusterUp } from '../../src/metrics/engine.ts';
 import { freshPostgres, type TestDatabase } from '../helpers/db.ts';
@@ -41,7 +41,7 @@ after(async () => {
 });
 
 test('records node capacity and what Fleetplane quotas reserve; skips an unreachable cluster', async () => {
-  const inventory = new ClusterInventory({ store, connections: new ClusterConnections(store), logger: pino({ level: 'silent' }), now: () => new Date() }, 0);
+  const inventory = new ClusterInventory({ store, connections: new ClusterConnections(store.clusters), logger: pino({ level: 'silent' }), now: () => new Date() }, 0);
   await withNamespace(cluster, 'inv', async (ns) => {
     const quota = (name: string, cpu: string, managed: boolean): KubeObject => ({
       apiVersion: 'v1', kind: 'ResourceQuota',

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mapLimit } from '../../src/adapters/kube/index.ts';
 import type { KubeObject } from '../../src/domain/types.ts';
-import type { StepRun } from '../../src/adapters/store/queue/types.ts';
-import { api, prepareFleet, setupFleet, startServe, uniqueSlug, waitFor, type Fleet, type ServeProcess } from './engine.fixture.ts';
+import type { StepRun } from '../../src/domain/ports/queue.ts';
+import { RECORDER_PATH, api, prepareFleet, setupFleet, startServe, uniqueSlug, waitFor, type Fleet, type ServeProcess } from './engine.fixture.ts';
 
 const TENANTS = Number(process.env.FLEETPLANE_TEST_FLEET_TENANTS ?? 60);
 const ENVS = [['prod', 'prod'], ['staging', 'staging'], ['dev', 'dev'], ['qa', 'dev'], ['demo', 'dev']] as const;
@@ -38,7 +38,7 @@ after(async () => {
 });
 
 const serveEnv = (applyLog: string) => ({
-  FLEETPLANE_APPLY_EVENTS_FILE: applyLog, FLEETPLANE_LEASE_MS: process.env.FLEETPLANE_TEST_FLEET_LEASE_MS ?? '6000', FLEETPLANE_WORKER_CONCURRENCY: '24',
+  FLEETPLANE_TEST_WRITES_FILE: applyLog, FLEETPLANE_LEASE_MS: process.env.FLEETPLANE_TEST_FLEET_LEASE_MS ?? '6000', FLEETPLANE_WORKER_CONCURRENCY: '24',
   FLEETPLANE_RECONCILE_INTERVAL: '0', FLEETPLANE_VERIFY_TIMEOUT: '5m',
 });
 
@@ -110,9 +110,9 @@ function checkStepRuns(runs: StepRun[], killedAt: number): StepRun[] {
 
 test(`onboarding ${TENANTS} tenants x ${ENVS.length} environments across 3 clusters survives a SIGKILL`, async () => {
   const applyLog = join(dir, 'apply-events.jsonl');
-  const a = await startServe(fleet, { workerId: 'fleet-a', env: serveEnv(applyLog) });
+  const a = await startServe(fleet, { workerId: 'fleet-a', env: serveEnv(applyLog), preload: [RECORDER_PATH] });
   procs.push(a);
-  const b = await startServe(fleet, { workerId: 'fleet-b', env: serveEnv(applyLog) });
+  const b = await startServe(fleet, { workerId: 'fleet-b', env: serveEnv(applyLog), preload: [RECORDER_PATH] });
   procs.push(b);
   const clients = [api(a.url, fleet.adminToken), api(b.url, fleet.adminToken)];
   await prepareFleet(clients[0]!, fleet.clusters);
@@ -128,15 +128,15 @@ test(`onboarding ${TENANTS} tenants x ${ENVS.length} environments across 3 clust
   const total = TENANTS * ENVS.length;
 
   // Kill A with SIGKILL while work is in flight, then restart it under a new worker id.
-  await waitFor('some onboarding to finish', async () => ((await fleet.store.queue.depth()).succeeded ?? 0) >= Math.min(40, total / 4), 300_000, 200);
+  await waitFor('some onboarding to finish', async () => ((await fleet.store.stats.queueDepth()).succeeded ?? 0) >= Math.min(40, total / 4), 300_000, 200);
   const killedAt = Date.now();
   await a.kill('SIGKILL');
-  const depthAtKill = await fleet.store.queue.depth();
-  const a2 = await startServe(fleet, { workerId: 'fleet-a2', env: serveEnv(applyLog) });
+  const depthAtKill = await fleet.store.stats.queueDepth();
+  const a2 = await startServe(fleet, { workerId: 'fleet-a2', env: serveEnv(applyLog), preload: [RECORDER_PATH] });
   procs.push(a2);
 
   await waitFor('every operation to finish', async () => {
-    const d = await fleet.store.queue.depth();
+    const d = await fleet.store.stats.queueDepth();
     return d.pending === 0 && d.running === 0;
   }, 900_000, 1000);
 

@@ -131,7 +131,7 @@ test('a restart rolls the pods of one component without changing the revision', 
 });
 
 test('offboarding is refused while a rollout holds the environment, then removes everything', async () => {
-  await fleet.store.queue.setHold(tenant, 'prod', 'rollout-test');
+  assert.equal(await fleet.store.rollouts.hold('rollout-test', tenant, 'prod'), 'held');
   const refused = await client.call<Operation>('DELETE', `/v1/tenants/${tenant}`);
   assert.equal(refused.status, 202, JSON.stringify(refused.body));
   const r1 = await waitFor('held offboard to fail', finished(refused.body.id), 60_000);
@@ -141,7 +141,7 @@ test('offboarding is refused while a rollout holds the environment, then removes
   const held = await env();
   assert.equal(held.health, 'Ready', 'a refused offboard leaves the environment running');
   assert.equal(held.conditions.find((c) => c.type === 'Ready')?.reason, 'OffboardRefused');
-  await fleet.store.queue.setHold(tenant, 'prod', null);
+  await fleet.store.rollouts.release('rollout-test', { tenant, environment: 'prod' });
   const again = await client.call<Operation>('DELETE', `/v1/tenants/${tenant}`);
   assert.equal(again.status, 202, JSON.stringify(again.body));
   assert.notEqual(again.body.id, refused.body.id);

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import type { Cluster, Environment, KubeObject, Revision } from '../../src/domain/types.ts';
-import { wrapClient } from '../../src/engine/clusters.ts';
+import { testClusterClient } from './gitops-support.ts';
 import { DirectDriver } from '../../src/engine/drivers/direct.ts';
 import type { DriverContext } from '../../src/engine/drivers/types.ts';
 import { KubeHpaPort } from '../../src/scaling/hpa.ts';
@@ -31,7 +31,7 @@ function context(ns: TestNamespace): DriverContext {
   return {
     environment: { tenant: 't', name: 'prod', placement: { cluster: ns.cluster.name, namespace: ns.name } } as Environment,
     cluster: { name: ns.cluster.name } as Cluster,
-    kube: wrapClient(ns.cluster.name, ns.client),
+    kube: testClusterClient(ns.cluster.name, ns.client),
     logger: pino({ level: 'silent' }),
     signal: new AbortController().signal,
     now: () => new Date(),

@@ -7,6 +7,7 @@ import { openPostgres, type Db } from '../../src/adapters/store/db.ts';
 import { dropDatabase } from '../helpers/db.ts';
 import { migrate } from '../../src/adapters/store/migrate.ts';
 import { createQueue } from '../../src/adapters/store/queue/index.ts';
+import { depth, oldestLeaseAge } from '../../src/adapters/store/queue/stats.ts';
 
 const url = process.env.FLEETPLANE_TEST_DATABASE_URL;
 let admin: Db;
@@ -44,17 +45,17 @@ async function clear(): Promise<void> {
 test('only the oldest unfinished operation of an environment is claimable', async () => {
   await clear();
   const q = createQueue(db, { baseMs: 10, maxMs: 100 });
-  assert.equal(await q.oldestLeaseAge(), null);
+  assert.equal(await oldestLeaseAge(db), null);
   const a1 = await addOp('a');
   await addOp('a');
   const b1 = await addOp('b');
   const claims = await Promise.all([q.claim('w1', 30_000), q.claim('w2', 30_000), q.claim('w3', 30_000)]);
   const ids = claims.filter((c) => c !== null).map((c) => c.operation.id).sort();
   assert.deepEqual(ids, [a1, b1].sort());
-  const age = await q.oldestLeaseAge();
+  const age = await oldestLeaseAge(db);
   assert.ok(age !== null && age >= 0 && age < 60, `oldest lease age ${age}`);
   const c = claims.find((x) => x?.operation.id === a1)!;
-  assert.ok(await q.complete(a1, c.leaseToken, { ok: true }));
+  assert.ok(await c.complete({ ok: true }));
   const next = await q.claim('w1', 30_000);
   assert.ok(next && next.operation.environment === 'a' && next.operation.id !== a1);
 });
@@ -63,31 +64,37 @@ test('a worker that lost its lease can no longer write', async () => {
   await clear();
   const q = createQueue(db, { baseMs: 10, maxMs: 100 });
   const id = await addOp('fence');
-  const first = await q.claim('old', 50);
+  const first = await q.claim('old', 30_000);
   assert.equal(first?.operation.id, id);
-  assert.ok(await q.recordStep(id, first!.leaseToken, { name: 'render', state: 'running', attempts: 1 }, 'old'));
-  await new Promise((r) => setTimeout(r, 120));
+  assert.ok(await first!.recordStep({ name: 'render', state: 'running', attempts: 1 }));
+  assert.equal(await q.claim('new', 30_000), null, 'not claimable while the lease runs');
+  // The lease runs out (the database's clock moves on; no real wait in the test).
+  await db.query("UPDATE operations SET lease_expires_at = now() - interval '1 second' WHERE id = $1", [id]);
   const second = await q.claim('new', 30_000);
   assert.equal(second?.operation.id, id, 'expired lease is re-claimable');
   assert.equal(second?.operation.attempts, 2);
-  assert.equal(await q.heartbeat(id, first!.leaseToken, 30_000), false);
-  assert.equal(await q.recordStep(id, first!.leaseToken, { name: 'render', state: 'succeeded', attempts: 1 }, 'old'), false);
-  assert.equal(await q.complete(id, first!.leaseToken, {}), false);
-  assert.equal(await q.updateEnvironment('t1', 'fence', { health: 'Ready' }, { operationId: id, leaseToken: first!.leaseToken }), null);
-  assert.ok(await q.recordStep(id, second!.leaseToken, { name: 'render', state: 'running', attempts: 2 }, 'new'));
-  assert.ok(await q.recordStep(id, second!.leaseToken, { name: 'render', state: 'succeeded', attempts: 2 }, 'new'));
+  assert.equal(await first!.heartbeat(30_000), false);
+  assert.equal(await first!.recordStep({ name: 'render', state: 'succeeded', attempts: 1 }), false);
+  assert.equal(await first!.complete({}), false);
+  assert.equal(await first!.setEnvironmentStatus('t1', 'fence', { health: 'Ready' }), null);
+  assert.equal(await first!.saveInventory('t1', 'fence', { revision: 'r1', objects: [] }), false);
+  assert.equal(await first!.release(), false);
+  assert.equal(await first!.fail('late', { retry: true }), null);
+  assert.ok(await second!.recordStep({ name: 'render', state: 'running', attempts: 2 }));
+  assert.ok(await second!.recordStep({ name: 'render', state: 'succeeded', attempts: 2 }));
   const runs = await q.stepRuns(id);
   assert.deepEqual(runs.map((r) => `${r.workerId}:${r.state}`), ['old:running', 'new:succeeded']);
   const op = (await q.claim('x', 1000)); // still leased by "new": nothing to claim
   assert.equal(op, null);
 });
 
-test('fail retries with backoff computed in SQL, then fails for good at max attempts', async () => {
+test('fail carries out the engine\'s decision: a retry with backoff computed in SQL or at the cluster\'s time, or failed for good', async () => {
   await clear();
   const q = createQueue(db, { baseMs: 60_000, maxMs: 120_000 });
-  const id = await addOp('retry', { maxAttempts: 2 });
+  const id = await addOp('retry', { maxAttempts: 3 });
   const c1 = await q.claim('w', 30_000);
-  const out1 = await q.fail(id, c1!.leaseToken, 'boom', { retry: true });
+  assert.equal(c1?.maxAttempts, 3, 'the claim tells the engine the limit it decides with');
+  const out1 = await c1!.fail('boom', { retry: true });
   assert.equal(out1?.state, 'pending');
   const delay = Date.parse((out1 as { runAt: string }).runAt) - Date.now();
   assert.ok(delay > 20_000 && delay <= 60_000, `backoff ${delay}ms within [base/2, base]`);
@@ -95,8 +102,15 @@ test('fail retries with backoff computed in SQL, then fails for good at max atte
   await db.query('UPDATE operations SET run_at = now() WHERE id = $1', [id]);
   const c2 = await q.claim('w', 30_000);
   assert.equal(c2?.operation.attempts, 2);
-  assert.deepEqual(await q.fail(id, c2!.leaseToken, 'boom again', { retry: true }), { state: 'failed' });
-  assert.equal((await q.depth()).failed, 1);
+  // Throttled: the engine retries at the cluster's Retry-After instead of the backoff.
+  const at = new Date(Date.now() + 5_000);
+  const out2 = await c2!.fail('throttled', { retry: true, retryAt: at });
+  assert.equal(Date.parse((out2 as { runAt: string }).runAt), at.getTime());
+  await db.query('UPDATE operations SET run_at = now() WHERE id = $1', [id]);
+  const c3 = await q.claim('w', 30_000);
+  assert.deepEqual(await c3!.fail('boom again', { retry: false, result: { step: 'deliver' } }), { state: 'failed' });
+  assert.equal(await c3!.fail('late', { retry: true }), null, 'a finished operation is not retried');
+  assert.equal((await depth(db)).failed, 1);
 });
 
 test('many concurrent workers never claim the same operation twice', async () => {
@@ -110,7 +124,7 @@ test('many concurrent workers never claim the same operation twice', async () =>
       const c = await q.claim(`w${w}`, 30_000);
       if (!c) return;
       seen.push(c.operation.id);
-      assert.ok(await q.complete(c.operation.id, c.leaseToken, {}));
+      assert.ok(await c.complete({}));
     }
   }));
   assert.equal(seen.length, 60);
@@ -126,6 +140,6 @@ test('a tenant-level operation waits for the tenant environments and blocks late
   const first = await q.claim('w', 30_000);
   assert.equal(first?.operation.id, envOp);
   assert.equal(await q.claim('w', 30_000), null, 'tenant op waits for x; y waits for the tenant op');
-  await q.complete(envOp, first!.leaseToken, {});
+  await first!.complete({});
   assert.equal((await q.claim('w', 30_000))?.operation.id, tenantOp);
 });

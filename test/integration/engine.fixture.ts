@@ -14,6 +14,9 @@ import type { Operation } from '../../src/domain/types.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
+/** Preload for startServe: records every cluster write of the engine to FLEETPLANE_TEST_WRITES_FILE. */
+export const RECORDER_PATH = fileURLToPath(new URL('../helpers/write-recorder.ts', import.meta.url));
+
 export interface Fleet {
   db: TestDatabase;
   store: SqlStore;
@@ -94,10 +97,14 @@ export interface ServeProcess {
   kill(signal: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts `fleetplane serve` on the fleet's database; env tunes the engine (FLEETPLANE_* vars). */
-export async function startServe(fleet: Fleet, opts: { workerId: string; env?: Record<string, string> }): Promise<ServeProcess> {
+/**
+ * Starts `fleetplane serve` on the fleet's database; env tunes the engine (FLEETPLANE_* vars);
+ * `preload`: modules imported into the process first (test/helpers/write-recorder.ts).
+ */
+export async function startServe(fleet: Fleet, opts: { workerId: string; env?: Record<string, string>; preload?: string[] }): Promise<ServeProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', String(port)], {
+  const preload = (opts.preload ?? []).flatMap((m) => ['--import', m]);
+  const child = spawn(process.execPath, ['--import', 'tsx', ...preload, 'src/cli/main.ts', 'serve', '--port', String(port)], {
     cwd: ROOT,
     env: {
       ...process.env,

@@ -13,11 +13,10 @@ import { parse } from 'yaml';
 import { GitRepos } from '../../src/adapters/git/index.ts';
 import type { KubeClient } from '../../src/adapters/kube/index.ts';
 import type { KubeObject } from '../../src/domain/types.ts';
-import { wrapClient } from '../../src/engine/clusters.ts';
 import { GitopsDriver } from '../../src/engine/drivers/gitops.ts';
 import { getTestbed, type TestCluster } from '../helpers/testbed.ts';
 import { argoSync, recordApplication } from './gitops-argocd-stand-in.ts';
-import { git, makeContext, makeRevision, SECRET_VALUE } from './gitops-support.ts';
+import { git, makeContext, makeRevision, SECRET_VALUE, testClusterClient } from './gitops-support.ts';
 
 const tenant = `gt${randomBytes(3).toString('hex')}`;
 const namespace = `${tenant}-prod`;
@@ -27,7 +26,7 @@ let dataDir: string;
 let repos: GitRepos;
 let driver: GitopsDriver;
 const repo = () => join(dataDir, 'git', `${tenant}.git`);
-const ctx = (kind: string) => makeContext({ tenant, env: 'prod', namespace, cluster, kube: wrapClient(cluster.name, kube), kind, opId: `op-${kind}` });
+const ctx = (kind: string) => makeContext({ tenant, env: 'prod', namespace, cluster, kube: testClusterClient(cluster.name, kube), kind, opId: `op-${kind}` });
 const sync = () => argoSync({ repo: repo(), tenant, kube, server: cluster.apiServer });
 const ARGO = (kind: string, name: string) => ({ apiVersion: 'argoproj.io/v1alpha1', kind, namespace: 'argocd', name });
 

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { pino } from 'pino';
 import { buildApp } from '../../src/api/app.ts';
+import { apiDeps } from '../helpers/api-harness.ts';
 import type { Api as App } from '../../src/api/context.ts';
 import type { Environment, Operation } from '../../src/domain/types.ts';
 import { startEngine, type Engine } from '../../src/engine/index.ts';
@@ -52,7 +53,7 @@ before(async () => {
   fleet = await setupFleet();
   const cluster = fleet.clusters[0]!;
   await fleet.store.tokens.create({ name: 'test-admin', tenant: null, role: 'admin' }, token);
-  app = await buildApp({ store: fleet.store, logger: false });
+  app = await buildApp(await apiDeps(fleet.store, fleet.db.dataDir), { logger: false });
   await app.ready();
   const reg = await call('POST', '/v1/clusters', { name: cluster.name, provider: 'local', region: 'local', role: 'shared', apiServer: cluster.apiServer, credentials: await readFile(cluster.kubeconfig, 'utf8') });
   assert.ok(reg.status < 300, JSON.stringify(reg.body));

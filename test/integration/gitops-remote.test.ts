@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import { GitRepos } from '../../src/adapters/git/index.ts';
 import type { KubeObject } from '../../src/domain/types.ts';
 import { GitopsDriver } from '../../src/engine/drivers/gitops.ts';
-import type { KubeClient } from '../../src/engine/drivers/types.ts';
+import type { ClusterClient } from '../../src/engine/drivers/types.ts';
 import { git, makeContext, makeRevision } from './gitops-support.ts';
 
 const TOKEN = 'tok-remote-secret-5d1f';
@@ -19,7 +19,7 @@ let root: string;
 let server: Server;
 let url: string;
 const seenAuth: string[] = [];
-const kube: KubeClient = { cluster: 'c1', apply: async (o: KubeObject) => o, get: async () => null, list: async () => [], delete: async () => true };
+const kube: ClusterClient = { cluster: 'c1', apply: async (o: KubeObject) => o, get: async () => null, list: async () => [], delete: async () => true };
 
 /** CGI bridge to `git http-backend`, refusing requests without the right Basic credentials. */
 function handle(req: IncomingMessage, res: ServerResponse): void {

@@ -12,11 +12,11 @@ import { parse } from 'yaml';
 import { GitRepos } from '../../src/adapters/git/index.ts';
 import type { KubeObject, ObjectRef } from '../../src/domain/types.ts';
 import { GitopsDriver } from '../../src/engine/drivers/gitops.ts';
-import type { KubeClient } from '../../src/engine/drivers/types.ts';
+import type { ClusterClient } from '../../src/engine/drivers/types.ts';
 import { git, makeContext, makeRevision, SECRET_VALUE } from './gitops-support.ts';
 
 /** Records what the driver sends to the cluster (the git side is what this file tests). */
-class RecordingKube implements KubeClient {
+class RecordingKube implements ClusterClient {
   readonly cluster = 'c1';
   applied: KubeObject[] = [];
   deleted: ObjectRef[] = [];

@@ -5,7 +5,9 @@ import { createHash } from 'node:crypto';
 import { pino } from 'pino';
 import type { Cluster, Environment, KubeObject, Revision } from '../../src/domain/types.ts';
 import { LABELS, MANAGED_BY } from '../../src/domain/types.ts';
-import type { DriverContext, KubeClient } from '../../src/engine/drivers/types.ts';
+import type { KubeClient } from '../../src/adapters/kube/index.ts';
+import { fencedClient } from '../../src/engine/clusters.ts';
+import type { ClusterClient, DriverContext } from '../../src/engine/drivers/types.ts';
 
 export const SECRET_VALUE = 'fp-test-secret-value-7c1e4b';
 
@@ -47,7 +49,12 @@ export function makeRevision(s: RevisionSpec): Revision {
   };
 }
 
-export function makeContext(o: { tenant: string; env: string; namespace: string; cluster: Pick<Cluster, 'name' | 'apiServer'>; kube: KubeClient; opId?: string; kind?: string; signal?: AbortSignal }): DriverContext {
+/** The engine's fenced client over a testbed client, for a test that holds no lease (the fence always passes). */
+export function testClusterClient(cluster: string, kube: KubeClient, signal: AbortSignal = new AbortController().signal): ClusterClient {
+  return fencedClient(cluster, kube, { assertLease: () => undefined, signal, worker: 'test', operation: 'op-test', now: () => new Date() });
+}
+
+export function makeContext(o: { tenant: string; env: string; namespace: string; cluster: Pick<Cluster, 'name' | 'apiServer'>; kube: ClusterClient; opId?: string; kind?: string; signal?: AbortSignal }): DriverContext {
   const now = new Date().toISOString();
   const environment: Environment = {
     tenant: o.tenant, name: o.env, type: 'prod', blueprint: 'default', version: '1.0.0', values: {},

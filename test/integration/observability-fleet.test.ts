@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import YAML from 'yaml';
 import type { Environment, Health } from '../../src/domain/types.ts';
 import type { FleetHealth } from '../../src/observability/fleet-health.ts';
-import { metricNames } from '../../src/observability/promql.ts';
+import { metricNames } from '../helpers/promql.ts';
 import { getTestbed } from '../helpers/testbed.ts';
 import { freePort, startControlPlane, type ControlPlane } from './observability-support.ts';
 

@@ -3,14 +3,14 @@
 // any field the CRD schema does not know fails the test. Then read back and compare.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderObservability, type ObservabilityContext } from '../../src/observability/index.ts';
+import { renderMonitoring, type MonitoringContext } from '../../src/render/monitoring/index.ts';
 import { getTestbed, withNamespace } from '../helpers/testbed.ts';
 
 test('ServiceMonitor, PrometheusRule and dashboard ConfigMap apply cleanly (strict) on a testbed cluster', async () => {
   const [cluster] = (await getTestbed()).clusters;
   assert.ok(cluster, 'a testbed cluster');
   await withNamespace(cluster, 'obs', async (ns) => {
-    const ctx: ObservabilityContext = {
+    const ctx: MonitoringContext = {
       tenant: 'acme', environment: 'prod', envType: 'prod', namespace: ns.name, tier: 'dedicated',
       labels: { 'app.kubernetes.io/managed-by': 'fleetplane' },
       services: [
@@ -18,7 +18,7 @@ test('ServiceMonitor, PrometheusRule and dashboard ConfigMap apply cleanly (stri
         { name: 'inference', component: 'model-server', port: 'metrics', path: '/stats' },
       ],
     };
-    const objects = renderObservability(ctx);
+    const objects = renderMonitoring(ctx);
     assert.equal(objects.length, 3);
     for (const o of objects) {
       const applied = await ns.client.apply(o);

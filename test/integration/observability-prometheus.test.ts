@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Counter, Histogram, Registry } from 'prom-client';
 import YAML from 'yaml';
-import { renderObservability, type ObservabilityContext } from '../../src/observability/index.ts';
+import { renderMonitoring, type MonitoringContext } from '../../src/render/monitoring/index.ts';
 import { freePort, startControlPlane, startPrometheus, tempDir, waitFor, type ControlPlane, type PrometheusServer } from './observability-support.ts';
 
 let cp: ControlPlane | undefined;
@@ -85,11 +85,11 @@ async function contractService(): Promise<{ server: Server; timer: NodeJS.Timeou
 }
 
 test('generated rules on a real Prometheus: RED series recorded per service, burn alert fires on 9% errors', async () => {
-  const ctx: ObservabilityContext = {
+  const ctx: MonitoringContext = {
     tenant: 'acme', environment: 'prod', envType: 'prod', namespace: 'acme-prod', tier: 'dedicated',
     labels: {}, services: [{ name: 'web', component: 'web', port: 'http' }],
   };
-  const rule = renderObservability(ctx).find((o) => o.kind === 'PrometheusRule')!;
+  const rule = renderMonitoring(ctx).find((o) => o.kind === 'PrometheusRule')!;
   const rulesFile = join(dir.path, 'rules.yaml');
   writeFileSync(rulesFile, YAML.stringify({ groups: (rule.spec as { groups: unknown }).groups }));
   const svc = await contractService();

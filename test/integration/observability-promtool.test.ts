@@ -7,17 +7,17 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { parseBlueprint } from '../../src/domain/blueprint.ts';
-import { DEFAULT_RUNBOOK_BASE, renderObservability, type ObservabilityContext } from '../../src/observability/index.ts';
+import { DEFAULT_RUNBOOK_BASE, renderMonitoring, type MonitoringContext } from '../../src/render/monitoring/index.ts';
 import { renderEnvironment } from '../../src/render/index.ts';
 import { controlPlaneRulesYaml } from '../../src/observability/control-plane.ts';
-import { ruleTests } from '../../src/observability/rule-tests.ts';
+import { ruleTests } from '../helpers/rule-tests.ts';
 import * as engineMetrics from '../../src/metrics/engine.ts';
 import { binaries, promtool, startControlPlane, tempDir, type ControlPlane } from './observability-support.ts';
 
 const tiers = ['shared', 'hybrid', 'dedicated'] as const;
 const envTypes = ['prod', 'staging', 'dev'] as const;
 
-function ctx(tier: ObservabilityContext['tier'], envType: ObservabilityContext['envType']): ObservabilityContext {
+function ctx(tier: MonitoringContext['tier'], envType: MonitoringContext['envType']): MonitoringContext {
   return {
     tenant: `t-${tier}`, environment: envType, envType, namespace: `t-${tier}-${envType}`, tier,
     labels: { 'app.kubernetes.io/managed-by': 'fleetplane' },
@@ -29,8 +29,8 @@ function ctx(tier: ObservabilityContext['tier'], envType: ObservabilityContext['
   };
 }
 
-function rulesYaml(c: ObservabilityContext): string {
-  const rule = renderObservability(c).find((o) => o.kind === 'PrometheusRule');
+function rulesYaml(c: MonitoringContext): string {
+  const rule = renderMonitoring(c).find((o) => o.kind === 'PrometheusRule');
   assert.ok(rule, 'a PrometheusRule is rendered');
   return YAML.stringify({ groups: (rule.spec as { groups: unknown }).groups });
 }

@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openStore } from '../../src/adapters/store/index.ts';
 import { registry } from '../../src/metrics/registry.ts';
-import { bindStoreMetrics, oldestLeaseAge, rolloutProgress } from '../../src/metrics/store.ts';
+import { bindStoreMetrics } from '../../src/metrics/store-gauges.ts';
 import { BACKENDS } from '../helpers/db.ts';
 
 for (const [backend, fresh] of Object.entries(BACKENDS)) {
@@ -20,17 +20,23 @@ for (const [backend, fresh] of Object.entries(BACKENDS)) {
           placement: { cluster: 'east-1', namespace: 'acme-prod' }, delivery: 'direct', selfHeal: true, health: 'Degraded', conditions: [],
         });
         await store.operations.create({ kind: 'scale', tenant: 'acme', environment: 'prod', params: {}, steps: ['scale'] });
-        assert.equal(await oldestLeaseAge(store.db), null, 'no lease held yet');
+        assert.equal(await store.stats.oldestLeaseAge(), null, 'no lease held yet');
         const claimed = await store.queue.claim('worker-1', 60_000);
         assert.ok(claimed, 'the operation is claimed');
-        const age = await oldestLeaseAge(store.db);
+        const age = await store.stats.oldestLeaseAge();
         assert.ok(age !== null && age >= 0 && age < 3600, `lease age ${age}`);
 
-        await store.rollouts.create({ id: 'ro-1', blueprint: 'default', version: '1.5.0', selector: {}, waves: [['acme/prod']], state: 'running', currentWave: 0 });
-        for (const [env, state] of [['prod', 'succeeded'], ['staging', 'failed'], ['dev', 'pending']] as const) {
-          await store.db.query(`INSERT INTO rollout_targets (rollout_id, tenant, environment, wave, position, state) VALUES ('ro-1', 'acme', $1, 0, 0, $2)`, [env, state]);
+        const targets = (['prod', 'staging', 'dev'] as const).map((environment, position) => ({ tenant: 'acme', environment, wave: 0, position, fromVersion: null }));
+        await store.rollouts.create({
+          id: 'ro-1', blueprint: 'default', version: '1.5.0', targets, idempotencyKey: null, requestHash: null, createdBy: 'test',
+          spec: { selector: {}, waveNames: ['wave-1'], skipped: [], strategy: { canary: {}, waves: [100], maxParallel: 3, gates: { health: true, bakeSeconds: 0 }, respectMaintenanceWindows: false } },
+          status: { waves: [{ gate: 'pending' }] },
+        });
+        await store.rollouts.transition('ro-1', 'running', null);
+        for (const [environment, state] of [['prod', 'succeeded'], ['staging', 'failed']] as const) {
+          await store.rollouts.updateTarget({ id: 'ro-1', tenant: 'acme', environment }, { state });
         }
-        assert.deepEqual(await rolloutProgress(store.db), [{ state: 'running', done: 1, failed: 1, total: 3 }]);
+        assert.deepEqual(await store.stats.rolloutProgress(), [{ state: 'running', done: 1, failed: 1, total: 3 }]);
 
         bindStoreMetrics(store, { ttlMs: 0 });
         const text = await registry.metrics();

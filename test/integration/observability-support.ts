@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
-import type { Store } from '../../src/adapters/store/port.ts';
+import type { Store } from '../../src/domain/ports/store.ts';
 
 export function binaries(): { prometheus: string; promtool: string } {
   const prometheus = process.env.PROMETHEUS_BIN;
@@ -52,8 +52,8 @@ export interface ControlPlane {
 export async function startControlPlane(): Promise<ControlPlane> {
   const adminToken = `fpt_test_${randomBytes(16).toString('hex')}`;
   const dir = tempDir('cp');
-  const { serve } = await import('../../src/cli/commands/serve.ts');
-  const running = await serve({ port: 0, host: '127.0.0.1', dataDir: dir.path, adminToken });
+  const { serve, serveConfig } = await import('../../src/cli/commands/serve.ts');
+  const running = await serve(serveConfig({ FLEETPLANE_DATA_DIR: dir.path, FLEETPLANE_ADMIN_TOKEN: adminToken }, { port: 0, host: '127.0.0.1' }));
   return { url: running.url, adminToken, store: running.store, stop: async () => { await running.stop(); dir.remove(); } };
 }
 

@@ -7,8 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { forecastCommand } from '../../src/cli/commands/forecast.ts';
-import { scalingStoreFor } from '../../src/scaling/store.ts';
-import type { ScalingDecision } from '../../src/scaling/types.ts';
+import type { ScalingDecision } from '../../src/domain/scaling.ts';
 
 const POLICY = {
   mode: 'dry-run', hpa: { cluster: 'c1', namespace: 'acme-prod', name: 'web' }, query: 'sum(rate(http_requests_total{namespace="acme-prod"}[2m]))',
@@ -49,7 +48,7 @@ for (const backend of BACKENDS) {
       const got = await h.req('GET', '/v1/environments/acme/prod/scaling/policy', { token: viewer });
       assert.equal(got.status, 200);
       assert.deepEqual(got.body, put.body);
-      assert.deepEqual((await scalingStoreFor(h.store).enabledPolicies()).map((p) => p.environment), ['prod']);
+      assert.deepEqual((await h.store.scaling.enabledPolicies()).map((p) => p.environment), ['prod']);
     });
 
     it('rejects bad policies as problem+json naming the field', async () => {
@@ -65,8 +64,7 @@ for (const backend of BACKENDS) {
     });
 
     it('lists decisions newest first with a cursor, scoped to the tenant', async () => {
-      const store = scalingStoreFor(h.store);
-      for (let i = 0; i < 3; i++) await store.record(decision(i));
+      for (let i = 0; i < 3; i++) await h.store.scaling.record(decision(i));
       const first = await h.req('GET', '/v1/environments/acme/prod/scaling/decisions?limit=2', { token: viewer });
       assert.equal(first.status, 200);
       assert.deepEqual(first.body.items.map((d: ScalingDecision) => d.reason), ['decision 2', 'decision 1']);
@@ -77,6 +75,16 @@ for (const backend of BACKENDS) {
       assert.equal(second.body.next, undefined);
       const foreign = await h.req('GET', '/v1/environments/acme/prod/scaling/decisions', { token: other });
       assert.equal(foreign.status, 404);
+    });
+
+    it('a cursor this API did not hand out is a 400 naming the cursor, on the decisions list', async () => {
+      for (const forged of ['42', 'not-a-cursor', Buffer.from('["1","2"]').toString('base64url')]) {
+        const r = await h.req('GET', `/v1/environments/acme/prod/scaling/decisions?cursor=${forged}`, { token: viewer });
+        assert.equal(r.status, 400, `${forged}: ${JSON.stringify(r.body)}`);
+        assert.match(String(r.headers['content-type']), /application\/problem\+json/);
+        assert.equal(r.body.type, 'https://fleetplane.io/problems/invalid-input');
+        assert.ok(r.body.errors?.some((e: { field: string }) => e.field === '/cursor'), JSON.stringify(r.body));
+      }
     });
 
     it('the CLI shows and sets the policy and lists decisions through the API', async () => {

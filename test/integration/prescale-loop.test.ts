@@ -5,12 +5,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { startPrometheusWith, type RunningPrometheus } from '../../src/adapters/prometheus/testing.ts';
+import { startPrometheusWith, type RunningPrometheus } from '../helpers/prometheus.ts';
 import { openStore, type SqlStore } from '../../src/adapters/store/index.ts';
 import type { KubeObject } from '../../src/domain/types.ts';
 import { parseTraceCsv } from '../../src/forecast/csv.ts';
-import { PRESCALE_LOCK_KEY, startPrescalerLoop } from '../../src/scaling/loop.ts';
-import { scalingStoreFor } from '../../src/scaling/store.ts';
+import { LOCK_KEYS } from '../../src/adapters/store/locks.ts';
+import { startPrescalerLoop } from '../../src/scaling/loop.ts';
 import { freshPostgres, type TestDatabase } from '../helpers/db.ts';
 import { createNamespace, getTestbed, type TestNamespace } from '../helpers/testbed.ts';
 
@@ -39,7 +39,7 @@ describe('pre-scaler loop wiring', () => {
       apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'api', namespace: ns.name },
       spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api' }, minReplicas: 1, maxReplicas: 10, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }] },
     });
-    await scalingStoreFor(store).putPolicy({
+    await store.scaling.putPolicy({
       tenant: 'acme', environment: 'prod', mode: 'active', hpa: { cluster: cluster!.name, namespace: ns.name, name: 'api' },
       query: 'sum(fp_load{service="api"})', floor: 1, ceiling: 8, capacityPerPod: 50, leadTimeSeconds: 300,
       cooldownMinutes: 15, hysteresis: 0.1, quantile: 0.9, historyDays: 14, stepSeconds: 60,
@@ -60,7 +60,7 @@ describe('pre-scaler loop wiring', () => {
       await other.connect();
       try {
         await other.query('BEGIN');
-        await other.query('SELECT pg_advisory_xact_lock($1)', [PRESCALE_LOCK_KEY.toString()]);
+        await other.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEYS.prescaler.toString()]);
         assert.deepEqual(await loop.runOnce(), [], 'another process is running this pass');
         await other.query('COMMIT');
       } finally {
@@ -71,7 +71,7 @@ describe('pre-scaler loop wiring', () => {
       assert.ok(d.minReplicas >= 2);
       const hpa = await ns.client.get<KubeObject & { spec: { minReplicas: number } }>({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', namespace: ns.name, name: 'api' });
       assert.equal(hpa!.spec.minReplicas, d.minReplicas);
-      const recorded = await scalingStoreFor(store).latest('acme', 'prod');
+      const recorded = await store.scaling.latest('acme', 'prod');
       assert.equal(recorded?.id, d.id);
     } finally {
       await loop.stop();

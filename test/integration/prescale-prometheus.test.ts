@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { PrometheusClient, PrometheusError } from '../../src/adapters/prometheus/client.ts';
-import { startPrometheusWith, type RunningPrometheus } from '../../src/adapters/prometheus/testing.ts';
+import { startPrometheusWith, type RunningPrometheus } from '../helpers/prometheus.ts';
 import { parseTraceCsv } from '../../src/forecast/csv.ts';
 
 const TRACE = new URL('../../../shared/data/traces/crane/input9.csv', import.meta.url);

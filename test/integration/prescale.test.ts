@@ -8,15 +8,16 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { PrometheusClient } from '../../src/adapters/prometheus/client.ts';
-import { startPrometheusWith, type RunningPrometheus } from '../../src/adapters/prometheus/testing.ts';
+import { startPrometheusWith, type RunningPrometheus } from '../helpers/prometheus.ts';
 import { openPostgres, type Db } from '../../src/adapters/store/db.ts';
 import { loadMigrations, migrate } from '../../src/adapters/store/migrate.ts';
 import { parseTraceCsv } from '../../src/forecast/csv.ts';
 import { CachedHistory } from '../../src/scaling/history.ts';
-import { KubeHpaPort, PRESCALER_FIELD_MANAGER } from '../../src/scaling/hpa.ts';
+import { KubeHpaPort } from '../../src/scaling/hpa.ts';
+import { PRESCALER_FIELD_MANAGER } from '../../src/domain/types.ts';
 import { Prescaler } from '../../src/scaling/prescaler.ts';
-import { SqlScalingStore } from '../../src/scaling/store.ts';
-import type { ScalingDecision, ScalingPolicy } from '../../src/scaling/types.ts';
+import { scalingRepo } from '../../src/adapters/store/scaling.ts';
+import type { ScalingDecision, ScalingPolicy } from '../../src/domain/scaling.ts';
 import { createNamespace, getTestbed, type TestNamespace } from '../helpers/testbed.ts';
 import { dropDatabase } from '../helpers/db.ts';
 
@@ -107,7 +108,7 @@ describe('pre-scaler on a real Prometheus, PostgreSQL and testbed HPA', () => {
   });
 
   it('raises minReplicas before the spike, releases it after, and records every decision', async () => {
-    const store = new SqlScalingStore(database.db);
+    const store = scalingRepo(database.db);
     const policy: ScalingPolicy = {
       tenant: 'acme', environment: 'prod', mode: 'active',
       hpa: { cluster: ns.cluster.name, namespace: ns.name, name: 'web' },

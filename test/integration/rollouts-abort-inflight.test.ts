@@ -37,20 +37,20 @@ for (const [backend, fresh] of Object.entries(BACKENDS)) {
     });
 
     test('the parked upgrade keeps running; the untouched one is cancelled', async () => {
-      const service = new RolloutService({ db: store.db, store, now });
+      const service = new RolloutService({ store, now });
       const { rollout } = await service.create({ blueprint: 'app', version: '1.1.0', strategy: { canary: { count: 0 }, waves: [100], maxParallel: 2, gates: { health: true } } }, { actor: 'admin' });
-      await new RolloutController({ db: store.db, store, workerId: 'rc', now, logger: pino({ level: 'error' }) }).tick();
+      await new RolloutController({ store, workerId: 'rc', now, logger: pino({ level: 'error' }) }).tick();
       const queued = (await service.get(rollout.id)).waves.flatMap((w) => w.targets).filter((t) => t.state === 'running');
       assert.equal(queued.length, 2, 'both upgrades queued');
 
       // A worker runs one upgrade up to verify and parks it, as the engine does while pods start.
       const claimed = await store.queue.claim('w1', 30_000, ['upgrade']);
       assert.ok(claimed);
-      const { operation: op, leaseToken } = claimed;
+      const op = claimed.operation;
       const at = now().toISOString();
-      for (const name of ['render', 'deliver']) assert.ok(await store.queue.recordStep(op.id, leaseToken, { name, state: 'succeeded', attempts: 1, startedAt: at, finishedAt: at }, 'w1'));
-      assert.ok(await store.queue.recordStep(op.id, leaseToken, { name: 'verify', state: 'waiting', attempts: 1, startedAt: at, waitingSince: at, waits: 1 }, 'w1'));
-      assert.ok(await store.queue.release(op.id, leaseToken, 60_000));
+      for (const name of ['render', 'deliver']) assert.ok(await claimed.recordStep({ name, state: 'succeeded', attempts: 1, startedAt: at, finishedAt: at }));
+      assert.ok(await claimed.recordStep({ name: 'verify', state: 'waiting', attempts: 1, startedAt: at, waitingSince: at, waits: 1 }));
+      assert.ok(await claimed.release(60_000));
 
       const aborted = await service.abort(rollout.id, 'admin');
       assert.equal(aborted.state, 'aborted');

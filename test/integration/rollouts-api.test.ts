@@ -80,6 +80,25 @@ for (const backend of ['embedded', 'postgres'] as const) {
       assert.equal((await h.req('GET', '/v1/rollouts/not-an-id')).status, 400);
     });
 
+    test('the list pages newest first with the opaque cursor; a forged cursor is a 400 naming it', async () => {
+      const second = await h.req('POST', '/v1/rollouts', { body });
+      assert.equal(second.status, 201, JSON.stringify(second.body));
+      const page1 = await h.req('GET', '/v1/rollouts?limit=1');
+      assert.deepEqual([page1.status, page1.body.items.map((r: { id: string }) => r.id)], [200, [second.body.id]]);
+      assert.ok(page1.body.next && !/^\d+$/.test(page1.body.next), `an opaque cursor, not a raw seq: ${page1.body.next}`);
+      assert.match(String(page1.headers.link), /rel="next"/);
+      const page2 = await h.req('GET', `/v1/rollouts?limit=1&cursor=${page1.body.next}`);
+      assert.deepEqual(page2.body.items.map((r: { id: string }) => r.id), [id]);
+      for (const forged of ['1', 'garbage', Buffer.from('[1,2]').toString('base64url')]) {
+        const r = await h.req('GET', `/v1/rollouts?cursor=${forged}`);
+        assert.equal(r.status, 400, `${forged}: ${JSON.stringify(r.body)}`);
+        assert.match(String(r.headers['content-type']), /application\/problem\+json/);
+        assert.equal(r.body.type, 'https://fleetplane.io/problems/invalid-input');
+        assert.ok(r.body.errors?.some((e: { field: string }) => e.field === '/cursor'), JSON.stringify(r.body));
+      }
+      assert.equal((await h.req('POST', `/v1/rollouts/${second.body.id}:abort`)).status, 200);
+    });
+
     test('pause, resume, abort; retries are no-ops; illegal moves are 409', async () => {
       const paused = await h.req('POST', `/v1/rollouts/${id}:pause`);
       assert.deepEqual([paused.status, paused.body.state], [200, 'paused']);

@@ -39,16 +39,16 @@ for (const [backend, fresh] of Object.entries(BACKENDS)) {
     const clock = { now: new Date('2026-11-22T10:00:00Z') };
     const now = () => clock.now;
     let service: RolloutService;
-    const controller = (id: string) => new RolloutController({ db: store.db, store, workerId: id, now, logger: pino({ level: 'error' }) });
+    const controller = (id: string) => new RolloutController({ store, workerId: id, now, logger: pino({ level: 'error' }) });
 
     /** Plays the worker: settles every queued upgrade (fail for tenants in `failing`). */
     async function settle(failing: string[] = []): Promise<string[]> {
       const done: string[] = [];
       for (let c = await store.queue.claim('test-worker', 30_000, ['upgrade']); c; c = await store.queue.claim('test-worker', 30_000, ['upgrade'])) {
-        const { operation: op, leaseToken } = c;
-        if (failing.includes(op.tenant)) await store.queue.fail(op.id, leaseToken, 'pod web-1: ContainersNotReady', { retry: false });
+        const op = c.operation;
+        if (failing.includes(op.tenant)) await c.fail('pod web-1: ContainersNotReady', { retry: false });
         else {
-          await store.queue.complete(op.id, leaseToken, {});
+          await c.complete({});
           await store.environments.update(op.tenant, op.environment!, { version: String(op.params.version) });
         }
         done.push(op.tenant);
@@ -61,7 +61,7 @@ for (const [backend, fresh] of Object.entries(BACKENDS)) {
       store = await openStore({ databaseUrl: db.databaseUrl, dataDir: db.dataDir, secretKey: 'a'.repeat(64), maxConnections: 4 });
       await store.migrate();
       await seed(store, clock);
-      service = new RolloutService({ db: store.db, store, now });
+      service = new RolloutService({ store, now });
     });
     after(async () => {
       await store?.close();

@@ -4,7 +4,7 @@
 // gate and pauses on a failing one. Needs PROMETHEUS_BIN/PROMTOOL_BIN (scripts/prometheus.sh ensure).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startPrometheusWith, type RunningPrometheus } from '../../src/adapters/prometheus/testing.ts';
+import { startPrometheusWith, type RunningPrometheus } from '../helpers/prometheus.ts';
 import { createHash } from 'node:crypto';
 import { openStore, type SqlStore } from '../../src/adapters/store/index.ts';
 import { RolloutController, RolloutService } from '../../src/engine/rollouts/index.ts';
@@ -63,11 +63,11 @@ test('the controller advances past a passing metric gate and pauses on a failing
       await store.tenants.create({ slug, name: slug, tier: 'shared', channel: 'saas', labels: slug === 'good1' ? { internal: 'true' } : {} });
       await store.environments.create({ tenant: slug, name: 'prod', type: 'prod', blueprint: 'app', version: '1.0.0', values: {}, placement: { cluster: 'c1', namespace: `${slug}-prod` }, delivery: 'direct', selfHeal: false, health: 'Ready', conditions: [] });
     }
-    const service = new RolloutService({ db: store.db, store, now: () => now });
+    const service = new RolloutService({ store, now: () => now });
     const { rollout } = await service.create({ blueprint: 'app', version: '2.0.0', strategy: { canary: { count: 1 }, waves: [100], gates: { health: true, metric: gate } } }, { actor: 'admin' });
-    const controller = new RolloutController({ db: store.db, store, workerId: 'w', now: () => now, prometheusUrl: prom.url });
+    const controller = new RolloutController({ store, workerId: 'w', now: () => now, prometheusUrl: prom.url });
     const settle = async () => {
-      for (let c = await store.queue.claim('t', 30_000, ['upgrade']); c; c = await store.queue.claim('t', 30_000, ['upgrade'])) await store.queue.complete(c.operation.id, c.leaseToken, {});
+      for (let c = await store.queue.claim('t', 30_000, ['upgrade']); c; c = await store.queue.claim('t', 30_000, ['upgrade'])) await c.complete({});
     };
     await controller.tick();
     await settle();

@@ -50,7 +50,7 @@ before(async () => {
     if (failed) throw new Error(`${failed.tenant}/${failed.name} is ${failed.health}`);
     return envs.every((e) => e.health === 'Ready');
   }, 240_000, 1000);
-  controller = new RolloutController({ db: fleet.store.db, store: fleet.store, workerId: `${run}-controller`, intervalMs: 300 });
+  controller = new RolloutController({ store: fleet.store, workerId: `${run}-controller`, intervalMs: 300 });
   controller.start();
 });
 

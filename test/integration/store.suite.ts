@@ -8,6 +8,7 @@ import { ConflictError, InputError, NotFoundError, PreconditionFailedError } fro
 import type { Environment, Revision, Tenant } from '../../src/domain/types.ts';
 import { openStore, type SqlStore } from '../../src/adapters/store/index.ts';
 import type { TestDatabase } from '../helpers/db.ts';
+import { repoTests } from './store-repos.suite.ts';
 
 type NewTenant = Omit<Tenant, 'resourceVersion' | 'createdAt' | 'updatedAt'>;
 type NewEnv = Omit<Environment, 'resourceVersion' | 'createdAt' | 'updatedAt'>;
@@ -54,6 +55,7 @@ export function storeSuite(name: string, fresh: () => Promise<TestDatabase>, ext
     secretTests(ctx);
     releaseTests(() => store);
     journalTests(() => store);
+    repoTests(() => store);
     extra?.(ctx);
     restartTests(ctx);
   });
@@ -324,25 +326,6 @@ function releaseTests(s: () => SqlStore): void {
     assert.deepEqual({ ...got, createdAt: undefined }, { ...rev, createdAt: undefined });
     assert.deepEqual((await s().revisions.list('acme', 'prod')).map((r) => r.id), ['rev-def', 'rev-abc']);
     assert.equal(await s().revisions.get('acme', 'prod', 'missing'), null);
-  });
-
-  test('rollouts: create, get, update, list', async () => {
-    const r = await s().rollouts.create({ id: 'ro-1', blueprint: 'shop', version: '1.5.0', selector: { env: 'prod' }, waves: [['a/prod'], ['b/prod']], state: 'pending', currentWave: 0 });
-    assert.deepEqual(await s().rollouts.get('ro-1'), r);
-    const u = await s().rollouts.update('ro-1', { state: 'running', currentWave: 1 });
-    assert.equal(u.state, 'running');
-    assert.equal(u.currentWave, 1);
-    await assert.rejects(s().rollouts.create({ ...r }), ConflictError);
-    await assert.rejects(s().rollouts.update('ro-missing', { state: 'paused' }), NotFoundError);
-    for (let i = 2; i <= 12; i++) await s().rollouts.create({ ...r, id: `ro-${i}` });
-    const walked: string[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await s().rollouts.list({ limit: 5, ...(cursor ? { cursor } : {}) });
-      walked.push(...page.items.map((x) => x.id));
-      cursor = page.next;
-    } while (cursor);
-    assert.deepEqual(walked, Array.from({ length: 12 }, (_, i) => `ro-${12 - i}`));
   });
 }
 

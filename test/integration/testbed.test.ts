@@ -1,10 +1,14 @@
 // The testbed end to end: real API servers, real scheduler, kwok nodes, and the project's kube adapter.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../../src/domain/types.ts';
+import type { KubeObject, Revision } from '../../src/domain/types.ts';
+import pino from 'pino';
 import { KubeApiError, deploymentReadiness, isConflict, isInvalid, podsOf, readCapacity, type KubeClient } from '../../src/adapters/kube/index.ts';
+import { testClusterClient } from '../helpers/cluster-client.ts';
+import { DirectDriver } from '../../src/engine/drivers/direct.ts';
+import type { DriverContext } from '../../src/engine/drivers/types.ts';
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
-import { getTestbed, withNamespace, createNamespace } from '../helpers/testbed.ts';
+import { getTestbed, withNamespace, createNamespace, type TestCluster } from '../helpers/testbed.ts';
 import { testbedProcesses } from '../../testbed/index.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -250,7 +254,28 @@ test('every testbed process listens on 127.0.0.1 only', async () => {
   assert.deepEqual(exposed, []);
 });
 
-test('adapter against a real API server: CRD kinds, batches with partial failure, paged lists, deletes', async () => {
+/** What the engine's direct driver needs to deliver objects into a test namespace (no lease, no store). */
+function driverContext(cluster: TestCluster, ns: string): DriverContext {
+  const now = new Date().toISOString();
+  return {
+    environment: {
+      tenant: 'tb', name: 'adapter', type: 'dev', blueprint: 'none', version: '0.0.0', values: {}, placement: { cluster: cluster.name, namespace: ns },
+      delivery: 'direct', selfHeal: false, health: 'Progressing', conditions: [], resourceVersion: 1, createdAt: now, updatedAt: now,
+    },
+    cluster: { name: cluster.name, provider: 'local', region: 'local', labels: {}, role: 'shared', apiServer: cluster.apiServer, createdAt: now, updatedAt: now },
+    kube: testClusterClient(cluster.name, cluster.client()),
+    logger: pino({ level: 'silent' }),
+    signal: new AbortController().signal,
+    now: () => new Date(),
+    operation: { id: 'testbed-adapter', kind: 'onboard', workerId: 'testbed-test' },
+  };
+}
+
+const revisionOf = (objects: KubeObject[]): Revision => ({
+  id: 'testbed', tenant: 'tb', environment: 'adapter', blueprint: 'none', version: '0.0.0', objects: objects.map((object) => ({ object, hash: '' })), helmValues: [],
+});
+
+test('adapter against a real API server: CRD kinds, a delivery with a failing object, paged lists, deletes', async () => {
   const [cluster] = (await getTestbed()).clusters;
   await withNamespace(cluster!, 'tb-adapter', async (ns) => {
     const cms = Array.from({ length: 5 }, (_, i) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}`, namespace: ns.name, labels: { set: 'a' } }, data: { i: String(i) } }));
@@ -261,9 +286,17 @@ test('adapter against a real API server: CRD kinds, batches with partial failure
       spec: { selector: { matchLabels: { app: 'web' } }, endpoints: [{ port: 'http' }] },
     };
     const broken = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'broken', namespace: ns.name }, data: { n: 1 } } as unknown as KubeObject;
-    const outcomes = await ns.client.applyAll([...cms, monitor, broken], { concurrency: 3 });
-    assert.deepEqual(outcomes.map((o) => o.ok), [true, true, true, true, true, true, false]);
-    assert.equal(outcomes.at(-1)!.ref.name, 'broken');
+    // Through the engine's own write path (the direct driver, in phases of the one kind order): the
+    // ConfigMap phase is applied in full, the broken object fails it, and the ServiceMonitor phase
+    // after it never starts.
+    const ctx = driverContext(cluster!, ns.name);
+    const driver = new DirectDriver({ concurrency: 3 });
+    await assert.rejects(driver.deliver(ctx, revisionOf([monitor, ...cms, broken])), (e: unknown) => e instanceof KubeApiError && /broken/.test(e.message));
+    const names = async (apiVersion: string, kind: string) => (await ns.client.list(apiVersion, kind, { namespace: ns.name })).map((o) => o.metadata.name).sort();
+    assert.deepEqual((await names('v1', 'ConfigMap')).filter((n) => n.startsWith('cm-')), cms.map((c) => c.metadata.name));
+    assert.deepEqual(await names('monitoring.coreos.com/v1', 'ServiceMonitor'), []);
+    const done = await driver.deliver(ctx, revisionOf([monitor, ...cms]));
+    assert.deepEqual(done.applied.map((r) => r.kind), [...cms.map(() => 'ConfigMap'), 'ServiceMonitor']);
 
     const paged = await ns.client.list('v1', 'ConfigMap', { namespace: ns.name, labelSelector: { set: 'a' }, pageSize: 2 });
     assert.deepEqual(paged.map((c) => c.metadata.name).sort(), cms.map((c) => c.metadata.name));

@@ -19,11 +19,11 @@ export interface BuildResult {
 }
 
 export function isBuilt(c: Component): boolean {
-  return Object.keys(c.binaries).every((b) => existsSync(path.join(componentDir(c), b)));
+  return [...Object.keys(c.binaries), ...Object.keys(c.links ?? {})].every((b) => existsSync(path.join(componentDir(c), b)));
 }
 
-function goEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-trimpath -buildvcs=false -mod=readonly' };
+function goEnv(c?: Component): NodeJS.ProcessEnv {
+  return { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-trimpath -buildvcs=false -mod=readonly', ...c?.env };
 }
 
 export async function goBinary(): Promise<string> {
@@ -35,12 +35,12 @@ export async function goBinary(): Promise<string> {
       // try the next candidate
     }
   }
-  throw new Error('testbed build needs Go 1.24+ on PATH (or /usr/local/go/bin/go)');
+  throw new Error('testbed build needs Go 1.26+ on PATH (or /usr/local/go/bin/go)');
 }
 
 async function countPackages(go: string, c: Component): Promise<number> {
   const args = ['list', '-deps', '-f', '{{if not .Standard}}{{.ImportPath}}{{end}}', ...Object.values(c.binaries)];
-  const out = await run(go, args, { cwd: path.join(GO_DIR, c.module), env: goEnv() });
+  const out = await run(go, args, { cwd: path.join(GO_DIR, c.module), env: goEnv(c) });
   return out.split('\n').filter(Boolean).length;
 }
 
@@ -49,7 +49,7 @@ function goBuild(go: string, c: Component, outDir: string, onPackage: () => void
   const ldflags = ['-s', '-w', ...c.ldflags].join(' ');
   const args = ['build', '-p', '2', '-v', '-ldflags', ldflags, '-o', outDir + path.sep, ...Object.values(c.binaries)];
   return new Promise((resolve, reject) => {
-    const child = spawn(go, args, { cwd: path.join(GO_DIR, c.module), env: goEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(go, args, { cwd: path.join(GO_DIR, c.module), env: goEnv(c), stdio: ['ignore', 'ignore', 'pipe'] });
     const errors: string[] = [];
     let partial = '';
     child.stderr.on('data', (chunk: Buffer) => {
@@ -79,7 +79,12 @@ async function buildComponent(go: string, c: Component, progress: Progress): Pro
   try {
     await goBuild(go, c, tmp, () => progress.tick());
     const seconds = Math.round((Date.now() - started) / 1000);
-    const goVersion = (await run(go, ['version'])).trim();
+    // `go build -o dir/` names a binary after its package's last element (…/argo-cd/v3/cmd -> cmd).
+    for (const [name, pkg] of Object.entries(c.binaries)) {
+      if (path.basename(pkg) !== name) await fs.rename(path.join(tmp, path.basename(pkg)), path.join(tmp, name));
+    }
+    for (const [link, target] of Object.entries(c.links ?? {})) await fs.symlink(target, path.join(tmp, link));
+    const goVersion = (await run(go, ['version'], { env: goEnv(c) })).trim();
     await fs.writeFile(path.join(tmp, 'BUILD.json'), JSON.stringify({ component: c.name, version: c.version, goVersion, seconds, builtAt: new Date().toISOString() }, null, 2));
     await fs.rm(dir, { recursive: true, force: true });
     await fs.rename(tmp, dir);
@@ -92,10 +97,22 @@ async function buildComponent(go: string, c: Component, progress: Progress): Pro
   }
 }
 
-/** Builds every missing component, in order (kubernetes first: it is the long one). */
+/** True when `only` (component names, or name@version) selects `c`; no list selects everything. */
+export function selects(only: string[] | undefined, c: Component): boolean {
+  return !only || only.includes(c.name) || only.includes(`${c.name}@${c.version}`);
+}
+
+/**
+ * Builds every missing component, in COMPONENTS order (the default Kubernetes release first: it is
+ * the long one, and clusters need it). `only` takes component names (`kubernetes` = every release)
+ * or name@version (`kubernetes@v1.36.3`).
+ */
 export async function buildAll(opts: { only?: string[]; log?: (line: string) => void } = {}): Promise<BuildResult[]> {
   const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
-  const wanted = COMPONENTS.filter((c) => !opts.only || opts.only.includes(c.name));
+  const unknown = (opts.only ?? []).filter((o) => !COMPONENTS.some((c) => selects([o], c)));
+  if (unknown.length) throw new Error(`unknown component ${unknown.join(', ')} (known: ${[...new Set(COMPONENTS.flatMap((c) => [c.name, `${c.name}@${c.version}`]))].join(', ')})`);
+  // On-demand components (Argo CD) are built only when named.
+  const wanted = COMPONENTS.filter((c) => (opts.only ? selects(opts.only, c) : !c.onDemand));
   const results: BuildResult[] = [];
   let go: string | undefined;
   for (const c of wanted) {

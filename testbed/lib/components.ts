@@ -1,4 +1,5 @@
 // Command lines of one cluster's processes. Everything binds to 127.0.0.1 only.
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { TESTBED_ROOT, clusterPorts } from './config.ts';
 import type { ClusterFiles } from './pki.ts';
@@ -6,6 +7,8 @@ import type { ClusterFiles } from './pki.ts';
 export interface ProcSpec {
   name: string;
   binary: string;
+  /** For control-plane binaries: the Kubernetes release to run. */
+  kubeVersion?: string;
   args: string[];
   /** Config files the process reads, written (in the cluster dir) before it starts. */
   files?: Array<{ path: string; content: string }>;
@@ -48,11 +51,12 @@ export function etcdSpec(name: string, index: number, f: ClusterFiles): ProcSpec
   };
 }
 
-export function apiServerSpec(index: number, f: ClusterFiles): ProcSpec {
+export function apiServerSpec(index: number, f: ClusterFiles, kubeVersion: string): ProcSpec {
   const p = clusterPorts(index);
   return {
     name: 'kube-apiserver',
     binary: 'kube-apiserver',
+    kubeVersion,
     args: [
       `--etcd-servers=http://127.0.0.1:${p.etcdClient}`,
       '--bind-address=127.0.0.1',
@@ -79,11 +83,12 @@ export function apiServerSpec(index: number, f: ClusterFiles): ProcSpec {
   };
 }
 
-export function controllerManagerSpec(name: string, index: number, f: ClusterFiles): ProcSpec {
+export function controllerManagerSpec(name: string, index: number, f: ClusterFiles, kubeVersion: string): ProcSpec {
   const p = clusterPorts(index);
   return {
     name: 'kube-controller-manager',
     binary: 'kube-controller-manager',
+    kubeVersion,
     args: [
       `--kubeconfig=${f.kubeconfig('kube-controller-manager')}`,
       '--bind-address=127.0.0.1',
@@ -102,6 +107,9 @@ export function controllerManagerSpec(name: string, index: number, f: ClusterFil
       '--concurrent-statefulset-syncs=10',
       '--concurrent-gc-syncs=50',
       '--concurrent-namespace-syncs=20',
+      // Upstream's in-tree hostPath provisioner (for testing; a directory under /tmp per volume)
+      // serves the default StorageClass, so PVCs bind and pods that mount them schedule.
+      '--enable-hostpath-provisioner=true',
       '--profiling=false',
       '--v=1',
     ],
@@ -121,12 +129,13 @@ function schedulerConfig(f: ClusterFiles): string {
   }, null, 2) + '\n';
 }
 
-export function schedulerSpec(index: number, f: ClusterFiles): ProcSpec {
+export function schedulerSpec(index: number, f: ClusterFiles, kubeVersion: string): ProcSpec {
   const p = clusterPorts(index);
   const config = path.join(f.dir, 'kube-scheduler.json');
   return {
     name: 'kube-scheduler',
     binary: 'kube-scheduler',
+    kubeVersion,
     args: [
       `--config=${config}`,
       '--bind-address=127.0.0.1',
@@ -139,12 +148,21 @@ export function schedulerSpec(index: number, f: ClusterFiles): ProcSpec {
   };
 }
 
-export function kwokSpec(f: ClusterFiles): ProcSpec {
+/** kwok's node stages with the cluster's version filled in: the nodes report it as their kubelet's. */
+export function nodeStages(kubeVersion: string): string {
+  return readFileSync(path.join(TESTBED_ROOT, 'stages', 'nodes.yaml'), 'utf8').replaceAll('__KUBE_VERSION__', kubeVersion);
+}
+
+export function kwokSpec(f: ClusterFiles, kubeVersion: string): ProcSpec {
+  const nodes = path.join(f.dir, 'kwok-nodes.yaml');
   return {
     name: 'kwok',
     binary: 'kwok',
+    files: [{ path: nodes, content: nodeStages(kubeVersion) }],
     args: [
       `--kubeconfig=${f.kubeconfig('kwok')}`,
+      // Since kwok v0.8.0 there are no built-in node stages: ours keep the nodes Ready (with leases).
+      `--config=${nodes}`,
       `--config=${path.join(TESTBED_ROOT, 'stages', 'pods.yaml')}`,
       // KwokConfiguration: more pod stage workers (kwok's client itself is not rate limited).
       `--config=${path.join(TESTBED_ROOT, 'stages', 'kwok.yaml')}`,

@@ -1,4 +1,4 @@
-// What `up` puts into every cluster: the kwok node mix and the upstream CRDs, then waits until the
+// What `up` puts into every cluster: the kwok node mix, the default StorageClass and the upstream CRDs, then waits until the
 // nodes are Ready, the CRDs Established and the controller manager has made the default service account.
 import path from 'node:path';
 import { findBinary } from './config.ts';
@@ -30,9 +30,22 @@ async function getJson<T>(f: ClusterFiles, args: string[]): Promise<{ items: T[]
 
 const hasTrue = (o: Item, type: string) => o.status?.conditions?.some((c) => c.type === type && c.status === 'True') ?? false;
 
-export async function installContent(name: string, index: number, f: ClusterFiles, procs: ProcRecord[]): Promise<void> {
+/** The default StorageClass: upstream's in-tree hostPath provisioner, enabled in the controller manager. */
+export const DEFAULT_STORAGE_CLASS = 'standard';
+const storageClass = {
+  apiVersion: 'storage.k8s.io/v1',
+  kind: 'StorageClass',
+  metadata: { name: DEFAULT_STORAGE_CLASS, annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
+  provisioner: 'kubernetes.io/host-path',
+  reclaimPolicy: 'Delete',
+  volumeBindingMode: 'Immediate',
+};
+
+export async function installContent(name: string, index: number, f: ClusterFiles, procs: ProcRecord[], kubeVersion: string): Promise<void> {
   // Client-side apply: a create keeps the Node status (capacity, allocatable) we send.
-  await kubectl(f, ['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: nodesFor(name, index) }));
+  // --validate=strict: the server validates, so kubectl does not download /openapi/v2 first (with 39
+  // CRDs that takes a loaded API server longer than kubectl's 32 s timeout).
+  await kubectl(f, ['apply', '--validate=strict', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [...nodesFor(name, index, kubeVersion), storageClass] }));
   const crds = await ensureCrds();
   // Server-side apply: several upstream CRDs exceed the last-applied annotation size limit.
   await kubectl(f, ['apply', '--server-side', '--force-conflicts', '--field-manager=fleetplane-testbed', ...crds.flatMap((c) => ['-f', c])]);
@@ -40,7 +53,8 @@ export async function installContent(name: string, index: number, f: ClusterFile
   await waitFor(`${name} CRDs Established`, async () => {
     const crdList = await getJson<Item>(f, ['get', 'crd', ...REQUIRED_CRDS]);
     return crdList.items.length === REQUIRED_CRDS.length && crdList.items.every((c) => hasTrue(c, 'Established'));
-  }, 180_000, 500);
+    // 39 CRDs (several of 0.5-1 MB) take an API server minutes when the host is saturated.
+  }, 600_000, 500);
   await waitFor(`${name} nodes Ready and untainted`, async () => {
     assertRunning(procs, f);
     const nodes = await getJson<Item>(f, ['get', 'nodes', '-l', 'type=kwok']);

@@ -1,5 +1,6 @@
 // Upstream CRDs the other parts of Fleetplane use, taken verbatim from the projects' own Go modules
 // (the module proxy is the only reachable source) and cached next to the binaries.
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -11,6 +12,7 @@ import { goBinary } from './build.ts';
 interface CrdSource {
   module: string;
   version: string;
+  /** Paths inside the module zip, copied verbatim. */
   files: string[];
 }
 
@@ -35,6 +37,42 @@ export const CRD_SOURCES: CrdSource[] = [
     version: 'v2.14.21',
     files: ['application-crd.yaml', 'applicationset-crd.yaml', 'appproject-crd.yaml'].map((f) => `manifests/crds/${f}`),
   },
+  // Cluster API core (cluster.x-k8s.io v1beta2, v1beta1 still served): what the Cluster API upgrade
+  // provider patches (Cluster.spec.topology.version). v1.14.2 is the newest release the proxy serves.
+  {
+    module: 'sigs.k8s.io/cluster-api',
+    version: 'v1.14.2',
+    files: ['clusters', 'clusterclasses', 'machines', 'machinesets', 'machinedeployments', 'machinepools', 'machinehealthchecks', 'machinedrainrules'].map((k) => `core/config/crd/bases/cluster.x-k8s.io_${k}.yaml`),
+  },
+  // VerticalPodAutoscaler and VerticalPodAutoscalerCheckpoint (autoscaling.k8s.io/v1).
+  { module: 'k8s.io/autoscaler/vertical-pod-autoscaler', version: 'v1.8.1', files: ['deploy/vpa-v1-crd-gen.yaml'] },
+  // KServe InferenceService (serving.kserve.io/v1beta1) and its serving runtimes. The proxy lists no
+  // versions of github.com/kserve/kserve, but serves v0.17.0 when asked for it (v0.17.1, v0.18.0 not).
+  {
+    module: 'github.com/kserve/kserve',
+    version: 'v0.17.0',
+    files: ['inferenceservices', 'servingruntimes', 'clusterservingruntimes'].map((k) => `config/crd/full/serving.kserve.io_${k}.yaml`),
+  },
+  // Knative Serving (serving.knative.dev/v1): Service, Configuration, Revision, Route.
+  {
+    module: 'knative.dev/serving',
+    version: 'v0.51.0',
+    files: ['service', 'configuration', 'revision', 'route'].map((k) => `config/core/300-resources/${k}.yaml`),
+  },
+  // KEDA (keda.sh/v1alpha1): ScaledObject and the trigger authentications it references.
+  {
+    module: 'github.com/kedacore/keda/v2',
+    version: 'v2.21.0',
+    files: ['scaledobjects', 'triggerauthentications', 'clustertriggerauthentications'].map((k) => `config/crd/bases/keda.sh_${k}.yaml`),
+  },
+  // Kubeflow Trainer v2 (trainer.kubeflow.org/v1alpha1): TrainJob and the runtimes it references.
+  {
+    module: 'github.com/kubeflow/trainer/v2',
+    version: 'v2.3.0',
+    files: ['trainjobs', 'trainingruntimes', 'clustertrainingruntimes'].map((k) => `manifests/base/crds/trainer.kubeflow.org_${k}.yaml`),
+  },
+  // The older Kubeflow training-operator's PyTorchJob (kubeflow.org/v1); v1.9.3 is its last release.
+  { module: 'github.com/kubeflow/training-operator', version: 'v1.9.3', files: ['manifests/base/crds/kubeflow.org_pytorchjobs.yaml'] },
 ];
 
 /** CRD names `up` waits for (Established) on every cluster. */
@@ -50,11 +88,35 @@ export const REQUIRED_CRDS = [
   'applications.argoproj.io',
   'applicationsets.argoproj.io',
   'appprojects.argoproj.io',
+  'clusters.cluster.x-k8s.io',
+  'clusterclasses.cluster.x-k8s.io',
+  'machines.cluster.x-k8s.io',
+  'machinesets.cluster.x-k8s.io',
+  'machinedeployments.cluster.x-k8s.io',
+  'machinepools.cluster.x-k8s.io',
+  'machinehealthchecks.cluster.x-k8s.io',
+  'machinedrainrules.cluster.x-k8s.io',
+  'verticalpodautoscalers.autoscaling.k8s.io',
+  'verticalpodautoscalercheckpoints.autoscaling.k8s.io',
+  'inferenceservices.serving.kserve.io',
+  'servingruntimes.serving.kserve.io',
+  'clusterservingruntimes.serving.kserve.io',
+  'services.serving.knative.dev',
+  'configurations.serving.knative.dev',
+  'revisions.serving.knative.dev',
+  'routes.serving.knative.dev',
+  'scaledobjects.keda.sh',
+  'triggerauthentications.keda.sh',
+  'clustertriggerauthentications.keda.sh',
+  'trainjobs.trainer.kubeflow.org',
+  'trainingruntimes.trainer.kubeflow.org',
+  'clustertrainingruntimes.trainer.kubeflow.org',
+  'pytorchjobs.kubeflow.org',
 ];
 
+/** Keyed by a hash of the source list (module, version and files), so a change fetches anew. */
 function crdCacheDir(): string {
-  const key = CRD_SOURCES.map((s) => `${path.basename(s.module.replace(/\/v\d+$/, ''))}-${s.version}`).join('_');
-  return path.join(cacheRoot(), 'crds', key);
+  return path.join(cacheRoot(), 'crds', createHash('sha256').update(JSON.stringify(CRD_SOURCES)).digest('hex').slice(0, 16));
 }
 
 async function moduleDir(go: string, s: CrdSource): Promise<string> {
@@ -76,10 +138,16 @@ export async function ensureCrds(): Promise<string[]> {
   const tmp = `${dir}.tmp-${process.pid}`;
   await fs.mkdir(tmp, { recursive: true });
   const go = await goBinary();
+  const origins: Record<string, string> = {};
   for (const s of CRD_SOURCES) {
     const src = await moduleDir(go, s);
-    for (const f of s.files) await fs.copyFile(path.join(src, f), path.join(tmp, path.basename(f)));
+    for (const f of s.files) {
+      await fs.copyFile(path.join(src, f), path.join(tmp, path.basename(f)));
+      origins[path.basename(f)] = `${s.module}@${s.version}/${f}`;
+    }
   }
+  // Where each file came from, next to the files.
+  await fs.writeFile(path.join(tmp, 'SOURCES.json'), JSON.stringify(origins, null, 2) + '\n');
   await fs.rm(dir, { recursive: true, force: true });
   await fs.rename(tmp, dir);
   return paths;

@@ -68,7 +68,7 @@ interface NodeSpec {
   zone: string;
 }
 
-function nodeObject(site: Site, n: NodeSpec): Record<string, unknown> {
+function nodeObject(site: Site, n: NodeSpec, kubeVersion: string): Record<string, unknown> {
   const labels: Record<string, string> = {
     'kubernetes.io/hostname': n.name,
     'kubernetes.io/os': 'linux',
@@ -87,22 +87,23 @@ function nodeObject(site: Site, n: NodeSpec): Record<string, unknown> {
     spec: n.gpus > 0 ? { taints: [GPU_TAINT] } : {},
     status: {
       ...resources(n.cpu, n.memGi, n.gpus),
-      nodeInfo: { architecture: 'amd64', operatingSystem: 'linux', kubeletVersion: 'v1.32.6', kubeProxyVersion: 'v1.32.6', osImage: 'kwok', containerRuntimeVersion: 'kwok', kernelVersion: '', machineID: '', systemUUID: '', bootID: '' },
+      nodeInfo: { architecture: 'amd64', operatingSystem: 'linux', kubeletVersion: kubeVersion, kubeProxyVersion: kubeVersion, osImage: 'kwok', containerRuntimeVersion: 'kwok', kernelVersion: '', machineID: '', systemUUID: '', bootID: '' },
     },
   };
 }
 
-/** Node objects for cluster fp-<index>: GENERAL_NODES general-purpose and GPU_NODES GPU nodes. */
-export function nodesFor(cluster: string, index: number): Array<Record<string, unknown>> {
+/** Node objects for cluster fp-<index>: GENERAL_NODES general-purpose and GPU_NODES GPU nodes, whose
+ * kubelets report the cluster's Kubernetes version. */
+export function nodesFor(cluster: string, index: number, kubeVersion: string): Array<Record<string, unknown>> {
   const site = siteOf(index);
   const out: Array<Record<string, unknown>> = [];
   for (let i = 0; i < GENERAL_NODES; i++) {
     const t = site.general[i % site.general.length]!;
-    out.push(nodeObject(site, { name: `${cluster}-general-${i + 1}`, ...t, gpus: 0, zone: site.zones[i % site.zones.length]! }));
+    out.push(nodeObject(site, { name: `${cluster}-general-${i + 1}`, ...t, gpus: 0, zone: site.zones[i % site.zones.length]! }, kubeVersion));
   }
   for (let i = 0; i < GPU_NODES; i++) {
     const t = site.gpu[i % site.gpu.length]!;
-    out.push(nodeObject(site, { name: `${cluster}-gpu-${i + 1}`, ...t, zone: site.zones[i % site.zones.length]! }));
+    out.push(nodeObject(site, { name: `${cluster}-gpu-${i + 1}`, ...t, zone: site.zones[i % site.zones.length]! }, kubeVersion));
   }
   return out;
 }

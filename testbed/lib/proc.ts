@@ -12,10 +12,10 @@ export interface ProcRecord {
   binary: string;
 }
 
-export function startDetached(name: string, binary: string, args: string[], logDir: string): ProcRecord {
+export function startDetached(name: string, binary: string, args: string[], logDir: string, opts: { env?: Record<string, string>; cwd?: string } = {}): ProcRecord {
   const fd = openSync(path.join(logDir, `${name}.log`), 'a');
   try {
-    const child = spawn(binary, args, { detached: true, stdio: ['ignore', fd, fd], env: { ...process.env, GOMAXPROCS: '2' } });
+    const child = spawn(binary, args, { detached: true, stdio: ['ignore', fd, fd], cwd: opts.cwd, env: { ...process.env, GOMAXPROCS: '2', ...opts.env } });
     if (!child.pid) throw new Error(`could not start ${name} (${binary})`);
     child.unref();
     return { name, pid: child.pid, binary };

@@ -13,6 +13,7 @@ import { GITOPS_BRANCH } from '../../render/gitops/argocd.ts';
 import { assertPathSegment } from '../../render/gitops/layout.ts';
 import { askpassEnv, redactUrl, type RemoteRepoConfig } from './credentials.ts';
 import { gitEnv, Workspace } from './workspace.ts';
+import { coerceError } from '../../domain/errors.ts';
 
 export interface GitReposOptions {
   dataDir: string;
@@ -159,13 +160,13 @@ async function exists(path: string): Promise<boolean> {
 }
 
 function isRejectedPush(err: unknown): boolean {
-  const msg = err instanceof Error ? err.message : String(err);
+  const msg = coerceError(err).message;
   return /\[rejected\]|non-fast-forward|fetch first|failed to push|cannot lock ref/i.test(msg);
 }
 
 /** Git errors quote the remote URL; make sure no userinfo leaks into logs or Operation errors. */
 function scrub(err: unknown, url: string): Error {
-  const e = err instanceof Error ? err : new Error(String(err));
+  const e = coerceError(err);
   const redacted = redactUrl(url);
   if (redacted !== url && e.message.includes(url)) e.message = e.message.split(url).join(redacted);
   return e;

@@ -1,5 +1,6 @@
 // KubeClient: server-side apply, get, paginated list, delete against one cluster.
 import { InputError } from '../../domain/errors.ts';
+import { refOf } from '../../domain/kinds.ts';
 import { FIELD_MANAGER, type KubeObject, type ObjectRef } from '../../domain/types.ts';
 import { mapLimit, type Settled } from './concurrency.ts';
 import { Discovery, groupVersionPath, type ResourceInfo } from './discovery.ts';
@@ -19,13 +20,10 @@ export interface ApplyOptions {
   signal?: AbortSignal;
 }
 
-export interface BatchOptions extends ApplyOptions {
-  /** Requests in flight at once (default 8). */
-  concurrency?: number;
-}
-
 export interface ListOptions {
   namespace?: string;
+  /** Aborts the request in flight. */
+  signal?: AbortSignal;
   labelSelector?: string | Record<string, string>;
   fieldSelector?: string;
   /** Page size for `limit`/`continue` pagination (default 500). */
@@ -40,35 +38,26 @@ export interface DeleteOptions {
   signal?: AbortSignal;
 }
 
-export interface ApplyOutcome {
-  ref: ObjectRef;
-  ok: boolean;
-  object?: KubeObject;
-  error?: Error;
-}
-
 const MAX_RELISTS = 3;
-
-export function refOf(o: KubeObject): ObjectRef {
-  return { apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) };
-}
 
 export function selectorString(sel: string | Record<string, string>): string {
   return typeof sel === 'string' ? sel : Object.entries(sel).map(([k, v]) => `${k}=${v}`).join(',');
 }
 
-// Objects others depend on go first: namespaces and CRDs, then config/identity, then workloads.
-const TIER: Record<string, number> = { Namespace: 0, CustomResourceDefinition: 0, ServiceAccount: 1, Secret: 1, ConfigMap: 1, Role: 1, ClusterRole: 1, RoleBinding: 2, ClusterRoleBinding: 2 };
+/** Wraps each call (metrics): `verb` is apply, get, list or delete. */
+export type CallTimer = <T>(verb: string, call: () => Promise<T>) => Promise<T>;
+
+const untimed: CallTimer = (_verb, call) => call();
 
 export class KubeClient {
   readonly discovery: Discovery;
 
-  constructor(readonly transport: Transport) {
+  constructor(readonly transport: Transport, private readonly timed: CallTimer = untimed) {
     this.discovery = new Discovery(transport);
   }
 
-  static fromKubeconfig(src: KubeconfigSource): KubeClient {
-    return new KubeClient(new Transport(loadKubeConfig(src)));
+  static fromKubeconfig(src: KubeconfigSource, timed?: CallTimer): KubeClient {
+    return new KubeClient(new Transport(loadKubeConfig(src)), timed);
   }
 
   get server(): string {
@@ -85,7 +74,11 @@ export class KubeClient {
   }
 
   /** Server-side apply of one object with field manager `fleetplane` and strict field validation. */
-  async apply<T extends KubeObject = KubeObject>(obj: KubeObject, opts: ApplyOptions = {}): Promise<T> {
+  apply<T extends KubeObject = KubeObject>(obj: KubeObject, opts: ApplyOptions = {}): Promise<T> {
+    return this.timed('apply', () => this.applyOne<T>(obj, opts));
+  }
+
+  private async applyOne<T extends KubeObject>(obj: KubeObject, opts: ApplyOptions): Promise<T> {
     if (!obj?.apiVersion || !obj.kind || !obj.metadata?.name) throw new InputError('object needs apiVersion, kind and metadata.name');
     const { info, path } = await this.path(refOf(obj), opts.defaultNamespace);
     // SSA rejects managedFields in the request; resourceVersion would turn apply into a precondition.
@@ -101,47 +94,32 @@ export class KubeClient {
     });
   }
 
-  /** Applies many objects in dependency tiers with bounded concurrency; reports each outcome. */
-  async applyAll(objects: KubeObject[], opts: BatchOptions = {}): Promise<ApplyOutcome[]> {
-    const tiers = new Map<number, number[]>();
-    objects.forEach((o, i) => {
-      const t = TIER[o.kind] ?? 3;
-      tiers.set(t, [...(tiers.get(t) ?? []), i]);
-    });
-    const out: ApplyOutcome[] = new Array(objects.length);
-    for (const t of [...tiers.keys()].sort()) {
-      const idx = tiers.get(t)!;
-      const settled = await mapLimit(idx, opts.concurrency ?? 8, (i) => this.apply(objects[i]!, opts));
-      settled.forEach((s, k) => {
-        const i = idx[k]!;
-        out[i] = s.ok ? { ref: refOf(objects[i]!), ok: true, object: s.value } : { ref: refOf(objects[i]!), ok: false, error: s.error };
-      });
-    }
-    return out;
-  }
-
   /** The object, or null when it does not exist. */
-  async get<T extends KubeObject = KubeObject>(ref: ObjectRef): Promise<T | null> {
-    const { path } = await this.path(ref);
-    try {
-      return await this.transport.request<T>({ method: 'GET', path });
-    } catch (err) {
-      if (isNotFound(err)) return null;
-      throw err;
-    }
+  get<T extends KubeObject = KubeObject>(ref: ObjectRef, opts: { signal?: AbortSignal } = {}): Promise<T | null> {
+    return this.timed('get', async () => {
+      const { path } = await this.path(ref);
+      try {
+        return await this.transport.request<T>({ method: 'GET', path, signal: opts.signal });
+      } catch (err) {
+        if (isNotFound(err)) return null;
+        throw err;
+      }
+    });
   }
 
   /** All objects of a kind (all namespaces unless `namespace`), paging through `continue` tokens.
    *  An expired token (HTTP 410) restarts the list from the beginning. */
-  async list<T extends KubeObject = KubeObject>(apiVersion: string, kind: string, opts: ListOptions = {}): Promise<T[]> {
-    const { path } = await this.path({ apiVersion, kind, ...(opts.namespace ? { namespace: opts.namespace } : {}) });
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.listPages<T>(path, apiVersion, kind, opts);
-      } catch (err) {
-        if (!isGone(err) || attempt >= MAX_RELISTS) throw err;
+  list<T extends KubeObject = KubeObject>(apiVersion: string, kind: string, opts: ListOptions = {}): Promise<T[]> {
+    return this.timed('list', async () => {
+      const { path } = await this.path({ apiVersion, kind, ...(opts.namespace ? { namespace: opts.namespace } : {}) });
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await this.listPages<T>(path, apiVersion, kind, opts);
+        } catch (err) {
+          if (!isGone(err) || attempt >= MAX_RELISTS) throw err;
+        }
       }
-    }
+    });
   }
 
   private async listPages<T extends KubeObject>(path: string, apiVersion: string, kind: string, opts: ListOptions): Promise<T[]> {
@@ -152,6 +130,7 @@ export class KubeClient {
         method: 'GET',
         path,
         query: { labelSelector: opts.labelSelector ? selectorString(opts.labelSelector) : undefined, fieldSelector: opts.fieldSelector, limit: opts.pageSize ?? 500, continue: token },
+        signal: opts.signal,
       });
       // List items omit apiVersion/kind; fill them so items can be applied or referenced directly.
       for (const it of page.items) items.push({ ...it, apiVersion, kind });
@@ -161,7 +140,11 @@ export class KubeClient {
   }
 
   /** Deletes one object; false when it was already gone. */
-  async delete(ref: ObjectRef, opts: DeleteOptions = {}): Promise<boolean> {
+  delete(ref: ObjectRef, opts: DeleteOptions = {}): Promise<boolean> {
+    return this.timed('delete', () => this.deleteOne(ref, opts));
+  }
+
+  private async deleteOne(ref: ObjectRef, opts: DeleteOptions): Promise<boolean> {
     const { path } = await this.path(ref);
     try {
       await this.transport.request({
@@ -182,7 +165,8 @@ export class KubeClient {
     return mapLimit(refs, opts.concurrency ?? 8, (r) => this.delete(r, opts));
   }
 
-  async version(): Promise<{ gitVersion: string; major: string; minor: string }> {
-    return this.transport.request({ method: 'GET', path: '/version' });
+  /** GET /version: also the cheapest probe of a cluster (`timeoutMs` short for a probe). */
+  version(opts: { timeoutMs?: number } = {}): Promise<{ gitVersion: string; major: string; minor: string }> {
+    return this.timed('get', () => this.transport.request({ method: 'GET', path: '/version', ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) }));
   }
 }

@@ -1,5 +1,7 @@
 // Runs `fn` over `items` with at most `limit` calls in flight; results keep input order and a
 // failure of one item never stops the others (fleet work expects partial failure).
+import { coerceError } from '../../domain/errors.ts';
+
 export type Settled<T> = { ok: true; value: T } | { ok: false; error: Error };
 
 export async function mapLimit<I, O>(items: readonly I[], limit: number, fn: (item: I, index: number) => Promise<O>): Promise<Settled<O>[]> {
@@ -11,7 +13,7 @@ export async function mapLimit<I, O>(items: readonly I[], limit: number, fn: (it
       try {
         results[i] = { ok: true, value: await fn(items[i]!, i) };
       } catch (err) {
-        results[i] = { ok: false, error: err instanceof Error ? err : new Error(String(err)) };
+        results[i] = { ok: false, error: coerceError(err) };
       }
     }
   };

@@ -1,8 +1,7 @@
 // Maps apiVersion+kind to the REST resource (plural, namespaced) through API discovery, cached per
 // group/version. A kind missing from a cached list triggers one refresh, so CRDs installed after
 // the first lookup are found.
-import { InputError } from '../../domain/errors.ts';
-import { isNotFound } from './errors.ts';
+import { KindNotServedError, isNotFound } from './errors.ts';
 import type { Transport } from './transport.ts';
 
 export interface ResourceInfo {
@@ -31,7 +30,7 @@ export class Discovery {
       this.cache.delete(apiVersion);
       info = (await this.list(apiVersion)).get(kind);
     }
-    if (!info) throw new InputError(`the cluster does not serve kind ${kind} in ${apiVersion}`, [{ field: '/kind', message: `unknown kind ${kind}` }]);
+    if (!info) throw new KindNotServedError(apiVersion, kind);
     return info;
   }
 

@@ -1,6 +1,8 @@
 // Errors from the Kubernetes API, carrying the server's Status reason/message/causes (never the
-// request body, so secret values cannot leak into logs). Extends the domain error hierarchy so the
-// HTTP layer maps them like any other FleetplaneError.
+// request body, so secret values cannot leak into logs). What the API server answered is kept as
+// `upstreamStatus` (the engine's classify in src/plan/failure.ts reads it, with `reason` and
+// `retryAfterMs`); Fleetplane's own HTTP status for it is 502: a cluster's 403 or 404 is not the
+// client's, so a route that lets one through answers problem+json 502 with the cluster's message.
 import { FleetplaneError, type FieldIssue } from '../../domain/errors.ts';
 
 export interface KubeStatus {
@@ -17,32 +19,56 @@ const SCHEMA_ERROR = /field not declared in schema|unknown field|strict decoding
 
 export class KubeApiError extends FleetplaneError {
   override readonly type: string = 'kube-api';
-  /** HTTP status for Fleetplane's own API: the server's, except schema errors count as 422. */
-  override readonly status: number;
+  /** Fleetplane's own answer when this reaches a client: Bad Gateway. */
+  override readonly status = 502;
   /** What the API server actually answered. */
-  readonly httpStatus: number;
-  /** The API server's machine-readable reason, e.g. NotFound, Conflict, Invalid, Expired, Forbidden. */
+  readonly upstreamStatus: number;
+  /** The API server's machine-readable reason, e.g. NotFound, Conflict, Invalid, Expired, Forbidden, TooManyRequests. */
   readonly reason: string;
+  /** Retry-After of the answer (429, 503), in ms. */
+  readonly retryAfterMs: number | undefined;
   readonly method: string;
   readonly path: string;
 
-  constructor(opts: { method: string; path: string; httpStatus: number; status?: KubeStatus }) {
+  constructor(opts: { method: string; path: string; httpStatus: number; status?: KubeStatus; retryAfterMs?: number | undefined }) {
     const s = opts.status ?? {};
     const message = (s.message ?? `HTTP ${opts.httpStatus}`).slice(0, MAX_MESSAGE);
     const issues: FieldIssue[] = (s.details?.causes ?? []).map((c) => ({ field: c.field ?? '', message: (c.message ?? c.reason ?? '').slice(0, 300) }));
-    const schemaError = !s.reason && SCHEMA_ERROR.test(message);
-    const reason = schemaError ? 'Invalid' : (s.reason ?? (opts.httpStatus === 410 ? 'Expired' : 'Unknown'));
-    super(`${opts.method} ${opts.path}: ${reason} (HTTP ${opts.httpStatus}): ${message}`, issues);
     // Server-side apply reports unknown fields as a bare 500 without a reason; it is the caller's input.
-    this.httpStatus = opts.httpStatus;
-    this.status = schemaError ? 422 : opts.httpStatus;
+    const schemaError = !s.reason && SCHEMA_ERROR.test(message);
+    const reason = schemaError ? 'Invalid' : (s.reason ?? (opts.httpStatus === 410 ? 'Expired' : opts.httpStatus === 429 ? 'TooManyRequests' : 'Unknown'));
+    super(`${opts.method} ${opts.path}: ${reason} (HTTP ${opts.httpStatus}): ${message}`, issues);
+    this.upstreamStatus = opts.httpStatus;
     this.reason = reason;
+    this.retryAfterMs = opts.retryAfterMs;
     this.method = opts.method;
     this.path = opts.path;
   }
 }
 
-export const isNotFound = (err: unknown): boolean => err instanceof KubeApiError && err.status === 404;
-export const isConflict = (err: unknown): boolean => err instanceof KubeApiError && err.status === 409;
-export const isGone = (err: unknown): boolean => err instanceof KubeApiError && err.status === 410;
-export const isInvalid = (err: unknown): boolean => err instanceof KubeApiError && (err.status === 422 || err.reason === 'Invalid' || err.reason === 'BadRequest');
+/** API discovery does not list the kind (its CRD may not be installed yet). */
+export class KindNotServedError extends Error {
+  readonly code = 'ERR_KIND_NOT_SERVED';
+  constructor(readonly apiVersion: string, readonly kind: string) {
+    super(`the cluster does not serve kind ${kind} in ${apiVersion}`);
+    this.name = 'KindNotServedError';
+  }
+}
+
+/**
+ * Retry-After (RFC 9110): delay-seconds, or an HTTP-date read against the answer's own Date header
+ * (so no local clock is needed). Undefined when absent or unreadable.
+ */
+export function retryAfterMs(value: string | undefined, date?: string): number | undefined {
+  if (!value) return undefined;
+  if (/^\s*\d+\s*$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  const sent = date ? Date.parse(date) : Number.NaN;
+  return Number.isFinite(at) && Number.isFinite(sent) ? Math.max(0, at - sent) : undefined;
+}
+
+const upstream = (err: unknown): number | null => (err instanceof KubeApiError ? err.upstreamStatus : null);
+export const isNotFound = (err: unknown): boolean => upstream(err) === 404;
+export const isConflict = (err: unknown): boolean => upstream(err) === 409;
+export const isGone = (err: unknown): boolean => upstream(err) === 410;
+export const isInvalid = (err: unknown): boolean => err instanceof KubeApiError && (err.upstreamStatus === 422 || err.reason === 'Invalid' || err.reason === 'BadRequest');

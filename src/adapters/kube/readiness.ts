@@ -3,7 +3,7 @@
 // of an object; the `read*` functions fetch through a KubeClient.
 import type { ClusterCapacity, KubeObject } from '../../domain/types.ts';
 import type { KubeClient } from './client.ts';
-import { cpuMillis, parseQuantity } from './quantity.ts';
+import { cpuMillis, parseQuantity } from '../../domain/quantity.ts';
 
 export type ReadinessState = 'Ready' | 'Progressing' | 'Failed' | 'Missing';
 

@@ -4,7 +4,7 @@
 import https from 'node:https';
 import http from 'node:http';
 import { KubeConfig } from '@kubernetes/client-node';
-import { KubeApiError, type KubeStatus } from './errors.ts';
+import { KubeApiError, retryAfterMs, type KubeStatus } from './errors.ts';
 
 export type KubeconfigSource = { path: string; context?: string } | { content: string; context?: string };
 
@@ -54,9 +54,10 @@ export class Transport {
     if (payload !== undefined) {
       opts.headers = { ...opts.headers, 'Content-Type': spec.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(payload) };
     }
-    const { status, text } = await send(url, opts, payload);
+    const { status, text, headers } = await send(url, opts, payload);
     if (status >= 200 && status < 300) return (text ? JSON.parse(text) : {}) as T;
-    throw new KubeApiError({ method: spec.method, path: spec.path, httpStatus: status, status: parseStatus(text) });
+    const retryAfter = retryAfterMs(header(headers['retry-after']), header(headers.date));
+    throw new KubeApiError({ method: spec.method, path: spec.path, httpStatus: status, status: parseStatus(text), retryAfterMs: retryAfter });
   }
 }
 
@@ -69,16 +70,23 @@ function parseStatus(text: string): KubeStatus | undefined {
   }
 }
 
-function send(url: URL, opts: https.RequestOptions, payload?: string): Promise<{ status: number; text: string }> {
+const header = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
+
+/** A request that got no answer in time; `code` as Node's socket timeouts, for classify. */
+class RequestTimeoutError extends Error {
+  readonly code = 'ETIMEDOUT';
+}
+
+function send(url: URL, opts: https.RequestOptions, payload?: string): Promise<{ status: number; text: string; headers: http.IncomingHttpHeaders }> {
   const mod = url.protocol === 'http:' ? http : https;
   return new Promise((resolve, reject) => {
     const req = mod.request(url, opts, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString(), headers: res.headers }));
       res.on('error', reject);
     });
-    req.on('timeout', () => req.destroy(new Error(`timeout calling ${opts.method} ${url.pathname}`)));
+    req.on('timeout', () => req.destroy(new RequestTimeoutError(`timeout calling ${opts.method} ${url.pathname}`)));
     req.on('error', reject);
     req.end(payload);
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { chunkRange, MAX_POINTS_PER_REQUEST } from './client.ts';
-import { toOpenMetrics } from './testing.ts';
+import { toOpenMetrics } from '../../../test/helpers/prometheus.ts';
 
 it('chunks a 14-day 1-minute range into step-aligned, non-overlapping pieces under the point limit', () => {
   const start = 26_666_640 * 60; // step-aligned, as the pre-scaler asks

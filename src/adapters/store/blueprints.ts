@@ -2,7 +2,7 @@
 // is an idempotent no-op; a different digest under a released version is a ConflictError.
 import { ConflictError } from '../../domain/errors.ts';
 import type { Queryable } from './db.ts';
-import type { BlueprintRelease, Page, PageRequest, Store } from './port.ts';
+import type { BlueprintRelease, Page, PageRequest, Store } from '../../domain/ports/store.ts';
 import { iso, json, jsonParam, pageQuery, toPage, type Row } from './sql.ts';
 
 const COLUMNS = 'name, version, spec, digest, created_at';

@@ -3,7 +3,7 @@
 import type { Cluster, ClusterCapacity, Provider } from '../../domain/types.ts';
 import type { SecretBox } from './crypto.ts';
 import type { Queryable } from './db.ts';
-import type { Page, PageRequest, Store } from './port.ts';
+import type { Page, PageRequest, Store } from '../../domain/ports/store.ts';
 import { iso, json, jsonParam, pageQuery, toPage, type Row } from './sql.ts';
 
 const COLUMNS = 'name, provider, region, labels, role, api_server, kubernetes_version, capacity, price_per_cpu_hour, created_at, updated_at';

@@ -6,6 +6,7 @@ import { createCipheriv, createDecipheriv, createHash, createPrivateKey, createP
 import { chmod, link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../../domain/errors.ts';
+import type { Signer } from '../../domain/ports/signer.ts';
 
 export interface SecretBox {
   /** Short fingerprint of the key (not secret), stored with each value to explain key mismatches. */
@@ -14,21 +15,12 @@ export interface SecretBox {
   open(sealed: string, aad: string): string;
 }
 
-/** Ed25519 signatures by a key derived from the store's secret key (HKDF, one key per purpose). */
-export interface Signer {
-  /** Short fingerprint of the public key. */
-  readonly keyId: string;
-  /** SPKI PEM, to publish: `openssl pkeyutl -verify -pubin -inkey key.pem -rawin -in FILE -sigfile FILE.sig`. */
-  readonly publicKeyPem: string;
-  /** Raw 64-byte Ed25519 signature of data. */
-  sign(data: Buffer | string): Buffer;
-}
-
 // PKCS#8 DER prefix of an Ed25519 private key; the 32-byte seed follows (RFC 8410).
 const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
 /**
- * A signer whose key is derived from the secret key with HKDF-SHA256 and the purpose as context:
+ * Ed25519 signatures by a key derived from the store's secret key (HKDF, one key per purpose): a
+ * signer whose key is derived from the secret key with HKDF-SHA256 and the purpose as context:
  * every server sharing FLEETPLANE_SECRET_KEY signs with the same key, nothing new is stored, and the
  * encryption key itself never signs anything. Rotating the secret key rotates the signing key.
  */

@@ -3,13 +3,14 @@
 import { NotFoundError, PreconditionFailedError } from '../../domain/errors.ts';
 import type { Condition, DeliveryMode, Environment, EnvironmentType, Health } from '../../domain/types.ts';
 import type { Queryable } from './db.ts';
-import type { EnvironmentRepo, Page, PageRequest } from './port.ts';
+import type { EnvironmentRepo, Page, PageRequest } from '../../domain/ports/store.ts';
 import { iso, json, jsonParam, mapErrors, pageQuery, setClauses, strOrNull, toPage, type PatchColumns, type Row } from './sql.ts';
 
 const COLUMNS = `tenant, name, type, blueprint, version, "values", cluster, namespace, delivery, self_heal,
   desired_revision, applied_revision, last_good_revision, health, conditions, resource_version, created_at, updated_at`;
 
-const PATCH: PatchColumns = {
+/** PATCH key -> column; the queue's lease-fenced status writes use the status subset (queue/environment.ts). */
+export const ENVIRONMENT_PATCH: PatchColumns = {
   type: ['type', 'text'],
   blueprint: ['blueprint', 'text'],
   version: ['version', 'text'],
@@ -94,7 +95,7 @@ async function updateEnvironment(
 ): Promise<Environment> {
   const flat: Record<string, unknown> = { ...patch, ...(patch.placement ?? {}) };
   const params: unknown[] = [key.tenant, key.name, expectedVersion ?? null];
-  const sets = setClauses(flat, PATCH, params);
+  const sets = setClauses(flat, ENVIRONMENT_PATCH, params);
   sets.push('resource_version = resource_version + 1', 'updated_at = now()');
   const sql = `UPDATE environments SET ${sets.join(', ')}
     WHERE tenant = $1 AND name = $2 AND ($3::int IS NULL OR resource_version = $3) RETURNING ${COLUMNS}`;

@@ -1,24 +1,14 @@
-// Read-only fleet reporting for the console (GET /v1/fleet/summary, /v1/fleet/attention): counts are
+// Read-only fleet reporting for the console (Store.fleet; GET /v1/fleet/summary, /attention): counts are
 // computed in SQL (one GROUPING SETS scan of environments), and the attention list is a keyset page,
 // so neither ever loads the fleet into the process. tenant = null reads the whole fleet (admin).
+import type { AttentionRow, CountRow, DriftRecord, FleetCounts, HaltedRollout, OperationCounts } from '../../domain/fleet-report.ts';
+import type { FleetReportRepo } from '../../domain/ports/store.ts';
 import type { Condition, Health, Operation } from '../../domain/types.ts';
 import type { Queryable } from './db.ts';
 import { decodeCursor, encodeCursor, iso, isoOrNull, json, pageLimit, type Row } from './sql.ts';
 
-export const DRIFTED_JSON = '[{"type":"Drifted","status":"True"}]';
+const DRIFTED_JSON = '[{"type":"Drifted","status":"True"}]';
 
-export type HealthCounts = Partial<Record<Health, number>>;
-
-export interface CountRow {
-  environments: number;
-  drifted: number;
-  byHealth: HealthCounts;
-}
-
-export interface FleetCounts extends CountRow {
-  byRelease: Array<CountRow & { blueprint: string; version: string }>;
-  byCluster: Array<CountRow & { cluster: string }>;
-}
 
 const COUNTS_SQL = `SELECT GROUPING(blueprint) AS gb, GROUPING(cluster) AS gc, health, blueprint, version, cluster,
     count(*)::int AS n, count(*) FILTER (WHERE conditions @> '${DRIFTED_JSON}'::jsonb)::int AS drifted
@@ -35,7 +25,7 @@ function add(row: CountRow, r: Row): void {
 
 const empty = (): CountRow => ({ environments: 0, drifted: 0, byHealth: {} });
 
-export async function fleetCounts(q: Queryable, tenant: string | null): Promise<FleetCounts> {
+async function fleetCounts(q: Queryable, tenant: string | null): Promise<FleetCounts> {
   const { rows } = await q.query<Row>(COUNTS_SQL, [tenant]);
   const total = empty();
   const releases = new Map<string, CountRow & { blueprint: string; version: string }>();
@@ -64,40 +54,18 @@ export async function fleetCounts(q: Queryable, tenant: string | null): Promise<
   };
 }
 
-export async function tenantCount(q: Queryable, tenant: string | null): Promise<number> {
+async function tenantCount(q: Queryable, tenant: string | null): Promise<number> {
   const { rows } = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM tenants WHERE deleted_at IS NULL AND ($1::text IS NULL OR slug = $1)', [tenant]);
   return Number(rows[0]?.n ?? 0);
 }
 
-export interface OperationCounts {
-  pending: number;
-  running: number;
-  /** Failed in the last 24 hours. */
-  failedLastDay: number;
-}
-
-export async function operationCounts(q: Queryable, tenant: string | null): Promise<OperationCounts> {
+async function operationCounts(q: Queryable, tenant: string | null): Promise<OperationCounts> {
   const { rows } = await q.query<Row>(
     `SELECT count(*) FILTER (WHERE state = 'pending')::int AS pending, count(*) FILTER (WHERE state = 'running')::int AS running,
        count(*) FILTER (WHERE state = 'failed' AND finished_at > now() - interval '1 day')::int AS failed
      FROM operations WHERE state IN ('pending', 'running', 'failed') AND ($1::text IS NULL OR tenant = $1)`, [tenant]);
   const r = rows[0] ?? {};
   return { pending: Number(r.pending ?? 0), running: Number(r.running ?? 0), failedLastDay: Number(r.failed ?? 0) };
-}
-
-export interface AttentionRow {
-  tenant: string;
-  environment: string;
-  health: Health;
-  drifted: boolean;
-  cluster: string;
-  blueprint: string;
-  version: string;
-  conditions: Condition[];
-  updatedAt: string;
-  heldBy: string | null;
-  /** The environment's latest operation, when it failed. */
-  failed: Pick<Operation, 'id' | 'kind' | 'error' | 'steps' | 'finishedAt'> | null;
 }
 
 const ATTENTION_SQL = `SELECT * FROM (
@@ -125,7 +93,7 @@ function toAttention(r: Row): AttentionRow {
 }
 
 /** Failed first, then Degraded, then Drifted; keyset-paged on (rank, tenant, name). */
-export async function attentionPage(q: Queryable, o: { tenant: string | null; limit?: number; cursor?: string }): Promise<{ items: AttentionRow[]; next?: string }> {
+async function attentionPage(q: Queryable, o: { tenant: string | null; limit?: number; cursor?: string }): Promise<{ items: AttentionRow[]; next?: string }> {
   const limit = pageLimit(o.limit);
   const after = decodeCursor(o.cursor, 3);
   const { rows } = await q.query<Row>(ATTENTION_SQL, [o.tenant, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, limit + 1]);
@@ -135,20 +103,8 @@ export async function attentionPage(q: Queryable, o: { tenant: string | null; li
   return rows.length > limit && last ? { ...page, next: encodeCursor([Number(last.rank), String(last.tenant), String(last.name)]) } : page;
 }
 
-export interface HaltedRollout {
-  id: string;
-  blueprint: string;
-  version: string;
-  state: string;
-  reason: string | null;
-  currentWave: number;
-  spec: Record<string, unknown>;
-  status: Record<string, unknown>;
-  updatedAt: string;
-}
-
 /** Rollouts a person must look at: paused by a gate or by hand, or failed in the last week. Newest first. */
-export async function haltedRollouts(q: Queryable, limit: number): Promise<HaltedRollout[]> {
+async function haltedRollouts(q: Queryable, limit: number): Promise<HaltedRollout[]> {
   const { rows } = await q.query<Row>(
     `SELECT id, blueprint, version, state, reason, current_wave, spec, status, updated_at FROM rollouts
      WHERE state = 'paused' OR (state = 'failed' AND finished_at > now() - interval '7 days') ORDER BY seq DESC LIMIT $1`, [limit]);
@@ -158,14 +114,26 @@ export async function haltedRollouts(q: Queryable, limit: number): Promise<Halte
   }));
 }
 
-export async function rolloutCounts(q: Queryable): Promise<Record<string, number>> {
+async function rolloutCounts(q: Queryable): Promise<Record<string, number>> {
   const { rows } = await q.query<Row>(`SELECT state, count(*)::int AS n FROM rollouts WHERE state IN ('pending', 'running', 'paused') GROUP BY state`);
   return Object.fromEntries(rows.map((r) => [String(r.state), Number(r.n)]));
 }
 
 /** The reconcile loop's last drift report for one environment (migration 050: environments.drift). */
-export async function driftReport(q: Queryable, tenant: string, environment: string): Promise<{ report: unknown; checkedAt: string | null } | null> {
+async function driftReport(q: Queryable, tenant: string, environment: string): Promise<DriftRecord | null> {
   const { rows } = await q.query<Row>('SELECT drift, drift_checked_at FROM environments WHERE tenant = $1 AND name = $2', [tenant, environment]);
   const r = rows[0];
   return r ? { report: r.drift ?? null, checkedAt: isoOrNull(r.drift_checked_at) } : null;
+}
+
+export function fleetReportRepo(q: Queryable): FleetReportRepo {
+  return {
+    counts: (tenant) => fleetCounts(q, tenant),
+    tenantCount: (tenant) => tenantCount(q, tenant),
+    operationCounts: (tenant) => operationCounts(q, tenant),
+    attention: (o) => attentionPage(q, o),
+    haltedRollouts: (limit) => haltedRollouts(q, limit),
+    rolloutCounts: () => rolloutCounts(q),
+    driftReport: (tenant, environment) => driftReport(q, tenant, environment),
+  };
 }

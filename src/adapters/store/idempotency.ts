@@ -4,7 +4,7 @@
 // SecretBox, kept until expires_at. Expired records read as absent and are purged on the next put.
 import type { SecretBox } from './crypto.ts';
 import type { Queryable } from './db.ts';
-import type { IdempotencyRecord, IdempotencyRepo, NewIdempotencyRecord } from './port.ts';
+import type { IdempotencyRecord, IdempotencyRepo, NewIdempotencyRecord } from '../../domain/ports/store.ts';
 import { iso, isoOrNull, strOrNull, type Row } from './sql.ts';
 
 const COLUMNS = 'key, request_hash, status, target, location, response_enc, created_at, expires_at';

@@ -1,12 +1,17 @@
-// openStore(config): the Store on embedded PGlite (<dataDir>/pg) or PostgreSQL (databaseUrl).
-// Repos are plain functions of a Queryable, so the same code serves the pool and one transaction.
+// openStore(config): the Store (src/domain/ports/store.ts) on embedded PGlite (<dataDir>/pg) or
+// PostgreSQL (databaseUrl). Repos are plain functions of a Queryable, so the same code serves the pool
+// and one transaction. This folder holds all of Fleetplane's SQL (docs/adr/0204).
 import { InputError } from '../../domain/errors.ts';
+import type { Signer } from '../../domain/ports/signer.ts';
+import type { Store, StoreTx } from '../../domain/ports/store.ts';
+import type { RetryPolicy } from '../../domain/ports/queue.ts';
 import type { Db, Queryable } from './db.ts';
 import { openDb } from './db.ts';
 import { loadSecretKey, secretBox, signer, type SecretBox } from './crypto.ts';
+import { exclusive } from './locks.ts';
 import { migrate } from './migrate.ts';
-import type { Store, StoreTx } from './port.ts';
 import { createQueue } from './queue/index.ts';
+import { depth, oldestLeaseAge } from './queue/stats.ts';
 import { tenantRepo } from './tenants.ts';
 import { environmentRepo } from './environments.ts';
 import { operationRepo } from './operations.ts';
@@ -15,11 +20,13 @@ import { blueprintRepo } from './blueprints.ts';
 import { revisionRepo } from './revisions.ts';
 import { tokenRepo } from './tokens.ts';
 import { idempotencyRepo } from './idempotency.ts';
-import { rolloutRepo } from './rollouts.ts';
+import { rolloutProgress, rolloutRepo } from './rollout-progress.ts';
+import { scalingRepo } from './scaling.ts';
 import { auditRepo, eventRepo, type AuditRepo } from './journal.ts';
+import { changeFeedRepo } from './change-events.ts';
+import { fleetReportRepo } from './fleet-queries.ts';
 
 export type { Db, Queryable } from './db.ts';
-export type * from './port.ts';
 export { generateTokenSecret, hashToken, tokenTarget } from './tokens.ts';
 
 export interface StoreConfig {
@@ -27,13 +34,15 @@ export interface StoreConfig {
   databaseUrl?: string | undefined;
   /** FLEETPLANE_DATA_DIR: embedded database (<dataDir>/pg) and the generated secret.key. */
   dataDir: string;
-  /** 32 bytes, hex or base64; defaults to FLEETPLANE_SECRET_KEY, then <dataDir>/secret.key. */
+  /** FLEETPLANE_SECRET_KEY: 32 bytes, hex or base64; absent: <dataDir>/secret.key (made on first use). */
   secretKey?: string | undefined;
   /** PostgreSQL pool size (default 10). */
   maxConnections?: number;
+  /** Operation retry backoff (default DEFAULT_RETRY; FLEETPLANE_RETRY_BASE_MS / _MAX_MS through serve). */
+  retry?: RetryPolicy;
 }
 
-/** The Store plus what other adapters build on: the Db itself and the audit log reader. */
+/** The Store plus what other adapters and tests build on: the Db itself and the audit log reader. */
 export interface SqlStore extends Store {
   readonly db: Db;
   readonly audit: AuditRepo;
@@ -43,15 +52,8 @@ export function txRepos(q: Queryable, box: SecretBox): StoreTx {
   return {
     tenants: tenantRepo(q), environments: environmentRepo(q), operations: operationRepo(q),
     tokens: tokenRepo(q), idempotency: idempotencyRepo(q, box),
-  };
-}
-
-/** FLEETPLANE_DATABASE_URL, FLEETPLANE_DATA_DIR (default ./.fleetplane/data), FLEETPLANE_SECRET_KEY. */
-export function storeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): StoreConfig {
-  return {
-    databaseUrl: env.FLEETPLANE_DATABASE_URL || undefined,
-    dataDir: env.FLEETPLANE_DATA_DIR || './.fleetplane/data',
-    secretKey: env.FLEETPLANE_SECRET_KEY || undefined,
+    // Inside Store.tx the open transaction is the one a rollout's rows go in together.
+    rollouts: rolloutRepo(q, (fn) => fn(q)),
   };
 }
 
@@ -59,7 +61,7 @@ export async function openStore(config: StoreConfig): Promise<SqlStore> {
   if (config.databaseUrl && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
     throw new InputError('FLEETPLANE_DATABASE_URL must be a postgres:// or postgresql:// URL');
   }
-  const key = await loadSecretKey(config.dataDir, config.secretKey ?? process.env.FLEETPLANE_SECRET_KEY);
+  const key = await loadSecretKey(config.dataDir, config.secretKey);
   const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, maxConnections: config.maxConnections ?? 10 });
   const box = secretBox(key);
   return {
@@ -74,13 +76,26 @@ export async function openStore(config: StoreConfig): Promise<SqlStore> {
     async ping() {
       await db.query('SELECT 1');
     },
+    listen: (channel, onNotify) => db.listen(channel, onNotify),
+    exclusive: (lock, fn) => exclusive(db, lock, fn),
     clusters: clusterRepo(db, box),
     blueprints: blueprintRepo(db),
     revisions: revisionRepo(db),
-    rollouts: rolloutRepo(db),
-    queue: createQueue(db),
+    rollouts: rolloutRepo(db, (fn) => db.transaction(fn)),
+    queue: createQueue(db, config.retry),
+    scaling: scalingRepo(db),
+    stats: { queueDepth: () => depth(db), oldestLeaseAge: () => oldestLeaseAge(db), rolloutProgress: () => rolloutProgress(db) },
     events: eventRepo(db),
     audit: auditRepo(db),
-    bundleSigner: signer(key, 'bundles'),
+    changes: changeFeedRepo(db),
+    fleet: fleetReportRepo(db),
   };
+}
+
+/**
+ * The signer of self-managed bundles: Ed25519 derived from the same secret key the store uses
+ * (FLEETPLANE_SECRET_KEY or <dataDir>/secret.key), so every server sharing the key signs alike.
+ */
+export async function bundleSigner(config: Pick<StoreConfig, 'dataDir' | 'secretKey'>): Promise<Signer> {
+  return signer(await loadSecretKey(config.dataDir, config.secretKey), 'bundles');
 }

@@ -1,6 +1,6 @@
 // CloudEvent dedupe and the append-only audit log (the table refuses UPDATE/DELETE, migration 001).
 import type { Queryable } from './db.ts';
-import type { Page, PageRequest, Store } from './port.ts';
+import type { Page, PageRequest, Store } from '../../domain/ports/store.ts';
 import { iso, json, jsonParam, pageQuery, strOrNull, toPage, type Row } from './sql.ts';
 
 export interface AuditEntry {

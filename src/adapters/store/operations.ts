@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { ConflictError } from '../../domain/errors.ts';
 import type { Operation, OperationKind, OperationState, OperationStep } from '../../domain/types.ts';
 import type { Queryable } from './db.ts';
-import type { NewOperation, OperationRepo, Page, PageRequest } from './port.ts';
+import type { NewOperation, OperationRepo, Page, PageRequest } from '../../domain/ports/store.ts';
 import { iso, isoOrNull, json, jsonParam, pageQuery, strOrNull, toPage, type Row } from './sql.ts';
 
 const COLUMNS = `seq::text AS seq_key, id, kind, tenant, environment, state, idempotency_key, params, steps, attempts, result, error,

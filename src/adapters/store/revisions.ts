@@ -1,7 +1,7 @@
 // Revisions: content-addressed (the id is a hash of the rendered set), so save() is idempotent.
 import type { HelmValuesFile, RenderedObject, Revision } from '../../domain/types.ts';
 import type { Queryable } from './db.ts';
-import type { Store } from './port.ts';
+import type { Store } from '../../domain/ports/store.ts';
 import { iso, json, jsonParam, type Row } from './sql.ts';
 
 export function revisionRepo(q: Queryable): Store['revisions'] {

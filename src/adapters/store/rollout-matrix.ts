@@ -1,23 +1,9 @@
 // Read-only: one page of a rollout's tenant x wave matrix (GET /v1/rollouts/{id}/matrix). Rows are
 // tenants, ordered by the first wave they appear in, then by slug (so rows come grouped by wave);
 // each row carries its environments' targets. Paged by tenants, never the whole rollout at once.
+import type { MatrixPage, MatrixRow } from '../../domain/fleet-report.ts';
 import type { Queryable } from './db.ts';
 import { decodeCursor, encodeCursor, pageLimit, type Row } from './sql.ts';
-
-export interface MatrixCell {
-  environment: string;
-  wave: number;
-  state: string;
-  reason: string | null;
-  operationId: string | null;
-  fromVersion: string | null;
-}
-
-export interface MatrixRow {
-  tenant: string;
-  firstWave: number;
-  targets: MatrixCell[];
-}
 
 const SQL = `WITH tenants AS (
     SELECT tenant, min(wave) AS first_wave FROM rollout_targets WHERE rollout_id = $1 GROUP BY tenant
@@ -29,7 +15,7 @@ const SQL = `WITH tenants AS (
   FROM page p JOIN rollout_targets t ON t.rollout_id = $1 AND t.tenant = p.tenant
   ORDER BY p.first_wave, p.tenant, t.wave, t.position`;
 
-export async function matrixPage(q: Queryable, id: string, o: { limit?: number; cursor?: string }): Promise<{ rows: MatrixRow[]; next?: string }> {
+export async function matrixPage(q: Queryable, id: string, o: { limit?: number; cursor?: string }): Promise<MatrixPage> {
   const limit = pageLimit(o.limit);
   const after = decodeCursor(o.cursor, 2);
   const { rows } = await q.query<Row>(SQL, [id, after?.[0] ?? null, after?.[1] ?? null, limit + 1]);

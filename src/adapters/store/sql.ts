@@ -2,7 +2,7 @@
 // cursors, PATCH -> SET clause building and database error mapping. Both backends return the same
 // JS types for the columns we use (timestamptz -> Date, jsonb -> parsed, int4 -> number).
 import { ConflictError, InputError, NotFoundError } from '../../domain/errors.ts';
-import type { Page, PageRequest } from './port.ts';
+import type { Page, PageRequest } from '../../domain/ports/store.ts';
 
 export type Row = Record<string, unknown>;
 

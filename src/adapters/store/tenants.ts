@@ -3,7 +3,7 @@
 import { NotFoundError, PreconditionFailedError } from '../../domain/errors.ts';
 import type { Channel, MaintenanceWindow, Tenant, Tier } from '../../domain/types.ts';
 import type { Queryable } from './db.ts';
-import type { Page, PageRequest, TenantRepo } from './port.ts';
+import type { Page, PageRequest, TenantRepo } from '../../domain/ports/store.ts';
 import { iso, isoOrNull, json, jsonParam, mapErrors, pageQuery, setClauses, toPage, type PatchColumns, type Row } from './sql.ts';
 
 const COLUMNS = 'slug, name, tier, channel, labels, region, maintenance_window, resource_version, created_at, updated_at, deleted_at';

@@ -3,7 +3,7 @@
 // (indexed); the stored and computed hashes are then compared in constant time.
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Queryable } from './db.ts';
-import type { TokenRecord, TokenRepo } from './port.ts';
+import type { TokenRecord, TokenRepo } from '../../domain/ports/store.ts';
 import { iso, strOrNull, type Row } from './sql.ts';
 
 const COLUMNS = 'id, name, tenant, role, created_at';

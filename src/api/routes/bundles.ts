@@ -2,7 +2,7 @@
 // reproducible tar.gz their platform team installs without Fleetplane. Tenant-scoped: a tenant's
 // own admins download their own. The revision: ?revision=<id>, else applied, else desired, else
 // rendered now from the blueprint release (an environment Fleetplane never delivered). Signed:
-// SHA256SUMS.sig is an Ed25519 signature (store.bundleSigner) checked against GET /v1/bundles/signing-key.
+// SHA256SUMS.sig is an Ed25519 signature (the process's bundle Signer, ApiDeps.signer) checked against GET /v1/bundles/signing-key.
 import { Type } from '@sinclair/typebox';
 import { tarGz } from '../../adapters/archive/targz.ts';
 import { buildBundle } from '../../render/bundle.ts';
@@ -14,11 +14,11 @@ import { EnvParams } from '../schemas.ts';
 
 const tags = ['environments'];
 
-const routes: RouteModule = (app, { store }) => {
+const routes: RouteModule = (app, { store, signer }) => {
   app.get('/v1/bundles/signing-key', {
     config: { auth: 'public' },
     schema: { tags, security: [], summary: 'The public key (Ed25519, PEM) bundles are signed with: SHA256SUMS.sig signs SHA256SUMS' },
-  }, async (_req, reply) => reply.type('application/x-pem-file').header('x-fleetplane-signing-key', store.bundleSigner.keyId).send(store.bundleSigner.publicKeyPem));
+  }, async (_req, reply) => reply.type('application/x-pem-file').header('x-fleetplane-signing-key', signer.keyId).send(signer.publicKeyPem));
 
   app.get('/v1/tenants/:tenant/bundles/:env', {
     schema: {
@@ -37,14 +37,14 @@ const routes: RouteModule = (app, { store }) => {
     if (!rev) throw notFound(`${what}: blueprint ${env.blueprint}@${env.version} is no longer published`);
     const bundle = buildBundle(rev, env.placement.namespace || defaultNamespace(env.tenant, env.name));
     const sums = bundle.files.find((f) => f.path === 'SHA256SUMS')!;
-    const signature = { path: 'SHA256SUMS.sig', content: store.bundleSigner.sign(sums.content), mode: 0o644 };
+    const signature = { path: 'SHA256SUMS.sig', content: signer.sign(sums.content), mode: 0o644 };
     const body = await tarGz(bundle.root, [...bundle.files, signature], new Date(rev.createdAt ?? 0));
     return reply
       .type('application/gzip')
       .header('content-disposition', `attachment; filename="${bundle.root}.tar.gz"`)
       .header('etag', `"${rev.id}"`)
       .header('x-fleetplane-revision', rev.id)
-      .header('x-fleetplane-signing-key', store.bundleSigner.keyId)
+      .header('x-fleetplane-signing-key', signer.keyId)
       .send(body);
   });
 };

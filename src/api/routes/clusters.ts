@@ -11,7 +11,7 @@ import { audit } from '../audit.ts';
 
 const tags = ['clusters'];
 
-const routes: RouteModule = (app, { store }) => {
+const routes: RouteModule = (app, { store, connections }) => {
   app.post('/v1/clusters', {
     config: { auth: 'admin' },
     schema: { tags, summary: 'Register (or update) a cluster; credentials are stored encrypted and never returned', body: ClusterCreate },
@@ -20,6 +20,8 @@ const routes: RouteModule = (app, { store }) => {
     const existed = await store.clusters.get(req.body.name);
     const { credentials, ...rest } = req.body;
     const cluster = await store.clusters.upsert({ labels: {}, role: 'shared', ...rest, provider: rest.provider as Provider, ...(credentials ? { credentials } : {}) });
+    // New credentials take effect at once in this process (other processes: within the cache's TTL).
+    connections?.forget(cluster.name);
     await audit(store, req, { action: existed ? 'cluster.update' : 'cluster.create', target: `cluster/${cluster.name}` });
     return reply.status(existed ? 200 : 201).header('location', `/v1/clusters/${cluster.name}`).send(cluster);
   });
@@ -40,6 +42,7 @@ const routes: RouteModule = (app, { store }) => {
     const placed = await store.environments.list({ cluster: name, limit: 1 });
     if (placed.items.length > 0) throw new ConflictError(`cluster "${name}" still runs environments (e.g. ${placed.items[0]!.tenant}/${placed.items[0]!.name})`);
     await store.clusters.delete(name);
+    connections?.forget(name);
     await audit(store, req, { action: 'cluster.delete', target: `cluster/${name}` });
     return reply.status(204).send();
   });

@@ -4,30 +4,27 @@
 //   GET /v1/fleet/clusters   admin: clusters with capacity (allocatable, reserved), environment counts, live probe
 // A tenant token gets its tenant's numbers only (the SQL filters by tenant), no rollouts, no clusters page.
 import { Type } from '@sinclair/typebox';
-import { KubeClient } from '../../adapters/kube/index.ts';
-import { attentionPage, fleetCounts, haltedRollouts, operationCounts, rolloutCounts, tenantCount } from '../../adapters/store/fleet-queries.ts';
-import type { Store } from '../../adapters/store/port.ts';
+import type { ClusterConnections } from '../../adapters/kube/index.ts';
+import { coerceError } from '../../domain/errors.ts';
 import type { Cluster } from '../../domain/types.ts';
 import { principal } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
 import { sendPage } from '../http.ts';
 import { PageQuery } from '../schemas.ts';
 import { attentionItem, whyHalted } from '../services/attention.ts';
-import { sqlOf } from '../services/sql-handle.ts';
 import { AttentionPageSchema, FleetClustersSchema, FleetSummarySchema } from './console-schemas.ts';
 
 const tags = ['fleet'];
 const PROBE_TIMEOUT_MS = 3_000;
 
-async function probe(store: Store, name: string): Promise<{ reachable: boolean; version?: string; error?: string }> {
+/** Through the process's cluster connections (the clients the engine uses too). */
+async function probe(connections: ClusterConnections, name: string): Promise<{ reachable: boolean; version?: string; error?: string }> {
   try {
-    const kubeconfig = await store.clusters.credentials(name);
-    if (!kubeconfig) return { reachable: false, error: 'no credentials stored for this cluster' };
-    const kube = KubeClient.fromKubeconfig({ content: kubeconfig });
-    const v = await kube.transport.request<{ gitVersion?: string }>({ method: 'GET', path: '/version', timeoutMs: PROBE_TIMEOUT_MS });
-    return { reachable: true, ...(v?.gitVersion ? { version: v.gitVersion } : {}) };
+    const { kube } = await connections.get(name);
+    const v = await kube.version({ timeoutMs: PROBE_TIMEOUT_MS });
+    return { reachable: true, ...(v.gitVersion ? { version: v.gitVersion } : {}) };
   } catch (err) {
-    return { reachable: false, error: `cluster API unreachable: ${err instanceof Error ? err.message.split('\n')[0]!.slice(0, 200) : String(err)}` };
+    return { reachable: false, error: `cluster API unreachable: ${coerceError(err).message.split('\n')[0]!.slice(0, 200)}` };
   }
 }
 
@@ -52,19 +49,18 @@ function clusterRow(c: Cluster, n: { environments: number; drifted: number; byHe
   };
 }
 
-const routes: RouteModule = (app, { store, now }) => {
+const routes: RouteModule = (app, { store, now, connections }) => {
   app.get('/v1/fleet/summary', {
     schema: { tags, summary: 'Fleet counts for the overview, computed in SQL: by health (and drifted), by release, by cluster; operations; halted rollouts (admin)', response: { 200: FleetSummarySchema } },
   }, async (req) => {
     const p = principal(req);
     const tenant = p.kind === 'tenant' ? p.tenant : null;
-    const db = sqlOf(store);
-    const [counts, tenants, operations] = await Promise.all([fleetCounts(db, tenant), tenantCount(db, tenant), operationCounts(db, tenant)]);
+    const [counts, tenants, operations] = await Promise.all([store.fleet.counts(tenant), store.fleet.tenantCount(tenant), store.fleet.operationCounts(tenant)]);
     const base = {
       scope: tenant ? { kind: 'tenant', tenant } : { kind: 'fleet' }, generatedAt: now().toISOString(), tenants, ...counts, operations,
     };
     if (tenant) return base;
-    const [rollouts, halted] = await Promise.all([rolloutCounts(db), haltedRollouts(db, 10)]);
+    const [rollouts, halted] = await Promise.all([store.fleet.rolloutCounts(), store.fleet.haltedRollouts(10)]);
     return {
       ...base, rollouts,
       haltedRollouts: halted.map((r) => ({ id: r.id, blueprint: r.blueprint, version: r.version, state: r.state, reason: r.reason, updatedAt: r.updatedAt, whyHalted: whyHalted(r) })),
@@ -75,7 +71,7 @@ const routes: RouteModule = (app, { store, now }) => {
     schema: { tags, summary: 'Environments that need a person (Failed, then Degraded, then Drifted) with the reason in words; paged', querystring: PageQuery, response: { 200: AttentionPageSchema } },
   }, async (req, reply) => {
     const p = principal(req);
-    const page = await attentionPage(sqlOf(store), { tenant: p.kind === 'tenant' ? p.tenant : null, limit: req.query.limit, cursor: req.query.cursor });
+    const page = await store.fleet.attention({ tenant: p.kind === 'tenant' ? p.tenant : null, limit: req.query.limit, cursor: req.query.cursor });
     return sendPage(req, reply, { items: page.items.map(attentionItem), ...(page.next ? { next: page.next } : {}) });
   });
 
@@ -88,8 +84,8 @@ const routes: RouteModule = (app, { store, now }) => {
     },
   }, async (req, reply) => {
     const page = await store.clusters.list({ limit: req.query.limit, cursor: req.query.cursor });
-    const counts = new Map((await fleetCounts(sqlOf(store), null)).byCluster.map((c) => [c.cluster, c]));
-    const probes = req.query.probe ? await Promise.all(page.items.map((c) => probe(store, c.name))) : [];
+    const counts = new Map((await store.fleet.counts(null)).byCluster.map((c) => [c.cluster, c]));
+    const probes = req.query.probe ? await Promise.all(page.items.map((c) => probe(connections, c.name))) : [];
     const items = page.items.map((c, i) => clusterRow(c, counts.get(c.name), probes[i]));
     return sendPage(req, reply, { items, ...(page.next ? { next: page.next } : {}) });
   });

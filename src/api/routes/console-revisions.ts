@@ -5,16 +5,15 @@
 //                                the cluster (drift), as unified diffs of canonical YAML
 // Rolling back to one of them is the existing POST /v1/tenants/{t}/environments/{e}:rollback {revision}.
 import { Type } from '@sinclair/typebox';
-import { KubeClient, mapLimit } from '../../adapters/kube/index.ts';
-import { driftReport } from '../../adapters/store/fleet-queries.ts';
-import type { Store } from '../../adapters/store/port.ts';
+import { mapLimit, type ClusterConnections } from '../../adapters/kube/index.ts';
+import { coerceError } from '../../domain/errors.ts';
+import type { Store } from '../../domain/ports/store.ts';
 import type { Environment, KubeObject, Revision } from '../../domain/types.ts';
 import { assertCanSee, notFound } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
 import { ProblemError } from '../problem.ts';
 import { EnvParams } from '../schemas.ts';
 import { diffLive, diffRevisions, keyOf, redact } from '../services/revision-diff.ts';
-import { sqlOf } from '../services/sql-handle.ts';
 
 const tags = ['environments'];
 const RevisionId = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,79}$' });
@@ -34,10 +33,11 @@ async function revision(store: Store, env: Environment, id: string): Promise<Rev
 }
 
 /** The revision's objects as they are in the cluster now (null: not there). */
-async function liveObjects(store: Store, env: Environment, objects: KubeObject[]): Promise<Map<string, KubeObject | null>> {
-  const kubeconfig = env.placement.cluster ? await store.clusters.credentials(env.placement.cluster) : null;
-  if (!kubeconfig) throw new ProblemError('conflict', 409, `environment "${env.tenant}/${env.name}" is not placed on a reachable cluster yet`);
-  const kube = KubeClient.fromKubeconfig({ content: kubeconfig });
+async function liveObjects(connections: ClusterConnections, env: Environment, objects: KubeObject[]): Promise<Map<string, KubeObject | null>> {
+  const cluster = env.placement.cluster;
+  const conn = cluster ? await connections.get(cluster).catch(() => null) : null;
+  if (!conn) throw new ProblemError('conflict', 409, `environment "${env.tenant}/${env.name}" is not placed on a reachable cluster yet`);
+  const kube = conn.kube;
   const deadline = AbortSignal.timeout(LIVE_TIMEOUT_MS);
   try {
     const got = await mapLimit(objects, 8, async (o) => {
@@ -52,11 +52,11 @@ async function liveObjects(store: Store, env: Environment, objects: KubeObject[]
     }));
   } catch (err) {
     // Tenants get the fact, not the network details of shared infrastructure.
-    throw new ProblemError('not-ready', 503, `cluster of "${env.tenant}/${env.name}" did not answer: ${err instanceof Error ? err.message.split('\n')[0]!.slice(0, 120) : 'error'}`);
+    throw new ProblemError('not-ready', 503, `cluster of "${env.tenant}/${env.name}" did not answer: ${coerceError(err).message.split('\n')[0]!.slice(0, 120)}`);
   }
 }
 
-const routes: RouteModule = (app, { store }) => {
+const routes: RouteModule = (app, { store, connections }) => {
   app.get('/v1/environments/:tenant/:env/revisions', {
     schema: { tags, summary: "An environment's stored revisions, newest first, marked applied / desired / last good", params: EnvParams },
   }, async (req) => {
@@ -102,9 +102,9 @@ const routes: RouteModule = (app, { store }) => {
     const from = await revision(store, env, fromId);
     const fromObjects = { id: from.id, objects: from.objects.map((o) => o.object) };
     const diff = req.query.to === 'live'
-      ? diffLive(fromObjects, await liveObjects(store, env, fromObjects.objects))
+      ? diffLive(fromObjects, await liveObjects(connections, env, fromObjects.objects))
       : diffRevisions(fromObjects, await revision(store, env, req.query.to).then((r) => ({ id: r.id, objects: r.objects.map((o) => o.object) })));
-    const lastDrift = req.query.to === 'live' ? await driftReport(sqlOf(store), env.tenant, env.name) : undefined;
+    const lastDrift = req.query.to === 'live' ? await store.fleet.driftReport(env.tenant, env.name) : undefined;
     return { ...diff, ...(lastDrift !== undefined ? { lastDriftCheck: lastDrift } : {}) };
   });
 };

@@ -4,15 +4,12 @@
 // first wave they are in, each with its environments' target states) are paged by tenant. Live
 // changes arrive on GET /v1/events/stream?rollout=<id> (topics rollout, rollout-target).
 import { Type } from '@sinclair/typebox';
-import { matrixPage, waveCounts } from '../../adapters/store/rollout-matrix.ts';
-import { getRollout } from '../../engine/rollouts/repo.ts';
-import { TARGET_STATES } from '../../engine/rollouts/types.ts';
+import { TARGET_STATES } from '../../domain/rollouts.ts';
 import { notFound } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
 import { sendPage } from '../http.ts';
 import { PageQuery } from '../schemas.ts';
 import { whyHalted } from '../services/attention.ts';
-import { sqlOf } from '../services/sql-handle.ts';
 import { WhyHaltedSchema } from './console-schemas.ts';
 
 const ID = '^ro-[a-f0-9-]+$';
@@ -49,11 +46,10 @@ const routes: RouteModule = (app, { store }) => {
       params: Type.Object({ id: Type.String({ pattern: ID, maxLength: 64 }) }), querystring: PageQuery, response: { 200: MatrixSchema },
     },
   }, async (req, reply) => {
-    const db = sqlOf(store);
     const id = (req.params as { id: string }).id;
-    const r = await getRollout(db, id);
+    const r = await store.rollouts.get(id);
     if (!r) throw notFound(`rollout "${id}"`);
-    const [counts, page] = await Promise.all([waveCounts(db, id), matrixPage(db, id, { limit: req.query.limit, cursor: req.query.cursor })]);
+    const [counts, page] = await Promise.all([store.rollouts.waveCounts(id), store.rollouts.matrix(id, { limit: req.query.limit, cursor: req.query.cursor })]);
     const waves = r.spec.waveNames.map((name, index) => {
       const st = (r.status.waves?.[index] ?? {}) as WaveStatusLike;
       const mine = counts.filter((c) => c.wave === index);

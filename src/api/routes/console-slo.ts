@@ -1,10 +1,10 @@
 // GET /v1/environments/{t}/{e}/slo: an environment's SLO status for the console. The objectives come
-// from the tenant's tier (observability/slo.ts); with FLEETPLANE_PROMETHEUS_URL set, the current
+// from the tenant's tier (render/monitoring/slo.ts); with FLEETPLANE_PROMETHEUS_URL set (ApiDeps.prometheusUrl), the current
 // error and slow ratios (the recording rules every environment ships) and the burn-rate alerts firing
 // for it are read from Prometheus with fixed, server-built queries (nothing from the request reaches
 // PromQL but the already validated tenant and environment names).
-import type { Store } from '../../adapters/store/port.ts';
-import { RECORDED, ALERTS, objectivesFor } from '../../observability/index.ts';
+import type { Store } from '../../domain/ports/store.ts';
+import { RECORDED, ALERTS, objectivesFor } from '../../render/monitoring/index.ts';
 import { assertCanSee, notFound } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
 import { EnvParams } from '../schemas.ts';
@@ -41,14 +41,14 @@ async function tierOf(store: Store, tenant: string, environment: string) {
   return t.tier;
 }
 
-const routes: RouteModule = (app, { store }) => {
+const routes: RouteModule = (app, { store, prometheusUrl }) => {
   app.get('/v1/environments/:tenant/:env/slo', {
     schema: { tags: ['observability'], summary: 'SLO status: objectives by tier, current error/slow ratios and firing burn-rate alerts (when Prometheus is configured)', params: EnvParams },
   }, async (req) => {
     const { tenant, env } = req.params;
     assertCanSee(req, tenant, `environment "${tenant}/${env}"`);
     const objectives = objectivesFor(await tierOf(store, tenant, env));
-    const url = process.env.FLEETPLANE_PROMETHEUS_URL;
+    const url = prometheusUrl;
     if (!url) return { objectives, prometheus: 'not-configured', ratios: [], firing: [] };
     try {
       const r = await readings(url, tenant, env);

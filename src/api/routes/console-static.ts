@@ -1,4 +1,4 @@
-// The web console (web/, built by `npm run console:build` into web/dist, or FLEETPLANE_CONSOLE_DIR),
+// The web console (web/, built by `npm run console:build` into web/dist, or FLEETPLANE_CONSOLE_DIR: ApiDeps.consoleDir),
 // served by @fastify/static. Only the console's own client routes answer its index.html, so nothing
 // here shadows /v1, /metrics, /healthz, /readyz, /openapi.json or /runbooks (their 404 and 405
 // answers stay the API's). Public like /openapi.json: the page holds no data and no privilege; every
@@ -26,8 +26,7 @@ function secure(reply: FastifyReply): FastifyReply {
   return reply.header('content-security-policy', CSP).header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer');
 }
 
-const routes: RouteModule = async (app) => {
-  const dir = process.env.FLEETPLANE_CONSOLE_DIR || CONSOLE_DIR;
+const routes: RouteModule = async (app, { consoleDir: dir }) => {
   const assets = join(dir, 'assets');
   await app.register(fastifyStatic, { root: existsSync(assets) ? assets : dir, serve: false });
   const hidden = { tags: ['console'], security: [], hide: false };

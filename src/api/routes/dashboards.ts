@@ -1,9 +1,9 @@
 // Grafana dashboards per customer environment, as delivered: the dashboard ConfigMap of the
 // environment's applied (else desired) revision; an environment not rendered yet is rendered on the
 // fly from its blueprint release. Tenant-scoped: a tenant token sees only its own.
-import type { Store } from '../../adapters/store/port.ts';
+import type { Store } from '../../domain/ports/store.ts';
 import type { KubeObject, Tenant } from '../../domain/types.ts';
-import { DASHBOARD_LABEL, dashboardUid } from '../../observability/index.ts';
+import { DASHBOARD_LABEL, dashboardUid } from '../../render/monitoring/index.ts';
 import { assertCanSee, notFound } from '../auth.ts';
 import { environmentRevision } from '../services/environment-revision.ts';
 import type { RouteModule } from '../context.ts';

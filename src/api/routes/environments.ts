@@ -3,10 +3,11 @@ import { ConflictError, ForbiddenError } from '../../domain/errors.ts';
 import { IssueList } from '../../domain/validation.ts';
 import { assertCanAct, assertCanSee, notFound, principal } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
-import { assertKeyNotRecorded, assertSameRequest, idempotencyKey, markReplayed, requestHash, sendPage, withEtag } from '../http.ts';
+import { idempotencyKey, markReplayed, requestHash, sendPage, withEtag } from '../http.ts';
 import { EnvParams, EnvironmentCreate, IdempotencyHeaders, PageQuery, TenantParams } from '../schemas.ts';
+import { assertKeyNotRecorded, assertSameOperationRequest } from '../services/idempotency.ts';
 import { addEnvironment, environmentIssues } from '../services/onboarding.ts';
-import type { Store } from '../../adapters/store/port.ts';
+import type { Store } from '../../domain/ports/store.ts';
 
 const tags = ['environments'];
 
@@ -47,7 +48,7 @@ const routes: RouteModule = (app, { store }) => {
     // Replay first: a retry after the tenant was offboarded still gets its Operation.
     const early = meta.key ? await store.operations.findByIdempotencyKey(meta.key) : null;
     if (early) {
-      assertSameRequest(early, meta.requestHash);
+      assertSameOperationRequest(early, meta.requestHash);
       markReplayed(reply, true);
       return reply.status(202).header('location', `/v1/operations/${early.id}`).send(early);
     }
@@ -66,7 +67,7 @@ const routes: RouteModule = (app, { store }) => {
       if (late) return { op: late, replayed: true };
       throw err;
     });
-    assertSameRequest(op, meta.requestHash);
+    assertSameOperationRequest(op, meta.requestHash);
     markReplayed(reply, replayed);
     return reply.status(202).header('location', `/v1/operations/${op.id}`).send(op);
   });

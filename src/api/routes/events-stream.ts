@@ -6,14 +6,13 @@
 // feed (one day) gets an `event: reset` first, telling the client to re-read its state.
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CHANGE_TOPICS, changesAfter, latestChange, oldestChange, type ChangeEvent, type ChangeScope, type ChangeTopic } from '../../adapters/store/change-events.ts';
-import type { Store } from '../../adapters/store/port.ts';
+import { Ticker } from '../../clock.ts';
+import { CHANGE_TOPICS, type ChangeEvent, type ChangeScope, type ChangeTopic } from '../../domain/change-feed.ts';
 import { InputError } from '../../domain/errors.ts';
+import type { Store } from '../../domain/ports/store.ts';
 import { bearerToken, principal } from '../auth.ts';
-import type { RouteModule } from '../context.ts';
+import type { ApiDeps, RouteModule } from '../context.ts';
 import { DnsLabel } from '../schemas.ts';
-import { changeHubFor } from '../services/change-hub.ts';
-import { sqlOf } from '../services/sql-handle.ts';
 
 const HEARTBEAT_MS = 15_000;
 const REPLAY_BATCH = 1_000;
@@ -66,10 +65,9 @@ interface Stream {
 }
 
 async function replay(store: Store, f: Filter, from: number, upTo: number, out: Stream): Promise<void> {
-  const db = sqlOf(store);
   let at = from;
   while (at < upTo && !out.closed) {
-    const rows = await changesAfter(db, at, f.scope, REPLAY_BATCH);
+    const rows = await store.changes.after(at, f.scope, REPLAY_BATCH);
     for (const e of rows) if (e.seq <= upTo && matches(f, e)) out.write(sseFrame(e));
     if (rows.length < REPLAY_BATCH) return;
     at = rows[rows.length - 1]!.seq;
@@ -87,18 +85,16 @@ function open(req: FastifyRequest, reply: FastifyReply): Stream {
 
 /** follow=false: what is kept after lastId, then the end of the response (scripts, tests). */
 async function dump(store: Store, req: FastifyRequest, reply: FastifyReply, f: Filter, lastId: number): Promise<void> {
-  const db = sqlOf(store);
-  const upTo = await latestChange(db);
+  const upTo = await store.changes.latest();
   const out = open(req, reply);
-  const oldest = await oldestChange(db);
+  const oldest = await store.changes.oldest();
   if (oldest !== null && lastId < oldest - 1) out.write(`event: reset\ndata: {"reason":"Last-Event-ID ${lastId} is older than the kept feed"}\n\n`);
   else await replay(store, f, lastId, upTo, out);
   reply.raw.end();
 }
 
-async function stream(store: Store, req: FastifyRequest, reply: FastifyReply, f: Filter, lastId: number | null): Promise<void> {
-  const db = sqlOf(store);
-  const hub = changeHubFor(db, (err) => req.log.warn({ err }, 'change feed read failed'));
+async function stream(deps: Pick<ApiDeps, 'store' | 'changes'>, req: FastifyRequest, reply: FastifyReply, f: Filter, lastId: number | null): Promise<void> {
+  const { store, changes: hub } = deps;
   const buffered: ChangeEvent[] = [];
   let out: Stream | null = null;
   let live = false;
@@ -114,16 +110,18 @@ async function stream(store: Store, req: FastifyRequest, reply: FastifyReply, f:
   const close = () => {
     if (s.closed) return;
     s.closed = true;
-    clearInterval(beat);
+    void beat.stop();
     void sub.unsubscribe();
     reply.raw.end();
   };
   // A revoked token ends its streams at the next heartbeat.
   const secret = bearerToken(req.headers.authorization);
-  const beat = setInterval(() => {
-    void (secret ? store.tokens.verify(secret) : Promise.resolve(null)).then((ok) => (ok ? s.write(': keep-alive\n\n') : close()), () => undefined);
-  }, HEARTBEAT_MS);
-  beat.unref();
+  const beat = new Ticker(async () => {
+    const ok = secret ? await store.tokens.verify(secret) : null;
+    if (ok) s.write(': keep-alive\n\n');
+    else close();
+  }, { intervalMs: HEARTBEAT_MS, clock: hub.clock, immediate: false, waitOnStop: false, onError: () => undefined });
+  beat.start();
   reply.raw.on('close', close);
   s.write(`retry: 3000\n: connected at ${sub.cursor}\n\n`);
   try {
@@ -145,12 +143,13 @@ async function catchUp(store: Store, f: Filter, at: { lastId: number | null; cur
     s.write(`event: reset\ndata: {"reason":"Last-Event-ID ${lastId} is not an id of this feed"}\n\n`);
     return;
   }
-  const oldest = await oldestChange(sqlOf(store));
+  const oldest = await store.changes.oldest();
   if (oldest === null || lastId < oldest - 1) s.write(`event: reset\ndata: {"reason":"Last-Event-ID ${lastId} is older than the kept feed"}\n\n`);
   else await replay(store, f, lastId, cursor, s);
 }
 
-const routes: RouteModule = (app, { store }) => {
+const routes: RouteModule = (app, deps) => {
+  const { store } = deps;
   app.get('/v1/events/stream', {
     schema: {
       tags: ['events'],
@@ -169,7 +168,7 @@ const routes: RouteModule = (app, { store }) => {
     const rawId = q.lastEventId ?? (typeof header === 'string' && header !== '' ? header : undefined);
     const lastId = rawId === undefined ? null : Number(rawId);
     if (q.follow === false) await dump(store, req, reply, filter, lastId ?? 0);
-    else await stream(store, req, reply, filter, lastId);
+    else await stream(deps, req, reply, filter, lastId);
   });
 };
 

@@ -2,18 +2,17 @@
 // Dedupe by source+id: the work each event starts is keyed by "event/<source>/<id>", so a repeated
 // event finds its original outcome, writes nothing, and is answered 200 instead of 202.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { Ajv, type ValidateFunction } from 'ajv';
-import addFormatsImport from 'ajv-formats';
-import type { Store } from '../../adapters/store/port.ts';
+import type { ValidateFunction } from 'ajv';
+import type { Store } from '../../domain/ports/store.ts';
 import { InputError } from '../../domain/errors.ts';
-import { ajvIssues } from '../../domain/validation.ts';
+import { ajvIssues, ajvWithFormats } from '../../domain/validation.ts';
+import { sha256Hex } from '../../domain/canonical.ts';
 import type { RouteModule } from '../context.ts';
-import { sha256 } from '../http.ts';
 import { DnsLabel, PatchBody, SemverString, TenantCreate } from '../schemas.ts';
 import { onboardTenant } from '../services/onboarding.ts';
 import { offboard, replayOffboard } from '../services/offboarding.ts';
 import { publishRelease } from '../services/releases.ts';
-import { patch, startEnvAction } from './actions.ts';
+import { patch, startEnvAction } from '../services/environment-actions.ts';
 import { audit } from '../audit.ts';
 
 export const EVENT_TYPES = {
@@ -43,8 +42,7 @@ const ReleaseData = Type.Object({ blueprint: DnsLabel, version: SemverString, sp
 const PatchData = Type.Composite([Type.Object({ tenant: DnsLabel, environment: DnsLabel }), PatchBody], { additionalProperties: false });
 const OffboardData = Type.Object({ tenant: DnsLabel }, { additionalProperties: false });
 
-const addFormats = addFormatsImport as unknown as (ajv: Ajv) => Ajv;
-const ajv = addFormats(new Ajv({ strict: true, allErrors: true, coerceTypes: false, useDefaults: false }));
+const ajv = ajvWithFormats({ strict: true, allErrors: true, coerceTypes: false, useDefaults: false });
 const validators = new Map<TSchema, ValidateFunction>();
 
 function checkData<S extends TSchema>(schema: S, data: unknown): Static<S> {
@@ -59,7 +57,7 @@ function checkData<S extends TSchema>(schema: S, data: unknown): Static<S> {
 
 async function handle(store: Store, ev: CloudEvent, requestId: string): Promise<Record<string, unknown>> {
   const key = `event/${ev.source}/${ev.id}`;
-  const meta = { key, requestHash: sha256(key), requestId };
+  const meta = { key, requestHash: sha256Hex(key), requestId };
   switch (ev.type) {
     case EVENT_TYPES.onboarded: {
       const r = await onboardTenant(store, checkData(TenantCreate, ev.data), meta);

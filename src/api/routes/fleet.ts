@@ -1,12 +1,14 @@
 // GET /v1/fleet/health: the fleet at a glance for the CLI and console. Admin tokens see the whole
 // fleet; a tenant token sees only its tenant's environments and the clusters hosting them. Each
-// cluster is probed live (GET /version, short timeout, in parallel); an unreachable cluster is
-// reported next to the results instead of failing the request.
+// cluster is probed live (GET /version, short timeout, in parallel) through the process's cluster
+// connections (the clients the engine uses too); an unreachable cluster is reported next to the
+// results instead of failing the request.
 import { Type } from '@sinclair/typebox';
-import { KubeClient } from '../../adapters/kube/index.ts';
-import type { Store } from '../../adapters/store/port.ts';
-import { setClusterUp, timeClusterCall } from '../../metrics/engine.ts';
-import { bindStoreMetrics, listAllEnvironments } from '../../metrics/store.ts';
+import { ClusterConnections } from '../../adapters/kube/index.ts';
+import type { Store } from '../../domain/ports/store.ts';
+import { coerceError } from '../../domain/errors.ts';
+import { setClusterUp } from '../../metrics/engine.ts';
+import { listAllEnvironments } from '../../metrics/store-gauges.ts';
 import { summarizeFleetHealth, type ClusterProbe } from '../../observability/fleet-health.ts';
 import { principal } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
@@ -18,17 +20,15 @@ const FleetHealthQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10, description: 'how many worst offenders' })),
 }, { additionalProperties: false });
 
-async function probeCluster(store: Pick<Store, 'clusters'>, name: string): Promise<ClusterProbe> {
+async function probeCluster(connections: ClusterConnections, name: string): Promise<ClusterProbe> {
   try {
-    const kubeconfig = await store.clusters.credentials(name);
-    if (!kubeconfig) return { cluster: name, ok: false, error: 'no credentials stored for this cluster' };
-    const kube = KubeClient.fromKubeconfig({ content: kubeconfig });
-    await timeClusterCall(name, 'get', () => kube.transport.request({ method: 'GET', path: '/version', timeoutMs: PROBE_TIMEOUT_MS }));
+    const { kube } = await connections.get(name);
+    await kube.version({ timeoutMs: PROBE_TIMEOUT_MS });
     setClusterUp(name, true);
     return { cluster: name, ok: true };
   } catch (err) {
     setClusterUp(name, false);
-    return { cluster: name, ok: false, error: `cluster API unreachable: ${err instanceof Error ? err.message.split('\n')[0]!.slice(0, 200) : String(err)}` };
+    return { cluster: name, ok: false, error: `cluster API unreachable: ${coerceError(err).message.split('\n')[0]!.slice(0, 200)}` };
   }
 }
 
@@ -43,10 +43,7 @@ async function allClusterNames(store: Pick<Store, 'clusters'>): Promise<string[]
   return names;
 }
 
-const routes: RouteModule = (app, { store, now }) => {
-  // The scrape-time gauges (queue depth, environments by health) read the API's store.
-  bindStoreMetrics(store);
-
+const routes: RouteModule = (app, { store, now, connections }) => {
   app.get('/v1/fleet/health', {
     schema: {
       tags: ['fleet'],
@@ -59,7 +56,7 @@ const routes: RouteModule = (app, { store, now }) => {
     const environments = await listAllEnvironments(store, tenant);
     // A tenant sees only the clusters hosting its environments, never the fleet's inventory.
     const clusters = tenant ? [...new Set(environments.map((e) => e.placement.cluster))] : await allClusterNames(store);
-    const probes = req.query.probe === false ? [] : await Promise.all(clusters.map((c) => probeCluster(store, c)));
+    const probes = req.query.probe === false ? [] : await Promise.all(clusters.map((c) => probeCluster(connections, c)));
     // Tenants get the fact, not the network details of shared infrastructure.
     const shown = tenant ? probes.map((pr) => (pr.ok ? pr : { ...pr, error: 'cluster API unreachable' })) : probes;
     return summarizeFleetHealth({

@@ -1,6 +1,7 @@
 // Liveness, readiness (the store answers) and the OpenAPI document. All public.
 import { ProblemError } from '../problem.ts';
 import type { RouteModule } from '../context.ts';
+import { coerceError } from '../../domain/errors.ts';
 
 const routes: RouteModule = (app, { store }) => {
   app.get('/healthz', { config: { auth: 'public' }, schema: { tags: ['health'], summary: 'Liveness', security: [] } }, async () => ({ status: 'ok' }));
@@ -9,7 +10,7 @@ const routes: RouteModule = (app, { store }) => {
     try {
       await store.ping();
     } catch (err) {
-      throw new ProblemError('not-ready', 503, `store not reachable: ${err instanceof Error ? err.message : String(err)}`);
+      throw new ProblemError('not-ready', 503, `store not reachable: ${coerceError(err).message}`);
     }
     return { status: 'ready', store: store.kind };
   });

@@ -2,11 +2,10 @@
 // same rollout), list, get with per-wave progress, and pause/resume/abort. The controller in
 // src/engine/rollouts executes them.
 import { Type, type Static } from '@sinclair/typebox';
-import { RolloutService, IdempotencyMismatchError, rolloutsFor } from '../../engine/rollouts/index.ts';
+import type { RolloutService } from '../../engine/rollouts/index.ts';
 import { principal } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
 import { idempotencyKey, markReplayed, requestHash, sendPage } from '../http.ts';
-import { idempotencyKeyReused, ProblemError } from '../problem.ts';
 import { DnsLabel, EnvType, IdempotencyHeaders, Labels, PageQuery, SemverString } from '../schemas.ts';
 
 const tags = ['rollouts'];
@@ -47,38 +46,27 @@ export const RolloutCreate = Type.Object({
   }, closed)),
 }, closed);
 
-function service(store: Parameters<typeof rolloutsFor>[0]): RolloutService {
-  const svc = rolloutsFor(store);
-  if (!svc) throw new ProblemError('not-ready', 503, 'rollouts are not configured in this process');
-  return svc;
-}
-
-const routes: RouteModule = (app, { store }) => {
+const routes: RouteModule = (app, { rollouts }) => {
   app.post('/v1/rollouts', {
     config: { auth: 'admin' },
     schema: { tags, summary: 'Start a fleet rollout of a blueprint release in waves', body: RolloutCreate, headers: IdempotencyHeaders },
   }, async (req, reply) => {
     const body = req.body as Static<typeof RolloutCreate>;
-    try {
-      const { rollout, created } = await service(store).create(body, { actor: principal(req).name, idempotencyKey: idempotencyKey(req), requestHash: requestHash(req) });
-      reply.header('location', `/v1/rollouts/${rollout.id}`);
-      markReplayed(reply, !created);
-      return reply.status(201).send(rollout);
-    } catch (err) {
-      if (err instanceof IdempotencyMismatchError) throw idempotencyKeyReused();
-      throw err;
-    }
+    const { rollout, created } = await rollouts.create(body, { actor: principal(req).name, idempotencyKey: idempotencyKey(req), requestHash: requestHash(req) });
+    reply.header('location', `/v1/rollouts/${rollout.id}`);
+    markReplayed(reply, !created);
+    return reply.status(201).send(rollout);
   });
 
   app.get('/v1/rollouts', {
     config: { auth: 'admin' },
     schema: { tags, summary: 'List rollouts, newest first, with per-wave progress', querystring: PageQuery },
-  }, async (req, reply) => sendPage(req, reply, await service(store).list({ limit: req.query.limit, cursor: req.query.cursor })));
+  }, async (req, reply) => sendPage(req, reply, await rollouts.list({ limit: req.query.limit, cursor: req.query.cursor })));
 
   app.get('/v1/rollouts/:id', {
     config: { auth: 'admin' },
     schema: { tags, summary: 'Get a rollout: state, reason, per-wave counts and gates, targets', params: Type.Object({ id: Id }) },
-  }, async (req) => service(store).get(req.params.id));
+  }, async (req) => rollouts.get(req.params.id));
 
   const verbs = {
     pause: { summary: 'Pause a rollout (running upgrades finish, no new ones start); pausing a paused rollout is a no-op', run: (s: RolloutService, id: string, actor: string) => s.pause(id, actor) },
@@ -89,7 +77,7 @@ const routes: RouteModule = (app, { store }) => {
     app.post(`/v1/rollouts/:id(${ID_RE.slice(1, -1)})::${verb}`, {
       config: { auth: 'admin' },
       schema: { tags, summary: v.summary, params: Type.Object({ id: Id }) },
-    }, async (req) => v.run(service(store), (req.params as { id: string }).id, principal(req).name));
+    }, async (req) => v.run(rollouts, (req.params as { id: string }).id, principal(req).name));
   }
 };
 

@@ -2,13 +2,12 @@
 // decisions, newest first, each with its forecast and reason. Tenant-scoped like the environment itself.
 import { Type } from '@sinclair/typebox';
 import { InputError } from '../../domain/errors.ts';
-import { scalingStoreFor } from '../../scaling/store.ts';
-import { POLICY_DEFAULTS, type ScalingPolicy } from '../../scaling/types.ts';
+import { POLICY_DEFAULTS, type ScalingPolicy } from '../../domain/scaling.ts';
 import { assertCanAct, assertCanSee, notFound } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
 import { sendPage } from '../http.ts';
 import { DnsLabel, EnvParams, PageQuery } from '../schemas.ts';
-import type { Store } from '../../adapters/store/port.ts';
+import type { Store } from '../../domain/ports/store.ts';
 
 const tags = ['scaling'];
 
@@ -31,16 +30,14 @@ async function assertEnvironment(store: Store, tenant: string, env: string): Pro
   if (!(await store.environments.get(tenant, env))) throw notFound(`environment "${tenant}/${env}"`);
 }
 
-const routes: RouteModule = (app, { store }) => {
-  const scaling = scalingStoreFor(store);
-
+const routes: RouteModule = (app, { store, scaling }) => {
   app.get('/v1/environments/:tenant/:env/scaling/decisions', {
     schema: { tags, summary: "The pre-scaler's decisions for an environment, newest first, with forecast and reason", params: EnvParams, querystring: PageQuery },
   }, async (req, reply) => {
     const { tenant, env } = req.params;
     assertCanSee(req, tenant, `environment "${tenant}/${env}"`);
     await assertEnvironment(store, tenant, env);
-    const page = await scaling.decisions(tenant, env, { limit: req.query.limit ?? 50, before: req.query.cursor });
+    const page = await scaling.decisions(tenant, env, { limit: req.query.limit, cursor: req.query.cursor });
     return sendPage(req, reply, page);
   });
 

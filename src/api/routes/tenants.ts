@@ -8,7 +8,7 @@ import { expectedVersion, idempotencyKey, markReplayed, requestHash, sendPage, w
 import { IdempotencyHeaders, PageQuery, TenantCreate, TenantParams, TenantPatch } from '../schemas.ts';
 import { onboardTenant } from '../services/onboarding.ts';
 import { offboard, replayOffboard } from '../services/offboarding.ts';
-import type { Store } from '../../adapters/store/port.ts';
+import type { Store } from '../../domain/ports/store.ts';
 import { audit } from '../audit.ts';
 
 const tags = ['tenants'];

@@ -1,16 +1,16 @@
 // API tokens (admin only). The secret is returned on creation; the store keeps only a hash. With an
 // Idempotency-Key the creation's response (secret included) is also kept, sealed with the store's
 // secret key, for TOKEN_REPLAY_SECONDS, so a client whose answer was lost gets the same token
-// again (docs/adr/0304-idempotent-token-creation.md).
+// again (docs/adr/0304-idempotency-records-and-token-replay.md).
 import { Type } from '@sinclair/typebox';
-import type { Store, TokenRecord } from '../../adapters/store/port.ts';
+import type { Store, TokenRecord } from '../../domain/ports/store.ts';
 import { tokenTarget } from '../../adapters/store/tokens.ts';
 import { ConflictError } from '../../domain/errors.ts';
 import { IssueList } from '../../domain/validation.ts';
 import { newTokenSecret, notFound } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
 import { keyedRequest, markReplayed, type KeyedRequest } from '../http.ts';
-import { idempotencyKeyReused } from '../problem.ts';
+import { assertKeyStartedNoOperation, assertSameRequest } from '../services/idempotency.ts';
 import { IdempotencyHeaders, TokenCreate } from '../schemas.ts';
 import { audit } from '../audit.ts';
 
@@ -29,10 +29,10 @@ async function replay(store: Store, keyed: KeyedRequest): Promise<Created | null
   const rec = await store.idempotency.get(keyed.key);
   if (!rec) {
     // The key already started an Operation (another route): not this request.
-    if (await store.operations.findByIdempotencyKey(keyed.key)) throw idempotencyKeyReused();
+    await assertKeyStartedNoOperation(store, keyed.key);
     return null;
   }
-  if (rec.requestHash !== keyed.requestHash) throw idempotencyKeyReused();
+  assertSameRequest(rec.requestHash, keyed.requestHash);
   if (rec.response === null) {
     const id = rec.target.replace(/^token\//, '');
     throw new ConflictError(`token "${id}" created under this Idempotency-Key was revoked; send a new key to create another token`, [

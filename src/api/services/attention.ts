@@ -1,7 +1,7 @@
 // "Needs attention", in words: for an environment, the failed step of its last operation and the
 // error, the condition's own message (what the cluster said: a pod's waiting reason, a probe); for a
 // halted rollout, the gate's PromQL, the value it read and the threshold it failed.
-import type { AttentionRow, HaltedRollout } from '../../adapters/store/fleet-queries.ts';
+import type { AttentionRow, HaltedRollout } from '../../domain/fleet-report.ts';
 import type { Condition, OperationStep } from '../../domain/types.ts';
 
 export interface AttentionItem {

@@ -1,12 +1,16 @@
-// One tail of the change feed per store, fanned out to every open event stream of this process, so a
-// hundred open consoles cost one query per change, not a hundred. Woken by NOTIFY (migration 900)
-// and polled as a fallback. Delivers in id order: an id skipped by a transaction that has not yet
-// committed (PostgreSQL hands out ids before commit) is waited for up to GAP_WAIT_MS, then passed
-// over (a rolled-back writer never fills it), so Last-Event-ID always means "everything up to here".
-import type { Db } from '../../adapters/store/db.ts';
-import { changesAfter, latestChange, pruneChanges, type ChangeEvent } from '../../adapters/store/change-events.ts';
+// One tail of the change feed (Store.changes, migration 900) per process, fanned out to every open
+// event stream, so a hundred open consoles cost one query per change, not a hundred. `serve` (and
+// the test harness) build it and hand it to the routes in ApiDeps. Woken by NOTIFY
+// fleetplane_changes and polled by a Ticker as a fallback; pruned hourly. Delivers in id order: an
+// id skipped by a transaction that has not yet committed (PostgreSQL hands out ids before commit) is
+// waited for up to GAP_WAIT_MS, then passed over (a rolled-back writer never fills it), so
+// Last-Event-ID always means "everything up to here".
+import { systemClock, Ticker, type Clock } from '../../clock.ts';
+import type { ChangeEvent } from '../../domain/change-feed.ts';
+import type { Store } from '../../domain/ports/store.ts';
 
 export const GAP_WAIT_MS = 2_000;
+export const DEFAULT_EVENTS_POLL_MS = 1_000;
 const BATCH = 1_000;
 const KEEP_SECONDS = 24 * 3600;
 const PRUNE_EVERY_MS = 3600_000;
@@ -14,11 +18,12 @@ const PRUNE_EVERY_MS = 3600_000;
 export type Listener = (events: ChangeEvent[]) => void;
 
 export interface HubOptions {
-  db: Db;
-  /** Fallback poll interval (FLEETPLANE_EVENTS_POLL_MS, default 1000). */
+  store: Pick<Store, 'changes' | 'listen'>;
+  /** Fallback poll interval (FLEETPLANE_EVENTS_POLL_MS through FleetplaneConfig, default 1000). */
   pollMs?: number;
-  now?: () => number;
-  onError?: (err: unknown) => void;
+  /** The poll, the pruner and the gap wait run on it (tests pass a ManualClock). */
+  clock?: Clock;
+  onError?: (err: Error) => void;
 }
 
 export class ChangeHub {
@@ -28,12 +33,15 @@ export class ChangeHub {
   private gapSince: { seq: number; at: number } | null = null;
   private started: Promise<void> | null = null;
   private unlisten: (() => Promise<void>) | null = null;
-  private timer: NodeJS.Timeout | null = null;
-  private pruner: NodeJS.Timeout | null = null;
+  private tickers: Ticker[] = [];
   private reading: Promise<void> | null = null;
   private again = false;
+  /** The hub's clock; the streams' heartbeats run on it too. */
+  readonly clock: Clock;
 
-  constructor(private readonly o: HubOptions) {}
+  constructor(private readonly o: HubOptions) {
+    this.clock = o.clock ?? systemClock;
+  }
 
   /** Subscribes; resolves with the last id already delivered (events after it reach `fn`). */
   async subscribe(fn: Listener): Promise<{ cursor: number; unsubscribe: () => Promise<void> }> {
@@ -48,51 +56,61 @@ export class ChangeHub {
     return { cursor: this.cursor, unsubscribe: () => this.drop(fn) };
   }
 
+  /** Open subscriptions (tests, metrics). */
+  get subscribers(): number {
+    return this.listeners.size;
+  }
+
   private async drop(fn: Listener): Promise<void> {
     this.listeners.delete(fn);
     if (this.listeners.size === 0) await this.stop();
   }
 
   private async start(): Promise<void> {
-    this.cursor = await latestChange(this.o.db);
-    this.unlisten = await this.o.db.listen('fleetplane_changes', () => this.wake());
-    this.timer = setInterval(() => this.wake(), this.o.pollMs ?? (Number(process.env.FLEETPLANE_EVENTS_POLL_MS) || 1000));
-    this.timer.unref();
-    this.pruner = setInterval(() => void pruneChanges(this.o.db, KEEP_SECONDS).catch((err: unknown) => this.o.onError?.(err)), PRUNE_EVERY_MS);
-    this.pruner.unref();
-    await pruneChanges(this.o.db, KEEP_SECONDS).catch((err: unknown) => this.o.onError?.(err));
+    const { store } = this.o;
+    this.cursor = await store.changes.latest();
+    this.unlisten = await store.listen('fleetplane_changes', () => this.wake());
+    const onError = (err: Error) => this.o.onError?.(err);
+    this.tickers = [
+      new Ticker(() => this.wake(), { intervalMs: this.o.pollMs ?? DEFAULT_EVENTS_POLL_MS, clock: this.clock, immediate: false, onError }),
+      new Ticker(() => store.changes.prune(KEEP_SECONDS), { intervalMs: PRUNE_EVERY_MS, clock: this.clock, waitOnStop: false, onError }),
+    ];
+    for (const t of this.tickers) t.start();
   }
 
+  /** Stops the tail (the last subscriber leaving does it too); the next subscribe starts it again. */
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    if (this.pruner) clearInterval(this.pruner);
-    this.timer = this.pruner = null;
+    const tickers = this.tickers;
+    this.tickers = [];
     const un = this.unlisten;
     this.unlisten = null;
     this.started = null;
+    await Promise.all(tickers.map((t) => t.stop()));
     await this.reading?.catch(() => undefined);
     await un?.().catch(() => undefined);
   }
 
-  /** Reads now (coalesced: a wake during a read causes one more read after it). */
-  wake(): void {
+  /** Reads now (coalesced: a wake during a read causes one more read after it); resolves when read. */
+  wake(): Promise<void> {
     if (this.reading) {
       this.again = true;
-      return;
+      return this.reading;
     }
-    this.reading = this.read().catch((err: unknown) => this.o.onError?.(err)).finally(() => {
+    const reading = this.read().catch((err: unknown) => this.o.onError?.(err instanceof Error ? err : new Error(String(err)))).finally(() => {
       this.reading = null;
       if (this.again && this.unlisten) {
         this.again = false;
-        this.wake();
+        void this.wake();
       }
     });
+    this.reading = reading;
+    return reading;
   }
 
   private async read(): Promise<void> {
     for (;;) {
       const from = Math.max(this.cursor, ...this.ahead.keys());
-      const rows = await changesAfter(this.o.db, from, { kind: 'fleet' }, BATCH);
+      const rows = await this.o.store.changes.after(from, { kind: 'fleet' }, BATCH);
       for (const r of rows) this.ahead.set(r.seq, r);
       const out = this.ordered();
       if (out.length > 0) for (const fn of [...this.listeners]) fn(out);
@@ -102,7 +120,7 @@ export class ChangeHub {
 
   /** Takes the events that are next in id order out of `ahead`, passing over gaps older than GAP_WAIT_MS. */
   private ordered(): ChangeEvent[] {
-    const now = (this.o.now ?? Date.now)();
+    const now = this.clock.monotonic();
     const out: ChangeEvent[] = [];
     while (this.ahead.size > 0) {
       const next = this.cursor + 1;
@@ -120,12 +138,4 @@ export class ChangeHub {
     }
     return out;
   }
-}
-
-const hubs = new WeakMap<Db, ChangeHub>();
-
-export function changeHubFor(db: Db, onError?: (err: unknown) => void): ChangeHub {
-  let hub = hubs.get(db);
-  if (!hub) hubs.set(db, (hub = new ChangeHub({ db, ...(onError ? { onError } : {}) })));
-  return hub;
 }

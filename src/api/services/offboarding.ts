@@ -1,10 +1,10 @@
 // Offboarding: one offboard Operation per tenant; used by DELETE /v1/tenants/{tenant} and the
 // io.fleetplane.customer.offboarded CloudEvent.
-import type { Store } from '../../adapters/store/port.ts';
+import type { Store } from '../../domain/ports/store.ts';
 import { transitionHealth } from '../../domain/state.ts';
 import type { Operation } from '../../domain/types.ts';
 import { stepsFor } from '../../plan/workflows.ts';
-import { assertKeyNotRecorded, assertSameRequest } from '../http.ts';
+import { assertKeyNotRecorded, assertSameOperationRequest } from './idempotency.ts';
 
 /**
  * The Operation an earlier request with this key started, or null. Checked before the tenant's
@@ -13,7 +13,7 @@ import { assertKeyNotRecorded, assertSameRequest } from '../http.ts';
 export async function replayOffboard(store: Store, meta: { key?: string | undefined; requestHash: string }): Promise<Operation | null> {
   if (!meta.key) return null;
   const prior = await store.operations.findByIdempotencyKey(meta.key);
-  if (prior) assertSameRequest(prior, meta.requestHash);
+  if (prior) assertSameOperationRequest(prior, meta.requestHash);
   else await assertKeyNotRecorded(store, meta.key);
   return prior;
 }
@@ -27,7 +27,7 @@ export async function offboard(store: Store, tenant: string, meta: { key?: strin
     if (meta.key) {
       const prior = await tx.operations.findByIdempotencyKey(meta.key);
       if (prior) {
-        assertSameRequest(prior, meta.requestHash);
+        assertSameOperationRequest(prior, meta.requestHash);
         return prior;
       }
     }

@@ -2,7 +2,7 @@
 // the tenant, its environments (health Progressing) and an `onboard` Operation per environment.
 // Placement is left to the engine: environments without an explicit cluster are stored with
 // cluster "" and the engine's `place` step (src/plan/placement.ts) chooses one.
-import type { Store, StoreTx } from '../../adapters/store/port.ts';
+import type { Store, StoreTx } from '../../domain/ports/store.ts';
 import { ConflictError, type FieldIssue } from '../../domain/errors.ts';
 import { defaultNamespace } from '../../domain/naming.ts';
 import { INITIAL_HEALTH } from '../../domain/state.ts';
@@ -10,17 +10,9 @@ import type { Cluster, Environment, Operation, Tenant } from '../../domain/types
 import { IssueList, environmentNameIssue, slugIssue } from '../../domain/validation.ts';
 import { dedicatedTenant } from '../../plan/placement.ts';
 import { stepsFor } from '../../plan/workflows.ts';
-import { assertSameRequest } from '../http.ts';
-import { idempotencyKeyReused } from '../problem.ts';
 import type { EnvironmentCreate, TenantCreate } from '../schemas.ts';
+import { assertSameOperationRequest, assertSameRequest, type IdempotentRequest } from './idempotency.ts';
 import { envSpecIssues } from './releases.ts';
-
-export interface RequestMeta {
-  /** Scoped idempotency key (see http.ts), or undefined. */
-  key?: string | undefined;
-  requestHash: string;
-  requestId?: string | undefined;
-}
 
 export interface OnboardResult {
   tenant: Tenant;
@@ -81,7 +73,7 @@ function opKey(key: string | undefined, envName: string, index: number): string 
 }
 
 /** Creates an environment and its onboard operation inside tx. */
-export async function addEnvironment(tx: StoreTx, tenant: string, e: EnvironmentCreate, meta: RequestMeta, index = 0) {
+export async function addEnvironment(tx: StoreTx, tenant: string, e: EnvironmentCreate, meta: IdempotentRequest, index = 0) {
   const environment = await tx.environments.create(newEnvironment(tenant, e));
   const { operation } = await tx.operations.create({
     kind: 'onboard',
@@ -105,16 +97,16 @@ const tenantTarget = (slug: string) => `tenant/${slug}`;
 async function replayWithoutOperations(store: Store | StoreTx, input: TenantCreate, key: string, requestHash: string): Promise<OnboardResult | null> {
   const rec = await store.idempotency.get(key);
   if (!rec) return null;
-  if (rec.requestHash !== requestHash) throw idempotencyKeyReused();
+  assertSameRequest(rec.requestHash, requestHash);
   const tenant = await store.tenants.get(input.slug);
   return tenant ? { tenant, environments: [], operations: [], created: false } : null;
 }
 
-async function replay(store: Store | StoreTx, input: TenantCreate, meta: RequestMeta): Promise<OnboardResult | null> {
+async function replay(store: Store | StoreTx, input: TenantCreate, meta: IdempotentRequest): Promise<OnboardResult | null> {
   if (!meta.key) return null;
   const first = await store.operations.findByIdempotencyKey(meta.key);
   if (!first) return replayWithoutOperations(store, input, meta.key, meta.requestHash);
-  assertSameRequest(first, meta.requestHash);
+  assertSameOperationRequest(first, meta.requestHash);
   const tenant = await store.tenants.get(input.slug);
   if (!tenant) return null;
   const envs = input.environments ?? [];
@@ -139,7 +131,7 @@ export function validateTenantInput(input: TenantCreate): void {
   new IssueList().check('/slug', slugIssue(input.slug)).throwIfAny();
 }
 
-export async function onboardTenant(store: Store, input: TenantCreate, meta: RequestMeta): Promise<OnboardResult> {
+export async function onboardTenant(store: Store, input: TenantCreate, meta: IdempotentRequest): Promise<OnboardResult> {
   validateTenantInput(input);
   const early = await replay(store, input, meta);
   if (early) return early;

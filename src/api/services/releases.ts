@@ -1,20 +1,12 @@
-// Blueprint releases as the API sees them: publishing (validated with the rendering side's
-// parseBlueprint) and checking an environment's blueprint/version/values against a release.
-import type { BlueprintRelease, Store } from '../../adapters/store/port.ts';
-import { BLUEPRINT_API_VERSION, digestOf, parseBlueprint, type Blueprint, type BlueprintSpec } from '../../domain/blueprint.ts';
+// Blueprint releases as the API sees them: publishing (validated with the domain's parseBlueprint;
+// the store keeps {name, version, spec, digest}) and checking an environment's blueprint/version/values
+// against a release (parsed back with blueprintFromRelease).
+import type { Store } from '../../domain/ports/store.ts';
+import { BLUEPRINT_API_VERSION, blueprintFromRelease, parseBlueprint, type Blueprint } from '../../domain/blueprint.ts';
 import { FleetplaneError, InputError, type FieldIssue } from '../../domain/errors.ts';
 import type { EnvironmentType } from '../../domain/types.ts';
 import { compileValuesSchema, versionIssue } from '../../domain/validation.ts';
 import { splitValues } from '../../render/values.ts';
-
-/**
- * A stored release keeps the blueprint's `spec` section (what the renderer takes); this rebuilds
- * the whole document around it.
- */
-export function blueprintOf(release: BlueprintRelease): Blueprint {
-  const doc = { apiVersion: BLUEPRINT_API_VERSION as typeof BLUEPRINT_API_VERSION, kind: 'Blueprint' as const, metadata: { name: release.name, version: release.version }, spec: release.spec as unknown as BlueprintSpec };
-  return { ...doc, digest: release.digest };
-}
 
 /** The body's `spec` may be the whole Blueprint document or only its `spec` section. */
 function asDocument(name: string, version: string, spec: Record<string, unknown>): Record<string, unknown> {
@@ -57,11 +49,14 @@ export function parseRelease(name: string, version: string, spec: Record<string,
   return bp;
 }
 
+/**
+ * Stores the release as {name, version, spec}: only the document's `spec` section is kept (what
+ * blueprintFromRelease parses back), with the release digest over exactly that, so both body forms
+ * of one release agree.
+ */
 export async function publishRelease(store: Store, name: string, version: string, spec: Record<string, unknown>) {
   const bp = parseRelease(name, version, spec);
-  // The digest covers what is stored, so both body forms of one release agree.
-  const digest = digestOf({ name, version, spec: bp.spec });
-  return store.blueprints.publish({ name, version, spec: bp.spec as unknown as Record<string, unknown>, digest });
+  return store.blueprints.publish({ name, version, spec: bp.spec as unknown as Record<string, unknown>, digest: bp.digest });
 }
 
 export interface EnvSpec {
@@ -81,7 +76,7 @@ export async function envSpecIssues(store: Store, env: EnvSpec, at: string): Pro
   const release = await store.blueprints.get(env.blueprint, env.version);
   if (!release) return [{ field: `${at}/version`, message: `blueprint release ${env.blueprint}@${env.version} is not published` }];
   try {
-    splitValues(blueprintOf(release), env.type, env.values);
+    splitValues(blueprintFromRelease(release), env.type, env.values);
     return [];
   } catch (err) {
     if (!(err instanceof FleetplaneError)) throw err;

@@ -1,6 +1,7 @@
-// `fleetplane forecast backtest FILE.csv… [--horizons 5m,15m,30m] [-o json|table]`: rolling-origin WAPE per
-// file, horizon and model (selector, candidates, baselines) plus the capacity simulator's reactive-only vs
-// predictive + reactive figures; `fleetplane forecast predict FILE.csv` forecasts from the end of a trace.
+// `fleetplane forecast backtest FILE.csv… [--horizons 5m,15m,30m] [--folds 4] [-o json|table]`: leave-traces-out
+// rolling-origin evaluation per file, horizon and model (selector, candidates, the five simple baselines)
+// with bootstrap intervals, quantile coverage, and the capacity simulator's reactive / pre-scaler /
+// schedule-only figures; `fleetplane forecast predict FILE.csv` forecasts from the end of a trace.
 // Also runnable alone: `tsx src/cli/commands/forecast.ts backtest …`.
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -9,71 +10,97 @@ import { Command, Option } from 'commander';
 import YAML from 'yaml';
 import { coerceError, InputError } from '../../domain/errors.ts';
 import { backtest } from '../../forecast/backtest.ts';
-import { parseTraceCsv } from '../../forecast/csv.ts';
-import { fitForecaster } from '../../forecast/selector.ts';
-import { formatTable, summarize, type Summary, type TraceReport } from '../../forecast/report.ts';
-import { toDense, type Sample } from '../../forecast/series.ts';
+import { parseTrace } from '../../forecast/csv.ts';
+import { leaveTracesOut, type Evaluation, type TraceRun } from '../../forecast/evaluation.ts';
+import { formatTable, summarize, type Summary } from '../../forecast/report.ts';
+import { DEFAULT_CONFIG, fitForecaster } from '../../forecast/selector.ts';
+import { traceSeries, type TraceSeries } from '../../forecast/trace.ts';
+
+export { detectStep } from '../../forecast/trace.ts';
+
+/** A backtest needs a day of history, a validation window inside it, and a day and a half to test on. */
+export const MIN_BACKTEST_DAYS = 3;
 
 export interface BacktestCliOptions {
   horizons: string;
   output: OutputFormat;
   startup: string;
+  folds?: string;
+  capacity?: string;
+  quantile?: string;
 }
 
 /** "5m,15m,1h" → seconds; rejects anything else with the offending item named. */
-export function parseDurations(list: string): number[] {
+export function parseDurations(list: string, flag = '--horizons'): number[] {
   return list.split(',').map((raw) => {
     const item = raw.trim();
     const m = /^(\d+)(s|m|h)?$/.exec(item);
-    if (!m || Number(m[1]) <= 0) throw new InputError(`--horizons: "${item}" is not a duration like 5m, 90s or 1h`);
+    if (!m || Number(m[1]) <= 0) throw new InputError(`${flag}: "${item}" is not a duration like 5m, 90s or 1h`);
     return Number(m[1]) * ({ s: 1, m: 60, h: 3600 } as const)[(m[2] ?? 'm') as 's' | 'm' | 'h'];
   });
 }
 
-/** Sampling step of a trace: the most common gap between timestamps (robust to a few missing rows). */
-export function detectStep(samples: readonly Sample[]): number {
-  const counts = new Map<number, number>();
-  for (let i = 1; i < samples.length; i++) {
-    const d = samples[i]!.ts - samples[i - 1]!.ts;
-    counts.set(d, (counts.get(d) ?? 0) + 1);
+function readTrace(file: string, minDays: number): TraceSeries {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new InputError(`${file}: cannot read (${coerceError(err).message})`);
   }
-  let best = 60;
-  let n = 0;
-  for (const [d, c] of counts) if (c > n) { best = d; n = c; }
-  return best;
+  return traceSeries(parseTrace(text, file), file, minDays);
 }
 
-export function backtestFile(file: string, horizonsSec: number[], startupSec = 180): TraceReport {
-  const samples = readSamples(file);
-  const step = detectStep(samples);
-  const dense = toDense(samples, step, { season: Math.round(86_400 / step) });
-  const day = Math.round(86_400 / step);
-  const horizons = horizonsSec.map((s) => Math.max(1, Math.round(s / step)));
-  if (dense.values.length < 2 * day) throw new InputError(`${file}: needs at least two days of data at ${step}s steps, has ${dense.values.length} points`);
-  const result = backtest(dense.values, { horizons, day, stepSeconds: step, startup: Math.max(1, Math.round(startupSec / step)), observed: dense.observed });
+/** Horizons in seconds → points of this trace's step; a horizon that is not a whole number of steps is refused. */
+function toPoints(file: string, seconds: number[], step: number, flag = '--horizons'): number[] {
+  return seconds.map((s) => {
+    if (s % step !== 0) throw new InputError(`${file}: ${flag} ${s / 60}m is not a whole number of the trace's ${step}s steps`);
+    return s / step;
+  });
+}
+
+export interface BacktestFileOptions { horizonsSec: number[]; startupSec?: number; capacity?: number; quantile?: number }
+
+export function backtestFile(file: string, o: BacktestFileOptions): TraceRun {
+  const t = readTrace(file, MIN_BACKTEST_DAYS);
+  const horizons = toPoints(file, o.horizonsSec, t.step);
+  const startup = Math.max(1, Math.round((o.startupSec ?? 180) / t.step));
+  const result = backtest(t.values, { horizons, day: t.day, stepSeconds: t.step, startup, observed: t.observed, capacity: o.capacity, quantile: o.quantile });
   return { file: basename(file), result };
 }
 
-export function toJson(reports: readonly TraceReport[], summary: Summary): unknown {
-  return {
-    files: reports.map((r) => ({
-      file: r.file, points: r.result.points, season_points: r.result.period, origins: r.result.origins,
-      horizons: r.result.horizons.map((h) => ({ horizon_minutes: h.horizon, wape: h.wape, chosen: h.chosen })),
-      simulator: r.result.simulation,
-    })),
-    median_wape: summary.medianWape,
-    best_baseline: summary.bestBaseline,
-    simulator_total: summary.simulation,
-  };
+export function toJson(ev: Evaluation, summary: Summary): unknown {
+  return { protocol: { folds: ev.folds, config_on_all_traces: ev.configOnAll }, traces: ev.traces, summary };
+}
+
+function positive(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const x = Number(v);
+  if (!(x > 0) || !Number.isFinite(x)) throw new InputError(`${flag}: "${v}" must be a positive number`);
+  return x;
+}
+
+function quantileOf(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const q = Number(v);
+  if (!(q >= 0.5 && q < 1)) throw new InputError(`--quantile: "${v}" must be between 0.5 and 1`);
+  return q;
+}
+
+export function evaluateFiles(files: string[], o: Omit<BacktestCliOptions, 'output'>): { ev: Evaluation; summary: Summary } {
+  if (files.length === 0) throw new InputError('forecast backtest: give at least one CSV file');
+  const horizonsSec = parseDurations(o.horizons);
+  if (horizonsSec.length > 8) throw new InputError('--horizons: at most 8 horizons');
+  const [startupSec] = parseDurations(o.startup, '--startup');
+  const folds = o.folds === undefined ? 4 : Number(o.folds);
+  if (!Number.isInteger(folds) || folds < 1) throw new InputError(`--folds: "${o.folds}" must be a whole number >= 1`);
+  const runs = files.map((f) => backtestFile(f, { horizonsSec, startupSec, capacity: positive('--capacity', o.capacity), quantile: quantileOf(o.quantile) }));
+  const ev = leaveTracesOut(runs, folds, DEFAULT_CONFIG);
+  return { ev, summary: summarize(ev) };
 }
 
 export function runBacktest(files: string[], o: BacktestCliOptions): string {
-  if (files.length === 0) throw new InputError('forecast backtest: give at least one CSV file');
-  const horizons = parseDurations(o.horizons);
-  const [startup] = parseDurations(o.startup);
-  const reports = files.map((f) => backtestFile(f, horizons, startup));
-  const summary = summarize(reports);
-  return o.output === 'table' ? formatTable(reports, summary) : serialize(toJson(reports, summary), o.output);
+  const { ev, summary } = evaluateFiles(files, o);
+  return o.output === 'table' ? formatTable(ev, summary) : serialize(toJson(ev, summary), o.output);
 }
 
 export interface PredictCliOptions { horizons: string; lead: string; quantile: string; capacity?: string; output: OutputFormat }
@@ -81,7 +108,8 @@ export interface PredictCliOptions { horizons: string; lead: string; quantile: s
 export type OutputFormat = 'json' | 'yaml' | 'table';
 
 function serialize(data: unknown, format: 'json' | 'yaml'): string {
-  return format === 'json' ? JSON.stringify(data, null, 2) : YAML.stringify(data).trimEnd();
+  // Non-finite numbers (undefined gains on a constant trace) become null in JSON.
+  return format === 'json' ? JSON.stringify(data, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) : YAML.stringify(data).trimEnd();
 }
 
 // `-o` is also the fleetplane program's global flag: whichever was given wins, table by default.
@@ -93,42 +121,26 @@ function outputOf(cmd: Command): OutputFormat {
 
 /** Forecast from the end of one trace: per-horizon values with the chosen model, and the window bound. */
 export function runPredict(file: string, o: PredictCliOptions): string {
-  const samples = readSamples(file);
-  const step = detectStep(samples);
-  const dense = toDense(samples, step, { season: Math.round(86_400 / step) });
-  const n = dense.values.length;
-  if (n < 120) throw new InputError(`${file}: needs at least 120 points, has ${n}`);
-  const q = Number(o.quantile);
-  if (!(q >= 0.5 && q < 1)) throw new InputError(`--quantile: "${o.quantile}" must be between 0.5 and 1`);
-  const capacity = o.capacity === undefined ? undefined : Number(o.capacity);
-  if (capacity !== undefined && !(capacity > 0)) throw new InputError(`--capacity: "${o.capacity}" must be a positive number`);
-  const toPts = (sec: number): number => Math.max(1, Math.round(sec / step));
-  const horizons = parseDurations(o.horizons).map(toPts);
-  const lead = toPts(parseDurations(o.lead)[0]!);
-  const f = fitForecaster(dense.values, { horizons, leadTime: lead, quantile: q, day: Math.round(86_400 / step) });
+  const t = readTrace(file, 1);
+  const n = t.values.length;
+  const q = quantileOf(o.quantile)!;
+  const capacity = positive('--capacity', o.capacity);
+  const horizons = toPoints(file, parseDurations(o.horizons), t.step);
+  const lead = Math.max(1, Math.ceil(parseDurations(o.lead, '--lead')[0]! / t.step));
+  const f = fitForecaster(t.values, { horizons, leadTime: lead, quantile: q, day: t.day });
   const w = f.window(n - 1);
   const out = {
-    file: basename(file), last: { ts: dense.start + (n - 1) * step, value: dense.values[n - 1]! }, season_points: f.ctx.period,
-    horizons: horizons.map((h) => ({ minutes: (h * step) / 60, value: f.predict(n - 1, h), model: f.choice.get(h) })),
-    window: { lead_minutes: (lead * step) / 60, point: w.point, upper: w.upper, quantile: q },
+    file: basename(file), last: { ts: t.start + (n - 1) * t.step, value: t.values[n - 1]! }, step_seconds: t.step, season_points: f.ctx.period, config: f.config.name,
+    horizons: horizons.map((h) => ({ minutes: (h * t.step) / 60, value: f.predict(n - 1, h), model: f.choice.get(h) })),
+    window: { lead_minutes: (lead * t.step) / 60, point: w.point, upper: w.upper, quantile: q },
     ...(capacity ? { replicas_for_upper: Math.ceil(w.upper / capacity - 1e-9) } : {}),
   };
   if (o.output !== 'table') return serialize(out, o.output);
   return [
-    `${out.file}: last value ${out.last.value} at ${new Date(out.last.ts * 1000).toISOString()}, season ${out.season_points || 'none'}`,
+    `${out.file}: last value ${out.last.value} at ${new Date(out.last.ts * 1000).toISOString()}, step ${t.step}s, season ${out.season_points || 'none'}`,
     ...out.horizons.map((h) => `  +${h.minutes}m  ${h.value.toPrecision(5)}  (${h.model})`),
     `  max over next ${out.window.lead_minutes}m: ${w.point.toPrecision(5)}, upper (q=${q}) ${w.upper.toPrecision(5)}${capacity ? ` -> ${out.replicas_for_upper} pods of ${capacity}` : ''}`,
   ].join('\n');
-}
-
-function readSamples(file: string): Sample[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new InputError(`${file}: cannot read (${coerceError(err).message})`);
-  }
-  return parseTraceCsv(text, file);
 }
 
 export function forecastCommand(): Command {
@@ -136,8 +148,11 @@ export function forecastCommand(): Command {
   cmd.command('backtest')
     .description('rolling-origin backtest of `ts,value` CSV traces (Unix seconds): WAPE per horizon and model, plus the capacity simulator')
     .argument('<files...>', 'CSV traces')
-    .option('--horizons <list>', 'forecast horizons', '5m,15m,30m')
+    .option('--horizons <list>', 'forecast horizons (minutes whatever the trace step)', '5m,15m,30m')
     .option('--startup <duration>', 'pod start-up + readiness used by the simulator', '3m')
+    .option('--folds <k>', 'leave-traces-out folds (shared settings chosen on the other folds)', '4')
+    .option('--capacity <load>', 'load one pod serves at 100% (the policy capacityPerPod); default: the stated rule')
+    .option('--quantile <q>', 'quantile of the upper bound', '0.9')
     .addOption(new Option('-o, --output <format>', 'output format: table | json | yaml'))
     .action((files: string[], o: BacktestCliOptions, cmd: Command) => {
       process.stdout.write(`${runBacktest(files, { ...o, output: outputOf(cmd) })}\n`);

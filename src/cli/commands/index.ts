@@ -10,3 +10,4 @@ export { default as tokens } from './tokens.ts';
 export { register as forecast } from './forecast.ts';
 export { default as rollouts } from './rollouts.ts';
 export { default as fleet } from './fleet.ts';
+export { default as metering } from './metering.ts';

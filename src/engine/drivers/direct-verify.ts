@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { objectReadiness } from '../../adapters/kube/index.ts';
 import { LABELS, type KubeObject, type Revision } from '../../domain/types.ts';
-import { refOf } from '../../plan/apply-order.ts';
+import { refOf } from '../../domain/kinds.ts';
 import type { DriverContext, FailingObject, VerifyOptions, VerifyResult } from './types.ts';
 
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet']);

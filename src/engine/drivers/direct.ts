@@ -1,14 +1,15 @@
 // Direct driver: server-side apply (field manager `fleetplane`) of a revision to the environment's
 // cluster, in dependency phases with bounded concurrency inside a phase, then prune what the previous
 // inventory had that this revision lacks (reverse order). `force` is an explicit choice: Fleetplane
-// owns these objects, and taking fields back from a hand edit is how drift is healed.
+// owns these objects, and taking fields back from a hand edit is how drift is healed. Every write
+// goes through ctx.kube, which checks the lease and carries the abort signal (engine/clusters.ts).
 import { mapLimit } from '../../adapters/kube/index.ts';
-import type { KubeObject, ObjectRef, Revision } from '../../domain/types.ts';
-import { applyPhases, refOf, sortForPrune } from '../../plan/apply-order.ts';
+import { PRESCALER_FIELD_MANAGER, type KubeObject, type ObjectRef, type Revision } from '../../domain/types.ts';
+import { refOf } from '../../domain/kinds.ts';
+import { applyPhases, sortForPrune } from '../../plan/apply-order.ts';
 import { diffInventory } from '../../plan/diff.ts';
 import { driftedFields, hpaTargets } from '../../plan/drift.ts';
 import { ownsField, withoutField } from '../../plan/field-ownership.ts';
-import { PRESCALER_FIELD_MANAGER } from '../../scaling/hpa.ts';
 import type { DeliverResult, DriftItem, DriftReport, Driver, DriverContext, PreviousDelivery, RemoveResult, VerifyOptions, VerifyResult } from './types.ts';
 import { verifyWorkloads } from './direct-verify.ts';
 
@@ -31,7 +32,7 @@ export class DirectDriver implements Driver {
     const applied: ObjectRef[] = [];
     for (const phase of applyPhases(diff.apply.map((o) => ({ ...refOf(o), obj: o })))) {
       ctx.signal.throwIfAborted();
-      const results = await mapLimit(phase, this.concurrency, (r) => this.write(ctx, r, async () => ctx.kube.apply(await yieldPrescaledFloor(ctx, r.obj), { force: true, signal: ctx.signal })));
+      const results = await mapLimit(phase, this.concurrency, async (r) => ctx.kube.apply(await yieldPrescaledFloor(ctx, r.obj), { force: true }));
       const failed = results.find((r) => !r.ok);
       if (failed && !failed.ok) throw failed.error;
       applied.push(...phase.map(({ obj: _obj, ...ref }) => ref));
@@ -81,24 +82,12 @@ export class DirectDriver implements Driver {
     const done: ObjectRef[] = [];
     // Sequential phases again, in the given (reverse) order, so the namespace goes last.
     for (const phase of groupRuns(refs)) {
-      const results = await mapLimit(phase, this.concurrency, (r) => this.write(ctx, r, () => ctx.kube.delete(r, { propagationPolicy: 'Background', signal: ctx.signal })));
+      const results = await mapLimit(phase, this.concurrency, (r) => ctx.kube.delete(r, { propagationPolicy: 'Background' }));
       results.forEach((r, i) => { if (r.ok) done.push(phase[i]!); });
       const failed = results.find((r) => !r.ok);
       if (failed && !failed.ok) throw failed.error;
     }
     return done;
-  }
-
-  /** One object write: only while the worker still holds its lease (checked now, not when a timer runs). */
-  private async write<T>(ctx: DriverContext, ref: ObjectRef, fn: () => Promise<T>): Promise<T> {
-    ctx.beforeWrite?.();
-    ctx.signal.throwIfAborted();
-    ctx.observeWrite?.(ref, 'start');
-    try {
-      return await fn();
-    } finally {
-      ctx.observeWrite?.(ref, 'end');
-    }
   }
 }
 

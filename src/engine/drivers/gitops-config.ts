@@ -1,4 +1,4 @@
-// Builds the GitOps driver from configuration, for `fleetplane serve`:
+// Builds the GitOps driver from configuration, for `fleetplane serve` (read by src/config.ts):
 //   FLEETPLANE_GIT_REMOTE      URL template for tenant repos, e.g. https://git.example.com/fleet/{tenant}.git
 //                              (unset: local bare repos under <dataDir>/git/<tenant>.git)
 //   FLEETPLANE_GIT_USERNAME    user for the remote (default "fleetplane")
@@ -6,7 +6,6 @@
 //   FLEETPLANE_GIT_ARGO_URL    URL template Argo CD clones from, when it differs from the push URL
 //   FLEETPLANE_ARGOCD_NAMESPACE namespace of Argo CD's Application objects (default argocd)
 // The token is handed to git through GIT_ASKPASS only (see src/adapters/git/credentials.ts).
-import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { GitRepos, type RemoteRepoConfig } from '../../adapters/git/index.ts';
 import { InputError } from '../../domain/errors.ts';
@@ -19,19 +18,6 @@ export interface GitopsConfig {
   token?: string;
   argoTemplate?: string;
   argocdNamespace?: string;
-}
-
-export function gitopsConfigFromEnv(dataDir: string, env: NodeJS.ProcessEnv = process.env): GitopsConfig {
-  const tokenFile = env.FLEETPLANE_GIT_TOKEN_FILE;
-  const token = env.FLEETPLANE_GIT_TOKEN ?? (tokenFile ? readFileSync(tokenFile, 'utf8').trim() : undefined);
-  return {
-    dataDir,
-    ...(env.FLEETPLANE_GIT_REMOTE ? { remoteTemplate: env.FLEETPLANE_GIT_REMOTE } : {}),
-    ...(env.FLEETPLANE_GIT_USERNAME ? { username: env.FLEETPLANE_GIT_USERNAME } : {}),
-    ...(token ? { token } : {}),
-    ...(env.FLEETPLANE_GIT_ARGO_URL ? { argoTemplate: env.FLEETPLANE_GIT_ARGO_URL } : {}),
-    ...(env.FLEETPLANE_ARGOCD_NAMESPACE ? { argocdNamespace: env.FLEETPLANE_ARGOCD_NAMESPACE } : {}),
-  };
 }
 
 function remoteFor(c: GitopsConfig): ((tenant: string) => RemoteRepoConfig) | undefined {

@@ -2,9 +2,10 @@
 // cluster (always) and, when an Argo CD Application for the environment exists, its
 // status.health/status.sync. Deployments must carry the delivered revision (Argo CD has synced it)
 // and be rolled out; a Degraded Application or a stuck Deployment yields the cluster's reason.
-import type { KubeObject, ObjectRef, Revision } from '../../domain/types.ts';
+import { refOf } from '../../domain/kinds.ts';
+import type { KubeObject, Revision } from '../../domain/types.ts';
 import { LABELS } from '../../domain/types.ts';
-import type { FailingObject, KubeClient } from './types.ts';
+import type { FailingObject, ClusterClient } from './types.ts';
 
 export interface HealthSnapshot {
   ready: boolean;
@@ -16,10 +17,6 @@ export interface HealthSnapshot {
 }
 
 type Status = Record<string, unknown> & { conditions?: Array<Record<string, string>> };
-
-function refOf(o: KubeObject): ObjectRef {
-  return { apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) };
-}
 
 function num(v: unknown): number {
   return typeof v === 'number' ? v : 0;
@@ -56,7 +53,7 @@ export function deploymentProblem(desired: KubeObject, live: KubeObject | null):
 }
 
 /** The failing pods' own words (Ready condition or container waiting reason) for one Deployment. */
-async function podDetail(kube: KubeClient, live: KubeObject): Promise<string | null> {
+async function podDetail(kube: ClusterClient, live: KubeObject): Promise<string | null> {
   const match = ((live.spec as Record<string, unknown> | undefined)?.selector as { matchLabels?: Record<string, string> } | undefined)?.matchLabels;
   if (!match || !live.metadata.namespace) return null;
   const selector = Object.entries(match).map(([k, v]) => `${k}=${v}`).join(',');
@@ -77,7 +74,7 @@ function podProblem(pod: KubeObject): string | null {
   return null;
 }
 
-export async function deploymentsHealth(kube: KubeClient, revision: Revision): Promise<HealthSnapshot> {
+export async function deploymentsHealth(kube: ClusterClient, revision: Revision): Promise<HealthSnapshot> {
   const desired = revision.objects.map((r) => r.object).filter((o) => o.kind === 'Deployment');
   const failing: FailingObject[] = [];
   let terminal = false;

@@ -1,7 +1,7 @@
 // The GitOps delivery driver: delivering a revision is one commit to the tenant's repo (layout in
 // docs/gitops.md); Argo CD applies it. Rollback is a revert commit. Health is read back from the
 // cluster (and the Argo CD Application when present). Secrets never go to Git: they are applied
-// directly, next to the Namespace they live in.
+// directly, next to the Namespace they live in, through ctx.kube (lease-fenced like every write).
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeObject, ObjectRef, Revision } from '../../domain/types.ts';
 import type { ArchiveResult, GitRepos, Workspace } from '../../adapters/git/index.ts';
@@ -11,14 +11,14 @@ import {
 } from '../../render/gitops/index.ts';
 import { DirectDriver } from './direct.ts';
 import { argoStatus, combine, deploymentsHealth } from './gitops-health.ts';
-import type { DeliverResult, Driver, DriverContext, DriftReport, KubeClient, PreviousDelivery, RemoveResult, VerifyOptions, VerifyResult } from './types.ts';
+import type { ClusterClient, DeliverResult, Driver, DriverContext, DriftReport, PreviousDelivery, RemoveResult, VerifyOptions, VerifyResult } from './types.ts';
 
 export interface GitopsDriverOptions {
   repos: GitRepos;
   /** Namespace Argo CD runs in (where Application objects live). */
   argocdNamespace?: string;
   /** Client for the cluster Argo CD runs on; defaults to the environment's own cluster. */
-  argoKube?: (ctx: DriverContext) => KubeClient | null;
+  argoKube?: (ctx: DriverContext) => ClusterClient | null;
   /** Archive the tenant's repo when its last environment is removed (default true). */
   archiveWhenEmpty?: boolean;
   /** Audit sink (serve passes store.audit.append): records repo archiving. */

@@ -7,24 +7,30 @@
 // Rules every driver follows:
 // - Every method is idempotent: the engine re-runs a step after a crash or a lost lease, so
 //   delivering the same revision twice must converge to the same state (SSA, "commit if changed").
-// - Honour ctx.signal (the engine aborts when the lease is lost or the process stops).
+// - Write to clusters only through ctx.kube (it checks the lease and passes the abort signal), and
+//   honour ctx.signal for everything else (the engine aborts when the lease is lost or the process stops).
 // - Throw Errors (never non-Errors) for failures worth a retry; return `ready: false` from verify
 //   for "the cluster says no" so the engine can roll back with the cluster's reason.
 // - Never log secret values (kubeconfigs, repo credentials).
 import type { Logger } from 'pino';
 import type { Cluster, Environment, KubeObject, ObjectRef, Revision } from '../../domain/types.ts';
 
-/** Minimal cluster access the engine hands to drivers (one cached client per cluster). */
-export interface KubeClient {
+/**
+ * Cluster access the engine hands to drivers: one client per cluster, fenced by the running
+ * operation's lease (engine/clusters.ts fencedClient). Every apply and delete is refused unless the
+ * worker still holds its lease, and carries the abort signal, so no driver can write without the
+ * fence or forget it; reads carry the signal too. Drift checks get one whose writes are refused.
+ */
+export interface ClusterClient {
   readonly cluster: string;
-  /** Server-side apply (field manager `fleetplane`); returns the object as stored by the API server. */
-  apply(obj: KubeObject, opts?: { force?: boolean; dryRun?: boolean; fieldManager?: string; signal?: AbortSignal }): Promise<KubeObject>;
+  /** Server-side apply (field manager `fleetplane` unless given); returns the object as stored by the API server. */
+  apply(obj: KubeObject, opts?: { force?: boolean; dryRun?: boolean; fieldManager?: string }): Promise<KubeObject>;
   /** null when the object does not exist. */
   get(ref: ObjectRef): Promise<KubeObject | null>;
   /** List one kind in one namespace (or cluster-wide when namespace is undefined). */
   list(q: { apiVersion: string; kind: string; namespace?: string; labelSelector?: string }): Promise<KubeObject[]>;
   /** Deletes; resolves false when it was already gone. */
-  delete(ref: ObjectRef, opts?: { propagationPolicy?: 'Foreground' | 'Background' | 'Orphan'; signal?: AbortSignal }): Promise<boolean>;
+  delete(ref: ObjectRef, opts?: { propagationPolicy?: 'Foreground' | 'Background' | 'Orphan' }): Promise<boolean>;
 }
 
 export interface DriverContext {
@@ -32,20 +38,16 @@ export interface DriverContext {
   environment: Environment;
   /** The cluster the environment is placed on (environment.placement.cluster). */
   cluster: Cluster;
-  /** Cached client for that cluster. GitOps uses it to read health back. */
-  kube: KubeClient;
+  /** The fenced client for that cluster (see ClusterClient). GitOps uses it for Secrets and to read health back. */
+  kube: ClusterClient;
   logger: Logger;
-  /** Aborted when the worker loses its lease or stops; stop work promptly (pass it to kube writes). */
+  /** Aborted when the worker loses its lease or stops; stop work promptly (git, waits). Cluster
+   *  requests get it from `kube` already. */
   signal: AbortSignal;
-  /** Throws when this worker may no longer write (lease lost, or about to expire): call right before
-   *  starting each object write, since timers run late on a starved event loop. */
-  beforeWrite?: () => void;
   /** Injected clock. */
   now(): Date;
   /** Operation being run (for commit messages, audit, logs). */
   operation: { id: string; kind: string; workerId: string };
-  /** Called around each object write (apply/delete) with the object's ref; test and audit hook. */
-  observeWrite?: (ref: ObjectRef, phase: 'start' | 'end') => void;
 }
 
 /** What the engine knows about the previous delivery of this environment. */

@@ -1,6 +1,6 @@
 // Loads the fleet as the wave planner sees it: every live environment on the rollout's blueprint,
 // with its tenant's labels, tier and maintenance window.
-import type { Store } from '../../adapters/store/port.ts';
+import type { Store } from '../../domain/ports/store.ts';
 import type { Environment, Tenant } from '../../domain/types.ts';
 import type { RolloutCandidate } from '../../plan/rollout-waves.ts';
 

@@ -3,29 +3,28 @@
 // from their Operations, stop on a failed health gate, launch upgrades up to maxParallel within
 // the current wave (maintenance windows respected), then bake and check the metric gate before the
 // next wave. All state lives in the store; a restarted process picks up where the last one stopped.
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import type { Db } from '../../adapters/store/db.ts';
-import type { Store } from '../../adapters/store/port.ts';
+import type { Store } from '../../domain/ports/store.ts';
+import { Ticker, type Clock } from '../../clock.ts';
 import { coerceError } from '../../domain/errors.ts';
 import { windowOpen } from '../../plan/rollout-waves.ts';
 import { stepsFor } from '../../plan/workflows.ts';
 import { evaluateMetricGate } from './metric-gate.ts';
-import * as repo from './repo.ts';
-import { ROLLOUT_FINAL } from './state.ts';
-import { TARGET_DONE, type RolloutRecord, type RolloutStatus, type RolloutTarget, type TargetState } from './types.ts';
+import { ROLLOUT_FINAL } from '../../domain/rollout-state.ts';
+import { TARGET_DONE, type Rollout, type RolloutStatus, type RolloutTarget, type TargetState } from '../../domain/rollouts.ts';
 
 export interface RolloutControllerOptions {
-  db: Db;
   store: Store;
   workerId: string;
   now?: () => Date;
   logger?: Logger;
   /** Tick period (default 2s). */
   intervalMs?: number;
+  /** Timers of the tick loop (tests pass a manual clock). */
+  clock?: Clock;
   /** Controller lease per rollout (default 30s); must exceed the tick period. */
   leaseMs?: number;
-  /** Prometheus base URL for metric gates (FLEETPLANE_PROMETHEUS_URL). */
+  /** Prometheus base URL for metric gates (serve: FLEETPLANE_PROMETHEUS_URL). */
   prometheusUrl?: string;
   fetchImpl?: typeof fetch;
 }
@@ -43,34 +42,26 @@ const OP_TO_TARGET: Record<string, TargetState | undefined> = { succeeded: 'succ
 
 export class RolloutController {
   private readonly now: () => Date;
-  private stopper = new AbortController();
-  private loop: Promise<void> | null = null;
+  private readonly ticker: Ticker;
 
   constructor(private readonly o: RolloutControllerOptions) {
     this.now = o.now ?? (() => new Date());
+    this.ticker = new Ticker(() => this.tick(), {
+      intervalMs: o.intervalMs ?? 2000, ...(o.clock ? { clock: o.clock } : {}), onError: (err) => o.logger?.error({ err }, 'rollout tick failed'),
+    });
   }
 
   start(): void {
-    if (this.loop) return;
-    this.stopper = new AbortController();
-    const signal = this.stopper.signal;
-    this.loop = (async () => {
-      while (!signal.aborted) {
-        await this.tick().catch((err: unknown) => this.o.logger?.error({ err: coerceError(err) }, 'rollout tick failed'));
-        await sleep(this.o.intervalMs ?? 2000, undefined, { signal }).catch(() => undefined);
-      }
-    })();
+    this.ticker.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopper.abort();
-    await this.loop;
-    this.loop = null;
+  stop(): Promise<void> {
+    return this.ticker.stop();
   }
 
   /** Claims and reconciles every active rollout once. */
   async tick(): Promise<Decision[]> {
-    const ids = await repo.claimActive(this.o.db, this.o.workerId, this.o.leaseMs ?? 30_000);
+    const ids = await this.o.store.rollouts.claimActive(this.o.workerId, this.o.leaseMs ?? 30_000);
     const out: Decision[] = [];
     for (const id of ids) {
       try {
@@ -83,9 +74,9 @@ export class RolloutController {
   }
 
   async reconcile(id: string): Promise<Decision> {
-    let r = await repo.getRollout(this.o.db, id);
+    let r = await this.o.store.rollouts.get(id);
     if (!r) return { kind: 'idle', state: 'missing' };
-    const targets = await repo.listTargets(this.o.db, id);
+    const targets = await this.o.store.rollouts.targets(id);
     if (r.state === 'paused' || r.state === 'aborted') {
       // No new work; upgrades already running still report their outcome (and release holds).
       await this.refreshRunning(r, targets);
@@ -93,7 +84,7 @@ export class RolloutController {
     }
     if (ROLLOUT_FINAL.has(r.state)) return { kind: 'idle', state: r.state };
     if (r.state === 'pending') {
-      r = await repo.transition(this.o.db, id, 'running', null);
+      r = await this.o.store.rollouts.transition(id, 'running', null);
       if (!r) return { kind: 'idle', state: 'changed' };
       await this.holdAll(r, targets);
     }
@@ -101,7 +92,7 @@ export class RolloutController {
     return this.advance(r, targets);
   }
 
-  private async advance(r: RolloutRecord, targets: RolloutTarget[]): Promise<Decision> {
+  private async advance(r: Rollout, targets: RolloutTarget[]): Promise<Decision> {
     const w = r.currentWave;
     if (w >= r.spec.waveNames.length) return this.succeed(r);
     const status: RolloutStatus = structuredClone(r.status);
@@ -115,14 +106,14 @@ export class RolloutController {
     }
     const launched = await this.launch(r, targets, wave);
     if (!wave.every((t) => TARGET_DONE.has(t.state))) {
-      await repo.saveProgress(this.o.db, r.id, { status, currentWave: w });
+      await this.o.store.rollouts.saveProgress(r.id, { status, currentWave: w });
       return { kind: 'waiting', wave: w, running: targets.filter((t) => t.state === 'running').length, launched };
     }
     return this.gate(r, status, wave);
   }
 
   /** The wave is finished: bake, then the metric gate, then move on. */
-  private async gate(r: RolloutRecord, status: RolloutStatus, wave: RolloutTarget[]): Promise<Decision> {
+  private async gate(r: Rollout, status: RolloutStatus, wave: RolloutTarget[]): Promise<Decision> {
     const w = r.currentWave;
     const ws = status.waves[w]!;
     const now = this.now();
@@ -130,7 +121,7 @@ export class RolloutController {
     const until = new Date(new Date(ws.completedAt).getTime() + r.spec.strategy.gates.bakeSeconds * 1000);
     if (now < until) {
       ws.gate = 'baking';
-      await repo.saveProgress(this.o.db, r.id, { status, currentWave: w });
+      await this.o.store.rollouts.saveProgress(r.id, { status, currentWave: w });
       return { kind: 'baking', wave: w, until: until.toISOString() };
     }
     const metric = r.spec.strategy.gates.metric;
@@ -145,47 +136,47 @@ export class RolloutController {
     }
     ws.gate = 'passed';
     delete ws.gateReason;
-    await repo.saveProgress(this.o.db, r.id, { status, currentWave: w + 1 });
+    await this.o.store.rollouts.saveProgress(r.id, { status, currentWave: w + 1 });
     this.o.logger?.info({ rollout: r.id, wave: r.spec.waveNames[w] }, 'rollout wave passed its gates');
     if (w + 1 >= r.spec.waveNames.length) return this.succeed({ ...r, currentWave: w + 1, status });
     return { kind: 'advanced', to: w + 1 };
   }
 
-  private async pause(r: RolloutRecord, status: RolloutStatus, reason: string): Promise<Decision> {
+  private async pause(r: Rollout, status: RolloutStatus, reason: string): Promise<Decision> {
     const ws = status.waves[r.currentWave]!;
     ws.gate = 'failed';
     ws.gateReason = reason;
-    await this.o.db.transaction(async (q) => {
-      await repo.saveProgress(q, r.id, { status, currentWave: r.currentWave });
-      await repo.transition(q, r.id, 'paused', reason);
+    await this.o.store.tx(async (tx) => {
+      await tx.rollouts.saveProgress(r.id, { status, currentWave: r.currentWave });
+      await tx.rollouts.transition(r.id, 'paused', reason);
     });
     await this.o.store.audit.append({ actor: `rollout-controller:${this.o.workerId}`, action: 'rollout.pause', target: r.id, detail: { reason } });
     this.o.logger?.warn({ rollout: r.id, reason }, 'rollout paused by a failed gate');
     return { kind: 'paused', reason };
   }
 
-  private async succeed(r: RolloutRecord): Promise<Decision> {
-    await this.o.db.transaction(async (q) => {
-      await repo.transition(q, r.id, 'succeeded', null);
-      await repo.release(q, r.id);
+  private async succeed(r: Rollout): Promise<Decision> {
+    await this.o.store.tx(async (tx) => {
+      await tx.rollouts.transition(r.id, 'succeeded', null);
+      await tx.rollouts.release(r.id);
     });
     this.o.logger?.info({ rollout: r.id }, 'rollout succeeded');
     return { kind: 'succeeded' };
   }
 
-  private async holdAll(r: RolloutRecord, targets: RolloutTarget[]): Promise<void> {
+  private async holdAll(r: Rollout, targets: RolloutTarget[]): Promise<void> {
     for (const t of targets.filter((x) => x.state === 'pending')) {
-      const held = await repo.hold(this.o.db, r.id, t.tenant, t.environment);
+      const held = await this.o.store.rollouts.hold(r.id, t.tenant, t.environment);
       if (held === 'held') continue;
       const reason = held === 'taken' ? 'HeldByAnotherRollout' : 'EnvironmentGone';
-      await repo.updateTarget(this.o.db, { id: r.id, tenant: t.tenant, environment: t.environment }, { state: 'skipped', reason }, 'pending');
+      await this.o.store.rollouts.updateTarget({ id: r.id, tenant: t.tenant, environment: t.environment }, { state: 'skipped', reason }, 'pending');
       t.state = 'skipped';
       t.reason = reason;
     }
   }
 
   /** Running targets take their Operation's outcome; a crash between marking and queueing re-queues. */
-  private async refreshRunning(r: RolloutRecord, targets: RolloutTarget[]): Promise<void> {
+  private async refreshRunning(r: Rollout, targets: RolloutTarget[]): Promise<void> {
     for (const t of targets.filter((x) => x.state === 'running')) {
       if (!t.operationId && r.state !== 'running') continue;
       if (!t.operationId) {
@@ -196,20 +187,20 @@ export class RolloutController {
       const next = op ? OP_TO_TARGET[op.state] : 'failed';
       if (!next) continue;
       const reason = op ? (op.error ?? null) : 'OperationMissing';
-      await repo.updateTarget(this.o.db, { id: r.id, tenant: t.tenant, environment: t.environment }, { state: next, reason }, 'running');
-      await repo.release(this.o.db, r.id, t);
+      await this.o.store.rollouts.updateTarget({ id: r.id, tenant: t.tenant, environment: t.environment }, { state: next, reason }, 'running');
+      await this.o.store.rollouts.release(r.id, t);
       t.state = next;
       t.reason = reason;
     }
   }
 
-  private async launch(r: RolloutRecord, all: RolloutTarget[], wave: RolloutTarget[]): Promise<number> {
+  private async launch(r: Rollout, all: RolloutTarget[], wave: RolloutTarget[]): Promise<number> {
     let slots = r.spec.strategy.maxParallel - all.filter((t) => t.state === 'running').length;
     let launched = 0;
     for (const t of wave.filter((x) => x.state === 'pending')) {
       if (slots <= 0) break;
       if (!(await this.ready(r, t))) continue;
-      if (!(await repo.startTarget(this.o.db, r.id, t.tenant, t.environment))) break; // paused/aborted meanwhile
+      if (!(await this.o.store.rollouts.startTarget(r.id, t.tenant, t.environment))) break; // paused/aborted meanwhile
       t.state = 'running';
       await this.queueUpgrade(r, t);
       slots--;
@@ -219,12 +210,12 @@ export class RolloutController {
   }
 
   /** Checks a pending target can start now; settles it when it cannot ever (gone, already there). */
-  private async ready(r: RolloutRecord, t: RolloutTarget): Promise<boolean> {
+  private async ready(r: Rollout, t: RolloutTarget): Promise<boolean> {
     const key = { id: r.id, tenant: t.tenant, environment: t.environment };
     const env = await this.o.store.environments.get(t.tenant, t.environment);
     const settle = async (state: TargetState, reason: string) => {
-      await repo.updateTarget(this.o.db, key, { state, reason }, 'pending');
-      await repo.release(this.o.db, r.id, t);
+      await this.o.store.rollouts.updateTarget(key, { state, reason }, 'pending');
+      await this.o.store.rollouts.release(r.id, t);
       t.state = state;
       t.reason = reason;
       return false;
@@ -234,7 +225,7 @@ export class RolloutController {
     if (r.spec.strategy.respectMaintenanceWindows) {
       const tenant = await this.o.store.tenants.get(t.tenant);
       if (!windowOpen(tenant?.maintenanceWindow, this.now())) {
-        if (t.reason !== 'OutsideMaintenanceWindow') await repo.updateTarget(this.o.db, key, { reason: 'OutsideMaintenanceWindow' }, 'pending');
+        if (t.reason !== 'OutsideMaintenanceWindow') await this.o.store.rollouts.updateTarget(key, { reason: 'OutsideMaintenanceWindow' }, 'pending');
         t.reason = 'OutsideMaintenanceWindow';
         return false;
       }
@@ -242,7 +233,7 @@ export class RolloutController {
     return true;
   }
 
-  private async queueUpgrade(r: RolloutRecord, t: RolloutTarget): Promise<void> {
+  private async queueUpgrade(r: Rollout, t: RolloutTarget): Promise<void> {
     const { operation } = await this.o.store.operations.create({
       kind: 'upgrade', tenant: t.tenant, environment: t.environment,
       params: { version: r.version, fromVersion: t.fromVersion, rollout: r.id },
@@ -250,7 +241,7 @@ export class RolloutController {
       // Same key on a re-run after a crash: the queue hands back the same Operation.
       idempotencyKey: `rollout:${r.id}:${t.tenant}/${t.environment}`,
     });
-    await repo.updateTarget(this.o.db, { id: r.id, tenant: t.tenant, environment: t.environment }, { operationId: operation.id });
+    await this.o.store.rollouts.updateTarget({ id: r.id, tenant: t.tenant, environment: t.environment }, { operationId: operation.id });
     t.operationId = operation.id;
     this.o.logger?.info({ rollout: r.id, tenant: t.tenant, environment: t.environment, operation: operation.id }, 'rollout: upgrade queued');
   }

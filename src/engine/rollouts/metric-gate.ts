@@ -2,7 +2,7 @@
 // Placeholders let one query cover the wave: $tenants and $environments become regex alternations
 // (use them as tenant=~"$tenants"). Every returned sample must satisfy `value <op> threshold`;
 // no data fails the gate (an unobserved wave is not a healthy wave).
-import type { MetricGate } from '../../plan/rollout-waves.ts';
+import type { MetricGate } from '../../domain/rollouts.ts';
 
 export interface GateResult {
   pass: boolean;

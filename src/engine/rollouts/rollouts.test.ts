@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import { InputError } from '../../domain/errors.ts';
 import { compare, expandQuery } from './metric-gate.ts';
 import { normalizeStrategy } from './service.ts';
-import { ROLLOUT_TRANSITIONS, sourcesOf } from './state.ts';
-import type { RolloutRecord, RolloutTarget } from './types.ts';
+import { ROLLOUT_TRANSITIONS, sourcesOf } from '../../domain/rollout-state.ts';
+import type { Rollout, RolloutTarget } from '../../domain/rollouts.ts';
 import { rolloutView } from './view.ts';
 
 test('metric gate: placeholders expand to sorted, de-duplicated alternations', () => {
@@ -36,7 +36,7 @@ test('state machine: finals are terminal, paused only resumes or aborts', () => 
 });
 
 test('view: per-wave counts and states', () => {
-  const r: RolloutRecord = {
+  const r: Rollout = {
     id: 'ro-1', blueprint: 'default', version: '1.5.0', state: 'paused', currentWave: 1, reason: 'health gate failed',
     spec: { selector: {}, strategy: normalizeStrategy(), waveNames: ['canary', 'wave-1', 'wave-2'], skipped: [] },
     status: { waves: [{ gate: 'passed' }, { gate: 'failed', gateReason: 'x' }, { gate: 'pending' }] },

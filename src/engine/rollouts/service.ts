@@ -3,13 +3,12 @@
 // (./controller.ts) executes them.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Db } from '../../adapters/store/db.ts';
-import type { Store } from '../../adapters/store/port.ts';
-import { ConflictError, InputError, NotFoundError, type FieldIssue } from '../../domain/errors.ts';
-import { DEFAULT_STRATEGY, planWaves, type RolloutSelector, type RolloutStrategy } from '../../plan/rollout-waves.ts';
+import type { Page, PageRequest, Store } from '../../domain/ports/store.ts';
+import { ConflictError, IdempotencyKeyReusedError, InputError, NotFoundError, type FieldIssue } from '../../domain/errors.ts';
+import { ROLLOUT_FINAL } from '../../domain/rollout-state.ts';
+import type { Rollout, RolloutSelector, RolloutStrategy } from '../../domain/rollouts.ts';
+import { DEFAULT_STRATEGY, planWaves } from '../../plan/rollout-waves.ts';
 import { loadCandidates } from './candidates.ts';
-import * as repo from './repo.ts';
-import { ROLLOUT_FINAL } from './state.ts';
 import type { RolloutView } from './types.ts';
 import { rolloutView } from './view.ts';
 
@@ -37,14 +36,10 @@ export interface RequestMeta {
 }
 
 export interface RolloutServiceDeps {
-  db: Db;
   store: Store;
   now?: () => Date;
   logger?: Logger;
 }
-
-/** A replayed Idempotency-Key carried a different request (the API answers 422). */
-export class IdempotencyMismatchError extends ConflictError {}
 
 function strategyIssues(s: StrategyInput, waves: number[]): FieldIssue[] {
   const issues: FieldIssue[] = [];
@@ -84,7 +79,7 @@ export class RolloutService {
   }
 
   async create(input: CreateRolloutInput, meta: RequestMeta): Promise<{ rollout: RolloutView; created: boolean }> {
-    const { store, db } = this.deps;
+    const { store } = this.deps;
     if (meta.idempotencyKey) {
       const prior = await this.byKey(meta.idempotencyKey);
       if (prior) return this.replay(prior, meta);
@@ -98,7 +93,7 @@ export class RolloutService {
     const plan = planWaves(candidates, selector, strategy, input.version);
     const versions = new Map(candidates.map((c) => [`${c.tenant}/${c.environment}`, c.version]));
     const targets = plan.waves.flatMap((w) => w.targets.map((t, position) => ({ ...t, wave: w.index, position, fromVersion: versions.get(`${t.tenant}/${t.environment}`) ?? null })));
-    const { record, created } = await repo.insertRollout(db, {
+    const { rollout: record, created } = await store.rollouts.create({
       id: `ro-${randomUUID()}`, blueprint: input.blueprint, version: input.version,
       spec: { selector, strategy, waveNames: plan.waves.map((w) => w.name), skipped: plan.skipped },
       status: { waves: plan.waves.map(() => ({ gate: 'pending' })) },
@@ -111,14 +106,15 @@ export class RolloutService {
   }
 
   async get(id: string): Promise<RolloutView> {
-    const r = await repo.getRollout(this.deps.db, id);
-    if (!r) throw new NotFoundError(`rollout "${id}" not found`);
-    return rolloutView(r, await repo.listTargets(this.deps.db, id));
+    const r = await this.mustGet(id);
+    return rolloutView(r, await this.deps.store.rollouts.targets(id));
   }
 
-  async list(page: { limit?: number; cursor?: string }): Promise<{ items: RolloutView[]; next?: string }> {
-    const res = await repo.listRollouts(this.deps.db, page.limit ?? 50, page.cursor);
-    const items = await Promise.all(res.items.map(async (r) => rolloutView(r, await repo.listTargets(this.deps.db, r.id))));
+  /** Newest first; a cursor not returned by this API is an InputError (400). */
+  async list(page: PageRequest): Promise<Page<RolloutView>> {
+    const rollouts = this.deps.store.rollouts;
+    const res = await rollouts.list(page);
+    const items = await Promise.all(res.items.map(async (r) => rolloutView(r, await rollouts.targets(r.id))));
     return res.next ? { items, next: res.next } : { items };
   }
 
@@ -132,11 +128,11 @@ export class RolloutService {
     // Already running: a retried resume (lost response) is a no-op, as pause and abort are.
     if (r.state === 'running') return this.get(id);
     if (r.state !== 'paused') throw new ConflictError(`rollout "${id}" is ${r.state}; only a paused rollout can resume`);
-    await this.deps.db.transaction(async (q) => {
-      await repo.acknowledgeFailures(q, id, r.currentWave);
+    await this.deps.store.tx(async ({ rollouts }) => {
+      await rollouts.acknowledgeFailures(id, r.currentWave);
       const status = { waves: r.status.waves.map((w, i) => (i === r.currentWave && w.gate === 'failed' ? { ...w, gate: 'pending' as const, gateReason: undefined } : w)) };
-      await repo.saveProgress(q, id, { status, currentWave: r.currentWave });
-      if (!(await repo.transition(q, id, 'running', null))) throw new ConflictError(`rollout "${id}" changed state; retry`);
+      await rollouts.saveProgress(id, { status, currentWave: r.currentWave });
+      if (!(await rollouts.transition(id, 'running', null))) throw new ConflictError(`rollout "${id}" changed state; retry`);
     });
     await this.deps.store.audit.append({ actor, action: 'rollout.resume', target: id });
     return this.get(id);
@@ -147,15 +143,15 @@ export class RolloutService {
     const r = await this.mustGet(id);
     if (r.state === 'aborted') return this.get(id);
     if (ROLLOUT_FINAL.has(r.state)) throw new ConflictError(`rollout "${id}" is already ${r.state}; it cannot be aborted`);
-    await this.deps.db.transaction(async (q) => {
-      if (!(await repo.transition(q, id, 'aborted', `aborted by ${actor}`))) throw new ConflictError(`rollout "${id}" changed state; retry`);
-      await repo.cancelPendingTargets(q, id, 'RolloutAborted');
-      const running = (await repo.listTargets(q, id)).filter((t) => t.state === 'running' && t.operationId);
-      const cancelled = new Set(await repo.cancelQueuedOperations(q, running.map((t) => t.operationId!)));
+    await this.deps.store.tx(async ({ rollouts }) => {
+      if (!(await rollouts.transition(id, 'aborted', `aborted by ${actor}`))) throw new ConflictError(`rollout "${id}" changed state; retry`);
+      await rollouts.cancelPendingTargets(id, 'RolloutAborted');
+      const running = (await rollouts.targets(id)).filter((t) => t.state === 'running' && t.operationId);
+      const cancelled = new Set(await rollouts.cancelQueuedOperations(running.map((t) => t.operationId!)));
       for (const t of running.filter((x) => cancelled.has(x.operationId!))) {
-        await repo.updateTarget(q, { id, tenant: t.tenant, environment: t.environment }, { state: 'cancelled', reason: 'RolloutAborted' }, 'running');
+        await rollouts.updateTarget({ id, tenant: t.tenant, environment: t.environment }, { state: 'cancelled', reason: 'RolloutAborted' }, 'running');
       }
-      await repo.release(q, id);
+      await rollouts.release(id);
     });
     await this.deps.store.audit.append({ actor, action: 'rollout.abort', target: id });
     return this.get(id);
@@ -164,25 +160,24 @@ export class RolloutService {
   private async move(id: string, to: 'paused', reason: string, actor: string): Promise<RolloutView> {
     const r = await this.mustGet(id);
     if (r.state === to) return this.get(id);
-    if (!(await repo.transition(this.deps.db, id, to, reason))) throw new ConflictError(`rollout "${id}" is ${r.state}; cannot ${to === 'paused' ? 'pause' : to}`);
+    if (!(await this.deps.store.rollouts.transition(id, to, reason))) throw new ConflictError(`rollout "${id}" is ${r.state}; cannot ${to === 'paused' ? 'pause' : to}`);
     await this.deps.store.audit.append({ actor, action: `rollout.${to === 'paused' ? 'pause' : to}`, target: id, detail: { reason } });
     return this.get(id);
   }
 
-  private async mustGet(id: string) {
-    const r = await repo.getRollout(this.deps.db, id);
+  private async mustGet(id: string): Promise<Rollout> {
+    const r = await this.deps.store.rollouts.get(id);
     if (!r) throw new NotFoundError(`rollout "${id}" not found`);
     return r;
   }
 
-  private async byKey(key: string) {
-    const { rows } = await this.deps.db.query<{ id: string }>('SELECT id FROM rollouts WHERE idempotency_key = $1', [key]);
-    return rows[0] ? repo.getRollout(this.deps.db, rows[0].id) : null;
+  private byKey(key: string): Promise<Rollout | null> {
+    return this.deps.store.rollouts.findByIdempotencyKey(key);
   }
 
-  private async replay(prior: NonNullable<Awaited<ReturnType<typeof repo.getRollout>>>, meta: RequestMeta) {
+  private async replay(prior: Rollout, meta: RequestMeta) {
     if (meta.requestHash && prior.requestHash && prior.requestHash !== meta.requestHash) {
-      throw new IdempotencyMismatchError('the Idempotency-Key was already used with a different request body', [{ field: 'header:idempotency-key', message: 'already used with a different request' }]);
+      throw new IdempotencyKeyReusedError();
     }
     return { rollout: await this.get(prior.id), created: false };
   }

@@ -1,5 +1,6 @@
 // Builds what GET /v1/rollouts/{id} shows: per-wave counts, gate status and targets.
-import { TARGET_STATES, type RolloutRecord, type RolloutTarget, type RolloutView, type TargetState, type WaveView } from './types.ts';
+import { TARGET_STATES, type Rollout, type RolloutTarget, type TargetState } from '../../domain/rollouts.ts';
+import type { RolloutView, WaveView } from './types.ts';
 
 function zero(): Record<TargetState, number> {
   return Object.fromEntries(TARGET_STATES.map((s) => [s, 0])) as Record<TargetState, number>;
@@ -12,7 +13,7 @@ function waveState(index: number, current: number, counts: Record<TargetState, n
   return counts.running > 0 || counts.succeeded + counts.failed > 0 ? 'running' : 'pending';
 }
 
-export function rolloutView(r: RolloutRecord, targets: RolloutTarget[]): RolloutView {
+export function rolloutView(r: Rollout, targets: RolloutTarget[]): RolloutView {
   const totals = { ...zero(), total: targets.length };
   const waves: WaveView[] = r.spec.waveNames.map((name, index) => {
     const mine = targets.filter((t) => t.wave === index);

@@ -26,9 +26,14 @@ export const sameTimeYesterday: ModelSpec = {
 
 const LEVEL_WINDOWS = [1, 3, 5, 10, 15, 30, 60];
 
+// As baselines the seasonal models always run: with no season detected they use one day, so the
+// strongest simple baseline is never missing from a report.
+const seasonOf = (ctx: SeriesContext): number => ctx.period || ctx.day;
+
 /** Recent level: mean of the last w points, w chosen on the fit window (a noise-robust "last value"). */
 export const recentMean: ModelSpec = {
   name: 'recent_mean',
+  baseline: true,
   applicable: () => true,
   fit(ctx, fitEnd, horizons) {
     const w = bestBy(LEVEL_WINDOWS, (win) => fitError(ctx, fitEnd, horizons, (t) => trailingMean(ctx.p, t, win)));
@@ -42,9 +47,10 @@ export const recentMean: ModelSpec = {
  */
 export const seasonalNaiveLevel: ModelSpec = {
   name: 'seasonal_naive_level',
-  applicable: (ctx, fitEnd) => ctx.period > 0 && fitEnd > ctx.period + ctx.day,
+  baseline: true,
+  applicable: (ctx, fitEnd) => fitEnd > seasonOf(ctx) + ctx.day,
   fit(ctx, fitEnd, horizons) {
-    const P = ctx.period;
+    const P = seasonOf(ctx);
     const make = (w: number) => (t: number, h: number): number => {
       const s = t + h - P;
       if (s - w < 0 || s > t) return trailingMean(ctx.p, t, w);
@@ -61,9 +67,10 @@ export const seasonalNaiveLevel: ModelSpec = {
 /** Seasonal naive: the (lightly smoothed) value one season before the target time. */
 export const seasonalNaive: ModelSpec = {
   name: 'seasonal_naive',
-  applicable: (ctx, fitEnd) => ctx.period > 0 && fitEnd > ctx.period + ctx.day,
+  baseline: true,
+  applicable: (ctx, fitEnd) => fitEnd > seasonOf(ctx) + ctx.day,
   fit(ctx, fitEnd, horizons) {
-    const P = ctx.period;
+    const P = seasonOf(ctx);
     const make = (k: number) => (t: number, h: number): number => {
       const s = t + h - P;
       return s < 0 || s > t ? trailingMean(ctx.p, t, 5) : centredMean(ctx.p, s, k, t);

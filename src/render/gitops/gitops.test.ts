@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Revision } from '../../domain/types.ts';
-import { applicationSet, appProject, canonicalYaml, chartApplicationSet, commitMessage, environmentDir, parseRevisionIndex, renderArgoFiles, renderEnvironmentTree } from './index.ts';
+import { canonicalYaml } from '../../domain/canonical.ts';
+import { applicationSet, appProject, chartApplicationSet, commitMessage, environmentDir, parseRevisionIndex, renderArgoFiles, renderEnvironmentTree } from './index.ts';
 
 const placement = { cluster: 'eu-1', server: 'https://10.0.0.1:6443', namespace: 'acme-prod' };
 

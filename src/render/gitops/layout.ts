@@ -5,8 +5,11 @@
 //   argocd/appproject.yaml, argocd/applicationset.yaml  see ./argocd.ts
 // Secrets never go to Git: they are listed (name only) under outOfBand and applied directly.
 import { InputError } from '../../domain/errors.ts';
+import { refOf } from '../../domain/kinds.ts';
+import { isDnsLabel } from '../../domain/naming.ts';
 import type { KubeObject, ObjectRef, Revision } from '../../domain/types.ts';
-import { canonicalJson, canonicalYaml } from './yaml.ts';
+import { canonicalYaml } from '../../domain/canonical.ts';
+import { canonicalJsonFile } from './json-file.ts';
 
 /** Where an environment runs, as the ApplicationSet needs it. */
 export interface GitopsPlacement {
@@ -58,10 +61,8 @@ export interface EnvironmentTree {
   outOfBandObjects: KubeObject[];
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-
 export function assertPathSegment(value: string, field: string): void {
-  if (!DNS_LABEL.test(value)) throw new InputError(`${field} "${value}" is not a DNS label`, [{ field, message: 'must be a DNS label' }]);
+  if (!isDnsLabel(value)) throw new InputError(`${field} "${value}" is not a DNS label`, [{ field, message: 'must be a DNS label' }]);
 }
 
 export function environmentDir(env: string): string {
@@ -71,12 +72,6 @@ export function environmentDir(env: string): string {
 
 export function isSecret(o: KubeObject): boolean {
   return o.kind === 'Secret' && o.apiVersion === 'v1';
-}
-
-function refOf(o: KubeObject): ObjectRef {
-  const ref: ObjectRef = { apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name };
-  if (o.metadata.namespace) ref.namespace = o.metadata.namespace;
-  return ref;
 }
 
 function safe(s: string): string {
@@ -120,7 +115,7 @@ export function renderEnvironmentTree(revision: Revision, placement: GitopsPlace
     blueprint: revision.blueprint, version: revision.version, placement,
     manifests, helm, outOfBand: outOfBandObjects.map(refOf),
   };
-  files[`${dir}/revision.json`] = canonicalJson(index);
+  files[`${dir}/revision.json`] = canonicalJsonFile(index);
   return { dir, files, index, outOfBandObjects };
 }
 

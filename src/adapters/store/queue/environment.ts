@@ -1,39 +1,26 @@
-// Environment status written by the engine (health, conditions, revisions, placement), holds set by
-// rollouts, drift reports from the reconcile loop. Worker writes are fenced by their lease.
+// Environment bookkeeping next to the queue: the status columns the engine writes while it runs an
+// operation (always lease-fenced: a Claim's setEnvironmentStatus), who holds it, drift reports (and
+// the Drifted condition) from the reconcile loop, and the reconcile loop's reads.
 import type { Queryable } from '../db.ts';
-import type { Environment } from '../../../domain/types.ts';
-import type { EnvironmentStatusPatch, Lease } from './types.ts';
-import { ENVIRONMENT_COLUMNS, toEnvironment, type Row } from './rows.ts';
+import type { Condition, Environment } from '../../../domain/types.ts';
+import type { EnvironmentStatusPatch } from '../../../domain/ports/queue.ts';
+import { ENVIRONMENT_PATCH } from '../environments.ts';
+import { jsonParam, setClauses, type PatchColumns } from '../sql.ts';
+import { ENVIRONMENT_COLUMNS, leaseHeld, toEnvironment, type LeaseRef, type Row } from './rows.ts';
 
-const COLUMNS: Record<keyof EnvironmentStatusPatch, [string, boolean]> = {
-  health: ['health', false],
-  conditions: ['conditions', true],
-  desiredRevision: ['desired_revision', false],
-  appliedRevision: ['applied_revision', false],
-  lastGoodRevision: ['last_good_revision', false],
-  cluster: ['cluster', false],
-  namespace: ['namespace', false],
-  version: ['version', false],
-  values: ['"values"', true],
-};
+const STATUS_KEYS: ReadonlyArray<keyof EnvironmentStatusPatch> = [
+  'health', 'conditions', 'desiredRevision', 'appliedRevision', 'lastGoodRevision', 'cluster', 'namespace', 'version', 'values',
+];
+const STATUS_COLUMNS: PatchColumns = Object.fromEntries(STATUS_KEYS.map((k) => [k, ENVIRONMENT_PATCH[k]!]));
 
-export async function updateEnvironment(
-  q: Queryable, key: { tenant: string; environment: string }, patch: EnvironmentStatusPatch, lease?: Pick<Lease, 'operationId' | 'leaseToken'>,
+/** Writes status columns while `lease` holds; the updated environment, or null (lease lost, no such environment). */
+export async function setEnvironmentStatus(
+  q: Queryable, key: { tenant: string; environment: string }, patch: EnvironmentStatusPatch, lease: LeaseRef,
 ): Promise<Environment | null> {
-  const params: unknown[] = [key.tenant, key.environment];
-  const sets: string[] = ['resource_version = resource_version + 1', 'updated_at = now()'];
-  for (const [k, [col, isJson]] of Object.entries(COLUMNS) as Array<[keyof EnvironmentStatusPatch, [string, boolean]]>) {
-    if (patch[k] === undefined) continue;
-    params.push(isJson ? JSON.stringify(patch[k]) : patch[k]);
-    sets.push(`${col} = $${params.length}${isJson ? '::jsonb' : ''}`);
-  }
-  let fence = '';
-  if (lease) {
-    params.push(lease.operationId, lease.leaseToken);
-    fence = ` AND EXISTS (SELECT 1 FROM operations WHERE id = $${params.length - 1} AND lease_token = $${params.length} AND state = 'running')`;
-  }
+  const params: unknown[] = [key.tenant, key.environment, lease.id, lease.token];
+  const sets = ['resource_version = resource_version + 1', 'updated_at = now()', ...setClauses(patch as Record<string, unknown>, STATUS_COLUMNS, params)];
   const { rows } = await q.query<Row>(
-    `UPDATE environments SET ${sets.join(', ')} WHERE tenant = $1 AND name = $2${fence} RETURNING ${ENVIRONMENT_COLUMNS}`, params);
+    `UPDATE environments SET ${sets.join(', ')} WHERE tenant = $1 AND name = $2 AND ${leaseHeld(3, 4)} RETURNING ${ENVIRONMENT_COLUMNS}`, params);
   return rows[0] ? toEnvironment(rows[0]) : null;
 }
 
@@ -51,13 +38,11 @@ export async function holder(q: Queryable, tenant: string, environment: string):
   return (rows[0]?.held_by as string | null | undefined) ?? null;
 }
 
-export async function setHold(q: Queryable, tenant: string, environment: string, by: string | null): Promise<void> {
-  await q.query('UPDATE environments SET held_by = $3, updated_at = now() WHERE tenant = $1 AND name = $2', [tenant, environment, by]);
-}
-
-export async function recordDrift(q: Queryable, tenant: string, environment: string, report: Record<string, unknown> | null): Promise<void> {
-  await q.query('UPDATE environments SET drift = $3::jsonb, drift_checked_at = now() WHERE tenant = $1 AND name = $2',
-    [tenant, environment, report ? JSON.stringify(report) : null]);
+/** The reconcile loop's finding, and with `conditions` the environment's Drifted condition in the same statement. */
+export async function recordDrift(q: Queryable, tenant: string, environment: string, report: Record<string, unknown> | null, conditions?: Condition[]): Promise<void> {
+  const withConditions = conditions ? ', conditions = $4::jsonb, resource_version = resource_version + 1, updated_at = now()' : '';
+  await q.query(`UPDATE environments SET drift = $3::jsonb, drift_checked_at = now()${withConditions} WHERE tenant = $1 AND name = $2`,
+    [tenant, environment, jsonParam(report), ...(conditions ? [jsonParam(conditions)] : [])]);
 }
 
 export async function busy(q: Queryable, tenant: string, environment: string): Promise<boolean> {

@@ -1,0 +1,20 @@
+// The rollout state machine, as an explicit map. Every change goes through one guarded SQL update
+// (Store.rollouts.transition: `WHERE state = ANY(sourcesOf(to))`), so the API and the controller
+// never race each other into an illegal state.
+import type { RolloutState } from './types.ts';
+
+export const ROLLOUT_TRANSITIONS: Readonly<Record<RolloutState, readonly RolloutState[]>> = {
+  pending: ['running', 'paused', 'aborted'],
+  running: ['paused', 'succeeded', 'failed', 'aborted'],
+  paused: ['running', 'aborted'],
+  succeeded: [],
+  failed: [],
+  aborted: [],
+};
+
+export const ROLLOUT_FINAL: ReadonlySet<RolloutState> = new Set(['succeeded', 'failed', 'aborted']);
+
+/** States from which `to` may be entered. */
+export function sourcesOf(to: RolloutState): RolloutState[] {
+  return (Object.keys(ROLLOUT_TRANSITIONS) as RolloutState[]).filter((from) => ROLLOUT_TRANSITIONS[from].includes(to));
+}

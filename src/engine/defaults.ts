@@ -1,0 +1,14 @@
+// Defaults of the engine's tuning, in one place: startEngine applies them to what its caller left
+// out, and src/config.ts to FLEETPLANE_* variables that are not set (docs/configuration.md).
+export const ENGINE_DEFAULTS = {
+  concurrency: 16,
+  leaseMs: 30_000,
+  pollMs: 500,
+  verifyTimeoutMs: 5 * 60_000,
+  verifyAttempts: 2,
+  verifyHoldMs: 2000,
+  cpuOvercommit: 2,
+  memoryOvercommit: 1.5,
+  reconcileIntervalMs: 60_000,
+  clusterRefreshIntervalMs: 60_000,
+} as const;

@@ -1,0 +1,93 @@
+// Monitoring objects for bulk rendering: everything about an environment's ServiceMonitor spec,
+// PrometheusRule spec and dashboard that depends only on tier, environment type, services and
+// runbook base is built once per such shape with slots for tenant (0), environment (1), namespace (2)
+// and the dashboard uid (3), then filled per environment by string joins; metadata (names with
+// hashes, labels) is built per environment as in the direct path. Like ./shape.ts, a shape is used
+// only once it reproduces the direct build (../monitoring/objects.ts) byte for byte for the
+// environment at hand and for a probe environment; otherwise that shape renders directly.
+import { canonicalJson } from '../../domain/canonical.ts';
+import type { KubeObject } from '../../domain/types.ts';
+import { validateContext } from '../monitoring/context.ts';
+import { dashboardUid } from '../monitoring/dashboard.ts';
+import { dashboardFileName, dashboardMetadata, dashboardText, metadata, MONITORING_API_VERSION, renderMonitoring, serviceMonitorSpec } from '../monitoring/objects.ts';
+import { ruleGroups, type RuleGroup } from '../monitoring/rules.ts';
+import type { MonitoringContext } from '../monitoring/types.ts';
+import type { CanonicalObject } from '../types.ts';
+import { compile, compileText, fillText, slot, type Stencil, type TextStencil } from './stencil.ts';
+
+interface Shape {
+  serviceMonitor: Stencil<Record<string, unknown>>;
+  rules: Stencil<{ groups: RuleGroup[] }>;
+  dashboard: TextStencil;
+  /** The dashboard text as a JSON string literal without its quotes (canonical JSON of the ConfigMap). */
+  dashboardEscaped: TextStencil;
+}
+
+const SLOTS = [slot(0), slot(1), slot(2), slot(3)] as const;
+/** null: this shape did not reproduce the direct build and renders directly. */
+const shapes = new Map<string, Shape | null>();
+const SHAPES_MAX = 1000;
+
+/** `head` is the object without its one body member `key`, which has canonical JSON `bodyJson`. */
+function withJson(head: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>, key: string, body: unknown, bodyJson: string): CanonicalObject {
+  const { apiVersion, kind, metadata: meta } = head;
+  const json = `{"apiVersion":${JSON.stringify(apiVersion)},"kind":${JSON.stringify(kind)},"metadata":${canonicalJson(meta)},${JSON.stringify(key)}:${bodyJson}}`;
+  return { object: { apiVersion, kind, metadata: meta, [key]: body }, json };
+}
+
+function fill(shape: Shape, ctx: MonitoringContext): CanonicalObject[] {
+  const values = [ctx.tenant, ctx.environment, ctx.namespace, dashboardUid(ctx.tenant, ctx.environment)];
+  const sm = shape.serviceMonitor.fill(values);
+  const rules = shape.rules.fill(values);
+  const file = dashboardFileName(ctx);
+  return [
+    withJson({ apiVersion: MONITORING_API_VERSION, kind: 'ServiceMonitor', metadata: metadata(ctx, 'services') }, 'spec', sm.value, sm.json),
+    withJson({ apiVersion: MONITORING_API_VERSION, kind: 'PrometheusRule', metadata: metadata(ctx, 'slo') }, 'spec', rules.value, rules.json),
+    withJson({ apiVersion: 'v1', kind: 'ConfigMap', metadata: dashboardMetadata(ctx) }, 'data', { [file]: fillText(shape.dashboard, values) }, `{${JSON.stringify(file)}:"${fillText(shape.dashboardEscaped, values)}"}`),
+  ];
+}
+
+function reproduces(shape: Shape, ctx: MonitoringContext): boolean {
+  const want = renderMonitoring(ctx).map((o) => canonicalJson(o));
+  const got = fill(shape, ctx).map((o) => o.json);
+  return want.length === got.length && want.every((w, i) => w === got[i]);
+}
+
+/** Another environment of the same shape, to prove the slots cover every per-environment string. */
+function probeContext(ctx: MonitoringContext): MonitoringContext {
+  const tenant = ctx.tenant === 'zz-probe' ? 'zz-probe-2' : 'zz-probe';
+  const environment = ctx.environment === 'zz-env' ? 'zz-env-2' : 'zz-env';
+  return { ...ctx, tenant, environment, namespace: `${tenant}-${environment}` };
+}
+
+function compileShape(ctx: MonitoringContext): Shape | null {
+  const sym: MonitoringContext = { ...ctx, tenant: SLOTS[0], environment: SLOTS[1], namespace: SLOTS[2] };
+  let shape: Shape;
+  try {
+    const text = dashboardText(sym, SLOTS[3]);
+    shape = {
+      serviceMonitor: compile(serviceMonitorSpec(sym)),
+      rules: compile({ groups: ruleGroups(sym) }),
+      dashboard: compileText(text),
+      dashboardEscaped: compileText(JSON.stringify(text).slice(1, -1)),
+    };
+  } catch {
+    return null;
+  }
+  return reproduces(shape, ctx) && reproduces(shape, probeContext(ctx)) ? shape : null;
+}
+
+/** The monitoring objects of one environment with their canonical JSON; the same bytes as renderMonitoring. */
+export function renderMonitoringShaped(ctx: MonitoringContext): CanonicalObject[] {
+  validateContext(ctx);
+  if (ctx.services.length === 0) return [];
+  const key = JSON.stringify([ctx.tier, ctx.envType, ctx.services, ctx.runbookBase ?? null]);
+  let shape = shapes.get(key);
+  if (shape === undefined) {
+    shape = compileShape(ctx);
+    if (shapes.size >= SHAPES_MAX) shapes.clear();
+    shapes.set(key, shape);
+  }
+  if (shape) return fill(shape, ctx);
+  return renderMonitoring(ctx).map((object) => ({ object, json: canonicalJson(object) }));
+}
