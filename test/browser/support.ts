@@ -69,7 +69,7 @@ export async function serveEmbedded(o: { adminToken: string; env?: Record<string
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`serve exited early (${child.exitCode}): ${stderr}`);
     if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) break;
-    if (i > 720) throw new Error(`serve did not become healthy in 180 s: ${stderr}`);
+    if (i > 2400) throw new Error(`serve did not become healthy in 600 s: ${stderr}`);
     await sleep(250);
   }
   return {

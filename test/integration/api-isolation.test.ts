@@ -109,8 +109,9 @@ const CASES: Record<string, Case> = {
   'GET /v1/rollouts/{id}/matrix': { expect: 403, url: '/v1/rollouts/ro-0000/matrix' },
   'GET /v1/events/stream': { expect: 'filtered', url: '/v1/events/stream?follow=false&lastEventId=0&tenant={victim}' },
   'GET /v1/environments/{tenant}/{env}/revisions': { expect: 404, url: '/v1/environments/{victim}/prod/revisions' },
-  'GET /v1/environments/{tenant}/{env}/revisions/{id}': { expect: 404, url: '/v1/environments/{victim}/prod/revisions/abc123' },
-  'GET /v1/environments/{tenant}/{env}/diff': { expect: 404, url: '/v1/environments/{victim}/prod/diff?to=live' },
+  // A revision alpha really has (saved in before()): only the tenant check can refuse it.
+  'GET /v1/environments/{tenant}/{env}/revisions/{id}': { expect: 404, url: '/v1/environments/{victim}/prod/revisions/{victimRevision}' },
+  'GET /v1/environments/{tenant}/{env}/diff': { expect: 404, url: '/v1/environments/{victim}/prod/diff?from={victimRevision}&to={victimRevision}' },
   'GET /v1/environments/{tenant}/{env}/slo': { expect: 404, url: '/v1/environments/{victim}/prod/slo' },
 };
 
@@ -129,6 +130,13 @@ describe('tenant isolation (every registered route)', () => {
     assert.equal((await h.req('POST', '/v1/tenants', { body: tenantBody('beta', ['prod']) })).status, 202);
     beta = (await h.req('POST', '/v1/tokens', { body: { name: 'beta', role: 'tenant-admin', tenant: 'beta' } })).body.secret;
     betaViewer = (await h.req('POST', '/v1/tokens', { body: { name: 'beta-ro', role: 'tenant-viewer', tenant: 'beta' } })).body.secret;
+    vars.victimRevision = 'rev-alpha-1';
+    await h.store.revisions.save({
+      id: vars.victimRevision, tenant: 'alpha', environment: 'prod', blueprint: 'demo-app', version: '1.0.0', helmValues: [],
+      objects: [{ hash: 'h1', object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'alpha-secret-config', namespace: 'alpha-prod' }, data: { a: '1' } } }],
+    });
+    // The admin reads it (the route works), so the tenant's 404 below is the isolation, not a missing row.
+    assert.equal((await h.req('GET', '/v1/environments/alpha/prod/revisions/rev-alpha-1')).status, 200);
     vars.victim = 'alpha';
     vars.victimOp = alpha.body.operations[0].id;
     vars.adminTokenId = (await h.req('GET', '/v1/tokens')).body.items[0].id;
