@@ -69,7 +69,13 @@ export async function serveEmbedded(o: { adminToken: string; env?: Record<string
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`serve exited early (${child.exitCode}): ${stderr}`);
     if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) break;
-    if (i > 2400) throw new Error(`serve did not become healthy in 600 s: ${stderr}`);
+    if (i > 2400) {
+      // Not left running (it would keep the test process alive).
+      child.kill('SIGKILL');
+      await exited;
+      await rm(dataDir, { recursive: true, force: true });
+      throw new Error(`serve did not become healthy in 600 s: ${stderr}`);
+    }
     await sleep(250);
   }
   return {
