@@ -54,11 +54,18 @@ function baseline(ctx: RenderContext): KubeObject[] {
   ];
   const waypoint = ctx.platform.waypoint;
   if (waypoint) {
-    const wp = { podSelector: { matchLabels: { [WAYPOINT_POD_LABEL]: waypoint } } };
-    // Every pod <-> the namespace's waypoint on HBONE only; the waypoint's own pods are the peers.
-    out.push(policy(ctx, 'allow-waypoint', {
-      egress: [{ ports: tcp([HBONE_PORT]), to: [wp] }], ingress: [{ from: [wp], ports: tcp([HBONE_PORT]) }],
+    const wp = { matchLabels: { [WAYPOINT_POD_LABEL]: waypoint } };
+    const hbone = tcp([HBONE_PORT]);
+    // Every pod <-> the namespace's waypoint, on HBONE only...
+    out.push(policy(ctx, 'allow-to-waypoint', {
+      egress: [{ ports: hbone, to: [{ podSelector: wp }] }], ingress: [{ from: [{ podSelector: wp }], ports: hbone }],
       podSelector: {}, policyTypes: ['Ingress', 'Egress'],
+    }));
+    // ...and the waypoint accepts from this namespace's pods and the gateway, and forwards to this namespace's pods.
+    const gateway = { namespaceSelector: { matchLabels: { [NS_NAME]: ctx.platform.ingressNamespace } } };
+    out.push(policy(ctx, 'allow-waypoint', {
+      egress: [{ ports: hbone, to: [{ podSelector: {} }] }], ingress: [{ from: [{ podSelector: {} }, gateway], ports: hbone }],
+      podSelector: wp, policyTypes: ['Ingress', 'Egress'],
     }));
   }
   return out;
