@@ -164,6 +164,10 @@ function checkNetworkPlatform(p: PlatformConfig): void {
   for (const [name, v] of Object.entries(p.egressTargets)) cidrs(`/platform/egressTargets/${name}`, v);
   if (p.nodeLocalDnsAddress !== null && !/^(\d{1,3}\.){3}\d{1,3}$/.test(String(p.nodeLocalDnsAddress))) bad('/platform/nodeLocalDnsAddress', 'must be an IPv4 address or null');
   if (p.waypoint !== null && !isDnsLabel(p.waypoint)) bad('/platform/waypoint', 'must be a DNS label or null');
+  checkSecretStore(p);
+}
+
+function checkSecretStore(p: PlatformConfig): void {
   const st = p.secretStore as Partial<PlatformConfig['secretStore']> | undefined;
   if (!st || typeof st.server !== 'string' || !/^https:\/\/\S+$/.test(st.server)) bad('/platform/secretStore/server', 'must be an https URL');
   if (!isDnsLabel(st.kvMount) || !isDnsLabel(st.authMountPath)) bad('/platform/secretStore', 'kvMount and authMountPath must be DNS labels');

@@ -165,6 +165,13 @@ describe('rollouts fit each environment type\'s own quota', () => {
     for (const [k, v] of Object.entries(res)) acc.set(`${prefix}.${k}`, (acc.get(`${prefix}.${k}`) ?? 0) + parseQuantity(v) * n);
   };
 
+  /** Pods of a workload during its rollout: the floor (HPA minimum or replicas; one job) and the surge on top. */
+  const rolloutPods = (o: KubeObject, hpa: { minReplicas: number } | undefined) => {
+    const floor = o.kind === 'CronJob' ? 1 : hpa?.minReplicas ?? (o.spec as { replicas: number }).replicas;
+    const surgeSpec = (o.spec as { strategy?: { rollingUpdate?: { maxSurge: number | string } } }).strategy?.rollingUpdate?.maxSurge ?? 0;
+    return { floor, surge: typeof surgeSpec === 'number' ? surgeSpec : Math.ceil((floor * parseInt(surgeSpec, 10)) / 100) };
+  };
+
   it('at the replica floor plus each Deployment\'s surge (GPU ones replace, not surge), requests and limits fit; GPUs fit at the HPA maximum', () => {
     envs.forEach((e, i) => {
       const objects = objectsOf(i);
@@ -175,9 +182,7 @@ describe('rollouts fit each environment type\'s own quota', () => {
         const pod = podSpecOf(o);
         if (!pod) continue;
         const hpa = hpaOf(o.metadata.name);
-        const floor = o.kind === 'CronJob' ? 1 : hpa?.minReplicas ?? (o.spec as { replicas: number }).replicas;
-        const surgeSpec = (o.spec as { strategy?: { rollingUpdate?: { maxSurge: number | string } } }).strategy?.rollingUpdate?.maxSurge ?? 0;
-        const surge = typeof surgeSpec === 'number' ? surgeSpec : Math.ceil((floor * parseInt(surgeSpec, 10)) / 100);
+        const { floor, surge } = rolloutPods(o, hpa);
         const res = pod.containers[0]!.resources;
         sum(use, res.requests, floor + surge, 'requests');
         sum(use, res.limits, floor + surge, 'limits');

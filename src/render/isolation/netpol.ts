@@ -72,7 +72,8 @@ function typesOf(s: PolicySpec): string[] {
 }
 
 /** Whether `self`'s policies of this direction let it talk to `other` on the port. */
-function side(policies: readonly KubeObject[], self: Endpoint, other: Endpoint, dir: 'Ingress' | 'Egress', port: number, protocol: string): boolean {
+function side(policies: readonly KubeObject[], self: Endpoint, other: Endpoint, dir: 'Ingress' | 'Egress', conn: { port: number; protocol: string }): boolean {
+  const { port, protocol } = conn;
   const mine = policies.filter((p) => p.kind === 'NetworkPolicy' && p.metadata.namespace === self.namespace)
     .map((p) => p.spec as PolicySpec)
     .filter((s) => typesOf(s).includes(dir) && selects(s.podSelector, self.labels));
@@ -85,7 +86,7 @@ function side(policies: readonly KubeObject[], self: Endpoint, other: Endpoint, 
 
 /** A plain connection src -> dst:port, as a NetworkPolicy-enforcing CNI would judge it. */
 export function allowed(policies: readonly KubeObject[], src: Endpoint, dst: Endpoint, port: number, protocol = 'TCP'): boolean {
-  return side(policies, src, dst, 'Egress', port, protocol) && side(policies, dst, src, 'Ingress', port, protocol);
+  return side(policies, src, dst, 'Egress', { port, protocol }) && side(policies, dst, src, 'Ingress', { port, protocol });
 }
 
 /**
