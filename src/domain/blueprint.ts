@@ -21,7 +21,8 @@ export interface Disruption { minAvailable?: number | string; maxUnavailable?: n
 export interface Port { name: string; port: number; protocol?: 'TCP' | 'UDP' }
 export interface Probe { port: string; path?: string; initialDelaySeconds?: number; periodSeconds?: number; failureThreshold?: number }
 export interface PolicyRule { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }
-export interface EgressRule { cidr: string; except?: string[]; ports?: number[] }
+/** Egress to a CIDR, or to a `target`: a named set of CIDRs the platform defines (PlatformConfig.egressTargets). */
+export interface EgressRule { cidr?: string; target?: string; except?: string[]; ports?: number[] }
 
 /** A secret by reference only: a Secret the customer provides, or an ExternalSecret remote ref. */
 export interface SecretRef {
@@ -67,11 +68,13 @@ export interface Component extends ComponentSizing {
   dataPlane?: boolean;
   schedule?: string;
   concurrencyPolicy?: 'Allow' | 'Forbid' | 'Replace';
+  /** cron-job: a run is killed after this many seconds (default 3600). */
+  activeDeadlineSeconds?: number;
   chart?: { repo: string; name: string; version: string; values?: Record<string, unknown> };
   environmentTypes?: Partial<Record<EnvironmentType, ComponentSizing>>;
 }
 
-export interface Quota { cpu: string; memory: string; pods: number; gpus?: number; services?: number; configmaps?: number; persistentvolumeclaims?: number }
+export interface Quota { cpu: string; memory: string; ephemeralStorage?: string; pods: number; gpus?: number; services?: number; configmaps?: number; persistentvolumeclaims?: number }
 
 export interface EnvTypeDefaults {
   replicas: number;
@@ -171,7 +174,7 @@ const component = {
     config: { type: 'object', propertyNames: { pattern: '^[-._a-zA-Z0-9]+$' }, additionalProperties: { type: 'string' } },
     secrets: { type: 'array', items: secretRef },
     talksTo: { type: 'array', items: label },
-    egress: { type: 'array', items: { type: 'object', additionalProperties: false, required: ['cidr'], properties: { cidr: { type: 'string' }, except: strings, ports: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 65535 } } } } },
+    egress: { type: 'array', items: { type: 'object', additionalProperties: false, oneOf: [{ required: ['cidr'] }, { required: ['target'] }], properties: { cidr: { type: 'string' }, target: label, except: strings, ports: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 65535 } } } } },
     expose: { type: 'object', additionalProperties: false, required: ['port'], properties: { port: { type: 'string' }, path: { type: 'string', pattern: '^/' } } },
     metrics: { type: 'object', additionalProperties: false, required: ['port'], properties: { port: { type: 'string' }, path: { type: 'string', pattern: '^/' } } },
     kubeAccess: { type: 'array', items: { type: 'object', additionalProperties: false, required: ['apiGroups', 'resources', 'verbs'], properties: { apiGroups: strings, resources: strings, verbs: strings, resourceNames: strings } } },
@@ -179,6 +182,7 @@ const component = {
     dataPlane: { type: 'boolean' },
     schedule: { type: 'string', pattern: '^(@(hourly|daily|weekly|monthly|yearly)|(\\S+\\s+){4}\\S+)$' },
     concurrencyPolicy: { enum: ['Allow', 'Forbid', 'Replace'] },
+    activeDeadlineSeconds: { type: 'integer', minimum: 60, maximum: 86400 },
     chart: { type: 'object', additionalProperties: false, required: ['repo', 'name', 'version'], properties: { repo: { type: 'string', minLength: 1 }, name: { type: 'string', minLength: 1 }, version: { type: 'string', minLength: 1 }, values: { type: 'object' } } },
     environmentTypes: { type: 'object', additionalProperties: false, properties: perEnvironmentType({ type: 'object', additionalProperties: false, properties: sizing }) },
   },
@@ -189,7 +193,7 @@ const envTypeDefaults = {
     ...sizing,
     quota: {
       type: 'object', additionalProperties: false, required: ['cpu', 'memory', 'pods'],
-      properties: { cpu: quantity, memory: quantity, pods: { type: 'integer', minimum: 1 }, gpus: { type: 'integer', minimum: 0 }, services: { type: 'integer', minimum: 1 }, configmaps: { type: 'integer', minimum: 1 }, persistentvolumeclaims: { type: 'integer', minimum: 0 } },
+      properties: { cpu: quantity, memory: quantity, ephemeralStorage: quantity, pods: { type: 'integer', minimum: 1 }, gpus: { type: 'integer', minimum: 0 }, services: { type: 'integer', minimum: 1 }, configmaps: { type: 'integer', minimum: 1 }, persistentvolumeclaims: { type: 'integer', minimum: 0 } },
     },
     containerDefaults: { type: 'object', additionalProperties: false, required: ['request', 'limit'], properties: { request: resourceList, limit: resourceList, max: resourceList } },
     parameters: { type: 'object' },

@@ -3,14 +3,15 @@
 import { renderConfig } from './config.ts';
 import { monitoringObjects } from './monitoring/index.ts';
 import { renderNamespace } from './namespace.ts';
-import { renderNetwork } from './network.ts';
+import { renderNetwork, renderWaypoint } from './network.ts';
 import { renderRbac } from './rbac.ts';
+import { renderSecretStores } from './secret-store.ts';
 import { renderAvailability, renderRoutes, renderServices } from './services.ts';
 import type { Builder } from './types.ts';
 import { renderWorkloads } from './workloads.ts';
 
 /** Builders of every object but the monitoring ones (bulk rendering stencils those separately). */
-export const OBJECT_BUILDERS: readonly Builder[] = [renderNamespace, renderNetwork, renderRbac, renderConfig, renderWorkloads, renderServices, renderAvailability, renderRoutes];
+export const OBJECT_BUILDERS: readonly Builder[] = [renderNamespace, renderNetwork, renderRbac, renderSecretStores, renderConfig, renderWorkloads, renderServices, renderAvailability, renderRoutes, renderWaypoint];
 
 /** Every builder: what renderEnvironment runs. */
 export const BUILDERS: readonly Builder[] = [...OBJECT_BUILDERS, monitoringObjects];

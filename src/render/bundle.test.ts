@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parseBlueprint } from '../domain/blueprint.ts';
 import type { Revision } from '../domain/types.ts';
-import { buildBundle, imagesOf } from './bundle.ts';
+import { buildBundle, chartImagesOf, imagesOf } from './bundle.ts';
 import { renderEnvironment } from './index.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -27,7 +27,7 @@ test('a bundle holds the manifests in apply order, Helm values, images, an insta
   assert.equal(manifests.length, rev.objects.length, 'one file per object (the default blueprint has no Secret objects)');
   assert.match(manifests[0]!.path, /^manifests\/0+-namespace-acme-prod\.yaml$/, 'the namespace applies first');
   assert.ok(b.files.some((f) => f.path.startsWith('helm/') && f.path.endsWith('.values.yaml')), 'the Redis chart values');
-  assert.deepEqual(file(b, 'images.txt')!.content.trim().split('\n'), imagesOf(rev.objects.map((o) => o.object)));
+  assert.deepEqual(file(b, 'images.txt')!.content.trim().split('\n'), [...new Set([...imagesOf(rev.objects.map((o) => o.object)), ...chartImagesOf(rev.helmValues)])].sort());
   assert.ok(file(b, 'images.txt')!.content.split('\n').filter(Boolean).every((i) => i.includes(':') || i.includes('@')), 'every image is pinned');
   const install = file(b, 'install.sh')!;
   assert.equal(install.mode, 0o755);
@@ -57,4 +57,13 @@ test('Secret values never enter a bundle: Secrets are named for the customer to 
   assert.match(file(b, 'README.md')!.content, /Secret `registry-pull` in namespace `acme-prod`/);
   assert.match(file(b, 'install.sh')!.content, /get secret 'registry-pull' --namespace 'acme-prod'/);
   assert.deepEqual((JSON.parse(file(b, 'revision.json')!.content) as { outOfBand: unknown[] }).outOfBand, [{ apiVersion: 'v1', kind: 'Secret', name: 'registry-pull', namespace: 'acme-prod' }]);
+});
+
+test('a bundle lists the chart archives install.sh pulls and the images their values pin (air-gapped mirrors)', () => {
+  assert.deepEqual(chartImagesOf([{ yaml: 'image:\n  registry: docker.io\n  repository: bitnami/redis\n  tag: 7.4.2\nmetrics:\n  image: { repository: x/exporter, tag: "1.0" }\n' }]), ['docker.io/bitnami/redis:7.4.2', 'x/exporter:1.0']);
+  const rev = revision();
+  const withChart = { ...rev, helmValues: [{ component: 'cache', chart: 'redis', chartVersion: '20.6.2', repo: 'https://charts.example.com', releaseName: 'cache', namespace: 'acme-prod', yaml: 'image: { registry: docker.io, repository: bitnami/redis, tag: 7.4.2 }\n' }] } as unknown as typeof rev;
+  const b = buildBundle(withChart, 'acme-prod');
+  assert.equal(file(b, 'charts.txt')!.content, 'https://charts.example.com redis 20.6.2\n');
+  assert.ok(file(b, 'images.txt')!.content.split('\n').includes('docker.io/bitnami/redis:7.4.2'));
 });

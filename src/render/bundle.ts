@@ -4,8 +4,9 @@
 //   manifests/NN-<kind>-<name>.yaml   one object per file, in apply order (the GitOps layout)
 //   helm/<component>.values.yaml      Helm value overrides for chart components
 //   revision.json                     what is here: revision, blueprint, file index, Secrets to provide
-//   images.txt                        every container image, for mirroring into a private registry
+//   images.txt                        every container image (workloads and the charts' pinned values), for mirroring
 //   images.json                       the same with the digest the blueprint release pins each one to
+//   charts.txt                        every Helm chart archive install.sh pulls: `<repo> <chart> <version>`
 //   preflight.json                    what the cluster must offer (bundle-requirements.ts)
 //   install.sh                        verify checksums, server-side apply, helm installs, wait for rollout
 //   README.md                         the same in words
@@ -15,6 +16,7 @@
 //   report.key                        the bundle-scoped key install reports are signed and sent with
 // Secret values never enter a bundle: Secrets are listed by name in revision.json (outOfBand) and the
 // README, for the customer to create (the blueprint's own secrets are ExternalSecret references).
+import { parse as parseYaml } from 'yaml';
 import { sha256Hex } from '../domain/canonical.ts';
 import type { KubeObject, Revision } from '../domain/types.ts';
 import type { BlueprintSpec } from '../domain/blueprint.ts';
@@ -52,7 +54,7 @@ export function buildBundle(revision: Revision, namespace: string, opts: BundleO
   const index = relativeIndex(tree.index, prefix);
   const inBundle = revision.objects.map((r) => r.object).filter((o) => !tree.outOfBandObjects.includes(o));
   const requirements = bundleRequirements(inBundle, opts.release ?? null, opts.gpuResources);
-  const images = imagesOf(inBundle);
+  const images = [...new Set([...imagesOf(inBundle), ...chartImagesOf(revision.helmValues)])].sort();
   const files: BundleFile[] = Object.entries(tree.files)
     .filter(([path]) => path !== `${prefix}revision.json`)
     .map(([path, content]) => ({ path: path.slice(prefix.length), content, mode: 0o644 }));
@@ -60,6 +62,7 @@ export function buildBundle(revision: Revision, namespace: string, opts: BundleO
     { path: 'revision.json', content: `${JSON.stringify(index, null, 2)}\n`, mode: 0o644 },
     { path: 'images.txt', content: lines(images), mode: 0o644 },
     { path: 'images.json', content: `${JSON.stringify(pinnedImages(images, opts.release ?? null), null, 2)}\n`, mode: 0o644 },
+    { path: 'charts.txt', content: lines(index.helm.filter((h) => h.repo).map((h) => `${h.repo} ${h.chart} ${h.chartVersion}`).sort()), mode: 0o644 },
     { path: 'preflight.json', content: `${JSON.stringify(requirements, null, 2)}\n`, mode: 0o644 },
     { path: 'install.sh', content: installScript(index, inBundle), mode: 0o755 },
     { path: 'README.md', content: readme(index), mode: 0o644 },
@@ -89,6 +92,26 @@ export function imagesOf(objects: KubeObject[]): string[] {
     fromPodSpec(spec?.jobTemplate?.spec?.template?.spec);
   }
   return [...images].sort();
+}
+
+/**
+ * Images a chart's values pin, by Helm's common convention: any map with `repository` and `tag`
+ * (plus `registry`, Bitnami-style). Images a chart takes from its own defaults are not visible here,
+ * so a blueprint that ships to air-gapped customers pins them in the values.
+ */
+export function chartImagesOf(helmValues: ReadonlyArray<{ yaml: string }>): string[] {
+  const out = new Set<string>();
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) return v.forEach(walk);
+    if (!v || typeof v !== 'object') return;
+    const m = v as Record<string, unknown>;
+    if (typeof m.repository === 'string' && (typeof m.tag === 'string' || typeof m.tag === 'number')) {
+      out.add(`${typeof m.registry === 'string' && m.registry ? `${m.registry}/` : ''}${m.repository}:${String(m.tag)}`);
+    }
+    Object.values(m).forEach(walk);
+  };
+  for (const h of helmValues) walk(parseYaml(h.yaml));
+  return [...out].sort();
 }
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -147,7 +170,8 @@ function readme(index: RevisionIndex): string {
     '',
     '## Images',
     '',
-    '`images.txt` lists every image; mirror them into your registry before installing in an air-gapped cluster.',
+    '`images.txt` lists every image and `charts.txt` every Helm chart (repository, name, version); mirror them',
+    'into your registries before installing in an air-gapped cluster.',
     '',
     '## Secrets to provide',
     '',

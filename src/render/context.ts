@@ -22,7 +22,18 @@ export const DEFAULT_PLATFORM: PlatformConfig = {
   externalSecretsApiVersion: 'external-secrets.io/v1',
   dedicatedPool: { labelKey: 'fleetplane.io/dedicated-pool', taintKey: 'fleetplane.io/dedicated-pool', required: false },
   runbookBaseUrl: DEFAULT_RUNBOOK_BASE,
+  // kubeadm's `kubernetes.default` ClusterIP; platforms whose CNI sees the endpoint after DNAT set theirs.
+  kubeApiServerCidrs: ['10.96.0.1/32'],
+  egressTargets: { database: ['10.20.0.0/16'] },
+  nodeLocalDnsAddress: '169.254.20.10',
+  waypoint: null,
+  secretStore: { server: 'https://vault.vault.svc:8200', kvMount: 'secret', authMountPath: 'kubernetes' },
 };
+
+/** Every remote secret key of an environment lies below this path; its SecretStore can read nothing else. */
+export function secretKeyPrefix(tenant: string, env: string): string {
+  return `tenants/${tenant}/${env}/`;
+}
 
 const GPU_NODE_LABEL = 'nvidia.com/gpu.present';
 function bad(field: string, message: string): never {
@@ -75,21 +86,33 @@ export function placementOf(c: Component, ctx: { tier: string; tenant: string; p
 type ResolvedSecret = ResolvedComponent['secrets'][number];
 
 function external(name: string, r: NonNullable<SecretRef['remoteRef']>, key: string, properties: string[] | undefined): ResolvedSecret {
-  return { name, secretName: name, external: { store: r.store, storeKind: r.storeKind ?? 'ClusterSecretStore', key, properties: properties ?? r.properties ?? [] } };
+  return { name, secretName: name, external: { store: r.store, storeKind: 'SecretStore', key, properties: properties ?? r.properties ?? [] } };
+}
+
+/**
+ * The fence around secrets (docs/isolation.md): a reference reads through the environment's own
+ * SecretStore, never a cluster-wide one, and only keys below the environment's path.
+ */
+function fenced(s: ResolvedSecret, field: string, r: NonNullable<SecretRef['remoteRef']>, prefix: string): ResolvedSecret {
+  if (r.storeKind === 'ClusterSecretStore') bad(`${field}/storeKind`, 'must be SecretStore: a ClusterSecretStore is shared by every tenant on the cluster');
+  const key = s.external!.key;
+  if (!key.startsWith(prefix) || key.split('/').some((p) => p === '..' || p === '.' || p === '')) bad(`${field}/key`, `must lie below ${prefix} (the environment's own secret path)`);
+  return s;
 }
 
 /** Where each secret reference comes from: the environment's override first, then the blueprint. */
-function resolveSecrets(c: Component, at: string, values: SplitValues, scope: TemplateScope): ResolvedSecret[] {
+function resolveSecrets(c: Component, at: string, values: SplitValues, scope: TemplateScope, prefix: string): ResolvedSecret[] {
   return (c.secrets ?? []).map((ref, j) => {
     const over = values.secrets[ref.name];
     if (over?.existingSecret) return { name: ref.name, secretName: over.existingSecret };
     if (over?.remoteRef) {
       if (!ref.remoteRef) bad(`/values/secrets/${ref.name}/remoteRef`, 'this reference has no secret store in the blueprint; give existingSecret instead');
-      return external(ref.name, ref.remoteRef, over.remoteRef.key, over.remoteRef.properties);
+      return fenced(external(ref.name, ref.remoteRef, over.remoteRef.key, over.remoteRef.properties), `/values/secrets/${ref.name}/remoteRef`, ref.remoteRef, prefix);
     }
     if (ref.existingSecret) return { name: ref.name, secretName: ref.existingSecret };
     // Remote keys are names (e.g. tenants/${tenant.slug}/database), never values, so they may be templated.
-    return external(ref.name, ref.remoteRef!, expandString(ref.remoteRef!.key, scope, `${at}/secrets/${j}/remoteRef/key`), undefined);
+    const key = expandString(ref.remoteRef!.key, scope, `${at}/secrets/${j}/remoteRef/key`);
+    return fenced(external(ref.name, ref.remoteRef!, key, undefined), `${at}/secrets/${j}/remoteRef`, ref.remoteRef!, prefix);
   });
 }
 
@@ -111,7 +134,7 @@ function resolveComponent(c: Component, i: number, base: { bp: Blueprint; input:
     disruption: lastDefined('disruption', layers) ?? null,
     config,
     configHash: configHashValue,
-    secrets: resolveSecrets(c, `/spec/components/${i}`, values, scope),
+    secrets: resolveSecrets(c, `/spec/components/${i}`, values, scope, secretKeyPrefix(input.tenant.slug, input.environment.name)),
     image: c.image ? imageOf(bp, c, over?.imageTag) : '',
     ...placementOf(c, { tier: input.tenant.tier, tenant: input.tenant.slug, platform: base.platform }),
   };
@@ -125,8 +148,29 @@ function checkPlatform(p: PlatformConfig): void {
     ['/platform/monitoringNamespace', p.monitoringNamespace], ['/platform/ingressNamespace', p.ingressNamespace],
   ];
   for (const [field, v] of labels) if (!isDnsLabel(v ?? '')) bad(field, 'must be a DNS label');
+  checkNetworkPlatform(p);
   const runbook = typeof p.runbookBaseUrl === 'string' ? runbookBaseIssue(p.runbookBaseUrl) : 'must be a string';
   if (runbook) bad('/platform/runbookBaseUrl', runbook);
+}
+
+const CIDR_RE = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$|^[0-9a-f:]+\/\d{1,3}$/i;
+
+function checkNetworkPlatform(p: PlatformConfig): void {
+  const cidrs = (field: string, v: unknown) => {
+    if (!Array.isArray(v) || v.some((c) => typeof c !== 'string' || !CIDR_RE.test(c))) bad(field, 'must be a list of CIDRs');
+  };
+  cidrs('/platform/kubeApiServerCidrs', p.kubeApiServerCidrs);
+  if (!p.egressTargets || typeof p.egressTargets !== 'object') bad('/platform/egressTargets', 'must map names to lists of CIDRs');
+  for (const [name, v] of Object.entries(p.egressTargets)) cidrs(`/platform/egressTargets/${name}`, v);
+  if (p.nodeLocalDnsAddress !== null && !/^(\d{1,3}\.){3}\d{1,3}$/.test(String(p.nodeLocalDnsAddress))) bad('/platform/nodeLocalDnsAddress', 'must be an IPv4 address or null');
+  if (p.waypoint !== null && !isDnsLabel(p.waypoint)) bad('/platform/waypoint', 'must be a DNS label or null');
+  checkSecretStore(p);
+}
+
+function checkSecretStore(p: PlatformConfig): void {
+  const st = p.secretStore as Partial<PlatformConfig['secretStore']> | undefined;
+  if (!st || typeof st.server !== 'string' || !/^https:\/\/\S+$/.test(st.server)) bad('/platform/secretStore/server', 'must be an https URL');
+  if (!isDnsLabel(st.kvMount) || !isDnsLabel(st.authMountPath)) bad('/platform/secretStore', 'kvMount and authMountPath must be DNS labels');
 }
 
 export function buildContext(input: RenderInput): RenderContext {

@@ -8,6 +8,11 @@ import type { RenderContext } from './types.ts';
 /** Quota multiplier by tier: dedicated clusters and hybrid pools hold fewer tenants per node. */
 export const TIER_QUOTA_FACTOR: Record<Tier, number> = { shared: 1, hybrid: 2, dedicated: 4 };
 
+/** Node disk per environment when the blueprint names none: one pod must not fill a shared node's disk. */
+export const DEFAULT_EPHEMERAL_QUOTA = '20Gi';
+/** Container ephemeral-storage defaults when the blueprint's containerDefaults name none. */
+export const DEFAULT_EPHEMERAL = { request: '128Mi', limit: '1Gi', max: '4Gi' } as const;
+
 export function scaleQuantity(q: string | number, factor: number): string {
   const m = /^([0-9]+(?:\.[0-9]+)?)(.*)$/.exec(String(q));
   if (!m) return String(q);
@@ -24,6 +29,7 @@ function namespaceObject(ctx: RenderContext): KubeObject {
     'pod-security.kubernetes.io/warn': 'restricted',
     'istio.io/dataplane-mode': 'ambient',
     'fleetplane.io/tier': ctx.tenant.tier,
+    ...(ctx.platform.waypoint ? { 'istio.io/use-waypoint': ctx.platform.waypoint } : {}),
   });
   return obj('v1', 'Namespace', { labels, name: ctx.namespace }, {});
 }
@@ -37,6 +43,8 @@ function quotaObject(ctx: RenderContext, q: Quota): KubeObject {
     'limits.memory': scaleQuantity(q.memory, f * 2),
     pods: scaleQuantity(q.pods, f),
     'requests.nvidia.com/gpu': scaleQuantity(q.gpus ?? 0, f),
+    'requests.ephemeral-storage': scaleQuantity(q.ephemeralStorage ?? DEFAULT_EPHEMERAL_QUOTA, f),
+    'limits.ephemeral-storage': scaleQuantity(q.ephemeralStorage ?? DEFAULT_EPHEMERAL_QUOTA, f * 2),
   };
   if (q.services !== undefined) hard.services = scaleQuantity(q.services, f);
   if (q.configmaps !== undefined) hard.configmaps = scaleQuantity(q.configmaps, f);
@@ -49,16 +57,19 @@ function quotaObject(ctx: RenderContext, q: Quota): KubeObject {
   return obj('v1', 'ResourceQuota', meta(ctx, 'environment-quota', envLabels(ctx)), { spec: { hard: sortedMap(hard) } });
 }
 
-function stringify(r: ResourceList | undefined): Record<string, string> | undefined {
-  if (!r) return undefined;
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(r)) out[k] = String(v);
-  return out;
+/** The list as strings, with ephemeral-storage filled in (sorted keys: cpu, ephemeral-storage, memory). */
+function stringify(r: ResourceList | undefined, ephemeral: string): Record<string, string> {
+  const all: Record<string, string> = { 'ephemeral-storage': ephemeral };
+  for (const [k, v] of Object.entries(r ?? {})) all[k] = String(v);
+  return sortedMap(all);
 }
 
 function limitRangeObject(ctx: RenderContext): KubeObject {
   const d = ctx.blueprint.spec.environmentTypes[ctx.env.type].containerDefaults;
-  const limit = { default: stringify(d.limit), defaultRequest: stringify(d.request), max: stringify(d.max), type: 'Container' };
+  const limit = {
+    default: stringify(d.limit, DEFAULT_EPHEMERAL.limit), defaultRequest: stringify(d.request, DEFAULT_EPHEMERAL.request),
+    max: stringify(d.max, DEFAULT_EPHEMERAL.max), type: 'Container',
+  };
   return obj('v1', 'LimitRange', meta(ctx, 'container-defaults', envLabels(ctx)), { spec: { limits: [limit] } });
 }
 

@@ -71,7 +71,7 @@ describe('renderer properties', () => {
     fc.assert(fc.property(dnsLabel, (existing) => {
       const r = renderEnvironment({
         tenant: { slug: 'acme', name: 'Acme', tier: 'shared' },
-        environment: { name: 'prod', type: 'prod', values: { secrets: { smtp: { existingSecret: existing }, database: { remoteRef: { key: `vault/acme/${existing}` } } }, features: { x: true } } },
+        environment: { name: 'prod', type: 'prod', values: { secrets: { smtp: { existingSecret: existing }, database: { remoteRef: { key: `tenants/acme/prod/${existing}` } } }, features: { x: true } } },
         blueprint: bp, placement: { cluster: 'c' },
       });
       const text = r.objects.map((o) => canonicalJson(o.object)).join('\n') + r.helmValues.map((h) => h.yaml).join('\n');

@@ -140,10 +140,10 @@ describe('per-object rules', () => {
       assert.equal(get(one(objs, 'Deployment', 'api'), 'spec.template.spec.affinity'), undefined);
       assert.equal(get(one(objs, 'Deployment', 'api'), 'spec.template.spec.nodeSelector'), undefined);
     } },
-    { name: 'prod: HPA owns replicas, PDB where replicas >= 2', tier: 'shared', type: 'prod', check: (objs) => {
+    { name: 'prod: HPA owns replicas, PDB where replicas >= 2 (the GPU model server runs two in prod)', tier: 'shared', type: 'prod', check: (objs) => {
       assert.equal(get(one(objs, 'Deployment', 'web'), 'spec.replicas'), undefined);
       assert.equal(get(one(objs, 'HorizontalPodAutoscaler', 'web'), 'spec.minReplicas'), 2);
-      assert.deepEqual(find(objs, 'PodDisruptionBudget').map((p) => p.metadata.name), ['api', 'web', 'worker']);
+      assert.deepEqual(find(objs, 'PodDisruptionBudget').map((p) => p.metadata.name), ['api', 'model', 'web', 'worker']);
     } },
     { name: 'GPU model server replaces pods instead of surging (the quota has no spare GPU)', tier: 'shared', type: 'staging', check: (objs) => {
       assert.deepEqual(get(one(objs, 'Deployment', 'model'), 'spec.strategy.rollingUpdate'), { maxSurge: 0, maxUnavailable: 1 });

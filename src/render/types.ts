@@ -40,6 +40,28 @@ export interface PlatformConfig {
    * edges pass FLEETPLANE_RUNBOOK_URL or `<API URL>/runbooks`, where `fleetplane serve` serves them.
    */
   runbookBaseUrl: string;
+  /**
+   * Where components with kubeAccess reach the Kubernetes API (CIDRs; ports 443 and 6443). Set it to
+   * the control-plane endpoint addresses where the CNI evaluates egress after Service DNAT.
+   */
+  kubeApiServerCidrs: string[];
+  /** Named egress destinations (CIDRs) a blueprint's egress rules refer to by `target` (e.g. database). */
+  egressTargets: Record<string, string[]>;
+  /** NodeLocal DNSCache's link-local address (DNS egress is allowed to it too), or null when not run. */
+  nodeLocalDnsAddress: string | null;
+  /** Ambient mesh: the namespace's waypoint (a Gateway of class istio-waypoint) by name, or null for none. */
+  waypoint: string | null;
+  /** The secret backend each environment's own SecretStore reads, with credentials fenced to its path (docs/isolation.md). */
+  secretStore: SecretStoreConfig;
+}
+
+/** Vault, reached by each environment's own ServiceAccount through Vault's Kubernetes auth. */
+export interface SecretStoreConfig {
+  server: string;
+  /** KV v2 mount holding `tenants/<tenant>/<environment>/...`. */
+  kvMount: string;
+  /** Vault's Kubernetes auth mount. */
+  authMountPath: string;
 }
 
 export interface RenderInput {
@@ -83,7 +105,7 @@ export interface ResolvedComponent {
   config: Record<string, string>;
   /** Short hash of the config (pod-template annotation: config changes roll the pods). */
   configHash: string;
-  secrets: Array<{ name: string; secretName: string; external?: { store: string; storeKind: string; key: string; properties: string[] } }>;
+  secrets: Array<{ name: string; secretName: string; external?: { store: string; storeKind: 'SecretStore'; key: string; properties: string[] } }>;
   image: string;
   /** Pod-level placement (GPU, hybrid pool). */
   nodeSelector: Record<string, string>;

@@ -4,17 +4,23 @@
 import type { Probe, ResourceList } from '../domain/blueprint.ts';
 import type { KubeObject } from '../domain/types.ts';
 import { configMapName, hasConfig } from './config.ts';
-import { componentLabels, meta, obj, podLabels, selectorOf } from './meta.ts';
+import { componentLabels, meta, obj, podLabels, selectorOf, sortedMap } from './meta.ts';
+import { DEFAULT_EPHEMERAL } from './namespace.ts';
 import { needsToken } from './rbac.ts';
 import type { RenderContext, ResolvedComponent } from './types.ts';
 
 const NON_ROOT_UID = 10001;
+/** The /tmp emptyDir's cap (counted against the container's ephemeral-storage limit). */
+export const TMP_SIZE_LIMIT = '256Mi';
+/** A CronJob run that missed its start by this much is skipped, not started late. */
+export const CRON_STARTING_DEADLINE_SECONDS = 300;
+/** A run is killed after this long by default, so one hung run cannot block every later one (Forbid). */
+export const DEFAULT_ACTIVE_DEADLINE_SECONDS = 3600;
 
-function quantities(r: ResourceList | undefined, extra?: Record<string, string>): Record<string, string> | undefined {
-  if (!r && !extra) return undefined;
+function quantities(r: ResourceList | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(r ?? {})) out[k] = String(v);
-  return extra ? { ...out, ...extra } : out;
+  return out;
 }
 
 function probe(p: Probe | undefined): Record<string, unknown> | undefined {
@@ -29,9 +35,24 @@ function probe(p: Probe | undefined): Record<string, unknown> | undefined {
   };
 }
 
+/** ephemeral-storage for a container that does not set it: the environment type's container defaults. */
+function ephemeral(ctx: RenderContext, c: ResolvedComponent, side: 'requests' | 'limits'): Record<string, string> {
+  const own = c.resources[side]?.['ephemeral-storage'];
+  if (own) return {};
+  const d = ctx.blueprint.spec.environmentTypes[ctx.env.type].containerDefaults;
+  const v = side === 'requests' ? d.request?.['ephemeral-storage'] ?? DEFAULT_EPHEMERAL.request : d.limit?.['ephemeral-storage'] ?? DEFAULT_EPHEMERAL.limit;
+  return { 'ephemeral-storage': String(v) };
+}
+
+function containerResources(ctx: RenderContext, c: ResolvedComponent): Record<string, unknown> {
+  const s = c.spec;
+  const gpu = s.gpu ? { [s.gpu.resource ?? 'nvidia.com/gpu']: String(s.gpu.count) } : {};
+  const side = (k: 'requests' | 'limits') => sortedMap({ ...quantities(c.resources[k]), ...ephemeral(ctx, c, k), ...gpu });
+  return { limits: side('limits'), requests: side('requests') };
+}
+
 function container(ctx: RenderContext, c: ResolvedComponent): Record<string, unknown> {
   const s = c.spec;
-  const gpu = s.gpu ? { [s.gpu.resource ?? 'nvidia.com/gpu']: String(s.gpu.count) } : undefined;
   const envFrom = [
     ...(hasConfig(c) ? [{ configMapRef: { name: configMapName(c) } }] : []),
     ...c.secrets.map((x) => ({ secretRef: { name: x.secretName } })),
@@ -52,7 +73,7 @@ function container(ctx: RenderContext, c: ResolvedComponent): Record<string, unk
     name: s.name,
     ports: s.ports?.map((p) => ({ containerPort: p.port, name: p.name, protocol: p.protocol ?? 'TCP' })),
     readinessProbe: probe(s.probes?.readiness),
-    resources: { limits: quantities(c.resources.limits, gpu), requests: quantities(c.resources.requests, gpu) },
+    resources: containerResources(ctx, c),
     securityContext: {
       allowPrivilegeEscalation: false,
       capabilities: { drop: ['ALL'] },
@@ -86,7 +107,7 @@ export function podSpec(ctx: RenderContext, c: ResolvedComponent, restartPolicy?
     terminationGracePeriodSeconds: 30,
     tolerations: c.tolerations.length > 0 ? c.tolerations : undefined,
     topologySpreadConstraints: restartPolicy ? undefined : spread(ctx, c),
-    volumes: [{ emptyDir: {}, name: 'tmp' }],
+    volumes: [{ emptyDir: { sizeLimit: TMP_SIZE_LIMIT }, name: 'tmp' }],
   };
 }
 
@@ -122,8 +143,12 @@ function cronJob(ctx: RenderContext, c: ResolvedComponent): KubeObject {
   const spec = {
     concurrencyPolicy: c.spec.concurrencyPolicy ?? 'Forbid',
     failedJobsHistoryLimit: 3,
-    jobTemplate: { metadata: { labels: podLabels(ctx, c) }, spec: { backoffLimit: 2, template: { metadata: template(ctx, c), spec: pod } } },
+    jobTemplate: {
+      metadata: { labels: podLabels(ctx, c) },
+      spec: { activeDeadlineSeconds: c.spec.activeDeadlineSeconds ?? DEFAULT_ACTIVE_DEADLINE_SECONDS, backoffLimit: 2, template: { metadata: template(ctx, c), spec: pod } },
+    },
     schedule: c.spec.schedule,
+    startingDeadlineSeconds: CRON_STARTING_DEADLINE_SECONDS,
     successfulJobsHistoryLimit: 3,
     timeZone: 'Etc/UTC',
   };

@@ -103,6 +103,21 @@ describe('rendered objects against a real kube-apiserver', { timeout: 900_000 },
     assert.deepEqual(await dryRunAll(rest), []);
   });
 
+  it('an ambient waypoint (Gateway of class istio-waypoint, HBONE policies) and a per-environment SecretStore are accepted', async () => {
+    const r = renderEnvironment({
+      tenant: { slug: `rt-${run}-wp`, name: 'Render Test', tier: 'shared' },
+      environment: { name: 'prod', type: 'prod' },
+      blueprint: blueprints[1]!,
+      placement: { cluster: 'fp-1' },
+      platform: { waypoint: 'waypoint' },
+    });
+    const [ns, ...rest] = r.objects.map((o) => o.object);
+    await applyNamespace(ns!);
+    assert.ok(rest.some((o) => o.kind === 'Gateway') && rest.some((o) => o.kind === 'SecretStore'));
+    for (const sa of rest.filter((o) => o.kind === 'ServiceAccount')) await client.apply(sa);
+    assert.deepEqual(await dryRunAll(rest.filter((o) => o.kind !== 'ServiceAccount')), []);
+  });
+
   it('an unknown field is refused (strict field validation is live)', async () => {
     const name = created[0];
     assert.ok(name, 'an earlier test created a namespace');

@@ -12,3 +12,4 @@ export { default as rollouts } from './rollouts.ts';
 export { default as fleet } from './fleet.ts';
 export { default as metering } from './metering.ts';
 export { default as bundle } from './bundle.ts';
+export { default as render } from './render.ts';
