@@ -155,6 +155,7 @@ function gitopsSection(r: Reader): FleetplaneConfig['gitops'] {
     token: r.raw('FLEETPLANE_GIT_TOKEN') ?? r.fileText('FLEETPLANE_GIT_TOKEN_FILE'),
     argoTemplate: r.text('FLEETPLANE_GIT_ARGO_URL'),
     argocdNamespace: r.text('FLEETPLANE_ARGOCD_NAMESPACE'),
+    argocdCluster: r.text('FLEETPLANE_ARGOCD_CLUSTER'),
   });
 }
 

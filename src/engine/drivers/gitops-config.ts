@@ -5,6 +5,7 @@
 //   FLEETPLANE_GIT_TOKEN       token/password for the remote, or FLEETPLANE_GIT_TOKEN_FILE (a file holding it)
 //   FLEETPLANE_GIT_ARGO_URL    URL template Argo CD clones from, when it differs from the push URL
 //   FLEETPLANE_ARGOCD_NAMESPACE namespace of Argo CD's Application objects (default argocd)
+//   FLEETPLANE_ARGOCD_CLUSTER  registered cluster Argo CD runs on (bootstrap + verify from Applications)
 // The token is handed to git through GIT_ASKPASS only (see src/adapters/git/credentials.ts).
 import type { Logger } from 'pino';
 import { GitRepos, type RemoteRepoConfig } from '../../adapters/git/index.ts';
@@ -18,6 +19,7 @@ export interface GitopsConfig {
   token?: string;
   argoTemplate?: string;
   argocdNamespace?: string;
+  argocdCluster?: string;
 }
 
 function remoteFor(c: GitopsConfig): ((tenant: string) => RemoteRepoConfig) | undefined {
@@ -31,8 +33,15 @@ function remoteFor(c: GitopsConfig): ((tenant: string) => RemoteRepoConfig) | un
   });
 }
 
-export function createGitopsDriver(c: GitopsConfig, opts: { logger?: Logger; audit?: GitopsDriverOptions['audit'] } = {}): GitopsDriver {
+export function createGitopsDriver(
+  c: GitopsConfig,
+  opts: { logger?: Logger; audit?: GitopsDriverOptions['audit']; repoCredentials?: GitopsDriverOptions['repoCredentials']; offboardTimeoutMs?: number } = {},
+): GitopsDriver {
   const remote = remoteFor(c);
   const repos = new GitRepos({ dataDir: c.dataDir, ...(remote ? { remoteFor: remote } : {}), ...(opts.logger ? { logger: opts.logger } : {}) });
-  return new GitopsDriver({ repos, ...(c.argocdNamespace ? { argocdNamespace: c.argocdNamespace } : {}), ...(opts.audit ? { audit: opts.audit } : {}) });
+  return new GitopsDriver({
+    repos, ...(c.argocdNamespace ? { argocdNamespace: c.argocdNamespace } : {}), ...(c.argocdCluster ? { argoCluster: c.argocdCluster } : {}),
+    ...(opts.audit ? { audit: opts.audit } : {}), ...(opts.repoCredentials ? { repoCredentials: opts.repoCredentials } : {}),
+    ...(opts.offboardTimeoutMs !== undefined ? { offboardTimeoutMs: opts.offboardTimeoutMs } : {}),
+  });
 }

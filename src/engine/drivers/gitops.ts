@@ -1,24 +1,36 @@
 // The GitOps delivery driver: delivering a revision is one commit to the tenant's repo (layout in
 // docs/gitops.md); Argo CD applies it. Rollback is a revert commit. Health is read back from the
-// cluster (and the Argo CD Application when present). Secrets never go to Git: they are applied
-// directly, next to the Namespace they live in, through ctx.kube (lease-fenced like every write).
+// cluster and from the Argo CD Application (synced commit, health), when the driver is given Argo
+// CD's cluster; it then also bootstraps the tenant's AppProject, ApplicationSets and repo credential
+// there after every commit (gitops-argo.ts). Secrets never go to Git: they are applied directly,
+// next to the Namespace they live in, through ctx.kube (lease-fenced like every write).
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeObject, ObjectRef, Revision } from '../../domain/types.ts';
 import type { ArchiveResult, GitRepos, Workspace } from '../../adapters/git/index.ts';
 import {
-  ARGO_API, ARGOCD_NAMESPACE, commitMessage, environmentDir, parseRevisionIndex, renderArgoFiles, renderEnvironmentTree,
+  ARGOCD_NAMESPACE, applicationName, commitMessage, environmentDir, parseRevisionIndex, renderArgoFiles, renderEnvironmentTree,
   type CommitInfo, type EnvironmentTree, type GitopsPlacement, type RevisionIndex,
 } from '../../render/gitops/index.ts';
 import { DirectDriver } from './direct.ts';
-import { argoStatus, combine, deploymentsHealth } from './gitops-health.ts';
+import { argoSnapshot, argoTargetFor, bootstrapTenant, narrowTenant, readApplication, type ArgoTarget, type RepoCredential } from './gitops-argo.ts';
+import { deploymentsHealth } from './gitops-health.ts';
 import type { ClusterClient, DeliverResult, Driver, DriverContext, DriftReport, PreviousDelivery, RemoveResult, VerifyOptions, VerifyResult } from './types.ts';
 
 export interface GitopsDriverOptions {
   repos: GitRepos;
   /** Namespace Argo CD runs in (where Application objects live). */
   argocdNamespace?: string;
-  /** Client for the cluster Argo CD runs on; defaults to the environment's own cluster. */
+  /** Client for the cluster Argo CD runs on (tests); else `argoCluster`. */
   argoKube?: (ctx: DriverContext) => ClusterClient | null;
+  /**
+   * Registered cluster Argo CD runs on (its Applications live there, in argocdNamespace). With
+   * neither this nor argoKube the driver bootstraps nothing and verifies from the Deployments only.
+   */
+  argoCluster?: string;
+  /** The credentials Argo CD reads the tenant's repo with (its repository Secret); null: none needed. */
+  repoCredentials?: (tenant: string) => RepoCredential | null | Promise<RepoCredential | null>;
+  /** Bound on waiting for Argo CD to delete a removed environment's Application (default 180 s). */
+  offboardTimeoutMs?: number;
   /** Archive the tenant's repo when its last environment is removed (default true). */
   archiveWhenEmpty?: boolean;
   /** Audit sink (serve passes store.audit.append): records repo archiving. */
@@ -51,10 +63,11 @@ export class GitopsDriver implements Driver {
     const action = ctx.operation.kind;
     const commit = await this.opts.repos.mutate(ctx.environment.tenant, async (ws) => {
       await ws.replaceDir(tree.dir, tree.files);
-      await this.writeArgo(ws, ctx.environment.tenant);
+      const envs = await this.writeArgo(ws, ctx.environment.tenant);
       const made = await ws.commitIfChanged(commitMessage(info(ctx, action, revision)), ctx.now());
-      return { made, head: await ws.head() };
+      return { made, head: await ws.head(), envs };
     }, ctx.signal);
+    await this.bootstrap(ctx, commit.envs);
     const pruned = await this.pruneOutOfBand(ctx, tree, previous?.inventory ?? []);
     ctx.logger.info({ tenant: ctx.environment.tenant, environment: ctx.environment.name, revision: revision.id, commit: commit.head, changed: commit.made !== null }, 'gitops: delivered');
     return this.result(ctx, tree, pruned, { commit: commit.head, changed: commit.made !== null });
@@ -68,7 +81,7 @@ export class GitopsDriver implements Driver {
       // A lost lease or shutdown is not the cluster saying no: throw, so the engine retries instead
       // of rolling back.
       ctx.signal.throwIfAborted();
-      const snap = combine(await this.readArgo(ctx), await deploymentsHealth(ctx.kube, revision));
+      const snap = (await this.argoHealth(ctx, revision)) ?? await deploymentsHealth(ctx.kube, revision);
       if (snap.ready) return { ready: true };
       const now = ctx.now().getTime();
       if (snap.terminal || now + interval > deadline) {
@@ -91,11 +104,12 @@ export class GitopsDriver implements Driver {
       // Whatever the revert left (conflicts with later commits, an older bad commit), the
       // environment must end at exactly toRevision: rewrite its directory and the argocd files.
       await ws.replaceDir(tree.dir, tree.files);
-      await this.writeArgo(ws, tenant);
+      const envs = await this.writeArgo(ws, tenant);
       const message = bad ? revertMessage(await ws.subject(bad), bad, info(ctx, 'rollback', toRevision)) : commitMessage(info(ctx, 'rollback', toRevision));
       const made = await ws.commitIfChanged(message, ctx.now());
-      return { made, head: await ws.head(), reverted: bad };
+      return { made, head: await ws.head(), reverted: bad, envs };
     }, ctx.signal);
+    await this.bootstrap(ctx, commit.envs);
     const pruned = await this.pruneOutOfBand(ctx, tree, from.inventory);
     ctx.logger.info({ tenant, environment: name, to: toRevision.id, commit: commit.head, reverted: commit.reverted }, 'gitops: rolled back');
     return this.result(ctx, tree, pruned, { commit: commit.head, changed: commit.made !== null, reverted: commit.reverted });
@@ -115,8 +129,13 @@ export class GitopsDriver implements Driver {
       await ws.removeDir(dir);
       const left = await this.writeArgo(ws, tenant);
       const made = await ws.commitIfChanged(commitMessage(info(ctx, 'offboard', undefined)), ctx.now());
-      return { made, head: await ws.head(), left: left.length };
+      return { made, head: await ws.head(), left: left.length, envs: left };
     }, ctx.signal);
+    const argo = await this.argoTarget(ctx);
+    if (argo) {
+      const done = await narrowTenant(argo, this.repoRef(tenant), outcome.envs, name, { signal: ctx.signal, now: ctx.now, ...(this.opts.offboardTimeoutMs !== undefined ? { timeoutMs: this.opts.offboardTimeoutMs } : {}) });
+      if (!done) ctx.logger.warn({ tenant, environment: name }, 'gitops: Argo CD had not deleted the Application in time; the AppProject stays as it was');
+    }
     for (const ref of secrets) await ctx.kube.delete(ref);
     let archived: ArchiveResult | null = null;
     if (outcome.left === 0 && this.opts.archiveWhenEmpty !== false) {
@@ -154,9 +173,49 @@ export class GitopsDriver implements Driver {
       const text = await ws.readFile(`environments/${env}/revision.json`);
       if (text) envs.push(parseRevisionIndex(text));
     }
-    const ref = { tenant, repoURL: this.opts.repos.repoURL(tenant), argocdNamespace: this.opts.argocdNamespace };
-    await ws.writeFiles(renderArgoFiles(ref, envs));
+    await ws.writeFiles(renderArgoFiles(this.repoRef(tenant), envs));
     return envs;
+  }
+
+  private repoRef(tenant: string) {
+    return { tenant, repoURL: this.opts.repos.repoURL(tenant), argocdNamespace: this.namespace };
+  }
+
+  private get namespace(): string {
+    return this.opts.argocdNamespace ?? ARGOCD_NAMESPACE;
+  }
+
+  private argoTarget(ctx: DriverContext): Promise<ArgoTarget | null> {
+    return argoTargetFor(ctx, { ...(this.opts.argoKube ? { argoKube: this.opts.argoKube } : {}), ...(this.opts.argoCluster ? { argoCluster: this.opts.argoCluster } : {}), namespace: this.namespace });
+  }
+
+  /** Installs the tenant's Argo CD objects for the environments now in the repo (widening only). */
+  private async bootstrap(ctx: DriverContext, envs: RevisionIndex[]): Promise<void> {
+    const argo = await this.argoTarget(ctx);
+    if (!argo) return;
+    const tenant = ctx.environment.tenant;
+    await bootstrapTenant(argo, this.repoRef(tenant), envs, (await this.opts.repoCredentials?.(tenant)) ?? null);
+  }
+
+  /** Which revision of this environment a commit holds (memoised: commits never change). */
+  private readonly held = new Map<string, string | null>();
+
+  private async revisionAt(ctx: DriverContext, commit: string): Promise<string | null> {
+    const key = `${ctx.environment.tenant}/${ctx.environment.name}@${commit}`;
+    if (!this.held.has(key)) {
+      const text = await this.opts.repos.read(ctx.environment.tenant, (ws) => ws.readFileAt(commit, `${environmentDir(ctx.environment.name)}/revision.json`), ctx.signal);
+      if (this.held.size > 10_000) this.held.clear();
+      this.held.set(key, text ? parseRevisionIndex(text).revision : null);
+    }
+    return this.held.get(key) ?? null;
+  }
+
+  /** Argo CD's verdict (null = ready as far as Argo CD goes, or no Argo CD configured). */
+  private async argoHealth(ctx: DriverContext, revision: Revision) {
+    const argo = await this.argoTarget(ctx);
+    if (!argo) return null;
+    const name = applicationName(ctx.environment.tenant, ctx.environment.name);
+    return argoSnapshot(await readApplication(argo, name), name, (c) => this.revisionAt(ctx, c), revision.id);
   }
 
   private async applyOutOfBand(ctx: DriverContext, revision: Revision, tree: EnvironmentTree): Promise<void> {
@@ -177,15 +236,6 @@ export class GitopsDriver implements Driver {
     return { applied, pruned: prunedSecrets, inventory: applied, detail: { ...detail, repo: this.opts.repos.repoURL(tree.index.tenant), path: tree.dir } };
   }
 
-  private async readArgo(ctx: DriverContext) {
-    const kube = this.opts.argoKube?.(ctx) ?? ctx.kube;
-    const name = `${ctx.environment.tenant}-${ctx.environment.name}`;
-    try {
-      return argoStatus(await kube.get({ apiVersion: ARGO_API, kind: 'Application', namespace: this.opts.argocdNamespace ?? ARGOCD_NAMESPACE, name }));
-    } catch {
-      return null; // No Argo CD CRDs on this cluster: the Deployments are the only source.
-    }
-  }
 }
 
 function revertMessage(subject: string, bad: string, c: CommitInfo): string {

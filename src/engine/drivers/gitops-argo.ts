@@ -1,0 +1,121 @@
+// The GitOps driver's side of Argo CD (the management cluster that runs it):
+//   bootstrap  the tenant's AppProject, both ApplicationSets and its repo credential Secret, applied
+//              after every commit (one API call onboards a GitOps tenant; nothing is done by hand).
+//              Widening (a new environment) fences first: AppProject, then ApplicationSets.
+//              Narrowing (an environment removed) shrinks the ApplicationSets first, waits until
+//              Argo CD has deleted (and pruned) the Application, then narrows the AppProject, since
+//              Argo CD only prunes objects its project still permits.
+//   read back  the Application's sync status, synced commit and health, for verify (argocd-status.ts).
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { KubeObject, ObjectRef } from '../../domain/types.ts';
+import {
+  ARGO_API, appProject, applicationSet, applicationSetName, chartApplicationSet, chartApplicationSetName, repoSecretName, repositorySecret,
+  type RevisionIndex, type TenantRepoRef,
+} from '../../render/gitops/index.ts';
+import { LABELS } from '../../domain/types.ts';
+import { applicationProblem, applicationView, type ApplicationView } from './argocd-status.ts';
+import type { HealthSnapshot } from './gitops-health.ts';
+import type { ClusterClient, DriverContext } from './types.ts';
+
+export const ARGO_FIELD_MANAGER = 'fleetplane-gitops';
+
+export interface RepoCredential {
+  username: string;
+  password: string;
+}
+
+/** Where Argo CD's objects live and how the driver reaches them. */
+export interface ArgoTarget {
+  kube: ClusterClient;
+  namespace: string;
+}
+
+const apply = (t: ArgoTarget, obj: KubeObject) => t.kube.apply(obj, { force: true, fieldManager: ARGO_FIELD_MANAGER });
+const argoRef = (t: ArgoTarget, kind: string, name: string): ObjectRef => ({ apiVersion: ARGO_API, kind, namespace: t.namespace, name });
+
+/** Installs (or updates) the tenant's Argo CD objects for these environments; fence before apps. */
+export async function bootstrapTenant(t: ArgoTarget, ref: TenantRepoRef, envs: RevisionIndex[], creds: RepoCredential | null): Promise<void> {
+  await apply(t, appProject(ref, envs));
+  if (creds) await apply(t, repositorySecret(ref, creds));
+  await apply(t, applicationSet(ref, envs));
+  await apply(t, chartApplicationSet(ref, envs));
+}
+
+export interface NarrowOptions {
+  signal: AbortSignal;
+  now: () => Date;
+  /** How long to wait for Argo CD to delete the removed Applications (default 180 s). */
+  timeoutMs?: number;
+  pollMs?: number;
+}
+
+/** The tenant's Applications for `environment` (any component), by label. */
+async function applicationsOf(t: ArgoTarget, tenant: string, environment?: string): Promise<KubeObject[]> {
+  const sel = `${LABELS.tenant}=${tenant}${environment ? `,${LABELS.environment}=${environment}` : ''}`;
+  return t.kube.list({ apiVersion: ARGO_API, kind: 'Application', namespace: t.namespace, labelSelector: sel });
+}
+
+/**
+ * Removes `environment` from the tenant's Argo CD objects: the ApplicationSets shrink, Argo CD
+ * deletes the Application and prunes its objects (resources finalizer), then the AppProject narrows.
+ * With no environment left, the ApplicationSets, AppProject and repo Secret are deleted. Returns
+ * false when Argo CD had not finished within the bound (the AppProject then stays wide).
+ */
+export async function narrowTenant(t: ArgoTarget, ref: TenantRepoRef, envs: RevisionIndex[], environment: string, o: NarrowOptions): Promise<boolean> {
+  if (envs.length === 0) {
+    for (const name of [applicationSetName(ref.tenant), chartApplicationSetName(ref.tenant)]) await t.kube.delete(argoRef(t, 'ApplicationSet', name));
+  } else {
+    await apply(t, applicationSet(ref, envs));
+    await apply(t, chartApplicationSet(ref, envs));
+  }
+  const deadline = o.now().getTime() + (o.timeoutMs ?? 180_000);
+  while ((await applicationsOf(t, ref.tenant, envs.length === 0 ? undefined : environment)).length > 0) {
+    if (o.now().getTime() > deadline) return false;
+    await sleep(o.pollMs ?? 1000, undefined, { signal: o.signal });
+  }
+  if (envs.length > 0) {
+    await apply(t, appProject(ref, envs));
+    return true;
+  }
+  await t.kube.delete(argoRef(t, 'AppProject', ref.tenant));
+  await t.kube.delete({ apiVersion: 'v1', kind: 'Secret', namespace: t.namespace, name: repoSecretName(ref.tenant) });
+  return true;
+}
+
+/** The Application as Argo CD reports it; null when it does not exist (not generated yet). */
+export async function readApplication(t: ArgoTarget, name: string): Promise<ApplicationView | null> {
+  return applicationView(await t.kube.get(argoRef(t, 'Application', name)));
+}
+
+/**
+ * Verify's Argo CD half: Synced + Healthy, at a commit that holds `revisionId` for this environment
+ * (`holds(commit)` reads environments/<env>/revision.json at that commit). Argo CD's own words go
+ * into the message. null = ready as far as Argo CD is concerned.
+ */
+export async function argoSnapshot(view: ApplicationView | null, name: string, holds: (commit: string) => Promise<string | null>, revisionId: string): Promise<HealthSnapshot | null> {
+  if (!view) return { ready: false, reason: 'NotSynced', message: `Argo CD has not generated Application ${name} yet` };
+  if (view.health === 'Degraded') return { ready: false, reason: 'ArgoDegraded', message: `Argo CD: ${applicationProblem(view) ?? 'health Degraded'}` };
+  if (view.sync !== 'Synced' || view.health !== 'Healthy') {
+    const problem = applicationProblem(view);
+    return { ready: false, reason: view.sync !== 'Synced' ? 'NotSynced' : 'Progressing', message: `Argo CD: sync ${view.sync ?? 'Unknown'}, health ${view.health ?? 'Unknown'}${problem ? `; ${problem}` : ''}` };
+  }
+  const commit = view.revisions[0];
+  const at = commit ? await holds(commit) : null;
+  if (at !== revisionId) {
+    return { ready: false, reason: 'NotSynced', message: `Argo CD synced commit ${commit?.slice(0, 12) ?? 'none'}, which holds revision ${at ?? 'none'} of this environment, want ${revisionId}` };
+  }
+  return null;
+}
+
+/** The Argo CD target for this environment's operation, or null when the driver has none. */
+export async function argoTargetFor(
+  ctx: DriverContext,
+  o: { argoKube?: (ctx: DriverContext) => ClusterClient | null; argoCluster?: string; namespace: string },
+): Promise<ArgoTarget | null> {
+  const direct = o.argoKube?.(ctx);
+  if (direct) return { kube: direct, namespace: o.namespace };
+  if (!o.argoCluster) return null;
+  if (o.argoCluster === ctx.cluster.name) return { kube: ctx.kube, namespace: o.namespace };
+  if (!ctx.clientFor) throw new Error(`the GitOps driver needs a client for Argo CD's cluster ${o.argoCluster}, and this context has none`);
+  return { kube: await ctx.clientFor(o.argoCluster), namespace: o.namespace };
+}
