@@ -70,7 +70,7 @@ async function redisEnsure(): Promise<{ addr: string; password: string }> {
 
 /**
  * Files the upstream image carries besides the binary, taken from the pinned argo-cd module and
- * cached: its CRDs (newer than the v2.14 ones every `up` installs) and the wrapper scripts the repo
+ * cached: its CRDs (the same release every `up` installs, testbed/lib/crds.ts) and the wrapper scripts the repo
  * server runs from PATH (v3.6.1 calls git-verify-wrapper.sh on every manifest generation).
  */
 async function argocdModuleFiles(): Promise<{ crds: string[]; binDir: string }> {

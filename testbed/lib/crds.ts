@@ -8,6 +8,7 @@ import path from 'node:path';
 import { cacheRoot } from './config.ts';
 import { run } from './exec.ts';
 import { goBinary } from './build.ts';
+import { ARGOCD_VERSION } from './argocd-component.ts';
 
 interface CrdSource {
   module: string;
@@ -32,9 +33,11 @@ export const CRD_SOURCES: CrdSource[] = [
     version: 'v1.2.1',
     files: ['gatewayclasses', 'gateways', 'httproutes', 'grpcroutes', 'referencegrants'].map((k) => `config/crd/standard/gateway.networking.k8s.io_${k}.yaml`),
   },
+  // Argo CD: the CRDs of the release the testbed runs (argocd-component.ts), so the objects the
+  // renderer emits are validated against the schema the real controllers read.
   {
-    module: 'github.com/argoproj/argo-cd/v2',
-    version: 'v2.14.21',
+    module: 'github.com/argoproj/argo-cd/v3',
+    version: ARGOCD_VERSION,
     files: ['application-crd.yaml', 'applicationset-crd.yaml', 'appproject-crd.yaml'].map((f) => `manifests/crds/${f}`),
   },
   // Cluster API core (cluster.x-k8s.io v1beta2, v1beta1 still served): what the Cluster API upgrade

@@ -15,7 +15,7 @@ import {
 import { LABELS } from '../../domain/types.ts';
 import { applicationProblem, applicationView, type ApplicationView } from './argocd-status.ts';
 import type { HealthSnapshot } from './gitops-health.ts';
-import type { ClusterClient, DriverContext } from './types.ts';
+import type { ClusterClient, DriftItem, DriverContext } from './types.ts';
 
 export const ARGO_FIELD_MANAGER = 'fleetplane-gitops';
 
@@ -69,8 +69,13 @@ export async function narrowTenant(t: ArgoTarget, ref: TenantRepoRef, envs: Revi
     await apply(t, chartApplicationSet(ref, envs));
   }
   const deadline = o.now().getTime() + (o.timeoutMs ?? 180_000);
-  while ((await applicationsOf(t, ref.tenant, envs.length === 0 ? undefined : environment)).length > 0) {
+  for (;;) {
+    const left = await applicationsOf(t, ref.tenant, envs.length === 0 ? undefined : environment);
+    if (left.length === 0) break;
     if (o.now().getTime() > deadline) return false;
+    // Argo CD finishes a running sync (and its retries) before it deletes the Application; a sync
+    // of a removed environment is moot, so it is terminated (what `argocd app terminate-op` does).
+    for (const app of left.filter(deletingWhileSyncing)) await terminateOperation(t, app);
     await sleep(o.pollMs ?? 1000, undefined, { signal: o.signal });
   }
   if (envs.length > 0) {
@@ -82,9 +87,21 @@ export async function narrowTenant(t: ArgoTarget, ref: TenantRepoRef, envs: Revi
   return true;
 }
 
+function deletingWhileSyncing(app: KubeObject): boolean {
+  const phase = (app.status as { operationState?: { phase?: string } } | undefined)?.operationState?.phase;
+  return !!app.metadata.deletionTimestamp && phase === 'Running';
+}
+
+async function terminateOperation(t: ArgoTarget, app: KubeObject): Promise<void> {
+  await t.kube.apply({
+    apiVersion: ARGO_API, kind: 'Application', metadata: { name: app.metadata.name, namespace: t.namespace },
+    status: { operationState: { phase: 'Terminating' } },
+  } as KubeObject, { force: true, fieldManager: ARGO_FIELD_MANAGER }).catch(() => undefined); // finished meanwhile: nothing to stop
+}
+
 /** The Application as Argo CD reports it; null when it does not exist (not generated yet). */
 export async function readApplication(t: ArgoTarget, name: string): Promise<ApplicationView | null> {
-  return applicationView(await t.kube.get(argoRef(t, 'Application', name)));
+  return applicationView(await readApplicationObject(t, name));
 }
 
 /**
@@ -118,4 +135,23 @@ export async function argoTargetFor(
   if (o.argoCluster === ctx.cluster.name) return { kube: ctx.kube, namespace: o.namespace };
   if (!ctx.clientFor) throw new Error(`the GitOps driver needs a client for Argo CD's cluster ${o.argoCluster}, and this context has none`);
   return { kube: await ctx.clientFor(o.argoCluster), namespace: o.namespace };
+}
+
+type ResourceStatus = { group?: string; version?: string; kind?: string; namespace?: string; name?: string; status?: string; health?: { status?: string } };
+
+/**
+ * Drift as Argo CD sees it: the Application's resources that are OutOfSync (health Missing =
+ * deleted by hand). selfHeal repairs them; Fleetplane reports them next to its own comparison.
+ */
+export function argoDriftItems(app: KubeObject | null): DriftItem[] {
+  const resources = ((app?.status as { resources?: ResourceStatus[] } | undefined)?.resources ?? []);
+  return resources.filter((r) => r.status === 'OutOfSync' && r.kind && r.name && r.version).map((r) => ({
+    ref: { apiVersion: r.group ? `${r.group}/${r.version}` : r.version!, kind: r.kind!, name: r.name!, ...(r.namespace ? { namespace: r.namespace } : {}) },
+    kind: r.health?.status === 'Missing' ? 'missing' as const : 'changed' as const,
+    fields: ['argocd:OutOfSync'],
+  }));
+}
+
+export async function readApplicationObject(t: ArgoTarget, name: string): Promise<KubeObject | null> {
+  return t.kube.get(argoRef(t, 'Application', name));
 }

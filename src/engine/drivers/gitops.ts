@@ -12,7 +12,7 @@ import {
   type CommitInfo, type EnvironmentTree, type GitopsPlacement, type RevisionIndex,
 } from '../../render/gitops/index.ts';
 import { DirectDriver } from './direct.ts';
-import { argoSnapshot, argoTargetFor, bootstrapTenant, narrowTenant, readApplication, type ArgoTarget, type RepoCredential } from './gitops-argo.ts';
+import { argoDriftItems, argoSnapshot, argoTargetFor, bootstrapTenant, narrowTenant, readApplication, readApplicationObject, type ArgoTarget, type RepoCredential } from './gitops-argo.ts';
 import { deploymentsHealth } from './gitops-health.ts';
 import type { ClusterClient, DeliverResult, Driver, DriverContext, DriftReport, PreviousDelivery, RemoveResult, VerifyOptions, VerifyResult } from './types.ts';
 
@@ -29,6 +29,11 @@ export interface GitopsDriverOptions {
   argoCluster?: string;
   /** The credentials Argo CD reads the tenant's repo with (its repository Secret); null: none needed. */
   repoCredentials?: (tenant: string) => RepoCredential | null | Promise<RepoCredential | null>;
+  /**
+   * Chart repository mirrors: upstream repo URL -> the repo Argo CD fetches the same chart from
+   * (an air-gapped or internal mirror; the testbed's chart repo). Applied to what is committed.
+   */
+  chartMirrors?: Record<string, string>;
   /** Bound on waiting for Argo CD to delete a removed environment's Application (default 180 s). */
   offboardTimeoutMs?: number;
   /** Archive the tenant's repo when its last environment is removed (default true). */
@@ -58,7 +63,7 @@ export class GitopsDriver implements Driver {
   async deliver(ctx: DriverContext, revision: Revision, previous?: PreviousDelivery): Promise<DeliverResult> {
     // A requested rollback (Operation kind "rollback") is a revert commit too, not a plain rewrite.
     if (ctx.operation.kind === 'rollback' && previous?.revision && previous.revision.id !== revision.id) return this.rollback(ctx, revision, previous);
-    const tree = renderEnvironmentTree(revision, placementOf(ctx));
+    const tree = renderEnvironmentTree(this.mirrored(revision), placementOf(ctx));
     await this.applyOutOfBand(ctx, revision, tree);
     const action = ctx.operation.kind;
     const commit = await this.opts.repos.mutate(ctx.environment.tenant, async (ws) => {
@@ -81,7 +86,10 @@ export class GitopsDriver implements Driver {
       // A lost lease or shutdown is not the cluster saying no: throw, so the engine retries instead
       // of rolling back.
       ctx.signal.throwIfAborted();
-      const snap = (await this.argoHealth(ctx, revision)) ?? await deploymentsHealth(ctx.kube, revision);
+      const argo = await this.argoHealth(ctx, revision);
+      const own = await deploymentsHealth(ctx.kube, revision);
+      // Argo CD's verdict first; the Deployments' (and pods') own words join it.
+      const snap = argo ? { ...argo, ...(own.failing ? { failing: own.failing } : {}), message: own.ready ? argo.message : `${argo.message}; ${own.message}` } : own;
       if (snap.ready) return { ready: true };
       const now = ctx.now().getTime();
       if (snap.terminal || now + interval > deadline) {
@@ -95,7 +103,7 @@ export class GitopsDriver implements Driver {
 
   /** A revert commit of the change that delivered `from.revision`, then the tree forced to `toRevision`. */
   async rollback(ctx: DriverContext, toRevision: Revision, from: PreviousDelivery): Promise<DeliverResult> {
-    const tree = renderEnvironmentTree(toRevision, placementOf(ctx));
+    const tree = renderEnvironmentTree(this.mirrored(toRevision), placementOf(ctx));
     await this.applyOutOfBand(ctx, toRevision, tree);
     const { tenant, name } = ctx.environment;
     const commit = await this.opts.repos.mutate(tenant, async (ws) => {
@@ -152,11 +160,18 @@ export class GitopsDriver implements Driver {
   }
 
   /**
-   * Live state against the revision, read-only (the same comparison as the direct driver). Argo CD's
-   * selfHeal repairs drift in GitOps mode; Fleetplane reports it (Drifted condition).
+   * Live state against the revision, read-only (the same comparison as the direct driver), plus the
+   * resources Argo CD itself reports OutOfSync. Argo CD's selfHeal repairs drift in GitOps mode;
+   * Fleetplane reports it (Drifted condition).
    */
-  drift(ctx: DriverContext, revision: Revision): Promise<DriftReport> {
-    return this.comparer.drift(ctx, revision);
+  async drift(ctx: DriverContext, revision: Revision): Promise<DriftReport> {
+    const own = await this.comparer.drift(ctx, revision);
+    const argo = await this.argoTarget(ctx);
+    if (!argo) return own;
+    const app = await readApplicationObject(argo, applicationName(ctx.environment.tenant, ctx.environment.name)).catch(() => null);
+    const seen = new Set(own.items.map((i) => keyOf(i.ref)));
+    const items = [...own.items, ...argoDriftItems(app).filter((i) => !seen.has(keyOf(i.ref)))];
+    return { drifted: items.length > 0, items };
   }
 
   private readonly comparer = new DirectDriver();
@@ -175,6 +190,15 @@ export class GitopsDriver implements Driver {
     }
     await ws.writeFiles(renderArgoFiles(this.repoRef(tenant), envs));
     return envs;
+  }
+
+  /** The revision with its chart repositories replaced by their mirrors (ids and objects unchanged). */
+  private mirrored(revision: Revision): Revision {
+    const m = this.opts.chartMirrors;
+    if (!m) return revision;
+    type Helm = Revision['helmValues'][number] & { repo?: string };
+    const helmValues = revision.helmValues.map((h: Helm) => (h.repo && Object.hasOwn(m, h.repo) ? { ...h, repo: m[h.repo] } : h));
+    return { ...revision, helmValues };
   }
 
   private repoRef(tenant: string) {
