@@ -39,6 +39,8 @@ export async function argocdForDemo(dataDir: string, tenant: string, log: (line:
       FLEETPLANE_GIT_ARGO_CREDENTIALS_FILE: credentials,
       FLEETPLANE_ARGOCD_NAMESPACE: argo.namespace,
       FLEETPLANE_ARGOCD_CLUSTER: argo.management.name,
+      // The default blueprint's cache chart comes from the testbed's chart repository (no internet here).
+      FLEETPLANE_GITOPS_CHART_MIRRORS: `https://charts.bitnami.com/bitnami=${argo.chartRepoURL}`,
     },
     cleanup: () => argocdRemoveGitRepo(tenant),
   };
