@@ -33,12 +33,48 @@ export interface ArgoTarget {
 const apply = (t: ArgoTarget, obj: KubeObject) => t.kube.apply(obj, { force: true, fieldManager: ARGO_FIELD_MANAGER });
 const argoRef = (t: ArgoTarget, kind: string, name: string): ObjectRef => ({ apiVersion: ARGO_API, kind, namespace: t.namespace, name });
 
-/** Installs (or updates) the tenant's Argo CD objects for these environments; fence before apps. */
+type Element = Record<string, string>;
+const elementsOf = (o: KubeObject | null): Element[] => ((o?.spec as { generators?: Array<{ list?: { elements?: Element[] } }> } | undefined)?.generators?.[0]?.list?.elements ?? []);
+
+/**
+ * `desired` with the live object's generator elements that it lacks added back (by `key`). A
+ * delivery only widens: two deliveries of one tenant racing (two workers, or a push retried on a new
+ * HEAD) must never drop each other's environment, since a dropped element deletes that
+ * Application and Argo CD prunes its objects. Only narrowTenant (an environment removed) shrinks.
+ */
+function widened(desired: KubeObject, live: KubeObject | null, key: (e: Element) => string): KubeObject {
+  const mine = elementsOf(desired);
+  const have = new Set(mine.map(key));
+  const extra = elementsOf(live).filter((e) => !have.has(key(e)));
+  if (extra.length === 0) return desired;
+  const elements = [...mine, ...extra].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  return { ...desired, spec: { ...(desired.spec as object), generators: [{ list: { elements } }] } };
+}
+
+const FENCE_LISTS = ['sourceRepos', 'destinations', 'clusterResourceWhitelist', 'namespaceResourceWhitelist'] as const;
+
+/** The AppProject with what the live one allows kept (same reason as `widened`: only removal narrows). */
+function widenedProject(desired: KubeObject, live: KubeObject | null): KubeObject {
+  if (!live) return desired;
+  const spec = { ...(desired.spec as Record<string, unknown>) };
+  const liveSpec = (live.spec ?? {}) as Record<string, unknown>;
+  for (const k of FENCE_LISTS) {
+    const mine = (spec[k] as unknown[] | undefined) ?? [];
+    const seen = new Set(mine.map((x) => JSON.stringify(x)));
+    const extra = ((liveSpec[k] as unknown[] | undefined) ?? []).filter((x) => !seen.has(JSON.stringify(x)));
+    if (extra.length) spec[k] = [...mine, ...extra].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+  }
+  return { ...desired, spec };
+}
+
+/** Installs (or widens) the tenant's Argo CD objects for these environments; fence before apps. */
 export async function bootstrapTenant(t: ArgoTarget, ref: TenantRepoRef, envs: RevisionIndex[], creds: RepoCredential | null): Promise<void> {
-  await apply(t, appProject(ref, envs));
+  await apply(t, widenedProject(appProject(ref, envs), await t.kube.get(argoRef(t, 'AppProject', ref.tenant))));
   if (creds) await apply(t, repositorySecret(ref, creds));
-  await apply(t, applicationSet(ref, envs));
-  await apply(t, chartApplicationSet(ref, envs));
+  const byEnv = (e: Element) => e.environment ?? '';
+  const byComponent = (e: Element) => `${e.environment ?? ''}/${e.component ?? ''}`;
+  await apply(t, widened(applicationSet(ref, envs), await t.kube.get(argoRef(t, 'ApplicationSet', applicationSetName(ref.tenant))), byEnv));
+  await apply(t, widened(chartApplicationSet(ref, envs), await t.kube.get(argoRef(t, 'ApplicationSet', chartApplicationSetName(ref.tenant))), byComponent));
 }
 
 export interface NarrowOptions {
