@@ -96,7 +96,7 @@ test("a never-ready release is reported with Argo CD's and the pod's reasons; ro
   assert.equal(v.ready, false);
   assert.equal(v.reason, 'Timeout');
   assert.equal(v.failing?.[0]?.ref.name, 'web');
-  assert.match(v.message ?? '', /Argo CD: .*health (Progressing|Degraded).*web: .*pod /);
+  assert.match(v.message ?? '', /^(Argo CD: sync \w+, health \w+; )?web: .*pod web-[a-z0-9-]+: /, 'Argo CD (while it is not Synced+Healthy), then the Deployment and its pod');
   const rb = await driver.rollback(ctx('rollback'), good, { revision: bad, inventory: up.inventory });
   assert.equal(rb.detail?.reverted, up.detail?.commit);
   assert.match(git(repo(), 'log', '-1', '--format=%s', 'main'), /^Revert "upgrade /);
