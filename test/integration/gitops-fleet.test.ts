@@ -33,6 +33,7 @@ let app: App;
 let engine: Engine;
 let mgmt: KubeClient;
 const served: Record<string, GitRepoCredentials> = {};
+const firstRevision: Record<string, string> = {};
 const all = TENANTS.flatMap((t) => ENVS.map((e) => ({ tenant: t, env: e })));
 
 async function call<T = Record<string, unknown>>(method: string, url: string, body?: unknown): Promise<{ status: number; body: T }> {
@@ -115,6 +116,7 @@ test('5 tenants x 2 environments over fp-1..fp-3 onboard through Argo CD to Read
   for (const { tenant, env } of all) {
     const e = await envOf(tenant, env);
     assert.equal(e.health, 'Ready', `${tenant}/${env}`);
+    firstRevision[`${tenant}/${env}`] = e.appliedRevision!;
     placed.add(e.placement.cluster);
     const a = await readApp(mgmt, applicationName(tenant, env));
     assert.deepEqual([a?.sync, a?.health], ['Synced', 'Healthy'], `${tenant}/${env}`);
@@ -147,9 +149,9 @@ test('every environment is upgraded by a release; Ready only once Argo CD synced
   }
 }));
 
-test('one environment is rolled back: a revert commit, synced by Argo CD, back at 1.0.0', () => withArgoLogs('fleet', async () => {
+test('one environment is rolled back to its 1.0.0 revision: a revert commit, synced by Argo CD', () => withArgoLogs('fleet', async () => {
   const [t, env] = [TENANTS[1]!, 'prod'];
-  const r = await call<Operation>('POST', `/v1/tenants/${t}/environments/${env}:rollback`, {});
+  const r = await call<Operation>('POST', `/v1/tenants/${t}/environments/${env}:rollback`, { revision: firstRevision[`${t}/${env}`] });
   assert.equal(r.status, 202, JSON.stringify(r.body));
   const [done] = await finished([r.body.id]);
   assert.equal(done!.state, 'succeeded', done!.error ?? '');
