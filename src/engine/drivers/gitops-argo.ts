@@ -12,12 +12,12 @@ import {
   ARGO_API, appProject, applicationSet, applicationSetName, chartApplicationSet, chartApplicationSetName, repoSecretName, repositorySecret,
   type RevisionIndex, type TenantRepoRef,
 } from '../../render/gitops/index.ts';
-import { LABELS } from '../../domain/types.ts';
+import { GITOPS_FIELD_MANAGER, LABELS } from '../../domain/types.ts';
 import { applicationProblem, applicationView, type ApplicationView } from './argocd-status.ts';
 import type { HealthSnapshot } from './gitops-health.ts';
 import type { ClusterClient, DriftItem, DriverContext } from './types.ts';
 
-export const ARGO_FIELD_MANAGER = 'fleetplane-gitops';
+const ARGO_FIELD_MANAGER = GITOPS_FIELD_MANAGER;
 
 export interface RepoCredential {
   username: string;
