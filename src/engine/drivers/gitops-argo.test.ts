@@ -43,3 +43,25 @@ test('two racing deliveries only widen: neither drops the other environment; rem
   await narrowTenant(t, ref, [], 'prod', { signal: new AbortController().signal, now: () => new Date() });
   assert.deepEqual([...kube.objects.keys()], [], 'the last removal deletes the ApplicationSets, the AppProject and the repo Secret');
 });
+
+test('bootstrap writes carry the live resourceVersion; a Conflict (someone widened meanwhile) is read again', async () => {
+  const kube = memoryKube();
+  let conflicted = false;
+  const applied: Array<string | undefined> = [];
+  const racing: ClusterClient = {
+    ...kube,
+    apply: async (o) => {
+      applied.push(o.metadata.resourceVersion);
+      if (o.kind === 'ApplicationSet' && o.metadata.resourceVersion && !conflicted && (conflicted = true)) throw Object.assign(new Error('Conflict'), { reason: 'Conflict', upstreamStatus: 409 });
+      return kube.apply({ ...o, metadata: { ...o.metadata, resourceVersion: String(Number(o.metadata.resourceVersion ?? 0) + 1) } });
+    },
+  };
+  const t = { kube: racing, namespace: 'argo' };
+  await bootstrapTenant(t, ref, [index('prod')], null);
+  assert.deepEqual(applied, [undefined, undefined, undefined], 'first install: nothing to precondition on');
+  applied.length = 0;
+  await bootstrapTenant(t, ref, [index('staging')], null);
+  assert.deepEqual(envsIn(kube), ['prod', 'staging']);
+  assert.ok(applied.every((rv) => rv !== undefined), 'every update is conditioned on what was read');
+  assert.equal(conflicted, true, 'the conflict was met, and the bootstrap read again and succeeded');
+});

@@ -46,16 +46,29 @@ function widened(desired: KubeObject, live: KubeObject | null, key: (e: Element)
   const mine = elementsOf(desired);
   const have = new Set(mine.map(key));
   const extra = elementsOf(live).filter((e) => !have.has(key(e)));
-  if (extra.length === 0) return desired;
+  const base = preconditioned(desired, live);
+  if (extra.length === 0) return base;
   const elements = [...mine, ...extra].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
-  return { ...desired, spec: { ...(desired.spec as object), generators: [{ list: { elements } }] } };
+  return { ...base, spec: { ...(desired.spec as object), generators: [{ list: { elements } }] } };
 }
+
+/**
+ * The apply carries the live resourceVersion, so a concurrent change between the read and the write
+ * (another process widening the same tenant) is a 409 Conflict instead of a lost update.
+ */
+function preconditioned(desired: KubeObject, live: KubeObject | null): KubeObject {
+  const rv = live?.metadata.resourceVersion;
+  return rv ? { ...desired, metadata: { ...desired.metadata, resourceVersion: rv } } : desired;
+}
+
+const isConflict = (err: unknown) => (err as { reason?: string; upstreamStatus?: number }).reason === 'Conflict' || (err as { upstreamStatus?: number }).upstreamStatus === 409;
 
 const FENCE_LISTS = ['sourceRepos', 'destinations', 'clusterResourceWhitelist', 'namespaceResourceWhitelist'] as const;
 
 /** The AppProject with what the live one allows kept (same reason as `widened`: only removal narrows). */
 function widenedProject(desired: KubeObject, live: KubeObject | null): KubeObject {
   if (!live) return desired;
+  desired = preconditioned(desired, live);
   const spec = { ...(desired.spec as Record<string, unknown>) };
   const liveSpec = (live.spec ?? {}) as Record<string, unknown>;
   for (const k of FENCE_LISTS) {
@@ -69,6 +82,16 @@ function widenedProject(desired: KubeObject, live: KubeObject | null): KubeObjec
 
 /** Installs (or widens) the tenant's Argo CD objects for these environments; fence before apps. */
 export async function bootstrapTenant(t: ArgoTarget, ref: TenantRepoRef, envs: RevisionIndex[], creds: RepoCredential | null): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await bootstrapOnce(t, ref, envs, creds);
+    } catch (err) {
+      if (!isConflict(err) || attempt >= 5) throw err; // someone widened meanwhile: read again
+    }
+  }
+}
+
+async function bootstrapOnce(t: ArgoTarget, ref: TenantRepoRef, envs: RevisionIndex[], creds: RepoCredential | null): Promise<void> {
   await apply(t, widenedProject(appProject(ref, envs), await t.kube.get(argoRef(t, 'AppProject', ref.tenant))));
   if (creds) await apply(t, repositorySecret(ref, creds));
   const byEnv = (e: Element) => e.environment ?? '';

@@ -213,12 +213,23 @@ export class GitopsDriver implements Driver {
     return argoTargetFor(ctx, { ...(this.opts.argoKube ? { argoKube: this.opts.argoKube } : {}), ...(this.opts.argoCluster ? { argoCluster: this.opts.argoCluster } : {}), namespace: this.namespace });
   }
 
+  /** Per-tenant chain: this process's bootstraps of one tenant run one at a time (read, widen, write). */
+  private readonly bootstrapping = new Map<string, Promise<unknown>>();
+
   /** Installs the tenant's Argo CD objects for the environments now in the repo (widening only). */
   private async bootstrap(ctx: DriverContext, envs: RevisionIndex[]): Promise<void> {
     const argo = await this.argoTarget(ctx);
     if (!argo) return;
     const tenant = ctx.environment.tenant;
-    await bootstrapTenant(argo, this.repoRef(tenant), envs, (await this.opts.repoCredentials?.(tenant)) ?? null);
+    const creds = (await this.opts.repoCredentials?.(tenant)) ?? null;
+    const prior = this.bootstrapping.get(tenant) ?? Promise.resolve();
+    const mine = prior.catch(() => undefined).then(() => bootstrapTenant(argo, this.repoRef(tenant), envs, creds));
+    this.bootstrapping.set(tenant, mine);
+    try {
+      await mine;
+    } finally {
+      if (this.bootstrapping.get(tenant) === mine) this.bootstrapping.delete(tenant);
+    }
   }
 
   /** Which revision of this environment a commit holds (memoised: commits never change). */
