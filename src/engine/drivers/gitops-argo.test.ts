@@ -35,6 +35,12 @@ test('two racing deliveries only widen: neither drops the other environment; rem
   await bootstrapTenant(t, ref, [index('prod')], null);
   assert.deepEqual(envsIn(kube), ['prod', 'staging'], 'staging kept: dropping it would make Argo CD prune it');
   assert.deepEqual(nsIn(kube), ['acme-prod', 'acme-staging'], 'and its namespace stays in the fence');
+  // The API server hands objects back with its own key order: still the same entries, no duplicates.
+  const project = kube.objects.get('AppProject/argo/acme')!;
+  const spec = project.spec as { destinations: Array<Record<string, string>> };
+  kube.objects.set('AppProject/argo/acme', { ...project, spec: { ...spec, destinations: spec.destinations.map((d) => ({ namespace: d.namespace!, server: d.server! })) } });
+  await bootstrapTenant(t, ref, [index('prod')], null);
+  assert.equal((kube.objects.get('AppProject/argo/acme')!.spec as { destinations: unknown[] }).destinations.length, 2, 'no duplicate destinations');
   assert.equal(kube.objects.get('Secret/argo/repo-acme')?.metadata.labels?.['argocd.argoproj.io/secret-type'], 'repository');
   const done = await narrowTenant(t, ref, [index('prod')], 'staging', { signal: new AbortController().signal, now: () => new Date() });
   assert.equal(done, true);

@@ -12,6 +12,7 @@ import {
   ARGO_API, appProject, applicationSet, applicationSetName, chartApplicationSet, chartApplicationSetName, repoSecretName, repositorySecret,
   type RevisionIndex, type TenantRepoRef,
 } from '../../render/gitops/index.ts';
+import { canonicalJson } from '../../domain/canonical.ts';
 import { GITOPS_FIELD_MANAGER, LABELS } from '../../domain/types.ts';
 import { applicationProblem, applicationView, type ApplicationView } from './argocd-status.ts';
 import type { HealthSnapshot } from './gitops-health.ts';
@@ -63,6 +64,12 @@ function preconditioned(desired: KubeObject, live: KubeObject | null): KubeObjec
 
 const isConflict = (err: unknown) => (err as { reason?: string; upstreamStatus?: number }).reason === 'Conflict' || (err as { upstreamStatus?: number }).upstreamStatus === 409;
 
+function uniqueBy<T>(xs: T[], key: (x: T) => string): T[] {
+  const m = new Map<string, T>();
+  for (const x of xs) if (!m.has(key(x))) m.set(key(x), x);
+  return [...m.values()];
+}
+
 const FENCE_LISTS = ['sourceRepos', 'destinations', 'clusterResourceWhitelist', 'namespaceResourceWhitelist'] as const;
 
 /** The AppProject with what the live one allows kept (same reason as `widened`: only removal narrows). */
@@ -72,10 +79,11 @@ function widenedProject(desired: KubeObject, live: KubeObject | null): KubeObjec
   const spec = { ...(desired.spec as Record<string, unknown>) };
   const liveSpec = (live.spec ?? {}) as Record<string, unknown>;
   for (const k of FENCE_LISTS) {
+    // Canonical JSON: the API server returns keys in its own order.
     const mine = (spec[k] as unknown[] | undefined) ?? [];
-    const seen = new Set(mine.map((x) => JSON.stringify(x)));
-    const extra = ((liveSpec[k] as unknown[] | undefined) ?? []).filter((x) => !seen.has(JSON.stringify(x)));
-    if (extra.length) spec[k] = [...mine, ...extra].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+    const seen = new Set(mine.map((x) => canonicalJson(x)));
+    const extra = ((liveSpec[k] as unknown[] | undefined) ?? []).filter((x) => !seen.has(canonicalJson(x)));
+    if (extra.length) spec[k] = [...mine, ...uniqueBy(extra, canonicalJson)];
   }
   return { ...desired, spec };
 }
