@@ -166,6 +166,20 @@ async function terminateOperation(t: ArgoTarget, app: KubeObject): Promise<void>
   } as KubeObject, { force: true, fieldManager: ARGO_FIELD_MANAGER }).catch(() => undefined); // finished meanwhile: nothing to stop
 }
 
+/**
+ * Asks Argo CD to re-read the repo now (`argocd.argoproj.io/refresh: hard`, what `argocd app get
+ * --hard-refresh` sets; Argo CD removes it when done). Without it the repo server keeps its cached
+ * resolution of `main` and, after a few failed manifest generations (an Application generated just
+ * before its directory's commit was visible), pauses generation for an hour. No-op when the
+ * Application does not exist.
+ */
+export async function requestRefresh(t: ArgoTarget, name: string): Promise<void> {
+  if (!(await readApplicationObject(t, name))) return;
+  await t.kube.apply({
+    apiVersion: ARGO_API, kind: 'Application', metadata: { name, namespace: t.namespace, annotations: { 'argocd.argoproj.io/refresh': 'hard' } },
+  } as KubeObject, { force: true, fieldManager: ARGO_FIELD_MANAGER }).catch(() => undefined); // deleted meanwhile
+}
+
 /** The Application as Argo CD reports it; null when it does not exist (not generated yet). */
 export async function readApplication(t: ArgoTarget, name: string): Promise<ApplicationView | null> {
   return applicationView(await readApplicationObject(t, name));

@@ -12,7 +12,7 @@ import {
   type CommitInfo, type EnvironmentTree, type GitopsPlacement, type RevisionIndex,
 } from '../../render/gitops/index.ts';
 import { DirectDriver } from './direct.ts';
-import { argoDriftItems, argoSnapshot, argoTargetFor, bootstrapTenant, narrowTenant, readApplication, readApplicationObject, type ArgoTarget, type RepoCredential } from './gitops-argo.ts';
+import { argoDriftItems, argoSnapshot, argoTargetFor, bootstrapTenant, narrowTenant, readApplication, readApplicationObject, requestRefresh, type ArgoTarget, type RepoCredential } from './gitops-argo.ts';
 import { deploymentsHealth } from './gitops-health.ts';
 import type { ClusterClient, DeliverResult, Driver, DriverContext, DriftReport, PreviousDelivery, RemoveResult, VerifyOptions, VerifyResult } from './types.ts';
 
@@ -42,6 +42,7 @@ export interface GitopsDriverOptions {
   audit?: (entry: { actor: string; action: string; tenant?: string | null; target: string; detail?: Record<string, unknown> }) => Promise<void>;
 }
 
+const REFRESH_EVERY_MS = 30_000;
 const keyOf = (r: ObjectRef) => `${r.apiVersion}|${r.kind}|${r.namespace ?? ''}|${r.name}`;
 
 function placementOf(ctx: DriverContext): GitopsPlacement {
@@ -230,7 +231,13 @@ export class GitopsDriver implements Driver {
     } finally {
       if (this.bootstrapping.get(tenant) === mine) this.bootstrapping.delete(tenant);
     }
+    // The commit is pushed: have Argo CD read it now rather than at its next poll of the repo.
+    await requestRefresh(argo, applicationName(tenant, ctx.environment.name));
+    this.refreshedAt.set(applicationName(tenant, ctx.environment.name), ctx.now().getTime());
   }
+
+  /** When each Application was last asked to refresh (verify asks again at most every REFRESH_EVERY_MS). */
+  private readonly refreshedAt = new Map<string, number>();
 
   /** Which revision of this environment a commit holds (memoised: commits never change). */
   private readonly held = new Map<string, string | null>();
@@ -250,7 +257,15 @@ export class GitopsDriver implements Driver {
     const argo = await this.argoTarget(ctx);
     if (!argo) return null;
     const name = applicationName(ctx.environment.tenant, ctx.environment.name);
-    return argoSnapshot(await readApplication(argo, name), name, (c) => this.revisionAt(ctx, c), revision.id);
+    const snap = await argoSnapshot(await readApplication(argo, name), name, (c) => this.revisionAt(ctx, c), revision.id);
+    // Not there yet (an older commit, or a cached manifest error): ask Argo CD to look again, sparingly.
+    const now = ctx.now().getTime();
+    if (snap && snap.reason === 'NotSynced' && now - (this.refreshedAt.get(name) ?? 0) >= REFRESH_EVERY_MS) {
+      this.refreshedAt.set(name, now);
+      if (this.refreshedAt.size > 10_000) this.refreshedAt.clear();
+      await requestRefresh(argo, name);
+    }
+    return snap;
   }
 
   private async applyOutOfBand(ctx: DriverContext, revision: Revision, tree: EnvironmentTree): Promise<void> {
