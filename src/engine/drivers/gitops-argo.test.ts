@@ -57,9 +57,9 @@ test('bootstrap writes carry the live resourceVersion; a Conflict (someone widen
   const racing: ClusterClient = {
     ...kube,
     apply: async (o) => {
-      applied.push(o.metadata.resourceVersion);
+      applied.push(o.metadata.resourceVersion as string | undefined);
       if (o.kind === 'ApplicationSet' && o.metadata.resourceVersion && !conflicted && (conflicted = true)) throw Object.assign(new Error('Conflict'), { reason: 'Conflict', upstreamStatus: 409 });
-      return kube.apply({ ...o, metadata: { ...o.metadata, resourceVersion: String(Number(o.metadata.resourceVersion ?? 0) + 1) } });
+      return kube.apply({ ...o, metadata: { ...o.metadata, resourceVersion: String(Number((o.metadata.resourceVersion as string | undefined) ?? 0) + 1) } });
     },
   };
   const t = { kube: racing, namespace: 'argo' };
