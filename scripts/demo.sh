@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm run demo`: the tour of the whole product on the embedded default (src/demo/main.ts).
 # On a fresh machine it installs what it needs: npm dependencies, then the testbed (3 local
-# Kubernetes clusters; the first run builds Kubernetes from Go modules, ~15 min, cached after).
+# Kubernetes clusters; the first run builds Kubernetes from Go modules, ~15 min, cached after), and the
+# demo itself starts the testbed's real Argo CD (first run builds it, ~8 min, cached after).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

@@ -50,6 +50,9 @@ test('every variable is read into its place; flags win over their variables; emp
       remoteTemplate: 'https://git.example.com/{tenant}.git', username: 'bot', token: 'from-file', argoTemplate: 'https://git.internal/{tenant}.git', argocdNamespace: 'gitops',
     });
     assert.equal(loadConfig({ FLEETPLANE_GIT_TOKEN: 'direct', FLEETPLANE_GIT_TOKEN_FILE: join(dir, 'token') }).gitops.token, 'direct');
+    const argo = loadConfig({ FLEETPLANE_ARGOCD_CLUSTER: 'mgmt', FLEETPLANE_GIT_ARGO_CREDENTIALS_FILE: '/run/creds.json', FLEETPLANE_GITOPS_CHART_MIRRORS: 'https://charts.bitnami.com/bitnami=http://mirror:8080, oci://a.io/x=oci://b.io/x' }).gitops;
+    assert.deepEqual(argo, { argocdCluster: 'mgmt', argoCredentialsFile: '/run/creds.json', chartMirrors: { 'https://charts.bitnami.com/bitnami': 'http://mirror:8080', 'oci://a.io/x': 'oci://b.io/x' } });
+    assert.throws(() => loadConfig({ FLEETPLANE_GITOPS_CHART_MIRRORS: 'https://a=not-a-url' }), /FLEETPLANE_GITOPS_CHART_MIRRORS: "https:\/\/a=not-a-url"/);
     assert.equal(loadConfig({ FLEETPLANE_PORT: '9090' }).server.port, 9090);
     assert.equal(loadConfig({ FLEETPLANE_DB_POOL_SIZE: '3' }).store.poolSize, 3);
     assert.equal(loadConfig({ FLEETPLANE_DATABASE_URL: '', FLEETPLANE_PROMETHEUS_URL: ' ' }).store.databaseUrl, undefined);

@@ -164,7 +164,25 @@ function gitopsSection(r: Reader): FleetplaneConfig['gitops'] {
     token: r.raw('FLEETPLANE_GIT_TOKEN') ?? r.fileText('FLEETPLANE_GIT_TOKEN_FILE'),
     argoTemplate: r.text('FLEETPLANE_GIT_ARGO_URL'),
     argocdNamespace: r.text('FLEETPLANE_ARGOCD_NAMESPACE'),
+    argocdCluster: r.text('FLEETPLANE_ARGOCD_CLUSTER'),
+    argoCredentialsFile: r.text('FLEETPLANE_GIT_ARGO_CREDENTIALS_FILE'),
+    chartMirrors: chartMirrors(r.text('FLEETPLANE_GITOPS_CHART_MIRRORS')),
   });
+}
+
+/** `upstream=mirror,upstream2=mirror2` -> { upstream: mirror, … }; a malformed pair is a ConfigError. */
+function chartMirrors(text: string | undefined): Record<string, string> | undefined {
+  if (!text) return undefined;
+  const out: Record<string, string> = {};
+  for (const pair of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const at = pair.indexOf('=');
+    const [from, to] = [pair.slice(0, at), pair.slice(at + 1)];
+    if (at <= 0 || !/^(https?|oci):\/\//.test(from) || !/^(https?|oci):\/\//.test(to)) {
+      throw new ConfigError(`FLEETPLANE_GITOPS_CHART_MIRRORS: "${pair}" is not <upstream URL>=<mirror URL>`);
+    }
+    out[from] = to;
+  }
+  return out;
 }
 
 /** The object without its undefined properties (optional settings stay absent, not undefined). */

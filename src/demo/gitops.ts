@@ -1,48 +1,49 @@
-// Step (e): the GitOps environment. Fleetplane commits rendered manifests to the tenant's repo;
-// Argo CD would apply them. The testbed runs no Argo CD, so the demo runs the project's Argo CD
-// stand-in (test/integration/gitops-argocd-stand-in.ts: SSA of the repo's manifests at HEAD) in a
-// loop, and says so.
+// Step (e): the GitOps environment. Fleetplane commits rendered manifests to the tenant's repo and
+// bootstraps the tenant's AppProject and ApplicationSets on the Argo CD cluster; the testbed's REAL
+// Argo CD (v3.6.1, `npm run testbed -- argocd up`) clones the repo over git smart HTTP and syncs it.
+// The demo starts Argo CD, creates the tenant's served repo with its read-only credentials, and hands
+// `fleetplane serve` the settings (FLEETPLANE_GIT_REMOTE, FLEETPLANE_GIT_ARGO_URL,
+// FLEETPLANE_GIT_ARGO_CREDENTIALS_FILE, FLEETPLANE_ARGOCD_NAMESPACE, FLEETPLANE_ARGOCD_CLUSTER).
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { argoSync } from '../../test/integration/gitops-argocd-stand-in.ts';
+import { argocdGitRepo, argocdRemoveGitRepo, argocdUp } from '../../testbed/index.ts';
 import type { DemoCluster } from './clusters.ts';
-import { block, note, sleep } from './ui.ts';
+import { block, note } from './ui.ts';
 
 const run = promisify(execFile);
 const GIT_ENV = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' };
 
-export function repoPath(dataDir: string, tenant: string): string {
-  return join(dataDir, 'git', `${tenant}.git`);
+export interface DemoArgo {
+  /** Settings for `fleetplane serve`. */
+  env: Record<string, string>;
+  /** The tenant's bare repo (what Argo CD reads). */
+  repo: string;
+  cleanup(): Promise<void>;
 }
 
-/** The live repo, else the newest archived one (after offboarding, Argo CD still prunes from it). */
-function currentRepo(dataDir: string, tenant: string): string | null {
-  const live = repoPath(dataDir, tenant);
-  if (existsSync(live)) return live;
-  const archive = join(dataDir, 'git', 'archive');
-  const old = existsSync(archive) ? readdirSync(archive).filter((f) => f.startsWith(`${tenant}-`)).sort().at(-1) : undefined;
-  return old ? join(archive, old) : null;
-}
-
-/** Syncs the tenant repo to every cluster every 2 s until stopped; errors before the first commit are expected. */
-export function startArgoStandIn(dataDir: string, tenant: string, clusters: DemoCluster[]): { stop(): Promise<void>; syncs(): number } {
-  let stopped = false;
-  let count = 0;
-  const loop = (async () => {
-    while (!stopped) {
-      const repo = currentRepo(dataDir, tenant);
-      if (repo) {
-        for (const c of clusters) {
-          const r = await argoSync({ repo, tenant, kube: c.kube, server: c.apiServer }).catch(() => null);
-          if (r && r.applied.length) count++;
-        }
-      }
-      await sleep(2000);
-    }
-  })();
-  return { stop: async () => { stopped = true; await loop; }, syncs: () => count };
+/** Starts the real Argo CD (idempotent) and prepares the GitOps tenant's served repo. */
+export async function argocdForDemo(dataDir: string, tenant: string, log: (line: string) => void): Promise<DemoArgo> {
+  const argo = await argocdUp({ log });
+  await argocdRemoveGitRepo(tenant); // a fresh repo per tour
+  const repo = await argocdGitRepo(tenant);
+  const credentials = join(dataDir, 'argocd-repo-credentials.json');
+  await writeFile(credentials, JSON.stringify({ [tenant]: { username: repo.username, password: repo.password } }), { mode: 0o600 });
+  return {
+    repo: repo.path,
+    env: {
+      FLEETPLANE_GIT_REMOTE: `${pathToFileURL(dirname(repo.path)).href}/{tenant}.git`,
+      FLEETPLANE_GIT_ARGO_URL: `${argo.gitURL}/{tenant}.git`,
+      FLEETPLANE_GIT_ARGO_CREDENTIALS_FILE: credentials,
+      FLEETPLANE_ARGOCD_NAMESPACE: argo.namespace,
+      FLEETPLANE_ARGOCD_CLUSTER: argo.management.name,
+      // The default blueprint's cache chart comes from the testbed's chart repository (no internet here).
+      FLEETPLANE_GITOPS_CHART_MIRRORS: `https://charts.bitnami.com/bitnami=${argo.chartRepoURL}`,
+    },
+    cleanup: () => argocdRemoveGitRepo(tenant),
+  };
 }
 
 async function git(repo: string, args: string[]): Promise<string> {
@@ -50,15 +51,15 @@ async function git(repo: string, args: string[]): Promise<string> {
   return stdout.trimEnd();
 }
 
-export async function showLog(dataDir: string, tenant: string): Promise<void> {
-  block(await git(repoPath(dataDir, tenant), ['log', '--format=%h  %<(72,trunc)%s  %(trailers:key=Fleetplane-Operation,valueonly,separator=)', 'main']));
+export async function showLog(repo: string): Promise<void> {
+  block(await git(repo, ['log', '--format=%h  %<(72,trunc)%s  %(trailers:key=Fleetplane-Operation,valueonly,separator=)', 'main']));
 }
 
-export async function showRepo(dataDir: string, tenant: string): Promise<void> {
-  const repo = repoPath(dataDir, tenant);
-  if (!existsSync(repo)) throw new Error(`no repo at ${repo}: the GitOps environment was never delivered`);
-  note(`tenant repo ${repo} (branch main); git log:`);
-  await showLog(dataDir, tenant);
+export async function showRepo(repo: string): Promise<void> {
+  const head = await git(repo, ['rev-parse', '-q', '--verify', 'main']).catch(() => '');
+  if (!head) throw new Error(`no commit in ${repo}: the GitOps environment was never delivered`);
+  note(`tenant repo ${repo} (branch main), served to Argo CD over git smart HTTP; git log:`);
+  await showLog(repo);
   const files = (await git(repo, ['ls-tree', '-r', '--name-only', 'main'])).split('\n');
   note(`layout at HEAD (${files.length} files):`);
   const manifests = files.filter((f) => f.includes('/manifests/'));
@@ -71,4 +72,16 @@ export async function showRepo(dataDir: string, tenant: string): Promise<void> {
     const out = Array.isArray(doc.outOfBand) ? doc.outOfBand.length : 0;
     note(`${revision}: revision ${String(doc.revision ?? '?').slice(0, 12)}; ${out ? `${out} Secret(s) kept out of Git, applied out of band` : 'no Secret objects (secret values come through ExternalSecrets, never Git)'}`);
   }
+}
+
+/** The tenant's Applications as Argo CD reports them (on its management cluster). */
+export async function argoApplications(clusters: DemoCluster[], tenant: string): Promise<void> {
+  const mgmt = clusters.find((c) => c.name === 'fp-1') ?? clusters[0];
+  if (!mgmt) return;
+  const apps = await mgmt.kube.list('argoproj.io/v1alpha1', 'Application', { labelSelector: { 'fleetplane.io/tenant': tenant } });
+  note(`Argo CD Applications of ${tenant} (on ${mgmt.name}):`);
+  block(apps.map((a) => {
+    const st = (a.status ?? {}) as { sync?: { status?: string; revision?: string }; health?: { status?: string } };
+    return `${a.metadata.name}  ${st.sync?.status ?? '?'}  ${st.health?.status ?? '?'}  at ${st.sync?.revision?.slice(0, 12) ?? '?'}`;
+  }).join('\n') || '(none yet)');
 }

@@ -13,7 +13,7 @@ import { ApiClient } from '../cli/client.ts';
 import { table } from '../cli/output.ts';
 import { bundle } from './bundle.ts';
 import { liveObjects, registerClusters, runningClusters, waitNamespacesGone, type DemoCluster } from './clusters.ts';
-import { showLog, showRepo, startArgoStandIn } from './gitops.ts';
+import { argoApplications, argocdForDemo, showLog, showRepo, type DemoArgo } from './gitops.ts';
 import { dashboard, fleetHealth, forecast, metrics } from './observe.ts';
 import { explore } from './explore.ts';
 import { offboardAll } from './offboard.ts';
@@ -26,13 +26,14 @@ import { coerceError } from '../domain/errors.ts';
 const BLUEPRINT = 'default';
 
 interface TourOptions {
-  dataDir: string;
+  /** The GitOps tenant's repo and the real Argo CD's settings. */
+  argo: DemoArgo;
   /** Without --exit: wait here (console URL and tokens printed) before offboarding. */
   explore?: () => Promise<void>;
 }
 
 async function tour(t: Tour, client: ApiClient, clusters: DemoCluster[], o: TourOptions): Promise<void> {
-  const { dataDir } = o;
+  const { argo } = o;
   const tenants = demoTenants(BLUEPRINT, '1.4.0');
   const slugs = tenants.map((x) => x.slug);
   const dedicated = { cluster: clusters.length >= 3 ? clusters[clusters.length - 1]!.name : '', tenant: 'globex' };
@@ -47,9 +48,7 @@ async function tour(t: Tour, client: ApiClient, clusters: DemoCluster[], o: Tour
     }
   });
 
-  // The GitOps tenant's repo is applied by the Argo CD stand-in for the whole tour.
-  const argo = startArgoStandIn(dataDir, 'umbrella', clusters);
-  try {
+  {
     await t.step('c. onboard 4 tenants, one call each', async () => {
       const ops = await onboard(client, tenants);
       note('a bad request is refused with problem+json naming the offending field:');
@@ -67,12 +66,15 @@ async function tour(t: Tour, client: ApiClient, clusters: DemoCluster[], o: Tour
       await liveObjects(clusters, slugs);
     });
 
-    await t.step('e. the GitOps environment: umbrella/prod in its tenant repo', () => showRepo(dataDir, 'umbrella'));
+    await t.step('e. the GitOps environment: umbrella/prod in its tenant repo, synced by Argo CD', async () => {
+      await showRepo(argo.repo);
+      await argoApplications(clusters, 'umbrella');
+    });
     await t.step('f. drift: a Deployment deleted by hand is detected and healed', () => drift(client, clusters, 'acme', 'prod'));
     await t.step('g1. fleet rollout of 1.5.0 in waves, canary first', async () => {
       await fleetRollout(client, BLUEPRINT, '1.5.0');
       note('the GitOps environment was upgraded by a commit to its repo:');
-      await showLog(dataDir, 'umbrella');
+      await showLog(argo.repo);
     });
     await t.step('g2. a bad release (1.5.1) on one environment is rolled back automatically', async () => {
       if (!releases['1.5.0']) throw new Error('1.5.0 was not published');
@@ -92,8 +94,6 @@ async function tour(t: Tour, client: ApiClient, clusters: DemoCluster[], o: Tour
       await liveObjects(clusters, slugs, false);
       if (left > 0) throw new Error(`${left} namespace(s) of the demo tenants are still on the clusters`);
     });
-  } finally {
-    await argo.stop();
   }
 }
 
@@ -115,7 +115,9 @@ async function run(): Promise<number> {
   say(`server logs (JSON): ${logFile}`);
   say(`demo timings: ${Object.entries(DEMO_ENGINE_ENV).map(([k, v]) => `${k}=${process.env[k] ?? v}`).join(' ')}`);
   const t = new Tour();
-  const child = startServer({ port, dataDir, logFile, token, workers: clusters.length > 0 });
+  // The GitOps tenant is delivered through the testbed's real Argo CD (built on first use).
+  const argo = clusters.length > 0 ? await argocdForDemo(dataDir, 'umbrella', (l) => say(l)) : null;
+  const child = startServer({ port, dataDir, logFile, token, workers: clusters.length > 0, env: argo?.env ?? {} });
   try {
     await waitReady(client, child, 240_000);
     if (clusters.length === 0) t.skip('the tour', 'no testbed cluster is running: run `npm run testbed -- up --clusters 3` (scripts/demo.sh does)');
@@ -124,13 +126,14 @@ async function run(): Promise<number> {
       // Waiting for Ctrl-C needs someone at a terminal: unattended runs (CI, pipes) finish as with --exit.
       const stay = !process.argv.includes('--exit') && process.stdin.isTTY === true;
       const explorer = !stay ? {} : { explore: () => explore(client, { url, adminToken: token, tenant: 'acme' }) };
-      await tour(t, client, clusters, { dataDir, ...explorer });
+      await tour(t, client, clusters, { argo: argo!, ...explorer });
     }
   } catch (err) {
     say(`demo stopped: ${coerceError(err).message.split('\n')[0]}`);
     t.results.push({ name: 'server', ok: false, seconds: 0, reason: String(err) });
   } finally {
     await stopServer(child);
+    await argo?.cleanup().catch(() => undefined);
     await rm(dataDir, { recursive: true, force: true });
     say('\nserver stopped, temp data removed');
   }

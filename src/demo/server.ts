@@ -27,13 +27,13 @@ export const DEMO_ENGINE_ENV: Record<string, string> = {
   FLEETPLANE_ROLLOUT_INTERVAL_MS: '1000',
 };
 
-export function startServer(o: { port: number; dataDir: string; logFile: string; token: string; workers: boolean }): ChildProcess {
+export function startServer(o: { port: number; dataDir: string; logFile: string; token: string; workers: boolean; env?: Record<string, string> }): ChildProcess {
   const log = openSync(o.logFile, 'a');
   const env: NodeJS.ProcessEnv = { ...DEMO_ENGINE_ENV, ...process.env };
   Object.assign(env, {
     FLEETPLANE_ADMIN_TOKEN: o.token, FLEETPLANE_DATABASE_URL: '', FLEETPLANE_PROMETHEUS_URL: '',
     FLEETPLANE_LOG_LEVEL: process.env.FLEETPLANE_LOG_LEVEL ?? 'info', FLEETPLANE_WORKERS: o.workers ? '1' : '0',
-  });
+  }, o.env ?? {});
   // Its own process group: Ctrl-C at the terminal reaches the demo (which then offboards and stops
   // the server), not the server directly; the demo's exit takes the server with it.
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'serve', '--port', String(o.port), '--data-dir', o.dataDir], {

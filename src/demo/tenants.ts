@@ -34,7 +34,7 @@ export function demoTenants(blueprint: string, version: string): TenantPlan[] {
     { slug: 'acme', name: 'Acme Corp', tier: 'shared', labels: { plan: 'enterprise' }, environments: [env('prod', 'prod', { values: { logLevel: 'warn' } }), env('staging', 'staging')] },
     { slug: 'globex', name: 'Globex', tier: 'dedicated', labels: { plan: 'enterprise' }, environments: [env('prod', 'prod'), env('staging', 'staging')] },
     { slug: 'initech', name: 'Initech', tier: 'hybrid', labels: { plan: 'team' }, environments: [env('prod', 'prod', { values: { maxUploadMb: 200 } }), env('dev', 'dev')] },
-    // GitOps: Fleetplane commits to the tenant's repo; Argo CD (here: the demo's stand-in) applies it.
+    // GitOps: Fleetplane commits to the tenant's repo; the testbed's real Argo CD syncs it.
     { slug: 'umbrella', name: 'Umbrella', tier: 'shared', labels: { plan: 'team' }, environments: [env('prod', 'prod', { delivery: 'gitops', selfHeal: false })] },
   ];
 }

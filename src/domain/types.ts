@@ -205,8 +205,10 @@ export const MANAGED_BY = 'fleetplane';
  * Server-side-apply field managers, one per writer, so each owns only its fields: the revision's
  * objects (`fleetplane`), the restart stamp on pod templates (`fleetplane-restart`, so a later
  * apply of the revision never removes it), and the pre-scaler's HPA floor (`fleetplane-prescaler`,
- * ADR 0801; the direct driver yields that field to it).
+ * ADR 0801; the direct driver yields that field to it), and the GitOps driver's Argo CD objects on
+ * the management cluster (`fleetplane-gitops`, ADR 0604).
  */
 export const FIELD_MANAGER = 'fleetplane';
 export const RESTART_FIELD_MANAGER = 'fleetplane-restart';
 export const PRESCALER_FIELD_MANAGER = 'fleetplane-prescaler';
+export const GITOPS_FIELD_MANAGER = 'fleetplane-gitops';

@@ -92,9 +92,11 @@ export function driverFor(deps: EngineDeps, env: Environment): Driver {
 export async function driverContext(s: StepEnv, env: Environment): Promise<DriverContext> {
   const conn = await s.deps.connections.get(env.placement.cluster);
   const workerId = s.deps.config.workerId;
-  const kube = fencedClient(conn.cluster.name, conn.kube, { assertLease: s.assertLease, signal: s.signal, worker: workerId, operation: s.op.id, now: s.deps.now });
+  const fence = { assertLease: s.assertLease, signal: s.signal, worker: workerId, operation: s.op.id, now: s.deps.now };
+  const kube = fencedClient(conn.cluster.name, conn.kube, fence);
+  const clientFor = async (name: string) => fencedClient(name, (await s.deps.connections.get(name)).kube, fence);
   return {
-    environment: env, cluster: conn.cluster, kube, logger: s.log, signal: s.signal, now: s.deps.now,
+    environment: env, cluster: conn.cluster, kube, clientFor, logger: s.log, signal: s.signal, now: s.deps.now,
     operation: { id: s.op.id, kind: s.op.kind, workerId },
   };
 }

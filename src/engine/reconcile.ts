@@ -63,6 +63,7 @@ export class Reconciler {
       // No lease is held here: the drift check reads only, and its client refuses writes.
       const report = await deps.drivers[env.delivery]!.drift!({
         environment: env, cluster: conn.cluster, kube: readOnlyClient(conn.cluster.name, conn.kube, signal), logger: deps.logger,
+        clientFor: async (name) => readOnlyClient(name, (await deps.connections.get(name)).kube, signal),
         signal: signal ?? new AbortController().signal, now: deps.now,
         operation: { id: 'reconcile', kind: 'reconcile', workerId: deps.config.workerId },
       }, rev);

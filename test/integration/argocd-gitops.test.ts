@@ -1,12 +1,15 @@
 // GitOps through the REAL Argo CD v3 of the testbed (npm run testbed -- argocd up; this file starts it
 // when it is not running): the GitOps driver commits a tenant's environment (manifests, Helm values and
 // the AppProject/ApplicationSets Fleetplane renders) into a bare repo served read-only over git smart
-// HTTP with per-repo credentials; the ApplicationSets are applied to the Argo CD namespace on fp-1;
-// Argo CD generates the Applications, clones, syncs to fp-2 and reports Synced+Healthy. Then:
-// a hand-deleted Deployment comes back (selfHeal), a commit removing an object prunes it, the Redis
-// chart renders from the testbed's chart repository with the committed values, and objects aimed
-// outside the AppProject's destinations are refused by Argo CD. Every wait is bounded; on a failure
-// the controllers' logs are kept (the path is printed).
+// HTTP with per-repo credentials, and bootstraps the AppProject, both ApplicationSets and the repo
+// credential Secret into the Argo CD namespace on fp-1 itself; Argo CD generates the Applications,
+// clones, syncs to fp-2 and reports Synced+Healthy, which the driver's verify reads back (the synced
+// commit must hold the revision). Then: a hand-deleted Deployment comes back (selfHeal), a commit
+// removing an object prunes it, the Redis chart renders from the testbed's chart repository with the
+// committed values, a rollback (revert commit) is verified only once Argo CD has synced it, the fence
+// (#12 point 5) refuses another tenant's namespace and objects, a new or relabelled Namespace and a
+// kind the blueprint does not render, and offboarding prunes everything and removes the Argo CD
+// objects. Every wait is bounded; on a failure the controllers' logs are kept (the path is printed).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -14,23 +17,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
-import { parse } from 'yaml';
 import { GitRepos } from '../../src/adapters/git/index.ts';
 import type { KubeClient } from '../../src/adapters/kube/index.ts';
-import type { KubeObject, Revision } from '../../src/domain/types.ts';
+import type { Revision } from '../../src/domain/types.ts';
 import { testClusterClient } from '../helpers/cluster-client.ts';
 import { applicationProblem, syncedHealthyAt } from '../../src/engine/drivers/argocd-status.ts';
 import { GitopsDriver } from '../../src/engine/drivers/gitops.ts';
-import { ARGOCD_NAMESPACE, argocdGitRepo, argocdRemoveGitRepo, argocdUp, repositorySecret, type ArgocdStatus, type GitRepoCredentials } from '../../testbed/index.ts';
+import { applicationName, chartApplicationName, chartApplicationSetName } from '../../src/render/gitops/index.ts';
+import { ARGOCD_NAMESPACE, argocdGitRepo, argocdRemoveGitRepo, argocdUp, type ArgocdStatus, type GitRepoCredentials } from '../../testbed/index.ts';
 import { getTestbed, type TestCluster } from '../helpers/testbed.ts';
-import { eventually, gitShow, pushChange, readApp, stripFinalizers, uidOf, waitForApp, withArgoLogs, writeRepoFile } from './argocd-support.ts';
-import { makeContext, makeRevision } from './gitops-support.ts';
+import { eventually, pushChange, readApp, stripFinalizers, uidOf, waitForApp, withArgoLogs, writeRepoFile } from './argocd-support.ts';
+import { git, makeContext, makeRevision } from './gitops-support.ts';
 
 const tenant = `ag${randomBytes(3).toString('hex')}`;
 const namespace = `${tenant}-prod`;
 const victim = `${tenant}v-prod`; // another tenant's namespace on the same cluster
-const appName = `${tenant}-prod`;
-const chartApp = `${tenant}-prod-cache`;
+const appName = applicationName(tenant, 'prod');
+const chartApp = chartApplicationName(tenant, 'prod', 'cache');
 let argo: ArgocdStatus;
 let mgmt: KubeClient; // fp-1: Argo CD's namespace
 let dest: TestCluster; // fp-2: where the environment runs
@@ -44,19 +47,14 @@ const ARGO = (kind: string, name: string) => ({ apiVersion: 'argoproj.io/v1alpha
 const ctx = (kind: string) => makeContext({ tenant, env: 'prod', namespace, cluster: dest, kube: testClusterClient(dest.name, kube), kind, opId: `op-${kind}` });
 
 /** The renderer's revision shape, with the cache chart taken from the testbed's chart repository. */
-function revision(version: string, drop: string[] = []): Revision {
-  const r = makeRevision({ tenant, environment: 'prod', namespace, version, replicas: 2 });
+function revision(version: string, drop: string[] = [], replicas = 2): Revision {
+  const r = makeRevision({ tenant, environment: 'prod', namespace, version, replicas });
   const cache = { component: 'cache', chart: 'redis', chartVersion: '20.6.2', repo: argo.chartRepoURL, releaseName: 'cache', namespace,
     yaml: 'architecture: standalone\nauth:\n  enabled: true\n  existingSecret: cache-auth\n  existingSecretPasswordKey: password\nmaster:\n  resources:\n    requests:\n      memory: 96Mi\n' };
   return { ...r, objects: r.objects.filter((o) => !drop.includes(o.object.kind)), helmValues: [cache as Revision['helmValues'][number]] };
 }
 
-async function applyArgoObjects(commit: string): Promise<void> {
-  for (const file of ['appproject', 'applicationset', 'applicationset-charts']) {
-    const obj = parse(await gitShow(repo.path, `${commit}:argocd/${file}.yaml`)) as KubeObject;
-    await mgmt.apply(obj, { fieldManager: 'fleetplane-tests', force: true });
-  }
-}
+const VERIFY = { timeoutMs: 240_000, pollIntervalMs: 1000 };
 
 before(async () => {
   const tb = await getTestbed();
@@ -67,17 +65,21 @@ before(async () => {
   assert.ok(argo.running, 'argocd up left processes dead');
   assert.ok(argo.clusters.includes(dest.name), `${dest.name} is registered with Argo CD`);
   repo = await argocdGitRepo(tenant);
-  // Argo CD reads the repo over HTTP with this tenant's credentials, scoped to its AppProject.
-  await mgmt.apply(repositorySecret({ name: tenant, url: repo.url, username: repo.username, password: repo.password, project: tenant }) as KubeObject, { fieldManager: 'fleetplane-tests' });
   dataDir = await mkdtemp(join(tmpdir(), 'fp-argocd-e2e-'));
   // The driver pushes to the bare repo on disk; the repo's Argo CD URL is the served one.
   const repos = new GitRepos({ dataDir, remoteFor: () => ({ url: pathToFileURL(repo.path).href, argoURL: repo.url }) });
-  driver = new GitopsDriver({ repos, argocdNamespace: ARGOCD_NAMESPACE, archiveWhenEmpty: false });
-  await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: victim, labels: { 'fleetplane.io/test': 'true' } } });
+  // The driver bootstraps Argo CD on fp-1 (in `serve`: FLEETPLANE_ARGOCD_CLUSTER); Argo CD reads the
+  // repo over HTTP with this tenant's credentials, in a repository Secret scoped to its AppProject.
+  const argoClient = testClusterClient(tb.clusters[0]!.name, mgmt);
+  driver = new GitopsDriver({
+    repos, argocdNamespace: ARGOCD_NAMESPACE, archiveWhenEmpty: false, argoKube: () => argoClient,
+    repoCredentials: () => ({ username: repo.username, password: repo.password }),
+  });
+  await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: victim, labels: { 'fleetplane.io/test': 'true', 'pod-security.kubernetes.io/enforce': 'restricted' } } });
 });
 
 after(async () => {
-  for (const [kind, name] of [['ApplicationSet', tenant], ['ApplicationSet', `${tenant}-charts`]] as const) await mgmt?.delete(ARGO(kind, name)).catch(() => undefined);
+  for (const [kind, name] of [['ApplicationSet', tenant], ['ApplicationSet', chartApplicationSetName(tenant)]] as const) await mgmt?.delete(ARGO(kind, name)).catch(() => undefined);
   // Applications carry the resources finalizer: Argo CD deletes their objects, then they go. After
   // the refused sync its retries (Fleetplane's policy: 5, backing off to 3 min) hold the Application,
   // so past a bound the finalizer is dropped and the namespaces below are deleted by hand.
@@ -91,21 +93,32 @@ after(async () => {
   }
   await mgmt?.delete(ARGO('AppProject', tenant)).catch(() => undefined);
   await mgmt?.delete({ apiVersion: 'v1', kind: 'Secret', namespace: ARGOCD_NAMESPACE, name: `repo-${tenant}` }).catch(() => undefined);
-  for (const ns of [namespace, victim]) await kube?.delete({ apiVersion: 'v1', kind: 'Namespace', name: ns }).catch(() => undefined);
+  for (const ns of [namespace, victim, `${tenant}-evil`]) await kube?.delete({ apiVersion: 'v1', kind: 'Namespace', name: ns }).catch(() => undefined);
   await kube?.delete({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: `${tenant}-escalate` }).catch(() => undefined);
+  await kube?.delete({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', namespace, name: 'escalate' }).catch(() => undefined);
   if (repo) await argocdRemoveGitRepo(tenant).catch(() => undefined);
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-test('commit -> ApplicationSet generates the Application -> Argo CD clones over git HTTP, syncs to fp-2, Synced+Healthy', () => withArgoLogs(tenant, async () => {
+test('one deliver: commit + bootstrap -> Argo CD generates the Application, clones over git HTTP, syncs to fp-2; verify reads it back', () => withArgoLogs(tenant, async () => {
+  const committedAt = Date.now();
   const res = await driver.deliver(ctx('onboard'), revision('1.4.0'));
   commits.first = String(res.detail?.commit);
   assert.equal(res.detail?.repo, repo.url, 'the AppProject/ApplicationSet point Argo CD at the served URL');
-  const committedAt = Date.now();
-  await applyArgoObjects(commits.first);
-  const v = await waitForApp(mgmt, appName, (a) => syncedHealthyAt(a, commits.first), `Synced+Healthy at ${commits.first}`);
-  console.error(`[argocd test] commit -> ${appName} Synced+Healthy in ${((Date.now() - committedAt) / 1000).toFixed(1)}s (ApplicationSet applied with the commit)`);
-  assert.deepEqual(v.revisions, [commits.first]);
+  const project = await mgmt.get(ARGO('AppProject', tenant));
+  const spec = project?.spec as { sourceRepos: string[]; clusterResourceWhitelist: Array<Record<string, string>>; namespaceResourceWhitelist: Array<Record<string, string>> };
+  assert.deepEqual(spec.sourceRepos, [repo.url, argo.chartRepoURL], 'bootstrapped by the driver: its repo and chart repo only');
+  assert.deepEqual(spec.clusterResourceWhitelist, [{ group: '', kind: 'Namespace', name: namespace }], 'its own Namespace, by name');
+  assert.ok(!spec.namespaceResourceWhitelist.some((k) => k.kind === '*'));
+  const secret = await mgmt.get({ apiVersion: 'v1', kind: 'Secret', namespace: ARGOCD_NAMESPACE, name: `repo-${tenant}` });
+  assert.equal(secret?.metadata.labels?.['argocd.argoproj.io/secret-type'], 'repository');
+  assert.equal(Buffer.from(String((secret?.data as Record<string, string>).project), 'base64').toString(), tenant, 'credential scoped to the tenant project');
+  const verdict = await driver.verify(ctx('onboard'), revision('1.4.0'), VERIFY);
+  assert.deepEqual(verdict, { ready: true }, JSON.stringify(verdict));
+  console.error(`[argocd test] deliver -> verify ready (Argo CD Synced+Healthy) in ${((Date.now() - committedAt) / 1000).toFixed(1)}s`);
+  const v = await readApp(mgmt, appName);
+  assert.ok(syncedHealthyAt(v, commits.first));
+  assert.deepEqual(v?.revisions, [commits.first], 'Argo CD synced exactly the commit the driver pushed');
   const d = await kube.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace, name: 'web' });
   assert.equal((d?.status as { readyReplicas?: number } | undefined)?.readyReplicas, 2, 'Deployment Ready on kwok');
   const tracking = d?.metadata.annotations?.['argocd.argoproj.io/tracking-id'] ?? '';
@@ -124,13 +137,16 @@ test('selfHeal: a hand-deleted Deployment is brought back by Argo CD', () => wit
   });
   assert.equal(back.metadata.annotations?.['argocd.argoproj.io/tracking-id'], `${appName}:apps/Deployment:${namespace}/web`);
   await waitForApp(mgmt, appName, (a) => syncedHealthyAt(a, commits.first), 'Synced+Healthy again');
+  const drift = await driver.drift(ctx('reconcile'), revision('1.4.0'));
+  assert.equal(drift.drifted, false, `healed: nothing left to report (${JSON.stringify(drift.items)})`);
 }));
 
 test('prune: a commit without the Service deletes it from the cluster', () => withArgoLogs(tenant, async () => {
   const res = await driver.deliver(ctx('upgrade'), revision('1.4.1', ['Service']), { revision: revision('1.4.0'), inventory: [] });
   commits.pruned = String(res.detail?.commit);
   assert.notEqual(commits.pruned, commits.first);
-  await waitForApp(mgmt, appName, (a) => syncedHealthyAt(a, commits.pruned), `Synced+Healthy at ${commits.pruned}`);
+  assert.deepEqual(await driver.verify(ctx('upgrade'), revision('1.4.1', ['Service']), VERIFY), { ready: true });
+  assert.ok(syncedHealthyAt(await readApp(mgmt, appName), commits.pruned));
   await eventually('Service web pruned', async () => (await kube.get({ apiVersion: 'v1', kind: 'Service', namespace, name: 'web' })) === null);
   assert.ok(await kube.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace, name: 'web' }), 'the rest stays');
 }));
@@ -145,23 +161,63 @@ test('Helm: the -charts ApplicationSet renders the Redis chart from the local ch
   assert.ok(await kube.get({ apiVersion: 'v1', kind: 'Service', namespace, name: 'cache-redis-master' }));
 }));
 
-test("objects aimed outside the AppProject (another tenant's namespace, a ClusterRole) are refused by Argo CD", () => withArgoLogs(tenant, async () => {
-  const intruders = [
-    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'intruder', namespace: victim }, data: { stolen: 'yes' } },
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: `${tenant}-escalate` }, rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }] },
-  ];
+test('rollback: the revert commit is verified only once Argo CD has synced it', () => withArgoLogs(tenant, async () => {
+  const good = revision('1.4.1', ['Service']);
+  const bad = revision('1.4.2', ['Service'], 3);
+  const up = await driver.deliver(ctx('upgrade'), bad, { revision: good, inventory: [] });
+  assert.deepEqual(await driver.verify(ctx('upgrade'), bad, VERIFY), { ready: true });
+  const back = await driver.rollback(ctx('rollback'), good, { revision: bad, inventory: [] });
+  commits.rolledBack = String(back.detail?.commit);
+  assert.equal(back.detail?.reverted, up.detail?.commit, 'a revert of the upgrade commit');
+  assert.match(git(repo.path, 'log', '-1', '--format=%s', commits.rolledBack), /^Revert "upgrade /);
+  assert.deepEqual(await driver.verify(ctx('rollback'), good, VERIFY), { ready: true });
+  const v = await readApp(mgmt, appName);
+  assert.deepEqual(v?.revisions, [commits.rolledBack], 'Argo CD synced the revert commit');
+  const d = await kube.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace, name: 'web' });
+  assert.equal((d?.spec as { replicas: number }).replicas, 2, 'back at the good revision');
+}));
+
+test("fence (#12.5): another tenant's namespace, a new or relabelled Namespace, a ClusterRole and an unrendered kind are refused by Argo CD", () => withArgoLogs(tenant, async () => {
+  const intruders = {
+    '90-configmap-intruder.yaml': { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'intruder', namespace: victim }, data: { stolen: 'yes' } },
+    '91-clusterrole-escalate.yaml': { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: `${tenant}-escalate` }, rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }] },
+    '92-namespace-victim.yaml': { apiVersion: 'v1', kind: 'Namespace', metadata: { name: victim, labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } } },
+    '93-namespace-evil.yaml': { apiVersion: 'v1', kind: 'Namespace', metadata: { name: `${tenant}-evil` } },
+    '94-role-escalate.yaml': { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'escalate', namespace }, rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }] },
+  };
   const hostile = await pushChange(repo.path, 'hostile: objects outside the project', async (dir) => {
-    await writeRepoFile(dir, 'environments/prod/manifests/90-configmap-intruder.yaml', JSON.stringify(intruders[0]));
-    await writeRepoFile(dir, 'environments/prod/manifests/91-clusterrole-escalate.yaml', JSON.stringify(intruders[1]));
+    for (const [file, obj] of Object.entries(intruders)) await writeRepoFile(dir, `environments/prod/manifests/${file}`, JSON.stringify(obj));
   });
   const v = await waitForApp(mgmt, appName, (a) => a.revisions.includes(hostile) && /not permitted/i.test(`${applicationProblem(a)} ${a.operationMessage ?? ''}`), 'refusal reported');
   const said = `${applicationProblem(v)} ${v.operationMessage ?? ''}`;
-  assert.match(said, new RegExp(`namespace ${victim} is not permitted in project`), 'names the foreign namespace');
-  assert.match(said, /ClusterRole is not permitted in project/, 'names the cluster-scoped kind');
+  assert.match(said, /not permitted in project/, said);
   assert.notEqual(v.sync, 'Synced');
+  const verdict = await driver.verify(ctx('upgrade'), good(), { timeoutMs: 1, pollIntervalMs: 1 });
+  assert.equal(verdict.ready, false, 'verify does not pass a refused sync');
+  assert.match(verdict.message ?? '', /Argo CD|synced commit/, verdict.message);
   assert.equal(await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: victim, name: 'intruder' }), null, 'nothing written into the other namespace');
   assert.equal(await kube.get({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: `${tenant}-escalate` }), null, 'no ClusterRole created');
+  assert.equal(await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: `${tenant}-evil` }), null, 'no new Namespace');
+  assert.equal(await kube.get({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', namespace, name: 'escalate' }), null, 'no Role (a kind the blueprint does not render)');
+  const ns = await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: victim });
+  assert.equal(ns?.metadata.labels?.['pod-security.kubernetes.io/enforce'], 'restricted', "the other tenant's Namespace is not relabelled");
   assert.ok(await kube.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace, name: 'web' }), "the tenant's own objects stay");
-  const app = await readApp(mgmt, appName);
-  assert.ok(app, 'the Application is still there');
+}));
+
+const good = () => revision('1.4.1', ['Service']);
+
+test('Fleetplane re-delivers over the hostile commit, then offboarding prunes the objects and removes the Argo CD objects', () => withArgoLogs(tenant, async () => {
+  await driver.deliver(ctx('reconfigure'), good(), { revision: good(), inventory: [] });
+  assert.deepEqual(await driver.verify(ctx('reconfigure'), good(), VERIFY), { ready: true });
+  const res = await driver.remove(ctx('offboard'), []);
+  assert.equal(res.detail?.changed, true);
+  assert.equal(await readApp(mgmt, appName), null, 'remove returns once Argo CD has deleted the Application');
+  assert.equal(await readApp(mgmt, chartApp), null);
+  await eventually('Deployment and StatefulSet pruned', async () =>
+    (await kube.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace, name: 'web' })) === null
+    && (await kube.get({ apiVersion: 'apps/v1', kind: 'StatefulSet', namespace, name: 'cache-redis-master' })) === null);
+  for (const [kind, name] of [['AppProject', tenant], ['ApplicationSet', tenant], ['ApplicationSet', chartApplicationSetName(tenant)]] as const) {
+    assert.equal(await mgmt.get(ARGO(kind, name)), null, `${kind} ${name} removed`);
+  }
+  assert.equal(await mgmt.get({ apiVersion: 'v1', kind: 'Secret', namespace: ARGOCD_NAMESPACE, name: `repo-${tenant}` }), null, 'repo credential removed');
 }));

@@ -1,12 +1,17 @@
-// GitOps delivery through the real engine and API: an environment onboarded with delivery "gitops"
-// is committed to the tenant's repo by the engine's GitOps driver, synced by the Argo CD stand-in
-// (test helper; the testbed runs no Argo CD) and becomes Ready; a never-ready upgrade fails
-// verification and the engine's rollback lands as a revert commit; offboarding the tenant removes
-// the environment directory and archives the repo. PostgreSQL + testbed cluster.
+// GitOps delivery through the real engine and API and the REAL Argo CD of the testbed: an
+// environment onboarded with delivery "gitops" is committed to the tenant's repo by the engine's
+// GitOps driver, which also bootstraps the tenant's AppProject, ApplicationSets and repo credential
+// on the Argo CD cluster (fp-1, FLEETPLANE_ARGOCD_CLUSTER in serve); Argo CD syncs it and the
+// engine's verify reads the Application back, so it becomes Ready; a never-ready upgrade fails
+// verification and the engine's rollback lands as a revert commit that Argo CD syncs before the
+// environment is Ready again; offboarding the tenant removes the environment directory, Argo CD
+// prunes its objects, and the repo is archived. PostgreSQL + testbed cluster + Argo CD.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
 import { pino } from 'pino';
 import { buildApp } from '../../src/api/app.ts';
@@ -15,18 +20,19 @@ import type { Api as App } from '../../src/api/context.ts';
 import type { Environment, Operation } from '../../src/domain/types.ts';
 import { startEngine, type Engine } from '../../src/engine/index.ts';
 import { createGitopsDriver } from '../../src/engine/drivers/gitops-config.ts';
-import { argoSync } from './gitops-argocd-stand-in.ts';
+import { applicationName } from '../../src/render/gitops/index.ts';
+import { ARGOCD_NAMESPACE, argocdGitRepo, argocdRemoveGitRepo, argocdUp, type GitRepoCredentials } from '../../testbed/index.ts';
+import { readApp, withArgoLogs } from './argocd-support.ts';
 import { release, setupFleet, uniqueSlug, waitFor, type Fleet } from './engine.fixture.ts';
 import { git } from './gitops-support.ts';
 
 let fleet: Fleet;
 let app: App;
 let engine: Engine;
-let syncing = true;
-let syncLoop: Promise<void>;
+let served: GitRepoCredentials;
 const token = 'fpt_admin_gitops_engine_0123456789';
 const tenant = uniqueSlug('ge');
-const repo = () => join(fleet.db.dataDir, 'git', `${tenant}.git`);
+const repo = () => served.path;
 
 async function call<T = Record<string, unknown>>(method: string, url: string, body?: unknown): Promise<{ status: number; body: T }> {
   const r = await app.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { payload: JSON.stringify(body) } : {}) });
@@ -36,22 +42,13 @@ async function call<T = Record<string, unknown>>(method: string, url: string, bo
 const env = async () => (await call<Environment>('GET', `/v1/environments/${tenant}/prod`)).body;
 const op = async (id: string) => (await call<Operation>('GET', `/v1/operations/${id}`)).body;
 
-/** Plays Argo CD for every tenant repo while the test runs (what an Argo CD controller would do). */
-async function standIn(): Promise<void> {
-  const cluster = fleet.clusters[0]!;
-  while (syncing) {
-    const dir = join(fleet.db.dataDir, 'git');
-    const repos = (() => { try { return readdirSync(dir).filter((f) => f.endsWith('.git')); } catch { return []; } })();
-    for (const r of repos) {
-      await argoSync({ repo: join(dir, r), tenant: r.replace(/\.git$/, ''), kube: cluster.client(), server: cluster.apiServer }).catch(() => undefined);
-    }
-    await new Promise((res) => setTimeout(res, 500));
-  }
-}
-
 before(async () => {
   fleet = await setupFleet();
   const cluster = fleet.clusters[0]!;
+  const argo = await argocdUp({ log: (l) => console.error(l) });
+  assert.equal(argo.management.name, cluster.name, 'the environment runs on the Argo CD management cluster here');
+  // The tenant repo lives where the testbed's git server serves it to Argo CD (read-only, per-repo Basic auth).
+  served = await argocdGitRepo(tenant);
   await fleet.store.tokens.create({ name: 'test-admin', tenant: null, role: 'admin' }, token);
   app = await buildApp(await apiDeps(fleet.store, fleet.db.dataDir), { logger: false });
   await app.ready();
@@ -63,26 +60,29 @@ before(async () => {
   }
   engine = await startEngine({
     store: fleet.store, logger: pino({ level: 'silent' }), workerId: `${tenant}-engine`, reconcileIntervalMs: 0, verifyTimeoutMs: 30_000, verifyAttempts: 1, pollMs: 200,
-    drivers: { gitops: createGitopsDriver({ dataDir: fleet.db.dataDir }, { audit: (e) => fleet.store.audit.append(e) }) },
+    drivers: {
+      gitops: createGitopsDriver({
+        dataDir: fleet.db.dataDir, remoteTemplate: `${pathToFileURL(dirname(served.path)).href}/{tenant}.git`,
+        argoTemplate: `${argo.gitURL}/{tenant}.git`, argocdNamespace: ARGOCD_NAMESPACE, argocdCluster: cluster.name,
+      }, { audit: (e) => fleet.store.audit.append(e), repoCredentials: () => ({ username: served.username, password: served.password }) }),
+    },
   });
-  syncLoop = standIn();
 });
 
 after(async () => {
-  syncing = false;
-  await syncLoop;
   await engine?.stop();
   await app?.close();
   const kube = fleet?.clusters[0]?.client();
   for (const ns of (await kube?.list('v1', 'Namespace', { labelSelector: { 'fleetplane.io/tenant': tenant } }).catch(() => [])) ?? []) {
     await kube?.delete({ apiVersion: 'v1', kind: 'Namespace', name: ns.metadata.name }).catch(() => undefined);
   }
+  if (served) await argocdRemoveGitRepo(tenant).catch(() => undefined);
   await fleet?.cleanup();
 });
 
 let onboardOp = '';
 
-test('onboarding a gitops environment commits to the tenant repo; once synced it is Ready', async () => {
+test('onboarding a gitops environment commits to the tenant repo and bootstraps Argo CD; Ready once Argo CD reports the commit Synced+Healthy', () => withArgoLogs(tenant, async () => {
   const r = await call<{ operations: Operation[] }>('POST', '/v1/tenants', {
     slug: tenant, name: tenant, tier: 'shared',
     environments: [{ name: 'prod', type: 'prod', blueprint: 'demo-app', version: '1.0.0', delivery: 'gitops', cluster: fleet.clusters[0]!.name }],
@@ -101,9 +101,13 @@ test('onboarding a gitops environment commits to the tenant repo; once synced it
   const files = git(repo(), 'ls-tree', '-r', '--name-only', 'main').trim().split('\n');
   assert.ok(files.includes('argocd/applicationset.yaml') && files.includes('environments/prod/revision.json'));
   assert.ok(files.some((f) => /^environments\/prod\/manifests\/\d+-deployment-web\.yaml$/.test(f)), files.join('\n'));
-});
+  const app = await readApp(fleet.clusters[0]!.client(), applicationName(tenant, 'prod'));
+  assert.equal(app?.sync, 'Synced');
+  assert.equal(app?.health, 'Healthy');
+  assert.deepEqual(app?.revisions, [git(repo(), 'rev-parse', 'main').trim()], 'Argo CD synced the commit the engine pushed');
+}));
 
-test('a never-ready upgrade fails verification; the engine rolls back with a revert commit and the environment is Ready again', async () => {
+test('a never-ready upgrade fails verification; the engine rolls back with a revert commit, Argo CD syncs it, the environment is Ready again', () => withArgoLogs(tenant, async () => {
   const before = git(repo(), 'rev-parse', 'main^{tree}').trim();
   const r = await call<Operation>('POST', `/v1/tenants/${tenant}/environments/prod:upgrade`, { version: '1.2.0' });
   assert.equal(r.status, 202, JSON.stringify(r.body));
@@ -118,9 +122,11 @@ test('a never-ready upgrade fails verification; the engine rolls back with a rev
   assert.equal(git(repo(), 'rev-parse', 'main^{tree}').trim(), before, 'the revert restores the good tree');
   const e = await waitFor('Ready again', async () => { const x = await env(); return x.health === 'Ready' ? x : null; }, 120_000, 1000);
   assert.equal(e.version, '1.0.0');
-});
+  const app = await readApp(fleet.clusters[0]!.client(), applicationName(tenant, 'prod'));
+  assert.deepEqual(app?.revisions, [git(repo(), 'rev-parse', 'main').trim()], 'Ready only after Argo CD synced the revert commit');
+}));
 
-test('offboarding the tenant removes its environment directory and archives the repo', async () => {
+test('offboarding the tenant removes its environment directory, Argo CD prunes it, the repo is archived', () => withArgoLogs(tenant, async () => {
   const r = await call<Operation>('DELETE', `/v1/tenants/${tenant}`);
   assert.equal(r.status, 202, JSON.stringify(r.body));
   const done = await waitFor('offboard finished', async () => {
@@ -131,9 +137,16 @@ test('offboarding the tenant removes its environment directory and archives the 
   const archive = join(fleet.db.dataDir, 'git', 'archive');
   const archived = readdirSync(archive).filter((f) => f.startsWith(`${tenant}-`));
   assert.equal(archived.length, 1);
-  assert.equal(git(join(archive, archived[0]!), 'log', '-1', '--format=%s', 'main').trim(), `offboard ${tenant}/prod`);
+  assert.equal(git(repo(), 'log', '-1', '--format=%s', 'main').trim(), `offboard ${tenant}/prod`);
+  const heads = execFileSync('git', ['bundle', 'list-heads', join(archive, archived[0]!)], { encoding: 'utf8' });
+  assert.ok(heads.includes(`${git(repo(), 'rev-parse', 'main').trim()} refs/heads/main`), 'the bundle holds the last commit');
+  const kube = fleet.clusters[0]!.client();
+  assert.equal(await readApp(kube, applicationName(tenant, 'prod')), null, 'Argo CD deleted the Application');
+  assert.equal(await kube.get({ apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', namespace: ARGOCD_NAMESPACE, name: tenant }), null);
+  const left = await kube.list('apps/v1', 'Deployment', { labelSelector: { 'fleetplane.io/tenant': tenant } });
+  assert.deepEqual(left.map((d) => d.metadata.name), [], 'Argo CD pruned the Deployments');
   const audit = await fleet.store.audit.list({ tenant, limit: 50 });
   const entry = audit.items.find((a) => a.action === 'gitops.repo.archived');
   assert.ok(entry, JSON.stringify(audit.items.map((a) => a.action)));
   assert.equal((entry.detail as { archivedTo?: string }).archivedTo, join(archive, archived[0]!));
-});
+}));

@@ -168,3 +168,24 @@ test('remote URLs with credentials never leak into errors', async () => {
   assert.ok(!err2.message.includes('tok-in-url'), err2.message);
   assert.equal(withUserinfo.repoURL('acme'), 'http://***@127.0.0.1:9/acme.git');
 });
+
+test('chart mirrors: the committed chart repo is the mirror, in revision.json, the -charts ApplicationSet and the AppProject', async () => {
+  const mirrorDir = await mkdtemp(join(tmpdir(), 'fp-gitops-mirror-'));
+  try {
+    const mirror = 'http://charts.internal:8080';
+    const d = new GitopsDriver({ repos: new GitRepos({ dataDir: mirrorDir }), chartMirrors: { 'https://charts.bitnami.com/bitnami': mirror } });
+    const c = makeContext({ tenant: 'mirr', env: 'prod', namespace: 'mirr-prod', cluster, kube, kind: 'onboard', opId: 'op-mirror' });
+    const rev = makeRevision({ tenant: 'mirr', environment: 'prod', namespace: 'mirr-prod', version: '1.4.0' });
+    await d.deliver(c, rev);
+    const bare = join(mirrorDir, 'git', 'mirr.git');
+    const index = JSON.parse(git(bare, 'show', 'main:environments/prod/revision.json')) as { revision: string; helm: Array<{ repo: string }> };
+    assert.deepEqual(index.helm.map((h) => h.repo), [mirror]);
+    assert.equal(index.revision, rev.id, 'the revision id is unchanged');
+    const charts = parse(git(bare, 'show', 'main:argocd/applicationset-charts.yaml')) as { spec: { generators: Array<{ list: { elements: Array<{ chartRepo: string }> } }> } };
+    assert.deepEqual(charts.spec.generators[0]!.list.elements.map((e) => e.chartRepo), [mirror]);
+    const project = parse(git(bare, 'show', 'main:argocd/appproject.yaml')) as { spec: { sourceRepos: string[] } };
+    assert.ok(project.spec.sourceRepos.includes(mirror) && !project.spec.sourceRepos.some((r) => r.includes('bitnami')), project.spec.sourceRepos.join());
+  } finally {
+    await rm(mirrorDir, { recursive: true, force: true });
+  }
+});

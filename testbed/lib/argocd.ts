@@ -6,7 +6,7 @@
 //   argocdUp()      build what is missing, start what is not running (idempotent), register clusters
 //   argocdDown()    stop the processes (the objects in the clusters and the git repos stay)
 //   argocdStatus()  processes, URLs, log paths
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -70,7 +70,7 @@ async function redisEnsure(): Promise<{ addr: string; password: string }> {
 
 /**
  * Files the upstream image carries besides the binary, taken from the pinned argo-cd module and
- * cached: its CRDs (newer than the v2.14 ones every `up` installs) and the wrapper scripts the repo
+ * cached: its CRDs (the same release every `up` installs, testbed/lib/crds.ts) and the wrapper scripts the repo
  * server runs from PATH (v3.6.1 calls git-verify-wrapper.sh on every manifest generation).
  */
 async function argocdModuleFiles(): Promise<{ crds: string[]; binDir: string }> {
@@ -207,17 +207,24 @@ async function startMissing(ctx: ArgoProcContext, log: (l: string) => void): Pro
 
 const registeredFile = () => path.join(argocdDir(), 'clusters.json');
 
-/** Cluster name -> mtime of its token file: changes when the cluster's state was recreated. */
-async function clusterStamps(names: string[]): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
+const SETTINGS_KEY = '#settings';
+
+/**
+ * Cluster name -> mtime of its token file (changes when the cluster's state was recreated), plus a
+ * hash of the settings objects this checkout installs, so changed settings are applied again.
+ */
+async function clusterStamps(names: string[]): Promise<Record<string, number | string>> {
+  const out: Record<string, number | string> = {};
   for (const n of names) out[n] = Math.round((await fs.stat(clusterFiles(clusterDir(n)).tokenFile)).mtimeMs);
+  const settings = JSON.stringify(managementObjects({ serverSecretKey: '', reconciliationSeconds: RECONCILE_SECONDS, redisPassword: '' }));
+  out[SETTINGS_KEY] = createHash('sha256').update(settings).digest('hex').slice(0, 16);
   return out;
 }
 
-async function readRegistered(): Promise<Record<string, number>> {
+async function readRegistered(): Promise<Record<string, number | string>> {
   try {
     const v = JSON.parse(await fs.readFile(registeredFile(), 'utf8')) as unknown;
-    return v && typeof v === 'object' && !Array.isArray(v) ? v as Record<string, number> : {};
+    return v && typeof v === 'object' && !Array.isArray(v) ? v as Record<string, number | string> : {};
   } catch {
     return {};
   }
@@ -281,7 +288,7 @@ export async function argocdDown(): Promise<string[]> {
 export async function argocdStatus(): Promise<ArgocdStatus> {
   const procs = await readProcs(pidsFile());
   const mgmt = await clusterStatus(MANAGEMENT_CLUSTER);
-  const clusters = Object.keys(await readRegistered());
+  const clusters = Object.keys(await readRegistered()).filter((k) => k !== SETTINGS_KEY);
   const processes = procs.map((p) => ({ name: p.name, pid: p.pid, alive: isAlive(p), log: path.join(logDir(), `${p.name}.log`) }));
   return {
     running: processes.length === 4 && processes.every((p) => p.alive),

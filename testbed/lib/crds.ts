@@ -8,12 +8,15 @@ import path from 'node:path';
 import { cacheRoot } from './config.ts';
 import { run } from './exec.ts';
 import { goBinary } from './build.ts';
+import { ARGOCD_COMPONENT, ARGOCD_VERSION } from './argocd-component.ts';
 
 interface CrdSource {
   module: string;
   version: string;
   /** Paths inside the module zip, copied verbatim. */
   files: string[];
+  /** Extra environment for `go mod download` (a module declaring a newer `go` needs its toolchain). */
+  env?: Record<string, string>;
 }
 
 export const CRD_SOURCES: CrdSource[] = [
@@ -32,9 +35,12 @@ export const CRD_SOURCES: CrdSource[] = [
     version: 'v1.2.1',
     files: ['gatewayclasses', 'gateways', 'httproutes', 'grpcroutes', 'referencegrants'].map((k) => `config/crd/standard/gateway.networking.k8s.io_${k}.yaml`),
   },
+  // Argo CD: the CRDs of the release the testbed runs (argocd-component.ts), so the objects the
+  // renderer emits are validated against the schema the real controllers read.
   {
-    module: 'github.com/argoproj/argo-cd/v2',
-    version: 'v2.14.21',
+    module: 'github.com/argoproj/argo-cd/v3',
+    version: ARGOCD_VERSION,
+    env: ARGOCD_COMPONENT.env ?? {},
     files: ['application-crd.yaml', 'applicationset-crd.yaml', 'appproject-crd.yaml'].map((f) => `manifests/crds/${f}`),
   },
   // Cluster API core (cluster.x-k8s.io v1beta2, v1beta1 still served): what the Cluster API upgrade
@@ -122,7 +128,7 @@ function crdCacheDir(): string {
 async function moduleDir(go: string, s: CrdSource): Promise<string> {
   // Some of these modules are missing from the checksum database mirror; the CRD text is
   // data, not code, so skipping the sumdb lookup for exactly these modules is acceptable.
-  const env = { ...process.env, GOFLAGS: '-mod=mod', GONOSUMDB: CRD_SOURCES.map((x) => x.module).join(',') };
+  const env = { ...process.env, GOFLAGS: '-mod=mod', GONOSUMDB: CRD_SOURCES.map((x) => x.module).join(','), ...s.env };
   const out = await run(go, ['mod', 'download', '-json', `${s.module}@${s.version}`], { cwd: os.tmpdir(), env });
   const info = JSON.parse(out) as { Dir?: string; Error?: string };
   if (!info.Dir) throw new Error(`go mod download ${s.module}@${s.version}: ${info.Error ?? 'no Dir'}`);

@@ -26,6 +26,16 @@ export class Workspace {
     }
   }
 
+  /** A file as it is at `commit` (any commit fetched into this clone); null when absent there. */
+  async readFileAt(commit: string, path: string): Promise<string | null> {
+    if (!/^[0-9a-f]{7,64}$/.test(commit)) return null;
+    try {
+      return await this.git.raw(['show', `${commit}:${path}`]);
+    } catch {
+      return null;
+    }
+  }
+
   /** Names of the sub-directories of `path` (empty when it does not exist). */
   async listDirs(path: string): Promise<string[]> {
     try {

@@ -5,7 +5,11 @@
 //   FLEETPLANE_GIT_TOKEN       token/password for the remote, or FLEETPLANE_GIT_TOKEN_FILE (a file holding it)
 //   FLEETPLANE_GIT_ARGO_URL    URL template Argo CD clones from, when it differs from the push URL
 //   FLEETPLANE_ARGOCD_NAMESPACE namespace of Argo CD's Application objects (default argocd)
+//   FLEETPLANE_ARGOCD_CLUSTER  registered cluster Argo CD runs on (bootstrap + verify from Applications)
+//   FLEETPLANE_GIT_ARGO_CREDENTIALS_FILE  JSON {tenant: {username, password}}: Argo CD's read-only repo credentials
+//   FLEETPLANE_GITOPS_CHART_MIRRORS  upstream=mirror,…: chart repositories Argo CD fetches charts from instead
 // The token is handed to git through GIT_ASKPASS only (see src/adapters/git/credentials.ts).
+import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { GitRepos, type RemoteRepoConfig } from '../../adapters/git/index.ts';
 import { InputError } from '../../domain/errors.ts';
@@ -18,6 +22,18 @@ export interface GitopsConfig {
   token?: string;
   argoTemplate?: string;
   argocdNamespace?: string;
+  argocdCluster?: string;
+  argoCredentialsFile?: string;
+  chartMirrors?: Record<string, string>;
+}
+
+/** Per-tenant credentials from a JSON file, read on each call (tenants appear without a restart). */
+export function credentialsFromFile(file: string): NonNullable<GitopsDriverOptions['repoCredentials']> {
+  return async (tenant) => {
+    const doc = JSON.parse(await readFile(file, 'utf8')) as Record<string, { username?: unknown; password?: unknown } | undefined>;
+    const e = Object.hasOwn(doc, tenant) ? doc[tenant] : undefined;
+    return e && typeof e.username === 'string' && typeof e.password === 'string' ? { username: e.username, password: e.password } : null;
+  };
 }
 
 function remoteFor(c: GitopsConfig): ((tenant: string) => RemoteRepoConfig) | undefined {
@@ -31,8 +47,17 @@ function remoteFor(c: GitopsConfig): ((tenant: string) => RemoteRepoConfig) | un
   });
 }
 
-export function createGitopsDriver(c: GitopsConfig, opts: { logger?: Logger; audit?: GitopsDriverOptions['audit'] } = {}): GitopsDriver {
+export function createGitopsDriver(
+  c: GitopsConfig,
+  opts: { logger?: Logger; audit?: GitopsDriverOptions['audit']; repoCredentials?: GitopsDriverOptions['repoCredentials']; offboardTimeoutMs?: number } = {},
+): GitopsDriver {
   const remote = remoteFor(c);
+  const repoCredentials = opts.repoCredentials ?? (c.argoCredentialsFile ? credentialsFromFile(c.argoCredentialsFile) : undefined);
   const repos = new GitRepos({ dataDir: c.dataDir, ...(remote ? { remoteFor: remote } : {}), ...(opts.logger ? { logger: opts.logger } : {}) });
-  return new GitopsDriver({ repos, ...(c.argocdNamespace ? { argocdNamespace: c.argocdNamespace } : {}), ...(opts.audit ? { audit: opts.audit } : {}) });
+  return new GitopsDriver({
+    repos, ...(c.argocdNamespace ? { argocdNamespace: c.argocdNamespace } : {}), ...(c.argocdCluster ? { argoCluster: c.argocdCluster } : {}),
+    ...(c.chartMirrors ? { chartMirrors: c.chartMirrors } : {}),
+    ...(opts.audit ? { audit: opts.audit } : {}), ...(repoCredentials ? { repoCredentials } : {}),
+    ...(opts.offboardTimeoutMs !== undefined ? { offboardTimeoutMs: opts.offboardTimeoutMs } : {}),
+  });
 }

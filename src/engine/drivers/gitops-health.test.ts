@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { KubeObject } from '../../domain/types.ts';
-import { argoStatus, combine, deploymentProblem } from './gitops-health.ts';
+import { applicationView } from './argocd-status.ts';
+import { argoDriftItems, argoSnapshot } from './gitops-argo.ts';
+import { deploymentProblem } from './gitops-health.ts';
 
 const desired: KubeObject = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'ns', labels: { 'fleetplane.io/revision': 'r2' } }, spec: { replicas: 2 } };
 const live = (labels: Record<string, string>, status: Record<string, unknown>, generation = 3): KubeObject =>
@@ -26,21 +28,29 @@ for (const [name, obj, reason, terminal] of cases) {
   });
 }
 
-test('argoStatus reads status.health and status.sync; null without status', () => {
-  assert.equal(argoStatus(null), null);
-  assert.equal(argoStatus({ apiVersion: 'a', kind: 'Application', metadata: { name: 'x' } }), null);
-  assert.deepEqual(argoStatus({ apiVersion: 'a', kind: 'Application', metadata: { name: 'x' }, status: { health: { status: 'Healthy' }, sync: { status: 'Synced', revision: 'abc' } } }),
-    { health: 'Healthy', healthMessage: undefined, sync: 'Synced', syncRevision: 'abc' });
+const app = (status: Record<string, unknown>): KubeObject => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'a' }, status });
+
+test('argoSnapshot: ready only when Synced + Healthy at a commit that holds the revision', async () => {
+  const holds = async (c: string) => ({ c1: 'r1', c2: 'r2' } as Record<string, string>)[c] ?? null;
+  const snap = (status: Record<string, unknown>) => argoSnapshot(applicationView(app(status)), 'a', holds, 'r2');
+  assert.equal((await argoSnapshot(null, 'a', holds, 'r2'))?.reason, 'NotSynced', 'no Application yet');
+  assert.equal(await snap({ sync: { status: 'Synced', revision: 'c2' }, health: { status: 'Healthy' } }), null);
+  const old = await snap({ sync: { status: 'Synced', revision: 'c1' }, health: { status: 'Healthy' } });
+  assert.deepEqual([old?.reason, /holds revision r1 .*want r2/.test(old?.message ?? '')], ['NotSynced', true], 'Synced at an older commit is not ready');
+  assert.equal((await snap({ sync: { status: 'OutOfSync', revision: 'c2' }, health: { status: 'Healthy' } }))?.reason, 'NotSynced');
+  assert.equal((await snap({ sync: { status: 'Synced', revision: 'c2' }, health: { status: 'Progressing' } }))?.reason, 'Progressing');
+  const degraded = await snap({ sync: { status: 'Synced', revision: 'c2' }, health: { status: 'Degraded', message: 'Deployment has failed progressing' } });
+  assert.deepEqual([degraded?.reason, degraded?.message], ['ArgoDegraded', 'Argo CD: health Degraded: Deployment has failed progressing']);
+  const refused = await snap({ sync: { status: 'OutOfSync', revision: 'c2' }, health: { status: 'Healthy' }, conditions: [{ type: 'SyncError', message: 'namespace x is not permitted in project y' }] });
+  assert.match(refused?.message ?? '', /SyncError: namespace x is not permitted/, "Argo CD's own words");
 });
 
-test('combine: Argo CD can only hold readiness back, never grant it', () => {
-  const ready = { ready: true };
-  const notReady = { ready: false, reason: 'PodsNotReady', message: 'web: 0/2 available' };
-  assert.deepEqual(combine(null, ready), ready);
-  assert.deepEqual(combine({ health: 'Healthy', sync: 'Synced' }, notReady), notReady);
-  assert.equal(combine({ health: 'Healthy', sync: 'OutOfSync' }, ready).reason, 'NotSynced');
-  assert.equal(combine({ health: 'Progressing', sync: 'Synced' }, ready).reason, 'Progressing');
-  const degraded = combine({ health: 'Degraded', healthMessage: 'Deployment has failed progressing', sync: 'Synced' }, ready);
-  assert.deepEqual([degraded.ready, degraded.reason, degraded.message], [false, 'ArgoDegraded', 'Deployment has failed progressing']);
-  assert.deepEqual(combine({ health: 'Healthy', sync: 'Synced' }, ready), ready);
+test('argoDriftItems: OutOfSync resources, Missing ones as missing', () => {
+  const items = argoDriftItems(app({ resources: [
+    { group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'ns', name: 'web', status: 'OutOfSync', health: { status: 'Missing' } },
+    { version: 'v1', kind: 'Service', namespace: 'ns', name: 'web', status: 'OutOfSync' },
+    { version: 'v1', kind: 'ConfigMap', namespace: 'ns', name: 'ok', status: 'Synced' },
+  ] }));
+  assert.deepEqual(items.map((i) => [i.ref.apiVersion, i.ref.kind, i.kind]), [['apps/v1', 'Deployment', 'missing'], ['v1', 'Service', 'changed']]);
+  assert.deepEqual(argoDriftItems(null), []);
 });

@@ -1,7 +1,6 @@
-// Health read-back for GitOps environments. Two sources: the environment's Deployments in the
-// cluster (always) and, when an Argo CD Application for the environment exists, its
-// status.health/status.sync. Deployments must carry the delivered revision (Argo CD has synced it)
-// and be rolled out; a Degraded Application or a stuck Deployment yields the cluster's reason.
+// Health read-back for GitOps environments from the environment's Deployments in the cluster: they
+// must carry the delivered revision (Argo CD has synced it) and be rolled out; a stuck Deployment
+// yields the cluster's reason. Argo CD's own verdict (the Application) is gitops-argo.ts argoSnapshot.
 import { refOf } from '../../domain/kinds.ts';
 import type { KubeObject, Revision } from '../../domain/types.ts';
 import { LABELS } from '../../domain/types.ts';
@@ -89,28 +88,4 @@ export async function deploymentsHealth(kube: ClusterClient, revision: Revision)
   if (failing.length === 0) return { ready: true };
   const first = failing[0]!;
   return { ready: false, reason: first.reason, message: `${first.ref.name}: ${first.message}`, failing, terminal };
-}
-
-export interface ArgoAppStatus {
-  health?: string;
-  healthMessage?: string;
-  sync?: string;
-  syncRevision?: string;
-}
-
-export function argoStatus(app: KubeObject | null): ArgoAppStatus | null {
-  const status = app?.status as { health?: { status?: string; message?: string }; sync?: { status?: string; revision?: string } } | undefined;
-  if (!status || (!status.health && !status.sync)) return null;
-  return { health: status.health?.status, healthMessage: status.health?.message, sync: status.sync?.status, syncRevision: status.sync?.revision };
-}
-
-/** Combines Argo CD's view (when present) with the Deployments' own status. */
-export function combine(app: ArgoAppStatus | null, deployments: HealthSnapshot): HealthSnapshot {
-  if (!app) return deployments;
-  if (app.health === 'Degraded' || app.health === 'Missing') {
-    return { ready: false, reason: `Argo${app.health}`, message: app.healthMessage ?? deployments.message ?? `Argo CD reports ${app.health}`, failing: deployments.failing };
-  }
-  if (app.sync !== 'Synced') return { ready: false, reason: 'NotSynced', message: `Argo CD sync status ${app.sync ?? 'Unknown'}` };
-  if (app.health !== 'Healthy') return { ready: false, reason: 'Progressing', message: `Argo CD health ${app.health ?? 'Unknown'}` };
-  return deployments;
 }

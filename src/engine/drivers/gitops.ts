@@ -1,30 +1,48 @@
 // The GitOps delivery driver: delivering a revision is one commit to the tenant's repo (layout in
 // docs/gitops.md); Argo CD applies it. Rollback is a revert commit. Health is read back from the
-// cluster (and the Argo CD Application when present). Secrets never go to Git: they are applied
-// directly, next to the Namespace they live in, through ctx.kube (lease-fenced like every write).
+// cluster and from the Argo CD Application (synced commit, health), when the driver is given Argo
+// CD's cluster; it then also bootstraps the tenant's AppProject, ApplicationSets and repo credential
+// there after every commit (gitops-argo.ts). Secrets never go to Git: they are applied directly,
+// next to the Namespace they live in, through ctx.kube (lease-fenced like every write).
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeObject, ObjectRef, Revision } from '../../domain/types.ts';
 import type { ArchiveResult, GitRepos, Workspace } from '../../adapters/git/index.ts';
 import {
-  ARGO_API, ARGOCD_NAMESPACE, commitMessage, environmentDir, parseRevisionIndex, renderArgoFiles, renderEnvironmentTree,
+  ARGOCD_NAMESPACE, applicationName, commitMessage, environmentDir, parseRevisionIndex, renderArgoFiles, renderEnvironmentTree,
   type CommitInfo, type EnvironmentTree, type GitopsPlacement, type RevisionIndex,
 } from '../../render/gitops/index.ts';
 import { DirectDriver } from './direct.ts';
-import { argoStatus, combine, deploymentsHealth } from './gitops-health.ts';
+import { argoDriftItems, argoSnapshot, argoTargetFor, bootstrapTenant, narrowTenant, readApplication, readApplicationObject, requestRefresh, type ArgoTarget, type RepoCredential } from './gitops-argo.ts';
+import { deploymentsHealth } from './gitops-health.ts';
 import type { ClusterClient, DeliverResult, Driver, DriverContext, DriftReport, PreviousDelivery, RemoveResult, VerifyOptions, VerifyResult } from './types.ts';
 
 export interface GitopsDriverOptions {
   repos: GitRepos;
   /** Namespace Argo CD runs in (where Application objects live). */
   argocdNamespace?: string;
-  /** Client for the cluster Argo CD runs on; defaults to the environment's own cluster. */
+  /** Client for the cluster Argo CD runs on (tests); else `argoCluster`. */
   argoKube?: (ctx: DriverContext) => ClusterClient | null;
+  /**
+   * Registered cluster Argo CD runs on (its Applications live there, in argocdNamespace). With
+   * neither this nor argoKube the driver bootstraps nothing and verifies from the Deployments only.
+   */
+  argoCluster?: string;
+  /** The credentials Argo CD reads the tenant's repo with (its repository Secret); null: none needed. */
+  repoCredentials?: (tenant: string) => RepoCredential | null | Promise<RepoCredential | null>;
+  /**
+   * Chart repository mirrors: upstream repo URL -> the repo Argo CD fetches the same chart from
+   * (an air-gapped or internal mirror; the testbed's chart repo). Applied to what is committed.
+   */
+  chartMirrors?: Record<string, string>;
+  /** Bound on waiting for Argo CD to delete a removed environment's Application (default 180 s). */
+  offboardTimeoutMs?: number;
   /** Archive the tenant's repo when its last environment is removed (default true). */
   archiveWhenEmpty?: boolean;
   /** Audit sink (serve passes store.audit.append): records repo archiving. */
   audit?: (entry: { actor: string; action: string; tenant?: string | null; target: string; detail?: Record<string, unknown> }) => Promise<void>;
 }
 
+const REFRESH_EVERY_MS = 30_000;
 const keyOf = (r: ObjectRef) => `${r.apiVersion}|${r.kind}|${r.namespace ?? ''}|${r.name}`;
 
 function placementOf(ctx: DriverContext): GitopsPlacement {
@@ -46,15 +64,16 @@ export class GitopsDriver implements Driver {
   async deliver(ctx: DriverContext, revision: Revision, previous?: PreviousDelivery): Promise<DeliverResult> {
     // A requested rollback (Operation kind "rollback") is a revert commit too, not a plain rewrite.
     if (ctx.operation.kind === 'rollback' && previous?.revision && previous.revision.id !== revision.id) return this.rollback(ctx, revision, previous);
-    const tree = renderEnvironmentTree(revision, placementOf(ctx));
+    const tree = renderEnvironmentTree(this.mirrored(revision), placementOf(ctx));
     await this.applyOutOfBand(ctx, revision, tree);
     const action = ctx.operation.kind;
     const commit = await this.opts.repos.mutate(ctx.environment.tenant, async (ws) => {
       await ws.replaceDir(tree.dir, tree.files);
-      await this.writeArgo(ws, ctx.environment.tenant);
+      const envs = await this.writeArgo(ws, ctx.environment.tenant);
       const made = await ws.commitIfChanged(commitMessage(info(ctx, action, revision)), ctx.now());
-      return { made, head: await ws.head() };
+      return { made, head: await ws.head(), envs };
     }, ctx.signal);
+    await this.bootstrap(ctx, commit.envs);
     const pruned = await this.pruneOutOfBand(ctx, tree, previous?.inventory ?? []);
     ctx.logger.info({ tenant: ctx.environment.tenant, environment: ctx.environment.name, revision: revision.id, commit: commit.head, changed: commit.made !== null }, 'gitops: delivered');
     return this.result(ctx, tree, pruned, { commit: commit.head, changed: commit.made !== null });
@@ -68,7 +87,10 @@ export class GitopsDriver implements Driver {
       // A lost lease or shutdown is not the cluster saying no: throw, so the engine retries instead
       // of rolling back.
       ctx.signal.throwIfAborted();
-      const snap = combine(await this.readArgo(ctx), await deploymentsHealth(ctx.kube, revision));
+      const argo = await this.argoHealth(ctx, revision);
+      const own = await deploymentsHealth(ctx.kube, revision);
+      // Argo CD's verdict first; the Deployments' (and pods') own words join it.
+      const snap = argo ? { ...argo, ...(own.failing ? { failing: own.failing } : {}), message: own.ready ? argo.message : `${argo.message}; ${own.message}` } : own;
       if (snap.ready) return { ready: true };
       const now = ctx.now().getTime();
       if (snap.terminal || now + interval > deadline) {
@@ -82,7 +104,7 @@ export class GitopsDriver implements Driver {
 
   /** A revert commit of the change that delivered `from.revision`, then the tree forced to `toRevision`. */
   async rollback(ctx: DriverContext, toRevision: Revision, from: PreviousDelivery): Promise<DeliverResult> {
-    const tree = renderEnvironmentTree(toRevision, placementOf(ctx));
+    const tree = renderEnvironmentTree(this.mirrored(toRevision), placementOf(ctx));
     await this.applyOutOfBand(ctx, toRevision, tree);
     const { tenant, name } = ctx.environment;
     const commit = await this.opts.repos.mutate(tenant, async (ws) => {
@@ -91,11 +113,12 @@ export class GitopsDriver implements Driver {
       // Whatever the revert left (conflicts with later commits, an older bad commit), the
       // environment must end at exactly toRevision: rewrite its directory and the argocd files.
       await ws.replaceDir(tree.dir, tree.files);
-      await this.writeArgo(ws, tenant);
+      const envs = await this.writeArgo(ws, tenant);
       const message = bad ? revertMessage(await ws.subject(bad), bad, info(ctx, 'rollback', toRevision)) : commitMessage(info(ctx, 'rollback', toRevision));
       const made = await ws.commitIfChanged(message, ctx.now());
-      return { made, head: await ws.head(), reverted: bad };
+      return { made, head: await ws.head(), reverted: bad, envs };
     }, ctx.signal);
+    await this.bootstrap(ctx, commit.envs);
     const pruned = await this.pruneOutOfBand(ctx, tree, from.inventory);
     ctx.logger.info({ tenant, environment: name, to: toRevision.id, commit: commit.head, reverted: commit.reverted }, 'gitops: rolled back');
     return this.result(ctx, tree, pruned, { commit: commit.head, changed: commit.made !== null, reverted: commit.reverted });
@@ -115,8 +138,13 @@ export class GitopsDriver implements Driver {
       await ws.removeDir(dir);
       const left = await this.writeArgo(ws, tenant);
       const made = await ws.commitIfChanged(commitMessage(info(ctx, 'offboard', undefined)), ctx.now());
-      return { made, head: await ws.head(), left: left.length };
+      return { made, head: await ws.head(), left: left.length, envs: left };
     }, ctx.signal);
+    const argo = await this.argoTarget(ctx);
+    if (argo) {
+      const done = await narrowTenant(argo, this.repoRef(tenant), outcome.envs, name, { signal: ctx.signal, now: ctx.now, ...(this.opts.offboardTimeoutMs !== undefined ? { timeoutMs: this.opts.offboardTimeoutMs } : {}) });
+      if (!done) ctx.logger.warn({ tenant, environment: name }, 'gitops: Argo CD had not deleted the Application in time; the AppProject stays as it was');
+    }
     for (const ref of secrets) await ctx.kube.delete(ref);
     let archived: ArchiveResult | null = null;
     if (outcome.left === 0 && this.opts.archiveWhenEmpty !== false) {
@@ -133,11 +161,18 @@ export class GitopsDriver implements Driver {
   }
 
   /**
-   * Live state against the revision, read-only (the same comparison as the direct driver). Argo CD's
-   * selfHeal repairs drift in GitOps mode; Fleetplane reports it (Drifted condition).
+   * Live state against the revision, read-only (the same comparison as the direct driver), plus the
+   * resources Argo CD itself reports OutOfSync. Argo CD's selfHeal repairs drift in GitOps mode;
+   * Fleetplane reports it (Drifted condition).
    */
-  drift(ctx: DriverContext, revision: Revision): Promise<DriftReport> {
-    return this.comparer.drift(ctx, revision);
+  async drift(ctx: DriverContext, revision: Revision): Promise<DriftReport> {
+    const own = await this.comparer.drift(ctx, revision);
+    const argo = await this.argoTarget(ctx);
+    if (!argo) return own;
+    const app = await readApplicationObject(argo, applicationName(ctx.environment.tenant, ctx.environment.name)).catch(() => null);
+    const seen = new Set(own.items.map((i) => keyOf(i.ref)));
+    const items = [...own.items, ...argoDriftItems(app).filter((i) => !seen.has(keyOf(i.ref)))];
+    return { drifted: items.length > 0, items };
   }
 
   private readonly comparer = new DirectDriver();
@@ -154,9 +189,83 @@ export class GitopsDriver implements Driver {
       const text = await ws.readFile(`environments/${env}/revision.json`);
       if (text) envs.push(parseRevisionIndex(text));
     }
-    const ref = { tenant, repoURL: this.opts.repos.repoURL(tenant), argocdNamespace: this.opts.argocdNamespace };
-    await ws.writeFiles(renderArgoFiles(ref, envs));
+    await ws.writeFiles(renderArgoFiles(this.repoRef(tenant), envs));
     return envs;
+  }
+
+  /** The revision with its chart repositories replaced by their mirrors (ids and objects unchanged). */
+  private mirrored(revision: Revision): Revision {
+    const m = this.opts.chartMirrors;
+    if (!m) return revision;
+    type Helm = Revision['helmValues'][number] & { repo?: string };
+    const helmValues = revision.helmValues.map((h: Helm) => (h.repo && Object.hasOwn(m, h.repo) ? { ...h, repo: m[h.repo] } : h));
+    return { ...revision, helmValues };
+  }
+
+  private repoRef(tenant: string) {
+    return { tenant, repoURL: this.opts.repos.repoURL(tenant), argocdNamespace: this.namespace };
+  }
+
+  private get namespace(): string {
+    return this.opts.argocdNamespace ?? ARGOCD_NAMESPACE;
+  }
+
+  private argoTarget(ctx: DriverContext): Promise<ArgoTarget | null> {
+    return argoTargetFor(ctx, { ...(this.opts.argoKube ? { argoKube: this.opts.argoKube } : {}), ...(this.opts.argoCluster ? { argoCluster: this.opts.argoCluster } : {}), namespace: this.namespace });
+  }
+
+  /** Per-tenant chain: this process's bootstraps of one tenant run one at a time (read, widen, write). */
+  private readonly bootstrapping = new Map<string, Promise<unknown>>();
+
+  /** Installs the tenant's Argo CD objects for the environments now in the repo (widening only). */
+  private async bootstrap(ctx: DriverContext, envs: RevisionIndex[]): Promise<void> {
+    const argo = await this.argoTarget(ctx);
+    if (!argo) return;
+    const tenant = ctx.environment.tenant;
+    const creds = (await this.opts.repoCredentials?.(tenant)) ?? null;
+    const prior = this.bootstrapping.get(tenant) ?? Promise.resolve();
+    const mine = prior.catch(() => undefined).then(() => bootstrapTenant(argo, this.repoRef(tenant), envs, creds));
+    this.bootstrapping.set(tenant, mine);
+    try {
+      await mine;
+    } finally {
+      if (this.bootstrapping.get(tenant) === mine) this.bootstrapping.delete(tenant);
+    }
+    // The commit is pushed: have Argo CD read it now rather than at its next poll of the repo.
+    await requestRefresh(argo, applicationName(tenant, ctx.environment.name));
+    this.refreshedAt.set(applicationName(tenant, ctx.environment.name), ctx.now().getTime());
+  }
+
+  /** When each Application was last asked to refresh (verify asks again at most every REFRESH_EVERY_MS). */
+  private readonly refreshedAt = new Map<string, number>();
+
+  /** Which revision of this environment a commit holds (memoised: commits never change). */
+  private readonly held = new Map<string, string | null>();
+
+  private async revisionAt(ctx: DriverContext, commit: string): Promise<string | null> {
+    const key = `${ctx.environment.tenant}/${ctx.environment.name}@${commit}`;
+    if (!this.held.has(key)) {
+      const text = await this.opts.repos.read(ctx.environment.tenant, (ws) => ws.readFileAt(commit, `${environmentDir(ctx.environment.name)}/revision.json`), ctx.signal);
+      if (this.held.size > 10_000) this.held.clear();
+      this.held.set(key, text ? parseRevisionIndex(text).revision : null);
+    }
+    return this.held.get(key) ?? null;
+  }
+
+  /** Argo CD's verdict (null = ready as far as Argo CD goes, or no Argo CD configured). */
+  private async argoHealth(ctx: DriverContext, revision: Revision) {
+    const argo = await this.argoTarget(ctx);
+    if (!argo) return null;
+    const name = applicationName(ctx.environment.tenant, ctx.environment.name);
+    const snap = await argoSnapshot(await readApplication(argo, name), name, (c) => this.revisionAt(ctx, c), revision.id);
+    // Not there yet (an older commit, or a cached manifest error): ask Argo CD to look again, sparingly.
+    const now = ctx.now().getTime();
+    if (snap && snap.reason === 'NotSynced' && now - (this.refreshedAt.get(name) ?? 0) >= REFRESH_EVERY_MS) {
+      this.refreshedAt.set(name, now);
+      if (this.refreshedAt.size > 10_000) this.refreshedAt.clear();
+      await requestRefresh(argo, name);
+    }
+    return snap;
   }
 
   private async applyOutOfBand(ctx: DriverContext, revision: Revision, tree: EnvironmentTree): Promise<void> {
@@ -177,15 +286,6 @@ export class GitopsDriver implements Driver {
     return { applied, pruned: prunedSecrets, inventory: applied, detail: { ...detail, repo: this.opts.repos.repoURL(tree.index.tenant), path: tree.dir } };
   }
 
-  private async readArgo(ctx: DriverContext) {
-    const kube = this.opts.argoKube?.(ctx) ?? ctx.kube;
-    const name = `${ctx.environment.tenant}-${ctx.environment.name}`;
-    try {
-      return argoStatus(await kube.get({ apiVersion: ARGO_API, kind: 'Application', namespace: this.opts.argocdNamespace ?? ARGOCD_NAMESPACE, name }));
-    } catch {
-      return null; // No Argo CD CRDs on this cluster: the Deployments are the only source.
-    }
-  }
 }
 
 function revertMessage(subject: string, bad: string, c: CommitInfo): string {

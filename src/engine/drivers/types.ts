@@ -40,6 +40,11 @@ export interface DriverContext {
   cluster: Cluster;
   /** The fenced client for that cluster (see ClusterClient). GitOps uses it for Secrets and to read health back. */
   kube: ClusterClient;
+  /**
+   * The same kind of client (same fence) for another registered cluster, e.g. the Argo CD
+   * management cluster the GitOps driver bootstraps. Absent in contexts built by hand (tests).
+   */
+  clientFor?(cluster: string): Promise<ClusterClient>;
   logger: Logger;
   /** Aborted when the worker loses its lease or stops; stop work promptly (git, waits). Cluster
    *  requests get it from `kube` already. */

@@ -1,14 +1,33 @@
-// The Argo CD objects that point at a tenant's repo: one AppProject fencing the tenant in (its repo,
-// its clusters and namespaces only) and one ApplicationSet whose list generator yields one
-// Application per environment directory. Elements come from the environments' revision.json files,
-// so the ApplicationSet is a pure function of the tree. Elements carry placement only (no revision
-// id): the ApplicationSet changes when environments are added, moved or removed, not on every upgrade.
+// The Argo CD objects that point at a tenant's repo: one AppProject fencing the tenant in and two
+// ApplicationSets whose list generators yield one Application per environment directory (and one
+// per Helm-chart component). Elements come from the environments' revision.json files, so these
+// objects are a pure function of the tree. Elements carry placement only (no revision id): the
+// ApplicationSets change when environments are added, moved or removed, not on every upgrade.
+//
+// The fence (issue #12 point 5): sourceRepos = the tenant's repo (and the chart repos it uses);
+// destinations = exactly its (server, namespace) pairs; cluster-scoped objects only by name (its own
+// Namespaces, or whatever else its revisions render cluster-scoped, each by name); namespaced kinds
+// only those its revisions render plus the Helm chart kinds. Argo CD does not check cluster-scoped
+// objects against destinations, so without the names a tenant repo could create or relabel any
+// Namespace. Application names are hashed like namespaces, so two tenants never produce the same one.
+import { shortHash } from '../../domain/naming.ts';
 import { LABELS, MANAGED_BY, type KubeObject } from '../../domain/types.ts';
 import { assertPathSegment, type RevisionIndex } from './layout.ts';
 
 export const ARGOCD_NAMESPACE = 'argocd';
 export const ARGO_API = 'argoproj.io/v1alpha1';
 export const GITOPS_BRANCH = 'main';
+
+/**
+ * Namespaced kinds a Helm-chart component may render (the charts' own objects are not in
+ * revision.json). The default blueprint's cache chart renders StatefulSet, Service, ConfigMap,
+ * ServiceAccount, NetworkPolicy and PodDisruptionBudget.
+ */
+export const CHART_KINDS: ReadonlyArray<{ group: string; kind: string }> = [
+  { group: '', kind: 'ConfigMap' }, { group: '', kind: 'Service' }, { group: '', kind: 'ServiceAccount' },
+  { group: 'apps', kind: 'StatefulSet' }, { group: 'apps', kind: 'Deployment' },
+  { group: 'networking.k8s.io', kind: 'NetworkPolicy' }, { group: 'policy', kind: 'PodDisruptionBudget' },
+];
 
 export interface TenantRepoRef {
   tenant: string;
@@ -25,17 +44,67 @@ function byEnvironment(envs: RevisionIndex[]): RevisionIndex[] {
   return [...envs].sort((a, b) => (a.environment < b.environment ? -1 : a.environment > b.environment ? 1 : 0));
 }
 
+/** `<head>-<8 hex>` of at most 63 characters (Application names double as label values). */
+function hashedName(parts: string[]): string {
+  const hash = shortHash(parts.join('\u0000'));
+  const head = parts.join('-').slice(0, 63 - hash.length - 1).replace(/-+$/, '');
+  return `${head}-${hash}`;
+}
+
+/**
+ * The environment's Application: `<tenant>-<env>-<hash of (tenant, env)>`. Always hashed: tenant
+ * `acme` env `eu-prod` and tenant `acme-eu` env `prod` join to the same text but hash apart.
+ */
+export function applicationName(tenant: string, env: string): string {
+  return hashedName([tenant, env]);
+}
+
+/** The Application of one Helm-chart component of an environment. */
+export function chartApplicationName(tenant: string, env: string, component: string): string {
+  return hashedName([tenant, env, component]);
+}
+
+/** ApplicationSet names: tenant slugs are DNS labels (no '.'), so `<tenant>.charts` is no tenant's name. */
+export const applicationSetName = (tenant: string) => tenant;
+export const chartApplicationSetName = (tenant: string) => `${tenant}.charts`;
+/** The tenant's repository credential Secret in the Argo CD namespace. */
+export const repoSecretName = (tenant: string) => `repo-${tenant}`;
+
 /** Chart repositories the tenant's Helm-chart components come from (sorted, unique). */
 function chartRepos(envs: RevisionIndex[]): string[] {
   return [...new Set(envs.flatMap((e) => e.helm.map((h) => h.repo).filter((r): r is string => !!r)))].sort();
 }
 
+const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.split('/')[0]! : '');
+
+function uniqueSorted<T>(items: T[], key: (t: T) => string): T[] {
+  const m = new Map<string, T>();
+  for (const i of items) m.set(key(i), i);
+  return [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
+}
+
+/** Cluster-scoped objects, each by name: the environments' Namespaces and anything else rendered without a namespace. */
+function clusterWhitelist(envs: RevisionIndex[]): Array<{ group: string; kind: string; name: string }> {
+  const items = envs.flatMap((e) => [
+    { group: '', kind: 'Namespace', name: e.placement.namespace },
+    ...e.manifests.filter((m) => !m.namespace).map((m) => ({ group: groupOf(m.apiVersion), kind: m.kind, name: m.name })),
+  ]);
+  return uniqueSorted(items, (i) => `${i.group}\u0000${i.kind}\u0000${i.name}`);
+}
+
+/** Namespaced kinds the revisions render, plus the chart kinds when a chart component is used. */
+function namespacedWhitelist(envs: RevisionIndex[]): Array<{ group: string; kind: string }> {
+  const rendered = envs.flatMap((e) => e.manifests.filter((m) => m.namespace).map((m) => ({ group: groupOf(m.apiVersion), kind: m.kind })));
+  const charts = envs.some((e) => e.helm.some((h) => h.repo)) ? CHART_KINDS : [];
+  return uniqueSorted([...rendered, ...charts], (i) => `${i.group}\u0000${i.kind}`);
+}
+
 export function appProject(ref: TenantRepoRef, envs: RevisionIndex[]): KubeObject {
   assertPathSegment(ref.tenant, 'tenant');
-  const seen = new Set<string>();
-  const destinations = byEnvironment(envs)
-    .map((e) => ({ server: e.placement.server, namespace: e.placement.namespace }))
-    .filter((d) => { const k = `${d.server}|${d.namespace}`; return seen.has(k) ? false : (seen.add(k), true); });
+  const destinations = uniqueSorted(
+    envs.flatMap((e) => [e.placement.namespace, ...e.helm.map((h) => h.namespace ?? e.placement.namespace)].map((namespace) => ({ server: e.placement.server, namespace }))),
+    (d) => `${d.server}|${d.namespace}`,
+  );
   return {
     apiVersion: ARGO_API,
     kind: 'AppProject',
@@ -44,11 +113,28 @@ export function appProject(ref: TenantRepoRef, envs: RevisionIndex[]): KubeObjec
       description: `Fleetplane tenant ${ref.tenant}`,
       sourceRepos: [ref.repoURL, ...chartRepos(envs)],
       destinations,
-      // Environments own their namespace; nothing else cluster-scoped.
-      clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }],
-      namespaceResourceWhitelist: [{ group: '*', kind: '*' }],
+      clusterResourceWhitelist: clusterWhitelist(envs),
+      namespaceResourceWhitelist: namespacedWhitelist(envs),
       orphanedResources: { warn: true },
     },
+  };
+}
+
+/**
+ * The tenant repo's credential for Argo CD: a repository Secret scoped to the tenant's AppProject
+ * (`project`), so no other project's Applications may use it.
+ */
+export function repositorySecret(ref: TenantRepoRef, creds: { username: string; password: string }): KubeObject {
+  assertPathSegment(ref.tenant, 'tenant');
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'Opaque',
+    metadata: {
+      name: repoSecretName(ref.tenant), namespace: ref.argocdNamespace ?? ARGOCD_NAMESPACE,
+      labels: { ...tenantLabels(ref.tenant), 'argocd.argoproj.io/secret-type': 'repository' },
+    },
+    stringData: { type: 'git', url: ref.repoURL, username: creds.username, password: creds.password, project: ref.tenant },
   };
 }
 
@@ -61,6 +147,7 @@ const SYNC_POLICY = {
 export function applicationSet(ref: TenantRepoRef, envs: RevisionIndex[]): KubeObject {
   assertPathSegment(ref.tenant, 'tenant');
   const elements = byEnvironment(envs).map((e) => ({
+    app: applicationName(ref.tenant, e.environment),
     environment: e.environment,
     cluster: e.placement.cluster,
     server: e.placement.server,
@@ -69,14 +156,14 @@ export function applicationSet(ref: TenantRepoRef, envs: RevisionIndex[]): KubeO
   return {
     apiVersion: ARGO_API,
     kind: 'ApplicationSet',
-    metadata: { name: ref.tenant, namespace: ref.argocdNamespace ?? ARGOCD_NAMESPACE, labels: tenantLabels(ref.tenant) },
+    metadata: { name: applicationSetName(ref.tenant), namespace: ref.argocdNamespace ?? ARGOCD_NAMESPACE, labels: tenantLabels(ref.tenant) },
     spec: {
       goTemplate: true,
       goTemplateOptions: ['missingkey=error'],
       generators: [{ list: { elements } }],
       template: {
         metadata: {
-          name: `${ref.tenant}-{{.environment}}`,
+          name: '{{.app}}',
           labels: { ...tenantLabels(ref.tenant), [LABELS.environment]: '{{.environment}}' },
           // Deleting the Application (environment directory removed) deletes its objects too.
           finalizers: ['resources-finalizer.argocd.argoproj.io'],
@@ -104,20 +191,21 @@ export function applicationSet(ref: TenantRepoRef, envs: RevisionIndex[]): KubeO
 export function chartApplicationSet(ref: TenantRepoRef, envs: RevisionIndex[]): KubeObject {
   assertPathSegment(ref.tenant, 'tenant');
   const elements = byEnvironment(envs).flatMap((e) => e.helm.filter((h) => h.repo).map((h) => ({
+    app: chartApplicationName(ref.tenant, e.environment, h.component),
     environment: e.environment, component: h.component, server: e.placement.server, namespace: h.namespace ?? e.placement.namespace,
     chartRepo: h.repo!, chart: h.chart, chartVersion: h.chartVersion, releaseName: h.releaseName ?? h.component, valuesFile: h.file,
   })));
   return {
     apiVersion: ARGO_API,
     kind: 'ApplicationSet',
-    metadata: { name: `${ref.tenant}-charts`, namespace: ref.argocdNamespace ?? ARGOCD_NAMESPACE, labels: tenantLabels(ref.tenant) },
+    metadata: { name: chartApplicationSetName(ref.tenant), namespace: ref.argocdNamespace ?? ARGOCD_NAMESPACE, labels: tenantLabels(ref.tenant) },
     spec: {
       goTemplate: true,
       goTemplateOptions: ['missingkey=error'],
       generators: [{ list: { elements } }],
       template: {
         metadata: {
-          name: `${ref.tenant}-{{.environment}}-{{.component}}`,
+          name: '{{.app}}',
           labels: { ...tenantLabels(ref.tenant), [LABELS.environment]: '{{.environment}}', [LABELS.component]: '{{.component}}' },
           finalizers: ['resources-finalizer.argocd.argoproj.io'],
         },

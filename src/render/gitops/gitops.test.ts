@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Revision } from '../../domain/types.ts';
 import { canonicalYaml } from '../../domain/canonical.ts';
-import { applicationSet, appProject, chartApplicationSet, commitMessage, environmentDir, parseRevisionIndex, renderArgoFiles, renderEnvironmentTree } from './index.ts';
+import { applicationName, applicationSet, appProject, chartApplicationName, chartApplicationSet, commitMessage, repositorySecret, environmentDir, parseRevisionIndex, renderArgoFiles, renderEnvironmentTree } from './index.ts';
 
 const placement = { cluster: 'eu-1', server: 'https://10.0.0.1:6443', namespace: 'acme-prod' };
 
@@ -83,7 +83,7 @@ const ref = { tenant: 'acme', repoURL: 'file:///var/lib/fleetplane/git/acme.git'
 const staging = { ...renderEnvironmentTree(revision({ environment: 'staging', id: 'aaa1111' }), { ...placement, namespace: 'acme-staging' }).index };
 const prod = renderEnvironmentTree(revision(), placement).index;
 
-test('AppProject snapshot: tenant repo only, its destinations only, Namespace the only cluster kind', () => {
+test('AppProject snapshot: tenant repo only, its destinations only, its own Namespaces by name, only the kinds it renders', () => {
   assert.equal(canonicalYaml(appProject(ref, [prod, staging])), `apiVersion: argoproj.io/v1alpha1
 kind: AppProject
 metadata:
@@ -96,6 +96,10 @@ spec:
   clusterResourceWhitelist:
     - group: ""
       kind: Namespace
+      name: acme-prod
+    - group: ""
+      kind: Namespace
+      name: acme-staging
   description: Fleetplane tenant acme
   destinations:
     - namespace: acme-prod
@@ -103,8 +107,10 @@ spec:
     - namespace: acme-staging
       server: https://10.0.0.1:6443
   namespaceResourceWhitelist:
-    - group: "*"
-      kind: "*"
+    - group: ""
+      kind: Service
+    - group: apps
+      kind: Deployment
   orphanedResources:
     warn: true
   sourceRepos:
@@ -125,11 +131,13 @@ spec:
   generators:
     - list:
         elements:
-          - cluster: eu-1
+          - app: acme-prod-f46ae8ad
+            cluster: eu-1
             environment: prod
             namespace: acme-prod
             server: https://10.0.0.1:6443
-          - cluster: eu-1
+          - app: acme-staging-dda1ec40
+            cluster: eu-1
             environment: staging
             namespace: acme-staging
             server: https://10.0.0.1:6443
@@ -144,7 +152,7 @@ spec:
         app.kubernetes.io/managed-by: fleetplane
         fleetplane.io/environment: "{{.environment}}"
         fleetplane.io/tenant: acme
-      name: acme-{{.environment}}
+      name: "{{.app}}"
     spec:
       destination:
         namespace: "{{.namespace}}"
@@ -183,13 +191,14 @@ metadata:
   labels:
     app.kubernetes.io/managed-by: fleetplane
     fleetplane.io/tenant: acme
-  name: acme-charts
+  name: acme.charts
   namespace: argocd
 spec:
   generators:
     - list:
         elements:
-          - chart: redis
+          - app: acme-prod-cache-47ae3d2d
+            chart: redis
             chartRepo: https://charts.bitnami.com/bitnami
             chartVersion: 20.6.2
             component: cache
@@ -210,7 +219,7 @@ spec:
         fleetplane.io/component: "{{.component}}"
         fleetplane.io/environment: "{{.environment}}"
         fleetplane.io/tenant: acme
-      name: acme-{{.environment}}-{{.component}}
+      name: "{{.app}}"
     spec:
       destination:
         namespace: "{{.namespace}}"
@@ -241,7 +250,34 @@ spec:
           - ServerSideApply=true
           - PruneLast=true
 `);
-  assert.deepEqual((appProject(ref, [idx]).spec as { sourceRepos: string[] }).sourceRepos, ['file:///var/lib/fleetplane/git/acme.git', 'https://charts.bitnami.com/bitnami']);
+  const spec = appProject(ref, [idx]).spec as { sourceRepos: string[]; namespaceResourceWhitelist: Array<{ group: string; kind: string }> };
+  assert.deepEqual(spec.sourceRepos, ['file:///var/lib/fleetplane/git/acme.git', 'https://charts.bitnami.com/bitnami']);
+  assert.ok(spec.namespaceResourceWhitelist.some((k) => k.group === 'apps' && k.kind === 'StatefulSet'), 'the chart kinds join when a chart component is used');
+  assert.ok(!spec.namespaceResourceWhitelist.some((k) => k.kind === '*' || k.group === '*'));
+});
+
+test('Application names are unique across tenants: acme/eu-prod and acme-eu/prod hash apart (#12 point 5)', () => {
+  assert.notEqual(applicationName('acme', 'eu-prod'), applicationName('acme-eu', 'prod'));
+  assert.notEqual(chartApplicationName('acme', 'eu-prod', 'cache'), chartApplicationName('acme-eu', 'prod', 'cache'));
+  assert.notEqual(chartApplicationName('acme-x', 'y', 'z'), chartApplicationName('acme', 'x-y', 'z'));
+  assert.notEqual(applicationName('acme', 'prod-cache'), chartApplicationName('acme', 'prod', 'cache'));
+  const long = applicationName('t'.repeat(63), 'e'.repeat(63));
+  assert.ok(long.length <= 63 && /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(long), long);
+  assert.notEqual(long, applicationName('t'.repeat(63), `${'e'.repeat(62)}f`), 'cut names still differ by the hash');
+});
+
+test('AppProject fence: a cluster-scoped object rendered by a revision is whitelisted by its name only', () => {
+  const withCr = renderEnvironmentTree(revision({ objects: [...revision().objects, { object: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'acme-prod-reader' } }, hash: 'h-cr' }] }), placement).index;
+  const wl = (appProject(ref, [withCr]).spec as { clusterResourceWhitelist: Array<Record<string, string>> }).clusterResourceWhitelist;
+  assert.deepEqual(wl, [{ group: '', kind: 'Namespace', name: 'acme-prod' }, { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'acme-prod-reader' }]);
+  assert.ok(wl.every((w) => w.name && !/[*?[]/.test(w.name)), 'no wildcard names');
+});
+
+test('repository Secret: scoped to the tenant project, labelled for Argo CD, credentials only in stringData', () => {
+  const s = repositorySecret(ref, { username: 'acme', password: 's3cret' });
+  assert.equal(s.metadata.name, 'repo-acme');
+  assert.equal(s.metadata.labels?.['argocd.argoproj.io/secret-type'], 'repository');
+  assert.deepEqual(s.stringData, { type: 'git', url: ref.repoURL, username: 'acme', password: 's3cret', project: 'acme' });
 });
 
 test('commit message: scannable subject, machine-readable trailers', () => {

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { KubeObject, ObjectRef } from '../../domain/types.ts';
+import { renderEnvironmentTree } from '../../render/gitops/index.ts';
+import { bootstrapTenant, narrowTenant } from './gitops-argo.ts';
+import type { ClusterClient } from './types.ts';
+
+/** An in-memory API server for the Argo CD namespace (what bootstrap writes, nothing else). */
+function memoryKube(): ClusterClient & { objects: Map<string, KubeObject> } {
+  const key = (r: ObjectRef) => `${r.kind}/${r.namespace ?? ''}/${r.name}`;
+  const objects = new Map<string, KubeObject>();
+  return {
+    cluster: 'mgmt', objects,
+    apply: async (o) => { objects.set(key({ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, namespace: o.metadata.namespace! }), o); return o; },
+    get: async (r) => objects.get(key(r)) ?? null,
+    list: async () => [],
+    delete: async (r) => objects.delete(key(r)),
+  };
+}
+
+const index = (env: string) => renderEnvironmentTree({
+  id: `r-${env}`, tenant: 'acme', environment: env, blueprint: 'b', version: '1', helmValues: [],
+  objects: [{ object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: `acme-${env}` } }, hash: 'h' }],
+}, { cluster: 'c', server: 'https://c', namespace: `acme-${env}` }).index;
+
+const ref = { tenant: 'acme', repoURL: 'http://git/acme.git', argocdNamespace: 'argo' };
+const envsIn = (k: ReturnType<typeof memoryKube>) => ((k.objects.get('ApplicationSet/argo/acme')?.spec as { generators: Array<{ list: { elements: Array<{ environment: string }> } }> }).generators[0]!.list.elements.map((e) => e.environment));
+const nsIn = (k: ReturnType<typeof memoryKube>) => ((k.objects.get('AppProject/argo/acme')?.spec as { clusterResourceWhitelist: Array<{ name: string }> }).clusterResourceWhitelist.map((w) => w.name));
+
+test('two racing deliveries only widen: neither drops the other environment; removal narrows', async () => {
+  const kube = memoryKube();
+  const t = { kube, namespace: 'argo' };
+  // Delivery of staging saw the repo with both; delivery of prod (an older clone) saw only prod, and lands last.
+  await bootstrapTenant(t, ref, [index('prod'), index('staging')], { username: 'u', password: 'p' });
+  await bootstrapTenant(t, ref, [index('prod')], null);
+  assert.deepEqual(envsIn(kube), ['prod', 'staging'], 'staging kept: dropping it would make Argo CD prune it');
+  assert.deepEqual(nsIn(kube), ['acme-prod', 'acme-staging'], 'and its namespace stays in the fence');
+  // The API server hands objects back with its own key order: still the same entries, no duplicates.
+  const project = kube.objects.get('AppProject/argo/acme')!;
+  const spec = project.spec as { destinations: Array<Record<string, string>> };
+  kube.objects.set('AppProject/argo/acme', { ...project, spec: { ...spec, destinations: spec.destinations.map((d) => ({ namespace: d.namespace!, server: d.server! })) } });
+  await bootstrapTenant(t, ref, [index('prod')], null);
+  assert.equal((kube.objects.get('AppProject/argo/acme')!.spec as { destinations: unknown[] }).destinations.length, 2, 'no duplicate destinations');
+  assert.equal(kube.objects.get('Secret/argo/repo-acme')?.metadata.labels?.['argocd.argoproj.io/secret-type'], 'repository');
+  const done = await narrowTenant(t, ref, [index('prod')], 'staging', { signal: new AbortController().signal, now: () => new Date() });
+  assert.equal(done, true);
+  assert.deepEqual(envsIn(kube), ['prod']);
+  assert.deepEqual(nsIn(kube), ['acme-prod'], 'the AppProject narrows once the Application is gone');
+  await narrowTenant(t, ref, [], 'prod', { signal: new AbortController().signal, now: () => new Date() });
+  assert.deepEqual([...kube.objects.keys()], [], 'the last removal deletes the ApplicationSets, the AppProject and the repo Secret');
+});
+
+test('bootstrap writes carry the live resourceVersion; a Conflict (someone widened meanwhile) is read again', async () => {
+  const kube = memoryKube();
+  let conflicted = false;
+  const applied: Array<string | undefined> = [];
+  const racing: ClusterClient = {
+    ...kube,
+    apply: async (o) => {
+      applied.push(o.metadata.resourceVersion as string | undefined);
+      if (o.kind === 'ApplicationSet' && o.metadata.resourceVersion && !conflicted && (conflicted = true)) throw Object.assign(new Error('Conflict'), { reason: 'Conflict', upstreamStatus: 409 });
+      return kube.apply({ ...o, metadata: { ...o.metadata, resourceVersion: String(Number((o.metadata.resourceVersion as string | undefined) ?? 0) + 1) } });
+    },
+  };
+  const t = { kube: racing, namespace: 'argo' };
+  await bootstrapTenant(t, ref, [index('prod')], null);
+  assert.deepEqual(applied, [undefined, undefined, undefined], 'first install: nothing to precondition on');
+  applied.length = 0;
+  await bootstrapTenant(t, ref, [index('staging')], null);
+  assert.deepEqual(envsIn(kube), ['prod', 'staging']);
+  assert.ok(applied.every((rv) => rv !== undefined), 'every update is conditioned on what was read');
+  assert.equal(conflicted, true, 'the conflict was met, and the bootstrap read again and succeeded');
+});
