@@ -9,6 +9,7 @@ import { parseSecretKey } from './adapters/store/crypto.ts';
 import { DEFAULT_RETRY } from './adapters/store/queue/index.ts';
 import type { GitopsConfig } from './engine/drivers/gitops-config.ts';
 import { ENGINE_DEFAULTS } from './engine/defaults.ts';
+import { PLACEMENT_POLICIES, type PlacementPolicy } from './plan/placement.ts';
 import { ROLLOUT_INTERVAL_MS } from './engine/rollouts/index.ts';
 import { MAX_TENANT_LABELS } from './metrics/registry.ts';
 import { PRESCALE_INTERVAL_MS } from './scaling/loop.ts';
@@ -49,6 +50,8 @@ export interface FleetplaneConfig {
     reconcileIntervalMs: number;
     /** 0 disables. */
     clusterRefreshIntervalMs: number;
+    clusterUnavailableAfterMs: number;
+    placementPolicy: PlacementPolicy;
   };
   rollouts: { intervalMs: number };
   prescaler: { intervalMs: number };
@@ -142,6 +145,8 @@ function engineSection(r: Reader): FleetplaneConfig['engine'] {
     memoryOvercommit: or(r.number('FLEETPLANE_MEMORY_OVERCOMMIT', { positive: true }), d.memoryOvercommit),
     reconcileIntervalMs: or(r.duration('FLEETPLANE_RECONCILE_INTERVAL'), d.reconcileIntervalMs),
     clusterRefreshIntervalMs: or(r.duration('FLEETPLANE_CLUSTER_REFRESH_INTERVAL'), d.clusterRefreshIntervalMs),
+    clusterUnavailableAfterMs: or(r.duration('FLEETPLANE_CLUSTER_UNAVAILABLE_AFTER', { positive: true }), d.clusterUnavailableAfterMs),
+    placementPolicy: or(r.oneOf('FLEETPLANE_PLACEMENT_POLICY', PLACEMENT_POLICIES), d.placementPolicy),
     ...compact({ workerId: r.text('FLEETPLANE_WORKER_ID') }),
   };
 }

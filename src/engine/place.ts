@@ -13,7 +13,7 @@
 import { cpuMillis, parseQuantity } from '../domain/quantity.ts';
 import type { Quota } from '../domain/blueprint.ts';
 import type { Environment, Tier } from '../domain/types.ts';
-import { NO_RESOURCES, addResources, checkExplicitPlacement, placeEnvironment, type ClusterLoad, type PlacementRequest, type Resources } from '../plan/placement.ts';
+import { NO_RESOURCES, RESIDENCY_LABEL, addResources, checkExplicitPlacement, planPlacement, type ClusterLoad, type PlacementRequest, type Resources } from '../plan/placement.ts';
 import { TIER_QUOTA_FACTOR } from '../render/namespace.ts';
 import { PermanentError } from '../domain/errors.ts';
 import { loadEnvironment, type StepEnv } from './context.ts';
@@ -30,7 +30,7 @@ export async function placeStep(s: StepEnv): Promise<Record<string, unknown>> {
   tiers.set(tenant.slug, tenant.tier);
   const loads = await clusterLoads(s, demandOf, tiers, env);
   const req: PlacementRequest = {
-    tenant: tenant.slug, tier: tenant.tier, region: tenant.region,
+    tenant: tenant.slug, tier: tenant.tier, region: tenant.region, residency: tenant.labels[RESIDENCY_LABEL],
     demand: await demandOf(env, tenant.tier),
     overcommit: { cpu: s.deps.config.cpuOvercommit, memory: s.deps.config.memoryOvercommit },
   };
@@ -45,12 +45,16 @@ export async function placeStep(s: StepEnv): Promise<Record<string, unknown>> {
     }
     // The cluster was deregistered since the environment was created: choose another.
   }
-  const decision = placeEnvironment(req, loads);
-  if (decision.cluster === null) {
-    throw new PermanentError(`no cluster can take ${env.tenant}/${env.name}: ${JSON.stringify(decision.reasons)}`);
+  const plan = planPlacement(req, loads, s.deps.config.placementPolicy);
+  if (plan.cluster === null) {
+    const reasons = Object.fromEntries(plan.rejected.map((r) => [r.cluster, r.reason]));
+    // Some cluster is only down (Suspect/Unavailable): retry with backoff, it may come back.
+    if (plan.rejected.some((r) => r.check === 'available')) throw new Error(`no cluster can take ${env.tenant}/${env.name} now (retrying): ${JSON.stringify(reasons)}`);
+    throw new PermanentError(`no cluster can take ${env.tenant}/${env.name}: ${JSON.stringify(reasons)}`);
   }
-  await s.claimed.setEnvironmentStatus(env.tenant, env.name, { cluster: decision.cluster });
-  return { cluster: decision.cluster, chosen: true };
+  await s.claimed.setEnvironmentStatus(env.tenant, env.name, { cluster: plan.cluster });
+  // The explained decision stays on the operation (GET /v1/operations/{id}).
+  return { cluster: plan.cluster, chosen: true, policy: plan.policy, explanation: plan.explanation, eligible: plan.eligible, rejected: plan.rejected };
 }
 
 type DemandReader = (env: Pick<Environment, 'blueprint' | 'version' | 'type'>, tier: Tier) => Promise<Resources>;

@@ -6,7 +6,7 @@
 // change (see onboardTenant in src/api/services/onboarding.ts, through Store.tx).
 import type { NewRollout, Rollout, RolloutProgress, RolloutStatus, RolloutTarget, TargetPatch, TargetState } from '../rollouts.ts';
 import type { ScalingDecision, ScalingPolicy } from '../scaling.ts';
-import type { Cluster, ClusterCapacity, Environment, Operation, OperationKind, Revision, RolloutState, Tenant } from '../types.ts';
+import type { Cluster, ClusterCapacity, ClusterCordon, ClusterHealth, Environment, Operation, OperationKind, Revision, RolloutState, Tenant } from '../types.ts';
 import type { OperationQueue } from './queue.ts';
 
 export interface Page<T> {
@@ -233,6 +233,10 @@ export interface Store extends StoreTx {
     credentials(name: string): Promise<string | null>;
     /** Records capacity observed from the cluster (engine); nothing else changes. False when unknown. */
     setCapacity(name: string, capacity: ClusterCapacity): Promise<boolean>;
+    /** Records the heartbeat's health (engine); nothing else changes. False when unknown. */
+    setHealth(name: string, health: ClusterHealth): Promise<boolean>;
+    /** Cordons (or, with null, uncordons) a cluster; the updated cluster, or null when unknown. */
+    setCordon(name: string, cordon: ClusterCordon | null): Promise<Cluster | null>;
     delete(name: string): Promise<void>;
   };
   blueprints: {
