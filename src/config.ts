@@ -54,6 +54,8 @@ export interface FleetplaneConfig {
     placementPolicy: PlacementPolicy;
   };
   rollouts: { intervalMs: number };
+  /** Kubernetes upgrades of clusters (docs/clusters.md): the provider that carries them out (none: plans are stored but not run). */
+  clusterUpgrades: { provider: 'none' | 'testbed'; intervalMs: number; verifyTimeoutMs: number };
   prescaler: { intervalMs: number };
   /** Prometheus for rollout metric gates and the pre-scaler (absent: neither). */
   prometheusUrl?: string;
@@ -90,6 +92,11 @@ export function loadConfig(env: Env, flags: ServeFlags = {}): FleetplaneConfig {
     store: storeSection(r, flags, engine.concurrency),
     engine,
     rollouts: { intervalMs: r.int('FLEETPLANE_ROLLOUT_INTERVAL_MS', { min: 1 }) ?? ROLLOUT_INTERVAL_MS },
+    clusterUpgrades: {
+      provider: r.oneOf('FLEETPLANE_CLUSTER_UPGRADE_PROVIDER', ['none', 'testbed'] as const) ?? 'none',
+      intervalMs: r.duration('FLEETPLANE_CLUSTER_UPGRADE_INTERVAL', { positive: true }) ?? 10_000,
+      verifyTimeoutMs: r.duration('FLEETPLANE_CLUSTER_UPGRADE_VERIFY_TIMEOUT', { positive: true }) ?? 600_000,
+    },
     prescaler: { intervalMs: Math.round(1000 * (r.number('FLEETPLANE_PRESCALE_INTERVAL_SECONDS', { positive: true }) ?? PRESCALE_INTERVAL_MS / 1000)) },
     ...compact({ prometheusUrl: r.httpUrl('FLEETPLANE_PROMETHEUS_URL') }),
     metrics: { maxTenants: r.int('FLEETPLANE_METRICS_MAX_TENANTS', { min: 1 }) ?? MAX_TENANT_LABELS },

@@ -6,6 +6,7 @@ import type { ClusterConnections } from '../adapters/kube/index.ts';
 import type { Signer } from '../domain/ports/signer.ts';
 import type { ScalingRepo, Store } from '../domain/ports/store.ts';
 import type { RolloutService } from '../engine/rollouts/service.ts';
+import type { PlacementSettings } from './services/cluster-lifecycle.ts';
 
 export type Api = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -21,6 +22,8 @@ export interface ApiDeps {
   now: () => Date;
   /** The process's cluster clients, shared with the engine, the pre-scaler and the inventory. */
   connections: ClusterConnections;
+  /** The place step's settings, so POST /v1/placement:preview answers as the engine would (default: the engine's defaults). */
+  placement?: PlacementSettings;
 }
 
 /** A route module: registers its routes on the app. Listed in routes/index.ts. */

@@ -22,6 +22,7 @@ import { tokenRepo } from './tokens.ts';
 import { idempotencyRepo } from './idempotency.ts';
 import { rolloutProgress, rolloutRepo } from './rollout-progress.ts';
 import { scalingRepo } from './scaling.ts';
+import { clusterUpgradeRepo } from './cluster-upgrades.ts';
 import { auditRepo, eventRepo, type AuditRepo } from './journal.ts';
 
 export type { Db, Queryable } from './db.ts';
@@ -82,6 +83,7 @@ export async function openStore(config: StoreConfig): Promise<SqlStore> {
     rollouts: rolloutRepo(db, (fn) => db.transaction(fn)),
     queue: createQueue(db, config.retry),
     scaling: scalingRepo(db),
+    clusterUpgrades: clusterUpgradeRepo(db),
     stats: { queueDepth: () => depth(db), oldestLeaseAge: () => oldestLeaseAge(db), rolloutProgress: () => rolloutProgress(db) },
     events: eventRepo(db),
     audit: auditRepo(db),

@@ -6,6 +6,7 @@
 // change (see onboardTenant in src/api/services/onboarding.ts, through Store.tx).
 import type { NewRollout, Rollout, RolloutProgress, RolloutStatus, RolloutTarget, TargetPatch, TargetState } from '../rollouts.ts';
 import type { ScalingDecision, ScalingPolicy } from '../scaling.ts';
+import type { ClusterUpgrade, ClusterUpgradePlan, ClusterUpgradeProgress, UpgradeState } from '../cluster-upgrade.ts';
 import type { Cluster, ClusterCapacity, ClusterCordon, ClusterHealth, Environment, Operation, OperationKind, Revision, RolloutState, Tenant } from '../types.ts';
 import type { OperationQueue } from './queue.ts';
 
@@ -174,6 +175,17 @@ export interface RolloutRepo {
   claimActive(workerId: string, leaseMs: number, limit?: number): Promise<string[]>;
 }
 
+/** Kubernetes upgrade plans over clusters (migration 400). */
+export interface ClusterUpgradeRepo {
+  create(plan: ClusterUpgradePlan, progress: Record<string, ClusterUpgradeProgress>): Promise<ClusterUpgrade>;
+  get(id: string): Promise<ClusterUpgrade | null>;
+  list(page: PageRequest): Promise<Page<ClusterUpgrade>>;
+  /** Plans in state running (the controller's work list). */
+  running(): Promise<ClusterUpgrade[]>;
+  /** Writes when the row is still at expectedVersion; the updated plan, or null when it moved on. */
+  update(id: string, expectedVersion: number, patch: { state?: UpgradeState; progress?: Record<string, ClusterUpgradeProgress>; reason?: string | null }): Promise<ClusterUpgrade | null>;
+}
+
 /** Predictive-scaling policies and the pre-scaler's decisions (migration 100). */
 export interface ScalingRepo {
   putPolicy(p: ScalingPolicy): Promise<ScalingPolicy>;
@@ -254,6 +266,7 @@ export interface Store extends StoreTx {
   /** Durable work queue for operations: leases with FOR UPDATE SKIP LOCKED (src/adapters/store/queue/). */
   queue: OperationQueue;
   scaling: ScalingRepo;
+  clusterUpgrades: ClusterUpgradeRepo;
   stats: StoreStats;
   events: {
     /** Records a CloudEvent id; false when it was seen before (dedupe). */
