@@ -121,7 +121,7 @@ const routes: RouteModule = (app, { store, now, placement }) => {
       if (!u) throw notFound(`cluster upgrade "${id}"`);
       const to = upgradeAction(u.state, verb);
       if (!to) throw new ConflictError(`cannot ${verb} a plan that is ${u.state}`);
-      const next = await store.clusterUpgrades.update(id, u.version, { state: to, reason: verb === 'resume' ? null : `${verb}d by ${principal(req).name}` });
+      const next = await store.clusterUpgrades.update(id, u.version, { state: to, reason: verb === 'resume' ? null : `${verb === 'pause' ? 'paused' : 'aborted'} by ${principal(req).name}` });
       if (!next) throw new ConflictError('the plan changed meanwhile; retry');
       await audit(store, req, { action: `cluster-upgrade.${verb}`, target: `cluster-upgrade/${id}` });
       return next;
