@@ -16,26 +16,35 @@ export function isSchedulable(h: ClusterHealth | undefined): boolean {
 
 /** The next health from the last one and a probe; `unavailableAfterMs` is the documented bound. */
 export function nextClusterHealth(prev: ClusterHealth | undefined, probe: ProbeResult, unavailableAfterMs: number): ClusterHealth {
+  return probe.ok ? afterSuccess(prev, probe) : afterFailure(prev, probe, unavailableAfterMs);
+}
+
+function afterSuccess(prev: ClusterHealth | undefined, probe: Extract<ProbeResult, { ok: true }>): ClusterHealth {
   const at = probe.at.toISOString();
-  if (probe.ok) {
-    const state: ClusterAvailability = 'Available';
-    const since = prev?.state === state ? prev.since : at;
-    const reason = prev && prev.state !== 'Available' ? 'Recovered' : 'ProbeSucceeded';
-    return {
-      state, reason: prev?.state === state ? prev.reason : reason, message: `GET /readyz ok, ${probe.version}`,
-      since, failingSince: null, consecutiveFailures: 0, lastProbeAt: at, latencyMs: probe.latencyMs, version: probe.version,
-    };
-  }
+  const same = prev?.state === 'Available';
+  return {
+    state: 'Available', reason: same ? prev.reason : prev ? 'Recovered' : 'ProbeSucceeded', message: `GET /readyz ok, ${probe.version}`,
+    since: same ? prev.since : at, failingSince: null, consecutiveFailures: 0, lastProbeAt: at, latencyMs: probe.latencyMs, version: probe.version,
+  };
+}
+
+function afterFailure(prev: ClusterHealth | undefined, probe: Extract<ProbeResult, { ok: false }>, unavailableAfterMs: number): ClusterHealth {
+  const at = probe.at.toISOString();
   const failingSince = prev?.failingSince ?? at;
   const failingMs = probe.at.getTime() - Date.parse(failingSince);
   const state: ClusterAvailability = failingMs >= unavailableAfterMs ? 'Unavailable' : 'Suspect';
-  const reason = state === 'Unavailable' ? 'Unreachable' : 'ProbeFailed';
+  const message = state === 'Unavailable'
+    ? `unreachable for ${Math.round(failingMs / 1000)}s (bound ${Math.round(unavailableAfterMs / 1000)}s): ${probe.error}` : probe.error;
   return {
-    state, reason,
-    message: state === 'Unavailable' ? `unreachable for ${Math.round(failingMs / 1000)}s (bound ${Math.round(unavailableAfterMs / 1000)}s): ${probe.error}` : probe.error,
-    since: prev?.state === state ? prev.since : at,
-    failingSince, consecutiveFailures: (prev?.consecutiveFailures ?? 0) + 1, lastProbeAt: at,
-    ...(prev?.latencyMs !== undefined ? { latencyMs: prev.latencyMs } : {}),
-    ...(prev?.version !== undefined ? { version: prev.version } : {}),
+    state, reason: state === 'Unavailable' ? 'Unreachable' : 'ProbeFailed', message, since: prev?.state === state ? prev.since : at,
+    failingSince, consecutiveFailures: (prev?.consecutiveFailures ?? 0) + 1, lastProbeAt: at, ...lastKnown(prev),
   };
+}
+
+/** What the last good probe read stays shown while the cluster fails. */
+function lastKnown(prev: ClusterHealth | undefined): Pick<ClusterHealth, 'latencyMs' | 'version'> {
+  const out: Pick<ClusterHealth, 'latencyMs' | 'version'> = {};
+  if (prev?.latencyMs !== undefined) out.latencyMs = prev.latencyMs;
+  if (prev?.version !== undefined) out.version = prev.version;
+  return out;
 }

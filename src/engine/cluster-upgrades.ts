@@ -34,6 +34,9 @@ export interface UpgradeControllerDeps {
 
 const APPROVAL = '_approval';
 
+const finishedAt = (progress: ClusterUpgradeProgress[]): number => Math.max(...progress.map((p) => Date.parse(p.finishedAt ?? '') || 0));
+const needsApproval = (u: ClusterUpgrade): boolean => u.plan.approval && u.progress[APPROVAL]?.state !== 'done';
+
 export class ClusterUpgradeController {
   private readonly ticker: Ticker;
 
@@ -63,13 +66,13 @@ export class ClusterUpgradeController {
     let prevFinished: number | null = null;
     for (const [i, wave] of u.plan.waves.entries()) {
       const progress = wave.map((s) => u.progress[s.cluster] ?? { state: 'pending' as const });
-      const failed = wave.find((s, k) => progress[k]!.state === 'failed');
+      const failed = wave.find((_s, k) => progress[k]!.state === 'failed');
       if (failed) return this.write(u, { state: 'failed', reason: `${failed.cluster}: ${u.progress[failed.cluster]?.message ?? 'failed'}` });
       if (progress.every((p) => p.state === 'done')) {
-        prevFinished = Math.max(...progress.map((p) => Date.parse(p.finishedAt ?? '') || 0));
+        prevFinished = finishedAt(progress);
         continue;
       }
-      if (i === 1 && u.plan.approval && u.progress[APPROVAL]?.state !== 'done') {
+      if (i === 1 && needsApproval(u)) {
         return this.write(u, { state: 'paused', reason: 'awaiting approval after the canary wave (resume to approve)', progress: { ...u.progress, [APPROVAL]: { state: 'done' } } });
       }
       if (prevFinished !== null && this.deps.now().getTime() < prevFinished + u.plan.soakMs) return u;
@@ -105,17 +108,22 @@ export class ClusterUpgradeController {
   /** Null when the cluster answers on the target version and every environment placed there is Ready; else why not. */
   private async verify(cluster: Cluster, target: string): Promise<string | null> {
     const up = await this.deps.heartbeat(cluster);
-    const fresh = await this.deps.store.clusters.get(cluster.name);
-    if (!up) return `cluster not answering (${fresh?.health?.message ?? 'probe failed'})`;
-    if (fresh?.health?.version !== target) return `cluster reports ${fresh?.health?.version ?? 'no version'}, not ${target}`;
+    const health = (await this.deps.store.clusters.get(cluster.name))?.health;
+    if (!up) return `cluster not answering (${health?.message ?? 'probe failed'})`;
+    if (health?.version !== target) return `cluster reports ${health?.version ?? 'no version'}, not ${target}`;
+    const notReady = await this.notReadyOn(cluster.name);
+    return notReady.length ? `environments not Ready: ${notReady.slice(0, 5).join(', ')}${notReady.length > 5 ? ` and ${notReady.length - 5} more` : ''}` : null;
+  }
+
+  private async notReadyOn(cluster: string): Promise<string[]> {
     const notReady: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await this.deps.store.environments.list({ cluster: cluster.name, limit: 200, ...(cursor ? { cursor } : {}) });
+      const page = await this.deps.store.environments.list({ cluster, limit: 200, ...(cursor ? { cursor } : {}) });
       for (const e of page.items) if (e.health !== 'Ready' && e.health !== 'Deleted') notReady.push(`${e.tenant}/${e.name} ${e.health}`);
       cursor = page.next;
     } while (cursor);
-    return notReady.length ? `environments not Ready: ${notReady.slice(0, 5).join(', ')}${notReady.length > 5 ? ` and ${notReady.length - 5} more` : ''}` : null;
+    return notReady;
   }
 
   private async setProgress(u: ClusterUpgrade, cluster: string, p: ClusterUpgradeProgress): Promise<ClusterUpgrade | null> {

@@ -18,7 +18,10 @@ export interface UpgradeOptions {
 }
 
 
-export function planClusterUpgrade(clusters: readonly UpgradeCandidate[], o: UpgradeOptions): { plan: ClusterUpgradePlan } | { error: string } {
+type Sorted = { steps: ClusterUpgradeStep[]; skipped: ClusterUpgradePlan['skipped'] } | { error: string };
+
+/** Each cluster's minors to pass through, or why it is skipped; an impossible path refuses the plan. */
+function stepsOf(clusters: readonly UpgradeCandidate[], target: string): Sorted {
   const steps: ClusterUpgradeStep[] = [];
   const skipped: ClusterUpgradePlan['skipped'] = [];
   for (const c of [...clusters].sort((a, b) => a.name.localeCompare(b.name))) {
@@ -26,11 +29,18 @@ export function planClusterUpgrade(clusters: readonly UpgradeCandidate[], o: Upg
       skipped.push({ cluster: c.name, reason: 'version unknown (no successful heartbeat yet)' });
       continue;
     }
-    const p = upgradePath(c.version, o.target);
+    const p = upgradePath(c.version, target);
     if ('error' in p) return { error: `${c.name}: ${p.error}` };
     if (p.path.length === 0) skipped.push({ cluster: c.name, reason: `already at ${c.version}` });
     else steps.push({ cluster: c.name, provider: c.provider, from: c.version, steps: p.path });
   }
+  return { steps, skipped };
+}
+
+export function planClusterUpgrade(clusters: readonly UpgradeCandidate[], o: UpgradeOptions): { plan: ClusterUpgradePlan } | { error: string } {
+  const sorted = stepsOf(clusters, o.target);
+  if ('error' in sorted) return sorted;
+  const { steps, skipped } = sorted;
   if (o.canary && !clusters.some((c) => c.name === o.canary)) return { error: `canary ${o.canary} is not one of the plan's clusters` };
   if (o.canary && !steps.some((s) => s.cluster === o.canary)) return { error: `canary ${o.canary} has nothing to upgrade` };
   const waves: ClusterUpgradeStep[][] = [];
