@@ -93,7 +93,7 @@ export class ClusterUpgradeController {
       try {
         for (const to of step.steps) await this.deps.provider.upgrade(cluster, to, (line) => this.deps.logger.info({ upgrade: u.id, cluster: step.cluster }, line));
       } catch (raw) {
-        return this.setProgress(u, step.cluster, { ...p, state: 'failed', finishedAt: now, message: `${this.deps.provider.name} provider: ${coerceError(raw).message.split('\n')[0]}` });
+        return this.setProgress(u, step.cluster, { ...p, state: 'failed', finishedAt: this.deps.now().toISOString(), message: `${this.deps.provider.name} provider: ${coerceError(raw).message.split('\n')[0]}` });
       }
       return this.setProgress(u, step.cluster, { ...p, state: 'verifying', verifySince: this.deps.now().toISOString(), message: 'checking the cluster and its environments' });
     }

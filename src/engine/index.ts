@@ -91,6 +91,12 @@ export function engineConfig(o: Omit<StartEngineOptions, 'store' | 'logger'>): E
     cpuOvercommit: o.cpuOvercommit ?? ENGINE_DEFAULTS.cpuOvercommit,
     memoryOvercommit: o.memoryOvercommit ?? ENGINE_DEFAULTS.memoryOvercommit,
     reconcileIntervalMs: o.reconcileIntervalMs ?? ENGINE_DEFAULTS.reconcileIntervalMs,
+    ...clusterSettings(o),
+  };
+}
+
+function clusterSettings(o: Pick<StartEngineOptions, 'placementPolicy' | 'clusterUnavailableAfterMs'>): Pick<EngineConfig, 'placementPolicy' | 'clusterUnavailableAfterMs'> {
+  return {
     placementPolicy: o.placementPolicy ?? ENGINE_DEFAULTS.placementPolicy,
     clusterUnavailableAfterMs: o.clusterUnavailableAfterMs ?? ENGINE_DEFAULTS.clusterUnavailableAfterMs,
   };
