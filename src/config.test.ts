@@ -19,7 +19,9 @@ test('an empty environment gives the documented defaults', () => {
   assert.deepEqual(c.engine, {
     workers: true, concurrency: 16, leaseMs: 30_000, pollMs: 500, verifyTimeoutMs: 300_000, verifyAttempts: 2, verifyHoldMs: 2000,
     cpuOvercommit: 2, memoryOvercommit: 1.5, reconcileIntervalMs: 60_000, clusterRefreshIntervalMs: 60_000,
+    clusterUnavailableAfterMs: 90_000, placementPolicy: 'spread',
   });
+  assert.deepEqual(c.clusterUpgrades, { provider: 'none', intervalMs: 10_000, verifyTimeoutMs: 600_000 });
   assert.deepEqual([c.rollouts.intervalMs, c.prescaler.intervalMs, c.metrics.maxTenants, c.prometheusUrl], [2000, 60_000, 500, undefined]);
   assert.deepEqual(c.gitops, {});
 });
@@ -38,13 +40,17 @@ test('every variable is read into its place; flags win over their variables; emp
       FLEETPLANE_PROMETHEUS_URL: 'http://127.0.0.1:9090', FLEETPLANE_METRICS_MAX_TENANTS: '50',
       FLEETPLANE_GIT_REMOTE: 'https://git.example.com/{tenant}.git', FLEETPLANE_GIT_USERNAME: 'bot', FLEETPLANE_GIT_TOKEN_FILE: join(dir, 'token'),
       FLEETPLANE_GIT_ARGO_URL: 'https://git.internal/{tenant}.git', FLEETPLANE_ARGOCD_NAMESPACE: 'gitops',
+      FLEETPLANE_CLUSTER_UNAVAILABLE_AFTER: '45s', FLEETPLANE_PLACEMENT_POLICY: 'cost', FLEETPLANE_CLUSTER_UPGRADE_PROVIDER: 'testbed',
+      FLEETPLANE_CLUSTER_UPGRADE_INTERVAL: '2s', FLEETPLANE_CLUSTER_UPGRADE_VERIFY_TIMEOUT: '5m',
     }, { port: 7070, dataDir: '/flag/dir' });
     assert.deepEqual(c.server, { port: 7070, host: '127.0.0.1', adminToken: 'tok', logLevel: 'debug', runbookUrl: 'https://ops.example.com/runbooks' });
     assert.deepEqual(c.store, { dataDir: '/flag/dir', databaseUrl: 'postgresql://u@db/fp', secretKey: 'ab'.repeat(32), poolSize: 20, retry: { baseMs: 300, maxMs: 9000 } });
     assert.deepEqual(c.engine, {
       workers: false, workerId: 'w-1', concurrency: 40, leaseMs: 6000, pollMs: 250, verifyTimeoutMs: 8000, verifyAttempts: 1, verifyHoldMs: 200,
       cpuOvercommit: 1, memoryOvercommit: 1.25, reconcileIntervalMs: 0, clusterRefreshIntervalMs: 1000,
+      clusterUnavailableAfterMs: 45_000, placementPolicy: 'cost',
     });
+    assert.deepEqual(c.clusterUpgrades, { provider: 'testbed', intervalMs: 2000, verifyTimeoutMs: 300_000 });
     assert.deepEqual([c.rollouts.intervalMs, c.prescaler.intervalMs, c.metrics.maxTenants, c.prometheusUrl], [1000, 500, 50, 'http://127.0.0.1:9090']);
     assert.deepEqual(c.gitops, {
       remoteTemplate: 'https://git.example.com/{tenant}.git', username: 'bot', token: 'from-file', argoTemplate: 'https://git.internal/{tenant}.git', argocdNamespace: 'gitops',
@@ -74,6 +80,7 @@ test('a bad value is one line naming the variable, and never echoes a secret', (
     ['FLEETPLANE_PRESCALE_INTERVAL_SECONDS', 'NaN', /number > 0/],
     ['FLEETPLANE_WORKERS', 'yes', /0, 1, true or false/],
     ['FLEETPLANE_LOG_LEVEL', 'loud', /one of fatal, error/],
+    ['FLEETPLANE_PLACEMENT_POLICY', 'cheapest', /one of spread, binpack, cost/],
     ['FLEETPLANE_DATABASE_URL', 'mysql://db', /postgres:\/\//],
     ['FLEETPLANE_PROMETHEUS_URL', 'prometheus:9090', /http:\/\/ or https:\/\//],
     ['FLEETPLANE_GIT_REMOTE', 'https://git.example.com/fleet.git', /must contain \{tenant\}/],

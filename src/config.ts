@@ -9,6 +9,7 @@ import { parseSecretKey } from './adapters/store/crypto.ts';
 import { DEFAULT_RETRY } from './adapters/store/queue/index.ts';
 import type { GitopsConfig } from './engine/drivers/gitops-config.ts';
 import { ENGINE_DEFAULTS } from './engine/defaults.ts';
+import { PLACEMENT_POLICIES, type PlacementPolicy } from './plan/placement.ts';
 import { ROLLOUT_INTERVAL_MS } from './engine/rollouts/index.ts';
 import { MAX_TENANT_LABELS } from './metrics/registry.ts';
 import { PRESCALE_INTERVAL_MS } from './scaling/loop.ts';
@@ -50,8 +51,12 @@ export interface FleetplaneConfig {
     reconcileIntervalMs: number;
     /** 0 disables. */
     clusterRefreshIntervalMs: number;
+    clusterUnavailableAfterMs: number;
+    placementPolicy: PlacementPolicy;
   };
   rollouts: { intervalMs: number };
+  /** Kubernetes upgrades of clusters (docs/clusters.md): the provider that carries them out (none: plans are stored but not run). */
+  clusterUpgrades: { provider: 'none' | 'testbed'; intervalMs: number; verifyTimeoutMs: number };
   prescaler: { intervalMs: number };
   /** Prometheus for rollout metric gates and the pre-scaler (absent: neither). */
   prometheusUrl?: string;
@@ -95,6 +100,11 @@ export function loadConfig(env: Env, flags: ServeFlags = {}): FleetplaneConfig {
     store: storeSection(r, flags, engine.concurrency),
     engine,
     rollouts: { intervalMs: r.int('FLEETPLANE_ROLLOUT_INTERVAL_MS', { min: 1 }) ?? ROLLOUT_INTERVAL_MS },
+    clusterUpgrades: {
+      provider: r.oneOf('FLEETPLANE_CLUSTER_UPGRADE_PROVIDER', ['none', 'testbed'] as const) ?? 'none',
+      intervalMs: r.duration('FLEETPLANE_CLUSTER_UPGRADE_INTERVAL', { positive: true }) ?? 10_000,
+      verifyTimeoutMs: r.duration('FLEETPLANE_CLUSTER_UPGRADE_VERIFY_TIMEOUT', { positive: true }) ?? 600_000,
+    },
     prescaler: { intervalMs: Math.round(1000 * (r.number('FLEETPLANE_PRESCALE_INTERVAL_SECONDS', { positive: true }) ?? PRESCALE_INTERVAL_MS / 1000)) },
     ...compact({ prometheusUrl: r.httpUrl('FLEETPLANE_PROMETHEUS_URL') }),
     metrics: { maxTenants: r.int('FLEETPLANE_METRICS_MAX_TENANTS', { min: 1 }) ?? MAX_TENANT_LABELS },
@@ -151,6 +161,8 @@ function engineSection(r: Reader): FleetplaneConfig['engine'] {
     memoryOvercommit: or(r.number('FLEETPLANE_MEMORY_OVERCOMMIT', { positive: true }), d.memoryOvercommit),
     reconcileIntervalMs: or(r.duration('FLEETPLANE_RECONCILE_INTERVAL'), d.reconcileIntervalMs),
     clusterRefreshIntervalMs: or(r.duration('FLEETPLANE_CLUSTER_REFRESH_INTERVAL'), d.clusterRefreshIntervalMs),
+    clusterUnavailableAfterMs: or(r.duration('FLEETPLANE_CLUSTER_UNAVAILABLE_AFTER', { positive: true }), d.clusterUnavailableAfterMs),
+    placementPolicy: or(r.oneOf('FLEETPLANE_PLACEMENT_POLICY', PLACEMENT_POLICIES), d.placementPolicy),
     ...compact({ workerId: r.text('FLEETPLANE_WORKER_ID') }),
   };
 }

@@ -70,6 +70,8 @@ export const ClusterCreate = Type.Object({
   role: Type.Optional(Type.String({ pattern: `^(shared|dedicated:${DNS_LABEL_FRAGMENT})$` })),
   kubernetesVersion: Type.Optional(Type.String({ maxLength: 64 })),
   pricePerCpuHour: Type.Optional(Type.Number({ minimum: 0 })),
+  pricePerGbHour: Type.Optional(Type.Number({ minimum: 0, description: 'price per GiB-hour of memory' })),
+  pricePerGpuHour: Type.Optional(Type.Number({ minimum: 0 })),
   credentials: Type.Optional(Type.String({ maxLength: 262144, description: 'kubeconfig; stored encrypted, never returned' })),
 }, closed);
 export type ClusterCreate = Static<typeof ClusterCreate>;

@@ -62,8 +62,41 @@ export interface Cluster {
   kubernetesVersion?: string;
   capacity?: ClusterCapacity;
   pricePerCpuHour?: number;
+  /** Price per GiB-hour of memory and per GPU-hour (placement's cost score, docs/clusters.md). */
+  pricePerGbHour?: number;
+  pricePerGpuHour?: number;
+  /** Observed by the cluster heartbeat (engine/cluster-inventory.ts); absent until the first probe. */
+  health?: ClusterHealth;
+  /** Set by `cluster cordon`: no new placement lands here; evacuation moves what runs here. */
+  cordon?: ClusterCordon | null;
   createdAt: string;
   updatedAt: string;
+}
+
+export const CLUSTER_AVAILABILITY = ['Available', 'Suspect', 'Unavailable'] as const;
+export type ClusterAvailability = (typeof CLUSTER_AVAILABILITY)[number];
+
+/** The cluster's Available condition, kept by domain/cluster-health.ts from each probe. */
+export interface ClusterHealth {
+  /** Suspect: probes fail but not yet for the bound; Unavailable: failing for longer than the bound. */
+  state: ClusterAvailability;
+  reason: string;
+  message: string;
+  /** When `state` began. */
+  since: string;
+  /** The first failed probe of the current failing run (null while probes succeed). */
+  failingSince: string | null;
+  consecutiveFailures: number;
+  lastProbeAt: string;
+  /** The last successful probe's round trip (GET /readyz then /version), ms. */
+  latencyMs?: number;
+  /** gitVersion read from the cluster (e.g. v1.37.2). */
+  version?: string;
+}
+
+export interface ClusterCordon {
+  reason: string;
+  at: string;
 }
 
 /** Kubernetes-style condition. */

@@ -1,19 +1,26 @@
-// Cluster inventory: every FLEETPLANE_CLUSTER_REFRESH_INTERVAL, read each registered cluster's
-// schedulable capacity (Ready nodes' allocatable) and what Fleetplane environments reserve there
+// Cluster inventory and heartbeat: every FLEETPLANE_CLUSTER_REFRESH_INTERVAL, probe each registered
+// cluster (GET /readyz, then /version: latency and gitVersion) and keep its Available condition
+// (domain/cluster-health.ts: Suspect on the first failure, Unavailable after
+// FLEETPLANE_CLUSTER_UNAVAILABLE_AFTER, Available again on the next good probe; placement avoids
+// any cluster not Available), then read its schedulable capacity (Ready nodes' allocatable) and what Fleetplane environments reserve there
 // (their ResourceQuotas' requests), and record both on the cluster (GET /v1/clusters shows it,
 // placement uses it); fleetplane_cluster_up follows each read. Like Rancher's cluster status sync; an unreachable cluster keeps its last
 // observation and is logged, never fatal.
 import { sumCapacity, sumQuotaRequests } from '../adapters/kube/index.ts';
-import { Ticker } from '../clock.ts';
+import { Ticker, systemClock } from '../clock.ts';
+import { ENGINE_DEFAULTS } from './defaults.ts';
 import { coerceError } from '../domain/errors.ts';
+import { nextClusterHealth, type ProbeResult } from '../domain/cluster-health.ts';
 import { LABELS, MANAGED_BY, type Cluster, type ClusterCapacity } from '../domain/types.ts';
 import { setClusterUp } from '../metrics/engine.ts';
 import type { EngineDeps } from './context.ts';
 
+const PROBE_TIMEOUT_MS = 5_000;
+
 export class ClusterInventory {
   private readonly ticker: Ticker;
 
-  constructor(private readonly deps: Pick<EngineDeps, 'store' | 'connections' | 'logger' | 'now'> & Partial<Pick<EngineDeps, 'clock'>>, intervalMs: number) {
+  constructor(private readonly deps: Pick<EngineDeps, 'store' | 'connections' | 'logger' | 'now'> & Partial<Pick<EngineDeps, 'clock'>> & { config?: Pick<EngineDeps['config'], 'clusterUnavailableAfterMs'> }, intervalMs: number) {
     // stop() must not wait for a slow cluster (a request may take up to its 30 s timeout): the pass
     // in flight is left to finish on its own.
     this.ticker = new Ticker((signal) => this.refreshAll(signal), {
@@ -37,7 +44,8 @@ export class ClusterInventory {
       const page = await this.deps.store.clusters.list({ limit: 100, ...(cursor ? { cursor } : {}) });
       for (const c of page.items) {
         if (signal?.aborted) return out;
-        const cap = await this.refresh(c).catch((raw: unknown) => {
+        const up = await this.heartbeat(c);
+        const cap = !up ? null : await this.refresh(c).catch((raw: unknown) => {
           this.deps.logger.warn({ cluster: c.name, err: coerceError(raw) }, 'cluster inventory: could not read the cluster; keeping the last observation');
           return null;
         });
@@ -48,6 +56,26 @@ export class ClusterInventory {
       cursor = page.next;
     } while (cursor);
     return out;
+  }
+
+  /** Probes the cluster and records its health; true when it answered. */
+  async heartbeat(c: Cluster): Promise<boolean> {
+    const clock = this.deps.clock ?? systemClock;
+    const t0 = clock.monotonic();
+    let probe: ProbeResult;
+    try {
+      const { kube } = await this.deps.connections.get(c.name);
+      await kube.readyz({ timeoutMs: PROBE_TIMEOUT_MS });
+      const v = await kube.version({ timeoutMs: PROBE_TIMEOUT_MS });
+      probe = { ok: true, at: this.deps.now(), latencyMs: Math.round(clock.monotonic() - t0), version: v.gitVersion };
+    } catch (raw) {
+      probe = { ok: false, at: this.deps.now(), error: coerceError(raw).message.split('\n')[0]!.slice(0, 200) };
+    }
+    const next = nextClusterHealth(c.health, probe, this.deps.config?.clusterUnavailableAfterMs ?? ENGINE_DEFAULTS.clusterUnavailableAfterMs);
+    if (next.state !== c.health?.state) this.deps.logger.info({ cluster: c.name, from: c.health?.state ?? null, to: next.state, reason: next.reason, message: next.message }, 'cluster health changed');
+    await this.deps.store.clusters.setHealth(c.name, next);
+    c.health = next;
+    return probe.ok;
   }
 
   private async refresh(c: Cluster): Promise<ClusterCapacity> {

@@ -10,6 +10,7 @@ import type { Clock } from '../clock.ts';
 import { ConfigurationError, PermanentError } from '../domain/errors.ts';
 import type { DeliveryMode, Environment, Operation } from '../domain/types.ts';
 import type { PlatformConfig } from '../render/index.ts';
+import type { PlacementPolicy } from '../plan/placement.ts';
 import { fencedClient } from './clusters.ts';
 import type { Driver, DriverContext } from './drivers/types.ts';
 
@@ -33,6 +34,10 @@ export interface EngineConfig {
   cpuOvercommit: number;
   memoryOvercommit: number;
   reconcileIntervalMs: number;
+  /** How the place step ranks eligible clusters (plan/placement.ts). */
+  placementPolicy: PlacementPolicy;
+  /** A cluster failing its heartbeat this long is marked Unavailable. */
+  clusterUnavailableAfterMs: number;
 }
 
 export interface EngineDeps {

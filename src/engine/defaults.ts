@@ -11,4 +11,7 @@ export const ENGINE_DEFAULTS = {
   memoryOvercommit: 1.5,
   reconcileIntervalMs: 60_000,
   clusterRefreshIntervalMs: 60_000,
+  /** A cluster failing its heartbeat this long is Unavailable (docs/clusters.md "Health"). */
+  clusterUnavailableAfterMs: 90_000,
+  placementPolicy: 'spread' as 'spread' | 'binpack' | 'cost',
 } as const;

@@ -12,6 +12,7 @@ import { ClusterConnections } from '../adapters/kube/index.ts';
 import { systemClock, type Clock } from '../clock.ts';
 import type { EngineConfig, EngineDeps } from './context.ts';
 import { ENGINE_DEFAULTS } from './defaults.ts';
+import type { PlacementPolicy } from '../plan/placement.ts';
 import { DirectDriver } from './drivers/direct.ts';
 import type { Driver, DriftReport } from './drivers/types.ts';
 import { ClusterInventory } from './cluster-inventory.ts';
@@ -52,8 +53,12 @@ export interface StartEngineOptions {
    * waiting for their next poll. `serve` passes the store's LISTEN on `fleetplane_operations`.
    */
   subscribe?: (onQueued: () => void) => Promise<() => Promise<void>>;
-  /** Cluster capacity refresh (default 60s; 0 disables). */
+  /** Cluster capacity refresh and heartbeat (default 60s; 0 disables). */
   clusterRefreshIntervalMs?: number;
+  /** Heartbeat failing this long marks a cluster Unavailable (default 90s). */
+  clusterUnavailableAfterMs?: number;
+  /** Placement ranking (default spread). */
+  placementPolicy?: PlacementPolicy;
   now?: () => Date;
   /** Monotonic time and timers for the lease keeper and the loops (tests pass a manual clock). */
   clock?: Clock;
@@ -86,6 +91,14 @@ export function engineConfig(o: Omit<StartEngineOptions, 'store' | 'logger'>): E
     cpuOvercommit: o.cpuOvercommit ?? ENGINE_DEFAULTS.cpuOvercommit,
     memoryOvercommit: o.memoryOvercommit ?? ENGINE_DEFAULTS.memoryOvercommit,
     reconcileIntervalMs: o.reconcileIntervalMs ?? ENGINE_DEFAULTS.reconcileIntervalMs,
+    ...clusterSettings(o),
+  };
+}
+
+function clusterSettings(o: Pick<StartEngineOptions, 'placementPolicy' | 'clusterUnavailableAfterMs'>): Pick<EngineConfig, 'placementPolicy' | 'clusterUnavailableAfterMs'> {
+  return {
+    placementPolicy: o.placementPolicy ?? ENGINE_DEFAULTS.placementPolicy,
+    clusterUnavailableAfterMs: o.clusterUnavailableAfterMs ?? ENGINE_DEFAULTS.clusterUnavailableAfterMs,
   };
 }
 

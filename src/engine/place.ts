@@ -13,9 +13,10 @@
 import { cpuMillis, parseQuantity } from '../domain/quantity.ts';
 import type { Quota } from '../domain/blueprint.ts';
 import type { Environment, Tier } from '../domain/types.ts';
-import { NO_RESOURCES, addResources, checkExplicitPlacement, placeEnvironment, type ClusterLoad, type PlacementRequest, type Resources } from '../plan/placement.ts';
+import { NO_RESOURCES, RESIDENCY_LABEL, addResources, checkExplicitPlacement, planPlacement, type ClusterLoad, type PlacementRequest, type Resources } from '../plan/placement.ts';
 import { TIER_QUOTA_FACTOR } from '../render/namespace.ts';
 import { PermanentError } from '../domain/errors.ts';
+import type { Store } from '../domain/ports/store.ts';
 import { loadEnvironment, type StepEnv } from './context.ts';
 
 const AUTO = new Set(['', 'auto', '*']);
@@ -25,12 +26,12 @@ export async function placeStep(s: StepEnv): Promise<Record<string, unknown>> {
   const store = s.deps.store;
   const tenant = await store.tenants.get(env.tenant);
   if (!tenant) throw new PermanentError(`tenant ${env.tenant} does not exist`);
-  const demandOf = demandReader(s);
-  const tiers = await tenantTiers(s);
+  const demandOf = demandReader(store);
+  const tiers = await tenantTiers(store);
   tiers.set(tenant.slug, tenant.tier);
-  const loads = await clusterLoads(s, demandOf, tiers, env);
+  const loads = await clusterLoads(store, demandOf, tiers, env);
   const req: PlacementRequest = {
-    tenant: tenant.slug, tier: tenant.tier, region: tenant.region,
+    tenant: tenant.slug, tier: tenant.tier, region: tenant.region, residency: tenant.labels[RESIDENCY_LABEL],
     demand: await demandOf(env, tenant.tier),
     overcommit: { cpu: s.deps.config.cpuOvercommit, memory: s.deps.config.memoryOvercommit },
   };
@@ -45,24 +46,28 @@ export async function placeStep(s: StepEnv): Promise<Record<string, unknown>> {
     }
     // The cluster was deregistered since the environment was created: choose another.
   }
-  const decision = placeEnvironment(req, loads);
-  if (decision.cluster === null) {
-    throw new PermanentError(`no cluster can take ${env.tenant}/${env.name}: ${JSON.stringify(decision.reasons)}`);
+  const plan = planPlacement(req, loads, s.deps.config.placementPolicy);
+  if (plan.cluster === null) {
+    const reasons = Object.fromEntries(plan.rejected.map((r) => [r.cluster, r.reason]));
+    // Some cluster is only down (Suspect/Unavailable): retry with backoff, it may come back.
+    if (plan.rejected.some((r) => r.check === 'available')) throw new Error(`no cluster can take ${env.tenant}/${env.name} now (retrying): ${JSON.stringify(reasons)}`);
+    throw new PermanentError(`no cluster can take ${env.tenant}/${env.name}: ${JSON.stringify(reasons)}`);
   }
-  await s.claimed.setEnvironmentStatus(env.tenant, env.name, { cluster: decision.cluster });
-  return { cluster: decision.cluster, chosen: true };
+  await s.claimed.setEnvironmentStatus(env.tenant, env.name, { cluster: plan.cluster });
+  // The explained decision stays on the operation (GET /v1/operations/{id}).
+  return { cluster: plan.cluster, chosen: true, policy: plan.policy, explanation: plan.explanation, eligible: plan.eligible, rejected: plan.rejected };
 }
 
-type DemandReader = (env: Pick<Environment, 'blueprint' | 'version' | 'type'>, tier: Tier) => Promise<Resources>;
+export type DemandReader = (env: Pick<Environment, 'blueprint' | 'version' | 'type'>, tier: Tier) => Promise<Resources>;
 
 /** What an environment's ResourceQuota will request; nothing when its release or type is unknown. Cached per release and type. */
-function demandReader(s: StepEnv): DemandReader {
+export function demandReader(store: Pick<Store, 'blueprints'>): DemandReader {
   const cache = new Map<string, Promise<Quota | undefined>>();
   return async (env, tier) => {
     const key = `${env.blueprint}@${env.version}|${env.type}`;
     let hit = cache.get(key);
     if (!hit) {
-      hit = s.deps.store.blueprints.get(env.blueprint, env.version).then((rel) => {
+      hit = store.blueprints.get(env.blueprint, env.version).then((rel) => {
         const doc = (rel?.spec ?? {}) as { spec?: unknown; environmentTypes?: unknown };
         const spec = (doc.environmentTypes ? doc : doc.spec ?? {}) as { environmentTypes?: Record<string, { quota?: Quota }> };
         return spec.environmentTypes?.[env.type]?.quota;
@@ -91,11 +96,11 @@ export function quotaRequests(q: Partial<Quota> | undefined, tier: Tier): Resour
   };
 }
 
-async function tenantTiers(s: StepEnv): Promise<Map<string, Tier>> {
+export async function tenantTiers(store: Pick<Store, 'tenants'>): Promise<Map<string, Tier>> {
   const tiers = new Map<string, Tier>();
   let cursor: string | undefined;
   do {
-    const page = await s.deps.store.tenants.list({ limit: 500, ...(cursor ? { cursor } : {}) });
+    const page = await store.tenants.list({ limit: 500, ...(cursor ? { cursor } : {}) });
     for (const t of page.items) tiers.set(t.slug, t.tier);
     cursor = page.next;
   } while (cursor);
@@ -103,23 +108,23 @@ async function tenantTiers(s: StepEnv): Promise<Map<string, Tier>> {
 }
 
 /** Every registered cluster with what the other live environments placed there reserve. */
-async function clusterLoads(s: StepEnv, demandOf: DemandReader, tiers: Map<string, Tier>, self: Pick<Environment, 'tenant' | 'name'>): Promise<ClusterLoad[]> {
-  const placed = await placedByCluster(s, demandOf, tiers, self);
+export async function clusterLoads(store: Pick<Store, 'clusters' | 'queue'>, demandOf: DemandReader, tiers: Map<string, Tier>, self: Pick<Environment, 'tenant' | 'name'>): Promise<ClusterLoad[]> {
+  const placed = await placedByCluster(store, demandOf, tiers, self);
   const loads: ClusterLoad[] = [];
   let cursor: string | undefined;
   do {
-    const page = await s.deps.store.clusters.list({ limit: 100, ...(cursor ? { cursor } : {}) });
+    const page = await store.clusters.list({ limit: 100, ...(cursor ? { cursor } : {}) });
     for (const c of page.items) loads.push({ cluster: c, environments: 0, reserved: { ...NO_RESOURCES }, ...placed.get(c.name) });
     cursor = page.next;
   } while (cursor);
   return loads;
 }
 
-async function placedByCluster(s: StepEnv, demandOf: DemandReader, tiers: Map<string, Tier>, self: Pick<Environment, 'tenant' | 'name'>) {
+async function placedByCluster(store: Pick<Store, 'queue'>, demandOf: DemandReader, tiers: Map<string, Tier>, self: Pick<Environment, 'tenant' | 'name'>) {
   const out = new Map<string, { environments: number; reserved: Resources }>();
   let after: Pick<Environment, 'tenant' | 'name'> | null = null;
   for (;;) {
-    const page = await s.deps.store.queue.listEnvironments(after, 500);
+    const page = await store.queue.listEnvironments(after, 500);
     for (const e of page) {
       // Itself: a step re-run after a crash finds its own earlier choice already recorded.
       if (e.health === 'Deleted' || (e.tenant === self.tenant && e.name === self.name)) continue;

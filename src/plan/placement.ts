@@ -1,10 +1,15 @@
 // Placement of an environment onto a cluster: a list of small named checks per candidate (first
-// failing reason wins, like Pepr's filter), then the least-loaded eligible cluster.
+// failing reason wins, like Pepr's filter: isolation, data residency, anti-affinity, availability,
+// cordon, capacity), then the eligible clusters ranked by a documented score (docs/clusters.md
+// "Placement"): dedicated match, region preference, then the tier's policy (spread: fewest
+// environments; binpack: least headroom left; cost: cheapest estimated monthly cost). Every
+// decision lists each rejected cluster with its reason and each eligible one with its score parts.
 //
 // Capacity is counted in what environments reserve (their ResourceQuotas' requests), against the
 // cluster's observed allocatable: CPU and memory may be overcommitted (quotas are ceilings, not
 // usage), GPUs never (a GPU is handed to one pod whole). A cluster whose capacity was never observed
 // passes the capacity checks: refusing every environment before the first inventory pass would be worse.
+import { isSchedulable } from '../domain/cluster-health.ts';
 import type { Cluster, Tier } from '../domain/types.ts';
 
 /** What an environment reserves: its quota's requests. */
@@ -31,7 +36,18 @@ export interface PlacementRequest {
   demand?: Partial<Resources>;
   /** Default: no overcommit. */
   overcommit?: Partial<Overcommit>;
+  /** Hard constraint: the tenant's data-residency label; only clusters of that residency qualify. */
+  residency?: string | undefined;
+  /** Anti-affinity: clusters the environment must not land on (e.g. the one it is evacuated from). */
+  avoid?: readonly string[];
 }
+
+export const PLACEMENT_POLICIES = ['spread', 'binpack', 'cost'] as const;
+export type PlacementPolicy = (typeof PLACEMENT_POLICIES)[number];
+
+/** The label naming a tenant's required residency and a cluster's residency. */
+export const RESIDENCY_LABEL = 'fleetplane.io/residency';
+const HOURS_PER_MONTH = 730;
 
 export interface ClusterLoad {
   cluster: Cluster;
@@ -72,8 +88,19 @@ const CAPACITY_CHECKS: ReadonlyArray<[string, Check]> = [
   }],
 ];
 
+/** A cluster's residency: its label, else its region's first part (eu-west-1 -> eu). */
+export function clusterResidency(c: Pick<Cluster, 'labels' | 'region'>): string {
+  return c.labels[RESIDENCY_LABEL] ?? c.region.split('-')[0]!;
+}
+
 const CHECKS: ReadonlyArray<[string, Check]> = [
   ['role', (req, c) => roleReason(req, c.cluster.role)],
+  ['residency', (req, c) => (req.residency && clusterResidency(c.cluster) !== req.residency
+    ? `data residency: tenant requires ${req.residency}, cluster is ${clusterResidency(c.cluster)}` : null)],
+  ['anti-affinity', (req, c) => (req.avoid?.includes(c.cluster.name) ? 'anti-affinity: excluded for this environment' : null)],
+  ['available', (_req, c) => (isSchedulable(c.cluster.health)
+    ? null : `cluster ${c.cluster.health!.state} since ${c.cluster.health!.since} (${c.cluster.health!.reason})`)],
+  ['cordon', (_req, c) => (c.cluster.cordon ? `cordoned: ${c.cluster.cordon.reason}` : null)],
   ...CAPACITY_CHECKS,
 ];
 
@@ -91,21 +118,113 @@ function roleReason(req: Pick<PlacementRequest, 'tenant' | 'tier'>, role: string
 
 export type PlacementDecision = { cluster: string } | { cluster: null; reasons: Record<string, string> };
 
+/** The spread policy's decision in the short form (the engine's original placement). */
 export function placeEnvironment(req: PlacementRequest, candidates: readonly ClusterLoad[]): PlacementDecision {
-  const reasons: Record<string, string> = {};
-  const eligible: ClusterLoad[] = [];
+  const plan = planPlacement(req, candidates, 'spread');
+  if (plan.cluster !== null) return { cluster: plan.cluster };
+  return { cluster: null, reasons: Object.fromEntries(plan.rejected.map((r) => [r.cluster, r.reason])) };
+}
+
+export interface ScoreParts {
+  /** 0 when the cluster is dedicated to this tenant, else 1. */
+  dedicated: number;
+  /** 0 in the preferred region (or none asked), else 1. */
+  region: number;
+  /** Environments already placed there (spread ranks by it). */
+  environments: number;
+  /** Share of the scarcer of CPU and memory left free after this environment (binpack ranks by least); null when capacity is unknown. */
+  headroom: number | null;
+  /** Estimated monthly cost of this environment there (cost ranks by it); null when the cluster has no price. */
+  monthlyCost: number | null;
+}
+
+export interface ScoredCluster { cluster: string; rank: number; parts: ScoreParts }
+
+export interface PlacementPlan {
+  cluster: string | null;
+  policy: PlacementPolicy;
+  /** Eligible clusters best first, each with its score parts. */
+  eligible: ScoredCluster[];
+  /** Each rejected cluster, with the check that refused it and why. */
+  rejected: Array<{ cluster: string; check: string; reason: string }>;
+  /** Why the winner won, in words. */
+  explanation: string;
+}
+
+/** The full, explained decision under a policy; pure (same inputs, same plan). */
+export function planPlacement(req: PlacementRequest, candidates: readonly ClusterLoad[], policy: PlacementPolicy): PlacementPlan {
+  const rejected: PlacementPlan['rejected'] = [];
+  const eligible: Array<{ load: ClusterLoad; parts: ScoreParts }> = [];
   for (const c of candidates) {
-    const failed = CHECKS.map(([, check]) => check(req, c)).find((r) => r !== null);
-    if (failed) reasons[c.cluster.name] = failed;
-    else eligible.push(c);
+    const failed = firstRefusal(req, c);
+    if (failed) rejected.push({ cluster: c.cluster.name, ...failed });
+    else eligible.push({ load: c, parts: scoreParts(req, c) });
   }
-  if (eligible.length === 0) {
-    // A dedicated tenant without its own cluster falls back to shared ones rather than not running.
-    if (req.tier === 'dedicated') return placeEnvironment({ ...req, tier: 'hybrid' }, candidates);
-    return { cluster: null, reasons };
+  // A dedicated tenant without its own cluster falls back to shared ones rather than not running.
+  if (eligible.length === 0 && req.tier === 'dedicated') {
+    const fallback = planPlacement({ ...req, tier: 'hybrid' }, candidates, policy);
+    return { ...fallback, explanation: `no cluster dedicated to ${req.tenant}; ${fallback.explanation}` };
   }
-  eligible.sort((a, b) => score(req, a) - score(req, b) || a.cluster.name.localeCompare(b.cluster.name));
-  return { cluster: eligible[0]!.cluster.name };
+  eligible.sort((a, b) => compareParts(policy, a.parts, b.parts) || a.load.cluster.name.localeCompare(b.load.cluster.name));
+  const scored = eligible.map((e, i) => ({ cluster: e.load.cluster.name, rank: i + 1, parts: e.parts }));
+  const best = scored[0];
+  return {
+    cluster: best?.cluster ?? null, policy, eligible: scored, rejected,
+    explanation: best ? explain(policy, best, scored.length) : `no eligible cluster (${rejected.length} rejected)`,
+  };
+}
+
+function firstRefusal(req: PlacementRequest, c: ClusterLoad): { check: string; reason: string } | null {
+  for (const [check, fn] of CHECKS) {
+    const reason = fn(req, c);
+    if (reason !== null) return { check, reason };
+  }
+  return null;
+}
+
+function scoreParts(req: PlacementRequest, c: ClusterLoad): ScoreParts {
+  const want = { ...NO_RESOURCES, ...req.demand };
+  const cap = c.cluster.capacity;
+  let headroom: number | null = null;
+  if (cap && cap.cpuMillis > 0 && cap.memoryBytes > 0) {
+    const cpuLimit = cap.cpuMillis * (req.overcommit?.cpu ?? 1);
+    const memLimit = cap.memoryBytes * (req.overcommit?.memory ?? 1);
+    const free = Math.min((cpuLimit - c.reserved.cpuMillis - want.cpuMillis) / cpuLimit, (memLimit - c.reserved.memoryBytes - want.memoryBytes) / memLimit);
+    headroom = Math.round(free * 1000) / 1000;
+  }
+  return {
+    dedicated: c.cluster.role === `dedicated:${req.tenant}` ? 0 : 1,
+    region: req.region && c.cluster.region !== req.region ? 1 : 0,
+    environments: c.environments,
+    headroom,
+    monthlyCost: monthlyCost(c.cluster, want),
+  };
+}
+
+/** CPU-hours, GiB-hours and GPU-hours of what the environment reserves, priced by the cluster, for a 730-hour month. */
+export function monthlyCost(c: Pick<Cluster, 'pricePerCpuHour' | 'pricePerGbHour' | 'pricePerGpuHour'>, r: Resources): number | null {
+  if (c.pricePerCpuHour === undefined && c.pricePerGbHour === undefined && c.pricePerGpuHour === undefined) return null;
+  const hourly = (r.cpuMillis / 1000) * (c.pricePerCpuHour ?? 0) + (r.memoryBytes / 2 ** 30) * (c.pricePerGbHour ?? 0) + r.gpus * (c.pricePerGpuHour ?? 0);
+  return Math.round(hourly * HOURS_PER_MONTH * 100) / 100;
+}
+
+const nullLast = (a: number | null, b: number | null) => (a ?? Infinity) - (b ?? Infinity);
+
+function compareParts(policy: PlacementPolicy, a: ScoreParts, b: ScoreParts): number {
+  const fixed = a.dedicated - b.dedicated || a.region - b.region;
+  if (fixed) return fixed;
+  if (policy === 'cost') return nullLast(a.monthlyCost, b.monthlyCost) || a.environments - b.environments;
+  // binpack: the least headroom left that still fits (unknown capacity last).
+  if (policy === 'binpack') return nullLast(a.headroom, b.headroom) || b.environments - a.environments;
+  return a.environments - b.environments;
+}
+
+function explain(policy: PlacementPolicy, best: ScoredCluster, n: number): string {
+  const p = best.parts;
+  const by = policy === 'cost' ? `cheapest (${p.monthlyCost ?? 'unpriced'}/month)`
+    : policy === 'binpack' ? `fullest that fits (headroom ${p.headroom ?? 'unknown'})` : `fewest environments (${p.environments})`;
+  const pre = [p.dedicated === 0 ? 'dedicated to the tenant' : '', p.region === 0 ? '' : 'outside the preferred region'].filter(Boolean).join(', ');
+  return `${best.cluster}: ${by} of ${n} eligible${pre ? `; ${pre}` : ''}`;
 }
 
 export interface ExplicitPlacement {
@@ -121,13 +240,6 @@ export function checkExplicitPlacement(req: PlacementRequest, load: ClusterLoad)
     refusal: roleReason(req, load.cluster.role, true),
     warnings: CAPACITY_CHECKS.map(([, check]) => check(req, load)).filter((r): r is string => r !== null),
   };
-}
-
-/** Lower is better: dedicated match first, region match, then fewest environments. */
-function score(req: PlacementRequest, c: ClusterLoad): number {
-  const dedicated = c.cluster.role === `dedicated:${req.tenant}` ? 0 : 1;
-  const region = req.region && c.cluster.region !== req.region ? 1 : 0;
-  return dedicated * 1_000_000 + region * 100_000 + c.environments;
 }
 
 export function addResources(a: Resources, b: Partial<Resources>): Resources {

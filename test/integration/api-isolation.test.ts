@@ -98,6 +98,20 @@ const CASES: Record<string, Case> = {
   // Authenticated by the bundle's report token only (never a tenant token): 401 for anything else.
   'POST /v1/install-reports': { expect: 'public' },
   'GET /v1/self-managed/environments': { expect: 'filtered', url: '/v1/self-managed/environments?tenant={victim}' },
+  // Cluster lifecycle (src/api/routes/lifecycle.ts): the platform team's, except the placement preview
+  // (a tenant previews for itself only; another tenant's preview is 404, and tests below check it
+  // never lists a cluster dedicated to another tenant).
+  'POST /v1/clusters/{name}:cordon': { expect: 403, url: '/v1/clusters/c1:cordon', body: { reason: 'x' } },
+  'POST /v1/clusters/{name}:uncordon': { expect: 403, url: '/v1/clusters/c1:uncordon', body: {} },
+  'GET /v1/clusters/{name}/evacuation-plan': { expect: 403, url: '/v1/clusters/c1/evacuation-plan' },
+  'POST /v1/placement:preview': { expect: 404, url: '/v1/placement:preview', body: { tenant: '{victim}' } },
+  'GET /v1/fleet/versions': { expect: 403, url: '/v1/fleet/versions?target=v1.37.2' },
+  'POST /v1/cluster-upgrades': { expect: 403, url: '/v1/cluster-upgrades', body: { target: 'v1.37.2' } },
+  'GET /v1/cluster-upgrades': { expect: 403, url: '/v1/cluster-upgrades' },
+  'GET /v1/cluster-upgrades/{id}': { expect: 403, url: '/v1/cluster-upgrades/cu-00000000' },
+  'POST /v1/cluster-upgrades/{id}:pause': { expect: 403, url: '/v1/cluster-upgrades/cu-00000000:pause' },
+  'POST /v1/cluster-upgrades/{id}:resume': { expect: 403, url: '/v1/cluster-upgrades/cu-00000000:resume' },
+  'POST /v1/cluster-upgrades/{id}:abort': { expect: 403, url: '/v1/cluster-upgrades/cu-00000000:abort' },
   'PUT /v1/environments/{tenant}/{env}/scaling/policy': {
     expect: 404, url: '/v1/environments/{victim}/prod/scaling/policy',
     body: { mode: 'dry-run', hpa: { cluster: 'c1', namespace: 'alpha-prod', name: 'web' }, query: 'sum(rate(x[5m]))', floor: 1, ceiling: 5, capacityPerPod: 10 },
@@ -171,7 +185,7 @@ describe('tenant isolation (every registered route)', () => {
       const c = CASES[key];
       if (!c || c.expect === 'public') continue;
       assert.ok(c.url, key);
-      const send = (v: Record<string, string>, token = beta) => h.req(r.method, fill(c.url!, v), { token, ...(c.body !== undefined ? { body: c.body } : {}) });
+      const send = (v: Record<string, string>, token = beta) => h.req(r.method, fill(c.url!, v), { token, ...(c.body !== undefined ? { body: JSON.parse(fill(JSON.stringify(c.body), v)) as unknown } : {}) });
       const res = await send(vars);
       if (c.expect === 404) {
         assert.equal(res.status, 404, `${key}: ${JSON.stringify(res.body)}`);

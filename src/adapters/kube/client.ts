@@ -166,6 +166,11 @@ export class KubeClient {
   }
 
   /** GET /version: also the cheapest probe of a cluster (`timeoutMs` short for a probe). */
+  /** GET /readyz: resolves with its body (`ok`) when the API server is ready, throws otherwise. */
+  readyz(opts: { timeoutMs?: number } = {}): Promise<string> {
+    return this.timed('get', () => this.transport.request<string>({ method: 'GET', path: '/readyz', text: true, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) }));
+  }
+
   version(opts: { timeoutMs?: number } = {}): Promise<{ gitVersion: string; major: string; minor: string }> {
     return this.timed('get', () => this.transport.request({ method: 'GET', path: '/version', ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) }));
   }

@@ -15,6 +15,8 @@ export interface RequestSpec {
   body?: unknown;
   contentType?: string;
   timeoutMs?: number;
+  /** Return the body as text (e.g. /readyz answers `ok`), not parsed JSON. */
+  text?: boolean;
   /** Destroys the request when aborted; a request already aborted is never sent. */
   signal?: AbortSignal | undefined;
 }
@@ -55,7 +57,7 @@ export class Transport {
       opts.headers = { ...opts.headers, 'Content-Type': spec.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(payload) };
     }
     const { status, text, headers } = await send(url, opts, payload);
-    if (status >= 200 && status < 300) return (text ? JSON.parse(text) : {}) as T;
+    if (status >= 200 && status < 300) return (spec.text ? text : text ? JSON.parse(text) : {}) as T;
     const retryAfter = retryAfterMs(header(headers['retry-after']), header(headers.date));
     throw new KubeApiError({ method: spec.method, path: spec.path, httpStatus: status, status: parseStatus(text), retryAfterMs: retryAfter });
   }

@@ -1,12 +1,12 @@
 // Clusters: upsert by name. Credentials (kubeconfig) are sealed with the SecretBox before they reach
 // SQL and only credentials() opens them; no other read path selects the column.
-import type { Cluster, ClusterCapacity, Provider } from '../../domain/types.ts';
+import type { Cluster, ClusterCapacity, ClusterCordon, ClusterHealth, Provider } from '../../domain/types.ts';
 import type { SecretBox } from './crypto.ts';
 import type { Queryable } from './db.ts';
 import type { Page, PageRequest, Store } from '../../domain/ports/store.ts';
 import { iso, json, jsonParam, pageQuery, toPage, type Row } from './sql.ts';
 
-const COLUMNS = 'name, provider, region, labels, role, api_server, kubernetes_version, capacity, price_per_cpu_hour, created_at, updated_at';
+const COLUMNS = 'name, provider, region, labels, role, api_server, kubernetes_version, capacity, price_per_cpu_hour, price_per_gb_hour, price_per_gpu_hour, health, cordon, created_at, updated_at';
 
 export function toCluster(r: Row): Cluster {
   const c: Cluster = {
@@ -22,6 +22,10 @@ export function toCluster(r: Row): Cluster {
   if (r.kubernetes_version != null) c.kubernetesVersion = String(r.kubernetes_version);
   if (r.capacity != null) c.capacity = json<ClusterCapacity>(r.capacity, { cpuMillis: 0, memoryBytes: 0, gpus: 0, nodes: 0 });
   if (r.price_per_cpu_hour != null) c.pricePerCpuHour = Number(r.price_per_cpu_hour);
+  if (r.price_per_gb_hour != null) c.pricePerGbHour = Number(r.price_per_gb_hour);
+  if (r.price_per_gpu_hour != null) c.pricePerGpuHour = Number(r.price_per_gpu_hour);
+  if (r.health != null) c.health = json<ClusterHealth>(r.health, {} as ClusterHealth);
+  if (r.cordon != null) c.cordon = json<ClusterCordon>(r.cordon, { reason: '', at: '' });
   return c;
 }
 
@@ -48,22 +52,33 @@ export function clusterRepo(q: Queryable, box: SecretBox): Store['clusters'] {
       const { rows } = await q.query('UPDATE clusters SET capacity = $2::jsonb WHERE name = $1 RETURNING 1', [name, JSON.stringify(capacity)]);
       return rows.length > 0;
     },
+    setHealth: async (name, health) => {
+      const { rows } = await q.query('UPDATE clusters SET health = $2::jsonb WHERE name = $1 RETURNING 1', [name, JSON.stringify(health)]);
+      return rows.length > 0;
+    },
+    setCordon: async (name, cordon) => {
+      const { rows } = await q.query(`SELECT ${COLUMNS} FROM clusters WHERE name = $1`, [name]);
+      if (!rows[0]) return null;
+      const upd = await q.query<Row>(`UPDATE clusters SET cordon = $2::jsonb, updated_at = now() WHERE name = $1 RETURNING ${COLUMNS}`, [name, cordon ? JSON.stringify(cordon) : null]);
+      return toCluster(upd.rows[0]!);
+    },
   };
 }
 
 /** Credentials or capacity left undefined keep the stored ones (re-registering must not wipe what the engine observed). */
 async function upsertCluster(q: Queryable, box: SecretBox, c: Omit<Cluster, 'createdAt' | 'updatedAt'> & { credentials?: string }): Promise<Cluster> {
   const sealed = c.credentials === undefined ? null : box.seal(c.credentials, aad(c.name));
-  const sql = `INSERT INTO clusters (name, provider, region, labels, role, api_server, kubernetes_version, capacity, price_per_cpu_hour, credentials_enc)
-    VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8::jsonb, $9, $10)
+  const sql = `INSERT INTO clusters (name, provider, region, labels, role, api_server, kubernetes_version, capacity, price_per_cpu_hour, credentials_enc, price_per_gb_hour, price_per_gpu_hour)
+    VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8::jsonb, $9, $10, $11, $12)
     ON CONFLICT (name) DO UPDATE SET provider = EXCLUDED.provider, region = EXCLUDED.region, labels = EXCLUDED.labels,
       role = EXCLUDED.role, api_server = EXCLUDED.api_server, kubernetes_version = EXCLUDED.kubernetes_version,
       capacity = COALESCE(EXCLUDED.capacity, clusters.capacity), price_per_cpu_hour = EXCLUDED.price_per_cpu_hour,
-      credentials_enc = COALESCE(EXCLUDED.credentials_enc, clusters.credentials_enc), updated_at = now()
+      credentials_enc = COALESCE(EXCLUDED.credentials_enc, clusters.credentials_enc),
+      price_per_gb_hour = EXCLUDED.price_per_gb_hour, price_per_gpu_hour = EXCLUDED.price_per_gpu_hour, updated_at = now()
     RETURNING ${COLUMNS}`;
   const params = [
     c.name, c.provider, c.region, jsonParam(c.labels ?? {}), c.role, c.apiServer, c.kubernetesVersion ?? null,
-    jsonParam(c.capacity), c.pricePerCpuHour ?? null, sealed,
+    jsonParam(c.capacity), c.pricePerCpuHour ?? null, sealed, c.pricePerGbHour ?? null, c.pricePerGpuHour ?? null,
   ];
   const { rows } = await q.query<Row>(sql, params);
   return toCluster(rows[0]!);

@@ -25,6 +25,7 @@ import { scalingRepo } from './scaling.ts';
 import { sqlMeteringStore } from './metering.ts';
 import { sqlExportStore } from './metering-export.ts';
 import { selfManagedRepo } from './self-managed.ts';
+import { clusterUpgradeRepo } from './cluster-upgrades.ts';
 import { auditRepo, eventRepo, type AuditRepo } from './journal.ts';
 import { changeFeedRepo } from './change-events.ts';
 import { fleetReportRepo } from './fleet-queries.ts';
@@ -90,6 +91,7 @@ export async function openStore(config: StoreConfig): Promise<SqlStore> {
     metering: sqlMeteringStore(db),
     meteringExports: sqlExportStore(db),
     selfManaged: selfManagedRepo(db),
+    clusterUpgrades: clusterUpgradeRepo(db),
     stats: { queueDepth: () => depth(db), oldestLeaseAge: () => oldestLeaseAge(db), rolloutProgress: () => rolloutProgress(db) },
     events: eventRepo(db),
     audit: auditRepo(db),

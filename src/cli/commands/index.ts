@@ -13,3 +13,4 @@ export { default as fleet } from './fleet.ts';
 export { default as metering } from './metering.ts';
 export { default as bundle } from './bundle.ts';
 export { default as render } from './render.ts';
+export { default as lifecycle } from './lifecycle.ts';

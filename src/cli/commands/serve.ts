@@ -3,6 +3,8 @@
 // gets its values and its dependencies from here. Embedded store in the data dir by default;
 // FLEETPLANE_DATABASE_URL selects PostgreSQL.
 import type { Command } from 'commander';
+import type { Logger } from 'pino';
+import type { ClusterConnections } from '../../adapters/kube/index.ts';
 import { buildApp } from '../../api/app.ts';
 import type { ApiDeps } from '../../api/context.ts';
 import { bootstrapAdminToken } from '../../api/auth.ts';
@@ -58,6 +60,7 @@ export async function serve(config: FleetplaneConfig): Promise<Running> {
   const changes = new ChangeHub({ store, pollMs: config.console.eventsPollMs, onError: (err) => eventsLog.warn({ err }, 'change feed read failed') });
   const deps: ApiDeps = {
     store, scaling: store.scaling, signer: await bundleSigner(storeConfig), now: () => new Date(), connections,
+    placement: { policy: config.engine.placementPolicy, cpuOvercommit: config.engine.cpuOvercommit, memoryOvercommit: config.engine.memoryOvercommit },
     rollouts: new RolloutService({ store, logger: logger.child({ component: 'rollouts' }) }),
     changes, consoleDir: config.console.dir ?? CONSOLE_DIR, ...(config.prometheusUrl ? { prometheusUrl: config.prometheusUrl } : {}),
   };
@@ -88,6 +91,7 @@ export async function serve(config: FleetplaneConfig): Promise<Running> {
     const { marketplaceTransports } = await import('../../adapters/marketplace/index.ts');
     const metering = startMetering({ store, logger, connections, owner: engine.workerId, config: config.metering, transports: await marketplaceTransports(config.marketplaces) });
     if (metering) stoppers.push(() => metering.stop());
+    if (config.clusterUpgrades.provider === 'testbed') stoppers.push(await startClusterUpgrades(config, store, connections, logger));
   }
 
   const url = await app.listen({ port: config.server.port, host: config.server.host });
@@ -100,6 +104,20 @@ export async function serve(config: FleetplaneConfig): Promise<Running> {
     await store.close();
   })());
   return { url, store, stop };
+}
+
+/** The cluster-upgrade controller with its provider and its own heartbeat (docs/clusters.md "Upgrades"). */
+async function startClusterUpgrades(config: FleetplaneConfig, store: Store, connections: ClusterConnections, logger: Logger): Promise<() => Promise<void>> {
+  const { ClusterUpgradeController } = await import('../../engine/cluster-upgrades.ts');
+  const { ClusterInventory } = await import('../../engine/cluster-inventory.ts');
+  const { testbedUpgradeProvider } = await import('../../adapters/upgrade/testbed.ts');
+  const log = logger.child({ component: 'cluster-upgrades' });
+  const probe = new ClusterInventory({ store, connections, logger: log, now: () => new Date(), config: config.engine }, 0);
+  const controller = new ClusterUpgradeController({
+    store, provider: testbedUpgradeProvider(), heartbeat: (c) => probe.heartbeat(c), logger: log, now: () => new Date(), verifyTimeoutMs: config.clusterUpgrades.verifyTimeoutMs,
+  }, config.clusterUpgrades.intervalMs);
+  controller.start();
+  return () => controller.stop();
 }
 
 /** The configuration from the environment and the flags; a bad value is a usage error (exit 2). */

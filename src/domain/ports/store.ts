@@ -8,9 +8,10 @@ import type { ChangeEvent, ChangeScope } from '../change-feed.ts';
 import type { AttentionRow, DriftRecord, FleetCounts, HaltedRollout, MatrixPage, OperationCounts } from '../fleet-report.ts';
 import type { NewRollout, Rollout, RolloutProgress, RolloutStatus, RolloutTarget, TargetPatch, TargetState } from '../rollouts.ts';
 import type { ScalingDecision, ScalingPolicy } from '../scaling.ts';
-import type { Cluster, ClusterCapacity, Environment, Operation, OperationKind, Revision, RolloutState, Tenant } from '../types.ts';
 import type { MeteringExportRepo, MeteringRepo } from './metering.ts';
 import type { SelfManagedRepo } from './self-managed.ts';
+import type { ClusterUpgrade, ClusterUpgradePlan, ClusterUpgradeProgress, UpgradeState } from '../cluster-upgrade.ts';
+import type { Cluster, ClusterCapacity, ClusterCordon, ClusterHealth, Environment, Operation, OperationKind, Revision, RolloutState, Tenant } from '../types.ts';
 import type { OperationQueue } from './queue.ts';
 
 export interface Page<T> {
@@ -214,6 +215,17 @@ export interface FleetReportRepo {
   driftReport(tenant: string, environment: string): Promise<DriftRecord | null>;
 }
 
+/** Kubernetes upgrade plans over clusters (migration 400). */
+export interface ClusterUpgradeRepo {
+  create(plan: ClusterUpgradePlan, progress: Record<string, ClusterUpgradeProgress>): Promise<ClusterUpgrade>;
+  get(id: string): Promise<ClusterUpgrade | null>;
+  list(page: PageRequest): Promise<Page<ClusterUpgrade>>;
+  /** Plans in state running (the controller's work list). */
+  running(): Promise<ClusterUpgrade[]>;
+  /** Writes when the row is still at expectedVersion; the updated plan, or null when it moved on. */
+  update(id: string, expectedVersion: number, patch: { state?: UpgradeState; progress?: Record<string, ClusterUpgradeProgress>; reason?: string | null }): Promise<ClusterUpgrade | null>;
+}
+
 /** Predictive-scaling policies and the pre-scaler's decisions (migration 100). */
 export interface ScalingRepo {
   putPolicy(p: ScalingPolicy): Promise<ScalingPolicy>;
@@ -276,6 +288,10 @@ export interface Store extends StoreTx {
     credentials(name: string): Promise<string | null>;
     /** Records capacity observed from the cluster (engine); nothing else changes. False when unknown. */
     setCapacity(name: string, capacity: ClusterCapacity): Promise<boolean>;
+    /** Records the heartbeat's health (engine); nothing else changes. False when unknown. */
+    setHealth(name: string, health: ClusterHealth): Promise<boolean>;
+    /** Cordons (or, with null, uncordons) a cluster; the updated cluster, or null when unknown. */
+    setCordon(name: string, cordon: ClusterCordon | null): Promise<Cluster | null>;
     delete(name: string): Promise<void>;
   };
   blueprints: {
@@ -299,6 +315,7 @@ export interface Store extends StoreTx {
   meteringExports: MeteringExportRepo;
   /** Self-managed licenses and install reports (migration 310, docs/self-managed.md). */
   selfManaged: SelfManagedRepo;
+  clusterUpgrades: ClusterUpgradeRepo;
   stats: StoreStats;
   changes: ChangeFeedRepo;
   fleet: FleetReportRepo;

@@ -1,0 +1,139 @@
+// The cluster-upgrade controller: every interval (a Ticker), advance each running plan by what
+// is due, one wave at a time. A cluster goes pending -> upgrading (the provider upgrades its control
+// plane, one minor per step; providers are idempotent, so a pass re-run after a crash repeats the
+// call harmlessly) -> verifying (its heartbeat answers on the target version and every environment
+// placed there is Ready) -> done; a provider error or a check still failing after the verify
+// timeout fails the cluster and halts the plan with the reason. Between waves the plan soaks; with
+// approval it pauses after the canary wave until resumed. Every write compares the plan's version
+// (store.clusterUpgrades.update), so an operator's pause or abort always wins over a pass in flight.
+import type { Logger } from 'pino';
+import { Ticker, type Clock } from '../clock.ts';
+import type { ClusterUpgrade, ClusterUpgradeProgress, ClusterUpgradeStep } from '../domain/cluster-upgrade.ts';
+import { coerceError } from '../domain/errors.ts';
+import type { Store } from '../domain/ports/store.ts';
+import type { Cluster } from '../domain/types.ts';
+
+/** What upgrades one cluster's Kubernetes (testbed, Cluster API, EKS, GKE, AKS: docs/clusters.md). */
+export interface ClusterUpgradeProvider {
+  readonly name: string;
+  /** Upgrades the control plane (then its nodes) to `to`; resolves when done; a no-op when already there. */
+  upgrade(cluster: Cluster, to: string, log: (line: string) => void): Promise<void>;
+}
+
+export interface UpgradeControllerDeps {
+  store: Pick<Store, 'clusterUpgrades' | 'clusters' | 'environments'>;
+  provider: ClusterUpgradeProvider;
+  /** Probes a cluster now and records its health (the inventory's heartbeat). */
+  heartbeat: (c: Cluster) => Promise<boolean>;
+  logger: Logger;
+  now: () => Date;
+  clock?: Clock;
+  /** How long a cluster's post-upgrade checks may keep failing before the plan halts (default 10 min). */
+  verifyTimeoutMs?: number;
+}
+
+const APPROVAL = '_approval';
+
+const finishedAt = (progress: ClusterUpgradeProgress[]): number => Math.max(...progress.map((p) => Date.parse(p.finishedAt ?? '') || 0));
+const needsApproval = (u: ClusterUpgrade): boolean => u.plan.approval && u.progress[APPROVAL]?.state !== 'done';
+
+export class ClusterUpgradeController {
+  private readonly ticker: Ticker;
+
+  constructor(private readonly deps: UpgradeControllerDeps, intervalMs: number) {
+    this.ticker = new Ticker(() => this.passOnce().then(() => undefined), {
+      intervalMs, ...(deps.clock ? { clock: deps.clock } : {}), onError: (err) => deps.logger.warn({ err }, 'cluster upgrade pass failed'),
+    });
+  }
+
+  start(): void {
+    this.ticker.start();
+  }
+
+  stop(): Promise<void> {
+    return this.ticker.stop();
+  }
+
+  /** One pass over every running plan; returns them as they are after it. */
+  async passOnce(): Promise<ClusterUpgrade[]> {
+    const out: ClusterUpgrade[] = [];
+    for (const u of await this.deps.store.clusterUpgrades.running()) out.push(await this.advance(u));
+    return out;
+  }
+
+  /** Advances one plan by what is due now. */
+  async advance(u: ClusterUpgrade): Promise<ClusterUpgrade> {
+    let prevFinished: number | null = null;
+    for (const [i, wave] of u.plan.waves.entries()) {
+      const progress = wave.map((s) => u.progress[s.cluster] ?? { state: 'pending' as const });
+      const failed = wave.find((_s, k) => progress[k]!.state === 'failed');
+      if (failed) return this.write(u, { state: 'failed', reason: `${failed.cluster}: ${u.progress[failed.cluster]?.message ?? 'failed'}` });
+      if (progress.every((p) => p.state === 'done')) {
+        prevFinished = finishedAt(progress);
+        continue;
+      }
+      if (i === 1 && needsApproval(u)) {
+        return this.write(u, { state: 'paused', reason: 'awaiting approval after the canary wave (resume to approve)', progress: { ...u.progress, [APPROVAL]: { state: 'done' } } });
+      }
+      if (prevFinished !== null && this.deps.now().getTime() < prevFinished + u.plan.soakMs) return u;
+      let cur = u;
+      for (const step of wave) cur = (await this.advanceCluster(cur, step)) ?? cur;
+      return cur;
+    }
+    return this.write(u, { state: 'succeeded', reason: null });
+  }
+
+  private async advanceCluster(u: ClusterUpgrade, step: ClusterUpgradeStep): Promise<ClusterUpgrade | null> {
+    const p = u.progress[step.cluster] ?? { state: 'pending' };
+    const now = this.deps.now().toISOString();
+    const cluster = await this.deps.store.clusters.get(step.cluster);
+    if (!cluster) return this.setProgress(u, step.cluster, { ...p, state: 'failed', message: 'cluster was deregistered', finishedAt: now });
+    if (p.state === 'pending') return this.setProgress(u, step.cluster, { state: 'upgrading', startedAt: now, message: `upgrading ${step.from} -> ${step.steps.join(' -> ')}` });
+    if (p.state === 'upgrading') {
+      try {
+        for (const to of step.steps) await this.deps.provider.upgrade(cluster, to, (line) => this.deps.logger.info({ upgrade: u.id, cluster: step.cluster }, line));
+      } catch (raw) {
+        return this.setProgress(u, step.cluster, { ...p, state: 'failed', finishedAt: this.deps.now().toISOString(), message: `${this.deps.provider.name} provider: ${coerceError(raw).message.split('\n')[0]}` });
+      }
+      return this.setProgress(u, step.cluster, { ...p, state: 'verifying', verifySince: this.deps.now().toISOString(), message: 'checking the cluster and its environments' });
+    }
+    if (p.state !== 'verifying') return null;
+    const problem = await this.verify(cluster, u.target);
+    if (problem === null) return this.setProgress(u, step.cluster, { ...p, state: 'done', finishedAt: now, message: `on ${u.target}, environments Ready` });
+    const waited = this.deps.now().getTime() - Date.parse(p.verifySince ?? now);
+    if (waited >= (this.deps.verifyTimeoutMs ?? 600_000)) return this.setProgress(u, step.cluster, { ...p, state: 'failed', finishedAt: now, message: `check failed: ${problem}` });
+    return this.setProgress(u, step.cluster, { ...p, message: `waiting: ${problem}` });
+  }
+
+  /** Null when the cluster answers on the target version and every environment placed there is Ready; else why not. */
+  private async verify(cluster: Cluster, target: string): Promise<string | null> {
+    const up = await this.deps.heartbeat(cluster);
+    const health = (await this.deps.store.clusters.get(cluster.name))?.health;
+    if (!up) return `cluster not answering (${health?.message ?? 'probe failed'})`;
+    if (health?.version !== target) return `cluster reports ${health?.version ?? 'no version'}, not ${target}`;
+    const notReady = await this.notReadyOn(cluster.name);
+    return notReady.length ? `environments not Ready: ${notReady.slice(0, 5).join(', ')}${notReady.length > 5 ? ` and ${notReady.length - 5} more` : ''}` : null;
+  }
+
+  private async notReadyOn(cluster: string): Promise<string[]> {
+    const notReady: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.deps.store.environments.list({ cluster, limit: 200, ...(cursor ? { cursor } : {}) });
+      for (const e of page.items) if (e.health !== 'Ready' && e.health !== 'Deleted') notReady.push(`${e.tenant}/${e.name} ${e.health}`);
+      cursor = page.next;
+    } while (cursor);
+    return notReady;
+  }
+
+  private async setProgress(u: ClusterUpgrade, cluster: string, p: ClusterUpgradeProgress): Promise<ClusterUpgrade | null> {
+    this.deps.logger.info({ upgrade: u.id, cluster, state: p.state, message: p.message }, 'cluster upgrade progress');
+    return this.deps.store.clusterUpgrades.update(u.id, u.version, { progress: { ...u.progress, [cluster]: p } });
+  }
+
+  private async write(u: ClusterUpgrade, patch: Parameters<UpgradeControllerDeps['store']['clusterUpgrades']['update']>[2]): Promise<ClusterUpgrade> {
+    const next = await this.deps.store.clusterUpgrades.update(u.id, u.version, patch);
+    if (next && patch.state) this.deps.logger.info({ upgrade: u.id, state: patch.state, reason: patch.reason }, 'cluster upgrade plan state');
+    return next ?? (await this.deps.store.clusterUpgrades.get(u.id)) ?? u;
+  }
+}
