@@ -34,7 +34,7 @@ describe('pre-scaler loop wiring', () => {
     // acme/prod runs in the test namespace; evil/prod elsewhere. evil's policy (written straight to the
     // store, as one saved before the API checked targets) aims at acme's HPA with a floor of 9.
     for (const [tenant, namespace] of [['acme', ns.name], ['evil', 'evil-prod']] as const) {
-      await store.tenants.create({ slug: tenant, name: tenant, tier: 'shared', channel: 'stable', labels: {} });
+      await store.tenants.create({ slug: tenant, name: tenant, tier: 'shared', channel: 'saas', labels: {} });
       await store.environments.create({
         tenant, name: 'prod', type: 'prod', blueprint: 'demo-app', version: '1.0.0', values: {},
         placement: { cluster: cluster!.name, namespace }, delivery: 'direct', selfHeal: false, health: 'Ready', conditions: [],

@@ -56,7 +56,7 @@ export async function serve(config: FleetplaneConfig): Promise<Running> {
     store, scaling: store.scaling, signer: await bundleSigner(storeConfig), now: () => new Date(), connections,
     rollouts: new RolloutService({ store, logger: logger.child({ component: 'rollouts' }) }),
   };
-  const app = await buildApp(deps, { logger });
+  const app = await buildApp(deps, { logger, limits: config.server.limits });
 
   const stoppers: Array<() => Promise<void>> = [];
   const { createGitopsDriver } = await import('../../engine/drivers/gitops-config.ts');
