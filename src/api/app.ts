@@ -10,6 +10,7 @@ import { ajvWithFormats } from '../domain/validation.ts';
 import { InputError, coerceError } from '../domain/errors.ts';
 import { metricsPlugin } from '../metrics/http.ts';
 import { authHook } from './auth.ts';
+import { auditRequests } from './audit.ts';
 import type { Api, ApiDeps, RegisteredRoute } from './context.ts';
 import { ProblemError, PROBLEM_BASE, PROBLEM_CONTENT_TYPE, methodNotAllowed, toProblem } from './problem.ts';
 import { flowDepth, scanJson, scanValue } from './body-guard.ts';
@@ -79,6 +80,7 @@ export async function buildApp(deps: ApiDeps, opts: BuildAppOptions = {}): Promi
   app.setNotFoundHandler((req, reply) => notFound(app, req, reply));
   app.addHook('onRequest', authHook(deps.store));
   app.addHook('preValidation', async (req) => refuseNulInUrl(req));
+  app.addHook('onResponse', auditRequests(deps.store));
   await registerLimits(app, limits);
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);

@@ -17,3 +17,4 @@ export { default as runbooks } from './runbooks.ts';
 export { default as bundles } from './bundles.ts';
 export { default as metering } from './metering.ts';
 export { default as marketplace } from './marketplace.ts';
+export { default as audit } from './audit.ts';
