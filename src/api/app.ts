@@ -93,6 +93,8 @@ export async function buildApp(deps: ApiDeps, opts: BuildAppOptions = {}): Promi
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
+    // Every operation documents its refusals: 4XX and 5XX are RFC 9457 problem+json (issue #14).
+    transform: ({ schema, url }) => ({ schema: { ...schema, response: { '2XX': { description: 'Success' }, ...(schema?.response as object | undefined), '4XX': PROBLEM_RESPONSE, '5XX': PROBLEM_RESPONSE } } as typeof schema, url }),
   });
   await app.register(metricsPlugin);
   for (const register of Object.values(routeModules)) await register(app, deps);
@@ -103,6 +105,23 @@ export async function buildApp(deps: ApiDeps, opts: BuildAppOptions = {}): Promi
  * JSON (application/json, CloudEvents) and YAML bodies, each checked before parsing for depth,
  * duplicate keys and NUL characters (body-guard.ts). text/plain is not accepted (415).
  */
+const PROBLEM_RESPONSE = {
+  description: 'RFC 9457 problem: type, title, status, detail, instance; errors[] names the offending fields',
+  content: {
+    'application/problem+json': {
+      schema: {
+        type: 'object',
+        required: ['type', 'title', 'status', 'detail'],
+        properties: {
+          type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, detail: { type: 'string' }, instance: { type: 'string' },
+          requestId: { type: 'string' },
+          errors: { type: 'array', items: { type: 'object', required: ['field', 'message'], properties: { field: { type: 'string' }, message: { type: 'string' } } } },
+        },
+      },
+    },
+  },
+};
+
 function addBodyParsers(app: Api, maxDepth: number): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');
   const guardedJson = (req: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void): void => {

@@ -2,7 +2,7 @@
 // nested ~10,000 deep used to overflow the stack later, a 500), a key given twice in one object
 // (JSON.parse keeps the last silently; YAML already refuses), and NUL characters, which PostgreSQL
 // cannot store (a 500 from any stored string). The finding names the field as a JSON pointer.
-// Hand-written (docs/adr/0302): JSON.parse exposes neither depth nor duplicates, and the parsers
+// Hand-written (docs/adr/0310): JSON.parse exposes neither depth nor duplicates, and the parsers
 // that do (streaming tokenizers) are larger dependencies than these sixty lines.
 import type { FieldIssue } from '../domain/errors.ts';
 

@@ -97,5 +97,18 @@ for (const backend of BACKENDS) {
       const read = await h.req('GET', '/v1/tenants/acme', { token: viewer });
       assert.equal(read.status, 200);
     });
+
+    test('the OpenAPI document declares a problem+json 4XX and 5XX answer on every operation', async () => {
+      const doc = (await h.req('GET', '/openapi.json')).body as { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>> };
+      let n = 0;
+      for (const [path, ops] of Object.entries(doc.paths)) {
+        for (const [method, op] of Object.entries(ops)) {
+          n++;
+          for (const code of ['4XX', '5XX']) assert.ok(op.responses[code]?.content?.['application/problem+json'], `${method} ${path} ${code}`);
+          assert.ok(Object.keys(op.responses).some((c) => c.startsWith('2')), `${method} ${path} has a success answer`);
+        }
+      }
+      assert.ok(n > 40, `${n} operations`);
+    });
   });
 }
