@@ -13,6 +13,7 @@ import { PLACEMENT_POLICIES, type PlacementPolicy } from './plan/placement.ts';
 import { ROLLOUT_INTERVAL_MS } from './engine/rollouts/index.ts';
 import { MAX_TENANT_LABELS } from './metrics/registry.ts';
 import { PRESCALE_INTERVAL_MS } from './scaling/loop.ts';
+import { API_LIMITS, type ApiLimits } from './api/limits.ts';
 import { meteringConfigFromEnv, type MeteringConfig } from './metering/config.ts';
 import { marketplaceSettingsFromEnv, type MarketplaceSettings } from './adapters/marketplace/settings.ts';
 import { DEFAULT_EVENTS_POLL_MS } from './api/services/change-hub.ts';
@@ -26,6 +27,8 @@ export interface FleetplaneConfig {
     logLevel: LogLevel;
     /** Where rendered alerts link (checked and completed by serve, resolveRunbookBase). */
     runbookUrl?: string;
+    /** Rate limit, timeouts and body limits of the API (src/api/limits.ts). */
+    limits: ApiLimits;
   };
   store: {
     dataDir: string;
@@ -129,7 +132,21 @@ function serverSection(r: Reader, flags: ServeFlags): FleetplaneConfig['server']
     port: flags.port ?? r.int('FLEETPLANE_PORT', { min: 0, max: 65535 }) ?? 8080,
     host: flags.host ?? '127.0.0.1',
     logLevel: r.oneOf('FLEETPLANE_LOG_LEVEL', LOG_LEVELS) ?? 'info',
+    limits: limitsSection(r),
     ...compact({ adminToken: r.raw('FLEETPLANE_ADMIN_TOKEN'), runbookUrl: r.text('FLEETPLANE_RUNBOOK_URL') }),
+  };
+}
+
+function limitsSection(r: Reader): ApiLimits {
+  const d = API_LIMITS;
+  return {
+    rateLimitMax: r.int('FLEETPLANE_RATE_LIMIT', { min: 0 }) ?? d.rateLimitMax,
+    rateLimitWindowMs: r.duration('FLEETPLANE_RATE_LIMIT_WINDOW', { positive: true }) ?? d.rateLimitWindowMs,
+    requestTimeoutMs: r.duration('FLEETPLANE_REQUEST_TIMEOUT', { positive: true }) ?? d.requestTimeoutMs,
+    headersTimeoutMs: r.duration('FLEETPLANE_HEADERS_TIMEOUT', { positive: true }) ?? d.headersTimeoutMs,
+    keepAliveTimeoutMs: r.duration('FLEETPLANE_KEEPALIVE_TIMEOUT', { positive: true }) ?? d.keepAliveTimeoutMs,
+    bodyLimit: r.int('FLEETPLANE_BODY_LIMIT', { min: 1024 }) ?? d.bodyLimit,
+    maxBodyDepth: r.int('FLEETPLANE_MAX_BODY_DEPTH', { min: 2, max: 1000 }) ?? d.maxBodyDepth,
   };
 }
 

@@ -7,19 +7,26 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import YAML from 'yaml';
 import type { Logger } from 'pino';
 import { ajvWithFormats } from '../domain/validation.ts';
-import { coerceError } from '../domain/errors.ts';
+import { InputError, coerceError } from '../domain/errors.ts';
 import { metricsPlugin } from '../metrics/http.ts';
 import { authHook } from './auth.ts';
+import { auditRequests } from './audit.ts';
 import type { Api, ApiDeps, RegisteredRoute } from './context.ts';
-import { ProblemError, PROBLEM_CONTENT_TYPE, methodNotAllowed, toProblem } from './problem.ts';
+import { ProblemError, PROBLEM_BASE, PROBLEM_CONTENT_TYPE, methodNotAllowed, toProblem } from './problem.ts';
+import { flowDepth, scanJson, scanValue } from './body-guard.ts';
+import { API_LIMITS, registerLimits, type ApiLimits } from './limits.ts';
+import type { Duplex } from 'node:stream';
+import type { ServerOptions } from 'node:http';
 import { matchRoute } from './route-match.ts';
 import * as routeModules from './routes/index.ts';
 
-export const BODY_LIMIT = 1024 * 1024;
+export const BODY_LIMIT = API_LIMITS.bodyLimit;
 
 export interface BuildAppOptions {
   logger?: Logger | false;
   bodyLimit?: number;
+  /** Rate limit, timeouts, body size and depth (defaults API_LIMITS; docs/configuration.md). */
+  limits?: Partial<ApiLimits>;
   /** The process's cluster clients, shared with the engine (ApiDeps.connections). */
   connections?: ApiDeps['connections'];
 }
@@ -42,9 +49,17 @@ function validators() {
 
 /** The app over deps wired by the caller (`serve`, the test harness). */
 export async function buildApp(deps: ApiDeps, opts: BuildAppOptions = {}): Promise<Api> {
-  const serverOpts: FastifyServerOptions = {
-    bodyLimit: opts.bodyLimit ?? BODY_LIMIT,
+  const limits: ApiLimits = { ...API_LIMITS, ...opts.limits, ...(opts.bodyLimit ? { bodyLimit: opts.bodyLimit } : {}) };
+  // `http` is passed to http.createServer (Fastify does; its types leave it out).
+  const serverOpts: FastifyServerOptions & { http?: ServerOptions } = {
+    bodyLimit: limits.bodyLimit,
     logger: false,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    // Node checks request deadlines on this interval (default 30 s): a tenth of the timeout keeps
+    // the cut-off close to the configured value.
+    http: { headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(limits.requestTimeoutMs / 10))) },
+    clientErrorHandler,
     requestIdHeader: 'x-request-id',
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true },
@@ -60,10 +75,13 @@ export async function buildApp(deps: ApiDeps, opts: BuildAppOptions = {}): Promi
       app.fleetRoutes.push({ method, url: r.url, auth: r.config?.auth ?? 'authenticated' });
     }
   });
-  addYamlParser(app);
+  addBodyParsers(app, limits.maxBodyDepth);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((req, reply) => notFound(app, req, reply));
   app.addHook('onRequest', authHook(deps.store));
+  app.addHook('preValidation', async (req) => refuseNulInUrl(req));
+  app.addHook('onResponse', auditRequests(deps.store));
+  await registerLimits(app, limits);
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
@@ -75,23 +93,80 @@ export async function buildApp(deps: ApiDeps, opts: BuildAppOptions = {}): Promi
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
+    // Every operation documents its refusals: 4XX and 5XX are RFC 9457 problem+json (issue #14).
+    transform: ({ schema, url }) => ({ schema: { ...schema, response: { '2XX': { description: 'Success' }, ...(schema?.response as object | undefined), '4XX': PROBLEM_RESPONSE, '5XX': PROBLEM_RESPONSE } } as typeof schema, url }),
   });
   await app.register(metricsPlugin);
   for (const register of Object.values(routeModules)) await register(app, deps);
   return app;
 }
 
-function addYamlParser(app: Api): void {
-  app.addContentTypeParser('application/cloudevents+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+/**
+ * JSON (application/json, CloudEvents) and YAML bodies, each checked before parsing for depth,
+ * duplicate keys and NUL characters (body-guard.ts). text/plain is not accepted (415).
+ */
+const PROBLEM_RESPONSE = {
+  description: 'RFC 9457 problem: type, title, status, detail, instance; errors[] names the offending fields',
+  content: {
+    'application/problem+json': {
+      schema: {
+        type: 'object',
+        required: ['type', 'title', 'status', 'detail'],
+        properties: {
+          type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, detail: { type: 'string' }, instance: { type: 'string' },
+          requestId: { type: 'string' },
+          errors: { type: 'array', items: { type: 'object', required: ['field', 'message'], properties: { field: { type: 'string' }, message: { type: 'string' } } } },
+        },
+      },
+    },
+  },
+};
+
+function addBodyParsers(app: Api, maxDepth: number): void {
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  const guardedJson = (req: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void): void => {
+    const issue = scanJson(String(body), maxDepth);
+    if (issue) return done(new InputError(`${issue.field}: ${issue.message}`, [issue]));
+    parseJson(req, String(body), done);
+  };
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser(['application/json', 'application/cloudevents+json'], { parseAs: 'string' }, guardedJson);
   app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml'], { parseAs: 'string' }, (_req, body, done) => {
     try {
-      const doc = YAML.parse(String(body), { prettyErrors: false, uniqueKeys: true });
+      const text = String(body);
+      if (flowDepth(text, maxDepth) > maxDepth) throw new InputError(`/: nested deeper than ${maxDepth} levels`, [{ field: '/', message: `nested deeper than ${maxDepth} levels` }]);
+      const doc: unknown = YAML.parse(text, { prettyErrors: false, uniqueKeys: true, maxAliasCount: 100 });
+      const issue = scanValue(doc, maxDepth);
+      if (issue) throw new InputError(`${issue.field}: ${issue.message}`, [issue]);
       done(null, doc ?? {});
     } catch (err) {
+      if (err instanceof InputError) return done(err as unknown as FastifyError, undefined);
       const e = new SyntaxError(`YAML: ${coerceError(err).message.split('\n')[0]}`);
       done(e as unknown as FastifyError, undefined);
     }
   });
+}
+
+/** A NUL in the path or query string is refused (PostgreSQL cannot store or compare it). */
+function refuseNulInUrl(req: FastifyRequest): void {
+  for (const [part, values] of [['path', req.params], ['query', req.query]] as const) {
+    for (const [k, v] of Object.entries((values ?? {}) as Record<string, unknown>)) {
+      if ([v].flat().some((x) => typeof x === 'string' && x.includes('\u0000'))) {
+        throw new InputError(`${part}:/${k}: contains a NUL character`, [{ field: `${part}:/${k}`, message: 'contains a NUL character' }]);
+      }
+    }
+  }
+}
+
+/** Errors Node answers before Fastify sees a request (431 headers too large, 408, 400) as problem+json. */
+function clientErrorHandler(err: Error & { code?: string }, socket: Duplex): void {
+  if (!socket.writable) return void socket.destroy();
+  const [status, reason, detail] = err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large', 'request headers are larger than the limit']
+    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout', 'the request did not arrive within the time limit']
+      : [400, 'Bad Request', 'malformed HTTP request'];
+  const type = status === 431 ? 'headers-too-large' : status === 408 ? 'request-timeout' : 'malformed-request';
+  const body = JSON.stringify({ type: `${PROBLEM_BASE}${type}`, title: reason, status, detail, instance: '' });
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
 function errorHandler(this: Api, err: FastifyError, req: FastifyRequest, reply: FastifyReply) {

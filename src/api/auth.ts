@@ -92,11 +92,17 @@ export function newTokenSecret(): string {
 /**
  * First start: when no token exists, create an admin token from FLEETPLANE_ADMIN_TOKEN or a fresh
  * secret. A generated secret is written once to `print` (stderr), never through the logger.
- * A preset token is also ensured on later starts so the env var keeps working.
+ * A preset token is also ensured on later starts so the env var keeps working, unless it was revoked.
  */
-export async function bootstrapAdminToken(store: Store, opts: { preset?: string | undefined; print: (line: string) => void }): Promise<'created' | 'present'> {
+export async function bootstrapAdminToken(store: Store, opts: { preset?: string | undefined; print: (line: string) => void }): Promise<'created' | 'present' | 'revoked'> {
   if (opts.preset) {
     if (await store.tokens.verify(opts.preset)) return 'present';
+    // Revoked through the API: it stays revoked, and the server still starts (it used to fail on
+    // the duplicate key). The variable is then ignored; say so once.
+    if (await store.tokens.wasRevoked(opts.preset)) {
+      opts.print('fleetplane: FLEETPLANE_ADMIN_TOKEN names a revoked token; it stays revoked (unset the variable or create a new admin token)');
+      return 'revoked';
+    }
     await store.tokens.create({ name: 'bootstrap-admin', tenant: null, role: 'admin' }, opts.preset);
     return 'created';
   }

@@ -32,6 +32,10 @@ export const PROBLEM_TITLES: Record<string, string> = {
   'precondition-failed': 'Precondition failed',
   'not-ready': 'Not ready',
   'kube-api': 'A cluster API refused or failed the request',
+  'rate-limited': 'Too many requests',
+  'request-timeout': 'Request timeout',
+  'headers-too-large': 'Request header fields too large',
+  'malformed-request': 'Malformed HTTP request',
   internal: 'Internal error',
 };
 

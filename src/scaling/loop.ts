@@ -43,6 +43,7 @@ export function startPrescalerLoop(opts: PrescalerLoopOptions): PrescalerLoop | 
     history: new CachedHistory(new PrometheusClient({ url })),
     hpa: new KubeHpaPort((cluster) => connections.client(cluster)),
     store: opts.store.scaling,
+    placement: async (tenant, env) => (await opts.store.environments.get(tenant, env))?.placement ?? null,
     now: opts.now ?? (() => new Date()),
     ...(opts.logger ? { logger: opts.logger } : {}),
   });

@@ -8,6 +8,7 @@ import type { HpaPort, HpaView } from './hpa.ts';
 import { registry } from '../metrics/registry.ts';
 import { Prescaler } from './prescaler.ts';
 import type { HpaRef, ScalingDecision, ScalingPolicy } from '../domain/scaling.ts';
+import type { Placement } from '../domain/types.ts';
 
 const DAY = 1440;
 const END = 1_700_000_040; // step-aligned "now"
@@ -43,11 +44,16 @@ const policy = (mode: ScalingPolicy['mode']): ScalingPolicy => ({
   floor: 2, ceiling: 20, capacityPerPod: 50, leadTimeSeconds: 600, cooldownMinutes: 15, hysteresis: 0.1, quantile: 0.9, historyDays: 7, stepSeconds: 60,
 });
 
+/** Where each environment runs: acme/prod in c1/ns, another tenant's in c1/victim-prod. */
+const PLACEMENTS = new Map<string, Placement>([['acme/prod', { cluster: 'c1', namespace: 'ns' }], ['victim/prod', { cluster: 'c1', namespace: 'victim-prod' }]]);
+
 function setup(mode: ScalingPolicy['mode'], view: HpaView | null, src = { history: async (q: RangeQuery) => history(q) }) {
   const store = new MemoryScaling();
   const hpa = new FakeHpa(view);
-  const p = new Prescaler({ history: src, hpa, store, now: () => new Date(END * 1000) });
-  return { store, hpa, p };
+  const queries: string[] = [];
+  const recording = { history: async (q: RangeQuery) => { queries.push(q.query); return src.history(q); } };
+  const p = new Prescaler({ history: recording, hpa, store, now: () => new Date(END * 1000), placement: async (t, e) => PLACEMENTS.get(`${t}/${e}`) ?? null });
+  return { store, hpa, p, queries };
 }
 
 const HPA_VIEW: HpaView = { minReplicas: 2, maxReplicas: 6, currentReplicas: 2, desiredReplicas: 2 };
@@ -107,5 +113,27 @@ describe('pre-scaler', () => {
     const d = await p.decideFor(policy('active'));
     assert.equal(d.action, 'error');
     assert.match(d.reason, /stale data/);
+  });
+
+  it('reads only its own namespace: the query Prometheus gets carries the environment namespace', async () => {
+    const { p, queries } = setup('dry-run', HPA_VIEW);
+    await p.decideFor(policy('dry-run'));
+    assert.deepEqual(queries, ['sum(load{namespace="ns"})']);
+  });
+
+  it('cross-tenant: a stored policy aimed at another tenant\'s HPA or namespace is refused, nothing read or patched', async () => {
+    for (const hpaRef of [{ cluster: 'c1', namespace: 'victim-prod', name: 'web' }, { cluster: 'c1', namespace: 'kube-system', name: 'web' }, { cluster: 'c2', namespace: 'ns', name: 'web' }]) {
+      const { p, hpa, queries, store } = setup('active', HPA_VIEW);
+      const d = await p.decideFor({ ...policy('active'), hpa: hpaRef });
+      assert.equal(d.action, 'error');
+      assert.match(d.reason, /outside the environment/);
+      assert.deepEqual(hpa.patches, []);
+      assert.deepEqual(queries, []);
+      assert.equal((await store.latest('acme', 'prod'))!.applied, false);
+    }
+    const { p, hpa, queries } = setup('active', HPA_VIEW);
+    const d = await p.decideFor({ ...policy('active'), query: 'sum(load{namespace="victim-prod"})' });
+    assert.match(d.reason, /refused query/);
+    assert.deepEqual([hpa.patches, queries], [[], []]);
   });
 });

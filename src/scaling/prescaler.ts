@@ -11,6 +11,8 @@ import { observeDecision } from './metrics.ts';
 import type { ScalingRepo } from '../domain/ports/store.ts';
 import type { ForecastSummary, ScalingDecision, ScalingPolicy } from '../domain/scaling.ts';
 import { coerceError } from '../domain/errors.ts';
+import type { Placement } from '../domain/types.ts';
+import { scopeQuery } from './query-scope.ts';
 
 export interface HistorySource {
   history(q: RangeQuery): Promise<{ series: DenseSeries; samples: number }>;
@@ -21,6 +23,12 @@ export interface PrescalerDeps {
   hpa: HpaPort;
   /** Where policies come from and decisions go (Store.scaling). */
   store: Pick<ScalingRepo, 'enabledPolicies' | 'latest' | 'record'>;
+  /**
+   * Where the policy's environment runs (Store.environments). A policy may only move an HPA in its own
+   * environment's namespace and only read that namespace's series; anything else is refused at run
+   * time too, so a policy stored before the API checked it cannot reach another tenant (issue #14).
+   */
+  placement: (tenant: string, environment: string) => Promise<Placement | null>;
   /** Injected clock: tests drive the pre-scaler across a recorded trace. */
   now: () => Date;
   logger?: Logger;
@@ -77,8 +85,23 @@ export class Prescaler {
     return saved;
   }
 
+  /** The query scoped to the environment's namespace; refuses a target outside the environment. */
+  private async scoped(policy: ScalingPolicy): Promise<string> {
+    const where = await this.deps.placement(policy.tenant, policy.environment);
+    if (!where) throw new DecisionError(`environment ${policy.tenant}/${policy.environment} not found`);
+    if (policy.hpa.cluster !== where.cluster || policy.hpa.namespace !== where.namespace) {
+      throw new DecisionError(`refused: HPA ${policy.hpa.cluster}/${policy.hpa.namespace}/${policy.hpa.name} is outside the environment (${where.cluster}/${where.namespace})`);
+    }
+    try {
+      return scopeQuery(policy.query, where.namespace);
+    } catch (err) {
+      throw new DecisionError(`refused query: ${coerceError(err).message}`);
+    }
+  }
+
   private async evaluate(policy: ScalingPolicy, at: Date, state: PolicyState): Promise<ScalingDecision> {
-    const forecast = await this.forecast(policy, at);
+    const query = await this.scoped(policy);
+    const forecast = await this.forecast({ ...policy, query }, at);
     const hpa = await this.deps.hpa.get(policy.hpa);
     if (!hpa) throw new DecisionError(`HPA ${policy.hpa.namespace}/${policy.hpa.name} not found on cluster ${policy.hpa.cluster}`);
     const ceiling = Math.max(policy.floor, Math.min(policy.ceiling, hpa.maxReplicas));

@@ -55,6 +55,8 @@ const CASES: Record<string, Case> = {
   'GET /v1/blueprints/{name}/{version}': { expect: 'shared', url: '/v1/blueprints/demo-app/1.0.0' },
   'GET /v1/operations/{id}': { expect: 404, url: '/v1/operations/{victimOp}' },
   'GET /v1/operations': { expect: 'filtered', url: '/v1/operations?tenant={victim}' },
+  // The audit log (src/api/routes/audit.ts): a tenant token reads only its own tenant's entries.
+  'GET /v1/audit': { expect: 'filtered', url: '/v1/audit?tenant={victim}' },
   'POST /v1/events': { expect: 403, url: '/v1/events', body: { specversion: '1.0', id: 'x1', source: '/t', type: 'io.fleetplane.customer.offboarded', data: { tenant: 'alpha' } } },
   'POST /v1/tokens': { expect: 403, url: '/v1/tokens', body: { name: 'steal', role: 'tenant-admin', tenant: 'alpha' } },
   'GET /v1/tokens': { expect: 403, url: '/v1/tokens' },

@@ -10,7 +10,7 @@ import { forecastCommand } from '../../src/cli/commands/forecast.ts';
 import type { ScalingDecision } from '../../src/domain/scaling.ts';
 
 const POLICY = {
-  mode: 'dry-run', hpa: { cluster: 'c1', namespace: 'acme-prod', name: 'web' }, query: 'sum(rate(http_requests_total{namespace="acme-prod"}[2m]))',
+  mode: 'dry-run', hpa: { cluster: 'c1', namespace: 'acme-prod', name: 'web' }, query: 'sum(rate(http_requests_total{job="web"}[2m]))',
   floor: 2, ceiling: 12, capacityPerPod: 40,
 };
 
@@ -34,6 +34,8 @@ for (const backend of BACKENDS) {
       await h.req('POST', '/v1/clusters', { body: { name: 'c1', provider: 'local', region: 'r', apiServer: 'https://127.0.0.1:1' } });
       assert.equal((await h.req('POST', '/v1/tenants', { body: tenantBody('acme', ['prod']) })).status, 202);
       assert.equal((await h.req('POST', '/v1/tenants', { body: tenantBody('other', ['prod']) })).status, 202);
+      // What the engine's placement does on onboarding (no engine runs in this harness).
+      for (const t of ['acme', 'other']) await h.store.environments.update(t, 'prod', { placement: { cluster: 'c1', namespace: `${t}-prod` } });
       viewer = (await h.req('POST', '/v1/tokens', { body: { name: 'v', role: 'tenant-viewer', tenant: 'acme' } })).body.secret;
       other = (await h.req('POST', '/v1/tokens', { body: { name: 'o', role: 'tenant-admin', tenant: 'other' } })).body.secret;
     });
@@ -61,6 +63,29 @@ for (const backend of BACKENDS) {
       assert.ok(JSON.stringify(r2.body).includes('capacityPerPod'), JSON.stringify(r2.body));
       const r3 = await h.req('PUT', '/v1/environments/acme/nope/scaling/policy', { body: POLICY });
       assert.equal(r3.status, 404);
+    });
+
+    it('cross-tenant: a policy aimed at another tenant\'s namespace, another cluster or a namespace query is a 400 naming the field, nothing stored', async () => {
+      const otherToken = (await h.req('POST', '/v1/tokens', { body: { name: 'acme-admin', role: 'tenant-admin', tenant: 'acme' } })).body.secret;
+      const before = await h.req('GET', '/v1/environments/acme/prod/scaling/policy', { token: otherToken });
+      const cases: Array<[Record<string, unknown>, string]> = [
+        [{ ...POLICY, hpa: { ...POLICY.hpa, namespace: 'other-prod' } }, '/hpa/namespace'],
+        [{ ...POLICY, hpa: { ...POLICY.hpa, namespace: 'kube-system' } }, '/hpa/namespace'],
+        [{ ...POLICY, hpa: { ...POLICY.hpa, cluster: 'c2' } }, '/hpa/cluster'],
+        [{ ...POLICY, query: 'sum(rate(http_requests_total{namespace="other-prod"}[2m]))' }, '/query'],
+        [{ ...POLICY, query: 'sum(rate(' }, '/query'],
+      ];
+      for (const [body, field] of cases) {
+        const r = await h.req('PUT', '/v1/environments/acme/prod/scaling/policy', { body, token: otherToken });
+        assert.equal(r.status, 400, JSON.stringify(r.body));
+        assert.match(String(r.headers['content-type']), /application\/problem\+json/);
+        assert.ok(r.body.errors?.some((e: { field: string }) => e.field === field), `${field}: ${JSON.stringify(r.body)}`);
+      }
+      assert.deepEqual((await h.req('GET', '/v1/environments/acme/prod/scaling/policy', { token: otherToken })).body, before.body);
+      // Left out, the target is the environment's own cluster and namespace.
+      const derived = await h.req('PUT', '/v1/environments/acme/prod/scaling/policy', { body: { ...POLICY, hpa: { name: 'web' } }, token: otherToken });
+      assert.equal(derived.status, 200, JSON.stringify(derived.body));
+      assert.deepEqual(derived.body.hpa, POLICY.hpa);
     });
 
     it('lists decisions newest first with a cursor, scoped to the tenant', async () => {

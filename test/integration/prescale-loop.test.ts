@@ -28,9 +28,18 @@ describe('pre-scaler loop wiring', () => {
     tdb = await freshPostgres();
     store = await openStore({ databaseUrl: tdb.databaseUrl, dataDir: tdb.dataDir });
     await store.migrate();
-    prom = await startPrometheusWith([{ metric: 'fp_load', labels: { service: 'api' }, samples }]);
     const [cluster] = (await getTestbed({ clusters: 1 })).clusters;
     ns = await createNamespace(cluster!, 'prescale-loop');
+    prom = await startPrometheusWith([{ metric: 'fp_load', labels: { service: 'api', namespace: ns.name }, samples }]);
+    // acme/prod runs in the test namespace; evil/prod elsewhere. evil's policy (written straight to the
+    // store, as one saved before the API checked targets) aims at acme's HPA with a floor of 9.
+    for (const [tenant, namespace] of [['acme', ns.name], ['evil', 'evil-prod']] as const) {
+      await store.tenants.create({ slug: tenant, name: tenant, tier: 'shared', channel: 'saas', labels: {} });
+      await store.environments.create({
+        tenant, name: 'prod', type: 'prod', blueprint: 'demo-app', version: '1.0.0', values: {},
+        placement: { cluster: cluster!.name, namespace }, delivery: 'direct', selfHeal: false, health: 'Ready', conditions: [],
+      });
+    }
     await store.clusters.upsert({
       name: cluster!.name, provider: 'local', region: 'local', labels: {}, role: 'shared', apiServer: cluster!.apiServer,
       credentials: readFileSync(cluster!.kubeconfig, 'utf8'),
@@ -42,6 +51,11 @@ describe('pre-scaler loop wiring', () => {
     await store.scaling.putPolicy({
       tenant: 'acme', environment: 'prod', mode: 'active', hpa: { cluster: cluster!.name, namespace: ns.name, name: 'api' },
       query: 'sum(fp_load{service="api"})', floor: 1, ceiling: 8, capacityPerPod: 50, leadTimeSeconds: 300,
+      cooldownMinutes: 15, hysteresis: 0.1, quantile: 0.9, historyDays: 14, stepSeconds: 60,
+    });
+    await store.scaling.putPolicy({
+      tenant: 'evil', environment: 'prod', mode: 'active', hpa: { cluster: cluster!.name, namespace: ns.name, name: 'api' },
+      query: 'sum(fp_load)', floor: 9, ceiling: 10, capacityPerPod: 1, leadTimeSeconds: 300,
       cooldownMinutes: 15, hysteresis: 0.1, quantile: 0.9, historyDays: 14, stepSeconds: 60,
     });
   });
@@ -66,11 +80,15 @@ describe('pre-scaler loop wiring', () => {
       } finally {
         await other.end();
       }
-      const [d] = await loop.runOnce();
+      const [d, evil] = await loop.runOnce();
       assert.equal(d?.action, 'raise', d?.reason);
+      assert.equal(evil?.action, 'error');
+      assert.match(evil!.reason, /outside the environment/);
+      assert.equal(evil!.applied, false);
       assert.ok(d.minReplicas >= 2);
       const hpa = await ns.client.get<KubeObject & { spec: { minReplicas: number } }>({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', namespace: ns.name, name: 'api' });
-      assert.equal(hpa!.spec.minReplicas, d.minReplicas);
+      assert.equal(hpa!.spec.minReplicas, d.minReplicas, 'acme\'s own decision, not evil\'s floor of 9');
+      assert.notEqual(hpa!.spec.minReplicas, 9);
       const recorded = await store.scaling.latest('acme', 'prod');
       assert.equal(recorded?.id, d.id);
     } finally {

@@ -95,9 +95,14 @@ describe('pre-scaler on a real Prometheus, PostgreSQL and testbed HPA', () => {
 
   before(async () => {
     database = await freshDatabase();
-    prom = await startPrometheusWith([{ metric: 'fp_load', labels: { service: 'web' }, samples }]);
     const [cluster] = (await getTestbed({ clusters: 1 })).clusters;
     ns = await createNamespace(cluster!, 'prescale');
+    // The series carry the environment's namespace, as a real scrape of its pods does: the pre-scaler
+    // reads only that namespace. A twin series in another namespace (10x the load) must not leak in.
+    prom = await startPrometheusWith([
+      { metric: 'fp_load', labels: { service: 'web', namespace: ns.name }, samples },
+      { metric: 'fp_load', labels: { service: 'web', namespace: 'another-tenant-prod' }, samples: samples.map((x) => ({ ...x, value: x.value * 10 })) },
+    ]);
     await ns.client.apply(deployment(ns.name));
     await ns.client.apply(hpaObject(ns.name));
   });
@@ -123,6 +128,7 @@ describe('pre-scaler on a real Prometheus, PostgreSQL and testbed HPA', () => {
       hpa: new KubeHpaPort(() => ns.client),
       store,
       now: () => now,
+      placement: async () => ({ cluster: ns.cluster.name, namespace: ns.name }),
     });
     const timeline: Array<{ ts: number; d: ScalingDecision; onCluster: number }> = [];
     for (let ts = FROM; ts <= TO; ts += STEP) {

@@ -4,6 +4,7 @@
 // memory only; they are never logged. Each call goes through `timeCall` (serve passes the cluster
 // metrics). A failed connect is not cached; a cached one is rebuilt after ttlMs (credentials may
 // have been rotated by another process) or at once after forget() (re-registered here).
+import { assertInlineKubeconfig } from './credential-policy.ts';
 import { NotFoundError } from '../../domain/errors.ts';
 import type { Cluster } from '../../domain/types.ts';
 import { systemClock, type Clock } from '../../clock.ts';
@@ -64,6 +65,9 @@ export class ClusterConnections {
     if (!cluster) throw new NotFoundError(`cluster ${name} is not registered`);
     const kubeconfig = await this.source.credentials(name);
     if (!kubeconfig) throw new NotFoundError(`cluster ${name} has no credentials`);
+    // Checked again at use, not only when registered: credentials stored before the check existed
+    // (or written around the API) never get to run a plugin or read a file here.
+    assertInlineKubeconfig(kubeconfig);
     const timeCall = this.opts.timeCall;
     const timed = timeCall ? <T>(verb: string, call: () => Promise<T>) => timeCall(name, verb, call) : undefined;
     return { cluster, kube: KubeClient.fromKubeconfig({ content: kubeconfig }, timed) };

@@ -1,17 +1,9 @@
 // CloudEvent dedupe and the append-only audit log (the table refuses UPDATE/DELETE, migration 001).
 import type { Queryable } from './db.ts';
-import type { Page, PageRequest, Store } from '../../domain/ports/store.ts';
+import type { AuditRecord, Page, PageRequest, Store } from '../../domain/ports/store.ts';
 import { iso, json, jsonParam, pageQuery, strOrNull, toPage, type Row } from './sql.ts';
 
-export interface AuditEntry {
-  seq: string;
-  at: string;
-  actor: string;
-  action: string;
-  tenant: string | null;
-  target: string;
-  detail: Record<string, unknown>;
-}
+export type AuditEntry = AuditRecord;
 
 export function eventRepo(q: Queryable): Store['events'] {
   return {

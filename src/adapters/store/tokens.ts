@@ -36,6 +36,10 @@ export function tokenRepo(q: Queryable): TokenRepo {
       if (!r || !timingSafeEqual(Buffer.from(String(r.hash), 'hex'), Buffer.from(hash, 'hex'))) return null;
       return toToken(r);
     },
+    async wasRevoked(secret) {
+      const { rows } = await q.query('SELECT 1 FROM api_tokens WHERE hash = $1 AND revoked_at IS NOT NULL', [hashToken(secret)]);
+      return rows.length > 0;
+    },
     async list() {
       const { rows } = await q.query<Row>(`SELECT ${COLUMNS} FROM api_tokens WHERE revoked_at IS NULL ORDER BY created_at, id`);
       return rows.map(toToken);

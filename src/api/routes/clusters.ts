@@ -8,6 +8,7 @@ import type { RouteModule } from '../context.ts';
 import { sendPage } from '../http.ts';
 import { ClusterCreate, DnsLabel, PageQuery } from '../schemas.ts';
 import { audit } from '../audit.ts';
+import { kubeconfigIssues } from '../../adapters/kube/credential-policy.ts';
 
 const tags = ['clusters'];
 
@@ -16,7 +17,9 @@ const routes: RouteModule = (app, { store, connections }) => {
     config: { auth: 'admin' },
     schema: { tags, summary: 'Register (or update) a cluster; credentials are stored encrypted and never returned', body: ClusterCreate },
   }, async (req, reply) => {
-    new IssueList().check('/name', slugIssue(req.body.name)).throwIfAny();
+    const issues = new IssueList().check('/name', slugIssue(req.body.name));
+    if (req.body.credentials !== undefined) issues.add(...kubeconfigIssues(req.body.credentials).map((i) => ({ field: `/credentials${i.field}`, message: i.message })));
+    issues.throwIfAny('cluster refused');
     const existed = await store.clusters.get(req.body.name);
     const { credentials, ...rest } = req.body;
     const cluster = await store.clusters.upsert({ labels: {}, role: 'shared', ...rest, provider: rest.provider as Provider, ...(credentials ? { credentials } : {}) });

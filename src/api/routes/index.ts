@@ -19,6 +19,7 @@ export { default as metering } from './metering.ts';
 export { default as marketplace } from './marketplace.ts';
 export { default as selfManaged } from './self-managed.ts';
 export { default as lifecycle } from './lifecycle.ts';
+export { default as audit } from './audit.ts';
 export { default as consoleFleet } from './console-fleet.ts';
 export { default as consoleRollouts } from './console-rollouts.ts';
 export { default as consoleRevisions } from './console-revisions.ts';

@@ -1,8 +1,11 @@
 // Predictive scaling of one environment: its policy (opt-in, bounds, mode) and the pre-scaler's
 // decisions, newest first, each with its forecast and reason. Tenant-scoped like the environment itself.
 import { Type } from '@sinclair/typebox';
-import { InputError } from '../../domain/errors.ts';
-import { POLICY_DEFAULTS, type ScalingPolicy } from '../../domain/scaling.ts';
+import { ConflictError, InputError } from '../../domain/errors.ts';
+import { POLICY_DEFAULTS, type HpaRef, type ScalingPolicy } from '../../domain/scaling.ts';
+import type { Environment } from '../../domain/types.ts';
+import { IssueList } from '../../domain/validation.ts';
+import { QueryScopeError, checkTenantQuery } from '../../scaling/query-scope.ts';
 import { assertCanAct, assertCanSee, notFound } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
 import { sendPage } from '../http.ts';
@@ -13,8 +16,13 @@ const tags = ['scaling'];
 
 const PolicyBody = Type.Object({
   mode: Type.Union([Type.Literal('off'), Type.Literal('dry-run'), Type.Literal('active')], { default: POLICY_DEFAULTS.mode }),
-  hpa: Type.Object({ cluster: DnsLabel, namespace: DnsLabel, name: Type.String({ minLength: 1, maxLength: 253, pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$' }) }, { additionalProperties: false }),
-  query: Type.String({ minLength: 1, maxLength: 4096, description: 'PromQL returning one series of load' }),
+  // cluster and namespace default to the environment's; any other value is refused (400).
+  hpa: Type.Object({
+    cluster: Type.Optional(DnsLabel),
+    namespace: Type.Optional(DnsLabel),
+    name: Type.String({ minLength: 1, maxLength: 253, pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$' }),
+  }, { additionalProperties: false }),
+  query: Type.String({ minLength: 1, maxLength: 4096, description: 'PromQL returning one series of load; Fleetplane adds namespace="<the environment\'s namespace>" to every selector, and refuses a query that matches on namespace itself' }),
   floor: Type.Integer({ minimum: 1, maximum: 10_000 }),
   ceiling: Type.Integer({ minimum: 1, maximum: 10_000 }),
   capacityPerPod: Type.Number({ exclusiveMinimum: 0, description: 'load one pod serves, in the query unit' }),
@@ -26,8 +34,30 @@ const PolicyBody = Type.Object({
   stepSeconds: Type.Integer({ minimum: 15, maximum: 3600, default: POLICY_DEFAULTS.stepSeconds }),
 }, { additionalProperties: false });
 
-async function assertEnvironment(store: Store, tenant: string, env: string): Promise<void> {
-  if (!(await store.environments.get(tenant, env))) throw notFound(`environment "${tenant}/${env}"`);
+async function assertEnvironment(store: Store, tenant: string, env: string): Promise<Environment> {
+  const e = await store.environments.get(tenant, env);
+  if (!e) throw notFound(`environment "${tenant}/${env}"`);
+  return e;
+}
+
+/**
+ * The HPA a policy may move: in the environment's own cluster and namespace, nowhere else, and a
+ * query that reads only that namespace (issue #14: a tenant aimed the pre-scaler at another tenant).
+ */
+function scopedTarget(e: Environment, hpa: { cluster?: string | undefined; namespace?: string | undefined; name: string }, query: string): HpaRef {
+  const { cluster, namespace } = e.placement;
+  const issues = new IssueList();
+  if (!cluster) throw new ConflictError(`environment "${e.tenant}/${e.name}" is not placed on a cluster yet`);
+  if (hpa.cluster !== undefined && hpa.cluster !== cluster) issues.check('/hpa/cluster', `must be the environment's cluster "${cluster}" (or left out)`);
+  if (hpa.namespace !== undefined && hpa.namespace !== namespace) issues.check('/hpa/namespace', `must be the environment's namespace "${namespace}" (or left out)`);
+  try {
+    checkTenantQuery(query);
+  } catch (err) {
+    if (!(err instanceof QueryScopeError)) throw err;
+    issues.check('/query', err.message);
+  }
+  issues.throwIfAny('the policy reaches outside its environment');
+  return { cluster, namespace, name: hpa.name };
 }
 
 const routes: RouteModule = (app, { store, scaling }) => {
@@ -57,10 +87,10 @@ const routes: RouteModule = (app, { store, scaling }) => {
   }, async (req) => {
     const { tenant, env } = req.params;
     assertCanAct(req, tenant, `environment "${tenant}/${env}"`);
-    await assertEnvironment(store, tenant, env);
+    const e = await assertEnvironment(store, tenant, env);
     const b = req.body;
     if (b.ceiling < b.floor) throw new InputError('ceiling must be at least floor', [{ field: '/ceiling', message: `${b.ceiling} < floor ${b.floor}` }]);
-    const policy: ScalingPolicy = { ...POLICY_DEFAULTS, ...b, tenant, environment: env };
+    const policy: ScalingPolicy = { ...POLICY_DEFAULTS, ...b, hpa: scopedTarget(e, b.hpa, b.query), tenant, environment: env };
     return scaling.putPolicy(policy);
   });
 };

@@ -64,7 +64,7 @@ export async function serve(config: FleetplaneConfig): Promise<Running> {
     rollouts: new RolloutService({ store, logger: logger.child({ component: 'rollouts' }) }),
     changes, consoleDir: config.console.dir ?? CONSOLE_DIR, ...(config.prometheusUrl ? { prometheusUrl: config.prometheusUrl } : {}),
   };
-  const app = await buildApp(deps, { logger });
+  const app = await buildApp(deps, { logger, limits: config.server.limits });
 
   const stoppers: Array<() => Promise<void>> = [() => changes.stop()];
   const { createGitopsDriver } = await import('../../engine/drivers/gitops-config.ts');

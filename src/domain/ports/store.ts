@@ -35,6 +35,17 @@ export interface BlueprintRelease {
   createdAt: string;
 }
 
+/** One entry of the append-only audit log. */
+export interface AuditRecord {
+  seq: string;
+  at: string;
+  actor: string;
+  action: string;
+  tenant: string | null;
+  target: string;
+  detail: Record<string, unknown>;
+}
+
 export interface TokenRecord {
   id: string;
   name: string;
@@ -109,6 +120,8 @@ export interface TokenRepo {
   /** Also destroys any kept idempotent response carrying its secret. */
   revoke(id: string): Promise<void>;
   count(): Promise<number>;
+  /** True when a token with this secret existed and was revoked (it must never come back). */
+  wasRevoked(secret: string): Promise<boolean>;
 }
 
 export interface TenantRepo {
@@ -325,5 +338,7 @@ export interface Store extends StoreTx {
   };
   audit: {
     append(entry: { actor: string; action: string; tenant?: string | null; target: string; detail?: Record<string, unknown> }): Promise<void>;
+    /** Newest first; `tenant` narrows to one tenant's entries. */
+    list(req: PageRequest & { tenant?: string }): Promise<Page<AuditRecord>>;
   };
 }
