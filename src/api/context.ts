@@ -21,6 +21,8 @@ export interface ApiDeps {
   now: () => Date;
   /** The process's cluster clients, shared with the engine, the pre-scaler and the inventory. */
   connections: ClusterConnections;
+  /** Prometheus with the clusters' container metrics (VPA recommendations); none = those routes answer 503. */
+  prometheusUrl?: string;
 }
 
 /** A route module: registers its routes on the app. Listed in routes/index.ts. */

@@ -210,3 +210,5 @@ export const MANAGED_BY = 'fleetplane';
 export const FIELD_MANAGER = 'fleetplane';
 export const RESTART_FIELD_MANAGER = 'fleetplane-restart';
 export const PRESCALER_FIELD_MANAGER = 'fleetplane-prescaler';
+/** The VPA objects Fleetplane writes and their status recommendation (src/scaling/vpa.ts). */
+export const VPA_FIELD_MANAGER = 'fleetplane-vpa';

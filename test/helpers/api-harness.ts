@@ -78,12 +78,12 @@ export interface Res {
   raw: Buffer;
 }
 
-export async function harness(backend: Backend, handle?: StoreHandle): Promise<Harness> {
+export async function harness(backend: Backend, handle?: StoreHandle, extra: Partial<ApiDeps> = {}): Promise<Harness> {
   const h = handle ?? (await storeHandle(backend));
   const store = await h.open();
   const adminToken = h.adminToken;
   if (!(await store.tokens.verify(adminToken))) await store.tokens.create({ name: 'test-admin', tenant: null, role: 'admin' }, adminToken);
-  const app = await buildApp(await apiDeps(store, h.dataDir), { logger: false });
+  const app = await buildApp({ ...(await apiDeps(store, h.dataDir)), ...extra }, { logger: false });
   await app.ready();
   const req = async (method: string, url: string, o: ReqOpts = {}): Promise<Res> => {
     const headers: Record<string, string> = { ...(o.headers ?? {}) };

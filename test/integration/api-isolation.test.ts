@@ -75,6 +75,9 @@ const CASES: Record<string, Case> = {
   // Predictive scaling of one environment (src/api/routes/scaling.ts).
   'GET /v1/environments/{tenant}/{env}/scaling/decisions': { expect: 404, url: '/v1/environments/{victim}/prod/scaling/decisions' },
   'GET /v1/environments/{tenant}/{env}/scaling/policy': { expect: 404, url: '/v1/environments/{victim}/prod/scaling/policy' },
+  // VPA right-sizing (src/api/routes/vpa.ts); test/integration/vpa-api.test.ts also checks it on a testbed cluster.
+  'GET /v1/environments/{tenant}/{env}/scaling/vpa/recommendation': { expect: 404, url: '/v1/environments/{victim}/prod/scaling/vpa/recommendation?name=web' },
+  'PUT /v1/environments/{tenant}/{env}/scaling/vpa': { expect: 404, url: '/v1/environments/{victim}/prod/scaling/vpa', body: { workload: { name: 'web' }, mode: 'Off' } },
   // Usage metering (src/api/routes/metering.ts): the tenant's own usage only.
   'GET /v1/tenants/{tenant}/usage': { expect: 404, url: '/v1/tenants/{victim}/usage' },
   'GET /v1/tenants/{tenant}/usage/corrections': { expect: 404, url: '/v1/tenants/{victim}/usage/corrections' },

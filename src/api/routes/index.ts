@@ -11,6 +11,7 @@ export { default as events } from './events.ts';
 export { default as tokens } from './tokens.ts';
 export { default as rollouts } from './rollouts.ts';
 export { default as scaling } from './scaling.ts';
+export { default as vpa } from './vpa.ts';
 export { default as fleet } from './fleet.ts';
 export { default as dashboards } from './dashboards.ts';
 export { default as runbooks } from './runbooks.ts';

@@ -54,6 +54,7 @@ export async function serve(config: FleetplaneConfig): Promise<Running> {
   const connections = engineConnections(store);
   const deps: ApiDeps = {
     store, scaling: store.scaling, signer: await bundleSigner(storeConfig), now: () => new Date(), connections,
+    ...(config.prometheusUrl ? { prometheusUrl: config.prometheusUrl } : {}),
     rollouts: new RolloutService({ store, logger: logger.child({ component: 'rollouts' }) }),
   };
   const app = await buildApp(deps, { logger });
