@@ -107,17 +107,18 @@ export interface HpaLike extends KubeObject {
   spec?: { scaleTargetRef?: { apiVersion?: string; kind?: string; name?: string }; metrics?: HpaMetric[] };
 }
 
+function metricResource(m: HpaMetric): string | undefined {
+  if (m.type === 'Resource') return m.resource?.name;
+  return m.type === 'ContainerResource' ? m.containerResource?.name : undefined;
+}
+
 /** The resources an HPA scales this workload on (an HPA without metrics defaults to CPU, as upstream). */
 export function hpaResourcesFor(hpa: HpaLike, w: WorkloadRef): VpaResource[] {
   const t = hpa.spec?.scaleTargetRef;
   if (!t || t.kind !== w.kind || t.name !== w.name) return [];
   const metrics = hpa.spec?.metrics;
   if (!metrics || metrics.length === 0) return ['cpu'];
-  const names = new Set<VpaResource>();
-  for (const m of metrics) {
-    const n = m.type === 'Resource' ? m.resource?.name : m.type === 'ContainerResource' ? m.containerResource?.name : undefined;
-    if (n === 'cpu' || n === 'memory') names.add(n);
-  }
+  const names = new Set(metrics.map(metricResource).filter((n): n is VpaResource => n === 'cpu' || n === 'memory'));
   return [...names].sort();
 }
 
