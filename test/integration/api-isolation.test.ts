@@ -61,6 +61,7 @@ const CASES: Record<string, Case> = {
   'DELETE /v1/tokens/{id}': { expect: 403, url: '/v1/tokens/{adminTokenId}' },
   // Fleet-wide rollouts are the platform team's (src/api/routes/rollouts.ts).
   'POST /v1/rollouts': { expect: 403, url: '/v1/rollouts', body: { blueprint: 'demo-app', version: '1.0.0', selector: {} } },
+  'POST /v1/rollouts:preview': { expect: 403, url: '/v1/rollouts:preview', body: { blueprint: 'demo-app', version: '1.0.0', selector: {} } },
   'GET /v1/rollouts': { expect: 403, url: '/v1/rollouts' },
   'GET /v1/rollouts/{id}': { expect: 403, url: '/v1/rollouts/ro-0000' },
   'POST /v1/rollouts/{id}:pause': { expect: 403, url: '/v1/rollouts/ro-0000:pause' },

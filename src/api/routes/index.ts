@@ -10,6 +10,7 @@ export { default as operations } from './operations.ts';
 export { default as events } from './events.ts';
 export { default as tokens } from './tokens.ts';
 export { default as rollouts } from './rollouts.ts';
+export { default as rolloutPreview } from './rollout-preview.ts';
 export { default as scaling } from './scaling.ts';
 export { default as vpa } from './vpa.ts';
 export { default as fleet } from './fleet.ts';
