@@ -19,7 +19,7 @@ export interface StrategyInput {
   maxParallel?: number;
   maxUnavailable?: number;
   maxFailures?: number;
-  gates?: { health?: boolean; bakeSeconds?: number; metric?: RolloutStrategy['gates']['metric'] };
+  gates?: { health?: boolean; bakeSeconds?: number; metric?: RolloutStrategy['gates']['metric']; slo?: { severities?: Array<'page' | 'ticket'> } };
   respectMaintenanceWindows?: boolean;
 }
 
@@ -52,7 +52,7 @@ function strategyIssues(s: StrategyInput, waves: number[]): FieldIssue[] {
 }
 
 function gatesOf(g: StrategyInput['gates'] = {}): RolloutStrategy['gates'] {
-  return { health: g.health ?? true, bakeSeconds: g.bakeSeconds ?? 0, ...(g.metric ? { metric: g.metric } : {}) };
+  return { health: g.health ?? true, bakeSeconds: g.bakeSeconds ?? 0, ...(g.metric ? { metric: g.metric } : {}), ...(g.slo ? { slo: { severities: g.slo.severities ?? ['page'] } } : {}) };
 }
 
 /** Fills defaults; maxUnavailable caps maxParallel (an upgrading environment counts as unavailable). */
