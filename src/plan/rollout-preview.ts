@@ -68,28 +68,31 @@ function diffInto(a: unknown, b: unknown, path: string[], out: string[]): void {
   if (a === b || out.length > MAX_FIELDS) return;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) {
     out.push(pointer(path));
-    return;
+  } else if (Array.isArray(a)) {
+    diffArrays(a, b as unknown[], path, out);
+  } else {
+    diffRecords(a as Record<string, unknown>, b as Record<string, unknown>, path, out);
   }
-  if (Array.isArray(a)) {
-    const bb = b as unknown[];
-    for (let i = 0; i < Math.max(a.length, bb.length); i++) {
-      path.push(String(i));
-      diffInto(a[i], bb[i], path, out);
-      path.pop();
-    }
-    return;
-  }
-  const ao = a as Record<string, unknown>;
-  const bo = b as Record<string, unknown>;
-  const labels = path.length === 2 && path[0] === 'metadata' && path[1] === 'labels';
-  for (const k in ao) {
-    if (labels && k === LABELS.revision) continue;
-    path.push(k);
-    diffInto(ao[k], bo[k], path, out);
+}
+
+function diffArrays(a: unknown[], b: unknown[], path: string[], out: string[]): void {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    path.push(String(i));
+    diffInto(a[i], b[i], path, out);
     path.pop();
   }
-  for (const k in bo) {
-    if (k in ao || (labels && k === LABELS.revision)) continue;
+}
+
+function diffRecords(a: Record<string, unknown>, b: Record<string, unknown>, path: string[], out: string[]): void {
+  const labels = path.length === 2 && path[0] === 'metadata' && path[1] === 'labels';
+  for (const k in a) {
+    if (labels && k === LABELS.revision) continue;
+    path.push(k);
+    diffInto(a[k], b[k], path, out);
+    path.pop();
+  }
+  for (const k in b) {
+    if (k in a || (labels && k === LABELS.revision)) continue;
     path.push(k);
     out.push(pointer(path));
     path.pop();

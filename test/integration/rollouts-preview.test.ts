@@ -28,7 +28,7 @@ const getEnv = async (t: string, e: string) => (await client.call<Environment>('
 
 before(async () => {
   fleet = await setupFleet();
-  serve = await startServe(fleet, { workerId: `${run}-w1`, env: { FLEETPLANE_VERIFY_TIMEOUT: '6s', FLEETPLANE_VERIFY_ATTEMPTS: '1', FLEETPLANE_RECONCILE_INTERVAL: '0' } });
+  serve = await startServe(fleet, { workerId: `${run}-w1`, env: { FLEETPLANE_VERIFY_TIMEOUT: '60s', FLEETPLANE_VERIFY_ATTEMPTS: '1', FLEETPLANE_RECONCILE_INTERVAL: '0' } });
   client = api(serve.url, fleet.adminToken);
   const cluster = fleet.clusters[0]!;
   await prepareFleet(client, [cluster], release('1.0.0'));
