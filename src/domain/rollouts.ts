@@ -28,7 +28,8 @@ export interface RolloutStrategy {
   maxParallel: number;
   /** Failed upgrades tolerated before the health gate pauses the rollout (default 0). */
   maxFailures?: number;
-  gates: { health: boolean; metric?: MetricGate; bakeSeconds: number };
+  /** slo: every upgraded environment's own burn-rate SLO (src/engine/rollouts/slo-gate.ts). */
+  gates: { health: boolean; metric?: MetricGate; slo?: { severities: Array<'page' | 'ticket'> }; bakeSeconds: number };
   respectMaintenanceWindows: boolean;
 }
 

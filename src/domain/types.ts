@@ -245,3 +245,5 @@ export const FIELD_MANAGER = 'fleetplane';
 export const RESTART_FIELD_MANAGER = 'fleetplane-restart';
 export const PRESCALER_FIELD_MANAGER = 'fleetplane-prescaler';
 export const GITOPS_FIELD_MANAGER = 'fleetplane-gitops';
+/** The VPA objects Fleetplane writes and their status recommendation (src/scaling/vpa.ts). */
+export const VPA_FIELD_MANAGER = 'fleetplane-vpa';

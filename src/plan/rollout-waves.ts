@@ -3,7 +3,7 @@
 // cumulative percentage of the rest, lowest risk first. Deterministic: same input, same plan.
 // Maintenance windows are checked per target at launch time (windowOpen), with the clock passed in.
 import type { PlannedTarget, RolloutSelector, RolloutStrategy } from '../domain/rollouts.ts';
-import type { EnvironmentType, MaintenanceWindow, Tier } from '../domain/types.ts';
+import type { Channel, EnvironmentType, MaintenanceWindow, Tier } from '../domain/types.ts';
 
 export interface RolloutCandidate {
   tenant: string;
@@ -14,6 +14,8 @@ export interface RolloutCandidate {
   tenantLabels: Record<string, string>;
   tier: Tier;
   maintenanceWindow?: MaintenanceWindow;
+  /** self-managed environments are never delivered by a rollout (src/plan/rollout-preview.ts). */
+  channel?: Channel;
 }
 
 export interface PlannedWave {

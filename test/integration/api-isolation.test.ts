@@ -63,6 +63,7 @@ const CASES: Record<string, Case> = {
   'DELETE /v1/tokens/{id}': { expect: 403, url: '/v1/tokens/{adminTokenId}' },
   // Fleet-wide rollouts are the platform team's (src/api/routes/rollouts.ts).
   'POST /v1/rollouts': { expect: 403, url: '/v1/rollouts', body: { blueprint: 'demo-app', version: '1.0.0', selector: {} } },
+  'POST /v1/rollouts:preview': { expect: 403, url: '/v1/rollouts:preview', body: { blueprint: 'demo-app', version: '1.0.0', selector: {} } },
   'GET /v1/rollouts': { expect: 403, url: '/v1/rollouts' },
   'GET /v1/rollouts/{id}': { expect: 403, url: '/v1/rollouts/ro-0000' },
   'POST /v1/rollouts/{id}:pause': { expect: 403, url: '/v1/rollouts/ro-0000:pause' },
@@ -77,6 +78,9 @@ const CASES: Record<string, Case> = {
   // Predictive scaling of one environment (src/api/routes/scaling.ts).
   'GET /v1/environments/{tenant}/{env}/scaling/decisions': { expect: 404, url: '/v1/environments/{victim}/prod/scaling/decisions' },
   'GET /v1/environments/{tenant}/{env}/scaling/policy': { expect: 404, url: '/v1/environments/{victim}/prod/scaling/policy' },
+  // VPA right-sizing (src/api/routes/vpa.ts); test/integration/vpa-api.test.ts also checks it on a testbed cluster.
+  'GET /v1/environments/{tenant}/{env}/scaling/vpa/recommendation': { expect: 404, url: '/v1/environments/{victim}/prod/scaling/vpa/recommendation?name=web' },
+  'PUT /v1/environments/{tenant}/{env}/scaling/vpa': { expect: 404, url: '/v1/environments/{victim}/prod/scaling/vpa', body: { workload: { name: 'web' }, mode: 'Off' } },
   // Usage metering (src/api/routes/metering.ts): the tenant's own usage only.
   'GET /v1/tenants/{tenant}/usage': { expect: 404, url: '/v1/tenants/{victim}/usage' },
   'GET /v1/tenants/{tenant}/usage/corrections': { expect: 404, url: '/v1/tenants/{victim}/usage/corrections' },

@@ -41,6 +41,9 @@ export const RolloutCreate = Type.Object({
       health: Type.Optional(Type.Boolean()),
       bakeSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 7 * 24 * 3600 })),
       metric: Type.Optional(MetricGate),
+      slo: Type.Optional(Type.Object({
+        severities: Type.Optional(Type.Array(Type.Union([Type.Literal('page'), Type.Literal('ticket')]), { minItems: 1, maxItems: 2, uniqueItems: true, description: 'alert conditions that fail the gate [page]' })),
+      }, { ...closed, description: "every upgraded environment's own SLO burn rate, with its alerts' multi-window thresholds" })),
     }, closed)),
     respectMaintenanceWindows: Type.Optional(Type.Boolean()),
   }, closed)),

@@ -15,6 +15,7 @@ import { leaveTracesOut, type Evaluation, type TraceRun } from '../../forecast/e
 import { formatTable, summarize, type Summary } from '../../forecast/report.ts';
 import { DEFAULT_CONFIG, fitForecaster } from '../../forecast/selector.ts';
 import { traceSeries, type TraceSeries } from '../../forecast/trace.ts';
+import { addVpaCommands } from './vpa.ts';
 
 export { detectStep } from '../../forecast/trace.ts';
 
@@ -169,6 +170,7 @@ export function forecastCommand(): Command {
       process.stdout.write(`${runPredict(file, { ...o, output: outputOf(cmd) })}\n`);
     });
   addApiCommands(cmd);
+  addVpaCommands(cmd);
   return cmd;
 }
 

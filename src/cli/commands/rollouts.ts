@@ -5,6 +5,7 @@ import { CliError, type ApiClient } from '../client.ts';
 import { collect, ctx, enc, intFlag, keyValues } from '../context.ts';
 import { age, table, type Column } from '../output.ts';
 import { io } from '../io.ts';
+import { addPreviewCommand } from './rollout-preview.ts';
 
 type Counts = Record<'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'skipped', number>;
 
@@ -94,7 +95,7 @@ export async function watchRollout(client: ApiClient, id: string, o: { timeoutMs
   }
 }
 
-interface CreateFlags {
+export interface CreateFlags {
   label?: string[]; envType?: string[]; cluster?: string[]; tenant?: string[];
   canary?: number; canaryPercent?: string; waves?: string; maxParallel?: number; maxFailures?: number;
   bake?: number; health: boolean; idempotencyKey?: string;
@@ -135,6 +136,7 @@ export function createBody(release: string, f: CreateFlags): Record<string, unkn
 
 export default function register(program: Command): void {
   const ro = program.command('rollouts').alias('rollout').description('fleet rollouts of a blueprint release in waves');
+  addPreviewCommand(ro);
 
   ro.command('create <release>').description('start a rollout of BLUEPRINT@VERSION to every matching environment')
     .option('--label <k=v>', 'tenant label selector (repeatable)', collect).option('--env-type <type>', 'prod | staging | dev (repeatable)', collect)

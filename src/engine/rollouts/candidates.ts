@@ -27,7 +27,7 @@ export async function loadCandidates(store: Store, blueprint: string): Promise<R
 function candidateOf(env: Environment, tenant: Tenant): RolloutCandidate {
   return {
     tenant: env.tenant, environment: env.name, envType: env.type, cluster: env.placement.cluster, version: env.version,
-    tenantLabels: tenant.labels ?? {}, tier: tenant.tier,
+    tenantLabels: tenant.labels ?? {}, tier: tenant.tier, channel: tenant.channel,
     ...(tenant.maintenanceWindow ? { maintenanceWindow: tenant.maintenanceWindow } : {}),
   };
 }

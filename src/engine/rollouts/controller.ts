@@ -9,6 +9,7 @@ import { Ticker, type Clock } from '../../clock.ts';
 import { coerceError } from '../../domain/errors.ts';
 import { windowOpen } from '../../plan/rollout-waves.ts';
 import { stepsFor } from '../../plan/workflows.ts';
+import { evaluateSloGate, prometheusInstant, type SloGate, type SloGateResult, type SloTarget } from './slo-gate.ts';
 import { evaluateMetricGate } from './metric-gate.ts';
 import { ROLLOUT_FINAL } from '../../domain/rollout-state.ts';
 import { TARGET_DONE, type Rollout, type RolloutStatus, type RolloutTarget, type TargetState } from '../../domain/rollouts.ts';
@@ -134,12 +135,31 @@ export class RolloutController {
       ws.metric = { value: res.value, at: now.toISOString() };
       if (!res.pass) return this.pause(r, status, res.reason ?? 'metric gate failed');
     }
+    const slo = r.spec.strategy.gates.slo;
+    if (slo) {
+      const res = await this.sloGate(r, slo);
+      if (!res.pass) return this.pause(r, status, res.reason ?? 'SLO gate failed');
+    }
     ws.gate = 'passed';
     delete ws.gateReason;
     await this.o.store.rollouts.saveProgress(r.id, { status, currentWave: w + 1 });
     this.o.logger?.info({ rollout: r.id, wave: r.spec.waveNames[w] }, 'rollout wave passed its gates');
     if (w + 1 >= r.spec.waveNames.length) return this.succeed({ ...r, currentWave: w + 1, status });
     return { kind: 'advanced', to: w + 1 };
+  }
+
+  /** Every environment this rollout has upgraded so far (all waves), each against its own tier's SLO. */
+  private async sloGate(r: Rollout, gate: SloGate): Promise<SloGateResult> {
+    const url = this.o.prometheusUrl;
+    if (!url) return { pass: false, breaches: [], reason: 'SLO gate configured but no Prometheus URL (FLEETPLANE_PROMETHEUS_URL)' };
+    const done = (await this.o.store.rollouts.targets(r.id)).filter((t) => t.state === 'succeeded');
+    const targets: SloTarget[] = [];
+    for (const t of done) {
+      const tenant = await this.o.store.tenants.get(t.tenant);
+      if (tenant) targets.push({ tenant: t.tenant, environment: t.environment, tier: tenant.tier });
+    }
+    return evaluateSloGate(gate, targets, prometheusInstant(url, this.now(), this.o.fetchImpl))
+      .catch((err: unknown) => ({ pass: false, breaches: [], reason: `SLO gate query failed: ${coerceError(err).message}` }));
   }
 
   private async pause(r: Rollout, status: RolloutStatus, reason: string): Promise<Decision> {

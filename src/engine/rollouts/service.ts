@@ -8,6 +8,7 @@ import { ConflictError, IdempotencyKeyReusedError, InputError, NotFoundError, ty
 import { ROLLOUT_FINAL } from '../../domain/rollout-state.ts';
 import type { Rollout, RolloutSelector, RolloutStrategy } from '../../domain/rollouts.ts';
 import { DEFAULT_STRATEGY, planWaves } from '../../plan/rollout-waves.ts';
+import { eligibleForRollout } from '../../plan/rollout-preview.ts';
 import { loadCandidates } from './candidates.ts';
 import type { RolloutView } from './types.ts';
 import { rolloutView } from './view.ts';
@@ -18,7 +19,7 @@ export interface StrategyInput {
   maxParallel?: number;
   maxUnavailable?: number;
   maxFailures?: number;
-  gates?: { health?: boolean; bakeSeconds?: number; metric?: RolloutStrategy['gates']['metric'] };
+  gates?: { health?: boolean; bakeSeconds?: number; metric?: RolloutStrategy['gates']['metric']; slo?: { severities?: Array<'page' | 'ticket'> } };
   respectMaintenanceWindows?: boolean;
 }
 
@@ -51,7 +52,7 @@ function strategyIssues(s: StrategyInput, waves: number[]): FieldIssue[] {
 }
 
 function gatesOf(g: StrategyInput['gates'] = {}): RolloutStrategy['gates'] {
-  return { health: g.health ?? true, bakeSeconds: g.bakeSeconds ?? 0, ...(g.metric ? { metric: g.metric } : {}) };
+  return { health: g.health ?? true, bakeSeconds: g.bakeSeconds ?? 0, ...(g.metric ? { metric: g.metric } : {}), ...(g.slo ? { slo: { severities: g.slo.severities ?? ['page'] } } : {}) };
 }
 
 /** Fills defaults; maxUnavailable caps maxParallel (an upgrading environment counts as unavailable). */
@@ -90,7 +91,10 @@ export class RolloutService {
     }
     const selector = input.selector ?? {};
     const candidates = await loadCandidates(store, input.blueprint);
-    const plan = planWaves(candidates, selector, strategy, input.version);
+    // Pinned and self-managed environments are skipped here exactly as the preview reports them.
+    const { eligible, skipped } = eligibleForRollout(candidates, selector, input.version);
+    const planned = planWaves(eligible, selector, strategy, input.version);
+    const plan = { waves: planned.waves, skipped: [...skipped, ...planned.skipped] };
     const versions = new Map(candidates.map((c) => [`${c.tenant}/${c.environment}`, c.version]));
     const targets = plan.waves.flatMap((w) => w.targets.map((t, position) => ({ ...t, wave: w.index, position, fromVersion: versions.get(`${t.tenant}/${t.environment}`) ?? null })));
     const { rollout: record, created } = await store.rollouts.create({

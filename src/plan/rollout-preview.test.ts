@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { KubeObject, RenderedObject } from '../domain/types.ts';
+import { diffObjects, fieldDiff, previewRollout, requestsOf, type PreviewEnvironment } from './rollout-preview.ts';
+import { DEFAULT_STRATEGY } from './rollout-waves.ts';
+
+const deploy = (image: string, replicas: number, cpu = '250m', extra: Record<string, unknown> = {}): KubeObject => ({
+  apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'a-prod', labels: { 'fleetplane.io/revision': image } },
+  spec: { replicas, template: { spec: { containers: [{ name: 'app', image, resources: { requests: { cpu, memory: '256Mi' }, limits: { 'nvidia.com/gpu': '1' } } }] } }, ...extra },
+});
+const cm = (name: string, data: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'a-prod' }, data } as KubeObject);
+const r = (object: KubeObject, hash: string): RenderedObject => ({ object, hash });
+
+test('field diff names leaf paths, whole added subtrees, escapes keys, ignores the revision label', () => {
+  assert.deepEqual(fieldDiff(deploy('app:1', 2), deploy('app:2', 2)), ['/spec/template/spec/containers/0/image']);
+  assert.deepEqual(fieldDiff(deploy('app:1', 2), deploy('app:1', 3, '250m', { paused: true })), ['/spec/replicas', '/spec/paused']);
+  assert.deepEqual(fieldDiff({ metadata: { annotations: { 'a/b': '1' } } }, { metadata: { annotations: { 'a/b': '2' } } }), ['/metadata/annotations/a~1b']);
+  assert.deepEqual(fieldDiff({ a: [1, 2] }, { a: [1] }), ['/a/1']);
+});
+
+test('requests: containers × replicas; GPUs from limits', () => {
+  assert.deepEqual(requestsOf(deploy('x', 3, '500m')), { cpuMillis: 1500, memoryBytes: 3 * 256 * 2 ** 20, gpus: 3 });
+  assert.deepEqual(requestsOf(cm('c', {})), { cpuMillis: 0, memoryBytes: 0, gpus: 0 });
+});
+
+test('object diff: added, changed (only where hashes differ), removed, request delta', () => {
+  const d = diffObjects([r(deploy('app:1', 2), 'h1'), r(cm('old', {}), 'h2'), r(cm('same', {}), 'h3')], [r(deploy('app:2', 3), 'h4'), r(cm('same', {}), 'h3'), r(cm('new', {}), 'h5')]);
+  assert.deepEqual(d.added.map((o) => o.name), ['new']);
+  assert.deepEqual(d.removed.map((o) => o.name), ['old']);
+  assert.deepEqual(d.changed, [{ kind: 'Deployment', name: 'web', namespace: 'a-prod', fields: ['/spec/replicas', '/spec/template/spec/containers/0/image'] }]);
+  assert.equal(d.unchanged, 1);
+  assert.deepEqual(d.requests, { cpuMillis: 250, memoryBytes: 256 * 2 ** 20, gpus: 1 });
+});
+
+test('preview: pinned and self-managed skipped with why, already-there skipped, window holds shown, waves as planned', () => {
+  const env = (tenant: string, over: Partial<PreviewEnvironment> = {}): PreviewEnvironment => ({
+    tenant, environment: 'prod', envType: 'prod', cluster: 'c1', version: '1.0.0', tenantLabels: {}, tier: 'shared', channel: 'saas', current: [r(deploy('app:1', 2), 'h1')], ...over,
+  });
+  const envs = [
+    env('a'), env('b', { tenantLabels: { internal: 'true' } }), env('c', { tenantLabels: { 'pin.fleetplane.io/prod': '1.0.0' } }),
+    env('d', { channel: 'self-managed' }), env('e', { version: '2.0.0' }), env('f', { maintenanceWindow: { days: ['sun'], start: '02:00', durationMinutes: 60 } }),
+    env('g', { tenantLabels: { 'pin.fleetplane.io/prod': '2.0.0' } }),
+  ];
+  let rendered = 0;
+  const p = previewRollout({
+    environments: envs, selector: {}, strategy: { ...DEFAULT_STRATEGY, waves: [100] }, version: '2.0.0', now: new Date(Date.UTC(2026, 11, 2, 12)),
+    render: (xs) => { rendered += xs.length; return xs.map(() => [r(deploy('app:2', 2), 'h2')]); },
+  });
+  assert.deepEqual(p.skipped.map((s) => [s.tenant, s.reason.split(':')[0]]), [['c', 'Pinned'], ['d', 'SelfManaged'], ['e', 'AlreadyAtVersion']]);
+  assert.deepEqual(p.environments.map((e) => [e.waveName, e.tenant]), [['canary', 'b'], ['wave-1', 'a'], ['wave-1', 'f'], ['wave-1', 'g']]);
+  assert.equal(rendered, 4, 'only environments the rollout touches are rendered');
+  assert.deepEqual(p.environments.filter((e) => e.heldByMaintenanceWindow).map((e) => e.tenant), ['f']);
+  assert.deepEqual(p.totals, { environments: 4, added: 0, changed: 4, removed: 0, requests: { cpuMillis: 0, memoryBytes: 0, gpus: 0 } });
+});
