@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { argoSync } from '../../test/integration/gitops-argocd-stand-in.ts';
+import { argoSync } from '../test/integration/gitops-argocd-stand-in.ts';
 import type { DemoCluster } from './clusters.ts';
 import { block, note, sleep } from './ui.ts';
 
