@@ -205,3 +205,12 @@ test('the pure-core lint rule fires: no I/O, clocks, process or higher floors in
   const [clean] = await eslint.lintText("import { dnsLabel } from './naming.ts';\nexport const n = dnsLabel;\n", { filePath: join(ROOT, 'src/domain/x.ts') });
   assert.deepEqual(clean!.messages.filter((m) => m.ruleId?.startsWith('no-restricted-')), []);
 });
+
+test('docs/adr/README.md lists every ADR with its status', () => {
+  const dir = join(ROOT, 'docs/adr');
+  const index = readFileSync(join(dir, 'README.md'), 'utf8');
+  const records = readdirSync(dir).filter((f) => /^\d{4}-.*\.md$/.test(f));
+  assert.ok(records.length > 30, `only ${records.length} ADRs found`);
+  const unlisted = records.filter((f) => !new RegExp(`^\\| \\[${f.slice(0, 4)}\\]\\(${f.replace(/[.]/g, '\\.')}\\) \\|.*\\| (accepted|superseded|folded)[^|]*\\|$`, 'm').test(index));
+  assert.deepEqual(unlisted, [], 'add a row (ADR, area, decision, status) to docs/adr/README.md');
+});
