@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import ts from 'typescript';
 import { ESLint } from 'eslint';
+import { findings, sourceFiles } from './helpers/ts-scan.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const SRC = join(ROOT, 'src');
@@ -54,14 +55,6 @@ function partOf(file: string): string | undefined {
   if (rel[0] === '..') return undefined;
   if (rel.length === 1) return rel[0]!.replace(/\.ts$/, '');
   return rel[0] === 'adapters' ? `adapters/${rel[1]}` : rel[0];
-}
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const path = join(dir, e.name);
-    if (e.isDirectory()) return e.name === 'node_modules' ? [] : sourceFiles(path);
-    return e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') ? [path] : [];
-  });
 }
 
 /** Relative imports (static, dynamic, `import type` and re-exports) of a file, resolved to paths. */
@@ -154,18 +147,12 @@ test('src/ imports nothing from demo/, bench/, test/ or testbed/; testbed/ uses 
 
 /** `process.env` reads in a file: "path:line: text"; PATH and HOME handed to a child process are allowed. */
 export function envReads(path: string, text: string): string[] {
-  const file = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true);
-  const out: string[] = [];
-  const visit = (node: ts.Node): void => {
-    if (ts.isPropertyAccessExpression(node) && node.name.text === 'env' && ts.isIdentifier(node.expression) && node.expression.text === 'process') {
-      const parent = node.parent;
-      const inherited = ts.isPropertyAccessExpression(parent) && parent.expression === node && ['PATH', 'HOME'].includes(parent.name.text);
-      if (!inherited) out.push(`${path}:${file.getLineAndCharacterOfPosition(node.getStart(file)).line + 1}: ${parent.getText(file).slice(0, 60)}`);
-    }
-    ts.forEachChild(node, visit);
-  };
-  visit(file);
-  return out;
+  return findings(path, text, (node, file) => {
+    if (!ts.isPropertyAccessExpression(node) || node.name.text !== 'env' || !ts.isIdentifier(node.expression) || node.expression.text !== 'process') return undefined;
+    const parent = node.parent;
+    const inherited = ts.isPropertyAccessExpression(parent) && parent.expression === node && ['PATH', 'HOME'].includes(parent.name.text);
+    return inherited ? undefined : parent.getText(file).slice(0, 60);
+  });
 }
 
 test('the env detector sees settings read from process.env and lets PATH/HOME for children pass', () => {
