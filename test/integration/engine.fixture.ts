@@ -117,11 +117,12 @@ export async function startServe(fleet: Fleet, opts: { workerId: string; env?: R
   child.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
+  // Generous: on a loaded 2-core machine tsx alone can take a minute to load the CLI.
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`serve exited early (${child.exitCode}): ${stderr}`);
     const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
     if (ok) break;
-    if (i > 240) throw new Error(`serve did not become healthy: ${stderr}`);
+    if (i > 1200) throw new Error(`serve did not become healthy in 5 min: ${stderr}`);
     await sleep(250);
   }
   return {
