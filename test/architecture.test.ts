@@ -1,9 +1,10 @@
 // The layers of docs/adr/0001 and the review's target layout, enforced (ESLint's pure-core rule and
 // src/adapters/store/sql-boundary.test.ts hold the rest; the last tests here prove that the lint rule
 // fires). Every import between parts of src/ is read with the TypeScript compiler and must be an arrow
-// that MAY_IMPORT draws; the parts' graph has no cycle; nothing below src/cli/ reads process.env; src/
-// imports nothing from demo/, bench/, test/ or testbed/. A new folder under src/ fails until it is given
-// its place here.
+// that MAY_IMPORT draws; the parts' graph has no cycle; nothing below src/cli/ reads process.env; the
+// services (engine, scaling, metrics, metering) do no I/O of their own; src/ imports nothing from demo/,
+// bench/, test/ or testbed/; docs/adr/README.md lists every ADR. A new folder under src/ fails until it
+// is given its place here.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -170,6 +171,54 @@ test('nothing below src/cli reads process.env (configuration is read once in src
   const below = sourceFiles(SRC).filter((f) => !f.startsWith(join(SRC, 'cli') + sep) && f !== join(SRC, 'config.ts'));
   const reads = below.flatMap((f) => envReads(relative(ROOT, f), readFileSync(f, 'utf8')));
   assert.deepEqual(reads, [], 'read the setting in src/config.ts (FleetplaneConfig) and pass the value down');
+});
+
+const IO_MODULES = /^(node:)?(fs|fs\/promises|net|http|https|http2|child_process|dgram|worker_threads)$|^(pg|@electric-sql\/pglite|@kubernetes\/client-node|simple-git)$/;
+/** The services between the core and the edge reach the world only through ports and adapters. */
+const SERVICES = ['engine', 'scaling', 'metrics', 'metering'];
+/** The one I/O left in a service (ADR 0001): the rollout metric gate queries Prometheus itself. */
+const SERVICE_IO_EXCEPTIONS = new Set(['src/engine/rollouts/metric-gate.ts: fetch']);
+
+function ioImport(node: ts.Node): string | undefined {
+  if (!ts.isImportDeclaration(node) && !ts.isExportDeclaration(node)) return undefined;
+  const from = node.moduleSpecifier;
+  if (!from || !ts.isStringLiteral(from) || !IO_MODULES.test(from.text)) return undefined;
+  const typeOnly = ts.isImportDeclaration(node) ? node.importClause?.isTypeOnly : node.isTypeOnly;
+  return typeOnly ? undefined : `import of ${from.text}`;
+}
+
+/** `fetch` used as a value: not a member's name (`this.fetch`, `fetch()` methods) nor `typeof fetch`. */
+function fetchValue(node: ts.Node): string | undefined {
+  if (!ts.isIdentifier(node) || node.text !== 'fetch') return undefined;
+  const p = node.parent;
+  const isName = 'name' in p && (p as { name?: ts.Node }).name === node;
+  return isName || ts.isTypeQueryNode(p) ? undefined : 'fetch';
+}
+
+/** I/O in a file: imports of I/O modules, and `fetch` used as a value. */
+export function ioUses(path: string, text: string): string[] {
+  return findings(path, text, (node) => ioImport(node) ?? fetchValue(node));
+}
+
+test('the I/O detector sees I/O imports and fetch, not a method named fetch or typeof fetch', () => {
+  const found = ioUses('x.ts', [
+    "import { readFileSync } from 'node:fs';",
+    "import pg from 'pg';",
+    'const r = await fetch(url);',
+    'const f = opts.fetchImpl ?? fetch;',
+    "import type { Dirent } from 'node:fs';",
+    'class H { private async fetch(): Promise<void> {} go() { return this.fetch(); } }',
+    'type F = typeof fetch;',
+  ].join('\n'));
+  assert.deepEqual(found.map((f) => f.replace(/^x\.ts:\d+: /, '')), ['import of node:fs', 'import of pg', 'fetch', 'fetch']);
+});
+
+test('engine, scaling, metrics and metering do no I/O of their own (ports and adapters only)', () => {
+  const files = SERVICES.flatMap((s) => sourceFiles(join(SRC, s)));
+  assert.ok(files.length > 40, `only ${files.length} service files`);
+  const all = files.flatMap((f) => ioUses(relative(ROOT, f), readFileSync(f, 'utf8'))).map((u) => u.replace(/:\d+: /, ': '));
+  assert.deepEqual(all.filter((u) => !SERVICE_IO_EXCEPTIONS.has(u)), [], 'put the I/O in an adapter (src/adapters/) behind a port, and pass it in');
+  assert.deepEqual([...SERVICE_IO_EXCEPTIONS].filter((e) => !all.includes(e)), [], 'this exception is gone: delete it from SERVICE_IO_EXCEPTIONS');
 });
 
 test('the pure-core lint rule fires: no I/O, clocks, process or higher floors in domain/render/plan/forecast/observability', async () => {
