@@ -2,6 +2,7 @@
 // decisions, newest first, each with its forecast and reason. Tenant-scoped like the environment itself.
 import { Type } from '@sinclair/typebox';
 import { InputError } from '../../domain/errors.ts';
+import { DNS_SUBDOMAIN_MAX, NAME_PATTERNS } from '../../domain/naming.ts';
 import { POLICY_DEFAULTS, type ScalingPolicy } from '../../domain/scaling.ts';
 import { assertCanAct, assertCanSee, notFound } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
@@ -13,7 +14,7 @@ const tags = ['scaling'];
 
 const PolicyBody = Type.Object({
   mode: Type.Union([Type.Literal('off'), Type.Literal('dry-run'), Type.Literal('active')], { default: POLICY_DEFAULTS.mode }),
-  hpa: Type.Object({ cluster: DnsLabel, namespace: DnsLabel, name: Type.String({ minLength: 1, maxLength: 253, pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$' }) }, { additionalProperties: false }),
+  hpa: Type.Object({ cluster: DnsLabel, namespace: DnsLabel, name: Type.String({ minLength: 1, maxLength: DNS_SUBDOMAIN_MAX, pattern: NAME_PATTERNS.dnsSubdomain }) }, { additionalProperties: false }),
   query: Type.String({ minLength: 1, maxLength: 4096, description: 'PromQL returning one series of load' }),
   floor: Type.Integer({ minimum: 1, maximum: 10_000 }),
   ceiling: Type.Integer({ minimum: 1, maximum: 10_000 }),
