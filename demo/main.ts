@@ -3,6 +3,8 @@
 // onboard tenants, show where they landed, the GitOps repo, drift healing, a fleet rollout and an
 // automatic rollback, fleet health and metrics, forecasting, and offboarding everyone. Each step is
 // titled; a failed step prints one line, the tour goes on, and the exit code is 1 at the end.
+// Before offboarding it prints the web console's URL with login tokens and keeps the fleet up for
+// exploring until Ctrl-C; --exit skips that (run and exit, for scripts).
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,6 +15,7 @@ import { bundle } from './bundle.ts';
 import { liveObjects, registerClusters, runningClusters, waitNamespacesGone, type DemoCluster } from './clusters.ts';
 import { showLog, showRepo, startArgoStandIn } from './gitops.ts';
 import { dashboard, fleetHealth, forecast, metrics } from './observe.ts';
+import { explore } from './explore.ts';
 import { offboardAll } from './offboard.ts';
 import { brokenUpgrade, drift, fleetRollout } from './rollout.ts';
 import { DEMO_ENGINE_ENV, freePort, startServer, stopServer, waitReady } from './server.ts';
@@ -22,7 +25,14 @@ import { coerceError } from '../src/domain/errors.ts';
 
 const BLUEPRINT = 'default';
 
-async function tour(t: Tour, client: ApiClient, clusters: DemoCluster[], dataDir: string): Promise<void> {
+interface TourOptions {
+  dataDir: string;
+  /** Without --exit: wait here (console URL and tokens printed) before offboarding. */
+  explore?: () => Promise<void>;
+}
+
+async function tour(t: Tour, client: ApiClient, clusters: DemoCluster[], o: TourOptions): Promise<void> {
+  const { dataDir } = o;
   const tenants = demoTenants(BLUEPRINT, '1.4.0');
   const slugs = tenants.map((x) => x.slug);
   const dedicated = { cluster: clusters.length >= 3 ? clusters[clusters.length - 1]!.name : '', tenant: 'globex' };
@@ -75,6 +85,7 @@ async function tour(t: Tour, client: ApiClient, clusters: DemoCluster[], dataDir
     });
     await t.step('h2. a self-managed bundle of acme/prod: signed, checksummed, installable without Fleetplane', () => bundle(client, 'acme', 'prod'));
     await t.step('i. forecasting: backtest on real traces', () => forecast());
+    if (o.explore) await o.explore();
     await t.step('j. offboard every tenant (the clusters are left as found)', async () => {
       await offboardAll(client, slugs);
       const left = await waitNamespacesGone(clusters, slugs, 90);
@@ -108,7 +119,11 @@ async function run(): Promise<number> {
   try {
     await waitReady(client, child, 240_000);
     if (clusters.length === 0) t.skip('the tour', 'no testbed cluster is running: run `npm run testbed -- up --clusters 3` (scripts/demo.sh does)');
-    else await tour(t, client, clusters, dataDir);
+    else {
+      const url = `http://127.0.0.1:${port}`;
+      const explorer = process.argv.includes('--exit') ? {} : { explore: () => explore(client, { url, adminToken: token, tenant: 'acme' }) };
+      await tour(t, client, clusters, { dataDir, ...explorer });
+    }
   } catch (err) {
     say(`demo stopped: ${coerceError(err).message.split('\n')[0]}`);
     t.results.push({ name: 'server', ok: false, seconds: 0, reason: String(err) });

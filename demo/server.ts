@@ -34,10 +34,15 @@ export function startServer(o: { port: number; dataDir: string; logFile: string;
     FLEETPLANE_ADMIN_TOKEN: o.token, FLEETPLANE_DATABASE_URL: '', FLEETPLANE_PROMETHEUS_URL: '',
     FLEETPLANE_LOG_LEVEL: process.env.FLEETPLANE_LOG_LEVEL ?? 'info', FLEETPLANE_WORKERS: o.workers ? '1' : '0',
   });
+  // Its own process group: Ctrl-C at the terminal reaches the demo (which then offboards and stops
+  // the server), not the server directly; the demo's exit takes the server with it.
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'serve', '--port', String(o.port), '--data-dir', o.dataDir], {
-    cwd: ROOT, env, stdio: ['ignore', log, log],
+    cwd: ROOT, env, stdio: ['ignore', log, log], detached: true,
   });
   closeSync(log);
+  process.once('exit', () => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+  });
   return child;
 }
 

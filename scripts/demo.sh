@@ -8,6 +8,8 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   echo "== installing npm dependencies"
   npm ci --no-audit --no-fund
 fi
+echo "== web console (served by fleetplane serve at /)"
+bash scripts/console-build.sh
 echo "== testbed: 3 local clusters (reused when running; first run builds Kubernetes, ~15 min)"
 npm run --silent testbed -- up --clusters 3
 exec node --import tsx demo/main.ts "$@"

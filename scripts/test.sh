@@ -16,6 +16,12 @@ step "type-check and lint"
 npx tsc --noEmit -p tsconfig.json
 npx eslint . --max-warnings=-1
 
+step "web console (web/ -> web/dist; skipped when unchanged)"
+bash scripts/console-build.sh
+
+step "Chromium for the browser tests (Debian package; installed once)"
+eval "$(bash scripts/chromium.sh ensure)"  # exports FLEETPLANE_CHROMIUM
+
 step "PostgreSQL"
 eval "$(bash scripts/postgres.sh ensure)"   # exports FLEETPLANE_TEST_DATABASE_URL
 

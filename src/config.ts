@@ -15,6 +15,7 @@ import { MAX_TENANT_LABELS } from './metrics/registry.ts';
 import { PRESCALE_INTERVAL_MS } from './scaling/loop.ts';
 import { meteringConfigFromEnv, type MeteringConfig } from './metering/config.ts';
 import { marketplaceSettingsFromEnv, type MarketplaceSettings } from './adapters/marketplace/settings.ts';
+import { DEFAULT_EVENTS_POLL_MS } from './api/services/change-hub.ts';
 
 export interface FleetplaneConfig {
   server: {
@@ -52,6 +53,13 @@ export interface FleetplaneConfig {
   metering: MeteringConfig;
   /** Marketplaces this process exports usage to, with their credentials. */
   marketplaces: MarketplaceSettings;
+  /** The web console and its event stream (docs/console.md). */
+  console: {
+    /** The console build served at /; absent: web/dist in the checkout. */
+    dir?: string;
+    /** Fallback poll of the change feed behind GET /v1/events/stream (NOTIFY wakes it first). */
+    eventsPollMs: number;
+  };
 }
 
 /** Command-line flags of `serve`; each wins over its variable. */
@@ -85,6 +93,7 @@ export function loadConfig(env: Env, flags: ServeFlags = {}): FleetplaneConfig {
     gitops: gitopsSection(r),
     metering: section(() => meteringConfigFromEnv(env)),
     marketplaces: section(() => marketplaceSettingsFromEnv(env)),
+    console: { eventsPollMs: r.int('FLEETPLANE_EVENTS_POLL_MS', { min: 1 }) ?? DEFAULT_EVENTS_POLL_MS, ...compact({ dir: r.text('FLEETPLANE_CONSOLE_DIR') }) },
   };
 }
 

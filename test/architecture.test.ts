@@ -36,7 +36,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   scaling: ['domain', 'forecast', 'plan', 'render', 'clock', 'logging', 'metrics', ...ADAPTERS],
   metering: ['domain', 'clock', 'logging', 'metrics', ...ADAPTERS],
   api: ['domain', 'render', 'plan', 'forecast', 'observability', 'clock', 'logging', 'metrics', 'engine', 'scaling', 'metering', ...ADAPTERS],
-  config: ['domain', 'logging', 'metrics', 'engine', 'scaling', 'metering', ...ADAPTERS],
+  config: ['domain', 'logging', 'metrics', 'engine', 'scaling', 'metering', 'api', ...ADAPTERS],
   cli: ['domain', 'render', 'plan', 'forecast', 'observability', 'clock', 'logging', 'metrics', 'engine', 'scaling', 'metering', 'api', 'config', ...ADAPTERS],
 };
 

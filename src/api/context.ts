@@ -6,6 +6,7 @@ import type { ClusterConnections } from '../adapters/kube/index.ts';
 import type { Signer } from '../domain/ports/signer.ts';
 import type { ScalingRepo, Store } from '../domain/ports/store.ts';
 import type { RolloutService } from '../engine/rollouts/service.ts';
+import type { ChangeHub } from './services/change-hub.ts';
 
 export type Api = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -21,6 +22,12 @@ export interface ApiDeps {
   now: () => Date;
   /** The process's cluster clients, shared with the engine, the pre-scaler and the inventory. */
   connections: ClusterConnections;
+  /** The process's one tail of the change feed, behind every GET /v1/events/stream. */
+  changes: ChangeHub;
+  /** The web console build served at / (FLEETPLANE_CONSOLE_DIR, default web/dist). */
+  consoleDir: string;
+  /** Prometheus for the SLO status (FLEETPLANE_PROMETHEUS_URL); absent: not configured. */
+  prometheusUrl?: string;
 }
 
 /** A route module: registers its routes on the app. Listed in routes/index.ts. */

@@ -5,6 +5,8 @@ import { randomBytes } from 'node:crypto';
 import type { Store } from '../../src/domain/ports/store.ts';
 import { bundleSigner, openStore } from '../../src/adapters/store/index.ts';
 import { buildApp } from '../../src/api/app.ts';
+import { CONSOLE_DIR } from '../../src/api/routes/console-static.ts';
+import { ChangeHub } from '../../src/api/services/change-hub.ts';
 import type { Api, ApiDeps } from '../../src/api/context.ts';
 import { engineConnections } from '../../src/engine/index.ts';
 import { RolloutService } from '../../src/engine/rollouts/service.ts';
@@ -45,8 +47,11 @@ export async function storeHandle(backend: Backend): Promise<StoreHandle> {
 }
 
 /** The API's dependencies over a store, wired as `serve` wires them. */
-export async function apiDeps(store: Store, dataDir: string, now: () => Date = () => new Date()): Promise<ApiDeps> {
-  return { store, rollouts: new RolloutService({ store, now }), scaling: store.scaling, signer: await bundleSigner({ dataDir }), now, connections: engineConnections(store) };
+export async function apiDeps(store: Store, dataDir: string, now: () => Date = () => new Date(), extra: Partial<ApiDeps> = {}): Promise<ApiDeps> {
+  return {
+    store, rollouts: new RolloutService({ store, now }), scaling: store.scaling, signer: await bundleSigner({ dataDir }), now, connections: engineConnections(store),
+    changes: new ChangeHub({ store }), consoleDir: CONSOLE_DIR, ...extra,
+  };
 }
 
 export interface Harness {
@@ -78,12 +83,14 @@ export interface Res {
   raw: Buffer;
 }
 
-export async function harness(backend: Backend, handle?: StoreHandle): Promise<Harness> {
+/** extra: ApiDeps to override (a console build directory, a Prometheus URL). */
+export async function harness(backend: Backend, handle?: StoreHandle, extra: Partial<ApiDeps> = {}): Promise<Harness> {
   const h = handle ?? (await storeHandle(backend));
   const store = await h.open();
   const adminToken = h.adminToken;
   if (!(await store.tokens.verify(adminToken))) await store.tokens.create({ name: 'test-admin', tenant: null, role: 'admin' }, adminToken);
-  const app = await buildApp(await apiDeps(store, h.dataDir), { logger: false });
+  const deps = await apiDeps(store, h.dataDir, undefined, extra);
+  const app = await buildApp(deps, { logger: false });
   await app.ready();
   const req = async (method: string, url: string, o: ReqOpts = {}): Promise<Res> => {
     const headers: Record<string, string> = { ...(o.headers ?? {}) };
@@ -110,6 +117,7 @@ export async function harness(backend: Backend, handle?: StoreHandle): Promise<H
     backend, handle: h, store, app, adminToken, req,
     async close() {
       await app.close();
+      await deps.changes.stop();
       await store.close();
       if (!handle) await h.destroy();
     },

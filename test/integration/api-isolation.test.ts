@@ -90,6 +90,29 @@ const CASES: Record<string, Case> = {
     expect: 404, url: '/v1/environments/{victim}/prod/scaling/policy',
     body: { mode: 'dry-run', hpa: { cluster: 'c1', namespace: 'alpha-prod', name: 'web' }, query: 'sum(rate(x[5m]))', floor: 1, ceiling: 5, capacityPerPod: 10 },
   },
+  // The web console (src/api/routes/console-*.ts, events-stream.ts): its HTML and assets are public
+  // (they hold no data); its summary routes are filtered to the caller's tenant; the change stream
+  // replays only the caller's tenant (follow=false ends the response after the replay).
+  'GET /': { expect: 'public' },
+  'GET /login': { expect: 'public' },
+  'GET /tenants': { expect: 'public' },
+  'GET /tenants/{tenant}': { expect: 'public' },
+  'GET /tenants/{tenant}/{env}': { expect: 'public' },
+  'GET /rollouts': { expect: 'public' },
+  'GET /rollouts/{id}': { expect: 'public' },
+  'GET /clusters': { expect: 'public' },
+  'GET /activity': { expect: 'public' },
+  'GET /assets/{file}': { expect: 'public' },
+  'GET /v1/fleet/summary': { expect: 'filtered', url: '/v1/fleet/summary' },
+  'GET /v1/fleet/attention': { expect: 'filtered', url: '/v1/fleet/attention' },
+  'GET /v1/fleet/clusters': { expect: 403, url: '/v1/fleet/clusters' },
+  'GET /v1/rollouts/{id}/matrix': { expect: 403, url: '/v1/rollouts/ro-0000/matrix' },
+  'GET /v1/events/stream': { expect: 'filtered', url: '/v1/events/stream?follow=false&lastEventId=0&tenant={victim}' },
+  'GET /v1/environments/{tenant}/{env}/revisions': { expect: 404, url: '/v1/environments/{victim}/prod/revisions' },
+  // A revision alpha really has (saved in before()): only the tenant check can refuse it.
+  'GET /v1/environments/{tenant}/{env}/revisions/{id}': { expect: 404, url: '/v1/environments/{victim}/prod/revisions/{victimRevision}' },
+  'GET /v1/environments/{tenant}/{env}/diff': { expect: 404, url: '/v1/environments/{victim}/prod/diff?from={victimRevision}&to={victimRevision}' },
+  'GET /v1/environments/{tenant}/{env}/slo': { expect: 404, url: '/v1/environments/{victim}/prod/slo' },
 };
 
 describe('tenant isolation (every registered route)', () => {
@@ -107,6 +130,13 @@ describe('tenant isolation (every registered route)', () => {
     assert.equal((await h.req('POST', '/v1/tenants', { body: tenantBody('beta', ['prod']) })).status, 202);
     beta = (await h.req('POST', '/v1/tokens', { body: { name: 'beta', role: 'tenant-admin', tenant: 'beta' } })).body.secret;
     betaViewer = (await h.req('POST', '/v1/tokens', { body: { name: 'beta-ro', role: 'tenant-viewer', tenant: 'beta' } })).body.secret;
+    vars.victimRevision = 'rev-alpha-1';
+    await h.store.revisions.save({
+      id: vars.victimRevision, tenant: 'alpha', environment: 'prod', blueprint: 'demo-app', version: '1.0.0', helmValues: [],
+      objects: [{ hash: 'h1', object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'alpha-secret-config', namespace: 'alpha-prod' }, data: { a: '1' } } }],
+    });
+    // The admin reads it (the route works), so the tenant's 404 below is the isolation, not a missing row.
+    assert.equal((await h.req('GET', '/v1/environments/alpha/prod/revisions/rev-alpha-1')).status, 200);
     vars.victim = 'alpha';
     vars.victimOp = alpha.body.operations[0].id;
     vars.adminTokenId = (await h.req('GET', '/v1/tokens')).body.items[0].id;
@@ -144,6 +174,8 @@ describe('tenant isolation (every registered route)', () => {
       } else if (c.expect === 'filtered') {
         assert.equal(res.status, 200, key);
         assert.ok(!JSON.stringify(res.body).includes('"alpha"'), `${key} leaks alpha: ${JSON.stringify(res.body)}`);
+        // Also the bytes as sent (an event stream is text, not one JSON document).
+        assert.ok(!res.raw.toString('utf8').includes('"alpha"'), `${key} leaks alpha: ${res.raw.toString('utf8').slice(0, 500)}`);
       } else {
         assert.equal(res.status, 200, key);
         assert.ok(!JSON.stringify(res.body).includes('"alpha"'), key);

@@ -31,7 +31,8 @@ const selector = { tenants: tenants.map((t) => t.slug) };
 
 before(async () => {
   fleet = await setupFleet();
-  serve = await startServe(fleet, { workerId: `${run}-w1`, env: { FLEETPLANE_VERIFY_TIMEOUT: '6s', FLEETPLANE_VERIFY_ATTEMPTS: '1', FLEETPLANE_RECONCILE_INTERVAL: '0' } });
+  // The verify timeout is what a never-ready canary costs; a good release must not miss it on a loaded machine.
+  serve = await startServe(fleet, { workerId: `${run}-w1`, env: { FLEETPLANE_VERIFY_TIMEOUT: '60s', FLEETPLANE_VERIFY_ATTEMPTS: '1', FLEETPLANE_RECONCILE_INTERVAL: '0' } });
   client = api(serve.url, fleet.adminToken);
   const cluster = fleet.clusters[0]!;
   await prepareFleet(client, [cluster], release('1.0.0'));

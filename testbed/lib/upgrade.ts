@@ -18,7 +18,8 @@ interface NodeList {
   items: Array<{ metadata: { name: string }; status?: { nodeInfo?: { kubeletVersion?: string }; conditions?: Array<{ type: string; status: string }> } }>;
 }
 
-const WAIT_MS = 180_000;
+// Generous: on a loaded 2-core machine kwok takes minutes to re-report its nodes (180 s ran out at load 40).
+const WAIT_MS = 600_000;
 
 /** All nodes Ready (and, when `version` is given, reporting it as their kubelet version). */
 async function nodesReady(index: number, version?: string): Promise<boolean> {

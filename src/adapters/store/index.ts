@@ -23,6 +23,8 @@ import { idempotencyRepo } from './idempotency.ts';
 import { rolloutProgress, rolloutRepo } from './rollout-progress.ts';
 import { scalingRepo } from './scaling.ts';
 import { auditRepo, eventRepo, type AuditRepo } from './journal.ts';
+import { changeFeedRepo } from './change-events.ts';
+import { fleetReportRepo } from './fleet-queries.ts';
 
 export type { Db, Queryable } from './db.ts';
 export { generateTokenSecret, hashToken, tokenTarget } from './tokens.ts';
@@ -85,6 +87,8 @@ export async function openStore(config: StoreConfig): Promise<SqlStore> {
     stats: { queueDepth: () => depth(db), oldestLeaseAge: () => oldestLeaseAge(db), rolloutProgress: () => rolloutProgress(db) },
     events: eventRepo(db),
     audit: auditRepo(db),
+    changes: changeFeedRepo(db),
+    fleet: fleetReportRepo(db),
   };
 }
 

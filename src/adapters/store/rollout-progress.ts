@@ -7,6 +7,7 @@ import type { RolloutState } from '../../domain/types.ts';
 import type { Page, PageRequest, RolloutRepo } from '../../domain/ports/store.ts';
 import type { Queryable } from './db.ts';
 import { iso, isoOrNull, json, jsonParam, pageQuery, strOrNull, toPage, type Row } from './sql.ts';
+import { matrixPage, waveCounts } from './rollout-matrix.ts';
 
 /** Runs fn in one transaction: the Db's own, or (inside Store.tx) the open one. */
 export type InTransaction = <T>(fn: (q: Queryable) => Promise<T>) => Promise<T>;
@@ -41,6 +42,8 @@ export function rolloutRepo(q: Queryable, inTransaction: InTransaction): Rollout
     findByIdempotencyKey: async (key) => first((await q.query<Row>(`SELECT ${COLUMNS} FROM rollouts WHERE idempotency_key = $1`, [key])).rows),
     list: (page) => listRollouts(q, page),
     targets: (id) => listTargets(q, id),
+    matrix: (id, page) => matrixPage(q, id, page),
+    waveCounts: (id) => waveCounts(q, id),
     transition: (id, to, reason) => transition(q, id, to, reason),
     saveProgress: async (id, p) => {
       await q.query('UPDATE rollouts SET status = $2::jsonb, current_wave = $3, updated_at = now() WHERE id = $1', [id, jsonParam(p.status), p.currentWave]);

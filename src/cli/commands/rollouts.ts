@@ -1,5 +1,6 @@
 // fleetplane rollouts create|list|get|pause|resume|abort|watch: fleet-wide upgrades in waves.
 import type { Command } from 'commander';
+import { changeSignal } from '../event-stream.ts';
 import { CliError, type ApiClient } from '../client.ts';
 import { collect, ctx, enc, intFlag, keyValues } from '../context.ts';
 import { age, table, type Column } from '../output.ts';
@@ -62,25 +63,34 @@ export function describeRollout(r: RolloutView): string {
   return lines.join('\n');
 }
 
-/** Polls a rollout until it ends, drawing a live line on a terminal (one line per change otherwise). */
+/** Follows a rollout until it ends (re-read on every change the event stream reports, at most intervalMs apart), drawing a live line on a terminal (one line per change otherwise). */
 export async function watchRollout(client: ApiClient, id: string, o: { timeoutMs: number; intervalMs?: number; tty?: boolean; onLine?: (line: string) => void }): Promise<RolloutView> {
   const deadline = Date.now() + o.timeoutMs;
   const tty = o.tty ?? io().isTTY;
   let last = '';
-  for (;;) {
-    const { body: r } = await client.get<RolloutView>(`/v1/rollouts/${enc(id)}`);
-    const line = rolloutLine(r);
-    if (o.onLine) o.onLine(line);
-    else if (tty) io().err(`\r\x1b[2K${line}`);
-    else if (line !== last) io().err(`${line}\n`);
-    last = line;
-    const done = FINAL.has(r.state) || r.state === 'paused';
-    if (done || Date.now() > deadline) {
-      if (tty && !o.onLine) io().err('\n');
-      if (!done) throw new CliError(`timed out watching rollout ${id} (still ${r.state})`, 4);
-      return r;
+  // Re-read when the server streams a change of this rollout; poll slowly as the fallback.
+  const changes = changeSignal(client, { rollout: id, topics: 'rollout,rollout-target' });
+  try {
+    return await follow();
+  } finally {
+    changes.close();
+  }
+  async function follow(): Promise<RolloutView> {
+    for (;;) {
+      const { body: r } = await client.get<RolloutView>(`/v1/rollouts/${enc(id)}`);
+      const line = rolloutLine(r);
+      if (o.onLine) o.onLine(line);
+      else if (tty) io().err(`\r\x1b[2K${line}`);
+      else if (line !== last) io().err(`${line}\n`);
+      last = line;
+      const done = FINAL.has(r.state) || r.state === 'paused';
+      if (done || Date.now() > deadline) {
+        if (tty && !o.onLine) io().err('\n');
+        if (!done) throw new CliError(`timed out watching rollout ${id} (still ${r.state})`, 4);
+        return r;
+      }
+      await changes.wait(o.intervalMs ?? 5000);
     }
-    await new Promise((res) => setTimeout(res, o.intervalMs ?? 1000));
   }
 }
 

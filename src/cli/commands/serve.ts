@@ -6,6 +6,8 @@ import type { Command } from 'commander';
 import { buildApp } from '../../api/app.ts';
 import type { ApiDeps } from '../../api/context.ts';
 import { bootstrapAdminToken } from '../../api/auth.ts';
+import { CONSOLE_DIR } from '../../api/routes/console-static.ts';
+import { ChangeHub } from '../../api/services/change-hub.ts';
 import type { Store } from '../../domain/ports/store.ts';
 import { bundleSigner, openStore } from '../../adapters/store/index.ts';
 import { ConfigError, loadConfig, type FleetplaneConfig } from '../../config.ts';
@@ -52,13 +54,16 @@ export async function serve(config: FleetplaneConfig): Promise<Running> {
   const { engineConnections, startEngine } = await import('../../engine/index.ts');
   // One cache of cluster clients for the engine, the pre-scaler and the API's fleet probes.
   const connections = engineConnections(store);
+  const eventsLog = logger.child({ component: 'events' });
+  const changes = new ChangeHub({ store, pollMs: config.console.eventsPollMs, onError: (err) => eventsLog.warn({ err }, 'change feed read failed') });
   const deps: ApiDeps = {
     store, scaling: store.scaling, signer: await bundleSigner(storeConfig), now: () => new Date(), connections,
     rollouts: new RolloutService({ store, logger: logger.child({ component: 'rollouts' }) }),
+    changes, consoleDir: config.console.dir ?? CONSOLE_DIR, ...(config.prometheusUrl ? { prometheusUrl: config.prometheusUrl } : {}),
   };
   const app = await buildApp(deps, { logger });
 
-  const stoppers: Array<() => Promise<void>> = [];
+  const stoppers: Array<() => Promise<void>> = [() => changes.stop()];
   const { createGitopsDriver } = await import('../../engine/drivers/gitops-config.ts');
   const gitops = createGitopsDriver({ dataDir: config.store.dataDir, ...config.gitops }, { logger, audit: (e) => store.audit.append(e) });
   const { workers, ...tuning } = config.engine;

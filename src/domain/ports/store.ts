@@ -4,6 +4,8 @@
 // implement it with one SQL dialect: embedded PGlite (default) and PostgreSQL (FLEETPLANE_DATABASE_URL).
 // Methods that change state and start long work create the Operation in the same transaction as the
 // change (see onboardTenant in src/api/services/onboarding.ts, through Store.tx).
+import type { ChangeEvent, ChangeScope } from '../change-feed.ts';
+import type { AttentionRow, DriftRecord, FleetCounts, HaltedRollout, MatrixPage, OperationCounts } from '../fleet-report.ts';
 import type { NewRollout, Rollout, RolloutProgress, RolloutStatus, RolloutTarget, TargetPatch, TargetState } from '../rollouts.ts';
 import type { ScalingDecision, ScalingPolicy } from '../scaling.ts';
 import type { Cluster, ClusterCapacity, Environment, Operation, OperationKind, Revision, RolloutState, Tenant } from '../types.ts';
@@ -172,6 +174,42 @@ export interface RolloutRepo {
    * running upgrades) whose controller lease is free or already workerId's; returns their ids.
    */
   claimActive(workerId: string, leaseMs: number, limit?: number): Promise<string[]>;
+  /** One page of the tenant x wave matrix: tenants by the first wave they are in, then slug, each with its targets. */
+  matrix(id: string, page: PageRequest): Promise<MatrixPage>;
+  /** Targets per wave and state, counted by the store. */
+  waveCounts(id: string): Promise<Array<{ wave: number; state: string; n: number }>>;
+}
+
+/**
+ * The change feed (migration 900): rows database triggers append for every meaningful change of an
+ * environment, operation, rollout or rollout target, whoever wrote it; NOTIFY fleetplane_changes on commit.
+ */
+export interface ChangeFeedRepo {
+  /** Events after `seq` (exclusive) visible to the scope, oldest first, at most `limit`. */
+  after(seq: number, scope: ChangeScope, limit: number): Promise<ChangeEvent[]>;
+  /** The newest event id (0 when there is none). */
+  latest(): Promise<number>;
+  /** The oldest kept event id, or null when the feed is empty. */
+  oldest(): Promise<number | null>;
+  /** Deletes events older than keepSeconds; returns how many. */
+  prune(keepSeconds: number): Promise<number>;
+}
+
+/** Read-only reports for the console's overview; tenant null reads the whole fleet (admin). */
+export interface FleetReportRepo {
+  /** Environments by health (and drifted), by release and by cluster, in one scan. */
+  counts(tenant: string | null): Promise<FleetCounts>;
+  /** Tenants not deleted. */
+  tenantCount(tenant: string | null): Promise<number>;
+  operationCounts(tenant: string | null): Promise<OperationCounts>;
+  /** Failed, then Degraded, then Drifted environments with their last failed operation; keyset-paged. */
+  attention(o: PageRequest & { tenant: string | null }): Promise<Page<AttentionRow>>;
+  /** Paused rollouts and those failed in the last week, newest first. */
+  haltedRollouts(limit: number): Promise<HaltedRollout[]>;
+  /** Active rollouts by state. */
+  rolloutCounts(): Promise<Record<string, number>>;
+  /** The reconcile loop's last drift report; null when the environment is unknown. */
+  driftReport(tenant: string, environment: string): Promise<DriftRecord | null>;
 }
 
 /** Predictive-scaling policies and the pre-scaler's decisions (migration 100). */
@@ -204,8 +242,11 @@ export interface StoreStats {
 /** Cross-process locks: work one process of a fleet sharing the database does at a time. */
 export type StoreLock = 'prescaler';
 
-/** Notification channels the store raises: fleetplane_operations on every queued operation (migration 052). */
-export type StoreChannel = 'fleetplane_operations';
+/**
+ * Notification channels the store raises: fleetplane_operations on every queued operation (migration
+ * 052), fleetplane_changes on every change feed write (migration 900).
+ */
+export type StoreChannel = 'fleetplane_operations' | 'fleetplane_changes';
 
 export interface Store extends StoreTx {
   readonly kind: 'embedded' | 'postgres';
@@ -251,6 +292,8 @@ export interface Store extends StoreTx {
   queue: OperationQueue;
   scaling: ScalingRepo;
   stats: StoreStats;
+  changes: ChangeFeedRepo;
+  fleet: FleetReportRepo;
   events: {
     /** Records a CloudEvent id; false when it was seen before (dedupe). */
     recordOnce(source: string, id: string, type: string): Promise<boolean>;
