@@ -4,7 +4,7 @@
 // automatic rollback, fleet health and metrics, forecasting, and offboarding everyone. Each step is
 // titled; a failed step prints one line, the tour goes on, and the exit code is 1 at the end.
 // Before offboarding it prints the web console's URL with login tokens and keeps the fleet up for
-// exploring until Ctrl-C; --exit skips that (run and exit, for scripts).
+// exploring until Ctrl-C when run at a terminal; --exit (or no terminal) skips that (run and exit, for scripts).
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -121,7 +121,9 @@ async function run(): Promise<number> {
     if (clusters.length === 0) t.skip('the tour', 'no testbed cluster is running: run `npm run testbed -- up --clusters 3` (scripts/demo.sh does)');
     else {
       const url = `http://127.0.0.1:${port}`;
-      const explorer = process.argv.includes('--exit') ? {} : { explore: () => explore(client, { url, adminToken: token, tenant: 'acme' }) };
+      // Waiting for Ctrl-C needs someone at a terminal: unattended runs (CI, pipes) finish as with --exit.
+      const stay = !process.argv.includes('--exit') && process.stdin.isTTY === true;
+      const explorer = !stay ? {} : { explore: () => explore(client, { url, adminToken: token, tenant: 'acme' }) };
       await tour(t, client, clusters, { dataDir, ...explorer });
     }
   } catch (err) {

@@ -52,6 +52,11 @@ export interface TickerOptions {
    * left to finish on its own (a pass that waits on a slow cluster must not hold up a shutdown).
    */
   waitOnStop?: boolean;
+  /**
+   * The wait before each pass (the first too, unless immediate), instead of intervalMs: e.g. the
+   * time to the next wall-clock boundary, so loops on several replicas pass at the same moments.
+   */
+  nextWaitMs?: () => number;
   /** A pass that threw; the ticker goes on with the next one. */
   onError: (err: Error) => void;
 }
@@ -83,13 +88,14 @@ export class Ticker {
   }
 
   private async run(signal: AbortSignal): Promise<void> {
-    if (this.o.immediate === false) await this.clock.sleep(this.o.intervalMs, signal);
+    const wait = (): number => this.o.nextWaitMs?.() ?? this.o.intervalMs;
+    if (this.o.immediate === false) await this.clock.sleep(wait(), signal);
     const stopped = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
     while (!signal.aborted) {
       const pass = this.pass(signal).then(() => undefined, (raw: unknown) => this.o.onError(coerceError(raw)));
       await (this.o.waitOnStop === false ? Promise.race([pass, stopped]) : pass);
       if (signal.aborted) break;
-      await this.clock.sleep(this.o.intervalMs, signal);
+      await this.clock.sleep(wait(), signal);
     }
   }
 }

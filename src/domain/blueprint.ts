@@ -87,7 +87,14 @@ export interface EnvTypeDefaults {
 }
 
 export interface BlueprintSpec {
-  product: { registry: string; tag: string };
+  product: {
+    registry: string;
+    tag: string;
+    /** Image reference (as rendered) -> its sha256 digest: self-managed bundles list images pinned by digest. */
+    imageDigests?: Record<string, string>;
+    /** Kubernetes minor versions the release supports, e.g. { min: '1.36', max: '1.37' } (bundle preflight). */
+    kubernetes?: { min: string; max?: string };
+  };
   parameters?: { schema: Record<string, unknown> };
   environmentTypes: Record<EnvironmentType, EnvTypeDefaults>;
   components: Component[];
@@ -117,6 +124,7 @@ const label = { type: 'string', pattern: NAME_PATTERNS.dns1035Label, maxLength: 
 /** Schema pieces the environment values' override schema (src/render/values.ts) reuses. */
 export const QUANTITY_SCHEMA = { anyOf: [{ type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$' }, { type: 'number', minimum: 0 }] };
 export const IMAGE_TAG_PATTERN = '^[\\w][\\w.-]{0,127}$';
+const KUBE_MINOR = '^1\\.[0-9]{1,3}$';
 const quantity = QUANTITY_SCHEMA;
 const resourceList = { type: 'object', additionalProperties: false, properties: { cpu: quantity, memory: quantity, 'ephemeral-storage': quantity } };
 const resources = { type: 'object', additionalProperties: false, properties: { requests: resourceList, limits: resourceList } };
@@ -198,7 +206,11 @@ export const BLUEPRINT_SCHEMA = {
     spec: {
       type: 'object', additionalProperties: false, required: ['product', 'environmentTypes', 'components'],
       properties: {
-        product: { type: 'object', additionalProperties: false, required: ['registry', 'tag'], properties: { registry: { type: 'string', minLength: 1 }, tag: { type: 'string', pattern: IMAGE_TAG_PATTERN } } },
+        product: { type: 'object', additionalProperties: false, required: ['registry', 'tag'], properties: {
+          registry: { type: 'string', minLength: 1 }, tag: { type: 'string', pattern: IMAGE_TAG_PATTERN },
+          imageDigests: { type: 'object', additionalProperties: { type: 'string', pattern: '^sha256:[0-9a-f]{64}$' } },
+          kubernetes: { type: 'object', additionalProperties: false, required: ['min'], properties: { min: { type: 'string', pattern: KUBE_MINOR }, max: { type: 'string', pattern: KUBE_MINOR } } },
+        } },
         parameters: { type: 'object', additionalProperties: false, required: ['schema'], properties: { schema: { type: 'object' } } },
         environmentTypes: { type: 'object', additionalProperties: false, required: [...ENVIRONMENT_TYPES], properties: perEnvironmentType(envTypeDefaults) },
         components: { type: 'array', minItems: 1, items: component },

@@ -1,10 +1,10 @@
 // The usage dimensions Fleetplane meters, their units, and the hour arithmetic every part shares.
 // Pure: no I/O, no clock (times come in as arguments).
 
-export const DIMENSIONS = ['environment-hours', 'cpu-core-hours', 'memory-gib-hours', 'gpu-hours', 'api-requests'] as const;
-export type Dimension = (typeof DIMENSIONS)[number];
+import { DIMENSIONS, type Dimension } from '../domain/metering.ts';
 
-/** Environment-level dimensions come from cluster samples; api-requests is per tenant (environment ''). */
+export { DIMENSIONS, type Dimension };
+
 export const ENVIRONMENT_DIMENSIONS: readonly Dimension[] = ['environment-hours', 'cpu-core-hours', 'memory-gib-hours', 'gpu-hours'];
 export const TENANT_DIMENSIONS: readonly Dimension[] = ['api-requests'];
 

@@ -1,11 +1,11 @@
 // The metering job: each tick, sample every live environment (sampler.ts), then recompute records
 // from the stored integrals (open hours, hours that closed, corrections for late data). Every step
 // is idempotent against the store, so running it twice, after a crash, or on two replicas at once
-// gives the same records. The clock is injected; `serve` drives runOnce from a timer.
+// gives the same records. The clock is injected; `serve` drives runOnce from an alignedTicker.
 import type { Logger } from 'pino';
 import type { ClusterConnections } from '../adapters/kube/index.ts';
 import type { Store } from '../domain/ports/store.ts';
-import { coerceError } from '../domain/errors.ts';
+import { Ticker, type Clock } from '../clock.ts';
 import { tickOf } from './dimensions.ts';
 import type { MeteringConfig } from './config.ts';
 import { sampleTick, type PodSource, type SampleResult } from './sampler.ts';
@@ -62,31 +62,15 @@ export class MeteringJob {
   }
 }
 
-/** A repeating task driven by real timers (serve); stop() waits for the pass in flight. */
-export interface Loop {
-  stop(): Promise<void>;
-}
-
-/** Runs `pass` every intervalMs, aligned to interval boundaries (so replicas tick together), until stopped. */
-export function startLoop(name: string, intervalMs: number, pass: () => Promise<unknown>, logger?: Logger, wallClock: () => number = Date.now): Loop {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  let stopped = false;
-  const schedule = () => {
-    const wait = intervalMs - (wallClock() % intervalMs) + 50;
-    timer = setTimeout(tick, wait).unref();
-  };
-  const tick = () => {
-    running = pass()
-      .catch((raw: unknown) => logger?.error({ err: coerceError(raw) }, `${name} pass failed`))
-      .finally(() => { if (!stopped) schedule(); });
-  };
-  schedule();
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+/**
+ * A Ticker that runs `pass` just after each interval boundary of the wall clock `now` (so replicas
+ * pass together and every tick is taken), on the injected clock; errors are logged and survived.
+ */
+export function alignedTicker(name: string, intervalMs: number, pass: () => Promise<unknown>, o: { now: () => Date; clock?: Clock; logger?: Logger }): Ticker {
+  return new Ticker(() => pass(), {
+    intervalMs, immediate: false, ...(o.clock ? { clock: o.clock } : {}),
+    // 50 ms past the boundary: the tick is then surely the new one on every replica's clock.
+    nextWaitMs: () => intervalMs - (o.now().getTime() % intervalMs) + 50,
+    onError: (err) => o.logger?.error({ err }, `${name} pass failed`),
+  });
 }

@@ -5,14 +5,20 @@
 //   helm/<component>.values.yaml      Helm value overrides for chart components
 //   revision.json                     what is here: revision, blueprint, file index, Secrets to provide
 //   images.txt                        every container image, for mirroring into a private registry
+//   images.json                       the same with the digest the blueprint release pins each one to
+//   preflight.json                    what the cluster must offer (bundle-requirements.ts)
 //   install.sh                        verify checksums, server-side apply, helm installs, wait for rollout
 //   README.md                         the same in words
 //   SHA256SUMS                        `sha256sum -c` format, over every other file
 //   SHA256SUMS.sig                    Ed25519 signature of SHA256SUMS (added by whoever holds the key)
+//   license.json, license.sig         the tenant's signed license (added with the key, src/selfmanaged/license.ts)
+//   report.key                        the bundle-scoped key install reports are signed and sent with
 // Secret values never enter a bundle: Secrets are listed by name in revision.json (outOfBand) and the
 // README, for the customer to create (the blueprint's own secrets are ExternalSecret references).
 import { sha256Hex } from '../domain/canonical.ts';
 import type { KubeObject, Revision } from '../domain/types.ts';
+import type { BlueprintSpec } from '../domain/blueprint.ts';
+import { bundleRequirements, pinnedImages, type BundleRequirements } from './bundle-requirements.ts';
 import { renderEnvironmentTree, type RevisionIndex } from './gitops/layout.ts';
 
 export interface BundleFile {
@@ -28,28 +34,39 @@ export interface Bundle {
   root: string;
   files: BundleFile[];
   index: RevisionIndex;
+  requirements: BundleRequirements;
+}
+
+export interface BundleOptions {
+  /** The blueprint release's spec: image digests and the Kubernetes range (absent: none pinned, default range). */
+  release?: Pick<BlueprintSpec, 'product'> | null;
+  gpuResources?: readonly string[];
 }
 
 const ROLLOUT_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
 
-export function buildBundle(revision: Revision, namespace: string): Bundle {
+export function buildBundle(revision: Revision, namespace: string, opts: BundleOptions = {}): Bundle {
   // The cluster is the customer's: in-cluster server, no Fleetplane cluster name.
   const tree = renderEnvironmentTree(revision, { cluster: 'self-managed', server: 'https://kubernetes.default.svc', namespace });
   const prefix = `${tree.dir}/`;
   const index = relativeIndex(tree.index, prefix);
   const inBundle = revision.objects.map((r) => r.object).filter((o) => !tree.outOfBandObjects.includes(o));
+  const requirements = bundleRequirements(inBundle, opts.release ?? null, opts.gpuResources);
+  const images = imagesOf(inBundle);
   const files: BundleFile[] = Object.entries(tree.files)
     .filter(([path]) => path !== `${prefix}revision.json`)
     .map(([path, content]) => ({ path: path.slice(prefix.length), content, mode: 0o644 }));
   files.push(
     { path: 'revision.json', content: `${JSON.stringify(index, null, 2)}\n`, mode: 0o644 },
-    { path: 'images.txt', content: lines(imagesOf(inBundle)), mode: 0o644 },
+    { path: 'images.txt', content: lines(images), mode: 0o644 },
+    { path: 'images.json', content: `${JSON.stringify(pinnedImages(images, opts.release ?? null), null, 2)}\n`, mode: 0o644 },
+    { path: 'preflight.json', content: `${JSON.stringify(requirements, null, 2)}\n`, mode: 0o644 },
     { path: 'install.sh', content: installScript(index, inBundle), mode: 0o755 },
     { path: 'README.md', content: readme(index), mode: 0o644 },
   );
   files.sort((a, b) => a.path.localeCompare(b.path));
   files.push({ path: 'SHA256SUMS', content: lines(files.map((f) => `${sha256Hex(f.content)}  ${f.path}`)), mode: 0o644 });
-  return { root: `${revision.tenant}-${revision.environment}-${revision.id}`, files, index };
+  return { root: `${revision.tenant}-${revision.environment}-${revision.id}`, files, index, requirements };
 }
 
 /** The index with paths relative to the bundle root (the GitOps tree's are repo-relative). */
@@ -90,14 +107,13 @@ function installScript(index: RevisionIndex, objects: KubeObject[]): string {
     'KUBECTL="${KUBECTL:-kubectl}"',
     'HELM="${HELM:-helm}"',
     'TIMEOUT="${TIMEOUT:-300s}"',
-    '# FLEETPLANE_BUNDLE_KEY: the PEM from GET /v1/bundles/signing-key; when set, SHA256SUMS must carry its signature.',
-    'if [ -n "${FLEETPLANE_BUNDLE_KEY:-}" ]; then',
-    '  openssl pkeyutl -verify -pubin -inkey "$FLEETPLANE_BUNDLE_KEY" -rawin -in SHA256SUMS -sigfile SHA256SUMS.sig >/dev/null ||',
-    '    { echo "install.sh: SHA256SUMS.sig is not a signature by FLEETPLANE_BUNDLE_KEY; not installing" >&2; exit 1; }',
-    'fi',
-    'if command -v sha256sum >/dev/null 2>&1; then',
-    '  sha256sum -c --quiet SHA256SUMS || { echo "install.sh: the bundle does not match SHA256SUMS; not installing" >&2; exit 1; }',
-    'fi',
+    '# FLEETPLANE_BUNDLE_KEY: the PEM from GET /v1/bundles/signing-key. Fails closed: no key, no signature,',
+    '# a wrong signature or a file that does not match SHA256SUMS stops here, before anything is applied.',
+    '[ -n "${FLEETPLANE_BUNDLE_KEY:-}" ] || { echo "install.sh: set FLEETPLANE_BUNDLE_KEY to your vendor\'s bundle signing key (PEM); not installing" >&2; exit 1; }',
+    '[ -f SHA256SUMS.sig ] || { echo "install.sh: SHA256SUMS.sig is missing: the bundle is not signed; not installing" >&2; exit 1; }',
+    'openssl pkeyutl -verify -pubin -inkey "$FLEETPLANE_BUNDLE_KEY" -rawin -in SHA256SUMS -sigfile SHA256SUMS.sig >/dev/null 2>&1 ||',
+    '  { echo "install.sh: SHA256SUMS.sig is not a signature by FLEETPLANE_BUNDLE_KEY; not installing" >&2; exit 1; }',
+    'sha256sum -c --quiet SHA256SUMS || { echo "install.sh: the bundle does not match SHA256SUMS; not installing" >&2; exit 1; }',
     ...index.outOfBand.map((s) => `"$KUBECTL" get secret ${q(s.name)} --namespace ${q(s.namespace ?? ns)} >/dev/null || { echo "install.sh: create Secret ${s.name} first (see README.md)" >&2; exit 1; }`),
     '# Files apply in name order: the namespace and cluster-wide objects first, workloads last.',
     '"$KUBECTL" apply --server-side --field-manager=fleetplane -f manifests/',

@@ -109,29 +109,36 @@ describe('a bundle installs on a real cluster with its own install.sh', () => {
       child.on('close', (code) => resolve({ code, out }));
     });
 
-    // A tampered bundle is refused before anything is applied.
-    const readmePath = join(dir, root, 'README.md');
-    const readme = await readFile(readmePath, 'utf8');
-    await writeFile(readmePath, `${readme}tampered\n`);
-    const tampered = await run({});
-    assert.notEqual(tampered.code, 0);
-    assert.match(tampered.out, /does not match SHA256SUMS/);
-    assert.equal(await cluster.client().get({ apiVersion: 'v1', kind: 'Namespace', name: `${slug}-dev` }), null, 'nothing applied');
-    await writeFile(readmePath, readme);
-
-    // A signature checked against another Fleetplane's key is refused, before anything is applied.
     const other = await harness('embedded');
     const keys = join(dir, 'keys');
     await mkdir(keys);
     await writeFile(join(keys, 'other.pem'), (await other.req('GET', '/v1/bundles/signing-key', { token: null })).raw);
     await writeFile(join(keys, 'ours.pem'), (await h.req('GET', '/v1/bundles/signing-key', { token: null })).raw);
     await other.close();
+    const ours = { FLEETPLANE_BUNDLE_KEY: join(keys, 'ours.pem') };
+
+    // Fails closed: without the vendor's key install.sh does not even look further.
+    const keyless = await run({});
+    assert.notEqual(keyless.code, 0);
+    assert.match(keyless.out, /set FLEETPLANE_BUNDLE_KEY/);
+
+    // A tampered bundle is refused before anything is applied.
+    const readmePath = join(dir, root, 'README.md');
+    const readme = await readFile(readmePath, 'utf8');
+    await writeFile(readmePath, `${readme}tampered\n`);
+    const tampered = await run(ours);
+    assert.notEqual(tampered.code, 0);
+    assert.match(tampered.out, /does not match SHA256SUMS/);
+    assert.equal(await cluster.client().get({ apiVersion: 'v1', kind: 'Namespace', name: `${slug}-dev` }), null, 'nothing applied');
+    await writeFile(readmePath, readme);
+
+    // A signature checked against another Fleetplane's key is refused, before anything is applied.
     const forged = await run({ FLEETPLANE_BUNDLE_KEY: join(keys, 'other.pem') });
     assert.notEqual(forged.code, 0);
     assert.match(forged.out, /not a signature by FLEETPLANE_BUNDLE_KEY/);
     assert.equal(await cluster.client().get({ apiVersion: 'v1', kind: 'Namespace', name: `${slug}-dev` }), null, 'nothing applied');
 
-    const ok = await run({ FLEETPLANE_BUNDLE_KEY: join(keys, 'ours.pem') });
+    const ok = await run(ours);
     assert.equal(ok.code, 0, ok.out);
     assert.match(ok.out, /successfully rolled out/);
     const deployments = await cluster.client().list('apps/v1', 'Deployment', { namespace: `${slug}-dev` });

@@ -86,6 +86,18 @@ const CASES: Record<string, Case> = {
   },
   'GET /v1/tenants/{tenant}/marketplace': { expect: 403, url: '/v1/tenants/{victim}/marketplace' },
   'GET /v1/tenants/{tenant}/marketplace/exports': { expect: 403, url: '/v1/tenants/{victim}/marketplace/exports' },
+  // Self-managed channel (src/api/routes/self-managed.ts; the full cross-tenant story with report
+  // tokens is in self-managed.test.ts). Licenses are issued by the platform team only.
+  'PUT /v1/tenants/{tenant}/license': { expect: 403, url: '/v1/tenants/{victim}/license', body: { expiresAt: '2030-01-01T00:00:00Z', entitlements: { maxEnvironments: 1, maxGpus: 0 } } },
+  'GET /v1/tenants/{tenant}/license': { expect: 404, url: '/v1/tenants/{victim}/license' },
+  'GET /v1/tenants/{tenant}/install-reports': { expect: 404, url: '/v1/tenants/{victim}/install-reports' },
+  'POST /v1/tenants/{tenant}/install-reports': { expect: 404, url: '/v1/tenants/{victim}/install-reports', body: {
+    apiVersion: 'fleetplane.io/v1alpha1', kind: 'InstallReport', id: 'r-1', tenant: 'alpha', environment: 'prod', revision: 'rev', blueprint: 'demo-app', version: '1.0.0',
+    result: 'installed', message: 'ok', preflight: [], kubernetesVersion: null, pruned: 0, reportedAt: '2026-12-02T00:00:00Z', signature: 'a'.repeat(64),
+  } },
+  // Authenticated by the bundle's report token only (never a tenant token): 401 for anything else.
+  'POST /v1/install-reports': { expect: 'public' },
+  'GET /v1/self-managed/environments': { expect: 'filtered', url: '/v1/self-managed/environments?tenant={victim}' },
   'PUT /v1/environments/{tenant}/{env}/scaling/policy': {
     expect: 404, url: '/v1/environments/{victim}/prod/scaling/policy',
     body: { mode: 'dry-run', hpa: { cluster: 'c1', namespace: 'alpha-prod', name: 'web' }, query: 'sum(rate(x[5m]))', floor: 1, ceiling: 5, capacityPerPod: 10 },

@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BACKENDS, harness, type Harness } from '../helpers/api-harness.ts';
 import { main } from '../../src/cli/main.ts';
-import { meteringStoresFor } from '../../src/metering/stores.ts';
 import { hourOf } from '../../src/metering/dimensions.ts';
 import { createTenant } from './metering-support.ts';
 
@@ -61,7 +60,7 @@ for (const backend of BACKENDS) {
       assert.equal((await h.req('GET', '/v1/tenants/alpha')).status, 200, 'admin: not counted');
       assert.equal((await h.req('GET', '/v1/tenants/beta', { token: 'fp_not-a-token' })).status, 401, 'no principal: not counted');
       await h.app.apiRequestMeter!.flush();
-      await meteringStoresFor(h.store).metering.refresh(new Date(), 5 * 60_000);
+      await h.store.metering.refresh(new Date(), 5 * 60_000);
       const mine = await h.req('GET', '/v1/tenants/beta/usage?dimension=api-requests', { token: betaViewer });
       assert.equal(mine.status, 200);
       assert.deepEqual(mine.body.items.map((r: { environment: string | null; quantity: number; hour: string }) => [r.environment, r.quantity, r.hour]), [[null, 4, hourOf(new Date()).toISOString()]]);

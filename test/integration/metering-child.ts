@@ -3,17 +3,17 @@
 // "done <epoch ms> <stored>". With hangAfter it stops forever after that many stored samples and
 // says "hung", so the parent can kill it in the middle of a tick.
 import { createInterface } from 'node:readline';
+import { engineConnections } from '../../src/engine/index.ts';
 import { openStore } from '../../src/adapters/store/index.ts';
 import { MeteringJob } from '../../src/metering/job.ts';
-import { meteringStoresFor } from '../../src/metering/stores.ts';
 
 const [databaseUrl, dataDir, owner] = process.argv.slice(2);
 const store = await openStore({ databaseUrl, dataDir: dataDir!, maxConnections: 4 });
 let now = 0;
 let hangAfter = Infinity;
 const job = new MeteringJob({
-  store, metering: meteringStoresFor(store).metering, config: { intervalMs: 600_000, graceMs: 5 * 60_000, gpuResources: ['nvidia.com/gpu'] },
-  now: () => new Date(now), owner: owner ?? `child-${process.pid}`,
+  store, metering: store.metering, config: { intervalMs: 600_000, graceMs: 5 * 60_000, gpuResources: ['nvidia.com/gpu'] },
+  now: () => new Date(now), owner: owner ?? `child-${process.pid}`, connections: engineConnections(store),
   afterSample: async (n) => {
     if (n < hangAfter) return;
     process.stdout.write('hung\n');

@@ -15,7 +15,7 @@ import { createNamespace, getTestbed, type TestCluster, type TestNamespace } fro
 import { buildApp } from '../../src/api/app.ts';
 import type { Store } from '../../src/domain/ports/store.ts';
 import { MeteringJob } from '../../src/metering/job.ts';
-import { meteringStoresFor } from '../../src/metering/stores.ts';
+import { engineConnections } from '../../src/engine/index.ts';
 import type { MeteringStore } from '../../src/metering/types.ts';
 import { DIMENSIONS } from '../../src/metering/dimensions.ts';
 import { H, TestClock, createTenant } from './metering-support.ts';
@@ -127,9 +127,9 @@ for (const backend of BACKENDS) {
       await createTenant(h, 'meter-co');
       const token = (await h.req('POST', '/v1/tokens', { body: { name: 'meter', role: 'tenant-viewer', tenant: 'meter-co' } })).body.secret;
       const app = await buildApp(await apiDeps(h.store, h.handle.dataDir, clock.now));
-      const { metering } = meteringStoresFor(h.store);
+      const { metering } = h.store;
       const jobs = [h.store, second ?? h.store].map((store, i) => new MeteringJob({
-        store, metering: meteringStoresFor(store).metering, config: { intervalMs: TICK, graceMs: 5 * 60_000, gpuResources: ['nvidia.com/gpu'] }, now: clock.now, owner: `replica-${i}`,
+        store, metering: store.metering, config: { intervalMs: TICK, graceMs: 5 * 60_000, gpuResources: ['nvidia.com/gpu'] }, now: clock.now, owner: `replica-${i}`, connections: engineConnections(store),
       }));
       const ns: Record<string, TestNamespace> = {};
       const addEnv = async (name: string, cluster: TestCluster) => {

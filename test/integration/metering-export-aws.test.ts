@@ -10,7 +10,6 @@ import { CloudEvent } from 'cloudevents';
 import { BACKENDS, harness, type Harness } from '../helpers/api-harness.ts';
 import { FakeAwsMetering } from '../helpers/marketplace-fakes.ts';
 import { awsMeteringTransport } from '../../src/adapters/marketplace/aws.ts';
-import { meteringStoresFor } from '../../src/metering/stores.ts';
 import { ALL_DIMENSIONS_MAPPED, Crash, GRACE, H, TestClock, closeHours, createTenant, exporter, seedHours } from './metering-support.ts';
 
 const H0 = Date.parse('2026-11-29T00:00:00Z');
@@ -22,7 +21,7 @@ for (const backend of BACKENDS) {
     const clock = new TestClock(H0 + 12 * H + 10 * 60_000);
     const fake = new FakeAwsMetering(clock.now);
     const transport = awsMeteringTransport({ client: { credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' }, requestHandler: fake.requestHandler() } });
-    const rows = async (tenant: string) => (await meteringStoresFor(h.store).exports.list({ tenant, limit: 500 })).items;
+    const rows = async (tenant: string) => (await h.store.meteringExports.list({ tenant, limit: 500 })).items;
 
     before(async () => {
       h = await harness(backend);
@@ -139,7 +138,7 @@ for (const backend of BACKENDS) {
     });
 
     test('late data on a reported hour is carried into the next hour\'s record (AWS has one record per hour)', async () => {
-      const { metering } = meteringStoresFor(h.store);
+      const { metering } = h.store;
       // A staging environment whose 10:00 samples arrive only now: +0.6 core-hours on a closed, reported hour.
       await metering.recordSamples(Array.from({ length: 6 }, (_, k) => ({
         tenant: 'aws-crash', environment: 'staging', at: new Date(H0 + 10 * H + k * 600_000), seconds: 600, cluster: 'c1', namespace: 'aws-crash-staging', pods: 1, cpuMillis: 600, memoryBytes: 2 ** 30, gpus: 0,

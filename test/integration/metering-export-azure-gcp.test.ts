@@ -10,7 +10,6 @@ import { BACKENDS, harness, type Harness } from '../helpers/api-harness.ts';
 import { FakeAzureMetering, FakeServiceControl } from '../helpers/marketplace-fakes.ts';
 import { azureMeteringTransport } from '../../src/adapters/marketplace/azure.ts';
 import { gcpServiceControlTransport } from '../../src/adapters/marketplace/gcp.ts';
-import { meteringStoresFor } from '../../src/metering/stores.ts';
 import { ALL_DIMENSIONS_MAPPED, Crash, H, TestClock, closeHours, createTenant, exporter, seedHours } from './metering-support.ts';
 
 const H0 = Date.parse('2026-11-28T00:00:00Z');
@@ -26,7 +25,7 @@ for (const backend of BACKENDS) {
     const oauth = new googleAuth.OAuth2();
     oauth.setCredentials({ access_token: 'ya29.test', expiry_date: Date.now() + 3_600_000 });
     const gcp = gcpServiceControlTransport({ auth: oauth, request: { adapter: gcpFake.adapter() as never } });
-    const rows = async (tenant: string) => (await meteringStoresFor(h.store).exports.list({ tenant, limit: 500 })).items;
+    const rows = async (tenant: string) => (await h.store.meteringExports.list({ tenant, limit: 500 })).items;
 
     before(async () => {
       h = await harness(backend);

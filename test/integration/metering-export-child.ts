@@ -6,12 +6,11 @@ import { awsMeteringTransport } from '../../src/adapters/marketplace/aws.ts';
 import { azureMeteringTransport } from '../../src/adapters/marketplace/azure.ts';
 import { DEFAULT_EXPORT_CONFIG } from '../../src/metering/export/config.ts';
 import { Exporter } from '../../src/metering/export/exporter.ts';
-import { meteringStoresFor } from '../../src/metering/stores.ts';
 
 const [databaseUrl, dataDir, endpoint, nowMs, owner] = process.argv.slice(2);
 const store = await openStore({ databaseUrl, dataDir: dataDir!, maxConnections: 2 });
 const exporter = new Exporter({
-  exports: meteringStoresFor(store).exports,
+  exports: store.meteringExports,
   transports: {
     aws: awsMeteringTransport({ client: { endpoint, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' } } }),
     azure: azureMeteringTransport({ token: async () => 'test-token', baseUrl: `${endpoint}/azure/api` }),

@@ -10,7 +10,6 @@ import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { harness, type Harness } from '../helpers/api-harness.ts';
 import { FakeAwsMetering, FakeAzureMetering, serveFakes } from '../helpers/marketplace-fakes.ts';
-import { meteringStoresFor } from '../../src/metering/stores.ts';
 import { H, TestClock, closeHours, createTenant, seedHours } from './metering-support.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -54,7 +53,7 @@ describe('marketplace export across a SIGKILL between the call and its record (p
     const exit = new Promise<number | null>((r) => p.once('exit', (code) => r(code)));
     return { p, exit, out: () => out };
   };
-  const rows = async (tenant: string) => (await meteringStoresFor(h.store).exports.list({ tenant, limit: 100 })).items;
+  const rows = async (tenant: string) => (await h.store.meteringExports.list({ tenant, limit: 100 })).items;
 
   async function killDuringCall(path: string): Promise<void> {
     const got = new Promise<void>((r) => { received = r; });

@@ -4,7 +4,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BACKENDS, harness, type Harness } from '../helpers/api-harness.ts';
-import { meteringStoresFor } from '../../src/metering/stores.ts';
 import type { MeteringStore, Sample } from '../../src/metering/types.ts';
 
 const T0 = Date.parse('2026-11-30T10:00:00Z');
@@ -24,7 +23,7 @@ for (const backend of BACKENDS) {
     let m: MeteringStore;
     before(async () => {
       h = await harness(backend);
-      m = meteringStoresFor(h.store).metering;
+      m = h.store.metering;
     });
     after(async () => h?.close());
 

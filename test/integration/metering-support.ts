@@ -1,7 +1,6 @@
 // Shared by the metering tests: a controllable clock, seeding finalized hours through the real
 // metering store (samples and API counts), and an exporter wired to given transports.
 import type { Harness } from '../helpers/api-harness.ts';
-import { meteringStoresFor } from '../../src/metering/stores.ts';
 import { DEFAULT_EXPORT_CONFIG, type ExportConfig } from '../../src/metering/export/config.ts';
 import { Exporter, type ExporterOptions } from '../../src/metering/export/exporter.ts';
 import type { MarketplaceTransports } from '../../src/adapters/marketplace/types.ts';
@@ -18,7 +17,7 @@ export class TestClock {
 
 /** One environment sampled every 10 minutes of each hour with `cpuMillis`, 1 GiB, plus `requests` API requests per hour. */
 export async function seedHours(h: Harness, tenant: string, firstHour: number, hours: number, o: { cpuMillis?: number; requests?: number; env?: string } = {}): Promise<void> {
-  const { metering } = meteringStoresFor(h.store);
+  const { metering } = h.store;
   for (let i = 0; i < hours; i++) {
     const hour = firstHour + i * H;
     const samples = Array.from({ length: 6 }, (_, k) => ({
@@ -31,12 +30,12 @@ export async function seedHours(h: Harness, tenant: string, firstHour: number, h
 }
 
 export async function closeHours(h: Harness, at: Date): Promise<void> {
-  await meteringStoresFor(h.store).metering.refresh(at, GRACE);
+  await h.store.metering.refresh(at, GRACE);
 }
 
 export function exporter(h: Harness, clock: TestClock, transports: MarketplaceTransports, o: { config?: Partial<ExportConfig>; owner?: string; afterSend?: ExporterOptions['afterSend'] } = {}): Exporter {
   return new Exporter({
-    exports: meteringStoresFor(h.store).exports, transports, config: { ...DEFAULT_EXPORT_CONFIG, ...o.config }, now: clock.now, owner: o.owner ?? 'exporter-1',
+    exports: h.store.meteringExports, transports, config: { ...DEFAULT_EXPORT_CONFIG, ...o.config }, now: clock.now, owner: o.owner ?? 'exporter-1',
     ...(o.afterSend ? { afterSend: o.afterSend } : {}),
   });
 }

@@ -22,6 +22,9 @@ import { tokenRepo } from './tokens.ts';
 import { idempotencyRepo } from './idempotency.ts';
 import { rolloutProgress, rolloutRepo } from './rollout-progress.ts';
 import { scalingRepo } from './scaling.ts';
+import { sqlMeteringStore } from './metering.ts';
+import { sqlExportStore } from './metering-export.ts';
+import { selfManagedRepo } from './self-managed.ts';
 import { auditRepo, eventRepo, type AuditRepo } from './journal.ts';
 import { changeFeedRepo } from './change-events.ts';
 import { fleetReportRepo } from './fleet-queries.ts';
@@ -84,6 +87,9 @@ export async function openStore(config: StoreConfig): Promise<SqlStore> {
     rollouts: rolloutRepo(db, (fn) => db.transaction(fn)),
     queue: createQueue(db, config.retry),
     scaling: scalingRepo(db),
+    metering: sqlMeteringStore(db),
+    meteringExports: sqlExportStore(db),
+    selfManaged: selfManagedRepo(db),
     stats: { queueDepth: () => depth(db), oldestLeaseAge: () => oldestLeaseAge(db), rolloutProgress: () => rolloutProgress(db) },
     events: eventRepo(db),
     audit: auditRepo(db),

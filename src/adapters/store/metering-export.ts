@@ -2,9 +2,9 @@
 // records (their original quantity) and corrections into rows keyed (tenant, marketplace, source,
 // source key), so planning twice or on two replicas creates each row once. Rows are leased to one
 // exporter at a time and written ahead of the call with the exact payload (docs/metering.md).
-import type { Marketplace, MarketplaceMapping } from '../../metering/export/mapping.ts';
-import type { ExportQuery, ExportRow, ExportState, ExportStore, Outcome, PlanOptions, PlanResult } from '../../metering/export/types.ts';
-import type { Page } from '../../metering/types.ts';
+import type { Marketplace, MarketplaceMapping } from '../../domain/metering.ts';
+import type { ExportQuery, ExportRow, ExportState, MeteringExportRepo as ExportStore, Outcome, PlanOptions, PlanResult } from '../../domain/ports/metering.ts';
+import type { Page } from '../../domain/ports/store.ts';
 import type { Db, Queryable } from './db.ts';
 import { iso, isoOrNull, json, pageQuery, toPage, type Row } from './sql.ts';
 

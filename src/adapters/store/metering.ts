@@ -2,7 +2,8 @@
 // into per-environment-hour integrals in the same statement that stores them; records are
 // recomputed from those integrals, so re-running, a crash or two replicas never count twice.
 import { DIMENSIONS, UNITS, closedBefore, hourOf, HOUR_MS, type Dimension } from '../../metering/dimensions.ts';
-import type { ApiCount, Correction, MeteringStore, Page, RecordQuery, RefreshResult, Sample, UsageRecord } from '../../metering/types.ts';
+import type { ApiCount, Correction, MeteringRepo as MeteringStore, RecordQuery, RefreshResult, Sample, UsageRecord } from '../../domain/ports/metering.ts';
+import type { Page } from '../../domain/ports/store.ts';
 import type { Db, Queryable } from './db.ts';
 import { iso, pageQuery, toPage, type Row } from './sql.ts';
 

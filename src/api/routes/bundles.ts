@@ -6,6 +6,9 @@
 import { Type } from '@sinclair/typebox';
 import { tarGz } from '../../adapters/archive/targz.ts';
 import { buildBundle } from '../../render/bundle.ts';
+import type { BlueprintSpec } from '../../domain/blueprint.ts';
+import { signLicense, type License } from '../../selfmanaged/license.ts';
+import { reportToken } from '../../selfmanaged/report.ts';
 import { defaultNamespace } from '../../domain/naming.ts';
 import { assertCanSee, notFound } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
@@ -35,10 +38,21 @@ const routes: RouteModule = (app, { store, signer }) => {
     if (!env || env.health === 'Deleted') throw notFound(what);
     const rev = await environmentRevision(store, tenant, env, req.query.revision);
     if (!rev) throw notFound(`${what}: blueprint ${env.blueprint}@${env.version} is no longer published`);
-    const bundle = buildBundle(rev, env.placement.namespace || defaultNamespace(env.tenant, env.name));
+    const release = await store.blueprints.get(rev.blueprint, rev.version);
+    const bundle = buildBundle(rev, env.placement.namespace || defaultNamespace(env.tenant, env.name), { release: (release?.spec as Pick<BlueprintSpec, 'product'> | undefined) ?? null });
     const sums = bundle.files.find((f) => f.path === 'SHA256SUMS')!;
-    const signature = { path: 'SHA256SUMS.sig', content: signer.sign(sums.content), mode: 0o644 };
-    const body = await tarGz(bundle.root, [...bundle.files, signature], new Date(rev.createdAt ?? 0));
+    // Outside SHA256SUMS: the signature itself, the license (signed on its own, renewable without a
+    // new bundle) and the report key of this environment (docs/self-managed.md).
+    const extra = [
+      { path: 'SHA256SUMS.sig', content: signer.sign(sums.content), mode: 0o644 },
+      { path: 'report.key', content: `${reportToken(signer, tenant.slug, env.name)}\n`, mode: 0o600 },
+    ];
+    const stored = await store.selfManaged.getLicense(tenant.slug);
+    if (stored) {
+      const { json, sig } = signLicense(signer, stored.document as unknown as License);
+      extra.push({ path: 'license.json', content: json, mode: 0o644 }, { path: 'license.sig', content: sig, mode: 0o644 });
+    }
+    const body = await tarGz(bundle.root, [...bundle.files, ...extra], new Date(rev.createdAt ?? 0));
     return reply
       .type('application/gzip')
       .header('content-disposition', `attachment; filename="${bundle.root}.tar.gz"`)

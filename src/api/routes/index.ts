@@ -17,6 +17,7 @@ export { default as runbooks } from './runbooks.ts';
 export { default as bundles } from './bundles.ts';
 export { default as metering } from './metering.ts';
 export { default as marketplace } from './marketplace.ts';
+export { default as selfManaged } from './self-managed.ts';
 export { default as consoleFleet } from './console-fleet.ts';
 export { default as consoleRollouts } from './console-rollouts.ts';
 export { default as consoleRevisions } from './console-revisions.ts';

@@ -6,7 +6,6 @@ import { InputError } from '../../domain/errors.ts';
 import { DIMENSIONS } from '../../metering/dimensions.ts';
 import { checkMapping, type MarketplaceMapping } from '../../metering/export/mapping.ts';
 import { EXPORT_STATES } from '../../metering/export/types.ts';
-import { meteringStoresFor } from '../../metering/stores.ts';
 import { notFound } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
 import { sendPage } from '../http.ts';
@@ -52,7 +51,7 @@ const ExportsQuery = Type.Object({
 const admin = { auth: 'admin' as const };
 
 const routes: RouteModule = (app, { store, now }) => {
-  const { exports } = meteringStoresFor(store);
+  const exports = store.meteringExports;
   const assertTenant = async (tenant: string) => {
     if (!(await store.tenants.get(tenant))) throw notFound(`tenant "${tenant}"`);
   };

@@ -7,7 +7,6 @@ import { DIMENSIONS, HOUR_MS, hourOf } from '../../metering/dimensions.ts';
 import { ApiRequestMeter } from '../../metering/api-requests.ts';
 import { DEFAULT_METERING_CONFIG } from '../../metering/config.ts';
 import { usageCloudEvents, usageCsv } from '../../metering/export/neutral.ts';
-import { meteringStoresFor } from '../../metering/stores.ts';
 import type { Correction, MeteringStore, UsageRecord } from '../../metering/types.ts';
 import { assertCanSee, notFound } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
@@ -83,7 +82,7 @@ async function allCorrections(m: MeteringStore, tenant: string): Promise<Correct
 }
 
 const routes: RouteModule = (app, { store, now }) => {
-  const { metering } = meteringStoresFor(store);
+  const { metering } = store;
   const meter = new ApiRequestMeter(metering, now, app.log as never);
   app.decorate('apiRequestMeter', meter);
   app.addHook('onResponse', async (req, reply) => {

@@ -11,3 +11,4 @@ export { register as forecast } from './forecast.ts';
 export { default as rollouts } from './rollouts.ts';
 export { default as fleet } from './fleet.ts';
 export { default as metering } from './metering.ts';
+export { default as bundle } from './bundle.ts';

@@ -9,6 +9,8 @@ import type { AttentionRow, DriftRecord, FleetCounts, HaltedRollout, MatrixPage,
 import type { NewRollout, Rollout, RolloutProgress, RolloutStatus, RolloutTarget, TargetPatch, TargetState } from '../rollouts.ts';
 import type { ScalingDecision, ScalingPolicy } from '../scaling.ts';
 import type { Cluster, ClusterCapacity, Environment, Operation, OperationKind, Revision, RolloutState, Tenant } from '../types.ts';
+import type { MeteringExportRepo, MeteringRepo } from './metering.ts';
+import type { SelfManagedRepo } from './self-managed.ts';
 import type { OperationQueue } from './queue.ts';
 
 export interface Page<T> {
@@ -291,6 +293,12 @@ export interface Store extends StoreTx {
   /** Durable work queue for operations: leases with FOR UPDATE SKIP LOCKED (src/adapters/store/queue/). */
   queue: OperationQueue;
   scaling: ScalingRepo;
+  /** Usage samples, hourly records and corrections (migration 300, docs/metering.md). */
+  metering: MeteringRepo;
+  /** Marketplace mappings and export rows (migration 300). */
+  meteringExports: MeteringExportRepo;
+  /** Self-managed licenses and install reports (migration 310, docs/self-managed.md). */
+  selfManaged: SelfManagedRepo;
   stats: StoreStats;
   changes: ChangeFeedRepo;
   fleet: FleetReportRepo;
