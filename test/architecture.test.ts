@@ -35,9 +35,11 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   engine: ['domain', 'render', 'plan', 'clock', 'logging', 'metrics', ...ADAPTERS],
   scaling: ['domain', 'forecast', 'plan', 'render', 'clock', 'logging', 'metrics', ...ADAPTERS],
   metering: ['domain', 'clock', 'logging', 'metrics', ...ADAPTERS],
-  api: ['domain', 'render', 'plan', 'forecast', 'observability', 'clock', 'logging', 'metrics', 'engine', 'scaling', 'metering', ...ADAPTERS],
+  /** The customer-side installer of self-managed bundles (verify, preflight, install, report). */
+  selfmanaged: ['domain', 'render', 'plan', 'clock', 'logging', ...ADAPTERS],
+  api: ['domain', 'render', 'plan', 'forecast', 'observability', 'clock', 'logging', 'metrics', 'engine', 'scaling', 'metering', 'selfmanaged', ...ADAPTERS],
   config: ['domain', 'logging', 'metrics', 'engine', 'scaling', 'metering', 'api', ...ADAPTERS],
-  cli: ['domain', 'render', 'plan', 'forecast', 'observability', 'clock', 'logging', 'metrics', 'engine', 'scaling', 'metering', 'api', 'config', ...ADAPTERS],
+  cli: ['domain', 'render', 'plan', 'forecast', 'observability', 'clock', 'logging', 'metrics', 'engine', 'scaling', 'metering', 'selfmanaged', 'api', 'config', ...ADAPTERS],
 };
 
 /**
