@@ -20,7 +20,7 @@ import { deploymentReadiness, mapLimit, type KubeClient } from '../src/adapters/
 import type { KubeObject } from '../src/domain/types.ts';
 import { parseBlueprint } from '../src/domain/blueprint.ts';
 import { renderEnvironment } from '../src/render/index.ts';
-import { SAMPLE_BLUEPRINT } from '../src/demo/sample-blueprint.ts';
+import { SAMPLE_BLUEPRINT } from '../demo/sample-blueprint.ts';
 import { refOf } from '../src/domain/kinds.ts';
 import { applyPhases } from '../src/plan/apply-order.ts';
 import { binaryPath } from '../testbed/index.ts';

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm run demo`: the tour of the whole product on the embedded default (src/demo/main.ts).
+# `npm run demo`: the tour of the whole product on the embedded default (demo/main.ts).
 # On a fresh machine it installs what it needs: npm dependencies, then the testbed (3 local
 # Kubernetes clusters; the first run builds Kubernetes from Go modules, ~15 min, cached after), and the
 # demo itself starts the testbed's real Argo CD (first run builds it, ~8 min, cached after).
@@ -13,4 +13,4 @@ echo "== web console (served by fleetplane serve at /)"
 bash scripts/console-build.sh
 echo "== testbed: 3 local clusters (reused when running; first run builds Kubernetes, ~15 min)"
 npm run --silent testbed -- up --clusters 3
-exec node --import tsx src/demo/main.ts "$@"
+exec node --import tsx demo/main.ts "$@"

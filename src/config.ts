@@ -7,6 +7,7 @@ import { LOG_LEVELS, type LogLevel } from './logging.ts';
 import type { RetryPolicy } from './domain/ports/queue.ts';
 import { parseSecretKey } from './adapters/store/crypto.ts';
 import { DEFAULT_RETRY } from './adapters/store/queue/index.ts';
+import type { EngineConfig } from './engine/context.ts';
 import type { GitopsConfig } from './engine/drivers/gitops-config.ts';
 import { ENGINE_DEFAULTS } from './engine/defaults.ts';
 import { PLACEMENT_POLICIES, type PlacementPolicy } from './plan/placement.ts';
@@ -38,20 +39,11 @@ export interface FleetplaneConfig {
     poolSize: number;
     retry: RetryPolicy;
   };
-  engine: {
+  /** The engine's tuning (EngineConfig documents each field; reconcileIntervalMs 0 disables). */
+  engine: Omit<EngineConfig, 'workerId'> & {
     /** false: API (and reconcile loop) only; no workers, rollout controller or pre-scaler. */
     workers: boolean;
     workerId?: string;
-    concurrency: number;
-    leaseMs: number;
-    pollMs: number;
-    verifyTimeoutMs: number;
-    verifyAttempts: number;
-    verifyHoldMs: number;
-    cpuOvercommit: number;
-    memoryOvercommit: number;
-    /** 0 disables. */
-    reconcileIntervalMs: number;
     /** 0 disables. */
     clusterRefreshIntervalMs: number;
     clusterUnavailableAfterMs: number;

@@ -4,6 +4,14 @@
 // carry the usual `include ... | sha256sum` config checksum. Regenerate the committed copy with
 //   npx tsx bench/helm-chart/generate.ts      (writes bench/helm-chart/chart/)
 // (the benchmark regenerates it into a temp dir on every run, so it always matches the renderer).
+//
+// Why generated (this note replaces ADR 0403): a hand-written "equivalent chart" drifts from the
+// renderer whenever either changes, and a drifted chart makes the ratio meaningless. Generated from
+// one reference environment, helm renders the same objects Fleetplane does; Helm is the testbed's
+// Go-built binary (binaryPath('helm')), run over a sample of environments in the same process run as
+// the Fleetplane renders, its output hashed like ours. The chart is flatter than a hand-written one
+// (no loops over components), which if anything flatters Helm: its per-environment cost is mostly
+// process start, chart loading and template execution.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,5 +1,14 @@
 // Matches a concrete path against a Fastify route pattern (":param", ":param(regex)", "::" for a
 // literal colon, "*"). Used only to tell 405 (path exists, method does not) from 404.
+//
+// Why a matcher of our own (this note replaces ADR 0303): Fastify (find-my-way) answers a known path
+// with an unregistered method as 404, while RFC 9110 wants 405 with `Allow`. Fastify's hasRoute and
+// findRoute take route *patterns*, not a concrete request path, and find-my-way's router instance is
+// not public API. So each recorded pattern becomes a RegExp (param regexes ignored) and the not-found
+// handler collects the methods whose patterns match; if the request's own method is among them, a
+// param regex refused the path and the answer stays 404. Routing itself stays Fastify's. A route with
+// a literal colon after a param needs a param regex in Fastify (`/:env(^[a-z0-9-]+)::upgrade`),
+// otherwise find-my-way treats the `:upgrade` routes as duplicates.
 const cache = new Map<string, RegExp>();
 
 export function routeRegex(pattern: string): RegExp {

@@ -33,9 +33,9 @@ function compareEntries(a: Entry, b: Entry): number {
 }
 
 /**
- * The revision of an environment's objects. Each object's hash covers its canonical JSON *without*
- * the revision label, and the revision id hashes those hashes plus the Helm values; only then is the
- * revision label stamped on. So an object's hash stays the same across revisions when the object
+ * The revision of an environment's objects. Each object's hash covers its canonical JSON with the
+ * revision label still empty (the builders leave it ''), and the revision id hashes those hashes plus
+ * the Helm values; only then is the revision label filled in. So an object's hash stays the same across revisions when the object
  * itself did not change.
  */
 function assemble(ctx: RenderContext, objects: readonly CanonicalObject[]): RenderResult {

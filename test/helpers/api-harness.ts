@@ -10,7 +10,7 @@ import { ChangeHub } from '../../src/api/services/change-hub.ts';
 import type { Api, ApiDeps } from '../../src/api/context.ts';
 import { engineConnections } from '../../src/engine/index.ts';
 import { RolloutService } from '../../src/engine/rollouts/service.ts';
-import { SAMPLE_BLUEPRINT } from '../../src/demo/sample-blueprint.ts';
+import { SAMPLE_BLUEPRINT } from '../../demo/sample-blueprint.ts';
 import { freshEmbedded, freshPostgres } from './db.ts';
 
 export type Backend = 'embedded' | 'postgres';

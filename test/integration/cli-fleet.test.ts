@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { SAMPLE_BLUEPRINT } from '../../src/demo/sample-blueprint.ts';
+import { SAMPLE_BLUEPRINT } from '../../demo/sample-blueprint.ts';
 import { storeHandle, type StoreHandle } from '../helpers/api-harness.ts';
 import { main } from '../../src/cli/main.ts';
 import { ApiClient } from '../../src/cli/client.ts';

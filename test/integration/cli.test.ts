@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import YAML from 'yaml';
-import { SAMPLE_BLUEPRINT } from '../../src/demo/sample-blueprint.ts';
+import { SAMPLE_BLUEPRINT } from '../../demo/sample-blueprint.ts';
 import { BACKENDS, storeHandle, type StoreHandle } from '../helpers/api-harness.ts';
 import { main } from '../../src/cli/main.ts';
 

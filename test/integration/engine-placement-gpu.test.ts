@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Cluster } from '../../src/domain/types.ts';
-import { SAMPLE_BLUEPRINT } from '../../src/demo/sample-blueprint.ts';
+import { SAMPLE_BLUEPRINT } from '../../demo/sample-blueprint.ts';
 import { api, onboardOne, operationDone, prepareFleet, setupFleet, startServe, uniqueSlug, waitFor, type Api, type Fleet, type ServeProcess } from './engine.fixture.ts';
 
 let fleet: Fleet;

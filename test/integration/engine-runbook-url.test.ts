@@ -3,7 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Operation } from '../../src/domain/types.ts';
-import { SAMPLE_BLUEPRINT } from '../../src/demo/sample-blueprint.ts';
+import { SAMPLE_BLUEPRINT } from '../../demo/sample-blueprint.ts';
 import { api, onboardOne, operationDone, prepareFleet, setupFleet, startServe, uniqueSlug, type Fleet, type ServeProcess } from './engine.fixture.ts';
 
 const BASE = 'https://oncall.example.com/fleetplane/runbooks';

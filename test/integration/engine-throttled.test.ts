@@ -10,7 +10,7 @@ import type { Environment } from '../../src/domain/types.ts';
 import { startEngine, type Engine } from '../../src/engine/index.ts';
 import { throttlingProxy, type ThrottlingProxy } from '../helpers/throttling-proxy.ts';
 import { operationDone, setupFleet, uniqueSlug, type Fleet } from './engine.fixture.ts';
-import { SAMPLE_BLUEPRINT } from '../../src/demo/sample-blueprint.ts';
+import { SAMPLE_BLUEPRINT } from '../../demo/sample-blueprint.ts';
 
 const THROTTLED_WRITES = 2;
 let fleet: Fleet;

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { freshPostgres, type TestDatabase } from '../helpers/db.ts';
 import { getTestbed, type TestCluster } from '../helpers/testbed.ts';
 import { openStore, type SqlStore } from '../../src/adapters/store/index.ts';
-import { SAMPLE_BLUEPRINT } from '../../src/demo/sample-blueprint.ts';
+import { SAMPLE_BLUEPRINT } from '../../demo/sample-blueprint.ts';
 import type { Operation } from '../../src/domain/types.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

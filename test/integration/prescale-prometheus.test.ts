@@ -1,9 +1,11 @@
-// The Prometheus client against a real Prometheus loaded with a recorded production trace: 14 days at
-// 1-minute steps only works chunked (a single request is refused past 11,000 points), gaps come back filled.
+// The Prometheus client (and the pre-scaler's history reader over it) against a real Prometheus loaded
+// with a recorded production trace: 14 days at 1-minute steps only works chunked (a single request is
+// refused past 11,000 points), gaps come back filled.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { PrometheusClient, PrometheusError } from '../../src/adapters/prometheus/client.ts';
+import { CachedHistory } from '../../src/scaling/history.ts';
 import { startPrometheusWith, type RunningPrometheus } from '../helpers/prometheus.ts';
 import { parseTraceCsv } from '../../src/forecast/csv.ts';
 
@@ -29,7 +31,7 @@ describe('prometheus client on a real server', () => {
     const end = t0 + 15 * 86_400;
     const q = { query: 'fp_load{service="web"}', start: end - 14 * 86_400, end, step: 60 };
     await assert.rejects(client.rangeOnce(q), (e: unknown) => e instanceof PrometheusError && /11,?000|resolution/i.test(e.message));
-    const { series, samples: got } = await client.history(q);
+    const { series, samples: got } = await new CachedHistory(client).history(q);
     assert.equal(series.values.length, 14 * 1440 + 1);
     assert.equal(series.start, q.start);
     assert.ok(got < series.values.length, 'the 2-hour hole is missing from the answer');
@@ -54,8 +56,8 @@ describe('prometheus client on a real server', () => {
   it('refuses a query that returns several series, saying how to fix it', async () => {
     const client = new PrometheusClient({ url: prom.url });
     const end = t0 + 2 * 86_400;
-    await assert.rejects(client.history({ query: 'fp_load', start: t0, end, step: 60 }), /exactly one series.*sum/);
-    const summed = await client.history({ query: 'sum(fp_load)', start: t0, end, step: 60 });
+    await assert.rejects(new CachedHistory(client).history({ query: 'fp_load', start: t0, end, step: 60 }), /exactly one series.*sum/);
+    const summed = await new CachedHistory(client).history({ query: 'sum(fp_load)', start: t0, end, step: 60 });
     assert.equal(summed.series.values.length, 2 * 1440 + 1);
   });
 

@@ -12,7 +12,7 @@ import { storeSuite } from './store.suite.ts';
 
 testDatabaseUrl(); // fails the file with a clear message when the server is not set up
 
-const MIGRATE_CLI = fileURLToPath(new URL('../../src/adapters/store/migrate-cli.ts', import.meta.url));
+const MIGRATE_CLI = fileURLToPath(new URL('../../src/cli/migrate.ts', import.meta.url));
 
 function migrateInChild(databaseUrl: string): Promise<number[]> {
   return new Promise((resolve, reject) => {

@@ -1,7 +1,13 @@
 // Prometheus HTTP API client for history: range queries at a fixed step, split into chunks so no
-// request asks for more than Prometheus' 11,000 points per series, then stitched, gap-filled and returned
-// as one dense series for the forecaster.
-import { toDense, type DenseSeries, type Sample } from '../../forecast/series.ts';
+// request asks for more than Prometheus' 11,000 points per series, then stitched and returned as raw
+// samples. Making them dense for the forecaster is the caller's (scaling/history.ts): an adapter knows
+// no models.
+
+/** One point of a series, in Unix seconds (the shape forecast/series.ts Sample has). */
+export interface Sample {
+  ts: number;
+  value: number;
+}
 
 /** Prometheus rejects range queries above 11,000 points per series; stay clear of the edge. */
 export const MAX_POINTS_PER_REQUEST = 10_000;
@@ -100,20 +106,5 @@ export class PrometheusClient {
       }
     }
     return [...bySeries.values()];
-  }
-
-  /**
-   * History of one series for forecasting: exactly one series must come back (aggregate with sum() etc.),
-   * NaN/Inf samples dropped, short gaps interpolated and long gaps filled from a day earlier.
-   */
-  async history(q: RangeQuery): Promise<{ series: DenseSeries; samples: number }> {
-    const result = await this.range(q);
-    if (result.length !== 1) {
-      throw new PrometheusError(`prometheus: query must return exactly one series for forecasting, got ${result.length} (wrap it in sum(...))`);
-    }
-    const samples = result[0]!.samples.filter((s) => Number.isFinite(s.value));
-    if (samples.length === 0) throw new PrometheusError('prometheus: the series has no finite samples in the range');
-    const dense = toDense(samples, q.step, { maxLinearGap: Math.max(1, Math.round(600 / q.step)), season: Math.round(86_400 / q.step) });
-    return { series: dense, samples: samples.length };
   }
 }

@@ -3,11 +3,12 @@
 // that reads as SQL, or any `.query(` call, fails the test with file:line. Tests are left out: they
 // may inspect the database directly.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import ts from 'typescript';
+import { findings, sourceFiles } from '../../../test/helpers/ts-scan.ts';
 
 const SRC = fileURLToPath(new URL('../../', import.meta.url));
 const STORE = fileURLToPath(new URL('./', import.meta.url));
@@ -15,30 +16,17 @@ const STORE = fileURLToPath(new URL('./', import.meta.url));
 /** SQL as this code base writes it (keywords in capitals). */
 const SQL = /\bSELECT\s+(?:\*|[\w"$(]+)[\s\S]*\bFROM\b|\bSELECT\s+\d|\bINSERT\s+INTO\b|\bUPDATE\s+\w+\s+SET\b|\bDELETE\s+FROM\b|\b(?:CREATE|ALTER|DROP)\s+(?:TABLE|INDEX|DATABASE)\b|\bpg_(?:try_)?advisory|\bON\s+CONFLICT\b|\bFOR\s+UPDATE\b|^\s*(?:LISTEN|NOTIFY)\s/m;
 
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const path = join(dir, e.name);
-    if (e.isDirectory()) return e.name === 'node_modules' ? [] : sourceFiles(path);
-    return e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') ? [path] : [];
-  });
-}
-
 /** Where a file's code holds SQL or calls `.query(`: "path:line: what". */
 export function sqlFindings(path: string, text: string): string[] {
-  const file = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, false);
-  const out: string[] = [];
-  const at = (node: ts.Node) => `${path}:${file.getLineAndCharacterOfPosition(node.getStart(file)).line + 1}`;
-  const visit = (node: ts.Node): void => {
+  return findings(path, text, (node, file) => {
     if ((ts.isStringLiteralLike(node) || ts.isTemplateHead(node) || ts.isTemplateMiddle(node) || ts.isTemplateTail(node)) && SQL.test(node.text)) {
-      out.push(`${at(node)}: SQL text ${JSON.stringify(node.text.trim().slice(0, 60))}`);
+      return `SQL text ${JSON.stringify(node.text.trim().slice(0, 60))}`;
     }
     if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 'query') {
-      out.push(`${at(node)}: ${node.expression.getText(file)}(…) call`);
+      return `${node.expression.getText(file)}(…) call`;
     }
-    ts.forEachChild(node, visit);
-  };
-  visit(file);
-  return out;
+    return undefined;
+  });
 }
 
 test('the detector sees SQL and query calls, and nothing in plain code', () => {

@@ -1,14 +1,15 @@
 // API tokens: only sha256(secret) is stored (docs/adr/0201-token-hashing.md). Tokens are 256-bit
 // random values, so a fast hash is enough: there is nothing to brute-force. Lookup is by the hash
 // (indexed); the stored and computed hashes are then compared in constant time.
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { sha256Hex } from '../../domain/canonical.ts';
 import type { Queryable } from './db.ts';
 import type { TokenRecord, TokenRepo } from '../../domain/ports/store.ts';
 import { iso, strOrNull, type Row } from './sql.ts';
 
 const COLUMNS = 'id, name, tenant, role, created_at';
 
-export const hashToken = (secret: string): string => createHash('sha256').update(secret, 'utf8').digest('hex');
+export const hashToken = (secret: string): string => sha256Hex(secret);
 
 /** A new token secret: "fp_" + 43 base64url characters (256 random bits). */
 export const generateTokenSecret = (): string => `fp_${randomBytes(32).toString('base64url')}`;

@@ -12,6 +12,7 @@ import { reportToken } from '../../selfmanaged/report.ts';
 import { defaultNamespace } from '../../domain/naming.ts';
 import { assertCanSee, notFound } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
+import { visibleTenant } from '../services/visible-tenant.ts';
 import { environmentRevision } from '../services/environment-revision.ts';
 import { EnvParams } from '../schemas.ts';
 
@@ -32,8 +33,7 @@ const routes: RouteModule = (app, { store, signer }) => {
   }, async (req, reply) => {
     const what = `environment "${req.params.tenant}/${req.params.env}"`;
     assertCanSee(req, req.params.tenant, what);
-    const tenant = await store.tenants.get(req.params.tenant);
-    if (!tenant || tenant.deletedAt) throw notFound(`tenant "${req.params.tenant}"`);
+    const tenant = await visibleTenant(store, req.params.tenant);
     const env = await store.environments.get(tenant.slug, req.params.env);
     if (!env || env.health === 'Deleted') throw notFound(what);
     const rev = await environmentRevision(store, tenant, env, req.query.revision);

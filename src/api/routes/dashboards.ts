@@ -1,12 +1,12 @@
 // Grafana dashboards per customer environment, as delivered: the dashboard ConfigMap of the
 // environment's applied (else desired) revision; an environment not rendered yet is rendered on the
 // fly from its blueprint release. Tenant-scoped: a tenant token sees only its own.
-import type { Store } from '../../domain/ports/store.ts';
-import type { KubeObject, Tenant } from '../../domain/types.ts';
+import type { KubeObject } from '../../domain/types.ts';
 import { DASHBOARD_LABEL, dashboardUid } from '../../render/monitoring/index.ts';
 import { assertCanSee, notFound } from '../auth.ts';
 import { environmentRevision } from '../services/environment-revision.ts';
 import type { RouteModule } from '../context.ts';
+import { visibleTenant } from '../services/visible-tenant.ts';
 import { EnvParams, TenantParams } from '../schemas.ts';
 
 const tags = ['observability'];
@@ -16,12 +16,6 @@ function dashboardIn(objects: KubeObject[]): Record<string, unknown> | null {
   const data = cm?.data as Record<string, string> | undefined;
   const json = data ? Object.values(data)[0] : undefined;
   return json ? (JSON.parse(json) as Record<string, unknown>) : null;
-}
-
-async function visibleTenant(store: Store, slug: string): Promise<Tenant> {
-  const t = await store.tenants.get(slug);
-  if (!t || t.deletedAt) throw notFound(`tenant "${slug}"`);
-  return t;
 }
 
 const routes: RouteModule = (app, { store }) => {

@@ -3,25 +3,20 @@ import { ConflictError, ForbiddenError } from '../../domain/errors.ts';
 import { IssueList } from '../../domain/validation.ts';
 import { assertCanAct, assertCanSee, notFound, principal } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
+import { visibleTenant } from '../services/visible-tenant.ts';
 import { idempotencyKey, markReplayed, requestHash, sendPage, withEtag } from '../http.ts';
 import { EnvParams, EnvironmentCreate, IdempotencyHeaders, PageQuery, TenantParams } from '../schemas.ts';
 import { assertKeyNotRecorded, assertSameOperationRequest } from '../services/idempotency.ts';
 import { addEnvironment, environmentIssues } from '../services/onboarding.ts';
-import type { Store } from '../../domain/ports/store.ts';
 
 const tags = ['environments'];
-
-export async function assertTenantExists(store: Store, slug: string): Promise<void> {
-  const t = await store.tenants.get(slug);
-  if (!t || t.deletedAt) throw notFound(`tenant "${slug}"`);
-}
 
 const routes: RouteModule = (app, { store }) => {
   app.get('/v1/tenants/:tenant/environments', {
     schema: { tags, summary: "List a tenant's environments", params: TenantParams, querystring: PageQuery },
   }, async (req, reply) => {
     assertCanSee(req, req.params.tenant);
-    await assertTenantExists(store, req.params.tenant);
+    await visibleTenant(store, req.params.tenant);
     const page = await store.environments.list({ tenant: req.params.tenant, limit: req.query.limit, cursor: req.query.cursor });
     return sendPage(req, reply, page);
   });
@@ -53,7 +48,7 @@ const routes: RouteModule = (app, { store }) => {
       return reply.status(202).header('location', `/v1/operations/${early.id}`).send(early);
     }
     await assertKeyNotRecorded(store, meta.key);
-    await assertTenantExists(store, tenant);
+    await visibleTenant(store, tenant);
     new IssueList().add(...(await environmentIssues(store, tenant, [req.body], null))).throwIfAny();
     const { op, replayed } = await store.tx(async (tx) => {
       if (meta.key) {

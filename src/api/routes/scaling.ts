@@ -2,6 +2,7 @@
 // decisions, newest first, each with its forecast and reason. Tenant-scoped like the environment itself.
 import { Type } from '@sinclair/typebox';
 import { ConflictError, InputError } from '../../domain/errors.ts';
+import { DNS_SUBDOMAIN_MAX, NAME_PATTERNS } from '../../domain/naming.ts';
 import { POLICY_DEFAULTS, type HpaRef, type ScalingPolicy } from '../../domain/scaling.ts';
 import type { Environment } from '../../domain/types.ts';
 import { IssueList } from '../../domain/validation.ts';
@@ -20,7 +21,7 @@ const PolicyBody = Type.Object({
   hpa: Type.Object({
     cluster: Type.Optional(DnsLabel),
     namespace: Type.Optional(DnsLabel),
-    name: Type.String({ minLength: 1, maxLength: 253, pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$' }),
+    name: Type.String({ minLength: 1, maxLength: DNS_SUBDOMAIN_MAX, pattern: NAME_PATTERNS.dnsSubdomain }),
   }, { additionalProperties: false }),
   query: Type.String({ minLength: 1, maxLength: 4096, description: 'PromQL returning one series of load; Fleetplane adds namespace="<the environment\'s namespace>" to every selector, and refuses a query that matches on namespace itself' }),
   floor: Type.Integer({ minimum: 1, maximum: 10_000 }),

@@ -2,25 +2,19 @@
 import { Type } from '@sinclair/typebox';
 import { ForbiddenError } from '../../domain/errors.ts';
 import type { Tenant } from '../../domain/types.ts';
-import { assertCanAct, assertCanSee, notFound, principal, tenantFilter } from '../auth.ts';
+import { assertCanAct, assertCanSee, principal, tenantFilter } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
+import { visibleTenant } from '../services/visible-tenant.ts';
 import { expectedVersion, idempotencyKey, markReplayed, requestHash, sendPage, withEtag } from '../http.ts';
 import { IdempotencyHeaders, PageQuery, TenantCreate, TenantParams, TenantPatch } from '../schemas.ts';
 import { onboardTenant } from '../services/onboarding.ts';
 import { offboard, replayOffboard } from '../services/offboarding.ts';
-import type { Store } from '../../domain/ports/store.ts';
 import { audit } from '../audit.ts';
 
 const tags = ['tenants'];
 
 /** Fields a tenant-admin may change on its own tenant; the rest is the platform team's. */
 const TENANT_EDITABLE = new Set(['name', 'maintenanceWindow']);
-
-async function getVisibleTenant(store: Store, slug: string): Promise<Tenant> {
-  const t = await store.tenants.get(slug);
-  if (!t || t.deletedAt) throw notFound(`tenant "${slug}"`);
-  return t;
-}
 
 const routes: RouteModule = (app, { store }) => {
   app.post('/v1/tenants', {
@@ -44,7 +38,7 @@ const routes: RouteModule = (app, { store }) => {
 
   app.get('/v1/tenants/:tenant', { schema: { tags, summary: 'Get a tenant (ETag = resourceVersion)', params: TenantParams } }, async (req, reply) => {
     assertCanSee(req, req.params.tenant);
-    const t = await getVisibleTenant(store, req.params.tenant);
+    const t = await visibleTenant(store, req.params.tenant);
     if (withEtag(req, reply, t.resourceVersion)) return reply.status(304).send();
     return t;
   });
@@ -59,7 +53,7 @@ const routes: RouteModule = (app, { store }) => {
     const p = principal(req);
     const forbidden = Object.keys(req.body).filter((k) => p.kind !== 'admin' && !TENANT_EDITABLE.has(k));
     if (forbidden.length > 0) throw new ForbiddenError(`a tenant token may change only ${[...TENANT_EDITABLE].join(', ')}`, forbidden.map((f) => ({ field: `/${f}`, message: 'admin only' })));
-    await getVisibleTenant(store, req.params.tenant);
+    await visibleTenant(store, req.params.tenant);
     const t = await store.tenants.update(req.params.tenant, req.body as Partial<Tenant>, expectedVersion(req));
     await store.audit.append({ actor: p.name, action: 'tenant.update', tenant: t.slug, target: `tenant/${t.slug}`, detail: { fields: Object.keys(req.body) } });
     withEtag(req, reply, t.resourceVersion);
@@ -76,7 +70,7 @@ const routes: RouteModule = (app, { store }) => {
     let op = await replayOffboard(store, meta);
     markReplayed(reply, op !== null);
     if (!op) {
-      await getVisibleTenant(store, req.params.tenant);
+      await visibleTenant(store, req.params.tenant);
       op = await offboard(store, req.params.tenant, meta);
     }
     reply.header('location', `/v1/operations/${op.id}`);

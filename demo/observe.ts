@@ -4,8 +4,8 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import type { ApiClient } from '../cli/client.ts';
-import { describeFleetHealth, type FleetHealthView } from '../cli/commands/fleet.ts';
+import type { ApiClient } from '../src/cli/client.ts';
+import { describeFleetHealth, type FleetHealthView } from '../src/cli/commands/fleet.ts';
 import { ROOT } from './server.ts';
 import { block, note } from './ui.ts';
 

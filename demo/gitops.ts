@@ -9,7 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { argocdGitRepo, argocdRemoveGitRepo, argocdUp } from '../../testbed/index.ts';
+import { argocdGitRepo, argocdRemoveGitRepo, argocdUp } from '../testbed/index.ts';
 import type { DemoCluster } from './clusters.ts';
 import { block, note } from './ui.ts';
 

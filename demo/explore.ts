@@ -2,7 +2,7 @@
 // web console, served by the demo's own `fleetplane serve` at /, until Ctrl-C (or SIGTERM); then the
 // tour offboards everyone and stops the server as before. Tokens are printed for the person at the
 // terminal to paste into the console's sign-in form (the console never takes one from a URL).
-import type { ApiClient } from '../cli/client.ts';
+import type { ApiClient } from '../src/cli/client.ts';
 import { note, say, title } from './ui.ts';
 
 /** A tenant-admin token for one tenant: the console then shows that tenant only. */

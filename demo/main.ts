@@ -9,8 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiClient } from '../cli/client.ts';
-import { table } from '../cli/output.ts';
+import { ApiClient } from '../src/cli/client.ts';
+import { table } from '../src/cli/output.ts';
 import { bundle } from './bundle.ts';
 import { liveObjects, registerClusters, runningClusters, waitNamespacesGone, type DemoCluster } from './clusters.ts';
 import { argoApplications, argocdForDemo, showLog, showRepo, type DemoArgo } from './gitops.ts';
@@ -21,7 +21,7 @@ import { brokenUpgrade, drift, fleetRollout } from './rollout.ts';
 import { DEMO_ENGINE_ENV, freePort, startServer, stopServer, waitReady } from './server.ts';
 import { badRequest, demoTenants, environments, envTable, follow, loadRelease, onboard, publish, type Doc } from './tenants.ts';
 import { block, note, say, Tour } from './ui.ts';
-import { coerceError } from '../domain/errors.ts';
+import { coerceError } from '../src/domain/errors.ts';
 
 const BLUEPRINT = 'default';
 

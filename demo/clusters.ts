@@ -1,11 +1,11 @@
 // Step (a): the testbed clusters, registered through the API, with capacity read from their nodes
 // through the kube adapter (the same client the engine uses), and live object counts later on.
 import { readFile } from 'node:fs/promises';
-import { KubeClient } from '../adapters/kube/index.ts';
-import type { ApiClient } from '../cli/client.ts';
-import { table } from '../cli/output.ts';
-import { LABELS, type KubeObject } from '../domain/types.ts';
-import { testbedStatus } from '../../testbed/index.ts';
+import { KubeClient } from '../src/adapters/kube/index.ts';
+import type { ApiClient } from '../src/cli/client.ts';
+import { table } from '../src/cli/output.ts';
+import { LABELS, type KubeObject } from '../src/domain/types.ts';
+import { testbedStatus } from '../testbed/index.ts';
 import { block, LiveLine, note, secondsSince, sleep } from './ui.ts';
 
 export interface DemoCluster { name: string; apiServer: string; kubeconfig: string; kube: KubeClient }

@@ -1,11 +1,11 @@
-// Applies pending migrations and exits: `node --import tsx src/adapters/store/migrate-cli.ts`.
+// Applies pending migrations and exits: `node --import tsx src/cli/migrate.ts`.
 // An entry point like `serve`, configured the same way (src/config.ts): FLEETPLANE_DATABASE_URL
 // (PostgreSQL) or FLEETPLANE_DATA_DIR (embedded, default ./.fleetplane, as serve).
 // Prints one JSON line {"applied":[ids]}; several copies may run at once against one server.
-import { loadConfig } from '../../config.ts';
-import { openDb } from './db.ts';
-import { migrate } from './migrate.ts';
-import { coerceError } from '../../domain/errors.ts';
+import { loadConfig } from '../config.ts';
+import { openDb } from '../adapters/store/db.ts';
+import { migrate } from '../adapters/store/migrate.ts';
+import { coerceError } from '../domain/errors.ts';
 
 let db: Awaited<ReturnType<typeof openDb>> | undefined;
 try {

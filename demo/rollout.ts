@@ -1,10 +1,10 @@
 // Steps (f) and (g): drift healed by the reconciler; a fleet rollout in waves (canary first); a bad
 // release on one environment rolled back automatically to its last good revision.
-import { LABELS, type KubeObject } from '../domain/types.ts';
-import type { ApiClient } from '../cli/client.ts';
-import { table } from '../cli/output.ts';
-import type { OperationView } from '../cli/commands/ops.ts';
-import { describeRollout, watchRollout, type RolloutView } from '../cli/commands/rollouts.ts';
+import { LABELS, type KubeObject } from '../src/domain/types.ts';
+import type { ApiClient } from '../src/cli/client.ts';
+import { table } from '../src/cli/output.ts';
+import type { OperationView } from '../src/cli/commands/ops.ts';
+import { describeRollout, watchRollout, type RolloutView } from '../src/cli/commands/rollouts.ts';
 import type { DemoCluster } from './clusters.ts';
 import { follow, publish, type Doc, type EnvView } from './tenants.ts';
 import { block, LiveLine, note, secondsSince, sleep } from './ui.ts';

@@ -4,9 +4,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { ApiClient } from '../cli/client.ts';
+import { ApiClient } from '../src/cli/client.ts';
 
-export const ROOT = resolve(import.meta.dirname, '../..');
+export const ROOT = resolve(import.meta.dirname, '..');
 
 export async function freePort(): Promise<number> {
   return new Promise((ok, fail) => {

@@ -1,8 +1,8 @@
 // Step: the self-managed channel. Download one environment as a signed bundle, check the signature
 // against the published key and every file against SHA256SUMS, and show what a customer receives.
 import { createHash, createPublicKey, verify } from 'node:crypto';
-import { untarGz } from '../adapters/archive/targz.ts';
-import type { ApiClient } from '../cli/client.ts';
+import { untarGz } from '../src/adapters/archive/targz.ts';
+import type { ApiClient } from '../src/cli/client.ts';
 import { note } from './ui.ts';
 
 async function files(gz: Buffer): Promise<Map<string, Buffer>> {

@@ -1,6 +1,6 @@
 // Demo output: step titles, a live progress line (redrawn on a terminal, printed on change
 // otherwise), and step bookkeeping so one failed step is reported and the tour goes on.
-import { coerceError } from '../domain/errors.ts';
+import { coerceError } from '../src/domain/errors.ts';
 
 const tty = Boolean(process.stdout.isTTY);
 const bold = (s: string) => (tty ? `\x1b[1m${s}\x1b[0m` : s);

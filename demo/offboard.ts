@@ -1,6 +1,6 @@
 // Step (j): offboard every demo tenant (DELETE /v1/tenants/{slug}) so the clusters are left as found.
-import { ApiError, type ApiClient } from '../cli/client.ts';
-import type { OperationView } from '../cli/commands/ops.ts';
+import { ApiError, type ApiClient } from '../src/cli/client.ts';
+import type { OperationView } from '../src/cli/commands/ops.ts';
 import { follow } from './tenants.ts';
 import { note } from './ui.ts';
 

@@ -4,9 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import YAML from 'yaml';
-import { ApiError, type ApiClient } from '../cli/client.ts';
-import { table } from '../cli/output.ts';
-import type { OperationView } from '../cli/commands/ops.ts';
+import { ApiError, type ApiClient } from '../src/cli/client.ts';
+import { table } from '../src/cli/output.ts';
+import type { OperationView } from '../src/cli/commands/ops.ts';
 import { ROOT } from './server.ts';
 import { bar, block, LiveLine, note, secondsSince, sleep } from './ui.ts';
 
