@@ -19,12 +19,13 @@ const SRC = join(ROOT, 'src');
 
 /** Each adapter folder may use only the core's nouns and the process's clock and logger. */
 const ADAPTER: readonly string[] = ['domain', 'clock', 'logging'];
-const ADAPTERS = ['adapters/archive', 'adapters/git', 'adapters/kube', 'adapters/marketplace', 'adapters/prometheus', 'adapters/store'];
+const ADAPTERS = ['adapters/archive', 'adapters/git', 'adapters/kube', 'adapters/marketplace', 'adapters/prometheus', 'adapters/store', 'adapters/upgrade'];
 
 /** Who may import whom, bottom up: the pure core, then adapters and leaves, services, the edge. */
 const MAY_IMPORT: Record<string, readonly string[]> = {
   domain: [],
-  render: ['domain'],
+  /** render/components/vpa.ts sizes its recommendation with forecast/vpa.ts (both pure). */
+  render: ['domain', 'forecast'],
   plan: ['domain'],
   forecast: ['domain'],
   observability: ['domain', 'render'],
@@ -38,7 +39,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   /** The customer-side installer of self-managed bundles (verify, preflight, install, report). */
   selfmanaged: ['domain', 'render', 'plan', 'clock', 'logging', ...ADAPTERS],
   api: ['domain', 'render', 'plan', 'forecast', 'observability', 'clock', 'logging', 'metrics', 'engine', 'scaling', 'metering', 'selfmanaged', ...ADAPTERS],
-  config: ['domain', 'logging', 'metrics', 'engine', 'scaling', 'metering', 'api', ...ADAPTERS],
+  config: ['domain', 'plan', 'logging', 'metrics', 'engine', 'scaling', 'metering', 'api', ...ADAPTERS],
   cli: ['domain', 'render', 'plan', 'forecast', 'observability', 'clock', 'logging', 'metrics', 'engine', 'scaling', 'metering', 'selfmanaged', 'api', 'config', ...ADAPTERS],
 };
 

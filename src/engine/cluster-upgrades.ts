@@ -6,6 +6,7 @@
 // timeout fails the cluster and halts the plan with the reason. Between waves the plan soaks; with
 // approval it pauses after the canary wave until resumed. Every write compares the plan's version
 // (store.clusterUpgrades.update), so an operator's pause or abort always wins over a pass in flight.
+import type { ClusterUpgradeProvider } from '../domain/ports/cluster-upgrade.ts';
 import type { Logger } from 'pino';
 import { Ticker, type Clock } from '../clock.ts';
 import type { ClusterUpgrade, ClusterUpgradeProgress, ClusterUpgradeStep } from '../domain/cluster-upgrade.ts';
@@ -13,12 +14,7 @@ import { coerceError } from '../domain/errors.ts';
 import type { Store } from '../domain/ports/store.ts';
 import type { Cluster } from '../domain/types.ts';
 
-/** What upgrades one cluster's Kubernetes (testbed, Cluster API, EKS, GKE, AKS: docs/clusters.md). */
-export interface ClusterUpgradeProvider {
-  readonly name: string;
-  /** Upgrades the control plane (then its nodes) to `to`; resolves when done; a no-op when already there. */
-  upgrade(cluster: Cluster, to: string, log: (line: string) => void): Promise<void>;
-}
+export type { ClusterUpgradeProvider } from '../domain/ports/cluster-upgrade.ts';
 
 export interface UpgradeControllerDeps {
   store: Pick<Store, 'clusterUpgrades' | 'clusters' | 'environments'>;

@@ -4,7 +4,8 @@
 // only the long window (the short window has recovered) and another tenant's series pass.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { evaluateSloGate, prometheusInstant, type SloTarget } from '../../src/engine/rollouts/slo-gate.ts';
+import { prometheusInstant } from '../../src/adapters/prometheus/instant.ts';
+import { evaluateSloGate, type SloTarget } from '../../src/engine/rollouts/slo-gate.ts';
 import { startPrometheusWith, type RunningPrometheus, type SeriesToLoad } from '../helpers/prometheus.ts';
 
 const NOW = Date.UTC(2026, 11, 1, 12, 0, 0) / 1000;

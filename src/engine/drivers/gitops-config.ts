@@ -9,8 +9,8 @@
 //   FLEETPLANE_GIT_ARGO_CREDENTIALS_FILE  JSON {tenant: {username, password}}: Argo CD's read-only repo credentials
 //   FLEETPLANE_GITOPS_CHART_MIRRORS  upstream=mirror,…: chart repositories Argo CD fetches charts from instead
 // The token is handed to git through GIT_ASKPASS only (see src/adapters/git/credentials.ts).
-import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
+import { credentialsFromFile } from '../../adapters/git/credentials-file.ts';
 import { GitRepos, type RemoteRepoConfig } from '../../adapters/git/index.ts';
 import { InputError } from '../../domain/errors.ts';
 import { GitopsDriver, type GitopsDriverOptions } from './gitops.ts';
@@ -25,15 +25,6 @@ export interface GitopsConfig {
   argocdCluster?: string;
   argoCredentialsFile?: string;
   chartMirrors?: Record<string, string>;
-}
-
-/** Per-tenant credentials from a JSON file, read on each call (tenants appear without a restart). */
-export function credentialsFromFile(file: string): NonNullable<GitopsDriverOptions['repoCredentials']> {
-  return async (tenant) => {
-    const doc = JSON.parse(await readFile(file, 'utf8')) as Record<string, { username?: unknown; password?: unknown } | undefined>;
-    const e = Object.hasOwn(doc, tenant) ? doc[tenant] : undefined;
-    return e && typeof e.username === 'string' && typeof e.password === 'string' ? { username: e.username, password: e.password } : null;
-  };
 }
 
 function remoteFor(c: GitopsConfig): ((tenant: string) => RemoteRepoConfig) | undefined {

@@ -5,6 +5,7 @@
 // thresholds as its burn-rate alerts (src/render/monitoring/slo.ts: the long AND the short window above
 // factor × (1 − objective of the tenant's tier)). Any breach fails the gate, naming tenant, environment,
 // service, SLO, window and value. One instant query per (SLO, window), all environments at once.
+import type { InstantReader } from '../../domain/ports/instant-reader.ts';
 import type { Tier } from '../../domain/types.ts';
 import { RECORDED } from '../../render/monitoring/rules.ts';
 import { BURN_WINDOWS, burnThreshold, objectivesFor, type Severity } from '../../render/monitoring/slo.ts';
@@ -41,7 +42,7 @@ export function ratioQuery(series: string, targets: readonly SloTarget[]): strin
   return expandQuery(`${series}{tenant=~"$tenants",environment=~"$environments"}`, [...targets]);
 }
 
-export type InstantReader = (query: string) => Promise<Array<{ labels: Record<string, string>; value: number }>>;
+export type { InstantReader } from '../../domain/ports/instant-reader.ts';
 
 const key = (l: Record<string, string>): string => `${l.tenant}\u0000${l.environment}\u0000${l.service ?? ''}`;
 
@@ -81,18 +82,5 @@ export async function evaluateSloGate(gate: SloGate, targets: readonly SloTarget
   return {
     pass: false, breaches,
     reason: `SLO gate: ${first.tenant}/${first.environment} service ${first.service} burns its ${first.slo} budget ${first.burnRate}x over ${first.window} (ratio ${first.value.toPrecision(3)} > ${first.threshold})${more}`,
-  };
-}
-
-/** Reads instant vectors from the Prometheus HTTP API at `now`. */
-export function prometheusInstant(url: string, now: Date, fetchImpl: typeof fetch = fetch): InstantReader {
-  return async (query) => {
-    const u = new URL('/api/v1/query', url);
-    u.searchParams.set('query', query);
-    u.searchParams.set('time', String(now.getTime() / 1000));
-    const res = await fetchImpl(u, { signal: AbortSignal.timeout(10_000) });
-    const body = (await res.json()) as { status: string; error?: string; data?: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } };
-    if (body.status !== 'success') throw new Error(`prometheus: ${body.error ?? `HTTP ${res.status}`}`);
-    return (body.data?.result ?? []).map((r) => ({ labels: r.metric, value: Number(r.value[1]) }));
   };
 }
