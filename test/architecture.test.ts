@@ -47,11 +47,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
  * Arrows that break MAY_IMPORT today, each with why it is still here. The list only shrinks: an entry
  * that no longer occurs fails the test, so whoever removes the arrow removes the entry.
  */
-const KNOWN_DEBT: Record<string, string> = {
-  'adapters/git -> render': 'GITOPS_BRANCH, COMMIT_AUTHOR and assertPathSegment still live in render/gitops/ (the review: configuration of GitRepos and a domain rule); the GitOps files are being reworked for the real Argo CD',
-  // With metering -> adapters/store (metering/index.ts builds its SQL stores) this is a cycle.
-  'adapters/store -> metering': 'the metering repositories implement ports and use types declared in src/metering/ instead of src/domain/ports/',
-};
+const KNOWN_DEBT: Record<string, string> = {};
 
 /** The part of src/ a file belongs to: its top folder (adapters: the adapter), or a root file's name. */
 function partOf(file: string): string | undefined {

@@ -3,7 +3,7 @@
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { SimpleGit } from 'simple-git';
-import { COMMIT_AUTHOR } from '../../render/gitops/message.ts';
+import { COMMIT_AUTHOR } from '../../domain/gitops.ts';
 
 export class Workspace {
   constructor(readonly dir: string, readonly git: SimpleGit, private readonly env: Record<string, string>) {}

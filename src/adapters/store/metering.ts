@@ -1,7 +1,7 @@
 // Usage metering on SQL (migration 300_metering.sql, docs/metering.md): samples and API counts go
 // into per-environment-hour integrals in the same statement that stores them; records are
 // recomputed from those integrals, so re-running, a crash or two replicas never count twice.
-import { DIMENSIONS, UNITS, closedBefore, hourOf, HOUR_MS, type Dimension } from '../../metering/dimensions.ts';
+import { DIMENSIONS, UNITS, closedBefore, hourOf, HOUR_MS, type Dimension } from '../../domain/metering-dimensions.ts';
 import type { ApiCount, Correction, MeteringRepo as MeteringStore, RecordQuery, RefreshResult, Sample, UsageRecord } from '../../domain/ports/metering.ts';
 import type { Page } from '../../domain/ports/store.ts';
 import type { Db, Queryable } from './db.ts';

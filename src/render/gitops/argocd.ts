@@ -10,13 +10,14 @@
 // only those its revisions render plus the Helm chart kinds. Argo CD does not check cluster-scoped
 // objects against destinations, so without the names a tenant repo could create or relabel any
 // Namespace. Application names are hashed like namespaces, so two tenants never produce the same one.
+import { GITOPS_BRANCH } from '../../domain/gitops.ts';
 import { shortHash } from '../../domain/naming.ts';
 import { LABELS, MANAGED_BY, type KubeObject } from '../../domain/types.ts';
 import { assertPathSegment, type RevisionIndex } from './layout.ts';
 
 export const ARGOCD_NAMESPACE = 'argocd';
 export const ARGO_API = 'argoproj.io/v1alpha1';
-export const GITOPS_BRANCH = 'main';
+export { GITOPS_BRANCH } from '../../domain/gitops.ts';
 
 /**
  * Namespaced kinds a Helm-chart component may render (the charts' own objects are not in

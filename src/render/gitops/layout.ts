@@ -4,9 +4,9 @@
 //   environments/<env>/revision.json                    what is here: revision, placement, file index
 //   argocd/appproject.yaml, argocd/applicationset.yaml  see ./argocd.ts
 // Secrets never go to Git: they are listed (name only) under outOfBand and applied directly.
+import { assertPathSegment } from '../../domain/gitops.ts';
 import { InputError } from '../../domain/errors.ts';
 import { refOf } from '../../domain/kinds.ts';
-import { isDnsLabel } from '../../domain/naming.ts';
 import type { KubeObject, ObjectRef, Revision } from '../../domain/types.ts';
 import { canonicalYaml } from '../../domain/canonical.ts';
 import { canonicalJsonFile } from './json-file.ts';
@@ -61,9 +61,7 @@ export interface EnvironmentTree {
   outOfBandObjects: KubeObject[];
 }
 
-export function assertPathSegment(value: string, field: string): void {
-  if (!isDnsLabel(value)) throw new InputError(`${field} "${value}" is not a DNS label`, [{ field, message: 'must be a DNS label' }]);
-}
+export { assertPathSegment } from '../../domain/gitops.ts';
 
 export function environmentDir(env: string): string {
   assertPathSegment(env, 'environment');

@@ -1,6 +1,6 @@
 // Commit messages for the tenant repo: a one-line summary a human can scan in `git log --oneline`,
 // then trailers machines can query (`git log --format=%(trailers:key=Fleetplane-Revision)`).
-export const COMMIT_AUTHOR = { name: 'Fleetplane', email: 'fleetplane@fleetplane.io' } as const;
+export { COMMIT_AUTHOR } from '../../domain/gitops.ts';
 
 export interface CommitInfo {
   action: string;
