@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { API_LIMITS } from './api/limits.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ test('durations parse with units and reject junk', () => {
 
 test('an empty environment gives the documented defaults', () => {
   const c = loadConfig({});
-  assert.deepEqual(c.server, { port: 8080, host: '127.0.0.1', logLevel: 'info' });
+  assert.deepEqual(c.server, { port: 8080, host: '127.0.0.1', logLevel: 'info', limits: API_LIMITS });
   assert.deepEqual(c.store, { dataDir: './.fleetplane', poolSize: 10, retry: { baseMs: 2000, maxMs: 120_000 } });
   assert.deepEqual(c.engine, {
     workers: true, concurrency: 16, leaseMs: 30_000, pollMs: 500, verifyTimeoutMs: 300_000, verifyAttempts: 2, verifyHoldMs: 2000,
@@ -42,8 +43,9 @@ test('every variable is read into its place; flags win over their variables; emp
       FLEETPLANE_GIT_ARGO_URL: 'https://git.internal/{tenant}.git', FLEETPLANE_ARGOCD_NAMESPACE: 'gitops',
       FLEETPLANE_CLUSTER_UNAVAILABLE_AFTER: '45s', FLEETPLANE_PLACEMENT_POLICY: 'cost', FLEETPLANE_CLUSTER_UPGRADE_PROVIDER: 'testbed',
       FLEETPLANE_CLUSTER_UPGRADE_INTERVAL: '2s', FLEETPLANE_CLUSTER_UPGRADE_VERIFY_TIMEOUT: '5m',
+      FLEETPLANE_RATE_LIMIT: '0', FLEETPLANE_BODY_LIMIT: '4096',
     }, { port: 7070, dataDir: '/flag/dir' });
-    assert.deepEqual(c.server, { port: 7070, host: '127.0.0.1', adminToken: 'tok', logLevel: 'debug', runbookUrl: 'https://ops.example.com/runbooks' });
+    assert.deepEqual(c.server, { port: 7070, host: '127.0.0.1', adminToken: 'tok', logLevel: 'debug', runbookUrl: 'https://ops.example.com/runbooks', limits: { ...API_LIMITS, rateLimitMax: 0, bodyLimit: 4096 } });
     assert.deepEqual(c.store, { dataDir: '/flag/dir', databaseUrl: 'postgresql://u@db/fp', secretKey: 'ab'.repeat(32), poolSize: 20, retry: { baseMs: 300, maxMs: 9000 } });
     assert.deepEqual(c.engine, {
       workers: false, workerId: 'w-1', concurrency: 40, leaseMs: 6000, pollMs: 250, verifyTimeoutMs: 8000, verifyAttempts: 1, verifyHoldMs: 200,
