@@ -13,11 +13,11 @@ export function apiGet(t: ApiTarget, path: string, timeoutMs = 5000): Promise<{ 
   return apiRequest(t, 'GET', path, undefined, timeoutMs);
 }
 
-export function apiRequest(t: ApiTarget, method: string, path: string, body?: unknown, timeoutMs = 5000): Promise<{ status: number; body: string }> {
+export function apiRequest(t: ApiTarget, method: string, path: string, body?: unknown, timeoutMs = 5000, contentType = 'application/json'): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : JSON.stringify(body);
     const headers: Record<string, string> = { Authorization: `Bearer ${t.token}` };
-    if (data !== undefined) headers['Content-Type'] = 'application/json';
+    if (data !== undefined) headers['Content-Type'] = contentType;
     const req = https.request(new URL(path, t.server), { method, ca: t.ca, headers, timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));

@@ -4,7 +4,7 @@
 // with the new version in its node stages, so every node reports the new kubelet version.
 import https from 'node:https';
 import path from 'node:path';
-import { apiGet, waitFor } from './api.ts';
+import { apiGet, apiRequest, waitFor } from './api.ts';
 import { apiTarget, assertPortsFree, clusterDir, clusterName, launch, procsFile, waitAlive } from './cluster.ts';
 import { clusterPorts } from './config.ts';
 import { apiServerSpec, controllerManagerSpec, kwokSpec, schedulerSpec, type ProcSpec } from './components.ts';
@@ -29,6 +29,23 @@ async function nodesReady(index: number, version?: string): Promise<boolean> {
   const nodes = (JSON.parse(res.body) as NodeList).items;
   const ok = nodes.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') && (!version || n.status?.nodeInfo?.kubeletVersion === version));
   return ok.length >= GENERAL_NODES + GPU_NODES;
+}
+
+/**
+ * kwok plays the kubelets; a real kubelet reports its new version in the Node's status when it
+ * restarts. kwok's version stage (stages/nodes.yaml) was seen not to fire on nodes it already
+ * holds (10 minutes at load 10), so the node step of the upgrade writes what the restarted kubelets
+ * report: status.nodeInfo's kubelet and kube-proxy versions, through the status subresource.
+ */
+async function reportKubeletVersion(index: number, version: string): Promise<void> {
+  const t = await apiTarget(index);
+  const res = await apiGet(t, '/api/v1/nodes?labelSelector=type%3Dkwok');
+  if (res.status !== 200) throw new Error(`listing nodes: HTTP ${res.status}`);
+  for (const n of (JSON.parse(res.body) as NodeList).items) {
+    const patch = { status: { nodeInfo: { kubeletVersion: version, kubeProxyVersion: version } } };
+    const r = await apiRequest(t, 'PATCH', `/api/v1/nodes/${n.metadata.name}/status`, patch, 15_000, 'application/merge-patch+json');
+    if (r.status !== 200) throw new Error(`node ${n.metadata.name} status: HTTP ${r.status} ${r.body.slice(0, 200)}`);
+  }
 }
 
 /** /healthz of a component's own loopback HTTPS port (self-signed; the path is open to anyone). */
@@ -111,6 +128,7 @@ export async function upgradeInPlace(index: number, to: string, log: (line: stri
   });
   await timed('kwok', async () => {
     const kwok = await replaceProcess(index, f, kwokSpec(f, to));
+    await reportKubeletVersion(index, to);
     await waitAlive(kwok, f, `${name} nodes report kubelet ${to}`, () => nodesReady(index, to), WAIT_MS);
   });
   const seconds = +((Date.now() - startedAt.getTime()) / 1000).toFixed(1);
