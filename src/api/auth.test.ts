@@ -12,7 +12,7 @@ test('bearer tokens are read from the Authorization header only in the Bearer sc
 });
 
 test('token records map to principals; a tenant role without a tenant is refused, not widened to admin', () => {
-  const base = { id: 't1', name: 'n', createdAt: '' };
+  const base = { id: 't1', name: 'n', createdAt: '', expiresAt: null, rotatedAt: null };
   assert.deepEqual(principalOf({ ...base, role: 'admin', tenant: null }), { kind: 'admin', tokenId: 't1', name: 'n' });
   assert.deepEqual(principalOf({ ...base, role: 'tenant-viewer', tenant: 'acme' }), { kind: 'tenant', tokenId: 't1', name: 'n', tenant: 'acme', role: 'tenant-viewer' });
   assert.equal(principalOf({ ...base, role: 'tenant-admin', tenant: null }), null);
