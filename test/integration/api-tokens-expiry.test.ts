@@ -4,7 +4,7 @@
 // old one works for the grace period only. No real time passes in any of it.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BACKENDS, apiDeps, harness, publishSample, tenantBody, type Harness } from '../helpers/api-harness.ts';
+import { BACKENDS, apiDeps, harness, publishSample, tenantBody, type Harness, type Res } from '../helpers/api-harness.ts';
 import { buildApp } from '../../src/api/app.ts';
 import type { Api, ApiDeps } from '../../src/api/context.ts';
 import { ManualClock } from '../helpers/manual-clock.ts';
@@ -21,9 +21,9 @@ for (const backend of BACKENDS) {
     let cappedApp: Api;
     // The same store served with FLEETPLANE_TOKEN_MAX_TTL set (an embedded store opens once per process).
     const capped = {
-      async req(method: string, url: string, o: { body?: unknown } = {}) {
+      async req(method: string, url: string, o: { body?: unknown } = {}): Promise<Res> {
         const r = await cappedApp.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${h.adminToken}` }, ...(o.body ? { payload: o.body as object } : {}) });
-        return { status: r.statusCode, body: JSON.parse(r.body) as never };
+        return { status: r.statusCode, headers: r.headers, body: JSON.parse(r.body) as unknown, raw: r.rawPayload };
       },
     };
 
