@@ -13,12 +13,14 @@ const literals = <T extends string>(values: readonly T[]) => Type.Union(values.m
 export const DnsLabel = Type.String({ minLength: 1, maxLength: DNS_LABEL_MAX, pattern: NAME_PATTERNS.dnsLabel, description: 'DNS-1123 label' });
 export const SemverString = Type.String({ minLength: 5, maxLength: 128, description: 'semantic version, e.g. 1.4.0' });
 // Kubernetes label syntax (keys: optional DNS-subdomain prefix + "/" + a 63-character name; values: 63
-// characters), at most 64 of them; prefixes Fleetplane and Kubernetes reserve are refused (issue #14).
-const LABEL_KEY = '^(?!(?:[^/]*\\.)?(?:fleetplane\\.io|kubernetes\\.io|k8s\\.io)/)(?:[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*/)?(?:[A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9]$';
+// characters), at most 64 of them; prefixes Fleetplane and Kubernetes reserve are refused (issue #14),
+// except the two tenant labels that mean something to Fleetplane: `fleetplane.io/residency` (placement,
+// src/plan/placement.ts) and `pin.fleetplane.io/<env>` (a release pin, src/plan/rollout-preview.ts).
+const LABEL_KEY = '^(?!(?:[^/]*\\.)?(?:kubernetes\\.io|k8s\\.io)/)(?!(?!pin\\.fleetplane\\.io/)(?:[^/]*\\.)?fleetplane\\.io/(?!residency$))(?:[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*/)?(?:[A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9]$';
 export const Labels = Type.Record(
   Type.String({ maxLength: 317, pattern: LABEL_KEY }),
   Type.String({ maxLength: 63, pattern: '^(?:(?:[A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$' }),
-  { maxProperties: 64, additionalProperties: false, description: 'Kubernetes labels: at most 64; fleetplane.io/, kubernetes.io/ and k8s.io/ keys are reserved' },
+  { maxProperties: 64, additionalProperties: false, description: 'Kubernetes labels: at most 64; fleetplane.io/, kubernetes.io/ and k8s.io/ keys are reserved, except fleetplane.io/residency and pin.fleetplane.io/<env>' },
 );
 export const Values = Type.Record(Type.String(), Type.Unknown(), { description: 'values, checked against the blueprint release JSON Schema' });
 

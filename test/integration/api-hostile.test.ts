@@ -71,7 +71,7 @@ for (const backend of BACKENDS) {
     test('labels must be Kubernetes labels: bad keys, newlines, reserved prefixes and too many are 400s', async () => {
       const before = await counts(h.store);
       const bad: Array<[Record<string, string>, string]> = [
-        [{ 'bad key': 'x' }, '/labels'], [{ plan: 'a\nb' }, '/labels/plan'], [{ 'fleetplane.io/tenant': 'other' }, '/labels'],
+        [{ 'bad key': 'x' }, '/labels'], [{ plan: 'a\nb' }, '/labels/plan'], [{ 'fleetplane.io/tenant': 'other' }, '/labels'], [{ 'x.fleetplane.io/pin': 'other' }, '/labels'],
         [{ 'kubernetes.io/metadata.name': 'kube-system' }, '/labels'], [{ plan: 'x'.repeat(64) }, '/labels/plan'],
         [Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, 'v'])), '/labels'],
       ];
@@ -81,7 +81,8 @@ for (const backend of BACKENDS) {
         assert.ok(r.body.errors?.some((e: { field: string }) => e.field.startsWith(field)), `${JSON.stringify(labels).slice(0, 60)}: ${JSON.stringify(r.body)}`);
       }
       assert.deepEqual(await counts(h.store), before);
-      const ok = await h.req('PATCH', '/v1/tenants/acme', { body: { labels: { plan: 'gold', 'example.com/team': 'payments_1' } } });
+      // The two Fleetplane labels a tenant carries on purpose: residency (placement) and release pins.
+      const ok = await h.req('PATCH', '/v1/tenants/acme', { body: { labels: { plan: 'gold', 'example.com/team': 'payments_1', 'fleetplane.io/residency': 'eu', 'pin.fleetplane.io/prod': '1.0.0' } } });
       assert.equal(ok.status, 200, JSON.stringify(ok.body));
     });
 
