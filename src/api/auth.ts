@@ -115,7 +115,7 @@ export async function bootstrapAdminToken(store: Store, opts: { preset?: string 
     // Revoked through the API: it stays revoked, and the server still starts (it used to fail on
     // the duplicate key). The variable is then ignored; say so once.
     if (await store.tokens.wasRevoked(opts.preset)) {
-      opts.print('fleetplane: FLEETPLANE_ADMIN_TOKEN names a revoked token; it stays revoked (unset the variable or create a new admin token)');
+      opts.print('fleetplane: FLEETPLANE_ADMIN_TOKEN names a revoked or rotated-away token; it stays revoked (unset the variable or create a new admin token)');
       return 'revoked';
     }
     await store.tokens.create({ name: 'bootstrap-admin', tenant: null, role: 'admin' }, opts.preset);

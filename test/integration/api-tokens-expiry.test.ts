@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { BACKENDS, apiDeps, harness, publishSample, tenantBody, type Harness, type Res } from '../helpers/api-harness.ts';
 import { buildApp } from '../../src/api/app.ts';
 import type { Api, ApiDeps } from '../../src/api/context.ts';
+import { bootstrapAdminToken } from '../../src/api/auth.ts';
 import { ManualClock } from '../helpers/manual-clock.ts';
 
 const START = Date.parse('2026-12-01T00:00:00.000Z');
@@ -159,6 +160,15 @@ for (const backend of BACKENDS) {
       assert.equal(bad.status, 400);
       assert.ok(JSON.stringify(bad.body).includes('graceSeconds'));
       assert.equal((await h.req('POST', `/v1/tokens/${own.token.id}:rotate`, { body: { nope: 1 } })).status, 400);
+    });
+
+    test('a rotated-away secret never comes back as FLEETPLANE_ADMIN_TOKEN, even after a second rotation', async () => {
+      const t = await h.req('POST', '/v1/tokens', { body: { name: 'preset-admin', role: 'admin' } });
+      for (let i = 0; i < 2; i++) assert.equal((await h.req('POST', `/v1/tokens/${t.body.token.id}:rotate`, { body: {} })).status, 200);
+      const printed: string[] = [];
+      assert.equal(await bootstrapAdminToken(h.store, { preset: t.body.secret, print: (l) => printed.push(l) }), 'revoked');
+      assert.match(printed.join('\n'), /rotated-away/);
+      assert.equal((await h.req('GET', '/v1/tokens', { token: t.body.secret })).status, 401);
     });
   });
 }

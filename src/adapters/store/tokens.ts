@@ -64,7 +64,9 @@ export function tokenRepo(q: Queryable): TokenRepo {
     async rotate(id, secret, o) {
       // prev_hash is set only with a grace period; without one the old secret stops at once.
       const { rows } = await q.query<Row>(
-        `UPDATE api_tokens SET prev_hash = CASE WHEN $3::timestamptz IS NULL THEN NULL ELSE hash END, prev_valid_until = $3::timestamptz,
+        `WITH retired AS (INSERT INTO api_token_retired_hashes (hash, token_id, retired_at)
+           SELECT hash, id, $5::timestamptz FROM api_tokens WHERE id = $1 AND revoked_at IS NULL ON CONFLICT DO NOTHING)
+         UPDATE api_tokens SET prev_hash = CASE WHEN $3::timestamptz IS NULL THEN NULL ELSE hash END, prev_valid_until = $3::timestamptz,
            hash = $2, expires_at = $4::timestamptz, rotated_at = $5::timestamptz
          WHERE id = $1 AND revoked_at IS NULL RETURNING ${COLUMNS}`,
         [id, hashToken(secret), o.previousValidUntil, o.expiresAt, o.at],
@@ -72,7 +74,10 @@ export function tokenRepo(q: Queryable): TokenRepo {
       return rows[0] ? toToken(rows[0]) : null;
     },
     async wasRevoked(secret) {
-      const { rows } = await q.query('SELECT 1 FROM api_tokens WHERE (hash = $1 OR prev_hash = $1) AND revoked_at IS NOT NULL', [hashToken(secret)]);
+      const hash = hashToken(secret);
+      const { rows } = await q.query(
+        `SELECT 1 FROM api_tokens WHERE (hash = $1 OR prev_hash = $1) AND revoked_at IS NOT NULL
+         UNION ALL SELECT 1 FROM api_token_retired_hashes WHERE hash = $1`, [hash]);
       return rows.length > 0;
     },
     async list() {

@@ -143,7 +143,7 @@ export interface TokenRepo {
   /** Also destroys any kept idempotent response carrying its secret. */
   revoke(id: string): Promise<void>;
   count(): Promise<number>;
-  /** True when a token with this secret existed and was revoked (it must never come back). */
+  /** True when a token with this secret existed and was revoked, or the secret was rotated away (it must never come back). */
   wasRevoked(secret: string): Promise<boolean>;
 }
 
