@@ -101,3 +101,12 @@ test('a bad value is one line naming the variable, and never echoes a secret', (
   const secret = 'not-32-bytes-but-secret-looking-value';
   assert.throws(() => loadConfig({ FLEETPLANE_SECRET_KEY: secret }), (e: unknown) => e instanceof ConfigError && /^FLEETPLANE_SECRET_KEY must be 32 bytes/.test(e.message) && !e.message.includes(secret));
 });
+
+test('FLEETPLANE_TOKEN_MAX_TTL: unset is no maximum; a duration becomes whole seconds; junk or over ten years is refused', () => {
+  assert.equal(loadConfig({}).server.tokenMaxTtlSeconds, undefined);
+  assert.equal(loadConfig({ FLEETPLANE_TOKEN_MAX_TTL: '90d' }).server.tokenMaxTtlSeconds, 90 * 86400);
+  assert.equal(loadConfig({ FLEETPLANE_TOKEN_MAX_TTL: '12h' }).server.tokenMaxTtlSeconds, 12 * 3600);
+  assert.throws(() => loadConfig({ FLEETPLANE_TOKEN_MAX_TTL: 'forever' }), (e: unknown) => e instanceof ConfigError && /FLEETPLANE_TOKEN_MAX_TTL/.test(e.message));
+  assert.throws(() => loadConfig({ FLEETPLANE_TOKEN_MAX_TTL: '500ms' }), ConfigError);
+  assert.throws(() => loadConfig({ FLEETPLANE_TOKEN_MAX_TTL: '4000d' }), ConfigError);
+});

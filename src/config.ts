@@ -15,6 +15,7 @@ import { ROLLOUT_INTERVAL_MS } from './engine/rollouts/index.ts';
 import { MAX_TENANT_LABELS } from './metrics/registry.ts';
 import { PRESCALE_INTERVAL_MS } from './scaling/loop.ts';
 import { API_LIMITS, type ApiLimits } from './api/limits.ts';
+import { TOKEN_TTL_LIMIT_SECONDS } from './api/schemas.ts';
 import { meteringConfigFromEnv, type MeteringConfig } from './metering/config.ts';
 import { marketplaceSettingsFromEnv, type MarketplaceSettings } from './adapters/marketplace/settings.ts';
 import { DEFAULT_EVENTS_POLL_MS } from './api/services/change-hub.ts';
@@ -30,6 +31,8 @@ export interface FleetplaneConfig {
     runbookUrl?: string;
     /** Rate limit, timeouts and body limits of the API (src/api/limits.ts). */
     limits: ApiLimits;
+    /** The longest lifetime of an API token (FLEETPLANE_TOKEN_MAX_TTL); absent: no maximum. */
+    tokenMaxTtlSeconds?: number;
   };
   store: {
     dataDir: string;
@@ -125,8 +128,17 @@ function serverSection(r: Reader, flags: ServeFlags): FleetplaneConfig['server']
     host: flags.host ?? '127.0.0.1',
     logLevel: r.oneOf('FLEETPLANE_LOG_LEVEL', LOG_LEVELS) ?? 'info',
     limits: limitsSection(r),
-    ...compact({ adminToken: r.raw('FLEETPLANE_ADMIN_TOKEN'), runbookUrl: r.text('FLEETPLANE_RUNBOOK_URL') }),
+    ...compact({ adminToken: r.raw('FLEETPLANE_ADMIN_TOKEN'), runbookUrl: r.text('FLEETPLANE_RUNBOOK_URL'), tokenMaxTtlSeconds: tokenMaxTtl(r) }),
   };
+}
+
+/** Whole seconds, at least one, at most the schema's ten years. */
+function tokenMaxTtl(r: Reader): number | undefined {
+  const ms = r.duration('FLEETPLANE_TOKEN_MAX_TTL', { positive: true });
+  if (ms === undefined) return undefined;
+  const s = Math.floor(ms / 1000);
+  if (s < 1 || s > TOKEN_TTL_LIMIT_SECONDS) throw new ConfigError(`FLEETPLANE_TOKEN_MAX_TTL must be from 1s to ${TOKEN_TTL_LIMIT_SECONDS / 86400}d, got "${r.text('FLEETPLANE_TOKEN_MAX_TTL')}"`);
+  return s;
 }
 
 function limitsSection(r: Reader): ApiLimits {
@@ -211,12 +223,12 @@ function compact<T extends Record<string, unknown>>(o: T): { [K in keyof T]?: Ex
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
 }
 
-/** "1500" (ms), "250ms", "30s", "5m", "1.5h" -> ms; undefined when it is not a duration. */
+/** "1500" (ms), "250ms", "30s", "5m", "1.5h", "90d" -> ms; undefined when it is not a duration. */
 export function parseDuration(v: string | undefined): number | undefined {
   if (v === undefined || v.trim() === '') return undefined;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(v);
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(v);
   if (!m) return undefined;
-  const mult = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 'ms') as 'ms' | 's' | 'm' | 'h'];
+  const mult = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 'ms') as 'ms' | 's' | 'm' | 'h' | 'd'];
   return Math.round(Number(m[1]) * mult);
 }
 

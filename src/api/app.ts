@@ -78,7 +78,7 @@ export async function buildApp(deps: ApiDeps, opts: BuildAppOptions = {}): Promi
   addBodyParsers(app, limits.maxBodyDepth);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((req, reply) => notFound(app, req, reply));
-  app.addHook('onRequest', authHook(deps.store));
+  app.addHook('onRequest', authHook(deps.store, deps.now));
   app.addHook('preValidation', async (req) => refuseNulInUrl(req));
   app.addHook('onResponse', auditRequests(deps.store));
   await registerLimits(app, limits);

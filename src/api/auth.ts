@@ -5,7 +5,7 @@
 // for everyone (they are in /openapi.json), so 403 reveals nothing about any tenant.
 import type { FastifyRequest } from 'fastify';
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../domain/errors.ts';
-import type { Store, TokenRecord } from '../domain/ports/store.ts';
+import type { Store, TokenMatch, TokenRecord } from '../domain/ports/store.ts';
 import { generateTokenSecret } from '../adapters/store/tokens.ts';
 
 export type AuthMode = 'public' | 'authenticated' | 'admin';
@@ -37,16 +37,31 @@ export function bearerToken(header: string | undefined): string | null {
   return m ? m[1]! : null;
 }
 
+/**
+ * Why a matched secret no longer authenticates at `now`, or null when it does: the token expired, or
+ * the secret is a rotated-away one past its grace period. The clock is the caller's (ApiDeps.now).
+ */
+export function tokenRefusal(m: TokenMatch, now: Date): string | null {
+  const t = now.getTime();
+  if (m.previousValidUntil !== null && t >= Date.parse(m.previousValidUntil)) {
+    return `token expired: this secret was rotated and its grace period ended at ${m.previousValidUntil}; use the new secret`;
+  }
+  if (m.token.expiresAt !== null && t >= Date.parse(m.token.expiresAt)) return `token expired at ${m.token.expiresAt}`;
+  return null;
+}
+
 /** onRequest hook: resolves the principal and enforces the route's auth mode. */
-export function authHook(store: Store) {
+export function authHook(store: Store, now: () => Date) {
   return async (req: FastifyRequest): Promise<void> => {
     const mode = req.routeOptions.config?.auth ?? 'authenticated';
     if (mode === 'public') return;
     const secret = bearerToken(req.headers.authorization);
     if (!secret) throw new UnauthorizedError('missing bearer token: send Authorization: Bearer <token>');
-    const record = await store.tokens.verify(secret);
-    const who = record ? principalOf(record) : null;
-    if (!who) throw new UnauthorizedError('invalid or revoked token');
+    const match = await store.tokens.match(secret);
+    const who = match ? principalOf(match.token) : null;
+    if (!match || !who) throw new UnauthorizedError('invalid or revoked token');
+    const refusal = tokenRefusal(match, now());
+    if (refusal) throw new UnauthorizedError(refusal);
     req.principal = who;
     if (mode === 'admin') requireAdmin(req);
   };
@@ -100,7 +115,7 @@ export async function bootstrapAdminToken(store: Store, opts: { preset?: string 
     // Revoked through the API: it stays revoked, and the server still starts (it used to fail on
     // the duplicate key). The variable is then ignored; say so once.
     if (await store.tokens.wasRevoked(opts.preset)) {
-      opts.print('fleetplane: FLEETPLANE_ADMIN_TOKEN names a revoked token; it stays revoked (unset the variable or create a new admin token)');
+      opts.print('fleetplane: FLEETPLANE_ADMIN_TOKEN names a revoked or rotated-away token; it stays revoked (unset the variable or create a new admin token)');
       return 'revoked';
     }
     await store.tokens.create({ name: 'bootstrap-admin', tenant: null, role: 'admin' }, opts.preset);

@@ -29,6 +29,8 @@ export interface ApiDeps {
   changes: ChangeHub;
   /** The web console build served at / (FLEETPLANE_CONSOLE_DIR, default web/dist). */
   consoleDir: string;
+  /** The longest lifetime a token may get (FLEETPLANE_TOKEN_MAX_TTL); absent: tokens may live forever. */
+  tokenMaxTtlSeconds?: number;
   /** Prometheus for the SLO status (FLEETPLANE_PROMETHEUS_URL); absent: not configured. */
   prometheusUrl?: string;
 }

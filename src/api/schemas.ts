@@ -92,12 +92,23 @@ export const BlueprintPublish = Type.Object({
 }, closed);
 export type BlueprintPublish = Static<typeof BlueprintPublish>;
 
+/** Schema bounds: ten years of lifetime, seven days of rotation grace. */
+export const TOKEN_TTL_LIMIT_SECONDS = 10 * 365 * 24 * 3600;
+export const TOKEN_GRACE_LIMIT_SECONDS = 7 * 24 * 3600;
+
 export const TokenCreate = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 100 }),
   role: Type.Union([Type.Literal('admin'), Type.Literal('tenant-admin'), Type.Literal('tenant-viewer')]),
   tenant: Type.Optional(DnsLabel),
+  ttlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: TOKEN_TTL_LIMIT_SECONDS, description: 'the token expires this many seconds after creation (at most FLEETPLANE_TOKEN_MAX_TTL when set; absent: that maximum, or never)' })),
 }, closed);
 export type TokenCreate = Static<typeof TokenCreate>;
+
+export const TokenRotate = Type.Object({
+  graceSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: TOKEN_GRACE_LIMIT_SECONDS, description: 'the old secret keeps working this long (default 0: it stops at once; never past the token\'s old expiry)' })),
+  ttlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: TOKEN_TTL_LIMIT_SECONDS, description: 'the new secret expires this many seconds after the rotation (same rules as at creation)' })),
+}, closed);
+export type TokenRotate = Static<typeof TokenRotate>;
 
 // ---- environment actions ----
 

@@ -61,6 +61,8 @@ const CASES: Record<string, Case> = {
   'POST /v1/tokens': { expect: 403, url: '/v1/tokens', body: { name: 'steal', role: 'tenant-admin', tenant: 'alpha' } },
   'GET /v1/tokens': { expect: 403, url: '/v1/tokens' },
   'DELETE /v1/tokens/{id}': { expect: 403, url: '/v1/tokens/{adminTokenId}' },
+  // Rotation is open to tenant-admins, for their own tenant's tokens only: alpha's token is a 404.
+  'POST /v1/tokens/{id}:rotate': { expect: 404, url: '/v1/tokens/{victimToken}:rotate', body: { graceSeconds: 60 } },
   // Fleet-wide rollouts are the platform team's (src/api/routes/rollouts.ts).
   'POST /v1/rollouts': { expect: 403, url: '/v1/rollouts', body: { blueprint: 'demo-app', version: '1.0.0', selector: {} } },
   'POST /v1/rollouts:preview': { expect: 403, url: '/v1/rollouts:preview', body: { blueprint: 'demo-app', version: '1.0.0', selector: {} } },
@@ -172,6 +174,7 @@ describe('tenant isolation (every registered route)', () => {
     vars.victim = 'alpha';
     vars.victimOp = alpha.body.operations[0].id;
     vars.adminTokenId = (await h.req('GET', '/v1/tokens')).body.items[0].id;
+    vars.victimToken = (await h.req('POST', '/v1/tokens', { body: { name: 'alpha', role: 'tenant-admin', tenant: 'alpha' } })).body.token.id;
   });
   after(async () => h?.close());
 
@@ -196,10 +199,10 @@ describe('tenant isolation (every registered route)', () => {
       if (c.expect === 404) {
         assert.equal(res.status, 404, `${key}: ${JSON.stringify(res.body)}`);
         // Indistinguishable from a resource that does not exist.
-        const ghost = await send({ ...vars, victim: 'ghost', victimOp: '00000000-0000-0000-0000-000000000000' });
+        const ghost = await send({ ...vars, victim: 'ghost', victimOp: '00000000-0000-0000-0000-000000000000', victimToken: 'tok_0000000000000000' });
         assert.equal(ghost.status, 404, `${key} (ghost)`);
         assert.equal(res.body.type, ghost.body.type, key);
-        assert.equal(res.body.detail.replace('alpha', 'ghost').replace(vars.victimOp!, '00000000-0000-0000-0000-000000000000'), ghost.body.detail, key);
+        assert.equal(res.body.detail.replace('alpha', 'ghost').replace(vars.victimOp!, '00000000-0000-0000-0000-000000000000').replace(vars.victimToken!, 'tok_0000000000000000'), ghost.body.detail, key);
       } else if (c.expect === 403) {
         assert.equal(res.status, 403, `${key}: ${JSON.stringify(res.body)}`);
         assert.equal(res.body.type, 'https://fleetplane.io/problems/forbidden');

@@ -194,6 +194,24 @@ describe('fleetplane CLI (embedded)', () => {
     assert.match(after.stderr, /Authentication required \(HTTP 401\)/);
   });
 
+  test('tokens rotate: a new secret for the same token; the old one stops without --grace; a bad duration is one line, exit 2', async () => {
+    const c = JSON.parse((await run(['tokens', 'create', '--name', 'acme-rot', '--role', 'tenant-admin', '--tenant', 'acme', '--ttl', '30d', '-o', 'json'], env)).stdout);
+    assert.ok(c.token.expiresAt, 'created with an expiry');
+    const r = await run(['tokens', 'rotate', c.token.id, '-o', 'json'], env);
+    assert.equal(r.code, 0, r.stderr);
+    const rotated = JSON.parse(r.stdout);
+    assert.equal(rotated.token.id, c.token.id);
+    assert.notEqual(rotated.secret, c.secret);
+    assert.equal((await run(['tenants', 'list'], { ...env, FLEETPLANE_TOKEN: rotated.secret })).code, 0);
+    const old = await run(['tenants', 'list'], { ...env, FLEETPLANE_TOKEN: c.secret });
+    assert.equal(old.code, 1);
+    assert.match(old.stderr, /HTTP 401/);
+    const bad = await run(['tokens', 'rotate', c.token.id, '--grace', 'soon'], env);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /^fleetplane: --grace must be a duration/);
+    assert.equal(bad.stderr.trim().split('\n').length, 1);
+  });
+
   test('errors: one line on stderr, distinct exit codes', async () => {
     const cases: Array<[string[], Record<string, string>, number, RegExp]> = [
       [['tenants', 'get', 'ghost'], env, 1, /Not found \(HTTP 404\): tenant "ghost" not found/],

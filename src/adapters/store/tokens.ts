@@ -1,13 +1,15 @@
 // API tokens: only sha256(secret) is stored (docs/adr/0201-token-hashing.md). Tokens are 256-bit
 // random values, so a fast hash is enough: there is nothing to brute-force. Lookup is by the hash
-// (indexed); the stored and computed hashes are then compared in constant time.
+// (indexed); the stored and computed hashes are then compared in constant time. A rotation keeps the
+// previous hash in prev_hash until prev_valid_until (its grace period); expiry is checked by the
+// caller against its injected clock, never against the database's now().
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { sha256Hex } from '../../domain/canonical.ts';
 import type { Queryable } from './db.ts';
-import type { TokenRecord, TokenRepo } from '../../domain/ports/store.ts';
-import { iso, strOrNull, type Row } from './sql.ts';
+import type { TokenMatch, TokenRecord, TokenRepo } from '../../domain/ports/store.ts';
+import { iso, isoOrNull, strOrNull, type Row } from './sql.ts';
 
-const COLUMNS = 'id, name, tenant, role, created_at';
+const COLUMNS = 'id, name, tenant, role, created_at, expires_at, rotated_at';
 
 export const hashToken = (secret: string): string => sha256Hex(secret);
 
@@ -18,15 +20,28 @@ export const generateTokenSecret = (): string => `fp_${randomBytes(32).toString(
 export const tokenTarget = (id: string): string => `token/${id}`;
 
 function toToken(r: Row): TokenRecord {
-  return { id: String(r.id), name: String(r.name), tenant: strOrNull(r.tenant), role: r.role as TokenRecord['role'], createdAt: iso(r.created_at) };
+  return {
+    id: String(r.id), name: String(r.name), tenant: strOrNull(r.tenant), role: r.role as TokenRecord['role'], createdAt: iso(r.created_at),
+    expiresAt: isoOrNull(r.expires_at), rotatedAt: isoOrNull(r.rotated_at),
+  };
+}
+
+const sameHash = (stored: unknown, hash: string): boolean => stored != null && timingSafeEqual(Buffer.from(String(stored), 'hex'), Buffer.from(hash, 'hex'));
+
+/** The row the hash matched, as current or previous secret (prev_hash is only ever another token's old hash, never a current one). */
+function toMatch(r: Row | undefined, hash: string): TokenMatch | null {
+  if (!r) return null;
+  if (sameHash(r.hash, hash)) return { token: toToken(r), previousValidUntil: null };
+  if (sameHash(r.prev_hash, hash) && r.prev_valid_until != null) return { token: toToken(r), previousValidUntil: iso(r.prev_valid_until) };
+  return null;
 }
 
 export function tokenRepo(q: Queryable): TokenRepo {
   return {
     async create(t, secret) {
       const { rows } = await q.query<Row>(
-        `INSERT INTO api_tokens (id, name, tenant, role, hash) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
-        [`tok_${randomUUID().replaceAll('-', '').slice(0, 16)}`, t.name, t.tenant ?? null, t.role, hashToken(secret)],
+        `INSERT INTO api_tokens (id, name, tenant, role, hash, expires_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLUMNS}`,
+        [`tok_${randomUUID().replaceAll('-', '').slice(0, 16)}`, t.name, t.tenant ?? null, t.role, hashToken(secret), t.expiresAt ?? null],
       );
       return toToken(rows[0]!);
     },
@@ -34,11 +49,35 @@ export function tokenRepo(q: Queryable): TokenRepo {
       const hash = hashToken(secret);
       const { rows } = await q.query<Row>(`SELECT ${COLUMNS}, hash FROM api_tokens WHERE hash = $1 AND revoked_at IS NULL`, [hash]);
       const r = rows[0];
-      if (!r || !timingSafeEqual(Buffer.from(String(r.hash), 'hex'), Buffer.from(hash, 'hex'))) return null;
+      if (!r || !sameHash(r.hash, hash)) return null;
       return toToken(r);
     },
+    async match(secret) {
+      const hash = hashToken(secret);
+      const { rows } = await q.query<Row>(`SELECT ${COLUMNS}, hash, prev_hash, prev_valid_until FROM api_tokens WHERE (hash = $1 OR prev_hash = $1) AND revoked_at IS NULL`, [hash]);
+      return toMatch(rows[0], hash);
+    },
+    async get(id) {
+      const { rows } = await q.query<Row>(`SELECT ${COLUMNS} FROM api_tokens WHERE id = $1 AND revoked_at IS NULL`, [id]);
+      return rows[0] ? toToken(rows[0]) : null;
+    },
+    async rotate(id, secret, o) {
+      // prev_hash is set only with a grace period; without one the old secret stops at once.
+      const { rows } = await q.query<Row>(
+        `WITH retired AS (INSERT INTO api_token_retired_hashes (hash, token_id, retired_at)
+           SELECT hash, id, $5::timestamptz FROM api_tokens WHERE id = $1 AND revoked_at IS NULL ON CONFLICT DO NOTHING)
+         UPDATE api_tokens SET prev_hash = CASE WHEN $3::timestamptz IS NULL THEN NULL ELSE hash END, prev_valid_until = $3::timestamptz,
+           hash = $2, expires_at = $4::timestamptz, rotated_at = $5::timestamptz
+         WHERE id = $1 AND revoked_at IS NULL RETURNING ${COLUMNS}`,
+        [id, hashToken(secret), o.previousValidUntil, o.expiresAt, o.at],
+      );
+      return rows[0] ? toToken(rows[0]) : null;
+    },
     async wasRevoked(secret) {
-      const { rows } = await q.query('SELECT 1 FROM api_tokens WHERE hash = $1 AND revoked_at IS NOT NULL', [hashToken(secret)]);
+      const hash = hashToken(secret);
+      const { rows } = await q.query(
+        `SELECT 1 FROM api_tokens WHERE (hash = $1 OR prev_hash = $1) AND revoked_at IS NOT NULL
+         UNION ALL SELECT 1 FROM api_token_retired_hashes WHERE hash = $1`, [hash]);
       return rows.length > 0;
     },
     async list() {

@@ -63,6 +63,7 @@ export async function serve(config: FleetplaneConfig): Promise<Running> {
     placement: { policy: config.engine.placementPolicy, cpuOvercommit: config.engine.cpuOvercommit, memoryOvercommit: config.engine.memoryOvercommit },
     rollouts: new RolloutService({ store, logger: logger.child({ component: 'rollouts' }) }),
     changes, consoleDir: config.console.dir ?? CONSOLE_DIR, ...(config.prometheusUrl ? { prometheusUrl: config.prometheusUrl } : {}),
+    ...(config.server.tokenMaxTtlSeconds ? { tokenMaxTtlSeconds: config.server.tokenMaxTtlSeconds } : {}),
   };
   const app = await buildApp(deps, { logger, limits: config.server.limits });
 

@@ -53,7 +53,20 @@ export interface TokenRecord {
   tenant: string | null;
   role: 'admin' | 'tenant-admin' | 'tenant-viewer';
   createdAt: string;
+  /** When the token stops authenticating; null: never. */
+  expiresAt: string | null;
+  /** The last rotation (a new secret for the same token), or null. */
+  rotatedAt: string | null;
 }
+
+/** What a presented secret matched: the token, and when it was the previous (rotated) secret, until when that one is honoured. */
+export interface TokenMatch {
+  token: TokenRecord;
+  /** Set when the secret is the token's previous one (rotated away): it works until this moment. */
+  previousValidUntil: string | null;
+}
+
+export type NewToken = Omit<TokenRecord, 'id' | 'createdAt' | 'expiresAt' | 'rotatedAt'> & { expiresAt?: string | null };
 
 export interface NewOperation {
   kind: OperationKind;
@@ -114,13 +127,23 @@ export interface IdempotencyRepo {
 
 export interface TokenRepo {
   /** Stores only a hash of the secret. */
-  create(t: Omit<TokenRecord, 'id' | 'createdAt'>, secret: string): Promise<TokenRecord>;
+  create(t: NewToken, secret: string): Promise<TokenRecord>;
+  /** The live (unrevoked) token whose current secret this is; expiry is the caller's to check (it holds the clock). */
   verify(secret: string): Promise<TokenRecord | null>;
+  /** Like verify, but also matches a rotated-away previous secret (see TokenMatch); expiry is the caller's. */
+  match(secret: string): Promise<TokenMatch | null>;
+  /** One live token by id, or null. */
+  get(id: string): Promise<TokenRecord | null>;
+  /**
+   * Gives the token a new secret. The old one keeps matching until previousValidUntil (null: it
+   * stops at once); a previous secret from an earlier rotation is dropped. null when the token is unknown or revoked.
+   */
+  rotate(id: string, secret: string, o: { at: string; expiresAt: string | null; previousValidUntil: string | null }): Promise<TokenRecord | null>;
   list(): Promise<TokenRecord[]>;
   /** Also destroys any kept idempotent response carrying its secret. */
   revoke(id: string): Promise<void>;
   count(): Promise<number>;
-  /** True when a token with this secret existed and was revoked (it must never come back). */
+  /** True when a token with this secret existed and was revoked, or the secret was rotated away (it must never come back). */
   wasRevoked(secret: string): Promise<boolean>;
 }
 
