@@ -32,15 +32,28 @@ export function fixtureDirs(argocdState: string): FixtureDirs {
 export const gitBaseURL = () => `http://127.0.0.1:${FIXTURE_PORTS.git}`;
 export const chartRepoURL = () => `http://127.0.0.1:${FIXTURE_PORTS.charts}`;
 
-/** Packages every published chart version and writes index.yaml (skipped when all are there). */
+/** sha256 over every file of the chart sources: a changed chart is packaged again. */
+async function chartsSourceHash(): Promise<string> {
+  const h = createHash('sha256');
+  const files = (await fs.readdir(CHARTS_SRC, { recursive: true, withFileTypes: true })).filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name)).sort();
+  for (const f of files) h.update(path.relative(CHARTS_SRC, f)).update('\0').update(await fs.readFile(f)).update('\0');
+  return h.digest('hex');
+}
+
+/** Packages every published chart version and writes index.yaml (skipped when all are there from the same sources). */
 export async function prepareCharts(dirs: FixtureDirs, helm: string): Promise<string[]> {
   await fs.mkdir(dirs.charts, { recursive: true });
   const wanted = Object.entries(PUBLISHED_CHARTS).flatMap(([name, versions]) => versions.map((v) => ({ name, v, file: path.join(dirs.charts, `${name}-${v}.tgz`) })));
-  if (wanted.every((w) => existsSync(w.file)) && existsSync(path.join(dirs.charts, 'index.yaml'))) return wanted.map((w) => w.file);
+  const stamp = path.join(dirs.charts, '.source-sha256');
+  const source = await chartsSourceHash();
+  const packaged = await fs.readFile(stamp, 'utf8').catch(() => '');
+  if (packaged === source && wanted.every((w) => existsSync(w.file)) && existsSync(path.join(dirs.charts, 'index.yaml'))) return wanted.map((w) => w.file);
   for (const w of wanted) {
     await run(helm, ['package', path.join(CHARTS_SRC, w.name), '--version', w.v, '--destination', dirs.charts], { env: helmEnv(dirs) });
   }
   await run(helm, ['repo', 'index', dirs.charts, '--url', chartRepoURL()], { env: helmEnv(dirs) });
+  await fs.writeFile(stamp, source);
   return wanted.map((w) => w.file);
 }
 
