@@ -15,14 +15,18 @@ async function tenantToken(client: ApiClient, tenant: string): Promise<string | 
   }
 }
 
-/** Prints the console's URL and the tokens, then waits for Ctrl-C or SIGTERM. */
-export async function explore(client: ApiClient, o: { url: string; adminToken: string; tenant: string }): Promise<void> {
+/** Prints the console's URL and the tokens, then (at a terminal, without --exit) waits for Ctrl-C or SIGTERM. */
+export async function explore(client: ApiClient, o: { url: string; adminToken: string; tenant: string; wait: boolean }): Promise<void> {
   const scoped = await tenantToken(client, o.tenant);
   title('the web console: explore the fleet (Ctrl-C offboards everyone and stops)');
   note(`open ${o.url}/ and sign in with a token (paste it into the form):`);
   note(`  platform admin:          ${o.adminToken}`);
   if (scoped) note(`  ${o.tenant}'s admin (tenant): ${scoped}   (sees ${o.tenant} only)`);
   note('overview, rollouts (tenant x wave matrix), tenants, environment pages with revisions, diffs, drift, rollback, SLO, forecast');
+  if (!o.wait) {
+    note('not waiting (--exit, or stdin is not a terminal): the tour goes on and offboards everyone');
+    return;
+  }
   note('run the demo with --exit to skip this and finish at once');
   await new Promise<void>((resolve) => {
     const done = () => {

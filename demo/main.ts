@@ -125,7 +125,7 @@ async function run(): Promise<number> {
       const url = `http://127.0.0.1:${port}`;
       // Waiting for Ctrl-C needs someone at a terminal: unattended runs (CI, pipes) finish as with --exit.
       const stay = !process.argv.includes('--exit') && process.stdin.isTTY === true;
-      const explorer = !stay ? {} : { explore: () => explore(client, { url, adminToken: token, tenant: 'acme' }) };
+      const explorer = { explore: () => explore(client, { url, adminToken: token, tenant: 'acme', wait: stay }) };
       await tour(t, client, clusters, { argo: argo!, ...explorer });
     }
   } catch (err) {
