@@ -118,6 +118,16 @@ async function run(): Promise<number> {
   // The GitOps tenant is delivered through the testbed's real Argo CD (built on first use).
   const argo = clusters.length > 0 ? await argocdForDemo(dataDir, 'umbrella', (l) => say(l)) : null;
   const child = startServer({ port, dataDir, logFile, token, workers: clusters.length > 0, env: argo?.env ?? {} });
+  // The server runs in its own process group (so Ctrl-C reaches the demo, which then offboards); a
+  // demo stopped by a signal while it is not waiting in explore() must still take the server with it,
+  // or the orphan keeps reconciling the tenants into the clusters.
+  const stopOnSignal = (signal: NodeJS.Signals) => {
+    if (process.listenerCount(signal) > 1) return; // explore() is waiting for this signal: it offboards
+    child.kill('SIGTERM');
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.on('SIGINT', stopOnSignal);
+  process.on('SIGTERM', stopOnSignal);
   try {
     await waitReady(client, child, 240_000);
     if (clusters.length === 0) t.skip('the tour', 'no testbed cluster is running: run `npm run testbed -- up --clusters 3` (scripts/demo.sh does)');
