@@ -3,6 +3,8 @@
 // Names and enumerations come from the domain's one copy of each rule (src/domain/naming.ts, types.ts).
 import { Type, type Static } from '@sinclair/typebox';
 import { DNS_LABEL_FRAGMENT, DNS_LABEL_MAX, NAME_PATTERNS } from '../domain/naming.ts';
+import { RESIDENCY_LABEL } from '../plan/placement.ts';
+import { PIN_LABEL_PREFIX } from '../plan/rollout-preview.ts';
 import { CHANNELS, DELIVERY_MODES, ENVIRONMENT_TYPES, PROVIDERS, TIERS } from '../domain/types.ts';
 
 const closed = { additionalProperties: false } as const;
@@ -16,7 +18,10 @@ export const SemverString = Type.String({ minLength: 5, maxLength: 128, descript
 // characters), at most 64 of them; prefixes Fleetplane and Kubernetes reserve are refused (issue #14),
 // except the two tenant labels that mean something to Fleetplane: `fleetplane.io/residency` (placement,
 // src/plan/placement.ts) and `pin.fleetplane.io/<env>` (a release pin, src/plan/rollout-preview.ts).
-const LABEL_KEY = '^(?!(?:[^/]*\\.)?(?:kubernetes\\.io|k8s\\.io)/)(?!(?!pin\\.fleetplane\\.io/)(?:[^/]*\\.)?fleetplane\\.io/(?!residency$))(?:[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*/)?(?:[A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9]$';
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const RESIDENCY_NAME = RESIDENCY_LABEL.slice('fleetplane.io/'.length);
+const LABEL_KEY = `^(?!(?:[^/]*\\.)?(?:kubernetes\\.io|k8s\\.io)/)(?!(?!${escape(PIN_LABEL_PREFIX)})(?:[^/]*\\.)?fleetplane\\.io/(?!${escape(RESIDENCY_NAME)}$))`
+  + '(?:[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*/)?(?:[A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9]$';
 export const Labels = Type.Record(
   Type.String({ maxLength: 317, pattern: LABEL_KEY }),
   Type.String({ maxLength: 63, pattern: '^(?:(?:[A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$' }),
