@@ -61,9 +61,18 @@ type Shape = Array<Stencil<KubeObject>> | null;
 const caches = new WeakMap<readonly Builder[], Map<string, Shape>>();
 const SHAPES_MAX = 1000;
 
+// The context's platform is one frozen object per platform the callers pass (render/context.ts).
+const platformKeys = new WeakMap<object, string>();
+
+function platformKey(platform: RenderContext['platform']): string {
+  let key = platformKeys.get(platform);
+  if (key === undefined) platformKeys.set(platform, (key = JSON.stringify(platform)));
+  return key;
+}
+
 function shapeKey(input: RenderInput, ctx: RenderContext): string {
   const v = input.environment.values;
-  return JSON.stringify([ctx.blueprint.digest, ctx.env.type, ctx.tenant.tier, ctx.platform, v?.components ?? null, v?.secrets ?? null]);
+  return `${platformKey(ctx.platform)}\u0000${JSON.stringify([ctx.blueprint.digest, ctx.env.type, ctx.tenant.tier, v?.components ?? null, v?.secrets ?? null])}`;
 }
 
 function direct(ctx: RenderContext, builders: readonly Builder[]): KubeObject[] {
