@@ -43,12 +43,14 @@ export function operationEdge(event: OperationEvent): { from: OperationState[]; 
 
 // ---- environment health ----
 
-const CHANGES = { deploy: 'Progressing', verified: 'Ready', degrade: 'Degraded', fail: 'Failed', offboard: 'Deleting' } as const;
+const CHANGES = { deploy: 'Progressing', verified: 'Ready', published: 'Published', degrade: 'Degraded', fail: 'Failed', offboard: 'Deleting' } as const;
 
 export const HEALTH_TRANSITIONS = {
   Unknown: { ...CHANGES },
   Progressing: { ...CHANGES },
   Ready: { ...CHANGES, lost: 'Unknown' },
+  // No cluster of Fleetplane's runs it, so no heartbeat can lose it.
+  Published: { ...CHANGES },
   Degraded: { ...CHANGES, lost: 'Unknown' },
   Failed: { ...CHANGES },
   // keep: an offboard refused before it removed anything (held by a rollout) gives the environment back.
@@ -57,11 +59,12 @@ export const HEALTH_TRANSITIONS = {
 } as const satisfies Record<Health, Partial<Record<string, Health>>>;
 
 /**
- * deploy: a change started; verified: readiness checks passed; degrade: some checks fail;
+ * deploy: a change started; verified: readiness checks passed; published: a self-managed
+ * environment's revision was published as a bundle instead of delivered; degrade: some checks fail;
  * fail: the change failed; lost: the cluster stopped answering; offboard/deleted: removal;
  * keep: a refused offboard.
  */
-export type HealthEvent = 'deploy' | 'verified' | 'degrade' | 'fail' | 'lost' | 'offboard' | 'keep' | 'deleted';
+export type HealthEvent = 'deploy' | 'verified' | 'published' | 'degrade' | 'fail' | 'lost' | 'offboard' | 'keep' | 'deleted';
 
 export function transitionHealth(from: Health, event: HealthEvent): Transition<Health> {
   const edges: Partial<Record<HealthEvent, Health>> = HEALTH_TRANSITIONS[from];

@@ -108,7 +108,11 @@ export interface Condition {
   lastTransitionTime: string;
 }
 
-export type Health = 'Unknown' | 'Progressing' | 'Ready' | 'Degraded' | 'Failed' | 'Deleting' | 'Deleted';
+/**
+ * Published: a self-managed environment whose revision Fleetplane rendered and published as a bundle;
+ * the customer installs it, so it is never Ready by Fleetplane's own checks (docs/self-managed.md).
+ */
+export type Health = 'Unknown' | 'Progressing' | 'Ready' | 'Published' | 'Degraded' | 'Failed' | 'Deleting' | 'Deleted';
 
 export interface Placement {
   cluster: string;

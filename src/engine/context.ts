@@ -8,7 +8,7 @@ import type { Store } from '../domain/ports/store.ts';
 import type { Claim } from '../domain/ports/queue.ts';
 import type { Clock } from '../clock.ts';
 import { ConfigurationError, PermanentError } from '../domain/errors.ts';
-import type { DeliveryMode, Environment, Operation } from '../domain/types.ts';
+import type { Channel, DeliveryMode, Environment, Operation } from '../domain/types.ts';
 import type { PlatformConfig } from '../render/index.ts';
 import type { PlacementPolicy } from '../plan/placement.ts';
 import { fencedClient } from './clusters.ts';
@@ -73,6 +73,8 @@ export interface StepEnv {
   outputs: Record<string, Record<string, unknown>>;
   /** Attempt number of the running step (1 = first). */
   attempt: number;
+  /** The tenant's channel (runSteps reads it once): self-managed skips the cluster steps (plan/workflows.ts skippedFor). */
+  channel: Channel;
   /** Resuming a parked step: when it began waiting and how many checks it has had. */
   waiting?: { since: string; waits: number } | undefined;
 }

@@ -9,7 +9,7 @@ import type { Claim } from '../domain/ports/queue.ts';
 import type { OperationStep } from '../domain/types.ts';
 import { VerifyFailedError, coerceError } from '../domain/errors.ts';
 import { classify, type Classification } from '../plan/failure.ts';
-import { afterStepFailure, mergeSteps, nextStep, type AfterFailure, type StepName } from '../plan/workflows.ts';
+import { afterStepFailure, mergeSteps, nextStep, skippedFor, type AfterFailure, type StepName } from '../plan/workflows.ts';
 import { recordStepFailure, startOperation } from '../metrics/engine.ts';
 import type { EngineDeps, StepEnv } from './context.ts';
 import { LeaseKeeper } from './lease.ts';
@@ -29,7 +29,7 @@ export async function runOperation(deps: EngineDeps, claimed: Claim, shutdown: A
   const done = startOperation(op.kind);
   const s: StepEnv = {
     deps, op, claimed, signal: keeper.signal, assertLease: () => keeper.assertHeld(),
-    log, outputs: outputsOf(op.steps), attempt: 0,
+    log, outputs: outputsOf(op.steps), attempt: 0, channel: 'saas',
   };
   let outcome: RunOutcome | undefined;
   try {
@@ -69,12 +69,22 @@ async function runSteps(s: StepEnv, keeper: LeaseKeeper): Promise<RunOutcome> {
   const { deps, op } = s;
   const q = s.claimed;
   let steps = mergeSteps(op.kind, op.steps);
+  s.channel = (await deps.store.tenants.get(op.tenant))?.channel ?? 'saas';
   for (;;) {
     const next = nextStep(op.kind, steps);
     if (next.done) {
       const ok = await q.complete({ outputs: s.outputs });
       s.log.info({ ok }, ok ? 'operation succeeded' : 'operation finished but the lease was lost');
       return ok ? 'succeeded' : 'lost';
+    }
+    const skip = skippedFor(s.channel, next.step);
+    if (skip) {
+      const at = deps.now().toISOString();
+      const skipped: OperationStep = { name: next.step, state: 'skipped', attempts: 0, startedAt: at, finishedAt: at, message: skip };
+      if (!(await q.recordStep(skipped))) return 'lost';
+      steps = mergeSteps(op.kind, steps, skipped);
+      s.log.debug({ step: next.step, reason: skip }, 'step skipped');
+      continue;
     }
     const running = beginStep(s, next);
     if (!(await q.recordStep(running))) return 'lost';

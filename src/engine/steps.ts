@@ -2,7 +2,7 @@
 // needs from the store and earlier steps' outputs, and its writes are fenced by the lease.
 import { blueprintFromRelease } from '../domain/blueprint.ts';
 import { LeaseLostError, PermanentError, StepWaitingError, VerifyFailedError } from '../domain/errors.ts';
-import { LABELS, RESTART_FIELD_MANAGER, type KubeObject, type Revision } from '../domain/types.ts';
+import { LABELS, RESTART_FIELD_MANAGER, type Environment, type KubeObject, type Revision } from '../domain/types.ts';
 import type { DriverContext } from './drivers/types.ts';
 import { environmentRenderInput, renderEnvironment } from '../render/index.ts';
 import { conditionsFor } from '../plan/conditions.ts';
@@ -54,7 +54,9 @@ async function renderStep(s: StepEnv): Promise<StepOutput> {
   await setHealth(s, env, 'deploy', {
     with: (health) => ({
       desiredRevision: out.revision, version: spec.version, values: spec.values, namespace: out.namespace,
-      conditions: conditionsFor(env.conditions, health, { reason: 'Delivering', message: `delivering revision ${out.revision} (${s.op.kind})` }, s.deps.now()),
+      conditions: conditionsFor(env.conditions, health, s.channel === 'self-managed'
+        ? { reason: 'Publishing', message: `publishing revision ${out.revision} as a bundle (${s.op.kind})` }
+        : { reason: 'Delivering', message: `delivering revision ${out.revision} (${s.op.kind})` }, s.deps.now()),
     }),
   });
   return { revision: out.revision, objects: out.objects.length, ...before };
@@ -115,6 +117,7 @@ async function recordStep(s: StepEnv): Promise<StepOutput> {
   if (s.op.kind === 'offboard') return recordOffboardStep(s);
   const env = await loadEnvironment(s);
   const id = revisionOf(s);
+  if (s.channel === 'self-managed') return publishStep(s, env, id);
   const updated = await setHealth(s, env, 'verified', {
     with: (health) => ({
       appliedRevision: id, lastGoodRevision: id,
@@ -124,6 +127,23 @@ async function recordStep(s: StepEnv): Promise<StepOutput> {
   if (!updated) throw lostLease();
   await audit(s, `environment.${s.op.kind}`, { revision: id, version: env.version });
   return { revision: id, health: 'Ready' };
+}
+
+/**
+ * The self-managed record step: the rendered revision is what the tenant's bundle now carries
+ * (GET /v1/tenants/{tenant}/bundles/{env} builds it from the stored revision). Nothing was applied,
+ * so appliedRevision stays as it was; lastGoodRevision is the one published.
+ */
+async function publishStep(s: StepEnv, env: Environment, id: string): Promise<StepOutput> {
+  const updated = await setHealth(s, env, 'published', {
+    with: (health) => ({
+      lastGoodRevision: id,
+      conditions: conditionsFor(env.conditions, health, { reason: 'Published', message: `revision ${id} (${env.version}) is published as a signed bundle for the customer to install` }, s.deps.now()),
+    }),
+  });
+  if (!updated) throw lostLease();
+  await audit(s, `environment.${s.op.kind}`, { revision: id, version: env.version, published: true });
+  return { revision: id, health: 'Published', version: env.version };
 }
 
 const lostLease = (): LeaseLostError => new LeaseLostError('lease lost: another worker owns this operation now');

@@ -32,7 +32,7 @@ test('object diff: added, changed (only where hashes differ), removed, request d
   assert.deepEqual(d.requests, { cpuMillis: 250, memoryBytes: 256 * 2 ** 20, gpus: 1 });
 });
 
-test('preview: pinned and self-managed skipped with why, already-there skipped, window holds shown, waves as planned', () => {
+test('preview: pinned skipped with why, already-there skipped, self-managed published, window holds shown, waves as planned', () => {
   const env = (tenant: string, over: Partial<PreviewEnvironment> = {}): PreviewEnvironment => ({
     tenant, environment: 'prod', envType: 'prod', cluster: 'c1', version: '1.0.0', tenantLabels: {}, tier: 'shared', channel: 'saas', current: [r(deploy('app:1', 2), 'h1')], ...over,
   });
@@ -46,9 +46,9 @@ test('preview: pinned and self-managed skipped with why, already-there skipped, 
     environments: envs, selector: {}, strategy: { ...DEFAULT_STRATEGY, waves: [100] }, version: '2.0.0', now: new Date(Date.UTC(2026, 11, 2, 12)),
     render: (xs) => { rendered += xs.length; return xs.map(() => [r(deploy('app:2', 2), 'h2')]); },
   });
-  assert.deepEqual(p.skipped.map((s) => [s.tenant, s.reason.split(':')[0]]), [['c', 'Pinned'], ['d', 'SelfManaged'], ['e', 'AlreadyAtVersion']]);
-  assert.deepEqual(p.environments.map((e) => [e.waveName, e.tenant]), [['canary', 'b'], ['wave-1', 'a'], ['wave-1', 'f'], ['wave-1', 'g']]);
-  assert.equal(rendered, 4, 'only environments the rollout touches are rendered');
+  assert.deepEqual(p.skipped.map((s) => [s.tenant, s.reason.split(':')[0]]), [['c', 'Pinned'], ['e', 'AlreadyAtVersion']]);
+  assert.deepEqual(p.environments.map((e) => [e.waveName, e.tenant, e.delivery]), [['canary', 'b', 'apply'], ['wave-1', 'a', 'apply'], ['wave-1', 'd', 'publish'], ['wave-1', 'f', 'apply'], ['wave-1', 'g', 'apply']]);
+  assert.equal(rendered, 5, 'only environments the rollout touches are rendered');
   assert.deepEqual(p.environments.filter((e) => e.heldByMaintenanceWindow).map((e) => e.tenant), ['f']);
-  assert.deepEqual(p.totals, { environments: 4, added: 0, changed: 4, removed: 0, requests: { cpuMillis: 0, memoryBytes: 0, gpus: 0 } });
+  assert.deepEqual(p.totals, { environments: 5, added: 0, changed: 5, removed: 0, requests: { cpuMillis: 0, memoryBytes: 0, gpus: 0 } });
 });

@@ -1,5 +1,6 @@
 // What-if preview of a rollout (pure): which environments a release would touch, in which wave, which
-// would be skipped and why (already there, pinned to a release, self-managed), which wait for their
+// would be skipped and why (already there, pinned to a release), which are self-managed (their bundle is
+// published, not delivered), which wait for their
 // maintenance window, and per environment the objects added, changed (field paths) and removed between
 // the revision it runs and the target release, with the change in requested CPU, memory and GPUs.
 // Nothing is written; the caller renders the target release (render/ is pure too) and passes the
@@ -26,6 +27,8 @@ export interface EnvironmentPreview extends PlannedTarget {
   wave: number;
   waveName: string;
   fromVersion: string;
+  /** apply: delivered to its cluster; publish: a self-managed environment's new bundle, installed by the customer. */
+  delivery: 'apply' | 'publish';
   /** True when a maintenance window is closed now: the environment keeps its wave position until it opens. */
   heldByMaintenanceWindow: boolean;
   added: ObjectKey[];
@@ -51,7 +54,6 @@ export function pinnedVersion(e: RolloutCandidate): string | undefined {
 }
 
 function skipReason(e: RolloutCandidate, version: string): string | null {
-  if (e.channel === 'self-managed') return 'SelfManaged: the customer installs the signed bundle; Fleetplane does not deliver it';
   const pin = pinnedVersion(e);
   if (pin !== undefined && pin !== version) return `Pinned: pinned to ${pin}`;
   return null;
@@ -176,7 +178,8 @@ export interface PreviewInput {
 
 /**
  * Splits the selected candidates into those a rollout of `version` may touch and those it skips (pinned
- * to another release, self-managed); `POST /v1/rollouts` and the preview both plan from this.
+ * to another release); `POST /v1/rollouts` and the preview both plan from this. Self-managed
+ * environments are eligible: their upgrade publishes the new bundle (plan/workflows.ts skippedFor).
  */
 export function eligibleForRollout<T extends RolloutCandidate>(candidates: readonly T[], selector: RolloutSelector, version: string): { eligible: T[]; skipped: Array<PlannedTarget & { reason: string }> } {
   const skipped: Array<PlannedTarget & { reason: string }> = [];
@@ -206,6 +209,7 @@ export function previewRollout(i: PreviewInput): RolloutPreview {
     addTo(totals.requests, d.requests, 1);
     return {
       tenant: env.tenant, environment: env.environment, wave: wave.index, waveName: wave.name, fromVersion: env.version,
+      delivery: env.channel === 'self-managed' ? 'publish' : 'apply',
       heldByMaintenanceWindow: i.strategy.respectMaintenanceWindows && !windowOpen(env.maintenanceWindow, i.now), ...d,
     };
   });

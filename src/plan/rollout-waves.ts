@@ -14,7 +14,7 @@ export interface RolloutCandidate {
   tenantLabels: Record<string, string>;
   tier: Tier;
   maintenanceWindow?: MaintenanceWindow;
-  /** self-managed environments are never delivered by a rollout (src/plan/rollout-preview.ts). */
+  /** self-managed environments get their bundle published by a rollout, never delivered (plan/workflows.ts skippedFor). */
   channel?: Channel;
 }
 

@@ -1,6 +1,6 @@
 // Each Operation kind is an ordered list of named steps. The engine runs the first step that has not
 // succeeded, so a re-run after a crash resumes where it stopped; every step is idempotent.
-import type { OperationKind, OperationStep } from '../domain/types.ts';
+import type { Channel, OperationKind, OperationStep } from '../domain/types.ts';
 import type { Classification } from './failure.ts';
 
 export type StepName = 'place' | 'render' | 'deliver' | 'verify' | 'record' | 'check-hold' | 'remove';
@@ -18,6 +18,26 @@ export const WORKFLOWS: Readonly<Record<OperationKind, readonly StepName[]>> = {
 /** Step names for a new Operation of this kind (what the API stores in Operation.steps). */
 export function stepsFor(kind: OperationKind): StepName[] {
   return [...WORKFLOWS[kind]];
+}
+
+/**
+ * Steps a channel does not run, with the reason recorded on the step. A self-managed environment is
+ * installed by its customer from the signed bundle: Fleetplane renders and publishes its revision
+ * (render, record) but never places it, delivers it, verifies it on a cluster or removes it from one.
+ */
+const SKIPPED: Readonly<Record<Channel, Partial<Record<StepName, string>>>> = {
+  saas: {},
+  'self-managed': {
+    place: 'SelfManaged: the customer installs the bundle on its own cluster; nothing is placed',
+    deliver: 'SelfManaged: the revision is published as a signed bundle, not delivered',
+    verify: "SelfManaged: the customer's install report tells what runs (GET /v1/self-managed/environments)",
+    remove: 'SelfManaged: nothing of this environment runs on a Fleetplane cluster',
+  },
+};
+
+/** Why `step` is skipped for an environment of this channel, or null when it runs. */
+export function skippedFor(channel: Channel, step: StepName): string | null {
+  return SKIPPED[channel][step] ?? null;
 }
 
 export type NextStep =

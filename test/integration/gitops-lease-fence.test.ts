@@ -46,7 +46,7 @@ after(async () => {
 function stepEnv(deps: EngineDeps, claimed: Claim, keeper: LeaseKeeper): StepEnv {
   return {
     deps, op: claimed.operation, claimed,
-    signal: keeper.signal, assertLease: () => keeper.assertHeld(), log: deps.logger, outputs: {}, attempt: 1,
+    signal: keeper.signal, assertLease: () => keeper.assertHeld(), log: deps.logger, outputs: {}, attempt: 1, channel: 'saas',
   };
 }
 

@@ -124,7 +124,8 @@ const routes: RouteModule = (app, { store, signer, now }) => {
         if (e.health === 'Deleted') continue;
         const r = installed.get(`${t.slug}/${e.name}`);
         items.push({
-          tenant: t.slug, environment: e.name, blueprint: e.blueprint, available: e.version,
+          // available: the version of the last published bundle revision (health Published once the engine has published it).
+          tenant: t.slug, environment: e.name, blueprint: e.blueprint, available: e.version, revision: e.lastGoodRevision ?? null, health: e.health,
           installed: r ? { version: r.version, revision: r.revision, reportedAt: r.reportedAt, via: r.via } : null,
           upToDate: r?.version === e.version,
         });

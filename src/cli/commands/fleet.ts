@@ -17,7 +17,7 @@ export interface FleetHealthView {
   errors: Array<{ cluster: string; message: string }>;
 }
 
-const ORDER = ['Ready', 'Progressing', 'Degraded', 'Failed', 'Unknown', 'Deleting'];
+const ORDER = ['Ready', 'Published', 'Progressing', 'Degraded', 'Failed', 'Unknown', 'Deleting'];
 
 /** "Ready=12 Degraded=1": non-zero counts in a stable order. */
 export function healthCounts(c: Counts): string {

@@ -10,7 +10,7 @@ interface Delta { cpuMillis: number; memoryBytes: number; gpus: number }
 interface PreviewView {
   version: string;
   waves: Array<{ index: number; name: string; environments: number }>;
-  environments: Array<{ tenant: string; environment: string; waveName: string; fromVersion: string; heldByMaintenanceWindow: boolean; added: unknown[]; changed: Array<{ kind: string; name: string; fields: string[] }>; removed: unknown[]; requests: Delta }>;
+  environments: Array<{ tenant: string; environment: string; waveName: string; fromVersion: string; delivery?: 'apply' | 'publish'; heldByMaintenanceWindow: boolean; added: unknown[]; changed: Array<{ kind: string; name: string; fields: string[] }>; removed: unknown[]; requests: Delta }>;
   skipped: Array<{ tenant: string; environment: string; reason: string }>;
   totals: { environments: number; added: number; changed: number; removed: number; requests: Delta };
 }
@@ -22,7 +22,7 @@ export function previewText(p: PreviewView): string {
   const t = p.totals;
   const lines = [
     `${t.environments} environments in ${p.waves.length} waves (${p.waves.map((w) => `${w.name} ${w.environments}`).join(', ')}), ${p.skipped.length} skipped; objects +${t.added} ~${t.changed} -${t.removed}; requests cpu ${signed(t.requests.cpuMillis, 'm')} memory ${mi(t.requests.memoryBytes)} gpus ${signed(t.requests.gpus)}`,
-    ...p.environments.map((e) => `  ${e.waveName.padEnd(8)} ${`${e.tenant}/${e.environment}`.padEnd(32)} ${e.fromVersion} -> ${p.version}  +${e.added.length} ~${e.changed.length} -${e.removed.length}  cpu ${signed(e.requests.cpuMillis, 'm')} mem ${mi(e.requests.memoryBytes)}${e.heldByMaintenanceWindow ? '  (waits for its maintenance window)' : ''}`),
+    ...p.environments.map((e) => `  ${e.waveName.padEnd(8)} ${`${e.tenant}/${e.environment}`.padEnd(32)} ${e.fromVersion} -> ${p.version}  +${e.added.length} ~${e.changed.length} -${e.removed.length}  cpu ${signed(e.requests.cpuMillis, 'm')} mem ${mi(e.requests.memoryBytes)}${e.delivery === 'publish' ? '  (self-managed: bundle published)' : ''}${e.heldByMaintenanceWindow ? '  (waits for its maintenance window)' : ''}`),
     ...p.skipped.map((s) => `  skipped  ${`${s.tenant}/${s.environment}`.padEnd(32)} ${s.reason}`),
   ];
   return `${lines.join('\n')}\n`;

@@ -157,7 +157,8 @@ export class RolloutController {
     const targets: SloTarget[] = [];
     for (const t of done) {
       const tenant = await this.o.store.tenants.get(t.tenant);
-      if (tenant) targets.push({ tenant: t.tenant, environment: t.environment, tier: tenant.tier });
+      // A self-managed environment runs on the customer's cluster: no telemetry here to judge it by.
+      if (tenant && tenant.channel !== 'self-managed') targets.push({ tenant: t.tenant, environment: t.environment, tier: tenant.tier });
     }
     return evaluateSloGate(gate, targets, prometheusInstant(url, this.now(), this.o.fetchImpl))
       .catch((err: unknown) => ({ pass: false, breaches: [], reason: `SLO gate query failed: ${coerceError(err).message}` }));
@@ -207,7 +208,9 @@ export class RolloutController {
       const op = await this.o.store.operations.get(t.operationId);
       const next = op ? OP_TO_TARGET[op.state] : 'failed';
       if (!next) continue;
-      const reason = op ? (op.error ?? null) : 'OperationMissing';
+      // A self-managed environment's upgrade publishes its bundle: the wave reports it as Published.
+      const published = op?.state === 'succeeded' && op.steps.some((st) => st.name === 'record' && st.output?.health === 'Published');
+      const reason = published ? 'Published' : op ? (op.error ?? null) : 'OperationMissing';
       await this.o.store.rollouts.updateTarget({ id: r.id, tenant: t.tenant, environment: t.environment }, { state: next, reason }, 'running');
       await this.o.store.rollouts.release(r.id, t);
       t.state = next;

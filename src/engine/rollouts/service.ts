@@ -91,7 +91,7 @@ export class RolloutService {
     }
     const selector = input.selector ?? {};
     const candidates = await loadCandidates(store, input.blueprint);
-    // Pinned and self-managed environments are skipped here exactly as the preview reports them.
+    // Pinned environments are skipped here exactly as the preview reports them; self-managed ones get their bundle published.
     const { eligible, skipped } = eligibleForRollout(candidates, selector, input.version);
     const planned = planWaves(eligible, selector, strategy, input.version);
     const plan = { waves: planned.waves, skipped: [...skipped, ...planned.skipped] };

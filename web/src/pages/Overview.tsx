@@ -14,7 +14,7 @@ import { ago } from '../format';
 import { isAdmin, useSession } from '../session';
 import type { AttentionItem, FleetCluster, FleetSummary, Operation } from '../types';
 
-const HEALTH = ['Ready', 'Progressing', 'Degraded', 'Drifted', 'Failed'] as const;
+const HEALTH = ['Ready', 'Published', 'Progressing', 'Degraded', 'Drifted', 'Failed'] as const;
 
 function HealthCards({ s }: { s: FleetSummary }) {
   const value = (h: string) => (h === 'Drifted' ? s.drifted : s.byHealth[h] ?? 0);

@@ -11,7 +11,9 @@ import { ago } from '../format';
 import type { Environment, Tenant } from '../types';
 
 export function conditionSummary(e: Environment): string {
-  const bad = e.conditions.filter((c) => (c.type === 'Ready' ? c.status === 'False' : c.status === 'True') && c.type !== 'Progressing');
+  // A self-managed environment is Published, not Ready: its customer installs the bundle.
+  const published = e.conditions.some((c) => c.type === 'Published' && c.status === 'True');
+  const bad = e.conditions.filter((c) => (c.type === 'Ready' ? c.status === 'False' && !published : c.status === 'True') && c.type !== 'Progressing' && c.type !== 'Published');
   return bad.map((c) => `${c.type}: ${c.message || c.reason}`).join('; ');
 }
 
