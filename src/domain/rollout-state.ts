@@ -5,14 +5,17 @@ import type { RolloutState } from './types.ts';
 
 export const ROLLOUT_TRANSITIONS: Readonly<Record<RolloutState, readonly RolloutState[]>> = {
   pending: ['running', 'paused', 'aborted'],
-  running: ['paused', 'succeeded', 'failed', 'aborted'],
+  running: ['paused', 'succeeded', 'failed', 'aborted', 'rolling-back'],
   paused: ['running', 'aborted'],
   succeeded: [],
   failed: [],
   aborted: [],
+  // A fleet rollback runs to its end: aborting it would leave some environments on the rejected release.
+  'rolling-back': ['rolled-back'],
+  'rolled-back': [],
 };
 
-export const ROLLOUT_FINAL: ReadonlySet<RolloutState> = new Set(['succeeded', 'failed', 'aborted']);
+export const ROLLOUT_FINAL: ReadonlySet<RolloutState> = new Set(['succeeded', 'failed', 'aborted', 'rolled-back']);
 
 /** States from which `to` may be entered. */
 export function sourcesOf(to: RolloutState): RolloutState[] {

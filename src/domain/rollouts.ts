@@ -31,6 +31,11 @@ export interface RolloutStrategy {
   /** slo: every upgraded environment's own burn-rate SLO (src/engine/rollouts/slo-gate.ts). */
   gates: { health: boolean; metric?: MetricGate; slo?: { severities: Array<'page' | 'ticket'> }; bakeSeconds: number };
   respectMaintenanceWindows: boolean;
+  /**
+   * What a failed metric or SLO gate does: pause (default: an operator decides), or roll back every
+   * environment this rollout changed, in every wave, to its previous revision and reject the release.
+   */
+  onGateFailure?: 'pause' | 'rollback';
 }
 
 export interface PlannedTarget {
@@ -61,8 +66,24 @@ export interface WaveStatus {
   metric?: { value: number | null; at: string };
 }
 
+/** A fleet rollback (onGateFailure: rollback), from the gate firing to every touched environment back. */
+export interface FleetRollbackStatus {
+  reason: string;
+  /** When the gate fired. */
+  startedAt: string;
+  /** When the last environment was back (Ready, or Published for self-managed) on its previous revision. */
+  completedAt?: string;
+  /** completedAt - startedAt. */
+  seconds?: number;
+  /** Environments being rolled back, restored so far, and those whose rollback failed (tenant/env: why). */
+  environments: number;
+  restored: number;
+  failed: string[];
+}
+
 export interface RolloutStatus {
   waves: WaveStatus[];
+  rollback?: FleetRollbackStatus;
 }
 
 export interface RolloutTarget {

@@ -225,7 +225,8 @@ export interface Operation {
   finishedAt?: string | null;
 }
 
-export type RolloutState = 'pending' | 'running' | 'paused' | 'succeeded' | 'failed' | 'aborted';
+/** rolling-back: a gate failed under `onGateFailure: rollback`; every environment the rollout changed is going back (then rolled-back). */
+export type RolloutState = 'pending' | 'running' | 'paused' | 'succeeded' | 'failed' | 'aborted' | 'rolling-back' | 'rolled-back';
 
 /** Labels on every object Fleetplane creates (DESIGN.md contract). */
 export const LABELS = {

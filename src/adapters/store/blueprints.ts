@@ -5,10 +5,10 @@ import type { Queryable } from './db.ts';
 import type { BlueprintRelease, Page, PageRequest, Store } from '../../domain/ports/store.ts';
 import { iso, json, jsonParam, pageQuery, toPage, type Row } from './sql.ts';
 
-const COLUMNS = 'name, version, spec, digest, created_at';
+const COLUMNS = 'name, version, spec, digest, created_at, rejected';
 
 export function toRelease(r: Row): BlueprintRelease {
-  return { name: String(r.name), version: String(r.version), spec: json(r.spec, {}), digest: String(r.digest), createdAt: iso(r.created_at) };
+  return { name: String(r.name), version: String(r.version), spec: json(r.spec, {}), digest: String(r.digest), createdAt: iso(r.created_at), rejected: r.rejected ? json(r.rejected, null) : null };
 }
 
 export function blueprintRepo(q: Queryable): Store['blueprints'] {
@@ -33,6 +33,14 @@ export function blueprintRepo(q: Queryable): Store['blueprints'] {
       return { release: existing, created: false };
     },
     list: (req) => listReleases(q, req),
+    async reject(name, version, why) {
+      const r = await q.query<Row>(`UPDATE blueprint_releases SET rejected = COALESCE(rejected, $3::jsonb) WHERE name = $1 AND version = $2 RETURNING name`, [name, version, jsonParam(why)]);
+      return r.rows.length > 0;
+    },
+    async clearRejection(name, version) {
+      const r = await q.query<Row>(`UPDATE blueprint_releases SET rejected = NULL WHERE name = $1 AND version = $2 RETURNING name`, [name, version]);
+      return r.rows.length > 0;
+    },
   };
 }
 

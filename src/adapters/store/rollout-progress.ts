@@ -165,7 +165,7 @@ async function claimActive(q: Queryable, workerId: string, leaseMs: number, limi
   const { rows } = await q.query<Row>(
     `UPDATE rollouts SET locked_by = $1, lease_expires_at = now() + ($2::text || ' milliseconds')::interval
      WHERE id IN (SELECT r.id FROM rollouts r
-                  WHERE (r.state IN ('pending', 'running')
+                  WHERE (r.state IN ('pending', 'running', 'rolling-back')
                          OR (r.state IN ('paused', 'aborted') AND EXISTS (
                                SELECT 1 FROM rollout_targets t WHERE t.rollout_id = r.id AND t.state = 'running')))
                     AND (r.lease_expires_at IS NULL OR r.lease_expires_at < now() OR r.locked_by = $1)

@@ -1,7 +1,7 @@
 // Blueprint releases: publish (admin; immutable: same name+version with another document is 409),
 // list and get (any token: releases are the product's, not a tenant's).
 import { Type } from '@sinclair/typebox';
-import { notFound } from '../auth.ts';
+import { notFound, principal } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
 import { sendPage } from '../http.ts';
 import { BlueprintPublish, DnsLabel, PageQuery, SemverString } from '../schemas.ts';
@@ -10,7 +10,7 @@ import { audit } from '../audit.ts';
 
 const tags = ['blueprints'];
 
-const routes: RouteModule = (app, { store }) => {
+const routes: RouteModule = (app, { store, now }) => {
   app.post('/v1/blueprints', {
     config: { auth: 'admin' },
     schema: { tags, summary: 'Publish a blueprint release (JSON or YAML body: {name, version, spec})', body: BlueprintPublish },
@@ -34,6 +34,30 @@ const routes: RouteModule = (app, { store }) => {
     const r = await store.blueprints.get(req.params.name, req.params.version);
     if (!r) throw notFound(`blueprint release ${req.params.name}@${req.params.version}`);
     return r;
+  });
+
+  // A rejected release (a rollout's failed gate rolled the fleet back from it, or an admin said so)
+  // is refused by rollouts, onboarding and upgrades until an admin clears the rejection.
+  const RejectBody = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 500 }) }, { additionalProperties: false });
+  app.post('/v1/blueprints/:name/:version([0-9A-Za-z.+-]+)::reject', {
+    config: { auth: 'admin' },
+    schema: { tags, summary: 'Reject a release by hand: no rollout, onboarding or upgrade picks it until the rejection is cleared', params: Type.Object({ name: DnsLabel, version: SemverString }), body: RejectBody },
+  }, async (req) => {
+    const { name, version } = req.params;
+    const by = principal(req).name;
+    if (!(await store.blueprints.reject(name, version, { reason: req.body.reason, rollout: null, by, at: now().toISOString() }))) throw notFound(`blueprint release ${name}@${version}`);
+    await audit(store, req, { action: 'blueprint.reject', target: `blueprint/${name}@${version}`, detail: { reason: req.body.reason } });
+    return (await store.blueprints.get(name, version))!;
+  });
+  app.post('/v1/blueprints/:name/:version([0-9A-Za-z.+-]+)::clear-rejection', {
+    config: { auth: 'admin' },
+    schema: { tags, summary: 'Clear a release rejection so rollouts and onboarding may pick the release again', params: Type.Object({ name: DnsLabel, version: SemverString }) },
+  }, async (req) => {
+    const { name, version } = req.params;
+    const before = await store.blueprints.get(name, version);
+    if (!before || !(await store.blueprints.clearRejection(name, version))) throw notFound(`blueprint release ${name}@${version}`);
+    if (before.rejected) await audit(store, req, { action: 'blueprint.clear-rejection', target: `blueprint/${name}@${version}`, detail: { was: before.rejected } });
+    return (await store.blueprints.get(name, version))!;
   });
 };
 

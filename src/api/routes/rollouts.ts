@@ -46,6 +46,7 @@ export const RolloutCreate = Type.Object({
       }, { ...closed, description: "every upgraded environment's own SLO burn rate, with its alerts' multi-window thresholds" })),
     }, closed)),
     respectMaintenanceWindows: Type.Optional(Type.Boolean()),
+    onGateFailure: Type.Optional(Type.Union([Type.Literal('pause'), Type.Literal('rollback')], { description: 'pause (default), or roll back every environment this rollout changed and reject the release' })),
   }, closed)),
 }, closed);
 

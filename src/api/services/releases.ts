@@ -1,6 +1,7 @@
 // Blueprint releases as the API sees them: publishing (validated with the domain's parseBlueprint;
 // the store keeps {name, version, spec, digest}) and checking an environment's blueprint/version/values
 // against a release (parsed back with blueprintFromRelease).
+import { rejectionIssue } from '../../domain/release-rejection.ts';
 import type { Store } from '../../domain/ports/store.ts';
 import { BLUEPRINT_API_VERSION, blueprintFromRelease, parseBlueprint, type Blueprint } from '../../domain/blueprint.ts';
 import { FleetplaneError, InputError, type FieldIssue } from '../../domain/errors.ts';
@@ -75,6 +76,7 @@ export async function envSpecIssues(store: Store, env: EnvSpec, at: string): Pro
   if (v) return [{ field: `${at}/version`, message: v }];
   const release = await store.blueprints.get(env.blueprint, env.version);
   if (!release) return [{ field: `${at}/version`, message: `blueprint release ${env.blueprint}@${env.version} is not published` }];
+  if (release.rejected) return [rejectionIssue(env.blueprint, env.version, release.rejected, `${at}/version`)];
   try {
     splitValues(blueprintFromRelease(release), env.type, env.values);
     return [];

@@ -33,6 +33,16 @@ export interface BlueprintRelease {
   /** releaseDigest(name, version, spec) (src/domain/blueprint.ts), = Blueprint.digest; a release is immutable. */
   digest: string;
   createdAt: string;
+  /** Set when a rollout's failed gate rolled the fleet back: no rollout or onboarding picks it until an admin clears it. */
+  rejected?: ReleaseRejection | null;
+}
+
+export interface ReleaseRejection {
+  reason: string;
+  /** The rollout whose gate rejected it (null when an admin rejected it by hand). */
+  rollout: string | null;
+  by: string;
+  at: string;
 }
 
 /** One entry of the append-only audit log. */
@@ -335,6 +345,10 @@ export interface Store extends StoreTx {
     publish(b: Omit<BlueprintRelease, 'createdAt'>): Promise<{ release: BlueprintRelease; created: boolean }>;
     get(name: string, version: string): Promise<BlueprintRelease | null>;
     list(page: PageRequest & { name?: string }): Promise<Page<BlueprintRelease>>;
+    /** Marks the release rejected (the first rejection is kept); false when there is no such release. */
+    reject(name: string, version: string, why: ReleaseRejection): Promise<boolean>;
+    /** Clears a rejection; false when there is no such release. */
+    clearRejection(name: string, version: string): Promise<boolean>;
   };
   revisions: {
     /** Idempotent on (tenant, environment, id). */

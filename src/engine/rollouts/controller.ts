@@ -12,6 +12,7 @@ import { stepsFor } from '../../plan/workflows.ts';
 import { prometheusInstant } from '../../adapters/prometheus/instant.ts';
 import { evaluateSloGate, type SloGate, type SloGateResult, type SloTarget } from './slo-gate.ts';
 import { evaluateMetricGate } from './metric-gate.ts';
+import { continueFleetRollback, startFleetRollback, type FleetRollbackDecision } from './fleet-rollback.ts';
 import { ROLLOUT_FINAL } from '../../domain/rollout-state.ts';
 import { TARGET_DONE, type Rollout, type RolloutStatus, type RolloutTarget, type TargetState } from '../../domain/rollouts.ts';
 
@@ -38,7 +39,8 @@ export type Decision =
   | { kind: 'baking'; wave: number; until: string }
   | { kind: 'paused'; reason: string }
   | { kind: 'advanced'; to: number }
-  | { kind: 'succeeded' };
+  | { kind: 'succeeded' }
+  | FleetRollbackDecision;
 
 const OP_TO_TARGET: Record<string, TargetState | undefined> = { succeeded: 'succeeded', failed: 'failed', cancelled: 'cancelled' };
 
@@ -85,6 +87,7 @@ export class RolloutController {
       return { kind: 'idle', state: r.state };
     }
     if (ROLLOUT_FINAL.has(r.state)) return { kind: 'idle', state: r.state };
+    if (r.state === 'rolling-back') return continueFleetRollback(this.rollbackDeps(), r, targets);
     if (r.state === 'pending') {
       r = await this.o.store.rollouts.transition(id, 'running', null);
       if (!r) return { kind: 'idle', state: 'changed' };
@@ -134,12 +137,12 @@ export class RolloutController {
             .catch((err: unknown) => ({ pass: false, value: null, reason: `metric query failed: ${coerceError(err).message}` }))
         : { pass: false, value: null, reason: 'metric gate configured but no Prometheus URL (FLEETPLANE_PROMETHEUS_URL)' };
       ws.metric = { value: res.value, at: now.toISOString() };
-      if (!res.pass) return this.pause(r, status, res.reason ?? 'metric gate failed');
+      if (!res.pass) return this.gateFailed(r, status, res.reason ?? 'metric gate failed');
     }
     const slo = r.spec.strategy.gates.slo;
     if (slo) {
       const res = await this.sloGate(r, slo);
-      if (!res.pass) return this.pause(r, status, res.reason ?? 'SLO gate failed');
+      if (!res.pass) return this.gateFailed(r, status, res.reason ?? 'SLO gate failed');
     }
     ws.gate = 'passed';
     delete ws.gateReason;
@@ -162,6 +165,19 @@ export class RolloutController {
     }
     return evaluateSloGate(gate, targets, prometheusInstant(url, this.now(), this.o.fetchImpl))
       .catch((err: unknown) => ({ pass: false, breaches: [], reason: `SLO gate query failed: ${coerceError(err).message}` }));
+  }
+
+  /** A metric or SLO gate failed: pause, or (onGateFailure: rollback) roll every changed environment back. */
+  private async gateFailed(r: Rollout, status: RolloutStatus, reason: string): Promise<Decision> {
+    if (r.spec.strategy.onGateFailure !== 'rollback') return this.pause(r, status, reason);
+    const ws = status.waves[r.currentWave]!;
+    ws.gate = 'failed';
+    ws.gateReason = reason;
+    return startFleetRollback(this.rollbackDeps(), r, status, reason);
+  }
+
+  private rollbackDeps() {
+    return { store: this.o.store, workerId: this.o.workerId, now: this.now, ...(this.o.logger ? { logger: this.o.logger } : {}) };
   }
 
   private async pause(r: Rollout, status: RolloutStatus, reason: string): Promise<Decision> {

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Page, PageRequest, Store } from '../../domain/ports/store.ts';
 import { ConflictError, IdempotencyKeyReusedError, InputError, NotFoundError, type FieldIssue } from '../../domain/errors.ts';
 import { ROLLOUT_FINAL } from '../../domain/rollout-state.ts';
+import { rejectedError } from '../../domain/release-rejection.ts';
 import type { Rollout, RolloutSelector, RolloutStrategy } from '../../domain/rollouts.ts';
 import { DEFAULT_STRATEGY, planWaves } from '../../plan/rollout-waves.ts';
 import { eligibleForRollout } from '../../plan/rollout-preview.ts';
@@ -21,6 +22,7 @@ export interface StrategyInput {
   maxFailures?: number;
   gates?: { health?: boolean; bakeSeconds?: number; metric?: RolloutStrategy['gates']['metric']; slo?: { severities?: Array<'page' | 'ticket'> } };
   respectMaintenanceWindows?: boolean;
+  onGateFailure?: 'pause' | 'rollback';
 }
 
 export interface CreateRolloutInput {
@@ -69,6 +71,7 @@ export function normalizeStrategy(s: StrategyInput = {}): RolloutStrategy {
     maxFailures: s.maxFailures ?? 0,
     gates: gatesOf(s.gates),
     respectMaintenanceWindows: s.respectMaintenanceWindows ?? true,
+    ...(s.onGateFailure === 'rollback' ? { onGateFailure: 'rollback' as const } : {}),
   };
 }
 
@@ -86,9 +89,11 @@ export class RolloutService {
       if (prior) return this.replay(prior, meta);
     }
     const strategy = normalizeStrategy(input.strategy);
-    if (!(await store.blueprints.get(input.blueprint, input.version))) {
+    const release = await store.blueprints.get(input.blueprint, input.version);
+    if (!release) {
       throw new InputError(`blueprint release ${input.blueprint}@${input.version} is not published`, [{ field: '/version', message: 'no such blueprint release' }]);
     }
+    if (release.rejected) throw rejectedError(release.name, release.version, release.rejected);
     const selector = input.selector ?? {};
     const candidates = await loadCandidates(store, input.blueprint);
     // Pinned environments are skipped here exactly as the preview reports them; self-managed ones get their bundle published.
@@ -147,6 +152,7 @@ export class RolloutService {
     const r = await this.mustGet(id);
     if (r.state === 'aborted') return this.get(id);
     if (ROLLOUT_FINAL.has(r.state)) throw new ConflictError(`rollout "${id}" is already ${r.state}; it cannot be aborted`);
+    if (r.state === 'rolling-back') throw new ConflictError(`rollout "${id}" is rolling the fleet back; it cannot be aborted (that would leave environments on the rejected release)`);
     await this.deps.store.tx(async ({ rollouts }) => {
       if (!(await rollouts.transition(id, 'aborted', `aborted by ${actor}`))) throw new ConflictError(`rollout "${id}" changed state; retry`);
       await rollouts.cancelPendingTargets(id, 'RolloutAborted');

@@ -131,7 +131,7 @@ export function RolloutPage() {
         <ConfirmButton label="Resume" title="Resume this rollout?" confirmLabel="Resume rollout" disabled={r.state !== 'paused'} onConfirm={act('resume')} onDone={done}>
           Failures in the current wave are acknowledged and the rollout goes on with the next environments.
         </ConfirmButton>
-        <ConfirmButton label="Abort" title="Abort this rollout?" confirmLabel="Abort rollout" color="red" disabled={['succeeded', 'failed', 'aborted'].includes(r.state)} onConfirm={act('abort')} onDone={done}>
+        <ConfirmButton label="Abort" title="Abort this rollout?" confirmLabel="Abort rollout" color="red" disabled={['succeeded', 'failed', 'aborted', 'rolling-back', 'rolled-back'].includes(r.state)} onConfirm={act('abort')} onDone={done}>
           Pending environments and queued upgrades are cancelled. This cannot be undone.
         </ConfirmButton>
       </Group>
