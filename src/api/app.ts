@@ -89,16 +89,61 @@ export async function buildApp(deps: ApiDeps, opts: BuildAppOptions = {}): Promi
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Fleetplane API', version: '1', description: 'Control plane for per-customer Kubernetes environments.' },
+      info: {
+        title: 'Fleetplane API', version: '1', description: 'Control plane for per-customer Kubernetes environments.',
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+      },
+      // Relative to where the document is served from: every `serve` answers on its own address.
+      servers: [{ url: '/', description: 'this server' }],
+      tags: OPENAPI_TAGS,
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
     // Every operation documents its refusals: 4XX and 5XX are RFC 9457 problem+json (issue #14).
-    transform: ({ schema, url }) => ({ schema: { ...schema, response: { '2XX': { description: 'Success' }, ...(schema?.response as object | undefined), '4XX': PROBLEM_RESPONSE, '5XX': PROBLEM_RESPONSE } } as typeof schema, url }),
+    // Each operation gets a stable operationId from its method and path (a route may set its own).
+    transform: ({ schema, url, route }) => ({
+      schema: {
+        operationId: operationId([route.method].flat()[0] ?? 'GET', url), ...schema,
+        response: { '2XX': { description: 'Success' }, ...(schema?.response as object | undefined), '4XX': PROBLEM_RESPONSE, '5XX': PROBLEM_RESPONSE },
+      } as typeof schema,
+      url,
+    }),
   });
   await app.register(metricsPlugin);
   for (const register of Object.values(routeModules)) await register(app, deps);
   return app;
+}
+
+/** The tags routes group their operations under (each route's `tags`; redocly lint checks they are declared). */
+const OPENAPI_TAGS = [
+  { name: 'tenants', description: 'Customers: create (onboards every environment), change, offboard.' },
+  { name: 'environments', description: 'One customer environment: status, upgrades, patches, scale, rollback, revisions, bundles.' },
+  { name: 'operations', description: 'Durable operations (onboard, upgrade, offboard, ...) with their steps.' },
+  { name: 'blueprints', description: 'Versioned blueprint releases environments are rendered from.' },
+  { name: 'clusters', description: 'Registered clusters, cordon, evacuation plans, Kubernetes upgrades in waves.' },
+  { name: 'placement', description: 'Where a new environment would be placed, every cluster explained.' },
+  { name: 'fleet', description: 'Fleet-wide health, counts, capacity and Kubernetes versions.' },
+  { name: 'rollouts', description: 'Fleet rollouts of a blueprint release in waves, with previews and gates.' },
+  { name: 'scaling', description: 'Predictive scaling policies, pre-scaler decisions, VPA recommendations.' },
+  { name: 'observability', description: 'Grafana dashboards and SLO status per environment.' },
+  { name: 'metering', description: 'Hourly usage records, corrections and exports.' },
+  { name: 'marketplace', description: 'Which cloud marketplace bills a tenant, and what was sent to it.' },
+  { name: 'self-managed', description: 'Licenses, install reports and the release train of self-managed environments.' },
+  { name: 'tokens', description: 'API tokens: create, list, rotate, revoke.' },
+  { name: 'audit', description: 'The append-only audit log of mutating calls.' },
+  { name: 'events', description: 'Incoming CloudEvents and the server-sent change stream.' },
+  { name: 'health', description: 'Liveness and readiness probes.' },
+  { name: 'meta', description: 'The OpenAPI document, Prometheus metrics and alert runbooks.' },
+  { name: 'console', description: 'The web console (HTML and its assets).' },
+];
+
+/**
+ * `GET /v1/tenants/:tenant/environments/:env:patch` -> `getV1TenantsTenantEnvironmentsEnvPatch`: the
+ * path's words (parameters by name) in camelCase after the method, so it is unique per method and path.
+ */
+export function operationId(method: string, url: string): string {
+  const words = url.replace(/::/g, '/').replace(/:(\w+)(\([^)]*\))?/g, '/$1').split(/[^A-Za-z0-9]+/).filter(Boolean);
+  return method.toLowerCase() + (words.length ? words : ['root']).map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
 }
 
 /**
