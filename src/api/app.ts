@@ -17,7 +17,7 @@ import { flowDepth, scanJson, scanValue } from './body-guard.ts';
 import { API_LIMITS, registerLimits, type ApiLimits } from './limits.ts';
 import type { Duplex } from 'node:stream';
 import type { ServerOptions } from 'node:http';
-import { matchRoute } from './route-match.ts';
+import { matchRoute, routeSpecificity } from './route-match.ts';
 import * as routeModules from './routes/index.ts';
 
 export const BODY_LIMIT = API_LIMITS.bodyLimit;
@@ -60,9 +60,14 @@ export async function buildApp(deps: ApiDeps, opts: BuildAppOptions = {}): Promi
     // the cut-off close to the configured value.
     http: { headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(limits.requestTimeoutMs / 10))) },
     clientErrorHandler,
+    // Errors the router raises before any route runs (a path parameter over 100 characters: 414; a
+    // path that is not valid percent-encoding: 400) go through the one problem+json handler too.
+    frameworkErrors: (err, req, reply) => errorHandler.call(app, err, req, reply),
     requestIdHeader: 'x-request-id',
     return503OnClosing: true,
-    routerOptions: { ignoreTrailingSlash: true },
+    // Above every path parameter's declared maxLength (at most 128), so an over-long one is the
+    // schema's 400 naming the parameter; the router's own 414 only beyond that.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 },
   };
   if (opts.logger) serverOpts.loggerInstance = opts.logger;
   const app = Fastify(serverOpts).withTypeProvider<TypeBoxTypeProvider>() as unknown as Api;
@@ -214,7 +219,10 @@ function clientErrorHandler(err: Error & { code?: string }, socket: Duplex): voi
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
-function errorHandler(this: Api, err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
+function errorHandler(this: Api, err: FastifyError, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  // A request no route matched fails body parsing first when its method carries a body (QUERY
+  // without Content-Type was a 400): the route's absence is the answer, 404 or 405 with Allow.
+  if (req.is404 && (err instanceof SyntaxError || err.code?.startsWith('FST_ERR_CTP_') || err.code === 'FST_ERR_ROUTE_MISSING_CONTENT_TYPE')) return notFound(this, req, reply);
   const problem = toProblem(err, req.url);
   if (problem.status >= 500) req.log.error({ err, reqId: req.id }, 'request failed');
   else req.log.info({ status: problem.status, type: problem.type, detail: problem.detail }, 'request refused');
@@ -224,9 +232,11 @@ function errorHandler(this: Api, err: FastifyError, req: FastifyRequest, reply: 
 }
 
 /** Unknown path → 404; a known path with the wrong method → 405 with Allow. */
-function notFound(app: Api, req: FastifyRequest, reply: FastifyReply) {
+function notFound(app: Api, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   const path = new URL(req.url, 'http://placeholder').pathname;
-  const allowed = [...new Set(app.fleetRoutes.filter((r) => matchRoute(r.url, path)).map((r) => r.method))];
+  const matching = app.fleetRoutes.filter((r) => matchRoute(r.url, path));
+  const best = Math.max(0, ...matching.map((r) => routeSpecificity(r.url)));
+  const allowed = [...new Set(matching.filter((r) => routeSpecificity(r.url) === best).map((r) => r.method))];
   // The matcher ignores param regexes, so a listed method means the path itself is unknown.
   const err = allowed.length > 0 && !allowed.includes(req.method)
     ? methodNotAllowed(req.method, allowed)
