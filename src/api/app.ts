@@ -60,7 +60,7 @@ export async function buildApp(deps: ApiDeps, opts: BuildAppOptions = {}): Promi
     // the cut-off close to the configured value.
     http: { headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(limits.requestTimeoutMs / 10))) },
     clientErrorHandler,
-    // Errors the router raises before any route runs (a path parameter over 100 characters: 414; a
+    // Errors the router raises before any route runs (a path parameter over 256 characters: 414; a
     // path that is not valid percent-encoding: 400) go through the one problem+json handler too.
     frameworkErrors: (err, req, reply) => errorHandler.call(app, err, req, reply),
     requestIdHeader: 'x-request-id',
