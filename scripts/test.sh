@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs what it needs (npm deps, PostgreSQL and
-# Prometheus from Debian packages, the testbed's Go-built Kubernetes binaries, cached outside the
-# checkout), starts the services on 127.0.0.1, then runs type-check, lint and every test.
+# Prometheus from Debian packages, Schemathesis from PyPI, gitleaks and the testbed's Kubernetes
+# binaries built from Go modules, all cached outside the checkout), starts the services on
+# 127.0.0.1, then runs type-check, lint and every test (Redocly CLI, an npm dev dependency, lints
+# the OpenAPI document in test/integration/api-openapi-lint.test.ts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +29,12 @@ eval "$(bash scripts/postgres.sh ensure)"   # exports FLEETPLANE_TEST_DATABASE_U
 
 step "Prometheus"
 eval "$(bash scripts/prometheus.sh ensure)" # exports PROMETHEUS_BIN, PROMTOOL_BIN
+
+step "Schemathesis for the API fuzz test (PyPI, into a virtualenv in the cache; installed once)"
+eval "$(bash scripts/schemathesis.sh ensure)" # exports SCHEMATHESIS_BIN
+
+step "gitleaks for the secret scan (built from its Go module into the cache; built once)"
+eval "$(bash scripts/gitleaks.sh ensure)" # exports GITLEAKS_BIN
 
 step "testbed clusters (builds Kubernetes from Go modules on first run; cached after)"
 npm run --silent testbed -- up --clusters 3

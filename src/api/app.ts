@@ -17,7 +17,7 @@ import { flowDepth, scanJson, scanValue } from './body-guard.ts';
 import { API_LIMITS, registerLimits, type ApiLimits } from './limits.ts';
 import type { Duplex } from 'node:stream';
 import type { ServerOptions } from 'node:http';
-import { matchRoute } from './route-match.ts';
+import { matchRoute, routeSpecificity } from './route-match.ts';
 import * as routeModules from './routes/index.ts';
 
 export const BODY_LIMIT = API_LIMITS.bodyLimit;
@@ -60,9 +60,14 @@ export async function buildApp(deps: ApiDeps, opts: BuildAppOptions = {}): Promi
     // the cut-off close to the configured value.
     http: { headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(limits.requestTimeoutMs / 10))) },
     clientErrorHandler,
+    // Errors the router raises before any route runs (a path parameter over 256 characters: 414; a
+    // path that is not valid percent-encoding: 400) go through the one problem+json handler too.
+    frameworkErrors: (err, req, reply) => errorHandler.call(app, err, req, reply),
     requestIdHeader: 'x-request-id',
     return503OnClosing: true,
-    routerOptions: { ignoreTrailingSlash: true },
+    // Above every path parameter's declared maxLength (at most 128), so an over-long one is the
+    // schema's 400 naming the parameter; the router's own 414 only beyond that.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 },
   };
   if (opts.logger) serverOpts.loggerInstance = opts.logger;
   const app = Fastify(serverOpts).withTypeProvider<TypeBoxTypeProvider>() as unknown as Api;
@@ -89,16 +94,61 @@ export async function buildApp(deps: ApiDeps, opts: BuildAppOptions = {}): Promi
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Fleetplane API', version: '1', description: 'Control plane for per-customer Kubernetes environments.' },
+      info: {
+        title: 'Fleetplane API', version: '1', description: 'Control plane for per-customer Kubernetes environments.',
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+      },
+      // Relative to where the document is served from: every `serve` answers on its own address.
+      servers: [{ url: '/', description: 'this server' }],
+      tags: OPENAPI_TAGS,
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
     // Every operation documents its refusals: 4XX and 5XX are RFC 9457 problem+json (issue #14).
-    transform: ({ schema, url }) => ({ schema: { ...schema, response: { '2XX': { description: 'Success' }, ...(schema?.response as object | undefined), '4XX': PROBLEM_RESPONSE, '5XX': PROBLEM_RESPONSE } } as typeof schema, url }),
+    // Each operation gets a stable operationId from its method and path (a route may set its own).
+    transform: ({ schema, url, route }) => ({
+      schema: {
+        operationId: operationId([route.method].flat()[0] ?? 'GET', url), ...schema,
+        response: { '2XX': { description: 'Success' }, ...(schema?.response as object | undefined), '4XX': PROBLEM_RESPONSE, '5XX': PROBLEM_RESPONSE },
+      } as typeof schema,
+      url,
+    }),
   });
   await app.register(metricsPlugin);
   for (const register of Object.values(routeModules)) await register(app, deps);
   return app;
+}
+
+/** The tags routes group their operations under (each route's `tags`; redocly lint checks they are declared). */
+const OPENAPI_TAGS = [
+  { name: 'tenants', description: 'Customers: create (onboards every environment), change, offboard.' },
+  { name: 'environments', description: 'One customer environment: status, upgrades, patches, scale, rollback, revisions, bundles.' },
+  { name: 'operations', description: 'Durable operations (onboard, upgrade, offboard, ...) with their steps.' },
+  { name: 'blueprints', description: 'Versioned blueprint releases environments are rendered from.' },
+  { name: 'clusters', description: 'Registered clusters, cordon, evacuation plans, Kubernetes upgrades in waves.' },
+  { name: 'placement', description: 'Where a new environment would be placed, every cluster explained.' },
+  { name: 'fleet', description: 'Fleet-wide health, counts, capacity and Kubernetes versions.' },
+  { name: 'rollouts', description: 'Fleet rollouts of a blueprint release in waves, with previews and gates.' },
+  { name: 'scaling', description: 'Predictive scaling policies, pre-scaler decisions, VPA recommendations.' },
+  { name: 'observability', description: 'Grafana dashboards and SLO status per environment.' },
+  { name: 'metering', description: 'Hourly usage records, corrections and exports.' },
+  { name: 'marketplace', description: 'Which cloud marketplace bills a tenant, and what was sent to it.' },
+  { name: 'self-managed', description: 'Licenses, install reports and the release train of self-managed environments.' },
+  { name: 'tokens', description: 'API tokens: create, list, rotate, revoke.' },
+  { name: 'audit', description: 'The append-only audit log of mutating calls.' },
+  { name: 'events', description: 'Incoming CloudEvents and the server-sent change stream.' },
+  { name: 'health', description: 'Liveness and readiness probes.' },
+  { name: 'meta', description: 'The OpenAPI document, Prometheus metrics and alert runbooks.' },
+  { name: 'console', description: 'The web console (HTML and its assets).' },
+];
+
+/**
+ * `GET /v1/tenants/:tenant/environments/:env:patch` -> `getV1TenantsTenantEnvironmentsEnvPatch`: the
+ * path's words (parameters by name) in camelCase after the method, so it is unique per method and path.
+ */
+export function operationId(method: string, url: string): string {
+  const words = url.replace(/::/g, '/').replace(/:(\w+)(\([^)]*\))?/g, '/$1').split(/[^A-Za-z0-9]+/).filter(Boolean);
+  return method.toLowerCase() + (words.length ? words : ['root']).map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
 }
 
 /**
@@ -169,7 +219,10 @@ function clientErrorHandler(err: Error & { code?: string }, socket: Duplex): voi
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
-function errorHandler(this: Api, err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
+function errorHandler(this: Api, err: FastifyError, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  // A request no route matched fails body parsing first when its method carries a body (QUERY
+  // without Content-Type was a 400): the route's absence is the answer, 404 or 405 with Allow.
+  if (req.is404 && (err instanceof SyntaxError || err.code?.startsWith('FST_ERR_CTP_') || err.code === 'FST_ERR_ROUTE_MISSING_CONTENT_TYPE')) return notFound(this, req, reply);
   const problem = toProblem(err, req.url);
   if (problem.status >= 500) req.log.error({ err, reqId: req.id }, 'request failed');
   else req.log.info({ status: problem.status, type: problem.type, detail: problem.detail }, 'request refused');
@@ -179,9 +232,11 @@ function errorHandler(this: Api, err: FastifyError, req: FastifyRequest, reply: 
 }
 
 /** Unknown path → 404; a known path with the wrong method → 405 with Allow. */
-function notFound(app: Api, req: FastifyRequest, reply: FastifyReply) {
+function notFound(app: Api, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   const path = new URL(req.url, 'http://placeholder').pathname;
-  const allowed = [...new Set(app.fleetRoutes.filter((r) => matchRoute(r.url, path)).map((r) => r.method))];
+  const matching = app.fleetRoutes.filter((r) => matchRoute(r.url, path));
+  const best = Math.max(0, ...matching.map((r) => routeSpecificity(r.url)));
+  const allowed = [...new Set(matching.filter((r) => routeSpecificity(r.url) === best).map((r) => r.method))];
   // The matcher ignores param regexes, so a listed method means the path itself is unknown.
   const err = allowed.length > 0 && !allowed.includes(req.method)
     ? methodNotAllowed(req.method, allowed)

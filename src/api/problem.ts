@@ -35,6 +35,7 @@ export const PROBLEM_TITLES: Record<string, string> = {
   'rate-limited': 'Too many requests',
   'request-timeout': 'Request timeout',
   'headers-too-large': 'Request header fields too large',
+  'uri-too-long': 'URI too long',
   'malformed-request': 'Malformed HTTP request',
   internal: 'Internal error',
 };
@@ -72,12 +73,16 @@ export function toProblem(err: unknown, instance: string): Problem {
   return fromFastifyCode(fe, instance);
 }
 
-// Fastify's own request errors, by code: [problem slug, status, detail, field message].
-const FASTIFY_CODES: Record<string, [string, number, string, string | null]> = {
+// Fastify's own request errors, by code: [problem slug, status, detail, field message, field (default: the body, '')].
+const FASTIFY_CODES: Record<string, [string, number, string, string | null, string?]> = {
   FST_ERR_CTP_BODY_TOO_LARGE: ['body-too-large', 413, 'request body is larger than the limit', 'body too large'],
   FST_ERR_CTP_INVALID_MEDIA_TYPE: ['unsupported-media-type', 415, 'send application/json (or application/yaml where noted)', null],
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['malformed-body', 400, 'Content-Length does not match the body', null],
   FST_ERR_CTP_EMPTY_JSON_BODY: ['malformed-body', 400, 'body is empty but Content-Type is application/json', 'empty body'],
+  FST_ERR_ROUTE_MISSING_CONTENT_TYPE: ['malformed-body', 400, 'a request with a body needs a Content-Type header (application/json)', 'missing', 'header:content-type'],
+  // Raised by the router before any route runs (Fastify's frameworkErrors).
+  FST_ERR_MAX_PARAM_LENGTH: ['uri-too-long', 414, 'a path segment is longer than 256 characters', 'a segment is longer than 256 characters', 'path'],
+  FST_ERR_BAD_URL: ['invalid-input', 400, 'the path is not a valid URL (bad percent-encoding)', 'not a valid URL', 'path'],
 };
 
 function isParseError(fe: Partial<FastifyError>): boolean {
@@ -88,8 +93,8 @@ function fromFastifyCode(err: Partial<FastifyError> | null | undefined, instance
   const fe = err ?? {};
   const known = fe.code ? FASTIFY_CODES[fe.code] : undefined;
   if (known) {
-    const [type, status, detail, field] = known;
-    return build(type, status, detail, instance, field ? [{ field: '', message: field }] : []);
+    const [type, status, detail, message, field = ''] = known;
+    return build(type, status, detail, instance, message ? [{ field, message }] : []);
   }
   if (isParseError(fe)) {
     return build('malformed-body', 400, `malformed body: ${fe.message ?? 'cannot parse'}`, instance, [{ field: '', message: 'cannot parse the body' }]);

@@ -48,3 +48,25 @@ function skipGroup(s: string, open: number): number {
 export function matchRoute(pattern: string, path: string): boolean {
   return routeRegex(pattern).test(path);
 }
+
+/**
+ * How many literal characters a pattern has outside its parameters: of the patterns matching a path,
+ * the most literal one is the resource it names (`/v1/clusters/c1:cordon` is `/:name::cordon`, not a
+ * cluster named "c1:cordon"), so only its methods go into `Allow`.
+ */
+export function routeSpecificity(pattern: string): number {
+  let n = 0;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === ':' && pattern[i + 1] === ':') {
+      n++;
+      i++;
+    } else if (c === ':') {
+      while (i + 1 < pattern.length && /[A-Za-z0-9_]/.test(pattern[i + 1]!)) i++;
+      if (pattern[i + 1] === '(') i = skipGroup(pattern, i + 1);
+    } else if (c !== '*') {
+      n++;
+    }
+  }
+  return n;
+}

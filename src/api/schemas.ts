@@ -131,6 +131,9 @@ export const RestartBody = Type.Object({ component: Type.Optional(DnsLabel) }, c
 
 // ---- common parts ----
 
+/** A 204 answer: no body (the OpenAPI document then declares no content for it). */
+export const NoContent = Type.Null({ description: 'No content' });
+
 export const TenantParams = Type.Object({ tenant: DnsLabel });
 export const EnvParams = Type.Object({ tenant: DnsLabel, env: DnsLabel });
 export const PageQuery = Type.Object({

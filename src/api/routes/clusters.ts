@@ -6,7 +6,7 @@ import { slugIssue, IssueList } from '../../domain/validation.ts';
 import { notFound } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
 import { sendPage } from '../http.ts';
-import { ClusterCreate, DnsLabel, PageQuery } from '../schemas.ts';
+import { ClusterCreate, DnsLabel, NoContent, PageQuery } from '../schemas.ts';
 import { audit } from '../audit.ts';
 import { kubeconfigIssues } from '../../adapters/kube/credential-policy.ts';
 
@@ -33,13 +33,15 @@ const routes: RouteModule = (app, { store, connections }) => {
     return sendPage(req, reply, await store.clusters.list({ limit: req.query.limit, cursor: req.query.cursor }));
   });
 
-  app.get('/v1/clusters/:name', { config: { auth: 'admin' }, schema: { tags, summary: 'Get a cluster', params: Type.Object({ name: DnsLabel }) } }, async (req) => {
+  // `:name` stops at a colon, so `/v1/clusters/c1:cordon` is only the cordon route's path: GET or
+  // DELETE there is a 405 (Allow: POST), not a cluster name refused by its pattern.
+  app.get('/v1/clusters/:name(^[^:]+$)', { config: { auth: 'admin' }, schema: { tags, summary: 'Get a cluster', params: Type.Object({ name: DnsLabel }) } }, async (req) => {
     const c = await store.clusters.get(req.params.name);
     if (!c) throw notFound(`cluster "${req.params.name}"`);
     return c;
   });
 
-  app.delete('/v1/clusters/:name', { config: { auth: 'admin' }, schema: { tags, summary: 'Deregister a cluster (409 while environments are placed on it)', params: Type.Object({ name: DnsLabel }) } }, async (req, reply) => {
+  app.delete('/v1/clusters/:name(^[^:]+$)', { config: { auth: 'admin' }, schema: { tags, summary: 'Deregister a cluster (409 while environments are placed on it)', params: Type.Object({ name: DnsLabel }), response: { 204: NoContent } } }, async (req, reply) => {
     const { name } = req.params;
     if (!(await store.clusters.get(name))) throw notFound(`cluster "${name}"`);
     const placed = await store.environments.list({ cluster: name, limit: 1 });
@@ -47,7 +49,7 @@ const routes: RouteModule = (app, { store, connections }) => {
     await store.clusters.delete(name);
     connections?.forget(name);
     await audit(store, req, { action: 'cluster.delete', target: `cluster/${name}` });
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
 };
 

@@ -29,7 +29,7 @@ function secure(reply: FastifyReply): FastifyReply {
 const routes: RouteModule = async (app, { consoleDir: dir }) => {
   const assets = join(dir, 'assets');
   await app.register(fastifyStatic, { root: existsSync(assets) ? assets : dir, serve: false });
-  const hidden = { tags: ['console'], security: [], hide: false };
+  const hidden = { tags: ['console'], security: [], hide: false, produces: ['text/html'] };
 
   const index = async (_req: unknown, reply: FastifyReply) => {
     const html = await readFile(join(dir, 'index.html'), 'utf8').catch(() => null);
@@ -40,7 +40,7 @@ const routes: RouteModule = async (app, { consoleDir: dir }) => {
     app.get(url, { config: { auth: 'public' }, schema: { ...hidden, summary: 'The web console (HTML; the app routes itself client-side)' } }, index);
   }
 
-  app.get('/assets/:file', { config: { auth: 'public' }, schema: { ...hidden, summary: 'The web console\'s built assets (content-hashed, cached for a year)' } }, (req, reply) => {
+  app.get('/assets/:file', { config: { auth: 'public' }, schema: { ...hidden, produces: ['*/*'], summary: 'The web console\'s built assets (content-hashed, cached for a year)' } }, (req, reply) => {
     const file = (req.params as { file: string }).file;
     // @fastify/send refuses paths that leave the root (.., encoded or not) with 403/404.
     return secure(reply).header('cache-control', 'public, max-age=31536000, immutable').sendFile(file, assets, { cacheControl: false });

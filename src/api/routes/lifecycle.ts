@@ -104,7 +104,8 @@ const routes: RouteModule = (app, { store, now, placement }) => {
   app.get('/v1/cluster-upgrades', { config: { auth: 'admin' }, schema: { tags, summary: 'List cluster upgrade plans', querystring: PageQuery } },
     async (req, reply) => sendPage(req, reply, await store.clusterUpgrades.list({ limit: req.query.limit, cursor: req.query.cursor })));
 
-  app.get('/v1/cluster-upgrades/:id', {
+  // `:id` stops at a colon: `/v1/cluster-upgrades/cu-1:pause` is only the action's path (GET there: 405).
+  app.get('/v1/cluster-upgrades/:id(^[^:]+$)', {
     config: { auth: 'admin' }, schema: { tags, summary: 'A cluster upgrade plan: waves, per-cluster progress, state and reason', params: Type.Object({ id: UpgradeId }) },
   }, async (req) => {
     const u = await store.clusterUpgrades.get(req.params.id);

@@ -122,7 +122,7 @@ const routes: RouteModule = (app, { store, now }) => {
   });
 
   app.get('/v1/tenants/:tenant/usage/export', {
-    schema: { tags, summary: 'Usage as CSV, JSON or OpenMeter-compatible CloudEvents (application/cloudevents-batch+json)', params: TenantParams, querystring: ExportQuery },
+    schema: { tags, summary: 'Usage as CSV, JSON or OpenMeter-compatible CloudEvents (application/cloudevents-batch+json)', params: TenantParams, querystring: ExportQuery, produces: ['text/csv', 'application/json', 'application/cloudevents-batch+json'] },
   }, async (req, reply) => {
     const { tenant } = req.params;
     assertCanSee(req, tenant);

@@ -67,7 +67,8 @@ const routes: RouteModule = (app, { rollouts }) => {
     schema: { tags, summary: 'List rollouts, newest first, with per-wave progress', querystring: PageQuery },
   }, async (req, reply) => sendPage(req, reply, await rollouts.list({ limit: req.query.limit, cursor: req.query.cursor })));
 
-  app.get('/v1/rollouts/:id', {
+  // `:id` stops at a colon: `/v1/rollouts/ro-1:pause` is only the action's path (GET there: 405).
+  app.get('/v1/rollouts/:id(^[^:]+$)', {
     config: { auth: 'admin' },
     schema: { tags, summary: 'Get a rollout: state, reason, per-wave counts and gates, targets', params: Type.Object({ id: Id }) },
   }, async (req) => rollouts.get(req.params.id));

@@ -14,7 +14,7 @@ import { assertCanAct, newTokenSecret, notFound, principal } from '../auth.ts';
 import type { ApiDeps, RouteModule } from '../context.ts';
 import { keyedRequest, markReplayed, type KeyedRequest } from '../http.ts';
 import { assertKeyStartedNoOperation, assertSameRequest } from '../services/idempotency.ts';
-import { IdempotencyHeaders, TokenCreate, TokenRotate } from '../schemas.ts';
+import { IdempotencyHeaders, NoContent, TokenCreate, TokenRotate } from '../schemas.ts';
 import { audit } from '../audit.ts';
 
 const tags = ['tokens'];
@@ -171,13 +171,13 @@ const routes: RouteModule = (app, deps) => {
 
   app.delete('/v1/tokens/:id', {
     config: { auth: 'admin' },
-    schema: { tags, summary: 'Revoke a token (a kept idempotent response with its secret is destroyed too)', params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) }) },
+    schema: { tags, summary: 'Revoke a token (a kept idempotent response with its secret is destroyed too)', params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) }), response: { 204: NoContent } },
   }, async (req, reply) => {
     const known = (await store.tokens.list()).some((t) => t.id === req.params.id);
     if (!known) throw notFound(`token "${req.params.id}"`);
     await store.tokens.revoke(req.params.id);
     await audit(store, req, { action: 'token.revoke', target: `token/${req.params.id}` });
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
 };
 
