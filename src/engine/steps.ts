@@ -10,7 +10,7 @@ import { desiredSpec } from '../plan/values.ts';
 import { dedupe } from '../plan/diff.ts';
 import { refOf } from '../domain/kinds.ts';
 import { recheckDelayMs, type StepName } from '../plan/workflows.ts';
-import { driverContext, driverFor, loadEnvironment, type StepEnv } from './context.ts';
+import { clusterCapabilities, driverContext, driverFor, loadEnvironment, type StepEnv } from './context.ts';
 import { placeStep } from './place.ts';
 import { audit } from './audit.ts';
 import { setHealth } from './health.ts';
@@ -46,7 +46,8 @@ async function renderStep(s: StepEnv): Promise<StepOutput> {
   if (!tenant) throw new PermanentError(`tenant ${env.tenant} does not exist`);
   if (!release) throw new PermanentError(`blueprint ${env.blueprint}@${spec.version} is not published`);
   // A stored release keeps the document's spec; parsed (validated) here, once per render.
-  const out = renderEnvironment(environmentRenderInput(tenant, env, blueprintFromRelease(release), { values: spec.values, platform: s.deps.platform }));
+  const capabilities = await clusterCapabilities(s.deps, env.placement.cluster);
+  const out = renderEnvironment(environmentRenderInput(tenant, env, blueprintFromRelease(release), { values: spec.values, platform: s.deps.platform, capabilities }));
   await s.deps.store.revisions.save({
     id: out.revision, tenant: env.tenant, environment: env.name, blueprint: out.blueprint, version: out.version,
     objects: out.objects, helmValues: out.helmValues, createdAt: s.deps.now().toISOString(),
@@ -57,7 +58,9 @@ async function renderStep(s: StepEnv): Promise<StepOutput> {
       conditions: conditionsFor(env.conditions, health, { reason: 'Delivering', message: `delivering revision ${out.revision} (${s.op.kind})` }, s.deps.now()),
     }),
   });
-  return { revision: out.revision, objects: out.objects.length, ...before };
+  // How each AI or scale-to-zero component was rendered on this cluster, and why (docs/ai-workloads.md).
+  const choices = out.choices.filter((c) => c.form !== 'Deployment' && c.form !== 'CronJob' && c.form !== 'HelmChart' || c.scaler === 'ScaledObject' || c.reason.includes('scaleToZero'));
+  return { revision: out.revision, objects: out.objects.length, ...(choices.length > 0 ? { choices } : {}), ...before };
 }
 
 async function deliverStep(s: StepEnv): Promise<StepOutput> {

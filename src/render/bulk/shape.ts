@@ -63,7 +63,7 @@ const SHAPES_MAX = 1000;
 
 function shapeKey(input: RenderInput, ctx: RenderContext): string {
   const v = input.environment.values;
-  return JSON.stringify([ctx.blueprint.digest, ctx.env.type, ctx.tenant.tier, ctx.platform, v?.components ?? null, v?.secrets ?? null]);
+  return JSON.stringify([ctx.blueprint.digest, ctx.env.type, ctx.tenant.tier, ctx.platform, v?.components ?? null, v?.secrets ?? null, [...ctx.capabilities]]);
 }
 
 function direct(ctx: RenderContext, builders: readonly Builder[]): KubeObject[] {
