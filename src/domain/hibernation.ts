@@ -134,3 +134,63 @@ export function savings(periods: readonly HibernationPeriod[], now: Date, window
   const r = (x: number) => Math.round(x * 1000) / 1000;
   return { replicaHours: r(replicaHours), gpuHours: r(gpuHours), hibernatedHours: r(hibernatedHours) };
 }
+
+export const HIBERNATION_STATES = ['awake', 'hibernated'] as const;
+export type HibernationState = (typeof HIBERNATION_STATES)[number];
+
+/** What the store keeps of an environment's hibernation. */
+export interface HibernationRecord {
+  tenant: string;
+  environment: string;
+  state: HibernationState;
+  /** The environment's own schedule; null: its environment type's (the blueprint's). */
+  schedule: HibernationSchedule | null;
+  /** What the schedule asked for when the scheduler last acted. */
+  scheduleWants: 'off' | 'on' | null;
+  since: string | null;
+}
+
+export interface StoredHibernationPeriod extends HibernationPeriod {
+  tenant: string;
+  environment: string;
+  revision: string | null;
+  /** manual, schedule */
+  reason: string;
+}
+
+export const TRAINING_RUN_STATES = ['running', 'succeeded', 'failed'] as const;
+export type TrainingRunState = (typeof TRAINING_RUN_STATES)[number];
+
+export interface TrainingRun {
+  tenant: string;
+  environment: string;
+  component: string;
+  id: string;
+  /** TrainJob (Kubeflow Trainer) or Job. */
+  form: 'TrainJob' | 'Job';
+  /** The object created in the environment's namespace. */
+  object: { apiVersion: string; kind: string; namespace: string; name: string };
+  gpus: number;
+  nodes: number;
+  state: TrainingRunState;
+  message: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+/** GPU-hours a run held (until now while it runs). */
+export function trainingGpuHours(r: Pick<TrainingRun, 'gpus' | 'startedAt' | 'finishedAt'>, now: Date): number {
+  const end = r.finishedAt ? Date.parse(r.finishedAt) : now.getTime();
+  return Math.round((Math.max(0, end - Date.parse(r.startedAt)) / 3_600_000) * r.gpus * 1000) / 1000;
+}
+
+/**
+ * What the scheduler does for one environment now: it acts only when the schedule changes its mind
+ * (`wants` is what it asked for last time), so a manual wake inside an off window holds until the
+ * next window, and a first look inside an on window never wakes a manually hibernated environment.
+ */
+export function scheduledAction(s: HibernationSchedule, wants: 'off' | 'on' | null, now: Date): { wants: 'off' | 'on'; action: 'hibernate' | 'wake' | null } {
+  const w = isOffAt(s, now) ? 'off' : 'on';
+  if (w === wants || (wants === null && w === 'on')) return { wants: w, action: null };
+  return { wants: w, action: w === 'off' ? 'hibernate' : 'wake' };
+}

@@ -15,6 +15,7 @@ import { placeStep } from './place.ts';
 import { audit } from './audit.ts';
 import { setHealth } from './health.ts';
 import { checkHoldStep, recordOffboardStep, removeStep } from './offboard.ts';
+import { asDelivered, hibernateStep, hibernatedCondition, wakeStep } from './hibernate.ts';
 
 export type StepOutput = Record<string, unknown>;
 type StepFn = (s: StepEnv) => Promise<StepOutput>;
@@ -26,7 +27,7 @@ export async function loadRevision(s: StepEnv, id: string): Promise<Revision> {
 }
 
 const revisionOf = (s: StepEnv): string => {
-  const id = s.outputs.render?.revision;
+  const id = s.outputs.render?.revision ?? s.outputs.hibernate?.revision ?? s.outputs.wake?.revision;
   if (typeof id !== 'string') throw new PermanentError('render step recorded no revision');
   return id;
 };
@@ -65,7 +66,8 @@ async function renderStep(s: StepEnv): Promise<StepOutput> {
 
 async function deliverStep(s: StepEnv): Promise<StepOutput> {
   const env = await loadEnvironment(s);
-  const rev = await loadRevision(s, revisionOf(s));
+  // A hibernated environment gets the revision held at zero (a rollout updates it without waking it).
+  const { revision: rev, hibernated } = await asDelivered(s, await loadRevision(s, revisionOf(s)));
   const q = s.deps.store.queue;
   const inv = await q.inventory(env.tenant, env.name);
   const prev = inv.revision ? await s.deps.store.revisions.get(env.tenant, env.name, inv.revision) : null;
@@ -78,7 +80,7 @@ async function deliverStep(s: StepEnv): Promise<StepOutput> {
   if (!(await s.claimed.saveInventory(env.tenant, env.name, { revision: rev.id, objects: res.inventory }))) throw lostLease();
   await s.claimed.setEnvironmentStatus(env.tenant, env.name, { appliedRevision: rev.id });
   const restarted = s.op.params.action === 'restart' ? await restartWorkloads(s, ctx, rev) : [];
-  return { revision: rev.id, applied: res.applied.length, pruned: res.pruned.length, ...(restarted.length > 0 ? { restarted } : {}), ...(res.detail ?? {}) };
+  return { revision: rev.id, applied: res.applied.length, pruned: res.pruned.length, ...(hibernated ? { hibernated } : {}), ...(restarted.length > 0 ? { restarted } : {}), ...(res.detail ?? {}) };
 }
 
 /**
@@ -105,7 +107,7 @@ async function restartWorkloads(s: StepEnv, ctx: DriverContext, rev: Revision): 
  */
 async function verifyStep(s: StepEnv): Promise<StepOutput> {
   const env = await loadEnvironment(s);
-  const rev = await loadRevision(s, revisionOf(s));
+  const { revision: rev } = await asDelivered(s, await loadRevision(s, revisionOf(s)));
   const ctx = await driverContext(s, env);
   const startedAt = s.waiting ? Date.parse(s.waiting.since) : s.deps.now().getTime();
   const v = await driverFor(s.deps, env).verify(ctx, rev, { timeoutMs: s.deps.config.verifyTimeoutMs, startedAt, holdMs: s.deps.config.verifyHoldMs });
@@ -118,11 +120,13 @@ async function recordStep(s: StepEnv): Promise<StepOutput> {
   if (s.op.kind === 'offboard') return recordOffboardStep(s);
   const env = await loadEnvironment(s);
   const id = revisionOf(s);
+  const hib = await s.deps.store.ai.hibernation(env.tenant, env.name);
+  const hibernated = hib?.state === 'hibernated';
   const updated = await setHealth(s, env, 'verified', {
-    with: (health) => ({
-      appliedRevision: id, lastGoodRevision: id,
-      conditions: conditionsFor(env.conditions, health, { reason: 'Verified', message: `revision ${id} is ready` }, s.deps.now()).filter((c) => c.type !== 'Drifted'),
-    }),
+    with: (health) => {
+      const base = conditionsFor(env.conditions, health, { reason: 'Verified', message: hibernated ? `revision ${id} is delivered, held at zero (hibernated)` : `revision ${id} is ready` }, s.deps.now()).filter((c) => c.type !== 'Drifted');
+      return { appliedRevision: id, lastGoodRevision: id, conditions: hib ? hibernatedCondition(s, base, hibernated, id) : base };
+    },
   });
   if (!updated) throw lostLease();
   await audit(s, `environment.${s.op.kind}`, { revision: id, version: env.version });
@@ -139,4 +143,6 @@ export const STEPS: Record<StepName, StepFn> = {
   record: recordStep,
   'check-hold': checkHoldStep,
   remove: removeStep,
+  hibernate: hibernateStep,
+  wake: wakeStep,
 };
