@@ -128,6 +128,7 @@ export const ScaleBody = Type.Object({
 }, closed);
 export const RollbackBody = Type.Object({ revision: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })) }, closed);
 export const RestartBody = Type.Object({ component: Type.Optional(DnsLabel) }, closed);
+export const HibernateBody = Type.Object({ reason: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }, closed);
 
 // ---- common parts ----
 

@@ -9,9 +9,10 @@ import { canonicalJson, sha256Hex } from './canonical.ts';
 import { InputError, type FieldIssue } from './errors.ts';
 import { DNS_LABEL_MAX, DNS_SUBDOMAIN_MAX, NAME_PATTERNS } from './naming.ts';
 import { ENVIRONMENT_TYPES, type EnvironmentType } from './types.ts';
+import { HIBERNATION_SCHEDULE_SCHEMA, scheduleIssues, type HibernationSchedule } from './hibernation.ts';
 
 export const BLUEPRINT_API_VERSION = 'fleetplane.io/v1alpha1';
-export const COMPONENT_KINDS = ['web-service', 'worker', 'cron-job', 'model-server', 'helm-chart'] as const;
+export const COMPONENT_KINDS = ['web-service', 'worker', 'cron-job', 'model-server', 'inference-service', 'training-job', 'helm-chart'] as const;
 export type ComponentKind = (typeof COMPONENT_KINDS)[number];
 
 export interface ResourceList { cpu?: string; memory?: string; 'ephemeral-storage'?: string }
@@ -42,6 +43,45 @@ export interface ComponentSizing {
   disruption?: Disruption | null;
 }
 
+/**
+ * Where a model's weights come from (docs/ai-workloads.md): a PersistentVolumeClaim the environment
+ * owns (rendered `<component>-model` in its namespace, mounted read-only), or an object-store URI an
+ * init step pulls into an emptyDir, with credentials by reference (the name of one of the
+ * component's `secrets`).
+ */
+export interface ModelSource {
+  pvc?: { size: string; storageClass?: string; accessMode?: 'ReadWriteOnce' | 'ReadOnlyMany' | 'ReadWriteMany' };
+  uri?: { uri: string; credentials?: string; size?: string };
+}
+
+export interface ModelSpec {
+  source: ModelSource;
+  /** KServe model format (sklearn, pytorch, huggingface, ...); required for an inference-service. */
+  format?: string;
+  /** Path of the model below the source's root. */
+  path?: string;
+  /** Where the server sees the model (default /mnt/models). */
+  mountPath?: string;
+  /** Readiness: an HTTP path that answers only once the model is loaded (default /v2/health/ready, the Open Inference Protocol's). */
+  readyPath?: string;
+  /** How long loading may take before the container is restarted (startup probe budget, default 600 s). */
+  loadTimeoutSeconds?: number;
+}
+
+/** Scale to zero when idle (rendered as a KEDA ScaledObject or a Knative Service, by what the cluster has). */
+export interface ScaleToZero {
+  /** Idle time before the last replica goes (default 300 s). */
+  idleSeconds?: number;
+  /** Ceiling while active (default: the scaling max, else the replica count, at least 1). */
+  maxReplicas?: number;
+}
+
+/** A training-job's shape: one run is started per API call (docs/ai-workloads.md). */
+export interface TrainingSpec {
+  numNodes?: number;
+  backoffLimit?: number;
+}
+
 export interface Component extends ComponentSizing {
   name: string;
   kind: ComponentKind;
@@ -63,7 +103,15 @@ export interface Component extends ComponentSizing {
   metrics?: { port: string; path?: string };
   /** Kubernetes API access; absent means no token is mounted. */
   kubeAccess?: PolicyRule[];
-  gpu?: { count: number; resource?: string };
+  /**
+   * GPUs per pod: an extended resource (`resource`, default nvidia.com/gpu) on nodes labelled
+   * nvidia.com/gpu.present (and nvidia.com/gpu.product = `product` when given), or a DRA device class
+   * (`deviceClass`: a ResourceClaimTemplate of `count` devices of that class).
+   */
+  gpu?: { count: number; resource?: string; product?: string; deviceClass?: string };
+  model?: ModelSpec;
+  scaleToZero?: ScaleToZero;
+  training?: TrainingSpec;
   /** hybrid tier: run on the tenant's dedicated node pool (defaults to true for model servers). */
   dataPlane?: boolean;
   schedule?: string;
@@ -74,7 +122,13 @@ export interface Component extends ComponentSizing {
   environmentTypes?: Partial<Record<EnvironmentType, ComponentSizing>>;
 }
 
-export interface Quota { cpu: string; memory: string; ephemeralStorage?: string; pods: number; gpus?: number; services?: number; configmaps?: number; persistentvolumeclaims?: number }
+export interface Quota {
+  cpu: string; memory: string; ephemeralStorage?: string; pods: number; gpus?: number; services?: number; configmaps?: number; persistentvolumeclaims?: number;
+  /** requests.storage: what the environment's claims (model storage) may request in total. */
+  storage?: string;
+  /** GPUs the environment's training runs may hold at once (checked when a run is started; they count against `gpus` too). */
+  trainingGpus?: number;
+}
 
 export interface EnvTypeDefaults {
   replicas: number;
@@ -87,6 +141,8 @@ export interface EnvTypeDefaults {
   containerDefaults: { request: ResourceList; limit: ResourceList; max?: ResourceList };
   /** Parameter defaults for this environment type (over the schema's defaults). */
   parameters?: Record<string, unknown>;
+  /** When environments of this type hibernate (every workload at zero); an environment may set its own. */
+  hibernation?: HibernationSchedule;
 }
 
 export interface BlueprintSpec {
@@ -158,6 +214,24 @@ const secretRef = {
     },
   },
 };
+const MODEL_URI = '^(s3|gs|azureblob|https|hf|oci)://[^\\s]+$';
+const modelSchema = {
+  type: 'object', additionalProperties: false, required: ['source'],
+  properties: {
+    source: {
+      type: 'object', additionalProperties: false, minProperties: 1, maxProperties: 1,
+      properties: {
+        pvc: { type: 'object', additionalProperties: false, required: ['size'], properties: { size: QUANTITY_SCHEMA, storageClass: dnsName, accessMode: { enum: ['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany'] } } },
+        uri: { type: 'object', additionalProperties: false, required: ['uri'], properties: { uri: { type: 'string', pattern: MODEL_URI, maxLength: 2048 }, credentials: { ...dnsName, maxLength: DNS_LABEL_MAX }, size: QUANTITY_SCHEMA } },
+      },
+    },
+    format: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,62}$' },
+    path: { type: 'string', pattern: '^(?!/)(?!.*(^|/)\\.\\.?(/|$))[-._a-zA-Z0-9/]{1,253}$' },
+    mountPath: { type: 'string', pattern: '^/[-._a-zA-Z0-9/]{0,253}$' },
+    readyPath: { type: 'string', pattern: '^/' },
+    loadTimeoutSeconds: { type: 'integer', minimum: 30, maximum: 7200 },
+  },
+};
 /** The same schema under each environment type's key. */
 function perEnvironmentType(schema: object): Record<EnvironmentType, object> {
   return Object.fromEntries(ENVIRONMENT_TYPES.map((t) => [t, schema])) as Record<EnvironmentType, object>;
@@ -178,7 +252,10 @@ const component = {
     expose: { type: 'object', additionalProperties: false, required: ['port'], properties: { port: { type: 'string' }, path: { type: 'string', pattern: '^/' } } },
     metrics: { type: 'object', additionalProperties: false, required: ['port'], properties: { port: { type: 'string' }, path: { type: 'string', pattern: '^/' } } },
     kubeAccess: { type: 'array', items: { type: 'object', additionalProperties: false, required: ['apiGroups', 'resources', 'verbs'], properties: { apiGroups: strings, resources: strings, verbs: strings, resourceNames: strings } } },
-    gpu: { type: 'object', additionalProperties: false, required: ['count'], properties: { count: { type: 'integer', minimum: 1, maximum: 16 }, resource: { type: 'string' } } },
+    gpu: { type: 'object', additionalProperties: false, required: ['count'], properties: { count: { type: 'integer', minimum: 1, maximum: 16 }, resource: { type: 'string', pattern: '^[a-z0-9.-]+/[a-z0-9.-]+$' }, product: { type: 'string', pattern: NAME_PATTERNS.labelValue }, deviceClass: dnsName } },
+    model: modelSchema,
+    scaleToZero: { type: 'object', additionalProperties: false, properties: { idleSeconds: { type: 'integer', minimum: 30, maximum: 86400 }, maxReplicas: { type: 'integer', minimum: 1, maximum: 1000 } } },
+    training: { type: 'object', additionalProperties: false, properties: { numNodes: { type: 'integer', minimum: 1, maximum: 64 }, backoffLimit: { type: 'integer', minimum: 0, maximum: 10 } } },
     dataPlane: { type: 'boolean' },
     schedule: { type: 'string', pattern: '^(@(hourly|daily|weekly|monthly|yearly)|(\\S+\\s+){4}\\S+)$' },
     concurrencyPolicy: { enum: ['Allow', 'Forbid', 'Replace'] },
@@ -193,10 +270,11 @@ const envTypeDefaults = {
     ...sizing,
     quota: {
       type: 'object', additionalProperties: false, required: ['cpu', 'memory', 'pods'],
-      properties: { cpu: quantity, memory: quantity, ephemeralStorage: quantity, pods: { type: 'integer', minimum: 1 }, gpus: { type: 'integer', minimum: 0 }, services: { type: 'integer', minimum: 1 }, configmaps: { type: 'integer', minimum: 1 }, persistentvolumeclaims: { type: 'integer', minimum: 0 } },
+      properties: { cpu: quantity, memory: quantity, ephemeralStorage: quantity, pods: { type: 'integer', minimum: 1 }, gpus: { type: 'integer', minimum: 0 }, services: { type: 'integer', minimum: 1 }, configmaps: { type: 'integer', minimum: 1 }, persistentvolumeclaims: { type: 'integer', minimum: 0 }, storage: quantity, trainingGpus: { type: 'integer', minimum: 0 } },
     },
     containerDefaults: { type: 'object', additionalProperties: false, required: ['request', 'limit'], properties: { request: resourceList, limit: resourceList, max: resourceList } },
     parameters: { type: 'object' },
+    hibernation: HIBERNATION_SCHEDULE_SCHEMA,
   },
 };
 
@@ -287,6 +365,10 @@ function semanticIssues(doc: Blueprint): FieldIssue[] {
     if (props && reserved in props) issues.push({ field: `/spec/parameters/schema/properties/${reserved}`, message: `"${reserved}" is reserved for per-environment overrides` });
   }
   issues.push(...parameterSchemaIssues(doc));
+  for (const t of ENVIRONMENT_TYPES) {
+    const h = doc.spec.environmentTypes[t].hibernation;
+    if (h) issues.push(...scheduleIssues(h, `/spec/environmentTypes/${t}/hibernation`));
+  }
   doc.spec.components.forEach((c, i) => (c.talksTo ?? []).forEach((t, j) => {
     if (!names.has(t)) issues.push({ field: `/spec/components/${i}/talksTo/${j}`, message: `unknown component "${t}"` });
   }));
@@ -294,6 +376,11 @@ function semanticIssues(doc: Blueprint): FieldIssue[] {
 }
 
 type ComponentCheck = (c: Component, ports: Set<string>) => FieldIssue | null;
+
+/** Kinds that may carry a model. */
+const AI_KINDS: ReadonlySet<ComponentKind> = new Set(['model-server', 'inference-service', 'training-job']);
+/** Long-running, request-served kinds that may scale to zero. */
+const SCALABLE_KINDS: ReadonlySet<ComponentKind> = new Set(['web-service', 'worker', 'model-server', 'inference-service']);
 
 const issue = (field: string, message: string): FieldIssue => ({ field, message });
 const needPort = (field: string, port: string | undefined, ports: Set<string>): FieldIssue | null =>
@@ -311,6 +398,14 @@ const COMPONENT_CHECKS: ComponentCheck[] = [
   (c) => (c.kind === 'cron-job' && !c.schedule ? issue('schedule', 'is required for a cron-job component') : null),
   (c) => (c.kind === 'model-server' && !c.gpu ? issue('gpu', 'is required for a model-server component') : null),
   (c, p) => (c.kind === 'web-service' && p.size === 0 ? issue('ports', 'a web-service needs at least one port') : null),
+  (c) => (c.kind === 'inference-service' && !c.model ? issue('model', 'is required for an inference-service component') : null),
+  (c) => (c.kind === 'inference-service' && c.model && !c.model.format ? issue('model/format', 'is required for an inference-service (the KServe model format, e.g. sklearn, pytorch, huggingface)') : null),
+  (c) => (c.model && !AI_KINDS.has(c.kind) ? issue('model', `is only for ${[...AI_KINDS].join(', ')} components`) : null),
+  (c, p) => (c.model && c.kind !== 'training-job' && p.size === 0 ? issue('ports', 'a model server needs a port: readiness waits for the model to be loaded') : null),
+  (c) => (c.model?.source.uri?.credentials && !(c.secrets ?? []).some((x) => x.name === c.model!.source.uri!.credentials) ? issue('model/source/uri/credentials', `names no entry of this component's secrets ("${c.model.source.uri.credentials}"); credentials are given by reference only`) : null),
+  (c) => (c.scaleToZero && !SCALABLE_KINDS.has(c.kind) ? issue('scaleToZero', `is only for ${[...SCALABLE_KINDS].join(', ')} components`) : null),
+  (c) => (c.training && c.kind !== 'training-job' ? issue('training', 'is only for training-job components') : null),
+  (c) => (c.gpu?.deviceClass && c.gpu.resource ? issue('gpu/deviceClass', 'a GPU is either an extended resource (resource) or a DRA device class, not both') : null),
   (c) => ([c.scaling, ...Object.values(c.environmentTypes ?? {}).map((e) => e.scaling)].some((s) => s && s.min > s.max) ? issue('scaling', 'min must be <= max') : null),
 ];
 

@@ -9,7 +9,7 @@ import type { KubeObject, ObjectRef } from './types.ts';
 export const KIND_ORDER: readonly string[] = [
   'Namespace', 'CustomResourceDefinition', 'PriorityClass', 'ResourceQuota', 'LimitRange', 'NetworkPolicy',
   'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding',
-  'Secret', 'ConfigMap', 'SecretStore', 'ExternalSecret', 'StorageClass', 'PersistentVolume', 'PersistentVolumeClaim',
+  'Secret', 'ConfigMap', 'SecretStore', 'ExternalSecret', 'StorageClass', 'PersistentVolume', 'PersistentVolumeClaim', 'ResourceClaimTemplate',
   'DaemonSet', 'Deployment', 'StatefulSet', 'Job', 'CronJob',
   'Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget',
   'Gateway', 'HTTPRoute', 'Ingress', 'ServiceMonitor', 'PodMonitor', 'PrometheusRule',

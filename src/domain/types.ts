@@ -189,7 +189,7 @@ export interface Revision {
   createdAt?: string;
 }
 
-export type OperationKind = 'onboard' | 'upgrade' | 'patch' | 'reconfigure' | 'scale' | 'rollback' | 'offboard';
+export type OperationKind = 'onboard' | 'upgrade' | 'patch' | 'reconfigure' | 'scale' | 'rollback' | 'offboard' | 'hibernate' | 'wake';
 export type OperationState = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 export interface OperationStep {

@@ -17,6 +17,8 @@ import { DirectDriver } from './drivers/direct.ts';
 import type { Driver, DriftReport } from './drivers/types.ts';
 import { ClusterInventory } from './cluster-inventory.ts';
 import { Reconciler } from './reconcile.ts';
+import { HibernationScheduler, type HibernationPassResult } from './hibernation-scheduler.ts';
+import type { ClusterCapability } from '../domain/capabilities.ts';
 import { timeClusterCall } from '../metrics/engine.ts';
 import { WorkerPool } from './worker.ts';
 
@@ -67,6 +69,10 @@ export interface StartEngineOptions {
   onDrift?: (env: Environment, report: DriftReport) => void;
   /** Platform settings for every render, e.g. `{ runbookBaseUrl }` (serve: FLEETPLANE_RUNBOOK_URL or its own URL + /runbooks). */
   platform?: Partial<PlatformConfig>;
+  /** What each cluster can run beyond core Kubernetes (default: its API discovery), see EngineDeps.capabilities. */
+  capabilities?: (cluster: string) => Promise<readonly ClusterCapability[]>;
+  /** How often hibernation schedules are looked at (default 60 s; 0: never, call hibernationOnce). */
+  hibernationIntervalMs?: number;
 }
 
 export interface Engine {
@@ -75,6 +81,8 @@ export interface Engine {
   nudge(): void;
   /** One drift pass now (tests, CLI). */
   reconcileOnce(): ReturnType<Reconciler['pass']>;
+  /** One hibernation-schedule pass now, at the engine's clock (tests inject it). */
+  hibernationOnce(): Promise<HibernationPassResult>;
   stop(): Promise<void>;
 }
 
@@ -119,10 +127,12 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
     clock: opts.clock ?? systemClock,
     config,
     platform: opts.platform,
+    capabilities: opts.capabilities,
   };
   const pool = new WorkerPool(deps, opts.kinds);
   deps.wakeAfter = (ms) => pool.wakeAfter(ms);
   const reconciler = new Reconciler(deps, opts.onDrift);
+  const hibernation = new HibernationScheduler(deps, opts.hibernationIntervalMs ?? 60_000);
   const inventory = new ClusterInventory(deps, opts.clusterRefreshIntervalMs ?? ENGINE_DEFAULTS.clusterRefreshIntervalMs);
   let unsubscribe: (() => Promise<void>) | null = null;
   if (opts.workers !== false) {
@@ -134,15 +144,17 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
     }) ?? null;
   }
   reconciler.start();
+  if ((opts.hibernationIntervalMs ?? 60_000) > 0) hibernation.start();
   inventory.start();
   logger.info({ concurrency: config.concurrency, leaseMs: config.leaseMs, reconcileIntervalMs: config.reconcileIntervalMs }, 'engine started');
   return {
     workerId: config.workerId,
     nudge: () => pool.nudge(),
     reconcileOnce: () => reconciler.pass(),
+    hibernationOnce: () => hibernation.pass(),
     async stop() {
       await unsubscribe?.();
-      await Promise.all([pool.stop(), reconciler.stop(), inventory.stop()]);
+      await Promise.all([pool.stop(), reconciler.stop(), hibernation.stop(), inventory.stop()]);
       logger.info('engine stopped');
     },
   };

@@ -2,6 +2,7 @@
 // revision (driver.drift), record the report and a Drifted condition, and when the environment's
 // selfHeal is on, enqueue a `reconfigure` operation that re-applies the revision. Healing goes
 // through the queue so it is leased, serialized with other work on the environment, and audited.
+import { hibernatedRevision } from '../plan/hibernation.ts';
 import { mapLimit } from '../adapters/kube/index.ts';
 import { Ticker } from '../clock.ts';
 import type { Environment } from '../domain/types.ts';
@@ -57,8 +58,10 @@ export class Reconciler {
     const q = deps.store.queue;
     try {
       if (await q.busy(env.tenant, env.name)) return;
-      const rev = await deps.store.revisions.get(env.tenant, env.name, env.appliedRevision!);
-      if (!rev) return;
+      const stored = await deps.store.revisions.get(env.tenant, env.name, env.appliedRevision!);
+      if (!stored) return;
+      // A hibernated environment is compared with its revision held at zero (plan/hibernation.ts).
+      const rev = (await deps.store.ai.hibernation(env.tenant, env.name))?.state === 'hibernated' ? hibernatedRevision(stored) : stored;
       const conn = await deps.connections.get(env.placement.cluster);
       // No lease is held here: the drift check reads only, and its client refuses writes.
       const report = await deps.drivers[env.delivery]!.drift!({

@@ -10,11 +10,12 @@ import { desiredSpec } from '../plan/values.ts';
 import { dedupe } from '../plan/diff.ts';
 import { refOf } from '../domain/kinds.ts';
 import { recheckDelayMs, type StepName } from '../plan/workflows.ts';
-import { driverContext, driverFor, loadEnvironment, type StepEnv } from './context.ts';
+import { clusterCapabilities, driverContext, driverFor, loadEnvironment, type StepEnv } from './context.ts';
 import { placeStep } from './place.ts';
 import { audit } from './audit.ts';
 import { setHealth } from './health.ts';
 import { checkHoldStep, recordOffboardStep, removeStep } from './offboard.ts';
+import { asDelivered, hibernateStep, hibernatedCondition, wakeStep } from './hibernate.ts';
 
 export type StepOutput = Record<string, unknown>;
 type StepFn = (s: StepEnv) => Promise<StepOutput>;
@@ -26,7 +27,7 @@ export async function loadRevision(s: StepEnv, id: string): Promise<Revision> {
 }
 
 const revisionOf = (s: StepEnv): string => {
-  const id = s.outputs.render?.revision;
+  const id = s.outputs.render?.revision ?? s.outputs.hibernate?.revision ?? s.outputs.wake?.revision;
   if (typeof id !== 'string') throw new PermanentError('render step recorded no revision');
   return id;
 };
@@ -46,7 +47,8 @@ async function renderStep(s: StepEnv): Promise<StepOutput> {
   if (!tenant) throw new PermanentError(`tenant ${env.tenant} does not exist`);
   if (!release) throw new PermanentError(`blueprint ${env.blueprint}@${spec.version} is not published`);
   // A stored release keeps the document's spec; parsed (validated) here, once per render.
-  const out = renderEnvironment(environmentRenderInput(tenant, env, blueprintFromRelease(release), { values: spec.values, platform: s.deps.platform }));
+  const capabilities = await clusterCapabilities(s.deps, env.placement.cluster);
+  const out = renderEnvironment(environmentRenderInput(tenant, env, blueprintFromRelease(release), { values: spec.values, platform: s.deps.platform, capabilities }));
   await s.deps.store.revisions.save({
     id: out.revision, tenant: env.tenant, environment: env.name, blueprint: out.blueprint, version: out.version,
     objects: out.objects, helmValues: out.helmValues, createdAt: s.deps.now().toISOString(),
@@ -59,12 +61,15 @@ async function renderStep(s: StepEnv): Promise<StepOutput> {
         : { reason: 'Delivering', message: `delivering revision ${out.revision} (${s.op.kind})` }, s.deps.now()),
     }),
   });
-  return { revision: out.revision, objects: out.objects.length, ...before };
+  // How each AI or scale-to-zero component was rendered on this cluster, and why (docs/ai-workloads.md).
+  const choices = out.choices.filter((c) => c.form !== 'Deployment' && c.form !== 'CronJob' && c.form !== 'HelmChart' || c.scaler === 'ScaledObject' || c.reason.includes('scaleToZero'));
+  return { revision: out.revision, objects: out.objects.length, ...(choices.length > 0 ? { choices } : {}), ...before };
 }
 
 async function deliverStep(s: StepEnv): Promise<StepOutput> {
   const env = await loadEnvironment(s);
-  const rev = await loadRevision(s, revisionOf(s));
+  // A hibernated environment gets the revision held at zero (a rollout updates it without waking it).
+  const { revision: rev, hibernated } = await asDelivered(s, await loadRevision(s, revisionOf(s)));
   const q = s.deps.store.queue;
   const inv = await q.inventory(env.tenant, env.name);
   const prev = inv.revision ? await s.deps.store.revisions.get(env.tenant, env.name, inv.revision) : null;
@@ -77,7 +82,7 @@ async function deliverStep(s: StepEnv): Promise<StepOutput> {
   if (!(await s.claimed.saveInventory(env.tenant, env.name, { revision: rev.id, objects: res.inventory }))) throw lostLease();
   await s.claimed.setEnvironmentStatus(env.tenant, env.name, { appliedRevision: rev.id });
   const restarted = s.op.params.action === 'restart' ? await restartWorkloads(s, ctx, rev) : [];
-  return { revision: rev.id, applied: res.applied.length, pruned: res.pruned.length, ...(restarted.length > 0 ? { restarted } : {}), ...(res.detail ?? {}) };
+  return { revision: rev.id, applied: res.applied.length, pruned: res.pruned.length, ...(hibernated ? { hibernated } : {}), ...(restarted.length > 0 ? { restarted } : {}), ...(res.detail ?? {}) };
 }
 
 /**
@@ -104,7 +109,7 @@ async function restartWorkloads(s: StepEnv, ctx: DriverContext, rev: Revision): 
  */
 async function verifyStep(s: StepEnv): Promise<StepOutput> {
   const env = await loadEnvironment(s);
-  const rev = await loadRevision(s, revisionOf(s));
+  const { revision: rev } = await asDelivered(s, await loadRevision(s, revisionOf(s)));
   const ctx = await driverContext(s, env);
   const startedAt = s.waiting ? Date.parse(s.waiting.since) : s.deps.now().getTime();
   const v = await driverFor(s.deps, env).verify(ctx, rev, { timeoutMs: s.deps.config.verifyTimeoutMs, startedAt, holdMs: s.deps.config.verifyHoldMs });
@@ -118,11 +123,13 @@ async function recordStep(s: StepEnv): Promise<StepOutput> {
   const env = await loadEnvironment(s);
   const id = revisionOf(s);
   if (s.channel === 'self-managed') return publishStep(s, env, id);
+  const hib = await s.deps.store.ai.hibernation(env.tenant, env.name);
+  const hibernated = hib?.state === 'hibernated';
   const updated = await setHealth(s, env, 'verified', {
-    with: (health) => ({
-      appliedRevision: id, lastGoodRevision: id,
-      conditions: conditionsFor(env.conditions, health, { reason: 'Verified', message: `revision ${id} is ready` }, s.deps.now()).filter((c) => c.type !== 'Drifted'),
-    }),
+    with: (health) => {
+      const base = conditionsFor(env.conditions, health, { reason: 'Verified', message: hibernated ? `revision ${id} is delivered, held at zero (hibernated)` : `revision ${id} is ready` }, s.deps.now()).filter((c) => c.type !== 'Drifted');
+      return { appliedRevision: id, lastGoodRevision: id, conditions: hib ? hibernatedCondition(s, base, hibernated, id) : base };
+    },
   });
   if (!updated) throw lostLease();
   await audit(s, `environment.${s.op.kind}`, { revision: id, version: env.version });
@@ -156,4 +163,6 @@ export const STEPS: Record<StepName, StepFn> = {
   record: recordStep,
   'check-hold': checkHoldStep,
   remove: removeStep,
+  hibernate: hibernateStep,
+  wake: wakeStep,
 };

@@ -3,7 +3,7 @@
 import type { Channel, OperationKind, OperationStep } from '../domain/types.ts';
 import type { Classification } from './failure.ts';
 
-export type StepName = 'place' | 'render' | 'deliver' | 'verify' | 'record' | 'check-hold' | 'remove';
+export type StepName = 'place' | 'render' | 'deliver' | 'verify' | 'record' | 'check-hold' | 'remove' | 'hibernate' | 'wake';
 
 export const WORKFLOWS: Readonly<Record<OperationKind, readonly StepName[]>> = {
   onboard: ['place', 'render', 'deliver', 'verify', 'record'],
@@ -13,6 +13,9 @@ export const WORKFLOWS: Readonly<Record<OperationKind, readonly StepName[]>> = {
   scale: ['render', 'deliver', 'verify', 'record'],
   rollback: ['render', 'deliver', 'verify', 'record'],
   offboard: ['check-hold', 'remove', 'record'],
+  // docs/ai-workloads.md: the revision delivered held at zero, then as rendered again (verified Ready).
+  hibernate: ['hibernate', 'deliver', 'verify', 'record'],
+  wake: ['wake', 'deliver', 'verify', 'record'],
 };
 
 /** Step names for a new Operation of this kind (what the API stores in Operation.steps). */

@@ -9,9 +9,10 @@ import { renderSecretStores } from './secret-store.ts';
 import { renderAvailability, renderRoutes, renderServices } from './services.ts';
 import type { Builder } from './types.ts';
 import { renderWorkloads } from './workloads.ts';
+import { renderGpuClaims, renderModelStorage } from './ai/model.ts';
 
 /** Builders of every object but the monitoring ones (bulk rendering stencils those separately). */
-export const OBJECT_BUILDERS: readonly Builder[] = [renderNamespace, renderNetwork, renderRbac, renderSecretStores, renderConfig, renderWorkloads, renderServices, renderAvailability, renderRoutes, renderWaypoint];
+export const OBJECT_BUILDERS: readonly Builder[] = [renderNamespace, renderNetwork, renderRbac, renderSecretStores, renderConfig, renderModelStorage, renderGpuClaims, renderWorkloads, renderServices, renderAvailability, renderRoutes, renderWaypoint];
 
 /** Every builder: what renderEnvironment runs. */
 export const BUILDERS: readonly Builder[] = [...OBJECT_BUILDERS, monitoringObjects];

@@ -11,6 +11,8 @@ import { expandString, type TemplateScope } from './template.ts';
 import type { PlatformConfig, RenderContext, RenderInput, ResolvedComponent } from './types.ts';
 import { DEFAULT_RUNBOOK_BASE, runbookBaseIssue } from './monitoring/runbooks.ts';
 import { lastDefined, mergeResources, splitValues, type SplitValues } from './values.ts';
+import { chooseForm } from './ai/choice.ts';
+import { isCapability, type ClusterCapability } from '../domain/capabilities.ts';
 
 export const DEFAULT_PLATFORM: PlatformConfig = {
   baseDomain: 'fleetplane.example.com',
@@ -28,6 +30,10 @@ export const DEFAULT_PLATFORM: PlatformConfig = {
   nodeLocalDnsAddress: '169.254.20.10',
   waypoint: null,
   secretStore: { server: 'https://vault.vault.svc:8200', kvMount: 'secret', authMountPath: 'kubernetes' },
+  // KServe's storage initializer: pulls s3://, gs://, azureblob://, https:// and hf:// URIs into a directory.
+  modelPullerImage: 'kserve/storage-initializer:v0.17.0',
+  modelStorePrefix: null,
+  scaleToZeroPrometheus: 'http://prometheus.monitoring.svc:9090',
 };
 
 /** Every remote secret key of an environment lies below this path; its SecretStore can read nothing else. */
@@ -36,6 +42,10 @@ export function secretKeyPrefix(tenant: string, env: string): string {
 }
 
 const GPU_NODE_LABEL = 'nvidia.com/gpu.present';
+/** Kinds that run on a hybrid tenant's own pool unless they say otherwise. */
+const DATA_PLANE_KINDS: ReadonlySet<string> = new Set(['model-server', 'inference-service', 'training-job']);
+/** NVIDIA GPU Feature Discovery's label of the GPU model (e.g. NVIDIA-A100-SXM4-80GB). */
+const GPU_PRODUCT_LABEL = 'nvidia.com/gpu.product';
 function bad(field: string, message: string): never {
   throw new InputError(`invalid render input: ${field} ${message}`, [{ field, message }]);
 }
@@ -70,11 +80,12 @@ function preferPool(key: string, tenant: string): Record<string, unknown> {
 export function placementOf(c: Component, ctx: { tier: string; tenant: string; platform: PlatformConfig }): Pick<ResolvedComponent, 'nodeSelector' | 'tolerations' | 'affinity'> {
   const nodeSelector: Record<string, string> = {};
   const tolerations: Array<Record<string, string>> = [];
-  if (c.gpu) {
+  if (c.gpu && !c.gpu.deviceClass) {
     nodeSelector[GPU_NODE_LABEL] = 'true';
+    if (c.gpu.product) nodeSelector[GPU_PRODUCT_LABEL] = c.gpu.product;
     tolerations.push({ effect: 'NoSchedule', key: c.gpu.resource ?? 'nvidia.com/gpu', operator: 'Exists' });
   }
-  if (ctx.tier === 'hybrid' && (c.dataPlane ?? c.kind === 'model-server')) {
+  if (ctx.tier === 'hybrid' && (c.dataPlane ?? DATA_PLANE_KINDS.has(c.kind))) {
     const pool = ctx.platform.dedicatedPool;
     tolerations.push({ effect: 'NoSchedule', key: pool.taintKey, operator: 'Equal', value: ctx.tenant });
     if (pool.required) nodeSelector[pool.labelKey] = ctx.tenant;
@@ -116,7 +127,27 @@ function resolveSecrets(c: Component, at: string, values: SplitValues, scope: Te
   });
 }
 
-function resolveComponent(c: Component, i: number, base: { bp: Blueprint; input: RenderInput; values: SplitValues; scope: TemplateScope; platform: PlatformConfig }): ResolvedComponent {
+/**
+ * A model's object-store URI (templated, e.g. s3://models/tenants/${tenant.slug}/...) fenced to the
+ * environment's own prefix when the platform names a model store, and its credentials by reference:
+ * the Secret of the component's own (already fenced) secret reference.
+ */
+function resolveModel(c: Component, i: number, r: { secrets: ResolvedSecret[]; scope: TemplateScope; platform: PlatformConfig; tenant: string; env: string }): NonNullable<ResolvedComponent['model']> {
+  const src = c.model!.source.uri;
+  if (!src) return {};
+  const at = `/spec/components/${i}/model/source/uri`;
+  const uri = expandString(src.uri, r.scope, `${at}/uri`);
+  const prefix = r.platform.modelStorePrefix;
+  if (prefix !== null) {
+    const own = `${prefix}${secretKeyPrefix(r.tenant, r.env)}`;
+    const rest = uri.slice(prefix.length).split('/');
+    if (!uri.startsWith(own) || rest.some((p) => p === '..' || p === '.')) bad(`${at}/uri`, `must lie below ${own} (the environment's own part of the model store)`);
+  }
+  const cred = src.credentials ? r.secrets.find((x) => x.name === src.credentials)?.secretName : undefined;
+  return { uri, ...(cred ? { credentialsSecret: cred } : {}) };
+}
+
+function resolveComponent(c: Component, i: number, base: { bp: Blueprint; input: RenderInput; values: SplitValues; scope: TemplateScope; platform: PlatformConfig; capabilities: ReadonlySet<ClusterCapability> }): ResolvedComponent {
   const { bp, input, values, scope } = base;
   const type = input.environment.type;
   const over = values.components[c.name];
@@ -126,15 +157,20 @@ function resolveComponent(c: Component, i: number, base: { bp: Blueprint; input:
   const configHashValue = configHash(config);
   // An explicit replica count in the values is a manual scale: it turns the HPA off unless scaling is given too.
   const manual = over?.replicas !== undefined && over.scaling === undefined;
+  const replicas = lastDefined('replicas', layers) ?? 1;
+  const scaling = manual ? null : lastDefined('scaling', layers) ?? null;
+  const secrets = resolveSecrets(c, `/spec/components/${i}`, values, scope, secretKeyPrefix(input.tenant.slug, input.environment.name));
   return {
     spec: c,
-    replicas: lastDefined('replicas', layers) ?? 1,
+    replicas,
     resources: mergeResources(...layers.map((l) => l?.resources)),
-    scaling: manual ? null : lastDefined('scaling', layers) ?? null,
+    scaling,
+    choice: chooseForm(c, { replicas, scaling, manual }, base.capabilities),
+    ...(c.model ? { model: resolveModel(c, i, { secrets, scope, platform: base.platform, tenant: input.tenant.slug, env: input.environment.name }) } : {}),
     disruption: lastDefined('disruption', layers) ?? null,
     config,
     configHash: configHashValue,
-    secrets: resolveSecrets(c, `/spec/components/${i}`, values, scope, secretKeyPrefix(input.tenant.slug, input.environment.name)),
+    secrets,
     image: c.image ? imageOf(bp, c, over?.imageTag) : '',
     ...placementOf(c, { tier: input.tenant.tier, tenant: input.tenant.slug, platform: base.platform }),
   };
@@ -171,6 +207,18 @@ function checkSecretStore(p: PlatformConfig): void {
   const st = p.secretStore as Partial<PlatformConfig['secretStore']> | undefined;
   if (!st || typeof st.server !== 'string' || !/^https:\/\/\S+$/.test(st.server)) bad('/platform/secretStore/server', 'must be an https URL');
   if (!isDnsLabel(st.kvMount) || !isDnsLabel(st.authMountPath)) bad('/platform/secretStore', 'kvMount and authMountPath must be DNS labels');
+  if (typeof p.modelPullerImage !== 'string' || !/^\S+$/.test(p.modelPullerImage)) bad('/platform/modelPullerImage', 'must be an image reference');
+  if (p.modelStorePrefix !== null && (typeof p.modelStorePrefix !== 'string' || !/^[a-z0-9]+:\/\/\S*\/$/.test(p.modelStorePrefix))) bad('/platform/modelStorePrefix', 'must be null or a URI ending in "/" (e.g. s3://models/)');
+  if (typeof p.scaleToZeroPrometheus !== 'string' || !/^https?:\/\/\S+$/.test(p.scaleToZeroPrometheus)) bad('/platform/scaleToZeroPrometheus', 'must be an http(s) URL');
+}
+
+function capabilitiesOf(list: unknown): ReadonlySet<ClusterCapability> {
+  if (list === undefined) return new Set();
+  if (!Array.isArray(list)) bad('/capabilities', 'must be a list of cluster capabilities');
+  list.forEach((c, i) => {
+    if (!isCapability(c)) bad(`/capabilities/${i}`, 'must be kserve, knative-serving, keda or kubeflow-trainer');
+  });
+  return new Set(list as ClusterCapability[]);
 }
 
 // One merged and checked platform per platform object the callers pass (most pass none, or the
@@ -205,7 +253,8 @@ export function buildContext(input: RenderInput): RenderContext {
     env: { name: env.name, type: env.type, namespace, hostname, baseDomain: platform.baseDomain },
     release: { name: bp.metadata.name, version: bp.metadata.version },
   };
-  const components = bp.spec.components.map((c, i) => resolveComponent(c, i, { bp, input, values, scope, platform }));
+  const capabilities = capabilitiesOf(input.capabilities);
+  const components = bp.spec.components.map((c, i) => resolveComponent(c, i, { bp, input, values, scope, platform, capabilities }));
   const common: Record<string, string> = {
     [LABELS.managedBy]: MANAGED_BY,
     [LABELS.tenant]: tenant.slug,
@@ -214,5 +263,5 @@ export function buildContext(input: RenderInput): RenderContext {
     'app.kubernetes.io/version': labelValue(bp.metadata.version),
   };
   const instance = labelValue(`${tenant.slug}-${env.name}`);
-  return { tenant, env, blueprint: bp, platform, namespace, hostname, instance, params: values.params, components, common, scope };
+  return { tenant, env, blueprint: bp, platform, namespace, hostname, instance, params: values.params, components, common, scope, capabilities };
 }

@@ -14,7 +14,8 @@ import { buildContext } from './context.ts';
 import { renderHelmValues } from './helm.ts';
 import type { CanonicalObject, RenderContext, RenderInput, RenderResult } from './types.ts';
 
-export type { RenderInput, RenderResult, RenderedHelmValues, PlatformConfig, RenderTenant, RenderEnvironment } from './types.ts';
+export type { RenderInput, RenderResult, RenderedHelmValues, PlatformConfig, RenderTenant, RenderEnvironment, RenderChoice } from './types.ts';
+export { renderTrainingRun, trainingRunName, TRAINING_RUN_LABEL, type RenderedTrainingRun, type TrainingRunRequest } from './ai/training.ts';
 export { DEFAULT_PLATFORM } from './context.ts';
 export { environmentRenderInput } from './input.ts';
 
@@ -60,6 +61,7 @@ function assemble(ctx: RenderContext, objects: readonly CanonicalObject[]): Rend
     version: ctx.blueprint.metadata.version,
     objects: rendered,
     helmValues,
+    choices: ctx.components.map((c) => c.choice),
   };
 }
 

@@ -4,12 +4,13 @@
 import type { Blueprint } from '../domain/blueprint.ts';
 import type { Environment, Tenant } from '../domain/types.ts';
 import type { PlatformConfig, RenderInput } from './types.ts';
+import type { ClusterCapability } from '../domain/capabilities.ts';
 
 export function environmentRenderInput(
   tenant: Pick<Tenant, 'slug' | 'name' | 'tier' | 'labels'>,
   env: Pick<Environment, 'name' | 'type' | 'values' | 'delivery' | 'placement'>,
   blueprint: Blueprint,
-  opts: { values?: Record<string, unknown>; platform?: Partial<PlatformConfig> | undefined } = {},
+  opts: { values?: Record<string, unknown>; platform?: Partial<PlatformConfig> | undefined; capabilities?: readonly ClusterCapability[] | undefined } = {},
 ): RenderInput {
   return {
     tenant: { slug: tenant.slug, name: tenant.name, tier: tenant.tier, labels: tenant.labels },
@@ -17,5 +18,6 @@ export function environmentRenderInput(
     blueprint,
     placement: { cluster: env.placement.cluster, ...(env.placement.namespace ? { namespace: env.placement.namespace } : {}) },
     ...(opts.platform ? { platform: opts.platform } : {}),
+    ...(opts.capabilities && opts.capabilities.length > 0 ? { capabilities: opts.capabilities } : {}),
   };
 }

@@ -49,6 +49,7 @@ function quotaObject(ctx: RenderContext, q: Quota): KubeObject {
   if (q.services !== undefined) hard.services = scaleQuantity(q.services, f);
   if (q.configmaps !== undefined) hard.configmaps = scaleQuantity(q.configmaps, f);
   if (q.persistentvolumeclaims !== undefined) hard.persistentvolumeclaims = scaleQuantity(q.persistentvolumeclaims, f);
+  if (q.storage !== undefined) hard['requests.storage'] = scaleQuantity(q.storage, f);
   // Shared clusters never hand out NodePorts or LoadBalancers to a tenant: traffic enters through the gateway.
   if (ctx.tenant.tier !== 'dedicated') {
     hard['services.nodeports'] = '0';

@@ -3,11 +3,18 @@
 import type { KubeObject } from '../domain/types.ts';
 import { componentLabels, meta, obj, selectorOf } from './meta.ts';
 import type { RenderContext, ResolvedComponent } from './types.ts';
+import { scaledObject } from './ai/serving.ts';
 
 const DEFAULT_CPU_TARGET = 70;
 
+/** Components behind a Service of ours: KServe and Knative create their own; jobs serve nothing. */
 function served(c: ResolvedComponent): boolean {
-  return c.spec.kind !== 'helm-chart' && c.spec.kind !== 'cron-job' && (c.spec.ports?.length ?? 0) > 0;
+  return c.choice.form === 'Deployment' && (c.spec.ports?.length ?? 0) > 0;
+}
+
+/** Exposed components: ours through our Service; a Knative Service or InferenceService answers under its own Service name. */
+function routed(c: ResolvedComponent): boolean {
+  return (served(c) || c.choice.form === 'KnativeService') && !!c.spec.expose;
 }
 
 function service(ctx: RenderContext, c: ResolvedComponent): KubeObject {
@@ -52,7 +59,7 @@ function hpa(ctx: RenderContext, c: ResolvedComponent): KubeObject {
 
 /** A PDB only where it can be honoured: with one replica it would block every node drain. */
 function pdb(ctx: RenderContext, c: ResolvedComponent): KubeObject | null {
-  const floor = c.scaling ? c.scaling.min : c.replicas;
+  const floor = c.choice.minReplicas;
   if (!c.disruption || floor < 2) return null;
   return obj('policy/v1', 'PodDisruptionBudget', meta(ctx, c.spec.name, componentLabels(ctx, c)), {
     spec: { ...c.disruption, selector: { matchLabels: selectorOf(c) } },
@@ -64,15 +71,16 @@ export function renderServices(ctx: RenderContext): KubeObject[] {
 }
 
 export function renderRoutes(ctx: RenderContext): KubeObject[] {
-  const exposed = ctx.components.filter((c) => served(c) && c.spec.expose);
+  const exposed = ctx.components.filter(routed);
   return exposed.map((c) => (ctx.platform.routing === 'ingress' ? ingress(ctx, c) : httpRoute(ctx, c)));
 }
 
 export function renderAvailability(ctx: RenderContext): KubeObject[] {
   const out: KubeObject[] = [];
   for (const c of ctx.components) {
-    if (c.spec.kind === 'helm-chart' || c.spec.kind === 'cron-job') continue;
-    if (c.scaling) out.push(hpa(ctx, c));
+    if (c.choice.form !== 'Deployment') continue;
+    if (c.choice.scaler === 'HorizontalPodAutoscaler') out.push(hpa(ctx, c));
+    if (c.choice.scaler === 'ScaledObject') out.push(scaledObject(ctx, c));
     const budget = pdb(ctx, c);
     if (budget) out.push(budget);
   }

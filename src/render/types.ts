@@ -1,6 +1,7 @@
 // Input and output of renderEnvironment, and the resolved context every object builder reads.
 import type { Blueprint, Component, Disruption, Resources, Scaling } from '../domain/blueprint.ts';
 import type { TemplateScope } from './template.ts';
+import type { ClusterCapability } from '../domain/capabilities.ts';
 import type { DeliveryMode, EnvironmentType, HelmValuesFile, KubeObject, RenderedObject, Tier } from '../domain/types.ts';
 
 export interface RenderTenant {
@@ -53,6 +54,15 @@ export interface PlatformConfig {
   waypoint: string | null;
   /** The secret backend each environment's own SecretStore reads, with credentials fenced to its path (docs/isolation.md). */
   secretStore: SecretStoreConfig;
+  /** AI workloads (docs/ai-workloads.md): the image of the init step that pulls a model from an object-store URI. */
+  modelPullerImage: string;
+  /**
+   * When set, every object-store model URI must lie below `<modelStorePrefix>tenants/<tenant>/<env>/`
+   * (the environment's own prefix of the model store), as remote secret keys do below theirs.
+   */
+  modelStorePrefix: string | null;
+  /** The Prometheus a KEDA scale-to-zero trigger reads the component's request rate from. */
+  scaleToZeroPrometheus: string;
 }
 
 /** Vault, reached by each environment's own ServiceAccount through Vault's Kubernetes auth. */
@@ -74,6 +84,24 @@ export interface RenderInput {
   blueprint: Blueprint;
   placement: { cluster: string; namespace?: string };
   platform?: Partial<PlatformConfig>;
+  /**
+   * What the target cluster can run beyond core Kubernetes (KServe, Knative Serving, KEDA, Kubeflow
+   * Trainer): the AI kinds and scale to zero render by it, and say why (RenderResult.choices). None by default.
+   */
+  capabilities?: readonly ClusterCapability[];
+}
+
+/** How one component was rendered on this cluster, and why (docs/ai-workloads.md). */
+export interface RenderChoice {
+  component: string;
+  kind: Component['kind'];
+  /** What carries its pods: Deployment, CronJob, InferenceService, Knative Service, TrainingRuntime (runs as TrainJobs), Job (one per run), or a Helm chart. */
+  form: 'Deployment' | 'CronJob' | 'InferenceService' | 'KnativeService' | 'TrainingRuntime' | 'Job' | 'HelmChart';
+  /** What scales it: an HPA, a KEDA ScaledObject, Knative's autoscaler, or nothing. */
+  scaler: 'HorizontalPodAutoscaler' | 'ScaledObject' | 'Knative' | 'none';
+  /** The replica floor (0: scales to zero when idle). */
+  minReplicas: number;
+  reason: string;
 }
 
 /** Values for a Helm-chart component, delivered as an override file next to an Argo CD Application. */
@@ -92,6 +120,8 @@ export interface RenderResult {
   version: string;
   objects: RenderedObject[];
   helmValues: RenderedHelmValues[];
+  /** Per component: what it was rendered as on this cluster, and why. */
+  choices: RenderChoice[];
 }
 
 /** A component with its environment type and overrides applied. */
@@ -111,6 +141,10 @@ export interface ResolvedComponent {
   nodeSelector: Record<string, string>;
   tolerations: Array<Record<string, string>>;
   affinity?: Record<string, unknown>;
+  /** How it renders on this cluster (./ai/choice.ts). */
+  choice: RenderChoice;
+  /** The model source with templates expanded and its credentials resolved to a Secret name. */
+  model?: { uri?: string; credentialsSecret?: string };
 }
 
 export interface RenderContext {
@@ -127,6 +161,7 @@ export interface RenderContext {
   /** The labels every object carries (without the revision label, stamped last). */
   common: Record<string, string>;
   scope: TemplateScope;
+  capabilities: ReadonlySet<ClusterCapability>;
 }
 
 export type Builder = (ctx: RenderContext) => KubeObject[];

@@ -8,6 +8,9 @@ import { componentLabels, meta, obj, podLabels, selectorOf, sortedMap } from './
 import { DEFAULT_EPHEMERAL } from './namespace.ts';
 import { needsToken } from './rbac.ts';
 import type { RenderContext, ResolvedComponent } from './types.ts';
+import { gpuPodClaims, modelEnv, modelMount, modelProbes, modelPuller, modelVolume } from './ai/model.ts';
+import { inferenceService, knativeService } from './ai/serving.ts';
+import { trainingRuntime } from './ai/training.ts';
 
 const NON_ROOT_UID = 10001;
 /** The /tmp emptyDir's cap (counted against the container's ephemeral-storage limit). */
@@ -44,19 +47,30 @@ function ephemeral(ctx: RenderContext, c: ResolvedComponent, side: 'requests' | 
   return { 'ephemeral-storage': String(v) };
 }
 
-function containerResources(ctx: RenderContext, c: ResolvedComponent): Record<string, unknown> {
+export function containerResources(ctx: RenderContext, c: ResolvedComponent): Record<string, unknown> {
   const s = c.spec;
-  const gpu = s.gpu ? { [s.gpu.resource ?? 'nvidia.com/gpu']: String(s.gpu.count) } : {};
+  // A DRA device class is claimed (resources.claims), not counted as an extended resource.
+  const gpu = s.gpu && !s.gpu.deviceClass ? { [s.gpu.resource ?? 'nvidia.com/gpu']: String(s.gpu.count) } : {};
   const side = (k: 'requests' | 'limits') => sortedMap({ ...quantities(c.resources[k]), ...ephemeral(ctx, c, k), ...gpu });
-  return { limits: side('limits'), requests: side('requests') };
+  return { claims: s.gpu?.deviceClass ? [{ name: 'gpu' }] : undefined, limits: side('limits'), requests: side('requests') };
 }
 
-function container(ctx: RenderContext, c: ResolvedComponent): Record<string, unknown> {
+export const CONTAINER_SECURITY = {
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ['ALL'] },
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+};
+
+export function container(ctx: RenderContext, c: ResolvedComponent): Record<string, unknown> {
   const s = c.spec;
+  // A model's object-store credentials go to the init step that pulls it, never to the server.
   const envFrom = [
     ...(hasConfig(c) ? [{ configMapRef: { name: configMapName(c) } }] : []),
-    ...c.secrets.map((x) => ({ secretRef: { name: x.secretName } })),
+    ...c.secrets.filter((x) => x.secretName !== c.model?.credentialsSecret).map((x) => ({ secretRef: { name: x.secretName } })),
   ];
+  const gated = modelProbes(c);
+  const model = modelMount(c);
   // Keys in sorted order (canonical bytes via the native JSON.stringify; see canonical.ts).
   return {
     args: s.args,
@@ -65,6 +79,7 @@ function container(ctx: RenderContext, c: ResolvedComponent): Record<string, unk
       { name: 'FLEETPLANE_TENANT', value: ctx.tenant.slug },
       { name: 'FLEETPLANE_ENVIRONMENT', value: ctx.env.name },
       { name: 'FLEETPLANE_ENVIRONMENT_TYPE', value: ctx.env.type },
+      ...modelEnv(c),
     ],
     envFrom: envFrom.length > 0 ? envFrom : undefined,
     image: c.image,
@@ -72,17 +87,19 @@ function container(ctx: RenderContext, c: ResolvedComponent): Record<string, unk
     livenessProbe: probe(s.probes?.liveness),
     name: s.name,
     ports: s.ports?.map((p) => ({ containerPort: p.port, name: p.name, protocol: p.protocol ?? 'TCP' })),
-    readinessProbe: probe(s.probes?.readiness),
+    readinessProbe: probe(gated?.readiness ?? s.probes?.readiness),
     resources: containerResources(ctx, c),
-    securityContext: {
-      allowPrivilegeEscalation: false,
-      capabilities: { drop: ['ALL'] },
-      readOnlyRootFilesystem: true,
-      runAsNonRoot: true,
-    },
-    startupProbe: probe(s.probes?.startup),
-    volumeMounts: [{ mountPath: '/tmp', name: 'tmp' }],
+    securityContext: CONTAINER_SECURITY,
+    startupProbe: probe(gated?.startup ?? s.probes?.startup),
+    volumeMounts: model ? [model, { mountPath: '/tmp', name: 'tmp' }] : [{ mountPath: '/tmp', name: 'tmp' }],
   };
+}
+
+export const POD_SECURITY = { fsGroup: NON_ROOT_UID, runAsGroup: NON_ROOT_UID, runAsNonRoot: true, runAsUser: NON_ROOT_UID, seccompProfile: { type: 'RuntimeDefault' } };
+
+export function podVolumes(c: ResolvedComponent): Array<Record<string, unknown>> {
+  const model = modelVolume(c);
+  return model ? [model, { emptyDir: { sizeLimit: TMP_SIZE_LIMIT }, name: 'tmp' }] : [{ emptyDir: { sizeLimit: TMP_SIZE_LIMIT }, name: 'tmp' }];
 }
 
 function spread(ctx: RenderContext, c: ResolvedComponent): unknown[] | undefined {
@@ -94,25 +111,28 @@ function spread(ctx: RenderContext, c: ResolvedComponent): unknown[] | undefined
   ];
 }
 
-export function podSpec(ctx: RenderContext, c: ResolvedComponent, restartPolicy?: 'OnFailure'): Record<string, unknown> {
+export function podSpec(ctx: RenderContext, c: ResolvedComponent, restartPolicy?: 'OnFailure' | 'Never'): Record<string, unknown> {
+  const puller = modelPuller(ctx, c, CONTAINER_SECURITY);
   return {
     affinity: c.affinity,
     automountServiceAccountToken: needsToken(c),
     containers: [container(ctx, c)],
     enableServiceLinks: false,
+    initContainers: puller ? [puller] : undefined,
     nodeSelector: Object.keys(c.nodeSelector).length > 0 ? c.nodeSelector : undefined,
+    resourceClaims: gpuPodClaims(c),
     restartPolicy,
-    securityContext: { fsGroup: NON_ROOT_UID, runAsGroup: NON_ROOT_UID, runAsNonRoot: true, runAsUser: NON_ROOT_UID, seccompProfile: { type: 'RuntimeDefault' } },
+    securityContext: POD_SECURITY,
     serviceAccountName: c.spec.name,
     terminationGracePeriodSeconds: 30,
     tolerations: c.tolerations.length > 0 ? c.tolerations : undefined,
     topologySpreadConstraints: restartPolicy ? undefined : spread(ctx, c),
-    volumes: [{ emptyDir: { sizeLimit: TMP_SIZE_LIMIT }, name: 'tmp' }],
+    volumes: podVolumes(c),
   };
 }
 
 /** Pod template metadata: labels without the revision, plus the config hash that rolls pods on config change. */
-function template(ctx: RenderContext, c: ResolvedComponent): Record<string, unknown> {
+export function template(ctx: RenderContext, c: ResolvedComponent): Record<string, unknown> {
   return { annotations: { 'fleetplane.io/config-hash': c.configHash }, labels: podLabels(ctx, c) };
 }
 
@@ -128,8 +148,8 @@ function rollingUpdate(ctx: RenderContext, c: ResolvedComponent): Record<string,
 function deployment(ctx: RenderContext, c: ResolvedComponent): KubeObject {
   const spec: Record<string, unknown> = {
     progressDeadlineSeconds: 600,
-    // With an HPA the replica count belongs to the autoscaler; setting it here would fight it on every apply.
-    replicas: c.scaling ? undefined : c.replicas,
+    // With an HPA (or KEDA's) the replica count belongs to the autoscaler; setting it here would fight it on every apply.
+    replicas: c.choice.scaler === 'none' ? c.choice.minReplicas : undefined,
     revisionHistoryLimit: 5,
     selector: { matchLabels: selectorOf(c) },
     strategy: rollingUpdate(ctx, c),
@@ -155,11 +175,18 @@ function cronJob(ctx: RenderContext, c: ResolvedComponent): KubeObject {
   return obj('batch/v1', 'CronJob', meta(ctx, c.spec.name, componentLabels(ctx, c)), { spec });
 }
 
+/** One workload per component, of the form chosen for this cluster (./ai/choice.ts); a training-job's runs are started through the API. */
 export function renderWorkloads(ctx: RenderContext): KubeObject[] {
   const out: KubeObject[] = [];
   for (const c of ctx.components) {
-    if (c.spec.kind === 'helm-chart') continue;
-    out.push(c.spec.kind === 'cron-job' ? cronJob(ctx, c) : deployment(ctx, c));
+    switch (c.choice.form) {
+      case 'Deployment': out.push(deployment(ctx, c)); break;
+      case 'CronJob': out.push(cronJob(ctx, c)); break;
+      case 'InferenceService': out.push(inferenceService(ctx, c)); break;
+      case 'KnativeService': out.push(knativeService(ctx, c)); break;
+      case 'TrainingRuntime': out.push(trainingRuntime(ctx, c)); break;
+      default: break;
+    }
   }
   return out;
 }

@@ -10,6 +10,8 @@ export interface HpaView {
   maxReplicas: number;
   currentReplicas: number | null;
   desiredReplicas: number | null;
+  /** Set when KEDA made this HPA for a ScaledObject (scale to zero): KEDA owns its floor. */
+  scaledObject?: string;
 }
 
 export interface HpaPort {
@@ -22,8 +24,13 @@ type HpaObject = KubeObject & {
   status?: { currentReplicas?: number; desiredReplicas?: number };
 };
 
+/** The label KEDA puts on the HPA it creates for a ScaledObject. */
+export const KEDA_SCALED_OBJECT_LABEL = 'scaledobject.keda.sh/name';
+
 function view(o: HpaObject): HpaView {
+  const so = o.metadata.labels?.[KEDA_SCALED_OBJECT_LABEL];
   return {
+    ...(so ? { scaledObject: so } : {}),
     minReplicas: o.spec?.minReplicas ?? 1,
     maxReplicas: o.spec?.maxReplicas ?? 1,
     currentReplicas: o.status?.currentReplicas ?? null,

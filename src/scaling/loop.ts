@@ -44,6 +44,7 @@ export function startPrescalerLoop(opts: PrescalerLoopOptions): PrescalerLoop | 
     hpa: new KubeHpaPort((cluster) => connections.client(cluster)),
     store: opts.store.scaling,
     placement: async (tenant, env) => (await opts.store.environments.get(tenant, env))?.placement ?? null,
+    hibernated: async (tenant, env) => (await opts.store.ai.hibernation(tenant, env))?.state === 'hibernated',
     now: opts.now ?? (() => new Date()),
     ...(opts.logger ? { logger: opts.logger } : {}),
   });

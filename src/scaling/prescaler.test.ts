@@ -137,3 +137,26 @@ describe('pre-scaler', () => {
     assert.deepEqual([hpa.patches, queries], [[], []]);
   });
 });
+
+describe('pre-scaler and scale to zero (docs/ai-workloads.md)', () => {
+  it('stands down on an HPA KEDA made for a ScaledObject: its floor is 0 and stays KEDA\'s', async () => {
+    const { p, hpa, store } = setup('active', { ...HPA_VIEW, minReplicas: 1, scaledObject: 'web' });
+    await store.putPolicy(policy('active'));
+    const [d] = await p.runOnce();
+    assert.equal(d!.action, 'noop');
+    assert.equal(d!.applied, false);
+    assert.match(d!.reason, /scale to zero: KEDA owns this HPA for ScaledObject web/);
+    assert.deepEqual(hpa.patches, []);
+  });
+
+  it('stands down while the environment is hibernated', async () => {
+    const store = new MemoryScaling();
+    const hpa = new FakeHpa(HPA_VIEW);
+    const p = new Prescaler({ history: { history: async (q: RangeQuery) => history(q) }, hpa, store, now: () => new Date(END * 1000), placement: async (t, e) => PLACEMENTS.get(`${t}/${e}`) ?? null, hibernated: async () => true });
+    await store.putPolicy(policy('active'));
+    const [d] = await p.runOnce();
+    assert.equal(d!.action, 'noop');
+    assert.match(d!.reason, /hibernated/);
+    assert.deepEqual(hpa.patches, []);
+  });
+});

@@ -34,6 +34,8 @@ export interface PrescalerDeps {
   logger?: Logger;
   /** Environments decided at once (default 8). */
   concurrency?: number;
+  /** Whether the environment is hibernated (docs/ai-workloads.md): then the pre-scaler stands down. */
+  hibernated?: (tenant: string, environment: string) => Promise<boolean>;
 }
 
 const REPORT_MINUTES = [5, 15, 30];
@@ -101,9 +103,16 @@ export class Prescaler {
 
   private async evaluate(policy: ScalingPolicy, at: Date, state: PolicyState): Promise<ScalingDecision> {
     const query = await this.scoped(policy);
-    const forecast = await this.forecast({ ...policy, query }, at);
+    const standDown = (reason: string, previous: number | null): ScalingDecision => ({
+      tenant: policy.tenant, environment: policy.environment, hpa: policy.hpa, at: at.toISOString(), action: 'noop', mode: policy.mode,
+      minReplicas: previous ?? state.current, previousMinReplicas: previous, wanted: previous ?? state.current, applied: false, reason, forecast: null, state,
+    });
+    // Scale to zero and hibernation win over a raised floor (docs/ai-workloads.md).
+    if (await this.deps.hibernated?.(policy.tenant, policy.environment)) return standDown('environment is hibernated: nothing is raised until it wakes', null);
     const hpa = await this.deps.hpa.get(policy.hpa);
     if (!hpa) throw new DecisionError(`HPA ${policy.hpa.namespace}/${policy.hpa.name} not found on cluster ${policy.hpa.cluster}`);
+    if (hpa.scaledObject) return standDown(`scale to zero: KEDA owns this HPA for ScaledObject ${hpa.scaledObject} (minReplicaCount 0); the pre-scaler does not raise its floor`, hpa.minReplicas);
+    const forecast = await this.forecast({ ...policy, query }, at);
     const ceiling = Math.max(policy.floor, Math.min(policy.ceiling, hpa.maxReplicas));
     const nowMin = Math.floor(at.getTime() / 60_000);
     const p = decide(forecast.upper, state, nowMin, { ...policy, ceiling });

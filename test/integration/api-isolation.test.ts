@@ -147,6 +147,14 @@ const CASES: Record<string, Case> = {
   'GET /v1/environments/{tenant}/{env}/revisions/{id}': { expect: 404, url: '/v1/environments/{victim}/prod/revisions/{victimRevision}' },
   'GET /v1/environments/{tenant}/{env}/diff': { expect: 404, url: '/v1/environments/{victim}/prod/diff?from={victimRevision}&to={victimRevision}' },
   'GET /v1/environments/{tenant}/{env}/slo': { expect: 404, url: '/v1/environments/{victim}/prod/slo' },
+  'POST /v1/tenants/{tenant}/environments/{env}:hibernate': action('hibernate', {}),
+  'POST /v1/tenants/{tenant}/environments/{env}:wake': action('wake', {}),
+  'GET /v1/environments/{tenant}/{env}/hibernation': { expect: 404, url: '/v1/environments/{victim}/prod/hibernation' },
+  'PUT /v1/environments/{tenant}/{env}/hibernation/schedule': { expect: 404, url: '/v1/environments/{victim}/prod/hibernation/schedule', body: { off: [{ start: '20:00', end: '07:00' }] } },
+  'DELETE /v1/environments/{tenant}/{env}/hibernation/schedule': { expect: 404, url: '/v1/environments/{victim}/prod/hibernation/schedule' },
+  'GET /v1/tenants/{tenant}/hibernation/savings': { expect: 404, url: '/v1/tenants/{victim}/hibernation/savings' },
+  'POST /v1/environments/{tenant}/{env}/training-jobs': { expect: 404, url: '/v1/environments/{victim}/prod/training-jobs', body: { component: 'train', id: 'steal' } },
+  'GET /v1/environments/{tenant}/{env}/training-jobs': { expect: 404, url: '/v1/environments/{victim}/prod/training-jobs' },
 };
 
 describe('tenant isolation (every registered route)', () => {

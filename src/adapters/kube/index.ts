@@ -26,6 +26,7 @@ export type { ApplyOptions, CallTimer, DeleteOptions, ListOptions } from './clie
 export { ClusterConnections, type ClusterCallTimer, type ClusterConnectionsOptions, type ClusterSource, type Connection } from './connections.ts';
 export { KindNotServedError, KubeApiError, isConflict, isGone, isInvalid, isNotFound } from './errors.ts';
 export { mapLimit, type Settled } from './concurrency.ts';
+export { probeCapabilities, CAPABILITY_KINDS } from './capabilities.ts';
 export { deploymentReadiness, isPodReady, objectReadiness, podReadiness, podsOf, readCapacity, statefulSetReadiness, sumCapacity, sumQuotaRequests } from './readiness.ts';
 export type { Readiness, ReadinessState } from './readiness.ts';
 export type { KubeconfigSource } from './transport.ts';

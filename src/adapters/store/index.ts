@@ -22,6 +22,7 @@ import { tokenRepo } from './tokens.ts';
 import { idempotencyRepo } from './idempotency.ts';
 import { rolloutProgress, rolloutRepo } from './rollout-progress.ts';
 import { scalingRepo } from './scaling.ts';
+import { aiRepo } from './ai.ts';
 import { sqlMeteringStore } from './metering.ts';
 import { sqlExportStore } from './metering-export.ts';
 import { selfManagedRepo } from './self-managed.ts';
@@ -88,6 +89,7 @@ export async function openStore(config: StoreConfig): Promise<SqlStore> {
     rollouts: rolloutRepo(db, (fn) => db.transaction(fn)),
     queue: createQueue(db, config.retry),
     scaling: scalingRepo(db),
+    ai: aiRepo(db),
     metering: sqlMeteringStore(db),
     meteringExports: sqlExportStore(db),
     selfManaged: selfManagedRepo(db),

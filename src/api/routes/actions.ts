@@ -7,8 +7,8 @@ import type { Store } from '../../domain/ports/store.ts';
 import { assertCanAct } from '../auth.ts';
 import type { Api, RouteModule } from '../context.ts';
 import { idempotencyKey, markReplayed, requestHash } from '../http.ts';
-import { EnvParams, IdempotencyHeaders, PatchBody, RestartBody, RollbackBody, ScaleBody, UpgradeBody } from '../schemas.ts';
-import { patch, restart, rollback, scale, startEnvAction, upgrade, type Planner } from '../services/environment-actions.ts';
+import { EnvParams, HibernateBody, IdempotencyHeaders, PatchBody, RestartBody, RollbackBody, ScaleBody, UpgradeBody } from '../schemas.ts';
+import { hibernate, patch, restart, rollback, scale, startEnvAction, upgrade, wake, type Planner } from '../services/environment-actions.ts';
 
 type Params = Static<typeof EnvParams>;
 
@@ -33,6 +33,8 @@ const routes: RouteModule = (app, { store }) => {
   action(app, store, { verb: 'scale', body: ScaleBody, planner: scale, summary: 'Set the replicas of one component' });
   action(app, store, { verb: 'rollback', body: RollbackBody, planner: rollback, summary: 'Re-apply an earlier revision (default: last good)' });
   action(app, store, { verb: 'restart', body: RestartBody, planner: restart, summary: 'Restart the workloads (all, or one component)' });
+  action(app, store, { verb: 'hibernate', body: HibernateBody, planner: hibernate, summary: 'Hibernate: every workload to zero, the revision kept and recorded (docs/ai-workloads.md)' });
+  action(app, store, { verb: 'wake', body: HibernateBody, planner: wake, summary: 'Wake a hibernated environment: its current revision delivered again and verified Ready' });
 };
 
 export default routes;

@@ -13,6 +13,7 @@ export { default as rollouts } from './rollouts.ts';
 export { default as rolloutPreview } from './rollout-preview.ts';
 export { default as scaling } from './scaling.ts';
 export { default as vpa } from './vpa.ts';
+export { default as aiWorkloads } from './ai-workloads.ts';
 export { default as fleet } from './fleet.ts';
 export { default as dashboards } from './dashboards.ts';
 export { default as runbooks } from './runbooks.ts';

@@ -25,6 +25,20 @@ export interface PatchRequest { values?: Record<string, unknown>; image?: { comp
 export interface ScaleRequest { component: string; replicas: number }
 export interface RollbackRequest { revision?: string }
 export interface RestartRequest { component?: string }
+export interface HibernateRequest { reason?: string }
+
+/** hibernate: every workload to zero, the revision kept (docs/ai-workloads.md); refused when it already is. */
+export const hibernate: Planner<HibernateRequest> = async (store, env, body) => {
+  if ((await store.ai.hibernation(env.tenant, env.name))?.state === 'hibernated') throw new ConflictError(`environment "${env.tenant}/${env.name}" is already hibernated`);
+  if (!env.appliedRevision) throw new ConflictError(`environment "${env.tenant}/${env.name}" has not been delivered yet`);
+  return { kind: 'hibernate', params: { reason: body.reason ?? 'manual' }, issues: [] };
+};
+
+/** wake: the current revision delivered as rendered again and verified Ready. */
+export const wake: Planner<HibernateRequest> = async (store, env, body) => {
+  if ((await store.ai.hibernation(env.tenant, env.name))?.state !== 'hibernated') throw new ConflictError(`environment "${env.tenant}/${env.name}" is not hibernated`);
+  return { kind: 'wake', params: { reason: body.reason ?? 'manual' }, issues: [] };
+};
 
 export const upgrade: Planner<UpgradeRequest> = async (store, env, body) => ({
   kind: 'upgrade',

@@ -1,4 +1,5 @@
-// fleetplane envs list|get|create and the actions: upgrade|patch|scale|rollback|restart
+// fleetplane envs list|get|create, the actions upgrade|patch|scale|rollback|restart|hibernate|wake,
+// and hibernation / schedule / train / training-jobs (docs/ai-workloads.md)
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { CliError } from '../client.ts';
@@ -38,7 +39,51 @@ const ACTIONS: Array<{ verb: string; describe: string; flags: Array<[string, str
     body: async (o) => ({ component: need(o, 'component', 'component'), replicas: intFlag('--replicas')(String(need(o, 'replicas', 'replicas'))) }) },
   { verb: 'rollback', describe: 're-apply an earlier revision (default: last good)', flags: [['--revision <id>', 'revision id']], body: async (o) => (o.revision ? { revision: o.revision } : {}) },
   { verb: 'restart', describe: 'restart workloads', flags: [['--component <name>', 'only this component']], body: async (o) => (o.component ? { component: o.component } : {}) },
+  { verb: 'hibernate', describe: 'scale every workload to zero (the revision is kept; docs/ai-workloads.md)', flags: [['--reason <text>', 'recorded with the hibernation']], body: async (o) => (o.reason ? { reason: o.reason } : {}) },
+  { verb: 'wake', describe: 'wake a hibernated environment (its revision again, verified Ready)', flags: [['--reason <text>', 'recorded with the wake']], body: async (o) => (o.reason ? { reason: o.reason } : {}) },
 ];
+
+interface HibernationView {
+  state: string; since: string | null; revision: string | null; scheduleSource: string | null; nextScheduledChange: string | null;
+  saved: { replicaHours: number; gpuHours: number; hibernatedHours: number };
+}
+const HIBERNATION_COLUMNS: Array<Column<HibernationView>> = [
+  ['STATE', (h) => h.state], ['SINCE', (h) => h.since ?? ''], ['REVISION', (h) => h.revision ?? ''], ['SCHEDULE', (h) => h.scheduleSource ?? 'none'],
+  ['NEXT CHANGE', (h) => h.nextScheduledChange ?? ''], ['SAVED REPLICA-H', (h) => h.saved.replicaHours], ['SAVED GPU-H', (h) => h.saved.gpuHours],
+];
+interface RunView { component: string; id: string; form: string; state: string; gpus: number; gpuHours: number; startedAt: string; finishedAt: string | null }
+const RUN_COLUMNS: Array<Column<RunView>> = [
+  ['COMPONENT', (r) => r.component], ['ID', (r) => r.id], ['AS', (r) => r.form], ['STATE', (r) => r.state], ['GPUS', (r) => r.gpus], ['GPU-H', (r) => r.gpuHours], ['AGE', (r) => age(r.startedAt)],
+];
+
+function registerAi(envs: Command): void {
+  envs.command('hibernation <tenant> <env>').description('hibernation state, schedule and the replica-hours and GPU-hours saved').action(async (tenant: string, env: string, _o: unknown, cmd: Command) => {
+    const c = ctx(cmd);
+    const { body } = await c.client.get<HibernationView>(`/v1/environments/${enc(tenant)}/${enc(env)}/hibernation`);
+    c.print(body, [body], HIBERNATION_COLUMNS);
+  });
+  envs.command('schedule <tenant> <env>').description("set the environment's own hibernation schedule (-f schedule.yaml), or --clear it")
+    .option('-f, --file <file>', 'schedule document: { timezone?, off: [{ days?, start, end }] }').option('--clear', "use the environment type's schedule again")
+    .action(async (tenant: string, env: string, o: { file?: string; clear?: boolean }, cmd: Command) => {
+      const c = ctx(cmd);
+      const path = `/v1/environments/${enc(tenant)}/${enc(env)}/hibernation/schedule`;
+      if (!o.file && !o.clear) throw new CliError('give -f schedule.yaml or --clear', 2);
+      const { body } = o.clear ? await c.client.request<HibernationView>('DELETE', path) : await c.client.request<HibernationView>('PUT', path, { body: await readDoc(o.file!) });
+      c.print(body, [body], HIBERNATION_COLUMNS);
+    });
+  envs.command('train <tenant> <env> <component>').description('start a run of a training-job component (TrainJob or Job)')
+    .option('--id <id>', 'run id (default: from the time)').option('--arg <arg...>', 'replace the component\'s args for this run')
+    .action(async (tenant: string, env: string, component: string, o: { id?: string; arg?: string[] }, cmd: Command) => {
+      const c = ctx(cmd);
+      const { body } = await c.client.request<RunView>('POST', `/v1/environments/${enc(tenant)}/${enc(env)}/training-jobs`, { body: { component, ...(o.id ? { id: o.id } : {}), ...(o.arg ? { args: o.arg } : {}) } });
+      c.print(body, [body], RUN_COLUMNS);
+    });
+  envs.command('training-jobs <tenant> <env>').description("the environment's training runs, their state and GPU-hours").action(async (tenant: string, env: string, _o: unknown, cmd: Command) => {
+    const c = ctx(cmd);
+    const { body } = await c.client.get<{ runs: RunView[] }>(`/v1/environments/${enc(tenant)}/${enc(env)}/training-jobs`);
+    c.print(body, body.runs, RUN_COLUMNS);
+  });
+}
 
 export default function register(program: Command): void {
   const envs = program.command('envs').alias('env').description("tenants' environments");
@@ -82,6 +127,7 @@ export default function register(program: Command): void {
       c.print(op, [op], OPERATION_COLUMNS);
     });
 
+  registerAi(envs);
   for (const a of ACTIONS) {
     const sub = envs.command(`${a.verb} <tenant> <env>`).description(a.describe).option('--idempotency-key <key>', 'makes a retry safe');
     for (const [flag, help] of a.flags) sub.option(flag, help);

@@ -4,6 +4,7 @@
 // implement it with one SQL dialect: embedded PGlite (default) and PostgreSQL (FLEETPLANE_DATABASE_URL).
 // Methods that change state and start long work create the Operation in the same transaction as the
 // change (see onboardTenant in src/api/services/onboarding.ts, through Store.tx).
+import type { HibernationRecord, HibernationSchedule, StoredHibernationPeriod, TrainingRun } from '../hibernation.ts';
 import type { ChangeEvent, ChangeScope } from '../change-feed.ts';
 import type { AttentionRow, DriftRecord, FleetCounts, HaltedRollout, MatrixPage, OperationCounts } from '../fleet-report.ts';
 import type { NewRollout, Rollout, RolloutProgress, RolloutStatus, RolloutTarget, TargetPatch, TargetState } from '../rollouts.ts';
@@ -359,6 +360,7 @@ export interface Store extends StoreTx {
   /** Durable work queue for operations: leases with FOR UPDATE SKIP LOCKED (src/adapters/store/queue/). */
   queue: OperationQueue;
   scaling: ScalingRepo;
+  ai: AiRepo;
   /** Usage samples, hourly records and corrections (migration 300, docs/metering.md). */
   metering: MeteringRepo;
   /** Marketplace mappings and export rows (migration 300). */
@@ -378,4 +380,27 @@ export interface Store extends StoreTx {
     /** Newest first; `tenant` narrows to one tenant's entries. */
     list(req: PageRequest & { tenant?: string }): Promise<Page<AuditRecord>>;
   };
+}
+
+/** Hibernation and training runs (docs/ai-workloads.md), tables of migration 2000_ai_workloads.sql. */
+export interface AiRepo {
+  hibernation(tenant: string, environment: string): Promise<HibernationRecord | null>;
+  /** Hibernation rows of every environment that has one (the scheduler's pass). */
+  hibernations(): Promise<HibernationRecord[]>;
+  /** Sets the environment's own schedule (null: its type's again); creates the row when missing. */
+  setSchedule(tenant: string, environment: string, schedule: HibernationSchedule | null): Promise<HibernationRecord>;
+  /** Records what the schedule asked for (the scheduler acted on it). */
+  setScheduleWants(tenant: string, environment: string, wants: 'off' | 'on'): Promise<void>;
+  /**
+   * Marks the environment hibernated and opens a period (idempotent: an open period is kept).
+   * Returns the record.
+   */
+  hibernate(p: Omit<StoredHibernationPeriod, 'endedAt'>): Promise<HibernationRecord>;
+  /** Marks it awake and closes the open period at `at` (idempotent). */
+  wake(tenant: string, environment: string, at: string): Promise<HibernationRecord>;
+  periods(tenant: string, environment?: string): Promise<StoredHibernationPeriod[]>;
+  /** Inserts a run unless one with its key exists; false then. */
+  addTrainingRun(r: TrainingRun): Promise<boolean>;
+  trainingRuns(tenant: string, environment: string): Promise<TrainingRun[]>;
+  finishTrainingRun(key: Pick<TrainingRun, 'tenant' | 'environment' | 'component' | 'id'>, state: 'succeeded' | 'failed', message: string | null, at: string): Promise<void>;
 }

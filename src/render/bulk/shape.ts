@@ -72,7 +72,7 @@ function platformKey(platform: RenderContext['platform']): string {
 
 function shapeKey(input: RenderInput, ctx: RenderContext): string {
   const v = input.environment.values;
-  return `${platformKey(ctx.platform)}\u0000${JSON.stringify([ctx.blueprint.digest, ctx.env.type, ctx.tenant.tier, v?.components ?? null, v?.secrets ?? null])}`;
+  return `${platformKey(ctx.platform)}\u0000${JSON.stringify([ctx.blueprint.digest, ctx.env.type, ctx.tenant.tier, v?.components ?? null, v?.secrets ?? null, [...ctx.capabilities]])}`;
 }
 
 function direct(ctx: RenderContext, builders: readonly Builder[]): KubeObject[] {
