@@ -123,7 +123,7 @@ for (const [b, r] of Object.entries(results)) {
       { name: `${label(b)}: ${routeName[route]} p50`, value: f.load.latencyMs.p50, unit: 'ms', baseline: baseName, baseline_value: base.load.latencyMs.p50 },
       { name: `${label(b)}: ${routeName[route]} p99`, value: f.load.latencyMs.p99, unit: 'ms', baseline: baseName, baseline_value: base.load.latencyMs.p99, target: `< ${P99_TARGET_MS} ms`, meets_target: meetsP99 },
       { name: `${label(b)}: ${routeName[route]} achieved rate`, value: f.load.achievedRate, unit: 'req/s', baseline: baseName, baseline_value: base.load.achievedRate, target: `${RATE} req/s` },
-      { name: `${label(b)}: ${routeName[route]} errors + non-2xx`, value: f.load.errors + f.load.non2xx, baseline: baseName, baseline_value: base.load.errors + base.load.non2xx, target: '0', meets_target: f.load.errors + f.load.non2xx === 0 },
+      { name: `${label(b)}: ${routeName[route]} errors + non-2xx`, value: f.load.errors + f.load.non2xx, baseline: baseName, baseline_value: base.load.errors + base.load.non2xx, target: '0', meets_target: f.load.errors + f.load.non2xx === 0, reliability: true },
       { name: `${label(b)}: ${routeName[route]} server RSS (max under load)`, value: f.rssMaxMb, unit: 'MiB', baseline: baseName, baseline_value: base.rssMaxMb, target: `< ${RSS_TARGET_MB} MB`, meets_target: f.rssMaxMb * MIB < RSS_TARGET_MB * 1e6 },
     );
     if (f.load.latencyMs.p99 >= P99_TARGET_MS) {

@@ -131,7 +131,7 @@ async function raw(clients: KubeClient[], v1: Record<string, unknown>, v2: Recor
 
 interface WaveTiming { name: string; targets: number; seconds: number }
 
-async function fleetplane(v1: Record<string, unknown>, v2: Record<string, unknown>): Promise<{ seconds: number; waves: WaveTiming[]; onboardSeconds: number }> {
+async function fleetplane(v1: Record<string, unknown>, v2: Record<string, unknown>): Promise<{ seconds: number; waves: WaveTiming[]; onboardSeconds: number; upgraded: number; failed: number }> {
   const { setupFleet, startServe, api, prepareFleet, publish, waitFor } = await import('../test/integration/engine.fixture.ts');
   const fleet = await setupFleet();
   const serve = await startServe(fleet, { workerId: `rb${tag}`, env: { FLEETPLANE_WORKER_CONCURRENCY: WORKERS, FLEETPLANE_RECONCILE_INTERVAL: '0', FLEETPLANE_LOG_LEVEL: 'error', FLEETPLANE_VERIFY_TIMEOUT: '5m' } });
@@ -162,7 +162,7 @@ async function fleetplane(v1: Record<string, unknown>, v2: Record<string, unknow
     });
     if (created.status !== 201) throw new Error(`rollout: ${created.status} ${JSON.stringify(created.body)}`);
     const r0 = performance.now();
-    type View = { state: string; reason: string | null; waves: Array<{ name: string; targets: unknown[]; startedAt?: string | null; completedAt?: string | null }> };
+    type View = { state: string; reason: string | null; totals: Record<string, number>; waves: Array<{ name: string; targets: unknown[]; startedAt?: string | null; completedAt?: string | null }> };
     const done = await waitFor('rollout finished', async () => {
       const r = await client.call<View>('GET', `/v1/rollouts/${created.body.id}`);
       if (r.body.state === 'paused' || r.body.state === 'failed' || r.body.state === 'aborted') throw new Error(`rollout ${r.body.state}: ${r.body.reason}`);
@@ -174,7 +174,7 @@ async function fleetplane(v1: Record<string, unknown>, v2: Record<string, unknow
       name: w.name, targets: w.targets.length,
       seconds: w.startedAt && w.completedAt ? round((Date.parse(w.completedAt) - Date.parse(w.startedAt)) / 1000) : Number.NaN,
     }));
-    return { seconds, waves, onboardSeconds };
+    return { seconds, waves, onboardSeconds, upgraded: done.totals.succeeded ?? 0, failed: done.totals.failed ?? 0 };
   } finally {
     await serve.kill('SIGTERM');
     const { rows } = await fleet.store.db.query<{ namespace: string }>('SELECT namespace FROM environments');
@@ -202,6 +202,7 @@ console.log(JSON.stringify({
   target: `<= ${TARGET}× the baseline`, meets_target: ratio <= TARGET,
   figures: [
     { name: 'rollout, POST /v1/rollouts until succeeded', value: round(fp.seconds, 1), unit: 's', baseline: 'bake sum + raw apply-and-ready', baseline_value: round(baseline, 1), target: `<= ${TARGET}×`, meets_target: ratio <= TARGET },
+    { name: 'environments upgraded by the rollout (failed)', value: `${fp.upgraded} (${fp.failed})`, target: `${TENANTS * ENVS.length} (0)`, meets_target: fp.upgraded === TENANTS * ENVS.length && fp.failed === 0, reliability: true },
     { name: 'sum of bake times', value: bakeSum, unit: 's' },
     { name: 'raw apply-and-ready of the change, 4 waves', value: round(rawRun.seconds, 1), unit: 's' },
     { name: 'overhead over the baseline', value: round(fp.seconds - baseline, 1), unit: 's' },

@@ -3,7 +3,8 @@
 // load when it started, then every bench's figures next to its baseline (bench/lib/summary.ts).
 // `npm run bench -- NAME…` runs those only and leaves BENCHMARKS.md alone; `-- --write NAME…` also
 // rewrites it: the benches run now replace their rows, the others keep the rows of the run that
-// measured them, each with its own date (so the file always says when a figure was taken).
+// measured them, each with its own date (so the file always says when a figure was taken). Writing
+// BENCHMARKS.md also rewrites the README's Performance and Reliability blocks from the same rows.
 // A new bench plugs in by being a bench/NAME.bench.ts whose last stdout line is one JSON object:
 // {"bench": NAME, "metric", "value", "unit", "baseline", "baseline_value", "ratio", and optionally
 //  "target", "meets_target", "figures": [{name, value, unit, baseline, baseline_value, target, meets_target}], "note"}.
@@ -12,10 +13,11 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { benchmarksMarkdown, formatDuration, type BenchResult, type BenchRun, type Machine } from './lib/summary.ts';
+import { README_BLOCKS, benchmarksMarkdown, formatDuration, readmeBlocks, replaceBlock, type BenchResult, type BenchRun, type Machine } from './lib/summary.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const OUT = join(here, '..', 'BENCHMARKS.md');
+const README = join(here, '..', 'README.md');
 const all = readdirSync(here).filter((f) => f.endsWith('.bench.ts')).map((f) => f.replace(/\.bench\.ts$/, '')).sort();
 const args = process.argv.slice(2);
 const wanted = args.filter((a) => !a.startsWith('-'));
@@ -93,7 +95,11 @@ if (write) {
     date: started.toISOString(), machine: atStart, loadAtEnd: load3(), totalSeconds,
     command: wanted.length === 0 ? 'npm run bench' : `npm run bench -- --write ${names.join(' ')}`, notRun,
   }));
-  process.stderr.write(`bench: wrote ${OUT}\n`);
+  // The README's Performance and Reliability sections quote the same rows (between their markers).
+  const blocks = readmeBlocks(rows, { date: started.toISOString(), machine: atStart });
+  const readme = readFileSync(README, 'utf8');
+  writeFileSync(README, replaceBlock(replaceBlock(readme, README_BLOCKS.performance, blocks.performance), README_BLOCKS.reliability, blocks.reliability));
+  process.stderr.write(`bench: wrote ${OUT} and the README's Performance and Reliability sections\n`);
 }
 process.stderr.write(`bench: ${runs.length} benchmark(s) in ${formatDuration(totalSeconds)}\n`);
 process.exit(runs.every((r) => r.result) ? 0 : 1);

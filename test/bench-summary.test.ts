@@ -2,7 +2,7 @@
 // and the BENCHMARKS.md it writes. No timing here: the inputs are fixed numbers.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { benchmarksMarkdown, formatDuration, machineLine, percentile, summarize, type BenchRun, type Machine } from '../bench/lib/summary.ts';
+import { README_BLOCKS, benchmarksMarkdown, formatDuration, machineLine, percentile, readmeBlocks, replaceBlock, summarize, type BenchRun, type Machine } from '../bench/lib/summary.ts';
 
 test('percentile is nearest-rank over the sorted values, whatever their order', () => {
   const xs = [5, 1, 4, 2, 3, 10, 9, 8, 7, 6];
@@ -65,4 +65,29 @@ test('BENCHMARKS.md: summary row, figures with verdicts, failed and earlier rows
   assert.match(md, /## api\n\n\| figure \|.*\n\|---.*\n\| RSS \| 320 MiB \| bare \| 90 MiB \| < 300 MB \| \*\*missed\*\* \|\n\nMissed: RSS\./);
   const json = /```\n([\s\S]*?)```/.exec(md)![1]!.trim().split('\n').map((l) => JSON.parse(l) as { bench: string; failed?: boolean });
   assert.deepEqual(json.map((j) => [j.bench, j.failed ?? false]), [['api', false], ['rollout', true], ['render', false]]);
+});
+
+test('README blocks quote the rows with their date; reliability takes only the figures marked so; replaceBlock keeps the rest', () => {
+  const runs: BenchRun[] = [
+    {
+      name: 'api', seconds: 1, loadAtStart: [0, 0, 0], measuredAt: '2026-12-02T09:00:00.000Z',
+      result: {
+        bench: 'api', metric: 'p99', value: 12, unit: 'ms', baseline: 'bare', baseline_value: 2, target: '< 10 ms', meets_target: false,
+        figures: [{ name: 'errors', value: 0, target: '0', meets_target: true, reliability: true }, { name: 'p50', value: 1, unit: 'ms' }],
+      },
+    },
+    { name: 'render', seconds: 1, loadAtStart: [0, 0, 0], measuredAt: '2026-11-30T09:00:00.000Z', result: null },
+  ];
+  const b = readmeBlocks(runs, { date: '2026-12-02T09:00:00.000Z', machine });
+  assert.match(b.performance, /measured between 2026-11-30 and 2026-12-02 on 2 cores \/ 24 GiB \(load average 1.5/);
+  assert.match(b.performance, /\| api \| p99 \| 12 ms \| bare: 2 ms \| < 10 ms \| \*\*missed\*\* \|/);
+  assert.match(b.performance, /\| render \| failed in the run of 2026-11-30 \|/);
+  assert.match(b.performance, /Targets missed in that run: api/);
+  assert.match(b.reliability, /\| api \| errors \| 0 \| 0 \| met \|/);
+  assert.doesNotMatch(b.reliability, /p50/);
+
+  const [begin, end] = README_BLOCKS.performance;
+  const text = `# T\n\n${begin}\nold\n${end}\n\nafter\n`;
+  assert.equal(replaceBlock(text, README_BLOCKS.performance, 'new'), `# T\n\n${begin}\nnew\n${end}\n\nafter\n`);
+  assert.equal(replaceBlock('no markers', README_BLOCKS.performance, 'new'), 'no markers');
 });

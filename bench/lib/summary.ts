@@ -79,6 +79,8 @@ export interface BenchFigure {
   baseline_value?: number | string | null;
   target?: string;
   meets_target?: boolean | null;
+  /** Also quoted in the README's Reliability section (errors under load, failed upgrades, …). */
+  reliability?: boolean;
 }
 
 export interface BenchRun {
@@ -161,4 +163,50 @@ export function formatDuration(seconds: number): string {
   const m = Math.floor(seconds / 60);
   const s = Math.round(seconds - m * 60);
   return m >= 60 ? `${Math.floor(m / 60)} h ${m % 60} min` : `${m} min ${s} s`;
+}
+
+/** Markers around the README's generated blocks; the runner replaces what is between them. */
+export const README_BLOCKS = {
+  performance: ['<!-- bench:performance:begin (written by npm run bench from BENCHMARKS.md; do not edit) -->', '<!-- bench:performance:end -->'],
+  reliability: ['<!-- bench:reliability:begin (written by npm run bench from BENCHMARKS.md; do not edit) -->', '<!-- bench:reliability:end -->'],
+} as const;
+
+const day = (iso: string): string => iso.replace(/T.*$/, '');
+
+/**
+ * The README's two quoted blocks: performance = every bench's headline figure next to its baseline and
+ * target; reliability = the figures the benches mark `reliability`. Each names the date of its rows.
+ */
+export function readmeBlocks(runs: readonly BenchRun[], opts: { date: string; machine: Machine }): { performance: string; reliability: string } {
+  const dates = [...new Set(runs.map((r) => day(r.measuredAt)))].sort();
+  const when = dates.length <= 1 ? `on ${dates[0] ?? day(opts.date)}` : `between ${dates[0]} and ${dates[dates.length - 1]}`;
+  const head = `From [BENCHMARKS.md](BENCHMARKS.md), measured ${when} on ${opts.machine.cores} cores / ${(opts.machine.memoryBytes / GIB).toFixed(0)} GiB `
+    + `(load average ${opts.machine.loadAverage[0].toFixed(1)} at the start of the run); each figure next to its baseline from the same run.`;
+  const perf = ['| bench | figure | value | baseline | target | |', '|---|---|---|---|---|---|'];
+  for (const r of runs) {
+    const x = r.result;
+    if (!x) { perf.push(`| ${cell(r.name)} | failed in the run of ${day(r.measuredAt)} | | | | |`); continue; }
+    perf.push(`| ${cell(r.name)} | ${cell(x.metric)} | ${withUnit(x.value, x.unit)} | ${cell(x.baseline)}: ${withUnit(x.baseline_value, x.unit)} | ${cell(x.target)} | ${verdict(x.meets_target)} |`);
+  }
+  const rel = ['| bench | figure | value | target | |', '|---|---|---|---|---|'];
+  for (const r of runs) {
+    for (const f of r.result?.figures?.filter((g) => g.reliability) ?? []) {
+      rel.push(`| ${cell(r.name)} | ${cell(f.name)} | ${withUnit(f.value, f.unit)} | ${cell(f.target)} | ${verdict(f.meets_target)} |`);
+    }
+  }
+  const missed = runs.filter((r) => r.result?.meets_target === false).map((r) => r.name);
+  const tail = missed.length ? [`Targets missed in that run: ${missed.join(', ')} (the notes in BENCHMARKS.md say by how much and why).`] : [];
+  return {
+    performance: [head, '', ...perf, '', ...tail].join('\n'),
+    reliability: [head, '', ...(rel.length > 2 ? rel : ['No bench in that run reported reliability figures.'])].join('\n'),
+  };
+}
+
+/** `text` with the block between `markers` replaced by `body`; unchanged when the markers are missing. */
+export function replaceBlock(text: string, markers: readonly [string, string], body: string): string {
+  const [begin, end] = markers;
+  const i = text.indexOf(begin);
+  const j = text.indexOf(end);
+  if (i < 0 || j < i) return text;
+  return `${text.slice(0, i + begin.length)}\n${body}\n${text.slice(j)}`;
 }
