@@ -1,6 +1,6 @@
 // API benchmark: 10,000 environments (400 tenants × 25) in the store; a real `fleetplane serve` process
 // answers `GET /v1/environments/{tenant}/{env}` and a paged list (`GET /v1/tenants/{tenant}/environments?limit=10`,
-// first and second pages alternating) at a constant 1,000 requests/s from this process (autocannon),
+// first and second pages alternating) at a constant 1,000 requests/s from this process (open loop over Node's fetch, bench/lib/load.ts, ADR 0406),
 // each request with the tenant-viewer token of its own tenant (400 tokens: the default per-token rate
 // limit stays on and is never reached). p50/p99 latency, errors, and the server's RSS (max during the load).
 // On PostgreSQL (a fresh database on the test server) and on PGlite (the embedded default store).
@@ -142,7 +142,7 @@ console.log(JSON.stringify({
   ratio: round(main.fleetplane.get.load.latencyMs.p99 / main.bare.get.load.latencyMs.p99),
   target: `p99 < ${P99_TARGET_MS} ms, RSS < ${RSS_TARGET_MB} MB, no errors (both stores, both routes)`, meets_target: meets, figures,
   note: [
-    `Load: ${RATE} req/s for ${SECONDS} s per route after ${WARMUP} s of warm-up, 50 connections, autocannon in the bench process, each server in its own process; `
+    `Load: ${RATE} req/s open loop for ${SECONDS} s per route after ${WARMUP} s of warm-up (bench/lib/load.ts over Node's fetch, in the bench process; each server in its own process); `
       + `every request carries its tenant's viewer token (${TENANTS} tokens). serve runs with FLEETPLANE_WORKERS=0 (an API process; the memory bench measures a whole serve).`,
     ...(misses.length ? ['', 'Missed:', ...misses.map((m) => `- ${m}`)] : []),
   ].join('\n'),
