@@ -106,6 +106,8 @@ const line: Record<string, unknown> = {
   bench: 'console', metric: `overview first load, ${big} environments (headless Chromium, loopback)`, value: Math.round(r.firstLoadMs), unit: 'ms',
   baseline: `API time for the overview's 4 requests, ${big} environments`, baseline_value: Math.round(r.apiMs), ratio: Number((r.firstLoadMs / r.apiMs).toFixed(2)),
 };
+line.target = SIZES.map((n) => `< ${TARGET_MS[n] ?? '?'} ms at ${n}`).join(', ');
+line.meets_target = SIZES.every((n) => !TARGET_MS[n] || results[n]!.firstLoadMs < TARGET_MS[n]!);
 for (const n of SIZES) {
   const x = results[n]!;
   line[`first_load_ms_${n}`] = Math.round(x.firstLoadMs);

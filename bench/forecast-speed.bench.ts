@@ -75,4 +75,5 @@ console.log(JSON.stringify({
   neural_forecast_ms: Number(med(perForecast).toFixed(4)), neural_forecast_p95_ms: Number(p95(perForecast).toFixed(4)), target_forecast_ms: 50,
   full_forecast_cpu_ms: r2(med(full.cpu)), full_forecast_cpu_p95_ms: r2(p95(full.cpu)), full_forecast_wall_ms: r2(med(full.wall)),
   points: N,
+  target: 'neural fit < 2,000 ms CPU, forecast < 50 ms', meets_target: med(nn.cpu) < 2000 && med(perForecast) < 50,
 }));

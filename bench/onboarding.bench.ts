@@ -271,6 +271,7 @@ async function main(): Promise<void> {
     worker_concurrency: Number(WORKERS), testbed_deployments_per_second_per_cluster: round(testbedRate, 1), pod_ready_delay_seconds: READY_DELAY,
     api_requests_per_environment: { raw: rawRequests, fleetplane: fpRequests }, fleetplane_phase_seconds: fleetplanePhases,
     targets: { ratio_to_raw_max: 2, speedup_vs_naive_min: 10 },
+    target: '<= 2× raw SSA and >= 10× faster than naive', meets_target: fp / raw <= 2 && naiveTotal / fp >= 10,
   }));
 }
 

@@ -253,6 +253,7 @@ async function main(): Promise<void> {
       parallel_workers: par ? WORKERS : 0, parallel_wall_s: par ? Number((par.ms / 1000).toFixed(2)) : null,
       parallel_cpu_ms_per_env: par ? Number((par.cpuMs / par.envs).toFixed(4)) : null, parallel_envs: par?.envs ?? 0,
       helm_runs: hm.envs, helm_version: version.trim(), load_avg_1m: Number(loadavg()[0]!.toFixed(1)), target: '10k envs < 3 s and ratio >= 50',
+      meets_target: (fpPerEnv * 10_000) / 1000 < 3 && helmPerEnv / fpPerEnv >= 50,
     }));
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -51,6 +51,13 @@ export async function openDb(config: DbConfig): Promise<Db> {
   return openEmbedded(join(config.dataDir, 'pg'));
 }
 
+/**
+ * PostgreSQL's 128 MB buffer pool lives in PGlite's WebAssembly memory, which only grows: it was a
+ * third of an idle `serve`'s RSS (bench memory/api). The embedded store's data is small and its files
+ * stay in the OS page cache, so a 32 MB pool costs little; measured by `npm run bench -- api`.
+ */
+const EMBEDDED_SETTINGS = ['-c', 'shared_buffers=32MB'];
+
 // PGlite is a single connection. Its query() and transaction() share one internal mutex, so a
 // query issued from outside a running transaction waits until that transaction ends instead of
 // running inside it. We add our own mutex on top so this guarantee doesn't hang on a library detail.
@@ -59,7 +66,7 @@ export async function openEmbedded(dir: string): Promise<Db> {
   const dirLock = await lockDir(`${dir}.lock`, `embedded database ${dir}`);
   let lite: PGlite;
   try {
-    lite = await PGlite.create(dir);
+    lite = await PGlite.create(dir, { startParams: [...PGlite.defaultStartParams, ...EMBEDDED_SETTINGS] });
   } catch (err) {
     await dirLock.release();
     throw err;

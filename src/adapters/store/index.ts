@@ -18,7 +18,7 @@ import { operationRepo } from './operations.ts';
 import { clusterRepo } from './clusters.ts';
 import { blueprintRepo } from './blueprints.ts';
 import { revisionRepo } from './revisions.ts';
-import { tokenRepo } from './tokens.ts';
+import { TokenCache, tokenRepo } from './tokens.ts';
 import { idempotencyRepo } from './idempotency.ts';
 import { rolloutProgress, rolloutRepo } from './rollout-progress.ts';
 import { scalingRepo } from './scaling.ts';
@@ -53,10 +53,10 @@ export interface SqlStore extends Store {
   readonly audit: AuditRepo;
 }
 
-export function txRepos(q: Queryable, box: SecretBox): StoreTx {
+export function txRepos(q: Queryable, box: SecretBox, tokens?: { cache: TokenCache; inTransaction: boolean }): StoreTx {
   return {
     tenants: tenantRepo(q), environments: environmentRepo(q), operations: operationRepo(q),
-    tokens: tokenRepo(q), idempotency: idempotencyRepo(q, box),
+    tokens: tokens ? tokens.cache.wrap(tokenRepo(q), tokens) : tokenRepo(q), idempotency: idempotencyRepo(q, box),
     // Inside Store.tx the open transaction is the one a rollout's rows go in together.
     rollouts: rolloutRepo(q, (fn) => fn(q)),
   };
@@ -69,15 +69,17 @@ export async function openStore(config: StoreConfig): Promise<SqlStore> {
   const key = await loadSecretKey(config.dataDir, config.secretKey);
   const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, maxConnections: config.maxConnections ?? 10 });
   const box = secretBox(key);
+  // Only this process writes an embedded store (its directory is locked): its token lookups may be kept.
+  const tokens = db.kind === 'embedded' ? new TokenCache() : undefined;
   return {
     kind: db.kind,
     db,
-    ...txRepos(db, box),
+    ...txRepos(db, box, tokens && { cache: tokens, inTransaction: false }),
     async migrate() {
       await migrate(db);
     },
     close: () => db.close(),
-    tx: (fn) => db.transaction((q) => fn(txRepos(q, box))),
+    tx: (fn) => db.transaction((q) => fn(txRepos(q, box, tokens && { cache: tokens, inTransaction: true }))),
     async ping() {
       await db.query('SELECT 1');
     },

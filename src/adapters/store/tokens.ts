@@ -98,3 +98,57 @@ export function tokenRepo(q: Queryable): TokenRepo {
     },
   };
 }
+
+/**
+ * Token lookups (`match`, the one every API request makes) kept in this process, for a store that no
+ * other process writes: the embedded one, whose directory is locked to one process. Every token write
+ * through the repo (create, rotate, revoke, also inside a transaction) drops the whole cache, and a
+ * lookup that overlapped a write is not kept (generation check), so a revoked or rotated-away secret
+ * stops at once exactly as without it; expiry stays the caller's check (it holds the clock). Lookups
+ * inside a transaction are never kept (they may see rows that roll back); outside one they see only
+ * committed rows, since the embedded database runs a query issued outside a transaction only after
+ * it ends (db.ts). Misses are not kept, so unknown secrets cannot fill it; it holds at most `max`
+ * entries (oldest dropped first).
+ * PostgreSQL stores are shared by several processes and are never cached.
+ */
+export class TokenCache {
+  private generation = 0;
+  private readonly entries = new Map<string, TokenMatch>();
+
+  constructor(private readonly max = 10_000) {}
+
+  invalidate(): void {
+    this.generation++;
+    this.entries.clear();
+  }
+
+  /** The repo `inner` with every write invalidating the cache and, outside a transaction, `match` answered from it. */
+  wrap(inner: TokenRepo, opts: { inTransaction: boolean }): TokenRepo {
+    const writing = <A extends unknown[], R>(fn: (...a: A) => Promise<R>) => async (...a: A): Promise<R> => {
+      this.invalidate();
+      try {
+        return await fn(...a);
+      } finally {
+        this.invalidate();
+      }
+    };
+    return {
+      ...inner,
+      create: writing(inner.create),
+      rotate: writing(inner.rotate),
+      revoke: writing(inner.revoke),
+      match: opts.inTransaction ? inner.match : async (secret) => {
+        const hash = hashToken(secret);
+        const hit = this.entries.get(hash);
+        if (hit) return hit;
+        const at = this.generation;
+        const found = await inner.match(secret);
+        if (found && at === this.generation) {
+          if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value!);
+          this.entries.set(hash, found);
+        }
+        return found;
+      },
+    };
+  }
+}
