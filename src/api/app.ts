@@ -129,6 +129,7 @@ const OPENAPI_TAGS = [
   { name: 'placement', description: 'Where a new environment would be placed, every cluster explained.' },
   { name: 'fleet', description: 'Fleet-wide health, counts, capacity and Kubernetes versions.' },
   { name: 'rollouts', description: 'Fleet rollouts of a blueprint release in waves, with previews and gates.' },
+  { name: 'ai-workloads', description: 'Hibernation schedules and savings, training-job runs of AI components.' },
   { name: 'scaling', description: 'Predictive scaling policies, pre-scaler decisions, VPA recommendations.' },
   { name: 'observability', description: 'Grafana dashboards and SLO status per environment.' },
   { name: 'metering', description: 'Hourly usage records, corrections and exports.' },

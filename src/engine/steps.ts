@@ -47,7 +47,9 @@ async function renderStep(s: StepEnv): Promise<StepOutput> {
   if (!tenant) throw new PermanentError(`tenant ${env.tenant} does not exist`);
   if (!release) throw new PermanentError(`blueprint ${env.blueprint}@${spec.version} is not published`);
   // A stored release keeps the document's spec; parsed (validated) here, once per render.
-  const capabilities = await clusterCapabilities(s.deps, env.placement.cluster);
+  // A self-managed environment runs on the customer's cluster, which Fleetplane cannot ask: its bundle
+  // carries the portable forms (Deployment, Job), which need no CRD.
+  const capabilities = s.channel === 'self-managed' ? [] : await clusterCapabilities(s.deps, env.placement.cluster);
   const out = renderEnvironment(environmentRenderInput(tenant, env, blueprintFromRelease(release), { values: spec.values, platform: s.deps.platform, capabilities }));
   await s.deps.store.revisions.save({
     id: out.revision, tenant: env.tenant, environment: env.name, blueprint: out.blueprint, version: out.version,

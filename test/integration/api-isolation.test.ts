@@ -53,6 +53,9 @@ const CASES: Record<string, Case> = {
   'POST /v1/blueprints': { expect: 403, url: '/v1/blueprints', body: { name: 'x', version: '1.0.0', spec: {} } },
   'GET /v1/blueprints': { expect: 'shared', url: '/v1/blueprints' },
   'GET /v1/blueprints/{name}/{version}': { expect: 'shared', url: '/v1/blueprints/demo-app/1.0.0' },
+  // Rejecting a release or clearing a rejection is an admin's (a tenant token cannot block or unblock the fleet's release).
+  'POST /v1/blueprints/{name}/{version}:reject': { expect: 403, url: '/v1/blueprints/demo-app/1.0.0:reject', body: { reason: 'x' } },
+  'POST /v1/blueprints/{name}/{version}:clear-rejection': { expect: 403, url: '/v1/blueprints/demo-app/1.0.0:clear-rejection' },
   'GET /v1/operations/{id}': { expect: 404, url: '/v1/operations/{victimOp}' },
   'GET /v1/operations': { expect: 'filtered', url: '/v1/operations?tenant={victim}' },
   // The audit log (src/api/routes/audit.ts): a tenant token reads only its own tenant's entries.
