@@ -24,7 +24,7 @@ export async function publish(client: ApiClient, doc: Doc): Promise<{ name: stri
 }
 
 export interface TenantPlan {
-  slug: string; name: string; tier: 'shared' | 'dedicated' | 'hybrid'; labels: Record<string, string>;
+  slug: string; name: string; tier: 'shared' | 'dedicated' | 'hybrid'; labels: Record<string, string>; channel?: 'saas' | 'self-managed';
   environments: Array<{ name: string; type: 'prod' | 'staging' | 'dev'; blueprint: string; version: string; values?: Record<string, unknown>; delivery?: 'direct' | 'gitops'; selfHeal?: boolean }>;
 }
 
