@@ -28,9 +28,13 @@ export const DEMO_ENGINE_ENV: Record<string, string> = {
   FLEETPLANE_ROLLOUT_INTERVAL_MS: '1000',
 };
 
-export function startServer(o: { port: number; dataDir: string; logFile: string; token: string; workers: boolean; env?: Record<string, string> }): ChildProcess {
+/**
+ * `defaults` (engine tuning, default DEMO_ENGINE_ENV) give way to the caller's environment; `env`
+ * (the store, token, Argo CD and Prometheus settings of this tour) does not.
+ */
+export function startServer(o: { port: number; dataDir: string; logFile: string; token: string; workers: boolean; env?: Record<string, string>; defaults?: Record<string, string> }): ChildProcess {
   const log = openSync(o.logFile, 'a');
-  const env: NodeJS.ProcessEnv = { ...DEMO_ENGINE_ENV, ...process.env };
+  const env: NodeJS.ProcessEnv = { ...(o.defaults ?? DEMO_ENGINE_ENV), ...process.env };
   Object.assign(env, {
     FLEETPLANE_ADMIN_TOKEN: o.token, FLEETPLANE_DATABASE_URL: '', FLEETPLANE_PROMETHEUS_URL: '',
     FLEETPLANE_LOG_LEVEL: process.env.FLEETPLANE_LOG_LEVEL ?? 'info', FLEETPLANE_WORKERS: o.workers ? '1' : '0',
