@@ -44,7 +44,8 @@ export async function capacityOf(c: DemoCluster): Promise<Capacity> {
     cpu: alloc.reduce((s, a) => s + cpuMillis(a.cpu), 0) / 1000,
     memGi: alloc.reduce((s, a) => s + gib(a.memory), 0),
     gpus: alloc.reduce((s, a) => s + Number(a['nvidia.com/gpu'] ?? 0), 0),
-    provider: first?.spec?.providerID?.split(':')[0] || 'local',
+    // The testbed labels its nodes with their site's provider; real nodes carry it in providerID.
+    provider: first?.metadata.labels?.['fleetplane.io/provider'] || first?.spec?.providerID?.split(':')[0] || 'local',
     region: first?.metadata.labels?.['topology.kubernetes.io/region'] ?? 'local',
   };
 }

@@ -67,7 +67,7 @@ async function steps(t: Tour, c: FleetContext, plan: FleetPlan, clusters: DemoCl
   let outcomes: RolloutOutcome[] = [];
   await t.step('f. roll 1.5.0 out in canary waves (health gate, metric gate), three rollouts at once', async () => {
     const t0 = Date.now();
-    outcomes = await rollFleet(c, 2400);
+    outcomes = await rollFleet(c, 1500);
     c.timings.rollouts = (Date.now() - t0) / 1000;
   });
   for (const [i, o] of outcomes.entries()) await t.step(`f${i + 1}. ${o.label}`, async () => reportRollout(o));
@@ -105,7 +105,8 @@ export async function runFleet(o: { exit: boolean; reset: boolean }): Promise<nu
   const started = Date.now();
   const dataDir = fleetDataDir();
   const plan = thePlan();
-  const clusters = await runningClusters();
+  // fp-1..fp-3 (others, e.g. upgrade tests' fp-4, are not the tour's).
+  const clusters = (await runningClusters()).filter((k) => /^fp-[123]$/.test(k.name)).sort((a, b) => a.name.localeCompare(b.name));
   if (clusters.length === 0) {
     say('no testbed cluster is running: run `npm run testbed -- up --clusters 3` (scripts/demo.sh does)');
     return 1;

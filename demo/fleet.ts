@@ -232,7 +232,7 @@ interface RolloutPlan { label: string; body: Record<string, unknown> }
 
 /** The metric gate: the control plane's own "environments unhealthy" alert expression, below its 10 % threshold. */
 export const METRIC_GATE = {
-  query: 'sum(fleetplane_environments{health=~"Degraded|Failed"}) / sum(fleetplane_environments)',
+  query: '(sum(fleetplane_environments{health=~"Degraded|Failed"}) or vector(0)) / sum(fleetplane_environments)',
   op: '<', threshold: 0.1,
 } as const;
 
@@ -314,7 +314,7 @@ export function reportRollout(o: RolloutOutcome): void {
 export async function fleetRollback(c: FleetContext, docs: Record<string, Doc>, tenant: string): Promise<void> {
   const good = docs[`${FLEET_BLUEPRINTS.cpu}@${TO}`];
   if (!good) throw new Error(`${FLEET_BLUEPRINTS.cpu}@${TO} was not published`);
-  await brokenUpgrade(c.client, good, '1.5.1', tenant, 'prod');
+  await brokenUpgrade(c.client, good, '1.5.1', tenant, 'prod', 480);
 }
 
 // ---- h. self-managed ----
@@ -322,7 +322,7 @@ export async function fleetRollback(c: FleetContext, docs: Record<string, Doc>, 
 export async function selfManaged(c: FleetContext, plan: FleetPlan): Promise<void> {
   const tenant = plan.selfManaged[0];
   if (!tenant) throw new Error('the plan has no self-managed customer');
-  const { body } = await c.client.get<{ items: Array<{ tenant: string; environment: string; available?: string | null; installed?: string | null }> }>('/v1/self-managed/environments', { limit: 50 });
+  const { body } = await c.client.get<{ items: Array<{ tenant: string; environment: string; available?: string | null; installed?: unknown }> }>('/v1/self-managed/environments');
   note(`GET /v1/self-managed/environments: ${body.items.length} environments of ${new Set(body.items.map((i) => i.tenant)).size} self-managed customers (${plan.selfManaged.join(', ')}); rollouts skip them, they install bundles`);
   await bundle(c.client, tenant, 'prod');
 }
@@ -351,10 +351,11 @@ async function writeDashboards(c: FleetContext, plan: FleetPlan): Promise<{ dir:
 }
 
 export async function whereToLook(c: FleetContext, plan: FleetPlan, started: number): Promise<void> {
-  const summary = (await c.client.get<{ tenants?: number; byHealth?: Record<string, number>; byRelease?: Array<Record<string, unknown>>; operations?: Record<string, number> }>('/v1/fleet/summary')).body;
+  const summary = (await c.client.get<{ tenants?: number; environments?: number; byHealth?: Record<string, number>; byRelease?: Array<Record<string, unknown>>; operations?: Record<string, number> }>('/v1/fleet/summary')).body;
   const dash = await writeDashboards(c, plan);
   const scoped = await tenantToken(c.client, plan.tenants[0]!.slug);
-  note(`fleet: ${summary.tenants ?? '?'} tenants; environments by health ${JSON.stringify(summary.byHealth ?? {})}; operations ${JSON.stringify(summary.operations ?? {})}`);
+  const releases = (summary.byRelease ?? []).map((r) => `${String(r.blueprint)}@${String(r.version)} ${String(r.environments)}`).join(', ');
+  note(`fleet: ${summary.tenants ?? '?'} tenants, ${summary.environments ?? '?'} environments; by health ${JSON.stringify(summary.byHealth ?? {})}; by release ${releases}; operations ${JSON.stringify(summary.operations ?? {})}`);
   note(`timings: ${Object.entries(c.timings).map(([k, v]) => `${k} ${v.toFixed(0)} s`).join(', ')}; tour so far ${((Date.now() - started) / 1000).toFixed(0)} s`);
   note('');
   note(`console:     ${c.url}/   sign in with a token (paste it into the form):`);
