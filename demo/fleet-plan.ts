@@ -117,7 +117,7 @@ const CPU_SIZING: Record<string, [string, string, string, string, string, string
  */
 export function cpuVariant(doc: Doc, name: string): Doc {
   const out = structuredClone(doc);
-  out.metadata = { ...out.metadata, name, description: `${doc.metadata.description ?? doc.metadata.name}, without the GPU inference server (CPU plan)` };
+  out.metadata = { ...out.metadata, name, description: `${doc.metadata.name} ${doc.metadata.version} without the GPU model server, smaller quotas (CPU plan)` };
   const spec = out.spec as { components: Component[]; environmentTypes: Record<string, EnvType> };
   const models = new Set(spec.components.filter((c) => c.kind === 'model-server').map((c) => c.name));
   spec.components = spec.components.filter((c) => !models.has(c.name)).map((c) => {
