@@ -24,13 +24,14 @@ import { block, note, say, Tour } from './ui.ts';
 /**
  * Engine settings of the big tour (the caller's environment wins). 24 workers: the 2-core machine's
  * serve process is CPU-bound beyond that; verify gives pods on a loaded testbed 2 minutes; drift
- * scans every minute (300 environments every 4 s would crowd the API servers).
+ * scans every 5 minutes (a pass lists ~20 kinds per environment: 6,000 LISTs for 300 of them, which
+ * would compete with onboarding and the rollouts for the testbed's API servers).
  */
 export const FLEET_ENGINE_ENV: Record<string, string> = {
   FLEETPLANE_WORKER_CONCURRENCY: '24',
   FLEETPLANE_VERIFY_TIMEOUT: '120s',
   FLEETPLANE_VERIFY_ATTEMPTS: '1',
-  FLEETPLANE_RECONCILE_INTERVAL: '60s',
+  FLEETPLANE_RECONCILE_INTERVAL: '300s',
   FLEETPLANE_CLUSTER_REFRESH_INTERVAL: '10s',
   FLEETPLANE_RETRY_BASE_MS: '500',
   FLEETPLANE_ROLLOUT_INTERVAL_MS: '1000',
@@ -159,13 +160,16 @@ export async function runFleet(o: { exit: boolean; reset: boolean }): Promise<nu
 
   const c: FleetContext = { client, clusters, url, token, dataDir, prometheusUrl: prom?.url ?? null, gitRepos: argo?.repos ?? new Map(), timings: {} };
   let offboarded = false;
+  let summarized = false;
   try {
     await waitReady(client, child, 240_000);
     if (prom) await waitScraped(prom.url, 60_000).catch((err) => say(`✗ ${coerceError(err).message}`));
     await steps(t, c, plan, clusters, started);
     const stay = !o.exit && process.stdin.isTTY === true;
     if (stay) {
-      say('\n== exploring: the server keeps running; Ctrl-C stops it (the fleet stays on the clusters until the next run or --reset)');
+      summary(t, started, c);
+      summarized = true;
+      say(`\n== exploring: the server keeps running on ${url} (console at /); Ctrl-C stops it (the fleet stays on the clusters until the next run or --reset)`);
       await waitForSignal();
     } else {
       if (!o.exit) note('stdin is not a terminal: finishing as with --exit');
@@ -190,6 +194,6 @@ export async function runFleet(o: { exit: boolean; reset: boolean }): Promise<nu
       say(`\nserver and Prometheus stopped; the fleet and ${dataDir} are kept (the next \`npm run demo\` or \`-- --reset\` removes them)`);
     }
   }
-  summary(t, started, c);
+  if (!summarized) summary(t, started, c);
   return t.failed.length ? 1 : 0;
 }
