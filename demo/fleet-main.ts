@@ -17,7 +17,7 @@ import type { FleetPlan } from './fleet-plan.ts';
 import { argoApplications, argocdForDemo, showRepo, type DemoArgo } from './gitops.ts';
 import { fleetDataDir, offboardFleet, removePrevious, saveRecord } from './lifecycle.ts';
 import { startPrometheus, waitScraped, type DemoPrometheus } from './prometheus.ts';
-import { freePort, startServer, stopServer, waitReady } from './server.ts';
+import { CHILDREN, freePort, startServer, stopServer, waitReady } from './server.ts';
 import type { Doc } from './tenants.ts';
 import { block, note, say, Tour } from './ui.ts';
 
@@ -102,8 +102,18 @@ function summary(t: Tour, started: number, c: FleetContext | null): void {
   say(`  tour time ${Math.floor(total / 60)} min ${Math.round(total % 60)} s${c ? `; onboarding ${c.timings.onboarding?.toFixed(0) ?? '-'} s, rollouts ${c.timings.rollouts?.toFixed(0) ?? '-'} s` : ''}; ${t.failed.length ? `${t.failed.length} step(s) FAILED` : 'every step ok'}`);
 }
 
+/** A signal outside the wait for Ctrl-C stops every child (servers run in their own process groups) and exits. */
+function stopOnSignal(signal: NodeJS.Signals): void {
+  if (process.listenerCount(signal) > 1) return; // waitForSignal() has it
+  for (const child of CHILDREN) child.kill('SIGTERM');
+  say(`\nstopped by ${signal}: the fleet stays on the clusters; the next \`npm run demo\` (or \`-- --reset\`) removes it`);
+  process.exit(signal === 'SIGINT' ? 130 : 143);
+}
+
 export async function runFleet(o: { exit: boolean; reset: boolean }): Promise<number> {
   const started = Date.now();
+  process.on('SIGINT', stopOnSignal);
+  process.on('SIGTERM', stopOnSignal);
   const dataDir = fleetDataDir();
   const plan = thePlan();
   // fp-1..fp-3 (others, e.g. upgrade tests' fp-4, are not the tour's).
@@ -148,16 +158,6 @@ export async function runFleet(o: { exit: boolean; reset: boolean }): Promise<nu
   const env = { ...(argo?.env ?? {}), ...(prom ? { FLEETPLANE_PROMETHEUS_URL: prom.url } : {}) };
   const child = startServer({ port, dataDir, logFile, token, workers: true, env, defaults: FLEET_ENGINE_ENV });
   await saveRecord(dataDir, { token, env, defaults: FLEET_ENGINE_ENV, gitops: plan.gitops, startedAt: new Date().toISOString(), ...(child.pid ? { pid: child.pid } : {}) });
-  const stopOnSignal = (signal: NodeJS.Signals) => {
-    if (process.listenerCount(signal) > 1) return; // waitForSignal() has it
-    child.kill('SIGTERM');
-    prom?.child.kill('SIGTERM');
-    say(`\nstopped by ${signal}: the fleet stays on the clusters; the next \`npm run demo\` (or \`-- --reset\`) removes it`);
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  };
-  process.on('SIGINT', stopOnSignal);
-  process.on('SIGTERM', stopOnSignal);
-
   const c: FleetContext = { client, clusters, url, token, dataDir, prometheusUrl: prom?.url ?? null, gitRepos: argo?.repos ?? new Map(), timings: {} };
   let offboarded = false;
   let summarized = false;

@@ -8,7 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { controlPlaneRulesYaml } from '../src/observability/control-plane.ts';
 import { resolveRunbookBase } from '../src/render/monitoring/runbooks.ts';
-import { freePort } from './server.ts';
+import { freePort, track } from './server.ts';
 import { sleep } from './ui.ts';
 
 export interface DemoPrometheus { url: string; child: ChildProcess; stop(): Promise<void> }
@@ -41,6 +41,7 @@ export async function startPrometheus(dataDir: string, target: string): Promise<
     stdio: ['ignore', log, log], detached: true,
   });
   closeSync(log);
+  track(child);
   process.once('exit', () => {
     if (child.exitCode === null) child.kill('SIGTERM');
   });

@@ -8,6 +8,16 @@ import { ApiClient } from '../src/cli/client.ts';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 
+/** Every child process the demo started and has not seen exit: a signal handler can stop them all. */
+export const CHILDREN = new Set<ChildProcess>();
+
+/** Remembers a child until it exits. */
+export function track(child: ChildProcess): ChildProcess {
+  CHILDREN.add(child);
+  child.once('exit', () => CHILDREN.delete(child));
+  return child;
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
     const srv = createServer().listen(0, '127.0.0.1', () => {
@@ -48,7 +58,7 @@ export function startServer(o: { port: number; dataDir: string; logFile: string;
   process.once('exit', () => {
     if (child.exitCode === null) child.kill('SIGTERM');
   });
-  return child;
+  return track(child);
 }
 
 export async function waitReady(client: ApiClient, child: ChildProcess, timeoutMs: number): Promise<void> {
