@@ -13,7 +13,7 @@ import {
   fleetRollback, landing, onboardFleet, publishFleetReleases, registerFleetClusters, reportOnboarding, reportRollout, rollFleet,
   selfManaged, thePlan, whereToLook, type FleetContext, type Onboarding, type RolloutOutcome,
 } from './fleet.ts';
-import type { FleetPlan } from './fleet-plan.ts';
+import { CUSTOMERS, type FleetPlan } from './fleet-plan.ts';
 import { argoApplications, argocdForDemo, showRepo, type DemoArgo } from './gitops.ts';
 import { fleetDataDir, offboardFleet, removePrevious, saveRecord } from './lifecycle.ts';
 import { startPrometheus, waitScraped, type DemoPrometheus } from './prometheus.ts';
@@ -115,7 +115,13 @@ export async function runFleet(o: { exit: boolean; reset: boolean }): Promise<nu
   process.on('SIGINT', stopOnSignal);
   process.on('SIGTERM', stopOnSignal);
   const dataDir = fleetDataDir();
-  const plan = thePlan();
+  let plan: FleetPlan;
+  try {
+    plan = thePlan();
+  } catch (err) {
+    say(coerceError(err).message);
+    return 2;
+  }
   // fp-1..fp-3 (others, e.g. upgrade tests' fp-4, are not the tour's).
   const clusters = (await runningClusters()).filter((k) => /^fp-[123]$/.test(k.name)).sort((a, b) => a.name.localeCompare(b.name));
   if (clusters.length === 0) {
@@ -124,7 +130,7 @@ export async function runFleet(o: { exit: boolean; reset: boolean }): Promise<nu
   }
   const t = new Tour();
   try {
-    const removed = await removePrevious(dataDir, clusters, plan.tenants.map((x) => x.slug));
+    const removed = await removePrevious(dataDir, clusters, CUSTOMERS);
     if (o.reset) {
       say(removed ? 'reset: done' : `reset: nothing to remove (${dataDir} does not exist)`);
       return 0;

@@ -44,7 +44,7 @@ export const RESIDENCY = 'fleetplane.io/residency';
  * Argo CD); two are self-managed (they install signed bundles; rollouts skip them); every seventh is
  * hybrid; a few require EU residency.
  */
-export function fleetPlan(bp: FleetBlueprints, version: string, count = CUSTOMERS.length): FleetPlan {
+export function fleetPlan(bp: FleetBlueprints, version: string, count: number = CUSTOMERS.length): FleetPlan {
   if (count > CUSTOMERS.length) throw new Error(`at most ${CUSTOMERS.length} customers`);
   const plan: FleetPlan = { tenants: [], dedicated: CUSTOMERS[1], gpu: [], gitops: [], selfManaged: [], eu: [] };
   for (let i = 0; i < count; i++) {

@@ -15,7 +15,7 @@ import { describeRollout, type RolloutView } from '../src/cli/commands/rollouts.
 import { controlPlaneDashboard } from '../src/observability/control-plane.ts';
 import { bundle } from './bundle.ts';
 import { capacityOf, type DemoCluster } from './clusters.ts';
-import { clusterTerms, cpuVariant, fleetPlan, RESIDENCY, type FleetPlan } from './fleet-plan.ts';
+import { clusterTerms, cpuVariant, CUSTOMERS, fleetPlan, RESIDENCY, type FleetPlan } from './fleet-plan.ts';
 import { instant } from './prometheus.ts';
 import { ProgressDisplay } from './progress.ts';
 import { brokenUpgrade } from './rollout.ts';
@@ -42,9 +42,11 @@ export interface FleetContext {
   timings: Record<string, number>;
 }
 
-/** The plan of this tour (the same every run). */
+/** The plan of this tour (the same every run); FLEETPLANE_DEMO_CUSTOMERS (9..60) makes it smaller for a quick look. */
 export function thePlan(): FleetPlan {
-  return fleetPlan(FLEET_BLUEPRINTS, FROM);
+  const n = Number(process.env.FLEETPLANE_DEMO_CUSTOMERS ?? CUSTOMERS.length);
+  if (!Number.isInteger(n) || n < 9 || n > CUSTOMERS.length) throw new Error(`FLEETPLANE_DEMO_CUSTOMERS must be an integer from 9 to ${CUSTOMERS.length}`);
+  return fleetPlan(FLEET_BLUEPRINTS, FROM, n);
 }
 
 // ---- a. clusters ----
