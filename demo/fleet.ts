@@ -20,7 +20,7 @@ import { instant } from './prometheus.ts';
 import { ProgressDisplay } from './progress.ts';
 import { brokenUpgrade } from './rollout.ts';
 import { loadRelease, publish, type Doc, type EnvView, type TenantPlan } from './tenants.ts';
-import { block, note, sleep } from './ui.ts';
+import { block, note, retrying, sleep } from './ui.ts';
 
 export const FLEET_BLUEPRINTS = { gpu: 'default', cpu: 'default-cpu' };
 const FROM = '1.4.0';
@@ -110,7 +110,8 @@ async function operationsById(client: ApiClient, ids: Set<string>): Promise<Map<
   const out = new Map<string, OperationView>();
   let cursor: string | undefined;
   do {
-    const { body } = await client.get<{ items: OperationView[]; next?: string }>('/v1/operations', { limit: 500, ...(cursor ? { cursor } : {}) });
+    const page = cursor;
+    const { body } = await retrying(() => client.get<{ items: OperationView[]; next?: string }>('/v1/operations', { limit: 500, ...(page ? { cursor: page } : {}) }));
     for (const o of body.items) if (ids.has(o.id)) out.set(o.id, o);
     cursor = body.next;
   } while (cursor && out.size < ids.size);
@@ -284,7 +285,7 @@ export async function rollFleet(c: FleetContext, timeoutS: number): Promise<Roll
   for (;;) {
     for (const [i, x] of created.entries()) {
       if (!x.id || ended.has(x.id)) continue;
-      const { body: r } = await c.client.get<RolloutView>(`/v1/rollouts/${x.id}`);
+      const { body: r } = await retrying(() => c.client.get<RolloutView>(`/v1/rollouts/${x.id}`));
       views.set(x.id, r);
       const t = r.totals;
       const wave = r.waves[r.currentWave];

@@ -14,7 +14,7 @@ import { argocdRemoveGitRepo } from '../testbed/index.ts';
 import { waitNamespacesGone, type DemoCluster } from './clusters.ts';
 import { ProgressDisplay } from './progress.ts';
 import { freePort, ROOT, startServer, stopServer, waitReady } from './server.ts';
-import { note, say, sleep } from './ui.ts';
+import { note, retrying, say, sleep } from './ui.ts';
 
 export function fleetDataDir(): string {
   return process.env.FLEETPLANE_DEMO_DIR ?? join(ROOT, '.fleetplane', 'demo');
@@ -79,7 +79,8 @@ export async function offboardFleet(client: ApiClient, clusters: DemoCluster[], 
     const seen: OperationView[] = [];
     let cursor: string | undefined;
     do {
-      const { body } = await client.get<{ items: OperationView[]; next?: string }>('/v1/operations', { limit: 500, ...(cursor ? { cursor } : {}) });
+      const page = cursor;
+      const { body } = await retrying(() => client.get<{ items: OperationView[]; next?: string }>('/v1/operations', { limit: 500, ...(page ? { cursor: page } : {}) }));
       seen.push(...body.items.filter((o) => ids.has(o.id)));
       cursor = body.next;
     } while (cursor && seen.length < ids.size);
