@@ -87,7 +87,8 @@ export async function waitNamespacesGone(clusters: DemoCluster[], tenants: strin
   const t0 = Date.now();
   for (;;) {
     const left = (await Promise.all(clusters.map((c) => c.kube.list('v1', 'Namespace', { labelSelector: selector })))).flat();
-    line.update(`namespaces of the demo tenants still on the clusters: ${left.length} ${left.map((n) => n.metadata.name).join(' ')}  ${secondsSince(t0)}`);
+    const names = left.slice(0, 6).map((n) => n.metadata.name).join(' ');
+    line.update(`namespaces of the demo tenants still on the clusters: ${left.length} ${names}${left.length > 6 ? ' …' : ''}  ${secondsSince(t0)}`);
     if (left.length === 0 || Date.now() - t0 > seconds * 1000) {
       line.done();
       return left.length;

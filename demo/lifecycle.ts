@@ -59,8 +59,18 @@ async function tenantSlugs(client: ApiClient): Promise<string[]> {
   return slugs;
 }
 
+/** Aborts every rollout that has not ended: an environment a rollout holds refuses to be offboarded. */
+async function abortRollouts(client: ApiClient): Promise<void> {
+  const { body } = await retrying(() => client.get<{ items: Array<{ id: string; state: string }> }>('/v1/rollouts', { limit: 100 }));
+  for (const r of body.items.filter((x) => !['succeeded', 'failed', 'aborted'].includes(x.state))) {
+    await client.request('POST', `/v1/rollouts/${r.id}:abort`).catch(() => undefined);
+    note(`rollout ${r.id} was ${r.state}: aborted, so that its environments can be offboarded`);
+  }
+}
+
 /** DELETE /v1/tenants/{slug} for each (4 at a time), the offboard operations followed with one bar, then the namespaces' end on the clusters. */
 export async function offboardFleet(client: ApiClient, clusters: DemoCluster[], slugs: string[], timeoutS = 900): Promise<void> {
+  await abortRollouts(client);
   const display = new ProgressDisplay((l) => say(l));
   const bar = display.bar('offboarding (DELETE /v1/tenants)', slugs.length);
   const sent = await mapLimit(slugs, 4, async (slug) => {
