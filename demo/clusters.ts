@@ -44,7 +44,8 @@ export async function capacityOf(c: DemoCluster): Promise<Capacity> {
     cpu: alloc.reduce((s, a) => s + cpuMillis(a.cpu), 0) / 1000,
     memGi: alloc.reduce((s, a) => s + gib(a.memory), 0),
     gpus: alloc.reduce((s, a) => s + Number(a['nvidia.com/gpu'] ?? 0), 0),
-    provider: first?.spec?.providerID?.split(':')[0] || 'local',
+    // The testbed labels its nodes with their site's provider; real nodes carry it in providerID.
+    provider: first?.metadata.labels?.['fleetplane.io/provider'] || first?.spec?.providerID?.split(':')[0] || 'local',
     region: first?.metadata.labels?.['topology.kubernetes.io/region'] ?? 'local',
   };
 }
@@ -86,7 +87,8 @@ export async function waitNamespacesGone(clusters: DemoCluster[], tenants: strin
   const t0 = Date.now();
   for (;;) {
     const left = (await Promise.all(clusters.map((c) => c.kube.list('v1', 'Namespace', { labelSelector: selector })))).flat();
-    line.update(`namespaces of the demo tenants still on the clusters: ${left.length} ${left.map((n) => n.metadata.name).join(' ')}  ${secondsSince(t0)}`);
+    const names = left.slice(0, 6).map((n) => n.metadata.name).join(' ');
+    line.update(`namespaces of the demo tenants still on the clusters: ${left.length} ${names}${left.length > 6 ? ' …' : ''}  ${secondsSince(t0)}`);
     if (left.length === 0 || Date.now() - t0 > seconds * 1000) {
       line.done();
       return left.length;

@@ -19,30 +19,43 @@ const GIT_ENV = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOS
 export interface DemoArgo {
   /** Settings for `fleetplane serve`. */
   env: Record<string, string>;
-  /** The tenant's bare repo (what Argo CD reads). */
+  /** The first tenant's bare repo (what Argo CD reads). */
   repo: string;
+  /** Every GitOps tenant's bare repo and the URL Argo CD reads it at. */
+  repos: Map<string, { path: string; url: string }>;
   cleanup(): Promise<void>;
 }
 
-/** Starts the real Argo CD (idempotent) and prepares the GitOps tenant's served repo. */
-export async function argocdForDemo(dataDir: string, tenant: string, log: (line: string) => void): Promise<DemoArgo> {
+/** Starts the real Argo CD (idempotent) and prepares the GitOps tenants' served repos (fresh ones). */
+export async function argocdForDemo(dataDir: string, tenants: string | string[], log: (line: string) => void): Promise<DemoArgo> {
+  const names = typeof tenants === 'string' ? [tenants] : tenants;
   const argo = await argocdUp({ log });
-  await argocdRemoveGitRepo(tenant); // a fresh repo per tour
-  const repo = await argocdGitRepo(tenant);
-  const credentials = join(dataDir, 'argocd-repo-credentials.json');
-  await writeFile(credentials, JSON.stringify({ [tenant]: { username: repo.username, password: repo.password } }), { mode: 0o600 });
+  const repos = new Map<string, { path: string; url: string }>();
+  const credentials: Record<string, { username: string; password: string }> = {};
+  for (const tenant of names) {
+    await argocdRemoveGitRepo(tenant); // a fresh repo per tour
+    const repo = await argocdGitRepo(tenant);
+    repos.set(tenant, { path: repo.path, url: `${argo.gitURL}/${tenant}.git` });
+    credentials[tenant] = { username: repo.username, password: repo.password };
+  }
+  const file = join(dataDir, 'argocd-repo-credentials.json');
+  await writeFile(file, JSON.stringify(credentials), { mode: 0o600 });
+  const first = repos.get(names[0]!)!.path;
   return {
-    repo: repo.path,
+    repo: first,
+    repos,
     env: {
-      FLEETPLANE_GIT_REMOTE: `${pathToFileURL(dirname(repo.path)).href}/{tenant}.git`,
+      FLEETPLANE_GIT_REMOTE: `${pathToFileURL(dirname(first)).href}/{tenant}.git`,
       FLEETPLANE_GIT_ARGO_URL: `${argo.gitURL}/{tenant}.git`,
-      FLEETPLANE_GIT_ARGO_CREDENTIALS_FILE: credentials,
+      FLEETPLANE_GIT_ARGO_CREDENTIALS_FILE: file,
       FLEETPLANE_ARGOCD_NAMESPACE: argo.namespace,
       FLEETPLANE_ARGOCD_CLUSTER: argo.management.name,
       // The default blueprint's cache chart comes from the testbed's chart repository (no internet here).
       FLEETPLANE_GITOPS_CHART_MIRRORS: `https://charts.bitnami.com/bitnami=${argo.chartRepoURL}`,
     },
-    cleanup: () => argocdRemoveGitRepo(tenant),
+    cleanup: async () => {
+      for (const tenant of names) await argocdRemoveGitRepo(tenant);
+    },
   };
 }
 

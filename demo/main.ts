@@ -1,10 +1,12 @@
-// `npm run demo`: a tour of the whole product on the embedded default. Starts `fleetplane serve` on
-// a temp data dir against the running testbed clusters, then: register clusters, publish releases,
-// onboard tenants, show where they landed, the GitOps repo, drift healing, a fleet rollout and an
-// automatic rollback, fleet health and metrics, forecasting, and offboarding everyone. Each step is
-// titled; a failed step prints one line, the tour goes on, and the exit code is 1 at the end.
-// Before offboarding it prints the web console's URL with login tokens and keeps the fleet up for
-// exploring until Ctrl-C when run at a terminal; --exit (or no terminal) skips that (run and exit, for scripts).
+// `npm run demo`: the product at its real scale on the embedded default (demo/fleet.ts): the testbed
+// clusters registered with differing providers, regions and prices, two releases, 60 customers x 5
+// environments onboarded through the API, 1.5.0 rolled out in canary waves with health and metric
+// gates, one automatic rollback, a summary of where to look; then the server stays up for exploring
+// until Ctrl-C. Flags:
+//   --exit   run the same and exit (scripts, CI): the fleet is offboarded and the data removed at the end
+//   --small  the 4-tenant tour of every feature (drift, GitOps repo, forecast, …), the earlier `npm run demo`
+//   --reset  only remove what an earlier run left (tenants, namespaces, data directory), then exit
+// Each step is titled; a failed step prints why, the tour goes on, and the exit code is 1 at the end.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,6 +24,7 @@ import { DEMO_ENGINE_ENV, freePort, startServer, stopServer, waitReady } from '.
 import { badRequest, demoTenants, environments, envTable, follow, loadRelease, onboard, publish, type Doc } from './tenants.ts';
 import { block, note, say, Tour } from './ui.ts';
 import { coerceError } from '../src/domain/errors.ts';
+import { runFleet } from './fleet-main.ts';
 
 const BLUEPRINT = 'default';
 
@@ -103,7 +106,7 @@ function summary(t: Tour, started: number, logFile: string): void {
   say(`  total ${((Date.now() - started) / 1000).toFixed(0)}s; server logs (JSON): ${logFile}`);
 }
 
-async function run(): Promise<number> {
+async function runSmall(): Promise<number> {
   const started = Date.now();
   const dataDir = await mkdtemp(join(tmpdir(), 'fleetplane-demo-'));
   const logFile = join(tmpdir(), `fleetplane-demo-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
@@ -116,7 +119,7 @@ async function run(): Promise<number> {
   say(`demo timings: ${Object.entries(DEMO_ENGINE_ENV).map(([k, v]) => `${k}=${process.env[k] ?? v}`).join(' ')}`);
   const t = new Tour();
   // The GitOps tenant is delivered through the testbed's real Argo CD (built on first use).
-  const argo = clusters.length > 0 ? await argocdForDemo(dataDir, 'umbrella', (l) => say(l)) : null;
+  const argo = clusters.length > 0 ? await argocdForDemo(dataDir, ['umbrella'], (l) => say(l)) : null;
   const child = startServer({ port, dataDir, logFile, token, workers: clusters.length > 0, env: argo?.env ?? {} });
   // The server runs in its own process group (so Ctrl-C reaches the demo, which then offboards); a
   // demo stopped by a signal while it is not waiting in explore() must still take the server with it,
@@ -151,4 +154,12 @@ async function run(): Promise<number> {
   return t.failed.length ? 1 : 0;
 }
 
-process.exitCode = await run();
+const args = new Set(process.argv.slice(2));
+const known = new Set(['--exit', '--small', '--reset']);
+const unknown = [...args].filter((a) => !known.has(a));
+if (unknown.length) {
+  say(`unknown option ${unknown.join(' ')} (use --exit, --small, --reset)`);
+  process.exitCode = 2;
+} else {
+  process.exitCode = args.has('--small') ? await runSmall() : await runFleet({ exit: args.has('--exit'), reset: args.has('--reset') });
+}

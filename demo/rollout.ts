@@ -95,14 +95,14 @@ export function badRelease(good: Doc, version: string): Doc {
 
 type OpWithResult = OperationView & { result?: { rolledBackTo?: string; rollbackReady?: boolean } | null };
 
-export async function brokenUpgrade(client: ApiClient, good: Doc, version: string, tenant: string, envName: string): Promise<void> {
+export async function brokenUpgrade(client: ApiClient, good: Doc, version: string, tenant: string, envName: string, timeoutS = 180): Promise<void> {
   const rel = await publish(client, badRelease(good, version));
   note(`published ${rel.name}@${rel.version}: web image tag ${version}-never-ready`);
   const before = await getEnv(client, tenant, envName);
   note(`${tenant}/${envName} is at ${before.version}, revision ${before.appliedRevision?.slice(0, 12)} (last good ${before.lastGoodRevision?.slice(0, 12)})`);
   const { body: op } = await client.request<OperationView>('POST', `/v1/tenants/${tenant}/environments/${envName}:upgrade`, { body: { version } });
   note(`POST …/${tenant}/environments/${envName}:upgrade {"version":"${version}"} → operation ${op.id}`);
-  const [done] = await follow(client, [op.id], `upgrade ${tenant}/${envName}`, 180);
+  const [done] = await follow(client, [op.id], `upgrade ${tenant}/${envName}`, timeoutS);
   const full = (await client.get<OpWithResult>(`/v1/operations/${done!.id}`)).body;
   await reportRollback(client, full, before, tenant, envName);
 }

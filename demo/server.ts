@@ -8,6 +8,16 @@ import { ApiClient } from '../src/cli/client.ts';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 
+/** Every child process the demo started and has not seen exit: a signal handler can stop them all. */
+export const CHILDREN = new Set<ChildProcess>();
+
+/** Remembers a child until it exits. */
+export function track(child: ChildProcess): ChildProcess {
+  CHILDREN.add(child);
+  child.once('exit', () => CHILDREN.delete(child));
+  return child;
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
     const srv = createServer().listen(0, '127.0.0.1', () => {
@@ -28,9 +38,13 @@ export const DEMO_ENGINE_ENV: Record<string, string> = {
   FLEETPLANE_ROLLOUT_INTERVAL_MS: '1000',
 };
 
-export function startServer(o: { port: number; dataDir: string; logFile: string; token: string; workers: boolean; env?: Record<string, string> }): ChildProcess {
+/**
+ * `defaults` (engine tuning, default DEMO_ENGINE_ENV) give way to the caller's environment; `env`
+ * (the store, token, Argo CD and Prometheus settings of this tour) does not.
+ */
+export function startServer(o: { port: number; dataDir: string; logFile: string; token: string; workers: boolean; env?: Record<string, string>; defaults?: Record<string, string> }): ChildProcess {
   const log = openSync(o.logFile, 'a');
-  const env: NodeJS.ProcessEnv = { ...DEMO_ENGINE_ENV, ...process.env };
+  const env: NodeJS.ProcessEnv = { ...(o.defaults ?? DEMO_ENGINE_ENV), ...process.env };
   Object.assign(env, {
     FLEETPLANE_ADMIN_TOKEN: o.token, FLEETPLANE_DATABASE_URL: '', FLEETPLANE_PROMETHEUS_URL: '',
     FLEETPLANE_LOG_LEVEL: process.env.FLEETPLANE_LOG_LEVEL ?? 'info', FLEETPLANE_WORKERS: o.workers ? '1' : '0',
@@ -44,7 +58,7 @@ export function startServer(o: { port: number; dataDir: string; logFile: string;
   process.once('exit', () => {
     if (child.exitCode === null) child.kill('SIGTERM');
   });
-  return child;
+  return track(child);
 }
 
 export async function waitReady(client: ApiClient, child: ChildProcess, timeoutMs: number): Promise<void> {

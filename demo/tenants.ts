@@ -8,7 +8,7 @@ import { ApiError, type ApiClient } from '../src/cli/client.ts';
 import { table } from '../src/cli/output.ts';
 import type { OperationView } from '../src/cli/commands/ops.ts';
 import { ROOT } from './server.ts';
-import { bar, block, LiveLine, note, secondsSince, sleep } from './ui.ts';
+import { bar, block, LiveLine, note, retrying, secondsSince, sleep } from './ui.ts';
 
 export type Doc = Record<string, unknown> & { metadata: { name: string; version: string } };
 
@@ -24,7 +24,7 @@ export async function publish(client: ApiClient, doc: Doc): Promise<{ name: stri
 }
 
 export interface TenantPlan {
-  slug: string; name: string; tier: 'shared' | 'dedicated' | 'hybrid'; labels: Record<string, string>;
+  slug: string; name: string; tier: 'shared' | 'dedicated' | 'hybrid'; labels: Record<string, string>; channel?: 'saas' | 'self-managed';
   environments: Array<{ name: string; type: 'prod' | 'staging' | 'dev'; blueprint: string; version: string; values?: Record<string, unknown>; delivery?: 'direct' | 'gitops'; selfHeal?: boolean }>;
 }
 
@@ -87,7 +87,7 @@ export async function follow(client: ApiClient, ids: string[], label: string, se
   const t0 = Date.now();
   const line = new LiveLine();
   for (;;) {
-    const ops = await Promise.all(ids.map(async (id) => (await client.get<OperationView>(`/v1/operations/${id}`)).body));
+    const ops = await Promise.all(ids.map(async (id) => (await retrying(() => client.get<OperationView>(`/v1/operations/${id}`))).body));
     const ok = ops.filter((o) => o.state === 'succeeded').length;
     const failed = ops.filter((o) => o.state === 'failed' || o.state === 'cancelled').length;
     const running = ops.filter((o) => o.state === 'running').length;

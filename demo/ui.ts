@@ -74,3 +74,20 @@ export class Tour {
     return this.results.filter((r) => !r.ok);
   }
 }
+
+/**
+ * Calls fn again (up to `attempts`, 1 s apart) when it fails the way a busy local server can: a reset
+ * connection (CLI exit code 3), 429 or 5xx. A follower that polls for minutes must not give up on one.
+ */
+export async function retrying<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const e = err as { exitCode?: number; status?: number };
+      const transient = e.exitCode === 3 || e.status === 429 || (e.status ?? 0) >= 500;
+      if (!transient || i >= attempts) throw err;
+      await sleep(1000 * i);
+    }
+  }
+}
