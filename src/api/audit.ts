@@ -2,7 +2,10 @@
 // and never turns a successful change into an error answer.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Store } from '../domain/ports/store.ts';
+import { routePattern } from '../metrics/http.ts';
 import { principal } from './auth.ts';
+
+const routeOf = (req: FastifyRequest): string => (req.routeOptions.url === undefined ? 'unknown-route' : routePattern(req.routeOptions.url));
 
 export interface AuditEntry {
   action: string;
@@ -38,7 +41,7 @@ export function auditRequests(store: Store) {
     try {
       await store.audit.append({
         actor: p?.name ?? 'unauthenticated',
-        action: `api ${req.method} ${req.routeOptions.url ?? 'unknown-route'}`,
+        action: `api ${req.method} ${routeOf(req)}`,
         tenant,
         target: new URL(req.url, 'http://placeholder').pathname.slice(0, 512),
         detail: { status, result: status < 400 ? 'ok' : status < 500 ? 'refused' : 'failed', tokenId: p?.tokenId ?? null, requestId: req.id },

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Fastify from 'fastify';
-import { metricsPlugin } from './http.ts';
+import { metricsPlugin, routePattern } from './http.ts';
 import { BoundedLabel, registry } from './registry.ts';
 
 type Sample = { labels: Record<string, unknown>; value: number; metricName?: string };
@@ -86,4 +86,17 @@ test('BoundedLabel: caps, rejects non-DNS values, maps empty to none', () => {
   assert.equal(b.label('a'), 'a');
   assert.equal(b.label('Bad Slug'), 'invalid');
   assert.equal(b.label(undefined), 'none');
+});
+
+test('route labels drop parameter regexes and unescape literal colons (custom-method routes)', async () => {
+  assert.equal(routePattern('/v1/tenants/:tenant/environments/:env(^[a-z0-9-]+)::hibernate'), '/v1/tenants/:tenant/environments/:env:hibernate');
+  assert.equal(routePattern('/v1/blueprints/:name/:version(^[0-9][^:]*)::reject'), '/v1/blueprints/:name/:version:reject');
+  assert.equal(routePattern('/v1/x/:id(\\d+(?:\\.\\d+)?)'), '/v1/x/:id', 'escaped parentheses inside the regex');
+  assert.equal(routePattern('/v1/tenants/:tenant'), '/v1/tenants/:tenant');
+  const app = Fastify();
+  await app.register(metricsPlugin, { tenants: new BoundedLabel(2) });
+  app.post('/t3/things/:id(^[a-z]+)::poke', async () => ({ ok: true }));
+  assert.equal((await app.inject({ method: 'POST', url: '/t3/things/abc:poke' })).statusCode, 200);
+  assert.equal(await value('fleetplane_http_requests_total', { route: '/t3/things/:id:poke', status_class: '2xx' }), 1);
+  await app.close();
 });

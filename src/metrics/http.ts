@@ -56,8 +56,27 @@ function tenantLabel(req: FastifyRequest, code: number, opts: Required<Pick<Metr
   return opts.tenants.label(opts.tenantOf(req), code < 400);
 }
 
+/**
+ * A route's pattern as people write it: find-my-way URLs carry parameter regexes and escape a literal
+ * colon by doubling it (`/v1/tenants/:tenant/environments/:env(^[a-z0-9-]+)::hibernate`); labels and
+ * audit actions read `/v1/tenants/:tenant/environments/:env:hibernate`.
+ */
+export function routePattern(url: string): string {
+  let out = '';
+  let depth = 0;
+  for (let i = 0; i < url.length; i++) {
+    const c = url[i]!;
+    if (depth > 0 && c === '\\') i++; // an escaped character inside the regex, parentheses included
+    else if (c === '(') depth++;
+    else if (c === ')' && depth > 0) depth--;
+    else if (depth === 0) out += c;
+  }
+  return out.replace(/::/g, ':');
+}
+
 export function routeLabel(req: FastifyRequest): string {
-  return req.routeOptions?.url ?? 'unmatched';
+  const url = req.routeOptions?.url;
+  return url === undefined ? 'unmatched' : routePattern(url);
 }
 
 async function metricsPluginImpl(app: FastifyInstance, options: MetricsPluginOptions): Promise<void> {

@@ -25,9 +25,14 @@ for (const backend of BACKENDS) {
       assert.equal((await h.req('PATCH', '/v1/tenants/acme', { body: { name: 'Acme Two' }, token: acmeAdmin })).status, 200);
       assert.equal((await h.req('PATCH', '/v1/tenants/acme', { body: { name: 'x' }, token: acmeViewer })).status, 403);
       assert.equal((await h.req('PATCH', '/v1/tenants/other', { body: { name: 'mine now' }, token: acmeAdmin })).status, 404);
+      const verb = await h.req('POST', '/v1/tenants/acme/environments/nowhere:restart', { body: {}, token: acmeAdmin });
+      assert.ok(verb.status >= 400 && verb.status < 500, JSON.stringify(verb.body));
       const r = await h.req('GET', '/v1/audit?limit=500');
       assert.equal(r.status, 200, JSON.stringify(r.body));
       const api = (r.body.items as Entry[]).filter((e) => e.action.startsWith('api '));
+      // Custom-method routes read as written, not as the router's regex form (`:env(^…)::restart`).
+      assert.ok(api.some((e) => e.action === 'api POST /v1/tenants/:tenant/environments/:env:restart' && e.detail.status === verb.status), JSON.stringify(api.map((e) => e.action)));
+      assert.ok(api.every((e) => !e.action.includes('(') && !e.action.includes('::')), 'no regex in any action');
       const find = (actor: string, status: number) => api.find((e) => e.actor === actor && e.detail.status === status && e.action === 'api PATCH /v1/tenants/:tenant');
       assert.deepEqual(find('acme-admin', 200) && { tenant: find('acme-admin', 200)!.tenant, result: find('acme-admin', 200)!.detail.result }, { tenant: 'acme', result: 'ok' });
       assert.equal(find('acme-viewer', 403)?.detail.result, 'refused');
