@@ -46,9 +46,10 @@ program
   .description('start clusters (reuses healthy ones, upgrades older ones in place) and wait until they are ready')
   .option('--clusters <n>', 'number of clusters fp-1..fp-N', (v) => positiveInt(v), 3)
   .option('--version <v>', `Kubernetes release for new clusters (${KUBERNETES_VERSIONS.join(', ')})`, DEFAULT_KUBE_VERSION)
-  .action(async (names: string[], opts: { clusters: number; version: string }) => {
+  .option('--no-build-rest', 'do not build the other components (the previous Kubernetes minor, helm) once the clusters are up; `build` does, and tests build what they need')
+  .action(async (names: string[], opts: { clusters: number; version: string; buildRest: boolean }) => {
     const started = Date.now();
-    const rows = await ensureTestbed({ clusters: opts.clusters, names, ...(opts.version !== DEFAULT_KUBE_VERSION ? { version: opts.version } : {}) });
+    const rows = await ensureTestbed({ clusters: opts.clusters, names, buildRest: opts.buildRest, ...(opts.version !== DEFAULT_KUBE_VERSION ? { version: opts.version } : {}) });
     printTable(rows);
     console.error(`[testbed] ${rows.length} cluster(s) ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
   });

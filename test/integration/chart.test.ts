@@ -15,7 +15,7 @@ import { parseAllDocuments } from 'yaml';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Loose = any;
 import type { KubeObject } from '../../src/domain/types.ts';
-import { binaryPath } from '../../testbed/index.ts';
+import { binaryPath, buildAll } from '../../testbed/index.ts';
 import { createNamespace, getTestbed, type TestCluster, type TestNamespace } from '../helpers/testbed.ts';
 
 const run = promisify(execFile);
@@ -55,6 +55,9 @@ describe('Fleetplane Helm chart', () => {
   let ns: TestNamespace;
 
   before(async () => {
+    // helm is built on demand (CI builds it in the background while the suite runs; the lock makes
+    // this wait for that build, or build it here).
+    await buildAll({ only: ['helm'], log: () => undefined });
     [cluster] = (await getTestbed()).clusters as [TestCluster];
     kubeVersion = cluster.version ?? '';
     assert.ok(kubeVersion, 'testbed cluster reports its version');

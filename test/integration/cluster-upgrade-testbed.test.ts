@@ -18,7 +18,7 @@ import { createClusterUpgrade } from '../../src/api/services/cluster-lifecycle.t
 import { ClusterInventory } from '../../src/engine/cluster-inventory.ts';
 import { ClusterUpgradeController } from '../../src/engine/cluster-upgrades.ts';
 import type { ClusterUpgrade } from '../../src/domain/cluster-upgrade.ts';
-import { DEFAULT_KUBE_VERSION, KUBERNETES_VERSIONS, ensureTestbed, testbedDown, testbedStatus } from '../../testbed/index.ts';
+import { DEFAULT_KUBE_VERSION, KUBERNETES_VERSIONS, buildAll, ensureTestbed, testbedDown, testbedStatus } from '../../testbed/index.ts';
 import { freshPostgres, type TestDatabase } from '../helpers/db.ts';
 import { getTestbed, type TestCluster } from '../helpers/testbed.ts';
 
@@ -52,6 +52,10 @@ async function eventually<T>(what: string, probe: () => Promise<T | undefined>, 
     await sleep(500);
   }
 }
+
+// The previous minor's binaries may still be compiling (CI builds them in the background while the
+// suite runs): wait for that build under the component's lock, outside any test's timeout.
+before(() => buildAll({ only: [`kubernetes@${FROM}`], log: () => undefined }).then(() => undefined), { timeout: 60 * 60_000 });
 
 before(async () => {
   shared = (await getTestbed()).clusters[0]!;

@@ -3,7 +3,7 @@
 // the new kubelet version; downgrades and skipped minors are refused with a one-line error.
 // The cluster is FLEETPLANE_TEST_UPGRADE_CLUSTER (default fp-4), created and removed by this file; it
 // refuses to touch a cluster that already exists.
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { KubeClient, deploymentReadiness } from '../../src/adapters/kube/index.ts';
-import { DEFAULT_KUBE_VERSION, KUBERNETES_VERSIONS, ensureTestbed, testbedDown, testbedStatus, upgradeCluster } from '../../testbed/index.ts';
+import { DEFAULT_KUBE_VERSION, KUBERNETES_VERSIONS, buildAll, ensureTestbed, testbedDown, testbedStatus, upgradeCluster } from '../../testbed/index.ts';
 import { stateRoot } from '../../testbed/lib/config.ts';
 
 const run = promisify(execFile);
@@ -42,6 +42,10 @@ async function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: numb
     return { code: e.code ?? -1, stderr: e.stderr ?? '' };
   }
 }
+
+// The previous minor's binaries may still be compiling (CI builds them in the background while the
+// suite runs): wait for that build under the component's lock, outside any test's timeout.
+before(() => buildAll({ only: [`kubernetes@${FROM}`], log: () => undefined }).then(() => undefined), { timeout: 60 * 60_000 });
 
 test('upgrade refuses a skipped minor and a downgrade (CLI, one line, non-zero exit, record unchanged)', async () => {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'fp-testbed-refuse-'));
