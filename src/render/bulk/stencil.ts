@@ -90,6 +90,8 @@ function compileValue(v: unknown): Fill {
  */
 export interface Stencil<T> {
   fill(values: readonly string[], escaped?: readonly string[]): { value: T; json: string };
+  /** The value alone, as fill() gives it (the same check of `values` when `escaped` is not given), without its JSON text. */
+  value(values: readonly string[], escaped?: readonly string[]): T;
 }
 
 /** A value as it appears between the quotes of a JSON string literal. */
@@ -109,6 +111,10 @@ export function compile<T>(skeleton: T): Stencil<T> {
     fill(values, escaped) {
       if (!escaped) checkSlotValues(values);
       return { value: build(values) as T, json: fillText(text, escaped ?? values) };
+    },
+    value(values, escaped) {
+      if (!escaped) checkSlotValues(values);
+      return build(values) as T;
     },
   };
 }
