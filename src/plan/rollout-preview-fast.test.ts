@@ -63,11 +63,12 @@ function preview(envs: readonly PreviewEnvironment[], fast: boolean): RolloutPre
 }
 
 test('fast preview (no hashes, compared by content) equals the hashed one on a varied fleet', () => {
-  const envs: PreviewEnvironment[] = Array.from({ length: N }, (_, i) => {
+  const envs = Array.from({ length: N }, (_, i): PreviewEnvironment => {
     const inp = input(i, v14);
+    const tenantLabels: Record<string, string> = i === 5 ? { 'pin.fleetplane.io/staging': '1.4.0' } : {};
     return {
       tenant: inp.tenant.slug, environment: inp.environment.name, envType: inp.environment.type, cluster: inp.placement.cluster,
-      version: i === 27 ? '1.5.0' : '1.4.0', tenantLabels: i === 5 ? { 'pin.fleetplane.io/staging': '1.4.0' } : {},
+      version: i === 27 ? '1.5.0' : '1.4.0', tenantLabels,
       tier: inp.tenant.tier, channel: i % 11 === 6 ? 'self-managed' : 'saas',
       ...(i % 4 === 1 ? { maintenanceWindow: { days: ['sun'], start: '02:00', durationMinutes: 60 } } : {}),
       current: currentOf(i),
@@ -102,4 +103,13 @@ test('sameContent: key order and the revision label do not count, undefined memb
   const d = diffObjects([{ object: a, hash: 'h' }], [{ object: b }]);
   assert.equal(d.unchanged, 1);
   assert.deepEqual(diffObjects([{ object: a, hash: 'h' }], [{ object: { ...a, data: { k: '9', l: '2' } } as KubeObject }]).changed, [{ kind: 'ConfigMap', name: 'x', namespace: 'n', fields: ['/data/k'] }]);
+});
+
+test('renderEnvironmentObjects: the objects of renderEnvironments, in order, the revision label blank', () => {
+  const inputs = Array.from({ length: 9 }, (_, i) => input(i, v15));
+  const hashed = renderEnvironments(inputs);
+  renderEnvironmentObjects(inputs).forEach((objects, i) => {
+    const want = hashed[i]!.objects.map((o) => ({ ...o.object, metadata: { ...o.object.metadata, labels: { ...o.object.metadata.labels, [LABELS.revision]: '' } } }));
+    assert.deepEqual(objects, want, `${inputs[i]!.tenant.slug}/${inputs[i]!.environment.name}`);
+  });
 });

@@ -71,10 +71,12 @@ const keyOf = (o: KubeObject): string => `${o.kind}/${o.metadata.namespace ?? ''
 const refOf = (o: KubeObject): ObjectKey => ({ kind: o.kind, name: o.metadata.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) });
 
 const escape = (k: string): string => (k.includes('/') || k.includes('~') ? k.replace(/~/g, '~0').replace(/\//g, '~1') : k);
-const pointer = (path: readonly string[]): string => (path.length ? `/${path.map(escape).join('/')}` : '/');
+/** Path segments: member names, or array indexes kept as numbers until a difference needs the text. */
+type Path = Array<string | number>;
+const pointer = (path: Readonly<Path>): string => (path.length ? `/${path.map((k) => (typeof k === 'number' ? String(k) : escape(k))).join('/')}` : '/');
 
 // Hot in the 10,000-environment preview: one path stack, no allocation until a difference is found.
-function diffInto(a: unknown, b: unknown, path: string[], out: string[]): void {
+function diffInto(a: unknown, b: unknown, path: Path, out: string[]): void {
   if (a === b || out.length > MAX_FIELDS) return;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) {
     out.push(pointer(path));
@@ -85,15 +87,16 @@ function diffInto(a: unknown, b: unknown, path: string[], out: string[]): void {
   }
 }
 
-function diffArrays(a: unknown[], b: unknown[], path: string[], out: string[]): void {
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    path.push(String(i));
+function diffArrays(a: unknown[], b: unknown[], path: Path, out: string[]): void {
+  const n = Math.max(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    path.push(i);
     diffInto(a[i], b[i], path, out);
     path.pop();
   }
 }
 
-function diffRecords(a: Record<string, unknown>, b: Record<string, unknown>, path: string[], out: string[]): void {
+function diffRecords(a: Record<string, unknown>, b: Record<string, unknown>, path: Path, out: string[]): void {
   const labels = path.length === 2 && path[0] === 'metadata' && path[1] === 'labels';
   for (const k in a) {
     if (labels && k === LABELS.revision) continue;
@@ -122,13 +125,24 @@ export function fieldDiff(a: unknown, b: unknown): string[] {
 function sameValue(a: unknown, b: unknown, at: number): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!sameValue(a[i] ?? null, b[i] ?? null, 3)) return false;
-    return true;
-  }
+  if (Array.isArray(a)) return Array.isArray(b) && sameArrays(a, b);
   return !Array.isArray(b) && sameRecords(a as Record<string, unknown>, b as Record<string, unknown>, at);
 }
+
+function sameArrays(a: unknown[], b: unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!sameValue(a[i] ?? null, b[i] ?? null, 3)) return false;
+  return true;
+}
+
+/** Members that are not undefined, without the revision label when `labels`. */
+function definedMembers(o: Record<string, unknown>, labels: boolean): number {
+  let n = 0;
+  for (const k in o) if (o[k] !== undefined && !(labels && k === LABELS.revision)) n++;
+  return n;
+}
+
+const childAt = (at: number, k: string): number => (at === 0 && k === 'metadata' ? 1 : at === 1 && k === 'labels' ? 2 : 3);
 
 function sameRecords(a: Record<string, unknown>, b: Record<string, unknown>, at: number): boolean {
   const labels = at === 2;
@@ -137,11 +151,9 @@ function sameRecords(a: Record<string, unknown>, b: Record<string, unknown>, at:
     const v = a[k];
     if (v === undefined || (labels && k === LABELS.revision)) continue;
     na++;
-    if (!sameValue(v, b[k], at === 0 && k === 'metadata' ? 1 : at === 1 && k === 'labels' ? 2 : 3)) return false;
+    if (!sameValue(v, b[k], childAt(at, k))) return false;
   }
-  let nb = 0;
-  for (const k in b) if (b[k] !== undefined && !(labels && k === LABELS.revision)) nb++;
-  return na === nb;
+  return na === definedMembers(b, labels);
 }
 
 /** True when two objects have the same canonical JSON once the revision label is blanked: what equal object hashes mean. */

@@ -92,16 +92,21 @@ export function renderEnvironments(inputs: readonly RenderInput[]): RenderResult
  * object hash, no revision id, the revision label left '' (as the hashes cover it). For callers that
  * compare objects rather than hashes (the rollout preview, src/plan/rollout-preview.ts); nothing of the
  * stored revision contract comes from here. Each object is built as renderEnvironments builds it, but
- * from shapes that render through stencils its canonical JSON is never produced.
+ * from shapes that render through stencils its canonical JSON is never produced, and its parts without
+ * per-environment strings are shared between environments and frozen: read-only results.
  */
 export function renderEnvironmentObjects(inputs: readonly RenderInput[]): KubeObject[][] {
   return inputs.map((input) => {
     const ctx = buildContext(input);
     renderHelmValues(ctx); // fails where renderEnvironments would
     const entries = renderShapedObjectValues(input, ctx).map((object) => ({ object, rank: kindRank(object.kind), key: sortKey(object) })).sort(compareEntries);
-    return entries.map(({ object }) => {
-      (object.metadata.labels ??= {})[LABELS.revision] ??= '';
-      return object;
-    });
+    return entries.map(({ object }) => withRevisionLabel(object));
   });
+}
+
+/** The object with a revision label, as assemble() leaves every object (here ''); a copy where one is missing, since shared parts are frozen. */
+function withRevisionLabel(object: KubeObject): KubeObject {
+  const labels = object.metadata.labels;
+  if (labels && LABELS.revision in labels) return object;
+  return { ...object, metadata: { ...object.metadata, labels: { ...labels, [LABELS.revision]: '' } } };
 }
