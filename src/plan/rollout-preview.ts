@@ -200,7 +200,8 @@ function addTo(acc: ResourceDelta, d: ResourceDelta, sign: number): void {
  * covers their canonical JSON with the revision label blanked (render/index.ts).
  */
 export function diffObjects(current: readonly RenderedObject[] | null, target: readonly TargetObject[]): Pick<EnvironmentPreview, 'added' | 'changed' | 'removed' | 'unchanged' | 'requests'> {
-  const before = new Map((current ?? []).map((r) => [keyOf(r.object), r]));
+  const before = new Map<string, RenderedObject>();
+  for (const r of current ?? []) before.set(keyOf(r.object), r);
   const out = { added: [] as ObjectKey[], changed: [] as ObjectChange[], removed: [] as ObjectKey[], unchanged: 0, requests: { cpuMillis: 0, memoryBytes: 0, gpus: 0 } };
   for (const t of target) {
     const k = keyOf(t.object);
