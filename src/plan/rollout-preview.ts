@@ -5,7 +5,10 @@
 // the revision it runs and the target release, with the change in requested CPU, memory and GPUs.
 // Nothing is written; the caller renders the target release (render/ is pure too) and passes the
 // current revision's objects. Object hashes exclude the revision label, so equal hashes mean "unchanged"
-// and only changed objects are walked field by field.
+// and only changed objects are walked field by field. A caller may render without hashing (the
+// preview never stores what it renders): target objects without a hash are compared with the current
+// ones by content (sameContent: equal exactly when their canonical JSON with the revision label
+// blanked is equal, which is what a stored object's hash covers), then walked as before.
 import type { PlannedTarget, RolloutSelector, RolloutStrategy } from '../domain/rollouts.ts';
 import { parseQuantity } from '../domain/quantity.ts';
 import { LABELS, type KubeObject, type RenderedObject } from '../domain/types.ts';
@@ -20,6 +23,8 @@ export interface PreviewEnvironment extends RolloutCandidate {
 }
 
 export interface ObjectKey { kind: string; name: string; namespace?: string }
+/** A target object: rendered with its hash (renderEnvironments), or without (renderEnvironmentObjects). */
+export interface TargetObject { object: KubeObject; hash?: string }
 export interface ObjectChange extends ObjectKey { fields: string[] }
 export interface ResourceDelta { cpuMillis: number; memoryBytes: number; gpus: number }
 
@@ -46,6 +51,9 @@ export interface RolloutPreview {
   totals: { environments: number; added: number; changed: number; removed: number; requests: ResourceDelta };
 }
 
+/** Environments rendered per call of PreviewInput.render. */
+const RENDER_BATCH = 64;
+
 /** Field paths listed per changed object at most (the count of the rest is given as one more entry). */
 const MAX_FIELDS = 50;
 
@@ -63,10 +71,12 @@ const keyOf = (o: KubeObject): string => `${o.kind}/${o.metadata.namespace ?? ''
 const refOf = (o: KubeObject): ObjectKey => ({ kind: o.kind, name: o.metadata.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) });
 
 const escape = (k: string): string => (k.includes('/') || k.includes('~') ? k.replace(/~/g, '~0').replace(/\//g, '~1') : k);
-const pointer = (path: readonly string[]): string => (path.length ? `/${path.map(escape).join('/')}` : '/');
+/** Path segments: member names, or array indexes kept as numbers until a difference needs the text. */
+type Path = Array<string | number>;
+const pointer = (path: Readonly<Path>): string => (path.length ? `/${path.map((k) => (typeof k === 'number' ? String(k) : escape(k))).join('/')}` : '/');
 
 // Hot in the 10,000-environment preview: one path stack, no allocation until a difference is found.
-function diffInto(a: unknown, b: unknown, path: string[], out: string[]): void {
+function diffInto(a: unknown, b: unknown, path: Path, out: string[]): void {
   if (a === b || out.length > MAX_FIELDS) return;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) {
     out.push(pointer(path));
@@ -77,15 +87,16 @@ function diffInto(a: unknown, b: unknown, path: string[], out: string[]): void {
   }
 }
 
-function diffArrays(a: unknown[], b: unknown[], path: string[], out: string[]): void {
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    path.push(String(i));
+function diffArrays(a: unknown[], b: unknown[], path: Path, out: string[]): void {
+  const n = Math.max(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    path.push(i);
     diffInto(a[i], b[i], path, out);
     path.pop();
   }
 }
 
-function diffRecords(a: Record<string, unknown>, b: Record<string, unknown>, path: string[], out: string[]): void {
+function diffRecords(a: Record<string, unknown>, b: Record<string, unknown>, path: Path, out: string[]): void {
   const labels = path.length === 2 && path[0] === 'metadata' && path[1] === 'labels';
   for (const k in a) {
     if (labels && k === LABELS.revision) continue;
@@ -106,6 +117,48 @@ export function fieldDiff(a: unknown, b: unknown): string[] {
   const out: string[] = [];
   diffInto(a, b, [], out);
   return out;
+}
+
+// Equality with canonical-JSON semantics: keys in any order, undefined members as if absent, undefined
+// array items as null (canonicalJson writes them so); the revision label under metadata.labels ignored.
+// Stops at the first difference. `at`: 0 the object itself, 1 its metadata, 2 metadata.labels, 3 deeper.
+function sameValue(a: unknown, b: unknown, at: number): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) return Array.isArray(b) && sameArrays(a, b);
+  return !Array.isArray(b) && sameRecords(a as Record<string, unknown>, b as Record<string, unknown>, at);
+}
+
+function sameArrays(a: unknown[], b: unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!sameValue(a[i] ?? null, b[i] ?? null, 3)) return false;
+  return true;
+}
+
+/** Members that are not undefined, without the revision label when `labels`. */
+function definedMembers(o: Record<string, unknown>, labels: boolean): number {
+  let n = 0;
+  for (const k in o) if (o[k] !== undefined && !(labels && k === LABELS.revision)) n++;
+  return n;
+}
+
+const childAt = (at: number, k: string): number => (at === 0 && k === 'metadata' ? 1 : at === 1 && k === 'labels' ? 2 : 3);
+
+function sameRecords(a: Record<string, unknown>, b: Record<string, unknown>, at: number): boolean {
+  const labels = at === 2;
+  let na = 0;
+  for (const k in a) {
+    const v = a[k];
+    if (v === undefined || (labels && k === LABELS.revision)) continue;
+    na++;
+    if (!sameValue(v, b[k], childAt(at, k))) return false;
+  }
+  return na === definedMembers(b, labels);
+}
+
+/** True when two objects have the same canonical JSON once the revision label is blanked: what equal object hashes mean. */
+export function sameContent(a: KubeObject, b: KubeObject): boolean {
+  return sameValue(a, b, 0);
 }
 
 interface PodSpecLike { containers?: Array<{ resources?: { requests?: Record<string, string | number>; limits?: Record<string, string | number> } }> }
@@ -141,8 +194,14 @@ function addTo(acc: ResourceDelta, d: ResourceDelta, sign: number): void {
   acc.gpus += sign * d.gpus;
 }
 
-export function diffObjects(current: readonly RenderedObject[] | null, target: readonly RenderedObject[]): Pick<EnvironmentPreview, 'added' | 'changed' | 'removed' | 'unchanged' | 'requests'> {
-  const before = new Map((current ?? []).map((r) => [keyOf(r.object), r]));
+/**
+ * What changes from `current` to `target`. An object is unchanged when the hashes are equal or, for a
+ * target without a hash, when sameContent says so; both mean the same for stored objects, whose hash
+ * covers their canonical JSON with the revision label blanked (render/index.ts).
+ */
+export function diffObjects(current: readonly RenderedObject[] | null, target: readonly TargetObject[]): Pick<EnvironmentPreview, 'added' | 'changed' | 'removed' | 'unchanged' | 'requests'> {
+  const before = new Map<string, RenderedObject>();
+  for (const r of current ?? []) before.set(keyOf(r.object), r);
   const out = { added: [] as ObjectKey[], changed: [] as ObjectChange[], removed: [] as ObjectKey[], unchanged: 0, requests: { cpuMillis: 0, memoryBytes: 0, gpus: 0 } };
   for (const t of target) {
     const k = keyOf(t.object);
@@ -151,7 +210,7 @@ export function diffObjects(current: readonly RenderedObject[] | null, target: r
     addTo(out.requests, requestsOf(t.object), 1);
     if (b) addTo(out.requests, requestsOf(b.object), -1);
     if (!b) out.added.push(refOf(t.object));
-    else if (b.hash === t.hash) out.unchanged++;
+    else if (t.hash !== undefined ? b.hash === t.hash : sameContent(b.object, t.object)) out.unchanged++;
     else {
       const fields = fieldDiff(b.object, t.object);
       if (fields.length > MAX_FIELDS) fields.splice(MAX_FIELDS, Infinity, `… and more`);
@@ -172,8 +231,12 @@ export interface PreviewInput {
   strategy: RolloutStrategy;
   version: string;
   now: Date;
-  /** Renders the target release for these environments, in order (renderEnvironments for batches). */
-  render: (envs: readonly PreviewEnvironment[]) => ReadonlyArray<readonly RenderedObject[]>;
+  /**
+   * Renders the target release for these environments, in order; called a batch at a time, in wave
+   * order. renderEnvironments' objects, or renderEnvironmentObjects' (no hashes, cheaper; the preview
+   * is the same).
+   */
+  render: (envs: readonly PreviewEnvironment[]) => ReadonlyArray<readonly TargetObject[]>;
 }
 
 /**
@@ -199,10 +262,13 @@ export function previewRollout(i: PreviewInput): RolloutPreview {
   const plan = planWaves(eligible, i.selector, i.strategy, i.version);
   const byKey = new Map(eligible.map((e) => [`${e.tenant}/${e.environment}`, e]));
   const ordered = plan.waves.flatMap((w) => w.targets.map((t) => ({ wave: w, env: byKey.get(`${t.tenant}/${t.environment}`)! })));
-  const rendered = i.render(ordered.map((o) => o.env));
   const totals = { environments: ordered.length, added: 0, changed: 0, removed: 0, requests: { cpuMillis: 0, memoryBytes: 0, gpus: 0 } };
+  // Rendered and diffed a batch at a time: the target objects die young (a 10,000-environment fleet
+  // rendered at once holds gigabytes, and the collector then costs more than the diff).
+  let rendered: ReadonlyArray<readonly TargetObject[]> = [];
   const environments = ordered.map(({ wave, env }, n): EnvironmentPreview => {
-    const d = diffObjects(env.current, rendered[n]!);
+    if (n % RENDER_BATCH === 0) rendered = i.render(ordered.slice(n, n + RENDER_BATCH).map((o) => o.env));
+    const d = diffObjects(env.current, rendered[n % RENDER_BATCH]!);
     totals.added += d.added.length;
     totals.changed += d.changed.length;
     totals.removed += d.removed.length;

@@ -7,9 +7,9 @@
 // the fleet): the same bytes, from per-shape stencils (./bulk/, ADR 0405).
 import { canonicalJson, sha256Hex } from '../domain/canonical.ts';
 import { kindRank } from '../domain/kinds.ts';
-import { LABELS, type RenderedObject } from '../domain/types.ts';
+import { LABELS, type KubeObject, type RenderedObject } from '../domain/types.ts';
 import { BUILDERS } from './builders.ts';
-import { renderShapedObjects } from './bulk/index.ts';
+import { renderShapedObjectValues, renderShapedObjects } from './bulk/index.ts';
 import { buildContext } from './context.ts';
 import { renderHelmValues } from './helm.ts';
 import type { CanonicalObject, RenderContext, RenderInput, RenderResult } from './types.ts';
@@ -23,12 +23,13 @@ export const REVISION_ID_LENGTH = 16;
 
 interface Entry extends CanonicalObject { rank: number; key: string }
 
+const sortKey = (object: KubeObject): string => `${object.kind}\u0000${object.apiVersion}\u0000${object.metadata.namespace ?? ''}\u0000${object.metadata.name}`;
+
 function entry({ object, json }: CanonicalObject): Entry {
-  const m = object.metadata;
-  return { object, json, rank: kindRank(object.kind), key: `${object.kind}\u0000${object.apiVersion}\u0000${m.namespace ?? ''}\u0000${m.name}` };
+  return { object, json, rank: kindRank(object.kind), key: sortKey(object) };
 }
 
-function compareEntries(a: Entry, b: Entry): number {
+function compareEntries(a: { rank: number; key: string }, b: { rank: number; key: string }): number {
   if (a.rank !== b.rank) return a.rank - b.rank;
   return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }
@@ -84,4 +85,28 @@ export function renderEnvironments(inputs: readonly RenderInput[]): RenderResult
     const ctx = buildContext(input);
     return assemble(ctx, renderShapedObjects(input, ctx));
   });
+}
+
+/**
+ * The objects renderEnvironments gives each environment, in the same order, without hashing: no
+ * object hash, no revision id, the revision label left '' (as the hashes cover it). For callers that
+ * compare objects rather than hashes (the rollout preview, src/plan/rollout-preview.ts); nothing of the
+ * stored revision contract comes from here. Each object is built as renderEnvironments builds it, but
+ * from shapes that render through stencils its canonical JSON is never produced, and its parts without
+ * per-environment strings are shared between environments and frozen: read-only results.
+ */
+export function renderEnvironmentObjects(inputs: readonly RenderInput[]): KubeObject[][] {
+  return inputs.map((input) => {
+    const ctx = buildContext(input);
+    renderHelmValues(ctx); // fails where renderEnvironments would
+    const entries = renderShapedObjectValues(input, ctx).map((object) => ({ object, rank: kindRank(object.kind), key: sortKey(object) })).sort(compareEntries);
+    return entries.map(({ object }) => withRevisionLabel(object));
+  });
+}
+
+/** The object with a revision label, as assemble() leaves every object (here ''); a copy where one is missing, since shared parts are frozen. */
+function withRevisionLabel(object: KubeObject): KubeObject {
+  const labels = object.metadata.labels;
+  if (labels && LABELS.revision in labels) return object;
+  return { ...object, metadata: { ...object.metadata, labels: { ...labels, [LABELS.revision]: '' } } };
 }

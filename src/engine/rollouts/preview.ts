@@ -1,13 +1,14 @@
 // The what-if preview of a rollout, with its reads: every live environment on the blueprint (as the
 // rollout would load them), the revision each one runs, the target release; then the pure planner
 // (src/plan/rollout-preview.ts) renders the release for the environments it would touch and diffs.
-// Nothing is written.
+// Nothing is written, so the release is rendered without hashes (renderEnvironmentObjects): the
+// preview compares objects by content, which gives the same result as comparing hashes (issue #21).
 import type { Store } from '../../domain/ports/store.ts';
 import { blueprintFromRelease } from '../../domain/blueprint.ts';
 import { InputError } from '../../domain/errors.ts';
 import type { Environment, RenderedObject, Tenant } from '../../domain/types.ts';
 import { previewRollout, type PreviewEnvironment, type RolloutPreview } from '../../plan/rollout-preview.ts';
-import { environmentRenderInput, renderEnvironments } from '../../render/index.ts';
+import { environmentRenderInput, renderEnvironmentObjects } from '../../render/index.ts';
 import { loadCandidates } from './candidates.ts';
 import { normalizeStrategy, type CreateRolloutInput } from './service.ts';
 
@@ -36,9 +37,9 @@ export async function previewRolloutOf(store: Store, input: CreateRolloutInput, 
   }
   return previewRollout({
     environments, selector: input.selector ?? {}, strategy, version: input.version, now,
-    render: (envs) => renderEnvironments(envs.map((e) => {
+    render: (envs) => renderEnvironmentObjects(envs.map((e) => {
       const r = records.get(`${e.tenant}/${e.environment}`)!;
       return environmentRenderInput(r.tenant, r.env, blueprint);
-    })).map((out) => out.objects),
+    })).map((objects) => objects.map((object) => ({ object }))),
   });
 }

@@ -6,10 +6,16 @@
 import { OBJECT_BUILDERS } from '../builders.ts';
 import { buildContext } from '../context.ts';
 import { monitoringContext } from '../monitoring/context.ts';
+import type { KubeObject } from '../../domain/types.ts';
 import type { CanonicalObject, RenderContext, RenderInput } from '../types.ts';
-import { renderMonitoringShaped } from './monitoring.ts';
-import { renderShaped } from './shape.ts';
+import { renderMonitoringShaped, renderMonitoringShapedValues } from './monitoring.ts';
+import { renderShaped, renderShapedValues } from './shape.ts';
 
 export function renderShapedObjects(input: RenderInput, ctx: RenderContext): CanonicalObject[] {
   return [...renderShaped(input, ctx, OBJECT_BUILDERS, buildContext), ...renderMonitoringShaped(monitoringContext(ctx))];
+}
+
+/** The same objects without their JSON text (the rollout preview compares objects and needs no hash). */
+export function renderShapedObjectValues(input: RenderInput, ctx: RenderContext): KubeObject[] {
+  return [...renderShapedValues(input, ctx, OBJECT_BUILDERS, buildContext), ...renderMonitoringShapedValues(monitoringContext(ctx))];
 }

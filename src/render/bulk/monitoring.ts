@@ -47,6 +47,17 @@ function fill(shape: Shape, ctx: MonitoringContext): CanonicalObject[] {
   ];
 }
 
+/** fill() without the JSON texts: the same objects. */
+function fillValues(shape: Shape, ctx: MonitoringContext): KubeObject[] {
+  const values = [ctx.tenant, ctx.environment, ctx.namespace, dashboardUid(ctx.tenant, ctx.environment)];
+  const file = dashboardFileName(ctx);
+  return [
+    { apiVersion: MONITORING_API_VERSION, kind: 'ServiceMonitor', metadata: metadata(ctx, 'services'), spec: shape.serviceMonitor.value(values) },
+    { apiVersion: MONITORING_API_VERSION, kind: 'PrometheusRule', metadata: metadata(ctx, 'slo'), spec: shape.rules.value(values) },
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: dashboardMetadata(ctx), data: { [file]: fillText(shape.dashboard, values) } },
+  ] as KubeObject[];
+}
+
 function reproduces(shape: Shape, ctx: MonitoringContext): boolean {
   const want = renderMonitoring(ctx).map((o) => canonicalJson(o));
   const got = fill(shape, ctx).map((o) => o.json);
@@ -77,10 +88,7 @@ function compileShape(ctx: MonitoringContext): Shape | null {
   return reproduces(shape, ctx) && reproduces(shape, probeContext(ctx)) ? shape : null;
 }
 
-/** The monitoring objects of one environment with their canonical JSON; the same bytes as renderMonitoring. */
-export function renderMonitoringShaped(ctx: MonitoringContext): CanonicalObject[] {
-  validateContext(ctx);
-  if (ctx.services.length === 0) return [];
+function shapeOf(ctx: MonitoringContext): Shape | null {
   const key = JSON.stringify([ctx.tier, ctx.envType, ctx.services, ctx.runbookBase ?? null]);
   let shape = shapes.get(key);
   if (shape === undefined) {
@@ -88,6 +96,23 @@ export function renderMonitoringShaped(ctx: MonitoringContext): CanonicalObject[
     if (shapes.size >= SHAPES_MAX) shapes.clear();
     shapes.set(key, shape);
   }
+  return shape;
+}
+
+/** The monitoring objects of one environment with their canonical JSON; the same bytes as renderMonitoring. */
+export function renderMonitoringShaped(ctx: MonitoringContext): CanonicalObject[] {
+  validateContext(ctx);
+  if (ctx.services.length === 0) return [];
+  const shape = shapeOf(ctx);
   if (shape) return fill(shape, ctx);
   return renderMonitoring(ctx).map((object) => ({ object, json: canonicalJson(object) }));
+}
+
+/** The same objects as renderMonitoringShaped, without their JSON text (see renderShapedValues). */
+export function renderMonitoringShapedValues(ctx: MonitoringContext): KubeObject[] {
+  validateContext(ctx);
+  if (ctx.services.length === 0) return [];
+  const shape = shapeOf(ctx);
+  if (shape) return fillValues(shape, ctx);
+  return renderMonitoring(ctx).map((object) => (canonicalJson(object), object));
 }

@@ -90,6 +90,12 @@ function fill(shape: NonNullable<Shape>, ctx: RenderContext): CanonicalObject[] 
   });
 }
 
+function fillValues(shape: NonNullable<Shape>, ctx: RenderContext): KubeObject[] {
+  const values = slotValues(ctx);
+  const escaped = values.map(escapeSlotValue);
+  return shape.map((s) => s.value(values, escaped));
+}
+
 function reproduces(shape: NonNullable<Shape>, ctx: RenderContext, builders: readonly Builder[]): boolean {
   const want = direct(ctx, builders).map((o) => canonicalJson(o));
   const got = fill(shape, ctx).map((o) => o.json);
@@ -118,11 +124,7 @@ function compileShape(input: RenderInput, ctx: RenderContext, builders: readonly
   return reproduces(shape, ctx, builders) && reproduces(shape, probe, builders) ? shape : null;
 }
 
-/**
- * The objects `builders` make for this environment, each with its canonical JSON (undefined members
- * dropped). `contextOf` builds a context from an input (used once per shape for the probe).
- */
-export function renderShaped(input: RenderInput, ctx: RenderContext, builders: readonly Builder[], contextOf: (i: RenderInput) => RenderContext): CanonicalObject[] {
+function shapeOf(input: RenderInput, ctx: RenderContext, builders: readonly Builder[], contextOf: (i: RenderInput) => RenderContext): Shape {
   const key = shapeKey(input, ctx);
   let shapes = caches.get(builders);
   if (!shapes) caches.set(builders, (shapes = new Map()));
@@ -132,6 +134,26 @@ export function renderShaped(input: RenderInput, ctx: RenderContext, builders: r
     if (shapes.size >= SHAPES_MAX) shapes.clear();
     shapes.set(key, shape);
   }
+  return shape;
+}
+
+/**
+ * The objects `builders` make for this environment, each with its canonical JSON (undefined members
+ * dropped). `contextOf` builds a context from an input (used once per shape for the probe).
+ */
+export function renderShaped(input: RenderInput, ctx: RenderContext, builders: readonly Builder[], contextOf: (i: RenderInput) => RenderContext): CanonicalObject[] {
+  const shape = shapeOf(input, ctx, builders, contextOf);
   if (shape) return fill(shape, ctx);
   return direct(ctx, builders).map((object) => ({ object, json: canonicalJson(object) }));
+}
+
+/**
+ * The same objects as renderShaped, without their JSON text (for callers that compare objects and
+ * need no hash: the rollout preview). A shape that renders directly still serializes each object, so
+ * an object JSON cannot encode (a non-finite number) fails here exactly as in renderShaped.
+ */
+export function renderShapedValues(input: RenderInput, ctx: RenderContext, builders: readonly Builder[], contextOf: (i: RenderInput) => RenderContext): KubeObject[] {
+  const shape = shapeOf(input, ctx, builders, contextOf);
+  if (shape) return fillValues(shape, ctx);
+  return direct(ctx, builders).map((object) => (canonicalJson(object), object));
 }

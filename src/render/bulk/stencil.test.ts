@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 // own contract: fresh copies, escaping refused, text slots in any order.
 import { canonicalJson } from '../../domain/canonical.ts';
 import { dashboardConfigMap, prometheusRule, renderMonitoring, serviceMonitor, type MonitoringContext } from '../monitoring/index.ts';
-import { renderMonitoringShaped } from './monitoring.ts';
+import { renderMonitoringShaped, renderMonitoringShapedValues } from './monitoring.ts';
 import { compile, compileText, fillText, slot } from './stencil.ts';
 
 const base: MonitoringContext = {
@@ -41,4 +41,20 @@ test('filled copies share nothing and slot values needing escapes are refused', 
   assert.notEqual(one.value.a, two.value.a);
   assert.throws(() => s.fill(['"']), /needs escaping/);
   assert.equal(fillText(compileText(`${slot(1)}-${slot(0)}`), ['a', 'b']), 'b-a');
+});
+
+test('value(): the same value as fill(), its parts without slots shared and frozen, the same escaping check', () => {
+  const s = compile({ a: [{ b: `x${slot(0)}y` }], c: { d: [1, 2], e: 'f' } });
+  const one = s.value(['1']);
+  const two = s.value(['2']);
+  assert.deepEqual(one, s.fill(['1']).value);
+  assert.deepEqual(two, { a: [{ b: 'x2y' }], c: { d: [1, 2], e: 'f' } });
+  assert.notEqual(one.a, two.a, 'slotted parts are fresh');
+  assert.equal(one.c, two.c, 'constant parts are shared');
+  assert.ok(Object.isFrozen(one.c) && Object.isFrozen(one.c.d));
+  assert.throws(() => s.value(['"']), /needs escaping/);
+});
+
+test('renderMonitoringShapedValues gives the objects renderMonitoringShaped gives', () => {
+  for (const c of cases) assert.deepEqual(renderMonitoringShapedValues(c), renderMonitoringShaped(c).map((g) => g.object));
 });

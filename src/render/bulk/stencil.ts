@@ -83,6 +83,38 @@ function compileValue(v: unknown): Fill {
   return new Function('v', `return ${source(v)};`) as Fill;
 }
 
+function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object') {
+    for (const k of Object.keys(v)) deepFreeze((v as Record<string, unknown>)[k]);
+    Object.freeze(v);
+  }
+  return v;
+}
+
+/**
+ * Like source(), but every object or array without a slot is read from `c` (built once, frozen) instead
+ * of cloned: values that environments share. For read-only callers (Stencil.value).
+ */
+function sharedSource(v: unknown, consts: unknown[]): string {
+  if (v !== null && typeof v === 'object' && !JSON.stringify(v).includes(OPEN)) {
+    consts.push(deepFreeze(v));
+    return `c[${consts.length - 1}]`;
+  }
+  if (Array.isArray(v)) return `[${v.map((x) => sharedSource(x, consts)).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const keys = Object.keys(v);
+    if (keys.some((k) => k === '__proto__' || k.includes(OPEN))) throw new Error('stencil: unsupported object key');
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${sharedSource((v as Record<string, unknown>)[k], consts)}`).join(',')}}`;
+  }
+  return source(v);
+}
+
+function compileShared(v: unknown): Fill {
+  const consts: unknown[] = [];
+  const build = new Function('c', 'v', `return ${sharedSource(v, consts)};`) as (c: readonly unknown[], values: readonly string[]) => unknown;
+  return (values) => build(consts, values);
+}
+
 /**
  * A JSON value with slots: fill() gives a fresh object (keys in canonical order, undefined members
  * dropped) and its canonical JSON. `escaped` are the values as they appear inside a JSON string
@@ -90,6 +122,12 @@ function compileValue(v: unknown): Fill {
  */
 export interface Stencil<T> {
   fill(values: readonly string[], escaped?: readonly string[]): { value: T; json: string };
+  /**
+   * The same value as fill() gives (the same check of `values` when `escaped` is not given), without
+   * its JSON text, for callers that only read it: its parts without slots are shared by every fill
+   * and frozen.
+   */
+  value(values: readonly string[], escaped?: readonly string[]): T;
 }
 
 /** A value as it appears between the quotes of a JSON string literal. */
@@ -105,10 +143,15 @@ export function compile<T>(skeleton: T): Stencil<T> {
   const json = canonicalJson(skeleton);
   const text = compileText(json);
   const build = compileValue(JSON.parse(json));
+  const shared = compileShared(JSON.parse(json));
   return {
     fill(values, escaped) {
       if (!escaped) checkSlotValues(values);
       return { value: build(values) as T, json: fillText(text, escaped ?? values) };
+    },
+    value(values, escaped) {
+      if (!escaped) checkSlotValues(values);
+      return shared(values) as T;
     },
   };
 }
