@@ -72,12 +72,16 @@ async function steps(t: Tour, c: FleetContext, plan: FleetPlan, clusters: DemoCl
     c.timings.rollouts = (Date.now() - t0) / 1000;
   });
   for (const [i, o] of outcomes.entries()) await t.step(`f${i + 1}. ${o.label}`, async () => reportRollout(o));
-  const victim = plan.tenants.find((x) => x.tier === 'shared' && x.labels.plan === 'starter' && x.labels.delivery === 'direct' && !x.channel && !plan.eu.includes(x.slug))!;
-  await t.step(`g. a bad release (default-cpu 1.5.1) on ${victim.slug}/prod is rolled back automatically`, async () => {
-    const t0 = Date.now();
-    await fleetRollback(c, docs, victim.slug);
-    c.timings.rollback = (Date.now() - t0) / 1000;
-  });
+  // A small tour (FLEETPLANE_DEMO_CUSTOMERS) may have no shared starter customer on direct delivery.
+  const victim = plan.tenants.find((x) => x.tier === 'shared' && x.labels.plan === 'starter' && x.labels.delivery === 'direct' && !x.channel && !plan.eu.includes(x.slug));
+  if (!victim) t.skip('g. a bad release (default-cpu 1.5.1) is rolled back automatically', 'this tour has no shared starter customer on direct delivery (more FLEETPLANE_DEMO_CUSTOMERS)');
+  else {
+    await t.step(`g. a bad release (default-cpu 1.5.1) on ${victim.slug}/prod is rolled back automatically`, async () => {
+      const t0 = Date.now();
+      await fleetRollback(c, docs, victim.slug);
+      c.timings.rollback = (Date.now() - t0) / 1000;
+    });
+  }
   await t.step(`h. self-managed customers (${plan.selfManaged.join(', ')}): a signed bundle`, () => selfManaged(c, plan));
   await t.step('i. summary: what runs, and where to look', () => whereToLook(c, plan, started));
 }

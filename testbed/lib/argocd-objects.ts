@@ -60,6 +60,8 @@ export interface ArgocdSettings {
 const healthyBecause = (why: string) => `hs = {}\nhs.status = "Healthy"\nhs.message = "testbed: ${why}"\nreturn hs\n`;
 const TESTBED_HEALTH: Record<string, string> = {
   'resource.customizations.health.external-secrets.io_ExternalSecret': healthyBecause('no external-secrets controller runs'),
+  // Each environment's own SecretStore (#12) waits for the same absent controller to set Ready.
+  'resource.customizations.health.external-secrets.io_SecretStore': healthyBecause('no external-secrets controller runs'),
   'resource.customizations.health.gateway.networking.k8s.io_HTTPRoute': healthyBecause('no Gateway controller runs'),
   'resource.customizations.health.autoscaling_HorizontalPodAutoscaler': healthyBecause('no metrics server runs'),
 };
