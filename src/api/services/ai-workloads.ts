@@ -3,13 +3,14 @@
 // the environment's cluster, list them with their state read back from the cluster and GPU-hours).
 // Every lookup is by the caller's tenant and environment: nothing here can name another tenant's.
 import type { ClusterConnections } from '../../adapters/kube/index.ts';
-import { isNotFound, probeCapabilities } from '../../adapters/kube/index.ts';
+import { isNotFound } from '../../adapters/kube/index.ts';
 import { blueprintFromRelease, type Quota } from '../../domain/blueprint.ts';
+import type { ClusterCapability } from '../../domain/capabilities.ts';
 import { ConflictError, InputError, NotFoundError } from '../../domain/errors.ts';
 import { assertSchedule, isOffAt, nextChange, savings, trainingGpuHours, type HibernationSchedule, type TrainingRun } from '../../domain/hibernation.ts';
 import type { Store } from '../../domain/ports/store.ts';
 import type { Environment, KubeObject } from '../../domain/types.ts';
-import { environmentRenderInput, renderTrainingRun } from '../../render/index.ts';
+import { environmentRenderInput, renderTrainingRun, TRAINER_API_VERSION } from '../../render/index.ts';
 
 export const TRAINING_FIELD_MANAGER = 'fleetplane-training';
 
@@ -89,6 +90,20 @@ function finished(o: Conditioned | null): { state: 'succeeded' | 'failed'; messa
   return failed ? { state: 'failed', message: failed.message ?? null } : null;
 }
 
+/**
+ * What a run is rendered for: the form the environment's delivered revision chose, not a fresh probe
+ * of the cluster. A TrainJob names the TrainingRuntime its revision carries, so it is the form only
+ * when that revision has one for the component; a revision rendered without Kubeflow Trainer (no CRD
+ * then, or the engine's capabilities override where the CRD has no controller) runs batch Jobs even
+ * though the cluster's discovery now lists TrainJob.
+ */
+async function runCapabilities(store: Store, env: Environment, component: string): Promise<ClusterCapability[]> {
+  const rev = env.appliedRevision ? await store.revisions.get(env.tenant, env.name, env.appliedRevision) : null;
+  if (!rev) throw new ConflictError(`environment "${env.tenant}/${env.name}" has no stored revision to run its training job from`);
+  const runtime = rev.objects.some(({ object: o }) => o.apiVersion === TRAINER_API_VERSION && o.kind === 'TrainingRuntime' && o.metadata.name === component);
+  return runtime ? ['kubeflow-trainer'] : [];
+}
+
 export class TrainingService {
   constructor(private readonly d: AiDeps) {}
 
@@ -101,7 +116,7 @@ export class TrainingService {
     const [t, release] = await Promise.all([store.tenants.get(tenant), store.blueprints.get(env.blueprint, env.version)]);
     if (!t || !release) throw new NotFoundError(`environment "${tenant}/${envName}" has no published release`);
     const conn = await this.d.connections.get(env.placement.cluster);
-    const capabilities = await probeCapabilities(conn.kube);
+    const capabilities = await runCapabilities(store, env, req.component);
     const now = this.d.now();
     const id = req.id ?? `r${now.getTime().toString(36)}`;
     const bp = blueprintFromRelease(release);
