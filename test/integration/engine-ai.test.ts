@@ -64,11 +64,17 @@ describe('AI workloads on the testbed: onboard, hibernate and wake, the schedule
   let revision = '';
   const logger = pino({ level: 'silent' });
 
-  /** Polls the store until the operation has finished (nudging the workers); no timing is asserted. */
+  /**
+   * Polls the store until the operation has finished (nudging the workers); no timing is asserted.
+   * The virtual clock stands still while it runs, so a verify never times out on its own: after
+   * 10 min of real time this fails with the operation's steps instead of hanging.
+   */
   async function settled(id: string): Promise<Operation> {
+    const deadline = Date.now() + 10 * 60_000;
     for (;;) {
       const op = await h.store.operations.get(id);
       if (op && (op.state === 'succeeded' || op.state === 'failed' || op.state === 'cancelled')) return op;
+      if (Date.now() > deadline) assert.fail(`operation ${id} (${op?.kind}) did not finish: ${JSON.stringify(op?.steps.map((s) => [s.name, s.state, s.message ?? s.error ?? '']))}`);
       engine.nudge();
       await sleep(100);
     }
@@ -327,6 +333,10 @@ describe('AI workloads on the testbed: onboard, hibernate and wake, the schedule
     const node = await kube.get<Obj>({ apiVersion: 'v1', kind: 'Node', name: pod!.spec.nodeName });
     assert.equal(node?.metadata.labels?.['nvidia.com/gpu.present'], 'true', `scheduled onto a GPU node (${pod!.spec.nodeName})`);
 
+    const dup = await startRun('finetune', 'ft1');
+    assert.equal(dup.status, 409, 'a run id is used once');
+    assert.match(dup.body.detail, /training run "finetune\/ft1" exists/);
+
     // A run that cannot be scheduled (no node has its GPU product) holds the environment's one training GPU.
     const pinned = await startRun('finetune-pinned', 'p1');
     assert.equal(pinned.status, 201, JSON.stringify(pinned.body));
@@ -338,7 +348,6 @@ describe('AI workloads on the testbed: onboard, hibernate and wake, the schedule
     assert.equal(refused.status, 409, JSON.stringify(refused.body));
     assert.match(refused.body.detail, /training quota: this run needs 1 GPU\(s\), 1 of 1 are held by running runs/);
     assert.equal(await kube.get({ apiVersion: 'batch/v1', kind: 'Job', namespace: ns, name: 'finetune-ft2' }), null, 'nothing created on the cluster');
-    assert.equal((await startRun('finetune', 'ft1')).status, 409, 'a run id is used once');
     advance(15 * 60_000);
     const held = await runs();
     assert.deepEqual(held.runs.map((x) => [x.id, x.state, x.gpuHours]), [['ft1', 'succeeded', 0.5], ['p1', 'running', 0.25]]);
@@ -348,9 +357,15 @@ describe('AI workloads on the testbed: onboard, hibernate and wake, the schedule
     await kube.delete({ apiVersion: 'batch/v1', kind: 'Job', namespace: ns, name: 'finetune-pinned-p1' }, { propagationPolicy: 'Background' });
     const gone = await until('run p1 to end', async () => (await runs()).runs.find((x) => x.id === 'p1' && x.state !== 'running'));
     assert.deepEqual([gone.state, gone.message, gone.finishedAt], ['failed', 'the run\'s object is gone from the cluster', '2026-12-03T07:45:00.000Z']);
+    // Two starts at once for the one free GPU: exactly one gets it (the store decides atomically).
+    const both = await Promise.all([startRun('finetune-pinned', 'p2'), startRun('finetune-pinned', 'p3')]);
+    assert.deepEqual(both.map((x) => x.status).sort(), [201, 409], JSON.stringify(both.map((x) => x.body)));
+    const winner = both.find((x) => x.status === 201)!.body.id as string;
+    await kube.delete({ apiVersion: 'batch/v1', kind: 'Job', namespace: ns, name: `finetune-pinned-${winner}` }, { propagationPolicy: 'Background' });
+    await until(`run ${winner} to end`, async () => (await runs()).runs.find((x) => x.id === winner && x.state !== 'running'));
     const again = await startRun('finetune', 'ft2');
     assert.equal(again.status, 201, JSON.stringify(again.body));
-    assert.equal((await h.store.ai.trainingRuns(tenant, 'dev')).length, 3);
+    assert.deepEqual((await h.store.ai.trainingRuns(tenant, 'dev')).map((x) => x.id).sort(), ['ft1', 'ft2', 'p1', winner].sort(), 'no row for a refused start');
   });
 
   test('another tenant\'s token cannot hibernate, wake, train or read the first tenant\'s hibernation and runs (404), and writes nothing', async () => {

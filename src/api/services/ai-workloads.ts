@@ -136,7 +136,10 @@ export class TrainingService {
       object: { apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace!, name: object.metadata.name },
       gpus: run.gpus, nodes: run.nodes, state: 'running', message: null, startedAt: now.toISOString(), finishedAt: null,
     };
-    if (!(await store.ai.addTrainingRun(record))) throw new ConflictError(`training run "${req.component}/${id}" exists in ${tenant}/${envName}`);
+    const added = await store.ai.addTrainingRun(record, run.gpus > 0 ? limit : undefined);
+    if (added === 'exists') throw new ConflictError(`training run "${req.component}/${id}" exists in ${tenant}/${envName}`);
+    // Another start took the GPUs between the check above and this insert.
+    if (added === 'over-quota') throw new ConflictError(`training quota: this run needs ${run.gpus} GPU(s); running runs of ${tenant}/${envName} hold the rest of its ${limit}`);
     await conn.kube.apply(object, { fieldManager: TRAINING_FIELD_MANAGER, force: true });
     return { ...record, gpuHours: 0, reason: run.reason };
   }
