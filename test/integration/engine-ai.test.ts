@@ -357,11 +357,14 @@ describe('AI workloads on the testbed: onboard, hibernate and wake, the schedule
     await kube.delete({ apiVersion: 'batch/v1', kind: 'Job', namespace: ns, name: 'finetune-pinned-p1' }, { propagationPolicy: 'Background' });
     const gone = await until('run p1 to end', async () => (await runs()).runs.find((x) => x.id === 'p1' && x.state !== 'running'));
     assert.deepEqual([gone.state, gone.message, gone.finishedAt], ['failed', 'the run\'s object is gone from the cluster', '2026-12-03T07:45:00.000Z']);
-    // Two starts at once for the one free GPU: exactly one gets it (the store decides atomically).
+    // Two starts at once for the one free GPU: exactly one gets it. Regression: the second start's
+    // read-back found the first run's Job not created yet, ended that run as gone and took the GPU too.
     const both = await Promise.all([startRun('finetune-pinned', 'p2'), startRun('finetune-pinned', 'p3')]);
     assert.deepEqual(both.map((x) => x.status).sort(), [201, 409], JSON.stringify(both.map((x) => x.body)));
     const winner = both.find((x) => x.status === 201)!.body.id as string;
+    assert.deepEqual((await runs()).runs.filter((x) => x.state === 'running').map((x) => x.id), [winner], 'the winner still holds the GPU');
     await kube.delete({ apiVersion: 'batch/v1', kind: 'Job', namespace: ns, name: `finetune-pinned-${winner}` }, { propagationPolicy: 'Background' });
+    advance(5 * 60_000); // past the start grace: a missing object is now gone
     await until(`run ${winner} to end`, async () => (await runs()).runs.find((x) => x.id === winner && x.state !== 'running'));
     const again = await startRun('finetune', 'ft2');
     assert.equal(again.status, 201, JSON.stringify(again.body));

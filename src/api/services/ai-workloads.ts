@@ -13,6 +13,12 @@ import type { Environment, KubeObject } from '../../domain/types.ts';
 import { environmentRenderInput, renderTrainingRun, TRAINER_API_VERSION } from '../../render/index.ts';
 
 export const TRAINING_FIELD_MANAGER = 'fleetplane-training';
+/**
+ * How long after its start a run's missing object still counts as being created (the start records
+ * the run, then creates it). Regression: a second start or a list in between read the new run's
+ * object as gone and ended the run, freeing its GPU while its Job ran.
+ */
+export const TRAINING_START_GRACE_MS = 120_000;
 
 export interface AiDeps {
   store: Store;
@@ -140,7 +146,13 @@ export class TrainingService {
     if (added === 'exists') throw new ConflictError(`training run "${req.component}/${id}" exists in ${tenant}/${envName}`);
     // Another start took the GPUs between the check above and this insert.
     if (added === 'over-quota') throw new ConflictError(`training quota: this run needs ${run.gpus} GPU(s); running runs of ${tenant}/${envName} hold the rest of its ${limit}`);
-    await conn.kube.apply(object, { fieldManager: TRAINING_FIELD_MANAGER, force: true });
+    try {
+      await conn.kube.apply(object, { fieldManager: TRAINING_FIELD_MANAGER, force: true });
+    } catch (err) {
+      // Not created: the run ends here and frees its GPUs at once.
+      await store.ai.finishTrainingRun(record, 'failed', `not created on the cluster: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`, this.d.now().toISOString());
+      throw err;
+    }
     return { ...record, gpuHours: 0, reason: run.reason };
   }
 
@@ -166,7 +178,9 @@ export class TrainingService {
         if (!isNotFound(err)) throw err;
         live = null;
       }
-      const end = live ? finished(live) : { state: 'failed' as const, message: 'the run\'s object is gone from the cluster' };
+      // A start records its run first and creates the object next: missing that soon is not gone.
+      const starting = this.d.now().getTime() - Date.parse(r.startedAt) < TRAINING_START_GRACE_MS;
+      const end = live ? finished(live) : starting ? null : { state: 'failed' as const, message: 'the run\'s object is gone from the cluster' };
       if (end) await store.ai.finishTrainingRun(r, end.state, end.message, this.d.now().toISOString());
     }
     return store.ai.trainingRuns(env.tenant, env.name);
