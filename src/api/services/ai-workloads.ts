@@ -142,10 +142,7 @@ export class TrainingService {
       object: { apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace!, name: object.metadata.name },
       gpus: run.gpus, nodes: run.nodes, state: 'running', message: null, startedAt: now.toISOString(), finishedAt: null,
     };
-    const added = await store.ai.addTrainingRun(record, run.gpus > 0 ? limit : undefined);
-    if (added === 'exists') throw new ConflictError(`training run "${req.component}/${id}" exists in ${tenant}/${envName}`);
-    // Another start took the GPUs between the check above and this insert.
-    if (added === 'over-quota') throw new ConflictError(`training quota: this run needs ${run.gpus} GPU(s); running runs of ${tenant}/${envName} hold the rest of its ${limit}`);
+    await this.record(record, run.gpus > 0 ? limit : undefined);
     try {
       await conn.kube.apply(object, { fieldManager: TRAINING_FIELD_MANAGER, force: true });
     } catch (err) {
@@ -154,6 +151,14 @@ export class TrainingService {
       throw err;
     }
     return { ...record, gpuHours: 0, reason: run.reason };
+  }
+
+  /** Records the run, the store deciding the quota with the insert (another start may have taken the GPUs since the check). */
+  private async record(r: TrainingRun, limit: number | undefined): Promise<void> {
+    const added = await this.d.store.ai.addTrainingRun(r, limit);
+    const where = `${r.tenant}/${r.environment}`;
+    if (added === 'exists') throw new ConflictError(`training run "${r.component}/${r.id}" exists in ${where}`);
+    if (added === 'over-quota') throw new ConflictError(`training quota: this run needs ${r.gpus} GPU(s); running runs of ${where} hold the rest of its ${limit}`);
   }
 
   /** The environment's runs, the running ones' state read back from the cluster first. */
