@@ -4,7 +4,7 @@ import { blueprintFromRelease } from '../domain/blueprint.ts';
 import { LeaseLostError, PermanentError, StepWaitingError, VerifyFailedError } from '../domain/errors.ts';
 import { LABELS, RESTART_FIELD_MANAGER, type Environment, type KubeObject, type Revision } from '../domain/types.ts';
 import type { DriverContext } from './drivers/types.ts';
-import { environmentRenderInput, renderEnvironment } from '../render/index.ts';
+import { environmentRenderInput, explainedChoices, renderEnvironment } from '../render/index.ts';
 import { conditionsFor } from '../plan/conditions.ts';
 import { desiredSpec } from '../plan/values.ts';
 import { dedupe } from '../plan/diff.ts';
@@ -64,7 +64,7 @@ async function renderStep(s: StepEnv): Promise<StepOutput> {
     }),
   });
   // How each AI or scale-to-zero component was rendered on this cluster, and why (docs/ai-workloads.md).
-  const choices = out.choices.filter((c) => c.form !== 'Deployment' && c.form !== 'CronJob' && c.form !== 'HelmChart' || c.scaler === 'ScaledObject' || c.reason.includes('scaleToZero'));
+  const choices = explainedChoices(out.choices);
   return { revision: out.revision, objects: out.objects.length, ...(choices.length > 0 ? { choices } : {}), ...before };
 }
 

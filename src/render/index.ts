@@ -15,7 +15,8 @@ import { renderHelmValues } from './helm.ts';
 import type { CanonicalObject, RenderContext, RenderInput, RenderResult } from './types.ts';
 
 export type { RenderInput, RenderResult, RenderedHelmValues, PlatformConfig, RenderTenant, RenderEnvironment, RenderChoice } from './types.ts';
-export { renderTrainingRun, trainingRunName, TRAINING_RUN_LABEL, type RenderedTrainingRun, type TrainingRunRequest } from './ai/training.ts';
+export { renderTrainingRun, trainingRunName, TRAINING_RUN_LABEL, TRAINER_API_VERSION, type RenderedTrainingRun, type TrainingRunRequest } from './ai/training.ts';
+export { explainedChoices } from './ai/choice.ts';
 export { DEFAULT_PLATFORM } from './context.ts';
 export { environmentRenderInput } from './input.ts';
 

@@ -1,7 +1,7 @@
 // Hibernation and training runs (Store.ai), tables of migration 2000_ai_workloads.sql.
 import type { HibernationRecord, HibernationSchedule, StoredHibernationPeriod, TrainingRun } from '../../domain/hibernation.ts';
-import type { AiRepo } from '../../domain/ports/store.ts';
-import type { Queryable } from './db.ts';
+import type { AiRepo, TrainingRunAdded } from '../../domain/ports/store.ts';
+import type { Db, Queryable } from './db.ts';
 import { iso, isoOrNull, json, jsonParam, strOrNull, type Row } from './sql.ts';
 
 const recordOf = (r: Row): HibernationRecord => ({
@@ -27,7 +27,8 @@ const runOf = (r: Row): TrainingRun => ({
 
 const COLUMNS = 'tenant, environment, state, schedule, schedule_wants, since';
 
-export function aiRepo(q: Queryable): AiRepo {
+export function aiRepo(db: Db): AiRepo {
+  const q: Queryable = db;
   const get = async (tenant: string, environment: string): Promise<HibernationRecord | null> => {
     const { rows } = await q.query<Row>(`SELECT ${COLUMNS} FROM environment_hibernation WHERE tenant = $1 AND environment = $2`, [tenant, environment]);
     return rows[0] ? recordOf(rows[0]) : null;
@@ -77,13 +78,26 @@ export function aiRepo(q: Queryable): AiRepo {
       );
       return rows.map(periodOf);
     },
-    async addTrainingRun(r) {
-      const { rows } = await q.query<Row>(
-        `INSERT INTO training_runs (tenant, environment, component, id, object, form, gpus, nodes, state, message, started_at, finished_at)
-         VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING RETURNING id`,
-        [r.tenant, r.environment, r.component, r.id, jsonParam(r.object), r.form, r.gpus, r.nodes, r.state, r.message, r.startedAt, r.finishedAt],
-      );
-      return rows.length > 0;
+    async addTrainingRun(r, gpuLimit) {
+      // One statement decides: the id unused and, with a limit, the running runs' GPUs plus this one's
+      // within it. On PostgreSQL two starts at once would each see the other's row missing (READ
+      // COMMITTED), so a transaction-scoped advisory lock per environment orders them; PGlite is one
+      // connection and runs one statement at a time.
+      const insert = async (x: Queryable): Promise<TrainingRunAdded> => {
+        if (db.kind === 'postgres') await x.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`fp-training:${r.tenant}/${r.environment}`]);
+        const { rows } = await x.query<Row>(
+          `INSERT INTO training_runs (tenant, environment, component, id, object, form, gpus, nodes, state, message, started_at, finished_at)
+           SELECT $1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10, $11, $12
+           WHERE $13::integer IS NULL
+              OR (SELECT COALESCE(SUM(gpus), 0) FROM training_runs WHERE tenant = $1 AND environment = $2 AND state = 'running') + $7::integer <= $13::integer
+           ON CONFLICT DO NOTHING RETURNING id`,
+          [r.tenant, r.environment, r.component, r.id, jsonParam(r.object), r.form, r.gpus, r.nodes, r.state, r.message, r.startedAt, r.finishedAt, gpuLimit ?? null],
+        );
+        if (rows.length > 0) return 'added';
+        const dup = await x.query<Row>('SELECT 1 FROM training_runs WHERE tenant = $1 AND environment = $2 AND component = $3 AND id = $4', [r.tenant, r.environment, r.component, r.id]);
+        return dup.rows.length > 0 ? 'exists' : 'over-quota';
+      };
+      return db.kind === 'postgres' ? db.transaction(insert) : insert(db);
     },
     async trainingRuns(tenant, environment) {
       const { rows } = await q.query<Row>('SELECT * FROM training_runs WHERE tenant = $1 AND environment = $2 ORDER BY started_at, component, id', [tenant, environment]);

@@ -3,15 +3,22 @@
 // the environment's cluster, list them with their state read back from the cluster and GPU-hours).
 // Every lookup is by the caller's tenant and environment: nothing here can name another tenant's.
 import type { ClusterConnections } from '../../adapters/kube/index.ts';
-import { isNotFound, probeCapabilities } from '../../adapters/kube/index.ts';
+import { isNotFound } from '../../adapters/kube/index.ts';
 import { blueprintFromRelease, type Quota } from '../../domain/blueprint.ts';
+import type { ClusterCapability } from '../../domain/capabilities.ts';
 import { ConflictError, InputError, NotFoundError } from '../../domain/errors.ts';
 import { assertSchedule, isOffAt, nextChange, savings, trainingGpuHours, type HibernationSchedule, type TrainingRun } from '../../domain/hibernation.ts';
 import type { Store } from '../../domain/ports/store.ts';
 import type { Environment, KubeObject } from '../../domain/types.ts';
-import { environmentRenderInput, renderTrainingRun } from '../../render/index.ts';
+import { environmentRenderInput, renderTrainingRun, TRAINER_API_VERSION } from '../../render/index.ts';
 
 export const TRAINING_FIELD_MANAGER = 'fleetplane-training';
+/**
+ * How long after its start a run's missing object still counts as being created (the start records
+ * the run, then creates it). Regression: a second start or a list in between read the new run's
+ * object as gone and ended the run, freeing its GPU while its Job ran.
+ */
+export const TRAINING_START_GRACE_MS = 120_000;
 
 export interface AiDeps {
   store: Store;
@@ -89,6 +96,20 @@ function finished(o: Conditioned | null): { state: 'succeeded' | 'failed'; messa
   return failed ? { state: 'failed', message: failed.message ?? null } : null;
 }
 
+/**
+ * What a run is rendered for: the form the environment's delivered revision chose, not a fresh probe
+ * of the cluster. A TrainJob names the TrainingRuntime its revision carries, so it is the form only
+ * when that revision has one for the component; a revision rendered without Kubeflow Trainer (no CRD
+ * then, or the engine's capabilities override where the CRD has no controller) runs batch Jobs even
+ * though the cluster's discovery now lists TrainJob.
+ */
+async function runCapabilities(store: Store, env: Environment, component: string): Promise<ClusterCapability[]> {
+  const rev = env.appliedRevision ? await store.revisions.get(env.tenant, env.name, env.appliedRevision) : null;
+  if (!rev) throw new ConflictError(`environment "${env.tenant}/${env.name}" has no stored revision to run its training job from`);
+  const runtime = rev.objects.some(({ object: o }) => o.apiVersion === TRAINER_API_VERSION && o.kind === 'TrainingRuntime' && o.metadata.name === component);
+  return runtime ? ['kubeflow-trainer'] : [];
+}
+
 export class TrainingService {
   constructor(private readonly d: AiDeps) {}
 
@@ -101,7 +122,7 @@ export class TrainingService {
     const [t, release] = await Promise.all([store.tenants.get(tenant), store.blueprints.get(env.blueprint, env.version)]);
     if (!t || !release) throw new NotFoundError(`environment "${tenant}/${envName}" has no published release`);
     const conn = await this.d.connections.get(env.placement.cluster);
-    const capabilities = await probeCapabilities(conn.kube);
+    const capabilities = await runCapabilities(store, env, req.component);
     const now = this.d.now();
     const id = req.id ?? `r${now.getTime().toString(36)}`;
     const bp = blueprintFromRelease(release);
@@ -121,9 +142,23 @@ export class TrainingService {
       object: { apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace!, name: object.metadata.name },
       gpus: run.gpus, nodes: run.nodes, state: 'running', message: null, startedAt: now.toISOString(), finishedAt: null,
     };
-    if (!(await store.ai.addTrainingRun(record))) throw new ConflictError(`training run "${req.component}/${id}" exists in ${tenant}/${envName}`);
-    await conn.kube.apply(object, { fieldManager: TRAINING_FIELD_MANAGER, force: true });
+    await this.record(record, run.gpus > 0 ? limit : undefined);
+    try {
+      await conn.kube.apply(object, { fieldManager: TRAINING_FIELD_MANAGER, force: true });
+    } catch (err) {
+      // Not created: the run ends here and frees its GPUs at once.
+      await store.ai.finishTrainingRun(record, 'failed', `not created on the cluster: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`, this.d.now().toISOString());
+      throw err;
+    }
     return { ...record, gpuHours: 0, reason: run.reason };
+  }
+
+  /** Records the run, the store deciding the quota with the insert (another start may have taken the GPUs since the check). */
+  private async record(r: TrainingRun, limit: number | undefined): Promise<void> {
+    const added = await this.d.store.ai.addTrainingRun(r, limit);
+    const where = `${r.tenant}/${r.environment}`;
+    if (added === 'exists') throw new ConflictError(`training run "${r.component}/${r.id}" exists in ${where}`);
+    if (added === 'over-quota') throw new ConflictError(`training quota: this run needs ${r.gpus} GPU(s); running runs of ${where} hold the rest of its ${limit}`);
   }
 
   /** The environment's runs, the running ones' state read back from the cluster first. */
@@ -148,7 +183,9 @@ export class TrainingService {
         if (!isNotFound(err)) throw err;
         live = null;
       }
-      const end = live ? finished(live) : { state: 'failed' as const, message: 'the run\'s object is gone from the cluster' };
+      // A start records its run first and creates the object next: missing that soon is not gone.
+      const starting = this.d.now().getTime() - Date.parse(r.startedAt) < TRAINING_START_GRACE_MS;
+      const end = live ? finished(live) : starting ? null : { state: 'failed' as const, message: 'the run\'s object is gone from the cluster' };
       if (end) await store.ai.finishTrainingRun(r, end.state, end.message, this.d.now().toISOString());
     }
     return store.ai.trainingRuns(env.tenant, env.name);

@@ -383,6 +383,8 @@ export interface Store extends StoreTx {
 }
 
 /** Hibernation and training runs (docs/ai-workloads.md), tables of migration 2000_ai_workloads.sql. */
+export type TrainingRunAdded = 'added' | 'exists' | 'over-quota';
+
 export interface AiRepo {
   hibernation(tenant: string, environment: string): Promise<HibernationRecord | null>;
   /** Hibernation rows of every environment that has one (the scheduler's pass). */
@@ -400,7 +402,12 @@ export interface AiRepo {
   wake(tenant: string, environment: string, at: string): Promise<HibernationRecord>;
   periods(tenant: string, environment?: string): Promise<StoredHibernationPeriod[]>;
   /** Inserts a run unless one with its key exists; false then. */
-  addTrainingRun(r: TrainingRun): Promise<boolean>;
+  /**
+   * Records a run unless its id is taken ('exists') or, with gpuLimit, the environment's running runs'
+   * GPUs plus this run's would exceed it ('over-quota'); decided atomically, so two starts at once
+   * cannot both take the last GPU.
+   */
+  addTrainingRun(r: TrainingRun, gpuLimit?: number): Promise<TrainingRunAdded>;
   trainingRuns(tenant: string, environment: string): Promise<TrainingRun[]>;
   finishTrainingRun(key: Pick<TrainingRun, 'tenant' | 'environment' | 'component' | 'id'>, state: 'succeeded' | 'failed', message: string | null, at: string): Promise<void>;
 }

@@ -2,7 +2,8 @@
 // of cluster capabilities (snapshots of every AI object and the renderer's explanation), the model
 // storage and readiness rules, and the fences that keep a tenant's model storage and credentials its
 // own. The same objects are created with strict server-side validation on the testbed's real CRDs in
-// test/integration/ai-workloads.test.ts.
+// test/integration/ai-render-strict.test.ts; the engine and API run them on the testbed in
+// test/integration/engine-ai.test.ts.
 /* eslint-disable @typescript-eslint/no-explicit-any -- the tests poke at rendered objects and blueprint documents by path */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { canonicalize, canonicalYaml } from '../../domain/canonical.ts';
 import type { ClusterCapability } from '../../domain/capabilities.ts';
 import { InputError } from '../../domain/errors.ts';
 import { LABELS, type KubeObject } from '../../domain/types.ts';
-import { renderEnvironment, renderEnvironments, renderTrainingRun, type RenderInput } from '../index.ts';
+import { explainedChoices, renderEnvironment, renderEnvironments, renderTrainingRun, type RenderInput } from '../index.ts';
 
 const root = join(import.meta.dirname, '../../..');
 const text = readFileSync(join(root, 'blueprints/ai-platform/1.0.0.yaml'), 'utf8');
@@ -179,6 +180,22 @@ describe('inference-service and scale to zero: chosen by what the cluster has', 
     assert.equal(chat.scaler, 'none');
     assert.equal(chat.minReplicas, 2);
     assert.match(chat.reason, /set by hand/);
+  });
+
+  it('the choices a render reports include an inference-service served as a Deployment without KServe, with or without scaleToZero', () => {
+    // Regression: the engine's render step kept only non-Deployment forms and scale-to-zero answers,
+    // so an inference-service without scaleToZero fell back to a Deployment unexplained.
+    const plain = blueprintWith((doc) => { delete comp(doc, 'ranker').scaleToZero; });
+    for (const b of [bp, parseBlueprint(plain)]) {
+      const shown = explainedChoices(renderEnvironment(input([], {}, b)).choices);
+      const ranker = shown.find((c) => c.component === 'ranker');
+      assert.equal(ranker?.form, 'Deployment');
+      assert.match(ranker?.reason ?? '', /^KServe is not installed on this cluster: a Deployment with the same model, GPU and readiness/);
+      assert.equal(shown.find((c) => c.component === 'finetune')?.form, 'Job');
+      assert.equal(shown.some((c) => c.component === 'llm' || c.component === 'embed'), false, 'a plain model-server Deployment is not a decision');
+    }
+    const kserve = explainedChoices(renderEnvironment(input(['kserve'])).choices).find((c) => c.component === 'ranker');
+    assert.equal(kserve?.form, 'InferenceService');
   });
 
   it('bulk rendering gives the same objects and choices for every capability set', () => {

@@ -66,3 +66,15 @@ export function chooseForm(c: Component, s: Sizing, caps: ReadonlySet<ClusterCap
       return servingForm(c, s, caps);
   }
 }
+
+const PLAIN_FORMS = new Set<RenderChoice['form']>(['Deployment', 'CronJob', 'HelmChart']);
+
+/**
+ * The choices a render reports (the engine's render step output): every one where the cluster's
+ * capabilities decided something: a form other than the plain one, a scale-to-zero answer, and an
+ * inference-service whichever form it took (as a Deployment, because KServe is not installed, is the
+ * very decision its owner needs explained). A plain component's "a Deployment" is left out.
+ */
+export function explainedChoices(choices: readonly RenderChoice[]): RenderChoice[] {
+  return choices.filter((c) => c.kind === 'inference-service' || !PLAIN_FORMS.has(c.form) || c.scaler === 'ScaledObject' || c.reason.includes('scaleToZero'));
+}
