@@ -13,8 +13,10 @@ import { LOCK_KEYS } from '../../src/adapters/store/locks.ts';
 import { startPrescalerLoop } from '../../src/scaling/loop.ts';
 import { freshPostgres, type TestDatabase } from '../helpers/db.ts';
 import { createNamespace, getTestbed, type TestNamespace } from '../helpers/testbed.ts';
+import { join } from 'node:path';
+import { tracesDir } from '../../bench/traces-dir.ts';
 
-const samples = parseTraceCsv(readFileSync(new URL('../../../shared/data/traces/crane/input0.csv', import.meta.url), 'utf8'), 'input0.csv');
+const samples = parseTraceCsv(readFileSync(join(tracesDir(), 'input0.csv'), 'utf8'), 'input0.csv');
 // Day 7, 00:30: the night peak is building (about 90 and rising) on a service sized at 50 per pod.
 const NOW = samples[0]!.ts + 7 * 86_400 + 1800;
 

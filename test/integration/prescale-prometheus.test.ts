@@ -8,8 +8,10 @@ import { PrometheusClient, PrometheusError } from '../../src/adapters/prometheus
 import { CachedHistory } from '../../src/scaling/history.ts';
 import { startPrometheusWith, type RunningPrometheus } from '../helpers/prometheus.ts';
 import { parseTraceCsv } from '../../src/forecast/csv.ts';
+import { join } from 'node:path';
+import { tracesDir } from '../../bench/traces-dir.ts';
 
-const TRACE = new URL('../../../shared/data/traces/crane/input9.csv', import.meta.url);
+const TRACE = join(tracesDir(), 'input9.csv');
 const samples = parseTraceCsv(readFileSync(TRACE, 'utf8'), 'input9.csv');
 const t0 = samples[0]!.ts;
 // Holes: 3 minutes (Prometheus' 5-minute lookback bridges it) and 2 hours (a real gap in the answer).

@@ -20,8 +20,10 @@ import { scalingRepo } from '../../src/adapters/store/scaling.ts';
 import type { ScalingDecision, ScalingPolicy } from '../../src/domain/scaling.ts';
 import { createNamespace, getTestbed, type TestNamespace } from '../helpers/testbed.ts';
 import { dropDatabase } from '../helpers/db.ts';
+import { join } from 'node:path';
+import { tracesDir } from '../../bench/traces-dir.ts';
 
-const TRACE = new URL('../../../shared/data/traces/crane/input0.csv', import.meta.url);
+const TRACE = join(tracesDir(), 'input0.csv');
 const samples = parseTraceCsv(readFileSync(TRACE, 'utf8'), 'input0.csv');
 const t0 = samples[0]!.ts;
 const HOUR = 3600;
