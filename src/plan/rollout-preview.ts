@@ -91,7 +91,7 @@ function diffArrays(a: unknown[], b: unknown[], path: Path, out: string[]): void
   const n = Math.max(a.length, b.length);
   for (let i = 0; i < n; i++) {
     path.push(i);
-    diffInto(a[i], b[i], path, out);
+    diffInto(a[i] ?? null, b[i] ?? null, path, out); // canonical JSON writes an undefined item as null
     path.pop();
   }
 }
@@ -105,7 +105,8 @@ function diffRecords(a: Record<string, unknown>, b: Record<string, unknown>, pat
     path.pop();
   }
   for (const k in b) {
-    if (k in a || (labels && k === LABELS.revision)) continue;
+    // A member that is undefined is absent in canonical JSON (and so in the hash).
+    if (k in a || b[k] === undefined || (labels && k === LABELS.revision)) continue;
     path.push(k);
     out.push(pointer(path));
     path.pop();
@@ -119,46 +120,9 @@ export function fieldDiff(a: unknown, b: unknown): string[] {
   return out;
 }
 
-// Equality with canonical-JSON semantics: keys in any order, undefined members as if absent, undefined
-// array items as null (canonicalJson writes them so); the revision label under metadata.labels ignored.
-// Stops at the first difference. `at`: 0 the object itself, 1 its metadata, 2 metadata.labels, 3 deeper.
-function sameValue(a: unknown, b: unknown, at: number): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a)) return Array.isArray(b) && sameArrays(a, b);
-  return !Array.isArray(b) && sameRecords(a as Record<string, unknown>, b as Record<string, unknown>, at);
-}
-
-function sameArrays(a: unknown[], b: unknown[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (!sameValue(a[i] ?? null, b[i] ?? null, 3)) return false;
-  return true;
-}
-
-/** Members that are not undefined, without the revision label when `labels`. */
-function definedMembers(o: Record<string, unknown>, labels: boolean): number {
-  let n = 0;
-  for (const k in o) if (o[k] !== undefined && !(labels && k === LABELS.revision)) n++;
-  return n;
-}
-
-const childAt = (at: number, k: string): number => (at === 0 && k === 'metadata' ? 1 : at === 1 && k === 'labels' ? 2 : 3);
-
-function sameRecords(a: Record<string, unknown>, b: Record<string, unknown>, at: number): boolean {
-  const labels = at === 2;
-  let na = 0;
-  for (const k in a) {
-    const v = a[k];
-    if (v === undefined || (labels && k === LABELS.revision)) continue;
-    na++;
-    if (!sameValue(v, b[k], childAt(at, k))) return false;
-  }
-  return na === definedMembers(b, labels);
-}
-
 /** True when two objects have the same canonical JSON once the revision label is blanked: what equal object hashes mean. */
 export function sameContent(a: KubeObject, b: KubeObject): boolean {
-  return sameValue(a, b, 0);
+  return fieldDiff(a, b).length === 0;
 }
 
 interface PodSpecLike { containers?: Array<{ resources?: { requests?: Record<string, string | number>; limits?: Record<string, string | number> } }> }
@@ -210,9 +174,14 @@ export function diffObjects(current: readonly RenderedObject[] | null, target: r
     addTo(out.requests, requestsOf(t.object), 1);
     if (b) addTo(out.requests, requestsOf(b.object), -1);
     if (!b) out.added.push(refOf(t.object));
-    else if (t.hash !== undefined ? b.hash === t.hash : sameContent(b.object, t.object)) out.unchanged++;
+    else if (t.hash !== undefined && b.hash === t.hash) out.unchanged++;
     else {
+      // Without a target hash, one walk decides: no field differs means unchanged.
       const fields = fieldDiff(b.object, t.object);
+      if (t.hash === undefined && fields.length === 0) {
+        out.unchanged++;
+        continue;
+      }
       if (fields.length > MAX_FIELDS) fields.splice(MAX_FIELDS, Infinity, `… and more`);
       out.changed.push({ ...refOf(t.object), fields });
     }
