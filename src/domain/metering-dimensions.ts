@@ -5,8 +5,13 @@ import { DIMENSIONS, type Dimension } from './metering.ts';
 
 export { DIMENSIONS, type Dimension };
 
-export const ENVIRONMENT_DIMENSIONS: readonly Dimension[] = ['environment-hours', 'cpu-core-hours', 'memory-gib-hours', 'gpu-hours'];
+export const ENVIRONMENT_DIMENSIONS: readonly Dimension[] = ['environment-hours', 'cpu-core-hours', 'memory-gib-hours', 'gpu-hours', 'saved-replica-hours', 'saved-gpu-hours'];
 export const TENANT_DIMENSIONS: readonly Dimension[] = ['api-requests'];
+/**
+ * What hibernation held back (docs/ai-workloads.md): recorded only for hours with a saving, reported
+ * beside usage and exported only where a marketplace mapping names them.
+ */
+export const SAVINGS_DIMENSIONS: readonly Dimension[] = ['saved-replica-hours', 'saved-gpu-hours'];
 
 export const UNITS: Record<Dimension, string> = {
   'environment-hours': 'environment-hour',
@@ -14,6 +19,8 @@ export const UNITS: Record<Dimension, string> = {
   'memory-gib-hours': 'GiB-hour',
   'gpu-hours': 'GPU-hour',
   'api-requests': 'request',
+  'saved-replica-hours': 'replica-hour',
+  'saved-gpu-hours': 'GPU-hour',
 };
 
 export const isDimension = (d: string): d is Dimension => (DIMENSIONS as readonly string[]).includes(d);

@@ -1,7 +1,7 @@
 // Metering's nouns shared by the core, the store port and src/metering/: the usage dimensions and a
 // tenant's marketplace mapping. Pure data; the checks live in src/metering/ (dimensions.ts, export/mapping.ts).
 
-export const DIMENSIONS = ['environment-hours', 'cpu-core-hours', 'memory-gib-hours', 'gpu-hours', 'api-requests'] as const;
+export const DIMENSIONS = ['environment-hours', 'cpu-core-hours', 'memory-gib-hours', 'gpu-hours', 'api-requests', 'saved-replica-hours', 'saved-gpu-hours'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 
 /** Environment-level dimensions come from cluster samples; api-requests is per tenant (environment ''). */

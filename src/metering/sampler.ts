@@ -13,7 +13,7 @@ import type { MeteringStore, Sample } from './types.ts';
 export type PodSource = (cluster: string, namespace: string) => Promise<PodLike[]>;
 
 export interface SamplerOptions {
-  store: Pick<Store, 'environments'>;
+  store: Pick<Store, 'environments' | 'ai'>;
   metering: MeteringStore;
   pods: PodSource;
   gpuResources: readonly string[];
@@ -44,8 +44,23 @@ export async function liveEnvironments(store: Pick<Store, 'environments'>): Prom
   return out;
 }
 
+/**
+ * What each hibernated environment's open period holds back ("tenant/environment" -> replicas, GPUs):
+ * sampled with its (empty) pods, so the saving is metered by the same ticks as the usage it replaces.
+ */
+export async function heldBack(store: Pick<Store, 'ai'>): Promise<Map<string, { replicas: number; gpus: number }>> {
+  const out = new Map<string, { replicas: number; gpus: number }>();
+  for (const h of await store.ai.hibernations()) {
+    if (h.state !== 'hibernated') continue;
+    const open = (await store.ai.periods(h.tenant, h.environment)).find((p) => p.endedAt === null);
+    if (open) out.set(`${h.tenant}/${h.environment}`, { replicas: open.replicas, gpus: open.gpus });
+  }
+  return out;
+}
+
 export async function sampleTick(o: SamplerOptions, tick: Date, intervalMs: number, now: () => Date): Promise<SampleResult> {
   const envs = await liveEnvironments(o.store);
+  const held = await heldBack(o.store);
   const done = await o.metering.sampledAt(tick);
   const todo = envs.filter((e) => !done.has(`${e.tenant}/${e.name}`));
   const result: SampleResult = { tick: tick.toISOString(), environments: envs.length, stored: 0, alreadySampled: envs.length - todo.length, errors: [] };
@@ -57,7 +72,12 @@ export async function sampleTick(o: SamplerOptions, tick: Date, intervalMs: numb
         tenant: e.tenant, environment: e.name, at: tick, seconds: intervalMs / 1000, cluster: e.placement.cluster, namespace: e.placement.namespace,
         pods: r.pods, cpuMillis: r.cpuMillis, memoryBytes: r.memoryBytes, gpus: r.gpus,
       };
-      result.stored += await o.metering.recordSamples([sample], o.sampler, now());
+      const saved = held.get(`${e.tenant}/${e.name}`);
+      if (saved) Object.assign(sample, { savedReplicas: saved.replicas, savedGpus: saved.gpus });
+      // Awaited first: `stored += await …` would read `stored` before the await and lose the other
+      // environments' counts that land meanwhile.
+      const stored = await o.metering.recordSamples([sample], o.sampler, now());
+      result.stored += stored;
       await o.afterSample?.(result.stored);
     } catch (raw) {
       const err = coerceError(raw);

@@ -16,10 +16,17 @@ const QUANTITIES = `(VALUES
   ('cpu-core-hours', round(i.cpu_milli_seconds / 3600000.0, 6)),
   ('memory-gib-hours', round(i.memory_byte_seconds / 3865470566400.0, 6)),
   ('gpu-hours', round(i.gpu_seconds / 3600.0, 6)),
-  ('api-requests', i.api_requests::numeric)
+  ('api-requests', i.api_requests::numeric),
+  ('saved-replica-hours', round(i.saved_replica_seconds / 3600.0, 6)),
+  ('saved-gpu-hours', round(i.saved_gpu_seconds / 3600.0, 6))
 ) AS d(dimension, quantity)`;
-/** api-requests belongs to the tenant row (environment ''), the others to environment rows. */
-const DIMENSION_FITS = `(i.environment = '') = (d.dimension = 'api-requests')`;
+/**
+ * api-requests belongs to the tenant row (environment ''), the others to environment rows; the
+ * savings dimensions only to hours that saved something (an integral never shrinks, so a record once
+ * made is never left without its input).
+ */
+const DIMENSION_FITS = `(i.environment = '') = (d.dimension = 'api-requests')
+  AND (d.dimension NOT IN ('saved-replica-hours', 'saved-gpu-hours') OR d.quantity > 0)`;
 
 const envOrNull = (e: unknown): string | null => (e === '' || e === null || e === undefined ? null : String(e));
 
@@ -44,27 +51,31 @@ async function recordSamples(q: Queryable, samples: Sample[], sampler: string, n
   const rows = samples.map((s) => ({
     tenant: s.tenant, environment: s.environment, at: s.at.toISOString(), hour: hourOf(s.at).toISOString(), seconds: s.seconds,
     cluster: s.cluster, namespace: s.namespace, pods: s.pods, cpu_millis: s.cpuMillis, memory_bytes: s.memoryBytes, gpus: s.gpus,
+    saved_replicas: s.savedReplicas ?? 0, saved_gpus: s.savedGpus ?? 0,
   }));
   const { rows: out } = await q.query<{ n: number }>(
     `WITH v AS (
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(tenant text, environment text, at timestamptz, hour timestamptz, seconds integer,
-         cluster text, namespace text, pods integer, cpu_millis bigint, memory_bytes bigint, gpus integer)
+         cluster text, namespace text, pods integer, cpu_millis bigint, memory_bytes bigint, gpus integer, saved_replicas integer, saved_gpus integer)
      ), ins AS (
-       INSERT INTO metering_samples (tenant, environment, at, hour, seconds, cluster, namespace, pods, cpu_millis, memory_bytes, gpus, sampler, recorded_at)
-       SELECT tenant, environment, at, hour, seconds, cluster, namespace, pods, cpu_millis, memory_bytes, gpus, $2, $3 FROM v
+       INSERT INTO metering_samples (tenant, environment, at, hour, seconds, cluster, namespace, pods, cpu_millis, memory_bytes, gpus, saved_replicas, saved_gpus, sampler, recorded_at)
+       SELECT tenant, environment, at, hour, seconds, cluster, namespace, pods, cpu_millis, memory_bytes, gpus, saved_replicas, saved_gpus, $2, $3 FROM v
        ON CONFLICT (tenant, environment, at) DO NOTHING
-       RETURNING tenant, environment, hour, seconds, cpu_millis, memory_bytes, gpus
+       RETURNING tenant, environment, hour, seconds, cpu_millis, memory_bytes, gpus, saved_replicas, saved_gpus
      ), agg AS (
        SELECT tenant, environment, hour, count(*)::integer AS samples, sum(seconds)::bigint AS env_seconds,
-         sum(cpu_millis::numeric * seconds) AS cpu, sum(memory_bytes::numeric * seconds) AS mem, sum(gpus::bigint * seconds)::bigint AS gpu
+         sum(cpu_millis::numeric * seconds) AS cpu, sum(memory_bytes::numeric * seconds) AS mem, sum(gpus::bigint * seconds)::bigint AS gpu,
+         sum(saved_replicas::bigint * seconds)::bigint AS saved_replica, sum(saved_gpus::bigint * seconds)::bigint AS saved_gpu
        FROM ins GROUP BY tenant, environment, hour
      ), up AS (
-       INSERT INTO metering_hour_inputs AS i (tenant, environment, hour, samples, env_seconds, cpu_milli_seconds, memory_byte_seconds, gpu_seconds, revision, dirty, updated_at)
-       SELECT tenant, environment, hour, samples, env_seconds, cpu, mem, gpu, 1, true, $3 FROM agg
+       INSERT INTO metering_hour_inputs AS i (tenant, environment, hour, samples, env_seconds, cpu_milli_seconds, memory_byte_seconds, gpu_seconds,
+         saved_replica_seconds, saved_gpu_seconds, revision, dirty, updated_at)
+       SELECT tenant, environment, hour, samples, env_seconds, cpu, mem, gpu, saved_replica, saved_gpu, 1, true, $3 FROM agg
        ON CONFLICT (tenant, environment, hour) DO UPDATE SET
          samples = i.samples + EXCLUDED.samples, env_seconds = i.env_seconds + EXCLUDED.env_seconds,
          cpu_milli_seconds = i.cpu_milli_seconds + EXCLUDED.cpu_milli_seconds, memory_byte_seconds = i.memory_byte_seconds + EXCLUDED.memory_byte_seconds,
-         gpu_seconds = i.gpu_seconds + EXCLUDED.gpu_seconds, revision = i.revision + 1, dirty = true, updated_at = EXCLUDED.updated_at
+         gpu_seconds = i.gpu_seconds + EXCLUDED.gpu_seconds, saved_replica_seconds = i.saved_replica_seconds + EXCLUDED.saved_replica_seconds,
+         saved_gpu_seconds = i.saved_gpu_seconds + EXCLUDED.saved_gpu_seconds, revision = i.revision + 1, dirty = true, updated_at = EXCLUDED.updated_at
        RETURNING 1
      )
      SELECT (SELECT count(*) FROM ins)::integer AS n`,

@@ -18,6 +18,9 @@ export interface Sample {
   cpuMillis: number;
   memoryBytes: number;
   gpus: number;
+  /** While hibernated: the replicas and GPUs its open hibernation period holds back (default 0). */
+  savedReplicas?: number;
+  savedGpus?: number;
 }
 
 export interface UsageRecord {
