@@ -5,11 +5,13 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ClusterConnections } from '../adapters/kube/index.ts';
 import type { Signer } from '../domain/ports/signer.ts';
 import type { ScalingRepo, Store } from '../domain/ports/store.ts';
+import type { PreviewRenderOptions } from '../engine/rollouts/preview.ts';
 import type { RolloutService } from '../engine/rollouts/service.ts';
 import type { PlacementSettings } from './services/cluster-lifecycle.ts';
 import type { ChangeHub } from './services/change-hub.ts';
 
 export type Api = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
+
 
 export interface ApiDeps {
   store: Store;
@@ -33,6 +35,11 @@ export interface ApiDeps {
   tokenMaxTtlSeconds?: number;
   /** Prometheus for the SLO status (FLEETPLANE_PROMETHEUS_URL); absent: not configured. */
   prometheusUrl?: string;
+  /**
+   * How the engine renders (its platform settings and cluster capabilities), so the rollout preview
+   * renders what the rollout will apply. Absent: renderer defaults and no capabilities.
+   */
+  render?: PreviewRenderOptions;
 }
 
 /** A route module: registers its routes on the app. Listed in routes/index.ts. */

@@ -6,6 +6,7 @@ import { DNS_LABEL_FRAGMENT, DNS_LABEL_MAX, NAME_PATTERNS } from '../domain/nami
 import { RESIDENCY_LABEL } from '../plan/placement.ts';
 import { PIN_LABEL_PREFIX } from '../plan/rollout-preview.ts';
 import { CHANNELS, DELIVERY_MODES, ENVIRONMENT_TYPES, PROVIDERS, TIERS } from '../domain/types.ts';
+import { CLUSTER_CAPABILITIES } from '../domain/capabilities.ts';
 
 const closed = { additionalProperties: false } as const;
 
@@ -86,6 +87,10 @@ export const ClusterCreate = Type.Object({
   pricePerCpuHour: Type.Optional(Type.Number({ minimum: 0 })),
   pricePerGbHour: Type.Optional(Type.Number({ minimum: 0, description: 'price per GiB-hour of memory' })),
   pricePerGpuHour: Type.Optional(Type.Number({ minimum: 0 })),
+  capabilities: Type.Optional(Type.Array(Type.Union(CLUSTER_CAPABILITIES.map((c) => Type.Literal(c))), {
+    uniqueItems: true, maxItems: CLUSTER_CAPABILITIES.length,
+    description: 'what the renderer may use beyond core Kubernetes; absent: read from the cluster\'s API discovery before each render. Declare it where discovery misleads (CRDs installed without their controllers)',
+  })),
   credentials: Type.Optional(Type.String({ maxLength: 262144, description: 'kubeconfig; stored encrypted, never returned' })),
 }, closed);
 export type ClusterCreate = Static<typeof ClusterCreate>;

@@ -3,6 +3,7 @@
 // schemas (src/api/schemas.ts), the blueprint's JSON Schema (./blueprint.ts), the renderer's input
 // checks and the monitoring generators are built from them. Name rules live in ./naming.ts, value
 // and input rules in ./validation.ts, state machines in ./state.ts.
+import type { ClusterCapability } from './capabilities.ts';
 
 export const TIERS = ['shared', 'dedicated', 'hybrid'] as const;
 export type Tier = (typeof TIERS)[number];
@@ -65,6 +66,12 @@ export interface Cluster {
   /** Price per GiB-hour of memory and per GPU-hour (placement's cost score, docs/clusters.md). */
   pricePerGbHour?: number;
   pricePerGpuHour?: number;
+  /**
+   * What the renderer may use beyond core Kubernetes (KServe, Knative Serving, KEDA, Kubeflow
+   * Trainer), declared at registration; absent: read from the cluster's API discovery before each
+   * render. Declare it where discovery misleads: CRDs installed without their controllers.
+   */
+  capabilities?: ClusterCapability[];
   /** Observed by the cluster heartbeat (engine/cluster-inventory.ts); absent until the first probe. */
   health?: ClusterHealth;
   /** Set by `cluster cordon`: no new placement lands here; evacuation moves what runs here. */

@@ -3,7 +3,8 @@
 // (domain/errors.ts: PermanentError, StepWaitingError, VerifyFailedError, LeaseLostError), read by
 // the one retry decision (plan/failure.ts classify, plan/workflows.ts afterStepFailure).
 import type { Logger } from 'pino';
-import { probeCapabilities, type ClusterConnections } from '../adapters/kube/index.ts';
+import type { ClusterConnections } from '../adapters/kube/index.ts';
+import { clusterCapabilitySource } from './capabilities.ts';
 import type { ClusterCapability } from '../domain/capabilities.ts';
 import type { Store } from '../domain/ports/store.ts';
 import type { Claim } from '../domain/ports/queue.ts';
@@ -60,15 +61,15 @@ export interface EngineDeps {
   platform?: Partial<PlatformConfig> | undefined;
   /**
    * What a cluster can run beyond core Kubernetes (KServe, Knative, KEDA, Kubeflow Trainer), read
-   * before each render. Default: the cluster's API discovery (adapters/kube/capabilities.ts).
+   * before each render. Default: what the cluster's registration declares, else its API discovery
+   * (engine/capabilities.ts).
    */
   capabilities?: ((cluster: string) => Promise<readonly ClusterCapability[]>) | undefined;
 }
 
 /** The capabilities of an environment's cluster, as the render step passes them to the renderer. */
 export async function clusterCapabilities(deps: EngineDeps, cluster: string): Promise<readonly ClusterCapability[]> {
-  if (deps.capabilities) return deps.capabilities(cluster);
-  return probeCapabilities((await deps.connections.get(cluster)).kube);
+  return clusterCapabilitySource(deps.store, deps.connections, deps.capabilities)(cluster);
 }
 
 /** Everything one running step needs. */

@@ -1,12 +1,13 @@
 // Clusters: upsert by name. Credentials (kubeconfig) are sealed with the SecretBox before they reach
 // SQL and only credentials() opens them; no other read path selects the column.
+import type { ClusterCapability } from '../../domain/capabilities.ts';
 import type { Cluster, ClusterCapacity, ClusterCordon, ClusterHealth, Provider } from '../../domain/types.ts';
 import type { SecretBox } from './crypto.ts';
 import type { Queryable } from './db.ts';
 import type { Page, PageRequest, Store } from '../../domain/ports/store.ts';
 import { iso, json, jsonParam, pageQuery, toPage, type Row } from './sql.ts';
 
-const COLUMNS = 'name, provider, region, labels, role, api_server, kubernetes_version, capacity, price_per_cpu_hour, price_per_gb_hour, price_per_gpu_hour, health, cordon, created_at, updated_at';
+const COLUMNS = 'name, provider, region, labels, role, api_server, kubernetes_version, capacity, price_per_cpu_hour, price_per_gb_hour, price_per_gpu_hour, capabilities, health, cordon, created_at, updated_at';
 
 export function toCluster(r: Row): Cluster {
   const c: Cluster = {
@@ -24,6 +25,7 @@ export function toCluster(r: Row): Cluster {
   if (r.price_per_cpu_hour != null) c.pricePerCpuHour = Number(r.price_per_cpu_hour);
   if (r.price_per_gb_hour != null) c.pricePerGbHour = Number(r.price_per_gb_hour);
   if (r.price_per_gpu_hour != null) c.pricePerGpuHour = Number(r.price_per_gpu_hour);
+  if (r.capabilities != null) c.capabilities = json<ClusterCapability[]>(r.capabilities, []);
   if (r.health != null) c.health = json<ClusterHealth>(r.health, {} as ClusterHealth);
   if (r.cordon != null) c.cordon = json<ClusterCordon>(r.cordon, { reason: '', at: '' });
   return c;
@@ -68,17 +70,18 @@ export function clusterRepo(q: Queryable, box: SecretBox): Store['clusters'] {
 /** Credentials or capacity left undefined keep the stored ones (re-registering must not wipe what the engine observed). */
 async function upsertCluster(q: Queryable, box: SecretBox, c: Omit<Cluster, 'createdAt' | 'updatedAt'> & { credentials?: string }): Promise<Cluster> {
   const sealed = c.credentials === undefined ? null : box.seal(c.credentials, aad(c.name));
-  const sql = `INSERT INTO clusters (name, provider, region, labels, role, api_server, kubernetes_version, capacity, price_per_cpu_hour, credentials_enc, price_per_gb_hour, price_per_gpu_hour)
-    VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8::jsonb, $9, $10, $11, $12)
+  const sql = `INSERT INTO clusters (name, provider, region, labels, role, api_server, kubernetes_version, capacity, price_per_cpu_hour, credentials_enc, price_per_gb_hour, price_per_gpu_hour, capabilities)
+    VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8::jsonb, $9, $10, $11, $12, $13::jsonb)
     ON CONFLICT (name) DO UPDATE SET provider = EXCLUDED.provider, region = EXCLUDED.region, labels = EXCLUDED.labels,
       role = EXCLUDED.role, api_server = EXCLUDED.api_server, kubernetes_version = EXCLUDED.kubernetes_version,
       capacity = COALESCE(EXCLUDED.capacity, clusters.capacity), price_per_cpu_hour = EXCLUDED.price_per_cpu_hour,
       credentials_enc = COALESCE(EXCLUDED.credentials_enc, clusters.credentials_enc),
-      price_per_gb_hour = EXCLUDED.price_per_gb_hour, price_per_gpu_hour = EXCLUDED.price_per_gpu_hour, updated_at = now()
+      price_per_gb_hour = EXCLUDED.price_per_gb_hour, price_per_gpu_hour = EXCLUDED.price_per_gpu_hour,
+      capabilities = EXCLUDED.capabilities, updated_at = now()
     RETURNING ${COLUMNS}`;
   const params = [
     c.name, c.provider, c.region, jsonParam(c.labels ?? {}), c.role, c.apiServer, c.kubernetesVersion ?? null,
-    jsonParam(c.capacity), c.pricePerCpuHour ?? null, sealed, c.pricePerGbHour ?? null, c.pricePerGpuHour ?? null,
+    jsonParam(c.capacity), c.pricePerCpuHour ?? null, sealed, c.pricePerGbHour ?? null, c.pricePerGpuHour ?? null, jsonParam(c.capabilities),
   ];
   const { rows } = await q.query<Row>(sql, params);
   return toCluster(rows[0]!);

@@ -7,11 +7,11 @@ import { previewRolloutOf } from '../../engine/rollouts/preview.ts';
 import type { RouteModule } from '../context.ts';
 import { RolloutCreate } from './rollouts.ts';
 
-const routes: RouteModule = (app, { store, now }) => {
+const routes: RouteModule = (app, { store, now, render }) => {
   app.post('/v1/rollouts::preview', {
     config: { auth: 'admin' },
     schema: { tags: ['rollouts'], summary: 'What-if preview of a rollout: waves, skipped environments, per-environment object diffs and resource changes; writes nothing', body: RolloutCreate },
-  }, async (req) => previewRolloutOf(store, req.body as Static<typeof RolloutCreate>, now()));
+  }, async (req) => previewRolloutOf(store, req.body as Static<typeof RolloutCreate>, now(), render));
 };
 
 export default routes;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpu, memory } from './clusters.ts';
+import { capabilityList, cpu, memory } from './clusters.ts';
 
 test('the CPU column shows allocatable cores and the share Fleetplane quotas reserve', () => {
   assert.equal(cpu(undefined), undefined);
@@ -13,4 +13,12 @@ test('the MEMORY column shows allocatable GiB and the reserved share', () => {
   assert.equal(memory({ nodes: 1, cpuMillis: 1000 }), undefined, 'no memory observed');
   assert.equal(memory({ nodes: 8, cpuMillis: 1000, memoryBytes: 320 * 2 ** 30 }), '320');
   assert.equal(memory({ nodes: 8, cpuMillis: 1000, memoryBytes: 320 * 2 ** 30, reservedMemoryBytes: 80 * 2 ** 30 }), '320 (25% reserved)');
+});
+
+test('--capabilities takes known names (deduplicated) or none, and refuses unknown or empty lists', () => {
+  assert.deepEqual(capabilityList('kserve,keda,kserve'), ['kserve', 'keda']);
+  assert.deepEqual(capabilityList(' kubeflow-trainer '), ['kubeflow-trainer']);
+  assert.deepEqual(capabilityList('none'), []);
+  assert.throws(() => capabilityList('kserve,istio'), /--capabilities: unknown istio/);
+  assert.throws(() => capabilityList(','), /--capabilities: empty/);
 });

@@ -54,6 +54,7 @@ export async function serve(config: FleetplaneConfig): Promise<Running> {
   bindStoreMetrics(store);
   // The engine is loaded here, not at import, so other CLI commands start without it.
   const { engineConnections, startEngine } = await import('../../engine/index.ts');
+  const { clusterCapabilitySource } = await import('../../engine/capabilities.ts');
   // One cache of cluster clients for the engine, the pre-scaler and the API's fleet probes.
   const connections = engineConnections(store);
   const eventsLog = logger.child({ component: 'events' });
@@ -64,6 +65,8 @@ export async function serve(config: FleetplaneConfig): Promise<Running> {
     rollouts: new RolloutService({ store, logger: logger.child({ component: 'rollouts' }) }),
     changes, consoleDir: config.console.dir ?? CONSOLE_DIR, ...(config.prometheusUrl ? { prometheusUrl: config.prometheusUrl } : {}),
     ...(config.server.tokenMaxTtlSeconds ? { tokenMaxTtlSeconds: config.server.tokenMaxTtlSeconds } : {}),
+    // The engine's render settings below, so a preview renders what the rollout applies.
+    render: { platform: { runbookBaseUrl: runbooks }, capabilities: clusterCapabilitySource(store, connections) },
   };
   const app = await buildApp(deps, { logger, limits: config.server.limits });
 

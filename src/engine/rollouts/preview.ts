@@ -10,6 +10,10 @@ import type { Environment, RenderedObject, Tenant } from '../../domain/types.ts'
 import { previewRollout, type PreviewEnvironment, type RolloutPreview } from '../../plan/rollout-preview.ts';
 import { environmentRenderInput, renderEnvironmentObjects } from '../../render/index.ts';
 import { loadCandidates } from './candidates.ts';
+import type { CapabilitySource } from '../capabilities.ts';
+import type { ClusterCapability } from '../../domain/capabilities.ts';
+import { coerceError } from '../../domain/errors.ts';
+import type { PlatformConfig } from '../../render/types.ts';
 import { normalizeStrategy, type CreateRolloutInput } from './service.ts';
 
 async function currentObjects(store: Store, env: Environment): Promise<readonly RenderedObject[] | null> {
@@ -20,7 +24,31 @@ async function currentObjects(store: Store, env: Environment): Promise<readonly 
   return null;
 }
 
-export async function previewRolloutOf(store: Store, input: CreateRolloutInput, now: Date): Promise<RolloutPreview> {
+/** How the environments are rendered: the engine's platform settings and cluster capabilities (engine/capabilities.ts). */
+export interface PreviewRenderOptions {
+  platform?: Partial<PlatformConfig> | undefined;
+  capabilities?: CapabilitySource | undefined;
+}
+
+/**
+ * Each cluster's capabilities, asked once: a cluster whose discovery fails is previewed with core
+ * Kubernetes forms only, and the preview says so (the rollout itself would wait for the cluster).
+ */
+async function capabilitiesByCluster(clusters: Iterable<string>, source: CapabilitySource | undefined, warnings: string[]): Promise<Map<string, readonly ClusterCapability[]>> {
+  const out = new Map<string, readonly ClusterCapability[]>();
+  if (!source) return out;
+  for (const cluster of clusters) {
+    try {
+      out.set(cluster, await source(cluster));
+    } catch (err) {
+      warnings.push(`cluster ${cluster}: capabilities unknown (${coerceError(err).message}); its environments are previewed with core Kubernetes forms`);
+      out.set(cluster, []);
+    }
+  }
+  return out;
+}
+
+export async function previewRolloutOf(store: Store, input: CreateRolloutInput, now: Date, opts: PreviewRenderOptions = {}): Promise<RolloutPreview & { warnings?: string[] }> {
   const strategy = normalizeStrategy(input.strategy);
   const release = await store.blueprints.get(input.blueprint, input.version);
   if (!release) throw new InputError(`blueprint release ${input.blueprint}@${input.version} is not published`, [{ field: '/version', message: 'no such blueprint release' }]);
@@ -35,11 +63,17 @@ export async function previewRolloutOf(store: Store, input: CreateRolloutInput, 
     records.set(`${c.tenant}/${c.environment}`, { env, tenant });
     environments.push({ ...c, current: await currentObjects(store, env) });
   }
-  return previewRollout({
+  const warnings: string[] = [];
+  const saas = [...records.values()].filter((r) => r.tenant.channel !== 'self-managed' && r.env.placement.cluster !== '');
+  const capabilities = await capabilitiesByCluster(new Set(saas.map((r) => r.env.placement.cluster)), opts.capabilities, warnings);
+  const preview = previewRollout({
     environments, selector: input.selector ?? {}, strategy, version: input.version, now,
+    // As the engine's render step does: a self-managed environment gets the portable forms.
     render: (envs) => renderEnvironmentObjects(envs.map((e) => {
       const r = records.get(`${e.tenant}/${e.environment}`)!;
-      return environmentRenderInput(r.tenant, r.env, blueprint);
+      const caps = r.tenant.channel === 'self-managed' ? [] : capabilities.get(r.env.placement.cluster);
+      return environmentRenderInput(r.tenant, r.env, blueprint, { platform: opts.platform, capabilities: caps });
     })).map((objects) => objects.map((object) => ({ object }))),
   });
+  return warnings.length > 0 ? { ...preview, warnings } : preview;
 }
