@@ -72,3 +72,16 @@ test('sumQuotaRequests adds requests.cpu/memory (or bare cpu/memory) across quot
     { cpuMillis: 2500, memoryBytes: 4 * 2 ** 30 + 512 * 2 ** 20 });
   assert.deepEqual(sumQuotaRequests([]), { cpuMillis: 0, memoryBytes: 0 });
 });
+
+test('a KServe InferenceService or Knative Service is ready by its Ready condition at the observed generation; a core Service just exists', () => {
+  const isvc = (generation: number, status: Record<string, unknown>) => ({ apiVersion: 'serving.kserve.io/v1beta1', kind: 'InferenceService', metadata: { name: 'ranker', generation }, status });
+  assert.deepEqual(objectReadiness(isvc(2, { observedGeneration: 2, conditions: [{ type: 'PredictorReady', status: 'True' }, { type: 'Ready', status: 'True' }] })), { state: 'Ready', message: 'Ready' });
+  assert.equal(objectReadiness(isvc(3, { observedGeneration: 2, conditions: [{ type: 'Ready', status: 'True' }] })).state, 'Progressing', 'an older generation\'s Ready does not count');
+  const loading = objectReadiness(isvc(1, { observedGeneration: 1, conditions: [{ type: 'Ready', status: 'False', reason: 'PredictorNotReady', message: 'model loading' }] }));
+  assert.deepEqual(loading, { state: 'Progressing', message: 'Ready False (PredictorNotReady: model loading)' }, 'Ready False is not final: a model still loads');
+  assert.deepEqual(objectReadiness(isvc(1, {})), { state: 'Progressing', message: 'waiting for its controller to observe the new generation' });
+  assert.deepEqual(objectReadiness(isvc(1, { observedGeneration: 1 })), { state: 'Progressing', message: 'no Ready condition yet' });
+  const ksvc = { apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata: { name: 'chat', generation: 1 }, status: { observedGeneration: 1, conditions: [{ type: 'Ready', status: 'Unknown' }] } };
+  assert.equal(objectReadiness(ksvc).state, 'Progressing');
+  assert.equal(objectReadiness({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'chat' } }).state, 'Ready', 'a core Service has no Ready condition');
+});

@@ -60,9 +60,29 @@ export function isPodReady(o: KubeObject): boolean {
   return podReadiness(o as Obj).state === 'Ready';
 }
 
+/**
+ * API groups whose objects report readiness by a `Ready` condition at the observed generation, as
+ * Knative's and KServe's controllers do (their duck-typed status): a KServe InferenceService, a
+ * Knative Service. Ready False is not final there (a predictor still loading its model says False),
+ * so it stays Progressing until the verify deadline.
+ */
+export const READY_CONDITION_GROUPS: ReadonlySet<string> = new Set(['serving.kserve.io', 'serving.knative.dev']);
+
+const groupOf = (apiVersion: string): string => (apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '');
+
+export function readyConditionReadiness(o: Obj): Readiness {
+  const st = o.status ?? {};
+  if (num(o.metadata.generation) > num(st.observedGeneration)) return { state: 'Progressing', message: 'waiting for its controller to observe the new generation' };
+  const ready = conditions(o).find((c) => c.type === 'Ready');
+  if (ready?.status === 'True') return { state: 'Ready', message: 'Ready' };
+  const why = [ready?.reason, ready?.message].filter(Boolean).join(': ');
+  return { state: 'Progressing', message: ready ? `Ready ${ready.status}${why ? ` (${why})` : ''}` : 'no Ready condition yet' };
+}
+
 /** Readiness of any object: workloads by their status, other kinds count as ready once they exist. */
 export function objectReadiness(o: KubeObject | null): Readiness {
   if (!o) return { state: 'Missing', message: 'object does not exist' };
+  if (READY_CONDITION_GROUPS.has(groupOf(o.apiVersion))) return readyConditionReadiness(o as Obj);
   switch (o.kind) {
     case 'Deployment':
       return deploymentReadiness(o as Obj);

@@ -3,12 +3,15 @@
 // label. Polls with one list call per workload kind and namespace (not per object), so hundreds of
 // environments verifying at once stay cheap. On failure, reads back the failing pods' conditions.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { objectReadiness } from '../../adapters/kube/index.ts';
+import { objectReadiness, READY_CONDITION_GROUPS } from '../../adapters/kube/index.ts';
 import { LABELS, type KubeObject, type Revision } from '../../domain/types.ts';
 import { refOf } from '../../domain/kinds.ts';
 import type { DriverContext, FailingObject, VerifyOptions, VerifyResult } from './types.ts';
 
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet']);
+/** A delivered object verify waits for: a workload, or a served model (InferenceService, Knative Service) by its Ready condition. */
+const awaited = (o: KubeObject): boolean => (WORKLOAD_KINDS.has(o.kind) && o.apiVersion === 'apps/v1') || READY_CONDITION_GROUPS.has(o.apiVersion.split('/')[0]!);
+const keyOf = (o: KubeObject): string => `${o.apiVersion}|${o.kind}/${o.metadata.name}`;
 
 interface Snapshot {
   ready: boolean;
@@ -20,12 +23,12 @@ async function snapshot(ctx: DriverContext, revision: Revision, workloads: KubeO
   const live = new Map<string, KubeObject>();
   for (const [apiVersion, kind, namespace] of distinct(workloads)) {
     const items = await ctx.kube.list({ apiVersion, kind, ...(namespace ? { namespace } : {}) });
-    for (const o of items) live.set(`${o.kind}/${o.metadata.name}`, o);
+    for (const o of items) live.set(keyOf(o), o);
   }
   const waiting: Snapshot['waiting'] = [];
   let failed = false;
   for (const want of workloads) {
-    const got = live.get(`${want.kind}/${want.metadata.name}`) ?? null;
+    const got = live.get(keyOf(want)) ?? null;
     const r = objectReadiness(got);
     if (got && got.metadata.labels?.[LABELS.revision] !== revision.id) waiting.push({ want, live: got, message: 'not yet at this revision' });
     else if (r.state !== 'Ready') waiting.push({ want, live: got, message: r.message });
@@ -41,7 +44,7 @@ function distinct(objs: KubeObject[]): Array<[string, string, string | undefined
 }
 
 export async function verifyWorkloads(ctx: DriverContext, revision: Revision, opts: VerifyOptions): Promise<VerifyResult> {
-  const workloads = revision.objects.map((r) => r.object).filter((o) => WORKLOAD_KINDS.has(o.kind));
+  const workloads = revision.objects.map((r) => r.object).filter(awaited);
   const began = ctx.now().getTime();
   const deadline = (opts.startedAt ?? began) + opts.timeoutMs;
   let interval = Math.min(opts.pollIntervalMs ?? 500, 500);
