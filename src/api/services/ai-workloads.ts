@@ -126,7 +126,7 @@ export class TrainingService {
     const now = this.d.now();
     const id = req.id ?? `r${now.getTime().toString(36)}`;
     const bp = blueprintFromRelease(release);
-    const run = renderTrainingRun(environmentRenderInput(t, env, bp, { capabilities }), req.component, { id, ...(req.args ? { args: req.args } : {}) });
+    const run = renderTrainingRun(environmentRenderInput(t, env, bp, { capabilities }), req.component, { id, revision: env.appliedRevision, ...(req.args ? { args: req.args } : {}) });
     // The environment's own training quota: GPUs of its running runs plus this one.
     const quota: Quota = bp.spec.environmentTypes[env.type].quota;
     const runs = await this.refresh(env);

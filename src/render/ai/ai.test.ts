@@ -291,3 +291,15 @@ describe('cross-tenant: a tenant\'s model storage and credentials cannot name an
     assert.equal(issueOf(() => renderEnvironment(input(['gpu-magic' as ClusterCapability]))).field, '/capabilities/0');
   });
 });
+
+describe('training runs carry the revision they were started from', () => {
+  it('the revision given labels the Job and its pods; none given, no empty revision label', () => {
+    for (const caps of [[], ['kubeflow-trainer']] as ClusterCapability[][]) {
+      const run = renderTrainingRun(input(caps), 'finetune', { id: 'x', revision: 'rev-abc' });
+      assert.equal(run.object.metadata.labels![LABELS.revision], 'rev-abc', run.object.kind);
+      if (run.object.kind === 'Job') assert.equal((run.object as Obj).spec.template.metadata.labels[LABELS.revision], 'rev-abc');
+      const bare = renderTrainingRun(input(caps), 'finetune', { id: 'x' });
+      assert.equal(LABELS.revision in bare.object.metadata.labels!, false, `${bare.object.kind}: no empty revision label`);
+    }
+  });
+});

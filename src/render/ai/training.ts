@@ -3,7 +3,7 @@
 // the component's pod; each run, started through the API, is a TrainJob of that runtime, or else a
 // batch/v1 Job with the same pod. Runs are not part of the revision: a rollout never restarts one.
 import { InputError } from '../../domain/errors.ts';
-import type { KubeObject } from '../../domain/types.ts';
+import { LABELS, type KubeObject } from '../../domain/types.ts';
 import { buildContext } from '../context.ts';
 import { componentLabels, meta, obj, podLabels, sortedMap } from '../meta.ts';
 import type { RenderChoice, RenderContext, RenderInput, ResolvedComponent } from '../types.ts';
@@ -43,6 +43,11 @@ export interface TrainingRunRequest {
   /** Unique per environment and component: a DNS label of at most 20 characters. */
   id: string;
   args?: string[];
+  /**
+   * The environment revision the run is started from (its applied one): set as the run's revision
+   * label, so `fleetplane.io/revision` says what it ran with. Absent: no revision label.
+   */
+  revision?: string;
 }
 
 export interface RenderedTrainingRun {
@@ -59,6 +64,12 @@ const bad = (field: string, message: string): never => {
   throw new InputError(`invalid training run: ${field} ${message}`, [{ field, message }]);
 };
 
+/** A run is not part of a revision, so the renderer's empty revision placeholder is the revision it started from, or no label. */
+function withRevision(labels: Record<string, string>, revision: string | undefined): Record<string, string> {
+  const { [LABELS.revision]: _placeholder, ...rest } = labels;
+  return revision ? sortedMap({ ...rest, [LABELS.revision]: revision }) : rest;
+}
+
 export const trainingRunName = (component: string, id: string): string => `${component}-${id}`;
 
 /** One run of a training-job component in an environment, as a TrainJob or a batch Job by what the cluster has. Pure. */
@@ -70,7 +81,7 @@ export function renderTrainingRun(input: RenderInput, component: string, run: Tr
   if (!c) return bad('/component', `no component "${component}" in ${ctx.blueprint.metadata.name}@${ctx.blueprint.metadata.version}`);
   if (c.spec.kind !== 'training-job') return bad('/component', `"${component}" is a ${c.spec.kind}, not a training-job`);
   const name = trainingRunName(component, run.id);
-  const labels = sortedMap({ ...componentLabels(ctx, c), [TRAINING_RUN_LABEL]: run.id });
+  const labels = withRevision(sortedMap({ ...componentLabels(ctx, c), [TRAINING_RUN_LABEL]: run.id }), run.revision);
   const nodes = numNodes(c);
   const gpus = (c.spec.gpu?.count ?? 0) * nodes;
   const args = run.args ?? c.spec.args;
@@ -90,7 +101,7 @@ export function renderTrainingRun(input: RenderInput, component: string, run: Tr
       completionMode: 'Indexed',
       completions: nodes,
       parallelism: nodes,
-      template: { metadata: { annotations: tmpl.annotations, labels: sortedMap({ ...tmpl.labels, [TRAINING_RUN_LABEL]: run.id }) }, spec: pod },
+      template: { metadata: { annotations: tmpl.annotations, labels: withRevision(sortedMap({ ...tmpl.labels, [TRAINING_RUN_LABEL]: run.id }), run.revision) }, spec: pod },
     },
   });
   return { object, form: 'Job', reason: c.choice.reason, gpus, nodes, name };
