@@ -1,10 +1,12 @@
 // AI workloads end to end (issue #20, docs/ai-workloads.md): the real engine in-process on the real
 // store (embedded PGlite, or PostgreSQL when FLEETPLANE_TEST_DATABASE_URL is set), the real API
 // (Fastify inject) and one of the testbed's real clusters. The cluster serves the KServe, Knative,
-// KEDA and Kubeflow Trainer CRDs but runs none of their controllers, so the engine is told the
-// cluster has none of them (EngineDeps.capabilities, ADR 2001): the inference-service is served as
+// KEDA and Kubeflow Trainer CRDs but runs none of their controllers, so it is registered as having
+// none of them (the cluster's declared `capabilities`, ADR 2001): the inference-service is served as
 // the model-server Deployment (and the render step says why) and training runs are Indexed batch
-// Jobs, which the cluster's own Job controller and kwok complete.
+// Jobs, which the cluster's own Job controller and kwok complete. The same cluster registered a second
+// time as having KServe serves the InferenceService variant; there the test does what KServe's
+// controller would (it sets the InferenceService's Ready condition), since none runs here.
 //
 // Time: the engine's and the API's wall clock is a virtual one the test moves (Wednesday 12:00 UTC
 // at the start), so the hibernation scheduler is ticked at chosen instants (hibernationOnce) and
@@ -154,16 +156,17 @@ describe('AI workloads on the testbed: onboard, hibernate and wake, the schedule
     kube = cluster.client();
     h = await harness(process.env.FLEETPLANE_TEST_DATABASE_URL ? 'postgres' : 'embedded', undefined, { now });
     const reg = await h.req('POST', '/v1/clusters', {
-      body: { name: cluster.name, provider: 'local', region: 'local', role: 'shared', apiServer: cluster.apiServer, credentials: await readFile(cluster.kubeconfig, 'utf8') },
+      // The testbed has these CRDs but none of their controllers: the cluster is registered as having
+      // none of them (Cluster.capabilities), which the engine's render step follows over discovery.
+      body: { name: cluster.name, provider: 'local', region: 'local', role: 'shared', apiServer: cluster.apiServer, credentials: await readFile(cluster.kubeconfig, 'utf8'), capabilities: [] },
     });
     assert.equal(reg.status, 201, JSON.stringify(reg.body));
+    assert.deepEqual(reg.body.capabilities, []);
     const doc = blueprint();
     const pub = await h.req('POST', '/v1/blueprints', { body: { name: doc.metadata.name, version: doc.metadata.version, spec: doc } });
     assert.equal(pub.status, 201, JSON.stringify(pub.body));
     engine = await startEngine({
       store: h.store, logger, concurrency: 4, pollMs: 50, now,
-      // The testbed has these CRDs but none of their controllers: render for a cluster without them.
-      capabilities: async () => [],
       reconcileIntervalMs: 0, clusterRefreshIntervalMs: 0, hibernationIntervalMs: 0,
     });
     // The other tenant: a real tenant with its own (self-managed, so never delivered) environment and a tenant-admin token.
@@ -314,6 +317,7 @@ describe('AI workloads on the testbed: onboard, hibernate and wake, the schedule
     assert.deepEqual(await kube.list('trainer.kubeflow.org/v1alpha1', 'TrainJob', { namespace: ns }), []);
     const job = (await kube.get<Obj>({ apiVersion: 'batch/v1', kind: 'Job', namespace: ns, name: 'finetune-ft1' }))!;
     assert.deepEqual([job.spec.completionMode, job.spec.completions, job.spec.template.spec.restartPolicy], ['Indexed', 1, 'Never']);
+    assert.equal(job.metadata.labels?.['fleetplane.io/revision'], revision, 'the run says which revision it was started from');
     const managers = (job.metadata as { managedFields?: Array<{ manager?: string; operation?: string }> }).managedFields ?? [];
     assert.ok(managers.some((m) => m.manager === 'fleetplane-training' && m.operation === 'Apply'), 'applied by the training field manager');
 
@@ -406,5 +410,94 @@ describe('AI workloads on the testbed: onboard, hibernate and wake, the schedule
     assert.deepEqual([own.body.tenant, own.body.state, own.body.saved], [other, 'awake', { replicaHours: 0, gpuHours: 0, hibernatedHours: 0 }]);
     const ownRun = await h.req('POST', `/v1/environments/${other}/dev/training-jobs`, { token: otherToken, body: { component: 'finetune', id: 'x1' } });
     assert.equal(ownRun.status, 409, 'its own environment was never delivered (self-managed)');
+  });
+  test('hibernated, an upgrade updates the revision held at zero without waking it; :wake brings the new revision up', async () => {
+    const doc = blueprint();
+    doc.metadata.version = '1.0.1';
+    const pub = await h.req('POST', '/v1/blueprints', { body: { name: doc.metadata.name, version: '1.0.1', spec: doc } });
+    assert.equal(pub.status, 201, JSON.stringify(pub.body));
+    const hib = await act('hibernate');
+    assert.equal(hib.status, 202, JSON.stringify(hib.body));
+    assert.equal((await settled(hib.body.id)).state, 'succeeded');
+    await assertHibernated();
+    const up = await h.req('POST', `/v1/tenants/${tenant}/environments/dev:upgrade`, { body: { version: '1.0.1' } });
+    assert.equal(up.status, 202, JSON.stringify(up.body));
+    const op = await settled(up.body.id);
+    assert.equal(op.state, 'succeeded', op.error ?? '');
+    const newRevision = String(op.steps.find((s) => s.name === 'render')!.output?.revision);
+    assert.notEqual(newRevision, revision, 'a new revision');
+    assert.equal(op.steps.find((s) => s.name === 'deliver')!.output?.hibernated !== undefined, true, 'delivered held at zero');
+    revision = newRevision;
+    await assertHibernated(); // every Deployment at 0 with the new revision's label, the CronJob suspended
+    assert.equal((await hibernation()).body.state, 'hibernated', 'still hibernated');
+    const e = await env();
+    assert.equal(e.version, '1.0.1');
+    const w = await act('wake');
+    assert.equal(w.status, 202, JSON.stringify(w.body));
+    assert.equal((await settled(w.body.id)).state, 'succeeded');
+    await until('the serving Deployments available again', async () => [...(await deployments()).values()].every((d) => (d.status?.availableReplicas ?? 0) >= 1));
+    await assertAwake();
+  });
+
+  test('the inference-service variant: on a cluster registered with KServe an InferenceService for GPU nodes, and verify waits for its Ready', async () => {
+    // The same API server registered again, declaring KServe: the renderer's choice follows the registration.
+    const kserve = `${cluster.name}-kserve`;
+    const reg = await h.req('POST', '/v1/clusters', {
+      body: { name: kserve, provider: 'local', region: 'local', role: 'shared', apiServer: cluster.apiServer, credentials: await readFile(cluster.kubeconfig, 'utf8'), capabilities: ['kserve'] },
+    });
+    assert.equal(reg.status, 201, JSON.stringify(reg.body));
+    assert.deepEqual((await h.req('GET', `/v1/clusters/${kserve}`)).body.capabilities, ['kserve']);
+    const t2 = `${tenant}-k`;
+    const ns2 = `${t2}-dev`;
+    try {
+      const r = await h.req('POST', '/v1/tenants', { body: { slug: t2, name: t2, tier: 'shared', environments: [{ name: 'dev', type: 'dev', blueprint: 'ai-platform', version: '1.0.0', cluster: kserve }] } });
+      assert.equal(r.status, 202, JSON.stringify(r.body));
+      const opId = r.body.operations[0].id as string;
+      const ref = { apiVersion: 'serving.kserve.io/v1beta1', kind: 'InferenceService', namespace: ns2, name: 'ranker' };
+      const isvc = await until('the InferenceService to be created', () => kube.get<Obj>(ref));
+      assert.equal(isvc.metadata.annotations?.['serving.kserve.io/deploymentMode'], 'RawDeployment');
+      const p = isvc.spec.predictor;
+      assert.equal(p.model.storageUri, 'pvc://ranker-model/ranker-v2', 'the model from the environment\'s own claim');
+      assert.equal(p.model.resources.limits['nvidia.com/gpu'], '1');
+      assert.deepEqual(p.nodeSelector, { 'nvidia.com/gpu.present': 'true' }, 'for GPU nodes');
+      assert.ok(p.tolerations.some((t: { key: string }) => t.key === 'nvidia.com/gpu'), JSON.stringify(p.tolerations));
+      assert.equal(isvc.metadata.labels?.['fleetplane.io/tenant'], t2);
+      assert.equal(await kube.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns2, name: 'ranker' }), null, 'KServe makes the predictor\'s Deployment, not Fleetplane');
+      const pvc = await until('ranker-model Bound', async () => {
+        const c = await kube.get<Obj>({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: ns2, name: 'ranker-model' });
+        return c?.status?.phase === 'Bound' ? c : null;
+      });
+      assert.equal(pvc.spec.storageClassName, 'standard');
+      // Everything else is available; verify still waits, and says on what.
+      await until('the other serving Deployments available', async () => {
+        const ds = await kube.list<Obj>('apps/v1', 'Deployment', { namespace: ns2 });
+        return ds.length === 3 && ds.every((d) => d.status?.availableReplicas === d.spec.replicas);
+      });
+      const waiting = await until('verify to wait on the InferenceService', async () => {
+        const op = await h.store.operations.get(opId);
+        const v = op?.steps.find((s) => s.name === 'verify');
+        return v?.state === 'waiting' && /InferenceService ranker/.test(v.message ?? '') ? op : null;
+      });
+      assert.notEqual(waiting.state, 'succeeded');
+      assert.notEqual((await h.store.environments.get(t2, 'dev'))!.health, 'Ready');
+      // What KServe's controller writes once the predictor serves: Ready at the observed generation.
+      await kube.transport.request({
+        method: 'PATCH', path: `/apis/serving.kserve.io/v1beta1/namespaces/${ns2}/inferenceservices/ranker/status`,
+        contentType: 'application/merge-patch+json',
+        body: { status: { observedGeneration: isvc.metadata.generation, conditions: [
+          { type: 'PredictorReady', status: 'True', lastTransitionTime: new Date().toISOString() },
+          { type: 'Ready', status: 'True', lastTransitionTime: new Date().toISOString() },
+        ] } },
+      });
+      const op = await settled(opId);
+      assert.equal(op.state, 'succeeded', op.error ?? '');
+      assert.ok(Number(op.steps.find((s) => s.name === 'verify')!.output?.checks ?? 0) >= 2, 'verify parked at least once before Ready');
+      const render = op.steps.find((s) => s.name === 'render')!;
+      const ranker = (render.output?.choices as Array<{ component: string; form: string }>).find((c) => c.component === 'ranker');
+      assert.equal(ranker?.form, 'InferenceService');
+      assert.equal((await h.store.environments.get(t2, 'dev'))!.health, 'Ready');
+    } finally {
+      await kube.delete({ apiVersion: 'v1', kind: 'Namespace', name: ns2 }).catch(() => false);
+    }
   });
 });
