@@ -7,6 +7,7 @@ import { CliError } from '../client.ts';
 import { ctx, enc, readDoc } from '../context.ts';
 import { io } from '../io.ts';
 import type { Column } from '../output.ts';
+import { DIMENSIONS } from '../../domain/metering-dimensions.ts';
 
 interface RecordView { environment: string | null; dimension: string; unit: string; hour: string; quantity: number; state: string; version: number; samples: number }
 interface CorrectionView { seq: number; environment: string | null; dimension: string; hour: string; version: number; previousQuantity: number; quantity: number; delta: number; detectedAt: string }
@@ -44,7 +45,7 @@ export default function register(program: Command): void {
 
   metering.command('usage <tenant>').description("a tenant's hourly usage records")
     .option('--from <time>', 'hours from (RFC 3339)').option('--to <time>', 'hours before (RFC 3339)')
-    .option('--dimension <d>', 'environment-hours, cpu-core-hours, memory-gib-hours, gpu-hours, api-requests')
+    .option('--dimension <d>', DIMENSIONS.join(', '))
     .option('--env <name>', 'one environment (- for tenant-level dimensions)').option('--state <s>', 'open or final')
     .action(async (tenant: string, o: { from?: string; to?: string; dimension?: string; env?: string; state?: string }, cmd: Command) => {
       const c = ctx(cmd);
