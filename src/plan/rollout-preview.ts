@@ -20,6 +20,8 @@ export const PIN_LABEL_PREFIX = 'pin.fleetplane.io/';
 export interface PreviewEnvironment extends RolloutCandidate {
   /** Objects of the revision the environment runs (applied, else desired); null when never rendered. */
   current: readonly RenderedObject[] | null;
+  /** Hibernated now (docs/ai-workloads.md): the rollout delivers the new revision held at zero. */
+  hibernated?: boolean;
 }
 
 export interface ObjectKey { kind: string; name: string; namespace?: string }
@@ -36,6 +38,8 @@ export interface EnvironmentPreview extends PlannedTarget {
   delivery: 'apply' | 'publish';
   /** True when a maintenance window is closed now: the environment keeps its wave position until it opens. */
   heldByMaintenanceWindow: boolean;
+  /** Hibernated: the new revision is delivered held at zero and runs when the environment wakes; nothing wakes it. */
+  hibernated: boolean;
   added: ObjectKey[];
   changed: ObjectChange[];
   removed: ObjectKey[];
@@ -245,7 +249,7 @@ export function previewRollout(i: PreviewInput): RolloutPreview {
     return {
       tenant: env.tenant, environment: env.environment, wave: wave.index, waveName: wave.name, fromVersion: env.version,
       delivery: env.channel === 'self-managed' ? 'publish' : 'apply',
-      heldByMaintenanceWindow: i.strategy.respectMaintenanceWindows && !windowOpen(env.maintenanceWindow, i.now), ...d,
+      heldByMaintenanceWindow: i.strategy.respectMaintenanceWindows && !windowOpen(env.maintenanceWindow, i.now), hibernated: env.hibernated === true, ...d,
     };
   });
   const all = [...skipped, ...plan.skipped].sort((a, b) => (a.tenant < b.tenant ? -1 : a.tenant > b.tenant ? 1 : a.environment < b.environment ? -1 : a.environment > b.environment ? 1 : 0));

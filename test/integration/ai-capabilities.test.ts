@@ -83,6 +83,8 @@ for (const backend of BACKENDS) {
         await h.store.revisions.save({ id: out.revision, tenant: t, environment: 'dev', blueprint: out.blueprint, version: out.version, objects: out.objects, helmValues: out.helmValues, createdAt: new Date().toISOString() });
         await h.store.environments.update(t, 'dev', { appliedRevision: out.revision, desiredRevision: out.revision, health: 'Ready' });
       }
+      // pa sleeps: its preview says the new revision is delivered held at zero.
+      await h.store.ai.hibernate({ tenant: 'pa', environment: 'dev', startedAt: new Date().toISOString(), replicas: 4, gpus: 3, revision: null, reason: 'manual' });
       const rows = await counts(h.store);
       const p = await h.req('POST', '/v1/rollouts:preview', { body: { blueprint: 'ai-platform', version: '1.0.1', selector: { tenants: ['ka', 'pa', 'da'] }, strategy: { waves: [100], maxParallel: 3 } } });
       assert.equal(p.status, 200, JSON.stringify(p.body));
@@ -97,6 +99,7 @@ for (const backend of BACKENDS) {
         assert.ok(e.changed.some((c) => c.kind === 'Deployment' && c.name === 'ranker'), t);
         assert.ok(!e.changed.some((c) => c.kind === 'InferenceService'), t);
       }
+      assert.deepEqual(['ka', 'pa', 'da'].map((t) => (byTenant.get(t) as unknown as { hibernated: boolean }).hibernated), [false, true, false]);
       assert.equal(p.body.warnings.length, 1, JSON.stringify(p.body.warnings));
       assert.match(p.body.warnings[0], /^cluster disc: capabilities unknown \(no discovery for disc in this test\); its environments are previewed with core Kubernetes forms$/);
     });

@@ -54,6 +54,7 @@ export async function previewRolloutOf(store: Store, input: CreateRolloutInput, 
   if (!release) throw new InputError(`blueprint release ${input.blueprint}@${input.version} is not published`, [{ field: '/version', message: 'no such blueprint release' }]);
   const blueprint = blueprintFromRelease(release);
   const candidates = await loadCandidates(store, input.blueprint);
+  const hibernated = new Set((await store.ai.hibernations()).filter((h) => h.state === 'hibernated').map((h) => `${h.tenant}/${h.environment}`));
   const records = new Map<string, { env: Environment; tenant: Tenant }>();
   const environments: PreviewEnvironment[] = [];
   for (const c of candidates) {
@@ -61,7 +62,7 @@ export async function previewRolloutOf(store: Store, input: CreateRolloutInput, 
     const tenant = await store.tenants.get(c.tenant);
     if (!env || !tenant) continue;
     records.set(`${c.tenant}/${c.environment}`, { env, tenant });
-    environments.push({ ...c, current: await currentObjects(store, env) });
+    environments.push({ ...c, current: await currentObjects(store, env), ...(hibernated.has(`${c.tenant}/${c.environment}`) ? { hibernated: true } : {}) });
   }
   const warnings: string[] = [];
   const saas = [...records.values()].filter((r) => r.tenant.channel !== 'self-managed' && r.env.placement.cluster !== '');
