@@ -85,7 +85,9 @@ export function applicationControllerSpec(c: ArgoProcContext): ArgoProcSpec {
       // Small fleet on a 2-core host: fewer workers than upstream's 20/10.
       '--status-processors=4', '--operation-processors=4', '--kubectl-parallelism-limit=4',
       '--self-heal-timeout-seconds=2',
-      '--loglevel=info', '--logformat=json',
+      // FLEETPLANE_ARGOCD_CONTROLLER_LOGLEVEL=debug logs each watched object's event and why it did or
+      // did not requeue an Application (for cache questions; very verbose).
+      `--loglevel=${process.env.FLEETPLANE_ARGOCD_CONTROLLER_LOGLEVEL ?? 'info'}`, '--logformat=json',
     ],
     env: baseEnv(c),
   };
