@@ -39,22 +39,25 @@ eval "$(bash scripts/gitleaks.sh ensure)" # exports GITLEAKS_BIN
 step "testbed clusters (builds Kubernetes from Go modules on first run; cached after)"
 npm run --silent testbed -- up --clusters 3 --no-build-rest
 
-step "Argo CD in the testbed (builds argocd from its Go module on first run; cached after)"
-npm run --silent testbed -- argocd up
-
-# What only a few tests need (the previous Kubernetes minor for the upgrade tests, helm for the chart
-# test) builds in the background while the suite runs: on a cold machine that overlaps ≈ 10 min of
-# compiling with tests that mostly wait on clusters. Those tests take the same per-component build
-# lock, so they wait for this build (or do it themselves) and never see half a binary.
+# What only some tests need builds and starts in the background while the suite runs: Argo CD (and
+# the helm it renders charts with) for the GitOps tests, then the previous Kubernetes minor for the
+# upgrade tests. On a cold machine that overlaps ≈ 20 min of compiling with tests that mostly wait on
+# clusters. Those tests call `argocdUp` / `buildAll` themselves, which take the same locks, so they
+# wait for this job (or do it themselves) and never see half a binary; they run last (below), so
+# they rarely wait at all.
 rest_log="$(mktemp -t fleetplane-build-rest.XXXXXX.log)"
-npm run --silent testbed -- build >"$rest_log" 2>&1 &
+{ npm run --silent testbed -- argocd up && npm run --silent testbed -- build; } >"$rest_log" 2>&1 &
 rest_pid=$!
 
 step "tests"
 # Unit tests sit next to the code (src/**/*.test.ts); integration tests use the real services above.
 # Node 20's runner takes no globs, so list the files.
-mapfile -t files < <(find src test -name '*.test.ts' -not -path '*/node_modules/*' | sort)
-echo "${#files[@]} test files"
+mapfile -t all < <(find src test -name '*.test.ts' -not -path '*/node_modules/*' | sort)
+# Files that need the background job's components (they call argocdUp or buildAll) go last.
+mapfile -t late < <(grep -l -E 'argocdUp\(|buildAll\(' "${all[@]}" | sort)
+mapfile -t early < <(printf '%s\n' "${all[@]}" | grep -v -x -F -f <(printf '%s\n' "${late[@]}"))
+files=("${early[@]}" "${late[@]}")
+echo "${#files[@]} test files (${#late[@]} of them last: they need Argo CD, helm or the previous Kubernetes minor)"
 status=0
 node --import tsx --test --test-concurrency=2 --test-timeout=1200000 "${files[@]}" || status=$?
 if ! wait "$rest_pid"; then
