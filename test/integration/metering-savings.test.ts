@@ -7,13 +7,10 @@
 // On the embedded store always, and on PostgreSQL when FLEETPLANE_TEST_DATABASE_URL is set.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { openStore, type SqlStore } from '../../src/adapters/store/index.ts';
 import { sampleTick } from '../../src/metering/sampler.ts';
 import type { PodLike } from '../../src/metering/pods.ts';
-import { freshEmbedded, freshPostgres, type TestDatabase } from '../helpers/db.ts';
-import { env, tenant } from './store.suite.ts';
+import { storeBackends, withTwoTenantStore } from './store.suite.ts';
 
-const backends: Array<[string, () => Promise<TestDatabase>]> = [['embedded', freshEmbedded], ...(process.env.FLEETPLANE_TEST_DATABASE_URL ? [['postgres', freshPostgres] as [string, () => Promise<TestDatabase>]] : [])];
 
 const T0 = Date.parse('2026-12-01T20:00:00Z');
 const at = (min: number) => new Date(T0 + min * 60_000);
@@ -24,18 +21,10 @@ const gpuPod: PodLike = {
   status: { phase: 'Running' },
 };
 
-for (const [name, fresh] of backends) {
+for (const [name, fresh] of storeBackends) {
   describe(`${name}: hibernation savings are metered`, () => {
     test('a hibernated environment records saved replica-hours and GPU-hours per hour; awake ones and other tenants do not', async () => {
-      const db = await fresh();
-      let store: SqlStore | undefined;
-      try {
-        store = await openStore({ databaseUrl: db.databaseUrl, dataDir: db.dataDir, maxConnections: 8 });
-        await store.migrate();
-        for (const t of ['acme', 'other']) {
-          await store.tenants.create(tenant(t));
-          await store.environments.create(env(t, 'dev'));
-        }
+      await withTwoTenantStore(fresh, async (store) => {
         // acme/dev hibernates at 20:00 holding back 4 replicas and 3 GPUs, wakes at 21:30.
         await store.ai.hibernate({ tenant: 'acme', environment: 'dev', startedAt: at(0).toISOString(), replicas: 4, gpus: 3, revision: 'r1', reason: 'schedule' });
         let awake = false;
@@ -78,10 +67,7 @@ for (const [name, fresh] of backends) {
         const other = await records('other');
         assert.equal(other['gpu-hours/20'], 1);
         assert.ok(!Object.keys(other).some((k) => k.startsWith('saved-')), JSON.stringify(other));
-      } finally {
-        await store?.close();
-        await db.cleanup();
-      }
+      });
     });
   });
 }

@@ -5,12 +5,9 @@
 // On the embedded store always, and on PostgreSQL when FLEETPLANE_TEST_DATABASE_URL is set.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { openStore, type SqlStore } from '../../src/adapters/store/index.ts';
 import type { TrainingRun } from '../../src/domain/hibernation.ts';
-import { freshEmbedded, freshPostgres, type TestDatabase } from '../helpers/db.ts';
-import { env, tenant } from './store.suite.ts';
+import { storeBackends, withTwoTenantStore } from './store.suite.ts';
 
-const backends: Array<[string, () => Promise<TestDatabase>]> = [['embedded', freshEmbedded], ...(process.env.FLEETPLANE_TEST_DATABASE_URL ? [['postgres', freshPostgres] as [string, () => Promise<TestDatabase>]] : [])];
 
 const run = (t: string, id: string, gpus = 1): TrainingRun => ({
   tenant: t, environment: 'dev', component: 'finetune', id, form: 'Job',
@@ -18,18 +15,10 @@ const run = (t: string, id: string, gpus = 1): TrainingRun => ({
   gpus, nodes: 1, state: 'running', message: null, startedAt: '2026-12-02T12:00:00.000Z', finishedAt: null,
 });
 
-for (const [name, fresh] of backends) {
+for (const [name, fresh] of storeBackends) {
   describe(`${name}: training runs against the training GPU quota`, () => {
     test('concurrent starts take the last GPU once; ids are used once; a finished run frees its GPUs; another tenant\'s runs do not count', async () => {
-      const db = await fresh();
-      let store: SqlStore | undefined;
-      try {
-        store = await openStore({ databaseUrl: db.databaseUrl, dataDir: db.dataDir, maxConnections: 8 });
-        await store.migrate();
-        for (const t of ['acme', 'other']) {
-          await store.tenants.create(tenant(t));
-          await store.environments.create(env(t, 'dev'));
-        }
+      await withTwoTenantStore(fresh, async (store) => {
         const s = store;
         const results = await Promise.all(Array.from({ length: 8 }, (_, i) => s.ai.addTrainingRun(run('acme', `r${i}`), 1)));
         assert.deepEqual(results.filter((r) => r === 'added').length, 1, JSON.stringify(results));
@@ -43,10 +32,7 @@ for (const [name, fresh] of backends) {
         assert.equal(await s.ai.addTrainingRun(run('acme', 'next'), 1), 'added', 'the finished run freed its GPU');
         assert.equal(await s.ai.addTrainingRun(run('acme', 'free', 3)), 'added', 'no limit: no quota');
         assert.deepEqual((await s.ai.trainingRuns('acme', 'dev')).map((r) => [r.id, r.state]).sort(), [[held[0]!.id, 'succeeded'], ['free', 'running'], ['next', 'running']].sort());
-      } finally {
-        await store?.close();
-        await db.cleanup();
-      }
+      });
     });
   });
 }

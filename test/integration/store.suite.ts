@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { ConflictError, InputError, NotFoundError, PreconditionFailedError } from '../../src/domain/errors.ts';
 import type { Environment, Revision, Tenant } from '../../src/domain/types.ts';
 import { openStore, type SqlStore } from '../../src/adapters/store/index.ts';
-import type { TestDatabase } from '../helpers/db.ts';
+import { freshEmbedded, freshPostgres, type TestDatabase } from '../helpers/db.ts';
 import { repoTests } from './store-repos.suite.ts';
 
 type NewTenant = Omit<Tenant, 'resourceVersion' | 'createdAt' | 'updatedAt'>;
@@ -21,6 +21,27 @@ export const env = (t: string, name: string, extra: Partial<NewEnv> = {}): NewEn
   tenant: t, name, type: 'prod', blueprint: 'shop', version: '1.4.0', values: { replicas: 2, tags: ['a', 'b'] },
   placement: { cluster: 'eu-1', namespace: `${t}-${name}` }, delivery: 'direct', selfHeal: true, health: 'Unknown', conditions: [], ...extra,
 });
+
+/** Each backend a store-level test runs on: embedded always, PostgreSQL when FLEETPLANE_TEST_DATABASE_URL is set. */
+export const storeBackends: Array<[string, () => Promise<TestDatabase>]> = [['embedded', freshEmbedded], ...(process.env.FLEETPLANE_TEST_DATABASE_URL ? [['postgres', freshPostgres] as [string, () => Promise<TestDatabase>]] : [])];
+
+/** A fresh migrated store with tenants acme and other, each with a `dev` environment; closed and dropped after `fn`. */
+export async function withTwoTenantStore(fresh: () => Promise<TestDatabase>, fn: (store: SqlStore) => Promise<void>): Promise<void> {
+  const db = await fresh();
+  let store: SqlStore | undefined;
+  try {
+    store = await openStore({ databaseUrl: db.databaseUrl, dataDir: db.dataDir, maxConnections: 8 });
+    await store.migrate();
+    for (const t of ['acme', 'other']) {
+      await store.tenants.create(tenant(t));
+      await store.environments.create(env(t, 'dev'));
+    }
+    await fn(store);
+  } finally {
+    await store?.close();
+    await db.cleanup();
+  }
+}
 
 export interface SuiteContext {
   store: SqlStore;
