@@ -110,3 +110,9 @@ test('FLEETPLANE_TOKEN_MAX_TTL: unset is no maximum; a duration becomes whole se
   assert.throws(() => loadConfig({ FLEETPLANE_TOKEN_MAX_TTL: '500ms' }), ConfigError);
   assert.throws(() => loadConfig({ FLEETPLANE_TOKEN_MAX_TTL: '4000d' }), ConfigError);
 });
+
+test('FLEETPLANE_GITOPS_VERIFY_TIMEOUT sets the GitOps verify budget; absent, the engine derives it', () => {
+  assert.equal('gitopsVerifyTimeoutMs' in loadConfig({}).engine, false);
+  assert.equal(loadConfig({ FLEETPLANE_GITOPS_VERIFY_TIMEOUT: '15m' }).engine.gitopsVerifyTimeoutMs, 900_000);
+  assert.throws(() => loadConfig({ FLEETPLANE_GITOPS_VERIFY_TIMEOUT: 'soon' }), ConfigError);
+});

@@ -43,7 +43,9 @@ export interface FleetplaneConfig {
     retry: RetryPolicy;
   };
   /** The engine's tuning (EngineConfig documents each field; reconcileIntervalMs 0 disables). */
-  engine: Omit<EngineConfig, 'workerId'> & {
+  engine: Omit<EngineConfig, 'workerId' | 'gitopsVerifyTimeoutMs'> & {
+    /** FLEETPLANE_GITOPS_VERIFY_TIMEOUT; absent: the engine's (verifyTimeoutMs, at least 10 min). */
+    gitopsVerifyTimeoutMs?: number;
     /** false: API (and reconcile loop) only; no workers, rollout controller or pre-scaler. */
     workers: boolean;
     workerId?: string;
@@ -176,6 +178,7 @@ function engineSection(r: Reader): FleetplaneConfig['engine'] {
     leaseMs: or(r.int('FLEETPLANE_LEASE_MS', { min: 1 }), d.leaseMs),
     pollMs: or(r.int('FLEETPLANE_POLL_MS', { min: 1 }), d.pollMs),
     verifyTimeoutMs: or(r.duration('FLEETPLANE_VERIFY_TIMEOUT', { positive: true }), d.verifyTimeoutMs),
+    ...compact({ gitopsVerifyTimeoutMs: r.duration('FLEETPLANE_GITOPS_VERIFY_TIMEOUT', { positive: true }) }),
     verifyAttempts: or(r.int('FLEETPLANE_VERIFY_ATTEMPTS', { min: 1 }), d.verifyAttempts),
     verifyHoldMs: or(r.duration('FLEETPLANE_VERIFY_HOLD'), d.verifyHoldMs),
     cpuOvercommit: or(r.number('FLEETPLANE_CPU_OVERCOMMIT', { positive: true }), d.cpuOvercommit),

@@ -24,6 +24,8 @@ export interface EngineConfig {
   /** Idle wait between empty claims. */
   pollMs: number;
   verifyTimeoutMs: number;
+  /** The verify timeout of an environment delivered through GitOps (Argo CD). */
+  gitopsVerifyTimeoutMs: number;
   /** Verify attempts (each up to verifyTimeoutMs) before rolling back. */
   verifyAttempts: number;
   /**
@@ -65,6 +67,11 @@ export interface EngineDeps {
    * (engine/capabilities.ts).
    */
   capabilities?: ((cluster: string) => Promise<readonly ClusterCapability[]>) | undefined;
+}
+
+/** How long verify waits for an environment: GitOps deliveries get their own (longer) budget. */
+export function verifyTimeoutOf(config: Pick<EngineConfig, 'verifyTimeoutMs' | 'gitopsVerifyTimeoutMs'>, env: Pick<Environment, 'delivery'>): number {
+  return env.delivery === 'gitops' ? config.gitopsVerifyTimeoutMs : config.verifyTimeoutMs;
 }
 
 /** The capabilities of an environment's cluster, as the render step passes them to the renderer. */

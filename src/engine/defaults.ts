@@ -5,6 +5,12 @@ export const ENGINE_DEFAULTS = {
   leaseMs: 30_000,
   pollMs: 500,
   verifyTimeoutMs: 5 * 60_000,
+  /**
+   * Verify through Argo CD waits at least this long (unless FLEETPLANE_GITOPS_VERIFY_TIMEOUT says
+   * otherwise): a GitOps delivery is a commit that Argo CD fetches, diffs and syncs with its own
+   * bounded parallelism, so under an onboarding storm it lags a direct apply by minutes.
+   */
+  gitopsVerifyMinMs: 10 * 60_000,
   verifyAttempts: 2,
   verifyHoldMs: 2000,
   cpuOvercommit: 2,

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { engineConfig } from './index.ts';
+import { verifyTimeoutOf } from './context.ts';
 import { LeaseKeeper, fenceMargin, heartbeatEvery } from './lease.ts';
 import { LeaseLostError } from '../domain/errors.ts';
 import type { Claim } from '../domain/ports/queue.ts';
@@ -101,4 +102,14 @@ test('the failing pod is described in the cluster\'s own words', async () => {
     'pod web-1: ContainersNotReady: containers with unready status: [web]');
   assert.equal(unreadyPodMessage(pod({ containerStatuses: [{ state: { waiting: { reason: 'ImagePullBackOff', message: 'pull failed' } } }] })), 'pod web-1: ImagePullBackOff pull failed');
   assert.equal(unreadyPodMessage(pod({})), 'pod web-1: not ready');
+});
+
+test('GitOps environments verify with their own budget: at least 10 minutes unless set; direct ones with verifyTimeoutMs', () => {
+  const d = engineConfig({});
+  assert.deepEqual([d.verifyTimeoutMs, d.gitopsVerifyTimeoutMs], [300_000, 600_000]);
+  assert.equal(engineConfig({ verifyTimeoutMs: 120_000 }).gitopsVerifyTimeoutMs, 600_000, 'a short direct budget does not shorten the GitOps one');
+  assert.equal(engineConfig({ verifyTimeoutMs: 900_000 }).gitopsVerifyTimeoutMs, 900_000, 'a longer direct budget carries over');
+  const c = engineConfig({ verifyTimeoutMs: 60_000, gitopsVerifyTimeoutMs: 180_000 });
+  assert.equal(verifyTimeoutOf(c, { delivery: 'gitops' }), 180_000);
+  assert.equal(verifyTimeoutOf(c, { delivery: 'direct' }), 60_000);
 });

@@ -34,6 +34,8 @@ export interface StartEngineOptions {
   leaseMs?: number;
   /** Per-environment verify timeout (default 5 minutes). */
   verifyTimeoutMs?: number;
+  /** Verify timeout of GitOps environments (default: verifyTimeoutMs, at least 10 minutes). */
+  gitopsVerifyTimeoutMs?: number;
   /** Verify attempts before rolling back (default 2). */
   verifyAttempts?: number;
   /** Placement overcommit of quota CPU over allocatable CPU (default 2). */
@@ -94,6 +96,7 @@ export function engineConfig(o: Omit<StartEngineOptions, 'store' | 'logger'>): E
     leaseMs: o.leaseMs ?? ENGINE_DEFAULTS.leaseMs,
     pollMs: o.pollMs ?? ENGINE_DEFAULTS.pollMs,
     verifyTimeoutMs: o.verifyTimeoutMs ?? ENGINE_DEFAULTS.verifyTimeoutMs,
+    gitopsVerifyTimeoutMs: o.gitopsVerifyTimeoutMs ?? Math.max(o.verifyTimeoutMs ?? ENGINE_DEFAULTS.verifyTimeoutMs, ENGINE_DEFAULTS.gitopsVerifyMinMs),
     verifyAttempts: o.verifyAttempts ?? ENGINE_DEFAULTS.verifyAttempts,
     verifyHoldMs: o.verifyHoldMs ?? ENGINE_DEFAULTS.verifyHoldMs,
     cpuOvercommit: o.cpuOvercommit ?? ENGINE_DEFAULTS.cpuOvercommit,

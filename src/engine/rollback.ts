@@ -3,7 +3,7 @@
 import type { Revision } from '../domain/types.ts';
 import { conditionsFor } from '../plan/conditions.ts';
 import { refOf } from '../domain/kinds.ts';
-import { driverContext, driverFor, loadEnvironment, type StepEnv } from './context.ts';
+import { driverContext, driverFor, loadEnvironment, type StepEnv, verifyTimeoutOf } from './context.ts';
 import { audit } from './audit.ts';
 import { setHealth } from './health.ts';
 
@@ -32,7 +32,7 @@ export async function rollBackToLastGood(s: StepEnv, failure: string): Promise<R
   s.log.warn({ from: bad, to: good.id, failure }, 'rolling back to the last good revision');
   const res = await driver.rollback(ctx, good, { revision: badRev, inventory: inv.objects });
   await s.claimed.saveInventory(env.tenant, env.name, { revision: good.id, objects: res.inventory.length > 0 ? res.inventory : good.objects.map((o) => refOf(o.object)) });
-  const v = await driver.verify(ctx, good, { timeoutMs: s.deps.config.verifyTimeoutMs });
+  const v = await driver.verify(ctx, good, { timeoutMs: verifyTimeoutOf(s.deps.config, env) });
   const message = `rolled back to ${good.id} after revision ${bad ?? '?'} failed: ${failure}`;
   const previousValues = s.outputs.render?.previousValues;
   await setHealth(s, env, v.ready ? 'verified' : 'degrade', {

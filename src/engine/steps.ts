@@ -10,7 +10,7 @@ import { desiredSpec } from '../plan/values.ts';
 import { dedupe } from '../plan/diff.ts';
 import { refOf } from '../domain/kinds.ts';
 import { recheckDelayMs, type StepName } from '../plan/workflows.ts';
-import { clusterCapabilities, driverContext, driverFor, loadEnvironment, type StepEnv } from './context.ts';
+import { clusterCapabilities, driverContext, driverFor, loadEnvironment, type StepEnv, verifyTimeoutOf } from './context.ts';
 import { placeStep } from './place.ts';
 import { audit } from './audit.ts';
 import { setHealth } from './health.ts';
@@ -114,7 +114,7 @@ async function verifyStep(s: StepEnv): Promise<StepOutput> {
   const { revision: rev } = await asDelivered(s, await loadRevision(s, revisionOf(s)));
   const ctx = await driverContext(s, env);
   const startedAt = s.waiting ? Date.parse(s.waiting.since) : s.deps.now().getTime();
-  const v = await driverFor(s.deps, env).verify(ctx, rev, { timeoutMs: s.deps.config.verifyTimeoutMs, startedAt, holdMs: s.deps.config.verifyHoldMs });
+  const v = await driverFor(s.deps, env).verify(ctx, rev, { timeoutMs: verifyTimeoutOf(s.deps.config, env), startedAt, holdMs: s.deps.config.verifyHoldMs });
   if (v.waiting) throw new StepWaitingError(v.message ?? 'progressing', recheckDelayMs((s.waiting?.waits ?? 0) + 1));
   if (!v.ready) throw new VerifyFailedError(v.message ?? v.reason ?? 'not ready', v.reason ?? 'NotReady');
   return { revision: rev.id, ready: true, ...(s.waiting ? { checks: s.waiting.waits + 1 } : {}) };
