@@ -111,3 +111,26 @@ export const uidOf = (o: KubeObject | null) => o?.metadata.uid ?? null;
 export function stripFinalizers(kubeconfig: string, name: string): Promise<string> {
   return run(binaryPath('kubectl'), [`--kubeconfig=${kubeconfig}`, '-n', ARGOCD_NAMESPACE, 'patch', 'application', name, '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
 }
+
+/**
+ * Removes a test tenant's Argo CD objects the way the GitOps driver does (Applications gone before
+ * the AppProject): a test that deleted the AppProject first left its Applications stuck for good
+ * (their resources finalizer cannot run without the project). Applications still there after
+ * `waitMs` lose their finalizer (their namespaces are deleted by the test anyway).
+ */
+export async function removeTenantFromArgo(mgmt: KubeClient, tenant: string, waitMs = 60_000): Promise<void> {
+  const argo = (kind: string, name: string) => ({ apiVersion: 'argoproj.io/v1alpha1', kind, namespace: ARGOCD_NAMESPACE, name });
+  for (const name of [tenant, `${tenant}.charts`]) await mgmt.delete(argo('ApplicationSet', name)).catch(() => undefined);
+  const apps = async () => (await mgmt.list('argoproj.io/v1alpha1', 'Application', { namespace: ARGOCD_NAMESPACE, labelSelector: `fleetplane.io/tenant=${tenant}` }).catch(() => []));
+  const deadline = Date.now() + waitMs;
+  while ((await apps()).length > 0 && Date.now() < deadline) await sleep(1000);
+  for (const app of await apps()) {
+    await mgmt.transport.request({
+      method: 'PATCH', path: `/apis/argoproj.io/v1alpha1/namespaces/${ARGOCD_NAMESPACE}/applications/${app.metadata.name}`,
+      contentType: 'application/merge-patch+json', body: { metadata: { finalizers: null } },
+    }).catch(() => undefined);
+    await mgmt.delete(argo('Application', app.metadata.name)).catch(() => undefined);
+  }
+  await mgmt.delete(argo('AppProject', tenant)).catch(() => undefined);
+  await mgmt.delete({ apiVersion: 'v1', kind: 'Secret', namespace: ARGOCD_NAMESPACE, name: `repo-${tenant}` }).catch(() => undefined);
+}

@@ -21,7 +21,7 @@ import { startEngine, type Engine } from '../../src/engine/index.ts';
 import { applicationName } from '../../src/render/gitops/index.ts';
 import { ARGOCD_NAMESPACE, argocdGitRepo, argocdRemoveGitRepo, argocdUp, type GitRepoCredentials } from '../../testbed/index.ts';
 import { apiDeps } from '../helpers/api-harness.ts';
-import { eventually, readApp, uidOf, withArgoLogs } from './argocd-support.ts';
+import { eventually, readApp, removeTenantFromArgo, uidOf, withArgoLogs } from './argocd-support.ts';
 import { release, setupFleet, uniqueSlug, waitFor, type Fleet } from './engine.fixture.ts';
 import { git } from './gitops-support.ts';
 
@@ -91,10 +91,7 @@ after(async () => {
         await c.client().delete({ apiVersion: 'v1', kind: 'Namespace', name: ns.metadata.name }).catch(() => undefined);
       }
     }
-    for (const [kind, name] of [['ApplicationSet', t], ['ApplicationSet', `${t}.charts`], ['AppProject', t]] as const) {
-      await mgmt?.delete({ apiVersion: 'argoproj.io/v1alpha1', kind, namespace: ARGOCD_NAMESPACE, name }).catch(() => undefined);
-    }
-    await mgmt?.delete({ apiVersion: 'v1', kind: 'Secret', namespace: ARGOCD_NAMESPACE, name: `repo-${t}` }).catch(() => undefined);
+    if (mgmt) await removeTenantFromArgo(mgmt, t);
     if (served[t]) await argocdRemoveGitRepo(t).catch(() => undefined);
   }
   await fleet?.cleanup();
