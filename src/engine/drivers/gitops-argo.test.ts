@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { KubeObject, ObjectRef } from '../../domain/types.ts';
 import { renderEnvironmentTree } from '../../render/gitops/index.ts';
-import { bootstrapTenant, narrowTenant } from './gitops-argo.ts';
+import { bootstrapTenant, narrowTenant, refreshPending, requestRefresh } from './gitops-argo.ts';
 import type { ClusterClient } from './types.ts';
 
 /** An in-memory API server for the Argo CD namespace (what bootstrap writes, nothing else). */
@@ -70,4 +70,19 @@ test('bootstrap writes carry the live resourceVersion; a Conflict (someone widen
   assert.deepEqual(envsIn(kube), ['prod', 'staging']);
   assert.ok(applied.every((rv) => rv !== undefined), 'every update is conditioned on what was read');
   assert.equal(conflicted, true, 'the conflict was met, and the bootstrap read again and succeeded');
+});
+
+test('a refresh is asked once until Argo CD has done it: no second hard refresh queued behind a pending one', async () => {
+  const kube = memoryKube();
+  const t = { kube, namespace: 'argo' };
+  assert.equal(await requestRefresh(t, 'acme-prod'), false, 'no Application yet: nothing to ask');
+  kube.objects.set('Application/argo/acme-prod', { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'acme-prod', namespace: 'argo' } });
+  assert.equal(await requestRefresh(t, 'acme-prod'), true);
+  const asked = kube.objects.get('Application/argo/acme-prod')!;
+  assert.equal(asked.metadata.annotations?.['argocd.argoproj.io/refresh'], 'hard');
+  assert.equal(refreshPending(asked), true);
+  assert.equal(await requestRefresh(t, 'acme-prod'), false, 'still pending: not asked again');
+  // Argo CD refreshed and removed the annotation: the next ask goes through.
+  kube.objects.set('Application/argo/acme-prod', { ...asked, metadata: { name: 'acme-prod', namespace: 'argo', annotations: {} } });
+  assert.equal(await requestRefresh(t, 'acme-prod'), true);
 });

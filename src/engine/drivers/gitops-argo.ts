@@ -173,11 +173,21 @@ async function terminateOperation(t: ArgoTarget, app: KubeObject): Promise<void>
  * before its directory's commit was visible), pauses generation for an hour. No-op when the
  * Application does not exist.
  */
-export async function requestRefresh(t: ArgoTarget, name: string): Promise<void> {
-  if (!(await readApplicationObject(t, name))) return;
+export async function requestRefresh(t: ArgoTarget, name: string): Promise<boolean> {
+  const app = await readApplicationObject(t, name);
+  // Still asked (Argo CD removes the annotation once it has refreshed): asking again only queues
+  // more manifest generations behind a backlog, which is what kept a busy Argo CD's Applications
+  // minutes behind their clusters (the big tour, eighth session).
+  if (!app || refreshPending(app)) return false;
   await t.kube.apply({
     apiVersion: ARGO_API, kind: 'Application', metadata: { name, namespace: t.namespace, annotations: { 'argocd.argoproj.io/refresh': 'hard' } },
   } as KubeObject, { force: true, fieldManager: ARGO_FIELD_MANAGER }).catch(() => undefined); // deleted meanwhile
+  return true;
+}
+
+/** Whether a refresh asked of the Application is still waiting for Argo CD to do it. */
+export function refreshPending(app: KubeObject): boolean {
+  return app.metadata.annotations?.['argocd.argoproj.io/refresh'] !== undefined;
 }
 
 /** The Application as Argo CD reports it; null when it does not exist (not generated yet). */
