@@ -88,6 +88,9 @@ describe('fleet-wide rollback on a failed gate', () => {
     assert.equal(ro.status.waves[2]?.gate, 'failed');
     assert.deepEqual([ro.status.rollback?.environments, ro.status.rollback?.restored, ro.status.rollback?.failed], [5, 5, []]);
     assert.equal(typeof ro.status.rollback?.seconds, 'number');
+    // The API shows the rollback too (GET /v1/rollouts/{id} once left status.rollback out).
+    const view = (await h.req('GET', `/v1/rollouts/${id}`)).body as { state: string; rollback?: { environments: number; restored: number; seconds?: number } };
+    assert.deepEqual([view.state, view.rollback?.environments, view.rollback?.restored, view.rollback?.seconds], ['rolled-back', 5, 5, ro.status.rollback?.seconds]);
 
     // All five environments (waves 0, 1 and 2) got exactly one rollback, and all are back on 1.0.0.
     const rollbacks = played.filter((o) => o.kind === 'rollback').map((o) => o.tenant).sort();
