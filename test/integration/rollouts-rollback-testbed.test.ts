@@ -216,7 +216,8 @@ before(async () => {
   }
   engine = await startTestEngine();
   prom = await startPrometheusWith(await onboardAll());
-  jumpTo((T0 + 600) * 1000);
+  // The controller's clock starts on the recorded timeline (from here on it only moves forward).
+  offsetMs = (T0 + 600) * 1000 - Date.now();
   controller = new RolloutController({ store: fleet.store, workerId: `${run}-controller`, now: clockNow, prometheusUrl: prom.url, logger: pino({ level: 'silent' }) });
 });
 
@@ -276,7 +277,7 @@ async function assertRolledBack(version: string, tenants: typeof DIRECT, view: R
 
   for (const t of tenants) {
     const ops = (await call<{ items: Operation[] }>('GET', `/v1/operations?tenant=${t.slug}&environment=prod`)).body.items.filter((o) => o.params.rollout === view.id);
-    const upgrade = ops.find((o) => o.kind === 'upgrade')!;
+    const upgrade = (await call<Operation>('GET', `/v1/operations/${ops.find((o) => o.kind === 'upgrade')!.id}`)).body;
     const render = upgrade.steps.find((s) => s.name === 'render')!.output!;
     assert.equal(render.previousRevision, previous[t.slug], `${t.slug}: the upgrade replaced the revision it ran before`);
     assert.notEqual(render.revision, previous[t.slug], `${t.slug}: the rollout changed it`);
