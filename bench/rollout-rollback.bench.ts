@@ -114,11 +114,12 @@ async function fleetplane(v1: Record<string, unknown>, v2: Record<string, unknow
   const hurt = slugs.at(-1)!;
   const exporter = await startExporter(fleet.store, slugs, hurt, '1.1.0');
   const prom = await startPrometheusScraping([exporter.target]);
-  const serve = await startServe(fleet, {
-    workerId: `rb${tag}`,
-    env: { FLEETPLANE_WORKER_CONCURRENCY: WORKERS, FLEETPLANE_RECONCILE_INTERVAL: '0', FLEETPLANE_LOG_LEVEL: 'error', FLEETPLANE_VERIFY_TIMEOUT: '5m', FLEETPLANE_PROMETHEUS_URL: prom.url },
-  });
+  let serve: Awaited<ReturnType<typeof startServe>> | undefined;
   try {
+    serve = await startServe(fleet, {
+      workerId: `rb${tag}`,
+      env: { FLEETPLANE_WORKER_CONCURRENCY: WORKERS, FLEETPLANE_RECONCILE_INTERVAL: '0', FLEETPLANE_LOG_LEVEL: 'error', FLEETPLANE_VERIFY_TIMEOUT: '5m', FLEETPLANE_PROMETHEUS_URL: prom.url },
+    });
     const client = api(serve.url, fleet.adminToken);
     await prepareFleet(client, fleet.clusters, v1);
     await publish(client, v2);
@@ -163,7 +164,7 @@ async function fleetplane(v1: Record<string, unknown>, v2: Record<string, unknow
       onboardSeconds, environments: rb.environments, restored: rb.restored, failed: rb.failed, onPrevious, reason: rb.reason,
     };
   } finally {
-    await serve.kill('SIGTERM');
+    await serve?.kill('SIGTERM');
     await prom.stop();
     exporter.server.close();
     const { rows } = await fleet.store.db.query<{ namespace: string }>('SELECT namespace FROM environments');
