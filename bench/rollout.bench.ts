@@ -9,18 +9,12 @@
 // ratio = fleetplane / baseline; target <= 1.5. The release changes the web component's image, whose
 // readiness probe passes BENCH_READY_DELAY seconds after start (default 5; the testbed honours it like a
 // kubelet), for both contenders alike. Needs PostgreSQL and the testbed.
-import { setTimeout as sleep } from 'node:timers/promises';
-import { deploymentReadiness, mapLimit, type KubeClient } from '../src/adapters/kube/index.ts';
-import { parseBlueprint } from '../src/domain/blueprint.ts';
-import { refOf } from '../src/domain/kinds.ts';
-import type { KubeObject } from '../src/domain/types.ts';
-import { applyPhases } from '../src/plan/apply-order.ts';
-import { renderEnvironment } from '../src/render/index.ts';
+import { mapLimit, type KubeClient } from '../src/adapters/kube/index.ts';
 import { ensurePostgres } from './lib/fleet.ts';
+import { ENVS, applyAll, deleteNamespaces, releaseDoc as fixtureRelease, renderAll as renderFleet, waitReady, type Env } from './lib/raw-apply.ts';
 import { round } from './lib/summary.ts';
 
 const TENANTS = Number(process.env.BENCH_TENANTS ?? 60);
-const ENVS = [['prod', 'prod'], ['staging', 'staging'], ['dev', 'dev'], ['qa', 'dev'], ['demo', 'dev']] as const;
 const WAVES = [25, 50, 75, 100];
 const BAKE_S = Number(process.env.BENCH_ROLLOUT_BAKE ?? 15);
 const READY_DELAY = Number(process.env.BENCH_READY_DELAY ?? 5);
@@ -28,82 +22,8 @@ const WORKERS = process.env.BENCH_WORKER_CONCURRENCY ?? '64';
 const TARGET = 1.5;
 const tag = Math.random().toString(36).slice(2, 6);
 const log = (msg: string) => process.stderr.write(`rollout bench: ${msg}\n`);
-
-async function retry<T>(fn: () => Promise<T>, tries = 5): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (i >= tries) throw err;
-      await sleep(200 * i);
-    }
-  }
-}
-
-/** The fixture's web-only release `version`, its web front end slow to become ready like the onboarding bench's. */
-async function releaseDoc(version: string): Promise<Record<string, unknown>> {
-  const { release } = await import('../test/integration/engine.fixture.ts');
-  const doc = release(version) as { spec: { components: Array<Record<string, unknown>> } };
-  if (READY_DELAY > 0) {
-    for (const c of doc.spec.components) c.probes = { readiness: { port: 'http', path: '/healthz/ready', initialDelaySeconds: READY_DELAY } };
-  }
-  return doc as unknown as Record<string, unknown>;
-}
-
-interface Env { tenant: string; name: string; type: 'prod' | 'staging' | 'dev'; namespace: string; cluster: number; v1: KubeObject[]; v2: KubeObject[] }
-
-function renderAll(prefix: string, v1: Record<string, unknown>, v2: Record<string, unknown>): Env[] {
-  const [b1, b2] = [parseBlueprint(v1), parseBlueprint(v2)];
-  const out: Env[] = [];
-  for (let t = 0; t < TENANTS; t++) {
-    for (const [name, type] of ENVS) {
-      const tenant = `${prefix}-${t}`;
-      const input = (blueprint: typeof b1) => ({ tenant: { slug: tenant, name: tenant, tier: 'shared' as const }, environment: { name, type, values: {} }, blueprint, placement: { cluster: 'x' } });
-      const r1 = renderEnvironment(input(b1));
-      const r2 = renderEnvironment(input(b2));
-      out.push({ tenant, name, type, namespace: r1.namespace, cluster: out.length % 3, v1: r1.objects.map((o) => o.object), v2: r2.objects.map((o) => o.object) });
-    }
-  }
-  return out;
-}
-
-async function applyAll(clients: KubeClient[], envs: Env[], which: 'v1' | 'v2'): Promise<void> {
-  await Promise.all(clients.map(async (c, i) => {
-    const mine = envs.filter((e) => e.cluster === i).flatMap((e) => e[which]);
-    for (const phase of applyPhases(mine.map((o) => ({ ...refOf(o), obj: o })))) {
-      const res = await mapLimit(phase, 32, (r) => retry(() => c.apply(r.obj, { force: true })));
-      const bad = res.find((r) => !r.ok);
-      if (bad && !bad.ok) throw bad.error;
-    }
-  }));
-}
-
-/** Polls Deployments (one list per cluster) until every one in the envs' namespaces is available at its new generation. */
-async function waitReady(clients: KubeClient[], envs: Env[]): Promise<void> {
-  const namespaces = new Set(envs.map((e) => e.namespace));
-  const expected = envs.reduce((n, e) => n + e.v2.filter((o) => o.kind === 'Deployment').length, 0);
-  for (;;) {
-    let ready = 0;
-    for (const c of clients) {
-      const list = await retry(() => c.list('apps/v1', 'Deployment', { labelSelector: 'app.kubernetes.io/managed-by=fleetplane' }));
-      ready += list.filter((d) => namespaces.has(d.metadata.namespace ?? '') && deploymentReadiness(d).state === 'Ready').length;
-    }
-    if (ready >= expected) return;
-    await sleep(250);
-  }
-}
-
-async function deleteNamespaces(clients: KubeClient[], namespaces: string[]): Promise<void> {
-  const refs = namespaces.map((name) => ({ apiVersion: 'v1', kind: 'Namespace', name }));
-  await Promise.all(clients.map((c) => c.deleteAll(refs, { concurrency: 16, propagationPolicy: 'Background' })));
-  const names = new Set(namespaces);
-  for (let i = 0; i < 240; i++) {
-    let left = 0;
-    for (const c of clients) left += (await retry(() => c.list('v1', 'Namespace')).catch(() => [])).filter((n) => names.has(n.metadata.name)).length;
-    if (left === 0) return;
-    await sleep(1000);
-  }
-}
+const releaseDoc = (version: string) => fixtureRelease(version, READY_DELAY);
+const renderAll = (prefix: string, v1: Record<string, unknown>, v2: Record<string, unknown>): Env[] => renderFleet(prefix, TENANTS, v1, v2);
 
 /** The raw floor: v1 everywhere (not timed), then v2 wave by wave, each wave applied and waited for. */
 async function raw(clients: KubeClient[], v1: Record<string, unknown>, v2: Record<string, unknown>): Promise<{ seconds: number; perWave: number[] }> {

@@ -1,6 +1,7 @@
 // Test support: a real Prometheus server (Debian package binaries) preloaded with recorded samples via
-// `promtool tsdb create-blocks-from openmetrics`, on a free 127.0.0.1 port with a temp data dir that is
-// removed on stop. Used by integration tests and nothing at run time.
+// `promtool tsdb create-blocks-from openmetrics`, or scraping a small exporter (startPrometheusScraping),
+// on a free 127.0.0.1 port with a temp data dir that is removed on stop. Used by integration tests and
+// benches, nothing at run time.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -71,7 +72,8 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs: number): P
 
 export interface RunningPrometheus { url: string; dataDir: string; stop(): Promise<void> }
 
-export async function startPrometheusWith(series: readonly SeriesToLoad[], bins = prometheusBinaries()): Promise<RunningPrometheus> {
+/** Runs a server on the config and data dir `prepare` writes into a fresh temp dir (removed on stop). */
+async function launch(bins: PrometheusBinaries, prepare: (dir: string) => Promise<{ config: string; args?: string[] }>): Promise<RunningPrometheus> {
   const dir = await mkdtemp(join(tmpdir(), 'fp-prom-'));
   let child: ChildProcess | undefined;
   const stop = async (): Promise<void> => {
@@ -83,22 +85,36 @@ export async function startPrometheusWith(series: readonly SeriesToLoad[], bins 
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    const om = join(dir, 'trace.om');
     const data = join(dir, 'data');
-    await writeFile(om, toOpenMetrics(series));
-    await run(bins.promtool, ['tsdb', 'create-blocks-from', 'openmetrics', om, data], { maxBuffer: 16 << 20 });
-    await writeFile(join(dir, 'prometheus.yml'), 'global:\n  scrape_interval: 1m\nscrape_configs: []\n');
+    const { config, args = [] } = await prepare(dir);
+    await writeFile(join(dir, 'prometheus.yml'), config);
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    child = spawn(bins.prometheus, [
-      `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${data}`,
-      // Recorded traces are old: keep them instead of expiring them against today's wall clock.
-      '--storage.tsdb.retention.time=100y', `--web.listen-address=127.0.0.1:${port}`,
-    ], { stdio: 'ignore' });
+    child = spawn(bins.prometheus, [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${data}`, ...args, `--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
     await waitReady(url, child, 60_000);
     return { url, dataDir: data, stop };
   } catch (err) {
     await stop();
     throw err;
   }
+}
+
+export function startPrometheusWith(series: readonly SeriesToLoad[], bins = prometheusBinaries()): Promise<RunningPrometheus> {
+  return launch(bins, async (dir) => {
+    const om = join(dir, 'trace.om');
+    await writeFile(om, toOpenMetrics(series));
+    await run(bins.promtool, ['tsdb', 'create-blocks-from', 'openmetrics', om, join(dir, 'data')], { maxBuffer: 16 << 20 });
+    // Recorded traces are old: keep them instead of expiring them against today's wall clock.
+    return { config: 'global:\n  scrape_interval: 1m\nscrape_configs: []\n', args: ['--storage.tsdb.retention.time=100y'] };
+  });
+}
+
+/** A Prometheus scraping `targets` (host:port, /metrics) every `scrapeIntervalS` seconds (default 1), from empty. */
+export function startPrometheusScraping(targets: readonly string[], opts: { scrapeIntervalS?: number } = {}, bins = prometheusBinaries()): Promise<RunningPrometheus> {
+  const every = `${opts.scrapeIntervalS ?? 1}s`;
+  const config = [
+    'global:', `  scrape_interval: ${every}`, `  scrape_timeout: ${every}`, 'scrape_configs:', '  - job_name: exporter',
+    '    honor_labels: true', '    static_configs:', `      - targets: [${targets.map((t) => `'${t}'`).join(', ')}]`, '',
+  ].join('\n');
+  return launch(bins, async () => ({ config }));
 }

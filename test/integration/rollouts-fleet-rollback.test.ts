@@ -50,7 +50,7 @@ describe('fleet-wide rollback on a failed gate', () => {
   before(async () => {
     prom = await startPrometheusWith(TENANTS.map(([tenant]) => ({ metric: 'fleetplane_error_ratio', labels: { tenant, environment: 'prod' }, samples: samples(tenant === 'c' ? 0.2 : 0.001) })));
     h = await harness('embedded', undefined, { now: () => clock.now });
-    for (const v of ['1.0.0', '1.1.0']) assert.ok([200, 201].includes((await h.req('POST', '/v1/blueprints', { body: { name: 'demo-app', version: v, spec: release(v) } })).status));
+    for (const v of ['1.0.0', '1.1.0', '1.2.0']) assert.ok([200, 201].includes((await h.req('POST', '/v1/blueprints', { body: { name: 'demo-app', version: v, spec: release(v) } })).status));
     for (const [slug, labels] of TENANTS) {
       await h.store.tenants.create({ slug, name: slug, tier: 'shared', channel: 'saas', labels });
       await h.store.environments.create({
@@ -98,6 +98,14 @@ describe('fleet-wide rollback on a failed gate', () => {
     assert.equal(rel.rejected?.rollout, id);
   });
 
+  test('GET /v1/rollouts/{id} shows the rollback (it once left status.rollback out)', async () => {
+    const stored = (await h.store.rollouts.get(id))!.status.rollback!;
+    const view = (await h.req('GET', `/v1/rollouts/${id}`)).body as { state: string; rollback: typeof stored };
+    assert.equal(view.state, 'rolled-back');
+    assert.deepEqual(view.rollback, stored);
+    assert.deepEqual([view.rollback.environments, view.rollback.restored, typeof view.rollback.seconds], [5, 5, 'number']);
+  });
+
   test('a rolled-back controller tick queues nothing twice (idempotent per environment)', async () => {
     const before = played.length;
     await controller.reconcile(id);
@@ -129,5 +137,28 @@ describe('fleet-wide rollback on a failed gate', () => {
     const refused = await h.req('POST', '/v1/rollouts', { body: { blueprint: 'demo-app', version: '1.0.0' } });
     assert.equal(refused.status, 409);
     assert.match(String((refused.body as { detail: string }).detail), /CVE-2026-0001/);
+  });
+
+  test('a gate failing before the last wave: the later waves\' targets are cancelled and let go, not left pending in a rolled-back rollout', async () => {
+    // The rollout of 1.1.0 for tenant a (previous test) still holds a: stop it first.
+    for (const r of (await h.store.rollouts.list({ limit: 10 })).items.filter((x) => x.state === 'pending' || x.state === 'running')) {
+      assert.equal((await h.req('POST', `/v1/rollouts/${r.id}:abort`)).status, 200);
+    }
+    // The canary's own error ratio (0.001) is over this gate's threshold: it fails on the canary wave.
+    const gate = { query: 'max(fleetplane_error_ratio{tenant=~"$tenants",environment=~"$environments"})', op: '<', threshold: 0.0005 };
+    const r = await h.req('POST', '/v1/rollouts', { body: { blueprint: 'demo-app', version: '1.2.0', strategy: { canary: { count: 1 }, waves: [50, 100], maxParallel: 5, onGateFailure: 'rollback', gates: { health: true, bakeSeconds: 0, metric: gate } } } });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const rid = (r.body as { id: string }).id;
+    for (let i = 0; i < 10 && (await h.store.rollouts.get(rid))?.state !== 'rolled-back'; i++) {
+      await controller.tick();
+      await settle();
+    }
+    const view = (await h.req('GET', `/v1/rollouts/${rid}`)).body as { state: string; totals: Record<string, number>; rollback: { environments: number; restored: number }; waves: Array<{ targets: Array<{ state: string; reason: string | null }> }> };
+    assert.equal(view.state, 'rolled-back');
+    assert.deepEqual([view.rollback.environments, view.rollback.restored], [1, 1], 'only the canary was changed, and it is back');
+    assert.deepEqual(view.waves.slice(1).flatMap((w) => w.targets.map((t) => [t.state, t.reason])), [['cancelled', 'RolledBack'], ['cancelled', 'RolledBack'], ['cancelled', 'RolledBack'], ['cancelled', 'RolledBack']]);
+    assert.equal(view.totals.pending, 0);
+    for (const [slug] of TENANTS) assert.equal(await h.store.queue.holder(slug, 'prod'), null, `${slug} is not held`);
+    assert.deepEqual(played.filter((o) => o.params.rollout === rid).map((o) => `${o.kind}:${o.tenant}`).sort(), ['rollback:int', 'upgrade:int']);
   });
 });

@@ -60,9 +60,15 @@ export async function startFleetRollback(d: FleetRollbackDeps, r: Rollout, statu
   // Rejected first: a crash before the transition re-runs the gate, which rejects again (the first
   // rejection is kept) and then moves on; no rollout or onboarding can pick the release meanwhile.
   await d.store.blueprints.reject(r.blueprint, r.version, { reason, rollout: r.id, by: `rollout-controller:${d.workerId}`, at });
+  const later = (await d.store.rollouts.targets(r.id)).filter((t) => t.state === 'pending');
   await d.store.tx(async (tx) => {
     await tx.rollouts.saveProgress(r.id, { status: next, currentWave: r.currentWave });
-    await tx.rollouts.transition(r.id, 'rolling-back', reason);
+    // Paused or aborted by an admin meanwhile: theirs is the last word (a resumed rollout gates again).
+    if (!(await tx.rollouts.transition(r.id, 'rolling-back', reason))) throw new ConflictError(`rollout ${r.id} changed state before its fleet rollback began`);
+    // Later waves will never run: their targets are cancelled and their environments let go now,
+    // not left pending (and held) in a rollout that ends rolled-back.
+    await tx.rollouts.cancelPendingTargets(r.id, 'RolledBack');
+    for (const t of later) await tx.rollouts.release(r.id, t);
   });
   await d.store.audit.append({ actor: `rollout-controller:${d.workerId}`, action: 'rollout.rollback', target: r.id, detail: { reason, release: `${r.blueprint}@${r.version}` } });
   d.logger?.warn({ rollout: r.id, reason }, 'gate failed: rolling the fleet back and rejecting the release');

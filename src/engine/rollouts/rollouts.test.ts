@@ -50,3 +50,15 @@ test('view: per-wave counts and states', () => {
   assert.equal(v.totals.total, 5);
   assert.equal(v.totals.succeeded, 2);
 });
+
+test('view: a fleet rollback shows its status (environments, restored, failed, gate-to-restored seconds)', () => {
+  const rollback = { reason: 'SLO gate: c/prod burns', startedAt: '2026-12-02T10:00:00.000Z', completedAt: '2026-12-02T10:00:42.500Z', seconds: 42.5, environments: 3, restored: 3, failed: [] };
+  const r: Rollout = {
+    id: 'ro-2', blueprint: 'default', version: '1.5.0', state: 'rolled-back', currentWave: 1, reason: rollback.reason,
+    spec: { selector: {}, strategy: normalizeStrategy({ onGateFailure: 'rollback' }), waveNames: ['wave-1', 'wave-2'], skipped: [] },
+    status: { waves: [{ gate: 'passed' }, { gate: 'failed', gateReason: rollback.reason }], rollback },
+    requestHash: null, createdBy: 'admin', createdAt: 't', updatedAt: 't', finishedAt: 't',
+  };
+  assert.deepEqual(rolloutView(r, []).rollback, rollback);
+  assert.equal('rollback' in rolloutView({ ...r, status: { waves: [] } }, []), false, 'absent when there was no rollback');
+});

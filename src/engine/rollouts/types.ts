@@ -1,7 +1,7 @@
 // What the API shows of a rollout (GET /v1/rollouts/{id}): per-wave counts, gates and targets,
 // built by ./view.ts from the stored nouns in src/domain/rollouts.ts.
 import type { RolloutState } from '../../domain/types.ts';
-import type { GateState, RolloutSpec, RolloutStrategy, RolloutSelector, RolloutTarget, TargetState } from '../../domain/rollouts.ts';
+import type { FleetRollbackStatus, GateState, RolloutSpec, RolloutStrategy, RolloutSelector, RolloutTarget, TargetState } from '../../domain/rollouts.ts';
 
 export interface WaveView {
   index: number;
@@ -28,6 +28,8 @@ export interface RolloutView {
   totals: Record<TargetState, number> & { total: number };
   waves: WaveView[];
   skipped: RolloutSpec['skipped'];
+  /** A fleet rollback (onGateFailure: rollback): why, environments restored or failed, gate-to-restored seconds. */
+  rollback?: FleetRollbackStatus;
   createdBy: string | null;
   createdAt: string;
   updatedAt: string;

@@ -32,6 +32,7 @@ export function rolloutView(r: Rollout, targets: RolloutTarget[]): RolloutView {
   return {
     id: r.id, blueprint: r.blueprint, version: r.version, state: r.state, reason: r.reason, currentWave: r.currentWave,
     selector: r.spec.selector, strategy: r.spec.strategy, totals, waves, skipped: r.spec.skipped,
+    ...(r.status.rollback ? { rollback: r.status.rollback } : {}),
     createdBy: r.createdBy, createdAt: r.createdAt, updatedAt: r.updatedAt, finishedAt: r.finishedAt,
   };
 }
