@@ -31,7 +31,7 @@ import { RECORDED } from '../../src/render/monitoring/rules.ts';
 import { RATE_WINDOWS } from '../../src/render/monitoring/slo.ts';
 import { applicationName } from '../../src/render/gitops/index.ts';
 import { SAMPLE_BLUEPRINT } from '../../demo/sample-blueprint.ts';
-import { ARGOCD_NAMESPACE, argocdGitRepo, argocdRemoveGitRepo, argocdStatus, type ArgocdStatus, type GitRepoCredentials } from '../../testbed/index.ts';
+import { ARGOCD_NAMESPACE, argocdGitRepo, argocdRemoveGitRepo, argocdUp, type ArgocdStatus, type GitRepoCredentials } from '../../testbed/index.ts';
 import { apiDeps } from '../helpers/api-harness.ts';
 import { startPrometheusWith, type RunningPrometheus, type SeriesToLoad } from '../helpers/prometheus.ts';
 import { eventually, readApp, withArgoLogs } from './argocd-support.ts';
@@ -143,9 +143,12 @@ async function drive(id: string): Promise<{ view: RolloutView; decisions: Decisi
 
 const previous: Record<string, string> = {};
 
-/** The testbed's Argo CD if it is running (never started here: `npm run testbed -- argocd up` does that). */
+/**
+ * The testbed's Argo CD, brought up as the other Argo CD tests do (idempotent; under the build lock,
+ * so in CI this waits for the background `argocd up` of scripts/test.sh).
+ */
 async function runningArgo(): Promise<ArgocdStatus | null> {
-  const s = await argocdStatus().catch((err: unknown) => { argoProblem = String(err); return null; });
+  const s = await argocdUp({ log: (l) => console.error(l) }).catch((err: unknown) => { argoProblem = String(err); return null; });
   if (s && !s.running) {
     const procs = s.processes.map((p) => `${p.name}: ${p.alive ? 'up' : 'down'}`).join(', ') || 'no processes';
     argoProblem = `Argo CD is not running (${procs}); start it with: npm run testbed -- argocd up`;
