@@ -59,7 +59,7 @@ before(async () => {
     assert.ok(r.status < 300, JSON.stringify(r.body));
   }
   engine = await startEngine({
-    store: fleet.store, logger: pino({ level: 'silent' }), workerId: `${tenant}-engine`, reconcileIntervalMs: 0, verifyTimeoutMs: 30_000, verifyAttempts: 1, pollMs: 200,
+    store: fleet.store, logger: pino({ level: 'silent' }), workerId: `${tenant}-engine`, reconcileIntervalMs: 0, verifyTimeoutMs: 30_000, gitopsVerifyTimeoutMs: 30_000, verifyAttempts: 1, pollMs: 200,
     drivers: {
       gitops: createGitopsDriver({
         dataDir: fleet.db.dataDir, remoteTemplate: `${pathToFileURL(dirname(served.path)).href}/{tenant}.git`,
