@@ -25,6 +25,7 @@ import { refOf } from '../src/domain/kinds.ts';
 import { applyPhases } from '../src/plan/apply-order.ts';
 import { binaryPath } from '../testbed/index.ts';
 import { measureThroughput } from '../testbed/lib/throughput.ts';
+import { waitDeploymentsReady } from './lib/raw-apply.ts';
 
 const run = promisify(execFile);
 const TENANTS = Number(process.env.BENCH_TENANTS ?? 60);
@@ -78,19 +79,6 @@ function renderAll(prefix: string, tenants: number): Env[] {
     }
   }
   return out;
-}
-
-/** Polls Deployments cluster-wide (one list per cluster) until every one in `namespaces` is available. */
-async function waitReady(clients: KubeClient[], namespaces: Set<string>, expected: number): Promise<void> {
-  for (;;) {
-    let ready = 0;
-    for (const c of clients) {
-      const list = await retry(() => c.list('apps/v1', 'Deployment', { labelSelector: 'app.kubernetes.io/managed-by=fleetplane' }));
-      ready += list.filter((d) => namespaces.has(d.metadata.namespace ?? '') && deploymentReadiness(d).state === 'Ready').length;
-    }
-    if (ready >= expected) return;
-    await sleep(250);
-  }
 }
 
 /** Deletes the namespaces on every cluster (absent ones are skipped) and waits, bounded, until gone. */
@@ -149,7 +137,7 @@ async function rawSsa(clients: KubeClient[]): Promise<number> {
       }
     }));
     rawApplySeconds = (performance.now() - t0) / 1000;
-    await waitReady(clients, new Set(envs.map((e) => e.namespace)), deployments);
+    await waitDeploymentsReady(clients, new Set(envs.map((e) => e.namespace)), deployments);
     return (performance.now() - t0) / 1000;
   } finally {
     await deleteNamespaces(clients, envs);

@@ -62,10 +62,8 @@ export async function applyAll(clients: KubeClient[], envs: Env[], which: 'v1' |
   }));
 }
 
-/** Polls Deployments (one list per cluster) until every one of `which` in the envs' namespaces is available at its new generation. */
-export async function waitReady(clients: KubeClient[], envs: Env[], which: 'v1' | 'v2' = 'v2'): Promise<void> {
-  const namespaces = new Set(envs.map((e) => e.namespace));
-  const expected = envs.reduce((n, e) => n + e[which].filter((o) => o.kind === 'Deployment').length, 0);
+/** Polls Deployments cluster-wide (one list per cluster) until `expected` of them in `namespaces` are available at their new generation. */
+export async function waitDeploymentsReady(clients: KubeClient[], namespaces: ReadonlySet<string>, expected: number): Promise<void> {
   for (;;) {
     let ready = 0;
     for (const c of clients) {
@@ -75,6 +73,11 @@ export async function waitReady(clients: KubeClient[], envs: Env[], which: 'v1' 
     if (ready >= expected) return;
     await sleep(250);
   }
+}
+
+/** Every Deployment of `which` release in the envs' namespaces available. */
+export function waitReady(clients: KubeClient[], envs: Env[], which: 'v1' | 'v2' = 'v2'): Promise<void> {
+  return waitDeploymentsReady(clients, new Set(envs.map((e) => e.namespace)), envs.reduce((n, e) => n + e[which].filter((o) => o.kind === 'Deployment').length, 0));
 }
 
 export async function deleteNamespaces(clients: KubeClient[], namespaces: string[]): Promise<void> {
