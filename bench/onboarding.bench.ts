@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { deploymentReadiness, mapLimit, type KubeClient } from '../src/adapters/kube/index.ts';
+import { mapLimit, type KubeClient } from '../src/adapters/kube/index.ts';
 import type { KubeObject } from '../src/domain/types.ts';
 import { parseBlueprint } from '../src/domain/blueprint.ts';
 import { renderEnvironment } from '../src/render/index.ts';
