@@ -16,7 +16,7 @@
 import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { deploymentReadiness, mapLimit, type KubeClient } from '../src/adapters/kube/index.ts';
+import { deploymentReadiness, type KubeClient } from '../src/adapters/kube/index.ts';
 import type { SqlStore } from '../src/adapters/store/index.ts';
 import { LABELS } from '../src/domain/types.ts';
 import type { RolloutView } from '../src/engine/rollouts/index.ts';
@@ -24,6 +24,7 @@ import { RECORDED } from '../src/render/monitoring/rules.ts';
 import { RATE_WINDOWS } from '../src/render/monitoring/slo.ts';
 import { ROOT, ensurePostgres } from './lib/fleet.ts';
 import { ENVS, applyAll, deleteNamespaces, releaseDoc, renderAll, retry, waitReady } from './lib/raw-apply.ts';
+import { onboardFleet } from './lib/onboard-fleet.ts';
 import { round } from './lib/summary.ts';
 
 const TENANTS = Number(process.env.BENCH_TENANTS ?? 60);
@@ -123,24 +124,7 @@ async function fleetplane(v1: Record<string, unknown>, v2: Record<string, unknow
     const client = api(serve.url, fleet.adminToken);
     await prepareFleet(client, fleet.clusters, v1);
     await publish(client, v2);
-    const t0 = performance.now();
-    const res = await mapLimit(slugs, 16, async (slug) => {
-      const r = await client.call('POST', '/v1/tenants', {
-        slug, name: slug, tier: 'shared', labels: slug === hurt ? { risk: 'high' } : {},
-        environments: ENVS.map(([name, type]) => ({ name, type, blueprint: 'demo-app', version: '1.0.0' })),
-      });
-      if (r.status !== 202) throw new Error(`${slug}: ${r.status} ${JSON.stringify(r.body)}`);
-    });
-    const bad = res.find((r) => !r.ok);
-    if (bad && !bad.ok) throw bad.error;
-    const total = slugs.length * ENVS.length;
-    await waitFor('all environments Ready', async () => {
-      const { rows } = await fleet.store.db.query<{ n: number; failed: number }>(
-        `SELECT count(*) FILTER (WHERE health = 'Ready')::int AS n, count(*) FILTER (WHERE health IN ('Failed', 'Degraded'))::int AS failed FROM environments`);
-      if (rows[0]!.failed > 0) throw new Error(`${rows[0]!.failed} environments failed onboarding`);
-      return rows[0]!.n >= total;
-    }, 1_800_000, 500);
-    const onboardSeconds = (performance.now() - t0) / 1000;
+    const { total, seconds: onboardSeconds } = await onboardFleet({ client, db: fleet.store.db, waitFor, slugs, labelsOf: (slug): Record<string, string> => (slug === hurt ? { risk: 'high' } : {}) });
     const { rows: envRows } = await fleet.store.db.query<{ namespace: string; applied_revision: string }>('SELECT namespace, applied_revision FROM environments');
     const previous = new Map(envRows.map((r) => [r.namespace, r.applied_revision]));
     log(`fleetplane: ${total} environments onboarded and Ready in ${onboardSeconds.toFixed(1)} s; rolling out 1.1.0 (it hurts ${hurt}/prod)`);

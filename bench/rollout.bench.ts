@@ -9,9 +9,10 @@
 // ratio = fleetplane / baseline; target <= 1.5. The release changes the web component's image, whose
 // readiness probe passes BENCH_READY_DELAY seconds after start (default 5; the testbed honours it like a
 // kubelet), for both contenders alike. Needs PostgreSQL and the testbed.
-import { mapLimit, type KubeClient } from '../src/adapters/kube/index.ts';
+import type { KubeClient } from '../src/adapters/kube/index.ts';
 import { ensurePostgres } from './lib/fleet.ts';
 import { ENVS, applyAll, deleteNamespaces, releaseDoc as fixtureRelease, renderAll as renderFleet, waitReady, type Env } from './lib/raw-apply.ts';
+import { onboardFleet } from './lib/onboard-fleet.ts';
 import { round } from './lib/summary.ts';
 
 const TENANTS = Number(process.env.BENCH_TENANTS ?? 60);
@@ -60,21 +61,7 @@ async function fleetplane(v1: Record<string, unknown>, v2: Record<string, unknow
     const client = api(serve.url, fleet.adminToken);
     await prepareFleet(client, fleet.clusters, v1);
     await publish(client, v2);
-    const t0 = performance.now();
-    const res = await mapLimit(slugs, 16, async (slug) => {
-      const r = await client.call('POST', '/v1/tenants', { slug, name: slug, tier: 'shared', environments: ENVS.map(([name, type]) => ({ name, type, blueprint: 'demo-app', version: '1.0.0' })) });
-      if (r.status !== 202) throw new Error(`${slug}: ${r.status} ${JSON.stringify(r.body)}`);
-    });
-    const bad = res.find((r) => !r.ok);
-    if (bad && !bad.ok) throw bad.error;
-    const total = slugs.length * ENVS.length;
-    await waitFor('all environments Ready', async () => {
-      const { rows } = await fleet.store.db.query<{ n: number; failed: number }>(
-        `SELECT count(*) FILTER (WHERE health = 'Ready')::int AS n, count(*) FILTER (WHERE health IN ('Failed', 'Degraded'))::int AS failed FROM environments`);
-      if (rows[0]!.failed > 0) throw new Error(`${rows[0]!.failed} environments failed onboarding`);
-      return rows[0]!.n >= total;
-    }, 1_800_000, 500);
-    const onboardSeconds = (performance.now() - t0) / 1000;
+    const { total, seconds: onboardSeconds } = await onboardFleet({ client, db: fleet.store.db, waitFor, slugs });
     log(`fleetplane: ${total} environments onboarded and Ready in ${onboardSeconds.toFixed(1)} s; rolling out 1.1.0`);
     const created = await client.call<{ id: string; waves: Array<{ name: string; targets: unknown[] }> }>('POST', '/v1/rollouts', {
       blueprint: 'demo-app', version: '1.1.0', selector: { tenants: slugs },
