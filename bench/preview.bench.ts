@@ -43,7 +43,8 @@ const envs: PreviewEnvironment[] = current.map((r, i) => {
     tenant: inp.tenant.slug, environment: inp.environment.name, envType: inp.environment.type, cluster: inp.placement.cluster, version: '1.4.0',
     tenantLabels: labels, tier: inp.tenant.tier, channel: i % 100 === 13 ? 'self-managed' : 'saas',
     ...(i % 10 === 3 ? { maintenanceWindow: { days: ['sun'], start: '02:00', durationMinutes: 60 } } : {}),
-    current: r.objects,
+    // As the store returns them (parsed JSON): nothing shared between environments.
+    current: JSON.parse(JSON.stringify(r.objects)) as typeof r.objects,
   };
 });
 const index = new Map(envs.map((e, i) => [`${e.tenant}/${e.environment}`, i]));

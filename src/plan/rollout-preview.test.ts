@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { KubeObject, RenderedObject } from '../domain/types.ts';
-import { diffObjects, fieldDiff, previewRollout, requestsOf, type PreviewEnvironment } from './rollout-preview.ts';
+import { DiffInterner, diffObjects, fieldDiff, previewRollout, requestsOf, type PreviewEnvironment } from './rollout-preview.ts';
 import { DEFAULT_STRATEGY } from './rollout-waves.ts';
 
 const deploy = (image: string, replicas: number, cpu = '250m', extra: Record<string, unknown> = {}): KubeObject => ({
@@ -30,6 +30,18 @@ test('object diff: added, changed (only where hashes differ), removed, request d
   assert.deepEqual(d.changed, [{ kind: 'Deployment', name: 'web', namespace: 'a-prod', fields: ['/spec/replicas', '/spec/template/spec/containers/0/image'] }]);
   assert.equal(d.unchanged, 1);
   assert.deepEqual(d.requests, { cpuMillis: 250, memoryBytes: 256 * 2 ** 20, gpus: 1 });
+});
+
+test('object diff: objects out of order are matched by key; one preview shares each field list and path text between environments', () => {
+  const names = new DiffInterner();
+  const a = diffObjects([r(cm('x', { k: '1' }), 'h1'), r(deploy('app:1', 2), 'h2')], [r(deploy('app:2', 2), 'h3'), r(cm('x', { k: '2' }), 'h4')], names);
+  const b = diffObjects([r(deploy('app:1', 2), 'h2'), r(cm('x', { k: '1' }), 'h1')], [r(deploy('app:2', 2), 'h3'), r(cm('x', { k: '2' }), 'h4')], names);
+  assert.deepEqual(a.changed.map((c) => [c.name, c.fields]), [['web', ['/spec/template/spec/containers/0/image']], ['x', ['/data/k']]]);
+  assert.deepEqual(b.changed, a.changed);
+  assert.equal(a.changed[0]!.fields, b.changed[0]!.fields, 'the same list object');
+  assert.ok(Object.isFrozen(a.changed[0]!.fields));
+  assert.equal(names.pointer(['metadata', 'annotations', 'a/b~c', 0]), '/metadata/annotations/a~1b~0c/0');
+  assert.equal(names.pointer([]), '/');
 });
 
 test('preview: pinned skipped with why, already-there skipped, self-managed published, window holds shown, waves as planned', () => {

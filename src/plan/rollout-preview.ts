@@ -27,7 +27,7 @@ export interface PreviewEnvironment extends RolloutCandidate {
 export interface ObjectKey { kind: string; name: string; namespace?: string }
 /** A target object: rendered with its hash (renderEnvironments), or without (renderEnvironmentObjects). */
 export interface TargetObject { object: KubeObject; hash?: string }
-export interface ObjectChange extends ObjectKey { fields: string[] }
+export interface ObjectChange extends ObjectKey { fields: readonly string[] }
 export interface ResourceDelta { cpuMillis: number; memoryBytes: number; gpus: number }
 
 export interface EnvironmentPreview extends PlannedTarget {
@@ -77,50 +77,86 @@ const refOf = (o: KubeObject): ObjectKey => ({ kind: o.kind, name: o.metadata.na
 const escape = (k: string): string => (k.includes('/') || k.includes('~') ? k.replace(/~/g, '~0').replace(/\//g, '~1') : k);
 /** Path segments: member names, or array indexes kept as numbers until a difference needs the text. */
 type Path = Array<string | number>;
-const pointer = (path: Readonly<Path>): string => (path.length ? `/${path.map((k) => (typeof k === 'number' ? String(k) : escape(k))).join('/')}` : '/');
+
+/**
+ * What one preview shares between its environments: the JSON-pointer text of each path found to
+ * differ (a trie, so a path seen before costs map lookups and no new string) and each distinct list of
+ * changed fields. Environments rendered from the same shapes change the same fields, so a
+ * 10,000-environment preview holds a few hundred strings and lists instead of millions: the
+ * collector's work, not the walk, was most of the preview's time (bench preview).
+ */
+export class DiffInterner {
+  private readonly root: PointerNode = { text: '/', children: new Map() };
+  private readonly lists = new Map<string, readonly string[]>();
+
+  pointer(path: Readonly<Path>): string {
+    let node = this.root;
+    for (const seg of path) {
+      let next = node.children.get(seg);
+      if (!next) {
+        next = { text: `${node === this.root ? '' : node.text}/${typeof seg === 'number' ? String(seg) : escape(seg)}`, children: new Map() };
+        node.children.set(seg, next);
+      }
+      node = next;
+    }
+    return node.text;
+  }
+
+  /** One frozen copy of each distinct field list. */
+  fields(list: string[]): readonly string[] {
+    const key = list.join('\n');
+    let shared = this.lists.get(key);
+    if (!shared) {
+      shared = Object.freeze(list);
+      this.lists.set(key, shared);
+    }
+    return shared;
+  }
+}
+interface PointerNode { text: string; children: Map<string | number, PointerNode> }
 
 // Hot in the 10,000-environment preview: one path stack, no allocation until a difference is found.
-function diffInto(a: unknown, b: unknown, path: Path, out: string[]): void {
+function diffInto(a: unknown, b: unknown, path: Path, out: string[], names: DiffInterner): void {
   if (a === b || out.length > MAX_FIELDS) return;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) {
-    out.push(pointer(path));
+    out.push(names.pointer(path));
   } else if (Array.isArray(a)) {
-    diffArrays(a, b as unknown[], path, out);
+    diffArrays(a, b as unknown[], path, out, names);
   } else {
-    diffRecords(a as Record<string, unknown>, b as Record<string, unknown>, path, out);
+    diffRecords(a as Record<string, unknown>, b as Record<string, unknown>, path, out, names);
   }
 }
 
-function diffArrays(a: unknown[], b: unknown[], path: Path, out: string[]): void {
+function diffArrays(a: unknown[], b: unknown[], path: Path, out: string[], names: DiffInterner): void {
   const n = Math.max(a.length, b.length);
   for (let i = 0; i < n; i++) {
     path.push(i);
-    diffInto(a[i] ?? null, b[i] ?? null, path, out); // canonical JSON writes an undefined item as null
+    diffInto(a[i] ?? null, b[i] ?? null, path, out, names); // canonical JSON writes an undefined item as null
     path.pop();
   }
 }
 
-function diffRecords(a: Record<string, unknown>, b: Record<string, unknown>, path: Path, out: string[]): void {
+function diffRecords(a: Record<string, unknown>, b: Record<string, unknown>, path: Path, out: string[], names: DiffInterner): void {
   const labels = path.length === 2 && path[0] === 'metadata' && path[1] === 'labels';
   for (const k in a) {
     if (labels && k === LABELS.revision) continue;
     path.push(k);
-    diffInto(a[k], b[k], path, out);
+    diffInto(a[k], b[k], path, out, names);
     path.pop();
   }
   for (const k in b) {
     // A member that is undefined is absent in canonical JSON (and so in the hash).
     if (k in a || b[k] === undefined || (labels && k === LABELS.revision)) continue;
     path.push(k);
-    out.push(pointer(path));
+    out.push(names.pointer(path));
     path.pop();
   }
 }
 
 /** JSON-pointer paths where a and b differ (leaves, or a whole subtree added/removed); the revision label is ignored. */
-export function fieldDiff(a: unknown, b: unknown): string[] {
+export function fieldDiff(a: unknown, b: unknown, names: DiffInterner = new DiffInterner()): string[] {
   const out: string[] = [];
-  diffInto(a, b, [], out);
+  diffInto(a, b, [], out, names);
   return out;
 }
 
@@ -143,17 +179,23 @@ const q = (v: string | number | undefined): number => (v === undefined ? 0 : par
 
 /** Requested CPU (millicores), memory (bytes) and GPUs of an object's pods, times its replicas. */
 export function requestsOf(o: KubeObject): ResourceDelta {
-  const p = podSpec(o);
   const r = { cpuMillis: 0, memoryBytes: 0, gpus: 0 };
-  if (!p) return r;
-  for (const c of p.spec.containers ?? []) {
-    const req = c.resources?.requests ?? {};
-    const lim = c.resources?.limits ?? {};
-    r.cpuMillis += q(req.cpu) * 1000 * p.replicas;
-    r.memoryBytes += q(req.memory) * p.replicas;
-    r.gpus += q(req['nvidia.com/gpu'] ?? lim['nvidia.com/gpu']) * p.replicas;
-  }
+  addRequests(r, o, 1);
   return r;
+}
+
+/** Adds sign × an object's requests to acc (no allocation: called twice per object of every environment). */
+function addRequests(acc: ResourceDelta, o: KubeObject, sign: number): void {
+  const p = podSpec(o);
+  if (!p) return;
+  for (const c of p.spec.containers ?? []) {
+    const req = c.resources?.requests;
+    const lim = c.resources?.limits;
+    if (!req && !lim) continue;
+    acc.cpuMillis += sign * q(req?.cpu) * 1000 * p.replicas;
+    acc.memoryBytes += sign * q(req?.memory) * p.replicas;
+    acc.gpus += sign * q(req?.['nvidia.com/gpu'] ?? lim?.['nvidia.com/gpu']) * p.replicas;
+  }
 }
 
 function addTo(acc: ResourceDelta, d: ResourceDelta, sign: number): void {
@@ -167,35 +209,52 @@ function addTo(acc: ResourceDelta, d: ResourceDelta, sign: number): void {
  * target without a hash, when sameContent says so; both mean the same for stored objects, whose hash
  * covers their canonical JSON with the revision label blanked (render/index.ts).
  */
-export function diffObjects(current: readonly RenderedObject[] | null, target: readonly TargetObject[]): Pick<EnvironmentPreview, 'added' | 'changed' | 'removed' | 'unchanged' | 'requests'> {
-  const before = new Map<string, RenderedObject>();
-  for (const r of current ?? []) before.set(keyOf(r.object), r);
+export function diffObjects(current: readonly RenderedObject[] | null, target: readonly TargetObject[], names: DiffInterner = new DiffInterner()): Pick<EnvironmentPreview, 'added' | 'changed' | 'removed' | 'unchanged' | 'requests'> {
+  const cur = current ?? [];
   const out = { added: [] as ObjectKey[], changed: [] as ObjectChange[], removed: [] as ObjectKey[], unchanged: 0, requests: { cpuMillis: 0, memoryBytes: 0, gpus: 0 } };
-  for (const t of target) {
-    const k = keyOf(t.object);
-    const b = before.get(k);
-    before.delete(k);
-    addTo(out.requests, requestsOf(t.object), 1);
-    if (b) addTo(out.requests, requestsOf(b.object), -1);
+  // The renderer emits an environment's objects in a stable order, so the current revision's i-th
+  // object is usually the target's i-th: pair those without keys; the rest are matched by key.
+  let aligned = 0;
+  while (aligned < cur.length && aligned < target.length && sameKey(cur[aligned]!.object, target[aligned]!.object)) aligned++;
+  const before = new Map<string, RenderedObject>();
+  for (let i = aligned; i < cur.length; i++) before.set(keyOf(cur[i]!.object), cur[i]!);
+  const path: Path = [];
+  for (let i = 0; i < target.length; i++) {
+    const t = target[i]!;
+    let b: RenderedObject | undefined;
+    if (i < aligned) b = cur[i];
+    else {
+      const k = keyOf(t.object);
+      b = before.get(k);
+      before.delete(k);
+    }
+    addRequests(out.requests, t.object, 1);
+    if (b) addRequests(out.requests, b.object, -1);
     if (!b) out.added.push(refOf(t.object));
     else if (t.hash !== undefined && b.hash === t.hash) out.unchanged++;
     else {
       // Without a target hash, one walk decides: no field differs means unchanged.
-      const fields = fieldDiff(b.object, t.object);
+      const fields: string[] = [];
+      diffInto(b.object, t.object, path, fields, names);
       if (t.hash === undefined && fields.length === 0) {
         out.unchanged++;
         continue;
       }
       if (fields.length > MAX_FIELDS) fields.splice(MAX_FIELDS, Infinity, `… and more`);
-      out.changed.push({ ...refOf(t.object), fields });
+      const { kind, metadata: { name, namespace } } = t.object;
+      out.changed.push(namespace ? { kind, name, namespace, fields: names.fields(fields) } : { kind, name, fields: names.fields(fields) });
     }
   }
   for (const b of before.values()) {
     out.removed.push(refOf(b.object));
-    addTo(out.requests, requestsOf(b.object), -1);
+    addRequests(out.requests, b.object, -1);
   }
   out.requests.cpuMillis = Math.round(out.requests.cpuMillis);
   return out;
+}
+
+function sameKey(a: KubeObject, b: KubeObject): boolean {
+  return a.kind === b.kind && a.metadata.name === b.metadata.name && (a.metadata.namespace ?? '') === (b.metadata.namespace ?? '');
 }
 
 export interface PreviewInput {
@@ -239,9 +298,10 @@ export function previewRollout(i: PreviewInput): RolloutPreview {
   // Rendered and diffed a batch at a time: the target objects die young (a 10,000-environment fleet
   // rendered at once holds gigabytes, and the collector then costs more than the diff).
   let rendered: ReadonlyArray<readonly TargetObject[]> = [];
+  const names = new DiffInterner();
   const environments = ordered.map(({ wave, env }, n): EnvironmentPreview => {
     if (n % RENDER_BATCH === 0) rendered = i.render(ordered.slice(n, n + RENDER_BATCH).map((o) => o.env));
-    const d = diffObjects(env.current, rendered[n % RENDER_BATCH]!);
+    const d = diffObjects(env.current, rendered[n % RENDER_BATCH]!, names);
     totals.added += d.added.length;
     totals.changed += d.changed.length;
     totals.removed += d.removed.length;
