@@ -2,7 +2,9 @@
 // fails (a real Prometheus with recorded samples: tenant c's error ratio is 20%) rolls back EVERY
 // environment it changed, waves 0, 1 and 2, to the revision each ran before; the release is marked
 // rejected, so a new rollout of it is refused (409) and so is onboarding onto it (400 naming the
-// field), until an admin clears the rejection. The controller is the real one on the embedded store;
+// field), until an admin clears the rejection. The per-tenant SLO gate with the default policy pauses
+// instead, naming the tenant, window and value, and rolls nothing back. The controller is the real one
+// on each store (embedded and PostgreSQL);
 // the worker is played by the test through the real queue API, so each Operation is observable
 // (rollouts-slo-gate / rollouts.test.ts run rollouts against the real engine and clusters).
 import assert from 'node:assert/strict';
@@ -11,14 +13,20 @@ import { pino } from 'pino';
 import { RolloutController } from '../../src/engine/rollouts/index.ts';
 import type { Operation } from '../../src/domain/types.ts';
 import { startPrometheusWith, type RunningPrometheus } from '../helpers/prometheus.ts';
-import { BLUEPRINT, harness, type Harness } from '../helpers/api-harness.ts';
+import { BACKENDS, BLUEPRINT, harness, type Harness } from '../helpers/api-harness.ts';
 
 const T0 = 1_700_000_000;
 const samples = (v: number) => Array.from({ length: 10 }, (_, i) => ({ ts: T0 + i * 60, value: v }));
 const release = (version: string) => ({ ...BLUEPRINT, metadata: { ...BLUEPRINT.metadata, version } });
 const TENANTS: Array<[string, Record<string, string>]> = [['int', { internal: 'true' }], ['a', {}], ['b', {}], ['c', {}], ['d', {}]];
 
-describe('fleet-wide rollback on a failed gate', () => {
+/** The recorded ratio series the generated SLO recording rules would produce (render/monitoring), per window. */
+const sloSeries = (tenant: string, value: number) => ['5m', '30m', '1h', '6h'].flatMap((w) => ['errors', 'slow'].map((what) => ({
+  metric: `service:http_request_${what}:ratio_rate${w}`, labels: { tenant, environment: 'prod', namespace: `${tenant}-prod`, service: 'web' },
+  samples: samples(what === 'errors' ? value : 0.001),
+})));
+
+for (const backend of BACKENDS) describe(`fleet-wide rollback on a failed gate (${backend})`, () => {
   let h: Harness;
   let prom: RunningPrometheus;
   const clock = { now: new Date((T0 + 9 * 60) * 1000) };
@@ -48,9 +56,12 @@ describe('fleet-wide rollback on a failed gate', () => {
   }
 
   before(async () => {
-    prom = await startPrometheusWith(TENANTS.map(([tenant]) => ({ metric: 'fleetplane_error_ratio', labels: { tenant, environment: 'prod' }, samples: samples(tenant === 'c' ? 0.2 : 0.001) })));
-    h = await harness('embedded', undefined, { now: () => clock.now });
-    for (const v of ['1.0.0', '1.1.0', '1.2.0']) assert.ok([200, 201].includes((await h.req('POST', '/v1/blueprints', { body: { name: 'demo-app', version: v, spec: release(v) } })).status));
+    prom = await startPrometheusWith(TENANTS.flatMap(([tenant]) => [
+      { metric: 'fleetplane_error_ratio', labels: { tenant, environment: 'prod' }, samples: samples(tenant === 'c' ? 0.2 : 0.001) },
+      ...sloSeries(tenant, tenant === 'c' ? 0.2 : 0.001),
+    ]));
+    h = await harness(backend, undefined, { now: () => clock.now });
+    for (const v of ['1.0.0', '1.1.0', '1.2.0', '1.3.0']) assert.ok([200, 201].includes((await h.req('POST', '/v1/blueprints', { body: { name: 'demo-app', version: v, spec: release(v) } })).status));
     for (const [slug, labels] of TENANTS) {
       await h.store.tenants.create({ slug, name: slug, tier: 'shared', channel: 'saas', labels });
       await h.store.environments.create({
@@ -160,5 +171,26 @@ describe('fleet-wide rollback on a failed gate', () => {
     assert.equal(view.totals.pending, 0);
     for (const [slug] of TENANTS) assert.equal(await h.store.queue.holder(slug, 'prod'), null, `${slug} is not held`);
     assert.deepEqual(played.filter((o) => o.params.rollout === rid).map((o) => `${o.kind}:${o.tenant}`).sort(), ['rollback:int', 'upgrade:int']);
+  });
+  test('the SLO gate with the default policy pauses where a tenant burns its budget, names it, and rolls nothing back', async () => {
+    const r = await h.req('POST', '/v1/rollouts', { body: { blueprint: 'demo-app', version: '1.3.0', strategy: { canary: { count: 1 }, waves: [50, 100], maxParallel: 5, gates: { health: true, bakeSeconds: 0, slo: { severities: ['page'] } } } } });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const rid = (r.body as { id: string }).id;
+    const kinds: string[] = [];
+    for (let i = 0; i < 10 && (await h.store.rollouts.get(rid))?.state !== 'paused'; i++) {
+      kinds.push(...(await controller.tick()).map((d) => d.kind));
+      await settle();
+    }
+    const ro = (await h.store.rollouts.get(rid))!;
+    assert.equal(ro.state, 'paused', kinds.join());
+    assert.deepEqual(ro.status.waves.map((w) => w.gate), ['passed', 'passed', 'failed']);
+    // shared tier, availability 99.5 %: the page threshold is 14.4 × 0.005 = 0.072 over 1h/5m.
+    assert.match(String(ro.reason), /c\/prod/);
+    assert.match(String(ro.reason), /1h\/5m/);
+    assert.match(String(ro.reason), /0\.2/);
+    assert.equal(ro.status.rollback, undefined);
+    assert.deepEqual(played.filter((o) => o.params.rollout === rid && o.kind === 'rollback'), [], 'the default policy rolls nothing back');
+    assert.equal(((await h.req('GET', '/v1/blueprints/demo-app/1.3.0')).body as { rejected: unknown }).rejected, null, 'nor rejects the release');
+    assert.equal((await h.req('POST', `/v1/rollouts/${rid}:abort`)).status, 200);
   });
 });

@@ -194,6 +194,11 @@ function operationTests(s: () => SqlStore): void {
     assert.equal(again.created, false);
     assert.deepEqual(again.operation, first.operation);
     assert.deepEqual(await s().operations.findByIdempotencyKey('key-1'), first.operation);
+    const many = await s().operations.create(op('key-2'));
+    const found = await s().operations.findByIdempotencyKeys(['key-2', 'never-used', 'key-1']);
+    assert.deepEqual(found.map((o) => o.id).sort(), [first.operation.id, many.operation.id].sort(), 'unused keys are absent');
+    assert.deepEqual(found.find((o) => o.id === first.operation.id), first.operation);
+    assert.deepEqual(await s().operations.findByIdempotencyKeys([]), []);
     assert.deepEqual(await s().operations.get(first.operation.id), first.operation);
     await assert.rejects(s().operations.create(op('key-1', { kind: 'offboard' })), ConflictError);
     const a = await s().operations.create(op(null));

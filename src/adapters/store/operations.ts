@@ -38,6 +38,7 @@ export function operationRepo(q: Queryable): OperationRepo {
     create: (op) => createOperation(q, op),
     get: async (id) => first(await q.query<Row>(`SELECT ${COLUMNS} FROM operations WHERE id = $1`, [id])),
     findByIdempotencyKey: (key) => findByKey(q, key),
+    findByIdempotencyKeys: async (keys) => (keys.length === 0 ? [] : (await q.query<Row>(`SELECT ${COLUMNS} FROM operations WHERE idempotency_key = ANY($1::text[])`, [[...keys]])).rows.map(toOperation)),
     list: (f) => listOperations(q, f),
   };
 }

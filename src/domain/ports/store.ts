@@ -181,6 +181,8 @@ export interface OperationRepo {
   create(op: NewOperation): Promise<{ operation: Operation; created: boolean }>;
   get(id: string): Promise<Operation | null>;
   findByIdempotencyKey(key: string): Promise<Operation | null>;
+  /** The operations created under any of these keys, in one read (keys never used are absent). */
+  findByIdempotencyKeys(keys: readonly string[]): Promise<Operation[]>;
   /** Newest first. */
   list(filter: PageRequest & { tenant?: string; state?: string; environment?: string; kind?: string }): Promise<Page<Operation>>;
 }

@@ -31,8 +31,16 @@ function previousRevision(op: Operation | null): string | null {
   return typeof out?.previousRevision === 'string' ? out.previousRevision : null;
 }
 
+type RollbackState = 'restored' | 'pending' | { failed: string };
+
+function stateOf(operation: Operation): RollbackState {
+  if (operation.state === 'succeeded') return 'restored';
+  if (operation.state === 'failed' || operation.state === 'cancelled') return { failed: operation.error ?? operation.state };
+  return 'pending';
+}
+
 /** Queues (once, by its key) this target's rollback; where it stands. */
-async function rollBackOne(d: FleetRollbackDeps, r: Rollout, t: RolloutTarget, reason: string): Promise<'restored' | 'pending' | { failed: string }> {
+async function rollBackOne(d: FleetRollbackDeps, r: Rollout, t: RolloutTarget, reason: string): Promise<RollbackState> {
   const revision = previousRevision(await d.store.operations.get(t.operationId!));
   if (!revision) return { failed: 'no previous revision recorded' };
   let operation: Operation;
@@ -47,9 +55,7 @@ async function rollBackOne(d: FleetRollbackDeps, r: Rollout, t: RolloutTarget, r
     if (err instanceof ConflictError) return 'pending';
     throw err;
   }
-  if (operation.state === 'succeeded') return 'restored';
-  if (operation.state === 'failed' || operation.state === 'cancelled') return { failed: operation.error ?? operation.state };
-  return 'pending';
+  return stateOf(operation);
 }
 
 /** The gate failed: reject the release, mark the rollout rolling-back, and go on as continueFleetRollback. */
@@ -87,8 +93,12 @@ export async function continueFleetRollback(d: FleetRollbackDeps, r: Rollout, ta
   const changed = targets.filter((t) => t.state === 'succeeded' && t.operationId);
   let restored = 0;
   const failed: string[] = [];
+  // One read for the rollbacks already queued (every tick after the first): only targets without
+  // one are looked at one by one (their upgrade read, their rollback created).
+  const queued = new Map((await d.store.operations.findByIdempotencyKeys(changed.map((t) => key(r, t)))).map((o) => [o.idempotencyKey, o]));
   for (const t of changed) {
-    const state = await rollBackOne(d, r, t, rb.reason);
+    const op = queued.get(key(r, t));
+    const state = op ? stateOf(op) : await rollBackOne(d, r, t, rb.reason);
     if (state === 'restored') restored++;
     else if (state !== 'pending') failed.push(`${t.tenant}/${t.environment}: ${state.failed}`);
   }
