@@ -8,14 +8,18 @@
 // removing an object prunes it, the Redis chart renders from the testbed's chart repository with the
 // committed values, a rollback (revert commit) is verified only once Argo CD has synced it, the fence
 // (#12 point 5) refuses another tenant's namespace and objects, a new or relabelled Namespace and a
-// kind the blueprint does not render, and offboarding prunes everything and removes the Argo CD
-// objects. Every wait is bounded; on a failure the controllers' logs are kept (the path is printed).
+// kind the blueprint does not render, Argo CD syncs as the namespace's own fleetplane-sync account
+// (sync impersonation: the API server refuses it outside its namespace, and refuses the sync itself
+// once its RoleBinding is gone, until the driver's next delivery restores it), and offboarding prunes
+// everything and removes the Argo CD objects. Every wait is bounded; on a failure the controllers' logs are kept (the path is printed).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import { GitRepos } from '../../src/adapters/git/index.ts';
 import type { KubeClient } from '../../src/adapters/kube/index.ts';
@@ -23,8 +27,8 @@ import type { Revision } from '../../src/domain/types.ts';
 import { testClusterClient } from '../helpers/cluster-client.ts';
 import { applicationProblem, syncedHealthyAt } from '../../src/engine/drivers/argocd-status.ts';
 import { GitopsDriver } from '../../src/engine/drivers/gitops.ts';
-import { applicationName, chartApplicationName, chartApplicationSetName } from '../../src/render/gitops/index.ts';
-import { ARGOCD_NAMESPACE, argocdGitRepo, argocdRemoveGitRepo, argocdUp, type ArgocdStatus, type GitRepoCredentials } from '../../testbed/index.ts';
+import { SYNC_SERVICE_ACCOUNT, applicationName, chartApplicationName, chartApplicationSetName, syncClusterRoleName } from '../../src/render/gitops/index.ts';
+import { ARGOCD_NAMESPACE, binaryPath, argocdGitRepo, argocdRemoveGitRepo, argocdUp, type ArgocdStatus, type GitRepoCredentials } from '../../testbed/index.ts';
 import { getTestbed, type TestCluster } from '../helpers/testbed.ts';
 import { eventually, pushChange, readApp, stripFinalizers, uidOf, waitForApp, withArgoLogs, writeRepoFile } from './argocd-support.ts';
 import { git, makeContext, makeRevision } from './gitops-support.ts';
@@ -177,6 +181,44 @@ test('rollback: the revert commit is verified only once Argo CD has synced it', 
   assert.equal((d?.spec as { replicas: number }).replicas, 2, 'back at the good revision');
 }));
 
+/** The API server's own answer (kubectl auth can-i runs a SubjectAccessReview) for the sync account. */
+async function syncAccountMay(verb: string, resource: string, ns?: string): Promise<boolean> {
+  const args = ['--kubeconfig', dest.kubeconfig, 'auth', 'can-i', verb, resource, `--as=system:serviceaccount:${namespace}:${SYNC_SERVICE_ACCOUNT}`, ...(ns ? ['-n', ns] : [])];
+  const out = await promisify(execFile)(binaryPath('kubectl'), args).then((r) => r.stdout, (e: { stdout?: string }) => e.stdout ?? '');
+  if (!/^(yes|no)\b/.test(out.trim())) throw new Error(`kubectl auth can-i ${args.join(' ')}: ${out}`);
+  return out.trim().startsWith('yes');
+}
+
+test('impersonation (#12.5): Argo CD syncs as the namespace\'s fleetplane-sync account, which the API server keeps in its namespace', () => withArgoLogs(tenant, async () => {
+  const project = await mgmt.get(ARGO('AppProject', tenant));
+  assert.deepEqual((project?.spec as { destinationServiceAccounts: unknown }).destinationServiceAccounts, [{ server: dest.apiServer, namespace, defaultServiceAccount: SYNC_SERVICE_ACCOUNT }]);
+  // What the account may do, asked of the real authorizer.
+  assert.equal(await syncAccountMay('create', 'deployments.apps', namespace), true);
+  assert.equal(await syncAccountMay('create', 'configmaps', victim), false, "not in another tenant's namespace");
+  assert.equal(await syncAccountMay('get', 'secrets', namespace), false, 'Secrets stay out of band');
+  assert.equal(await syncAccountMay('create', 'namespaces'), false);
+  assert.equal(await syncAccountMay('patch', `namespace/${victim}`), false);
+  assert.equal(await syncAccountMay('patch', `namespace/${namespace}`), true, 'its own Namespace, by name');
+  assert.equal(await syncAccountMay('create', 'clusterroles.rbac.authorization.k8s.io'), false);
+  assert.ok(await kube.get({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', name: syncClusterRoleName(namespace) }));
+
+  // Argo CD really uses it: without its RoleBinding the next sync is refused by the API server, naming the account.
+  const binding = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', namespace, name: SYNC_SERVICE_ACCOUNT };
+  assert.ok(await kube.delete(binding));
+  const probe = await pushChange(repo.path, 'probe: one more ConfigMap', async (dir) => {
+    await writeRepoFile(dir, 'environments/prod/manifests/95-configmap-probe.yaml', JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'probe', namespace }, data: { k: 'v' } }));
+  });
+  const said = (a: NonNullable<Parameters<typeof applicationProblem>[0]>) => `${applicationProblem(a) ?? ''} ${a.operationMessage ?? ''}`;
+  const refused = await waitForApp(mgmt, appName, (a) => a.revisions.includes(probe) && /forbidden/i.test(said(a)), 'the sync refused by the API server');
+  assert.match(said(refused), new RegExp(`forbidden: User "system:serviceaccount:${namespace}:${SYNC_SERVICE_ACCOUNT}"`), said(refused));
+  assert.equal(await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name: 'probe' }), null, 'nothing applied with the controller\'s own rights');
+
+  // The driver's next delivery re-applies the identity and rewrites the directory (a new commit): Ready again.
+  await driver.deliver(ctx('reconfigure'), revision('1.4.1', ['Service']), { revision: revision('1.4.1', ['Service']), inventory: [] });
+  assert.ok(await kube.get(binding), 'the RoleBinding is back');
+  assert.deepEqual(await driver.verify(ctx('reconfigure'), revision('1.4.1', ['Service']), VERIFY), { ready: true });
+}));
+
 test("fence (#12.5): another tenant's namespace, a new or relabelled Namespace, a ClusterRole and an unrendered kind are refused by Argo CD", () => withArgoLogs(tenant, async () => {
   const intruders = {
     '90-configmap-intruder.yaml': { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'intruder', namespace: victim }, data: { stolen: 'yes' } },
@@ -220,4 +262,7 @@ test('Fleetplane re-delivers over the hostile commit, then offboarding prunes th
     assert.equal(await mgmt.get(ARGO(kind, name)), null, `${kind} ${name} removed`);
   }
   assert.equal(await mgmt.get({ apiVersion: 'v1', kind: 'Secret', namespace: ARGOCD_NAMESPACE, name: `repo-${tenant}` }), null, 'repo credential removed');
+  for (const kind of ['ClusterRole', 'ClusterRoleBinding']) {
+    assert.equal(await kube.get({ apiVersion: 'rbac.authorization.k8s.io/v1', kind, name: syncClusterRoleName(namespace) }), null, `the sync account's ${kind} removed`);
+  }
 }));

@@ -78,6 +78,10 @@ export function managementObjects(s: ArgocdSettings): Obj[] {
       'timeout.reconciliation': `${s.reconciliationSeconds}s`,
       'application.resourceTrackingMethod': 'annotation',
       'admin.enabled': 'false',
+      // Syncs run as each destination namespace's fleetplane-sync account (the AppProject's
+      // destinationServiceAccounts, src/render/gitops/sync-identity.ts), enforced: an Application
+      // without a matching account does not sync (Argo CD's default once enabled).
+      'application.sync.impersonation.enabled': 'true',
       // The testbed runs no external-secrets operator, no Gateway controller and no metrics server:
       // nothing ever writes the status Argo CD's built-in health checks of these kinds wait for, so
       // they would stay Progressing (HPA: Degraded) forever. Here, and only here, they count as Healthy

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeObject, ObjectRef, Revision } from '../../domain/types.ts';
 import type { ArchiveResult, GitRepos, Workspace } from '../../adapters/git/index.ts';
 import {
-  ARGOCD_NAMESPACE, applicationName, commitMessage, environmentDir, parseRevisionIndex, renderArgoFiles, renderEnvironmentTree,
+  ARGOCD_NAMESPACE, applicationName, commitMessage, environmentDir, parseRevisionIndex, renderArgoFiles, renderEnvironmentTree, syncIdentityObjects, syncClusterRoleName,
   type CommitInfo, type EnvironmentTree, type GitopsPlacement, type RevisionIndex,
 } from '../../render/gitops/index.ts';
 import { DirectDriver } from './direct.ts';
@@ -146,6 +146,9 @@ export class GitopsDriver implements Driver {
       if (!done) ctx.logger.warn({ tenant, environment: name }, 'gitops: Argo CD had not deleted the Application in time; the AppProject stays as it was');
     }
     for (const ref of secrets) await ctx.kube.delete(ref);
+    // The sync identity's namespaced objects go with the Namespace; its cluster-scoped two do not.
+    const crName = syncClusterRoleName(ctx.environment.placement.namespace);
+    for (const kind of ['ClusterRoleBinding', 'ClusterRole']) await ctx.kube.delete({ apiVersion: 'rbac.authorization.k8s.io/v1', kind, name: crName });
     let archived: ArchiveResult | null = null;
     if (outcome.left === 0 && this.opts.archiveWhenEmpty !== false) {
       archived = await this.opts.repos.archive(tenant, ctx.now());
@@ -268,10 +271,16 @@ export class GitopsDriver implements Driver {
     return snap;
   }
 
+  /**
+   * What Argo CD must not (Secrets) or cannot (its own sync identity) take from the tenant repo,
+   * applied directly: the Namespaces first, then each namespace's fleetplane-sync account and RBAC,
+   * then the Secrets. Every delivery re-applies them, so a deleted binding comes back.
+   */
   private async applyOutOfBand(ctx: DriverContext, revision: Revision, tree: EnvironmentTree): Promise<void> {
-    if (tree.outOfBandObjects.length === 0) return;
     const namespaces = revision.objects.map((r) => r.object).filter((o) => o.kind === 'Namespace' && o.apiVersion === 'v1');
-    for (const obj of [...namespaces, ...tree.outOfBandObjects]) await ctx.kube.apply(obj as KubeObject, { force: true });
+    // Chart components render into the environment's namespace too (render/helm.ts).
+    const identities = syncIdentityObjects(ctx.environment.tenant, ctx.environment.placement.namespace);
+    for (const obj of [...namespaces, ...identities, ...tree.outOfBandObjects]) await ctx.kube.apply(obj as KubeObject, { force: true });
   }
 
   private async pruneOutOfBand(ctx: DriverContext, tree: EnvironmentTree, before: ObjectRef[]): Promise<ObjectRef[]> {

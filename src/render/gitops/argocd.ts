@@ -14,6 +14,7 @@ import { GITOPS_BRANCH } from '../../domain/gitops.ts';
 import { shortHash } from '../../domain/naming.ts';
 import { LABELS, MANAGED_BY, type KubeObject } from '../../domain/types.ts';
 import { assertPathSegment, type RevisionIndex } from './layout.ts';
+import { SYNC_SERVICE_ACCOUNT } from './sync-identity.ts';
 
 export const ARGOCD_NAMESPACE = 'argocd';
 export const ARGO_API = 'argoproj.io/v1alpha1';
@@ -114,6 +115,9 @@ export function appProject(ref: TenantRepoRef, envs: RevisionIndex[]): KubeObjec
       description: `Fleetplane tenant ${ref.tenant}`,
       sourceRepos: [ref.repoURL, ...chartRepos(envs)],
       destinations,
+      // Argo CD syncs each namespace as its own fleetplane-sync account (sync-identity.ts) when
+      // application.sync.impersonation.enabled is on; with it off this list is ignored.
+      destinationServiceAccounts: destinations.map((d) => ({ ...d, defaultServiceAccount: SYNC_SERVICE_ACCOUNT })),
       clusterResourceWhitelist: clusterWhitelist(envs),
       namespaceResourceWhitelist: namespacedWhitelist(envs),
       orphanedResources: { warn: true },
@@ -142,7 +146,9 @@ export function repositorySecret(ref: TenantRepoRef, creds: { username: string; 
 const SYNC_POLICY = {
   automated: { prune: true, selfHeal: true },
   syncOptions: ['ServerSideApply=true', 'PruneLast=true'],
-  retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } },
+  // refresh: a retry syncs the newest commit, not the one that failed: without it a fix (or a
+  // rollback's revert commit) pushed while a bad commit is being retried waits out all five retries.
+  retry: { limit: 5, refresh: true, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } },
 };
 
 export function applicationSet(ref: TenantRepoRef, envs: RevisionIndex[]): KubeObject {

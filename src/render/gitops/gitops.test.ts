@@ -83,7 +83,7 @@ const ref = { tenant: 'acme', repoURL: 'file:///var/lib/fleetplane/git/acme.git'
 const staging = { ...renderEnvironmentTree(revision({ environment: 'staging', id: 'aaa1111' }), { ...placement, namespace: 'acme-staging' }).index };
 const prod = renderEnvironmentTree(revision(), placement).index;
 
-test('AppProject snapshot: tenant repo only, its destinations only, its own Namespaces by name, only the kinds it renders', () => {
+test('AppProject snapshot: tenant repo only, its destinations only, each synced as its own namespace\'s fleetplane-sync account, its own Namespaces by name, only the kinds it renders', () => {
   assert.equal(canonicalYaml(appProject(ref, [prod, staging])), `apiVersion: argoproj.io/v1alpha1
 kind: AppProject
 metadata:
@@ -101,6 +101,13 @@ spec:
       kind: Namespace
       name: acme-staging
   description: Fleetplane tenant acme
+  destinationServiceAccounts:
+    - defaultServiceAccount: fleetplane-sync
+      namespace: acme-prod
+      server: https://10.0.0.1:6443
+    - defaultServiceAccount: fleetplane-sync
+      namespace: acme-staging
+      server: https://10.0.0.1:6443
   destinations:
     - namespace: acme-prod
       server: https://10.0.0.1:6443
@@ -174,6 +181,7 @@ spec:
             factor: 2
             maxDuration: 3m
           limit: 5
+          refresh: true
         syncOptions:
           - ServerSideApply=true
           - PruneLast=true
@@ -246,6 +254,7 @@ spec:
             factor: 2
             maxDuration: 3m
           limit: 5
+          refresh: true
         syncOptions:
           - ServerSideApply=true
           - PruneLast=true

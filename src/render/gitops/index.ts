@@ -3,6 +3,7 @@ export * from './json-file.ts';
 export * from './layout.ts';
 export * from './argocd.ts';
 export * from './message.ts';
+export * from './sync-identity.ts';
 
 import { applicationSet, appProject, chartApplicationSet, type TenantRepoRef } from './argocd.ts';
 import type { RevisionIndex } from './layout.ts';

@@ -1,0 +1,53 @@
+// The sync identity covers exactly what Argo CD applies from a tenant repo: every namespaced kind any
+// shipped blueprint renders (every tier, type and cluster capability), and nothing cluster-wide but
+// its own Namespace by name.
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { parseBlueprint } from '../../domain/blueprint.ts';
+import { CLUSTER_CAPABILITIES } from '../../domain/capabilities.ts';
+import { ENVIRONMENT_TYPES, TIERS, type KubeObject } from '../../domain/types.ts';
+import { renderEnvironments } from '../index.ts';
+import { CHART_KINDS } from './argocd.ts';
+import { SYNC_KIND_RESOURCES, SYNC_RESOURCES, SYNC_SERVICE_ACCOUNT, syncClusterRoleName, syncIdentityObjects } from './sync-identity.ts';
+
+const root = join(import.meta.dirname, '..', '..', '..');
+const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.split('/')[0]! : '');
+
+test('every namespaced kind a shipped blueprint renders, and every chart kind, is in the sync account\'s Role', () => {
+  const seen = new Set<string>();
+  for (const dir of readdirSync(join(root, 'blueprints'))) {
+    for (const file of readdirSync(join(root, 'blueprints', dir))) {
+      const blueprint = parseBlueprint(readFileSync(join(root, 'blueprints', dir, file), 'utf8'));
+      for (const tier of TIERS) for (const type of ENVIRONMENT_TYPES) for (const capabilities of [[], [...CLUSTER_CAPABILITIES].filter((c) => c !== 'knative-serving'), ['knative-serving' as const]]) {
+        const [r] = renderEnvironments([{ tenant: { slug: 'a', name: 'A', tier }, environment: { name: type, type, values: {} }, blueprint, placement: { cluster: 'c' }, capabilities }]);
+        for (const { object } of r!.objects) if (object.metadata.namespace && object.kind !== 'Secret') seen.add(`${groupOf(object.apiVersion)}/${object.kind}`);
+      }
+    }
+  }
+  for (const k of CHART_KINDS) seen.add(`${k.group}/${k.kind}`);
+  assert.ok(seen.size >= 20, `rendered kinds found: ${seen.size}`);
+  for (const gk of seen) {
+    const [group, kind] = gk.split('/') as [string, string];
+    const resource = SYNC_KIND_RESOURCES[kind];
+    assert.ok(resource, `no resource known for ${gk}`);
+    assert.ok(SYNC_RESOURCES[group]?.includes(resource), `${gk} (${resource}) is not in the Role`);
+  }
+});
+
+test('the identity: namespaced rights in its namespace only, its own Namespace by name, never create on namespaces', () => {
+  const objs = syncIdentityObjects('acme', 'acme-prod-1a2b3c4d');
+  assert.deepEqual(objs.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`), [
+    `ServiceAccount/acme-prod-1a2b3c4d/${SYNC_SERVICE_ACCOUNT}`, `Role/acme-prod-1a2b3c4d/${SYNC_SERVICE_ACCOUNT}`, `RoleBinding/acme-prod-1a2b3c4d/${SYNC_SERVICE_ACCOUNT}`,
+    'ClusterRole//fleetplane-sync:acme-prod-1a2b3c4d', 'ClusterRoleBinding//fleetplane-sync:acme-prod-1a2b3c4d',
+  ]);
+  const rules = (o: KubeObject) => (o as unknown as { rules: Array<{ apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }> }).rules;
+  const role = rules(objs[1]!);
+  assert.ok(role.every((r) => !r.resources.includes('secrets')), 'Secrets stay out of band');
+  assert.ok(role.every((r) => !r.resources.includes('*') && !r.verbs.includes('*')));
+  const [ns] = rules(objs[3]!);
+  assert.deepEqual(ns, { apiGroups: [''], resources: ['namespaces'], resourceNames: ['acme-prod-1a2b3c4d'], verbs: ['get', 'patch', 'update', 'delete'] });
+  assert.equal(syncClusterRoleName('x'), 'fleetplane-sync:x');
+  for (const o of objs) assert.equal(o.metadata.labels?.['fleetplane.io/tenant'], 'acme');
+});
