@@ -17,14 +17,13 @@ const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.s
 
 test('every namespaced kind a shipped blueprint renders, and every chart kind, is in the sync account\'s Role', () => {
   const seen = new Set<string>();
-  for (const dir of readdirSync(join(root, 'blueprints'))) {
-    for (const file of readdirSync(join(root, 'blueprints', dir))) {
-      const blueprint = parseBlueprint(readFileSync(join(root, 'blueprints', dir, file), 'utf8'));
-      for (const tier of TIERS) for (const type of ENVIRONMENT_TYPES) for (const capabilities of [[], [...CLUSTER_CAPABILITIES].filter((c) => c !== 'knative-serving'), ['knative-serving' as const]]) {
-        const [r] = renderEnvironments([{ tenant: { slug: 'a', name: 'A', tier }, environment: { name: type, type, values: {} }, blueprint, placement: { cluster: 'c' }, capabilities }]);
-        for (const { object } of r!.objects) if (object.metadata.namespace && object.kind !== 'Secret') seen.add(`${groupOf(object.apiVersion)}/${object.kind}`);
-      }
-    }
+  const blueprints = readdirSync(join(root, 'blueprints')).flatMap((dir) => readdirSync(join(root, 'blueprints', dir)).map((file) => parseBlueprint(readFileSync(join(root, 'blueprints', dir, file), 'utf8'))));
+  const capabilitySets = [[], CLUSTER_CAPABILITIES.filter((c) => c !== 'knative-serving'), ['knative-serving' as const]];
+  const inputs = blueprints.flatMap((blueprint) => TIERS.flatMap((tier) => ENVIRONMENT_TYPES.flatMap((type) => capabilitySets.map((capabilities) => (
+    { tenant: { slug: 'a', name: 'A', tier }, environment: { name: type, type, values: {} }, blueprint, placement: { cluster: 'c' }, capabilities }
+  )))));
+  for (const r of renderEnvironments(inputs)) {
+    for (const { object } of r.objects) if (object.metadata.namespace && object.kind !== 'Secret') seen.add(`${groupOf(object.apiVersion)}/${object.kind}`);
   }
   for (const k of CHART_KINDS) seen.add(`${k.group}/${k.kind}`);
   assert.ok(seen.size >= 20, `rendered kinds found: ${seen.size}`);
