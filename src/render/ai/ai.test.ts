@@ -141,6 +141,8 @@ describe('inference-service and scale to zero: chosen by what the cluster has', 
     const p = isvc.spec.predictor;
     assert.equal(p.model.storageUri, 'pvc://ranker-model/ranker-v2');
     assert.deepEqual(p.model.modelFormat, { name: 'pytorch' });
+    // Regression (found by KServe's own validating webhook on the testbed): `predictor.model` must not name its container.
+    assert.equal(p.model.name, undefined, 'KServe refuses a name on a standard predictor; its defaulter names it kserve-container');
     assert.equal(p.model.resources.limits['nvidia.com/gpu'], '1');
     assert.equal(p.minReplicas, 1, 'no Knative: KServe cannot scale to zero');
     assert.equal(p.securityContext.runAsNonRoot, true);

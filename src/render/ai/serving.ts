@@ -26,10 +26,12 @@ const idleOf = (c: ResolvedComponent): number => c.spec.scaleToZero?.idleSeconds
 export function inferenceService(ctx: RenderContext, c: ResolvedComponent): KubeObject {
   const serverless = c.choice.scaler === 'Knative';
   const main = container(ctx, c) as Record<string, unknown> & { volumeMounts: Array<{ name: string }>; env: unknown[] };
+  // No container name: KServe's validating webhook refuses one on `predictor.model` ("the 'name'
+  // field is not allowed in standard predictor"); its defaulter names the container kserve-container.
+  const { name: _name, ...unnamed } = main;
   const model = {
-    ...main,
+    ...unnamed,
     modelFormat: { name: c.spec.model!.format! },
-    name: 'kserve-container',
     storageUri: storageUri(c),
     // KServe adds the model's own volume and mount; ours keeps only /tmp.
     volumeMounts: main.volumeMounts.filter((m) => m.name !== 'model'),
