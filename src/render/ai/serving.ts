@@ -19,6 +19,17 @@ const DEFAULT_CPU_TARGET = 70;
 const idleOf = (c: ResolvedComponent): number => c.spec.scaleToZero?.idleSeconds ?? DEFAULT_IDLE_SECONDS;
 
 /**
+ * The image's own tag, as `runtimeVersion`: without one KServe rewrites the tag of a GPU model's
+ * image when the chosen runtime is upstream's kserve-torchserve (or TF Serving, Hugging Face):
+ * `ranker-server:1.0.0` would run as `ranker-server:1.0.0-gpu` (utils.UpdateImageTag), an image
+ * the blueprint never named. A digest KServe leaves alone (undefined: no field).
+ */
+export function imageTag(image: string): string | undefined {
+  if (image.includes('@')) return undefined;
+  return /:([\w.-]+)$/.exec(image.slice(image.lastIndexOf('/') + 1))?.[1];
+}
+
+/**
  * The predictor runs the component's image as KServe's model container; KServe mounts the model
  * (pvc://<the environment's claim>/<path> read-only, or the object-store URI through its storage
  * initializer) at /mnt/models. RawDeployment unless it scales to zero on Knative (Serverless).
@@ -32,6 +43,7 @@ export function inferenceService(ctx: RenderContext, c: ResolvedComponent): Kube
   const model = {
     ...unnamed,
     modelFormat: { name: c.spec.model!.format! },
+    runtimeVersion: imageTag(String(main.image)),
     storageUri: storageUri(c),
     // KServe adds the model's own volume and mount; ours keeps only /tmp.
     volumeMounts: main.volumeMounts.filter((m) => m.name !== 'model'),
