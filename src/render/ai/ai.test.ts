@@ -146,7 +146,7 @@ describe('inference-service and scale to zero: chosen by what the cluster has', 
   it('KServe present: an InferenceService with the same model (pvc:// of the environment\'s claim), GPU and security; Serverless only with Knative', () => {
     const isvc = find(objectsOf(input(['kserve'])), 'InferenceService', 'ranker');
     assert.equal(isvc.apiVersion, 'serving.kserve.io/v1beta1');
-    assert.equal(isvc.metadata.annotations!['serving.kserve.io/deploymentMode'], 'RawDeployment');
+    assert.equal(isvc.metadata.annotations!['serving.kserve.io/deploymentMode'], 'Standard', 'KServe 0.17\'s name for RawDeployment (its webhook rewrites the old one)');
     const p = isvc.spec.predictor;
     assert.equal(p.model.storageUri, 'pvc://ranker-model/ranker-v2');
     assert.deepEqual(p.model.modelFormat, { name: 'pytorch' });
@@ -159,7 +159,7 @@ describe('inference-service and scale to zero: chosen by what the cluster has', 
     assert.equal(p.securityContext.runAsNonRoot, true);
     assert.deepEqual(p.nodeSelector, { 'nvidia.com/gpu.present': 'true' });
     const serverless = find(objectsOf(input(['kserve', 'knative-serving'])), 'InferenceService', 'ranker');
-    assert.equal(serverless.metadata.annotations!['serving.kserve.io/deploymentMode'], 'Serverless');
+    assert.equal(serverless.metadata.annotations!['serving.kserve.io/deploymentMode'], 'Knative', 'formerly Serverless');
     assert.equal(serverless.spec.predictor.minReplicas, 0);
     // No Deployment or Service of ours for it: KServe makes them.
     const o = objectsOf(input(['kserve']));

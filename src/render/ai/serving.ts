@@ -32,7 +32,8 @@ export function imageTag(image: string): string | undefined {
 /**
  * The predictor runs the component's image as KServe's model container; KServe mounts the model
  * (pvc://<the environment's claim>/<path> read-only, or the object-store URI through its storage
- * initializer) at /mnt/models. RawDeployment unless it scales to zero on Knative (Serverless).
+ * initializer) at /mnt/models. Standard (formerly RawDeployment: a Deployment and Service per
+ * predictor) unless it scales to zero on Knative (mode Knative, formerly Serverless).
  */
 export function inferenceService(ctx: RenderContext, c: ResolvedComponent): KubeObject {
   const serverless = c.choice.scaler === 'Knative';
@@ -73,7 +74,9 @@ export function inferenceService(ctx: RenderContext, c: ResolvedComponent): Kube
   };
   const annotations: Record<string, string> = {
     'serving.kserve.io/autoscalerClass': serverless ? 'kpa.autoscaling.knative.dev' : c.choice.scaler === 'HorizontalPodAutoscaler' ? 'hpa' : 'none',
-    'serving.kserve.io/deploymentMode': serverless ? 'Serverless' : 'RawDeployment',
+    // KServe 0.17's names (RawDeployment and Serverless are deprecated; its defaulting webhook rewrites
+    // them, so the delivered object would differ from the rendered one on every delivery).
+    'serving.kserve.io/deploymentMode': serverless ? 'Knative' : 'Standard',
   };
   return obj(KSERVE_API_VERSION, 'InferenceService', meta(ctx, c.spec.name, componentLabels(ctx, c), annotations), { spec: { predictor } });
 }
