@@ -5,8 +5,11 @@
 // none of them (the cluster's declared `capabilities`, ADR 2001): the inference-service is served as
 // the model-server Deployment (and the render step says why) and training runs are Indexed batch
 // Jobs, which the cluster's own Job controller and kwok complete. The same cluster registered a second
-// time as having KServe serves the InferenceService variant; there the test does what KServe's
-// controller would (it sets the InferenceService's Ready condition), since none runs here.
+// time as having KServe serves the InferenceService variant: there KServe's own controller manager
+// (kserve v0.17.0 built from its Go module, run by the testbed against fp-3: kserveUp) defaults and
+// validates it through its webhooks, creates the predictor Deployment whose pods kwok runs on GPU
+// nodes (the model claim mounted by KServe's pod webhook), writes Ready, and stops and starts it for
+// :hibernate and :wake. Nothing in this file writes an object's status.
 //
 // Time: the engine's and the API's wall clock is a virtual one the test moves (Wednesday 12:00 UTC
 // at the start), so the hibernation scheduler is ticked at chosen instants (hibernationOnce) and
@@ -468,7 +471,8 @@ describe('AI workloads on the testbed: onboard, hibernate and wake, the schedule
       return op;
     };
     /** The predictor as KServe serves it: its Deployment, one pod Running on a GPU node with the GPU limit and the model claim mounted read-only. */
-    async function assertServing(isvcUid: string): Promise<void> {
+    async function assertServing(isvc: Obj): Promise<void> {
+      const isvcUid = String(isvc.metadata.uid);
       const d = await until('KServe\'s predictor Deployment available', async () => {
         const x = await kube.get<Obj>({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns2, name: 'ranker-predictor' });
         return x && (x.status?.availableReplicas ?? 0) >= 1 ? x : null;
@@ -484,7 +488,8 @@ describe('AI workloads on the testbed: onboard, hibernate and wake, the schedule
       assert.equal(node?.metadata.labels?.['nvidia.com/gpu.present'], 'true', `scheduled onto a GPU node (${pod!.spec.nodeName})`);
       const c = (pod!.spec.containers as Array<{ name: string; image: string; resources: { limits: Record<string, string> }; volumeMounts?: Array<{ name: string; mountPath: string; subPath?: string; readOnly?: boolean }> }>).find((x) => x.name === 'kserve-container')!;
       assert.equal(c.resources.limits['nvidia.com/gpu'], '1');
-      assert.match(c.image, /ranker-server:1\.0\.0$/, 'the blueprint\'s image over the serving runtime\'s');
+      // Regression: KServe appended "-gpu" to a GPU model's tag under the kserve-torchserve runtime until the renderer set runtimeVersion.
+      assert.equal(c.image, isvc.spec.predictor.model.image, 'the blueprint\'s image, its tag kept, over the serving runtime\'s');
       // KServe's pod webhook (the storage initializer injector) turns storageUri pvc://ranker-model/ranker-v2
       // into a read-only mount of the environment's claim at /mnt/models (the Deployment's template has none).
       const mount = c.volumeMounts?.find((m) => m.mountPath === '/mnt/models');
@@ -494,12 +499,23 @@ describe('AI workloads on the testbed: onboard, hibernate and wake, the schedule
       const template = d.spec.template.spec as { volumes?: Array<{ persistentVolumeClaim?: unknown }> };
       assert.ok(!(template.volumes ?? []).some((v) => v.persistentVolumeClaim), 'the claim is mounted by KServe\'s webhook, not in the Deployment KServe made');
     }
+    /**
+     * Read at once when the operation has succeeded (no waiting): verify passes only when KServe says
+     * Ready and its predictor Deployment is at this revision and available, so both hold already.
+     */
+    async function assertVerified(rev: string): Promise<void> {
+      const now = (await kube.get<Obj>(ref))!;
+      assert.equal(condition(now, 'Ready')?.status, 'True', `KServe's Ready: ${JSON.stringify(now.status?.conditions)}`);
+      const d = await kube.get<Obj>({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns2, name: 'ranker-predictor' });
+      assert.equal(d?.metadata.labels?.['fleetplane.io/revision'], rev, 'the predictor Deployment at this revision');
+      assert.ok((d?.status?.availableReplicas ?? 0) >= 1 && d?.status?.observedGeneration === d?.metadata.generation, JSON.stringify(d?.status));
+    }
     try {
       const r = await h.req('POST', '/v1/tenants', { body: { slug: t2, name: t2, tier: 'shared', environments: [{ name: 'dev', type: 'dev', blueprint: 'ai-platform', version: '1.0.0', cluster: kserve }] } });
       assert.equal(r.status, 202, JSON.stringify(r.body));
       const opId = r.body.operations[0].id as string;
       const isvc = await until('the InferenceService to be created', () => kube.get<Obj>(ref));
-      assert.equal(isvc.metadata.annotations?.['serving.kserve.io/deploymentMode'], 'RawDeployment');
+      assert.equal(isvc.metadata.annotations?.['serving.kserve.io/deploymentMode'], 'Standard', 'RawDeployment by KServe 0.17\'s name (its webhook rewrites the old name)');
       const p = isvc.spec.predictor;
       assert.equal(p.model.storageUri, 'pvc://ranker-model/ranker-v2', 'the model from the environment\'s own claim');
       assert.equal(p.model.resources.limits['nvidia.com/gpu'], '1');
@@ -515,7 +531,7 @@ describe('AI workloads on the testbed: onboard, hibernate and wake, the schedule
 
       const op = await settled(opId);
       assert.equal(op.state, 'succeeded', `${op.error ?? ''} ${JSON.stringify(op.steps.map((st) => [st.name, st.state, st.message ?? st.error ?? '']))}`);
-      assert.ok(Number(op.steps.find((st) => st.name === 'verify')!.output?.checks ?? 0) >= 2, 'verify looked again until KServe said Ready');
+      await assertVerified(String(op.steps.find((st) => st.name === 'render')!.output?.revision));
       const render = op.steps.find((st) => st.name === 'render')!;
       const ranker = (render.output?.choices as Array<{ component: string; form: string }>).find((c) => c.component === 'ranker');
       assert.equal(ranker?.form, 'InferenceService');
@@ -527,7 +543,7 @@ describe('AI workloads on the testbed: onboard, hibernate and wake, the schedule
       assert.deepEqual(['PredictorReady', 'IngressReady', 'Ready'].map((t) => condition(served, t)?.status), ['True', 'True', 'True']);
       const statusWriters = ((served.metadata as { managedFields?: Array<{ manager?: string; subresource?: string }> }).managedFields ?? []).filter((m) => m.subresource === 'status').map((m) => m.manager);
       assert.ok(statusWriters.length > 0 && statusWriters.every((m) => m === 'kserve-manager'), `status written by KServe only: ${JSON.stringify(statusWriters)}`);
-      await assertServing(String(served.metadata.uid));
+      await assertServing(served);
 
       // :hibernate stops the InferenceService (serving.kserve.io/stop): KServe deletes its predictor, says Stopped.
       const hib = await act2('hibernate');
@@ -542,13 +558,36 @@ describe('AI workloads on the testbed: onboard, hibernate and wake, the schedule
       const e1 = (await h.store.environments.get(t2, 'dev'))!;
       assert.deepEqual([e1.health, e1.conditions.find((c) => c.type === 'Hibernated')?.status], ['Ready', 'True']);
 
-      // :wake removes the annotation: KServe makes the predictor again, Ready at the same revision.
+      // Hibernated, an upgrade changes the InferenceService's spec (its predictor's version labels): a new
+      // generation, still stopped, at the new revision.
+      const doc = blueprint();
+      doc.metadata.version = '1.0.1';
+      const pub = await h.req('POST', '/v1/blueprints', { body: { name: doc.metadata.name, version: '1.0.1', spec: doc } });
+      assert.ok([200, 201].includes(pub.status), `${pub.status} ${JSON.stringify(pub.body).slice(0, 300)}`); // 200: the same version and content, published by the upgrade test above
+      const up = await h.req('POST', `/v1/tenants/${t2}/environments/dev:upgrade`, { body: { version: '1.0.1' } });
+      assert.equal(up.status, 202, JSON.stringify(up.body));
+      const upOp = await settled(up.body.id);
+      assert.equal(upOp.state, 'succeeded', `${upOp.error ?? ''} ${JSON.stringify(upOp.steps.map((st) => [st.name, st.state, st.message ?? st.error ?? '']))}`);
+      const rev2 = String(upOp.steps.find((st) => st.name === 'render')!.output?.revision);
+      assert.notEqual(rev2, String(render.output?.revision));
+      const held = (await kube.get<Obj>(ref))!;
+      assert.ok(Number(held.metadata.generation) > Number(stopped.metadata.generation), 'the upgrade changed the InferenceService\'s spec');
+      assert.deepEqual([held.metadata.labels?.['fleetplane.io/revision'], held.metadata.annotations?.['serving.kserve.io/stop'], condition(held, 'Stopped')?.status], [rev2, 'true', 'True'], 'still stopped, at the new revision');
+      assert.equal(await kube.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns2, name: 'ranker-predictor' }), null, 'nothing woke');
+
+      // :wake removes the annotation: KServe makes the predictor again, Ready at the new revision. Regression:
+      // verify compared KServe's observedGeneration (its new predictor Deployment's, 1) with the
+      // InferenceService's generation (now higher) and would have waited forever.
       await act2('wake');
+      await assertVerified(rev2);
       const woken = (await kube.get<Obj>(ref))!;
       assert.equal(woken.metadata.annotations?.['serving.kserve.io/stop'], undefined);
       assert.deepEqual([condition(woken, 'Stopped')?.status, condition(woken, 'Ready')?.status], ['False', 'True'], 'verify waited for KServe\'s Ready again');
-      assert.equal(woken.metadata.labels?.['fleetplane.io/revision'], String(render.output?.revision));
-      await assertServing(String(woken.metadata.uid));
+      assert.equal(woken.metadata.labels?.['fleetplane.io/revision'], rev2);
+      assert.ok(Number(woken.status?.observedGeneration) < Number(woken.metadata.generation), `KServe reports its Deployment's generation (${woken.status?.observedGeneration}), not the InferenceService's (${woken.metadata.generation})`);
+      const predictor = (await kube.get<Obj>({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns2, name: 'ranker-predictor' }))!;
+      assert.equal(predictor.metadata.labels?.['fleetplane.io/revision'], rev2, 'verify waited for the predictor Deployment at the new revision');
+      await assertServing(woken);
       const e2 = (await h.store.environments.get(t2, 'dev'))!;
       assert.deepEqual([e2.health, e2.conditions.find((c) => c.type === 'Hibernated')?.status], ['Ready', 'False']);
     } finally {
