@@ -154,6 +154,12 @@ describe('AI workloads on the testbed: onboard, hibernate and wake, the schedule
     assert.equal(e.conditions.find((c) => c.type === 'Hibernated')?.status, 'True');
   }
 
+  /** Fails with the operation's steps unless it succeeded. */
+  function assertSucceeded(op: Operation, what: string = op.kind): void {
+    assert.equal(op.state, 'succeeded', `${what}: ${op.error ?? ''} ${JSON.stringify(op.steps.map((st) => [st.name, st.state, st.message ?? st.error ?? '']))}`);
+  }
+  const stepOutput = (op: Operation, name: string): Record<string, unknown> => op.steps.find((st) => st.name === name)?.output ?? {};
+
   before(async () => {
     const tb = await getTestbed();
     cluster = tb.clusters.find((c) => c.name === process.env.FLEETPLANE_TEST_AI_CLUSTER) ?? tb.clusters[tb.clusters.length - 1]!;
@@ -467,7 +473,7 @@ describe('AI workloads on the testbed: onboard, hibernate and wake, the schedule
       const r = await h.req('POST', `/v1/tenants/${t2}/environments/dev:${verb}`, { body: { reason: 'e2e' } });
       assert.equal(r.status, 202, JSON.stringify(r.body));
       const op = await settled(r.body.id);
-      assert.equal(op.state, 'succeeded', `${verb}: ${op.error ?? ''} ${JSON.stringify(op.steps.map((st) => [st.name, st.state, st.message ?? st.error ?? '']))}`);
+      assertSucceeded(op, verb);
       return op;
     };
     /** The predictor as KServe serves it: its Deployment, one pod Running on a GPU node with the GPU limit and the model claim mounted read-only. */
@@ -475,10 +481,11 @@ describe('AI workloads on the testbed: onboard, hibernate and wake, the schedule
       const isvcUid = String(isvc.metadata.uid);
       const d = await until('KServe\'s predictor Deployment available', async () => {
         const x = await kube.get<Obj>({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns2, name: 'ranker-predictor' });
-        return x && (x.status?.availableReplicas ?? 0) >= 1 ? x : null;
+        return Number(x?.status?.availableReplicas) >= 1 ? x : null;
       });
       const owner = (d.metadata as { ownerReferences?: Array<{ kind: string; name: string; uid: string; controller?: boolean }> }).ownerReferences?.find((o) => o.controller);
-      assert.deepEqual([owner?.kind, owner?.name, owner?.uid], ['InferenceService', 'ranker', isvcUid], 'created by KServe for the InferenceService');
+      assert.ok(owner, 'a controller owner');
+      assert.deepEqual([owner.kind, owner.name, owner.uid], ['InferenceService', 'ranker', isvcUid], 'created by KServe for the InferenceService');
       const [pod, ...more] = await until('a predictor pod Running', async () => {
         const ps = await predictorPods();
         return ps.length >= 1 && ps.every((p) => p.status?.phase === 'Running') ? ps : null;
@@ -507,8 +514,65 @@ describe('AI workloads on the testbed: onboard, hibernate and wake, the schedule
       const now = (await kube.get<Obj>(ref))!;
       assert.equal(condition(now, 'Ready')?.status, 'True', `KServe's Ready: ${JSON.stringify(now.status?.conditions)}`);
       const d = await kube.get<Obj>({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns2, name: 'ranker-predictor' });
-      assert.equal(d?.metadata.labels?.['fleetplane.io/revision'], rev, 'the predictor Deployment at this revision');
-      assert.ok((d?.status?.availableReplicas ?? 0) >= 1 && d?.status?.observedGeneration === d?.metadata.generation, JSON.stringify(d?.status));
+      assert.ok(d, 'KServe\'s predictor Deployment exists');
+      assert.equal(d.metadata.labels?.['fleetplane.io/revision'], rev, 'the predictor Deployment at this revision');
+      const st = d.status as { availableReplicas?: number; observedGeneration?: number };
+      assert.ok(Number(st.availableReplicas) >= 1, JSON.stringify(st));
+      assert.equal(st.observedGeneration, d.metadata.generation, 'rolled out');
+    }
+    /** :hibernate: KServe stops it (Stopped, its predictor gone), every Deployment at zero. */
+    async function hibernateStopped(): Promise<Obj> {
+      // :hibernate stops the InferenceService (serving.kserve.io/stop): KServe deletes its predictor, says Stopped.
+      const hib = await act2('hibernate');
+      assert.deepEqual([stepOutput(hib, 'hibernate').replicas, stepOutput(hib, 'hibernate').gpus], [4, 3], 'chat, embed, llm and the InferenceService\'s one replica; 3 GPUs');
+      const stopped = (await kube.get<Obj>(ref))!;
+      assert.equal(stopped.metadata.annotations?.['serving.kserve.io/stop'], 'true');
+      assert.equal(condition(stopped, 'Stopped')?.status, 'True', 'verify waited for KServe to say Stopped');
+      assert.notEqual(condition(stopped, 'Ready')?.status, 'True');
+      await until('KServe to delete the predictor Deployment and its pods', async () =>
+        (await kube.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns2, name: 'ranker-predictor' })) === null && (await predictorPods()).length === 0);
+      for (const d of await kube.list<Obj>('apps/v1', 'Deployment', { namespace: ns2 })) assert.equal(d.spec.replicas, 0, `${d.metadata.name} at zero`);
+      const e1 = (await h.store.environments.get(t2, 'dev'))!;
+      assert.deepEqual([e1.health, e1.conditions.find((c) => c.type === 'Hibernated')?.status], ['Ready', 'True']);
+      return stopped;
+    }
+    /** An :upgrade while hibernated: a new generation, still stopped, at the new revision. */
+    async function upgradeHeld(stopped: Obj, rev1: string): Promise<string> {
+      // Hibernated, an upgrade changes the InferenceService's spec (its predictor's version labels): a new
+      // generation, still stopped, at the new revision.
+      const doc = blueprint();
+      doc.metadata.version = '1.0.1';
+      const pub = await h.req('POST', '/v1/blueprints', { body: { name: doc.metadata.name, version: '1.0.1', spec: doc } });
+      assert.ok([200, 201].includes(pub.status), `${pub.status} ${JSON.stringify(pub.body).slice(0, 300)}`); // 200: the same version and content, published by the upgrade test above
+      const up = await h.req('POST', `/v1/tenants/${t2}/environments/dev:upgrade`, { body: { version: '1.0.1' } });
+      assert.equal(up.status, 202, JSON.stringify(up.body));
+      const upOp = await settled(up.body.id);
+      assertSucceeded(upOp);
+      const rev2 = String(stepOutput(upOp, 'render').revision);
+      assert.notEqual(rev2, rev1);
+      const held = (await kube.get<Obj>(ref))!;
+      assert.ok(Number(held.metadata.generation) > Number(stopped.metadata.generation), 'the upgrade changed the InferenceService\'s spec');
+      assert.deepEqual([held.metadata.labels?.['fleetplane.io/revision'], held.metadata.annotations?.['serving.kserve.io/stop'], condition(held, 'Stopped')?.status], [rev2, 'true', 'True'], 'still stopped, at the new revision');
+      assert.equal(await kube.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns2, name: 'ranker-predictor' }), null, 'nothing woke');
+      return rev2;
+    }
+    /** :wake: KServe starts it again, Ready at the new revision. */
+    async function wakeStarted(rev2: string): Promise<void> {
+      // :wake removes the annotation: KServe makes the predictor again, Ready at the new revision. Regression:
+      // verify compared KServe's observedGeneration (its new predictor Deployment's, 1) with the
+      // InferenceService's generation (now higher) and would have waited forever.
+      await act2('wake');
+      await assertVerified(rev2);
+      const woken = (await kube.get<Obj>(ref))!;
+      assert.equal(woken.metadata.annotations?.['serving.kserve.io/stop'], undefined);
+      assert.deepEqual([condition(woken, 'Stopped')?.status, condition(woken, 'Ready')?.status], ['False', 'True'], 'verify waited for KServe\'s Ready again');
+      assert.equal(woken.metadata.labels?.['fleetplane.io/revision'], rev2);
+      assert.ok(Number(woken.status?.observedGeneration) < Number(woken.metadata.generation), `KServe reports its Deployment's generation (${woken.status?.observedGeneration}), not the InferenceService's (${woken.metadata.generation})`);
+      const predictor = (await kube.get<Obj>({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns2, name: 'ranker-predictor' }))!;
+      assert.equal(predictor.metadata.labels?.['fleetplane.io/revision'], rev2, 'verify waited for the predictor Deployment at the new revision');
+      await assertServing(woken);
+      const e2 = (await h.store.environments.get(t2, 'dev'))!;
+      assert.deepEqual([e2.health, e2.conditions.find((c) => c.type === 'Hibernated')?.status], ['Ready', 'False']);
     }
     try {
       const r = await h.req('POST', '/v1/tenants', { body: { slug: t2, name: t2, tier: 'shared', environments: [{ name: 'dev', type: 'dev', blueprint: 'ai-platform', version: '1.0.0', cluster: kserve }] } });
@@ -530,10 +594,10 @@ describe('AI workloads on the testbed: onboard, hibernate and wake, the schedule
       assert.equal(pvc.spec.storageClassName, 'standard');
 
       const op = await settled(opId);
-      assert.equal(op.state, 'succeeded', `${op.error ?? ''} ${JSON.stringify(op.steps.map((st) => [st.name, st.state, st.message ?? st.error ?? '']))}`);
-      await assertVerified(String(op.steps.find((st) => st.name === 'render')!.output?.revision));
-      const render = op.steps.find((st) => st.name === 'render')!;
-      const ranker = (render.output?.choices as Array<{ component: string; form: string }>).find((c) => c.component === 'ranker');
+      assertSucceeded(op);
+      await assertVerified(String(stepOutput(op, 'render').revision));
+      const rendered = stepOutput(op, 'render');
+      const ranker = (rendered.choices as Array<{ component: string; form: string }>).find((c) => c.component === 'ranker');
       assert.equal(ranker?.form, 'InferenceService');
       assert.equal((await h.store.environments.get(t2, 'dev'))!.health, 'Ready');
       // KServe (its webhooks and controller) did the rest: defaulted and chose the runtime, made the predictor, said Ready.
@@ -545,51 +609,7 @@ describe('AI workloads on the testbed: onboard, hibernate and wake, the schedule
       assert.ok(statusWriters.length > 0 && statusWriters.every((m) => m === 'kserve-manager'), `status written by KServe only: ${JSON.stringify(statusWriters)}`);
       await assertServing(served);
 
-      // :hibernate stops the InferenceService (serving.kserve.io/stop): KServe deletes its predictor, says Stopped.
-      const hib = await act2('hibernate');
-      assert.deepEqual([hib.steps.find((st) => st.name === 'hibernate')!.output?.replicas, hib.steps.find((st) => st.name === 'hibernate')!.output?.gpus], [4, 3], 'chat, embed, llm and the InferenceService\'s one replica; 3 GPUs');
-      const stopped = (await kube.get<Obj>(ref))!;
-      assert.equal(stopped.metadata.annotations?.['serving.kserve.io/stop'], 'true');
-      assert.equal(condition(stopped, 'Stopped')?.status, 'True', 'verify waited for KServe to say Stopped');
-      assert.notEqual(condition(stopped, 'Ready')?.status, 'True');
-      await until('KServe to delete the predictor Deployment and its pods', async () =>
-        (await kube.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns2, name: 'ranker-predictor' })) === null && (await predictorPods()).length === 0);
-      for (const d of await kube.list<Obj>('apps/v1', 'Deployment', { namespace: ns2 })) assert.equal(d.spec.replicas, 0, `${d.metadata.name} at zero`);
-      const e1 = (await h.store.environments.get(t2, 'dev'))!;
-      assert.deepEqual([e1.health, e1.conditions.find((c) => c.type === 'Hibernated')?.status], ['Ready', 'True']);
-
-      // Hibernated, an upgrade changes the InferenceService's spec (its predictor's version labels): a new
-      // generation, still stopped, at the new revision.
-      const doc = blueprint();
-      doc.metadata.version = '1.0.1';
-      const pub = await h.req('POST', '/v1/blueprints', { body: { name: doc.metadata.name, version: '1.0.1', spec: doc } });
-      assert.ok([200, 201].includes(pub.status), `${pub.status} ${JSON.stringify(pub.body).slice(0, 300)}`); // 200: the same version and content, published by the upgrade test above
-      const up = await h.req('POST', `/v1/tenants/${t2}/environments/dev:upgrade`, { body: { version: '1.0.1' } });
-      assert.equal(up.status, 202, JSON.stringify(up.body));
-      const upOp = await settled(up.body.id);
-      assert.equal(upOp.state, 'succeeded', `${upOp.error ?? ''} ${JSON.stringify(upOp.steps.map((st) => [st.name, st.state, st.message ?? st.error ?? '']))}`);
-      const rev2 = String(upOp.steps.find((st) => st.name === 'render')!.output?.revision);
-      assert.notEqual(rev2, String(render.output?.revision));
-      const held = (await kube.get<Obj>(ref))!;
-      assert.ok(Number(held.metadata.generation) > Number(stopped.metadata.generation), 'the upgrade changed the InferenceService\'s spec');
-      assert.deepEqual([held.metadata.labels?.['fleetplane.io/revision'], held.metadata.annotations?.['serving.kserve.io/stop'], condition(held, 'Stopped')?.status], [rev2, 'true', 'True'], 'still stopped, at the new revision');
-      assert.equal(await kube.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns2, name: 'ranker-predictor' }), null, 'nothing woke');
-
-      // :wake removes the annotation: KServe makes the predictor again, Ready at the new revision. Regression:
-      // verify compared KServe's observedGeneration (its new predictor Deployment's, 1) with the
-      // InferenceService's generation (now higher) and would have waited forever.
-      await act2('wake');
-      await assertVerified(rev2);
-      const woken = (await kube.get<Obj>(ref))!;
-      assert.equal(woken.metadata.annotations?.['serving.kserve.io/stop'], undefined);
-      assert.deepEqual([condition(woken, 'Stopped')?.status, condition(woken, 'Ready')?.status], ['False', 'True'], 'verify waited for KServe\'s Ready again');
-      assert.equal(woken.metadata.labels?.['fleetplane.io/revision'], rev2);
-      assert.ok(Number(woken.status?.observedGeneration) < Number(woken.metadata.generation), `KServe reports its Deployment's generation (${woken.status?.observedGeneration}), not the InferenceService's (${woken.metadata.generation})`);
-      const predictor = (await kube.get<Obj>({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns2, name: 'ranker-predictor' }))!;
-      assert.equal(predictor.metadata.labels?.['fleetplane.io/revision'], rev2, 'verify waited for the predictor Deployment at the new revision');
-      await assertServing(woken);
-      const e2 = (await h.store.environments.get(t2, 'dev'))!;
-      assert.deepEqual([e2.health, e2.conditions.find((c) => c.type === 'Hibernated')?.status], ['Ready', 'False']);
+      await wakeStarted(await upgradeHeld(await hibernateStopped(), String(rendered.revision)));
     } finally {
       // KServe's finalizer on the InferenceService is removed by KServe itself, which still runs here.
       await kube.delete({ apiVersion: 'v1', kind: 'Namespace', name: ns2 }).catch(() => false);
