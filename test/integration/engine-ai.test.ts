@@ -534,6 +534,8 @@ describe('AI workloads on the testbed: onboard, hibernate and wake, the schedule
       for (const d of await kube.list<Obj>('apps/v1', 'Deployment', { namespace: ns2 })) assert.equal(d.spec.replicas, 0, `${d.metadata.name} at zero`);
       const e1 = (await h.store.environments.get(t2, 'dev'))!;
       assert.deepEqual([e1.health, e1.conditions.find((c) => c.type === 'Hibernated')?.status], ['Ready', 'True']);
+      const drift = await engine.reconcileOnce();
+      assert.deepEqual(drift.drifted.filter((d) => d.tenant === t2), [], 'hibernated, compared with the stopped form: nothing drifted');
       return stopped;
     }
     /** An :upgrade while hibernated: a new generation, still stopped, at the new revision. */
@@ -608,6 +610,10 @@ describe('AI workloads on the testbed: onboard, hibernate and wake, the schedule
       const statusWriters = ((served.metadata as { managedFields?: Array<{ manager?: string; subresource?: string }> }).managedFields ?? []).filter((m) => m.subresource === 'status').map((m) => m.manager);
       assert.ok(statusWriters.length > 0 && statusWriters.every((m) => m === 'kserve-manager'), `status written by KServe only: ${JSON.stringify(statusWriters)}`);
       await assertServing(served);
+      // What KServe's defaulter and controller added (mode, container name, runtime, finalizer, status) is not drift.
+      const drift = await engine.reconcileOnce();
+      assert.deepEqual(drift.drifted.filter((d) => d.tenant === t2), [], JSON.stringify(drift.drifted.filter((d) => d.tenant === t2)));
+      assert.deepEqual(drift.errors.filter((e) => e.tenant === t2), []);
 
       await wakeStarted(await upgradeHeld(await hibernateStopped(), String(rendered.revision)));
     } finally {
