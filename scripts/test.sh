@@ -41,23 +41,24 @@ npm run --silent testbed -- up --clusters 3 --no-build-rest
 
 # What only some tests need builds and starts in the background while the suite runs: Argo CD (and
 # the helm it renders charts with) for the GitOps tests, then the previous Kubernetes minor for the
-# upgrade tests. On a cold machine that overlaps ≈ 20 min of compiling with tests that mostly wait on
-# clusters. Those tests call `argocdUp` / `buildAll` themselves, which take the same locks, so they
-# wait for this job (or do it themselves) and never see half a binary; they run last (below), so
-# they rarely wait at all.
+# upgrade tests, then KServe's manager for the AI test. On a cold machine that overlaps ≈ 25 min of
+# compiling with tests that mostly wait on clusters. Those tests call `argocdUp` / `buildAll` /
+# `kserveUp` themselves, which take the same locks, so they wait for this job (or do it themselves)
+# and never see half a binary; they run last (below), so they rarely wait at all. (KServe is only
+# built here: kserveUp starts it on fp-3 when the AI test needs it.)
 rest_log="$(mktemp -t fleetplane-build-rest.XXXXXX.log)"
-{ npm run --silent testbed -- argocd up && npm run --silent testbed -- build; } >"$rest_log" 2>&1 &
+{ npm run --silent testbed -- argocd up && npm run --silent testbed -- build && npm run --silent testbed -- build --only kserve; } >"$rest_log" 2>&1 &
 rest_pid=$!
 
 step "tests"
 # Unit tests sit next to the code (src/**/*.test.ts); integration tests use the real services above.
 # Node 20's runner takes no globs, so list the files.
 mapfile -t all < <(find src test -name '*.test.ts' -not -path '*/node_modules/*' | sort)
-# Files that need the background job's components (they call argocdUp or buildAll) go last.
-mapfile -t late < <(grep -l -E 'argocdUp\(|buildAll\(' "${all[@]}" | sort)
+# Files that need the background job's components (they call argocdUp, kserveUp or buildAll) go last.
+mapfile -t late < <(grep -l -E 'argocdUp\(|kserveUp\(|buildAll\(' "${all[@]}" | sort)
 mapfile -t early < <(printf '%s\n' "${all[@]}" | grep -v -x -F -f <(printf '%s\n' "${late[@]}"))
 files=("${early[@]}" "${late[@]}")
-echo "${#files[@]} test files (${#late[@]} of them last: they need Argo CD, helm or the previous Kubernetes minor)"
+echo "${#files[@]} test files (${#late[@]} of them last: they need Argo CD, helm, KServe or the previous Kubernetes minor)"
 status=0
 node --import tsx --test --test-concurrency=2 --test-timeout=1200000 "${files[@]}" || status=$?
 if ! wait "$rest_pid"; then

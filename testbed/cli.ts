@@ -1,11 +1,12 @@
 // `npm run testbed -- <command>`: build | up [fp-N …] [--clusters N] [--version V] | upgrade fp-N --to V |
-// status [-o json] | down | restart | throughput | paths [-o json]
+// status [-o json] | down | restart | throughput | paths [-o json] | argocd up|down|status | kserve up|down|status
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_KUBE_VERSION, KUBERNETES_VERSIONS, allBinaryPaths, buildAll, ensureTestbed, testbedDown, testbedRestart, testbedStatus, upgradeCluster, type ClusterStatus } from './index.ts';
 import { cacheRoot, CLUSTER_PREFIX, stateRoot } from './lib/config.ts';
 import { knownClusters } from './lib/cluster.ts';
 import { measureThroughput } from './lib/throughput.ts';
 import { argocdDown, argocdStatus, argocdUp, type ArgocdStatus } from './lib/argocd.ts';
+import { kserveDown, kserveStatus, kserveUp, type KserveStatus } from './lib/kserve.ts';
 
 function positiveInt(value: string, max = 20): number {
   const n = Number(value);
@@ -34,7 +35,7 @@ const program = new Command('testbed')
 program
   .command('build')
   .description(`build the pinned binaries into ${cacheRoot()} (skips what is already built)`)
-  .option('--only <components...>', 'only these components (kubernetes, etcd, kwok, helm, argocd; kubernetes@v1.36.3 for one release)')
+  .option('--only <components...>', 'only these components (kubernetes, etcd, kwok, helm, argocd, kserve; kubernetes@v1.36.3 for one release)')
   .action(async (opts: { only?: string[] }) => {
     const results = await buildAll(opts.only ? { only: opts.only } : {});
     for (const r of results) console.error(`${r.component} ${r.version}: ${r.cached ? 'cached' : `built in ${r.seconds}s`} (${r.dir})`);
@@ -146,6 +147,38 @@ argocd
     const s = await argocdStatus();
     if (opts.output === 'json') console.log(JSON.stringify(s, null, 2));
     else printArgocd(s);
+  });
+
+function printKserve(s: KserveStatus): void {
+  console.log(`kserve ${s.version} on ${s.cluster} (namespace ${s.namespace}, RawDeployment, runtime ${s.servingRuntime}): ${s.running ? 'running' : 'not running'}; webhooks ${s.webhookURL}`);
+  if (s.process) console.log([PROC_NAME, s.process.alive ? `pid ${s.process.pid}` : 'dead', s.process.log].join('\t'));
+}
+const PROC_NAME = 'kserve-manager';
+
+const kserve = program.command('kserve').description("KServe's controller manager as a local process against fp-3 (RawDeployment, webhooks by URL)");
+kserve
+  .command('up')
+  .description('build kserve if needed, install its config, RBAC, webhooks and serving runtime on fp-3, start it unless running (idempotent)')
+  .action(async () => {
+    const started = Date.now();
+    printKserve(await kserveUp());
+    console.error(`[testbed] kserve ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  });
+kserve
+  .command('down')
+  .description('remove its webhook configurations from fp-3 and stop the process (the rest stays)')
+  .action(async () => {
+    const stopped = await kserveDown();
+    console.error(stopped.length ? `[testbed] stopped ${stopped.join(', ')}` : '[testbed] kserve: nothing running');
+  });
+kserve
+  .command('status')
+  .description('process, cluster, webhook URL and log path')
+  .option('-o, --output <format>', 'json or table', output, 'table')
+  .action(async (opts: { output: 'json' | 'table' }) => {
+    const s = await kserveStatus();
+    if (opts.output === 'json') console.log(JSON.stringify(s, null, 2));
+    else printKserve(s);
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -8,6 +8,7 @@
 //   testbedDown()              stops every process and removes all cluster state (not the binaries)
 //   binaryPath(name)           absolute path of a pinned binary (kubectl, helm, kwokctl, etcd, argocd, …)
 //   argocdUp() / argocdDown()  Argo CD's controllers and repo server as local processes (lib/argocd.ts)
+//   kserveUp() / kserveDown()  KServe's controller manager as a local process against fp-3 (lib/kserve.ts)
 import { existsSync } from 'node:fs';
 import { buildAll } from './lib/build.ts';
 import { MAX_CLUSTERS, clusterDir, clusterIndex, clusterName, clusterStatus, knownClusters, removeCluster, startCluster, type ClusterStatus } from './lib/cluster.ts';
@@ -25,6 +26,7 @@ export {
   argocdUp, argocdDown, argocdStatus, argocdGitRepo, argocdRemoveGitRepo, argocdLogPath, ARGOCD_NAMESPACE, ARGOCD_VERSION,
   type ArgocdStatus, type ArgocdUpOptions, type GitRepoCredentials,
 } from './lib/argocd.ts';
+export { kserveUp, kserveDown, kserveStatus, KSERVE_CLUSTER, KSERVE_NAMESPACE, KSERVE_VERSION, SERVING_RUNTIME, type KserveStatus } from './lib/kserve.ts';
 export { repositorySecret } from './lib/argocd-objects.ts';
 export { DEFAULT_STORAGE_CLASS } from './lib/content.ts';
 export { REQUIRED_CRDS } from './lib/crds.ts';

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ARGOCD_COMPONENT } from './argocd-component.ts';
+import { KSERVE_COMPONENT } from './kserve-component.ts';
 
 export const TESTBED_ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 export const GO_DIR = path.join(TESTBED_ROOT, 'go');
@@ -97,6 +98,7 @@ export const COMPONENTS: Component[] = [
     ldflags: [`-X helm.sh/helm/v4/internal/version.version=${HELM_VERSION}`, '-X helm.sh/helm/v4/internal/version.gitTreeState=clean'],
   },
   ARGOCD_COMPONENT,
+  KSERVE_COMPONENT,
 ];
 
 /** The kubernetes component of a release, or an error naming the releases this testbed builds. */

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
+import { run } from './exec.ts';
 
 /** Identities with a static token; RBAC's bootstrap bindings already cover the system: users. */
 export const IDENTITIES = {
@@ -91,4 +92,29 @@ export async function writeKubeconfigs(f: ClusterFiles, name: string, server: st
 
 export async function adminToken(f: ClusterFiles): Promise<string> {
   return tokenOf(f, 'admin');
+}
+
+/**
+ * A CA and a serving certificate it signs for `ips` (e.g. a webhook served by a host process),
+ * made once with openssl and kept: ca.crt, ca.key, tls.crt, tls.key in `dir`. The API server trusts
+ * the CA through the webhook configuration's caBundle.
+ */
+export async function ensureServingCert(dir: string, ips: string[], cn: string): Promise<{ ca: string; cert: string; key: string }> {
+  const files = { ca: path.join(dir, 'ca.crt'), caKey: path.join(dir, 'ca.key'), cert: path.join(dir, 'tls.crt'), key: path.join(dir, 'tls.key') };
+  if (![files.ca, files.caKey, files.cert, files.key].every((f) => existsSync(f))) {
+    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+    const ext = path.join(dir, 'tls.ext');
+    const csr = path.join(dir, 'tls.csr');
+    await openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', files.caKey, '-out', files.ca, '-days', '3650', '-subj', `/CN=${cn}-ca`,
+      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+    await openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', files.key, '-out', csr, '-subj', `/CN=${cn}`]);
+    await fs.writeFile(ext, `subjectAltName=${ips.map((ip) => `IP:${ip}`).join(',')}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n`);
+    await openssl(['x509', '-req', '-in', csr, '-CA', files.ca, '-CAkey', files.caKey, '-CAcreateserial', '-out', files.cert, '-days', '3650', '-extfile', ext]);
+    for (const f of [files.caKey, files.key]) await fs.chmod(f, 0o600);
+  }
+  return { ca: files.ca, cert: files.cert, key: files.key };
+}
+
+async function openssl(args: string[]): Promise<void> {
+  await run('openssl', args);
 }

@@ -27,6 +27,6 @@ export { ClusterConnections, type ClusterCallTimer, type ClusterConnectionsOptio
 export { KindNotServedError, KubeApiError, isConflict, isGone, isInvalid, isNotFound } from './errors.ts';
 export { mapLimit, type Settled } from './concurrency.ts';
 export { probeCapabilities, CAPABILITY_KINDS } from './capabilities.ts';
-export { deploymentReadiness, isPodReady, objectReadiness, podReadiness, podsOf, readCapacity, READY_CONDITION_GROUPS, readyConditionReadiness, statefulSetReadiness, sumCapacity, sumQuotaRequests } from './readiness.ts';
+export { deploymentReadiness, inferenceServiceReadiness, isPodReady, KSERVE_STOP_ANNOTATION, objectReadiness, podReadiness, podsOf, readCapacity, READY_CONDITION_GROUPS, readyConditionReadiness, statefulSetReadiness, sumCapacity, sumQuotaRequests } from './readiness.ts';
 export type { Readiness, ReadinessState } from './readiness.ts';
 export type { KubeconfigSource } from './transport.ts';

@@ -73,15 +73,23 @@ test('sumQuotaRequests adds requests.cpu/memory (or bare cpu/memory) across quot
   assert.deepEqual(sumQuotaRequests([]), { cpuMillis: 0, memoryBytes: 0 });
 });
 
-test('a KServe InferenceService or Knative Service is ready by its Ready condition at the observed generation; a core Service just exists', () => {
-  const isvc = (generation: number, status: Record<string, unknown>) => ({ apiVersion: 'serving.kserve.io/v1beta1', kind: 'InferenceService', metadata: { name: 'ranker', generation }, status });
+test('a Knative Service is ready by its Ready condition at the observed generation; a KServe InferenceService by Ready (and Stopped while stopped); a core Service just exists', () => {
+  const isvc = (generation: number, status: Record<string, unknown>, annotations?: Record<string, string>) => ({ apiVersion: 'serving.kserve.io/v1beta1', kind: 'InferenceService', metadata: { name: 'ranker', generation, ...(annotations ? { annotations } : {}) }, status });
   assert.deepEqual(objectReadiness(isvc(2, { observedGeneration: 2, conditions: [{ type: 'PredictorReady', status: 'True' }, { type: 'Ready', status: 'True' }] })), { state: 'Ready', message: 'Ready' });
-  assert.equal(objectReadiness(isvc(3, { observedGeneration: 2, conditions: [{ type: 'Ready', status: 'True' }] })).state, 'Progressing', 'an older generation\'s Ready does not count');
+  // Regression (seen with KServe v0.17.0 on the testbed): KServe's observedGeneration is its predictor
+  // Deployment's; an InferenceService at generation 2, stopped and started again, reports 1 for good.
+  assert.equal(objectReadiness(isvc(2, { observedGeneration: 1, conditions: [{ type: 'Ready', status: 'True' }, { type: 'Stopped', status: 'False' }] })).state, 'Ready');
   const loading = objectReadiness(isvc(1, { observedGeneration: 1, conditions: [{ type: 'Ready', status: 'False', reason: 'PredictorNotReady', message: 'model loading' }] }));
   assert.deepEqual(loading, { state: 'Progressing', message: 'Ready False (PredictorNotReady: model loading)' }, 'Ready False is not final: a model still loads');
-  assert.deepEqual(objectReadiness(isvc(1, {})), { state: 'Progressing', message: 'waiting for its controller to observe the new generation' });
-  assert.deepEqual(objectReadiness(isvc(1, { observedGeneration: 1 })), { state: 'Progressing', message: 'no Ready condition yet' });
-  const ksvc = { apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata: { name: 'chat', generation: 1 }, status: { observedGeneration: 1, conditions: [{ type: 'Ready', status: 'Unknown' }] } };
-  assert.equal(objectReadiness(ksvc).state, 'Progressing');
+  assert.deepEqual(objectReadiness(isvc(1, {})), { state: 'Progressing', message: 'no Ready condition yet' });
+  // serving.kserve.io/stop (hibernation): ready once KServe says Stopped (it clears the rest of the status).
+  const stop = { 'serving.kserve.io/stop': 'true' };
+  assert.deepEqual(objectReadiness(isvc(1, { conditions: [{ type: 'Ready', status: 'True' }, { type: 'Stopped', status: 'False' }] }, stop)), { state: 'Progressing', message: 'waiting for KServe to stop it' });
+  assert.deepEqual(objectReadiness(isvc(1, { conditions: [{ type: 'Ready', status: 'False', reason: 'Stopped' }, { type: 'Stopped', status: 'True' }] }, stop)), { state: 'Ready', message: 'Stopped' });
+  assert.deepEqual(objectReadiness(isvc(1, { conditions: [{ type: 'Ready', status: 'True' }, { type: 'Stopped', status: 'True' }] })), { state: 'Progressing', message: 'Stopped; waiting for KServe to start it' }, 'started again: not before KServe drops Stopped');
+  const ksvc = (generation: number, observedGeneration: number, status: string) => ({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata: { name: 'chat', generation }, status: { observedGeneration, conditions: [{ type: 'Ready', status }] } });
+  assert.equal(objectReadiness(ksvc(1, 1, 'Unknown')).state, 'Progressing');
+  assert.equal(objectReadiness(ksvc(1, 1, 'True')).state, 'Ready');
+  assert.equal(objectReadiness(ksvc(3, 2, 'True')).state, 'Progressing', 'an older generation\'s Ready does not count');
   assert.equal(objectReadiness({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'chat' } }).state, 'Ready', 'a core Service has no Ready condition');
 });

@@ -63,8 +63,9 @@ export function isPodReady(o: KubeObject): boolean {
 /**
  * API groups whose objects report readiness by a `Ready` condition at the observed generation, as
  * Knative's and KServe's controllers do (their duck-typed status): a KServe InferenceService, a
- * Knative Service. Ready False is not final there (a predictor still loading its model says False),
- * so it stays Progressing until the verify deadline.
+ * Knative Service (a KServe InferenceService without the generation rule: inferenceServiceReadiness).
+ * Ready False is not final there (a predictor still loading its model says False), so it stays
+ * Progressing until the verify deadline.
  */
 export const READY_CONDITION_GROUPS: ReadonlySet<string> = new Set(['serving.kserve.io', 'serving.knative.dev']);
 
@@ -79,9 +80,34 @@ export function readyConditionReadiness(o: Obj): Readiness {
   return { state: 'Progressing', message: ready ? `Ready ${ready.status}${why ? ` (${why})` : ''}` : 'no Ready condition yet' };
 }
 
+/** KServe stops an InferenceService (deletes its predictor, keeps the object, says Stopped) while "true". */
+export const KSERVE_STOP_ANNOTATION = 'serving.kserve.io/stop';
+
+/**
+ * A KServe InferenceService: Ready by its Ready condition, but not "at the observed generation":
+ * KServe copies its predictor Deployment's (or Knative Service's) observedGeneration into the
+ * InferenceService's status, not its own, so after a stop and start (a new Deployment, generation 1)
+ * an InferenceService at generation 2 never looked observed. Verify checks the predictor Deployment
+ * itself in RawDeployment mode (direct-verify.ts). Stopped (serving.kserve.io/stop "true") it is
+ * ready once KServe says Stopped; started again, not before KServe has dropped Stopped.
+ */
+export function inferenceServiceReadiness(o: Obj): Readiness {
+  const cs = conditions(o);
+  const stopped = cs.find((c) => c.type === 'Stopped')?.status === 'True';
+  if (o.metadata.annotations?.[KSERVE_STOP_ANNOTATION] === 'true') {
+    return stopped ? { state: 'Ready', message: 'Stopped' } : { state: 'Progressing', message: 'waiting for KServe to stop it' };
+  }
+  if (stopped) return { state: 'Progressing', message: 'Stopped; waiting for KServe to start it' };
+  const ready = cs.find((c) => c.type === 'Ready');
+  if (ready?.status === 'True') return { state: 'Ready', message: 'Ready' };
+  const why = [ready?.reason, ready?.message].filter(Boolean).join(': ');
+  return { state: 'Progressing', message: ready ? `Ready ${ready.status}${why ? ` (${why})` : ''}` : 'no Ready condition yet' };
+}
+
 /** Readiness of any object: workloads by their status, other kinds count as ready once they exist. */
 export function objectReadiness(o: KubeObject | null): Readiness {
   if (!o) return { state: 'Missing', message: 'object does not exist' };
+  if (o.kind === 'InferenceService' && groupOf(o.apiVersion) === 'serving.kserve.io') return inferenceServiceReadiness(o as Obj);
   if (READY_CONDITION_GROUPS.has(groupOf(o.apiVersion))) return readyConditionReadiness(o as Obj);
   switch (o.kind) {
     case 'Deployment':

@@ -3,7 +3,7 @@
 // label. Polls with one list call per workload kind and namespace (not per object), so hundreds of
 // environments verifying at once stay cheap. On failure, reads back the failing pods' conditions.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { objectReadiness, READY_CONDITION_GROUPS } from '../../adapters/kube/index.ts';
+import { KSERVE_STOP_ANNOTATION, objectReadiness, READY_CONDITION_GROUPS } from '../../adapters/kube/index.ts';
 import { LABELS, type KubeObject, type Revision } from '../../domain/types.ts';
 import { refOf } from '../../domain/kinds.ts';
 import type { DriverContext, FailingObject, VerifyOptions, VerifyResult } from './types.ts';
@@ -19,9 +19,34 @@ interface Snapshot {
   waiting: Array<{ want: KubeObject; live: KubeObject | null; message: string }>;
 }
 
+/**
+ * The Deployment KServe serves a running InferenceService with in RawDeployment ("Standard") mode:
+ * `<name>-predictor`, carrying the InferenceService's labels (so the revision label too). Its
+ * status, not the InferenceService's, says whether KServe has rolled out this revision.
+ */
+export function predictorDeployment(want: KubeObject): KubeObject | null {
+  if (want.kind !== 'InferenceService' || !want.apiVersion.startsWith('serving.kserve.io/')) return null;
+  const mode = want.metadata.annotations?.['serving.kserve.io/deploymentMode'];
+  if ((mode !== 'RawDeployment' && mode !== 'Standard') || want.metadata.annotations?.[KSERVE_STOP_ANNOTATION] === 'true') return null;
+  return { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: `${want.metadata.name}-predictor`, ...(want.metadata.namespace ? { namespace: want.metadata.namespace } : {}) } };
+}
+
+/** What verify waits on for one delivered object (null: nothing), with its predictor Deployment when it has one (undefined: none expected). */
+export function judge(want: KubeObject, got: KubeObject | null, predictor: KubeObject | null | undefined, revision: string): { message: string | null; failed: boolean } {
+  const r = objectReadiness(got);
+  if (got && got.metadata.labels?.[LABELS.revision] !== revision) return { message: 'not yet at this revision', failed: false };
+  if (r.state !== 'Ready') return { message: r.message, failed: r.state === 'Failed' };
+  if (predictor === undefined) return { message: null, failed: false };
+  if (!predictor) return { message: `waiting for KServe to create its predictor Deployment ${want.metadata.name}-predictor`, failed: false };
+  if (predictor.metadata.labels?.[LABELS.revision] !== revision) return { message: 'its predictor Deployment is not yet at this revision', failed: false };
+  const p = objectReadiness(predictor);
+  return p.state === 'Ready' ? { message: null, failed: false } : { message: `its predictor Deployment: ${p.message}`, failed: p.state === 'Failed' };
+}
+
 async function snapshot(ctx: DriverContext, revision: Revision, workloads: KubeObject[]): Promise<Snapshot> {
   const live = new Map<string, KubeObject>();
-  for (const [apiVersion, kind, namespace] of distinct(workloads)) {
+  const predictors = new Map(workloads.map((w) => [w, predictorDeployment(w)] as const).filter((e): e is readonly [KubeObject, KubeObject] => e[1] !== null));
+  for (const [apiVersion, kind, namespace] of distinct([...workloads, ...predictors.values()])) {
     const items = await ctx.kube.list({ apiVersion, kind, ...(namespace ? { namespace } : {}) });
     for (const o of items) live.set(keyOf(o), o);
   }
@@ -29,10 +54,10 @@ async function snapshot(ctx: DriverContext, revision: Revision, workloads: KubeO
   let failed = false;
   for (const want of workloads) {
     const got = live.get(keyOf(want)) ?? null;
-    const r = objectReadiness(got);
-    if (got && got.metadata.labels?.[LABELS.revision] !== revision.id) waiting.push({ want, live: got, message: 'not yet at this revision' });
-    else if (r.state !== 'Ready') waiting.push({ want, live: got, message: r.message });
-    if (r.state === 'Failed') failed = true;
+    const p = predictors.get(want);
+    const verdict = judge(want, got, p ? live.get(keyOf(p)) ?? null : undefined, revision.id);
+    if (verdict.message !== null) waiting.push({ want, live: got, message: verdict.message });
+    if (verdict.failed) failed = true;
   }
   return { ready: waiting.length === 0, failed, waiting };
 }

@@ -15,6 +15,7 @@ import { canonicalize, canonicalYaml } from '../../domain/canonical.ts';
 import type { ClusterCapability } from '../../domain/capabilities.ts';
 import { InputError } from '../../domain/errors.ts';
 import { LABELS, type KubeObject } from '../../domain/types.ts';
+import { imageTag } from './serving.ts';
 import { explainedChoices, renderEnvironment, renderEnvironments, renderTrainingRun, type RenderInput } from '../index.ts';
 
 const root = join(import.meta.dirname, '../../..');
@@ -134,19 +135,31 @@ describe('model-server: model storage, GPUs and readiness', () => {
 });
 
 describe('inference-service and scale to zero: chosen by what the cluster has', () => {
+  it('imageTag: the tag KServe is told to keep (runtimeVersion); none for a digest or an untagged image behind a registry port', () => {
+    assert.equal(imageTag('registry.example.com/acme-ai/ranker-server:1.0.0'), '1.0.0');
+    assert.equal(imageTag('registry.example.com:5000/ranker-server'), undefined, 'the port is not a tag');
+    assert.equal(imageTag('registry.example.com:5000/ranker-server:v2_rc-1'), 'v2_rc-1');
+    assert.equal(imageTag('ranker-server@sha256:' + 'a'.repeat(64)), undefined, 'KServe leaves a digest alone');
+    assert.equal(imageTag('ranker-server:1.0.0@sha256:' + 'a'.repeat(64)), undefined);
+  });
+
   it('KServe present: an InferenceService with the same model (pvc:// of the environment\'s claim), GPU and security; Serverless only with Knative', () => {
     const isvc = find(objectsOf(input(['kserve'])), 'InferenceService', 'ranker');
     assert.equal(isvc.apiVersion, 'serving.kserve.io/v1beta1');
-    assert.equal(isvc.metadata.annotations!['serving.kserve.io/deploymentMode'], 'RawDeployment');
+    assert.equal(isvc.metadata.annotations!['serving.kserve.io/deploymentMode'], 'Standard', 'KServe 0.17\'s name for RawDeployment (its webhook rewrites the old one)');
     const p = isvc.spec.predictor;
     assert.equal(p.model.storageUri, 'pvc://ranker-model/ranker-v2');
     assert.deepEqual(p.model.modelFormat, { name: 'pytorch' });
+    // Regression (found by KServe's own validating webhook on the testbed): `predictor.model` must not name its container.
+    assert.equal(p.model.name, undefined, 'KServe refuses a name on a standard predictor; its defaulter names it kserve-container');
+    // Regression (seen on the testbed): without runtimeVersion KServe ran a GPU model of the kserve-torchserve runtime as <image>:<tag>-gpu.
+    assert.equal(p.model.runtimeVersion, p.model.image.split(':').pop(), 'the image\'s own tag, so KServe keeps it');
     assert.equal(p.model.resources.limits['nvidia.com/gpu'], '1');
     assert.equal(p.minReplicas, 1, 'no Knative: KServe cannot scale to zero');
     assert.equal(p.securityContext.runAsNonRoot, true);
     assert.deepEqual(p.nodeSelector, { 'nvidia.com/gpu.present': 'true' });
     const serverless = find(objectsOf(input(['kserve', 'knative-serving'])), 'InferenceService', 'ranker');
-    assert.equal(serverless.metadata.annotations!['serving.kserve.io/deploymentMode'], 'Serverless');
+    assert.equal(serverless.metadata.annotations!['serving.kserve.io/deploymentMode'], 'Knative', 'formerly Serverless');
     assert.equal(serverless.spec.predictor.minReplicas, 0);
     // No Deployment or Service of ours for it: KServe makes them.
     const o = objectsOf(input(['kserve']));

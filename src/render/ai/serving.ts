@@ -19,17 +19,32 @@ const DEFAULT_CPU_TARGET = 70;
 const idleOf = (c: ResolvedComponent): number => c.spec.scaleToZero?.idleSeconds ?? DEFAULT_IDLE_SECONDS;
 
 /**
+ * The image's own tag, as `runtimeVersion`: without one KServe rewrites the tag of a GPU model's
+ * image when the chosen runtime is upstream's kserve-torchserve (or TF Serving, Hugging Face):
+ * `ranker-server:1.0.0` would run as `ranker-server:1.0.0-gpu` (utils.UpdateImageTag), an image
+ * the blueprint never named. A digest KServe leaves alone (undefined: no field).
+ */
+export function imageTag(image: string): string | undefined {
+  if (image.includes('@')) return undefined;
+  return /:([\w.-]+)$/.exec(image.slice(image.lastIndexOf('/') + 1))?.[1];
+}
+
+/**
  * The predictor runs the component's image as KServe's model container; KServe mounts the model
  * (pvc://<the environment's claim>/<path> read-only, or the object-store URI through its storage
- * initializer) at /mnt/models. RawDeployment unless it scales to zero on Knative (Serverless).
+ * initializer) at /mnt/models. Standard (formerly RawDeployment: a Deployment and Service per
+ * predictor) unless it scales to zero on Knative (mode Knative, formerly Serverless).
  */
 export function inferenceService(ctx: RenderContext, c: ResolvedComponent): KubeObject {
   const serverless = c.choice.scaler === 'Knative';
   const main = container(ctx, c) as Record<string, unknown> & { volumeMounts: Array<{ name: string }>; env: unknown[] };
+  // No container name: KServe's validating webhook refuses one on `predictor.model` ("the 'name'
+  // field is not allowed in standard predictor"); its defaulter names the container kserve-container.
+  const { name: _name, ...unnamed } = main;
   const model = {
-    ...main,
+    ...unnamed,
     modelFormat: { name: c.spec.model!.format! },
-    name: 'kserve-container',
+    runtimeVersion: imageTag(String(main.image)),
     storageUri: storageUri(c),
     // KServe adds the model's own volume and mount; ours keeps only /tmp.
     volumeMounts: main.volumeMounts.filter((m) => m.name !== 'model'),
@@ -59,7 +74,9 @@ export function inferenceService(ctx: RenderContext, c: ResolvedComponent): Kube
   };
   const annotations: Record<string, string> = {
     'serving.kserve.io/autoscalerClass': serverless ? 'kpa.autoscaling.knative.dev' : c.choice.scaler === 'HorizontalPodAutoscaler' ? 'hpa' : 'none',
-    'serving.kserve.io/deploymentMode': serverless ? 'Serverless' : 'RawDeployment',
+    // KServe 0.17's names (RawDeployment and Serverless are deprecated; its defaulting webhook rewrites
+    // them, so the delivered object would differ from the rendered one on every delivery).
+    'serving.kserve.io/deploymentMode': serverless ? 'Knative' : 'Standard',
   };
   return obj(KSERVE_API_VERSION, 'InferenceService', meta(ctx, c.spec.name, componentLabels(ctx, c), annotations), { spec: { predictor } });
 }
