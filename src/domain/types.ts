@@ -194,6 +194,12 @@ export interface Revision {
   objects: RenderedObject[];
   helmValues: HelmValuesFile[];
   createdAt?: string;
+  /**
+   * Set on the copy delivered while the environment hibernates (plan/hibernation.ts: every workload
+   * held at zero, same id and hashes); never stored. GitOps records it in revision.json so verify can
+   * tell the held commit from the awake one.
+   */
+  hibernated?: boolean;
 }
 
 export type OperationKind = 'onboard' | 'upgrade' | 'patch' | 'reconfigure' | 'scale' | 'rollback' | 'offboard' | 'hibernate' | 'wake';

@@ -40,7 +40,7 @@ export function hibernatedObject(o: KubeObject): KubeObject {
 
 /** The revision as delivered while hibernated (same id: it is the same revision, held at zero). */
 export function hibernatedRevision(rev: Revision): Revision {
-  return { ...rev, objects: rev.objects.map((r): RenderedObject => ({ object: hibernatedObject(r.object), hash: r.hash })) };
+  return { ...rev, hibernated: true, objects: rev.objects.map((r): RenderedObject => ({ object: hibernatedObject(r.object), hash: r.hash })) };
 }
 
 function gpusPerPod(pod: Record<string, any> | undefined): number { // eslint-disable-line @typescript-eslint/no-explicit-any

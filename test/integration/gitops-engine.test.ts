@@ -5,7 +5,9 @@
 // engine's verify reads the Application back, so it becomes Ready; a never-ready upgrade fails
 // verification and the engine's rollback lands as a revert commit that Argo CD syncs before the
 // environment is Ready again; offboarding the tenant removes the environment directory, Argo CD
-// prunes its objects, and the repo is archived. PostgreSQL + testbed cluster + Argo CD.
+// prunes its objects, and the repo is archived. Hibernation goes through Git too: `:hibernate` commits
+// the revision held at zero (Argo CD syncs it and its selfHeal keeps it there), `:wake` commits it back.
+// PostgreSQL + testbed cluster + Argo CD.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -124,6 +126,40 @@ test('a never-ready upgrade fails verification; the engine rolls back with a rev
   assert.equal(e.version, '1.0.0');
   const app = await readApp(fleet.clusters[0]!.client(), applicationName(tenant, 'prod'));
   assert.deepEqual(app?.revisions, [git(repo(), 'rev-parse', 'main').trim()], 'Ready only after Argo CD synced the revert commit');
+}));
+
+test('hibernation in GitOps: :hibernate commits the revision held at zero and Argo CD syncs it; :wake commits it back, Ready', () => withArgoLogs(tenant, async () => {
+  const kube = fleet.clusters[0]!.client();
+  const ns = (await env()).placement.namespace;
+  const replicas = async () => Object.fromEntries((await kube.list('apps/v1', 'Deployment', { namespace: ns })).map((d) => [d.metadata.name, (d.spec as { replicas?: number }).replicas ?? 1]));
+  const awake = await replicas();
+  assert.ok(Object.values(awake).every((n) => n > 0), JSON.stringify(awake));
+  const settle = async (verb: 'hibernate' | 'wake') => {
+    const r = await call<Operation>('POST', `/v1/tenants/${tenant}/environments/prod:${verb}`, { reason: 'gitops e2e' });
+    assert.equal(r.status, 202, JSON.stringify(r.body));
+    const done = await waitFor(`${verb} finished`, async () => { const o = await op(r.body.id); return o.state === 'succeeded' || o.state === 'failed' ? o : null; }, 180_000, 1000);
+    assert.equal(done.state, 'succeeded', done.error ?? '');
+    const head = git(repo(), 'rev-parse', 'main').trim();
+    const a = await readApp(kube, applicationName(tenant, 'prod'));
+    assert.deepEqual([a?.sync, a?.revisions], ['Synced', [head]], `${verb}: Argo CD synced the commit the engine pushed`);
+    return head;
+  };
+
+  const asleep = await settle('hibernate');
+  assert.match(git(repo(), 'log', '-1', '--format=%s', asleep), /^hibernate /);
+  const held = await replicas();
+  assert.deepEqual(Object.keys(held).sort(), Object.keys(awake).sort());
+  assert.ok(Object.values(held).every((n) => n === 0), `every Deployment at zero, from the cluster: ${JSON.stringify(held)}`);
+  const committed = git(repo(), 'show', `${asleep}:environments/prod/manifests/${git(repo(), 'ls-tree', '--name-only', `${asleep}:environments/prod/manifests`).split('\n').find((f) => /deployment-web\.yaml$/.test(f))}`);
+  assert.match(committed, /replicas: 0/, 'the repo says zero too, so selfHeal keeps it there');
+  assert.equal((await env()).conditions.find((c) => c.type === 'Hibernated')?.status, 'True');
+
+  const up = await settle('wake');
+  assert.notEqual(up, asleep);
+  assert.deepEqual(await replicas(), awake, 'every Deployment back at its replicas');
+  const e = await env();
+  assert.equal(e.health, 'Ready');
+  assert.notEqual(e.conditions.find((c) => c.type === 'Hibernated')?.status, 'True');
 }));
 
 test('offboarding the tenant removes its environment directory, Argo CD prunes it, the repo is archived', () => withArgoLogs(tenant, async () => {

@@ -250,7 +250,7 @@ export class GitopsDriver implements Driver {
     if (!this.held.has(key)) {
       const text = await this.opts.repos.read(ctx.environment.tenant, (ws) => ws.readFileAt(commit, `${environmentDir(ctx.environment.name)}/revision.json`), ctx.signal);
       if (this.held.size > 10_000) this.held.clear();
-      this.held.set(key, text ? parseRevisionIndex(text).revision : null);
+      this.held.set(key, text ? deliveredKey(parseRevisionIndex(text)) : null);
     }
     return this.held.get(key) ?? null;
   }
@@ -260,7 +260,7 @@ export class GitopsDriver implements Driver {
     const argo = await this.argoTarget(ctx);
     if (!argo) return null;
     const name = applicationName(ctx.environment.tenant, ctx.environment.name);
-    const snap = await argoSnapshot(await readApplication(argo, name), name, (c) => this.revisionAt(ctx, c), revision.id);
+    const snap = await argoSnapshot(await readApplication(argo, name), name, (c) => this.revisionAt(ctx, c), deliveredKey({ revision: revision.id, hibernated: revision.hibernated }));
     // Not there yet (an older commit, or a cached manifest error): ask Argo CD to look again, sparingly.
     const now = ctx.now().getTime();
     if (snap && snap.reason === 'NotSynced' && now - (this.refreshedAt.get(name) ?? 0) >= REFRESH_EVERY_MS) {
@@ -295,6 +295,14 @@ export class GitopsDriver implements Driver {
     return { applied, pruned: prunedSecrets, inventory: applied, detail: { ...detail, repo: this.opts.repos.repoURL(tree.index.tenant), path: tree.dir } };
   }
 
+}
+
+/**
+ * What a commit holds for verify: the revision id, marked when it is held at zero. The hibernated
+ * copy keeps the id and hashes, so without the mark the awake commit before it would pass verify.
+ */
+function deliveredKey(i: { revision: string; hibernated?: boolean | undefined }): string {
+  return i.hibernated ? `${i.revision} (held at zero)` : i.revision;
 }
 
 function revertMessage(subject: string, bad: string, c: CommitInfo): string {

@@ -38,6 +38,15 @@ test('environment tree: one canonical file per object in apply order, helm value
   assert.deepEqual(index.manifests.map((m) => m.hash), ['h-ns', 'h-web', 'h-svc']);
 });
 
+test('a revision delivered held at zero says so in revision.json (same id and hashes as the awake one)', () => {
+  const awake = renderEnvironmentTree(revision(), placement);
+  const held = renderEnvironmentTree(revision({ hibernated: true }), placement);
+  assert.equal(awake.index.hibernated, undefined);
+  assert.equal(held.index.hibernated, true);
+  assert.equal(held.index.revision, awake.index.revision);
+  assert.equal(parseRevisionIndex(held.files[`${held.dir}/revision.json`]!).hibernated, true);
+});
+
 test('secrets never reach the tree: listed by name under outOfBand, values handed to the driver', () => {
   const tree = renderEnvironmentTree(revision(), placement);
   const all = Object.values(tree.files).join('\n');

@@ -49,6 +49,8 @@ export interface RevisionIndex {
   helm: HelmEntry[];
   /** Objects delivered outside Git (Secrets): identity only, never values. */
   outOfBand: ObjectRef[];
+  /** The revision held at zero (hibernation); absent when awake. */
+  hibernated?: true;
 }
 
 export interface EnvironmentTree {
@@ -111,7 +113,7 @@ export function renderEnvironmentTree(revision: Revision, placement: GitopsPlace
   const index: RevisionIndex = {
     tenant: revision.tenant, environment: revision.environment, revision: revision.id,
     blueprint: revision.blueprint, version: revision.version, placement,
-    manifests, helm, outOfBand: outOfBandObjects.map(refOf),
+    manifests, helm, outOfBand: outOfBandObjects.map(refOf), ...(revision.hibernated ? { hibernated: true as const } : {}),
   };
   files[`${dir}/revision.json`] = canonicalJsonFile(index);
   return { dir, files, index, outOfBandObjects };
