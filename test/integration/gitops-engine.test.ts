@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
@@ -56,7 +56,7 @@ before(async () => {
   await app.ready();
   const reg = await call('POST', '/v1/clusters', { name: cluster.name, provider: 'local', region: 'local', role: 'shared', apiServer: cluster.apiServer, credentials: await readFile(cluster.kubeconfig, 'utf8') });
   assert.ok(reg.status < 300, JSON.stringify(reg.body));
-  for (const doc of [release('1.0.0'), release('1.2.0', '1.2.0-never-ready')]) {
+  for (const doc of [release('1.0.0'), release('1.1.0'), release('1.2.0', '1.2.0-never-ready')]) {
     const r = await call('POST', '/v1/blueprints', { name: 'demo-app', version: (doc.metadata as { version: string }).version, spec: doc });
     assert.ok(r.status < 300, JSON.stringify(r.body));
   }
@@ -126,6 +126,40 @@ test('a never-ready upgrade fails verification; the engine rolls back with a rev
   assert.equal(e.version, '1.0.0');
   const app = await readApp(fleet.clusters[0]!.client(), applicationName(tenant, 'prod'));
   assert.deepEqual(app?.revisions, [git(repo(), 'rev-parse', 'main').trim()], 'Ready only after Argo CD synced the revert commit');
+}));
+
+test('the Git remote unavailable during a delivery: the step fails and is retried, and the upgrade lands exactly once when it is back', () => withArgoLogs(tenant, async () => {
+  const away = `${repo()}.away`;
+  await rename(repo(), away);
+  let restored = false;
+  try {
+    const r = await call<Operation>('POST', `/v1/tenants/${tenant}/environments/prod:upgrade`, { version: '1.1.0' });
+    assert.equal(r.status, 202, JSON.stringify(r.body));
+    const failedOnce = await waitFor('a failed deliver attempt', async () => {
+      const o = await op(r.body.id);
+      const step = o.steps.find((x) => x.name === 'deliver');
+      return o.state === 'failed' || (step && step.attempts >= 1 && step.state !== 'succeeded' && step.error) ? o : null;
+    }, 120_000, 200);
+    assert.notEqual(failedOnce.state, 'failed', `retried, not failed for good: ${failedOnce.error ?? ''}`);
+    const step = failedOnce.steps.find((x) => x.name === 'deliver')!;
+    assert.match(String(step.error), /repository|clone|does not exist|not found/i, String(step.error));
+    assert.match(String(step.message), /^unclassified: |transient/, 'classified as worth retrying');
+    await rename(away, repo());
+    restored = true;
+    const done = await waitFor('upgrade finished', async () => {
+      const o = await op(r.body.id);
+      return o.state === 'succeeded' || o.state === 'failed' ? o : null;
+    }, 240_000, 1000);
+    assert.equal(done.state, 'succeeded', done.error ?? '');
+    const commits = git(repo(), 'log', '--format=%H', `--grep=^Fleetplane-Operation: ${r.body.id}$`, 'main').trim().split('\n').filter(Boolean);
+    assert.equal(commits.length, 1, 'one commit for the operation, however many attempts');
+    const e = await env();
+    assert.deepEqual([e.version, e.health], ['1.1.0', 'Ready']);
+    const a = await readApp(fleet.clusters[0]!.client(), applicationName(tenant, 'prod'));
+    assert.deepEqual(a?.revisions, [git(repo(), 'rev-parse', 'main').trim()]);
+  } finally {
+    if (!restored) await rename(away, repo()).catch(() => undefined);
+  }
 }));
 
 test('hibernation in GitOps: :hibernate commits the revision held at zero and Argo CD syncs it; :wake commits it back, Ready', () => withArgoLogs(tenant, async () => {
