@@ -111,6 +111,11 @@ export async function openPostgres(url: string, max: number): Promise<Db> {
   const pool = new pg.Pool({ connectionString: url, max, types: { getTypeParser: typeParser as typeof pg.types.getTypeParser } });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
+  // Nor a client the pool has handed out: the server ending its connection (a restart, an admin's
+  // pg_terminate_backend) between two of its queries emits 'error' on the client, where the pool
+  // listens only while it is idle (seen: serve crashed when PostgreSQL restarted under load). The
+  // query in flight fails on its own, and the pool drops a client that is no longer queryable.
+  pool.on('connect', (client) => { client.on('error', () => undefined); });
   const wrap = (c: pg.Pool | pg.PoolClient): Queryable => ({
     async query<T>(sql: string, params: unknown[] = []) {
       const r = await c.query(sql, params);
@@ -127,16 +132,23 @@ export async function openPostgres(url: string, max: number): Promise<Db> {
     exec: direct.exec,
     async transaction<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
       const client = await pool.connect();
+      // A checked-out client has no listener of the pool's: the server ending its connection between
+      // two queries (a restart, an admin's pg_terminate_backend) emits 'error' on it, which would
+      // crash the process. Keep it, fail the transaction's next query, and drop the client.
+      let lost: Error | undefined;
+      const onError = (err: Error) => { lost ??= err; };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const out = await fn(wrap(client));
         await client.query('COMMIT');
         return out;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
+        if (!lost) await client.query('ROLLBACK').catch(() => undefined);
         throw err;
       } finally {
-        client.release();
+        client.off('error', onError);
+        client.release(lost ?? false);
       }
     },
     listen: (channel, onNotify) => listenPostgres(url, channel, onNotify),
