@@ -7,7 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import YAML from 'yaml';
 import type { Logger } from 'pino';
 import { ajvWithFormats } from '../domain/validation.ts';
-import { InputError, coerceError } from '../domain/errors.ts';
+import { InputError, StoreUnavailableError, coerceError } from '../domain/errors.ts';
 import { metricsPlugin } from '../metrics/http.ts';
 import { authHook } from './auth.ts';
 import { auditRequests } from './audit.ts';
@@ -228,6 +228,7 @@ function errorHandler(this: Api, err: FastifyError, req: FastifyRequest, reply: 
   if (problem.status >= 500) req.log.error({ err, reqId: req.id }, 'request failed');
   else req.log.info({ status: problem.status, type: problem.type, detail: problem.detail }, 'request refused');
   if (err instanceof ProblemError) reply.headers(err.headers);
+  if (err instanceof StoreUnavailableError) reply.header('retry-after', String(err.retryAfterSeconds));
   if (problem.status === 401) reply.header('www-authenticate', 'Bearer realm="fleetplane"');
   return reply.status(problem.status).type(PROBLEM_CONTENT_TYPE).send({ ...problem, requestId: req.id });
 }

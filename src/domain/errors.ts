@@ -48,6 +48,17 @@ export class PreconditionFailedError extends FleetplaneError {
 }
 
 /**
+ * The store cannot take the request now: its server is down or restarting, the connection was cut, or
+ * it is out of disk or connections. Nothing was written; the same request may be sent again later.
+ */
+export class StoreUnavailableError extends FleetplaneError {
+  override readonly type = 'store-unavailable';
+  override readonly status = 503;
+  /** What the API sends as Retry-After. */
+  readonly retryAfterSeconds = 5;
+}
+
+/**
  * An Idempotency-Key already used with a different request: another body on the same route, or a
  * key another route already recorded (an Operation, a token, a tenant without environments). One
  * error for every route and service, so none of them translates it.

@@ -6,9 +6,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { KubeClient } from '../adapters/kube/client.ts';
 import { KindNotServedError, KubeApiError } from '../adapters/kube/errors.ts';
-import {
-  ConfigurationError, ConflictError, FleetplaneError, InputError, LeaseLostError, NotFoundError, PermanentError, StepWaitingError, VerifyFailedError,
-} from '../domain/errors.ts';
+import { ConfigurationError, ConflictError, FleetplaneError, InputError, LeaseLostError, NotFoundError, PermanentError, StepWaitingError, StoreUnavailableError, VerifyFailedError } from '../domain/errors.ts';
 import { classify, type CheckName, type Classification, type FailureClass } from './failure.ts';
 import { afterStepFailure, type AfterFailure, type StepFailure } from './workflows.ts';
 
@@ -24,6 +22,7 @@ test('classify: each error is decided by one named check', () => {
     ['waiting on the cluster', new StepWaitingError('progressing', 1500), 'waiting', 'step-waiting'],
     ['not healthy', new VerifyFailedError('pod web-1 not ready', 'PodsNotReady'), 'transient', 'verify-failed'],
     ['missing record', new PermanentError('revision r1 is not stored'), 'permanent', 'engine-refused'],
+    ['the store is down or full', new StoreUnavailableError('the store is unavailable: disk full'), 'transient', 'store-unavailable'],
     ['no gitops driver here', new ConfigurationError('no gitops driver is configured'), 'permanent', 'engine-refused'],
     ['throttled, with Retry-After', kube(429, 'TooManyRequests', { retryAfterMs: 3000 }), 'transient', 'kube-throttled', 3000],
     ['throttled, without Retry-After', kube(429), 'transient', 'kube-throttled'],

@@ -8,14 +8,14 @@
 //
 // Cluster API errors are read by their shape (adapters/kube KubeApiError: `upstreamStatus`,
 // `reason`, `retryAfterMs`; Node socket errors: `code`), so this stays free of the adapters.
-import { FleetplaneError, LeaseLostError, PermanentError, StepWaitingError, VerifyFailedError, coerceError } from '../domain/errors.ts';
+import { FleetplaneError, LeaseLostError, PermanentError, StepWaitingError, StoreUnavailableError, VerifyFailedError, coerceError } from '../domain/errors.ts';
 
 export type FailureClass = 'permanent' | 'transient' | 'waiting' | 'lost';
 
 export type CheckName =
   | 'lease-lost' | 'step-waiting' | 'verify-failed' | 'engine-refused'
   | 'kube-throttled' | 'kube-conflict' | 'kube-invalid' | 'kube-forbidden' | 'kube-unauthorized' | 'kube-not-found' | 'kube-gone'
-  | 'kube-server-error' | 'kube-refused' | 'kind-not-served' | 'connection' | 'timeout' | 'aborted' | 'input-refused' | 'unclassified';
+  | 'kube-server-error' | 'kube-refused' | 'kind-not-served' | 'connection' | 'timeout' | 'aborted' | 'store-unavailable' | 'input-refused' | 'unclassified';
 
 export interface Classification {
   class: FailureClass;
@@ -99,6 +99,8 @@ export const FAILURE_CHECKS: readonly Check[] = [
   { name: 'timeout', test: (e) => ((typeof e.code === 'string' && TIMEOUT_CODES.has(e.code)) || e.name === 'TimeoutError' ? t('a request timed out') : null) },
   // Not by the lease (checked first): a request's own deadline or a stopping process.
   { name: 'aborted', test: (e) => (e.name === 'AbortError' ? t('a request was aborted') : null) },
+  // The store is down, restarting or out of disk: the step's writes did not happen; try again later.
+  { name: 'store-unavailable', test: (e) => (e instanceof StoreUnavailableError ? t('the store is unavailable (down, restarting or out of disk)') : null) },
   // Fleetplane's own validation refused what the operation asks for (e.g. values the blueprint rejects).
   { name: 'input-refused', test: (e) => (e instanceof FleetplaneError && e.status < 500 ? p('invalid request') : null) },
 ];

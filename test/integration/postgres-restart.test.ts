@@ -35,13 +35,13 @@ async function pg(cmd: 'ensure' | 'stop'): Promise<string> {
   return stdout;
 }
 
-async function call(method: string, path: string, body?: unknown): Promise<{ status: number; type: string; body: Record<string, unknown> }> {
+async function call(method: string, path: string, body?: unknown): Promise<{ status: number; type: string; retryAfter?: string | null; body: Record<string, unknown> }> {
   const r = await fetch(`${url}${path}`, {
     method, headers: { authorization: `Bearer ${adminToken}`, ...(body ? { 'content-type': 'application/json' } : {}) },
     ...(body ? { body: JSON.stringify(body) } : {}),
   });
   const text = await r.text();
-  return { status: r.status, type: r.headers.get('content-type') ?? '', body: text ? JSON.parse(text) as Record<string, unknown> : {} };
+  return { status: r.status, type: r.headers.get('content-type') ?? '', retryAfter: r.headers.get('retry-after'), body: text ? JSON.parse(text) as Record<string, unknown> : {} };
 }
 
 const onboard = (slug: string) => call('POST', '/v1/tenants', {
@@ -105,9 +105,11 @@ test('PostgreSQL restarted under load: serve survives, answers problem+json whil
   assert.match(ready.type, /application\/problem\+json/);
   const during = ['pgr-down0', 'pgr-down1', 'pgr-down2'];
   for (const slug of during) {
-    const r = await accept(slug).catch((err: Error) => ({ status: 0, type: '', body: { error: err.message } }));
-    assert.ok(r.status >= 500 && r.status < 600, `refused with a 5xx, not a dropped connection: ${r.status} ${JSON.stringify(r.body)}`);
+    const r: Awaited<ReturnType<typeof call>> = await accept(slug).catch((err: Error) => ({ status: 0, type: '', body: { error: err.message } }));
+    assert.equal(r.status, 503, `refused with 503, not a dropped connection or a 500: ${r.status} ${JSON.stringify(r.body)}`);
     assert.match(r.type, /application\/problem\+json/, `problem+json: ${JSON.stringify(r.body)}`);
+    assert.equal(r.body.type, 'https://fleetplane.io/problems/store-unavailable', JSON.stringify(r.body));
+    assert.equal(r.retryAfter, '5', 'Retry-After');
   }
   assert.equal(serve!.exitCode, null, `serve is still running: ${stderr}`);
 

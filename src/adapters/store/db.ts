@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { lockDir } from './dir-lock.ts';
+import { StoreUnavailableError } from '../../domain/errors.ts';
 
 export interface QueryResult<T> {
   rows: T[];
@@ -72,13 +73,14 @@ export async function openEmbedded(dir: string): Promise<Db> {
     throw err;
   }
   const lock = new Mutex();
+  // PGlite reports a full disk as PostgreSQL does (SQLSTATE 53100) and goes on once there is room.
   const wrap = (q: Pick<PGlite, 'query' | 'exec'>): Queryable => ({
     async query<T>(sql: string, params: unknown[] = []) {
-      const r = await q.query<T>(sql, params);
+      const r = await unavailableAsTyped(() => q.query<T>(sql, params));
       return { rows: r.rows };
     },
     async exec(sql: string) {
-      await q.exec(sql);
+      await unavailableAsTyped(() => q.exec(sql));
     },
   });
   const direct = wrap(lite);
@@ -93,7 +95,7 @@ export async function openEmbedded(dir: string): Promise<Db> {
     kind: 'embedded',
     query: (sql, params) => guarded(() => direct.query(sql, params)),
     exec: (sql) => guarded(() => direct.exec(sql)),
-    transaction: (fn) => guarded(() => lite.transaction((tx) => inTx.run(true, () => fn(wrap(tx))))),
+    transaction: (fn) => guarded(() => unavailableAsTyped(() => lite.transaction((tx) => inTx.run(true, () => fn(wrap(tx)))))),
     listen: async (channel, onNotify) => {
       checkChannel(channel);
       const unlisten = await guarded(() => lite.listen(channel, () => onNotify()));
@@ -107,6 +109,32 @@ export async function openEmbedded(dir: string): Promise<Db> {
   };
 }
 
+/**
+ * SQLSTATE classes and socket codes that mean "the store cannot take this now" (not "this request is
+ * wrong"): connection exceptions (08), insufficient resources (53: disk full, out of memory, too many
+ * connections), operator intervention (57P01-57P03: shutdown, crash, starting up).
+ */
+const UNAVAILABLE_SOCKET = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
+export function asStoreUnavailable(err: unknown): StoreUnavailableError | null {
+  if (err instanceof StoreUnavailableError) return err;
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  const message = typeof e?.message === 'string' ? e.message : '';
+  const why = code.startsWith('08') || code.startsWith('53') || ['57P01', '57P02', '57P03'].includes(code) ? `the database refused it (SQLSTATE ${code}: ${message})`
+    : UNAVAILABLE_SOCKET.has(code) ? `the database is not reachable (${code})`
+      : /Connection terminated|connection is not queryable|Client has encountered a connection error/i.test(message) ? `the connection to the database was lost (${message})`
+        : null;
+  return why ? new StoreUnavailableError(`the store is unavailable: ${why}; nothing was written, try again`, [], { cause: err }) : null;
+}
+
+async function unavailableAsTyped<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw asStoreUnavailable(err) ?? err;
+  }
+}
+
 export async function openPostgres(url: string, max: number): Promise<Db> {
   const pool = new pg.Pool({ connectionString: url, max, types: { getTypeParser: typeParser as typeof pg.types.getTypeParser } });
   // An idle client losing its connection must not crash the process; the next query reconnects.
@@ -118,11 +146,11 @@ export async function openPostgres(url: string, max: number): Promise<Db> {
   pool.on('connect', (client) => { client.on('error', () => undefined); });
   const wrap = (c: pg.Pool | pg.PoolClient): Queryable => ({
     async query<T>(sql: string, params: unknown[] = []) {
-      const r = await c.query(sql, params);
+      const r = await unavailableAsTyped(() => c.query(sql, params));
       return { rows: r.rows as T[] };
     },
     async exec(sql: string) {
-      await c.query(sql);
+      await unavailableAsTyped(() => c.query(sql));
     },
   });
   const direct = wrap(pool);
@@ -131,7 +159,7 @@ export async function openPostgres(url: string, max: number): Promise<Db> {
     query: direct.query,
     exec: direct.exec,
     async transaction<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
-      const client = await pool.connect();
+      const client = await unavailableAsTyped(() => pool.connect());
       // A checked-out client has no listener of the pool's: the server ending its connection between
       // two queries (a restart, an admin's pg_terminate_backend) emits 'error' on it, which would
       // crash the process. Keep it, fail the transaction's next query, and drop the client.
@@ -145,7 +173,7 @@ export async function openPostgres(url: string, max: number): Promise<Db> {
         return out;
       } catch (err) {
         if (!lost) await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
+        throw asStoreUnavailable(err) ?? err;
       } finally {
         client.off('error', onError);
         client.release(lost ?? false);
