@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeObject, ObjectRef, Revision } from '../../domain/types.ts';
 import type { ArchiveResult, GitRepos, Workspace } from '../../adapters/git/index.ts';
 import {
-  ARGOCD_NAMESPACE, applicationName, commitMessage, environmentDir, parseRevisionIndex, renderArgoFiles, renderEnvironmentTree, syncIdentityObjects, syncClusterRoleName,
+  ARGOCD_NAMESPACE, ARGO_API, applicationName, commitMessage, environmentDir, parseRevisionIndex, renderArgoFiles, renderEnvironmentTree, syncIdentityObjects, syncClusterRoleName,
   type CommitInfo, type EnvironmentTree, type GitopsPlacement, type RevisionIndex,
 } from '../../render/gitops/index.ts';
 import { DirectDriver } from './direct.ts';
@@ -65,6 +65,7 @@ export class GitopsDriver implements Driver {
     // A requested rollback (Operation kind "rollback") is a revert commit too, not a plain rewrite.
     if (ctx.operation.kind === 'rollback' && previous?.revision && previous.revision.id !== revision.id) return this.rollback(ctx, revision, previous);
     const tree = renderEnvironmentTree(this.mirrored(revision), placementOf(ctx));
+    await this.refuseLostRepo(ctx);
     await this.applyOutOfBand(ctx, revision, tree);
     const action = ctx.operation.kind;
     const commit = await this.opts.repos.mutate(ctx.environment.tenant, async (ws) => {
@@ -105,6 +106,7 @@ export class GitopsDriver implements Driver {
   /** A revert commit of the change that delivered `from.revision`, then the tree forced to `toRevision`. */
   async rollback(ctx: DriverContext, toRevision: Revision, from: PreviousDelivery): Promise<DeliverResult> {
     const tree = renderEnvironmentTree(this.mirrored(toRevision), placementOf(ctx));
+    await this.refuseLostRepo(ctx);
     await this.applyOutOfBand(ctx, toRevision, tree);
     const { tenant, name } = ctx.environment;
     const commit = await this.opts.repos.mutate(tenant, async (ws) => {
@@ -203,6 +205,23 @@ export class GitopsDriver implements Driver {
     type Helm = Revision['helmValues'][number] & { repo?: string };
     const helmValues = revision.helmValues.map((h: Helm) => (h.repo && Object.hasOwn(m, h.repo) ? { ...h, repo: m[h.repo] } : h));
     return { ...revision, helmValues };
+  }
+
+  /**
+   * A local repo is created on a tenant's first delivery. Missing later (a data volume not mounted, a
+   * directory removed by hand), creating it again would push a history of this one environment over
+   * everything Argo CD deploys for the tenant. So a missing repo of a tenant Argo CD already has a
+   * project for is an error (retried: the volume may come back), never a fresh repo.
+   */
+  private async refuseLostRepo(ctx: DriverContext): Promise<void> {
+    const tenant = ctx.environment.tenant;
+    if (await this.opts.repos.exists(tenant)) return;
+    const argo = await this.argoTarget(ctx);
+    if (!argo) return;
+    const project = await argo.kube.get({ apiVersion: ARGO_API, kind: 'AppProject', namespace: argo.namespace, name: tenant });
+    if (project) {
+      throw new Error(`gitops: tenant ${tenant}'s repository ${this.opts.repos.repoURL(tenant)} is missing, but Argo CD has its AppProject: not creating an empty one over what Argo CD deploys (restore the repository, or delete the AppProject if the tenant is gone)`);
+    }
   }
 
   private repoRef(tenant: string) {
