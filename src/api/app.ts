@@ -86,7 +86,8 @@ export async function buildApp(deps: ApiDeps, opts: BuildAppOptions = {}): Promi
   app.addHook('onRequest', authHook(deps.store, deps.now));
   app.addHook('preValidation', async (req) => refuseNulInUrl(req));
   app.addHook('onResponse', auditRequests(deps.store));
-  await registerLimits(app, limits);
+  // Several replicas share one PostgreSQL: they share its counters too.
+  await registerLimits(app, limits, deps.store.kind === 'postgres' ? deps.store.rateLimits : undefined);
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });

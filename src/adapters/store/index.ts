@@ -30,6 +30,7 @@ import { clusterUpgradeRepo } from './cluster-upgrades.ts';
 import { auditRepo, eventRepo, type AuditRepo } from './journal.ts';
 import { changeFeedRepo } from './change-events.ts';
 import { fleetReportRepo } from './fleet-queries.ts';
+import { rateLimitRepo } from './rate-limits.ts';
 
 export type { Db, Queryable } from './db.ts';
 export { generateTokenSecret, hashToken, tokenTarget } from './tokens.ts';
@@ -85,6 +86,7 @@ export async function openStore(config: StoreConfig): Promise<SqlStore> {
     },
     listen: (channel, onNotify) => db.listen(channel, onNotify),
     exclusive: (lock, fn) => exclusive(db, lock, fn),
+    rateLimits: rateLimitRepo(db),
     clusters: clusterRepo(db, box),
     blueprints: blueprintRepo(db),
     revisions: revisionRepo(db),

@@ -311,6 +311,12 @@ export type StoreLock = 'prescaler';
  */
 export type StoreChannel = 'fleetplane_operations' | 'fleetplane_changes';
 
+/** Shared request counters (the API's rate limit across `serve` replicas). */
+export interface RateLimitRepo {
+  /** Counts one request under `key` in its fixed window of `windowMs` (opened by the first); the count so far and the ms left. */
+  hit(key: string, windowMs: number): Promise<{ count: number; ttlMs: number }>;
+}
+
 export interface Store extends StoreTx {
   readonly kind: 'embedded' | 'postgres';
   migrate(): Promise<void>;
@@ -328,6 +334,7 @@ export interface Store extends StoreTx {
    * it. With the embedded backend (one process) fn just runs.
    */
   exclusive<T>(lock: StoreLock, fn: () => Promise<T>): Promise<{ ran: true; result: T } | { ran: false }>;
+  rateLimits: RateLimitRepo;
 
   clusters: {
     upsert(c: Omit<Cluster, 'createdAt' | 'updatedAt'> & { credentials?: string }): Promise<Cluster>;
