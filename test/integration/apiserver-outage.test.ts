@@ -4,6 +4,7 @@
 // every open connection is reset and new ones are refused for a while, then it comes back. Onboardings
 // through a real `serve` must all end succeeded, each environment by exactly one operation, Ready, with
 // the outage visible in their step history as retried connection failures, never a failed operation.
+// Then the same server made slow (every chunk held 150 ms each way): onboardings still succeed once.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { createServer, connect, type Server, type Socket } from 'node:net';
@@ -17,11 +18,13 @@ const clusterName = `ao${run}`;
 let fleet: Fleet;
 let serve: ServeProcess | undefined;
 
-/** A TCP pass-through to the API server that can be cut (resets every connection, refuses new ones). */
+/** A TCP pass-through to the API server that can be cut (resets every connection, refuses new ones) or slowed. */
 class CuttableProxy {
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
   port = 0;
+  /** Held before each chunk is passed on, each way. */
+  delayMs = 0;
   constructor(private readonly target: { host: string; port: number }) {}
   async up(): Promise<void> {
     this.server = createServer((client) => {
@@ -31,7 +34,13 @@ class CuttableProxy {
         s.on('close', () => this.sockets.delete(s));
         s.on('error', () => s.destroy());
       }
-      client.pipe(upstream).pipe(client);
+      const relay = (from: Socket, to: Socket) => from.on('data', (chunk) => {
+        if (this.delayMs === 0) { to.write(chunk); return; }
+        from.pause();
+        setTimeout(() => { to.write(chunk); from.resume(); }, this.delayMs);
+      });
+      relay(client, upstream);
+      relay(upstream, client);
     });
     await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', () => resolve()));
     this.port = (this.server.address() as { port: number }).port;
@@ -106,4 +115,27 @@ test('the API server cut off mid-onboarding: every onboarding retries and succee
     assert.deepEqual(mine.map((o) => o.kind), ['onboard'], `${slug}: one operation`);
   }
   assert.ok(ops.some((o) => o.steps.some((s) => s.attempts > 1)), 'some step ran more than once: the outage was felt');
+});
+
+test('the same API server slowed down (every chunk held 150 ms each way): onboardings still succeed, once each', async () => {
+  const client = api(serve!.url, fleet.adminToken);
+  proxy.delayMs = 150;
+  const slow = Array.from({ length: 3 }, (_, i) => `ao${run}-slow${i}`);
+  slugs.push(...slow);
+  const ids: string[] = [];
+  for (const slug of slow) {
+    const r = await client.call<{ operations: Array<{ id: string }> }>('POST', '/v1/tenants', { slug, name: slug, tier: 'shared', environments: [{ name: 'prod', type: 'prod', blueprint: 'demo-app', version: '1.0.0', cluster: clusterName }] });
+    assert.equal(r.status, 202, JSON.stringify(r.body));
+    ids.push(r.body.operations[0]!.id);
+  }
+  const ops = await waitFor('every slow onboarding finished', async () => {
+    const all = await Promise.all(ids.map(async (id) => (await client.call<Op>('GET', `/v1/operations/${id}`)).body));
+    return all.every((o) => o.state === 'succeeded' || o.state === 'failed') ? all : null;
+  }, 900_000, 1000);
+  proxy.delayMs = 0;
+  assert.deepEqual(ops.map((o) => o.state), ids.map(() => 'succeeded'));
+  for (const slug of slow) {
+    assert.equal((await client.call<{ health: string }>('GET', `/v1/environments/${slug}/prod`)).body.health, 'Ready', slug);
+    assert.deepEqual((await client.call<{ items: Op[] }>('GET', `/v1/operations?tenant=${slug}&limit=20`)).body.items.map((o) => o.kind), ['onboard']);
+  }
 });
