@@ -63,8 +63,9 @@ test('onboard commits the documented layout with a meaningful message, trailers 
   const trailers = git(repo(), 'log', '-1', '--format=%(trailers:only,unfold)', 'main');
   assert.match(trailers, /^Fleetplane-Operation: op-prod-onboard$/m);
   assert.match(trailers, new RegExp(`^Fleetplane-Revision: ${prod1.id}$`, 'm'));
-  // The Secret went to the cluster, not to Git; the inventory still lists it (for pruning).
-  assert.deepEqual(kube.applied.map((o) => o.kind), ['Namespace', 'Secret']);
+  // The Secret went to the cluster, not to Git, after the Namespace and the namespace's sync identity
+  // (sync-identity.ts: Argo CD's account, which cannot come from the repo); the inventory still lists it (for pruning).
+  assert.deepEqual(kube.applied.map((o) => o.kind), ['Namespace', 'ServiceAccount', 'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding', 'Secret']);
   assert.ok(res.inventory.some((r) => r.kind === 'Secret' && r.name === 'web-db'));
 });
 
@@ -133,7 +134,8 @@ test('offboard removes the environment directory; the last one archives the repo
   const commits = count();
   const inventory = [{ apiVersion: 'v1', kind: 'Secret', namespace: 'acme-prod', name: 'web-db' }];
   const last = await driver.remove(ctx('prod', 'offboard'), inventory);
-  assert.deepEqual(kube.deleted.at(-1), inventory[0]);
+  // The Secret, then the sync identity's cluster-scoped pair (its namespaced part goes with the Namespace).
+  assert.deepEqual(kube.deleted.slice(-3), [inventory[0], ...['ClusterRoleBinding', 'ClusterRole'].map((kind) => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind, name: 'fleetplane-sync:acme-prod' }))]);
   const archived = String(last.detail?.archivedTo);
   assert.match(archived, /\/git\/archive\/acme-\d{8}T\d{6}Z\.git$/);
   assert.ok(!existsSync(repo()));
