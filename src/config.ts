@@ -11,6 +11,8 @@ import type { EngineConfig } from './engine/context.ts';
 import type { GitopsConfig } from './engine/drivers/gitops-config.ts';
 import { ENGINE_DEFAULTS } from './engine/defaults.ts';
 import { PLACEMENT_POLICIES, type PlacementPolicy } from './plan/placement.ts';
+import { parseFailoverPolicy, type FailoverPolicy } from './plan/move.ts';
+import { TIERS } from './domain/types.ts';
 import { ROLLOUT_INTERVAL_MS } from './engine/rollouts/index.ts';
 import { MAX_TENANT_LABELS } from './metrics/registry.ts';
 import { PRESCALE_INTERVAL_MS } from './scaling/loop.ts';
@@ -55,6 +57,8 @@ export interface FleetplaneConfig {
     placementPolicy: PlacementPolicy;
   };
   rollouts: { intervalMs: number };
+  /** Evacuations and the failover policy (docs/clusters.md "Move and evacuate", "Failover"). */
+  evacuation: { intervalMs: number; failover: { policy: FailoverPolicy; intervalMs: number; concurrency: number } };
   /** Kubernetes upgrades of clusters (docs/clusters.md): the provider that carries them out (none: plans are stored but not run). */
   clusterUpgrades: { provider: 'none' | 'testbed'; intervalMs: number; verifyTimeoutMs: number };
   prescaler: { intervalMs: number };
@@ -100,6 +104,7 @@ export function loadConfig(env: Env, flags: ServeFlags = {}): FleetplaneConfig {
     store: storeSection(r, flags, engine.concurrency),
     engine,
     rollouts: { intervalMs: r.int('FLEETPLANE_ROLLOUT_INTERVAL_MS', { min: 1 }) ?? ROLLOUT_INTERVAL_MS },
+    evacuation: evacuationSection(r, env),
     clusterUpgrades: {
       provider: r.oneOf('FLEETPLANE_CLUSTER_UPGRADE_PROVIDER', ['none', 'testbed'] as const) ?? 'none',
       intervalMs: r.duration('FLEETPLANE_CLUSTER_UPGRADE_INTERVAL', { positive: true }) ?? 10_000,
@@ -188,6 +193,19 @@ function engineSection(r: Reader): FleetplaneConfig['engine'] {
     clusterUnavailableAfterMs: or(r.duration('FLEETPLANE_CLUSTER_UNAVAILABLE_AFTER', { positive: true }), d.clusterUnavailableAfterMs),
     placementPolicy: or(r.oneOf('FLEETPLANE_PLACEMENT_POLICY', PLACEMENT_POLICIES), d.placementPolicy),
     ...compact({ workerId: r.text('FLEETPLANE_WORKER_ID') }),
+  };
+}
+
+function evacuationSection(r: Reader, env: Env): FleetplaneConfig['evacuation'] {
+  const parsed = parseFailoverPolicy(env.FLEETPLANE_FAILOVER, TIERS);
+  if ('error' in parsed) throw new ConfigError(`FLEETPLANE_FAILOVER: ${parsed.error}`);
+  return {
+    intervalMs: r.duration('FLEETPLANE_EVACUATION_INTERVAL') ?? 2000,
+    failover: {
+      policy: parsed.policy,
+      intervalMs: r.duration('FLEETPLANE_FAILOVER_INTERVAL', { positive: true }) ?? 15_000,
+      concurrency: r.int('FLEETPLANE_FAILOVER_CONCURRENCY', { min: 1, max: 100 }) ?? 5,
+    },
   };
 }
 

@@ -8,6 +8,7 @@ import type { ScalingRepo, Store } from '../domain/ports/store.ts';
 import type { PreviewRenderOptions } from '../engine/rollouts/preview.ts';
 import type { RolloutService } from '../engine/rollouts/service.ts';
 import type { PlacementSettings } from './services/cluster-lifecycle.ts';
+import type { FailoverPolicy } from '../plan/move.ts';
 import type { ChangeHub } from './services/change-hub.ts';
 
 export type Api = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
@@ -27,6 +28,8 @@ export interface ApiDeps {
   connections: ClusterConnections;
   /** The place step's settings, so POST /v1/placement:preview answers as the engine would (default: the engine's defaults). */
   placement?: PlacementSettings;
+  /** The failover policy the engine runs (GET /v1/failover shows it and its dry run; default: off). */
+  failover?: { policy: FailoverPolicy; concurrency: number };
   /** The process's one tail of the change feed, behind every GET /v1/events/stream. */
   changes: ChangeHub;
   /** The web console build served at / (FLEETPLANE_CONSOLE_DIR, default web/dist). */

@@ -141,6 +141,12 @@ export const HibernateBody = Type.Object({ reason: Type.Optional(Type.String({ m
 export const NoContent = Type.Null({ description: 'No content' });
 
 export const TenantParams = Type.Object({ tenant: DnsLabel });
+/** POST …:move (docs/clusters.md "Move and evacuate"): `to` absent: placement chooses, the source excluded. */
+export const MoveBody = Type.Object({
+  to: Type.Optional(DnsLabel),
+  reason: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+}, closed);
+
 export const EnvParams = Type.Object({ tenant: DnsLabel, env: DnsLabel });
 export const PageQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),

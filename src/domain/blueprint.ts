@@ -114,6 +114,11 @@ export interface Component extends ComponentSizing {
   training?: TrainingSpec;
   /** hybrid tier: run on the tenant's dedicated node pool (defaults to true for model servers). */
   dataPlane?: boolean;
+  /**
+   * Never two live copies: its Deployment replaces pods (strategy Recreate) and a move stops it on
+   * the source cluster before it starts on the target (docs/clusters.md "Move").
+   */
+  singleton?: boolean;
   schedule?: string;
   concurrencyPolicy?: 'Allow' | 'Forbid' | 'Replace';
   /** cron-job: a run is killed after this many seconds (default 3600). */
@@ -257,6 +262,7 @@ const component = {
     scaleToZero: { type: 'object', additionalProperties: false, properties: { idleSeconds: { type: 'integer', minimum: 30, maximum: 86400 }, maxReplicas: { type: 'integer', minimum: 1, maximum: 1000 } } },
     training: { type: 'object', additionalProperties: false, properties: { numNodes: { type: 'integer', minimum: 1, maximum: 64 }, backoffLimit: { type: 'integer', minimum: 0, maximum: 10 } } },
     dataPlane: { type: 'boolean' },
+    singleton: { type: 'boolean' },
     schedule: { type: 'string', pattern: '^(@(hourly|daily|weekly|monthly|yearly)|(\\S+\\s+){4}\\S+)$' },
     concurrencyPolicy: { enum: ['Allow', 'Forbid', 'Replace'] },
     activeDeadlineSeconds: { type: 'integer', minimum: 60, maximum: 86400 },

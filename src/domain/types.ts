@@ -202,7 +202,7 @@ export interface Revision {
   hibernated?: boolean;
 }
 
-export type OperationKind = 'onboard' | 'upgrade' | 'patch' | 'reconfigure' | 'scale' | 'rollback' | 'offboard' | 'hibernate' | 'wake';
+export type OperationKind = 'onboard' | 'upgrade' | 'patch' | 'reconfigure' | 'scale' | 'rollback' | 'offboard' | 'hibernate' | 'wake' | 'move';
 export type OperationState = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 export interface OperationStep {
@@ -251,6 +251,9 @@ export const LABELS = {
 } as const;
 
 export const MANAGED_BY = 'fleetplane';
+
+/** On a workload whose component is `singleton: true`: a move never runs it on two clusters at once. */
+export const SINGLETON_ANNOTATION = 'fleetplane.io/singleton';
 
 /**
  * Server-side-apply field managers, one per writer, so each owns only its fields: the revision's

@@ -7,6 +7,7 @@ import type { Environment } from '../domain/types.ts';
 import { conditionsFor } from '../plan/conditions.ts';
 import type { StepEnv } from './context.ts';
 import { setHealth } from './health.ts';
+import { markMoveFailed } from './move.ts';
 
 function healthEvent(s: StepEnv, env: Environment, step: string): HealthEvent | null {
   if (s.op.kind === 'offboard') return step === 'check-hold' && env.health === 'Deleting' && env.appliedRevision ? 'keep' : null;
@@ -14,6 +15,7 @@ function healthEvent(s: StepEnv, env: Environment, step: string): HealthEvent | 
 }
 
 export async function markFailed(s: StepEnv, step: string, message: string): Promise<void> {
+  if (s.op.kind === 'move') return markMoveFailed(s, step, message);
   if (!s.op.environment) {
     if (s.op.kind !== 'offboard') return;
     const page = await s.deps.store.environments.list({ tenant: s.op.tenant, limit: 500 });

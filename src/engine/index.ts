@@ -21,6 +21,10 @@ import { HibernationScheduler, type HibernationPassResult } from './hibernation-
 import type { ClusterCapability } from '../domain/capabilities.ts';
 import { timeClusterCall } from '../metrics/engine.ts';
 import { WorkerPool } from './worker.ts';
+import { EvacuationController } from './evacuations.ts';
+import { FailoverLoop, type FailoverPass } from './failover.ts';
+import type { FailoverPolicy } from '../plan/move.ts';
+import type { Evacuation } from '../domain/evacuation.ts';
 
 export interface StartEngineOptions {
   store: Store;
@@ -75,6 +79,10 @@ export interface StartEngineOptions {
   capabilities?: (cluster: string) => Promise<readonly ClusterCapability[]>;
   /** How often hibernation schedules are looked at (default 60 s; 0: never, call hibernationOnce). */
   hibernationIntervalMs?: number;
+  /** How often running evacuations start and follow their moves (default 2 s; 0: never, call evacuationOnce). */
+  evacuationIntervalMs?: number;
+  /** The failover policy per tier (default: off for every tier) and its loop's interval (default 15 s; 0: never, call failoverOnce). */
+  failover?: { policy: FailoverPolicy; intervalMs?: number; concurrency?: number };
 }
 
 export interface Engine {
@@ -85,6 +93,10 @@ export interface Engine {
   reconcileOnce(): ReturnType<Reconciler['pass']>;
   /** One hibernation-schedule pass now, at the engine's clock (tests inject it). */
   hibernationOnce(): Promise<HibernationPassResult>;
+  /** One evacuation pass now (start moves under each evacuation's limit, follow them). */
+  evacuationOnce(): Promise<Evacuation[]>;
+  /** One failover pass now, at the engine's clock. */
+  failoverOnce(): Promise<FailoverPass>;
   stop(): Promise<void>;
 }
 
@@ -137,6 +149,13 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
   const reconciler = new Reconciler(deps, opts.onDrift);
   const hibernation = new HibernationScheduler(deps, opts.hibernationIntervalMs ?? 60_000);
   const inventory = new ClusterInventory(deps, opts.clusterRefreshIntervalMs ?? ENGINE_DEFAULTS.clusterRefreshIntervalMs);
+  const evacuationIntervalMs = opts.evacuationIntervalMs ?? 2000;
+  const evacuations = new EvacuationController(deps, evacuationIntervalMs, () => pool.nudge());
+  const settings = { policy: config.placementPolicy, cpuOvercommit: config.cpuOvercommit, memoryOvercommit: config.memoryOvercommit };
+  const failoverOpts = { policy: opts.failover?.policy ?? {}, settings, concurrency: opts.failover?.concurrency ?? 5 };
+  const failoverIntervalMs = opts.failover?.intervalMs ?? 15_000;
+  const failover = new FailoverLoop(deps, failoverOpts, failoverIntervalMs);
+  const failoverOn = Object.values(failoverOpts.policy).some((p) => p.mode !== 'off');
   let unsubscribe: (() => Promise<void>) | null = null;
   if (opts.workers !== false) {
     pool.start();
@@ -149,15 +168,19 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
   reconciler.start();
   if ((opts.hibernationIntervalMs ?? 60_000) > 0) hibernation.start();
   inventory.start();
+  if (evacuationIntervalMs > 0) evacuations.start();
+  if (failoverOn && failoverIntervalMs > 0) failover.start();
   logger.info({ concurrency: config.concurrency, leaseMs: config.leaseMs, reconcileIntervalMs: config.reconcileIntervalMs }, 'engine started');
   return {
     workerId: config.workerId,
     nudge: () => pool.nudge(),
     reconcileOnce: () => reconciler.pass(),
     hibernationOnce: () => hibernation.pass(),
+    evacuationOnce: () => evacuations.pass(),
+    failoverOnce: () => failover.pass(),
     async stop() {
       await unsubscribe?.();
-      await Promise.all([pool.stop(), reconciler.stop(), hibernation.stop(), inventory.stop()]);
+      await Promise.all([pool.stop(), reconciler.stop(), hibernation.stop(), inventory.stop(), evacuations.stop(), failover.stop()]);
       logger.info('engine stopped');
     },
   };

@@ -16,6 +16,7 @@ import { audit } from './audit.ts';
 import { setHealth } from './health.ts';
 import { checkHoldStep, recordOffboardStep, removeStep } from './offboard.ts';
 import { asDelivered, hibernateStep, hibernatedCondition, wakeStep } from './hibernate.ts';
+import { moveDeliverStep, movePrepareStep, moveRecordStep, moveRemoveStep, moveStartTargetStep, moveStopSourceStep, moveSwitchStep, moveVerifyStep } from './move.ts';
 
 export type StepOutput = Record<string, unknown>;
 type StepFn = (s: StepEnv) => Promise<StepOutput>;
@@ -167,4 +168,12 @@ export const STEPS: Record<StepName, StepFn> = {
   remove: removeStep,
   hibernate: hibernateStep,
   wake: wakeStep,
+  'move-prepare': movePrepareStep,
+  'move-deliver': moveDeliverStep,
+  'move-verify': moveVerifyStep,
+  'move-stop-source': moveStopSourceStep,
+  'move-start-target': moveStartTargetStep,
+  'move-switch': moveSwitchStep,
+  'move-remove': moveRemoveStep,
+  'move-record': moveRecordStep,
 };

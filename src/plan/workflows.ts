@@ -3,7 +3,11 @@
 import type { Channel, OperationKind, OperationStep } from '../domain/types.ts';
 import type { Classification } from './failure.ts';
 
-export type StepName = 'place' | 'render' | 'deliver' | 'verify' | 'record' | 'check-hold' | 'remove' | 'hibernate' | 'wake';
+export type StepName = 'place' | 'render' | 'deliver' | 'verify' | 'record' | 'check-hold' | 'remove' | 'hibernate' | 'wake'
+  | MoveStepName;
+
+/** The move workflow's own steps (engine/move.ts, docs/clusters.md "Move"). */
+export type MoveStepName = 'move-prepare' | 'move-deliver' | 'move-verify' | 'move-stop-source' | 'move-start-target' | 'move-switch' | 'move-remove' | 'move-record';
 
 export const WORKFLOWS: Readonly<Record<OperationKind, readonly StepName[]>> = {
   onboard: ['place', 'render', 'deliver', 'verify', 'record'],
@@ -16,6 +20,10 @@ export const WORKFLOWS: Readonly<Record<OperationKind, readonly StepName[]>> = {
   // docs/ai-workloads.md: the revision delivered held at zero, then as rendered again (verified Ready).
   hibernate: ['hibernate', 'deliver', 'verify', 'record'],
   wake: ['wake', 'deliver', 'verify', 'record'],
+  // docs/clusters.md "Move": render for the target, deliver there with singletons held at zero,
+  // verify, stop the singletons on the source, start them on the target (verified Ready), switch
+  // the recorded placement, then remove from the source.
+  move: ['move-prepare', 'move-deliver', 'move-verify', 'move-stop-source', 'move-start-target', 'move-switch', 'move-remove', 'move-record'],
 };
 
 /** Step names for a new Operation of this kind (what the API stores in Operation.steps). */

@@ -277,3 +277,18 @@ describe('determinism', () => {
     assert.deepEqual(values, { features: {} });
   });
 });
+
+describe('singleton components', () => {
+  it('a singleton Deployment replaces its pods (Recreate) and carries the annotation a move reads; the others are unchanged', () => {
+    const spec = structuredClone(bp14.spec);
+    const name = spec.components.find((c) => c.kind === 'web-service')!.name;
+    spec.components = spec.components.map((c) => (c.name === name ? { ...c, singleton: true } : c));
+    const r = renderEnvironment(input('shared', 'prod', { blueprint: { ...bp14, spec } }));
+    const d = one(r.objects.map((o) => o.object), 'Deployment', name);
+    assert.deepEqual(get(d, 'spec.strategy'), { type: 'Recreate' });
+    assert.equal(d.metadata.annotations?.['fleetplane.io/singleton'], 'true');
+    const plain = one(renderEnvironment(input('shared', 'prod')).objects.map((o) => o.object), 'Deployment', name);
+    assert.equal(plain.metadata.annotations, undefined);
+    assert.equal(get(plain, 'spec.strategy.type'), 'RollingUpdate');
+  });
+});

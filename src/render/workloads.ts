@@ -2,7 +2,7 @@
 // seccomp, no privilege escalation, all capabilities dropped, read-only root with an emptyDir /tmp),
 // mounts no API token unless it needs one, and carries a config hash so config changes roll it.
 import type { Probe, ResourceList } from '../domain/blueprint.ts';
-import type { KubeObject } from '../domain/types.ts';
+import { SINGLETON_ANNOTATION, type KubeObject } from '../domain/types.ts';
 import { configMapName, hasConfig } from './config.ts';
 import { componentLabels, meta, obj, podLabels, selectorOf, sortedMap } from './meta.ts';
 import { DEFAULT_EPHEMERAL } from './namespace.ts';
@@ -141,6 +141,8 @@ export function template(ctx: RenderContext, c: ResolvedComponent): Record<strin
  * the GPU node pool are sized for, so it would never schedule and every upgrade would time out.
  */
 function rollingUpdate(ctx: RenderContext, c: ResolvedComponent): Record<string, unknown> {
+  // A singleton never runs two pods at once, not even during its own rollout.
+  if (c.spec.singleton) return { type: 'Recreate' };
   if (c.spec.gpu) return { rollingUpdate: { maxSurge: 0, maxUnavailable: 1 }, type: 'RollingUpdate' };
   return { rollingUpdate: { maxSurge: '25%', maxUnavailable: ctx.env.type === 'prod' ? 0 : '25%' }, type: 'RollingUpdate' };
 }
@@ -155,7 +157,8 @@ function deployment(ctx: RenderContext, c: ResolvedComponent): KubeObject {
     strategy: rollingUpdate(ctx, c),
     template: { metadata: template(ctx, c), spec: podSpec(ctx, c) },
   };
-  return obj('apps/v1', 'Deployment', meta(ctx, c.spec.name, componentLabels(ctx, c)), { spec });
+  const annotations = c.spec.singleton ? { [SINGLETON_ANNOTATION]: 'true' } : undefined;
+  return obj('apps/v1', 'Deployment', meta(ctx, c.spec.name, componentLabels(ctx, c), annotations), { spec });
 }
 
 function cronJob(ctx: RenderContext, c: ResolvedComponent): KubeObject {

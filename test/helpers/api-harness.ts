@@ -147,9 +147,12 @@ export function tenantBody(slug: string, envs: string[] = ['prod', 'staging']): 
 
 /** Counts of rows the API writes, to assert that a refused request wrote nothing. */
 export async function counts(store: Store): Promise<Record<string, number>> {
-  const [tenants, envs, ops, bps, clusters, tokens] = await Promise.all([
+  const [tenants, envs, ops, bps, clusters, tokens, evacuations] = await Promise.all([
     store.tenants.list({ limit: 500 }), store.environments.list({ limit: 500 }), store.operations.list({ limit: 500 }),
-    store.blueprints.list({ limit: 500 }), store.clusters.list({ limit: 500 }), store.tokens.list(),
+    store.blueprints.list({ limit: 500 }), store.clusters.list({ limit: 500 }), store.tokens.list(), store.evacuations.list({ limit: 500 }),
   ]);
-  return { tenants: tenants.items.length, envs: envs.items.length, ops: ops.items.length, bps: bps.items.length, clusters: clusters.items.length, tokens: tokens.length };
+  return {
+    tenants: tenants.items.length, envs: envs.items.length, ops: ops.items.length, bps: bps.items.length, clusters: clusters.items.length, tokens: tokens.length,
+    evacuations: evacuations.items.length, cordoned: clusters.items.filter((c) => c.cordon).length,
+  };
 }

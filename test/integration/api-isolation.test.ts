@@ -115,6 +115,14 @@ const CASES: Record<string, Case> = {
   'POST /v1/clusters/{name}:cordon': { expect: 403, url: '/v1/clusters/c1:cordon', body: { reason: 'x' } },
   'POST /v1/clusters/{name}:uncordon': { expect: 403, url: '/v1/clusters/c1:uncordon', body: {} },
   'GET /v1/clusters/{name}/evacuation-plan': { expect: 403, url: '/v1/clusters/c1/evacuation-plan' },
+  // Move and evacuate (docs/clusters.md): a tenant admin moves its own environments only (another
+  // tenant's is 404, as missing); evacuations and the failover policy are the platform team's.
+  'POST /v1/tenants/{tenant}/environments/{env}:move': action('move', { to: 'c1' }),
+  'POST /v1/clusters/{name}:evacuate': { expect: 403, url: '/v1/clusters/c1:evacuate', body: { concurrency: 2 } },
+  'POST /v1/regions/{region}:evacuate': { expect: 403, url: '/v1/regions/r:evacuate', body: {} },
+  'GET /v1/evacuations': { expect: 403, url: '/v1/evacuations' },
+  'GET /v1/evacuations/{id}': { expect: 403, url: '/v1/evacuations/ev-00000000' },
+  'GET /v1/failover': { expect: 403, url: '/v1/failover' },
   'POST /v1/placement:preview': { expect: 404, url: '/v1/placement:preview', body: { tenant: '{victim}' } },
   'GET /v1/fleet/versions': { expect: 403, url: '/v1/fleet/versions?target=v1.37.2' },
   'POST /v1/cluster-upgrades': { expect: 403, url: '/v1/cluster-upgrades', body: { target: 'v1.37.2' } },

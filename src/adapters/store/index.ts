@@ -27,6 +27,7 @@ import { sqlMeteringStore } from './metering.ts';
 import { sqlExportStore } from './metering-export.ts';
 import { selfManagedRepo } from './self-managed.ts';
 import { clusterUpgradeRepo } from './cluster-upgrades.ts';
+import { evacuationRepo } from './evacuations.ts';
 import { auditRepo, eventRepo, type AuditRepo } from './journal.ts';
 import { changeFeedRepo } from './change-events.ts';
 import { fleetReportRepo } from './fleet-queries.ts';
@@ -98,6 +99,7 @@ export async function openStore(config: StoreConfig): Promise<SqlStore> {
     meteringExports: sqlExportStore(db),
     selfManaged: selfManagedRepo(db),
     clusterUpgrades: clusterUpgradeRepo(db),
+    evacuations: evacuationRepo(db),
     stats: { queueDepth: () => depth(db), oldestLeaseAge: () => oldestLeaseAge(db), rolloutProgress: () => rolloutProgress(db) },
     events: eventRepo(db),
     audit: auditRepo(db),

@@ -1,8 +1,12 @@
-// Cluster lifecycle routes (docs/clusters.md): cordon/uncordon, evacuation plan (dry run),
+// Cluster lifecycle routes (docs/clusters.md): cordon/uncordon, evacuation plan (dry run), evacuate
+// a cluster or a region and follow it, the failover policy's dry run,
 // placement preview, fleet Kubernetes versions with the removed-API pre-flight, and upgrade plans
 // with pause/resume/abort. Admin only, except the placement preview: a tenant token previews for
 // its own tenant (another tenant's is 404) and never sees clusters dedicated to other tenants.
 import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { failoverPass } from '../../engine/failover.ts';
+import { clustersOfRegion, evacuate } from '../services/moves.ts';
 import { ConflictError } from '../../domain/errors.ts';
 import { ENVIRONMENT_TYPES } from '../../domain/types.ts';
 import { PLACEMENT_POLICIES } from '../../plan/placement.ts';
@@ -42,10 +46,60 @@ const UpgradeBody = Type.Object({
   force: Type.Optional(Type.Boolean({ description: 'start even though rendered objects use APIs the target removed' })),
 }, closed);
 
+const EvacuateBody = Type.Object({
+  concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'moves in flight at once (default 5)' })),
+  reason: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  dryRun: Type.Optional(Type.Boolean({ description: 'answer the plan, write nothing' })),
+}, closed);
+const EvacuationId = Type.String({ pattern: '^ev-[a-f0-9]{8}$' });
+const Region = Type.String({ minLength: 1, maxLength: 63, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' });
+
 const tags = ['clusters'];
 
-const routes: RouteModule = (app, { store, now, placement }) => {
+const routes: RouteModule = (app, { store, now, placement, failover }) => {
   const settings = placement ?? DEFAULT_PLACEMENT;
+
+  const evacuateRoute = async (req: FastifyRequest, reply: FastifyReply, clusters: string[], region: string | null) => {
+    const body = (req.body ?? {}) as Static<typeof EvacuateBody>;
+    const r = await evacuate(store, settings, { clusters, region }, body, now());
+    if (r.dryRun) return r;
+    await audit(store, req, { action: 'cluster.evacuate', target: region ? `region/${region}` : `cluster/${clusters[0]}`, detail: { evacuation: r.evacuation.id, moves: r.evacuation.moves.length } });
+    return reply.status(201).header('location', `/v1/evacuations/${r.evacuation.id}`).send(r.evacuation);
+  };
+
+  app.post('/v1/clusters/:name(^[a-z0-9-]+)::evacuate', {
+    config: { auth: 'admin' },
+    schema: { tags, summary: 'Evacuate a cluster: cordon it and move every environment elsewhere (one move each, at most `concurrency` at once)', params: Type.Object({ name: DnsLabel }), body: Type.Optional(EvacuateBody) },
+  }, (req, reply) => evacuateRoute(req, reply, [(req.params as { name: string }).name], null));
+
+  app.post('/v1/regions/:region(^[a-z0-9-]+)::evacuate', {
+    config: { auth: 'admin' },
+    schema: { tags, summary: 'Evacuate every cluster of a region', params: Type.Object({ region: Region }), body: Type.Optional(EvacuateBody) },
+  }, async (req, reply) => {
+    const { region } = req.params as { region: string };
+    return evacuateRoute(req, reply, await clustersOfRegion(store, region), region);
+  });
+
+  app.get('/v1/evacuations', { config: { auth: 'admin' }, schema: { tags, summary: 'List evacuations', querystring: PageQuery } },
+    async (req, reply) => sendPage(req, reply, await store.evacuations.list({ limit: req.query.limit, cursor: req.query.cursor })));
+
+  app.get('/v1/evacuations/:id', {
+    config: { auth: 'admin' },
+    schema: { tags, summary: 'An evacuation: per-environment state, target, explanation, timestamps (started, Ready on the target, switched, removal) and RTO', params: Type.Object({ id: EvacuationId }) },
+  }, async (req) => {
+    const e = await store.evacuations.get(req.params.id);
+    if (!e) throw notFound(`evacuation "${req.params.id}"`);
+    return e;
+  });
+
+  app.get('/v1/failover', {
+    config: { auth: 'admin' },
+    schema: { tags, summary: 'The failover policy per tier and what it would do now (dry run: nothing is written)' },
+  }, async () => {
+    const policy = failover?.policy ?? {};
+    const pass = await failoverPass({ store, now, logger: app.log as never }, { policy, settings, concurrency: failover?.concurrency ?? 5 }, false);
+    return { policy, ...pass };
+  });
 
   for (const verb of ['cordon', 'uncordon'] as const) {
     app.post(`/v1/clusters/:name(^[a-z0-9-]+)::${verb}`, {

@@ -7,6 +7,7 @@ import type { Cluster, Environment, EnvironmentType, KubeObject, Tenant } from '
 import { ConflictError, InputError, NotFoundError } from '../../domain/errors.ts';
 import { ENGINE_DEFAULTS } from '../../engine/defaults.ts';
 import { clusterLoads, demandReader, tenantTiers } from '../../engine/place.ts';
+import { planClusterEvacuation } from '../../engine/evacuate.ts';
 import { RESIDENCY_LABEL, planPlacement, type PlacementPlan, type PlacementPolicy, type Resources } from '../../plan/placement.ts';
 import { removedApiUses, versionReport, type RemovedApiUse, type VersionReport } from '../../plan/kube-versions.ts';
 import { planClusterUpgrade, type UpgradeOptions } from '../../plan/cluster-upgrade.ts';
@@ -72,18 +73,15 @@ async function environmentsOn(store: Store, cluster: string): Promise<Environmen
   return out;
 }
 
-/** Dry run of evacuating a cluster: each environment's placement with the cluster excluded, in order. */
+/**
+ * Dry run of evacuating a cluster: each environment's placement with the cluster excluded, in
+ * order, each counted in the next one's loads: the plan POST /v1/clusters/{name}:evacuate carries out.
+ */
 export async function evacuationPlan(store: Store, settings: PlacementSettings, cluster: string) {
   if (!(await store.clusters.get(cluster))) throw new NotFoundError(`cluster "${cluster}"`);
-  const envs = await environmentsOn(store, cluster);
-  const moves = [];
-  for (const e of envs) {
-    const tenant = await store.tenants.get(e.tenant);
-    if (!tenant) continue;
-    const plan = await previewPlacement(store, settings, { tenant, blueprint: e.blueprint, version: e.version, type: e.type, avoid: [cluster] });
-    moves.push({ tenant: e.tenant, environment: e.name, to: plan.cluster, explanation: plan.explanation, rejected: plan.rejected });
-  }
-  return { cluster, dryRun: true, environments: envs.length, unplaceable: moves.filter((m) => m.to === null).length, moves };
+  const planned = await planClusterEvacuation(store, settings, [cluster]);
+  const moves = planned.map(({ from: _from, ...m }) => m);
+  return { cluster, dryRun: true, environments: moves.length, unplaceable: moves.filter((m) => m.to === null).length, moves };
 }
 
 /** The rendered objects of every environment on the given clusters (their applied or desired revision). */

@@ -1,4 +1,4 @@
-// fleetplane envs list|get|create, the actions upgrade|patch|scale|rollback|restart|hibernate|wake,
+// fleetplane envs list|get|create, the actions upgrade|patch|scale|rollback|restart|hibernate|wake|move,
 // and hibernation / schedule / train / training-jobs (docs/ai-workloads.md)
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
@@ -40,6 +40,9 @@ const ACTIONS: Array<{ verb: string; describe: string; flags: Array<[string, str
   { verb: 'rollback', describe: 're-apply an earlier revision (default: last good)', flags: [['--revision <id>', 'revision id']], body: async (o) => (o.revision ? { revision: o.revision } : {}) },
   { verb: 'restart', describe: 'restart workloads', flags: [['--component <name>', 'only this component']], body: async (o) => (o.component ? { component: o.component } : {}) },
   { verb: 'hibernate', describe: 'scale every workload to zero (the revision is kept; docs/ai-workloads.md)', flags: [['--reason <text>', 'recorded with the hibernation']], body: async (o) => (o.reason ? { reason: o.reason } : {}) },
+  { verb: 'move', describe: 'move to another cluster (--to, or chosen by placement): Ready there before it is removed here (docs/clusters.md)',
+    flags: [['--to <cluster>', 'target cluster (default: placement chooses, this one excluded)'], ['--reason <text>', 'recorded with the move']],
+    body: async (o) => ({ ...(o.to ? { to: o.to } : {}), ...(o.reason ? { reason: o.reason } : {}) }) },
   { verb: 'wake', describe: 'wake a hibernated environment (its revision again, verified Ready)', flags: [['--reason <text>', 'recorded with the wake']], body: async (o) => (o.reason ? { reason: o.reason } : {}) },
 ];
 

@@ -62,6 +62,7 @@ export async function serve(config: FleetplaneConfig): Promise<Running> {
   const deps: ApiDeps = {
     store, scaling: store.scaling, signer: await bundleSigner(storeConfig), now: () => new Date(), connections,
     placement: { policy: config.engine.placementPolicy, cpuOvercommit: config.engine.cpuOvercommit, memoryOvercommit: config.engine.memoryOvercommit },
+    failover: config.evacuation.failover,
     rollouts: new RolloutService({ store, logger: logger.child({ component: 'rollouts' }) }),
     changes, consoleDir: config.console.dir ?? CONSOLE_DIR, ...(config.prometheusUrl ? { prometheusUrl: config.prometheusUrl } : {}),
     ...(config.server.tokenMaxTtlSeconds ? { tokenMaxTtlSeconds: config.server.tokenMaxTtlSeconds } : {}),
@@ -77,6 +78,7 @@ export async function serve(config: FleetplaneConfig): Promise<Running> {
   // Without workers the reconcile loop still runs.
   const engine = await startEngine({
     ...tuning, store, logger, workers, drivers: { gitops }, platform: { runbookBaseUrl: runbooks }, connections,
+    evacuationIntervalMs: workers ? config.evacuation.intervalMs : 0, failover: workers ? config.evacuation.failover : { policy: {} },
     subscribe: (onQueued) => store.listen('fleetplane_operations', onQueued),
   });
   stoppers.push(() => engine.stop());

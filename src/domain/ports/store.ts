@@ -14,6 +14,7 @@ import type { SelfManagedRepo } from './self-managed.ts';
 import type { ClusterUpgrade, ClusterUpgradePlan, ClusterUpgradeProgress, UpgradeState } from '../cluster-upgrade.ts';
 import type { Cluster, ClusterCapacity, ClusterCordon, ClusterHealth, Environment, Operation, OperationKind, Revision, RolloutState, Tenant } from '../types.ts';
 import type { OperationQueue } from './queue.ts';
+import type { Evacuation, EvacuationMove, EvacuationState, NewEvacuation } from '../evacuation.ts';
 
 export interface Page<T> {
   items: T[];
@@ -275,6 +276,18 @@ export interface ClusterUpgradeRepo {
   update(id: string, expectedVersion: number, patch: { state?: UpgradeState; progress?: Record<string, ClusterUpgradeProgress>; reason?: string | null }): Promise<ClusterUpgrade | null>;
 }
 
+/** Evacuations of clusters (migration 2100, docs/clusters.md "Move and evacuate"). */
+export interface EvacuationRepo {
+  /** Creates it, or returns the one recorded under `key` (created false) so a repeat does not duplicate. */
+  create(e: NewEvacuation, key?: string | null): Promise<{ evacuation: Evacuation; created: boolean }>;
+  get(id: string): Promise<Evacuation | null>;
+  list(page: PageRequest): Promise<Page<Evacuation>>;
+  /** Evacuations still running (the controller's work list), oldest first. */
+  running(): Promise<Evacuation[]>;
+  /** Writes when the row is still at expectedVersion; the updated evacuation, or null when it moved on. */
+  update(id: string, expectedVersion: number, patch: { state?: EvacuationState; moves?: EvacuationMove[]; finishedAt?: string | null }): Promise<Evacuation | null>;
+}
+
 /** Predictive-scaling policies and the pre-scaler's decisions (migration 100). */
 export interface ScalingRepo {
   putPolicy(p: ScalingPolicy): Promise<ScalingPolicy>;
@@ -377,6 +390,7 @@ export interface Store extends StoreTx {
   /** Self-managed licenses and install reports (migration 310, docs/self-managed.md). */
   selfManaged: SelfManagedRepo;
   clusterUpgrades: ClusterUpgradeRepo;
+  evacuations: EvacuationRepo;
   stats: StoreStats;
   changes: ChangeFeedRepo;
   fleet: FleetReportRepo;

@@ -1,0 +1,104 @@
+// Planning and creating evacuations (docs/clusters.md "Move and evacuate"), shared by the API
+// (POST /v1/clusters/{name}:evacuate, /v1/regions/{region}:evacuate, the evacuation-plan dry run)
+// and the failover loop. Every environment on the evacuated clusters is placed in turn with those
+// clusters excluded, each choice counted in the loads the next one sees (plan/move.ts
+// planEvacuation), and explained; an environment that cannot move (GitOps-delivered, never
+// delivered, no cluster fits) is listed with why and not moved.
+import type { Store } from '../domain/ports/store.ts';
+import type { Evacuation, EvacuationMove } from '../domain/evacuation.ts';
+import type { Cluster, Environment, Tier } from '../domain/types.ts';
+import { RESIDENCY_LABEL, type PlacementPolicy } from '../plan/placement.ts';
+import { planEvacuation, type EvacueeInput, type PlannedMove } from '../plan/move.ts';
+import { clusterLoads, demandReader, tenantTiers } from './place.ts';
+
+export interface EvacuationSettings { policy: PlacementPolicy; cpuOvercommit: number; memoryOvercommit: number }
+
+export async function allClusterRecords(store: Pick<Store, 'clusters'>): Promise<Cluster[]> {
+  const out: Cluster[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.clusters.list({ limit: 100, ...(cursor ? { cursor } : {}) });
+    out.push(...page.items);
+    cursor = page.next;
+  } while (cursor);
+  return out;
+}
+
+export async function environmentsOn(store: Pick<Store, 'environments'>, cluster: string): Promise<Environment[]> {
+  const out: Environment[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.environments.list({ cluster, limit: 200, ...(cursor ? { cursor } : {}) });
+    out.push(...page.items.filter((e) => e.health !== 'Deleted'));
+    cursor = page.next;
+  } while (cursor);
+  return out;
+}
+
+/** Why an environment cannot be moved at all, or null. */
+export function unmovable(e: Environment): string | null {
+  if (e.delivery !== 'direct') return `delivered by ${e.delivery}: moving it is not built (direct only)`;
+  if (e.health === 'Deleting') return 'being offboarded';
+  if (!e.appliedRevision) return 'nothing delivered yet';
+  return null;
+}
+
+/** Each environment of the clusters (of the given tiers only, when set), where it would go and why. */
+export async function planClusterEvacuation(store: Store, settings: EvacuationSettings, clusters: readonly string[], tiers?: readonly Tier[]): Promise<PlannedMove[]> {
+  const demandOf = demandReader(store);
+  const tierOf = await tenantTiers(store);
+  const loads = await clusterLoads(store, demandOf, tierOf, { tenant: '', name: '' });
+  const evacuees: EvacueeInput[] = [];
+  const refused: PlannedMove[] = [];
+  for (const cluster of clusters) {
+    for (const e of await environmentsOn(store, cluster)) {
+      const tenant = await store.tenants.get(e.tenant);
+      if (!tenant || (tiers && !tiers.includes(tenant.tier))) continue;
+      const why = unmovable(e);
+      if (why) {
+        refused.push({ tenant: e.tenant, environment: e.name, from: cluster, to: null, explanation: `not moved: ${why}`, rejected: [] });
+        continue;
+      }
+      const demand = await demandOf(e, tenant.tier);
+      evacuees.push({
+        tenant: e.tenant, environment: e.name, from: cluster, demand,
+        request: {
+          tenant: tenant.slug, tier: tenant.tier, region: tenant.region, residency: tenant.labels[RESIDENCY_LABEL], demand,
+          overcommit: { cpu: settings.cpuOvercommit, memory: settings.memoryOvercommit },
+        },
+      });
+    }
+  }
+  return [...planEvacuation(evacuees, loads, clusters, settings.policy), ...refused];
+}
+
+export interface CreateEvacuation {
+  clusters: string[];
+  region?: string | null;
+  trigger: Evacuation['trigger'];
+  reason: string;
+  concurrency: number;
+  lostAt?: string | null;
+  tiers?: readonly Tier[];
+  /** A failover's outage key: the same outage never creates a second evacuation. */
+  key?: string;
+  now: Date;
+}
+
+/** Cordons the clusters (nothing new lands there) and records the evacuation; the controller moves them. */
+export async function createEvacuation(store: Store, settings: EvacuationSettings, c: CreateEvacuation): Promise<{ evacuation: Evacuation; created: boolean }> {
+  const planned = await planClusterEvacuation(store, settings, c.clusters, c.tiers);
+  const moves: EvacuationMove[] = planned.map((m) => ({
+    tenant: m.tenant, environment: m.environment, from: m.from, to: m.to, explanation: m.explanation, state: m.to === null ? 'unplaceable' : 'pending',
+  }));
+  const out = await store.evacuations.create({
+    clusters: c.clusters, region: c.region ?? null, trigger: c.trigger, reason: c.reason, concurrency: c.concurrency, lostAt: c.lostAt ?? null, moves,
+  }, c.key ?? null);
+  if (out.created) {
+    for (const name of c.clusters) {
+      const cl = await store.clusters.get(name);
+      if (cl && !cl.cordon) await store.clusters.setCordon(name, { reason: `evacuating (${out.evacuation.id}): ${c.reason}`, at: c.now.toISOString() });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,234 @@
+// The move workflow (docs/clusters.md "Move and evacuate"): one environment from its cluster (the
+// operation's params.from) to another (params.to, chosen or checked by the API before anything was
+// written). Steps, each idempotent and resumable after a crash:
+//   move-prepare       render for the target (its capabilities), record what runs on the source
+//   move-deliver       server-side apply on the target, singleton workloads held at zero replicas
+//   move-verify        the target's workloads Ready (parks while progressing)
+//   move-stop-source   singletons scaled to zero on the source, parked until none of their pods is left
+//   move-start-target  singletons started on the target; the whole revision verified Ready there
+//   move-switch        the recorded placement and inventory now name the target
+//   move-remove        the source's objects deleted (namespace last)
+//   move-record        Ready, the Moving condition closed, audited, RTO when the move was a failover
+// So a singleton is never live on two clusters and every other workload always has a Ready copy.
+// A move that fails before move-switch leaves the environment where it was: what it delivered on
+// the target is removed (best effort) and the Moving condition says so.
+import { PermanentError, StepWaitingError } from '../domain/errors.ts';
+import type { Environment, KubeObject, ObjectRef, Revision } from '../domain/types.ts';
+import { refOf } from '../domain/kinds.ts';
+import { blueprintFromRelease } from '../domain/blueprint.ts';
+import { isSchedulable } from '../domain/cluster-health.ts';
+import { environmentRenderInput, renderEnvironment } from '../render/index.ts';
+import { dedupe } from '../plan/diff.ts';
+import { setCondition } from '../plan/conditions.ts';
+import { conditionsFor } from '../plan/conditions.ts';
+import { isSingleton, rtoSeconds, withSingletonsHeld } from '../plan/move.ts';
+import { recheckDelayMs } from '../plan/workflows.ts';
+import { clusterCapabilities, driverContext, driverFor, loadEnvironment, verifyTimeoutOf, type StepEnv } from './context.ts';
+import type { DriverContext } from './drivers/types.ts';
+import { asDelivered } from './hibernate.ts';
+import { setHealth } from './health.ts';
+import { audit } from './audit.ts';
+
+type StepOutput = Record<string, unknown>;
+
+/** Field manager of the source's singleton replicas set to zero (its own, so the revision's fields stay). */
+export const MOVE_FIELD_MANAGER = 'fleetplane-move';
+
+const param = (s: StepEnv, k: string): string => {
+  const v = s.op.params[k];
+  if (typeof v !== 'string' || v === '') throw new PermanentError(`move ${s.op.id} has no ${k}`);
+  return v;
+};
+
+const on = (env: Environment, cluster: string): Environment => ({ ...env, placement: { ...env.placement, cluster } });
+
+interface Prepared { from: string; to: string; revision: string; sourceObjects: ObjectRef[]; singletons: ObjectRef[] }
+
+function prepared(s: StepEnv): Prepared {
+  const p = s.outputs['move-prepare'] as Prepared | undefined;
+  if (!p) throw new PermanentError('move-prepare recorded nothing');
+  return p;
+}
+
+async function targetRevision(s: StepEnv): Promise<Revision> {
+  const id = prepared(s).revision;
+  const rev = await s.deps.store.revisions.get(s.op.tenant, s.op.environment ?? '', id);
+  if (!rev) throw new PermanentError(`revision ${id} is not stored`);
+  return (await asDelivered(s, rev)).revision;
+}
+
+async function ctxOn(s: StepEnv, env: Environment, cluster: string): Promise<DriverContext> {
+  return driverContext(s, on(env, cluster));
+}
+
+function moving(s: StepEnv, env: Environment, status: 'True' | 'False', reason: string, message: string) {
+  return setCondition(env.conditions, { type: 'Moving', status, reason, message }, s.deps.now());
+}
+
+export async function movePrepareStep(s: StepEnv): Promise<StepOutput> {
+  const env = await loadEnvironment(s);
+  const from = param(s, 'from');
+  const to = param(s, 'to');
+  if (env.delivery !== 'direct') throw new PermanentError(`moving an environment delivered by ${env.delivery} is not built (direct only)`);
+  if (env.placement.cluster !== from) throw new PermanentError(`${env.tenant}/${env.name} is on ${env.placement.cluster}, not ${from}: it moved meanwhile`);
+  if (!env.appliedRevision) throw new PermanentError(`${env.tenant}/${env.name} has nothing delivered to move`);
+  const [tenant, release] = await Promise.all([s.deps.store.tenants.get(env.tenant), s.deps.store.blueprints.get(env.blueprint, env.version)]);
+  if (!tenant) throw new PermanentError(`tenant ${env.tenant} does not exist`);
+  if (!release) throw new PermanentError(`blueprint ${env.blueprint}@${env.version} is not published`);
+  // Rendered for the target: what it can run (capabilities) decides the workload forms.
+  const capabilities = await clusterCapabilities(s.deps, to);
+  const out = renderEnvironment(environmentRenderInput(tenant, on(env, to), blueprintFromRelease(release), { values: env.values, platform: s.deps.platform, capabilities }));
+  await s.deps.store.revisions.save({
+    id: out.revision, tenant: env.tenant, environment: env.name, blueprint: out.blueprint, version: out.version,
+    objects: out.objects, helmValues: out.helmValues, createdAt: s.deps.now().toISOString(),
+  });
+  const inv = await s.deps.store.queue.inventory(env.tenant, env.name);
+  const applied = await s.deps.store.revisions.get(env.tenant, env.name, env.appliedRevision);
+  const sourceObjects = dedupe([...inv.objects, ...(applied?.objects.map((o) => refOf(o.object)) ?? [])]);
+  const singletons = out.objects.map((o) => o.object).filter(isSingleton).map(refOf);
+  await s.claimed.setEnvironmentStatus(env.tenant, env.name, { conditions: moving(s, env, 'True', 'Moving', `moving from ${from} to ${to} (operation ${s.op.id})`) });
+  return { from, to, revision: out.revision, sourceRevision: env.appliedRevision, sourceObjects, singletons, objects: out.objects.length };
+}
+
+export async function moveDeliverStep(s: StepEnv): Promise<StepOutput> {
+  const env = await loadEnvironment(s);
+  const p = prepared(s);
+  const rev = withSingletonsHeld(await targetRevision(s));
+  const res = await driverFor(s.deps, env).deliver(await ctxOn(s, env, p.to), rev, { revision: null, inventory: [] });
+  return { cluster: p.to, revision: rev.id, applied: res.applied.length, inventory: res.inventory, heldSingletons: p.singletons.length };
+}
+
+async function verifyOn(s: StepEnv, env: Environment, cluster: string, rev: Revision): Promise<number | undefined> {
+  const startedAt = s.waiting ? Date.parse(s.waiting.since) : s.deps.now().getTime();
+  const v = await driverFor(s.deps, env).verify(await ctxOn(s, env, cluster), rev, { timeoutMs: verifyTimeoutOf(s.deps.config, env), startedAt, holdMs: s.deps.config.verifyHoldMs });
+  if (v.waiting) throw new StepWaitingError(`${cluster}: ${v.message ?? 'progressing'}`, recheckDelayMs((s.waiting?.waits ?? 0) + 1));
+  if (!v.ready) throw new PermanentError(`not Ready on ${cluster}: ${v.message ?? v.reason ?? 'not ready'}`);
+  return s.waiting ? s.waiting.waits + 1 : undefined;
+}
+
+export async function moveVerifyStep(s: StepEnv): Promise<StepOutput> {
+  const env = await loadEnvironment(s);
+  const p = prepared(s);
+  const checks = await verifyOn(s, env, p.to, withSingletonsHeld(await targetRevision(s)));
+  return { cluster: p.to, ready: true, ...(checks ? { checks } : {}) };
+}
+
+/** Whether the source answers its heartbeat; a failover move does not wait on a lost cluster. */
+async function sourceLost(s: StepEnv, from: string): Promise<string | null> {
+  if (s.op.params.sourceLost !== true) return null;
+  const c = await s.deps.store.clusters.get(from);
+  return c && !isSchedulable(c.health) ? `source ${from} is ${c.health!.state} since ${c.health!.since}` : null;
+}
+
+const selectorOf = (o: KubeObject): string =>
+  Object.entries((o.spec as { selector?: { matchLabels?: Record<string, string> } } | undefined)?.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+
+export async function moveStopSourceStep(s: StepEnv): Promise<StepOutput> {
+  const p = prepared(s);
+  if (p.singletons.length === 0) return { singletons: 0 };
+  const lost = await sourceLost(s, p.from);
+  if (lost) return { singletons: p.singletons.length, skipped: `${lost}: its singletons cannot be stopped; they are started on ${p.to} (failover)` };
+  const env = await loadEnvironment(s);
+  const ctx = await ctxOn(s, env, p.from);
+  const rev = await targetRevision(s);
+  let left = 0;
+  for (const ref of p.singletons) {
+    const want = rev.objects.map((o) => o.object).find((o) => o.kind === ref.kind && o.metadata.name === ref.name);
+    left += await stopOnSource(ctx, ref, want);
+  }
+  // Not one pod of a singleton may remain on the source (terminating ones included) before the target starts it.
+  if (left > 0) throw new StepWaitingError(`${p.from}: ${left} singleton pods still stopping`, recheckDelayMs((s.waiting?.waits ?? 0) + 1));
+  return { singletons: p.singletons.length, stoppedOn: p.from, stoppedAt: s.deps.now().toISOString() };
+}
+
+/** Scales one singleton to zero on the source (its own field manager); how many of its pods are still there. */
+async function stopOnSource(ctx: DriverContext, ref: ObjectRef, want: KubeObject | undefined): Promise<number> {
+  const live = await ctx.kube.get(ref);
+  if (!live) return 0;
+  if ((live.spec as { replicas?: number } | undefined)?.replicas !== 0) {
+    await ctx.kube.apply({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace }, spec: { replicas: 0 } } as KubeObject, { fieldManager: MOVE_FIELD_MANAGER, force: true });
+  }
+  const selector = selectorOf(want ?? live);
+  if (!selector) return 0;
+  return (await ctx.kube.list({ apiVersion: 'v1', kind: 'Pod', ...(ref.namespace ? { namespace: ref.namespace } : {}), labelSelector: selector })).length;
+}
+
+export async function moveStartTargetStep(s: StepEnv): Promise<StepOutput> {
+  const env = await loadEnvironment(s);
+  const p = prepared(s);
+  const rev = await targetRevision(s);
+  const ctx = await ctxOn(s, env, p.to);
+  for (const o of rev.objects.map((r) => r.object).filter(isSingleton)) await ctx.kube.apply(o, { force: true });
+  const checks = await verifyOn(s, env, p.to, rev);
+  return { cluster: p.to, ready: true, readyAt: s.deps.now().toISOString(), startedSingletons: p.singletons.length, ...(checks ? { checks } : {}) };
+}
+
+export async function moveSwitchStep(s: StepEnv): Promise<StepOutput> {
+  const env = await loadEnvironment(s);
+  const p = prepared(s);
+  const delivered = s.outputs['move-deliver'] as { inventory?: ObjectRef[] } | undefined;
+  if (!(await s.claimed.saveInventory(env.tenant, env.name, { revision: p.revision, objects: delivered?.inventory ?? [] }))) throw new PermanentError('lease lost while switching');
+  const updated = await s.claimed.setEnvironmentStatus(env.tenant, env.name, {
+    cluster: p.to, appliedRevision: p.revision, desiredRevision: p.revision,
+    conditions: moving(s, env, 'True', 'Switched', `placed on ${p.to}; removing from ${p.from}`),
+  });
+  if (!updated) throw new PermanentError('lease lost while switching');
+  return { from: p.from, to: p.to, switchedAt: s.deps.now().toISOString() };
+}
+
+export async function moveRemoveStep(s: StepEnv): Promise<StepOutput> {
+  const env = await loadEnvironment(s);
+  const p = prepared(s);
+  const lost = await sourceLost(s, p.from);
+  if (lost) return { cluster: p.from, removed: 0, left: p.sourceObjects.length, skipped: `${lost}: its objects are left there` };
+  const res = await driverFor(s.deps, env).remove(await ctxOn(s, env, p.from), p.sourceObjects);
+  return { cluster: p.from, removed: res.removed.length, removedAt: s.deps.now().toISOString() };
+}
+
+export async function moveRecordStep(s: StepEnv): Promise<StepOutput> {
+  const env = await loadEnvironment(s);
+  const p = prepared(s);
+  const readyAt = (s.outputs['move-start-target'] as { readyAt?: string } | undefined)?.readyAt ?? s.deps.now().toISOString();
+  const lostAt = typeof s.op.params.lostAt === 'string' ? s.op.params.lostAt : null;
+  const rto = lostAt ? rtoSeconds(lostAt, readyAt) : null;
+  const moveSeconds = rtoSeconds(s.op.createdAt, readyAt);
+  const message = `moved from ${p.from} to ${p.to}; Ready there ${moveSeconds}s after the move was asked${rto !== null ? `, ${rto}s after ${p.from} was lost` : ''}`;
+  const updated = await setHealth(s, env, 'verified', {
+    with: (health) => ({
+      appliedRevision: p.revision, lastGoodRevision: p.revision,
+      conditions: setCondition(conditionsFor(env.conditions, health, { reason: 'Moved', message }, s.deps.now()), { type: 'Moving', status: 'False', reason: 'Moved', message }, s.deps.now()),
+    }),
+  });
+  if (!updated) throw new PermanentError('lease lost while recording the move');
+  await audit(s, 'environment.move', { from: p.from, to: p.to, revision: p.revision, readyAt, moveSeconds, ...(rto !== null ? { rtoSeconds: rto, lostAt } : {}) });
+  return { from: p.from, to: p.to, revision: p.revision, readyAt, moveSeconds, ...(rto !== null ? { rtoSeconds: rto, lostAt } : {}) };
+}
+
+/** Before the switch: removes what the move delivered on the target; says what it did. */
+async function undoTarget(s: StepEnv, env: Environment, p: Prepared): Promise<string> {
+  const delivered = s.outputs['move-deliver'] as { inventory?: ObjectRef[] } | undefined;
+  let out: string;
+  try {
+    const res = await driverFor(s.deps, env).remove(await ctxOn(s, env, p.to), delivered?.inventory ?? []);
+    out = `; removed ${res.removed.length} objects from ${p.to}`;
+  } catch (err) {
+    out = `; could not remove what was delivered on ${p.to}: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  if (s.outputs['move-stop-source'] && p.singletons.length > 0) out += `; its singletons are stopped on ${p.from} (scale them back or move again)`;
+  return out;
+}
+
+/**
+ * A move failed for good. Before the switch the environment still runs on the source: what was
+ * delivered on the target is removed (best effort) and the Moving condition says where things are.
+ * Health is left as it was (the source copy still serves).
+ */
+export async function markMoveFailed(s: StepEnv, step: string, message: string): Promise<void> {
+  const env = await s.deps.store.environments.get(s.op.tenant, s.op.environment ?? '');
+  if (!env) return;
+  const p = s.outputs['move-prepare'] as Prepared | undefined;
+  const switched = s.outputs['move-switch'] !== undefined;
+  const cleanup = p && !switched ? await undoTarget(s, env, p) : '';
+  const where = switched ? `placed on ${p?.to}` : `still on ${p?.from ?? env.placement.cluster}`;
+  await s.claimed.setEnvironmentStatus(env.tenant, env.name, { conditions: moving(s, env, 'False', 'MoveFailed', `move ${s.op.id} failed at ${step}: ${message}; ${where}${cleanup}`) });
+}

@@ -1,0 +1,121 @@
+// Move and evacuate routes (docs/clusters.md "Move and evacuate") on the real API and both stores,
+// without an engine: bad input is 400 naming the field, a target that is cordoned, unavailable or
+// outside the tenant's residency is 409, and a refused request writes nothing; a move without `to`
+// is placed with the source excluded and explained; an evacuation is planned whole (each choice
+// counted in the next), cordons its cluster and refuses a second one of the same cluster; a tenant
+// admin moves its own environments only. The engine side is cluster-evacuate-testbed.test.ts.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BACKENDS, counts, harness, publishSample, tenantBody, type Harness } from '../helpers/api-harness.ts';
+
+const cluster = (name: string, extra: Record<string, unknown> = {}) => ({ name, provider: 'aws', region: 'eu-west-1', apiServer: 'https://127.0.0.1:1', ...extra });
+
+for (const backend of BACKENDS) {
+  describe(`move and evacuate API (${backend})`, () => {
+    let h: Harness;
+    let betaToken: string;
+
+    before(async () => {
+      h = await harness(backend);
+      await publishSample(h);
+      for (const c of [cluster('src'), cluster('eu-a'), cluster('eu-b'), cluster('us', { region: 'us-east-1' }), cluster('eu-cordoned'), cluster('eu-down')]) {
+        assert.equal((await h.req('POST', '/v1/clusters', { body: c })).status, 201);
+      }
+      await h.req('POST', '/v1/clusters/eu-cordoned:cordon', { body: { reason: 'maintenance' } });
+      await h.store.clusters.setHealth('eu-down', {
+        state: 'Unavailable', reason: 'Unreachable', message: 'unreachable', since: '2026-12-02T10:00:00.000Z', failingSince: '2026-12-02T09:58:00.000Z', consecutiveFailures: 5, lastProbeAt: '2026-12-02T10:00:00.000Z',
+      });
+      for (const t of ['alpha', 'beta']) {
+        assert.equal((await h.req('POST', '/v1/tenants', { body: { ...tenantBody(t, ['prod', 'dev']), labels: { 'fleetplane.io/residency': 'eu' } } })).status, 202);
+        // As if delivered: on "src" with an applied revision (no engine runs here).
+        for (const name of ['prod', 'dev']) {
+          const env = (await h.store.environments.get(t, name))!;
+          await h.store.environments.update(t, name, { placement: { cluster: 'src', namespace: `${t}-${name}` }, appliedRevision: 'r1', health: 'Ready' }, env.resourceVersion);
+        }
+      }
+      betaToken = (await h.req('POST', '/v1/tokens', { body: { name: 'beta', role: 'tenant-admin', tenant: 'beta' } })).body.secret;
+    });
+    after(async () => h?.close());
+
+    test('bad input names the field; a target that breaks a hard constraint is 409; nothing is written', async () => {
+      const before = await counts(h.store);
+      const move = (body: unknown, token?: string) => h.req('POST', '/v1/tenants/alpha/environments/prod:move', { body, ...(token ? { token } : {}) });
+      const unknown = await move({ to: 'nowhere' });
+      assert.equal(unknown.status, 400);
+      assert.equal(unknown.body.errors[0].field, '/to');
+      const same = await move({ to: 'src' });
+      assert.equal(same.status, 400);
+      assert.equal(same.body.errors[0].field, '/to');
+      const extra = await move({ to: 'eu-a', cluster: 'x' });
+      assert.equal(extra.status, 400);
+      assert.match(JSON.stringify(extra.body), /cluster/);
+      assert.equal((await move({ to: 'Not_A_Name' })).body.errors?.[0]?.field, '/to');
+      for (const [to, why] of [['eu-cordoned', /cordoned: maintenance/], ['eu-down', /Unavailable/], ['us', /data residency: tenant requires eu/]] as const) {
+        const r = await move({ to });
+        assert.equal(r.status, 409, `${to}: ${JSON.stringify(r.body)}`);
+        assert.equal(r.headers['content-type']?.toString().startsWith('application/problem+json'), true);
+        assert.match(r.body.detail, why);
+      }
+      assert.equal((await h.req('POST', '/v1/tenants/alpha/environments/nope:move', { body: {} })).status, 404);
+      assert.deepEqual(await counts(h.store), before, 'nothing written by a refused move');
+    });
+
+    test('a move without a target is placed with the source excluded and explained; a tenant admin moves its own only', async () => {
+      const r = await h.req('POST', '/v1/tenants/alpha/environments/dev:move', { body: { reason: 'rebalance' } });
+      assert.equal(r.status, 202, JSON.stringify(r.body));
+      assert.equal(r.body.kind, 'move');
+      assert.equal(r.body.params.from, 'src');
+      assert.ok(['eu-a', 'eu-b'].includes(r.body.params.to), r.body.params.to);
+      assert.match(r.body.params.explanation, /fewest environments/);
+      assert.deepEqual(r.body.steps.map((s: { name: string }) => s.name), ['move-prepare', 'move-deliver', 'move-verify', 'move-stop-source', 'move-start-target', 'move-switch', 'move-remove', 'move-record']);
+      const before = await counts(h.store);
+      assert.equal((await h.req('POST', '/v1/tenants/alpha/environments/prod:move', { token: betaToken, body: { to: 'eu-a' } })).status, 404, "another tenant's environment is missing to beta");
+      assert.deepEqual(await counts(h.store), before);
+      const own = await h.req('POST', '/v1/tenants/beta/environments/dev:move', { token: betaToken, body: { to: 'eu-b' } });
+      assert.equal(own.status, 202, JSON.stringify(own.body));
+      assert.equal(own.body.params.to, 'eu-b');
+    });
+
+    test('evacuate: dry run writes nothing; the evacuation places every environment (each counted), cordons the cluster, refuses a second; admin only', async () => {
+      const before = await counts(h.store);
+      assert.equal((await h.req('POST', '/v1/clusters/src:evacuate', { body: { concurrency: 0 } })).body.errors?.[0]?.field, '/concurrency');
+      assert.equal((await h.req('POST', '/v1/clusters/ghost:evacuate', { body: {} })).status, 404);
+      assert.equal((await h.req('POST', '/v1/regions/mars-1:evacuate', { body: {} })).status, 404);
+      assert.equal((await h.req('POST', '/v1/clusters/src:evacuate', { token: betaToken, body: {} })).status, 403);
+      const dry = await h.req('POST', '/v1/clusters/src:evacuate', { body: { dryRun: true } });
+      assert.equal(dry.status, 200);
+      assert.equal(dry.body.dryRun, true);
+      assert.equal(dry.body.moves.length, 4);
+      assert.deepEqual(await counts(h.store), before, 'nothing written by refusals and the dry run');
+
+      const r = await h.req('POST', '/v1/clusters/src:evacuate', { body: { concurrency: 2, reason: 'drain for maintenance' } });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      const e = r.body;
+      assert.match(e.id, /^ev-[a-f0-9]{8}$/);
+      assert.equal(e.state, 'running');
+      assert.equal(e.concurrency, 2);
+      assert.equal(e.moves.length, 4);
+      const to = e.moves.map((m: { to: string }) => m.to);
+      assert.ok(to.every((c: string) => c === 'eu-a' || c === 'eu-b'), `only eligible eu clusters: ${to}`);
+      assert.ok(to.includes('eu-a') && to.includes('eu-b'), `spread, each move counted in the next: ${to}`);
+      for (const m of e.moves) assert.equal(m.state, 'pending');
+      assert.match((await h.store.clusters.get('src'))!.cordon!.reason, /evacuating \(ev-/);
+      const again = await h.req('POST', '/v1/clusters/src:evacuate', { body: {} });
+      assert.equal(again.status, 409);
+      assert.match(again.body.detail, new RegExp(e.id));
+      const got = await h.req('GET', `/v1/evacuations/${e.id}`);
+      assert.equal(got.status, 200);
+      assert.equal(got.body.moves.length, 4);
+      assert.equal((await h.req('GET', '/v1/evacuations')).body.items.length, 1);
+      assert.equal((await h.req('GET', '/v1/evacuations/ev-00000000')).status, 404);
+      assert.equal((await h.req('GET', `/v1/evacuations/${e.id}`, { token: betaToken })).status, 403);
+    });
+
+    test('failover: off by default; its dry run answers what it would do', async () => {
+      const r = await h.req('GET', '/v1/failover');
+      assert.equal(r.status, 200);
+      assert.deepEqual(r.body.policy, {});
+      assert.deepEqual(r.body.decisions, []);
+    });
+  });
+}
