@@ -12,7 +12,7 @@
 // So a singleton is never live on two clusters and every other workload always has a Ready copy.
 // A move that fails before move-switch leaves the environment where it was: what it delivered on
 // the target is removed (best effort) and the Moving condition says so.
-import { PermanentError, StepWaitingError } from '../domain/errors.ts';
+import { LeaseLostError, PermanentError, StepWaitingError } from '../domain/errors.ts';
 import type { Environment, KubeObject, ObjectRef, Revision } from '../domain/types.ts';
 import { refOf } from '../domain/kinds.ts';
 import { blueprintFromRelease } from '../domain/blueprint.ts';
@@ -167,12 +167,12 @@ export async function moveSwitchStep(s: StepEnv): Promise<StepOutput> {
   const env = await loadEnvironment(s);
   const p = prepared(s);
   const delivered = s.outputs['move-deliver'] as { inventory?: ObjectRef[] } | undefined;
-  if (!(await s.claimed.saveInventory(env.tenant, env.name, { revision: p.revision, objects: delivered?.inventory ?? [] }))) throw new PermanentError('lease lost while switching');
+  if (!(await s.claimed.saveInventory(env.tenant, env.name, { revision: p.revision, objects: delivered?.inventory ?? [] }))) throw new LeaseLostError('lease lost while switching: another worker owns this move now');
   const updated = await s.claimed.setEnvironmentStatus(env.tenant, env.name, {
     cluster: p.to, appliedRevision: p.revision, desiredRevision: p.revision,
     conditions: moving(s, env, 'True', 'Switched', `placed on ${p.to}; removing from ${p.from}`),
   });
-  if (!updated) throw new PermanentError('lease lost while switching');
+  if (!updated) throw new LeaseLostError('lease lost while switching: another worker owns this move now');
   return { from: p.from, to: p.to, switchedAt: s.deps.now().toISOString() };
 }
 
@@ -199,7 +199,7 @@ export async function moveRecordStep(s: StepEnv): Promise<StepOutput> {
       conditions: setCondition(conditionsFor(env.conditions, health, { reason: 'Moved', message }, s.deps.now()), { type: 'Moving', status: 'False', reason: 'Moved', message }, s.deps.now()),
     }),
   });
-  if (!updated) throw new PermanentError('lease lost while recording the move');
+  if (!updated) throw new LeaseLostError('lease lost while recording the move: another worker owns it now');
   await audit(s, 'environment.move', { from: p.from, to: p.to, revision: p.revision, readyAt, moveSeconds, ...(rto !== null ? { rtoSeconds: rto, lostAt } : {}) });
   return { from: p.from, to: p.to, revision: p.revision, readyAt, moveSeconds, ...(rto !== null ? { rtoSeconds: rto, lostAt } : {}) };
 }
