@@ -53,6 +53,7 @@ console.log(JSON.stringify({
   sim_slo_violation_minutes: { reactive: s.simulation.reactive.slo, prescaler: s.simulation.predictive.slo, schedule: s.simulation.schedule.slo },
   sim_replica_minutes: { reactive: s.simulation.reactive.replicaMinutes, prescaler: s.simulation.predictive.replicaMinutes, schedule: s.simulation.schedule.replicaMinutes },
   sim_over_ratio: r4(s.simulation.overRatio), sim_cost_ratio: r4(s.simulation.costRatio), sim_slo_ratio: r4(s.simulation.sloRatio),
+  sim_policy: { folds: ev.folds.map((f) => f.policy), on_all_traces: ev.policyOnAll }, sim_default_policy_over_ratio: r4(s.simulation.defaultOverRatio), sim_default_policy_cost_ratio: r4(s.simulation.defaultCostRatio),
   sim_median_trace_over_ratio: r4(s.simulation.medianOverRatio), sim_median_trace_cost_ratio: r4(s.simulation.medianCostRatio),
   sim_schedule_over_ratio: r4(s.simulation.scheduleOverRatio), sim_schedule_cost_ratio: r4(s.simulation.scheduleCostRatio),
   seconds: Math.round((performance.now() - t0) / 1000),

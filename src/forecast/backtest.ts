@@ -5,7 +5,8 @@
 // config on other traces without refitting. The capacity simulator replays the segment for reactive HPA,
 // the pre-scaler (each config's upper bound) and a schedule-only baseline (same time yesterday).
 import { ALL_CANDIDATES, fitCandidates, SIMPLE_BASELINES, type CandidateSet } from './candidates.ts';
-import { capacityRule, simulateStrategies, type SimulationReport } from './capacity.ts';
+import { capacityRule, POLICY_QUANTILES, simulateStrategies, type PrescalePolicy, type SimulationReport } from './capacity.ts';
+import { HPA_DEFAULTS } from './simulator.ts';
 import type { FittedModel } from './model.ts';
 import { chooseForecaster, marginOf, SELECTOR_CONFIGS, upperOf, validationWindow, type Forecaster, type SelectorConfig } from './selector.ts';
 
@@ -32,6 +33,8 @@ export interface BacktestOptions {
   /** Load one pod serves at 100% (policy capacityPerPod); default: capacityRule on the history. */
   capacity?: number;
   configs?: readonly SelectorConfig[];
+  /** Pre-scale policies the simulator runs for each config (default PRESCALE_POLICIES). */
+  policies?: readonly PrescalePolicy[];
 }
 
 /** Sum of |error| per horizon index per test day, and the windows' quantile scores. */
@@ -185,7 +188,11 @@ export function backtest(raw: Float64Array, opts: BacktestOptions): BacktestResu
   const capacity = opts.capacity !== undefined ? { value: opts.capacity, rule: 'given (policy capacityPerPod)' } : capacityRule(raw.subarray(0, p.testFrom));
   r.simulation = simulateStrategies(raw, {
     testFrom: p.testFrom, step: p.step, day: p.day, startup: p.startup, leadTime: p.leadTime, capacity: capacity.value, capacityRule: capacity.rule,
-    upper: Object.fromEntries(configs.map((c) => [c.name, (t: number) => at(t).byConfig.get(c.name)!.window(t).upper])),
+    upper: Object.fromEntries(configs.map((c) => [c.name, (t: number, pol: PrescalePolicy) => {
+      const f = at(t).byConfig.get(c.name)!;
+      return f.upperAt(t, pol.quantile ?? f.quantileFor(pol.price ?? 1, HPA_DEFAULTS.target, POLICY_QUANTILES));
+    }])),
+    policies: opts.policies,
   });
   return r;
 }

@@ -24,6 +24,35 @@ export function capacityRule(history: Float64Array): { value: number; rule: stri
   return { value, rule: value === byMedian ? `median load = ${REFERENCE_REPLICAS} pods at ${HPA_DEFAULTS.target * 100}% target` : `peak load = ${MAX_REFERENCE_REPLICAS} pods at ${HPA_DEFAULTS.target * 100}% target` };
 }
 
+/**
+ * How the pre-scaler turns a forecaster into minReplicas: the quantile of its upper bound over the lead
+ * time and the cool-down before a raised level is released (the HPA's own 5-minute scale-down
+ * stabilisation still applies after that). A shared hyper-parameter like a SelectorConfig: the
+ * leave-traces-out evaluation chooses one on the tuning traces (evaluation.ts).
+ */
+export interface PrescalePolicy {
+  readonly name: string;
+  /** A fixed bound quantile, or (`price`) one chosen per series and refit by Forecaster.quantileFor. */
+  readonly quantile?: number;
+  readonly price?: number;
+  readonly cooldownMinutes: number;
+}
+
+/** Quantiles a priced policy chooses among. */
+export const POLICY_QUANTILES: readonly number[] = [0.5, 0.6, 0.7, 0.8, 0.9, 0.95];
+
+const fixed = (quantile: number, cooldownMinutes: number): PrescalePolicy => ({ name: `q${quantile}/cd${cooldownMinutes}`, quantile, cooldownMinutes });
+const priced = (price: number, cooldownMinutes: number): PrescalePolicy => ({ name: `price${price}/cd${cooldownMinutes}`, price, cooldownMinutes });
+
+/** The policies every backtest simulates; the first is the API's defaults (quantile 0.9, cool-down 15 minutes). */
+export const PRESCALE_POLICIES: readonly PrescalePolicy[] = [
+  fixed(0.9, 15), fixed(0.9, 5), fixed(0.8, 15), fixed(0.8, 5), fixed(0.7, 15), fixed(0.7, 5), fixed(0.5, 15),
+  ...[2, 4, 5, 6, 7, 8, 12].flatMap((p) => [priced(p, 15), priced(p, 10), priced(p, 5)]),
+];
+
+/** Key of one (selector config, policy) simulation in SimulationReport.predictive. */
+export const strategyKey = (config: string, policyName: string): string => `${config}|${policyName}`;
+
 export interface SimulationReport {
   capacity: number;
   capacityRule: string;
@@ -31,7 +60,7 @@ export interface SimulationReport {
   leadTimeMinutes: number;
   reactive: SimResult;
   schedule: SimResult;
-  /** Per selector config name. */
+  /** Per selector config and pre-scale policy: strategyKey(config, policy). */
   predictive: Record<string, SimResult>;
 }
 
@@ -43,8 +72,9 @@ export interface StrategyInput {
   leadTime: number;
   capacity: number;
   capacityRule: string;
-  /** Upper bound of the load over (t, t + lead] per config, decided at t. */
-  upper: Record<string, (t: number) => number>;
+  /** Upper bound of the load over (t, t + lead] per config under a policy, decided at t. */
+  upper: Record<string, (t: number, policy: PrescalePolicy) => number>;
+  policies?: readonly PrescalePolicy[];
 }
 
 function inMinutes(r: SimResult, step: number): SimResult {
@@ -56,8 +86,9 @@ export function simulateStrategies(raw: Float64Array, s: StrategyInput): Simulat
   const pts = (seconds: number): number => Math.max(1, Math.round(seconds / s.step));
   const sim: SimOptions = { ...HPA_DEFAULTS, capacity: s.capacity, startup: s.startup, metricDelay: pts(60), downStabilization: pts(300), minReplicas: 1, maxReplicas: 10_000 };
   // The policy's clock is the point index here, so its cool-down is given in points too.
-  const bounds: ScalingBounds = { ...DEFAULT_BOUNDS, cooldownMinutes: pts(15 * 60), floor: 1, ceiling: 10_000, capacityPerPod: s.capacity };
-  const withPolicy = (upper: (t: number) => number): SimResult => {
+  const boundsOf = (cooldownMinutes: number): ScalingBounds => ({ ...DEFAULT_BOUNDS, cooldownMinutes: cooldownMinutes > 0 ? pts(cooldownMinutes * 60) : 0, floor: 1, ceiling: 10_000, capacityPerPod: s.capacity });
+  const withPolicy = (upper: (t: number) => number, cooldownMinutes = 15): SimResult => {
+    const bounds = boundsOf(cooldownMinutes);
     let state: PolicyState = { current: 1, lastNeededAt: s.testFrom };
     return simulate(raw, s.testFrom, raw.length, sim, (t) => {
       const d = decide(upper(t), state, t, bounds);
@@ -76,6 +107,7 @@ export function simulateStrategies(raw: Float64Array, s: StrategyInput): Simulat
     capacity: s.capacity, capacityRule: s.capacityRule, startupMinutes: minutes(s.startup), leadTimeMinutes: minutes(s.leadTime),
     reactive: inMinutes(simulate(raw, s.testFrom, raw.length, sim), s.step),
     schedule: inMinutes(withPolicy(yesterday), s.step),
-    predictive: Object.fromEntries(Object.entries(s.upper).map(([name, u]) => [name, inMinutes(withPolicy(u), s.step)])),
+    predictive: Object.fromEntries(Object.entries(s.upper).flatMap(([name, u]) => (s.policies ?? PRESCALE_POLICIES).map((pol) =>
+      [strategyKey(name, pol.name), inMinutes(withPolicy((t) => u(t, pol), pol.cooldownMinutes), s.step)]))),
   };
 }

@@ -4,6 +4,7 @@
 // Per-series choices inside a config use only that series' past (backtest.ts). Gains over the strongest
 // simple baseline come with a paired block bootstrap over test days.
 import { selectorName, SIMPLE_SELECTOR, type BacktestResult, type Scores } from './backtest.ts';
+import { PRESCALE_POLICIES, strategyKey, type PrescalePolicy } from './capacity.ts';
 import { seededRandom } from './rng.ts';
 import { BASELINE_NAMES, SELECTOR_CONFIGS, type SelectorConfig } from './selector.ts';
 
@@ -89,6 +90,33 @@ export function chooseConfig(runs: readonly TraceRun[], configs: readonly Select
   return best;
 }
 
+/** The pre-scaler must cut over-capacity minutes to at most this share of reactive HPA's (issue #18: ≥ 60% fewer). */
+export const OVER_CAPACITY_GOAL = 0.4;
+
+/** Pooled (over-capacity, replica-minutes) ratios of one strategy to reactive HPA over the given traces. */
+function policyRatios(runs: readonly TraceRun[], key: string): { over: number; cost: number } {
+  let o = 0, o0 = 0, c = 0, c0 = 0;
+  for (const { result: r } of runs) {
+    const p = r.simulation.predictive[key];
+    if (!p) return { over: Infinity, cost: Infinity };
+    o += p.overCapacityMinutes; o0 += r.simulation.reactive.overCapacityMinutes;
+    c += p.replicaMinutes; c0 += r.simulation.reactive.replicaMinutes;
+  }
+  return { over: o0 > 0 ? o / o0 : o > 0 ? Infinity : 1, cost: c0 > 0 ? c / c0 : 1 };
+}
+
+/**
+ * The pre-scale policy (bound quantile, cool-down) for a selector config, chosen on tuning traces: the
+ * cheapest (fewest replica-minutes, pooled) among those that keep over-capacity minutes at most
+ * OVER_CAPACITY_GOAL of reactive HPA's on those traces; if none does, the one with the fewest.
+ */
+export function choosePolicy(runs: readonly TraceRun[], config: SelectorConfig, policies: readonly PrescalePolicy[] = PRESCALE_POLICIES): PrescalePolicy {
+  const scored = policies.map((p) => ({ p, ...policyRatios(runs, strategyKey(config.name, p.name)) }));
+  const ok = scored.filter((x) => x.over <= OVER_CAPACITY_GOAL).sort((a, b) => a.cost - b.cost || a.over - b.over);
+  if (ok.length > 0) return ok[0]!.p;
+  return scored.sort((a, b) => a.over - b.over || a.cost - b.cost)[0]!.p;
+}
+
 export interface HorizonReport {
   minutes: number;
   selector: number;
@@ -115,7 +143,13 @@ export interface TraceReport {
   /** Share of (refit, horizon) choices that were the neural model alone, and an ensemble containing it. */
   neural: { chosenAlone: number; inEnsemble: number; choices: number };
   choices: Array<Record<string, number>>;
-  simulation: { capacity: number; capacityRule: string; reactive: BacktestResult['simulation']['reactive']; predictive: BacktestResult['simulation']['reactive']; schedule: BacktestResult['simulation']['reactive'] };
+  /** The pre-scale policy chosen on the other folds' traces (with the fold's config). */
+  policy: PrescalePolicy;
+  simulation: {
+    capacity: number; capacityRule: string; reactive: BacktestResult['simulation']['reactive']; predictive: BacktestResult['simulation']['reactive']; schedule: BacktestResult['simulation']['reactive'];
+    /** The pre-scaler with the API's default policy (PRESCALE_POLICIES[0]: q = 0.9, 15-minute cool-down), for comparison. */
+    predictiveDefault: BacktestResult['simulation']['reactive'];
+  };
 }
 
 function neuralShare(r: BacktestResult, c: SelectorConfig): TraceReport['neural'] {
@@ -129,7 +163,7 @@ function neuralShare(r: BacktestResult, c: SelectorConfig): TraceReport['neural'
   return { chosenAlone: total ? alone / total : 0, inEnsemble: total ? ens / total : 0, choices: total };
 }
 
-export function traceReport(run: TraceRun, c: SelectorConfig, fold: number, seed: number): TraceReport {
+export function traceReport(run: TraceRun, c: SelectorConfig, fold: number, seed: number, policy: PrescalePolicy = PRESCALE_POLICIES[0]!): TraceReport {
   const r = run.result;
   const sel = selectorName(c);
   const names = Object.keys(r.scores).filter((n) => !n.includes('@') && !n.startsWith('selector:'));
@@ -148,14 +182,20 @@ export function traceReport(run: TraceRun, c: SelectorConfig, fold: number, seed
     quantile: { q: r.quantile, selector: qscore(r, r.scores[sel]), simpleSelector: qscore(r, r.scores[SIMPLE_SELECTOR]), bestBaseline: bestBaselineBound(r, c.margin), models },
     neural: neuralShare(r, c),
     choices: (r.chosen[c.name] ?? []).map((x) => x.chosen),
-    simulation: { capacity: r.simulation.capacity, capacityRule: r.simulation.capacityRule, reactive: r.simulation.reactive, predictive: r.simulation.predictive[c.name]!, schedule: r.simulation.schedule },
+    policy,
+    simulation: {
+      capacity: r.simulation.capacity, capacityRule: r.simulation.capacityRule, reactive: r.simulation.reactive, schedule: r.simulation.schedule,
+      predictive: r.simulation.predictive[strategyKey(c.name, policy.name)]!, predictiveDefault: r.simulation.predictive[strategyKey(c.name, PRESCALE_POLICIES[0]!.name)]!,
+    },
   };
 }
 
 export interface Evaluation {
-  folds: Array<{ fold: number; config: string; heldOut: string[] }>;
+  folds: Array<{ fold: number; config: string; policy: string; heldOut: string[] }>;
   /** The config all traces together would choose (what a single new trace gets: DEFAULT_CONFIG should match). */
   configOnAll: string;
+  /** The pre-scale policy all traces together would choose with that config. */
+  policyOnAll: string;
   traces: TraceReport[];
 }
 
@@ -163,7 +203,7 @@ export interface Evaluation {
  * k-fold over traces (trace i goes to fold i mod k, in the given order). With one trace there is nothing
  * to hold out: it is reported with `fallback` (DEFAULT_CONFIG) and the protocol says so.
  */
-export function leaveTracesOut(runs: readonly TraceRun[], k: number, fallback: SelectorConfig): Evaluation {
+export function leaveTracesOut(runs: readonly TraceRun[], k: number, fallback: SelectorConfig, fallbackPolicy: PrescalePolicy = PRESCALE_POLICIES[0]!): Evaluation {
   const folds = Math.max(1, Math.min(k, runs.length));
   const traces: TraceReport[] = [];
   const foldInfo: Evaluation['folds'] = [];
@@ -171,9 +211,11 @@ export function leaveTracesOut(runs: readonly TraceRun[], k: number, fallback: S
     const held = runs.filter((_, i) => i % folds === f);
     const train = runs.filter((_, i) => i % folds !== f);
     const c = folds > 1 && train.length > 0 ? chooseConfig(train) : fallback;
-    foldInfo.push({ fold: f, config: c.name, heldOut: held.map((h) => h.file) });
-    for (const run of held) traces.push(traceReport(run, c, f, runs.indexOf(run) + 1));
+    const pol = folds > 1 && train.length > 0 ? choosePolicy(train, c) : fallbackPolicy;
+    foldInfo.push({ fold: f, config: c.name, policy: pol.name, heldOut: held.map((h) => h.file) });
+    for (const run of held) traces.push(traceReport(run, c, f, runs.indexOf(run) + 1, pol));
   }
   traces.sort((a, b) => runs.findIndex((r) => r.file === a.file) - runs.findIndex((r) => r.file === b.file));
-  return { folds: foldInfo, configOnAll: runs.length > 1 ? chooseConfig(runs).name : fallback.name, traces };
+  const onAll = runs.length > 1 ? chooseConfig(runs) : fallback;
+  return { folds: foldInfo, configOnAll: onAll.name, policyOnAll: runs.length > 1 ? choosePolicy(runs, onAll).name : fallbackPolicy.name, traces };
 }

@@ -1,3 +1,4 @@
+import { PRESCALE_POLICIES, strategyKey } from './capacity.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { selectorName, SIMPLE_SELECTOR, type BacktestResult, type Scores } from './backtest.ts';
@@ -21,7 +22,7 @@ function result(errs: Record<string, number>): BacktestResult {
     points: 1000, stepSeconds: 60, testFrom: 700, testDays: DAYS, origins: 60, period: 1440, horizons: [{ points: 15, minutes: 15 }],
     actual: [new Array(DAYS).fill(100)], actualMaxSum: 1000, quantile: 0.9, scores, refits: DAYS,
     chosen: Object.fromEntries(SELECTOR_CONFIGS.map((c) => [c.name, [{ chosen: { mlp: 3, ridge: 1 }, members: {} }]])),
-    simulation: { capacity: 1, capacityRule: 'test', startupMinutes: 3, leadTimeMinutes: 5, reactive: sim(10, 100), schedule: sim(8, 105), predictive: Object.fromEntries(SELECTOR_CONFIGS.map((c) => [c.name, sim(3, 108)])) },
+    simulation: { capacity: 1, capacityRule: 'test', startupMinutes: 3, leadTimeMinutes: 5, reactive: sim(10, 100), schedule: sim(8, 105), predictive: Object.fromEntries(SELECTOR_CONFIGS.flatMap((c) => PRESCALE_POLICIES.map((p) => [strategyKey(c.name, p.name), sim(3, 108)]))) },
   };
 }
 

@@ -35,6 +35,8 @@ export interface Summary {
   neural: { chosenAlone: number; inEnsemble: number; medianWape: Record<number, number>; pooledCoverage: number };
   simulation: {
     reactive: Totals; predictive: Totals; schedule: Totals; overRatio: number; costRatio: number; sloRatio: number; scheduleOverRatio: number; scheduleCostRatio: number;
+    /** The pre-scaler with the API's default policy (q = 0.9, 15-minute cool-down) instead of the one chosen on the tuning traces. */
+    predictiveDefault: Totals; defaultOverRatio: number; defaultCostRatio: number;
     /** Medians over traces of the per-trace ratios (pre-scaler ÷ reactive): a trace with many pods does not dominate. */
     medianOverRatio: number; medianCostRatio: number;
   };
@@ -70,7 +72,10 @@ export function summarize(ev: Evaluation): Summary {
     };
   });
   const choices = ts.reduce((s, t) => s + t.neural.choices, 0);
-  const sim = { reactive: totals(ts.map((t) => t.simulation.reactive)), predictive: totals(ts.map((t) => t.simulation.predictive)), schedule: totals(ts.map((t) => t.simulation.schedule)) };
+  const sim = {
+    reactive: totals(ts.map((t) => t.simulation.reactive)), predictive: totals(ts.map((t) => t.simulation.predictive)), schedule: totals(ts.map((t) => t.simulation.schedule)),
+    predictiveDefault: totals(ts.map((t) => t.simulation.predictiveDefault)),
+  };
   return {
     horizons,
     quantile: {
@@ -94,6 +99,7 @@ export function summarize(ev: Evaluation): Summary {
       overRatio: ratio(sim.predictive.over, sim.reactive.over), costRatio: ratio(sim.predictive.replicaMinutes, sim.reactive.replicaMinutes),
       sloRatio: ratio(sim.predictive.slo, sim.reactive.slo),
       scheduleOverRatio: ratio(sim.schedule.over, sim.reactive.over), scheduleCostRatio: ratio(sim.schedule.replicaMinutes, sim.reactive.replicaMinutes),
+      defaultOverRatio: ratio(sim.predictiveDefault.over, sim.reactive.over), defaultCostRatio: ratio(sim.predictiveDefault.replicaMinutes, sim.reactive.replicaMinutes),
       medianOverRatio: median(ts.map((t) => ratio(t.simulation.predictive.overCapacityMinutes, t.simulation.reactive.overCapacityMinutes))),
       medianCostRatio: median(ts.map((t) => ratio(t.simulation.predictive.replicaMinutes, t.simulation.reactive.replicaMinutes))),
     },
@@ -121,14 +127,14 @@ function traceBlock(t: TraceReport): string[] {
   lines.push(`  upper bound q=${q.q} over the lead time: coverage ${pct(q.selector.coverage)}%, pinball ${pct(q.selector.pinball)}% | simple selector ${pct(q.simpleSelector.coverage)}%, ${pct(q.simpleSelector.pinball)}% | best baseline bound (${q.bestBaseline.name}) ${pct(q.bestBaseline.coverage)}%, ${pct(q.bestBaseline.pinball)}%`);
   const s = t.simulation;
   lines.push(`  simulator (pod capacity ${s.capacity.toPrecision(3)}: ${s.capacityRule})`);
-  lines.push(simLine('reactive HPA', s.reactive), simLine('pre-scaler (upper q)', s.predictive), simLine('schedule (yesterday)', s.schedule), '');
+  lines.push(simLine('reactive HPA', s.reactive), simLine(`pre-scaler ${t.policy.name}`, s.predictive), simLine('pre-scaler q0.9/cd15', s.predictiveDefault), simLine('schedule (yesterday)', s.schedule), '');
   return lines;
 }
 
 /** Plain-text report: one block per trace, then the leave-traces-out summary. */
 export function formatTable(ev: Evaluation, summary: Summary): string {
   const lines: string[] = ev.traces.flatMap(traceBlock);
-  lines.push(`leave-traces-out: ${ev.folds.length} folds; ${ev.folds.map((f) => `fold ${f.fold} [${f.heldOut.join(', ')}] config ${f.config}`).join('; ')}; all traces together would choose ${ev.configOnAll}`);
+  lines.push(`leave-traces-out: ${ev.folds.length} folds; ${ev.folds.map((f) => `fold ${f.fold} [${f.heldOut.join(', ')}] config ${f.config} policy ${f.policy}`).join('; ')}; all traces together would choose ${ev.configOnAll} and ${ev.policyOnAll}`);
   const hs = summary.horizons;
   lines.push(['median across traces'.padEnd(26), ...hs.map((h) => `WAPE@${h.minutes}m`.padStart(11))].join(''));
   for (const n of Object.keys(hs[0]?.medianWape ?? {})) lines.push([`  ${n}`.padEnd(26), ...hs.map((h) => pct(h.medianWape[n]!).padStart(11))].join(''));
@@ -140,6 +146,6 @@ export function formatTable(ev: Evaluation, summary: Summary): string {
   const nn = summary.neural;
   lines.push(`neural model: chosen alone ${pct(nn.chosenAlone)}% of choices, in a chosen ensemble ${pct(nn.inEnsemble)}%; median WAPE ${Object.entries(nn.medianWape).map(([m, w]) => `${m}m ${pct(w)}%`).join(', ')}; its own bound's pooled coverage ${pct(nn.pooledCoverage)}%`);
   const s = summary.simulation;
-  lines.push(`simulator total: over-capacity min reactive ${s.reactive.over} -> pre-scaler ${s.predictive.over} (x${s.overRatio.toFixed(3)}) / schedule ${s.schedule.over} (x${s.scheduleOverRatio.toFixed(3)}); SLO-violation min ${s.reactive.slo} -> ${s.predictive.slo} / ${s.schedule.slo}; replica-min ${s.reactive.replicaMinutes} -> ${s.predictive.replicaMinutes} (x${s.costRatio.toFixed(3)}) / ${s.schedule.replicaMinutes} (x${s.scheduleCostRatio.toFixed(3)}); per-trace medians: over-capacity x${s.medianOverRatio.toFixed(3)}, replica-min x${s.medianCostRatio.toFixed(3)}`);
+  lines.push(`simulator total: over-capacity min reactive ${s.reactive.over} -> pre-scaler ${s.predictive.over} (x${s.overRatio.toFixed(3)}) / schedule ${s.schedule.over} (x${s.scheduleOverRatio.toFixed(3)}); SLO-violation min ${s.reactive.slo} -> ${s.predictive.slo} / ${s.schedule.slo}; replica-min ${s.reactive.replicaMinutes} -> ${s.predictive.replicaMinutes} (x${s.costRatio.toFixed(3)}) / ${s.schedule.replicaMinutes} (x${s.scheduleCostRatio.toFixed(3)}); per-trace medians: over-capacity x${s.medianOverRatio.toFixed(3)}, replica-min x${s.medianCostRatio.toFixed(3)}; with the default policy q0.9/cd15 instead: over-capacity ${s.predictiveDefault.over} (x${s.defaultOverRatio.toFixed(3)}), replica-min ${s.predictiveDefault.replicaMinutes} (x${s.defaultCostRatio.toFixed(3)})`);
   return lines.join('\n');
 }

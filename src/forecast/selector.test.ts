@@ -1,3 +1,4 @@
+import { PRESCALE_POLICIES, strategyKey } from './capacity.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { backtest, selectorName } from './backtest.ts';
@@ -85,6 +86,6 @@ describe('backtest at other steps', () => {
     assert.deepEqual(r.horizons.map((h) => h.minutes), [5, 15]);
     assert.equal(r.simulation.reactive.minutes, (v.length - r.testFrom) * 5);
     assert.equal(r.simulation.startupMinutes, 5); // 3 minutes rounds to one 5-minute point
-    assert.ok(r.simulation.predictive[DEFAULT_CONFIG.name]!.replicaMinutes % 5 === 0);
+    assert.ok(r.simulation.predictive[strategyKey(DEFAULT_CONFIG.name, PRESCALE_POLICIES[0]!.name)]!.replicaMinutes % 5 === 0);
   });
 });

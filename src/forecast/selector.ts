@@ -56,6 +56,16 @@ export interface Forecaster {
   predict(t: number, h: number): number;
   /** Forecast of max(y[t+1..t+lead]), without and with the residual margin. */
   window(t: number): { point: number; upper: number };
+  /** The upper bound of the same window at another quantile (margin from the same validation residuals). */
+  upperAt(t: number, q: number): number;
+  /**
+   * The bound quantile for a pre-scaler that prices one window the reactive HPA alone would leave short
+   * at `price` (in windows of capacity equal to the actual peak), chosen on this series' validation
+   * origins (its own past): among `quantiles`, the lowest of extra + price × missed, where extra is the
+   * capacity the bound asks beyond the HPA's (load ÷ target utilisation) relative to the actual window
+   * peaks, and missed the share of windows whose peak exceeds both.
+   */
+  quantileFor(price: number, target: number, quantiles: readonly number[]): number;
   /** Fitted models used (and with fitAll every candidate), for reports. */
   models: Map<string, FittedModel>;
 }
@@ -140,7 +150,14 @@ export function chooseForecaster(set: CandidateSet, opts: { config?: SelectorCon
   const q = opts.quantile ?? 0.9;
   const names = set.names.filter((n) => !opts.allowed || opts.allowed.includes(n));
   const c = choose(set, names, config);
-  const margin = marginOf(set, validationWindow(set, (h) => c.preds(c.choice.get(h)!, h)), config.margin, q);
+  const valWindow = validationWindow(set, (h) => c.preds(c.choice.get(h)!, h));
+  const margin = marginOf(set, valWindow, config.margin, q);
+  const margins = new Map<number, number>([[q, margin]]);
+  const marginAt = (qq: number): number => {
+    let m = margins.get(qq);
+    if (m === undefined) { m = marginOf(set, valWindow, config.margin, qq); margins.set(qq, m); }
+    return m;
+  };
   const needed = neededModels(set, c, opts.fitAll === true);
   const models = new Map<string, FittedModel>();
   for (const n of needed) { const m = set.model(n); if (m) models.set(n, m); }
@@ -155,14 +172,46 @@ export function chooseForecaster(set: CandidateSet, opts: { config?: SelectorCon
     return name === ENSEMBLE ? ensembles.get(hh)! : models.get(name) ?? models.get('last_value')!;
   };
   const predict = (t: number, h: number): number => pick(h).predict(t, h);
-  const window = (t: number): { point: number; upper: number } => {
+  const pointAt = (t: number): number => {
     let point = -Infinity;
     for (const h of set.wh) point = Math.max(point, predict(t, h));
+    return point;
+  };
+  const window = (t: number): { point: number; upper: number } => {
+    const point = pointAt(t);
     return { point, upper: upperOf(set.ctx, t, point, margin, config.margin) };
+  };
+  const upperAt = (t: number, qq: number): number => upperOf(set.ctx, t, pointAt(t), marginAt(qq), config.margin);
+  const resid = windowResiduals(set, valWindow).abs;
+  const chosenQ = new Map<string, number>();
+  const quantileFor = (price: number, target: number, quantiles: readonly number[]): number => {
+    const key = `${price}|${target}|${quantiles.join()}`;
+    const pt = valWindow;
+    const hit = chosenQ.get(key);
+    if (hit !== undefined) return hit;
+    let best = quantiles[quantiles.length - 1]!, bestScore = Infinity;
+    for (const qq of quantiles) {
+      const m = marginAt(qq);
+      let extra = 0, missed = 0, peaks = 0;
+      for (let i = 0; i < set.origins.length; i++) {
+        const t = set.origins[i]!;
+        const actual = pt[i]! + resid[i]!;
+        const hpa = set.ctx.raw[t]! / target;
+        const u = upperOf(set.ctx, t, pt[i]!, m, config.margin);
+        extra += Math.max(0, u - hpa);
+        peaks += Math.abs(actual);
+        if (actual > Math.max(u, hpa)) missed++;
+      }
+      const n = Math.max(1, set.origins.length);
+      const score = (peaks > 0 ? extra / peaks : 0) + price * (missed / n);
+      if (score < bestScore - 1e-12) { bestScore = score; best = qq; }
+    }
+    chosenQ.set(key, best);
+    return best;
   };
   const last = set.T - 1;
   return {
-    ctx: set.ctx, fitEnd: set.T, config, choice: c.choice, members: c.members, validation: c.scores, models, predict, window,
+    ctx: set.ctx, fitEnd: set.T, config, choice: c.choice, members: c.members, validation: c.scores, models, predict, window, upperAt, quantileFor,
     windowMargin: config.margin === 'absolute' ? margin : margin * localScale(set.ctx.p, set.ctx.p2, last),
   };
 }

@@ -70,7 +70,7 @@ export function backtestFile(file: string, o: BacktestFileOptions): TraceRun {
 }
 
 export function toJson(ev: Evaluation, summary: Summary): unknown {
-  return { protocol: { folds: ev.folds, config_on_all_traces: ev.configOnAll }, traces: ev.traces, summary };
+  return { protocol: { folds: ev.folds, config_on_all_traces: ev.configOnAll, policy_on_all_traces: ev.policyOnAll }, traces: ev.traces, summary };
 }
 
 function positive(flag: string, v: string | undefined): number | undefined {
