@@ -3,11 +3,11 @@
 // would go with that cluster excluded), the fleet version report with the removed-API pre-flight,
 // and creating an upgrade plan (refused while a rendered object uses an API the target removed).
 import type { Store } from '../../domain/ports/store.ts';
-import type { Cluster, Environment, EnvironmentType, KubeObject, Tenant } from '../../domain/types.ts';
+import type { Cluster, EnvironmentType, KubeObject, Tenant } from '../../domain/types.ts';
 import { ConflictError, InputError, NotFoundError } from '../../domain/errors.ts';
 import { ENGINE_DEFAULTS } from '../../engine/defaults.ts';
 import { clusterLoads, demandReader, tenantTiers } from '../../engine/place.ts';
-import { planClusterEvacuation } from '../../engine/evacuate.ts';
+import { allClusterRecords, environmentsOn, planClusterEvacuation } from '../../engine/evacuate.ts';
 import { RESIDENCY_LABEL, planPlacement, type PlacementPlan, type PlacementPolicy, type Resources } from '../../plan/placement.ts';
 import { removedApiUses, versionReport, type RemovedApiUse, type VersionReport } from '../../plan/kube-versions.ts';
 import { planClusterUpgrade, type UpgradeOptions } from '../../plan/cluster-upgrade.ts';
@@ -51,27 +51,8 @@ export function tenantView(plan: PlacementPlan, clusters: ReadonlyMap<string, Cl
   return { ...plan, eligible: plan.eligible.filter((e) => visible(e.cluster)), rejected: plan.rejected.filter((r) => visible(r.cluster)) };
 }
 
-export async function allClusters(store: Pick<Store, 'clusters'>): Promise<Cluster[]> {
-  const out: Cluster[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await store.clusters.list({ limit: 100, ...(cursor ? { cursor } : {}) });
-    out.push(...page.items);
-    cursor = page.next;
-  } while (cursor);
-  return out;
-}
-
-async function environmentsOn(store: Store, cluster: string): Promise<Environment[]> {
-  const out: Environment[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await store.environments.list({ cluster, limit: 200, ...(cursor ? { cursor } : {}) });
-    out.push(...page.items.filter((e) => e.health !== 'Deleted'));
-    cursor = page.next;
-  } while (cursor);
-  return out;
-}
+/** Every cluster record, every page (the engine's evacuation planner reads them the same way). */
+export const allClusters = allClusterRecords;
 
 /**
  * Dry run of evacuating a cluster: each environment's placement with the cluster excluded, in
