@@ -4,103 +4,48 @@
 // KEDA and Kubeflow Trainer CRDs but runs none of their controllers, so it is registered as having
 // none of them (the cluster's declared `capabilities`, ADR 2001): the inference-service is served as
 // the model-server Deployment (and the render step says why) and training runs are Indexed batch
-// Jobs, which the cluster's own Job controller and kwok complete. The same cluster registered a second
-// time as having KServe serves the InferenceService variant: there KServe's own controller manager
-// (kserve v0.17.0 built from its Go module, run by the testbed against fp-3: kserveUp) defaults and
-// validates it through its webhooks, creates the predictor Deployment whose pods kwok runs on GPU
-// nodes (the model claim mounted by KServe's pod webhook), writes Ready, and stops and starts it for
-// :hibernate and :wake. Nothing in this file writes an object's status.
+// Jobs, which the cluster's own Job controller and kwok complete. The InferenceService variant, served
+// by KServe's own controller, is engine-ai-kserve.test.ts; the shared set-up is engine-ai.fixture.ts.
+// Nothing in this file writes an object's status.
 //
 // Time: the engine's and the API's wall clock is a virtual one the test moves (Wednesday 12:00 UTC
 // at the start), so the hibernation scheduler is ticked at chosen instants (hibernationOnce) and
 // the saved replica-hours, GPU-hours and training GPU-hours are exact. Nothing asserts on real time:
 // the test only waits (polling the store or the cluster) for what the cluster does.
 //
-// Blueprint: blueprints/ai-platform/1.0.0.yaml as published, plus a CronJob (hibernation suspends
-// it) and a second training-job pinned to a GPU product no testbed node has: its run's pod stays
-// Pending, so the run holds its GPU deterministically while the quota is checked.
+// Blueprint (engine-ai.fixture.ts): blueprints/ai-platform/1.0.0.yaml as published, plus a CronJob
+// (hibernation suspends it) and a second training-job pinned to a GPU product no testbed node has:
+// its run's pod stays Pending, so the run holds its GPU deterministically while the quota is checked.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
-import { pino } from 'pino';
-import { parse as parseYaml } from 'yaml';
 import { probeCapabilities, type KubeClient } from '../../src/adapters/kube/index.ts';
-import type { Environment, KubeObject, Operation } from '../../src/domain/types.ts';
-import { startEngine, type Engine } from '../../src/engine/index.ts';
-import { counts, harness, type Harness } from '../helpers/api-harness.ts';
-import { getTestbed, type TestCluster } from '../helpers/testbed.ts';
-import { kserveUp, SERVING_RUNTIME } from '../../testbed/index.ts';
+import type { Environment, Operation } from '../../src/domain/types.ts';
+import type { Engine } from '../../src/engine/index.ts';
+import { counts, type Harness } from '../helpers/api-harness.ts';
+import type { TestCluster } from '../helpers/testbed.ts';
+import { HOUR, blueprint, startAiBed, until, type AiBed, type Obj } from './engine-ai.fixture.ts';
 
-type Obj = KubeObject & { spec?: any; status?: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
-type Doc = { metadata: { name: string; version: string }; spec: { components: Array<Record<string, unknown>> } };
-
-const HOUR = 3_600_000;
-const WEDNESDAY_NOON = Date.parse('2026-12-02T12:00:00.000Z');
 /** The serving workloads of the blueprint: chat (web-service), llm and embed (model-server), ranker (inference-service without KServe). */
 const SERVING = ['chat', 'embed', 'llm', 'ranker'];
 const GPU_SERVING = ['embed', 'llm', 'ranker'];
-const PINNED_PRODUCT = 'NVIDIA-H100-80GB-HBM3-NOT-ON-THE-TESTBED';
-
-function blueprint(): Doc {
-  const doc = parseYaml(readFileSync(join(import.meta.dirname, '../../blueprints/ai-platform/1.0.0.yaml'), 'utf8')) as Doc;
-  const finetune = doc.spec.components.find((c) => c.name === 'finetune')!;
-  doc.spec.components.push(
-    { name: 'reindex', kind: 'cron-job', description: 'Nightly embedding re-index', image: { repository: 'embed-server' }, args: ['--reindex'], schedule: '0 3 * * *' },
-    { ...structuredClone(finetune), name: 'finetune-pinned', description: 'A run that waits for a GPU product no node has', gpu: { count: 1, product: PINNED_PRODUCT } },
-  );
-  return doc;
-}
 
 describe('AI workloads on the testbed: onboard, hibernate and wake, the schedule, training runs, tenant fences', { timeout: 30 * 60_000 }, () => {
+  let bed: AiBed;
   let h: Harness;
   let engine: Engine;
   let cluster: TestCluster;
   let kube: KubeClient;
-  let virtual = WEDNESDAY_NOON;
-  const now = () => new Date(virtual);
-  const advance = (ms: number) => { virtual += ms; };
+  const now = () => bed.now();
+  const advance = (ms: number) => bed.advance(ms);
+  const settled = (id: string): Promise<Operation> => bed.settled(id);
   const tenant = `ai-${randomBytes(3).toString('hex')}`;
   const other = `ao-${randomBytes(3).toString('hex')}`;
   const ns = `${tenant}-dev`;
   let otherToken = '';
   let revision = '';
-  const logger = pino({ level: 'silent' });
 
-  /**
-   * Polls the store until the operation has finished (nudging the workers); no timing is asserted.
-   * The virtual clock stands still while it runs, so a verify never times out on its own: after
-   * 10 min of real time this fails with the operation's steps instead of hanging.
-   */
-  async function settled(id: string): Promise<Operation> {
-    const deadline = Date.now() + 10 * 60_000;
-    for (;;) {
-      const op = await h.store.operations.get(id);
-      if (op && (op.state === 'succeeded' || op.state === 'failed' || op.state === 'cancelled')) return op;
-      if (Date.now() > deadline) assert.fail(`operation ${id} (${op?.kind}) did not finish: ${JSON.stringify(op?.steps.map((s) => [s.name, s.state, s.message ?? s.error ?? '']))}`);
-      engine.nudge();
-      await sleep(100);
-    }
-  }
-  /** Waits (polling) until fn answers something truthy; fails with the last answer after `what` has not happened in 5 min. */
-  async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>): Promise<T> {
-    const deadline = Date.now() + 5 * 60_000;
-    let last: unknown;
-    for (;;) {
-      try {
-        const v = await fn();
-        if (v) return v;
-        last = v;
-      } catch (err) {
-        last = err;
-      }
-      if (Date.now() > deadline) assert.fail(`${what} did not happen: ${String(last)}`);
-      await sleep(250);
-    }
-  }
   const env = async (): Promise<Environment> => (await h.store.environments.get(tenant, 'dev'))!;
   const deployments = async (): Promise<Map<string, Obj>> =>
     new Map((await kube.list<Obj>('apps/v1', 'Deployment', { namespace: ns })).map((d) => [d.metadata.name, d]));
@@ -154,17 +99,9 @@ describe('AI workloads on the testbed: onboard, hibernate and wake, the schedule
     assert.equal(e.conditions.find((c) => c.type === 'Hibernated')?.status, 'True');
   }
 
-  /** Fails with the operation's steps unless it succeeded. */
-  function assertSucceeded(op: Operation, what: string = op.kind): void {
-    assert.equal(op.state, 'succeeded', `${what}: ${op.error ?? ''} ${JSON.stringify(op.steps.map((st) => [st.name, st.state, st.message ?? st.error ?? '']))}`);
-  }
-  const stepOutput = (op: Operation, name: string): Record<string, unknown> => op.steps.find((st) => st.name === name)?.output ?? {};
-
   before(async () => {
-    const tb = await getTestbed();
-    cluster = tb.clusters.find((c) => c.name === process.env.FLEETPLANE_TEST_AI_CLUSTER) ?? tb.clusters[tb.clusters.length - 1]!;
-    kube = cluster.client();
-    h = await harness(process.env.FLEETPLANE_TEST_DATABASE_URL ? 'postgres' : 'embedded', undefined, { now });
+    bed = await startAiBed();
+    ({ h, engine, cluster, kube } = bed);
     const reg = await h.req('POST', '/v1/clusters', {
       // The testbed has these CRDs but none of their controllers: the cluster is registered as having
       // none of them (Cluster.capabilities), which the engine's render step follows over discovery.
@@ -172,13 +109,6 @@ describe('AI workloads on the testbed: onboard, hibernate and wake, the schedule
     });
     assert.equal(reg.status, 201, JSON.stringify(reg.body));
     assert.deepEqual(reg.body.capabilities, []);
-    const doc = blueprint();
-    const pub = await h.req('POST', '/v1/blueprints', { body: { name: doc.metadata.name, version: doc.metadata.version, spec: doc } });
-    assert.equal(pub.status, 201, JSON.stringify(pub.body));
-    engine = await startEngine({
-      store: h.store, logger, concurrency: 4, pollMs: 50, now,
-      reconcileIntervalMs: 0, clusterRefreshIntervalMs: 0, hibernationIntervalMs: 0,
-    });
     // The other tenant: a real tenant with its own (self-managed, so never delivered) environment and a tenant-admin token.
     const o = await h.req('POST', '/v1/tenants', { body: { slug: other, name: other, tier: 'shared', channel: 'self-managed', environments: [{ name: 'dev', type: 'dev', blueprint: 'ai-platform', version: '1.0.0' }] } });
     assert.equal(o.status, 202, JSON.stringify(o.body));
@@ -189,9 +119,8 @@ describe('AI workloads on the testbed: onboard, hibernate and wake, the schedule
   });
 
   after(async () => {
-    await engine?.stop();
     await kube?.delete({ apiVersion: 'v1', kind: 'Namespace', name: ns }).catch(() => false);
-    await h?.close();
+    await bed?.stop();
   });
 
   test('onboarding: the inference-service is the model-server Deployment (explained), model PVCs Bound, GPU pods on GPU nodes, Ready', async () => {
@@ -447,178 +376,5 @@ describe('AI workloads on the testbed: onboard, hibernate and wake, the schedule
     assert.equal((await settled(w.body.id)).state, 'succeeded');
     await until('the serving Deployments available again', async () => [...(await deployments()).values()].every((d) => (d.status?.availableReplicas ?? 0) >= 1));
     await assertAwake();
-  });
-
-  test('the inference-service variant: KServe (RawDeployment, on the testbed) serves the InferenceService on GPU nodes, writes Ready, and stops/starts it for :hibernate/:wake', async () => {
-    // KServe's own controller manager (built from kserve v0.17.0, testbed/lib/kserve.ts) runs against
-    // this cluster: it creates the predictor's Deployment, its pod webhook mounts the model claim, and
-    // it writes the InferenceService's conditions. Nothing here writes status in its place.
-    const ks = await kserveUp({ log: (l) => console.error(l) });
-    assert.equal(ks.cluster, cluster.name, `KServe runs on ${ks.cluster} only (FLEETPLANE_TEST_AI_CLUSTER=${ks.cluster})`);
-    assert.ok(ks.running, JSON.stringify(ks));
-    // The same API server registered again, declaring KServe: the renderer's choice follows the registration.
-    const kserve = `${cluster.name}-kserve`;
-    const reg = await h.req('POST', '/v1/clusters', {
-      body: { name: kserve, provider: 'local', region: 'local', role: 'shared', apiServer: cluster.apiServer, credentials: await readFile(cluster.kubeconfig, 'utf8'), capabilities: ['kserve'] },
-    });
-    assert.equal(reg.status, 201, JSON.stringify(reg.body));
-    assert.deepEqual((await h.req('GET', `/v1/clusters/${kserve}`)).body.capabilities, ['kserve']);
-    const t2 = `${tenant}-k`;
-    const ns2 = `${t2}-dev`;
-    const ref = { apiVersion: 'serving.kserve.io/v1beta1', kind: 'InferenceService', namespace: ns2, name: 'ranker' };
-    const predictorPods = async (): Promise<Obj[]> =>
-      (await kube.list<Obj>('v1', 'Pod', { namespace: ns2, labelSelector: { 'serving.kserve.io/inferenceservice': 'ranker' } })).filter((p) => !p.metadata.deletionTimestamp);
-    const condition = (o: Obj | null, type: string) => (o?.status?.conditions as Array<{ type: string; status: string; reason?: string }> | undefined)?.find((c) => c.type === type);
-    const act2 = async (verb: 'hibernate' | 'wake') => {
-      const r = await h.req('POST', `/v1/tenants/${t2}/environments/dev:${verb}`, { body: { reason: 'e2e' } });
-      assert.equal(r.status, 202, JSON.stringify(r.body));
-      const op = await settled(r.body.id);
-      assertSucceeded(op, verb);
-      return op;
-    };
-    /** The predictor as KServe serves it: its Deployment, one pod Running on a GPU node with the GPU limit and the model claim mounted read-only. */
-    async function assertServing(isvc: Obj): Promise<void> {
-      const isvcUid = String(isvc.metadata.uid);
-      const d = await until('KServe\'s predictor Deployment available', async () => {
-        const x = await kube.get<Obj>({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns2, name: 'ranker-predictor' });
-        return Number(x?.status?.availableReplicas) >= 1 ? x : null;
-      });
-      const owner = (d.metadata as { ownerReferences?: Array<{ kind: string; name: string; uid: string; controller?: boolean }> }).ownerReferences?.find((o) => o.controller);
-      assert.ok(owner, 'a controller owner');
-      assert.deepEqual([owner.kind, owner.name, owner.uid], ['InferenceService', 'ranker', isvcUid], 'created by KServe for the InferenceService');
-      const [pod, ...more] = await until('a predictor pod Running', async () => {
-        const ps = await predictorPods();
-        return ps.length >= 1 && ps.every((p) => p.status?.phase === 'Running') ? ps : null;
-      });
-      assert.equal(more.length, 0, 'one replica (minReplicas 1, autoscalerClass none)');
-      const node = await kube.get<Obj>({ apiVersion: 'v1', kind: 'Node', name: pod!.spec.nodeName });
-      assert.equal(node?.metadata.labels?.['nvidia.com/gpu.present'], 'true', `scheduled onto a GPU node (${pod!.spec.nodeName})`);
-      const c = (pod!.spec.containers as Array<{ name: string; image: string; resources: { limits: Record<string, string> }; volumeMounts?: Array<{ name: string; mountPath: string; subPath?: string; readOnly?: boolean }> }>).find((x) => x.name === 'kserve-container')!;
-      assert.equal(c.resources.limits['nvidia.com/gpu'], '1');
-      // Regression: KServe appended "-gpu" to a GPU model's tag under the kserve-torchserve runtime until the renderer set runtimeVersion.
-      assert.equal(c.image, isvc.spec.predictor.model.image, 'the blueprint\'s image, its tag kept, over the serving runtime\'s');
-      // KServe's pod webhook (the storage initializer injector) turns storageUri pvc://ranker-model/ranker-v2
-      // into a read-only mount of the environment's claim at /mnt/models (the Deployment's template has none).
-      const mount = c.volumeMounts?.find((m) => m.mountPath === '/mnt/models');
-      assert.deepEqual([mount?.subPath, mount?.readOnly], ['ranker-v2', true], JSON.stringify(c.volumeMounts));
-      const vol = (pod!.spec.volumes as Array<{ name: string; persistentVolumeClaim?: { claimName: string; readOnly?: boolean } }>).find((v) => v.name === mount!.name);
-      assert.equal(vol?.persistentVolumeClaim?.claimName, 'ranker-model');
-      const template = d.spec.template.spec as { volumes?: Array<{ persistentVolumeClaim?: unknown }> };
-      assert.ok(!(template.volumes ?? []).some((v) => v.persistentVolumeClaim), 'the claim is mounted by KServe\'s webhook, not in the Deployment KServe made');
-    }
-    /**
-     * Read at once when the operation has succeeded (no waiting): verify passes only when KServe says
-     * Ready and its predictor Deployment is at this revision and available, so both hold already.
-     */
-    async function assertVerified(rev: string): Promise<void> {
-      const now = (await kube.get<Obj>(ref))!;
-      assert.equal(condition(now, 'Ready')?.status, 'True', `KServe's Ready: ${JSON.stringify(now.status?.conditions)}`);
-      const d = await kube.get<Obj>({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns2, name: 'ranker-predictor' });
-      assert.ok(d, 'KServe\'s predictor Deployment exists');
-      assert.equal(d.metadata.labels?.['fleetplane.io/revision'], rev, 'the predictor Deployment at this revision');
-      const st = d.status as { availableReplicas?: number; observedGeneration?: number };
-      assert.ok(Number(st.availableReplicas) >= 1, JSON.stringify(st));
-      assert.equal(st.observedGeneration, d.metadata.generation, 'rolled out');
-    }
-    /** :hibernate: KServe stops it (Stopped, its predictor gone), every Deployment at zero. */
-    async function hibernateStopped(): Promise<Obj> {
-      // :hibernate stops the InferenceService (serving.kserve.io/stop): KServe deletes its predictor, says Stopped.
-      const hib = await act2('hibernate');
-      assert.deepEqual([stepOutput(hib, 'hibernate').replicas, stepOutput(hib, 'hibernate').gpus], [4, 3], 'chat, embed, llm and the InferenceService\'s one replica; 3 GPUs');
-      const stopped = (await kube.get<Obj>(ref))!;
-      assert.equal(stopped.metadata.annotations?.['serving.kserve.io/stop'], 'true');
-      assert.equal(condition(stopped, 'Stopped')?.status, 'True', 'verify waited for KServe to say Stopped');
-      assert.notEqual(condition(stopped, 'Ready')?.status, 'True');
-      await until('KServe to delete the predictor Deployment and its pods', async () =>
-        (await kube.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns2, name: 'ranker-predictor' })) === null && (await predictorPods()).length === 0);
-      for (const d of await kube.list<Obj>('apps/v1', 'Deployment', { namespace: ns2 })) assert.equal(d.spec.replicas, 0, `${d.metadata.name} at zero`);
-      const e1 = (await h.store.environments.get(t2, 'dev'))!;
-      assert.deepEqual([e1.health, e1.conditions.find((c) => c.type === 'Hibernated')?.status], ['Ready', 'True']);
-      const drift = await engine.reconcileOnce();
-      assert.deepEqual(drift.drifted.filter((d) => d.tenant === t2), [], 'hibernated, compared with the stopped form: nothing drifted');
-      return stopped;
-    }
-    /** An :upgrade while hibernated: a new generation, still stopped, at the new revision. */
-    async function upgradeHeld(stopped: Obj, rev1: string): Promise<string> {
-      // Hibernated, an upgrade changes the InferenceService's spec (its predictor's version labels): a new
-      // generation, still stopped, at the new revision.
-      const doc = blueprint();
-      doc.metadata.version = '1.0.1';
-      const pub = await h.req('POST', '/v1/blueprints', { body: { name: doc.metadata.name, version: '1.0.1', spec: doc } });
-      assert.ok([200, 201].includes(pub.status), `${pub.status} ${JSON.stringify(pub.body).slice(0, 300)}`); // 200: the same version and content, published by the upgrade test above
-      const up = await h.req('POST', `/v1/tenants/${t2}/environments/dev:upgrade`, { body: { version: '1.0.1' } });
-      assert.equal(up.status, 202, JSON.stringify(up.body));
-      const upOp = await settled(up.body.id);
-      assertSucceeded(upOp);
-      const rev2 = String(stepOutput(upOp, 'render').revision);
-      assert.notEqual(rev2, rev1);
-      const held = (await kube.get<Obj>(ref))!;
-      assert.ok(Number(held.metadata.generation) > Number(stopped.metadata.generation), 'the upgrade changed the InferenceService\'s spec');
-      assert.deepEqual([held.metadata.labels?.['fleetplane.io/revision'], held.metadata.annotations?.['serving.kserve.io/stop'], condition(held, 'Stopped')?.status], [rev2, 'true', 'True'], 'still stopped, at the new revision');
-      assert.equal(await kube.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns2, name: 'ranker-predictor' }), null, 'nothing woke');
-      return rev2;
-    }
-    /** :wake: KServe starts it again, Ready at the new revision. */
-    async function wakeStarted(rev2: string): Promise<void> {
-      // :wake removes the annotation: KServe makes the predictor again, Ready at the new revision. Regression:
-      // verify compared KServe's observedGeneration (its new predictor Deployment's, 1) with the
-      // InferenceService's generation (now higher) and would have waited forever.
-      await act2('wake');
-      await assertVerified(rev2);
-      const woken = (await kube.get<Obj>(ref))!;
-      assert.equal(woken.metadata.annotations?.['serving.kserve.io/stop'], undefined);
-      assert.deepEqual([condition(woken, 'Stopped')?.status, condition(woken, 'Ready')?.status], ['False', 'True'], 'verify waited for KServe\'s Ready again');
-      assert.equal(woken.metadata.labels?.['fleetplane.io/revision'], rev2);
-      assert.ok(Number(woken.status?.observedGeneration) < Number(woken.metadata.generation), `KServe reports its Deployment's generation (${woken.status?.observedGeneration}), not the InferenceService's (${woken.metadata.generation})`);
-      const predictor = (await kube.get<Obj>({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns2, name: 'ranker-predictor' }))!;
-      assert.equal(predictor.metadata.labels?.['fleetplane.io/revision'], rev2, 'verify waited for the predictor Deployment at the new revision');
-      await assertServing(woken);
-      const e2 = (await h.store.environments.get(t2, 'dev'))!;
-      assert.deepEqual([e2.health, e2.conditions.find((c) => c.type === 'Hibernated')?.status], ['Ready', 'False']);
-    }
-    try {
-      const r = await h.req('POST', '/v1/tenants', { body: { slug: t2, name: t2, tier: 'shared', environments: [{ name: 'dev', type: 'dev', blueprint: 'ai-platform', version: '1.0.0', cluster: kserve }] } });
-      assert.equal(r.status, 202, JSON.stringify(r.body));
-      const opId = r.body.operations[0].id as string;
-      const isvc = await until('the InferenceService to be created', () => kube.get<Obj>(ref));
-      assert.equal(isvc.metadata.annotations?.['serving.kserve.io/deploymentMode'], 'Standard', 'RawDeployment by KServe 0.17\'s name (its webhook rewrites the old name)');
-      const p = isvc.spec.predictor;
-      assert.equal(p.model.storageUri, 'pvc://ranker-model/ranker-v2', 'the model from the environment\'s own claim');
-      assert.equal(p.model.resources.limits['nvidia.com/gpu'], '1');
-      assert.deepEqual(p.nodeSelector, { 'nvidia.com/gpu.present': 'true' }, 'for GPU nodes');
-      assert.ok(p.tolerations.some((t: { key: string }) => t.key === 'nvidia.com/gpu'), JSON.stringify(p.tolerations));
-      assert.equal(isvc.metadata.labels?.['fleetplane.io/tenant'], t2);
-      assert.equal(await kube.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns2, name: 'ranker' }), null, 'KServe makes the predictor\'s Deployment, not Fleetplane');
-      const pvc = await until('ranker-model Bound', async () => {
-        const c = await kube.get<Obj>({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: ns2, name: 'ranker-model' });
-        return c?.status?.phase === 'Bound' ? c : null;
-      });
-      assert.equal(pvc.spec.storageClassName, 'standard');
-
-      const op = await settled(opId);
-      assertSucceeded(op);
-      await assertVerified(String(stepOutput(op, 'render').revision));
-      const rendered = stepOutput(op, 'render');
-      const ranker = (rendered.choices as Array<{ component: string; form: string }>).find((c) => c.component === 'ranker');
-      assert.equal(ranker?.form, 'InferenceService');
-      assert.equal((await h.store.environments.get(t2, 'dev'))!.health, 'Ready');
-      // KServe (its webhooks and controller) did the rest: defaulted and chose the runtime, made the predictor, said Ready.
-      const served = (await kube.get<Obj>(ref))!;
-      assert.equal(served.status?.clusterServingRuntimeName, SERVING_RUNTIME, JSON.stringify(served.status));
-      assert.equal(served.status?.deploymentMode, 'Standard', 'RawDeployment, by 0.17\'s name');
-      assert.deepEqual(['PredictorReady', 'IngressReady', 'Ready'].map((t) => condition(served, t)?.status), ['True', 'True', 'True']);
-      const statusWriters = ((served.metadata as { managedFields?: Array<{ manager?: string; subresource?: string }> }).managedFields ?? []).filter((m) => m.subresource === 'status').map((m) => m.manager);
-      assert.ok(statusWriters.length > 0 && statusWriters.every((m) => m === 'kserve-manager'), `status written by KServe only: ${JSON.stringify(statusWriters)}`);
-      await assertServing(served);
-      // What KServe's defaulter and controller added (mode, container name, runtime, finalizer, status) is not drift.
-      const drift = await engine.reconcileOnce();
-      assert.deepEqual(drift.drifted.filter((d) => d.tenant === t2), [], JSON.stringify(drift.drifted.filter((d) => d.tenant === t2)));
-      assert.deepEqual(drift.errors.filter((e) => e.tenant === t2), []);
-
-      await wakeStarted(await upgradeHeld(await hibernateStopped(), String(rendered.revision)));
-    } finally {
-      // KServe's finalizer on the InferenceService is removed by KServe itself, which still runs here.
-      await kube.delete({ apiVersion: 'v1', kind: 'Namespace', name: ns2 }).catch(() => false);
-    }
   });
 });
