@@ -9,7 +9,7 @@ import type { Evacuation, EvacuationMove } from '../domain/evacuation.ts';
 import type { Cluster, Environment, Tier } from '../domain/types.ts';
 import { RESIDENCY_LABEL, type PlacementPolicy } from '../plan/placement.ts';
 import { planEvacuation, type EvacueeInput, type PlannedMove } from '../plan/move.ts';
-import { clusterLoads, demandReader, tenantTiers } from './place.ts';
+import { clusterLoads, demandReader, kubernetesRangeReader, tenantTiers } from './place.ts';
 
 export interface EvacuationSettings { policy: PlacementPolicy; cpuOvercommit: number; memoryOvercommit: number }
 
@@ -48,6 +48,7 @@ export async function planClusterEvacuation(store: Store, settings: EvacuationSe
   const demandOf = demandReader(store);
   const tierOf = await tenantTiers(store);
   const loads = await clusterLoads(store, demandOf, tierOf, { tenant: '', name: '' });
+  const rangeOf = kubernetesRangeReader(store);
   const evacuees: EvacueeInput[] = [];
   const refused: PlannedMove[] = [];
   for (const cluster of clusters) {
@@ -65,6 +66,7 @@ export async function planClusterEvacuation(store: Store, settings: EvacuationSe
         request: {
           tenant: tenant.slug, tier: tenant.tier, region: tenant.region, residency: tenant.labels[RESIDENCY_LABEL], demand,
           overcommit: { cpu: settings.cpuOvercommit, memory: settings.memoryOvercommit },
+          kubernetes: await rangeOf(e),
         },
       });
     }

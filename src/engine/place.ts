@@ -13,6 +13,7 @@
 import { cpuMillis, parseQuantity } from '../domain/quantity.ts';
 import type { Quota } from '../domain/blueprint.ts';
 import type { Environment, Tier } from '../domain/types.ts';
+import type { KubeRange } from '../plan/kube-versions.ts';
 import { NO_RESOURCES, RESIDENCY_LABEL, addResources, checkExplicitPlacement, planPlacement, type ClusterLoad, type PlacementRequest, type Resources } from '../plan/placement.ts';
 import { TIER_QUOTA_FACTOR } from '../render/namespace.ts';
 import { PermanentError } from '../domain/errors.ts';
@@ -34,6 +35,7 @@ export async function placeStep(s: StepEnv): Promise<Record<string, unknown>> {
     tenant: tenant.slug, tier: tenant.tier, region: tenant.region, residency: tenant.labels[RESIDENCY_LABEL],
     demand: await demandOf(env, tenant.tier),
     overcommit: { cpu: s.deps.config.cpuOvercommit, memory: s.deps.config.memoryOvercommit },
+    kubernetes: await kubernetesRangeReader(store)(env),
   };
 
   if (!AUTO.has(env.placement.cluster)) {
@@ -56,6 +58,30 @@ export async function placeStep(s: StepEnv): Promise<Record<string, unknown>> {
   await s.claimed.setEnvironmentStatus(env.tenant, env.name, { cluster: plan.cluster });
   // The explained decision stays on the operation (GET /v1/operations/{id}).
   return { cluster: plan.cluster, chosen: true, policy: plan.policy, explanation: plan.explanation, eligible: plan.eligible, rejected: plan.rejected };
+}
+
+export type KubernetesRangeReader = (env: Pick<Environment, 'blueprint' | 'version'>) => Promise<{ release: string; range: KubeRange } | undefined>;
+
+/** The Kubernetes range an environment's blueprint release declares (`product.kubernetes`), for placement; cached per release. */
+export function kubernetesRangeReader(store: Pick<Store, 'blueprints'>): KubernetesRangeReader {
+  const cache = new Map<string, Promise<KubeRange | undefined>>();
+  return async (env) => {
+    const release = `${env.blueprint}@${env.version}`;
+    let hit = cache.get(release);
+    if (!hit) {
+      hit = store.blueprints.get(env.blueprint, env.version).then((rel) => releaseKubernetesRange(rel?.spec));
+      cache.set(release, hit);
+    }
+    const range = await hit;
+    return range ? { release, range } : undefined;
+  };
+}
+
+/** `product.kubernetes` of a stored release document (the whole Blueprint, or its spec). */
+export function releaseKubernetesRange(doc: unknown): KubeRange | undefined {
+  const d = (doc ?? {}) as { spec?: { product?: { kubernetes?: KubeRange } }; product?: { kubernetes?: KubeRange } };
+  const k = d.product?.kubernetes ?? d.spec?.product?.kubernetes;
+  return k && typeof k.min === 'string' ? { min: k.min, ...(typeof k.max === 'string' ? { max: k.max } : {}) } : undefined;
 }
 
 export type DemandReader = (env: Pick<Environment, 'blueprint' | 'version' | 'type'>, tier: Tier) => Promise<Resources>;

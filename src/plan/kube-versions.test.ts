@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { KUBE_RELEASES, removedApiUses, upgradePath, versionReport } from './kube-versions.ts';
+import { KUBE_RELEASES, inKubeRange, rangeReason, removedApiUses, upgradePath, upgradeRangeBlockers, versionReport, type RunningRelease } from './kube-versions.ts';
 import { planClusterUpgrade, upgradeAction } from './cluster-upgrade.ts';
 
 test('upgrade path: one minor at a time, never down', () => {
@@ -53,4 +53,30 @@ test('upgrade plan: canary alone, then waves interleaved across clouds; skips cu
   assert.equal(upgradeAction('running', 'pause'), 'paused');
   assert.equal(upgradeAction('paused', 'resume'), 'running');
   assert.equal(upgradeAction('succeeded', 'abort'), null);
+});
+
+test('release ranges: inside/outside by minor; the report warns a cluster outside a running release; the upgrade pre-flight lists releases that do not support the target', () => {
+  assert.equal(inKubeRange('v1.36.3', { min: '1.36', max: '1.37' }), true);
+  assert.equal(inKubeRange('v1.37.2', { min: '1.36', max: '1.36' }), false);
+  assert.equal(inKubeRange('v1.35.9', { min: '1.36' }), false);
+  assert.equal(inKubeRange('v1.40.0', { min: '1.36' }), true);
+  assert.equal(inKubeRange('latest', { min: '1.36' }), false);
+  assert.equal(rangeReason(null, 'default@1.5.0', { min: '1.36' }), null, 'an unknown version passes');
+  assert.equal(rangeReason('v1.37.2', 'default@1.5.0', undefined), null, 'a release without a range passes');
+  assert.equal(rangeReason('v1.37.2', 'default@1.5.0', { min: '1.35', max: '1.36' }), "Kubernetes v1.37.2 is outside default@1.5.0's supported range (1.35 to 1.36)");
+  const releases = new Map<string, RunningRelease[]>([
+    ['a', [{ release: 'default@1.4.0', kubernetes: { min: '1.35', max: '1.36' }, environments: 3 }, { release: 'default@1.5.0', kubernetes: { min: '1.36' }, environments: 1 }]],
+    ['b', [{ release: 'default@1.4.0', kubernetes: { min: '1.35', max: '1.36' }, environments: 1 }, { release: 'plain@1.0.0', environments: 2 }]],
+  ]);
+  const r = versionReport([
+    { name: 'a', provider: 'aws', region: 'x', version: 'v1.37.2' },
+    { name: 'b', provider: 'gcp', region: 'x', version: 'v1.37.1' },
+  ], new Date('2026-12-02T00:00:00Z'), releases);
+  const outside = r.clusters.map((c) => c.warnings.filter((w) => w.kind === 'outside-release-range').map((w) => w.message));
+  assert.deepEqual(outside, [
+    ["Kubernetes v1.37.2 is outside default@1.4.0's supported range (1.35 to 1.36): 3 environments run it here"],
+    ["Kubernetes v1.37.1 is outside default@1.4.0's supported range (1.35 to 1.36): 1 environment run it here"],
+  ]);
+  assert.deepEqual(upgradeRangeBlockers(releases, ['a'], 'v1.37.2').map((b) => `${b.cluster} ${b.release}`), ['a default@1.4.0']);
+  assert.deepEqual(upgradeRangeBlockers(releases, ['a', 'b'], 'v1.36.3'), []);
 });

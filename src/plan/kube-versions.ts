@@ -64,6 +64,40 @@ export function removedApiUses(envs: ReadonlyArray<{ tenant: string; environment
   return out;
 }
 
+/** The Kubernetes minors a blueprint release supports (its `product.kubernetes`): min, and max when bounded. */
+export interface KubeRange { min: string; max?: string | undefined }
+
+export const rangeText = (r: KubeRange): string => (r.max ? `${r.min} to ${r.max}` : `${r.min} or later`);
+
+/** True when `version` (a cluster's, e.g. v1.37.2) is inside the range; an unreadable version is outside. */
+export function inKubeRange(version: string, r: KubeRange): boolean {
+  const v = parseKubeVersion(version);
+  const min = parseKubeVersion(r.min);
+  const max = r.max ? parseKubeVersion(r.max) : null;
+  if (!v || !min) return false;
+  const at = v.major * 1000 + v.minor;
+  return at >= min.major * 1000 + min.minor && (!max || at <= max.major * 1000 + max.minor);
+}
+
+/** Why a cluster at `version` may not run a release supporting `r`, or null when it may (unknown versions pass). */
+export function rangeReason(version: string | null | undefined, release: string, r: KubeRange | undefined): string | null {
+  if (!r || !version || inKubeRange(version, r)) return null;
+  return `Kubernetes ${version} is outside ${release}'s supported range (${rangeText(r)})`;
+}
+
+export interface RangeBlocker { cluster: string; release: string; kubernetes: KubeRange; environments: number }
+
+/** Releases running on the given clusters that do not support `target`: upgrading those clusters would leave their range. */
+export function upgradeRangeBlockers(releases: ReadonlyMap<string, readonly RunningRelease[]>, clusters: readonly string[], target: string): RangeBlocker[] {
+  const out: RangeBlocker[] = [];
+  for (const cluster of clusters) {
+    for (const r of releases.get(cluster) ?? []) {
+      if (r.kubernetes && !inKubeRange(target, r.kubernetes)) out.push({ cluster, release: r.release, kubernetes: r.kubernetes, environments: r.environments });
+    }
+  }
+  return out;
+}
+
 /** The minors to pass through from `from` to `to`, one at a time (the skew rule), or why not. */
 export function upgradePath(from: string, to: string): { path: string[] } | { error: string } {
   const f = parseKubeVersion(from);
@@ -79,7 +113,10 @@ export function upgradePath(from: string, to: string): { path: string[] } | { er
   return { path };
 }
 
-export type SkewWarning = 'unknown-version' | 'expired' | 'near-end-of-life' | 'behind-newest-minor' | 'mixed-minors';
+export type SkewWarning = 'unknown-version' | 'expired' | 'near-end-of-life' | 'behind-newest-minor' | 'mixed-minors' | 'outside-release-range';
+
+/** A blueprint release running on a cluster, with the Kubernetes range it declares. */
+export interface RunningRelease { release: string; kubernetes?: KubeRange | undefined; environments: number }
 
 export interface VersionReportCluster { name: string; provider: string; region: string; version: string | null; warnings: Array<{ kind: SkewWarning; message: string }> }
 
@@ -91,8 +128,24 @@ export interface VersionReport {
 
 const DAY = 86_400_000;
 
-/** The fleet by version with skew warnings (expired, within 60 days of end of life, behind the newest supported minor). */
-export function versionReport(clusters: ReadonlyArray<{ name: string; provider: string; region: string; version: string | null }>, now: Date): VersionReport {
+function rangeWarnings(version: string | null, releases: readonly RunningRelease[]): VersionReportCluster['warnings'] {
+  const out: VersionReportCluster['warnings'] = [];
+  for (const r of releases) {
+    const why = rangeReason(version, r.release, r.kubernetes);
+    if (why) out.push({ kind: 'outside-release-range', message: `${why}: ${r.environments} environment${r.environments === 1 ? '' : 's'} run it here` });
+  }
+  return out;
+}
+
+/**
+ * The fleet by version with skew warnings: expired, within 60 days of end of life, behind the newest
+ * supported minor, several minors in the fleet, and a cluster outside the Kubernetes range of a
+ * blueprint release its environments run (`releases`, by cluster name).
+ */
+export function versionReport(
+  clusters: ReadonlyArray<{ name: string; provider: string; region: string; version: string | null }>, now: Date,
+  releases: ReadonlyMap<string, readonly RunningRelease[]> = new Map(),
+): VersionReport {
   const supported = KUBE_RELEASES.filter((r) => Date.parse(r.released) <= now.getTime() && Date.parse(r.endOfLife) > now.getTime());
   const newest = supported[supported.length - 1]?.minor ?? KUBE_RELEASES[KUBE_RELEASES.length - 1]!.minor;
   const byVersion: Record<string, string[]> = {};
@@ -110,6 +163,7 @@ export function versionReport(clusters: ReadonlyArray<{ name: string; provider: 
     if (!rel || Date.parse(rel.endOfLife) <= now.getTime()) warnings.push({ kind: 'expired', message: `v${minorOf(v)} is past end of life${rel ? ` (${rel.endOfLife})` : ''}` });
     else if (Date.parse(rel.endOfLife) - now.getTime() < 60 * DAY) warnings.push({ kind: 'near-end-of-life', message: `v${minorOf(v)} reaches end of life on ${rel.endOfLife}` });
     if (minorNumber(minorOf(v)) < minorNumber(newest)) warnings.push({ kind: 'behind-newest-minor', message: `behind the newest supported minor v${newest}` });
+    warnings.push(...rangeWarnings(c.version, releases.get(c.name) ?? []));
     return { ...c, warnings };
   });
   if (minors.size > 1) for (const c of out) if (c.version) c.warnings.push({ kind: 'mixed-minors', message: `the fleet runs ${minors.size} minors (${[...minors].sort().join(', ')})` });

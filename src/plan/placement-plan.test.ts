@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Cluster, Tier } from '../domain/types.ts';
-import { NO_RESOURCES, addResources, clusterResidency, monthlyCost, planPlacement, type ClusterLoad, type PlacementRequest } from './placement.ts';
+import { NO_RESOURCES, addResources, checkExplicitPlacement, clusterResidency, monthlyCost, planPlacement, type ClusterLoad, type PlacementRequest } from './placement.ts';
 
 const GiB = 2 ** 30;
 function cluster(name: string, o: Partial<Cluster>): Cluster {
@@ -89,4 +89,20 @@ test('cost policy picks azure-eu for an eu environment; spread and binpack rank 
 test('monthly cost: CPU-, GiB- and GPU-hours over 730 hours; unpriced is null', () => {
   assert.equal(monthlyCost({ pricePerCpuHour: 0.04, pricePerGbHour: 0.005, pricePerGpuHour: 1 }, { cpuMillis: 2000, memoryBytes: 4 * GiB, gpus: 1 }), Math.round((0.08 + 0.02 + 1) * 730 * 100) / 100);
   assert.equal(monthlyCost({}, { cpuMillis: 1000, memoryBytes: 0, gpus: 0 }), null);
+});
+
+test('kubernetes range: a cluster outside the release range is rejected with the reason, an unknown version passes, an explicit choice is refused', () => {
+  const loads = [
+    load(cluster('new', { kubernetesVersion: 'v1.37.2' })),
+    load(cluster('old', { kubernetesVersion: 'v1.36.3', health: { state: 'Available', reason: 'ProbeSucceeded', message: 'ok', since: '', failingSince: null, consecutiveFailures: 0, lastProbeAt: '', version: 'v1.35.1' } })),
+    load(cluster('unknown', {})),
+  ];
+  const req: PlacementRequest = { tenant: 't', tier: 'shared', kubernetes: { release: 'default@1.5.0', range: { min: '1.36', max: '1.37' } } };
+  const plan = planPlacement(req, loads, 'spread');
+  // The heartbeat's version wins over the registered one: "old" runs v1.35.1 now.
+  assert.deepEqual(plan.rejected.map((r) => [r.cluster, r.check, r.reason]), [['old', 'kubernetes', "Kubernetes v1.35.1 is outside default@1.5.0's supported range (1.36 to 1.37)"]]);
+  assert.deepEqual(plan.eligible.map((e) => e.cluster).sort(), ['new', 'unknown']);
+  assert.equal(planPlacement({ ...req, kubernetes: undefined }, loads, 'spread').rejected.length, 0, 'without a range every cluster qualifies');
+  assert.match(checkExplicitPlacement(req, loads[1]!).refusal ?? '', /outside default@1\.5\.0's supported range/);
+  assert.equal(checkExplicitPlacement(req, loads[0]!).refusal, null);
 });

@@ -11,6 +11,7 @@
 // passes the capacity checks: refusing every environment before the first inventory pass would be worse.
 import { isSchedulable } from '../domain/cluster-health.ts';
 import type { Cluster, Tier } from '../domain/types.ts';
+import { rangeReason, type KubeRange } from './kube-versions.ts';
 
 /** What an environment reserves: its quota's requests. */
 export interface Resources {
@@ -40,6 +41,12 @@ export interface PlacementRequest {
   residency?: string | undefined;
   /** Anti-affinity: clusters the environment must not land on (e.g. the one it is evacuated from). */
   avoid?: readonly string[];
+  /**
+   * Hard constraint: the Kubernetes minors the environment's blueprint release supports
+   * (`product.kubernetes`), named by `release` (blueprint@version) in the reason. A cluster whose
+   * version is not known yet passes, as unknown capacity does.
+   */
+  kubernetes?: { release: string; range: KubeRange } | undefined;
 }
 
 export const PLACEMENT_POLICIES = ['spread', 'binpack', 'cost'] as const;
@@ -101,8 +108,14 @@ const CHECKS: ReadonlyArray<[string, Check]> = [
   ['available', (_req, c) => (isSchedulable(c.cluster.health)
     ? null : `cluster ${c.cluster.health!.state} since ${c.cluster.health!.since} (${c.cluster.health!.reason})`)],
   ['cordon', (_req, c) => (c.cluster.cordon ? `cordoned: ${c.cluster.cordon.reason}` : null)],
+  ['kubernetes', (req, c) => (req.kubernetes ? rangeReason(clusterVersion(c.cluster), req.kubernetes.release, req.kubernetes.range) : null)],
   ...CAPACITY_CHECKS,
 ];
+
+/** A cluster's Kubernetes version: the last heartbeat's, else the one recorded at registration. */
+export function clusterVersion(c: Pick<Cluster, 'health' | 'kubernetesVersion'>): string | null {
+  return c.health?.version ?? c.kubernetesVersion ?? null;
+}
 
 /** The tenant a cluster role `dedicated:<slug>` reserves the cluster for; null for a shared cluster. */
 export function dedicatedTenant(role: string): string | null {
@@ -237,7 +250,9 @@ export interface ExplicitPlacement {
 /** Checks an operator's explicit choice of cluster: isolation is enforced, capacity only reported. */
 export function checkExplicitPlacement(req: PlacementRequest, load: ClusterLoad): ExplicitPlacement {
   return {
-    refusal: roleReason(req, load.cluster.role, true),
+    // Isolation and the release's Kubernetes range hold even for an operator's choice.
+    refusal: roleReason(req, load.cluster.role, true)
+      ?? (req.kubernetes ? rangeReason(clusterVersion(load.cluster), req.kubernetes.release, req.kubernetes.range) : null),
     warnings: CAPACITY_CHECKS.map(([, check]) => check(req, load)).filter((r): r is string => r !== null),
   };
 }

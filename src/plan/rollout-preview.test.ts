@@ -64,3 +64,21 @@ test('preview: pinned skipped with why, already-there skipped, self-managed publ
   assert.deepEqual(p.environments.filter((e) => e.heldByMaintenanceWindow).map((e) => e.tenant), ['f']);
   assert.deepEqual(p.totals, { environments: 5, added: 0, changed: 5, removed: 0, requests: { cpuMillis: 0, memoryBytes: 0, gpus: 0 } });
 });
+
+test('preview: environments on clusters outside the release Kubernetes range are skipped with why; self-managed and unknown versions are not', () => {
+  const env = (tenant: string, over: Partial<PreviewEnvironment> = {}): PreviewEnvironment => ({
+    tenant, environment: 'prod', envType: 'prod', cluster: 'c1', version: '1.0.0', tenantLabels: {}, tier: 'shared', channel: 'saas', current: [r(deploy('app:1', 2), 'h1')], ...over,
+  });
+  const envs = [
+    env('a', { clusterVersion: 'v1.37.2' }), env('b', { cluster: 'c2', clusterVersion: 'v1.35.4' }),
+    env('c', { cluster: 'c2', clusterVersion: 'v1.35.4', channel: 'self-managed' }), env('d', { clusterVersion: null }),
+  ];
+  const p = previewRollout({
+    environments: envs, selector: {}, strategy: { ...DEFAULT_STRATEGY, waves: [100] }, version: '2.0.0', now: new Date(Date.UTC(2026, 11, 2, 12)),
+    render: (xs) => xs.map(() => [r(deploy('app:2', 2), 'h2')]), kubernetes: { min: '1.36', max: '1.37' },
+  });
+  assert.deepEqual(p.skipped, [{ tenant: 'b', environment: 'prod', reason: "KubernetesVersion: cluster c2 runs v1.35.4, outside release 2.0.0's supported range (1.36 to 1.37)" }]);
+  assert.deepEqual(p.environments.map((e) => e.tenant).sort(), ['a', 'c', 'd']);
+  const all = previewRollout({ environments: envs, selector: {}, strategy: { ...DEFAULT_STRATEGY, waves: [100] }, version: '2.0.0', now: new Date(Date.UTC(2026, 11, 2, 12)), render: (xs) => xs.map(() => []) });
+  assert.equal(all.skipped.length, 0, 'a release without a range skips nobody');
+});

@@ -12,6 +12,7 @@
 import type { PlannedTarget, RolloutSelector, RolloutStrategy } from '../domain/rollouts.ts';
 import { parseQuantity } from '../domain/quantity.ts';
 import { LABELS, type KubeObject, type RenderedObject } from '../domain/types.ts';
+import { inKubeRange, rangeText, type KubeRange } from './kube-versions.ts';
 import { matchesSelector, planWaves, windowOpen, type RolloutCandidate } from './rollout-waves.ts';
 
 /** Tenant label that pins one environment to a release: `pin.fleetplane.io/<env>: <version>`. */
@@ -65,9 +66,13 @@ export function pinnedVersion(e: RolloutCandidate): string | undefined {
   return e.tenantLabels[`${PIN_LABEL_PREFIX}${e.environment}`];
 }
 
-function skipReason(e: RolloutCandidate, version: string): string | null {
+function skipReason(e: RolloutCandidate, version: string, kubernetes: KubeRange | undefined): string | null {
   const pin = pinnedVersion(e);
   if (pin !== undefined && pin !== version) return `Pinned: pinned to ${pin}`;
+  // A self-managed environment's cluster is the customer's: its bundle's preflight checks the range.
+  if (kubernetes && e.channel !== 'self-managed' && e.clusterVersion && !inKubeRange(e.clusterVersion, kubernetes)) {
+    return `KubernetesVersion: cluster ${e.cluster} runs ${e.clusterVersion}, outside release ${version}'s supported range (${rangeText(kubernetes)})`;
+  }
   return null;
 }
 
@@ -269,6 +274,8 @@ export interface PreviewInput {
    * is the same).
    */
   render: (envs: readonly PreviewEnvironment[]) => ReadonlyArray<readonly TargetObject[]>;
+  /** The target release's Kubernetes range (`product.kubernetes`): environments on clusters outside it are skipped. */
+  kubernetes?: KubeRange | undefined;
 }
 
 /**
@@ -276,12 +283,14 @@ export interface PreviewInput {
  * to another release); `POST /v1/rollouts` and the preview both plan from this. Self-managed
  * environments are eligible: their upgrade publishes the new bundle (plan/workflows.ts skippedFor).
  */
-export function eligibleForRollout<T extends RolloutCandidate>(candidates: readonly T[], selector: RolloutSelector, version: string): { eligible: T[]; skipped: Array<PlannedTarget & { reason: string }> } {
+export function eligibleForRollout<T extends RolloutCandidate>(
+  candidates: readonly T[], selector: RolloutSelector, version: string, kubernetes?: KubeRange,
+): { eligible: T[]; skipped: Array<PlannedTarget & { reason: string }> } {
   const skipped: Array<PlannedTarget & { reason: string }> = [];
   const eligible: T[] = [];
   for (const e of candidates) {
     if (!matchesSelector(e, selector)) continue;
-    const why = e.version === version ? null : skipReason(e, version);
+    const why = e.version === version ? null : skipReason(e, version, kubernetes);
     if (why) skipped.push({ tenant: e.tenant, environment: e.environment, reason: why });
     else eligible.push(e);
   }
@@ -290,7 +299,7 @@ export function eligibleForRollout<T extends RolloutCandidate>(candidates: reado
 
 /** The rollout as it would run now; the same wave plan `POST /v1/rollouts` freezes. */
 export function previewRollout(i: PreviewInput): RolloutPreview {
-  const { eligible, skipped } = eligibleForRollout(i.environments, i.selector, i.version);
+  const { eligible, skipped } = eligibleForRollout(i.environments, i.selector, i.version, i.kubernetes);
   const plan = planWaves(eligible, i.selector, i.strategy, i.version);
   const byKey = new Map(eligible.map((e) => [`${e.tenant}/${e.environment}`, e]));
   const ordered = plan.waves.flatMap((w) => w.targets.map((t) => ({ wave: w, env: byKey.get(`${t.tenant}/${t.environment}`)! })));

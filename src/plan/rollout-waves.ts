@@ -16,6 +16,8 @@ export interface RolloutCandidate {
   maintenanceWindow?: MaintenanceWindow;
   /** self-managed environments get their bundle published by a rollout, never delivered (plan/workflows.ts skippedFor). */
   channel?: Channel;
+  /** The Kubernetes version of the environment's cluster (last heartbeat), when known. */
+  clusterVersion?: string | null;
 }
 
 export interface PlannedWave {

@@ -7,7 +7,7 @@
 import type { Store } from '../../domain/ports/store.ts';
 import { ConflictError, InputError, NotFoundError } from '../../domain/errors.ts';
 import type { Evacuation } from '../../domain/evacuation.ts';
-import { clusterLoads, demandReader, tenantTiers } from '../../engine/place.ts';
+import { clusterLoads, demandReader, kubernetesRangeReader, tenantTiers } from '../../engine/place.ts';
 import { allClusterRecords, createEvacuation, planClusterEvacuation, unmovable, type EvacuationSettings } from '../../engine/evacuate.ts';
 import { RESIDENCY_LABEL, planPlacement } from '../../plan/placement.ts';
 import { checkMoveTarget } from '../../plan/move.ts';
@@ -33,6 +33,7 @@ export function movePlanner(settings: EvacuationSettings): Planner<MoveRequest> 
     const req = {
       tenant: tenant.slug, tier: tenant.tier, region: tenant.region, residency: tenant.labels[RESIDENCY_LABEL], demand, avoid: [from],
       overcommit: { cpu: settings.cpuOvercommit, memory: settings.memoryOvercommit },
+      kubernetes: await kubernetesRangeReader(store)(env),
     };
     const base = { from, reason: body.reason ?? 'manual' };
     if (body.to) {

@@ -3,11 +3,15 @@
 import type { Store } from '../../domain/ports/store.ts';
 import type { Environment, Tenant } from '../../domain/types.ts';
 import type { RolloutCandidate } from '../../plan/rollout-waves.ts';
+import { clusterVersion } from '../../plan/placement.ts';
+import { allClusterRecords } from '../evacuate.ts';
 
 const GONE = new Set(['Deleting', 'Deleted']);
 
 export async function loadCandidates(store: Store, blueprint: string): Promise<RolloutCandidate[]> {
   const tenants = new Map<string, Tenant | null>();
+  const clusterVersions = new Map<string, string | null>();
+  for (const c of await allClusterRecords(store)) clusterVersions.set(c.name, clusterVersion(c));
   const out: RolloutCandidate[] = [];
   let cursor: string | undefined;
   do {
@@ -17,7 +21,7 @@ export async function loadCandidates(store: Store, blueprint: string): Promise<R
       if (!tenants.has(env.tenant)) tenants.set(env.tenant, await store.tenants.get(env.tenant));
       const tenant = tenants.get(env.tenant);
       if (!tenant || tenant.deletedAt) continue;
-      out.push(candidateOf(env, tenant));
+      out.push({ ...candidateOf(env, tenant), clusterVersion: clusterVersions.get(env.placement.cluster) ?? null });
     }
     cursor = page.next;
   } while (cursor);

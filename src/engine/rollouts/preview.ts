@@ -10,6 +10,7 @@ import type { Environment, RenderedObject, Tenant } from '../../domain/types.ts'
 import { previewRollout, type PreviewEnvironment, type RolloutPreview } from '../../plan/rollout-preview.ts';
 import { environmentRenderInput, renderEnvironmentObjects } from '../../render/index.ts';
 import { loadCandidates } from './candidates.ts';
+import { releaseKubernetesRange } from '../place.ts';
 import type { CapabilitySource } from '../capabilities.ts';
 import type { ClusterCapability } from '../../domain/capabilities.ts';
 import { coerceError } from '../../domain/errors.ts';
@@ -68,7 +69,7 @@ export async function previewRolloutOf(store: Store, input: CreateRolloutInput, 
   const saas = [...records.values()].filter((r) => r.tenant.channel !== 'self-managed' && r.env.placement.cluster !== '');
   const capabilities = await capabilitiesByCluster(new Set(saas.map((r) => r.env.placement.cluster)), opts.capabilities, warnings);
   const preview = previewRollout({
-    environments, selector: input.selector ?? {}, strategy, version: input.version, now,
+    environments, selector: input.selector ?? {}, strategy, version: input.version, now, kubernetes: releaseKubernetesRange(release.spec),
     // As the engine's render step does: a self-managed environment gets the portable forms.
     render: (envs) => renderEnvironmentObjects(envs.map((e) => {
       const r = records.get(`${e.tenant}/${e.environment}`)!;

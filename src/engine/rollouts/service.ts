@@ -11,6 +11,7 @@ import type { Rollout, RolloutSelector, RolloutStrategy } from '../../domain/rol
 import { DEFAULT_STRATEGY, planWaves } from '../../plan/rollout-waves.ts';
 import { eligibleForRollout } from '../../plan/rollout-preview.ts';
 import { loadCandidates } from './candidates.ts';
+import { releaseKubernetesRange } from '../place.ts';
 import type { RolloutView } from './types.ts';
 import { rolloutView } from './view.ts';
 
@@ -96,8 +97,9 @@ export class RolloutService {
     if (release.rejected) throw rejectedError(release.name, release.version, release.rejected);
     const selector = input.selector ?? {};
     const candidates = await loadCandidates(store, input.blueprint);
-    // Pinned environments are skipped here exactly as the preview reports them; self-managed ones get their bundle published.
-    const { eligible, skipped } = eligibleForRollout(candidates, selector, input.version);
+    // Pinned environments (and those on clusters outside the release's Kubernetes range) are skipped
+    // here exactly as the preview reports them; self-managed ones get their bundle published.
+    const { eligible, skipped } = eligibleForRollout(candidates, selector, input.version, releaseKubernetesRange(release.spec));
     const planned = planWaves(eligible, selector, strategy, input.version);
     const plan = { waves: planned.waves, skipped: [...skipped, ...planned.skipped] };
     const versions = new Map(candidates.map((c) => [`${c.tenant}/${c.environment}`, c.version]));
