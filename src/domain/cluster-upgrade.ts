@@ -1,5 +1,6 @@
 // A Kubernetes upgrade plan over clusters as it is stored (plan/cluster-upgrade.ts computes it,
 // engine/cluster-upgrades.ts carries it out, docs/clusters.md "Upgrades").
+import type { MaintenanceWindow } from './types.ts';
 
 export interface ClusterUpgradeStep { cluster: string; provider: string; from: string; steps: string[] }
 
@@ -9,6 +10,14 @@ export interface ClusterUpgradePlan {
   skipped: Array<{ cluster: string; reason: string }>;
   soakMs: number;
   approval: boolean;
+  /** When clusters may start upgrading (UTC); a cluster's own entry in `windows` wins. Absent: any time. */
+  maintenanceWindow?: MaintenanceWindow;
+  windows?: Record<string, MaintenanceWindow>;
+}
+
+/** The maintenance window a cluster of the plan starts in, if any. */
+export function upgradeWindowOf(plan: ClusterUpgradePlan, cluster: string): MaintenanceWindow | undefined {
+  return plan.windows?.[cluster] ?? plan.maintenanceWindow;
 }
 
 export const UPGRADE_STATES = ['running', 'paused', 'succeeded', 'failed', 'aborted'] as const;

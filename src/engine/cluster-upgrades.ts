@@ -4,12 +4,15 @@
 // call harmlessly) -> verifying (its heartbeat answers on the target version and every environment
 // placed there is Ready) -> done; a provider error or a check still failing after the verify
 // timeout fails the cluster and halts the plan with the reason. Between waves the plan soaks; with
-// approval it pauses after the canary wave until resumed. Every write compares the plan's version
+// approval it pauses after the canary wave until resumed. A pending cluster waits for its maintenance
+// window (the plan's, or its own) before it starts. Every write compares the plan's version
 // (store.clusterUpgrades.update), so an operator's pause or abort always wins over a pass in flight.
 import type { ClusterUpgradeProvider } from '../domain/ports/cluster-upgrade.ts';
 import type { Logger } from 'pino';
 import { Ticker, type Clock } from '../clock.ts';
-import type { ClusterUpgrade, ClusterUpgradeProgress, ClusterUpgradeStep } from '../domain/cluster-upgrade.ts';
+import { upgradeWindowOf, type ClusterUpgrade, type ClusterUpgradeProgress, type ClusterUpgradeStep } from '../domain/cluster-upgrade.ts';
+import type { MaintenanceWindow } from '../domain/types.ts';
+import { windowOpen } from '../plan/rollout-waves.ts';
 import { coerceError } from '../domain/errors.ts';
 import type { Store } from '../domain/ports/store.ts';
 import type { Cluster } from '../domain/types.ts';
@@ -29,6 +32,8 @@ export interface UpgradeControllerDeps {
 }
 
 const APPROVAL = '_approval';
+
+const windowText = (w: MaintenanceWindow): string => `${w.days.length > 0 ? w.days.join(',') : 'daily'} ${w.start} UTC for ${w.durationMinutes} min`;
 
 const finishedAt = (progress: ClusterUpgradeProgress[]): number => Math.max(...progress.map((p) => Date.parse(p.finishedAt ?? '') || 0));
 const needsApproval = (u: ClusterUpgrade): boolean => u.plan.approval && u.progress[APPROVAL]?.state !== 'done';
@@ -84,7 +89,15 @@ export class ClusterUpgradeController {
     const now = this.deps.now().toISOString();
     const cluster = await this.deps.store.clusters.get(step.cluster);
     if (!cluster) return this.setProgress(u, step.cluster, { ...p, state: 'failed', message: 'cluster was deregistered', finishedAt: now });
-    if (p.state === 'pending') return this.setProgress(u, step.cluster, { state: 'upgrading', startedAt: now, message: `upgrading ${step.from} -> ${step.steps.join(' -> ')}` });
+    if (p.state === 'pending') {
+      // A cluster starts only inside its maintenance window; once started it finishes past the window's end.
+      const window = upgradeWindowOf(u.plan, step.cluster);
+      if (!windowOpen(window, this.deps.now())) {
+        const waiting = `waiting for its maintenance window (${windowText(window!)})`;
+        return p.message === waiting ? null : this.setProgress(u, step.cluster, { ...p, message: waiting });
+      }
+      return this.setProgress(u, step.cluster, { state: 'upgrading', startedAt: now, message: `upgrading ${step.from} -> ${step.steps.join(' -> ')}` });
+    }
     if (p.state === 'upgrading') {
       try {
         for (const to of step.steps) await this.deps.provider.upgrade(cluster, to, (line) => this.deps.logger.info({ upgrade: u.id, cluster: step.cluster }, line));

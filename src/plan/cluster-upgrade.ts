@@ -2,8 +2,10 @@
 // most `waveSize`, interleaved across clouds (one cluster per provider before a second of the same
 // one, so a bad release shows on every cloud early), each cluster one minor at a time (Cluster API's
 // and the managed services' skew rule), soak time between waves, an optional approval after the
-// canary. Pure: the controller (engine/cluster-upgrades.ts) carries it out and records progress.
+// canary, and maintenance windows in which clusters may start (a cluster already upgrading finishes
+// past its window's end, as Gardener's do). Pure: the controller (engine/cluster-upgrades.ts) carries it out and records progress.
 import type { ClusterUpgradePlan, ClusterUpgradeStep, UpgradeState } from '../domain/cluster-upgrade.ts';
+import type { MaintenanceWindow } from '../domain/types.ts';
 import { upgradePath } from './kube-versions.ts';
 
 export interface UpgradeCandidate { name: string; provider: string; version: string | null }
@@ -15,6 +17,9 @@ export interface UpgradeOptions {
   soakMs?: number | undefined;
   /** Pause after the canary wave until resumed (an approval). */
   approval?: boolean | undefined;
+  /** Clusters start upgrading only inside this window (UTC); `windows` sets one per cluster. */
+  maintenanceWindow?: MaintenanceWindow | undefined;
+  windows?: Record<string, MaintenanceWindow> | undefined;
 }
 
 
@@ -43,13 +48,21 @@ export function planClusterUpgrade(clusters: readonly UpgradeCandidate[], o: Upg
   const { steps, skipped } = sorted;
   if (o.canary && !clusters.some((c) => c.name === o.canary)) return { error: `canary ${o.canary} is not one of the plan's clusters` };
   if (o.canary && !steps.some((s) => s.cluster === o.canary)) return { error: `canary ${o.canary} has nothing to upgrade` };
+  const strangers = Object.keys(o.windows ?? {}).filter((n) => !clusters.some((c) => c.name === n));
+  if (strangers.length > 0) return { error: `maintenance windows name clusters outside the plan: ${strangers.join(', ')}` };
   const waves: ClusterUpgradeStep[][] = [];
   const canary = steps.find((s) => s.cluster === o.canary) ?? steps[0];
   if (canary) waves.push([canary]);
   const rest = interleaveByProvider(steps.filter((s) => s !== canary));
   const size = Math.max(1, o.waveSize ?? 1);
   for (let i = 0; i < rest.length; i += size) waves.push(rest.slice(i, i + size));
-  return { plan: { target: o.target, waves, skipped, soakMs: o.soakMs ?? 0, approval: o.approval ?? false } };
+  return {
+    plan: {
+      target: o.target, waves, skipped, soakMs: o.soakMs ?? 0, approval: o.approval ?? false,
+      ...(o.maintenanceWindow ? { maintenanceWindow: o.maintenanceWindow } : {}),
+      ...(o.windows && Object.keys(o.windows).length > 0 ? { windows: o.windows } : {}),
+    },
+  };
 }
 
 /** aws-1, gcp-1, azure-1, aws-2, …: round robin over providers, each in name order. */

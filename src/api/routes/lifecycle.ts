@@ -14,7 +14,7 @@ import { upgradeAction } from '../../plan/cluster-upgrade.ts';
 import { assertCanSee, notFound, principal } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
 import { sendPage } from '../http.ts';
-import { DnsLabel, PageQuery, SemverString } from '../schemas.ts';
+import { DnsLabel, MaintenanceWindow, PageQuery, SemverString } from '../schemas.ts';
 import { audit } from '../audit.ts';
 import {
   DEFAULT_PLACEMENT, allClusters, createClusterUpgrade, evacuationPlan, fleetVersions, previewPlacement, tenantView,
@@ -43,7 +43,10 @@ const UpgradeBody = Type.Object({
   waveSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
   soakSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 7 * 24 * 3600 })),
   approval: Type.Optional(Type.Boolean({ description: 'pause after the canary wave until resumed' })),
-  force: Type.Optional(Type.Boolean({ description: 'start even though rendered objects use APIs the target removed' })),
+  force: Type.Optional(Type.Boolean({ description: 'start even though rendered objects use APIs the target removed or running releases do not support it' })),
+  // Clusters start upgrading only inside the window (UTC); one already upgrading finishes.
+  maintenanceWindow: Type.Optional(MaintenanceWindow),
+  clusterWindows: Type.Optional(Type.Record(DnsLabel, MaintenanceWindow, { description: "per-cluster maintenance windows, overriding maintenanceWindow", maxProperties: 500 })),
 }, closed);
 
 const EvacuateBody = Type.Object({
@@ -150,7 +153,8 @@ const routes: RouteModule = (app, { store, now, placement, failover }) => {
     schema: { tags, summary: 'Plan and start a Kubernetes upgrade of clusters in waves (pre-flight: removed APIs, skew)', body: UpgradeBody },
   }, async (req, reply) => {
     const b = req.body as Static<typeof UpgradeBody>;
-    const u = await createClusterUpgrade(store, { ...b, soakMs: (b.soakSeconds ?? 0) * 1000 });
+    const { clusterWindows, ...rest } = b;
+    const u = await createClusterUpgrade(store, { ...rest, soakMs: (b.soakSeconds ?? 0) * 1000, windows: clusterWindows });
     await audit(store, req, { action: 'cluster-upgrade.create', target: `cluster-upgrade/${u.id}`, detail: { target: b.target } });
     return reply.status(201).header('location', `/v1/cluster-upgrades/${u.id}`).send(u);
   });
