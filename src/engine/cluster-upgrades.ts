@@ -89,15 +89,7 @@ export class ClusterUpgradeController {
     const now = this.deps.now().toISOString();
     const cluster = await this.deps.store.clusters.get(step.cluster);
     if (!cluster) return this.setProgress(u, step.cluster, { ...p, state: 'failed', message: 'cluster was deregistered', finishedAt: now });
-    if (p.state === 'pending') {
-      // A cluster starts only inside its maintenance window; once started it finishes past the window's end.
-      const window = upgradeWindowOf(u.plan, step.cluster);
-      if (!windowOpen(window, this.deps.now())) {
-        const waiting = `waiting for its maintenance window (${windowText(window!)})`;
-        return p.message === waiting ? null : this.setProgress(u, step.cluster, { ...p, message: waiting });
-      }
-      return this.setProgress(u, step.cluster, { state: 'upgrading', startedAt: now, message: `upgrading ${step.from} -> ${step.steps.join(' -> ')}` });
-    }
+    if (p.state === 'pending') return this.startInWindow(u, step, p);
     if (p.state === 'upgrading') {
       try {
         for (const to of step.steps) await this.deps.provider.upgrade(cluster, to, (line) => this.deps.logger.info({ upgrade: u.id, cluster: step.cluster }, line));
@@ -112,6 +104,16 @@ export class ClusterUpgradeController {
     const waited = this.deps.now().getTime() - Date.parse(p.verifySince ?? now);
     if (waited >= (this.deps.verifyTimeoutMs ?? 600_000)) return this.setProgress(u, step.cluster, { ...p, state: 'failed', finishedAt: now, message: `check failed: ${problem}` });
     return this.setProgress(u, step.cluster, { ...p, message: `waiting: ${problem}` });
+  }
+
+  /** pending -> upgrading, only inside the cluster's maintenance window; once started it finishes past the window's end. */
+  private async startInWindow(u: ClusterUpgrade, step: ClusterUpgradeStep, p: ClusterUpgradeProgress): Promise<ClusterUpgrade | null> {
+    const window = upgradeWindowOf(u.plan, step.cluster);
+    if (!windowOpen(window, this.deps.now())) {
+      const waiting = `waiting for its maintenance window (${windowText(window!)})`;
+      return p.message === waiting ? null : this.setProgress(u, step.cluster, { ...p, message: waiting });
+    }
+    return this.setProgress(u, step.cluster, { state: 'upgrading', startedAt: this.deps.now().toISOString(), message: `upgrading ${step.from} -> ${step.steps.join(' -> ')}` });
   }
 
   /** Null when the cluster answers on the target version and every environment placed there is Ready; else why not. */

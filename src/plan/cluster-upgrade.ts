@@ -46,10 +46,8 @@ export function planClusterUpgrade(clusters: readonly UpgradeCandidate[], o: Upg
   const sorted = stepsOf(clusters, o.target);
   if ('error' in sorted) return sorted;
   const { steps, skipped } = sorted;
-  if (o.canary && !clusters.some((c) => c.name === o.canary)) return { error: `canary ${o.canary} is not one of the plan's clusters` };
-  if (o.canary && !steps.some((s) => s.cluster === o.canary)) return { error: `canary ${o.canary} has nothing to upgrade` };
-  const strangers = Object.keys(o.windows ?? {}).filter((n) => !clusters.some((c) => c.name === n));
-  if (strangers.length > 0) return { error: `maintenance windows name clusters outside the plan: ${strangers.join(', ')}` };
+  const refused = optionError(clusters, steps, o);
+  if (refused) return { error: refused };
   const waves: ClusterUpgradeStep[][] = [];
   const canary = steps.find((s) => s.cluster === o.canary) ?? steps[0];
   if (canary) waves.push([canary]);
@@ -63,6 +61,13 @@ export function planClusterUpgrade(clusters: readonly UpgradeCandidate[], o: Upg
       ...(o.windows && Object.keys(o.windows).length > 0 ? { windows: o.windows } : {}),
     },
   };
+}
+
+function optionError(clusters: readonly UpgradeCandidate[], steps: readonly ClusterUpgradeStep[], o: UpgradeOptions): string | null {
+  if (o.canary && !clusters.some((c) => c.name === o.canary)) return `canary ${o.canary} is not one of the plan's clusters`;
+  if (o.canary && !steps.some((s) => s.cluster === o.canary)) return `canary ${o.canary} has nothing to upgrade`;
+  const strangers = Object.keys(o.windows ?? {}).filter((n) => !clusters.some((c) => c.name === n));
+  return strangers.length > 0 ? `maintenance windows name clusters outside the plan: ${strangers.join(', ')}` : null;
 }
 
 /** aws-1, gcp-1, azure-1, aws-2, …: round robin over providers, each in name order. */
