@@ -1,5 +1,6 @@
 // Install or upgrade a verified bundle on the customer's cluster (customer side): preflight first,
-// then every manifest in apply order by server-side apply (field manager fleetplane), then prune
+// then every manifest in apply order by server-side apply (field manager fleetplane), the pre-rendered
+// charts after them (a chart the bundle does not pre-render is left to install.sh and helm), then prune
 // what the previous install applied and this bundle no longer has, then the inventory ConfigMap
 // (fleetplane-bundle in the environment's namespace) that the next upgrade prunes against.
 // Nothing is applied when a check fails. Returns the install report's body (unsigned).
@@ -15,9 +16,12 @@ import type { VerifiedBundle } from './verify.ts';
 const refOf = (o: KubeObject): ObjectRef => ({ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) });
 const keyOf = (r: ObjectRef): string => `${r.apiVersion}/${r.kind}/${r.namespace ?? ''}/${r.name}`;
 
-/** The bundle's objects in apply order (revision.json lists the manifest files in that order). */
+/**
+ * The bundle's objects in apply order (revision.json lists the manifest files in that order), then
+ * each chart's pre-rendered objects (charts/<component>/, the same order install.sh applies them).
+ */
 export function bundleObjects(b: VerifiedBundle): KubeObject[] {
-  return b.index.manifests.map((m) => {
+  return [...b.index.manifests, ...b.index.helm.flatMap((h) => h.rendered ?? [])].map((m) => {
     const text = b.files.get(m.file);
     if (!text) throw new Error(`${m.file} is listed in revision.json but missing`);
     return parseYaml(text.toString('utf8')) as KubeObject;
