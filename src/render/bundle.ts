@@ -21,7 +21,6 @@
 // README, for the customer to create (the blueprint's own secrets are ExternalSecret references).
 import { parse as parseYaml } from 'yaml';
 import { createHash } from 'node:crypto';
-import { canonicalYaml } from '../domain/canonical.ts';
 import type { KubeObject, Revision } from '../domain/types.ts';
 import type { BlueprintSpec } from '../domain/blueprint.ts';
 import { bundleRequirements, pinnedImages, type BundleRequirements } from './bundle-requirements.ts';
@@ -77,7 +76,9 @@ export function buildBundle(revision: Revision, namespace: string, opts: BundleO
     chartFiles.push({ path: `charts/${c.archive.file}`, content: c.archive.bytes, mode: 0o644 });
     const names = manifestFileNames(c.objects);
     const rendered = c.objects.map((o, i) => {
-      const content = canonicalYaml(o);
+      // JSON (a subset of YAML): kubectl's YAML 1.1 reading would take a bare `no`/`on` (redis-server's
+      // `--appendonly no`) for a boolean, and canonicalYaml writes YAML 1.2, which leaves them bare.
+      const content = `${JSON.stringify(o, null, 2)}\n`;
       chartFiles.push({ path: `charts/${h.component}/${names[i]!}`, content, mode: 0o644 });
       return { ...refOf(o), file: `charts/${h.component}/${names[i]!}`, hash: sha256(content) };
     });
