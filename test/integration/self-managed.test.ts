@@ -165,6 +165,12 @@ describe('self-managed channel: signed bundle, license, preflight, install, upgr
     assert.equal(first.code, 0, first.out);
     assert.match(first.out, /ok {3}permissions/);
     assert.match(first.out, /report sent to/);
+    // The CLI waited for what it applied, and the report says so (the API's schema takes it: the upload above).
+    assert.match(first.out, /rolled out statefulset\/cache-redis-master: 1 pods rolled out/);
+    const r1 = JSON.parse(await readFile(join(dir, 'r1.json'), 'utf8')) as { result: string; message: string; rollout: Array<{ kind: string; name: string; ready: boolean }> };
+    assert.equal(r1.result, 'installed');
+    assert.match(r1.message, /; 3 rolled out$/);
+    assert.deepEqual(r1.rollout.map((x) => `${x.kind}/${x.name}:${x.ready}`).sort(), ['Deployment/web:true', 'Deployment/worker:true', 'StatefulSet/cache-redis-master:true']);
     const deployments = async () => (await cluster.client().list('apps/v1', 'Deployment', { namespace: ns })).map((d) => d.metadata.name).sort();
     assert.ok((await deployments()).some((n) => n.includes('worker')), 'the worker is installed');
     const applied = await cluster.client().list('apps/v1', 'Deployment', { namespace: ns });
