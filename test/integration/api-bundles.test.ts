@@ -14,6 +14,7 @@ import { untarGz } from '../../src/adapters/archive/targz.ts';
 import { binaryPath } from '../../testbed/index.ts';
 import { BACKENDS, blueprintVersion, harness, publishSample, type Harness } from '../helpers/api-harness.ts';
 import { buildAll } from '../../testbed/index.ts';
+import { VENDORED_CHARTS_DIR } from '../../src/api/routes/bundles.ts';
 import { getTestbed } from '../helpers/testbed.ts';
 
 for (const backend of BACKENDS) {
@@ -71,6 +72,32 @@ for (const backend of BACKENDS) {
   });
 }
 
+/** The sample blueprint plus the vendored cache chart, and a self-managed tenant on it. */
+async function withCacheChart(h: Harness, slug: string): Promise<void> {
+  const doc = blueprintVersion('1.0.0') as { spec: { components: unknown[] } };
+  const cache = { name: 'cache', kind: 'helm-chart', ports: [{ name: 'redis', port: 6379 }], chart: { repo: 'oci://ghcr.io/fleetplane/charts', name: 'fleetplane-redis', version: '1.0.0', values: { auth: { enabled: false } } } };
+  const pub = await h.req('POST', '/v1/blueprints', { body: { name: 'demo-app', version: '1.0.0', spec: { ...doc, spec: { ...doc.spec, components: [...doc.spec.components, cache] } } } });
+  assert.equal(pub.status, 201, JSON.stringify(pub.body));
+  const r = await h.req('POST', '/v1/tenants', {
+    body: { slug, name: 'Self-managed Co', tier: 'shared', channel: 'self-managed', environments: [{ name: 'dev', type: 'dev', blueprint: 'demo-app', version: '1.0.0' }] },
+  });
+  assert.equal(r.status, 202, JSON.stringify(r.body));
+}
+
+test('without helm on the server a bundle with a vendored chart is refused (503), not shipped without its chart', async () => {
+  const h = await harness('embedded', undefined, { charts: { dir: VENDORED_CHARTS_DIR, helm: join(tmpdir(), `no-such-helm-${randomBytes(4).toString('hex')}`) } });
+  try {
+    const slug = `smh-${randomBytes(3).toString('hex')}`;
+    await withCacheChart(h, slug);
+    const r = await h.req('GET', `/v1/tenants/${slug}/bundles/dev`);
+    assert.equal(r.status, 503, r.raw.toString('utf8').slice(0, 300));
+    assert.match(String(r.headers['content-type']), /application\/problem\+json/);
+    assert.match(r.body.detail, /cannot pre-render chart fleetplane-redis 1\.0\.0 of component cache: helm not found at ".*no-such-helm-[0-9a-f]+" \(FLEETPLANE_HELM\)/);
+  } finally {
+    await h.close();
+  }
+});
+
 describe('a bundle installs on a real cluster with its own install.sh', () => {
   let h: Harness;
   let dir = '';
@@ -78,14 +105,7 @@ describe('a bundle installs on a real cluster with its own install.sh', () => {
   before(async () => {
     await buildAll({ only: ['helm'], log: () => undefined }); // the server pre-renders the chart with it
     h = await harness('embedded');
-    const doc = blueprintVersion('1.0.0') as { spec: { components: unknown[] } };
-    const cache = { name: 'cache', kind: 'helm-chart', ports: [{ name: 'redis', port: 6379 }], chart: { repo: 'oci://ghcr.io/fleetplane/charts', name: 'fleetplane-redis', version: '1.0.0', values: { auth: { enabled: false } } } };
-    const pub = await h.req('POST', '/v1/blueprints', { body: { name: 'demo-app', version: '1.0.0', spec: { ...doc, spec: { ...doc.spec, components: [...doc.spec.components, cache] } } } });
-    assert.equal(pub.status, 201, JSON.stringify(pub.body));
-    const r = await h.req('POST', '/v1/tenants', {
-      body: { slug, name: 'Self-managed Co', tier: 'shared', channel: 'self-managed', environments: [{ name: 'dev', type: 'dev', blueprint: 'demo-app', version: '1.0.0' }] },
-    });
-    assert.equal(r.status, 202, JSON.stringify(r.body));
+    await withCacheChart(h, slug);
     dir = await mkdtemp(join(tmpdir(), 'fp-bundle-'));
   });
   after(async () => {
