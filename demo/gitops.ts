@@ -51,7 +51,7 @@ export async function argocdForDemo(dataDir: string, tenants: string | string[],
       FLEETPLANE_ARGOCD_NAMESPACE: argo.namespace,
       FLEETPLANE_ARGOCD_CLUSTER: argo.management.name,
       // The default blueprint's cache chart comes from the testbed's chart repository (no internet here).
-      FLEETPLANE_GITOPS_CHART_MIRRORS: `https://charts.bitnami.com/bitnami=${argo.chartRepoURL}`,
+      FLEETPLANE_GITOPS_CHART_MIRRORS: `oci://ghcr.io/fleetplane/charts=${argo.chartRepoURL}`,
     },
     cleanup: async () => {
       for (const tenant of names) await argocdRemoveGitRepo(tenant);

@@ -70,6 +70,8 @@ export interface FleetplaneConfig {
   metering: MeteringConfig;
   /** Marketplaces this process exports usage to, with their credentials. */
   marketplaces: MarketplaceSettings;
+  /** Self-managed bundles: vendored charts (absent dir: blueprints/charts in the checkout) and the helm that pre-renders them. */
+  bundles: { chartsDir?: string; helm: string };
   /** The web console and its event stream (docs/console.md). */
   console: {
     /** The console build served at /; absent: web/dist in the checkout. */
@@ -116,6 +118,7 @@ export function loadConfig(env: Env, flags: ServeFlags = {}): FleetplaneConfig {
     gitops: gitopsSection(r),
     metering: section(() => meteringConfigFromEnv(env)),
     marketplaces: section(() => marketplaceSettingsFromEnv(env)),
+    bundles: { helm: r.text('FLEETPLANE_HELM') ?? 'helm', ...compact({ chartsDir: r.text('FLEETPLANE_CHARTS_DIR') }) },
     console: { eventsPollMs: r.int('FLEETPLANE_EVENTS_POLL_MS', { min: 1 }) ?? DEFAULT_EVENTS_POLL_MS, ...compact({ dir: r.text('FLEETPLANE_CONSOLE_DIR') }) },
   };
 }

@@ -19,7 +19,7 @@ const SRC = join(ROOT, 'src');
 
 /** Each adapter folder may use only the core's nouns and the process's clock and logger. */
 const ADAPTER: readonly string[] = ['domain', 'clock', 'logging'];
-const ADAPTERS = ['adapters/archive', 'adapters/git', 'adapters/kube', 'adapters/marketplace', 'adapters/prometheus', 'adapters/store', 'adapters/upgrade'];
+const ADAPTERS = ['adapters/archive', 'adapters/git', 'adapters/helm', 'adapters/kube', 'adapters/marketplace', 'adapters/prometheus', 'adapters/store', 'adapters/upgrade'];
 
 /** Who may import whom, bottom up: the pure core, then adapters and leaves, services, the edge. */
 const MAY_IMPORT: Record<string, readonly string[]> = {

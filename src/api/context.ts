@@ -22,6 +22,11 @@ export interface ApiDeps {
   scaling: ScalingRepo;
   /** Signs self-managed bundles (GET /v1/tenants/{tenant}/bundles/{env}). */
   signer: Signer;
+  /**
+   * Vendored charts for self-managed bundles: where they are (FLEETPLANE_CHARTS_DIR, default blueprints/charts)
+   * and the helm binary that pre-renders them (FLEETPLANE_HELM, default `helm`). Absent: bundles carry no charts.
+   */
+  charts?: { dir: string; helm: string };
   /** Injected clock (tests pin it). */
   now: () => Date;
   /** The process's cluster clients, shared with the engine, the pre-scaler and the inventory. */

@@ -104,6 +104,9 @@ export function bundleRequirements(objects: KubeObject[], spec: Pick<BlueprintSp
 export function pinnedImages(images: string[], spec: Pick<BlueprintSpec, 'product'> | null): Array<{ image: string; digest: string | null; pinned: string | null }> {
   const digests = spec?.product.imageDigests ?? {};
   return images.map((image) => {
+    // A reference that carries its digest (a vendored chart's image) is pinned by itself.
+    const own = /@(sha256:[0-9a-f]{64})$/.exec(image);
+    if (own) return { image, digest: own[1]!, pinned: image };
     const digest = digests[image] ?? null;
     // repo:tag@sha256:… pulls by digest; the tag stays for people reading it.
     return { image, digest, pinned: digest ? `${image}@${digest}` : null };

@@ -6,6 +6,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { canonicalJson } from '../domain/canonical.ts';
 import type { Signer } from '../domain/ports/signer.ts';
+import type { RolloutCheck } from './rollout.ts';
 
 export interface PreflightCheck {
   name: string;
@@ -29,6 +30,8 @@ export interface InstallReportBody {
   preflight: PreflightCheck[];
   kubernetesVersion: string | null;
   pruned: number;
+  /** What the install waited for after applying (Deployments, StatefulSets, DaemonSets), as last seen; absent: nothing applied or an older CLI. */
+  rollout?: RolloutCheck[];
   reportedAt: string;
 }
 

@@ -7,6 +7,8 @@ import { bundleSigner, openStore } from '../../src/adapters/store/index.ts';
 import { buildApp } from '../../src/api/app.ts';
 import { CONSOLE_DIR } from '../../src/api/routes/console-static.ts';
 import { ChangeHub } from '../../src/api/services/change-hub.ts';
+import { VENDORED_CHARTS_DIR } from '../../src/api/routes/bundles.ts';
+import { binaryPath } from '../../testbed/index.ts';
 import type { Api, ApiDeps } from '../../src/api/context.ts';
 import { engineConnections } from '../../src/engine/index.ts';
 import { RolloutService } from '../../src/engine/rollouts/service.ts';
@@ -46,11 +48,22 @@ export async function storeHandle(backend: Backend): Promise<StoreHandle> {
   };
 }
 
+/** The testbed's pinned helm when built (else `helm` on PATH; a bundle with a vendored chart then answers 503). */
+function testbedHelm(): string {
+  try {
+    return binaryPath('helm');
+  } catch {
+    return 'helm';
+  }
+}
+
 /** The API's dependencies over a store, wired as `serve` wires them. */
 export async function apiDeps(store: Store, dataDir: string, now: () => Date = () => new Date(), extra: Partial<ApiDeps> = {}): Promise<ApiDeps> {
   return {
     store, rollouts: new RolloutService({ store, now }), scaling: store.scaling, signer: await bundleSigner({ dataDir }), now, connections: engineConnections(store),
-    changes: new ChangeHub({ store }), consoleDir: CONSOLE_DIR, ...extra,
+    changes: new ChangeHub({ store }), consoleDir: CONSOLE_DIR,
+    // Bundles pre-render vendored charts with the testbed's helm (built on demand by the tests that need it).
+    charts: { dir: VENDORED_CHARTS_DIR, helm: testbedHelm() }, ...extra,
   };
 }
 

@@ -1,7 +1,8 @@
 // Self-managed bundles over the API on both stores: a tenant's own admin downloads an environment as
 // a reproducible tar.gz whose SHA256SUMS hold; an unknown revision is a 404 problem. On a real testbed
 // cluster, the bundle's own install.sh (with the testbed's kubectl) installs it until every rollout is
-// Ready, without Fleetplane.
+// Ready, without Fleetplane and without helm: the vendored cache chart comes pre-rendered (its archive
+// beside it, covered by SHA256SUMS: a tampered archive stops install.sh before anything is applied).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
@@ -11,7 +12,9 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { untarGz } from '../../src/adapters/archive/targz.ts';
 import { binaryPath } from '../../testbed/index.ts';
-import { BACKENDS, harness, publishSample, type Harness } from '../helpers/api-harness.ts';
+import { BACKENDS, blueprintVersion, harness, publishSample, type Harness } from '../helpers/api-harness.ts';
+import { buildAll } from '../../testbed/index.ts';
+import { VENDORED_CHARTS_DIR } from '../../src/api/routes/bundles.ts';
 import { getTestbed } from '../helpers/testbed.ts';
 
 for (const backend of BACKENDS) {
@@ -69,17 +72,40 @@ for (const backend of BACKENDS) {
   });
 }
 
+/** The sample blueprint plus the vendored cache chart, and a self-managed tenant on it. */
+async function withCacheChart(h: Harness, slug: string): Promise<void> {
+  const doc = blueprintVersion('1.0.0') as { spec: { components: unknown[] } };
+  const cache = { name: 'cache', kind: 'helm-chart', ports: [{ name: 'redis', port: 6379 }], chart: { repo: 'oci://ghcr.io/fleetplane/charts', name: 'fleetplane-redis', version: '1.0.0', values: { auth: { enabled: false } } } };
+  const pub = await h.req('POST', '/v1/blueprints', { body: { name: 'demo-app', version: '1.0.0', spec: { ...doc, spec: { ...doc.spec, components: [...doc.spec.components, cache] } } } });
+  assert.equal(pub.status, 201, JSON.stringify(pub.body));
+  const r = await h.req('POST', '/v1/tenants', {
+    body: { slug, name: 'Self-managed Co', tier: 'shared', channel: 'self-managed', environments: [{ name: 'dev', type: 'dev', blueprint: 'demo-app', version: '1.0.0' }] },
+  });
+  assert.equal(r.status, 202, JSON.stringify(r.body));
+}
+
+test('without helm on the server a bundle with a vendored chart is refused (503), not shipped without its chart', async () => {
+  const h = await harness('embedded', undefined, { charts: { dir: VENDORED_CHARTS_DIR, helm: join(tmpdir(), `no-such-helm-${randomBytes(4).toString('hex')}`) } });
+  try {
+    const slug = `smh-${randomBytes(3).toString('hex')}`;
+    await withCacheChart(h, slug);
+    const r = await h.req('GET', `/v1/tenants/${slug}/bundles/dev`);
+    assert.equal(r.status, 503, r.raw.toString('utf8').slice(0, 300));
+    assert.match(String(r.headers['content-type']), /application\/problem\+json/);
+    assert.match(r.body.detail, /cannot pre-render chart fleetplane-redis 1\.0\.0 of component cache: helm not found at ".*no-such-helm-[0-9a-f]+" \(FLEETPLANE_HELM\)/);
+  } finally {
+    await h.close();
+  }
+});
+
 describe('a bundle installs on a real cluster with its own install.sh', () => {
   let h: Harness;
   let dir = '';
   const slug = `smi-${randomBytes(3).toString('hex')}`;
   before(async () => {
+    await buildAll({ only: ['helm'], log: () => undefined }); // the server pre-renders the chart with it
     h = await harness('embedded');
-    await publishSample(h);
-    const r = await h.req('POST', '/v1/tenants', {
-      body: { slug, name: 'Self-managed Co', tier: 'shared', channel: 'self-managed', environments: [{ name: 'dev', type: 'dev', blueprint: 'demo-app', version: '1.0.0' }] },
-    });
-    assert.equal(r.status, 202, JSON.stringify(r.body));
+    await withCacheChart(h, slug);
     dir = await mkdtemp(join(tmpdir(), 'fp-bundle-'));
   });
   after(async () => {
@@ -132,15 +158,30 @@ describe('a bundle installs on a real cluster with its own install.sh', () => {
     assert.equal(await cluster.client().get({ apiVersion: 'v1', kind: 'Namespace', name: `${slug}-dev` }), null, 'nothing applied');
     await writeFile(readmePath, readme);
 
+    // So is a changed chart archive: the objects install.sh would apply came from it.
+    const archivePath = join(dir, root, 'charts', 'fleetplane-redis-1.0.0.tgz');
+    const archive = await readFile(archivePath);
+    await writeFile(archivePath, Buffer.concat([archive, Buffer.from('x')]));
+    const tamperedChart = await run(ours);
+    assert.notEqual(tamperedChart.code, 0);
+    assert.match(tamperedChart.out, /fleetplane-redis-1\.0\.0\.tgz: FAILED/);
+    assert.equal(await cluster.client().get({ apiVersion: 'v1', kind: 'Namespace', name: `${slug}-dev` }), null, 'nothing applied');
+    await writeFile(archivePath, archive);
+
     // A signature checked against another Fleetplane's key is refused, before anything is applied.
     const forged = await run({ FLEETPLANE_BUNDLE_KEY: join(keys, 'other.pem') });
     assert.notEqual(forged.code, 0);
     assert.match(forged.out, /not a signature by FLEETPLANE_BUNDLE_KEY/);
     assert.equal(await cluster.client().get({ apiVersion: 'v1', kind: 'Namespace', name: `${slug}-dev` }), null, 'nothing applied');
 
-    const ok = await run(ours);
+    assert.doesNotMatch(await readFile(join(dir, root, 'install.sh'), 'utf8'), /"\$HELM"/, 'no helm: the chart is pre-rendered');
+    // Only kubectl and a shell: PATH holds no helm.
+    const ok = await run({ ...ours, PATH: '/usr/bin:/bin' });
     assert.equal(ok.code, 0, ok.out);
     assert.match(ok.out, /successfully rolled out/);
+    assert.match(ok.out, /statefulset rolling update complete|partitioned roll out complete|roll out complete/i, 'the cache StatefulSet rolled out');
+    const sts = await cluster.client().get({ apiVersion: 'apps/v1', kind: 'StatefulSet', namespace: `${slug}-dev`, name: 'cache-redis-master' });
+    assert.equal((sts?.status as { readyReplicas?: number } | undefined)?.readyReplicas, 1, 'the chart\'s StatefulSet Ready, installed with kubectl alone');
     const deployments = await cluster.client().list('apps/v1', 'Deployment', { namespace: `${slug}-dev` });
     assert.ok(deployments.length >= 2, 'web and worker');
     for (const d of deployments) {

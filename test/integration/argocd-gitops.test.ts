@@ -53,7 +53,7 @@ const ctx = (kind: string) => makeContext({ tenant, env: 'prod', namespace, clus
 /** The renderer's revision shape, with the cache chart taken from the testbed's chart repository. */
 function revision(version: string, drop: string[] = [], replicas = 2): Revision {
   const r = makeRevision({ tenant, environment: 'prod', namespace, version, replicas });
-  const cache = { component: 'cache', chart: 'redis', chartVersion: '20.6.2', repo: argo.chartRepoURL, releaseName: 'cache', namespace,
+  const cache = { component: 'cache', chart: 'fleetplane-redis', chartVersion: '1.0.0', repo: argo.chartRepoURL, releaseName: 'cache', namespace,
     yaml: 'architecture: standalone\nauth:\n  enabled: true\n  existingSecret: cache-auth\n  existingSecretPasswordKey: password\nmaster:\n  resources:\n    requests:\n      memory: 96Mi\n' };
   return { ...r, objects: r.objects.filter((o) => !drop.includes(o.object.kind)), helmValues: [cache as Revision['helmValues'][number]] };
 }
@@ -157,7 +157,7 @@ test('prune: a commit without the Service deletes it from the cluster', () => wi
 
 test('Helm: the -charts ApplicationSet renders the Redis chart from the local chart repo with the committed values', () => withArgoLogs(tenant, async () => {
   const v = await waitForApp(mgmt, chartApp, (a) => syncedHealthyAt(a, commits.pruned), `Synced+Healthy at ${commits.pruned}`);
-  assert.deepEqual(v.revisions, ['20.6.2', commits.pruned], 'chart version and tenant repo commit, in source order');
+  assert.deepEqual(v.revisions, ['1.0.0', commits.pruned], 'chart version and tenant repo commit, in source order');
   const sts = await kube.get({ apiVersion: 'apps/v1', kind: 'StatefulSet', namespace, name: 'cache-redis-master' });
   const container = (sts?.spec as { template: { spec: { containers: Array<{ resources?: { requests?: Record<string, string> }; env?: Array<{ valueFrom?: { secretKeyRef?: { name: string } } }> }> } } }).template.spec.containers[0]!;
   assert.equal(container.resources?.requests?.memory, '96Mi', 'value from environments/prod/helm/cache.values.yaml');

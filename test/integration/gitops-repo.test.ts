@@ -82,7 +82,7 @@ test('a second environment joins the ApplicationSet and the AppProject', async (
   assert.deepEqual(appset.spec.generators[0]!.list.elements.map((e) => `${e.environment}@${e.namespace}`), ['prod@acme-prod', 'staging@acme-staging']);
   const project = parse(git(repo(), 'show', 'main:argocd/appproject.yaml')) as { spec: { destinations: unknown[]; sourceRepos: string[] } };
   assert.equal(project.spec.destinations.length, 2);
-  assert.deepEqual(project.spec.sourceRepos, [repos.repoURL('acme'), 'https://charts.bitnami.com/bitnami']);
+  assert.deepEqual(project.spec.sourceRepos, [repos.repoURL('acme'), 'oci://ghcr.io/fleetplane/charts']);
 });
 
 test('rollback is a revert commit whose tree equals the last good commit\'s tree', async () => {
@@ -175,7 +175,7 @@ test('chart mirrors: the committed chart repo is the mirror, in revision.json, t
   const mirrorDir = await mkdtemp(join(tmpdir(), 'fp-gitops-mirror-'));
   try {
     const mirror = 'http://charts.internal:8080';
-    const d = new GitopsDriver({ repos: new GitRepos({ dataDir: mirrorDir }), chartMirrors: { 'https://charts.bitnami.com/bitnami': mirror } });
+    const d = new GitopsDriver({ repos: new GitRepos({ dataDir: mirrorDir }), chartMirrors: { 'oci://ghcr.io/fleetplane/charts': mirror } });
     const c = makeContext({ tenant: 'mirr', env: 'prod', namespace: 'mirr-prod', cluster, kube, kind: 'onboard', opId: 'op-mirror' });
     const rev = makeRevision({ tenant: 'mirr', environment: 'prod', namespace: 'mirr-prod', version: '1.4.0' });
     await d.deliver(c, rev);
@@ -186,7 +186,7 @@ test('chart mirrors: the committed chart repo is the mirror, in revision.json, t
     const charts = parse(git(bare, 'show', 'main:argocd/applicationset-charts.yaml')) as { spec: { generators: Array<{ list: { elements: Array<{ chartRepo: string }> } }> } };
     assert.deepEqual(charts.spec.generators[0]!.list.elements.map((e) => e.chartRepo), [mirror]);
     const project = parse(git(bare, 'show', 'main:argocd/appproject.yaml')) as { spec: { sourceRepos: string[] } };
-    assert.ok(project.spec.sourceRepos.includes(mirror) && !project.spec.sourceRepos.some((r) => r.includes('bitnami')), project.spec.sourceRepos.join());
+    assert.ok(project.spec.sourceRepos.includes(mirror) && !project.spec.sourceRepos.some((r) => r.includes('ghcr.io')), project.spec.sourceRepos.join());
   } finally {
     await rm(mirrorDir, { recursive: true, force: true });
   }

@@ -45,7 +45,7 @@ export function makeRevision(s: RevisionSpec): Revision {
   return {
     id, tenant: s.tenant, environment: s.environment, blueprint: 'default', version: s.version,
     objects: objects.map((object) => ({ object, hash: createHash('sha256').update(JSON.stringify(object)).digest('hex') })),
-    helmValues: [{ component: 'cache', chart: 'redis', chartVersion: '20.6.2', yaml: `replicas: ${s.replicas ?? 1}\n`, repo: 'https://charts.bitnami.com/bitnami', releaseName: 'cache', namespace: s.namespace } as Revision['helmValues'][number]],
+    helmValues: [{ component: 'cache', chart: 'fleetplane-redis', chartVersion: '1.0.0', yaml: `replicas: ${s.replicas ?? 1}\n`, repo: 'oci://ghcr.io/fleetplane/charts', releaseName: 'cache', namespace: s.namespace } as Revision['helmValues'][number]],
   };
 }
 

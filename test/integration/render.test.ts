@@ -2,7 +2,10 @@
 // kube-apiserver of the testbed: the Namespace is applied for real, everything else with server-side
 // dry-run and strict field validation (ServiceAccounts are applied for real: pods need them) (the testbed installs the ServiceMonitor, PrometheusRule,
 // ExternalSecret and HTTPRoute CRDs). Pods built from each workload's template are dry-run too, so
-// Pod Security Admission `restricted` (enforced on the namespace) judges the real pod specs.
+// Pod Security Admission `restricted` (enforced on the namespace) judges the real pod specs. The cache
+// chart Fleetplane vendors (blueprints/charts/fleetplane-redis) is rendered by the testbed's helm with
+// each environment's values file and judged the same way: strict dry-run, its pods at `restricted`,
+// and no NetworkPolicy of its own (#12 finding 2).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -11,7 +14,11 @@ import { after, before, describe, it } from 'node:test';
 import type { KubeClient } from '../../src/adapters/kube/index.ts';
 import { parseBlueprint } from '../../src/domain/blueprint.ts';
 import type { EnvironmentType, KubeObject, Tier } from '../../src/domain/types.ts';
-import { renderEnvironment, type RenderInput } from '../../src/render/index.ts';
+import { renderEnvironment, type RenderInput, type RenderResult } from '../../src/render/index.ts';
+import { packVendoredChart } from '../../src/adapters/archive/targz.ts';
+import { helmTemplate } from '../../src/adapters/helm/index.ts';
+import { VENDORED_CHARTS_DIR } from '../../src/api/routes/bundles.ts';
+import { binaryPath, buildAll } from '../../testbed/index.ts';
 import { getTestbed } from '../helpers/testbed.ts';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -24,7 +31,7 @@ let client: KubeClient;
 const created: string[] = [];
 
 function podFrom(o: KubeObject): KubeObject | null {
-  const template = o.kind === 'Deployment'
+  const template = o.kind === 'Deployment' || o.kind === 'StatefulSet'
     ? (o.spec as { template: { metadata: Record<string, unknown>; spec: Record<string, unknown> } }).template
     : o.kind === 'CronJob'
       ? (o.spec as { jobTemplate: { spec: { template: { metadata: Record<string, unknown>; spec: Record<string, unknown> } } } }).jobTemplate.spec.template
@@ -51,8 +58,20 @@ async function dryRunAll(objects: KubeObject[]): Promise<string[]> {
   return failures;
 }
 
+/** The environment's chart components rendered by helm from the vendored chart with its values file. */
+async function chartObjects(r: RenderResult): Promise<KubeObject[]> {
+  const out: KubeObject[] = [];
+  for (const h of r.helmValues) {
+    const archive = await packVendoredChart(VENDORED_CHARTS_DIR, h.chart, h.chartVersion);
+    assert.ok(archive, `${h.chart} ${h.chartVersion} is vendored in blueprints/charts`);
+    out.push(...await helmTemplate(binaryPath('helm'), { archive: archive.bytes, release: h.releaseName, namespace: h.namespace, values: h.yaml }));
+  }
+  return out;
+}
+
 describe('rendered objects against a real kube-apiserver', { timeout: 900_000 }, () => {
   before(async () => {
+    await buildAll({ only: ['helm'], log: () => undefined });
     const tb = await getTestbed();
     assert.ok(tb.clusters.length > 0, 'testbed has no clusters; run: npm run testbed -- up --clusters 1');
     client = tb.clusters[0]!.client();
@@ -80,9 +99,13 @@ describe('rendered objects against a real kube-apiserver', { timeout: 900_000 },
           // Pods are admitted only when their ServiceAccount exists, so those are applied for real too.
           const accounts = rest.filter((o) => o.kind === 'ServiceAccount');
           for (const sa of accounts) await client.apply(sa);
-          const pods = rest.map(podFrom).filter((p): p is KubeObject => p !== null);
-          assert.ok(pods.length >= 4, 'workloads give pods to check');
-          const failures = await dryRunAll([...rest.filter((o) => o.kind !== 'ServiceAccount'), ...pods]);
+          const chart = await chartObjects(r);
+          assert.deepEqual(chart.map((o) => o.kind).sort(), ['Service', 'StatefulSet'], 'the cache chart: no NetworkPolicy, nothing cluster-wide');
+          assert.ok(chart.every((o) => o.metadata.namespace === r.namespace), 'in the environment\'s namespace');
+          const pods = [...rest, ...chart].map(podFrom).filter((p): p is KubeObject => p !== null);
+          assert.ok(pods.length >= 5, 'workloads and the cache give pods to check');
+          assert.ok(pods.some((p) => p.metadata.name === 'cache-redis-master-probe'), 'the chart pod is judged too');
+          const failures = await dryRunAll([...rest.filter((o) => o.kind !== 'ServiceAccount'), ...chart, ...pods]);
           assert.deepEqual(failures, [], failures.join('\n'));
         });
       }

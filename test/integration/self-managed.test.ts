@@ -4,7 +4,9 @@
 // are refused with nothing applied; preflight refuses a release needing GPU nodes the cluster lacks;
 // `fleetplane bundle install` applies it server-side and uploads the signed report online; the next
 // release upgrades in place and prunes the dropped worker; its report, saved to a file (air-gapped),
-// is imported later. The API shows which version each self-managed environment runs, and a tenant
+// is imported later. The cache chart Fleetplane vendors (blueprints/charts/fleetplane-redis) travels as
+// its archive and pre-rendered objects, its image pinned by digest: a tampered archive is refused, and
+// the CLI installs its StatefulSet with the rest (kept, not pruned, by the upgrade). The API shows which version each self-managed environment runs, and a tenant
 // sees only its own license, reports and train (cross-tenant checks).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -17,15 +19,19 @@ import { main } from '../../src/cli/main.ts';
 import { preflight } from '../../src/selfmanaged/preflight.ts';
 import { readBundle, verifyBundle } from '../../src/selfmanaged/verify.ts';
 import { harness, blueprintVersion, type Harness } from '../helpers/api-harness.ts';
+import { buildAll } from '../../testbed/index.ts';
 import { getTestbed, type TestCluster } from '../helpers/testbed.ts';
 
 const DIGEST = (c: string) => `sha256:${c.repeat(64)}`;
+/** The default blueprint's cache: the vendored chart, by the reference the blueprints use. */
+const CACHE = { name: 'cache', kind: 'helm-chart', ports: [{ name: 'redis', port: 6379 }],
+  chart: { repo: 'oci://ghcr.io/fleetplane/charts', name: 'fleetplane-redis', version: '1.0.0', values: { auth: { enabled: true, existingSecret: 'cache-auth', existingSecretPasswordKey: 'password' } } } };
 
 function release(version: string, o: { dropWorker?: boolean; gpus?: number } = {}): Record<string, unknown> {
   const doc = blueprintVersion(version) as { spec: { product: Record<string, unknown>; components: Array<Record<string, unknown>> } };
   const product = { ...doc.spec.product, tag: version, kubernetes: { min: '1.36', max: '1.37' },
     imageDigests: { [`registry.example.com/demo/web:${version}`]: DIGEST('a'), [`registry.example.com/demo/worker:${version}`]: DIGEST('b') } };
-  let components = doc.spec.components.filter((c) => !(o.dropWorker && c.name === 'worker'));
+  let components = [...doc.spec.components.filter((c) => !(o.dropWorker && c.name === 'worker')), CACHE];
   if (o.gpus) components = [...components, { name: 'model', kind: 'model-server', image: { repository: 'model-server' }, gpu: { count: o.gpus } }];
   return { ...doc, spec: { ...doc.spec, product, components } };
 }
@@ -56,6 +62,7 @@ describe('self-managed channel: signed bundle, license, preflight, install, upgr
 
   before(async () => {
     cluster = (await getTestbed()).clusters[0]!;
+    await buildAll({ only: ['helm'], log: () => undefined }); // bundles pre-render the vendored chart with it
     h = await harness('embedded');
     for (const [version, o] of [['1.0.0', {}], ['1.1.0', { dropWorker: true }], ['1.2.0', { gpus: 16 }]] as const) {
       const r = await h.req('POST', '/v1/blueprints', { body: { name: 'demo-app', version, spec: release(version, o) } });
@@ -100,7 +107,7 @@ describe('self-managed channel: signed bundle, license, preflight, install, upgr
     const path = await download('v1.tar.gz');
     r = await cli(['bundle', 'verify', path, '--key', key]);
     assert.equal(r.code, 0, r.out);
-    assert.match(r.out, /demo-app@1\.0\.0 .*2\/2 images pinned by digest/);
+    assert.match(r.out, /demo-app@1\.0\.0 .*3\/3 images pinned by digest/, 'web, worker and the chart\'s redis');
 
     const files = await readBundle(path);
     const pem = await readFile(key, 'utf8');
@@ -115,6 +122,17 @@ describe('self-managed channel: signed bundle, license, preflight, install, upgr
     const manifest = [...files.keys()].find((p) => p.startsWith('manifests/') && p.includes('deployment'))!;
     assert.match(refused(new Map(files).set(manifest, Buffer.from(`${files.get(manifest)}\n# replicas: 50\n`))), /does not match SHA256SUMS/);
     assert.match(refused(new Map(files).set('manifests/99-extra.yaml', Buffer.from('kind: ClusterRoleBinding\n'))), /files not in SHA256SUMS: manifests\/99-extra\.yaml/);
+    // The chart archive and its pre-rendered objects are covered too.
+    const archive = 'charts/fleetplane-redis-1.0.0.tgz';
+    assert.ok(files.get(archive)?.subarray(0, 2).equals(Buffer.from([0x1f, 0x8b])), 'the chart archive is in the bundle');
+    const images = JSON.parse(files.get('images.json')!.toString()) as Array<{ image: string; digest: string | null }>;
+    assert.ok(images.some((i) => /^docker\.io\/library\/redis:[^@]+@sha256:[0-9a-f]{64}$/.test(i.image) && i.digest), JSON.stringify(images));
+    const tamperedChart = Buffer.from(files.get(archive)!);
+    tamperedChart[tamperedChart.length - 5]! ^= 0xff;
+    assert.match(refused(new Map(files).set(archive, tamperedChart)), /charts\/fleetplane-redis-1\.0\.0\.tgz does not match SHA256SUMS: the bundle was changed/);
+    const sts = [...files.keys()].find((p) => p.startsWith('charts/cache/') && p.includes('statefulset'))!;
+    assert.ok(files.get(sts)!.toString().includes('"readOnlyRootFilesystem": true'), 'the rendered StatefulSet, as the bundle holds it');
+    assert.match(refused(new Map(files).set(sts, Buffer.from(files.get(sts)!.toString().replace('"readOnlyRootFilesystem": true', '"readOnlyRootFilesystem": false')))), /does not match SHA256SUMS/);
     const unsigned = new Map(files);
     unsigned.delete('SHA256SUMS.sig');
     assert.match(refused(unsigned), /SHA256SUMS\.sig is missing/);
@@ -147,9 +165,17 @@ describe('self-managed channel: signed bundle, license, preflight, install, upgr
     assert.equal(first.code, 0, first.out);
     assert.match(first.out, /ok {3}permissions/);
     assert.match(first.out, /report sent to/);
+    // The CLI waited for what it applied, and the report says so (the API's schema takes it: the upload above).
+    assert.match(first.out, /rolled out statefulset\/cache-redis-master: 1 pods rolled out/);
+    const r1 = JSON.parse(await readFile(join(dir, 'r1.json'), 'utf8')) as { result: string; message: string; rollout: Array<{ kind: string; name: string; ready: boolean }> };
+    assert.equal(r1.result, 'installed');
+    assert.match(r1.message, /; 3 rolled out$/);
+    assert.deepEqual(r1.rollout.map((x) => `${x.kind}/${x.name}:${x.ready}`).sort(), ['Deployment/web:true', 'Deployment/worker:true', 'StatefulSet/cache-redis-master:true']);
     const deployments = async () => (await cluster.client().list('apps/v1', 'Deployment', { namespace: ns })).map((d) => d.metadata.name).sort();
     assert.ok((await deployments()).some((n) => n.includes('worker')), 'the worker is installed');
     const applied = await cluster.client().list('apps/v1', 'Deployment', { namespace: ns });
+    const cache = await cluster.client().get({ apiVersion: 'apps/v1', kind: 'StatefulSet', namespace: ns, name: 'cache-redis-master' });
+    assert.match(String((cache?.spec as { template: { spec: { containers: Array<{ image: string }> } } }).template.spec.containers[0]!.image), /@sha256:[0-9a-f]{64}$/, 'the chart, installed by the CLI, pulls by digest');
     assert.ok(applied.every((d) => ((d.metadata.managedFields ?? []) as Array<{ manager?: string; operation?: string }>).some((m) => m.manager === 'fleetplane' && m.operation === 'Apply')), 'server-side apply');
 
     let train = (await h.req('GET', '/v1/self-managed/environments', { token: tokens.ours })).body.items;
@@ -165,6 +191,7 @@ describe('self-managed channel: signed bundle, license, preflight, install, upgr
     assert.match(second.out, /pruned \d+: .*Deployment\/[a-z0-9-]*worker/);
     assert.ok(!(await deployments()).some((n) => n.includes('worker')), 'the worker is pruned');
     assert.ok((await deployments()).some((n) => n.includes('web')), 'web stays');
+    assert.ok(await cluster.client().get({ apiVersion: 'apps/v1', kind: 'StatefulSet', namespace: ns, name: 'cache-redis-master' }), 'the chart stays (in the inventory, not pruned)');
 
     // Import from the file: another tenant cannot, a changed report is refused, the real one lands once.
     const report = JSON.parse(await readFile(join(dir, 'r2.json'), 'utf8'));

@@ -3,7 +3,8 @@
 //   git:    read-only smart HTTP over <state>/argocd/git/<name>.git, HTTP Basic per repository
 //           (src/adapters/git/http-server.ts; credentials in git-credentials.json, sha256 only);
 //   charts: a Helm chart repository (index.yaml + <chart>-<version>.tgz, plain HTTP GET) built with the
-//           testbed's helm from testbed/charts/* (no internet: the vendor charts cannot be fetched).
+//           testbed's helm from the charts Fleetplane vendors (blueprints/charts/*, ADR 1710): the
+//           mirror Argo CD reads them from (FLEETPLANE_GITOPS_CHART_MIRRORS in production).
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -14,10 +15,12 @@ import { TESTBED_ROOT } from './config.ts';
 import { run } from './exec.ts';
 
 export const FIXTURE_PORTS = { git: 16387, charts: 16388 };
-const CHARTS_SRC = path.join(TESTBED_ROOT, 'charts');
+const CHARTS_SRC = path.join(TESTBED_ROOT, '..', 'blueprints', 'charts');
 
-/** Chart name -> versions published (the versions blueprints pin; see testbed/charts/redis/Chart.yaml). */
-export const PUBLISHED_CHARTS: Record<string, string[]> = { redis: ['20.6.2'] };
+/** Chart name -> versions published (the versions the blueprints pin; blueprints/charts/<name>/Chart.yaml). */
+export const PUBLISHED_CHARTS: Record<string, string[]> = { 'fleetplane-redis': ['1.0.0'] };
+/** The upstream the blueprints name (spec.components[].chart.repo) for the vendored charts. */
+export const VENDORED_CHART_REPO = 'oci://ghcr.io/fleetplane/charts';
 
 export interface FixtureDirs {
   git: string;

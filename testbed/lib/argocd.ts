@@ -258,7 +258,11 @@ export async function argocdUp(opts: ArgocdUpOptions = {}): Promise<ArgocdStatus
     const status = await argocdStatus();
     const stamps = await clusterStamps(names);
     const same = status.running && JSON.stringify(await readRegistered()) === JSON.stringify(stamps);
-    if (same) return status;
+    // The chart repository is static files: a changed or added vendored chart is published without a restart.
+    if (same) {
+      await prepareCharts(fixtureDirs(argocdDir()), findBinary('helm').file);
+      return status;
+    }
     await installManagement(redis.password);
     const registered = await registerClusters(healthy.map((s) => Number(s.name.slice(3))));
     await prepareCharts(fixtureDirs(argocdDir()), findBinary('helm').file);

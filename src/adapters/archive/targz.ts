@@ -1,6 +1,9 @@
 // tar.gz of in-memory files and back (tar-stream + zlib). Packing is reproducible: fixed owner, modes from the caller
 // and one mtime for every entry, so the same bundle always packs to the same bytes.
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { parse as parseYaml } from 'yaml';
 import { extract, pack } from 'tar-stream';
 
 export interface ArchiveFile {
@@ -57,4 +60,35 @@ export async function untarGz(gz: Buffer): Promise<ArchiveEntry[]> {
   ex.end(gunzipSync(gz));
   await done;
   return entries;
+}
+
+/** A vendored Helm chart (directory <dir>/<name>, Chart.yaml with that version) as a reproducible .tgz. */
+export interface ChartArchive {
+  name: string;
+  version: string;
+  /** `<name>-<version>.tgz`, as `helm package` names it. */
+  file: string;
+  bytes: Buffer;
+}
+
+/**
+ * Packs the vendored chart `name` at `version` from `chartsDir` like `helm package` (entries under
+ * `<name>/`), but reproducibly: sorted entries, one mtime, fixed owner. Null: not vendored there, or
+ * vendored at another version (the blueprint pins a chart this Fleetplane does not ship).
+ */
+export async function packVendoredChart(chartsDir: string, name: string, version: string): Promise<ChartArchive | null> {
+  if (!/^[a-z0-9][a-z0-9._-]*$/.test(name)) return null;
+  const root = join(chartsDir, name);
+  const chartYaml = await readFile(join(root, 'Chart.yaml'), 'utf8').catch(() => null);
+  if (chartYaml === null) return null;
+  const meta = parseYaml(chartYaml) as { name?: unknown; version?: unknown } | null;
+  if (meta?.name !== name || String(meta.version) !== version) return null;
+  const files: ArchiveFile[] = [];
+  for (const e of await readdir(root, { recursive: true, withFileTypes: true })) {
+    if (!e.isFile()) continue;
+    const full = join(e.parentPath, e.name);
+    files.push({ path: relative(root, full).split('\\').join('/'), content: await readFile(full), mode: 0o644 });
+  }
+  files.sort((a, b) => a.path.localeCompare(b.path));
+  return { name, version, file: `${name}-${version}.tgz`, bytes: await tarGz(name, files, new Date(0)) };
 }

@@ -3,9 +3,15 @@
 // own admins download their own. The revision: ?revision=<id>, else applied, else desired, else
 // rendered now from the blueprint release (an environment Fleetplane never delivered). Signed:
 // SHA256SUMS.sig is an Ed25519 signature (the process's bundle Signer, ApiDeps.signer) checked against GET /v1/bundles/signing-key.
+// Chart components whose chart Fleetplane vendors (ApiDeps.charts.dir, blueprints/charts/) travel as the
+// chart's archive and its objects pre-rendered by `helm template` (ApiDeps.charts.helm), so the bundle
+// installs with kubectl alone (ADR 1710); without helm such a bundle is refused (503), not degraded.
+import { fileURLToPath } from 'node:url';
 import { Type } from '@sinclair/typebox';
-import { tarGz } from '../../adapters/archive/targz.ts';
-import { buildBundle } from '../../render/bundle.ts';
+import { packVendoredChart, tarGz } from '../../adapters/archive/targz.ts';
+import { HelmError, helmTemplate } from '../../adapters/helm/index.ts';
+import { buildBundle, type BundledChart } from '../../render/bundle.ts';
+import type { Revision } from '../../domain/types.ts';
 import type { BlueprintSpec } from '../../domain/blueprint.ts';
 import { signLicense, type License } from '../../selfmanaged/license.ts';
 import { reportToken } from '../../selfmanaged/report.ts';
@@ -15,10 +21,32 @@ import type { RouteModule } from '../context.ts';
 import { visibleTenant } from '../services/visible-tenant.ts';
 import { environmentRevision } from '../services/environment-revision.ts';
 import { EnvParams } from '../schemas.ts';
+import { ProblemError } from '../problem.ts';
+import type { ApiDeps } from '../context.ts';
 
 const tags = ['environments'];
 
-const routes: RouteModule = (app, { store, signer }) => {
+/** The charts Fleetplane vendors, in the checkout (FLEETPLANE_CHARTS_DIR overrides). */
+export const VENDORED_CHARTS_DIR = fileURLToPath(new URL('../../../blueprints/charts/', import.meta.url));
+
+/** The revision's chart components whose chart is vendored here: archive + `helm template` output. */
+async function bundledCharts(rev: Revision, namespace: string, charts: ApiDeps['charts']): Promise<BundledChart[]> {
+  const out: BundledChart[] = [];
+  for (const h of rev.helmValues as Array<Revision['helmValues'][number] & { releaseName?: string; namespace?: string }>) {
+    const archive = charts ? await packVendoredChart(charts.dir, h.chart, h.chartVersion) : null;
+    if (!archive) continue;
+    try {
+      const objects = await helmTemplate(charts!.helm, { archive: archive.bytes, release: h.releaseName ?? h.component, namespace: h.namespace ?? namespace, values: h.yaml });
+      out.push({ component: h.component, archive: { file: archive.file, bytes: archive.bytes }, objects });
+    } catch (err) {
+      if (err instanceof HelmError) throw new ProblemError('bundle-unavailable', 503, `cannot pre-render chart ${h.chart} ${h.chartVersion} of component ${h.component}: ${err.message}`);
+      throw err;
+    }
+  }
+  return out;
+}
+
+const routes: RouteModule = (app, { store, signer, charts }) => {
   app.get('/v1/bundles/signing-key', {
     config: { auth: 'public' },
     schema: { tags, security: [], produces: ['application/x-pem-file'], summary: 'The public key (Ed25519, PEM) bundles are signed with: SHA256SUMS.sig signs SHA256SUMS' },
@@ -39,7 +67,8 @@ const routes: RouteModule = (app, { store, signer }) => {
     const rev = await environmentRevision(store, tenant, env, req.query.revision);
     if (!rev) throw notFound(`${what}: blueprint ${env.blueprint}@${env.version} is no longer published`);
     const release = await store.blueprints.get(rev.blueprint, rev.version);
-    const bundle = buildBundle(rev, env.placement.namespace || defaultNamespace(env.tenant, env.name), { release: (release?.spec as Pick<BlueprintSpec, 'product'> | undefined) ?? null });
+    const namespace = env.placement.namespace || defaultNamespace(env.tenant, env.name);
+    const bundle = buildBundle(rev, namespace, { release: (release?.spec as Pick<BlueprintSpec, 'product'> | undefined) ?? null, charts: await bundledCharts(rev, namespace, charts) });
     const sums = bundle.files.find((f) => f.path === 'SHA256SUMS')!;
     // Outside SHA256SUMS: the signature itself, the license (signed on its own, renewable without a
     // new bundle) and the report key of this environment (docs/self-managed.md).

@@ -40,6 +40,9 @@ export const ReportBody = Type.Object({
   preflight: Type.Array(Check, { maxItems: 500 }),
   kubernetesVersion: Type.Union([Type.String({ maxLength: 64 }), Type.Null()]),
   pruned: Type.Integer({ minimum: 0 }),
+  rollout: Type.Optional(Type.Array(Type.Object({
+    kind: Type.String({ maxLength: 64 }), name: Type.String({ maxLength: 253 }), namespace: Type.String({ maxLength: 253 }), ready: Type.Boolean(), message: Type.String({ maxLength: 2048 }),
+  }, closed), { maxItems: 500 })),
   reportedAt: Type.String({ format: 'date-time' }),
   signature: Type.String({ pattern: '^[0-9a-f]{64}$' }),
 }, closed);

@@ -4,7 +4,8 @@
 //   preflight   the above plus the cluster: Kubernetes version, CRDs, storage class, GPU nodes,
 //               quota headroom, permissions, license entitlements
 //   install     the above, then server-side apply in order, prune what the last install had and
-//               this one dropped; writes a signed install report, and uploads it with --upload
+//               this one dropped, wait for the rollouts (--timeout); writes a signed install report
+//               (with each rollout's state), and uploads it with --upload
 //   import-report  (air-gapped) uploads a report file later with a tenant-admin token
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
@@ -63,10 +64,15 @@ export default function register(program: Command): void {
   bundleOptions(bundle.command('install <bundle>').description('verify, preflight, then install or upgrade in place (server-side apply, prune)'))
     .option('--report-file <path>', 'where the signed install report goes (default install-report-<id>.json)')
     .option('--upload', 'send the report to --server with the bundle\'s report token (online installs)')
-    .action(async (path: string, o: BundleFlags & { reportFile?: string; upload?: boolean }, cmd: Command) => {
+    .option('--timeout <duration>', 'how long to wait for the rollouts: 300s, 10m (0: do not wait)', '300s')
+    .action(async (path: string, o: BundleFlags & { reportFile?: string; upload?: boolean; timeout: string }, cmd: Command) => {
+      const m = /^(\d{1,6})(s|m)?$/.exec(o.timeout);
+      if (!m) throw new CliError(`--timeout "${o.timeout}" is not a duration (300s, 10m)`, 2);
+      const timeoutMs = Number(m[1]) * (m[2] === 'm' ? 60_000 : 1000);
       const b = await verified(path, o);
       if (!b.reportToken) throw new CliError('report.key is missing from the bundle', 1);
-      const body = await installBundle(kubeOf(o), b, { now: () => new Date(), progress: (l) => io().out(`${l}\n`) });
+      const rollout = timeoutMs > 0 ? { timeoutMs, pollMs: 1000, now: () => Date.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) } : undefined;
+      const body = await installBundle(kubeOf(o), b, { now: () => new Date(), progress: (l) => io().out(`${l}\n`), ...(rollout ? { rollout } : {}) });
       const report = signReport(b.reportToken, body);
       const file = o.reportFile ?? `install-report-${report.id}.json`;
       await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);

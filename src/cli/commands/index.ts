@@ -14,3 +14,4 @@ export { default as metering } from './metering.ts';
 export { default as bundle } from './bundle.ts';
 export { default as render } from './render.ts';
 export { default as lifecycle } from './lifecycle.ts';
+export { default as license } from './license.ts';

@@ -9,6 +9,7 @@ import { buildApp } from '../../api/app.ts';
 import type { ApiDeps } from '../../api/context.ts';
 import { bootstrapAdminToken } from '../../api/auth.ts';
 import { CONSOLE_DIR } from '../../api/routes/console-static.ts';
+import { VENDORED_CHARTS_DIR } from '../../api/routes/bundles.ts';
 import { ChangeHub } from '../../api/services/change-hub.ts';
 import type { Store } from '../../domain/ports/store.ts';
 import { bundleSigner, openStore } from '../../adapters/store/index.ts';
@@ -61,6 +62,7 @@ export async function serve(config: FleetplaneConfig): Promise<Running> {
   const changes = new ChangeHub({ store, pollMs: config.console.eventsPollMs, onError: (err) => eventsLog.warn({ err }, 'change feed read failed') });
   const deps: ApiDeps = {
     store, scaling: store.scaling, signer: await bundleSigner(storeConfig), now: () => new Date(), connections,
+    charts: { dir: config.bundles.chartsDir ?? VENDORED_CHARTS_DIR, helm: config.bundles.helm },
     placement: { policy: config.engine.placementPolicy, cpuOvercommit: config.engine.cpuOvercommit, memoryOvercommit: config.engine.memoryOvercommit },
     failover: config.evacuation.failover,
     rollouts: new RolloutService({ store, logger: logger.child({ component: 'rollouts' }) }),

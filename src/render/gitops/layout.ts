@@ -34,6 +34,10 @@ export interface HelmEntry {
   releaseName?: string;
   namespace?: string;
   file: string;
+  /** Self-managed bundles only: the chart's archive in the bundle (`charts/<chart>-<version>.tgz`). */
+  archive?: string;
+  /** Self-managed bundles only: the chart pre-rendered with the values file, in apply order (`charts/<component>/…`). */
+  rendered?: ManifestEntry[];
 }
 
 type HelmInput = Revision['helmValues'][number] & { repo?: string; releaseName?: string; namespace?: string };
@@ -79,7 +83,7 @@ function safe(s: string): string {
 }
 
 /** `NN-<kind>-<name>.yaml`; the namespace joins the name only when needed to stay unique. */
-function manifestFileNames(objects: KubeObject[]): string[] {
+export function manifestFileNames(objects: KubeObject[]): string[] {
   const width = Math.max(2, String(objects.length).length);
   const base = objects.map((o) => `${safe(o.kind)}-${safe(o.metadata.name)}`);
   const dup = new Set(base.filter((b, i) => base.indexOf(b) !== i));
