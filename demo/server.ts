@@ -5,6 +5,7 @@ import { closeSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { ApiClient } from '../src/cli/client.ts';
+import { allBinaryPaths } from '../testbed/index.ts';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 
@@ -45,6 +46,10 @@ export const DEMO_ENGINE_ENV: Record<string, string> = {
 export function startServer(o: { port: number; dataDir: string; logFile: string; token: string; workers: boolean; env?: Record<string, string>; defaults?: Record<string, string> }): ChildProcess {
   const log = openSync(o.logFile, 'a');
   const env: NodeJS.ProcessEnv = { ...(o.defaults ?? DEMO_ENGINE_ENV), ...process.env };
+  // Bundles of the default blueprints carry the vendored cache chart, which serve pre-renders with
+  // helm (FLEETPLANE_HELM): the testbed's pinned helm (built with Argo CD) when nothing else is set.
+  const helm = allBinaryPaths().helm;
+  if (!env.FLEETPLANE_HELM && helm?.built) env.FLEETPLANE_HELM = helm.path;
   Object.assign(env, {
     FLEETPLANE_ADMIN_TOKEN: o.token, FLEETPLANE_DATABASE_URL: '', FLEETPLANE_PROMETHEUS_URL: '',
     FLEETPLANE_LOG_LEVEL: process.env.FLEETPLANE_LOG_LEVEL ?? 'info', FLEETPLANE_WORKERS: o.workers ? '1' : '0',
