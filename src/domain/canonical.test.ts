@@ -43,6 +43,16 @@ describe('canonical bytes', () => {
     fc.assert(fc.property(fc.jsonValue(), (v) => assert.deepEqual(parse(canonicalYaml(v)), JSON.parse(canonicalJson(v)))), { numRuns: 300 });
   });
 
+  it('quotes every string a YAML 1.1 reader (kubectl, Argo CD, Helm: go-yaml) would read as something else', () => {
+    const words = ['no', 'on', 'yes', 'Off', 'y', 'N', '2026-12-03', '1:20', '1_000', '0b101', '0777', '0o17', '~', 'Null', '.inf', '+12', 'plain', 'x-1'];
+    const text = canonicalYaml({ args: words });
+    assert.deepEqual(parse(text, { version: '1.1' }), { args: words }, text);
+    assert.deepEqual(parse(text), { args: words }, text);
+    assert.match(text, /- plain\n/, 'a plain word stays unquoted');
+    const strings = fc.oneof(fc.constantFrom(...words), fc.string(), fc.stringMatching(/^[0-9:._+-]{1,8}$/), fc.stringMatching(/^[a-zA-Z]{1,5}$/));
+    fc.assert(fc.property(fc.dictionary(strings, strings), (v) => assert.deepEqual(parse(canonicalYaml(v), { version: '1.1' }), JSON.parse(canonicalJson(v)))), { numRuns: 500 });
+  });
+
   it('rejects non-finite numbers instead of printing invalid JSON', () => {
     assert.throws(() => canonicalJson({ a: Number.NaN }), /non-finite/);
   });

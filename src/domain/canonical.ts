@@ -109,7 +109,14 @@ function yamlScalar(s: string): string {
   if (s.includes('\n')) return JSON.stringify(s);
   let q = quoted.get(s);
   if (q === undefined) {
+    // Quoted when YAML 1.2 (the `yaml` package's default) or YAML 1.1 would read it as something
+    // else: kubectl, Argo CD and Helm read YAML 1.1 (go-yaml), where `no`, `on`, `y`, `2026-12-03`,
+    // `1:20` or `1_000` are not strings, and 1.2 readers must not see `0o17` as a number either.
     q = yamlStringify(s, { lineWidth: 0 }).replace(/\n$/, '');
+    if (q === s) q = yamlStringify(s, { lineWidth: 0, version: '1.1' }).replace(/\n$/, '');
+    // A block scalar (`|-`, chosen for e.g. `...-`) cannot stand in a key or after `- `: JSON's
+    // double-quoted form is valid YAML in both versions.
+    if (q.startsWith('|') || q.startsWith('>')) q = JSON.stringify(s);
     if (quoted.size >= QUOTED_CACHE_MAX) quoted.clear();
     quoted.set(s, q);
   }
