@@ -21,6 +21,7 @@ class RecordingKube implements ClusterClient {
   applied: KubeObject[] = [];
   deleted: ObjectRef[] = [];
   async apply(obj: KubeObject) { this.applied.push(obj); return obj; }
+  async mergePatch() { return null; }
   async get() { return null; }
   async list() { return []; }
   async delete(ref: ObjectRef) { this.deleted.push(ref); return true; }
