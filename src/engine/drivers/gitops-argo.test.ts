@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import type { KubeObject, ObjectRef } from '../../domain/types.ts';
 import { renderEnvironmentTree } from '../../render/gitops/index.ts';
 import { bootstrapTenant, fenceGuardRails, narrowTenant, refreshPending, requestRefresh } from './gitops-argo.ts';
+import { trackingStrip } from './gitops.ts';
 import type { ClusterClient } from './types.ts';
 
 /** An in-memory API server for the Argo CD namespace (what bootstrap writes, nothing else). */
@@ -117,4 +118,15 @@ test('guard rails: a live AppProject of the older layout is fenced before the co
   assert.ok(!widened.namespaceResourceWhitelist!.some((k) => ['LimitRange', 'ResourceQuota', 'NetworkPolicy'].includes(k.kind)), JSON.stringify(widened.namespaceResourceWhitelist));
   assert.deepEqual(widened.clusterResourceWhitelist, []);
   assert.deepEqual(widened.namespaceResourceBlacklist!.map((k) => k.kind), ['LimitRange', 'ResourceQuota', 'NetworkPolicy']);
+});
+
+test('taking a guard rail over strips Argo CD\'s tracking: the annotation, and the instance label only when it names the Application', () => {
+  const desired = { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'quota', namespace: 'acme-prod', labels: { a: '1' } } };
+  const live = (annotations: Record<string, string>, labels: Record<string, string>) => ({ ...desired, metadata: { ...desired.metadata, annotations, labels } });
+  assert.equal(trackingStrip(live({}, { a: '1' }), desired, 'acme-prod-1234'), null, 'nothing to strip: no patch');
+  assert.deepEqual(trackingStrip(live({ 'argocd.argoproj.io/tracking-id': 'acme-prod-1234:/ResourceQuota:acme-prod/quota' }, {}), desired, 'acme-prod-1234'), { annotations: { 'argocd.argoproj.io/tracking-id': null } });
+  assert.deepEqual(trackingStrip(live({}, { 'app.kubernetes.io/instance': 'acme-prod-1234' }), desired, 'acme-prod-1234'), { labels: { 'app.kubernetes.io/instance': null } });
+  assert.equal(trackingStrip(live({}, { 'app.kubernetes.io/instance': 'cache' }), desired, 'acme-prod-1234'), null, 'a chart\'s own instance label is not Argo CD\'s');
+  const ownLabel = { ...desired, metadata: { ...desired.metadata, labels: { 'app.kubernetes.io/instance': 'acme-prod-1234' } } };
+  assert.equal(trackingStrip(ownLabel, ownLabel, 'acme-prod-1234'), null, 'the object itself carries that label: kept');
 });

@@ -112,17 +112,10 @@ export async function fenceGuardRails(t: ArgoTarget, tenant: string): Promise<bo
     const live = await t.kube.get(argoRef(t, 'AppProject', tenant));
     if (!live) return false;
     const spec = { ...((live.spec ?? {}) as Record<string, unknown>) };
-    const blacklisted = (k: string, want: ReadonlyArray<{ group: string; kind: string }>) =>
-      want.every((w) => ((spec[k] as Array<{ group?: string; kind?: string; name?: string }> | undefined) ?? []).some((b) => (b.group ?? '') === w.group && b.kind === w.kind && !b.name));
-    const open = WHITELISTS.some((k) => ((spec[k] as unknown[] | undefined) ?? []).some(permitsGuardRail));
-    if (!open && blacklisted('namespaceResourceBlacklist', NAMESPACE_RESOURCE_BLACKLIST) && blacklisted('clusterResourceBlacklist', CLUSTER_RESOURCE_BLACKLIST)) return false;
-    for (const k of WHITELISTS) spec[k] = ((spec[k] as unknown[] | undefined) ?? []).filter((x) => !permitsGuardRail(x));
-    const add = (k: string, want: ReadonlyArray<{ group: string; kind: string }>) => {
-      const have = ((spec[k] as unknown[] | undefined) ?? []).filter((x) => !permitsGuardRail(x));
-      spec[k] = [...have, ...want.map((w) => ({ ...w }))];
-    };
-    add('namespaceResourceBlacklist', NAMESPACE_RESOURCE_BLACKLIST);
-    add('clusterResourceBlacklist', CLUSTER_RESOURCE_BLACKLIST);
+    if (guardRailsFenced(spec)) return false;
+    for (const k of WHITELISTS) spec[k] = listOf(spec, k).filter((x) => !permitsGuardRail(x));
+    spec.namespaceResourceBlacklist = [...listOf(spec, 'namespaceResourceBlacklist').filter((x) => !permitsGuardRail(x)), ...NAMESPACE_RESOURCE_BLACKLIST.map((w) => ({ ...w }))];
+    spec.clusterResourceBlacklist = [...listOf(spec, 'clusterResourceBlacklist').filter((x) => !permitsGuardRail(x)), ...CLUSTER_RESOURCE_BLACKLIST.map((w) => ({ ...w }))];
     const metadata = { name: live.metadata.name, namespace: t.namespace, ...(live.metadata.labels ? { labels: live.metadata.labels } : {}) };
     try {
       await apply(t, preconditioned({ apiVersion: ARGO_API, kind: 'AppProject', metadata, spec } as KubeObject, live));
@@ -131,6 +124,16 @@ export async function fenceGuardRails(t: ArgoTarget, tenant: string): Promise<bo
       if (!isConflict(err) || attempt >= 5) throw err; // widened meanwhile: read again
     }
   }
+}
+
+const listOf = (spec: Record<string, unknown>, k: string) => (spec[k] as unknown[] | undefined) ?? [];
+
+/** No whitelist permits a guard-rail kind and both blacklists name every one of them (for any name). */
+function guardRailsFenced(spec: Record<string, unknown>): boolean {
+  const blacklisted = (k: string, want: ReadonlyArray<{ group: string; kind: string }>) =>
+    want.every((w) => (listOf(spec, k) as Array<{ group?: string; kind?: string; name?: string }>).some((b) => (b.group ?? '') === w.group && b.kind === w.kind && !b.name));
+  return !WHITELISTS.some((k) => listOf(spec, k).some(permitsGuardRail))
+    && blacklisted('namespaceResourceBlacklist', NAMESPACE_RESOURCE_BLACKLIST) && blacklisted('clusterResourceBlacklist', CLUSTER_RESOURCE_BLACKLIST);
 }
 
 /** Installs (or widens) the tenant's Argo CD objects for these environments; fence before apps. */

@@ -332,13 +332,8 @@ export class GitopsDriver implements Driver {
    * Application counts it as its own any more. A no-op patch is never sent.
    */
   private async takeOver(ctx: DriverContext, obj: KubeObject, app: string): Promise<void> {
-    const live = await ctx.kube.apply(obj, { force: true });
-    const annotations = live?.metadata?.annotations ?? {};
-    const labels = live?.metadata?.labels ?? {};
-    const strip: { annotations?: Record<string, null>; labels?: Record<string, null> } = {};
-    if (annotations[ARGO_TRACKING_ANNOTATION] !== undefined) strip.annotations = { [ARGO_TRACKING_ANNOTATION]: null };
-    if (labels[ARGO_TRACKING_LABEL] === app && obj.metadata.labels?.[ARGO_TRACKING_LABEL] !== app) strip.labels = { [ARGO_TRACKING_LABEL]: null };
-    if (!strip.annotations && !strip.labels) return;
+    const strip = trackingStrip(await ctx.kube.apply(obj, { force: true }), obj, app);
+    if (!strip) return;
     await ctx.kube.mergePatch(refOf(obj), { metadata: strip });
     ctx.logger.info({ tenant: ctx.environment.tenant, environment: ctx.environment.name, object: `${obj.kind}/${obj.metadata.name}` }, 'gitops: guard rail taken over from Argo CD');
   }
@@ -374,6 +369,17 @@ export class GitopsDriver implements Driver {
     return { applied, pruned: prunedSecrets, inventory: applied, detail: { ...detail, repo: this.opts.repos.repoURL(tree.index.tenant), path: tree.dir } };
   }
 
+}
+
+/** The merge patch that removes Argo CD's tracking from a live object (see takeOver); null when it carries none. */
+export function trackingStrip(live: KubeObject | null, desired: KubeObject, app: string): { annotations?: Record<string, null>; labels?: Record<string, null> } | null {
+  const annotations = live?.metadata.annotations ?? {};
+  const labels = live?.metadata.labels ?? {};
+  const wanted = desired.metadata.labels ?? {};
+  const strip: { annotations?: Record<string, null>; labels?: Record<string, null> } = {};
+  if (annotations[ARGO_TRACKING_ANNOTATION] !== undefined) strip.annotations = { [ARGO_TRACKING_ANNOTATION]: null };
+  if (labels[ARGO_TRACKING_LABEL] === app && wanted[ARGO_TRACKING_LABEL] !== app) strip.labels = { [ARGO_TRACKING_LABEL]: null };
+  return strip.annotations || strip.labels ? strip : null;
 }
 
 /**
