@@ -32,7 +32,7 @@ export interface WriteEvent {
   worker: string;
   operation: string;
   cluster: string;
-  verb: 'apply' | 'delete';
+  verb: 'apply' | 'patch' | 'delete';
   /** kind/namespace/name */
   ref: string;
   phase: 'start' | 'end';
@@ -64,6 +64,7 @@ export function fencedClient(cluster: string, kube: KubeClient, fence: WriteFenc
     apply: (obj, opts = {}) => write('apply', refOf(obj), (signal) => kube.apply(obj, {
       force: opts.force ?? false, dryRun: opts.dryRun ?? false, ...(opts.fieldManager ? { fieldManager: opts.fieldManager } : {}), signal,
     })),
+    mergePatch: (ref, patch) => write('patch', ref, (signal) => kube.mergePatch(ref, patch, { signal })),
     delete: (ref, opts = {}) => write('delete', ref, (signal) => kube.delete(ref, { ...(opts.propagationPolicy ? { propagationPolicy: opts.propagationPolicy } : {}), signal })),
     get: (ref) => kube.get(ref, { signal: fence.signal }),
     list: (q) => kube.list(q.apiVersion, q.kind, listOptions(q, fence.signal)),
@@ -76,6 +77,7 @@ export function readOnlyClient(cluster: string, kube: KubeClient, signal?: Abort
   return {
     cluster,
     apply: refuse,
+    mergePatch: refuse,
     delete: refuse,
     get: (ref) => kube.get(ref, signal ? { signal } : {}),
     list: (q) => kube.list(q.apiVersion, q.kind, listOptions(q, signal)),

@@ -110,9 +110,10 @@ test('one deliver: commit + bootstrap -> Argo CD generates the Application, clon
   commits.first = String(res.detail?.commit);
   assert.equal(res.detail?.repo, repo.url, 'the AppProject/ApplicationSet point Argo CD at the served URL');
   const project = await mgmt.get(ARGO('AppProject', tenant));
-  const spec = project?.spec as { sourceRepos: string[]; clusterResourceWhitelist: Array<Record<string, string>>; namespaceResourceWhitelist: Array<Record<string, string>> };
+  const spec = project?.spec as { sourceRepos: string[]; clusterResourceWhitelist?: Array<Record<string, string>>; namespaceResourceWhitelist: Array<Record<string, string>>; clusterResourceBlacklist: Array<Record<string, string>> };
   assert.deepEqual(spec.sourceRepos, [repo.url, argo.chartRepoURL], 'bootstrapped by the driver: its repo and chart repo only');
-  assert.deepEqual(spec.clusterResourceWhitelist, [{ group: '', kind: 'Namespace', name: namespace }], 'its own Namespace, by name');
+  assert.deepEqual(spec.clusterResourceWhitelist ?? [], [], 'no cluster-scoped object from the repo: its Namespace is a guard rail, applied by the driver');
+  assert.deepEqual(spec.clusterResourceBlacklist, [{ group: '', kind: 'Namespace' }]);
   assert.ok(!spec.namespaceResourceWhitelist.some((k) => k.kind === '*'));
   const secret = await mgmt.get({ apiVersion: 'v1', kind: 'Secret', namespace: ARGOCD_NAMESPACE, name: `repo-${tenant}` });
   assert.equal(secret?.metadata.labels?.['argocd.argoproj.io/secret-type'], 'repository');
@@ -198,9 +199,10 @@ test('impersonation (#12.5): Argo CD syncs as the namespace\'s fleetplane-sync a
   assert.equal(await syncAccountMay('get', 'secrets', namespace), false, 'Secrets stay out of band');
   assert.equal(await syncAccountMay('create', 'namespaces'), false);
   assert.equal(await syncAccountMay('patch', `namespace/${victim}`), false);
-  assert.equal(await syncAccountMay('patch', `namespace/${namespace}`), true, 'its own Namespace, by name');
+  assert.equal(await syncAccountMay('patch', `namespace/${namespace}`), false, 'not even its own Namespace (a guard rail)');
+  for (const r of ['resourcequotas', 'limitranges', 'networkpolicies.networking.k8s.io']) assert.equal(await syncAccountMay('patch', r, namespace), false, `${r}: guard rails, out of band`);
   assert.equal(await syncAccountMay('create', 'clusterroles.rbac.authorization.k8s.io'), false);
-  assert.ok(await kube.get({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', name: syncClusterRoleName(namespace) }));
+  assert.equal(await kube.get({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', name: syncClusterRoleName(namespace) }), null, 'no cluster-scoped binding any more');
 
   // Argo CD really uses it: without its RoleBinding the next sync is refused by the API server, naming the account.
   const binding = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', namespace, name: SYNC_SERVICE_ACCOUNT };
@@ -263,6 +265,8 @@ test('Fleetplane re-delivers over the hostile commit, then offboarding prunes th
   }
   assert.equal(await mgmt.get({ apiVersion: 'v1', kind: 'Secret', namespace: ARGOCD_NAMESPACE, name: `repo-${tenant}` }), null, 'repo credential removed');
   for (const kind of ['ClusterRole', 'ClusterRoleBinding']) {
-    assert.equal(await kube.get({ apiVersion: 'rbac.authorization.k8s.io/v1', kind, name: syncClusterRoleName(namespace) }), null, `the sync account's ${kind} removed`);
+    assert.equal(await kube.get({ apiVersion: 'rbac.authorization.k8s.io/v1', kind, name: syncClusterRoleName(namespace) }), null, `no ${kind} left for the sync account`);
   }
+  const ns = await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: namespace });
+  assert.ok(!ns || ns.metadata.deletionTimestamp, 'the Namespace (a guard rail, out of band) is deleted by the driver');
 }));

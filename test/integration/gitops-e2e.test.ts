@@ -105,14 +105,14 @@ test("a never-ready release is reported with Argo CD's and the pod's reasons; ro
   assert.deepEqual((await readApp(kube, applicationName(tenant, 'prod')))?.revisions, [rb.detail?.commit]);
 }));
 
-test('offboard: the directory goes, Argo CD prunes the namespace, the Argo CD objects go, the repo is archived', () => withArgoLogs(tenant, async () => {
+test('offboard: the directory goes, Argo CD prunes its objects, the driver deletes the namespace, the Argo CD objects go, the repo is archived', () => withArgoLogs(tenant, async () => {
   const res = await driver.remove(ctx('offboard'), [{ apiVersion: 'v1', kind: 'Secret', namespace, name: 'web-db' }]);
   assert.match(String(res.detail?.archivedTo), new RegExp(`/git/archive/${tenant}-\\d{8}T\\d{6}Z\\.bundle$`));
   assert.equal(git(repo(), 'log', '-1', '--format=%s', 'main').trim(), `offboard ${tenant}/prod`);
   assert.ok(execFileSync('git', ['bundle', 'list-heads', String(res.detail?.archivedTo)], { encoding: 'utf8' }).includes('refs/heads/main'));
   assert.equal(await readApp(kube, applicationName(tenant, 'prod')), null);
   assert.equal(await kube.get(ARGO('AppProject', tenant)), null);
-  await eventually('namespace pruned by Argo CD', async () => {
+  await eventually('namespace deleted (by the driver: the Namespace is a guard rail, out of band)', async () => {
     const ns = await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: namespace });
     return ns === null || !!ns.metadata.deletionTimestamp;
   });

@@ -19,7 +19,7 @@ let root: string;
 let server: Server;
 let url: string;
 const seenAuth: string[] = [];
-const kube: ClusterClient = { cluster: 'c1', apply: async (o: KubeObject) => o, get: async () => null, list: async () => [], delete: async () => true };
+const kube: ClusterClient = { cluster: 'c1', apply: async (o: KubeObject) => o, mergePatch: async () => null, get: async () => null, list: async () => [], delete: async () => true };
 
 /** CGI bridge to `git http-backend`, refusing requests without the right Basic credentials. */
 function handle(req: IncomingMessage, res: ServerResponse): void {

@@ -21,6 +21,7 @@ class RecordingKube implements ClusterClient {
   applied: KubeObject[] = [];
   deleted: ObjectRef[] = [];
   async apply(obj: KubeObject) { this.applied.push(obj); return obj; }
+  async mergePatch() { return null; }
   async get() { return null; }
   async list() { return []; }
   async delete(ref: ObjectRef) { this.deleted.push(ref); return true; }
@@ -53,9 +54,8 @@ test('onboard commits the documented layout with a meaningful message, trailers 
   assert.deepEqual(git(repo(), 'ls-tree', '-r', '--name-only', 'main').trim().split('\n'), [
     'argocd/applicationset-charts.yaml', 'argocd/applicationset.yaml', 'argocd/appproject.yaml',
     'environments/prod/helm/cache.values.yaml',
-    'environments/prod/manifests/00-namespace-acme-prod.yaml',
-    'environments/prod/manifests/01-deployment-web.yaml',
-    'environments/prod/manifests/02-service-web.yaml',
+    'environments/prod/manifests/00-deployment-web.yaml',
+    'environments/prod/manifests/01-service-web.yaml',
     'environments/prod/revision.json',
   ]);
   assert.equal(git(repo(), 'log', '-1', '--format=%s', 'main').trim(), `onboard acme/prod: blueprint default@1.4.0, revision ${prod1.id}`);
@@ -63,10 +63,15 @@ test('onboard commits the documented layout with a meaningful message, trailers 
   const trailers = git(repo(), 'log', '-1', '--format=%(trailers:only,unfold)', 'main');
   assert.match(trailers, /^Fleetplane-Operation: op-prod-onboard$/m);
   assert.match(trailers, new RegExp(`^Fleetplane-Revision: ${prod1.id}$`, 'm'));
-  // The Secret went to the cluster, not to Git, after the Namespace and the namespace's sync identity
-  // (sync-identity.ts: Argo CD's account, which cannot come from the repo); the inventory still lists it (for pruning).
-  assert.deepEqual(kube.applied.map((o) => o.kind), ['Namespace', 'ServiceAccount', 'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding', 'Secret']);
+  // The Namespace (a guard rail) and the Secret went to the cluster, not to Git, with the namespace's
+  // sync identity between them (sync-identity.ts: Argo CD's account, which cannot come from the repo);
+  // the older layout's ClusterRole pair for the Namespace is deleted. The inventory lists both (for pruning).
+  assert.deepEqual(kube.applied.map((o) => o.kind), ['Namespace', 'ServiceAccount', 'Role', 'RoleBinding', 'Secret']);
+  assert.deepEqual(kube.deleted.map((r) => r.kind), ['ClusterRoleBinding', 'ClusterRole']);
   assert.ok(res.inventory.some((r) => r.kind === 'Secret' && r.name === 'web-db'));
+  assert.ok(res.inventory.some((r) => r.kind === 'Namespace' && r.name === 'acme-prod'));
+  const index = JSON.parse(git(repo(), 'show', 'main:environments/prod/revision.json')) as { guardRails: Array<{ kind: string; name: string }> };
+  assert.deepEqual(index.guardRails, [{ apiVersion: 'v1', kind: 'Namespace', name: 'acme-prod' }]);
 });
 
 test('re-delivering the same revision makes no new commit', async () => {
@@ -134,8 +139,8 @@ test('offboard removes the environment directory; the last one archives the repo
   const commits = count();
   const inventory = [{ apiVersion: 'v1', kind: 'Secret', namespace: 'acme-prod', name: 'web-db' }];
   const last = await driver.remove(ctx('prod', 'offboard'), inventory);
-  // The Secret, then the sync identity's cluster-scoped pair (its namespaced part goes with the Namespace).
-  assert.deepEqual(kube.deleted.slice(-3), [inventory[0], ...['ClusterRoleBinding', 'ClusterRole'].map((kind) => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind, name: 'fleetplane-sync:acme-prod' }))]);
+  // The Secret, an older layout's ClusterRole pair, then the Namespace (its guard rails and the sync identity go with it).
+  assert.deepEqual(kube.deleted.slice(-4), [inventory[0], ...['ClusterRoleBinding', 'ClusterRole'].map((kind) => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind, name: 'fleetplane-sync:acme-prod' })), { apiVersion: 'v1', kind: 'Namespace', name: 'acme-prod' }]);
   const archived = String(last.detail?.archivedTo);
   assert.match(archived, /\/git\/archive\/acme-\d{8}T\d{6}Z\.git$/);
   assert.ok(!existsSync(repo()));

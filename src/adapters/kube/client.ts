@@ -44,7 +44,7 @@ export function selectorString(sel: string | Record<string, string>): string {
   return typeof sel === 'string' ? sel : Object.entries(sel).map(([k, v]) => `${k}=${v}`).join(',');
 }
 
-/** Wraps each call (metrics): `verb` is apply, get, list or delete. */
+/** Wraps each call (metrics): `verb` is apply, patch, get, list or delete. */
 export type CallTimer = <T>(verb: string, call: () => Promise<T>) => Promise<T>;
 
 const untimed: CallTimer = (_verb, call) => call();
@@ -137,6 +137,25 @@ export class KubeClient {
       token = page.metadata?.continue || undefined;
     } while (token);
     return items;
+  }
+
+  /**
+   * JSON merge patch of one object (an Update, not an apply: it can remove fields another field
+   * manager owns, e.g. Argo CD's tracking annotation). null when the object does not exist.
+   */
+  mergePatch<T extends KubeObject = KubeObject>(ref: ObjectRef, patch: Record<string, unknown>, opts: { signal?: AbortSignal; fieldManager?: string } = {}): Promise<T | null> {
+    return this.timed('patch', async () => {
+      const { path } = await this.path(ref);
+      try {
+        return await this.transport.request<T>({
+          method: 'PATCH', path, contentType: 'application/merge-patch+json', body: patch,
+          query: { fieldManager: opts.fieldManager ?? FIELD_MANAGER, fieldValidation: 'Strict' }, signal: opts.signal,
+        });
+      } catch (err) {
+        if (isNotFound(err)) return null;
+        throw err;
+      }
+    });
   }
 
   /** Deletes one object; false when it was already gone. */

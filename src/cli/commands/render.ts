@@ -38,7 +38,8 @@ export function renderOffline(input: RenderInput): RenderResult {
 /** The tenant repo tree of one environment: its directory plus the argocd/ directory. */
 export function gitopsFiles(input: RenderInput, r: RenderResult, o: Pick<RenderOpts, 'repoUrl' | 'clusterServer'>): Record<string, string> {
   const revision: Revision = { id: r.revision, tenant: input.tenant.slug, environment: input.environment.name, blueprint: r.blueprint, version: r.version, objects: r.objects, helmValues: r.helmValues };
-  const tree = renderEnvironmentTree(revision, { cluster: input.placement.cluster, server: o.clusterServer, namespace: r.namespace });
+  // As the GitOps driver commits it: guard rails (Namespace, quota, limits, NetworkPolicies) out of band, listed in revision.json.
+  const tree = renderEnvironmentTree(revision, { cluster: input.placement.cluster, server: o.clusterServer, namespace: r.namespace }, { guardRails: 'out-of-band' });
   const repoURL = o.repoUrl ?? `https://git.example.com/fleetplane/${input.tenant.slug}.git`;
   return { ...tree.files, ...renderArgoFiles({ tenant: input.tenant.slug, repoURL }, [tree.index]) };
 }

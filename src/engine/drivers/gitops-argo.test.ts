@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { KubeObject, ObjectRef } from '../../domain/types.ts';
 import { renderEnvironmentTree } from '../../render/gitops/index.ts';
-import { bootstrapTenant, narrowTenant, refreshPending, requestRefresh } from './gitops-argo.ts';
+import { bootstrapTenant, fenceGuardRails, narrowTenant, refreshPending, requestRefresh } from './gitops-argo.ts';
+import { trackingStrip } from './gitops.ts';
 import type { ClusterClient } from './types.ts';
 
 /** An in-memory API server for the Argo CD namespace (what bootstrap writes, nothing else). */
@@ -12,6 +13,7 @@ function memoryKube(): ClusterClient & { objects: Map<string, KubeObject> } {
   return {
     cluster: 'mgmt', objects,
     apply: async (o) => { objects.set(key({ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, namespace: o.metadata.namespace! }), o); return o; },
+    mergePatch: async (r) => objects.get(key(r)) ?? null,
     get: async (r) => objects.get(key(r)) ?? null,
     list: async () => [],
     delete: async (r) => objects.delete(key(r)),
@@ -25,7 +27,7 @@ const index = (env: string) => renderEnvironmentTree({
 
 const ref = { tenant: 'acme', repoURL: 'http://git/acme.git', argocdNamespace: 'argo' };
 const envsIn = (k: ReturnType<typeof memoryKube>) => ((k.objects.get('ApplicationSet/argo/acme')?.spec as { generators: Array<{ list: { elements: Array<{ environment: string }> } }> }).generators[0]!.list.elements.map((e) => e.environment));
-const nsIn = (k: ReturnType<typeof memoryKube>) => ((k.objects.get('AppProject/argo/acme')?.spec as { clusterResourceWhitelist: Array<{ name: string }> }).clusterResourceWhitelist.map((w) => w.name));
+const nsIn = (k: ReturnType<typeof memoryKube>) => ((k.objects.get('AppProject/argo/acme')?.spec as { destinations: Array<{ namespace: string }> }).destinations.map((d) => d.namespace));
 
 test('two racing deliveries only widen: neither drops the other environment; removal narrows', async () => {
   const kube = memoryKube();
@@ -85,4 +87,46 @@ test('a refresh is asked once until Argo CD has done it: no second hard refresh 
   // Argo CD refreshed and removed the annotation: the next ask goes through.
   kube.objects.set('Application/argo/acme-prod', { ...asked, metadata: { name: 'acme-prod', namespace: 'argo', annotations: {} } });
   assert.equal(await requestRefresh(t, 'acme-prod'), true);
+});
+
+test('guard rails: a live AppProject of the older layout is fenced before the commit; bootstrap never permits them again', async () => {
+  const kube = memoryKube();
+  const t = { kube, namespace: 'argo' };
+  assert.equal(await fenceGuardRails(t, 'acme'), false, 'no AppProject yet: nothing to fence');
+  // What an older Fleetplane bootstrapped: its Namespace by name, the guard-rail kinds among the rest.
+  const legacy = {
+    apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: { name: 'acme', namespace: 'argo', resourceVersion: '7' },
+    spec: {
+      sourceRepos: ['http://git/acme.git'], destinations: [{ server: 'https://c', namespace: 'acme-prod' }],
+      clusterResourceWhitelist: [{ group: '', kind: 'Namespace', name: 'acme-prod' }],
+      namespaceResourceWhitelist: [{ group: '', kind: 'LimitRange' }, { group: '', kind: 'ResourceQuota' }, { group: 'apps', kind: 'Deployment' }, { group: 'networking.k8s.io', kind: 'NetworkPolicy' }],
+    },
+  };
+  kube.objects.set('AppProject/argo/acme', legacy);
+  assert.equal(await fenceGuardRails(t, 'acme'), true);
+  const fenced = kube.objects.get('AppProject/argo/acme')!.spec as Record<string, unknown>;
+  assert.deepEqual(fenced.clusterResourceWhitelist, []);
+  assert.deepEqual(fenced.namespaceResourceWhitelist, [{ group: 'apps', kind: 'Deployment' }], 'the rest of the project untouched');
+  assert.deepEqual(fenced.namespaceResourceBlacklist, [{ group: '', kind: 'LimitRange' }, { group: '', kind: 'ResourceQuota' }, { group: 'networking.k8s.io', kind: 'NetworkPolicy' }]);
+  assert.deepEqual(fenced.clusterResourceBlacklist, [{ group: '', kind: 'Namespace' }]);
+  assert.deepEqual(fenced.destinations, legacy.spec.destinations);
+  assert.equal(await fenceGuardRails(t, 'acme'), false, 'already fenced: no write');
+  // A bootstrap over the legacy project (widening keeps live entries) still drops the guard-rail kinds.
+  kube.objects.set('AppProject/argo/acme', legacy);
+  await bootstrapTenant(t, ref, [index('prod')], null);
+  const widened = kube.objects.get('AppProject/argo/acme')!.spec as Record<string, Array<{ kind: string }>>;
+  assert.ok(!widened.namespaceResourceWhitelist!.some((k) => ['LimitRange', 'ResourceQuota', 'NetworkPolicy'].includes(k.kind)), JSON.stringify(widened.namespaceResourceWhitelist));
+  assert.deepEqual(widened.clusterResourceWhitelist, []);
+  assert.deepEqual(widened.namespaceResourceBlacklist!.map((k) => k.kind), ['LimitRange', 'ResourceQuota', 'NetworkPolicy']);
+});
+
+test('taking a guard rail over strips Argo CD\'s tracking: the annotation, and the instance label only when it names the Application', () => {
+  const desired = { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'quota', namespace: 'acme-prod', labels: { a: '1' } } };
+  const live = (annotations: Record<string, string>, labels: Record<string, string>) => ({ ...desired, metadata: { ...desired.metadata, annotations, labels } });
+  assert.equal(trackingStrip(live({}, { a: '1' }), desired, 'acme-prod-1234'), null, 'nothing to strip: no patch');
+  assert.deepEqual(trackingStrip(live({ 'argocd.argoproj.io/tracking-id': 'acme-prod-1234:/ResourceQuota:acme-prod/quota' }, {}), desired, 'acme-prod-1234'), { annotations: { 'argocd.argoproj.io/tracking-id': null } });
+  assert.deepEqual(trackingStrip(live({}, { 'app.kubernetes.io/instance': 'acme-prod-1234' }), desired, 'acme-prod-1234'), { labels: { 'app.kubernetes.io/instance': null } });
+  assert.equal(trackingStrip(live({}, { 'app.kubernetes.io/instance': 'cache' }), desired, 'acme-prod-1234'), null, 'a chart\'s own instance label is not Argo CD\'s');
+  const ownLabel = { ...desired, metadata: { ...desired.metadata, labels: { 'app.kubernetes.io/instance': 'acme-prod-1234' } } };
+  assert.equal(trackingStrip(ownLabel, ownLabel, 'acme-prod-1234'), null, 'the object itself carries that label: kept');
 });

@@ -5,12 +5,15 @@
 //              Narrowing (an environment removed) shrinks the ApplicationSets first, waits until
 //              Argo CD has deleted (and pruned) the Application, then narrows the AppProject, since
 //              Argo CD only prunes objects its project still permits.
+//              The guard-rail kinds are the one exception to "only widen": no AppProject ever permits
+//              them again, and fenceGuardRails takes them out of a live one before the commit that
+//              drops them from the repo (see GitopsDriver.applyOutOfBand).
 //   read back  the Application's sync status, synced commit and health, for verify (argocd-status.ts).
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeObject, ObjectRef } from '../../domain/types.ts';
 import {
-  ARGO_API, appProject, applicationSet, applicationSetName, chartApplicationSet, chartApplicationSetName, repoSecretName, repositorySecret,
-  type RevisionIndex, type TenantRepoRef,
+  ARGO_API, CLUSTER_RESOURCE_BLACKLIST, NAMESPACE_RESOURCE_BLACKLIST, appProject, applicationSet, applicationSetName, chartApplicationSet, chartApplicationSetName,
+  isGuardRailKind, repoSecretName, repositorySecret, type RevisionIndex, type TenantRepoRef,
 } from '../../render/gitops/index.ts';
 import { canonicalJson } from '../../domain/canonical.ts';
 import { GITOPS_FIELD_MANAGER, LABELS } from '../../domain/types.ts';
@@ -72,7 +75,12 @@ function uniqueBy<T>(xs: T[], key: (x: T) => string): T[] {
 
 const FENCE_LISTS = ['sourceRepos', 'destinations', 'clusterResourceWhitelist', 'namespaceResourceWhitelist'] as const;
 
-/** The AppProject with what the live one allows kept (same reason as `widened`: only removal narrows). */
+const permitsGuardRail = (x: unknown) => {
+  const gk = x as { group?: string; kind?: string } | null;
+  return !!gk && typeof gk.kind === 'string' && isGuardRailKind(gk.group ?? '', gk.kind);
+};
+
+/** The AppProject with what the live one allows kept (same reason as `widened`: only removal narrows), guard-rail kinds never. */
 function widenedProject(desired: KubeObject, live: KubeObject | null): KubeObject {
   if (!live) return desired;
   desired = preconditioned(desired, live);
@@ -82,10 +90,50 @@ function widenedProject(desired: KubeObject, live: KubeObject | null): KubeObjec
     // Canonical JSON: the API server returns keys in its own order.
     const mine = (spec[k] as unknown[] | undefined) ?? [];
     const seen = new Set(mine.map((x) => canonicalJson(x)));
-    const extra = ((liveSpec[k] as unknown[] | undefined) ?? []).filter((x) => !seen.has(canonicalJson(x)));
+    const extra = ((liveSpec[k] as unknown[] | undefined) ?? []).filter((x) => !seen.has(canonicalJson(x)) && !permitsGuardRail(x));
     if (extra.length) spec[k] = [...mine, ...uniqueBy(extra, canonicalJson)];
   }
   return { ...desired, spec };
+}
+
+const WHITELISTS = ['clusterResourceWhitelist', 'namespaceResourceWhitelist'] as const;
+
+/**
+ * Makes the tenant's live AppProject (if any) forbid the guard-rail kinds now, before a commit drops
+ * them from the repo: out of the whitelists, into the blacklists. Argo CD then also leaves live guard
+ * rails out of every Application of the project (it drops live objects its project does not permit
+ * before it compares or prunes), so a commit without them prunes nothing. Everything else in the
+ * project stays as it is (bootstrap after the commit widens as usual). No write when already fenced.
+ * An environment of the same tenant still on the older layout cannot sync its committed guard rails
+ * from then on (refused, nothing deleted) until its own next delivery moves them out of its directory.
+ */
+export async function fenceGuardRails(t: ArgoTarget, tenant: string): Promise<boolean> {
+  for (let attempt = 1; ; attempt++) {
+    const live = await t.kube.get(argoRef(t, 'AppProject', tenant));
+    if (!live) return false;
+    const spec = { ...((live.spec ?? {}) as Record<string, unknown>) };
+    if (guardRailsFenced(spec)) return false;
+    for (const k of WHITELISTS) spec[k] = listOf(spec, k).filter((x) => !permitsGuardRail(x));
+    spec.namespaceResourceBlacklist = [...listOf(spec, 'namespaceResourceBlacklist').filter((x) => !permitsGuardRail(x)), ...NAMESPACE_RESOURCE_BLACKLIST.map((w) => ({ ...w }))];
+    spec.clusterResourceBlacklist = [...listOf(spec, 'clusterResourceBlacklist').filter((x) => !permitsGuardRail(x)), ...CLUSTER_RESOURCE_BLACKLIST.map((w) => ({ ...w }))];
+    const metadata = { name: live.metadata.name, namespace: t.namespace, ...(live.metadata.labels ? { labels: live.metadata.labels } : {}) };
+    try {
+      await apply(t, preconditioned({ apiVersion: ARGO_API, kind: 'AppProject', metadata, spec } as KubeObject, live));
+      return true;
+    } catch (err) {
+      if (!isConflict(err) || attempt >= 5) throw err; // widened meanwhile: read again
+    }
+  }
+}
+
+const listOf = (spec: Record<string, unknown>, k: string) => (spec[k] as unknown[] | undefined) ?? [];
+
+/** No whitelist permits a guard-rail kind and both blacklists name every one of them (for any name). */
+function guardRailsFenced(spec: Record<string, unknown>): boolean {
+  const blacklisted = (k: string, want: ReadonlyArray<{ group: string; kind: string }>) =>
+    want.every((w) => (listOf(spec, k) as Array<{ group?: string; kind?: string; name?: string }>).some((b) => (b.group ?? '') === w.group && b.kind === w.kind && !b.name));
+  return !WHITELISTS.some((k) => listOf(spec, k).some(permitsGuardRail))
+    && blacklisted('namespaceResourceBlacklist', NAMESPACE_RESOURCE_BLACKLIST) && blacklisted('clusterResourceBlacklist', CLUSTER_RESOURCE_BLACKLIST);
 }
 
 /** Installs (or widens) the tenant's Argo CD objects for these environments; fence before apps. */

@@ -3,16 +3,20 @@
 // cluster and from the Argo CD Application (synced commit, health), when the driver is given Argo
 // CD's cluster; it then also bootstraps the tenant's AppProject, ApplicationSets and repo credential
 // there after every commit (gitops-argo.ts). Secrets never go to Git: they are applied directly,
-// next to the Namespace they live in, through ctx.kube (lease-fenced like every write).
+// next to the Namespace they live in, through ctx.kube (lease-fenced like every write). Nor do the
+// environment's guard rails (Namespace, ResourceQuota, LimitRange, NetworkPolicies): the driver applies
+// them out of band too, takes over those an older layout had committed (applyOutOfBand), and deletes
+// the Namespace on offboarding.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeObject, ObjectRef, Revision } from '../../domain/types.ts';
+import { refOf } from '../../domain/kinds.ts';
 import type { ArchiveResult, GitRepos, Workspace } from '../../adapters/git/index.ts';
 import {
-  ARGOCD_NAMESPACE, ARGO_API, applicationName, commitMessage, environmentDir, parseRevisionIndex, renderArgoFiles, renderEnvironmentTree, syncIdentityObjects, syncClusterRoleName,
+  ARGOCD_NAMESPACE, ARGO_API, applicationName, commitMessage, environmentDir, isGuardRail, parseRevisionIndex, renderArgoFiles, renderEnvironmentTree, syncIdentityObjects, syncClusterRoleName,
   type CommitInfo, type EnvironmentTree, type GitopsPlacement, type RevisionIndex,
 } from '../../render/gitops/index.ts';
 import { DirectDriver } from './direct.ts';
-import { argoDriftItems, argoSnapshot, argoTargetFor, bootstrapTenant, narrowTenant, readApplication, readApplicationObject, requestRefresh, type ArgoTarget, type RepoCredential } from './gitops-argo.ts';
+import { argoDriftItems, argoSnapshot, argoTargetFor, bootstrapTenant, fenceGuardRails, narrowTenant, readApplication, readApplicationObject, requestRefresh, type ArgoTarget, type RepoCredential } from './gitops-argo.ts';
 import { deploymentsHealth } from './gitops-health.ts';
 import type { ClusterClient, DeliverResult, Driver, DriverContext, DriftReport, PreviousDelivery, RemoveResult, VerifyOptions, VerifyResult } from './types.ts';
 
@@ -43,6 +47,10 @@ export interface GitopsDriverOptions {
 }
 
 const REFRESH_EVERY_MS = 30_000;
+/** How Argo CD marks what an Application owns: annotation tracking (the default in v3, and the testbed's). */
+export const ARGO_TRACKING_ANNOTATION = 'argocd.argoproj.io/tracking-id';
+/** Label tracking (`application.resourceTrackingMethod: label`) puts the Application's name here. */
+export const ARGO_TRACKING_LABEL = 'app.kubernetes.io/instance';
 const keyOf = (r: ObjectRef) => `${r.apiVersion}|${r.kind}|${r.namespace ?? ''}|${r.name}`;
 
 function placementOf(ctx: DriverContext): GitopsPlacement {
@@ -64,9 +72,9 @@ export class GitopsDriver implements Driver {
   async deliver(ctx: DriverContext, revision: Revision, previous?: PreviousDelivery): Promise<DeliverResult> {
     // A requested rollback (Operation kind "rollback") is a revert commit too, not a plain rewrite.
     if (ctx.operation.kind === 'rollback' && previous?.revision && previous.revision.id !== revision.id) return this.rollback(ctx, revision, previous);
-    const tree = renderEnvironmentTree(this.mirrored(revision), placementOf(ctx));
+    const tree = renderEnvironmentTree(this.mirrored(revision), placementOf(ctx), { guardRails: 'out-of-band' });
     await this.refuseLostRepo(ctx);
-    await this.applyOutOfBand(ctx, revision, tree);
+    await this.applyOutOfBand(ctx, tree);
     const action = ctx.operation.kind;
     const commit = await this.opts.repos.mutate(ctx.environment.tenant, async (ws) => {
       await ws.replaceDir(tree.dir, tree.files);
@@ -105,9 +113,9 @@ export class GitopsDriver implements Driver {
 
   /** A revert commit of the change that delivered `from.revision`, then the tree forced to `toRevision`. */
   async rollback(ctx: DriverContext, toRevision: Revision, from: PreviousDelivery): Promise<DeliverResult> {
-    const tree = renderEnvironmentTree(this.mirrored(toRevision), placementOf(ctx));
+    const tree = renderEnvironmentTree(this.mirrored(toRevision), placementOf(ctx), { guardRails: 'out-of-band' });
     await this.refuseLostRepo(ctx);
-    await this.applyOutOfBand(ctx, toRevision, tree);
+    await this.applyOutOfBand(ctx, tree);
     const { tenant, name } = ctx.environment;
     const commit = await this.opts.repos.mutate(tenant, async (ws) => {
       const bad = from.revision ? await ws.findCommit({ 'Fleetplane-Environment': name, 'Fleetplane-Revision': from.revision.id }) : null;
@@ -134,6 +142,7 @@ export class GitopsDriver implements Driver {
     if (!(await this.opts.repos.exists(tenant))) {
       // Never delivered (or already archived): nothing in Git to remove.
       for (const ref of secrets) await ctx.kube.delete(ref);
+      await this.removeOutOfBandRest(ctx);
       return { removed: inventory, detail: { commit: null, changed: false, archivedTo: null } };
     }
     const outcome = await this.opts.repos.mutate(tenant, async (ws) => {
@@ -148,9 +157,7 @@ export class GitopsDriver implements Driver {
       if (!done) ctx.logger.warn({ tenant, environment: name }, 'gitops: Argo CD had not deleted the Application in time; the AppProject stays as it was');
     }
     for (const ref of secrets) await ctx.kube.delete(ref);
-    // The sync identity's namespaced objects go with the Namespace; its cluster-scoped two do not.
-    const crName = syncClusterRoleName(ctx.environment.placement.namespace);
-    for (const kind of ['ClusterRoleBinding', 'ClusterRole']) await ctx.kube.delete({ apiVersion: 'rbac.authorization.k8s.io/v1', kind, name: crName });
+    await this.removeOutOfBandRest(ctx);
     let archived: ArchiveResult | null = null;
     if (outcome.left === 0 && this.opts.archiveWhenEmpty !== false) {
       archived = await this.opts.repos.archive(tenant, ctx.now());
@@ -291,29 +298,88 @@ export class GitopsDriver implements Driver {
   }
 
   /**
-   * What Argo CD must not (Secrets) or cannot (its own sync identity) take from the tenant repo,
-   * applied directly: the Namespaces first, then each namespace's fleetplane-sync account and RBAC,
-   * then the Secrets. Every delivery re-applies them, so a deleted binding comes back.
+   * What Argo CD must not take from the tenant repo (Secrets, the guard rails) or cannot (its own sync
+   * identity), applied directly. Every delivery re-applies them, so a deleted binding or a loosened
+   * quota comes back. The order closes the gap an environment delivered under the older layout (guard
+   * rails committed, so tracked by its Application) would otherwise open when its next commit drops
+   * them, which Argo CD's prune would answer by deleting them:
+   *   1. the AppProject stops permitting the guard-rail kinds (fenceGuardRails), which also hides live
+   *      objects of them from the tenant's Applications: nothing to prune, nothing to re-adopt;
+   *   2. the Namespace, taken over (applied by Fleetplane, Argo CD's tracking stripped);
+   *   3. the sync identity, whose Role no longer writes guard rails (so an impersonated sync of the
+   *      old commit cannot touch them either), and the old ClusterRole pair for the Namespace deleted;
+   *   4. the other guard rails, taken over the same way; 5. the Secrets.
+   * Only then does the commit without them land.
    */
-  private async applyOutOfBand(ctx: DriverContext, revision: Revision, tree: EnvironmentTree): Promise<void> {
-    const namespaces = revision.objects.map((r) => r.object).filter((o) => o.kind === 'Namespace' && o.apiVersion === 'v1');
+  private async applyOutOfBand(ctx: DriverContext, tree: EnvironmentTree): Promise<void> {
+    const argo = await this.argoTarget(ctx);
+    if (argo) await fenceGuardRails(argo, ctx.environment.tenant);
+    const app = applicationName(ctx.environment.tenant, ctx.environment.name);
+    const rails = tree.guardRailObjects;
+    const isNamespace = (o: KubeObject) => o.kind === 'Namespace' && o.apiVersion === 'v1';
+    for (const obj of rails.filter(isNamespace)) await this.takeOver(ctx, obj, app);
     // Chart components render into the environment's namespace too (render/helm.ts).
-    const identities = syncIdentityObjects(ctx.environment.tenant, ctx.environment.placement.namespace);
-    for (const obj of [...namespaces, ...identities, ...tree.outOfBandObjects]) await ctx.kube.apply(obj as KubeObject, { force: true });
+    for (const obj of syncIdentityObjects(ctx.environment.tenant, ctx.environment.placement.namespace)) await ctx.kube.apply(obj, { force: true });
+    await this.deleteLegacyNamespaceRole(ctx);
+    for (const obj of rails.filter((o) => !isNamespace(o))) await this.takeOver(ctx, obj, app);
+    for (const obj of tree.outOfBandObjects) await ctx.kube.apply(obj, { force: true });
   }
 
+  /**
+   * Server-side applies a guard rail as Fleetplane, then removes Argo CD's mark from it (annotation
+   * tracking's `argocd.argoproj.io/tracking-id`; with label tracking, `app.kubernetes.io/instance` when
+   * it names this environment's Application and the object itself does not carry that label), so no
+   * Application counts it as its own any more. A no-op patch is never sent.
+   */
+  private async takeOver(ctx: DriverContext, obj: KubeObject, app: string): Promise<void> {
+    const strip = trackingStrip(await ctx.kube.apply(obj, { force: true }), obj, app);
+    if (!strip) return;
+    await ctx.kube.mergePatch(refOf(obj), { metadata: strip });
+    ctx.logger.info({ tenant: ctx.environment.tenant, environment: ctx.environment.name, object: `${obj.kind}/${obj.metadata.name}` }, 'gitops: guard rail taken over from Argo CD');
+  }
+
+  /** The ClusterRole pair an older layout gave the sync account for its Namespace (gone since the Namespace is a guard rail). */
+  private async deleteLegacyNamespaceRole(ctx: DriverContext): Promise<void> {
+    const name = syncClusterRoleName(ctx.environment.placement.namespace);
+    for (const kind of ['ClusterRoleBinding', 'ClusterRole']) await ctx.kube.delete({ apiVersion: 'rbac.authorization.k8s.io/v1', kind, name });
+  }
+
+  /** Offboarding's out-of-band part after the Secrets: the legacy ClusterRole pair, then the Namespace (its guard rails, the sync identity and anything left go with it). */
+  private async removeOutOfBandRest(ctx: DriverContext): Promise<void> {
+    await this.deleteLegacyNamespaceRole(ctx);
+    const ns = ctx.environment.placement.namespace;
+    if (ns) await ctx.kube.delete({ apiVersion: 'v1', kind: 'Namespace', name: ns });
+  }
+
+  /**
+   * Out-of-band objects of the previous delivery this one no longer has: Secrets and guard rails (a
+   * NetworkPolicy a release dropped; Argo CD pruned it while it was committed). Never the Namespace
+   * (offboarding removes it).
+   */
   private async pruneOutOfBand(ctx: DriverContext, tree: EnvironmentTree, before: ObjectRef[]): Promise<ObjectRef[]> {
-    const keep = new Set(tree.index.outOfBand.map(keyOf));
-    const gone = before.filter((r) => r.kind === 'Secret' && r.apiVersion === 'v1' && !keep.has(keyOf(r)));
+    const keep = new Set([...tree.index.outOfBand, ...(tree.index.guardRails ?? [])].map(keyOf));
+    const ours = (r: ObjectRef) => (r.kind === 'Secret' && r.apiVersion === 'v1') || (isGuardRail(r) && r.kind !== 'Namespace');
+    const gone = before.filter((r) => ours(r) && !keep.has(keyOf(r)));
     for (const ref of gone) await ctx.kube.delete(ref);
     return gone;
   }
 
   private result(_ctx: DriverContext, tree: EnvironmentTree, prunedSecrets: ObjectRef[], detail: Record<string, unknown>): DeliverResult {
-    const applied: ObjectRef[] = [...tree.index.manifests.map(({ file: _f, hash: _h, ...ref }) => ref), ...tree.index.outOfBand];
+    const applied: ObjectRef[] = [...(tree.index.guardRails ?? []), ...tree.index.manifests.map(({ file: _f, hash: _h, ...ref }) => ref), ...tree.index.outOfBand];
     return { applied, pruned: prunedSecrets, inventory: applied, detail: { ...detail, repo: this.opts.repos.repoURL(tree.index.tenant), path: tree.dir } };
   }
 
+}
+
+/** The merge patch that removes Argo CD's tracking from a live object (see takeOver); null when it carries none. */
+export function trackingStrip(live: KubeObject | null, desired: KubeObject, app: string): { annotations?: Record<string, null>; labels?: Record<string, null> } | null {
+  const annotations = live?.metadata.annotations ?? {};
+  const labels = live?.metadata.labels ?? {};
+  const wanted = desired.metadata.labels ?? {};
+  const strip: { annotations?: Record<string, null>; labels?: Record<string, null> } = {};
+  if (annotations[ARGO_TRACKING_ANNOTATION] !== undefined) strip.annotations = { [ARGO_TRACKING_ANNOTATION]: null };
+  if (labels[ARGO_TRACKING_LABEL] === app && wanted[ARGO_TRACKING_LABEL] !== app) strip.labels = { [ARGO_TRACKING_LABEL]: null };
+  return strip.annotations || strip.labels ? strip : null;
 }
 
 /**

@@ -25,6 +25,11 @@ export interface ClusterClient {
   readonly cluster: string;
   /** Server-side apply (field manager `fleetplane` unless given); returns the object as stored by the API server. */
   apply(obj: KubeObject, opts?: { force?: boolean; dryRun?: boolean; fieldManager?: string }): Promise<KubeObject>;
+  /**
+   * JSON merge patch (an Update: removes fields other managers own, e.g. Argo CD's tracking
+   * annotation, which an apply cannot); null when the object does not exist.
+   */
+  mergePatch(ref: ObjectRef, patch: Record<string, unknown>): Promise<KubeObject | null>;
   /** null when the object does not exist. */
   get(ref: ObjectRef): Promise<KubeObject | null>;
   /** List one kind in one namespace (or cluster-wide when namespace is undefined). */

@@ -5,15 +5,19 @@
 // ApplicationSets change when environments are added, moved or removed, not on every upgrade.
 //
 // The fence (issue #12 point 5): sourceRepos = the tenant's repo (and the chart repos it uses);
-// destinations = exactly its (server, namespace) pairs; cluster-scoped objects only by name (its own
-// Namespaces, or whatever else its revisions render cluster-scoped, each by name); namespaced kinds
-// only those its revisions render plus the Helm chart kinds. Argo CD does not check cluster-scoped
-// objects against destinations, so without the names a tenant repo could create or relabel any
-// Namespace. Application names are hashed like namespaces, so two tenants never produce the same one.
+// destinations = exactly its (server, namespace) pairs; cluster-scoped objects only by name (whatever
+// its revisions render cluster-scoped besides the Namespaces, each by name: usually nothing); namespaced
+// kinds only those its revisions render plus the Helm chart kinds. The guard rails (Namespace,
+// ResourceQuota, LimitRange, NetworkPolicy: layout.ts) are never permitted and are blacklisted as
+// well: the driver applies them out of band, and a project that does not permit a kind also hides
+// live objects of it from its Applications, so Argo CD can neither loosen nor prune them.
+// Argo CD does not check cluster-scoped objects against destinations, so without the names a tenant
+// repo could create or relabel any Namespace. Application names are hashed like namespaces, so two
+// tenants never produce the same one.
 import { GITOPS_BRANCH } from '../../domain/gitops.ts';
 import { shortHash } from '../../domain/naming.ts';
 import { LABELS, MANAGED_BY, type KubeObject } from '../../domain/types.ts';
-import { assertPathSegment, type RevisionIndex } from './layout.ts';
+import { GUARD_RAIL_KINDS, assertPathSegment, isGuardRailKind, type RevisionIndex } from './layout.ts';
 import { SYNC_SERVICE_ACCOUNT } from './sync-identity.ts';
 
 export const ARGOCD_NAMESPACE = 'argocd';
@@ -23,13 +27,20 @@ export { GITOPS_BRANCH } from '../../domain/gitops.ts';
 /**
  * Namespaced kinds a Helm-chart component may render (the charts' own objects are not in
  * revision.json). The default blueprint's cache chart renders StatefulSet, Service, ConfigMap,
- * ServiceAccount, NetworkPolicy and PodDisruptionBudget.
+ * ServiceAccount and PodDisruptionBudget (its own NetworkPolicy is off, and a chart may not bring
+ * one: NetworkPolicies are guard rails, applied out of band).
  */
 export const CHART_KINDS: ReadonlyArray<{ group: string; kind: string }> = [
   { group: '', kind: 'ConfigMap' }, { group: '', kind: 'Service' }, { group: '', kind: 'ServiceAccount' },
   { group: 'apps', kind: 'StatefulSet' }, { group: 'apps', kind: 'Deployment' },
-  { group: 'networking.k8s.io', kind: 'NetworkPolicy' }, { group: 'policy', kind: 'PodDisruptionBudget' },
+  { group: 'policy', kind: 'PodDisruptionBudget' },
 ];
+
+/** What every tenant AppProject forbids outright: the guard-rail kinds (namespaced by kind, Namespaces by any name). */
+export const NAMESPACE_RESOURCE_BLACKLIST: ReadonlyArray<{ group: string; kind: string }> =
+  GUARD_RAIL_KINDS.filter((g) => g.namespaced).map(({ group, kind }) => ({ group, kind }));
+export const CLUSTER_RESOURCE_BLACKLIST: ReadonlyArray<{ group: string; kind: string }> =
+  GUARD_RAIL_KINDS.filter((g) => !g.namespaced).map(({ group, kind }) => ({ group, kind }));
 
 export interface TenantRepoRef {
   tenant: string;
@@ -85,20 +96,20 @@ function uniqueSorted<T>(items: T[], key: (t: T) => string): T[] {
   return [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
 }
 
-/** Cluster-scoped objects, each by name: the environments' Namespaces and anything else rendered without a namespace. */
+/**
+ * Cluster-scoped objects rendered without a namespace, each by name; never a guard rail (an index
+ * written before the guard rails left the repo still lists its Namespace among its manifests).
+ */
 function clusterWhitelist(envs: RevisionIndex[]): Array<{ group: string; kind: string; name: string }> {
-  const items = envs.flatMap((e) => [
-    { group: '', kind: 'Namespace', name: e.placement.namespace },
-    ...e.manifests.filter((m) => !m.namespace).map((m) => ({ group: groupOf(m.apiVersion), kind: m.kind, name: m.name })),
-  ]);
-  return uniqueSorted(items, (i) => `${i.group}\u0000${i.kind}\u0000${i.name}`);
+  const items = envs.flatMap((e) => e.manifests.filter((m) => !m.namespace).map((m) => ({ group: groupOf(m.apiVersion), kind: m.kind, name: m.name })));
+  return uniqueSorted(items.filter((i) => !isGuardRailKind(i.group, i.kind)), (i) => `${i.group}\u0000${i.kind}\u0000${i.name}`);
 }
 
-/** Namespaced kinds the revisions render, plus the chart kinds when a chart component is used. */
+/** Namespaced kinds the revisions render, plus the chart kinds when a chart component is used; never a guard rail. */
 function namespacedWhitelist(envs: RevisionIndex[]): Array<{ group: string; kind: string }> {
   const rendered = envs.flatMap((e) => e.manifests.filter((m) => m.namespace).map((m) => ({ group: groupOf(m.apiVersion), kind: m.kind })));
   const charts = envs.some((e) => e.helm.some((h) => h.repo)) ? CHART_KINDS : [];
-  return uniqueSorted([...rendered, ...charts], (i) => `${i.group}\u0000${i.kind}`);
+  return uniqueSorted([...rendered, ...charts].filter((i) => !isGuardRailKind(i.group, i.kind)), (i) => `${i.group}\u0000${i.kind}`);
 }
 
 export function appProject(ref: TenantRepoRef, envs: RevisionIndex[]): KubeObject {
@@ -119,7 +130,9 @@ export function appProject(ref: TenantRepoRef, envs: RevisionIndex[]): KubeObjec
       // application.sync.impersonation.enabled is on; with it off this list is ignored.
       destinationServiceAccounts: destinations.map((d) => ({ ...d, defaultServiceAccount: SYNC_SERVICE_ACCOUNT })),
       clusterResourceWhitelist: clusterWhitelist(envs),
+      clusterResourceBlacklist: CLUSTER_RESOURCE_BLACKLIST.map((k) => ({ ...k })),
       namespaceResourceWhitelist: namespacedWhitelist(envs),
+      namespaceResourceBlacklist: NAMESPACE_RESOURCE_BLACKLIST.map((k) => ({ ...k })),
       orphanedResources: { warn: true },
     },
   };

@@ -89,10 +89,10 @@ test('path segments are DNS labels (no traversal through names)', () => {
 });
 
 const ref = { tenant: 'acme', repoURL: 'file:///var/lib/fleetplane/git/acme.git' };
-const staging = { ...renderEnvironmentTree(revision({ environment: 'staging', id: 'aaa1111' }), { ...placement, namespace: 'acme-staging' }).index };
-const prod = renderEnvironmentTree(revision(), placement).index;
+const staging = { ...renderEnvironmentTree(revision({ environment: 'staging', id: 'aaa1111' }), { ...placement, namespace: 'acme-staging' }, { guardRails: 'out-of-band' }).index };
+const prod = renderEnvironmentTree(revision(), placement, { guardRails: 'out-of-band' }).index;
 
-test('AppProject snapshot: tenant repo only, its destinations only, each synced as its own namespace\'s fleetplane-sync account, its own Namespaces by name, only the kinds it renders', () => {
+test('AppProject snapshot: tenant repo only, its destinations only, each synced as its own namespace\'s fleetplane-sync account, no cluster-scoped object, only the kinds it renders, never a guard rail', () => {
   assert.equal(canonicalYaml(appProject(ref, [prod, staging])), `apiVersion: argoproj.io/v1alpha1
 kind: AppProject
 metadata:
@@ -102,13 +102,10 @@ metadata:
   name: acme
   namespace: argocd
 spec:
-  clusterResourceWhitelist:
+  clusterResourceBlacklist:
     - group: ""
       kind: Namespace
-      name: acme-prod
-    - group: ""
-      kind: Namespace
-      name: acme-staging
+  clusterResourceWhitelist: []
   description: Fleetplane tenant acme
   destinationServiceAccounts:
     - defaultServiceAccount: fleetplane-sync
@@ -122,6 +119,13 @@ spec:
       server: https://10.0.0.1:6443
     - namespace: acme-staging
       server: https://10.0.0.1:6443
+  namespaceResourceBlacklist:
+    - group: ""
+      kind: LimitRange
+    - group: ""
+      kind: ResourceQuota
+    - group: networking.k8s.io
+      kind: NetworkPolicy
   namespaceResourceWhitelist:
     - group: ""
       kind: Service
@@ -132,6 +136,29 @@ spec:
   sourceRepos:
     - file:///var/lib/fleetplane/git/acme.git
 `);
+  // An index written before the guard rails left the repo (its manifests hold them) permits them no more.
+  const legacy = renderEnvironmentTree(revision({ objects: [...revision().objects, { object: { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'q', namespace: 'acme-prod' } }, hash: 'h-q' }] }), placement).index;
+  assert.ok(legacy.manifests.some((m) => m.kind === 'ResourceQuota') && legacy.manifests.some((m) => m.kind === 'Namespace'));
+  assert.deepEqual(appProject(ref, [legacy]).spec, appProject(ref, [prod]).spec);
+});
+
+test('guard rails leave the tree: Namespace, ResourceQuota, LimitRange and NetworkPolicies listed by name under guardRails, handed to the driver', () => {
+  const rails = [
+    { object: { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'quota', namespace: 'acme-prod' }, spec: { hard: { pods: '10' } } }, hash: 'h-q' },
+    { object: { apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'limits', namespace: 'acme-prod' } }, hash: 'h-l' },
+    { object: { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'default-deny', namespace: 'acme-prod' } }, hash: 'h-n' },
+  ];
+  const rev = revision({ objects: [...revision().objects.slice(0, 1), ...rails, ...revision().objects.slice(1)] });
+  const tree = renderEnvironmentTree(rev, placement, { guardRails: 'out-of-band' });
+  assert.deepEqual(Object.keys(tree.files).filter((f) => f.includes('/manifests/')), ['environments/prod/manifests/00-deployment-web.yaml', 'environments/prod/manifests/01-service-web.yaml']);
+  assert.deepEqual(tree.guardRailObjects.map((o) => o.kind), ['Namespace', 'ResourceQuota', 'LimitRange', 'NetworkPolicy'], 'apply order, the Namespace first');
+  assert.deepEqual(tree.index.guardRails?.map((r) => `${r.kind}/${r.name}`), ['Namespace/acme-prod', 'ResourceQuota/quota', 'LimitRange/limits', 'NetworkPolicy/default-deny']);
+  assert.ok(!Object.values(tree.files).some((f) => /kind: (ResourceQuota|LimitRange|NetworkPolicy|Namespace)\n/.test(f)));
+  // In-tree (self-managed bundles): everything stays in the manifests, nothing under guardRails.
+  const bundled = renderEnvironmentTree(rev, placement);
+  assert.equal(bundled.index.guardRails, undefined);
+  assert.equal(bundled.index.manifests.length, 6);
+  assert.deepEqual(bundled.guardRailObjects, []);
 });
 
 test('ApplicationSet snapshot: list generator, one Application per environment, automated prune+selfHeal, SSA', () => {
@@ -285,9 +312,9 @@ test('Application names are unique across tenants: acme/eu-prod and acme-eu/prod
 });
 
 test('AppProject fence: a cluster-scoped object rendered by a revision is whitelisted by its name only', () => {
-  const withCr = renderEnvironmentTree(revision({ objects: [...revision().objects, { object: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'acme-prod-reader' } }, hash: 'h-cr' }] }), placement).index;
+  const withCr = renderEnvironmentTree(revision({ objects: [...revision().objects, { object: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'acme-prod-reader' } }, hash: 'h-cr' }] }), placement, { guardRails: 'out-of-band' }).index;
   const wl = (appProject(ref, [withCr]).spec as { clusterResourceWhitelist: Array<Record<string, string>> }).clusterResourceWhitelist;
-  assert.deepEqual(wl, [{ group: '', kind: 'Namespace', name: 'acme-prod' }, { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'acme-prod-reader' }]);
+  assert.deepEqual(wl, [{ group: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'acme-prod-reader' }]);
   assert.ok(wl.every((w) => w.name && !/[*?[]/.test(w.name)), 'no wildcard names');
 });
 

@@ -4,6 +4,9 @@
 //   environments/<env>/revision.json                    what is here: revision, placement, file index
 //   argocd/appproject.yaml, argocd/applicationset.yaml  see ./argocd.ts
 // Secrets never go to Git: they are listed (name only) under outOfBand and applied directly.
+// Nor do the environment's guard rails (its Namespace, ResourceQuota, LimitRange and NetworkPolicies):
+// whoever can push to the tenant repo could loosen them, so they are listed (name only) under
+// guardRails and the driver applies them out of band too (issue #12; docs/isolation.md).
 import { assertPathSegment } from '../../domain/gitops.ts';
 import { InputError } from '../../domain/errors.ts';
 import { refOf } from '../../domain/kinds.ts';
@@ -53,6 +56,12 @@ export interface RevisionIndex {
   helm: HelmEntry[];
   /** Objects delivered outside Git (Secrets): identity only, never values. */
   outOfBand: ObjectRef[];
+  /**
+   * The guard rails the driver applies out of band (Namespace, ResourceQuota, LimitRange,
+   * NetworkPolicy): identity only. Absent in trees rendered before they left the repo (their
+   * manifests then hold them) and in self-managed bundles (which install everything themselves).
+   */
+  guardRails?: ObjectRef[];
   /** The revision held at zero (hibernation); absent when awake. */
   hibernated?: true;
 }
@@ -65,6 +74,42 @@ export interface EnvironmentTree {
   index: RevisionIndex;
   /** The objects kept out of Git (with values), for the driver to apply directly. */
   outOfBandObjects: KubeObject[];
+  /** The guard rails kept out of Git, in apply order (the Namespace first), for the driver to apply directly. */
+  guardRailObjects: KubeObject[];
+}
+
+export interface TreeOptions {
+  /**
+   * Where the guard rails go: `out-of-band` (the GitOps driver and `fleetplane render --gitops`: the
+   * driver applies them, the repo cannot change them) or `in-tree` (the default, for self-managed
+   * bundles, whose customer install applies everything itself).
+   */
+  guardRails?: 'out-of-band' | 'in-tree';
+}
+
+/**
+ * The kinds that fence an environment inside its namespace: the Namespace (Pod Security and mesh
+ * labels), its ResourceQuota and LimitRange, and its NetworkPolicies. They never come from the
+ * tenant repo: the driver applies them, the sync identity may not write them, and the AppProject
+ * forbids them (./argocd.ts, ./sync-identity.ts).
+ */
+export const GUARD_RAIL_KINDS: ReadonlyArray<{ group: string; kind: string; namespaced: boolean }> = [
+  { group: '', kind: 'Namespace', namespaced: false },
+  { group: '', kind: 'LimitRange', namespaced: true },
+  { group: '', kind: 'ResourceQuota', namespaced: true },
+  { group: 'networking.k8s.io', kind: 'NetworkPolicy', namespaced: true },
+];
+
+const groupOfApiVersion = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.split('/')[0]! : '');
+
+/** Whether (group, kind) is a guard-rail kind. */
+export function isGuardRailKind(group: string, kind: string): boolean {
+  return GUARD_RAIL_KINDS.some((g) => g.group === group && g.kind === kind);
+}
+
+/** Whether an object (or a reference to one) is one of the environment's guard rails. */
+export function isGuardRail(o: { apiVersion: string; kind: string }): boolean {
+  return isGuardRailKind(groupOfApiVersion(o.apiVersion), o.kind);
 }
 
 export { assertPathSegment } from '../../domain/gitops.ts';
@@ -93,11 +138,13 @@ export function manifestFileNames(objects: KubeObject[]): string[] {
   });
 }
 
-export function renderEnvironmentTree(revision: Revision, placement: GitopsPlacement): EnvironmentTree {
+export function renderEnvironmentTree(revision: Revision, placement: GitopsPlacement, opts: TreeOptions = {}): EnvironmentTree {
   assertPathSegment(revision.tenant, 'tenant');
   const dir = environmentDir(revision.environment);
   const files: Record<string, string> = {};
-  const inGit = revision.objects.filter((r) => !isSecret(r.object));
+  const railsOut = opts.guardRails === 'out-of-band';
+  const guardRailObjects = railsOut ? revision.objects.filter((r) => isGuardRail(r.object)).map((r) => r.object) : [];
+  const inGit = revision.objects.filter((r) => !isSecret(r.object) && !(railsOut && isGuardRail(r.object)));
   const outOfBandObjects = revision.objects.filter((r) => isSecret(r.object)).map((r) => r.object);
   const names = manifestFileNames(inGit.map((r) => r.object));
   const manifests: ManifestEntry[] = inGit.map((r, i) => {
@@ -117,10 +164,11 @@ export function renderEnvironmentTree(revision: Revision, placement: GitopsPlace
   const index: RevisionIndex = {
     tenant: revision.tenant, environment: revision.environment, revision: revision.id,
     blueprint: revision.blueprint, version: revision.version, placement,
-    manifests, helm, outOfBand: outOfBandObjects.map(refOf), ...(revision.hibernated ? { hibernated: true as const } : {}),
+    manifests, helm, outOfBand: outOfBandObjects.map(refOf), ...(railsOut ? { guardRails: guardRailObjects.map(refOf) } : {}),
+    ...(revision.hibernated ? { hibernated: true as const } : {}),
   };
   files[`${dir}/revision.json`] = canonicalJsonFile(index);
-  return { dir, files, index, outOfBandObjects };
+  return { dir, files, index, outOfBandObjects, guardRailObjects };
 }
 
 /** Parses an environment's revision.json back (used to rebuild the ApplicationSet from the tree). */

@@ -4,25 +4,28 @@
 // and prunes that environment's manifests as system:serviceaccount:<namespace>:fleetplane-sync, and the
 // API server's RBAC — not only Argo CD's AppProject checks — keeps a tenant repo inside its namespace.
 // The account's rights: every kind Fleetplane renders into a namespace (and the Helm chart kinds), in
-// that namespace only; its own Namespace object by name (get/patch/delete, never create: a RoleBinding
-// cannot limit create by name, so the driver creates the Namespace itself); `bind`/`escalate` on Roles of
-// that namespace, because the rendered tenant-admin and secret-reader Roles grant reads this account does
-// not hold (a Role and its RoleBinding only ever reach their own namespace).
+// that namespace only, except the guard rails (ResourceQuota, LimitRange, NetworkPolicy: layout.ts),
+// which the driver applies out of band; nothing cluster-wide (not even its own Namespace, also a guard
+// rail); `bind`/`escalate` on Roles of that namespace, because the rendered tenant-admin and
+// secret-reader Roles grant reads this account does not hold (a Role and its RoleBinding only ever
+// reach their own namespace).
 //
 // These objects cannot come from the tenant repo (the account would have to grant itself its rights):
-// the GitOps driver applies them out of band, with the environment's Secrets.
+// the GitOps driver applies them out of band, with the guard rails and the environment's Secrets.
 import { LABELS, MANAGED_BY, type KubeObject } from '../../domain/types.ts';
 
 export const SYNC_SERVICE_ACCOUNT = 'fleetplane-sync';
 
-/** API group → resources of every namespaced kind the renderer emits (render/) or a chart component may (CHART_KINDS). */
+/**
+ * API group → resources of every namespaced kind the renderer emits (render/) or a chart component may
+ * (CHART_KINDS), the guard rails excepted.
+ */
 export const SYNC_RESOURCES: Readonly<Record<string, readonly string[]>> = {
-  '': ['configmaps', 'services', 'serviceaccounts', 'persistentvolumeclaims', 'resourcequotas', 'limitranges'],
+  '': ['configmaps', 'services', 'serviceaccounts', 'persistentvolumeclaims'],
   apps: ['deployments', 'statefulsets'],
   autoscaling: ['horizontalpodautoscalers'],
   batch: ['cronjobs', 'jobs'],
   policy: ['poddisruptionbudgets'],
-  'networking.k8s.io': ['networkpolicies'],
   'rbac.authorization.k8s.io': ['roles', 'rolebindings'],
   'gateway.networking.k8s.io': ['httproutes'],
   'external-secrets.io': ['externalsecrets', 'secretstores'],
@@ -36,9 +39,9 @@ export const SYNC_RESOURCES: Readonly<Record<string, readonly string[]>> = {
 /** Kind → resource of the kinds above (the API server's plural), for checks of rendered objects. */
 export const SYNC_KIND_RESOURCES: Readonly<Record<string, string>> = {
   ConfigMap: 'configmaps', Service: 'services', ServiceAccount: 'serviceaccounts', PersistentVolumeClaim: 'persistentvolumeclaims',
-  ResourceQuota: 'resourcequotas', LimitRange: 'limitranges', Deployment: 'deployments', StatefulSet: 'statefulsets',
+  Deployment: 'deployments', StatefulSet: 'statefulsets',
   HorizontalPodAutoscaler: 'horizontalpodautoscalers', CronJob: 'cronjobs', Job: 'jobs', PodDisruptionBudget: 'poddisruptionbudgets',
-  NetworkPolicy: 'networkpolicies', Role: 'roles', RoleBinding: 'rolebindings', HTTPRoute: 'httproutes', ExternalSecret: 'externalsecrets',
+  Role: 'roles', RoleBinding: 'rolebindings', HTTPRoute: 'httproutes', ExternalSecret: 'externalsecrets',
   SecretStore: 'secretstores', PrometheusRule: 'prometheusrules', ServiceMonitor: 'servicemonitors', InferenceService: 'inferenceservices',
   ScaledObject: 'scaledobjects', TrainingRuntime: 'trainingruntimes', TrainJob: 'trainjobs',
 };
@@ -46,15 +49,17 @@ export const SYNC_KIND_RESOURCES: Readonly<Record<string, string>> = {
 const WRITE = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
 const RBAC = 'rbac.authorization.k8s.io/v1';
 
-/** The cluster-scoped names are per namespace (namespaces are unique per tenant and environment). */
+/**
+ * The ClusterRole/ClusterRoleBinding pair that let the account patch its own Namespace, before the
+ * Namespace became a guard rail. No longer rendered: the driver deletes it (delivery and offboarding).
+ */
 export const syncClusterRoleName = (namespace: string) => `fleetplane-sync:${namespace}`;
 
-/** ServiceAccount, Role and RoleBinding in the namespace; ClusterRole and ClusterRoleBinding for its Namespace object. */
+/** ServiceAccount, Role and RoleBinding in the namespace; nothing cluster-scoped. */
 export function syncIdentityObjects(tenant: string, namespace: string): KubeObject[] {
   const labels = { [LABELS.managedBy]: MANAGED_BY, [LABELS.tenant]: tenant };
   const meta = (name: string, ns?: string) => ({ name, ...(ns ? { namespace: ns } : {}), labels });
   const subject = { kind: 'ServiceAccount', name: SYNC_SERVICE_ACCOUNT, namespace };
-  const cluster = syncClusterRoleName(namespace);
   return [
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(SYNC_SERVICE_ACCOUNT, namespace), automountServiceAccountToken: false },
     {
@@ -65,7 +70,5 @@ export function syncIdentityObjects(tenant: string, namespace: string): KubeObje
       ],
     },
     { apiVersion: RBAC, kind: 'RoleBinding', metadata: meta(SYNC_SERVICE_ACCOUNT, namespace), roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: SYNC_SERVICE_ACCOUNT }, subjects: [subject] },
-    { apiVersion: RBAC, kind: 'ClusterRole', metadata: meta(cluster), rules: [{ apiGroups: [''], resources: ['namespaces'], resourceNames: [namespace], verbs: ['get', 'patch', 'update', 'delete'] }] },
-    { apiVersion: RBAC, kind: 'ClusterRoleBinding', metadata: meta(cluster), roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: cluster }, subjects: [subject] },
   ] as KubeObject[];
 }
