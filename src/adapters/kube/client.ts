@@ -44,7 +44,7 @@ export function selectorString(sel: string | Record<string, string>): string {
   return typeof sel === 'string' ? sel : Object.entries(sel).map(([k, v]) => `${k}=${v}`).join(',');
 }
 
-/** Wraps each call (metrics): `verb` is apply, get, list or delete. */
+/** Wraps each call (metrics): `verb` is apply, patch, get, list or delete. */
 export type CallTimer = <T>(verb: string, call: () => Promise<T>) => Promise<T>;
 
 const untimed: CallTimer = (_verb, call) => call();
@@ -91,6 +91,25 @@ export class KubeClient {
       body: { ...obj, metadata },
       query: { fieldManager: opts.fieldManager ?? FIELD_MANAGER, fieldValidation: 'Strict', force: opts.force ? true : undefined, dryRun: opts.dryRun ? 'All' : undefined },
       signal: opts.signal,
+    });
+  }
+
+  /**
+   * JSON merge patch (RFC 7386) of one existing object, or of its `status` subresource, with strict
+   * field validation. Unlike apply it never creates the object (404 when absent) and takes the fields
+   * it sets from any other manager without a conflict (an Update, recorded under `fieldManager`).
+   */
+  mergePatch<T extends KubeObject = KubeObject>(ref: ObjectRef, patch: Record<string, unknown>, opts: { subresource?: 'status'; dryRun?: boolean; fieldManager?: string; signal?: AbortSignal } = {}): Promise<T> {
+    return this.timed('patch', async () => {
+      const { path } = await this.path(ref);
+      return this.transport.request<T>({
+        method: 'PATCH',
+        path: opts.subresource ? `${path}/${opts.subresource}` : path,
+        contentType: 'application/merge-patch+json',
+        body: patch,
+        query: { fieldManager: opts.fieldManager ?? FIELD_MANAGER, fieldValidation: 'Strict', dryRun: opts.dryRun ? 'All' : undefined },
+        signal: opts.signal,
+      });
     });
   }
 
