@@ -14,7 +14,9 @@
 //      a repeat is a no-op (generation unchanged);
 //   2. a ReconcileFailed condition halts an upgrade plan run by the real ClusterUpgradeController on an
 //      embedded store, with the controller's message as the plan's reason;
-//   3. strict server-side dry run of exactly what the provider writes (accepted, nothing persisted),
+//   3. a ReconcileFailed shorter than the grace does not fail the upgrade, one that lasts it does
+//      (the provider's clock is a ManualClock, so the grace is crossed without waiting for it);
+//   4. strict server-side dry run of exactly what the provider writes (accepted, nothing persisted),
 //      and the same patch with a misspelled field refused by the schema.
 // Everything lives in namespaces h16c-capi-… on fp-1, deleted at the end.
 import { after, before, describe, test } from 'node:test';
@@ -28,6 +30,7 @@ import { ClusterUpgradeController } from '../../src/engine/cluster-upgrades.ts';
 import type { Cluster, KubeObject } from '../../src/domain/types.ts';
 import { DEFAULT_KUBE_VERSION, KUBERNETES_VERSIONS } from '../../testbed/index.ts';
 import { freshEmbedded, type TestDatabase } from '../helpers/db.ts';
+import { ManualClock } from '../helpers/manual-clock.ts';
 import { createNamespace, getTestbed, type TestNamespace } from '../helpers/testbed.ts';
 
 const FROM = KUBERNETES_VERSIONS[1]!;
@@ -190,6 +193,56 @@ describe(`Cluster API provider on the real CAPI v1beta2 CRDs (${FROM} -> ${TO}; 
       assert.equal(halted!.state, 'failed');
       assert.match(halted!.reason!, new RegExp(`^${fc.name}: cluster-api provider: .*ReconcileFailed.*admission webhook`));
     });
+  });
+
+  test('a ReconcileFailed shorter than the failure grace is waited out; one lasting the grace fails the upgrade with its message', async () => {
+    await createCluster('edge-d', FROM);
+    const created = await get('edge-d');
+    await playController('edge-d', { generation: created.metadata.generation, topology: ['True', 'ReconcileSucceeded'], cp: [[FROM, 3]], workers: [[FROM, 2]] });
+    const clock = new ManualClock();
+    let reads = 0;
+    // The real client, counting the reads that have come back (to know a poll has been processed).
+    const counting = {
+      server: client.server,
+      get: async (r: Parameters<KubeClient['get']>[0]) => { const o = await client.get(r); reads++; return o; },
+      mergePatch: (r: Parameters<KubeClient['mergePatch']>[0], p: Record<string, unknown>, o: Parameters<KubeClient['mergePatch']>[2]) => client.mergePatch(r, p, o),
+    };
+    const POLL = 1000;
+    const GRACE = 60_000;
+    const provider = clusterApiUpgradeProvider({ management: counting, pollMs: POLL, timeoutMs: 3600_000, failureGraceMs: GRACE, clock });
+    const lines: string[] = [];
+    let settled: 'pending' | 'resolved' | Error = 'pending';
+    const run = provider.upgrade(fleetCluster('edge-d'), TO, (l) => lines.push(l)).then(() => { settled = 'resolved'; }, (err: Error) => { settled = err; });
+    const asleep = () => until('the provider asleep between polls (or finished)', () => clock.pending === 1 || settled !== 'pending');
+    /** Moves the provider's clock by ms and waits until it has read the Cluster again and gone back to sleep (or finished). */
+    const poll = async (ms = POLL) => {
+      await asleep();
+      const n = reads;
+      await clock.advance(ms);
+      await until('a poll processed', () => (reads > n && clock.pending === 1) || settled !== 'pending');
+    };
+    await asleep();
+    const g = (await get('edge-d')).metadata.generation;
+    assert.equal(g, created.metadata.generation + 1);
+    const why = 'failed to reconcile the ControlPlane: etcdserver: request timed out';
+    await playController('edge-d', { generation: g, topology: ['False', 'ReconcileFailed', why], cp: [[FROM, 3]], workers: [[FROM, 2]] });
+    await poll();
+    assert.match(lines.at(-1)!, /failed: TopologyReconciled False \(ReconcileFailed\): failed to reconcile the ControlPlane/);
+    await poll(GRACE / 2);
+    assert.equal(settled, 'pending', 'half the grace: still waiting');
+    // The controller's retry succeeds: progressing again, which resets the grace.
+    await playController('edge-d', { generation: g, topology: ['False', 'ClusterUpgrading', `Cluster is upgrading to ${TO}`], cp: [[FROM, 2], [TO, 1]], workers: [[FROM, 2]] });
+    await poll();
+    assert.match(lines.at(-1)!, /waiting: TopologyReconciled False \(ClusterUpgrading\)/);
+    await playController('edge-d', { generation: g, topology: ['False', 'ReconcileFailed', why], cp: [[FROM, 2], [TO, 1]], workers: [[FROM, 2]] });
+    await poll();
+    await poll(GRACE - 2 * POLL);
+    assert.equal(settled, 'pending', 'the grace counts from the second failure, not the first');
+    await poll(2 * POLL);
+    await run;
+    const result = settled as 'pending' | 'resolved' | Error;
+    assert.ok(result instanceof Error, 'failed once the failure lasted the grace');
+    assert.match(result.message, /^Cluster h16c-capi-\S+\/edge-d: TopologyReconciled False \(ReconcileFailed\): failed to reconcile the ControlPlane: etcdserver: request timed out$/);
   });
 
   test('strict server-side dry run of what the provider writes: accepted, nothing persisted; a misspelled field is refused by the CRD schema', async () => {

@@ -15,7 +15,7 @@ import { setTimeout as sleepFor } from 'node:timers/promises';
 import { systemClock, type Clock } from '../../clock.ts';
 import type { ClusterUpgradeProvider } from '../../domain/ports/cluster-upgrade.ts';
 import type { Cluster, KubeObject, ObjectRef } from '../../domain/types.ts';
-import { capiRefusal, capiUpgradeState, type CapiCluster } from '../../domain/capi-upgrade.ts';
+import { capiRefusal, capiUpgradeState, type CapiCluster, type CapiUpgradeState } from '../../domain/capi-upgrade.ts';
 
 export const CAPI_API_VERSION = 'cluster.x-k8s.io/v1beta2';
 export const CAPI_FIELD_MANAGER = 'fleetplane-upgrade';
@@ -47,6 +47,16 @@ export interface ClusterApiProviderOptions {
 /** The merge patch the provider sends: only the topology's version. */
 export const topologyVersionPatch = (to: string): Record<string, unknown> => ({ spec: { topology: { version: to } } });
 
+class ClusterGoneError extends Error {}
+
+/** The upgrade's state from a read (or why the read failed); throws when someone else set another version. */
+function stateOf(cur: CapiCluster | string, to: string, generation: number, at: string): CapiUpgradeState {
+  if (typeof cur === 'string') return { state: 'waiting', message: cur };
+  const overwritten = overwrittenBy(cur, to, generation);
+  if (overwritten) throw new Error(`${at}: ${overwritten}`);
+  return capiUpgradeState(cur, to);
+}
+
 /** Someone set another version after our patch (a later generation without our target): why, else null. */
 function overwrittenBy(cur: CapiCluster, to: string, generation: number): string | null {
   const now = cur.spec?.topology?.version;
@@ -71,8 +81,17 @@ export function clusterApiUpgradeProvider(opts: ClusterApiProviderOptions): Clus
   });
   const read = async (ref: ObjectRef & { namespace: string }): Promise<CapiCluster> => {
     const obj = await opts.management.get(ref);
-    if (!obj) throw new Error(`Cluster ${ref.namespace}/${ref.name} (${CAPI_API_VERSION}) not found on the management cluster ${opts.management.server}`);
+    if (!obj) throw new ClusterGoneError(`Cluster ${ref.namespace}/${ref.name} (${CAPI_API_VERSION}) not found on the management cluster ${opts.management.server}`);
     return obj as unknown as CapiCluster;
+  };
+  /** While waiting, a failed read (the management cluster briefly unreachable) is a reason to wait, not to fail. */
+  const readWhileWaiting = async (ref: ObjectRef & { namespace: string }): Promise<CapiCluster | string> => {
+    try {
+      return await read(ref);
+    } catch (err) {
+      if (err instanceof ClusterGoneError) throw err;
+      return `reading the Cluster failed (${(err instanceof Error ? err.message : String(err)).split('\n')[0]}); retrying`;
+    }
   };
   const patch = async (c: Cluster, to: string, dryRun: boolean): Promise<KubeObject> => {
     const ref = refOf(c);
@@ -87,10 +106,7 @@ export function clusterApiUpgradeProvider(opts: ClusterApiProviderOptions): Clus
     let failingSince: number | null = null;
     let last = '';
     for (;;) {
-      const cur = await read(ref);
-      const overwritten = overwrittenBy(cur, to, generation);
-      if (overwritten) throw new Error(`${at}: ${overwritten}`);
-      const s = capiUpgradeState(cur, to);
+      const s = stateOf(await readWhileWaiting(ref), to, generation, at);
       if (s.state === 'done') return log(`${at}: ${s.message}`);
       const now = clock.monotonic();
       failingSince = s.state === 'failed' ? (failingSince ?? now) : null;
