@@ -12,7 +12,7 @@
 //               flight per cluster, phase order) onto the same target clusters and polled until every
 //               Deployment is available, as the onboarding bench's raw baseline does
 // The release is the fixture's web-only one, its web front end ready BENCH_READY_DELAY seconds (default
-// 5) after start (the testbed honours it like a kubelet), for both. Tenants are `ev<random>-<i>`; every
+// 5) after start (the testbed honours it like a kubelet), for both. Tenants are `h16c-<random>-<i>`; every
 // namespace this creates is deleted at the end. Needs PostgreSQL (scripts/postgres.sh) and the testbed.
 import { mapLimit, type KubeClient } from '../src/adapters/kube/index.ts';
 import type { Evacuation } from '../src/domain/evacuation.ts';
@@ -56,7 +56,7 @@ async function fleetplane(release: Record<string, unknown>): Promise<Outcome> {
   const { setupFleet, startServe, api, prepareFleet, waitFor } = await import('../test/integration/engine.fixture.ts');
   const fleet = await setupFleet();
   const source = fleet.clusters[0]!.name;
-  const slugs = Array.from({ length: TENANTS }, (_, i) => `ev${tag}-${i}`);
+  const slugs = Array.from({ length: TENANTS }, (_, i) => `h16c-${tag}-${i}`);
   let serve: Awaited<ReturnType<typeof startServe>> | undefined;
   try {
     serve = await startServe(fleet, {
@@ -165,7 +165,7 @@ try {
   rawResult = await raw(byName, fp.moved);
   log(`raw: ${fp.moved.length} environments' objects applied in ${rawResult.applySeconds.toFixed(1)} s, all Deployments available at ${rawResult.seconds.toFixed(1)} s`);
 } finally {
-  const namespaces = [...new Set(Array.from({ length: TENANTS }, (_, i) => ENVS.map(([e]) => `ev${tag}-${i}-${e}`)).flat())];
+  const namespaces = [...new Set(Array.from({ length: TENANTS }, (_, i) => ENVS.map(([e]) => `h16c-${tag}-${i}-${e}`)).flat())];
   await deleteNamespaces([...byName.values()], namespaces);
 }
 const ratio = fp.evacuateSeconds / rawResult.seconds;
