@@ -53,6 +53,9 @@ test('every variable is read into its place; flags win over their variables; emp
       clusterUnavailableAfterMs: 45_000, placementPolicy: 'cost',
     });
     assert.deepEqual(c.clusterUpgrades, { provider: 'testbed', intervalMs: 2000, verifyTimeoutMs: 300_000 });
+    assert.deepEqual(loadConfig({ FLEETPLANE_CLUSTER_UPGRADE_PROVIDER: 'cluster-api', FLEETPLANE_CAPI_KUBECONFIG: '/etc/mgmt.kubeconfig', FLEETPLANE_CAPI_UPGRADE_TIMEOUT: '90m' }).clusterUpgrades.clusterApi,
+      { kubeconfig: '/etc/mgmt.kubeconfig', namespace: 'default', timeoutMs: 5_400_000 });
+    assert.throws(() => loadConfig({ FLEETPLANE_CLUSTER_UPGRADE_PROVIDER: 'cluster-api' }), /FLEETPLANE_CAPI_KUBECONFIG .* is required/);
     assert.deepEqual([c.rollouts.intervalMs, c.prescaler.intervalMs, c.metrics.maxTenants, c.prometheusUrl], [1000, 500, 50, 'http://127.0.0.1:9090']);
     assert.deepEqual(c.gitops, {
       remoteTemplate: 'https://git.example.com/{tenant}.git', username: 'bot', token: 'from-file', argoTemplate: 'https://git.internal/{tenant}.git', argocdNamespace: 'gitops',

@@ -60,7 +60,11 @@ export interface FleetplaneConfig {
   /** Evacuations and the failover policy (docs/clusters.md "Move and evacuate", "Failover"). */
   evacuation: { intervalMs: number; failover: { policy: FailoverPolicy; intervalMs: number; concurrency: number } };
   /** Kubernetes upgrades of clusters (docs/clusters.md): the provider that carries them out (none: plans are stored but not run). */
-  clusterUpgrades: { provider: 'none' | 'testbed'; intervalMs: number; verifyTimeoutMs: number };
+  clusterUpgrades: {
+    provider: 'none' | 'testbed' | 'cluster-api'; intervalMs: number; verifyTimeoutMs: number;
+    /** Cluster API provider: the management cluster's kubeconfig (a file path), the Clusters' default namespace, the per-cluster upgrade timeout. */
+    clusterApi?: { kubeconfig: string; namespace: string; timeoutMs: number };
+  };
   prescaler: { intervalMs: number };
   /** Prometheus for rollout metric gates and the pre-scaler (absent: neither). */
   prometheusUrl?: string;
@@ -107,11 +111,7 @@ export function loadConfig(env: Env, flags: ServeFlags = {}): FleetplaneConfig {
     engine,
     rollouts: { intervalMs: r.int('FLEETPLANE_ROLLOUT_INTERVAL_MS', { min: 1 }) ?? ROLLOUT_INTERVAL_MS },
     evacuation: evacuationSection(r, env),
-    clusterUpgrades: {
-      provider: r.oneOf('FLEETPLANE_CLUSTER_UPGRADE_PROVIDER', ['none', 'testbed'] as const) ?? 'none',
-      intervalMs: r.duration('FLEETPLANE_CLUSTER_UPGRADE_INTERVAL', { positive: true }) ?? 10_000,
-      verifyTimeoutMs: r.duration('FLEETPLANE_CLUSTER_UPGRADE_VERIFY_TIMEOUT', { positive: true }) ?? 600_000,
-    },
+    clusterUpgrades: clusterUpgradesSection(r),
     prescaler: { intervalMs: Math.round(1000 * (r.number('FLEETPLANE_PRESCALE_INTERVAL_SECONDS', { positive: true }) ?? PRESCALE_INTERVAL_MS / 1000)) },
     ...compact({ prometheusUrl: r.httpUrl('FLEETPLANE_PROMETHEUS_URL') }),
     metrics: { maxTenants: r.int('FLEETPLANE_METRICS_MAX_TENANTS', { min: 1 }) ?? MAX_TENANT_LABELS },
@@ -196,6 +196,20 @@ function engineSection(r: Reader): FleetplaneConfig['engine'] {
     clusterUnavailableAfterMs: or(r.duration('FLEETPLANE_CLUSTER_UNAVAILABLE_AFTER', { positive: true }), d.clusterUnavailableAfterMs),
     placementPolicy: or(r.oneOf('FLEETPLANE_PLACEMENT_POLICY', PLACEMENT_POLICIES), d.placementPolicy),
     ...compact({ workerId: r.text('FLEETPLANE_WORKER_ID') }),
+  };
+}
+
+function clusterUpgradesSection(r: Reader): FleetplaneConfig['clusterUpgrades'] {
+  const provider = r.oneOf('FLEETPLANE_CLUSTER_UPGRADE_PROVIDER', ['none', 'testbed', 'cluster-api'] as const) ?? 'none';
+  const kubeconfig = r.text('FLEETPLANE_CAPI_KUBECONFIG');
+  if (provider === 'cluster-api' && !kubeconfig) throw new ConfigError('FLEETPLANE_CAPI_KUBECONFIG (the Cluster API management cluster\'s kubeconfig file) is required with FLEETPLANE_CLUSTER_UPGRADE_PROVIDER=cluster-api');
+  return {
+    provider,
+    intervalMs: r.duration('FLEETPLANE_CLUSTER_UPGRADE_INTERVAL', { positive: true }) ?? 10_000,
+    verifyTimeoutMs: r.duration('FLEETPLANE_CLUSTER_UPGRADE_VERIFY_TIMEOUT', { positive: true }) ?? 600_000,
+    ...(provider === 'cluster-api' && kubeconfig ? {
+      clusterApi: { kubeconfig, namespace: r.text('FLEETPLANE_CAPI_NAMESPACE') ?? 'default', timeoutMs: r.duration('FLEETPLANE_CAPI_UPGRADE_TIMEOUT', { positive: true }) ?? 2 * 3600_000 },
+    } : {}),
   };
 }
 

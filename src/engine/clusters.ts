@@ -64,7 +64,7 @@ export function fencedClient(cluster: string, kube: KubeClient, fence: WriteFenc
     apply: (obj, opts = {}) => write('apply', refOf(obj), (signal) => kube.apply(obj, {
       force: opts.force ?? false, dryRun: opts.dryRun ?? false, ...(opts.fieldManager ? { fieldManager: opts.fieldManager } : {}), signal,
     })),
-    mergePatch: (ref, patch) => write('patch', ref, (signal) => kube.mergePatch(ref, patch, { signal })),
+    mergePatch: (ref, patch) => write('patch', ref, (signal) => kube.mergePatchIfExists(ref, patch, { signal })),
     delete: (ref, opts = {}) => write('delete', ref, (signal) => kube.delete(ref, { ...(opts.propagationPolicy ? { propagationPolicy: opts.propagationPolicy } : {}), signal })),
     get: (ref) => kube.get(ref, { signal: fence.signal }),
     list: (q) => kube.list(q.apiVersion, q.kind, listOptions(q, fence.signal)),

@@ -55,20 +55,20 @@ test('apply sends SSA with field manager, strict validation and only explicit fo
   assert.deepEqual(second!.query, { fieldManager: 'fleetplane', fieldValidation: 'Strict', force: true, dryRun: 'All' });
 });
 
-test('mergePatch sends a JSON merge patch (an Update, so it can drop fields another manager owns); null when the object is gone', async () => {
+test('mergePatchIfExists sends a JSON merge patch (an Update, so it can drop fields another manager owns); null when the object is gone', async () => {
   const { client, calls } = fakeClient((spec) => {
     if (spec.path === '/api/v1') return coreV1;
     if (spec.path.endsWith('/gone')) throw new KubeApiError({ method: 'PATCH', path: spec.path, httpStatus: 404, status: { reason: 'NotFound', message: 'not found' } });
     return { kind: 'ConfigMap', metadata: { name: 'c' } };
   });
   const patch = { metadata: { annotations: { 'argocd.argoproj.io/tracking-id': null } } };
-  assert.deepEqual(await client.mergePatch({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'team', name: 'c' }, patch), { kind: 'ConfigMap', metadata: { name: 'c' } });
-  assert.equal(await client.mergePatch({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'team', name: 'gone' }, patch), null);
+  assert.deepEqual(await client.mergePatchIfExists({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'team', name: 'c' }, patch), { kind: 'ConfigMap', metadata: { name: 'c' } });
+  assert.equal(await client.mergePatchIfExists({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'team', name: 'gone' }, patch), null);
   const [sent] = calls.filter((c) => c.method === 'PATCH');
   assert.equal(sent!.path, '/api/v1/namespaces/team/configmaps/c');
   assert.equal(sent!.contentType, 'application/merge-patch+json');
   assert.deepEqual(sent!.body, patch);
-  assert.deepEqual(sent!.query, { fieldManager: 'fleetplane', fieldValidation: 'Strict' });
+  assert.deepEqual(sent!.query, { fieldManager: 'fleetplane', fieldValidation: 'Strict', dryRun: undefined });
 });
 
 test('discovery refreshes once on an unknown kind, then reports it as input error', async () => {

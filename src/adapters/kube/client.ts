@@ -94,6 +94,25 @@ export class KubeClient {
     });
   }
 
+  /**
+   * JSON merge patch (RFC 7386) of one existing object, or of its `status` subresource, with strict
+   * field validation. Unlike apply it never creates the object (404 when absent) and takes the fields
+   * it sets from any other manager without a conflict (an Update, recorded under `fieldManager`).
+   */
+  mergePatch<T extends KubeObject = KubeObject>(ref: ObjectRef, patch: Record<string, unknown>, opts: { subresource?: 'status'; dryRun?: boolean; fieldManager?: string; signal?: AbortSignal } = {}): Promise<T> {
+    return this.timed('patch', async () => {
+      const { path } = await this.path(ref);
+      return this.transport.request<T>({
+        method: 'PATCH',
+        path: opts.subresource ? `${path}/${opts.subresource}` : path,
+        contentType: 'application/merge-patch+json',
+        body: patch,
+        query: { fieldManager: opts.fieldManager ?? FIELD_MANAGER, fieldValidation: 'Strict', dryRun: opts.dryRun ? 'All' : undefined },
+        signal: opts.signal,
+      });
+    });
+  }
+
   /** The object, or null when it does not exist. */
   get<T extends KubeObject = KubeObject>(ref: ObjectRef, opts: { signal?: AbortSignal } = {}): Promise<T | null> {
     return this.timed('get', async () => {
@@ -140,22 +159,16 @@ export class KubeClient {
   }
 
   /**
-   * JSON merge patch of one object (an Update, not an apply: it can remove fields another field
-   * manager owns, e.g. Argo CD's tracking annotation). null when the object does not exist.
+   * mergePatch, null when the object does not exist: the GitOps driver strips Argo CD's tracking
+   * annotation this way (an Update can remove fields another field manager owns; an apply cannot).
    */
-  mergePatch<T extends KubeObject = KubeObject>(ref: ObjectRef, patch: Record<string, unknown>, opts: { signal?: AbortSignal; fieldManager?: string } = {}): Promise<T | null> {
-    return this.timed('patch', async () => {
-      const { path } = await this.path(ref);
-      try {
-        return await this.transport.request<T>({
-          method: 'PATCH', path, contentType: 'application/merge-patch+json', body: patch,
-          query: { fieldManager: opts.fieldManager ?? FIELD_MANAGER, fieldValidation: 'Strict' }, signal: opts.signal,
-        });
-      } catch (err) {
-        if (isNotFound(err)) return null;
-        throw err;
-      }
-    });
+  async mergePatchIfExists<T extends KubeObject = KubeObject>(ref: ObjectRef, patch: Record<string, unknown>, opts: { signal?: AbortSignal; fieldManager?: string } = {}): Promise<T | null> {
+    try {
+      return await this.mergePatch<T>(ref, patch, opts);
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
   }
 
   /** Deletes one object; false when it was already gone. */

@@ -17,6 +17,15 @@ export interface KubeStatus {
 const MAX_MESSAGE = 1000;
 const SCHEMA_ERROR = /field not declared in schema|unknown field|strict decoding error/i;
 
+/**
+ * A refused merge patch answers `… patch: Invalid value: "<the whole patched object as JSON>": <why>`:
+ * the object (which may hold a Secret's data, and pushes the reason past any length limit) is dropped,
+ * the reason kept.
+ */
+export function withoutEchoedObject(message: string): string {
+  return message.replace(/Invalid value: "\{[\s\S]*\}": /, 'Invalid value: (the patched object, not shown): ');
+}
+
 export class KubeApiError extends FleetplaneError {
   override readonly type: string = 'kube-api';
   /** Fleetplane's own answer when this reaches a client: Bad Gateway. */
@@ -32,7 +41,7 @@ export class KubeApiError extends FleetplaneError {
 
   constructor(opts: { method: string; path: string; httpStatus: number; status?: KubeStatus; retryAfterMs?: number | undefined }) {
     const s = opts.status ?? {};
-    const message = (s.message ?? `HTTP ${opts.httpStatus}`).slice(0, MAX_MESSAGE);
+    const message = withoutEchoedObject(s.message ?? `HTTP ${opts.httpStatus}`).slice(0, MAX_MESSAGE);
     const issues: FieldIssue[] = (s.details?.causes ?? []).map((c) => ({ field: c.field ?? '', message: (c.message ?? c.reason ?? '').slice(0, 300) }));
     // Server-side apply reports unknown fields as a bare 500 without a reason; it is the caller's input.
     const schemaError = !s.reason && SCHEMA_ERROR.test(message);

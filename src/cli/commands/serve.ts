@@ -11,6 +11,7 @@ import { bootstrapAdminToken } from '../../api/auth.ts';
 import { CONSOLE_DIR } from '../../api/routes/console-static.ts';
 import { VENDORED_CHARTS_DIR } from '../../api/routes/bundles.ts';
 import { ChangeHub } from '../../api/services/change-hub.ts';
+import type { ClusterUpgradeProvider } from '../../domain/ports/cluster-upgrade.ts';
 import type { Store } from '../../domain/ports/store.ts';
 import { bundleSigner, openStore } from '../../adapters/store/index.ts';
 import { ConfigError, loadConfig, type FleetplaneConfig } from '../../config.ts';
@@ -99,7 +100,7 @@ export async function serve(config: FleetplaneConfig): Promise<Running> {
     const { marketplaceTransports } = await import('../../adapters/marketplace/index.ts');
     const metering = startMetering({ store, logger, connections, owner: engine.workerId, config: config.metering, transports: await marketplaceTransports(config.marketplaces) });
     if (metering) stoppers.push(() => metering.stop());
-    if (config.clusterUpgrades.provider === 'testbed') stoppers.push(await startClusterUpgrades(config, store, connections, logger));
+    if (config.clusterUpgrades.provider !== 'none') stoppers.push(await startClusterUpgrades(config, store, connections, logger));
   }
 
   const url = await app.listen({ port: config.server.port, host: config.server.host });
@@ -118,14 +119,26 @@ export async function serve(config: FleetplaneConfig): Promise<Running> {
 async function startClusterUpgrades(config: FleetplaneConfig, store: Store, connections: ClusterConnections, logger: Logger): Promise<() => Promise<void>> {
   const { ClusterUpgradeController } = await import('../../engine/cluster-upgrades.ts');
   const { ClusterInventory } = await import('../../engine/cluster-inventory.ts');
-  const { testbedUpgradeProvider } = await import('../../adapters/upgrade/testbed.ts');
   const log = logger.child({ component: 'cluster-upgrades' });
+  const provider = await upgradeProvider(config.clusterUpgrades);
   const probe = new ClusterInventory({ store, connections, logger: log, now: () => new Date(), config: config.engine }, 0);
   const controller = new ClusterUpgradeController({
-    store, provider: testbedUpgradeProvider(), heartbeat: (c) => probe.heartbeat(c), logger: log, now: () => new Date(), verifyTimeoutMs: config.clusterUpgrades.verifyTimeoutMs,
+    store, provider, heartbeat: (c) => probe.heartbeat(c), logger: log, now: () => new Date(), verifyTimeoutMs: config.clusterUpgrades.verifyTimeoutMs,
   }, config.clusterUpgrades.intervalMs);
   controller.start();
   return () => controller.stop();
+}
+
+/** The provider FLEETPLANE_CLUSTER_UPGRADE_PROVIDER names (docs/clusters.md "Upgrades"). */
+async function upgradeProvider(c: FleetplaneConfig['clusterUpgrades']): Promise<ClusterUpgradeProvider> {
+  if (c.provider === 'cluster-api' && c.clusterApi) {
+    const { clusterApiUpgradeProvider } = await import('../../adapters/upgrade/cluster-api.ts');
+    const { KubeClient } = await import('../../adapters/kube/index.ts');
+    const management = KubeClient.fromKubeconfig({ path: c.clusterApi.kubeconfig });
+    return clusterApiUpgradeProvider({ management, namespace: c.clusterApi.namespace, timeoutMs: c.clusterApi.timeoutMs });
+  }
+  const { testbedUpgradeProvider } = await import('../../adapters/upgrade/testbed.ts');
+  return testbedUpgradeProvider();
 }
 
 /** The configuration from the environment and the flags; a bad value is a usage error (exit 2). */
