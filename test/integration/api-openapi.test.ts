@@ -42,6 +42,36 @@ describe('OpenAPI document', () => {
     assert.deepEqual(missing, []);
   });
 
+  test('every operation declares its success statuses, each with a response schema (204/304: no body)', () => {
+    const ajv = new Ajv2020({ strict: false, validateFormats: false });
+    const lacking: string[] = [];
+    let operations = 0;
+    for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema?: object }> }> }>>)) {
+      for (const [method, op] of Object.entries(item)) {
+        operations++;
+        const where = `${method.toUpperCase()} ${path}`;
+        const success = Object.entries(op.responses).filter(([status]) => /^[123]/.test(status));
+        if (success.length === 0) lacking.push(`${where}: no success status`);
+        for (const [status, r] of success) {
+          // A wildcard says nothing a fuzzer can check: each status the route answers is listed.
+          if (!/^\d{3}$/.test(status)) lacking.push(`${where}: ${status} is not a status code`);
+          else if (status === '204' || status === '304') {
+            if (r.content) lacking.push(`${where}: ${status} declares a body`);
+          } else if (!r.content || Object.keys(r.content).length === 0) lacking.push(`${where}: ${status} has no content`);
+          else {
+            for (const [type, media] of Object.entries(r.content)) {
+              if (!media.schema || Object.keys(media.schema).filter((k) => k !== 'description').length === 0) lacking.push(`${where}: ${status} ${type} has no schema`);
+              else assert.doesNotThrow(() => ajv.compile(media.schema!), `${where} ${status} ${type}`);
+            }
+          }
+        }
+        for (const status of ['4XX', '5XX']) assert.ok(op.responses[status]?.content?.['application/problem+json'], `${where}: ${status} problem+json`);
+      }
+    }
+    assert.deepEqual(lacking, []);
+    assert.ok(operations >= 100, `operations: ${operations}`);
+  });
+
   test('every schema in it is valid JSON Schema 2020-12, and request bodies are closed', () => {
     const ajv = new Ajv2020({ strict: false, validateFormats: false });
     let bodies = 0;
