@@ -134,8 +134,21 @@ export const RolloutSchema = Type.Object({
   id: Type.String(), blueprint: Type.String(), version: Type.String(),
   state: literals(['pending', 'running', 'paused', 'succeeded', 'failed', 'aborted', 'rolling-back', 'rolled-back']),
   reason: Nullable(Type.String()), currentWave: Type.Integer(),
-  selector: Open('which environments (labels, envTypes, clusters, tenants)'),
-  strategy: Open('canary, waves, maxParallel, maxFailures, gates, respectMaintenanceWindows, onGateFailure'),
+  selector: Type.Object({
+    labels: Type.Optional(StringMap), envTypes: Type.Optional(Type.Array(literals(ENVIRONMENT_TYPES))),
+    clusters: Type.Optional(Type.Array(Type.String())), tenants: Type.Optional(Type.Array(Type.String())),
+  }, { description: 'which environments' }),
+  strategy: Type.Object({
+    canary: Type.Object({ count: Type.Optional(Type.Integer()), percent: Type.Optional(Type.Number()) }),
+    waves: Type.Array(Type.Number(), { description: 'cumulative percentages' }), maxParallel: Type.Integer(), maxFailures: Type.Optional(Type.Integer()),
+    maxUnavailable: Type.Optional(Type.Integer()),
+    gates: Type.Object({
+      health: Type.Boolean(), bakeSeconds: Type.Integer(),
+      metric: Type.Optional(Type.Object({ query: Type.String(), op: literals(['<', '<=', '>', '>=']), threshold: Type.Number() })),
+      slo: Type.Optional(Type.Object({ severities: Type.Array(literals(['page', 'ticket'])) })),
+    }),
+    respectMaintenanceWindows: Type.Boolean(), onGateFailure: Type.Optional(literals(['pause', 'rollback'])),
+  }),
   totals: Type.Record(Type.String(), Type.Integer(), { description: 'targets by state, and total' }),
   waves: Type.Array(Type.Object({
     index: Type.Integer(), name: Type.String(), state: literals(['pending', 'running', 'baking', 'gated', 'done']),
@@ -291,12 +304,22 @@ export const EventAnswerSchema = Type.Object({
   outcome: Open('what the event did: {tenant, environments, operations}, {release} or {operation}'),
 }, { description: 'The event and its outcome' });
 
+const Rejected = Type.Array(Type.Object({ cluster: Type.String(), check: Type.String(), reason: Type.String() }));
+
+/** A planned move of one environment (src/plan/move.ts PlannedMove). */
+const PlannedMoveFields = {
+  tenant: Type.String(), environment: Type.String(), to: Nullable(Type.String({ description: 'null: no cluster can take it' })), explanation: Type.String(), rejected: Rejected,
+};
+
 export const PlacementPlanSchema = Type.Object({
   cluster: Nullable(Type.String()), policy: Type.String(),
-  eligible: Type.Array(Open('an eligible cluster with its score parts, best first')),
+  eligible: Type.Array(Type.Object({
+    cluster: Type.String(), rank: Type.Integer(),
+    parts: Type.Object({ dedicated: Type.Number(), region: Type.Number(), environments: Type.Integer(), headroom: Nullable(Type.Number()), monthlyCost: Nullable(Type.Number()) }),
+  }, { description: 'an eligible cluster with its score parts, best first' })),
   rejected: Type.Array(Type.Object({ cluster: Type.String(), check: Type.String(), reason: Type.String() })),
   explanation: Type.String(),
-  demand: Open('what the environment would request: cpuMillis, memoryBytes, gpus'),
+  demand: Type.Object({ cpuMillis: Type.Number(), memoryBytes: Type.Number(), gpus: Type.Number() }, { description: 'what the environment would request' }),
 }, { description: 'Where the environment would go and why' });
 
 export const UsageRecordSchema = Type.Object({
@@ -353,10 +376,19 @@ export const SelfManagedEnvironmentsSchema = ListOf(Type.Object({
   upToDate: Type.Boolean(),
 }), 'The release train of self-managed environments');
 
+// An upper bound is infinite until there is history (confidence 0): JSON has no infinity, it reads null.
+const VpaResources = Type.Object({ cpuCores: Nullable(Type.Number({ description: 'null: unbounded' })), memoryBytes: Nullable(Type.Number({ description: 'null: unbounded' })) });
+
 const VpaRecommendationSchema = Type.Object({
   tenant: Type.String(), environment: Type.String(), cluster: Type.String(), namespace: Type.String(),
   workload: Type.Object({ kind: Type.String(), name: Type.String() }), historyDays: Type.Integer(),
-  containers: Type.Array(Type.Object({ container: Type.String(), recommendation: Open('target, lowerBound, upperBound and uncappedTarget requests') })),
+  containers: Type.Array(Type.Object({
+    container: Type.String(),
+    recommendation: Type.Object({
+      target: VpaResources, lowerBound: VpaResources, upperBound: VpaResources,
+      confidence: Type.Number({ description: 'days of history, as upstream measures it' }), cpuSamples: Type.Integer(), memoryPeaks: Type.Integer(),
+    }),
+  })),
 }, { description: 'A request recommendation for one workload' });
 export { VpaRecommendationSchema };
 
@@ -366,18 +398,18 @@ export const VpaApplySchema = Type.Object({
 
 export const EvacuationPlanSchema = Type.Object({
   cluster: Type.String(), dryRun: Type.Boolean({ description: 'always true' }), environments: Type.Integer(), unplaceable: Type.Integer(),
-  moves: Type.Array(Open('tenant, environment, to (null: unplaceable), explanation')),
+  moves: Type.Array(Type.Object(PlannedMoveFields)),
 }, { description: 'Where each environment on the cluster would go' });
 
 export const EvacuationDryRunSchema = Type.Object({
   dryRun: Type.Literal(true), clusters: Type.Array(Type.String()),
-  moves: Type.Array(Open('tenant, environment, from, to (null: unplaceable), explanation')),
+  moves: Type.Array(Type.Object({ ...PlannedMoveFields, from: Type.String() })),
 }, { description: 'The evacuation that would start (nothing written)' });
 
 export const FailoverSchema = Type.Object({
-  policy: Open('the failover policy per tier'),
-  decisions: Type.Array(Open('per lost cluster: what the policy decides')),
-  plans: Type.Array(Open('the moves a failover would make')),
+  policy: Type.Record(Type.String(), Type.Object({ mode: Type.String(), afterMs: Type.Number() }), { description: 'the failover policy per tier' }),
+  decisions: Type.Array(Type.Object({ cluster: Type.String(), lostAt: Time, evacuate: Type.Array(Type.String()), dryRun: Type.Array(Type.String()) })),
+  plans: Type.Array(Type.Object({ cluster: Type.String(), tiers: Type.Array(Type.String()), moves: Type.Array(Type.Object({ ...PlannedMoveFields, from: Type.String() })) })),
   evacuations: Type.Array(Type.Object({ cluster: Type.String(), id: Type.String(), created: Type.Boolean() })),
 }, { description: 'The failover policy and what it would do now (dry run)' });
 
@@ -388,14 +420,23 @@ export const FleetVersionsSchema = Type.Object({
     warnings: Type.Array(Type.Object({ kind: Type.String(), message: Type.String() })),
   })),
   target: Type.Optional(Type.String()),
-  removedApis: Type.Optional(Type.Array(Open('a rendered object using an API the target removed'))),
+  removedApis: Type.Optional(Type.Array(Type.Object({ tenant: Type.String(), environment: Type.String(), object: Type.String(), apiVersion: Type.String(), removedIn: Type.String(), replacement: Type.String() }, { description: 'a rendered object using an API the target removed' }))),
 }, { description: 'Clusters by Kubernetes version with skew warnings' });
+
+const ResourceDelta = Type.Object({ cpuMillis: Type.Number(), memoryBytes: Type.Number(), gpus: Type.Number() }, { description: 'change in requested CPU, memory, GPUs' });
+const ObjectKeyFields = { kind: Type.String(), name: Type.String(), namespace: Type.Optional(Type.String()) };
 
 export const RolloutPreviewSchema = Type.Object({
   version: Type.String(),
   waves: Type.Array(Type.Object({ index: Type.Integer(), name: Type.String(), environments: Type.Integer() })),
-  environments: Type.Array(Open('per environment: wave, holds, objects added, changed (field paths) and removed, resource changes')),
+  environments: Type.Array(Type.Object({
+    tenant: Type.String(), environment: Type.String(), wave: Type.Integer(), waveName: Type.String(), fromVersion: Type.String(),
+    delivery: literals(['apply', 'publish']), heldByMaintenanceWindow: Type.Boolean(), hibernated: Type.Boolean(),
+    added: Type.Array(Type.Object(ObjectKeyFields)),
+    changed: Type.Array(Type.Object({ ...ObjectKeyFields, fields: Type.Unsafe<readonly string[]>(Type.Array(Type.String({ description: 'a changed field path' }))) })),
+    removed: Type.Array(Type.Object(ObjectKeyFields)), unchanged: Type.Integer(), requests: ResourceDelta,
+  })),
   skipped: Type.Array(Type.Object({ tenant: Type.String(), environment: Type.String(), reason: Type.String() })),
-  totals: Type.Object({ environments: Type.Integer(), added: Type.Integer(), changed: Type.Integer(), removed: Type.Integer(), requests: Open('change in requested CPU, memory, GPUs') }),
+  totals: Type.Object({ environments: Type.Integer(), added: Type.Integer(), changed: Type.Integer(), removed: Type.Integer(), requests: ResourceDelta }),
   warnings: Type.Optional(Type.Array(Type.String())),
 }, { description: 'What a rollout would do now (nothing written)' });
