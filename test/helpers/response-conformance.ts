@@ -20,21 +20,19 @@ export function closedByDefault(schema: unknown, inComposition = false): unknown
   if (Array.isArray(schema)) return schema.map((s) => closedByDefault(s, inComposition));
   if (schema === null || typeof schema !== 'object') return schema;
   const s = schema as Json;
-  const out: Json = {};
-  for (const [k, v] of Object.entries(s)) {
-    if (k === 'properties' || k === 'patternProperties' || k === '$defs' || k === 'definitions') {
-      out[k] = Object.fromEntries(Object.entries(v as Json).map(([name, sub]) => [name, closedByDefault(sub)]));
-    } else if (k === 'allOf') {
-      // allOf members see only their own properties: closing them would refuse each other's.
-      out[k] = closedByDefault(v, true);
-    } else if (typeof v === 'object') {
-      out[k] = closedByDefault(v);
-    } else out[k] = v;
-  }
-  if (!inComposition && s.properties && s.additionalProperties === undefined && s.patternProperties === undefined && s.unevaluatedProperties === undefined) {
-    out.additionalProperties = false;
-  }
+  const out: Json = Object.fromEntries(Object.entries(s).map(([k, v]) => [k, closedChild(k, v)]));
+  const saysNothing = s.additionalProperties === undefined && s.patternProperties === undefined && s.unevaluatedProperties === undefined;
+  if (!inComposition && s.properties && saysNothing) out.additionalProperties = false;
   return out;
+}
+
+const MAPS = new Set(['properties', 'patternProperties', '$defs', 'definitions']);
+
+function closedChild(key: string, value: unknown): unknown {
+  if (MAPS.has(key)) return Object.fromEntries(Object.entries(value as Json).map(([name, sub]) => [name, closedByDefault(sub)]));
+  // allOf members see only their own properties: closing them would refuse each other's.
+  if (key === 'allOf') return closedByDefault(value, true);
+  return typeof value === 'object' ? closedByDefault(value) : value;
 }
 
 interface Media { type: string; validate: ValidateFunction | null }
@@ -73,21 +71,29 @@ export function mismatch(req: FastifyRequest, reply: FastifyReply, payload: unkn
   const status = reply.statusCode;
   const d = declared(req, status);
   if (d === 'undeclared') return `status ${status} is not declared`;
-  const text = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? null : undefined;
+  const text = typeof payload === 'string' ? payload : null;
   // Fastify strips the body of a 204 and a 304 whatever the handler sent.
   if (d.empty) return status === 204 || status === 304 || !text ? null : `status ${status} is declared without a body, the answer has ${text.length} characters`;
   const type = String(reply.getHeader('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-  const media = d.media.find((m) => m.type === type) ?? d.media.find((m) => m.type === '*/*' || (m.type.endsWith('/*') && type.startsWith(m.type.slice(0, -1))));
+  const media = mediaFor(d.media, type);
   if (!media) return `content type ${type || '(none)'} is not declared for ${status} (declared: ${d.media.map((m) => m.type).join(', ')})`;
-  if (!media.validate || text === undefined || text === null) return null; // not JSON, or a stream: its type is what can be judged
+  // Not JSON, a Buffer or a stream: its type is what can be judged.
+  return media.validate && text !== null ? bodyMismatch(status, type, media.validate, text) : null;
+}
+
+function mediaFor(media: Media[], type: string): Media | undefined {
+  return media.find((m) => m.type === type) ?? media.find((m) => m.type === '*/*' || (m.type.endsWith('/*') && type.startsWith(m.type.slice(0, -1))));
+}
+
+function bodyMismatch(status: number, type: string, validate: ValidateFunction, text: string): string | null {
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
     return `${status} ${type} body is not JSON`;
   }
-  if (media.validate(body)) return null;
-  return `${status} body does not match its schema: ${ajv.errorsText(media.validate.errors, { separator: '; ' })}`;
+  if (validate(body)) return null;
+  return `${status} body does not match its schema: ${ajv.errorsText(validate.errors, { separator: '; ' })}`;
 }
 
 /** Adds the check to an app before it is ready (the API test harness does, for every suite). */

@@ -10,6 +10,20 @@ function openapiPath(url: string): string {
   return url.replace(/::/g, '\u0000').replace(/:(\w+)(\([^)]*\))?/g, '{$1}').replace(/\u0000/g, ':');
 }
 
+/** What is wrong with one declared success response (nothing: []). */
+function successIssues(where: string, status: string, r: { content?: Record<string, { schema?: object }> }, ajv: Ajv2020): string[] {
+  // A wildcard says nothing a fuzzer can check: each status the route answers is listed.
+  if (!/^\d{3}$/.test(status)) return [`${where} is not a status code`];
+  if (status === '204' || status === '304') return r.content ? [`${where} declares a body`] : [];
+  if (!r.content || Object.keys(r.content).length === 0) return [`${where} has no content`];
+  const issues: string[] = [];
+  for (const [type, media] of Object.entries(r.content)) {
+    if (!media.schema || Object.keys(media.schema).filter((k) => k !== 'description').length === 0) issues.push(`${where} ${type} has no schema`);
+    else assert.doesNotThrow(() => ajv.compile(media.schema!), `${where} ${type}`);
+  }
+  return issues;
+}
+
 describe('OpenAPI document', () => {
   let h: Harness;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -52,19 +66,7 @@ describe('OpenAPI document', () => {
         const where = `${method.toUpperCase()} ${path}`;
         const success = Object.entries(op.responses).filter(([status]) => /^[123]/.test(status));
         if (success.length === 0) lacking.push(`${where}: no success status`);
-        for (const [status, r] of success) {
-          // A wildcard says nothing a fuzzer can check: each status the route answers is listed.
-          if (!/^\d{3}$/.test(status)) lacking.push(`${where}: ${status} is not a status code`);
-          else if (status === '204' || status === '304') {
-            if (r.content) lacking.push(`${where}: ${status} declares a body`);
-          } else if (!r.content || Object.keys(r.content).length === 0) lacking.push(`${where}: ${status} has no content`);
-          else {
-            for (const [type, media] of Object.entries(r.content)) {
-              if (!media.schema || Object.keys(media.schema).filter((k) => k !== 'description').length === 0) lacking.push(`${where}: ${status} ${type} has no schema`);
-              else assert.doesNotThrow(() => ajv.compile(media.schema!), `${where} ${status} ${type}`);
-            }
-          }
-        }
+        for (const [status, r] of success) lacking.push(...successIssues(`${where}: ${status}`, status, r, ajv));
         for (const status of ['4XX', '5XX']) assert.ok(op.responses[status]?.content?.['application/problem+json'], `${where}: ${status} problem+json`);
       }
     }
