@@ -18,6 +18,8 @@ export interface FuzzTenant { slug: string; token: string; tokenId: string; oper
 export interface FuzzServer {
   url: string;
   adminToken: string;
+  /** The admin token's id (hooks.py keeps the fuzzer from revoking or rotating the token it runs with). */
+  adminTokenId: string;
   store: Store;
   alpha: FuzzTenant;
   beta: FuzzTenant;
@@ -64,8 +66,9 @@ export async function startFuzzServer(): Promise<FuzzServer> {
   };
   const alpha = await tenant('fz-alpha');
   const beta = await tenant('fz-beta');
+  const adminTokenId = (await store.tokens.verify(adminToken))!.id;
   return {
-    url, adminToken, store, alpha, beta,
+    url, adminToken, adminTokenId, store, alpha, beta,
     async stop() {
       await running.stop();
       await prometheus.stop();

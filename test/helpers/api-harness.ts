@@ -14,6 +14,7 @@ import { engineConnections } from '../../src/engine/index.ts';
 import { RolloutService } from '../../src/engine/rollouts/service.ts';
 import { SAMPLE_BLUEPRINT } from '../../demo/sample-blueprint.ts';
 import { freshEmbedded, freshPostgres } from './db.ts';
+import { checkResponses, nonConforming } from './response-conformance.ts';
 
 export type Backend = 'embedded' | 'postgres';
 /** Both real backends; FLEETPLANE_API_TEST_BACKENDS=embedded narrows it for quick local iteration. */
@@ -106,6 +107,9 @@ export async function harness(backend: Backend, handle?: StoreHandle, extra: Par
   // The rate limit is tested on its own (api-limits.test.ts); suites sending hundreds of calls from one
   // token within a minute would otherwise meet it.
   const app = await buildApp(deps, { logger: false, limits: { rateLimitMax: 0 } });
+  // Every answer is judged against the response schema its route declares (response-conformance.ts).
+  checkResponses(app);
+  const seenBefore = nonConforming.length;
   await app.ready();
   const req = async (method: string, url: string, o: ReqOpts = {}): Promise<Res> => {
     const headers: Record<string, string> = { ...(o.headers ?? {}) };
@@ -135,6 +139,8 @@ export async function harness(backend: Backend, handle?: StoreHandle, extra: Par
       await deps.changes.stop();
       await store.close();
       if (!handle) await h.destroy();
+      const wrong = nonConforming.slice(seenBefore);
+      if (wrong.length > 0) throw new Error(`answers that do not match their declared response schema:\n${[...new Set(wrong)].join('\n')}`);
     },
   };
 }

@@ -71,6 +71,8 @@ describe('Schemathesis over every route', () => {
     const env = {
       ...process.env, ...pass.env,
       FP_FUZZ_HOOKS: join(FUZZ_DIR, 'hooks.py'), FP_FUZZ_SEEN: seenDir,
+      // The tokens the passes run with: never revoked or rotated by the run itself (hooks.py).
+      FP_FUZZ_OWN_TOKENS: [server.adminTokenId, server.alpha.tokenId].join(','),
       // Nothing from the run lands in the checkout (Schemathesis and Hypothesis write to the cwd).
       HYPOTHESIS_STORAGE_DIRECTORY: join(work, 'hypothesis'), NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false',
     };

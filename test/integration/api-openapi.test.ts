@@ -10,6 +10,20 @@ function openapiPath(url: string): string {
   return url.replace(/::/g, '\u0000').replace(/:(\w+)(\([^)]*\))?/g, '{$1}').replace(/\u0000/g, ':');
 }
 
+/** What is wrong with one declared success response (nothing: []). */
+function successIssues(where: string, status: string, r: { content?: Record<string, { schema?: object }> }, ajv: Ajv2020): string[] {
+  // A wildcard says nothing a fuzzer can check: each status the route answers is listed.
+  if (!/^\d{3}$/.test(status)) return [`${where} is not a status code`];
+  if (status === '204' || status === '304') return r.content ? [`${where} declares a body`] : [];
+  if (!r.content || Object.keys(r.content).length === 0) return [`${where} has no content`];
+  const issues: string[] = [];
+  for (const [type, media] of Object.entries(r.content)) {
+    if (!media.schema || Object.keys(media.schema).filter((k) => k !== 'description').length === 0) issues.push(`${where} ${type} has no schema`);
+    else assert.doesNotThrow(() => ajv.compile(media.schema!), `${where} ${type}`);
+  }
+  return issues;
+}
+
 describe('OpenAPI document', () => {
   let h: Harness;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -40,6 +54,24 @@ describe('OpenAPI document', () => {
   test('lists every registered route', () => {
     const missing = h.app.fleetRoutes.filter((r) => !doc.paths[openapiPath(r.url)]?.[r.method.toLowerCase()]).map((r) => `${r.method} ${r.url}`);
     assert.deepEqual(missing, []);
+  });
+
+  test('every operation declares its success statuses, each with a response schema (204/304: no body)', () => {
+    const ajv = new Ajv2020({ strict: false, validateFormats: false });
+    const lacking: string[] = [];
+    let operations = 0;
+    for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema?: object }> }> }>>)) {
+      for (const [method, op] of Object.entries(item)) {
+        operations++;
+        const where = `${method.toUpperCase()} ${path}`;
+        const success = Object.entries(op.responses).filter(([status]) => /^[123]/.test(status));
+        if (success.length === 0) lacking.push(`${where}: no success status`);
+        for (const [status, r] of success) lacking.push(...successIssues(`${where}: ${status}`, status, r, ajv));
+        for (const status of ['4XX', '5XX']) assert.ok(op.responses[status]?.content?.['application/problem+json'], `${where}: ${status} problem+json`);
+      }
+    }
+    assert.deepEqual(lacking, []);
+    assert.ok(operations >= 100, `operations: ${operations}`);
   });
 
   test('every schema in it is valid JSON Schema 2020-12, and request bodies are closed', () => {

@@ -11,6 +11,7 @@ import { EnvParams, HibernateBody, MoveBody, IdempotencyHeaders, PatchBody, Rest
 import { DEFAULT_PLACEMENT } from '../services/cluster-lifecycle.ts';
 import { movePlanner } from '../services/moves.ts';
 import { hibernate, patch, restart, rollback, scale, startEnvAction, upgrade, wake, type Planner } from '../services/environment-actions.ts';
+import { OperationSchema } from '../responses.ts';
 
 type Params = Static<typeof EnvParams>;
 
@@ -25,7 +26,7 @@ async function run<B>(store: Store, req: FastifyRequest<{ Params: Params; Body: 
 function action<S extends TSchema>(app: Api, store: Store, a: { verb: string; body: S; planner: Planner<Static<S>>; summary: string }) {
   const { verb, body, planner, summary } = a;
   app.post(`/v1/tenants/:tenant/environments/:env(^[a-z0-9-]+)::${verb}`, {
-    schema: { tags: ['environments'], summary, params: EnvParams, body, headers: IdempotencyHeaders },
+    schema: { tags: ['environments'], summary, params: EnvParams, body, headers: IdempotencyHeaders, response: { 202: OperationSchema } },
   }, (req, reply) => run(store, req as FastifyRequest<{ Params: Params; Body: Static<S> }>, reply, planner));
 }
 

@@ -8,6 +8,7 @@ import { assertCanAct, assertCanSee } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
 import { DnsLabel, EnvParams } from '../schemas.ts';
 import { checkStartRequest, hibernationStatus, setHibernationSchedule, tenantSavings, TrainingService } from '../services/ai-workloads.ts';
+import { HibernationSavingsSchema, HibernationStatusSchema, TrainingRunSchema, TrainingRunsSchema } from '../responses.ts';
 
 const tags = ['ai-workloads'];
 const Schedule = Type.Unsafe<HibernationSchedule>(HIBERNATION_SCHEDULE_SCHEMA);
@@ -31,7 +32,7 @@ const routes: RouteModule = (app, deps) => {
   const training = new TrainingService(d);
 
   app.get('/v1/environments/:tenant/:env/hibernation', {
-    schema: { tags, summary: 'Hibernation: state, the schedule that applies, the next scheduled change, and the replica-hours and GPU-hours saved', params: EnvParams },
+    schema: { tags, summary: 'Hibernation: state, the schedule that applies, the next scheduled change, and the replica-hours and GPU-hours saved', params: EnvParams, response: { 200: HibernationStatusSchema } },
   }, async (req) => {
     const { tenant, env } = req.params;
     assertCanSee(req, tenant, `environment "${tenant}/${env}"`);
@@ -39,7 +40,7 @@ const routes: RouteModule = (app, deps) => {
   });
 
   app.put('/v1/environments/:tenant/:env/hibernation/schedule', {
-    schema: { tags, summary: "Set the environment's own hibernation schedule (over its environment type's)", params: EnvParams, body: Schedule },
+    schema: { tags, summary: "Set the environment's own hibernation schedule (over its environment type's)", params: EnvParams, body: Schedule, response: { 200: HibernationStatusSchema } },
   }, async (req) => {
     const { tenant, env } = req.params;
     assertCanAct(req, tenant, `environment "${tenant}/${env}"`);
@@ -47,7 +48,7 @@ const routes: RouteModule = (app, deps) => {
   });
 
   app.delete('/v1/environments/:tenant/:env/hibernation/schedule', {
-    schema: { tags, summary: "Drop the environment's own schedule (its environment type's applies again)", params: EnvParams },
+    schema: { tags, summary: "Drop the environment's own schedule (its environment type's applies again)", params: EnvParams, response: { 200: HibernationStatusSchema } },
   }, async (req) => {
     const { tenant, env } = req.params;
     assertCanAct(req, tenant, `environment "${tenant}/${env}"`);
@@ -55,7 +56,7 @@ const routes: RouteModule = (app, deps) => {
   });
 
   app.get('/v1/tenants/:tenant/hibernation/savings', {
-    schema: { tags, summary: 'Replica-hours and GPU-hours saved by hibernation, per environment and in total (optionally within from..to)', params: TenantParams, querystring: SavingsQuery },
+    schema: { tags, summary: 'Replica-hours and GPU-hours saved by hibernation, per environment and in total (optionally within from..to)', params: TenantParams, querystring: SavingsQuery, response: { 200: HibernationSavingsSchema } },
   }, async (req) => {
     const { tenant } = req.params;
     assertCanSee(req, tenant, `tenant "${tenant}"`);
@@ -65,7 +66,7 @@ const routes: RouteModule = (app, deps) => {
   });
 
   app.post('/v1/environments/:tenant/:env/training-jobs', {
-    schema: { tags, summary: 'Start a run of a training-job component: a TrainJob where Kubeflow Trainer is installed, else a batch Job; counted against the training GPU quota', params: EnvParams, body: StartBody },
+    schema: { tags, summary: 'Start a run of a training-job component: a TrainJob where Kubeflow Trainer is installed, else a batch Job; counted against the training GPU quota', params: EnvParams, body: StartBody, response: { 201: TrainingRunSchema } },
   }, async (req, reply) => {
     const { tenant, env } = req.params;
     assertCanAct(req, tenant, `environment "${tenant}/${env}"`);
@@ -75,7 +76,7 @@ const routes: RouteModule = (app, deps) => {
   });
 
   app.get('/v1/environments/:tenant/:env/training-jobs', {
-    schema: { tags, summary: "The environment's training runs with their state (read back from the cluster) and GPU-hours", params: EnvParams },
+    schema: { tags, summary: "The environment's training runs with their state (read back from the cluster) and GPU-hours", params: EnvParams, response: { 200: TrainingRunsSchema } },
   }, async (req) => {
     const { tenant, env } = req.params;
     assertCanSee(req, tenant, `environment "${tenant}/${env}"`);

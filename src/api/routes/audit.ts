@@ -6,6 +6,7 @@ import { principal, tenantFilter } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
 import { sendPage } from '../http.ts';
 import { DnsLabel } from '../schemas.ts';
+import { AuditRecordSchema, PageOf } from '../responses.ts';
 
 const AuditQuery = Type.Object({
   tenant: Type.Optional(DnsLabel),
@@ -15,7 +16,7 @@ const AuditQuery = Type.Object({
 
 const routes: RouteModule = (app, { store }) => {
   app.get('/v1/audit', {
-    schema: { tags: ['audit'], summary: 'The audit log, newest first: every mutating call with who, tenant, what and the result', querystring: AuditQuery },
+    schema: { tags: ['audit'], summary: 'The audit log, newest first: every mutating call with who, tenant, what and the result', querystring: AuditQuery, response: { 200: PageOf(AuditRecordSchema, 'A page of audit entries, newest first') } },
   }, async (req, reply) => {
     const p = principal(req);
     if (p.kind === 'tenant' && p.role !== 'tenant-admin') throw new ForbiddenError('the audit log needs an admin or tenant-admin token');

@@ -23,6 +23,7 @@ import { environmentRevision } from '../services/environment-revision.ts';
 import { EnvParams } from '../schemas.ts';
 import { ProblemError } from '../problem.ts';
 import type { ApiDeps } from '../context.ts';
+import { TextBody } from '../responses.ts';
 
 const tags = ['environments'];
 
@@ -49,12 +50,14 @@ async function bundledCharts(rev: Revision, namespace: string, charts: ApiDeps['
 const routes: RouteModule = (app, { store, signer, charts }) => {
   app.get('/v1/bundles/signing-key', {
     config: { auth: 'public' },
-    schema: { tags, security: [], produces: ['application/x-pem-file'], summary: 'The public key (Ed25519, PEM) bundles are signed with: SHA256SUMS.sig signs SHA256SUMS' },
+    schema: { tags, security: [], produces: ['application/x-pem-file'], summary: 'The public key (Ed25519, PEM) bundles are signed with: SHA256SUMS.sig signs SHA256SUMS',
+      response: { 200: TextBody('application/x-pem-file', 'The public key, PEM') } },
   }, async (_req, reply) => reply.type('application/x-pem-file').header('x-fleetplane-signing-key', signer.keyId).send(signer.publicKeyPem));
 
   app.get('/v1/tenants/:tenant/bundles/:env', {
     schema: {
       tags, params: EnvParams, produces: ['application/gzip'],
+      response: { 200: { description: 'The bundle (tar.gz)', content: { 'application/gzip': { schema: Type.Unsafe<Buffer>({ type: 'string', contentEncoding: 'binary' }) } } } },
       querystring: Type.Object({ revision: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,79}$' })) }),
       summary: 'Download an environment as a self-managed bundle (tar.gz: manifests in apply order, Helm values, images.txt, install.sh, SHA256SUMS; never secret values)',
     },

@@ -9,13 +9,15 @@ import { sendPage } from '../http.ts';
 import { ClusterCreate, DnsLabel, NoContent, PageQuery } from '../schemas.ts';
 import { audit } from '../audit.ts';
 import { kubeconfigIssues } from '../../adapters/kube/credential-policy.ts';
+import { ClusterSchema, PageOf } from '../responses.ts';
 
 const tags = ['clusters'];
 
 const routes: RouteModule = (app, { store, connections }) => {
   app.post('/v1/clusters', {
     config: { auth: 'admin' },
-    schema: { tags, summary: 'Register (or update) a cluster; credentials are stored encrypted and never returned', body: ClusterCreate },
+    schema: { tags, summary: 'Register (or update) a cluster; credentials are stored encrypted and never returned', body: ClusterCreate,
+      response: { 200: { ...ClusterSchema, description: 'Updated' }, 201: { ...ClusterSchema, description: 'Registered' } } },
   }, async (req, reply) => {
     const issues = new IssueList().check('/name', slugIssue(req.body.name));
     if (req.body.credentials !== undefined) issues.add(...kubeconfigIssues(req.body.credentials).map((i) => ({ field: `/credentials${i.field}`, message: i.message })));
@@ -29,13 +31,13 @@ const routes: RouteModule = (app, { store, connections }) => {
     return reply.status(existed ? 200 : 201).header('location', `/v1/clusters/${cluster.name}`).send(cluster);
   });
 
-  app.get('/v1/clusters', { config: { auth: 'admin' }, schema: { tags, summary: 'List clusters', querystring: PageQuery } }, async (req, reply) => {
+  app.get('/v1/clusters', { config: { auth: 'admin' }, schema: { tags, summary: 'List clusters', querystring: PageQuery, response: { 200: PageOf(ClusterSchema, 'A page of clusters') } } }, async (req, reply) => {
     return sendPage(req, reply, await store.clusters.list({ limit: req.query.limit, cursor: req.query.cursor }));
   });
 
   // `:name` stops at a colon, so `/v1/clusters/c1:cordon` is only the cordon route's path: GET or
   // DELETE there is a 405 (Allow: POST), not a cluster name refused by its pattern.
-  app.get('/v1/clusters/:name(^[^:]+$)', { config: { auth: 'admin' }, schema: { tags, summary: 'Get a cluster', params: Type.Object({ name: DnsLabel }) } }, async (req) => {
+  app.get('/v1/clusters/:name(^[^:]+$)', { config: { auth: 'admin' }, schema: { tags, summary: 'Get a cluster', params: Type.Object({ name: DnsLabel }), response: { 200: ClusterSchema } } }, async (req) => {
     const c = await store.clusters.get(req.params.name);
     if (!c) throw notFound(`cluster "${req.params.name}"`);
     return c;

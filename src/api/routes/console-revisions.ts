@@ -14,6 +14,7 @@ import type { RouteModule } from '../context.ts';
 import { ProblemError } from '../problem.ts';
 import { EnvParams } from '../schemas.ts';
 import { diffLive, diffRevisions, keyOf, redact } from '../services/revision-diff.ts';
+import { DiffSchema, RevisionListSchema, RevisionSchema } from '../responses.ts';
 
 const tags = ['environments'];
 const RevisionId = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,79}$' });
@@ -58,7 +59,7 @@ async function liveObjects(connections: ClusterConnections, env: Environment, ob
 
 const routes: RouteModule = (app, { store, connections }) => {
   app.get('/v1/environments/:tenant/:env/revisions', {
-    schema: { tags, summary: "An environment's stored revisions, newest first, marked applied / desired / last good", params: EnvParams },
+    schema: { tags, summary: "An environment's stored revisions, newest first, marked applied / desired / last good", params: EnvParams, response: { 200: RevisionListSchema } },
   }, async (req) => {
     const { tenant, env: name } = req.params;
     assertCanSee(req, tenant, `environment "${tenant}/${name}"`);
@@ -72,7 +73,7 @@ const routes: RouteModule = (app, { store, connections }) => {
   });
 
   app.get('/v1/environments/:tenant/:env/revisions/:id', {
-    schema: { tags, summary: "One revision's rendered objects (Secret values redacted) and Helm values", params: Type.Object({ tenant: EnvParams.properties.tenant, env: EnvParams.properties.env, id: RevisionId }) },
+    schema: { tags, summary: "One revision's rendered objects (Secret values redacted) and Helm values", params: Type.Object({ tenant: EnvParams.properties.tenant, env: EnvParams.properties.env, id: RevisionId }), response: { 200: RevisionSchema } },
   }, async (req) => {
     const { tenant, env: name, id } = req.params;
     assertCanSee(req, tenant, `environment "${tenant}/${name}"`);
@@ -86,7 +87,7 @@ const routes: RouteModule = (app, { store, connections }) => {
 
   app.get('/v1/environments/:tenant/:env/diff', {
     schema: {
-      tags, params: EnvParams,
+      tags, params: EnvParams, response: { 200: DiffSchema },
       summary: 'Unified diff between two revisions (from, to), or between a revision and the live cluster (to=live; drift)',
       querystring: Type.Object({
         from: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,79}$', description: 'default: the applied revision' })),

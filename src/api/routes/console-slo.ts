@@ -8,6 +8,7 @@ import { RECORDED, ALERTS, objectivesFor } from '../../render/monitoring/index.t
 import { assertCanSee, notFound } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
 import { EnvParams } from '../schemas.ts';
+import { SloStatusSchema } from '../responses.ts';
 
 const WINDOWS = ['1h', '1d', '3d'] as const;
 const TIMEOUT_MS = 5_000;
@@ -43,7 +44,7 @@ async function tierOf(store: Store, tenant: string, environment: string) {
 
 const routes: RouteModule = (app, { store, prometheusUrl }) => {
   app.get('/v1/environments/:tenant/:env/slo', {
-    schema: { tags: ['observability'], summary: 'SLO status: objectives by tier, current error/slow ratios and firing burn-rate alerts (when Prometheus is configured)', params: EnvParams },
+    schema: { tags: ['observability'], summary: 'SLO status: objectives by tier, current error/slow ratios and firing burn-rate alerts (when Prometheus is configured)', params: EnvParams, response: { 200: SloStatusSchema } },
   }, async (req) => {
     const { tenant, env } = req.params;
     assertCanSee(req, tenant, `environment "${tenant}/${env}"`);

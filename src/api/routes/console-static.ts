@@ -11,6 +11,8 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyReply } from 'fastify';
 import type { RouteModule } from '../context.ts';
 import { ProblemError } from '../problem.ts';
+import { Type } from '@sinclair/typebox';
+import { NotModified, TextBody } from '../responses.ts';
 
 export const CONSOLE_DIR = fileURLToPath(new URL('../../../web/dist/', import.meta.url));
 
@@ -26,6 +28,13 @@ function secure(reply: FastifyReply): FastifyReply {
   return reply.header('content-security-policy', CSP).header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer');
 }
 
+/** What @fastify/static answers for an asset: the file, a range of it, or 304 to a conditional request. */
+const ASSET_RESPONSES = {
+  200: { description: 'The asset', content: { '*/*': { schema: Type.Unsafe<unknown>({ type: 'string', contentEncoding: 'binary' }) } } },
+  206: { description: 'A range of the asset', content: { '*/*': { schema: Type.Unsafe<unknown>({ type: 'string', contentEncoding: 'binary' }) } } },
+  304: NotModified,
+};
+
 const routes: RouteModule = async (app, { consoleDir: dir }) => {
   const assets = join(dir, 'assets');
   await app.register(fastifyStatic, { root: existsSync(assets) ? assets : dir, serve: false });
@@ -37,10 +46,10 @@ const routes: RouteModule = async (app, { consoleDir: dir }) => {
     return secure(reply).type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(html);
   };
   for (const url of CLIENT_ROUTES) {
-    app.get(url, { config: { auth: 'public' }, schema: { ...hidden, summary: 'The web console (HTML; the app routes itself client-side)' } }, index);
+    app.get(url, { config: { auth: 'public' }, schema: { ...hidden, summary: 'The web console (HTML; the app routes itself client-side)', response: { 200: TextBody('text/html', 'The console page') } } }, index);
   }
 
-  app.get('/assets/:file', { config: { auth: 'public' }, schema: { ...hidden, produces: ['*/*'], summary: 'The web console\'s built assets (content-hashed, cached for a year)' } }, (req, reply) => {
+  app.get('/assets/:file', { config: { auth: 'public' }, schema: { ...hidden, produces: ['*/*'], summary: 'The web console\'s built assets (content-hashed, cached for a year)', response: ASSET_RESPONSES } }, (req, reply) => {
     const file = (req.params as { file: string }).file;
     // @fastify/send refuses paths that leave the root (.., encoded or not) with 403/404.
     return secure(reply).header('cache-control', 'public, max-age=31536000, immutable').sendFile(file, assets, { cacheControl: false });

@@ -8,6 +8,7 @@ import { environmentRevision } from '../services/environment-revision.ts';
 import type { RouteModule } from '../context.ts';
 import { visibleTenant } from '../services/visible-tenant.ts';
 import { EnvParams, TenantParams } from '../schemas.ts';
+import { DashboardListSchema, Open } from '../responses.ts';
 
 const tags = ['observability'];
 
@@ -20,7 +21,7 @@ function dashboardIn(objects: KubeObject[]): Record<string, unknown> | null {
 
 const routes: RouteModule = (app, { store }) => {
   app.get('/v1/tenants/:tenant/dashboards', {
-    schema: { tags, summary: "List a tenant's Grafana dashboards (one per environment, folder per tenant)", params: TenantParams },
+    schema: { tags, summary: "List a tenant's Grafana dashboards (one per environment, folder per tenant)", params: TenantParams, response: { 200: DashboardListSchema } },
   }, async (req) => {
     assertCanSee(req, req.params.tenant);
     const tenant = await visibleTenant(store, req.params.tenant);
@@ -40,7 +41,7 @@ const routes: RouteModule = (app, { store }) => {
   });
 
   app.get('/v1/tenants/:tenant/dashboards/:env', {
-    schema: { tags, summary: 'Download the Grafana dashboard JSON of one environment', params: EnvParams },
+    schema: { tags, summary: 'Download the Grafana dashboard JSON of one environment', params: EnvParams, response: { 200: Open('a Grafana dashboard (its JSON model)') } },
   }, async (req, reply) => {
     const what = `dashboard of environment "${req.params.tenant}/${req.params.env}"`;
     assertCanSee(req, req.params.tenant, what);

@@ -8,12 +8,13 @@ import { idempotencyKey, markReplayed, requestHash, sendPage, withEtag } from '.
 import { EnvParams, EnvironmentCreate, IdempotencyHeaders, PageQuery, TenantParams } from '../schemas.ts';
 import { assertKeyNotRecorded, assertSameOperationRequest } from '../services/idempotency.ts';
 import { addEnvironment, environmentIssues } from '../services/onboarding.ts';
+import { EnvironmentSchema, NotModified, OperationSchema, PageOf } from '../responses.ts';
 
 const tags = ['environments'];
 
 const routes: RouteModule = (app, { store }) => {
   app.get('/v1/tenants/:tenant/environments', {
-    schema: { tags, summary: "List a tenant's environments", params: TenantParams, querystring: PageQuery },
+    schema: { tags, summary: "List a tenant's environments", params: TenantParams, querystring: PageQuery, response: { 200: PageOf(EnvironmentSchema, 'A page of environments') } },
   }, async (req, reply) => {
     assertCanSee(req, req.params.tenant);
     await visibleTenant(store, req.params.tenant);
@@ -22,18 +23,18 @@ const routes: RouteModule = (app, { store }) => {
   });
 
   app.get('/v1/environments/:tenant/:env', {
-    schema: { tags, summary: 'Get an environment with its status (ETag = resourceVersion)', params: EnvParams },
+    schema: { tags, summary: 'Get an environment with its status (ETag = resourceVersion)', params: EnvParams, response: { 200: EnvironmentSchema, 304: NotModified } },
   }, async (req, reply) => {
     const what = `environment "${req.params.tenant}/${req.params.env}"`;
     assertCanSee(req, req.params.tenant, what);
     const env = await store.environments.get(req.params.tenant, req.params.env);
     if (!env) throw notFound(what);
-    if (withEtag(req, reply, env.resourceVersion)) return reply.status(304).send();
+    if (withEtag(req, reply, env.resourceVersion)) return reply.status(304).send(null);
     return env;
   });
 
   app.post('/v1/tenants/:tenant/environments', {
-    schema: { tags, summary: 'Add an environment: starts onboarding it (202 + Operation)', params: TenantParams, body: EnvironmentCreate, headers: IdempotencyHeaders },
+    schema: { tags, summary: 'Add an environment: starts onboarding it (202 + Operation)', params: TenantParams, body: EnvironmentCreate, headers: IdempotencyHeaders, response: { 202: OperationSchema } },
   }, async (req, reply) => {
     const tenant = req.params.tenant;
     assertCanAct(req, tenant);

@@ -14,6 +14,7 @@ import { offboard, replayOffboard } from '../services/offboarding.ts';
 import { publishRelease } from '../services/releases.ts';
 import { patch, startEnvAction } from '../services/environment-actions.ts';
 import { audit } from '../audit.ts';
+import { EventAnswerSchema } from '../responses.ts';
 
 export const EVENT_TYPES = {
   onboarded: 'io.fleetplane.customer.onboarded',
@@ -94,6 +95,7 @@ const routes: RouteModule = (app, { store }) => {
       tags: ['events'],
       summary: 'Receive a CloudEvent (structured JSON). 202 when new, 200 with the original outcome when repeated',
       body: CloudEvent,
+      response: { 200: { ...EventAnswerSchema, description: 'A repeated event: its original outcome, nothing done' }, 202: { ...EventAnswerSchema, description: 'A new event: its work started' } },
     },
   }, async (req, reply) => {
     const ev = req.body;

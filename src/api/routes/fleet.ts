@@ -12,6 +12,7 @@ import { listAllEnvironments } from '../../metrics/store-gauges.ts';
 import { summarizeFleetHealth, type ClusterProbe } from '../../observability/fleet-health.ts';
 import { principal } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
+import { FleetHealthSchema } from '../responses.ts';
 
 const PROBE_TIMEOUT_MS = 3_000;
 
@@ -48,7 +49,7 @@ const routes: RouteModule = (app, { store, now, connections }) => {
     schema: {
       tags: ['fleet'],
       summary: 'Fleet health: counts by health, blueprint version and cluster; worst offenders; per-cluster errors',
-      querystring: FleetHealthQuery,
+      querystring: FleetHealthQuery, response: { 200: FleetHealthSchema },
     },
   }, async (req) => {
     const p = principal(req);

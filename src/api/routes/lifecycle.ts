@@ -19,6 +19,7 @@ import { audit } from '../audit.ts';
 import {
   DEFAULT_PLACEMENT, allClusters, createClusterUpgrade, evacuationPlan, fleetVersions, previewPlacement, tenantView,
 } from '../services/cluster-lifecycle.ts';
+import { ClusterSchema, ClusterUpgradeSchema, EvacuationDryRunSchema, EvacuationPlanSchema, EvacuationSchema, FailoverSchema, FleetVersionsSchema, PageOf, PlacementPlanSchema } from '../responses.ts';
 
 const closed = { additionalProperties: false } as const;
 const KubeVersion = Type.String({ pattern: '^v1\\.[0-9]{1,3}\\.[0-9]{1,4}$', description: 'a Kubernetes release, e.g. v1.37.2' });
@@ -58,6 +59,8 @@ const EvacuationId = Type.String({ pattern: '^ev-[a-f0-9]{8}$' });
 const Region = Type.String({ minLength: 1, maxLength: 63, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' });
 
 const tags = ['clusters'];
+/** An evacuation answers 201 with what it started, or 200 with the plan when dryRun is set. */
+const EVACUATE_RESPONSES = { 200: EvacuationDryRunSchema, 201: EvacuationSchema };
 
 const routes: RouteModule = (app, { store, now, placement, failover }) => {
   const settings = placement ?? DEFAULT_PLACEMENT;
@@ -72,23 +75,23 @@ const routes: RouteModule = (app, { store, now, placement, failover }) => {
 
   app.post('/v1/clusters/:name(^[a-z0-9-]+)::evacuate', {
     config: { auth: 'admin' },
-    schema: { tags, summary: 'Evacuate a cluster: cordon it and move every environment elsewhere (one move each, at most `concurrency` at once)', params: Type.Object({ name: DnsLabel }), body: Type.Optional(EvacuateBody) },
+    schema: { tags, summary: 'Evacuate a cluster: cordon it and move every environment elsewhere (one move each, at most `concurrency` at once)', params: Type.Object({ name: DnsLabel }), body: Type.Optional(EvacuateBody), response: EVACUATE_RESPONSES },
   }, (req, reply) => evacuateRoute(req, reply, [(req.params as { name: string }).name], null));
 
   app.post('/v1/regions/:region(^[a-z0-9-]+)::evacuate', {
     config: { auth: 'admin' },
-    schema: { tags, summary: 'Evacuate every cluster of a region', params: Type.Object({ region: Region }), body: Type.Optional(EvacuateBody) },
+    schema: { tags, summary: 'Evacuate every cluster of a region', params: Type.Object({ region: Region }), body: Type.Optional(EvacuateBody), response: EVACUATE_RESPONSES },
   }, async (req, reply) => {
     const { region } = req.params as { region: string };
     return evacuateRoute(req, reply, await clustersOfRegion(store, region), region);
   });
 
-  app.get('/v1/evacuations', { config: { auth: 'admin' }, schema: { tags, summary: 'List evacuations', querystring: PageQuery } },
+  app.get('/v1/evacuations', { config: { auth: 'admin' }, schema: { tags, summary: 'List evacuations', querystring: PageQuery, response: { 200: PageOf(EvacuationSchema, 'A page of evacuations') } } },
     async (req, reply) => sendPage(req, reply, await store.evacuations.list({ limit: req.query.limit, cursor: req.query.cursor })));
 
   app.get('/v1/evacuations/:id', {
     config: { auth: 'admin' },
-    schema: { tags, summary: 'An evacuation: per-environment state, target, explanation, timestamps (started, Ready on the target, switched, removal) and RTO', params: Type.Object({ id: EvacuationId }) },
+    schema: { tags, summary: 'An evacuation: per-environment state, target, explanation, timestamps (started, Ready on the target, switched, removal) and RTO', params: Type.Object({ id: EvacuationId }), response: { 200: EvacuationSchema } },
   }, async (req) => {
     const e = await store.evacuations.get(req.params.id);
     if (!e) throw notFound(`evacuation "${req.params.id}"`);
@@ -97,7 +100,7 @@ const routes: RouteModule = (app, { store, now, placement, failover }) => {
 
   app.get('/v1/failover', {
     config: { auth: 'admin' },
-    schema: { tags, summary: 'The failover policy per tier and what it would do now (dry run: nothing is written)' },
+    schema: { tags, summary: 'The failover policy per tier and what it would do now (dry run: nothing is written)', response: { 200: FailoverSchema } },
   }, async () => {
     const policy = failover?.policy ?? {};
     const pass = await failoverPass({ store, now, logger: app.log as never }, { policy, settings, concurrency: failover?.concurrency ?? 5 }, false);
@@ -110,6 +113,7 @@ const routes: RouteModule = (app, { store, now, placement, failover }) => {
       schema: {
         tags, summary: verb === 'cordon' ? 'Cordon a cluster: no new placement lands there' : 'Uncordon a cluster',
         params: Type.Object({ name: DnsLabel }), body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }, closed)),
+        response: { 200: ClusterSchema },
       },
     }, async (req) => {
       const { name } = req.params as { name: string };
@@ -123,11 +127,11 @@ const routes: RouteModule = (app, { store, now, placement, failover }) => {
 
   app.get('/v1/clusters/:name/evacuation-plan', {
     config: { auth: 'admin' },
-    schema: { tags, summary: 'Dry run: where each environment on the cluster would go if it were evacuated, each explained', params: Type.Object({ name: DnsLabel }) },
+    schema: { tags, summary: 'Dry run: where each environment on the cluster would go if it were evacuated, each explained', params: Type.Object({ name: DnsLabel }), response: { 200: EvacuationPlanSchema } },
   }, async (req) => evacuationPlan(store, settings, req.params.name));
 
   app.post('/v1/placement::preview', {
-    schema: { tags: ['placement'], summary: 'Where an environment of the tenant would be placed and why (nothing is created)', body: PreviewBody },
+    schema: { tags: ['placement'], summary: 'Where an environment of the tenant would be placed and why (nothing is created)', body: PreviewBody, response: { 200: PlacementPlanSchema } },
   }, async (req) => {
     const body = req.body as Static<typeof PreviewBody>;
     assertCanSee(req, body.tenant);
@@ -144,13 +148,13 @@ const routes: RouteModule = (app, { store, now, placement, failover }) => {
     config: { auth: 'admin' },
     schema: {
       tags: ['fleet'], summary: 'Clusters by Kubernetes version with skew warnings; with target, the rendered objects using APIs removed in it',
-      querystring: Type.Object({ target: Type.Optional(KubeVersion) }, closed),
+      querystring: Type.Object({ target: Type.Optional(KubeVersion) }, closed), response: { 200: FleetVersionsSchema },
     },
   }, async (req) => fleetVersions(store, now(), req.query.target));
 
   app.post('/v1/cluster-upgrades', {
     config: { auth: 'admin' },
-    schema: { tags, summary: 'Plan and start a Kubernetes upgrade of clusters in waves (pre-flight: removed APIs, skew)', body: UpgradeBody },
+    schema: { tags, summary: 'Plan and start a Kubernetes upgrade of clusters in waves (pre-flight: removed APIs, skew)', body: UpgradeBody, response: { 201: ClusterUpgradeSchema } },
   }, async (req, reply) => {
     const b = req.body as Static<typeof UpgradeBody>;
     const { clusterWindows, ...rest } = b;
@@ -159,12 +163,12 @@ const routes: RouteModule = (app, { store, now, placement, failover }) => {
     return reply.status(201).header('location', `/v1/cluster-upgrades/${u.id}`).send(u);
   });
 
-  app.get('/v1/cluster-upgrades', { config: { auth: 'admin' }, schema: { tags, summary: 'List cluster upgrade plans', querystring: PageQuery } },
+  app.get('/v1/cluster-upgrades', { config: { auth: 'admin' }, schema: { tags, summary: 'List cluster upgrade plans', querystring: PageQuery, response: { 200: PageOf(ClusterUpgradeSchema, 'A page of cluster upgrade plans') } } },
     async (req, reply) => sendPage(req, reply, await store.clusterUpgrades.list({ limit: req.query.limit, cursor: req.query.cursor })));
 
   // `:id` stops at a colon: `/v1/cluster-upgrades/cu-1:pause` is only the action's path (GET there: 405).
   app.get('/v1/cluster-upgrades/:id(^[^:]+$)', {
-    config: { auth: 'admin' }, schema: { tags, summary: 'A cluster upgrade plan: waves, per-cluster progress, state and reason', params: Type.Object({ id: UpgradeId }) },
+    config: { auth: 'admin' }, schema: { tags, summary: 'A cluster upgrade plan: waves, per-cluster progress, state and reason', params: Type.Object({ id: UpgradeId }), response: { 200: ClusterUpgradeSchema } },
   }, async (req) => {
     const u = await store.clusterUpgrades.get(req.params.id);
     if (!u) throw notFound(`cluster upgrade "${req.params.id}"`);
@@ -173,7 +177,7 @@ const routes: RouteModule = (app, { store, now, placement, failover }) => {
 
   for (const verb of ['pause', 'resume', 'abort'] as const) {
     app.post(`/v1/cluster-upgrades/:id(^${UPGRADE_ID_RE}$)::${verb}`, {
-      config: { auth: 'admin' }, schema: { tags, summary: `${verb[0]!.toUpperCase()}${verb.slice(1)} a cluster upgrade plan`, params: Type.Object({ id: UpgradeId }) },
+      config: { auth: 'admin' }, schema: { tags, summary: `${verb[0]!.toUpperCase()}${verb.slice(1)} a cluster upgrade plan`, params: Type.Object({ id: UpgradeId }), response: { 200: ClusterUpgradeSchema } },
     }, async (req) => {
       const { id } = req.params as { id: string };
       const u = await store.clusterUpgrades.get(id);

@@ -10,6 +10,7 @@ import { notFound } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
 import { sendPage } from '../http.ts';
 import { TenantParams } from '../schemas.ts';
+import { ExportsPageSchema, MarketplaceMappingSchema } from '../responses.ts';
 
 const tags = ['marketplace'];
 const closed = { additionalProperties: false } as const;
@@ -58,7 +59,7 @@ const routes: RouteModule = (app, { store, now }) => {
 
   app.put('/v1/tenants/:tenant/marketplace', {
     config: admin,
-    schema: { tags, summary: "Set which marketplace bills a tenant, its customer identifier and dimension names (admin)", params: TenantParams, body: MappingBody },
+    schema: { tags, summary: "Set which marketplace bills a tenant, its customer identifier and dimension names (admin)", params: TenantParams, body: MappingBody, response: { 200: MarketplaceMappingSchema } },
   }, async (req) => {
     const { tenant } = req.params;
     await assertTenant(tenant);
@@ -73,7 +74,7 @@ const routes: RouteModule = (app, { store, now }) => {
 
   app.get('/v1/tenants/:tenant/marketplace', {
     config: admin,
-    schema: { tags, summary: "A tenant's marketplace mapping (admin)", params: TenantParams },
+    schema: { tags, summary: "A tenant's marketplace mapping (admin)", params: TenantParams, response: { 200: MarketplaceMappingSchema } },
   }, async (req) => {
     const { tenant } = req.params;
     await assertTenant(tenant);
@@ -84,7 +85,7 @@ const routes: RouteModule = (app, { store, now }) => {
 
   app.get('/v1/tenants/:tenant/marketplace/exports', {
     config: admin,
-    schema: { tags, summary: 'What was sent to the marketplace (with its record id) and what was refused and why (admin)', params: TenantParams, querystring: ExportsQuery },
+    schema: { tags, summary: 'What was sent to the marketplace (with its record id) and what was refused and why (admin)', params: TenantParams, querystring: ExportsQuery, response: { 200: ExportsPageSchema } },
   }, async (req, reply) => {
     const { tenant } = req.params;
     await assertTenant(tenant);

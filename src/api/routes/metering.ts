@@ -13,6 +13,7 @@ import type { RouteModule } from '../context.ts';
 import { sendPage } from '../http.ts';
 import { DnsLabel, TenantParams } from '../schemas.ts';
 import type { Store } from '../../domain/ports/store.ts';
+import { CorrectionSchema, Open, PageOf, UsageExportJsonSchema, UsageRecordSchema } from '../responses.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -99,7 +100,7 @@ const routes: RouteModule = (app, { store, now }) => {
   });
 
   app.get('/v1/tenants/:tenant/usage', {
-    schema: { tags, summary: "A tenant's hourly usage records (open and final), oldest hour first", params: TenantParams, querystring: UsageQuery },
+    schema: { tags, summary: "A tenant's hourly usage records (open and final), oldest hour first", params: TenantParams, querystring: UsageQuery, response: { 200: PageOf(UsageRecordSchema, 'A page of usage records') } },
   }, async (req, reply) => {
     const { tenant } = req.params;
     assertCanSee(req, tenant);
@@ -113,7 +114,7 @@ const routes: RouteModule = (app, { store, now }) => {
   });
 
   app.get('/v1/tenants/:tenant/usage/corrections', {
-    schema: { tags, summary: 'Corrections of closed hours by late data (delta per new record version)', params: TenantParams, querystring: CorrectionQuery },
+    schema: { tags, summary: 'Corrections of closed hours by late data (delta per new record version)', params: TenantParams, querystring: CorrectionQuery, response: { 200: PageOf(CorrectionSchema, 'A page of corrections') } },
   }, async (req, reply) => {
     const { tenant } = req.params;
     assertCanSee(req, tenant);
@@ -122,7 +123,18 @@ const routes: RouteModule = (app, { store, now }) => {
   });
 
   app.get('/v1/tenants/:tenant/usage/export', {
-    schema: { tags, summary: 'Usage as CSV, JSON or OpenMeter-compatible CloudEvents (application/cloudevents-batch+json)', params: TenantParams, querystring: ExportQuery, produces: ['text/csv', 'application/json', 'application/cloudevents-batch+json'] },
+    schema: { tags, summary: 'Usage as CSV, JSON or OpenMeter-compatible CloudEvents (application/cloudevents-batch+json)', params: TenantParams, querystring: ExportQuery, produces: ['text/csv', 'application/json', 'application/cloudevents-batch+json'],
+      response: {
+        200: {
+          description: 'format=csv: text/csv; json: the records; cloudevents: a CloudEvents batch (OpenMeter)',
+          content: {
+            'text/csv': { schema: Type.String() },
+            'application/json': { schema: UsageExportJsonSchema },
+            'application/cloudevents-batch+json': { schema: Type.Array(Open('a CloudEvent: specversion, id, source, type, subject, time, data')) },
+          },
+        },
+      },
+    },
   }, async (req, reply) => {
     const { tenant } = req.params;
     assertCanSee(req, tenant);

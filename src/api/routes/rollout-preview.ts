@@ -6,11 +6,12 @@ import type { Static } from '@sinclair/typebox';
 import { previewRolloutOf } from '../../engine/rollouts/preview.ts';
 import type { RouteModule } from '../context.ts';
 import { RolloutCreate } from './rollouts.ts';
+import { RolloutPreviewSchema } from '../responses.ts';
 
 const routes: RouteModule = (app, { store, now, render }) => {
   app.post('/v1/rollouts::preview', {
     config: { auth: 'admin' },
-    schema: { tags: ['rollouts'], summary: 'What-if preview of a rollout: waves, skipped environments, per-environment object diffs and resource changes; writes nothing', body: RolloutCreate },
+    schema: { tags: ['rollouts'], summary: 'What-if preview of a rollout: waves, skipped environments, per-environment object diffs and resource changes; writes nothing', body: RolloutCreate, response: { 200: RolloutPreviewSchema } },
   }, async (req) => previewRolloutOf(store, req.body as Static<typeof RolloutCreate>, now(), render));
 };
 

@@ -7,6 +7,7 @@ import { principal } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
 import { idempotencyKey, markReplayed, requestHash, sendPage } from '../http.ts';
 import { DnsLabel, EnvType, IdempotencyHeaders, Labels, PageQuery, SemverString } from '../schemas.ts';
+import { PageOf, RolloutSchema } from '../responses.ts';
 
 const tags = ['rollouts'];
 const closed = { additionalProperties: false };
@@ -53,7 +54,7 @@ export const RolloutCreate = Type.Object({
 const routes: RouteModule = (app, { rollouts }) => {
   app.post('/v1/rollouts', {
     config: { auth: 'admin' },
-    schema: { tags, summary: 'Start a fleet rollout of a blueprint release in waves', body: RolloutCreate, headers: IdempotencyHeaders },
+    schema: { tags, summary: 'Start a fleet rollout of a blueprint release in waves', body: RolloutCreate, headers: IdempotencyHeaders, response: { 201: RolloutSchema } },
   }, async (req, reply) => {
     const body = req.body as Static<typeof RolloutCreate>;
     const { rollout, created } = await rollouts.create(body, { actor: principal(req).name, idempotencyKey: idempotencyKey(req), requestHash: requestHash(req) });
@@ -64,13 +65,13 @@ const routes: RouteModule = (app, { rollouts }) => {
 
   app.get('/v1/rollouts', {
     config: { auth: 'admin' },
-    schema: { tags, summary: 'List rollouts, newest first, with per-wave progress', querystring: PageQuery },
+    schema: { tags, summary: 'List rollouts, newest first, with per-wave progress', querystring: PageQuery, response: { 200: PageOf(RolloutSchema, 'A page of rollouts, newest first') } },
   }, async (req, reply) => sendPage(req, reply, await rollouts.list({ limit: req.query.limit, cursor: req.query.cursor })));
 
   // `:id` stops at a colon: `/v1/rollouts/ro-1:pause` is only the action's path (GET there: 405).
   app.get('/v1/rollouts/:id(^[^:]+$)', {
     config: { auth: 'admin' },
-    schema: { tags, summary: 'Get a rollout: state, reason, per-wave counts and gates, targets', params: Type.Object({ id: Id }) },
+    schema: { tags, summary: 'Get a rollout: state, reason, per-wave counts and gates, targets', params: Type.Object({ id: Id }), response: { 200: RolloutSchema } },
   }, async (req) => rollouts.get(req.params.id));
 
   const verbs = {
@@ -81,7 +82,7 @@ const routes: RouteModule = (app, { rollouts }) => {
   for (const [verb, v] of Object.entries(verbs)) {
     app.post(`/v1/rollouts/:id(${ID_RE.slice(1, -1)})::${verb}`, {
       config: { auth: 'admin' },
-      schema: { tags, summary: v.summary, params: Type.Object({ id: Id }) },
+      schema: { tags, summary: v.summary, params: Type.Object({ id: Id }), response: { 200: RolloutSchema } },
     }, async (req) => v.run(rollouts, (req.params as { id: string }).id, principal(req).name));
   }
 };

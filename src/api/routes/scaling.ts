@@ -12,6 +12,7 @@ import type { RouteModule } from '../context.ts';
 import { sendPage } from '../http.ts';
 import { DnsLabel, EnvParams, PageQuery } from '../schemas.ts';
 import type { Store } from '../../domain/ports/store.ts';
+import { PageOf, ScalingDecisionSchema, ScalingPolicySchema } from '../responses.ts';
 
 const tags = ['scaling'];
 
@@ -63,7 +64,7 @@ function scopedTarget(e: Environment, hpa: { cluster?: string | undefined; names
 
 const routes: RouteModule = (app, { store, scaling }) => {
   app.get('/v1/environments/:tenant/:env/scaling/decisions', {
-    schema: { tags, summary: "The pre-scaler's decisions for an environment, newest first, with forecast and reason", params: EnvParams, querystring: PageQuery },
+    schema: { tags, summary: "The pre-scaler's decisions for an environment, newest first, with forecast and reason", params: EnvParams, querystring: PageQuery, response: { 200: PageOf(ScalingDecisionSchema, 'A page of decisions, newest first') } },
   }, async (req, reply) => {
     const { tenant, env } = req.params;
     assertCanSee(req, tenant, `environment "${tenant}/${env}"`);
@@ -73,7 +74,7 @@ const routes: RouteModule = (app, { store, scaling }) => {
   });
 
   app.get('/v1/environments/:tenant/:env/scaling/policy', {
-    schema: { tags, summary: "An environment's predictive-scaling policy", params: EnvParams },
+    schema: { tags, summary: "An environment's predictive-scaling policy", params: EnvParams, response: { 200: ScalingPolicySchema } },
   }, async (req) => {
     const { tenant, env } = req.params;
     assertCanSee(req, tenant, `environment "${tenant}/${env}"`);
@@ -84,7 +85,7 @@ const routes: RouteModule = (app, { store, scaling }) => {
   });
 
   app.put('/v1/environments/:tenant/:env/scaling/policy', {
-    schema: { tags, summary: 'Opt an environment in or out of predictive scaling and set its bounds', params: EnvParams, body: PolicyBody },
+    schema: { tags, summary: 'Opt an environment in or out of predictive scaling and set its bounds', params: EnvParams, body: PolicyBody, response: { 200: ScalingPolicySchema } },
   }, async (req) => {
     const { tenant, env } = req.params;
     assertCanAct(req, tenant, `environment "${tenant}/${env}"`);

@@ -13,8 +13,11 @@ import { assertCanAct, assertCanSee, bearerToken, notFound, tenantFilter } from 
 import type { RouteModule } from '../context.ts';
 import { sendPage } from '../http.ts';
 import { DnsLabel, PageQuery, TenantParams } from '../schemas.ts';
+import { InstallReportSchema, LicenseAnswerSchema, PageOf, SelfManagedEnvironmentsSchema } from '../responses.ts';
 
 const tags = ['self-managed'];
+/** A new report is 201; the same id again is 200 with the report already recorded. */
+const REPORT_RESPONSES = { 200: { ...InstallReportSchema, description: 'Already recorded' }, 201: { ...InstallReportSchema, description: 'Recorded' } };
 const closed = { additionalProperties: false } as const;
 
 const LicenseBody = Type.Object({
@@ -68,7 +71,7 @@ const routes: RouteModule = (app, { store, signer, now }) => {
 
   app.put('/v1/tenants/:tenant/license', {
     config: { auth: 'admin' },
-    schema: { tags, params: TenantParams, body: LicenseBody, summary: 'Issue (or replace) the tenant\'s license: entitlements and expiry, signed into every bundle it downloads' },
+    schema: { tags, params: TenantParams, body: LicenseBody, response: { 200: LicenseAnswerSchema }, summary: 'Issue (or replace) the tenant\'s license: entitlements and expiry, signed into every bundle it downloads' },
   }, async (req, reply) => {
     const tenant = await liveTenant(req.params.tenant);
     if (!(Date.parse(req.body.expiresAt) > now().getTime())) throw new InputError('expiresAt must be in the future', [{ field: '/expiresAt', message: 'must be in the future' }]);
@@ -79,7 +82,7 @@ const routes: RouteModule = (app, { store, signer, now }) => {
   });
 
   app.get('/v1/tenants/:tenant/license', {
-    schema: { tags, params: TenantParams, summary: 'The tenant\'s license and its signature (base64 Ed25519 of license.json)' },
+    schema: { tags, params: TenantParams, response: { 200: LicenseAnswerSchema }, summary: 'The tenant\'s license and its signature (base64 Ed25519 of license.json)' },
   }, async (req) => {
     assertCanSee(req, req.params.tenant);
     const stored = await repo.getLicense((await liveTenant(req.params.tenant)).slug);
@@ -90,7 +93,7 @@ const routes: RouteModule = (app, { store, signer, now }) => {
 
   app.post('/v1/install-reports', {
     config: { auth: 'public' },
-    schema: { tags, body: ReportBody, security: [], summary: 'An install reports back with the bundle\'s report token (Authorization: Bearer fpr1…): that tenant and environment only' },
+    schema: { tags, body: ReportBody, security: [], response: REPORT_RESPONSES, summary: 'An install reports back with the bundle\'s report token (Authorization: Bearer fpr1…): that tenant and environment only' },
   }, async (req, reply) => {
     const token = bearerToken(req.headers.authorization);
     if (!token || !tokenHolds(signer, token, req.body.tenant, req.body.environment)) throw new UnauthorizedError('send the bundle\'s report token (report.key) for this tenant and environment');
@@ -99,7 +102,7 @@ const routes: RouteModule = (app, { store, signer, now }) => {
   });
 
   app.post('/v1/tenants/:tenant/install-reports', {
-    schema: { tags, params: TenantParams, body: ReportBody, summary: 'Import a signed install report from a file (air-gapped installs)' },
+    schema: { tags, params: TenantParams, body: ReportBody, response: REPORT_RESPONSES, summary: 'Import a signed install report from a file (air-gapped installs)' },
   }, async (req, reply) => {
     assertCanAct(req, req.params.tenant);
     if (req.body.tenant !== req.params.tenant) throw new InputError(`the report is for tenant ${req.body.tenant}`, [{ field: '/tenant', message: `must be ${req.params.tenant}` }]);
@@ -109,7 +112,7 @@ const routes: RouteModule = (app, { store, signer, now }) => {
   });
 
   app.get('/v1/tenants/:tenant/install-reports', {
-    schema: { tags, params: TenantParams, querystring: ReportsQuery, summary: 'Install reports of the tenant, newest first' },
+    schema: { tags, params: TenantParams, querystring: ReportsQuery, response: { 200: PageOf(InstallReportSchema, 'A page of install reports, newest first') }, summary: 'Install reports of the tenant, newest first' },
   }, async (req, reply) => {
     assertCanSee(req, req.params.tenant);
     await liveTenant(req.params.tenant);
@@ -118,7 +121,7 @@ const routes: RouteModule = (app, { store, signer, now }) => {
   });
 
   app.get('/v1/self-managed/environments', {
-    schema: { tags, querystring: Type.Object({ tenant: Type.Optional(DnsLabel) }, closed), summary: 'The release train of self-managed environments: available version and reported installed version' },
+    schema: { tags, querystring: Type.Object({ tenant: Type.Optional(DnsLabel) }, closed), response: { 200: SelfManagedEnvironmentsSchema }, summary: 'The release train of self-managed environments: available version and reported installed version' },
   }, async (req) => {
     const only = tenantFilter(req, req.query.tenant);
     const tenants = (await store.tenants.list({ limit: 500, ...(only ? { tenant: only } : {}) })).items.filter((t) => t.channel === 'self-managed' && (!only || t.slug === only));

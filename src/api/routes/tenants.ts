@@ -10,6 +10,7 @@ import { IdempotencyHeaders, PageQuery, TenantCreate, TenantParams, TenantPatch 
 import { onboardTenant } from '../services/onboarding.ts';
 import { offboard, replayOffboard } from '../services/offboarding.ts';
 import { audit } from '../audit.ts';
+import { NotModified, OperationSchema, PageOf, TenantCreatedSchema, TenantSchema } from '../responses.ts';
 
 const tags = ['tenants'];
 
@@ -19,7 +20,8 @@ const TENANT_EDITABLE = new Set(['name', 'maintenanceWindow']);
 const routes: RouteModule = (app, { store }) => {
   app.post('/v1/tenants', {
     config: { auth: 'admin' },
-    schema: { tags, summary: 'Create a tenant and start onboarding its environments', body: TenantCreate, headers: IdempotencyHeaders },
+    schema: { tags, summary: 'Create a tenant and start onboarding its environments', body: TenantCreate, headers: IdempotencyHeaders,
+      response: { 201: { ...TenantCreatedSchema, description: 'Created, nothing to onboard' }, 202: { ...TenantCreatedSchema, description: 'Created; its environments are onboarding (operations)' } } },
   }, async (req, reply) => {
     const result = await onboardTenant(store, req.body, { key: idempotencyKey(req), requestHash: requestHash(req), requestId: req.id });
     reply.header('location', `/v1/tenants/${result.tenant.slug}`);
@@ -30,16 +32,16 @@ const routes: RouteModule = (app, { store }) => {
   });
 
   app.get('/v1/tenants', {
-    schema: { tags, summary: 'List tenants (a tenant token sees only its own)', querystring: PageQuery },
+    schema: { tags, summary: 'List tenants (a tenant token sees only its own)', querystring: PageQuery, response: { 200: PageOf(TenantSchema, 'A page of tenants') } },
   }, async (req, reply) => {
     const page = await store.tenants.list({ limit: req.query.limit, cursor: req.query.cursor, tenant: tenantFilter(req) });
     return sendPage(req, reply, page);
   });
 
-  app.get('/v1/tenants/:tenant', { schema: { tags, summary: 'Get a tenant (ETag = resourceVersion)', params: TenantParams } }, async (req, reply) => {
+  app.get('/v1/tenants/:tenant', { schema: { tags, summary: 'Get a tenant (ETag = resourceVersion)', params: TenantParams, response: { 200: TenantSchema, 304: NotModified } } }, async (req, reply) => {
     assertCanSee(req, req.params.tenant);
     const t = await visibleTenant(store, req.params.tenant);
-    if (withEtag(req, reply, t.resourceVersion)) return reply.status(304).send();
+    if (withEtag(req, reply, t.resourceVersion)) return reply.status(304).send(null);
     return t;
   });
 
@@ -47,6 +49,7 @@ const routes: RouteModule = (app, { store }) => {
     schema: {
       tags, summary: 'Change a tenant; If-Match optional (absent: last write wins), stale: 412',
       params: TenantParams, body: TenantPatch, headers: Type.Object({ 'if-match': Type.Optional(Type.String()) }),
+      response: { 200: TenantSchema },
     },
   }, async (req, reply) => {
     assertCanAct(req, req.params.tenant);
@@ -62,7 +65,7 @@ const routes: RouteModule = (app, { store }) => {
 
   app.delete('/v1/tenants/:tenant', {
     config: { auth: 'authenticated' },
-    schema: { tags, summary: 'Offboard a tenant (202 + offboard Operation; admin only)', params: TenantParams, headers: IdempotencyHeaders },
+    schema: { tags, summary: 'Offboard a tenant (202 + offboard Operation; admin only)', params: TenantParams, headers: IdempotencyHeaders, response: { 202: OperationSchema } },
   }, async (req, reply) => {
     assertCanSee(req, req.params.tenant);
     if (principal(req).kind !== 'admin') throw new ForbiddenError('offboarding needs an admin token');

@@ -16,6 +16,7 @@ import { keyedRequest, markReplayed, type KeyedRequest } from '../http.ts';
 import { assertKeyStartedNoOperation, assertSameRequest } from '../services/idempotency.ts';
 import { IdempotencyHeaders, NoContent, TokenCreate, TokenRotate } from '../schemas.ts';
 import { audit } from '../audit.ts';
+import { ListOf, TokenSchema, TokenWithSecretSchema } from '../responses.ts';
 
 const tags = ['tokens'];
 
@@ -145,7 +146,7 @@ const routes: RouteModule = (app, deps) => {
   app.post('/v1/tokens', {
     config: { auth: 'admin' },
     schema: {
-      tags, body: TokenCreate, headers: IdempotencyHeaders,
+      tags, body: TokenCreate, headers: IdempotencyHeaders, response: { 201: TokenWithSecretSchema },
       summary: 'Create a token; the response carries the secret (a retry with the same Idempotency-Key within 24 h gets the same token and secret)',
     },
   }, async (req, reply) => {
@@ -157,7 +158,7 @@ const routes: RouteModule = (app, deps) => {
 
   app.post('/v1/tokens/:id(^[A-Za-z0-9_-]+)::rotate', {
     schema: {
-      tags, body: TokenRotate, headers: IdempotencyHeaders, params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) }),
+      tags, body: TokenRotate, headers: IdempotencyHeaders, params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) }), response: { 200: TokenWithSecretSchema },
       summary: 'Rotate a token: a new secret for the same token (role, tenant); the old secret works for graceSeconds, then answers 401. Admins rotate any token, a tenant-admin its own tenant\'s',
     },
   }, async (req, reply) => {
@@ -167,7 +168,7 @@ const routes: RouteModule = (app, deps) => {
     return reply.status(200).header('cache-control', 'no-store').send({ token, secret });
   });
 
-  app.get('/v1/tokens', { config: { auth: 'admin' }, schema: { tags, summary: 'List tokens (never their secrets)' } }, async () => ({ items: await store.tokens.list() }));
+  app.get('/v1/tokens', { config: { auth: 'admin' }, schema: { tags, summary: 'List tokens (never their secrets)', response: { 200: ListOf(TokenSchema, 'Every token') } } }, async () => ({ items: await store.tokens.list() }));
 
   app.delete('/v1/tokens/:id', {
     config: { auth: 'admin' },

@@ -10,6 +10,7 @@ import { PrometheusUsage, VpaService } from '../../scaling/vpa.ts';
 import { assertCanAct, assertCanSee, notFound } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
 import { DnsLabel, EnvParams } from '../schemas.ts';
+import { VpaApplySchema, VpaRecommendationSchema } from '../responses.ts';
 
 const tags = ['scaling'];
 const Kind = Type.Union([Type.Literal('Deployment'), Type.Literal('StatefulSet')], { default: 'Deployment' });
@@ -36,7 +37,7 @@ const routes: RouteModule = (app, deps) => {
   const vpa = new VpaService({ connections, now, usage: deps.prometheusUrl ? new PrometheusUsage(new PrometheusClient({ url: deps.prometheusUrl })) : null });
 
   app.get('/v1/environments/:tenant/:env/scaling/vpa/recommendation', {
-    schema: { tags, summary: "CPU and memory request recommendation for one workload from its usage history (the VPA recommender's algorithm)", params: EnvParams, querystring: RecommendationQuery },
+    schema: { tags, summary: "CPU and memory request recommendation for one workload from its usage history (the VPA recommender's algorithm)", params: EnvParams, querystring: RecommendationQuery, response: { 200: VpaRecommendationSchema } },
   }, async (req) => {
     const { tenant, env } = req.params;
     assertCanSee(req, tenant, `environment "${tenant}/${env}"`);
@@ -45,7 +46,7 @@ const routes: RouteModule = (app, deps) => {
   });
 
   app.put('/v1/environments/:tenant/:env/scaling/vpa', {
-    schema: { tags, summary: 'Write a VerticalPodAutoscaler (Off or Initial mode) with the recommendation for one workload; refused when an HPA scales it on the same resource', params: EnvParams, body: ApplyBody },
+    schema: { tags, summary: 'Write a VerticalPodAutoscaler (Off or Initial mode) with the recommendation for one workload; refused when an HPA scales it on the same resource', params: EnvParams, body: ApplyBody, response: { 200: VpaApplySchema } },
   }, async (req) => {
     const { tenant, env } = req.params;
     assertCanAct(req, tenant, `environment "${tenant}/${env}"`);
