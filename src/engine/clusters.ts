@@ -62,7 +62,7 @@ export function fencedClient(cluster: string, kube: KubeClient, fence: WriteFenc
   return {
     cluster,
     apply: (obj, opts = {}) => write('apply', refOf(obj), (signal) => kube.apply(obj, {
-      force: opts.force ?? false, dryRun: opts.dryRun ?? false, ...(opts.fieldManager ? { fieldManager: opts.fieldManager } : {}), signal,
+      force: opts.force ?? false, dryRun: opts.dryRun ?? false, ...(opts.fieldManager ? { fieldManager: opts.fieldManager } : {}), precondition: opts.precondition ?? false, signal,
     })),
     mergePatch: (ref, patch) => write('patch', ref, (signal) => kube.mergePatchIfExists(ref, patch, { signal })),
     delete: (ref, opts = {}) => write('delete', ref, (signal) => kube.delete(ref, { ...(opts.propagationPolicy ? { propagationPolicy: opts.propagationPolicy } : {}), signal })),

@@ -1,6 +1,6 @@
 // Self-managed bundles over the API on both stores: a tenant's own admin downloads an environment as
 // a reproducible tar.gz whose SHA256SUMS hold; an unknown revision is a 404 problem. On a real testbed
-// cluster, the bundle's own install.sh (with the testbed's kubectl) installs it until every rollout is
+// cluster of its own (fresh: created for this test), the bundle's own install.sh (with the testbed's kubectl) installs it until every rollout is
 // Ready, without Fleetplane and without helm: the vendored cache chart comes pre-rendered (its archive
 // beside it, covered by SHA256SUMS: a tampered archive stops install.sh before anything is applied).
 import assert from 'node:assert/strict';
@@ -11,11 +11,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { untarGz } from '../../src/adapters/archive/targz.ts';
-import { binaryPath } from '../../testbed/index.ts';
+import { binaryPath, ensureTestbed, testbedDown } from '../../testbed/index.ts';
+import { KubeClient } from '../../src/adapters/kube/client.ts';
 import { BACKENDS, blueprintVersion, harness, publishSample, type Harness } from '../helpers/api-harness.ts';
 import { buildAll } from '../../testbed/index.ts';
 import { VENDORED_CHARTS_DIR } from '../../src/api/routes/bundles.ts';
-import { getTestbed } from '../helpers/testbed.ts';
 
 for (const backend of BACKENDS) {
   describe(`self-managed bundles (${backend})`, () => {
@@ -98,25 +98,32 @@ test('without helm on the server a bundle with a vendored chart is refused (503)
   }
 });
 
-describe('a bundle installs on a real cluster with its own install.sh', () => {
+// The customer's cluster is a fresh testbed cluster of its own (created here, removed after):
+// nothing Fleetplane delivered, only the bundle, kubectl and a shell.
+const FRESH = process.env.FLEETPLANE_TEST_BUNDLE_CLUSTER ?? 'fp-9';
+
+describe('a bundle installs on a fresh cluster with its own install.sh', () => {
   let h: Harness;
   let dir = '';
+  let cluster: { kubeconfig: string; client(): KubeClient };
   const slug = `smi-${randomBytes(3).toString('hex')}`;
   before(async () => {
     await buildAll({ only: ['helm'], log: () => undefined }); // the server pre-renders the chart with it
+    const [st] = await ensureTestbed({ names: [FRESH], buildRest: false, log: () => undefined });
+    const client = KubeClient.fromKubeconfig({ path: st!.kubeconfig });
+    cluster = { kubeconfig: st!.kubeconfig, client: () => client };
     h = await harness('embedded');
     await withCacheChart(h, slug);
     dir = await mkdtemp(join(tmpdir(), 'fp-bundle-'));
-  });
+  }, { timeout: 30 * 60_000 });
   after(async () => {
-    const cluster = (await getTestbed()).clusters[0]!;
-    await cluster.client().delete({ apiVersion: 'v1', kind: 'Namespace', name: `${slug}-dev` }).catch(() => false);
     await rm(dir, { recursive: true, force: true });
     await h?.close();
+    await testbedDown([FRESH]).catch(() => undefined);
   });
 
   test('install.sh verifies, applies and waits until every rollout is Ready', async () => {
-    const cluster = (await getTestbed()).clusters[0]!;
+    assert.equal((await cluster.client().list('v1', 'Namespace')).some((n) => n.metadata.name.startsWith('fp-') || n.metadata.name.startsWith('smi-')), false, 'a fresh cluster: no tenant namespace yet');
     const r = await h.req('GET', `/v1/tenants/${slug}/bundles/dev`);
     assert.equal(r.status, 200);
     let root = '';

@@ -29,7 +29,7 @@ import { startEngine, type Engine } from '../../src/engine/index.ts';
 import { RolloutController, type Decision, type RolloutView } from '../../src/engine/rollouts/index.ts';
 import { RECORDED } from '../../src/render/monitoring/rules.ts';
 import { RATE_WINDOWS } from '../../src/render/monitoring/slo.ts';
-import { applicationName } from '../../src/render/gitops/index.ts';
+import { applicationName, isGuardRail } from '../../src/render/gitops/index.ts';
 import { SAMPLE_BLUEPRINT } from '../../demo/sample-blueprint.ts';
 import { ARGOCD_NAMESPACE, argocdGitRepo, argocdRemoveGitRepo, argocdUp, type ArgocdStatus, type GitRepoCredentials } from '../../testbed/index.ts';
 import { apiDeps } from '../helpers/api-harness.ts';
@@ -312,7 +312,9 @@ function liveProblems(object: KubeObject, live: KubeObject | null, revision: str
   const want = object as KubeObject & { spec?: unknown; data?: unknown };
   out.push(...missingFrom({ spec: want.spec, data: want.data }, live, name));
   const id = live.metadata.annotations?.['argocd.argoproj.io/tracking-id'] ?? '';
-  if (trackedBy && object.kind !== 'Namespace' && !id.startsWith(`${trackedBy}:`)) out.push(`${name}: tracking-id ${id}`);
+  // The guard rails (Namespace, quota, limits, NetworkPolicies) are the driver's, out of band (ADR 0620): untracked.
+  if (trackedBy && isGuardRail(object) && id !== '') out.push(`${name}: guard rail tracked by Argo CD (${id})`);
+  if (trackedBy && !isGuardRail(object) && !id.startsWith(`${trackedBy}:`)) out.push(`${name}: tracking-id ${id}`);
   return out;
 }
 

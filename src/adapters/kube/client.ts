@@ -16,6 +16,11 @@ export interface ApplyOptions {
   fieldManager?: string;
   /** Namespace for namespaced objects that carry none. */
   defaultNamespace?: string;
+  /**
+   * Keep the object's metadata.resourceVersion: the apply then succeeds only while the live object
+   * is at that version (409 Conflict otherwise), for read-modify-write. Off: the version is dropped.
+   */
+  precondition?: boolean;
   /** Aborts the request in flight (the caller may no longer write, e.g. it lost its lease). */
   signal?: AbortSignal;
 }
@@ -81,8 +86,10 @@ export class KubeClient {
   private async applyOne<T extends KubeObject>(obj: KubeObject, opts: ApplyOptions): Promise<T> {
     if (!obj?.apiVersion || !obj.kind || !obj.metadata?.name) throw new InputError('object needs apiVersion, kind and metadata.name');
     const { info, path } = await this.path(refOf(obj), opts.defaultNamespace);
-    // SSA rejects managedFields in the request; resourceVersion would turn apply into a precondition.
-    const { managedFields: _mf, resourceVersion: _rv, ...metadata } = obj.metadata;
+    // SSA rejects managedFields in the request; resourceVersion turns apply into a precondition,
+    // which only a caller that read the object asks for.
+    const { managedFields: _mf, resourceVersion: rv, ...rest } = obj.metadata;
+    const metadata: KubeObject['metadata'] = opts.precondition && rv ? { ...rest, resourceVersion: rv } : rest;
     if (info.namespaced && !metadata.namespace) metadata.namespace = opts.defaultNamespace;
     return this.transport.request<T>({
       method: 'PATCH',

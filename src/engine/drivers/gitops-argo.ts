@@ -34,7 +34,8 @@ export interface ArgoTarget {
   namespace: string;
 }
 
-const apply = (t: ArgoTarget, obj: KubeObject) => t.kube.apply(obj, { force: true, fieldManager: ARGO_FIELD_MANAGER });
+// precondition: the resourceVersion `preconditioned` copied from the read is kept, so a concurrent widening is a 409.
+const apply = (t: ArgoTarget, obj: KubeObject) => t.kube.apply(obj, { force: true, fieldManager: ARGO_FIELD_MANAGER, precondition: true });
 const argoRef = (t: ArgoTarget, kind: string, name: string): ObjectRef => ({ apiVersion: ARGO_API, kind, namespace: t.namespace, name });
 
 type Element = Record<string, string>;

@@ -24,7 +24,7 @@ import type { Cluster, Environment, KubeObject, ObjectRef, Revision } from '../.
 export interface ClusterClient {
   readonly cluster: string;
   /** Server-side apply (field manager `fleetplane` unless given); returns the object as stored by the API server. */
-  apply(obj: KubeObject, opts?: { force?: boolean; dryRun?: boolean; fieldManager?: string }): Promise<KubeObject>;
+  apply(obj: KubeObject, opts?: { force?: boolean; dryRun?: boolean; fieldManager?: string; precondition?: boolean }): Promise<KubeObject>;
   /**
    * JSON merge patch (an Update: removes fields other managers own, e.g. Argo CD's tracking
    * annotation, which an apply cannot); null when the object does not exist.
