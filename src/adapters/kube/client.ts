@@ -54,6 +54,15 @@ export type CallTimer = <T>(verb: string, call: () => Promise<T>) => Promise<T>;
 
 const untimed: CallTimer = (_verb, call) => call();
 
+/**
+ * The metadata an apply sends: SSA rejects managedFields; resourceVersion turns the apply into a
+ * precondition, which only a caller that read the object asks for.
+ */
+function applyMetadata(m: KubeObject['metadata'], precondition: boolean): KubeObject['metadata'] {
+  const { managedFields: _mf, resourceVersion: rv, ...rest } = m;
+  return precondition && rv ? { ...rest, resourceVersion: rv } : rest;
+}
+
 export class KubeClient {
   readonly discovery: Discovery;
 
@@ -86,10 +95,7 @@ export class KubeClient {
   private async applyOne<T extends KubeObject>(obj: KubeObject, opts: ApplyOptions): Promise<T> {
     if (!obj?.apiVersion || !obj.kind || !obj.metadata?.name) throw new InputError('object needs apiVersion, kind and metadata.name');
     const { info, path } = await this.path(refOf(obj), opts.defaultNamespace);
-    // SSA rejects managedFields in the request; resourceVersion turns apply into a precondition,
-    // which only a caller that read the object asks for.
-    const { managedFields: _mf, resourceVersion: rv, ...rest } = obj.metadata;
-    const metadata: KubeObject['metadata'] = opts.precondition && rv ? { ...rest, resourceVersion: rv } : rest;
+    const metadata = applyMetadata(obj.metadata, opts.precondition === true);
     if (info.namespaced && !metadata.namespace) metadata.namespace = opts.defaultNamespace;
     return this.transport.request<T>({
       method: 'PATCH',
