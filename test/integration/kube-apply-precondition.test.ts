@@ -15,7 +15,7 @@ test('apply keeps resourceVersion only when asked: a stale one is then a 409 and
       apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace, ...(resourceVersion ? { resourceVersion } : {}) }, data,
     });
     const first = await client.apply(cm({ a: '1' }));
-    const stale = first.metadata.resourceVersion!;
+    const stale = String(first.metadata.resourceVersion);
     const second = await client.apply(cm({ a: '2' }, stale), { precondition: true });
     assert.notEqual(second.metadata.resourceVersion, stale, 'the current version is accepted');
     const refused = await client.apply(cm({ a: '3' }, stale), { precondition: true }).then(() => null, (err: unknown) => err);
