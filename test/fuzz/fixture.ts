@@ -1,6 +1,7 @@
 // The server the fuzz runs against: the real `fleetplane serve` (API, embedded PGlite store in a temp
 // dir) on 127.0.0.1, with no workers (operations stay queued: the run is deterministic and touches
-// no cluster) and no rate limit (the fuzzer sends thousands of requests; the limit has its own test).
+// no cluster; no reconcile loop either: nothing writes but the requests, which hooks.py's
+// nothing_written_on_refusal check relies on) and no rate limit (the fuzzer sends thousands of requests; the limit has its own test).
 // Seeded with a blueprint, a cluster and two tenants ("fz-alpha", "fz-beta", each with environment
 // prod, a revision and an operation), an admin token and a tenant-admin token each. A real Prometheus
 // (scripts/prometheus.sh) answers the VPA routes' usage queries (without one they are a 503 by design).
@@ -48,7 +49,7 @@ export async function startFuzzServer(): Promise<FuzzServer> {
   const prometheus = await startPrometheus('127.0.0.1:9');
   const running = await serve(serveConfig({
     FLEETPLANE_PROMETHEUS_URL: prometheus.url,
-    FLEETPLANE_DATA_DIR: join(dir, 'data'), FLEETPLANE_CONSOLE_DIR: consoleDir, FLEETPLANE_ADMIN_TOKEN: adminToken, FLEETPLANE_WORKERS: '0', FLEETPLANE_RATE_LIMIT: '0', FLEETPLANE_LOG_LEVEL: process.env.FP_FUZZ_LOG_LEVEL ?? 'silent',
+    FLEETPLANE_DATA_DIR: join(dir, 'data'), FLEETPLANE_CONSOLE_DIR: consoleDir, FLEETPLANE_ADMIN_TOKEN: adminToken, FLEETPLANE_WORKERS: '0', FLEETPLANE_RATE_LIMIT: '0', FLEETPLANE_RECONCILE_INTERVAL: '0', FLEETPLANE_LOG_LEVEL: process.env.FP_FUZZ_LOG_LEVEL ?? 'silent',
   }, { port: 0, host: '127.0.0.1' }));
   const { url, store } = running;
   const admin = (method: string, path: string, body?: unknown) => call(url, adminToken, method, path, body);

@@ -3,6 +3,11 @@
 problem_json_names_the_field: every 4xx and 5xx answer is RFC 9457 problem+json whose `status`
 equals the HTTP status, and a 400 or 422 names the offending field(s) in `errors[]`.
 
+nothing_written_on_refusal: when FP_FUZZ_WITNESS is set (the URL of the test's witness, which
+answers the store's row counts and its latest change-event id): a POST, PUT, PATCH or DELETE that
+is answered 4xx left both exactly as they were before the call (the run is sequential: one worker,
+and the server runs no background loop that writes).
+
 cross_tenant: only when FP_FUZZ_FOREIGN is set (the cross-tenant pass: tenant A's token, tenant B's
 path parameters). An API path naming B's tenant answers 403 or 404 (or a refusal before any lookup:
 400 for a bad request, 401 without a token, 405, 413-415, 429), never 2xx; and no answer at all
@@ -10,6 +15,7 @@ carries B's marker strings (its name, its objects, its token and operation ids, 
 """
 import json
 import os
+import urllib.request
 
 import schemathesis
 
@@ -60,15 +66,43 @@ OWN_TOKENS = {t for t in os.environ.get("FP_FUZZ_OWN_TOKENS", "").split(",") if 
 TOKEN_PATHS = {"/v1/tokens/{id}", "/v1/tokens/{id}:rotate"}
 
 
+WITNESS = os.environ.get("FP_FUZZ_WITNESS")
+MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
+BEFORE = {}
+
+
+def _writes():
+    with urllib.request.urlopen(WITNESS, timeout=30) as r:
+        return json.loads(r.read())
+
+
 @schemathesis.hook
 def before_call(ctx, case, **kwargs):
     """The run never revokes or rotates the token it runs with. With response schemas declared,
     Schemathesis reuses ids it read from answers (GET /v1/tokens, POST /v1/tokens) as path
-    parameters: the admin pass revoked its own token and every later request was a 401."""
+    parameters: the admin pass revoked its own token and every later request was a 401.
+    Before a mutating call, the witness's view of the store is kept for nothing_written_on_refusal."""
     params = case.path_parameters or {}
     if case.operation.path in TOKEN_PATHS and params.get("id") in OWN_TOKENS:
         params["id"] = "fz-protected-token"
+    if WITNESS and case.method.upper() in MUTATING:
+        BEFORE["writes"] = _writes()
     return None
+
+
+if WITNESS:
+
+    @schemathesis.check
+    def nothing_written_on_refusal(ctx, response, case):
+        if case.method.upper() not in MUTATING or not 400 <= response.status_code < 500 or "writes" not in BEFORE:
+            return None
+        _seen("nothing_written_on_refusal")
+        after = _writes()
+        before = BEFORE["writes"]
+        changed = {k: (before.get(k), after.get(k)) for k in set(before) | set(after) if before.get(k) != after.get(k)}
+        if changed:
+            raise AssertionError(f"{case.method.upper()} answered {response.status_code} but the store changed: {changed}")
+        return None
 
 
 FOREIGN = os.environ.get("FP_FUZZ_FOREIGN")

@@ -14,6 +14,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFuzzServer, type FuzzServer } from '../fuzz/fixture.ts';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { counts } from '../helpers/api-harness.ts';
 
 const FUZZ_DIR = join(import.meta.dirname, '..', 'fuzz');
 const BASE_CONFIG = readFileSync(join(FUZZ_DIR, 'schemathesis.toml'), 'utf8');
@@ -51,11 +54,23 @@ describe('Schemathesis over every route', () => {
   let server: FuzzServer;
   const work = mkdtempSync(join(tmpdir(), 'fp-schemathesis-'));
 
+  // The witness: what hooks.py's nothing_written_on_refusal compares around every refused write.
+  let witness: Server | undefined;
+  let witnessUrl = '';
   before(async () => {
     schemathesisBin();
     server = await startFuzzServer();
+    witness = createServer((_req, res) => {
+      void (async () => ({ ...(await counts(server.store)), latestChange: await server.store.changes.latest() }))().then(
+        (w) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(w)),
+        (err: unknown) => res.writeHead(500).end(String(err)),
+      );
+    });
+    await new Promise<void>((resolve) => witness!.listen(0, '127.0.0.1', resolve));
+    witnessUrl = `http://127.0.0.1:${(witness.address() as AddressInfo).port}/`;
   });
   after(async () => {
+    await new Promise((resolve) => (witness ? witness.close(resolve) : resolve(undefined)));
     await server?.stop();
     rmSync(work, { recursive: true, force: true });
   });
@@ -73,6 +88,7 @@ describe('Schemathesis over every route', () => {
       FP_FUZZ_HOOKS: join(FUZZ_DIR, 'hooks.py'), FP_FUZZ_SEEN: seenDir,
       // The tokens the passes run with: never revoked or rotated by the run itself (hooks.py).
       FP_FUZZ_OWN_TOKENS: [server.adminTokenId, server.alpha.tokenId].join(','),
+      FP_FUZZ_WITNESS: witnessUrl,
       // Nothing from the run lands in the checkout (Schemathesis and Hypothesis write to the cwd).
       HYPOTHESIS_STORAGE_DIRECTORY: join(work, 'hypothesis'), NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false',
     };
@@ -112,6 +128,7 @@ describe('Schemathesis over every route', () => {
     const r = await fuzz({ name: 'admin', token: server.adminToken });
     assert.equal(r.code, 0, report(r.out));
     assert.ok(r.seen('problem_json_names_the_field') > 1000, 'hooks.py judged the answers');
+    assert.ok(r.seen('nothing_written_on_refusal') > 300, `refused writes checked against the store: ${r.seen('nothing_written_on_refusal')}`);
     assert.ok(tested(r.out) >= 90, `operations tested: ${tested(r.out)}\n${report(r.out)}`);
   });
 });

@@ -78,10 +78,12 @@ export async function serve(config: FleetplaneConfig): Promise<Running> {
   const { createGitopsDriver } = await import('../../engine/drivers/gitops-config.ts');
   const gitops = createGitopsDriver({ dataDir: config.store.dataDir, ...config.gitops }, { logger, audit: (e) => store.audit.append(e) });
   const { workers, ...tuning } = config.engine;
-  // Without workers the reconcile loop still runs.
+  // Without workers the reconcile loop still runs; the loops that start work on their own schedule
+  // (evacuations, failover, hibernation schedules) belong to the replicas that run it.
   const engine = await startEngine({
     ...tuning, store, logger, workers, drivers: { gitops }, platform: { runbookBaseUrl: runbooks }, connections,
     evacuationIntervalMs: workers ? config.evacuation.intervalMs : 0, failover: workers ? config.evacuation.failover : { policy: {} },
+    ...(workers ? {} : { hibernationIntervalMs: 0 }),
     subscribe: (onQueued) => store.listen('fleetplane_operations', onQueued),
   });
   stoppers.push(() => engine.stop());
