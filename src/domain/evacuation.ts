@@ -4,6 +4,8 @@
 // its timestamps: the move's start, Ready on the target, the source removal, and its RTO when the
 // evacuation was a failover (counted from when the cluster was lost).
 
+import { ConflictError } from './errors.ts';
+
 export type EvacuationState = 'running' | 'succeeded' | 'failed';
 
 /** One environment's move within an evacuation. */
@@ -54,3 +56,15 @@ export interface Evacuation {
 }
 
 export type NewEvacuation = Pick<Evacuation, 'clusters' | 'region' | 'trigger' | 'reason' | 'concurrency' | 'lostAt' | 'moves'>;
+
+/**
+ * A cluster is already being emptied by a running evacuation: one running evacuation per cluster
+ * (the store enforces it, migration 2110), so two requests at once never both start moves (409).
+ */
+export class EvacuationBusyError extends ConflictError {
+  constructor(readonly holder: { id: string; clusters: string[] }, requested: readonly string[]) {
+    const busy = requested.filter((c) => holder.clusters.includes(c));
+    super(`evacuation ${holder.id} of ${holder.clusters.join(', ')} is still running (${busy.join(', ') || requested.join(', ')} cannot be evacuated twice at once)`,
+      [{ field: 'clusters', message: `already being evacuated by ${holder.id}` }]);
+  }
+}
