@@ -125,10 +125,17 @@ export function afterStepFailure(f: StepFailure): AfterFailure {
   if (failure.class === 'permanent') return { action: 'fail', rollback: false, why: 'permanent' };
   // The heartbeat already says the cluster is down: wait for it without using up attempts, so an
   // outage of any length fails nothing for good; the step runs again within the recheck of its return.
-  if (f.clusterUnavailable && UNREACHABLE.has(failure.check)) return { action: 'park', delayMs: recheckDelayMs((f.stepWaits ?? 0) + 1, 2000, OUTAGE_RECHECK_MAX_MS) };
+  const outage = waitOnOutage(f);
+  if (outage) return outage;
   const verifyLimit = failure.check === 'verify-failed' && f.stepAttempt >= f.verifyAttempts;
   if (!verifyLimit && f.attempt < f.maxAttempts) return { action: 'retry', ...(failure.retryAfterMs !== undefined ? { afterMs: failure.retryAfterMs } : {}) };
   return { action: 'fail', rollback: rollsBack(f.kind, f.step), why: verifyLimit ? 'verify attempts used up' : 'out of attempts' };
+}
+
+/** Parked while the step could not reach a cluster that is Unavailable; null otherwise. */
+function waitOnOutage(f: StepFailure): AfterFailure | null {
+  if (!f.clusterUnavailable || !UNREACHABLE.has(f.failure.check)) return null;
+  return { action: 'park', delayMs: recheckDelayMs((f.stepWaits ?? 0) + 1, 2000, OUTAGE_RECHECK_MAX_MS) };
 }
 
 /** A delivering workflow (not a requested rollback) whose deliver or verify gave up goes back to the last good revision. */
