@@ -30,6 +30,10 @@ export interface EvacuationMove {
   /** Removal from the source began. */
   removeStartedAt?: string;
   finishedAt?: string;
+  /** What the move waits on now, e.g. a PodDisruptionBudget not yet met on the target. */
+  waitingOn?: string;
+  /** The PodDisruptionBudgets consulted before the source copy was removed (met on the target, the source's allowance, any wait). */
+  disruptionBudgets?: string;
   /** Failover: seconds from the cluster's loss to Ready on the target. */
   rtoSeconds?: number;
   error?: string;

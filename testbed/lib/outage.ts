@@ -3,7 +3,9 @@
 // and recorded Kubernetes version. The rest of the cluster (etcd, controller manager, scheduler,
 // kwok) keeps running and reconnects by itself, as on a real control plane whose API server crashed.
 // pids.json keeps the stopped record, so `testbed status` reads "not running: kube-apiserver" until
-// it is started again. The shared clusters (fp-1..fp-3) are refused unless `shared` is set.
+// it is started again. The shared clusters (fp-1..fp-3) are refused unless `shared` is set. Not under
+// the testbed's state lock (another process may hold it for minutes while it builds or starts its
+// clusters, and an outage must begin when the test says): only this cluster's record is touched.
 import { apiGet } from './api.ts';
 import { apiTarget, assertPortsFree, clusterDir, clusterName, launch, procsFile, waitAlive } from './cluster.ts';
 import { apiServerSpec } from './components.ts';
@@ -17,6 +19,8 @@ const WAIT_MS = 600_000;
 export interface OutageOptions {
   /** Allow fp-1..fp-3, which other tests share (default false: refused). */
   shared?: boolean;
+  /** Stop: how long SIGTERM may take before SIGKILL (default 10 s; 0: killed at once, like a crash). */
+  graceMs?: number;
 }
 
 function guard(index: number, o: OutageOptions): void {
@@ -29,7 +33,7 @@ export async function stopApiServerProcess(index: number, o: OutageOptions = {})
   const f = clusterFiles(clusterDir(clusterName(index)));
   const rec = (await readProcs(procsFile(f))).find((p) => p.name === 'kube-apiserver');
   if (!rec || !isAlive(rec)) throw new Error(`${clusterName(index)}: kube-apiserver is not running`);
-  await stopAll([rec]);
+  await stopAll([rec], o.graceMs ?? 10_000);
   return { pid: rec.pid };
 }
 
