@@ -7,6 +7,8 @@
 // admin moves its own environments only. The engine side is cluster-evacuate-testbed.test.ts.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { pino } from 'pino';
+import { failoverPass } from '../../src/engine/failover.ts';
 import { BACKENDS, counts, harness, publishSample, tenantBody, type Harness } from '../helpers/api-harness.ts';
 
 const cluster = (name: string, extra: Record<string, unknown> = {}) => ({ name, provider: 'aws', region: 'eu-west-1', apiServer: 'https://127.0.0.1:1', ...extra });
@@ -136,6 +138,14 @@ for (const backend of BACKENDS) {
       // A region evacuation that includes the held cluster is refused too.
       await assert.rejects(h.store.evacuations.create({ ...planned, clusters: ['eu-a', 'race'] }), /still running/);
       assert.equal((await h.store.evacuations.list({ limit: 100 })).items.length, before + 1, 'nothing written by the refused ones');
+      // A failover of the cluster while the operator's evacuation runs finds that one instead of failing.
+      const lost = '2026-12-03T06:00:00.000Z';
+      await h.store.clusters.setHealth('race', { state: 'Unavailable', reason: 'Unreachable', message: 'unreachable', since: lost, failingSince: lost, consecutiveFailures: 3, lastProbeAt: lost });
+      const pass = await failoverPass({ store: h.store, now: () => new Date('2026-12-03T06:10:00.000Z'), logger: pino({ level: 'silent' }) },
+        { policy: { shared: { mode: 'on', afterMs: 0 } }, settings: { policy: 'spread', cpuOvercommit: 1, memoryOvercommit: 1 }, concurrency: 1 }, true);
+      assert.deepEqual(pass.evacuations.filter((e) => e.cluster === 'race'), [{ cluster: 'race', id: won.id, created: false }]);
+      await h.store.clusters.setHealth('race', { state: 'Available', reason: 'Recovered', message: 'ok', since: lost, failingSince: null, consecutiveFailures: 0, lastProbeAt: lost });
+      assert.equal((await h.store.evacuations.list({ limit: 100 })).items.filter((e) => e.clusters.includes('race')).length, 1, 'the failover wrote no second evacuation of it');
       const running = (await h.store.evacuations.get(won.id))!;
       assert.ok(await h.store.evacuations.update(won.id, running.version, { state: 'succeeded', finishedAt: new Date().toISOString() }));
       const next = await h.store.evacuations.create(planned);
