@@ -199,6 +199,6 @@ export function budgetRefs(rev: Pick<Revision, 'objects'>): ObjectRef[] {
 export function budgetSummary(to: string, from: string, target: readonly BudgetStatus[], source: ReadonlyArray<Pick<BudgetStatus, 'name' | 'disruptionsAllowed'> | { name: string; missing: true }>, waited: { checks: number; seconds: number } | null): string {
   const met = target.map((b) => `${b.name} ${b.currentHealthy}/${b.desiredHealthy} healthy`).join(', ');
   const src = source.map((b) => ('missing' in b ? `${b.name} not found` : `${b.name} allowed ${b.disruptionsAllowed} disruption${b.disruptionsAllowed === 1 ? '' : 's'}`)).join(', ');
-  const wait = waited ? `waited ${waited.seconds}s (${waited.checks} checks) for them; ` : '';
+  const wait = waited ? `waited ${waited.seconds}s (${waited.checks} check${waited.checks === 1 ? '' : 's'}) for them; ` : '';
   return `PodDisruptionBudgets met on ${to} (${met}) before removing from ${from}; ${wait}on ${from}: ${src || 'none read'}`;
 }
