@@ -4,8 +4,9 @@
 // (plan/workflows.ts) decides once what follows: park it, put the operation back (the queue's
 // backoff, or the cluster's Retry-After), or fail it, rolling a delivering workflow back to its
 // last good revision when its deliver/verify ran out of tries. A step that cannot reach a cluster
-// the heartbeat marks Unavailable is parked instead (no attempt used), so an outage fails nothing. A run cut short (lease lost, or
-// handed back on shutdown) is closed in the run history by the worker itself.
+// the heartbeat marks Unavailable is parked instead (no attempt used), so an outage fails nothing.
+// A run cut short (lease lost, or handed back on shutdown) is closed in the run history by the
+// worker itself.
 import type { Claim } from '../domain/ports/queue.ts';
 import type { OperationStep } from '../domain/types.ts';
 import { VerifyFailedError, coerceError } from '../domain/errors.ts';
