@@ -95,8 +95,11 @@ for (const backend of BACKENDS) {
 
     after(async () => {
       await serve?.kill('SIGTERM');
-      const fp1 = KubeClient.fromKubeconfig({ path: shared.kubeconfig });
-      await fp1.deleteAll([...slugs, ...later, ...hybrid].map((s) => ({ apiVersion: 'v1', kind: 'Namespace', name: `${s}-prod` })), { concurrency: 6, propagationPolicy: 'Background' }).catch(() => undefined);
+      // On both clusters: a kept cluster (FLEETPLANE_TEST_OUTAGE_KEEP=1) must not fill up run after run.
+      const namespaces = [...slugs, ...later, ...hybrid].map((s) => ({ apiVersion: 'v1', kind: 'Namespace', name: `${s}-prod` }));
+      for (const kubeconfig of [shared.kubeconfig, own.kubeconfig]) {
+        await KubeClient.fromKubeconfig({ path: kubeconfig }).deleteAll(namespaces, { concurrency: 6, propagationPolicy: 'Background' }).catch(() => undefined);
+      }
       await fleet?.cleanup();
       if (dataDir) await rm(dataDir, { recursive: true, force: true });
     });
