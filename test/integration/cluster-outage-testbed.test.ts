@@ -4,7 +4,8 @@
 // never stopped, the testbed refuses it), registered beside fp-1.
 //
 // 1. 30 environments are onboarded onto it and its API server process is stopped mid-onboarding
-//    (etcd, controller manager, scheduler and kwok keep running). serve's heartbeat (every 2 s, bound
+//    (etcd, controller manager, scheduler and kwok keep running; the controller manager and scheduler
+//    restart when it is back, as leader-elected ones would). serve's heartbeat (every 2 s, bound
 //    FLEETPLANE_CLUSTER_UNAVAILABLE_AFTER=10s instead of 90 s, so the test does not wait minutes)
 //    marks it Suspect, then Unavailable: waited on as a condition, never timed; the recorded health
 //    is checked to have waited the bound. New environments then go to fp-1. The steps that cannot
