@@ -9,6 +9,8 @@
 //   binaryPath(name)           absolute path of a pinned binary (kubectl, helm, kwokctl, etcd, argocd, …)
 //   argocdUp() / argocdDown()  Argo CD's controllers and repo server as local processes (lib/argocd.ts)
 //   kserveUp() / kserveDown()  KServe's controller manager as a local process against fp-3 (lib/kserve.ts)
+//   stopApiServer(name) / startApiServer(name)  an outage: the cluster's kube-apiserver process stopped
+//                              and started again on its data (lib/outage.ts; fp-1..3 refused)
 import { existsSync } from 'node:fs';
 import { buildAll } from './lib/build.ts';
 import { MAX_CLUSTERS, clusterDir, clusterIndex, clusterName, clusterStatus, knownClusters, removeCluster, startCluster, type ClusterStatus } from './lib/cluster.ts';
@@ -17,6 +19,7 @@ import { ensureClusters } from './lib/ensure.ts';
 import { withLock } from './lib/lock.ts';
 import { isAlive, readProcs } from './lib/proc.ts';
 import { upgradeInPlace, type UpgradeResult } from './lib/upgrade.ts';
+import { startApiServerProcess, stopApiServerProcess, type OutageOptions } from './lib/outage.ts';
 import path from 'node:path';
 
 export type { ClusterStatus } from './lib/cluster.ts';
@@ -79,6 +82,24 @@ export async function upgradeCluster(name: string, to: string, log: (line: strin
   if (!(await knownClusters()).includes(index)) throw new Error(`no such cluster: ${name}`);
   await buildAll({ log, only: [`kubernetes@${to}`] });
   return withLock(stateRoot(), () => upgradeInPlace(index, to, log));
+}
+
+/**
+ * Stops the named cluster's kube-apiserver process (the rest of the cluster keeps running), e.g. to
+ * test an outage; `startApiServer` brings it back on the same data. The shared clusters fp-1..fp-3
+ * are refused unless `shared` is set. Not under the state lock (lib/outage.ts says why).
+ */
+export async function stopApiServer(name: string, o: OutageOptions = {}): Promise<{ pid: number }> {
+  const index = clusterIndex(name);
+  if (!(await knownClusters()).includes(index)) throw new Error(`no such cluster: ${name}`);
+  return stopApiServerProcess(index, o);
+}
+
+/** Starts the named cluster's kube-apiserver again (after stopApiServer) and waits for /readyz. */
+export async function startApiServer(name: string, o: OutageOptions = {}): Promise<{ pid: number }> {
+  const index = clusterIndex(name);
+  if (!(await knownClusters()).includes(index)) throw new Error(`no such cluster: ${name}`);
+  return startApiServerProcess(index, o);
 }
 
 /** Stops and removes the named clusters (e.g. ["fp-4"]), or all of them when `names` is empty. */

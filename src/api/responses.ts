@@ -175,6 +175,8 @@ export const EvacuationSchema = Type.Object({
     state: literals(['pending', 'moving', 'succeeded', 'failed', 'unplaceable']), operation: Type.Optional(Type.String()),
     startedAt: Type.Optional(Time), readyAt: Type.Optional(Time), switchedAt: Type.Optional(Time), removeStartedAt: Type.Optional(Time),
     finishedAt: Type.Optional(Time), rtoSeconds: Type.Optional(Type.Number()), error: Type.Optional(Type.String()),
+    waitingOn: Type.Optional(Type.String({ description: 'what the move waits on now, e.g. a PodDisruptionBudget not yet met on the target' })),
+    disruptionBudgets: Type.Optional(Type.String({ description: 'the PodDisruptionBudgets consulted before the source copy was removed' })),
   })),
   version: Type.Integer(), createdAt: Time, updatedAt: Time, finishedAt: Nullable(Time),
 }, { description: 'An evacuation: one move per environment' });

@@ -4,6 +4,8 @@
 // its timestamps: the move's start, Ready on the target, the source removal, and its RTO when the
 // evacuation was a failover (counted from when the cluster was lost).
 
+import { ConflictError } from './errors.ts';
+
 export type EvacuationState = 'running' | 'succeeded' | 'failed';
 
 /** One environment's move within an evacuation. */
@@ -28,6 +30,10 @@ export interface EvacuationMove {
   /** Removal from the source began. */
   removeStartedAt?: string;
   finishedAt?: string;
+  /** What the move waits on now, e.g. a PodDisruptionBudget not yet met on the target. */
+  waitingOn?: string;
+  /** The PodDisruptionBudgets consulted before the source copy was removed (met on the target, the source's allowance, any wait). */
+  disruptionBudgets?: string;
   /** Failover: seconds from the cluster's loss to Ready on the target. */
   rtoSeconds?: number;
   error?: string;
@@ -54,3 +60,15 @@ export interface Evacuation {
 }
 
 export type NewEvacuation = Pick<Evacuation, 'clusters' | 'region' | 'trigger' | 'reason' | 'concurrency' | 'lostAt' | 'moves'>;
+
+/**
+ * A cluster is already being emptied by a running evacuation: one running evacuation per cluster
+ * (the store enforces it, migration 2110), so two requests at once never both start moves (409).
+ */
+export class EvacuationBusyError extends ConflictError {
+  constructor(readonly holder: { id: string; clusters: string[] }, requested: readonly string[]) {
+    const busy = requested.filter((c) => holder.clusters.includes(c));
+    super(`evacuation ${holder.id} of ${holder.clusters.join(', ')} is still running (${busy.join(', ') || requested.join(', ')} cannot be evacuated twice at once)`,
+      [{ field: 'clusters', message: `already being evacuated by ${holder.id}` }]);
+  }
+}

@@ -20,14 +20,23 @@ const stepAt = (op: Operation, step: string, at: 'startedAt' | 'finishedAt'): st
   return s && (s.state === 'succeeded' || s.state === 'skipped' || at === 'startedAt') ? s[at] ?? undefined : undefined;
 };
 
+/** The removal's wait on a PodDisruptionBudget (while parked) and what it consulted (once done). */
+function budgetFields(op: Operation): Pick<EvacuationMove, 'waitingOn' | 'disruptionBudgets'> {
+  const remove = op.steps.find((x) => x.name === 'move-remove');
+  if (remove?.state === 'waiting' && remove.message) return { waitingOn: remove.message };
+  const budgets = remove?.state === 'succeeded' ? (remove.output as { disruptionBudgets?: unknown } | undefined)?.disruptionBudgets : undefined;
+  return typeof budgets === 'string' ? { disruptionBudgets: budgets } : {};
+}
+
 /** A move's progress from its operation (pure). */
 export function progressOf(m: EvacuationMove, op: Operation, lostAt: string | null): EvacuationMove {
   const readyAt = stepAt(op, 'move-start-target', 'finishedAt');
   const switchedAt = stepAt(op, 'move-switch', 'finishedAt');
   const removeStartedAt = stepAt(op, 'move-remove', 'startedAt');
+  const { waitingOn: _was, ...rest } = m;
   const next: EvacuationMove = {
-    ...m, ...(readyAt ? { readyAt } : {}), ...(switchedAt ? { switchedAt } : {}), ...(removeStartedAt ? { removeStartedAt } : {}),
-    ...(readyAt && lostAt ? { rtoSeconds: rtoSeconds(lostAt, readyAt) } : {}),
+    ...rest, ...(readyAt ? { readyAt } : {}), ...(switchedAt ? { switchedAt } : {}), ...(removeStartedAt ? { removeStartedAt } : {}),
+    ...(readyAt && lostAt ? { rtoSeconds: rtoSeconds(lostAt, readyAt) } : {}), ...budgetFields(op),
   };
   if (op.state === 'succeeded') return { ...next, state: 'succeeded', finishedAt: op.finishedAt ?? op.updatedAt };
   if (op.state === 'failed' || op.state === 'cancelled') return { ...next, state: 'failed', finishedAt: op.finishedAt ?? op.updatedAt, error: op.error ?? op.state };

@@ -9,7 +9,7 @@
 import { Ticker } from '../clock.ts';
 import { coerceError } from '../domain/errors.ts';
 import type { Store } from '../domain/ports/store.ts';
-import type { Evacuation } from '../domain/evacuation.ts';
+import { EvacuationBusyError, type Evacuation } from '../domain/evacuation.ts';
 import { failoverDecisions, type FailoverDecision, type FailoverPolicy, type PlannedMove } from '../plan/move.ts';
 import type { EngineDeps } from './context.ts';
 import { allClusterRecords, createEvacuation, planClusterEvacuation, type EvacuationSettings } from './evacuate.ts';
@@ -39,10 +39,19 @@ export async function failoverPass(deps: Pick<EngineDeps, 'store' | 'now' | 'log
 
 async function failOver(deps: Pick<EngineDeps, 'store' | 'now' | 'logger'>, o: FailoverOptions, d: FailoverDecision): Promise<FailoverPass['evacuations'][number]> {
   const health = (await deps.store.clusters.get(d.cluster))?.health;
-  const { evacuation, created } = await createEvacuation(deps.store, o.settings, {
-    clusters: [d.cluster], trigger: 'failover', reason: `failover: ${d.cluster} ${health?.message ?? 'Unavailable'}`, concurrency: o.concurrency,
-    lostAt: d.lostAt, tiers: d.evacuate, key: `failover:${d.cluster}:${health?.since ?? d.lostAt}:${d.evacuate.join(',')}`, now: deps.now(),
-  });
+  let out: Awaited<ReturnType<typeof createEvacuation>>;
+  try {
+    out = await createEvacuation(deps.store, o.settings, {
+      clusters: [d.cluster], trigger: 'failover', reason: `failover: ${d.cluster} ${health?.message ?? 'Unavailable'}`, concurrency: o.concurrency,
+      lostAt: d.lostAt, tiers: d.evacuate, key: `failover:${d.cluster}:${health?.since ?? d.lostAt}:${d.evacuate.join(',')}`, now: deps.now(),
+    });
+  } catch (err) {
+    // Another evacuation (an operator's, or this outage's for other tiers) is emptying the cluster.
+    if (!(err instanceof EvacuationBusyError)) throw err;
+    deps.logger.debug({ cluster: d.cluster, evacuation: err.holder.id }, 'failover: the cluster is already being evacuated');
+    return { cluster: d.cluster, id: err.holder.id, created: false };
+  }
+  const { evacuation, created } = out;
   if (created) deps.logger.warn({ cluster: d.cluster, evacuation: evacuation.id, tiers: d.evacuate, moves: evacuation.moves.length }, 'cluster unavailable beyond the failover threshold: evacuating');
   return { cluster: d.cluster, id: evacuation.id, created };
 }

@@ -7,7 +7,8 @@
 //   move-stop-source   singletons scaled to zero on the source, parked until none of their pods is left
 //   move-start-target  singletons started on the target; the whole revision verified Ready there
 //   move-switch        the recorded placement and inventory now name the target
-//   move-remove        the source's objects deleted (namespace last)
+//   move-remove        the source's objects deleted (namespace last), once every PodDisruptionBudget
+//                      the revision renders is met on the target (parked until then)
 //   move-record        Ready, the Moving condition closed, audited, RTO when the move was a failover
 // So a singleton is never live on two clusters and every other workload always has a Ready copy.
 // A move that fails before move-switch leaves the environment where it was: what it delivered on
@@ -21,7 +22,7 @@ import { environmentRenderInput, renderEnvironment } from '../render/index.ts';
 import { dedupe } from '../plan/diff.ts';
 import { setCondition } from '../plan/conditions.ts';
 import { conditionsFor } from '../plan/conditions.ts';
-import { isSingleton, rtoSeconds, withSingletonsHeld } from '../plan/move.ts';
+import { budgetRefs, budgetStatus, budgetSummary, isSingleton, rtoSeconds, withSingletonsHeld } from '../plan/move.ts';
 import { recheckDelayMs } from '../plan/workflows.ts';
 import { clusterCapabilities, driverContext, driverFor, loadEnvironment, verifyTimeoutOf, type StepEnv } from './context.ts';
 import type { DriverContext } from './drivers/types.ts';
@@ -181,8 +182,38 @@ export async function moveRemoveStep(s: StepEnv): Promise<StepOutput> {
   const p = prepared(s);
   const lost = await sourceLost(s, p.from);
   if (lost) return { cluster: p.from, removed: 0, left: p.sourceObjects.length, skipped: `${lost}: its objects are left there` };
+  const budgets = await budgetsMet(s, env, p);
   const res = await driverFor(s.deps, env).remove(await ctxOn(s, env, p.from), p.sourceObjects);
-  return { cluster: p.from, removed: res.removed.length, removedAt: s.deps.now().toISOString() };
+  return { cluster: p.from, removed: res.removed.length, removedAt: s.deps.now().toISOString(), ...(budgets ? { disruptionBudgets: budgets } : {}) };
+}
+
+/**
+ * Before the source copy goes: every PodDisruptionBudget the revision renders must be met on the
+ * target (plan/move.ts budgetStatus); parks while one is not, fails the move (source copy left in
+ * place) when one is still not met after the verify timeout. The source's budgets are read and
+ * reported. The summary for the evacuation record, or null when the revision renders none.
+ */
+async function budgetsMet(s: StepEnv, env: Environment, p: Prepared): Promise<string | null> {
+  const refs = budgetRefs(await targetRevision(s));
+  if (refs.length === 0) return null;
+  const target = await ctxOn(s, env, p.to);
+  const states = await Promise.all(refs.map(async (r) => budgetStatus(r.name, await target.kube.get(r))));
+  const unmet = states.filter((b) => !b.met);
+  const now = s.deps.now().getTime();
+  const since = s.waiting ? Date.parse(s.waiting.since) : now;
+  if (unmet.length > 0) {
+    const what = `PodDisruptionBudget ${unmet.map((b) => `${b.name} (${b.why})`).join(', ')} on ${p.to}`;
+    const limitMs = verifyTimeoutOf(s.deps.config, env);
+    if (now - since >= limitMs) throw new PermanentError(`${what} not met within ${Math.round(limitMs / 1000)}s: the copy on ${p.from} is left in place`);
+    throw new StepWaitingError(`waiting on ${what}: the copy on ${p.from} stays until it is met`, recheckDelayMs((s.waiting?.waits ?? 0) + 1));
+  }
+  const source = await ctxOn(s, env, p.from);
+  const onSource = await Promise.all(p.sourceObjects.filter((r) => r.kind === 'PodDisruptionBudget').map(async (r) => {
+    const live = await source.kube.get(r);
+    return live ? budgetStatus(r.name, live) : { name: r.name, missing: true as const };
+  }));
+  const waited = s.waiting ? { checks: s.waiting.waits, seconds: Math.round((now - since) / 100) / 10 } : null;
+  return budgetSummary(p.to, p.from, states, onSource, waited);
 }
 
 export async function moveRecordStep(s: StepEnv): Promise<StepOutput> {

@@ -3,8 +3,10 @@
 // (plan/failure.ts: transient, permanent, waiting or lost, by a named check) and afterStepFailure
 // (plan/workflows.ts) decides once what follows: park it, put the operation back (the queue's
 // backoff, or the cluster's Retry-After), or fail it, rolling a delivering workflow back to its
-// last good revision when its deliver/verify ran out of tries. A run cut short (lease lost, or
-// handed back on shutdown) is closed in the run history by the worker itself.
+// last good revision when its deliver/verify ran out of tries. A step that cannot reach a cluster
+// the heartbeat marks Unavailable is parked instead (no attempt used), so an outage fails nothing.
+// A run cut short (lease lost, or handed back on shutdown) is closed in the run history by the
+// worker itself.
 import type { Claim } from '../domain/ports/queue.ts';
 import type { OperationStep } from '../domain/types.ts';
 import { VerifyFailedError, coerceError } from '../domain/errors.ts';
@@ -124,11 +126,13 @@ async function onStepError(s: StepEnv, keeper: LeaseKeeper, f: StepFailure): Pro
     s.log.info({ step: f.step }, 'stopping: releasing the operation');
     return (await s.claimed.release()) ? 'released' : 'lost';
   }
+  const down = failure.class === 'transient' ? await unavailableCluster(s, f.step) : undefined;
   const next = afterStepFailure({
     kind: op.kind, step: f.step, failure, attempt: op.attempts, maxAttempts: s.claimed.maxAttempts,
-    stepAttempt: s.attempt, verifyAttempts: deps.config.verifyAttempts,
+    stepAttempt: s.attempt, verifyAttempts: deps.config.verifyAttempts, clusterUnavailable: down, stepWaits: s.waiting?.waits ?? 0,
   });
   if (next.action === 'stop') return 'lost';
+  if (next.action === 'park' && down) return park(s, f, next.delayMs, down);
   if (next.action === 'park') return park(s, f, next.delayMs);
   recordStepFailure(op.kind, f.step);
   const why = `${failure.check}: ${failure.reason}`;
@@ -148,14 +152,37 @@ async function retry(s: StepEnv, f: StepFailure, failure: Classification, next: 
   return r ? 'retry' : 'lost';
 }
 
-/** The step waits on the cluster: record why, and hand the operation back until its next check. */
-async function park(s: StepEnv, f: StepFailure, delayMs: number): Promise<RunOutcome> {
+/** The cluster the step talks to (a move's source for its source steps, else the target / placement). */
+const SOURCE_STEPS: ReadonlySet<string> = new Set(['move-stop-source', 'move-remove']);
+
+/** The cluster the failed step talks to, when the heartbeat marks it Unavailable (best effort: undefined on any doubt). */
+async function unavailableCluster(s: StepEnv, step: StepName): Promise<{ cluster: string; since: string } | undefined> {
+  try {
+    const p = s.op.params;
+    let name: unknown = s.op.kind === 'move' ? (SOURCE_STEPS.has(step) ? p.from : p.to) : undefined;
+    if (typeof name !== 'string' && s.op.environment) name = (await s.deps.store.environments.get(s.op.tenant, s.op.environment))?.placement.cluster;
+    if (typeof name !== 'string' || name === '') return undefined;
+    const h = (await s.deps.store.clusters.get(name))?.health;
+    return h?.state === 'Unavailable' ? { cluster: name, since: h.since } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The step waits on the cluster: record why, and hand the operation back until its next check.
+ * Parked on an Unavailable cluster (`down`), the step's wait restarts: time the cluster was away
+ * does not count against a verification's timeout once it is back.
+ */
+async function park(s: StepEnv, f: StepFailure, delayMs: number, down?: { cluster: string; since: string }): Promise<RunOutcome> {
   const q = s.claimed;
-  const since = s.waiting?.since ?? f.running.startedAt ?? s.deps.now().toISOString();
+  const now = s.deps.now().toISOString();
+  const since = down ? now : s.waiting?.since ?? f.running.startedAt ?? now;
   const waits = (s.waiting?.waits ?? 0) + 1;
-  const rec: OperationStep = { ...f.running, state: 'waiting', finishedAt: s.deps.now().toISOString(), waitingSince: since, waits, message: f.err.message };
+  const message = down ? `cluster ${down.cluster} is Unavailable (since ${down.since}): waiting for it to return; ${f.err.message}` : f.err.message;
+  const rec: OperationStep = { ...f.running, state: 'waiting', finishedAt: now, waitingSince: since, waits, message };
   if (!(await q.recordStep(rec))) return 'lost';
-  s.log.debug({ step: f.step, waits, recheckInMs: delayMs, message: f.err.message }, 'step waiting; parked');
+  s.log.debug({ step: f.step, waits, recheckInMs: delayMs, message }, 'step waiting; parked');
   if (!(await q.release(delayMs))) return 'lost';
   s.deps.wakeAfter?.(delayMs);
   return 'waiting';

@@ -8,7 +8,7 @@ import { KubeClient } from '../adapters/kube/client.ts';
 import { KindNotServedError, KubeApiError } from '../adapters/kube/errors.ts';
 import { ConfigurationError, ConflictError, FleetplaneError, InputError, LeaseLostError, NotFoundError, PermanentError, StepWaitingError, StoreUnavailableError, VerifyFailedError } from '../domain/errors.ts';
 import { classify, type CheckName, type Classification, type FailureClass } from './failure.ts';
-import { afterStepFailure, type AfterFailure, type StepFailure } from './workflows.ts';
+import { OUTAGE_RECHECK_MAX_MS, afterStepFailure, type AfterFailure, type StepFailure } from './workflows.ts';
 
 const kube = (httpStatus: number, reason?: string, extra: { message?: string; retryAfterMs?: number } = {}) =>
   new KubeApiError({ method: 'PATCH', path: '/apis/apps/v1/namespaces/n/deployments/web', httpStatus, status: { ...(reason ? { reason } : {}), ...(extra.message ? { message: extra.message } : {}) }, retryAfterMs: extra.retryAfterMs });
@@ -103,4 +103,17 @@ test('afterStepFailure: retry, park, stop, or fail and roll back, from the class
   assert.deepEqual(failed(flaky, { step: 'render', attempt: 5 }), { action: 'fail', rollback: false, why: 'out of attempts' });
   assert.deepEqual(failed(classify(new StepWaitingError('x', 1500))), { action: 'park', delayMs: 1500 });
   assert.deepEqual(failed(classify(new LeaseLostError('x'))), { action: 'stop' });
+});
+
+test('afterStepFailure: a cluster the heartbeat marks Unavailable parks what could not reach it, however many attempts were used', () => {
+  const down = { cluster: 'fp-9', since: '2026-12-03T06:00:00.000Z' };
+  const refused = classify(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:16490'), { code: 'ECONNREFUSED' }));
+  const timedOut = classify(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' }));
+  assert.deepEqual(failed(refused, { clusterUnavailable: down }), { action: 'park', delayMs: 2000 });
+  assert.deepEqual(failed(refused, { clusterUnavailable: down, attempt: 5 }), { action: 'park', delayMs: 2000 }, 'no attempt is used while it is down');
+  assert.deepEqual(failed(timedOut, { clusterUnavailable: down, stepWaits: 2 }), { action: 'park', delayMs: 4500 }, 'backs off');
+  assert.deepEqual(failed(refused, { clusterUnavailable: down, stepWaits: 40 }), { action: 'park', delayMs: OUTAGE_RECHECK_MAX_MS }, 'capped, so it resumes soon after the return');
+  assert.deepEqual(failed(refused), { action: 'retry' }, 'a cluster not (yet) Unavailable: the usual backoff');
+  assert.deepEqual(failed(classify(kube(422, 'Invalid')), { clusterUnavailable: down }), { action: 'fail', rollback: false, why: 'permanent' }, 'an answer is not an outage');
+  assert.deepEqual(failed(classify(kube(409)), { clusterUnavailable: down }), { action: 'retry' }, 'a conflict is the cluster answering');
 });

@@ -4,7 +4,7 @@ import type { Cluster, ClusterHealth, KubeObject, Revision } from '../domain/typ
 import { SINGLETON_ANNOTATION } from '../domain/types.ts';
 import { NO_RESOURCES, type ClusterLoad, type PlacementRequest } from './placement.ts';
 import {
-  checkMoveTarget, evacuationOutcome, failoverDecisions, movesToStart, parseFailoverPolicy, planEvacuation, rtoSeconds, singletonRefs, withSingletonsHeld, type EvacueeInput,
+  budgetRefs, budgetStatus, budgetSummary, checkMoveTarget, evacuationOutcome, failoverDecisions, movesToStart, parseFailoverPolicy, planEvacuation, rtoSeconds, singletonRefs, withSingletonsHeld, type EvacueeInput,
 } from './move.ts';
 
 const GiB = 2 ** 30;
@@ -97,4 +97,21 @@ test('failover: only Unavailable clusters past the tier threshold, RTO counted f
   assert.deepEqual(failoverDecisions(clusters, {}, new Date('2026-12-03T00:00:00.000Z')), [], 'off by default');
   assert.equal(rtoSeconds('2026-12-02T09:58:30.000Z', '2026-12-02T10:02:41.250Z'), 251.25);
   for (const bad of ['gold=on', 'shared=maybe', 'shared=on:-1']) assert.ok('error' in parseFailoverPolicy(bad, ['shared']), bad);
+});
+
+test('PodDisruptionBudgets: met only once observed with enough healthy pods; the summary names each and any wait', () => {
+  const pdb = (status: Record<string, number> | undefined, generation = 1) => ({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'web', namespace: 'a-prod', generation }, ...(status ? { status } : {}) });
+  assert.deepEqual(budgetStatus('web', null), { name: 'web', met: false, currentHealthy: 0, desiredHealthy: 0, disruptionsAllowed: 0, why: 'not found' });
+  assert.equal(budgetStatus('web', pdb(undefined)).why, 'not observed by its controller yet');
+  assert.equal(budgetStatus('web', pdb({ observedGeneration: 1, expectedPods: 0, currentHealthy: 0, desiredHealthy: 0 })).why, 'no pods counted yet', 'an empty selector is not a kept promise');
+  assert.equal(budgetStatus('web', pdb({ observedGeneration: 1, expectedPods: 2, currentHealthy: 2, desiredHealthy: 2, disruptionsAllowed: 0 }, 2)).met, false, 'a spec change not yet observed');
+  const short = budgetStatus('web', pdb({ observedGeneration: 1, expectedPods: 2, currentHealthy: 1, desiredHealthy: 2, disruptionsAllowed: 0 }));
+  assert.deepEqual([short.met, short.why], [false, '1 of 2 healthy pods']);
+  const ok = budgetStatus('web', pdb({ observedGeneration: 1, expectedPods: 2, currentHealthy: 2, desiredHealthy: 1, disruptionsAllowed: 1 }));
+  assert.deepEqual([ok.met, ok.why, ok.disruptionsAllowed], [true, '', 1]);
+  assert.deepEqual(budgetRefs({ objects: [{ hash: 'h', object: pdb(undefined) }, { hash: 'i', object: { apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: 'a-prod' } } }] }),
+    [{ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', name: 'web', namespace: 'a-prod' }]);
+  assert.equal(budgetSummary('fp-2', 'fp-1', [ok], [{ name: 'web', disruptionsAllowed: 0 }], { checks: 3, seconds: 4.5 }),
+    'PodDisruptionBudgets met on fp-2 (web 2/1 healthy) before removing from fp-1; waited 4.5s (3 checks) for them; on fp-1: web allowed 0 disruptions');
+  assert.match(budgetSummary('fp-2', 'fp-1', [ok], [{ name: 'web', missing: true }], null), /before removing from fp-1; on fp-1: web not found$/);
 });

@@ -156,3 +156,49 @@ export function parseFailoverPolicy(text: string | undefined, tiers: readonly Ti
   }
   return { policy };
 }
+
+// ---- PodDisruptionBudgets before the source copy is removed ----
+// Removing the source copy deletes its namespace, which no PodDisruptionBudget guards (budgets gate
+// evictions, not deletions). What a budget promises (so many healthy pods of the component) must
+// therefore already hold on the target: the move removes the source copy only once every budget the
+// revision renders is observed met there by the target's disruption controller. The source's own
+// budget (its disruptionsAllowed) is read and reported: 0 means the source copy was at its floor and
+// only the target's copy keeps the promise once it is gone.
+
+export interface BudgetStatus {
+  name: string;
+  /** The budget's controller has observed its current spec and counts enough healthy pods. */
+  met: boolean;
+  currentHealthy: number;
+  desiredHealthy: number;
+  disruptionsAllowed: number;
+  /** Why it is not met, in words (empty when met). */
+  why: string;
+}
+
+interface PdbStatus { observedGeneration?: number; currentHealthy?: number; desiredHealthy?: number; disruptionsAllowed?: number; expectedPods?: number }
+
+/** One live PodDisruptionBudget's state (null: not there, e.g. not created yet). */
+export function budgetStatus(name: string, live: KubeObject | null): BudgetStatus {
+  if (!live) return { name, met: false, currentHealthy: 0, desiredHealthy: 0, disruptionsAllowed: 0, why: 'not found' };
+  const st = (live.status ?? {}) as PdbStatus;
+  const generation = (live.metadata as { generation?: number }).generation ?? 0;
+  const out = { name, currentHealthy: st.currentHealthy ?? 0, desiredHealthy: st.desiredHealthy ?? 0, disruptionsAllowed: st.disruptionsAllowed ?? 0 };
+  if ((st.observedGeneration ?? 0) < generation) return { ...out, met: false, why: 'not observed by its controller yet' };
+  if ((st.expectedPods ?? 0) === 0) return { ...out, met: false, why: 'no pods counted yet' };
+  if (out.currentHealthy < out.desiredHealthy) return { ...out, met: false, why: `${out.currentHealthy} of ${out.desiredHealthy} healthy pods` };
+  return { ...out, met: true, why: '' };
+}
+
+/** The PodDisruptionBudgets a revision renders. */
+export function budgetRefs(rev: Pick<Revision, 'objects'>): ObjectRef[] {
+  return rev.objects.map((r) => r.object).filter((o) => o.kind === 'PodDisruptionBudget').map(refOf);
+}
+
+/** What the evacuation record says about the budgets of a finished removal. */
+export function budgetSummary(to: string, from: string, target: readonly BudgetStatus[], source: ReadonlyArray<Pick<BudgetStatus, 'name' | 'disruptionsAllowed'> | { name: string; missing: true }>, waited: { checks: number; seconds: number } | null): string {
+  const met = target.map((b) => `${b.name} ${b.currentHealthy}/${b.desiredHealthy} healthy`).join(', ');
+  const src = source.map((b) => ('missing' in b ? `${b.name} not found` : `${b.name} allowed ${b.disruptionsAllowed} disruption${b.disruptionsAllowed === 1 ? '' : 's'}`)).join(', ');
+  const wait = waited ? `waited ${waited.seconds}s (${waited.checks} check${waited.checks === 1 ? '' : 's'}) for them; ` : '';
+  return `PodDisruptionBudgets met on ${to} (${met}) before removing from ${from}; ${wait}on ${from}: ${src || 'none read'}`;
+}

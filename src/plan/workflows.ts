@@ -90,7 +90,17 @@ export interface StepFailure {
   /** Tries of this step so far (a parked step resumes its try), and how many a failed verification gets. */
   stepAttempt: number;
   verifyAttempts: number;
+  /** The cluster the step talks to is Unavailable (its heartbeat failed beyond the bound), since when. */
+  clusterUnavailable?: { cluster: string; since: string } | undefined;
+  /** How often this step has been parked so far (its next check backs off). */
+  stepWaits?: number | undefined;
 }
+
+/** Failures that mean "the cluster did not answer" (not what it answered). */
+const UNREACHABLE: ReadonlySet<string> = new Set(['connection', 'timeout', 'aborted', 'kube-server-error']);
+
+/** Longest wait between two checks of a step parked on an Unavailable cluster. */
+export const OUTAGE_RECHECK_MAX_MS = 15_000;
 
 export type AfterFailure =
   /** Another worker may own the operation: write nothing more. */
@@ -106,15 +116,26 @@ export type AfterFailure =
  * What to do after a step failed: the one rule for retry, wait, roll back or fail. A delivering
  * workflow whose deliver or verify ran out of tries rolls back; a permanent failure does not (what
  * retrying cannot fix, re-delivering the old revision would not explain), nor does a `rollback`.
+ * A step that could not reach a cluster the heartbeat marks Unavailable is parked, not retried.
  */
 export function afterStepFailure(f: StepFailure): AfterFailure {
   const { failure } = f;
   if (failure.class === 'lost') return { action: 'stop' };
   if (failure.class === 'waiting') return { action: 'park', delayMs: failure.delayMs ?? recheckDelayMs(1) };
   if (failure.class === 'permanent') return { action: 'fail', rollback: false, why: 'permanent' };
+  // The heartbeat already says the cluster is down: wait for it without using up attempts, so an
+  // outage of any length fails nothing for good; the step runs again within the recheck of its return.
+  const outage = waitOnOutage(f);
+  if (outage) return outage;
   const verifyLimit = failure.check === 'verify-failed' && f.stepAttempt >= f.verifyAttempts;
   if (!verifyLimit && f.attempt < f.maxAttempts) return { action: 'retry', ...(failure.retryAfterMs !== undefined ? { afterMs: failure.retryAfterMs } : {}) };
   return { action: 'fail', rollback: rollsBack(f.kind, f.step), why: verifyLimit ? 'verify attempts used up' : 'out of attempts' };
+}
+
+/** Parked while the step could not reach a cluster that is Unavailable; null otherwise. */
+function waitOnOutage(f: StepFailure): AfterFailure | null {
+  if (!f.clusterUnavailable || !UNREACHABLE.has(f.failure.check)) return null;
+  return { action: 'park', delayMs: recheckDelayMs((f.stepWaits ?? 0) + 1, 2000, OUTAGE_RECHECK_MAX_MS) };
 }
 
 /** A delivering workflow (not a requested rollback) whose deliver or verify gave up goes back to the last good revision. */

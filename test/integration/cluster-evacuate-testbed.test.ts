@@ -7,6 +7,9 @@
 // component (`leader`, singleton: true) never has pods on two clusters in one sample (targets read
 // before the source, so a sample showing both is a real overlap), and the web component always has
 // a Ready pod somewhere (source read before the targets, so a sample showing none is a real gap).
+// web has 2 replicas and a PodDisruptionBudget: each move's record says it was met on the target
+// before the source copy went; a third test moves an environment whose budget the target cannot meet
+// (minAvailable 3 of 2): the removal waits, the source copy keeps serving, until the operator lowers it.
 // Then a failover: fp-2 is marked Unavailable in the store (the testbed's processes are never
 // stopped), the failover pass evacuates it, and each move's RTO (lost -> Ready elsewhere) is
 // reported. Everything this file creates (tenants h16-…, their namespaces) is removed at the end.
@@ -19,6 +22,7 @@ import { pino } from 'pino';
 import { SAMPLE_BLUEPRINT } from '../../demo/sample-blueprint.ts';
 import { startEngine, type Engine } from '../../src/engine/index.ts';
 import type { Evacuation } from '../../src/domain/evacuation.ts';
+import { progressOf } from '../../src/engine/evacuations.ts';
 import type { KubeObject, Operation } from '../../src/domain/types.ts';
 import { BACKENDS, harness, storeHandle, type Harness } from '../helpers/api-harness.ts';
 import { getTestbed, type TestCluster } from '../helpers/testbed.ts';
@@ -27,11 +31,12 @@ const COUNT = Number(process.env.FLEETPLANE_TEST_EVACUATE_COUNT ?? 10);
 const CONCURRENCY = Number(process.env.FLEETPLANE_TEST_EVACUATE_CONCURRENCY ?? 4);
 const logger = pino({ level: process.env.FLEETPLANE_TEST_LOG ?? 'silent' });
 
-function blueprint(): Record<string, unknown> {
+/** web: 2 replicas and a PodDisruptionBudget (minAvailable `minAvailable`); leader: a singleton. */
+function blueprint(name = 'h16-move', minAvailable = 1): Record<string, unknown> {
   const doc = structuredClone(SAMPLE_BLUEPRINT) as { metadata: { name: string }; spec: { components: Array<Record<string, unknown>> } };
-  doc.metadata.name = 'h16-move';
+  doc.metadata.name = name;
   doc.spec.components = [
-    doc.spec.components.find((c) => c.name === 'web')!,
+    { ...doc.spec.components.find((c) => c.name === 'web')!, environmentTypes: { dev: { replicas: 2, scaling: null, disruption: { minAvailable } } } },
     { name: 'leader', kind: 'worker', image: { repository: 'worker' }, singleton: true },
   ];
   return doc as unknown as Record<string, unknown>;
@@ -180,6 +185,8 @@ for (const backend of BACKENDS) {
         assert.ok(Date.parse(m.readyAt!) <= Date.parse(m.removeStartedAt!), `${m.tenant}: readyAt ${m.readyAt} before removeStartedAt ${m.removeStartedAt}`);
         assert.ok(at('move-stop-source', 'finishedAt') <= at('move-start-target', 'startedAt'), `${m.tenant}: singleton stopped on the source before it starts on the target`);
         assert.equal((op.steps.find((s) => s.name === 'move-stop-source')!.output as { singletons: number }).singletons, 1);
+        // The web PodDisruptionBudget was met on the target before the source copy went, and the source's allowance read.
+        assert.match(String(m.disruptionBudgets), new RegExp(`^PodDisruptionBudgets met on ${m.to} \\(web [2-9]/[1-9] healthy\\) before removing from ${source}; .*on ${source}: web allowed \\d+ disruptions?$`));
       }
       assert.ok(movedTo.size >= 2, `spread over the other clusters: ${JSON.stringify([...movedTo])}`);
       const overlap = maxOverlap(done.moves.map((m) => [Date.parse(m.startedAt!), Date.parse(m.finishedAt!)]));
@@ -242,6 +249,48 @@ for (const backend of BACKENDS) {
           state: 'Available', reason: 'Recovered', message: 'ok', since: new Date().toISOString(), failingSince: null, consecutiveFailures: 0, lastProbeAt: new Date().toISOString(),
         });
       }
+    });
+
+    test('a move waits on a PodDisruptionBudget the target does not meet, keeps the source copy meanwhile, and the record says so', async () => {
+      const [dest, , src] = clusters;
+      for (const c of clusters) await h.req('POST', `/v1/clusters/${c.name}:uncordon`, { body: {} });
+      assert.equal((await h.req('POST', '/v1/blueprints', { body: { name: 'h16-pdb', version: '1.0.0', spec: blueprint('h16-pdb', 3) } })).status, 201);
+      const slug = `h16-${backend.slice(0, 2)}${run}-pdb`;
+      namespaces.add(`${slug}-app`);
+      const r = await h.req('POST', '/v1/tenants', { body: { slug, name: slug, tier: 'shared', environments: [{ name: 'app', type: 'dev', blueprint: 'h16-pdb', version: '1.0.0', cluster: src!.name }] } });
+      assert.equal(r.status, 202, JSON.stringify(r.body));
+      engine.nudge();
+      const onboard = await until('the onboarding', async () => {
+        const o = await h.store.operations.get(r.body.operations[0].id);
+        return o && (o.state === 'succeeded' || o.state === 'failed') ? o : null;
+      }, 10 * 60_000, 1000);
+      assert.equal(onboard.state, 'succeeded', onboard.error ?? '');
+      const moved = await h.req('POST', `/v1/tenants/${slug}/environments/app:move`, { body: { to: dest!.name } });
+      assert.equal(moved.status, 202, JSON.stringify(moved.body));
+      const opId = (moved.body.operation?.id ?? moved.body.id) as string;
+      engine.nudge();
+      // minAvailable 3 of 2 replicas: never met on the target, so the removal waits.
+      const waiting = await until('the removal waiting on the budget', async () => {
+        const o = (await h.store.operations.get(opId))!;
+        assert.notEqual(o.state, 'failed', o.error ?? '');
+        return o.steps.find((x) => x.name === 'move-remove' && x.state === 'waiting') ? o : null;
+      }, 10 * 60_000, 500);
+      const rec = progressOf({ tenant: slug, environment: 'app', from: src!.name, to: dest!.name, explanation: '', state: 'moving', operation: opId }, waiting, null);
+      assert.match(String(rec.waitingOn), new RegExp(`^waiting on PodDisruptionBudget web \\(2 of 3 healthy pods\\) on ${dest!.name}: the copy on ${src!.name} stays until it is met`));
+      const ns = `${slug}-app`;
+      const srcWeb = (await src!.client().list('v1', 'Pod', { namespace: ns, labelSelector: 'app.kubernetes.io/name=web' })).filter(isReady);
+      assert.equal(srcWeb.length, 2, 'the source copy still serves while the removal waits');
+      // The operator lowers the target's budget (as after deciding 2 of 3 will do): the removal proceeds.
+      await dest!.client().apply({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'web', namespace: ns }, spec: { minAvailable: 1 } } as KubeObject, { fieldManager: 'h16-operator', force: true });
+      const done = await until('the move', async () => {
+        const o = (await h.store.operations.get(opId))!;
+        return o.state === 'succeeded' || o.state === 'failed' ? o : null;
+      }, 10 * 60_000, 1000);
+      assert.equal(done.state, 'succeeded', done.error ?? '');
+      const after = progressOf({ tenant: slug, environment: 'app', from: src!.name, to: dest!.name, explanation: '', state: 'moving', operation: opId }, done, null);
+      assert.equal(after.waitingOn, undefined);
+      assert.match(String(after.disruptionBudgets), new RegExp(`^PodDisruptionBudgets met on ${dest!.name} \\(web 2/1 healthy\\) before removing from ${src!.name}; waited [0-9.]+s \\([1-9][0-9]* checks?\\) for them; on ${src!.name}: web allowed 0 disruptions$`));
+      console.log(`PDB-WAIT ${JSON.stringify({ backend, disruptionBudgets: after.disruptionBudgets })}`);
     });
   });
 }

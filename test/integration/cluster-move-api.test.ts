@@ -2,10 +2,13 @@
 // without an engine: bad input is 400 naming the field, a target that is cordoned, unavailable or
 // outside the tenant's residency is 409, and a refused request writes nothing; a move without `to`
 // is placed with the source excluded and explained; an evacuation is planned whole (each choice
-// counted in the next), cordons its cluster and refuses a second one of the same cluster; a tenant
+// counted in the next), cordons its cluster and refuses a second one of the same cluster (also when
+// several are sent at once: the store holds each cluster of a running evacuation); a tenant
 // admin moves its own environments only. The engine side is cluster-evacuate-testbed.test.ts.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { pino } from 'pino';
+import { failoverPass } from '../../src/engine/failover.ts';
 import { BACKENDS, counts, harness, publishSample, tenantBody, type Harness } from '../helpers/api-harness.ts';
 
 const cluster = (name: string, extra: Record<string, unknown> = {}) => ({ name, provider: 'aws', region: 'eu-west-1', apiServer: 'https://127.0.0.1:1', ...extra });
@@ -109,6 +112,46 @@ for (const backend of BACKENDS) {
       assert.equal((await h.req('GET', '/v1/evacuations')).body.items.length, 1);
       assert.equal((await h.req('GET', '/v1/evacuations/ev-00000000')).status, 404);
       assert.equal((await h.req('GET', `/v1/evacuations/${e.id}`, { token: betaToken })).status, 403);
+    });
+
+    test('two evacuations of one cluster at once: exactly one passes, the others are 409 problem+json naming it; the store holds the cluster until it finishes', async () => {
+      assert.equal((await h.req('POST', '/v1/clusters', { body: cluster('race') })).status, 201);
+      assert.equal((await h.req('POST', '/v1/tenants', { body: { ...tenantBody('gamma', ['prod', 'dev']), labels: { 'fleetplane.io/residency': 'eu' } } })).status, 202);
+      for (const name of ['prod', 'dev']) {
+        const env = (await h.store.environments.get('gamma', name))!;
+        await h.store.environments.update('gamma', name, { placement: { cluster: 'race', namespace: `gamma-${name}` }, appliedRevision: 'r1', health: 'Ready' }, env.resourceVersion);
+      }
+      const before = (await h.store.evacuations.list({ limit: 100 })).items.length;
+      const all = await Promise.all(Array.from({ length: 4 }, () => h.req('POST', '/v1/clusters/race:evacuate', { body: { reason: 'race' } })));
+      assert.deepEqual(all.map((r) => r.status).sort(), [201, 409, 409, 409], JSON.stringify(all.map((r) => r.body)));
+      const won = all.find((r) => r.status === 201)!.body;
+      for (const r of all.filter((x) => x.status === 409)) {
+        assert.match(String(r.headers['content-type']), /application\/problem\+json/);
+        assert.match(r.body.detail, new RegExp(won.id));
+        assert.equal(r.body.errors?.[0]?.field, 'clusters');
+      }
+      assert.equal((await h.store.evacuations.list({ limit: 100 })).items.length, before + 1, 'one evacuation written');
+      // The store itself refuses a second running evacuation of the cluster (what decides a race
+      // the API's read of the running evacuations cannot see), and holds it until the first ends.
+      const planned = { clusters: ['race'], region: null, trigger: 'manual' as const, reason: 'direct', concurrency: 1, lostAt: null, moves: won.moves };
+      await assert.rejects(h.store.evacuations.create(planned), (err: Error) => err.name === 'EvacuationBusyError' && err.message.includes(won.id));
+      // A region evacuation that includes the held cluster is refused too.
+      await assert.rejects(h.store.evacuations.create({ ...planned, clusters: ['eu-a', 'race'] }), /still running/);
+      assert.equal((await h.store.evacuations.list({ limit: 100 })).items.length, before + 1, 'nothing written by the refused ones');
+      // A failover of the cluster while the operator's evacuation runs finds that one instead of failing.
+      const lost = '2026-12-03T06:00:00.000Z';
+      await h.store.clusters.setHealth('race', { state: 'Unavailable', reason: 'Unreachable', message: 'unreachable', since: lost, failingSince: lost, consecutiveFailures: 3, lastProbeAt: lost });
+      const pass = await failoverPass({ store: h.store, now: () => new Date('2026-12-03T06:10:00.000Z'), logger: pino({ level: 'silent' }) },
+        { policy: { shared: { mode: 'on', afterMs: 0 } }, settings: { policy: 'spread', cpuOvercommit: 1, memoryOvercommit: 1 }, concurrency: 1 }, true);
+      assert.deepEqual(pass.evacuations.filter((e) => e.cluster === 'race'), [{ cluster: 'race', id: won.id, created: false }]);
+      await h.store.clusters.setHealth('race', { state: 'Available', reason: 'Recovered', message: 'ok', since: lost, failingSince: null, consecutiveFailures: 0, lastProbeAt: lost });
+      assert.equal((await h.store.evacuations.list({ limit: 100 })).items.filter((e) => e.clusters.includes('race')).length, 1, 'the failover wrote no second evacuation of it');
+      const running = (await h.store.evacuations.get(won.id))!;
+      assert.ok(await h.store.evacuations.update(won.id, running.version, { state: 'succeeded', finishedAt: new Date().toISOString() }));
+      const next = await h.store.evacuations.create(planned);
+      assert.equal(next.created, true, 'a finished evacuation no longer holds the cluster');
+      const n = (await h.store.evacuations.get(next.evacuation.id))!;
+      await h.store.evacuations.update(n.id, n.version, { state: 'failed', finishedAt: new Date().toISOString() });
     });
 
     test('failover: off by default; its dry run answers what it would do', async () => {

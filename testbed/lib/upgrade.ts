@@ -49,7 +49,7 @@ async function reportKubeletVersion(index: number, version: string): Promise<voi
 }
 
 /** /healthz of a component's own loopback HTTPS port (self-signed; the path is open to anyone). */
-function healthz(port: number): Promise<boolean> {
+export function healthz(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const req = https.get({ host: '127.0.0.1', port, path: '/healthz', rejectUnauthorized: false, timeout: 3000 }, (res) => {
       res.resume();
@@ -61,7 +61,7 @@ function healthz(port: number): Promise<boolean> {
 }
 
 /** Stops one recorded process of the cluster and starts `spec` in its place, keeping pids.json current. */
-async function replaceProcess(index: number, f: ClusterFiles, spec: ProcSpec, port?: keyof ReturnType<typeof clusterPorts>) {
+export async function replaceProcess(index: number, f: ClusterFiles, spec: ProcSpec, port?: keyof ReturnType<typeof clusterPorts>) {
   const procs = await readProcs(procsFile(f));
   const old = procs.find((p) => p.name === spec.name);
   if (old) await stopAll([old]);

@@ -6,7 +6,7 @@
 // (engine/evacuate.ts) and followed by the evacuation controller (engine/evacuations.ts).
 import type { Store } from '../../domain/ports/store.ts';
 import { ConflictError, InputError, NotFoundError } from '../../domain/errors.ts';
-import type { Evacuation } from '../../domain/evacuation.ts';
+import { EvacuationBusyError, type Evacuation } from '../../domain/evacuation.ts';
 import { clusterLoads, demandReader, kubernetesRangeReader, tenantTiers } from '../../engine/place.ts';
 import { allClusterRecords, createEvacuation, planClusterEvacuation, unmovable, type EvacuationSettings } from '../../engine/evacuate.ts';
 import { RESIDENCY_LABEL, planPlacement } from '../../plan/placement.ts';
@@ -65,8 +65,9 @@ export async function evacuate(store: Store, settings: EvacuationSettings, targe
   const { clusters, region } = target;
   for (const name of clusters) if (!(await store.clusters.get(name))) throw new NotFoundError(`cluster "${name}"`);
   if (body.dryRun) return { dryRun: true, clusters, moves: await planClusterEvacuation(store, settings, clusters) };
+  // Read first for the common case; the store's hold on each cluster (migration 2110) decides a race.
   const busy = (await store.evacuations.running()).find((e) => e.clusters.some((c) => clusters.includes(c)));
-  if (busy) throw new ConflictError(`evacuation ${busy.id} of ${busy.clusters.join(', ')} is still running`);
+  if (busy) throw new EvacuationBusyError(busy, clusters);
   const { evacuation } = await createEvacuation(store, settings, {
     clusters, region, trigger: 'manual', reason: body.reason ?? 'evacuated by an operator', concurrency: body.concurrency ?? 5, now,
   });
