@@ -22,6 +22,7 @@ import { applyPhases } from '../src/plan/apply-order.ts';
 import { ensurePostgres } from './lib/fleet.ts';
 import { ENVS, deleteNamespaces, releaseDoc, retry, waitDeploymentsReady } from './lib/raw-apply.ts';
 import { round } from './lib/summary.ts';
+import { maxOverlap } from '../test/helpers/intervals.ts';
 
 const TENANTS = Number(process.env.BENCH_TENANTS ?? 20);
 const CONCURRENCY = Number(process.env.BENCH_EVACUATE_CONCURRENCY ?? 20);
@@ -42,15 +43,6 @@ const quantile = (xs: number[], q: number): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN;
 };
-
-/** Most intervals open at one instant. */
-function maxOverlap(intervals: Array<[number, number]>): number {
-  const points = intervals.flatMap(([a, b]) => [[a, 1], [b, -1]] as Array<[number, number]>).sort((x, y) => x[0] - y[0] || x[1] - y[1]);
-  let open = 0;
-  let max = 0;
-  for (const [, d] of points) max = Math.max(max, (open += d));
-  return max;
-}
 
 async function fleetplane(release: Record<string, unknown>): Promise<Outcome> {
   const { setupFleet, startServe, api, prepareFleet, waitFor } = await import('../test/integration/engine.fixture.ts');

@@ -26,6 +26,7 @@ import { progressOf } from '../../src/engine/evacuations.ts';
 import type { KubeObject, Operation } from '../../src/domain/types.ts';
 import { BACKENDS, harness, storeHandle, type Harness } from '../helpers/api-harness.ts';
 import { getTestbed, type TestCluster } from '../helpers/testbed.ts';
+import { maxOverlap } from '../helpers/intervals.ts';
 
 const COUNT = Number(process.env.FLEETPLANE_TEST_EVACUATE_COUNT ?? 10);
 const CONCURRENCY = Number(process.env.FLEETPLANE_TEST_EVACUATE_CONCURRENCY ?? 4);
@@ -82,15 +83,6 @@ function watcher(clusters: TestCluster[], source: string, namespaces: Set<string
     }
   })();
   return { samples, stop: async () => { stop = true; await loop; } };
-}
-
-/** Most intervals open at one instant. */
-function maxOverlap(intervals: Array<[number, number]>): number {
-  const points = intervals.flatMap(([a, b]) => [[a, 1], [b, -1]] as Array<[number, number]>).sort((x, y) => x[0] - y[0] || x[1] - y[1]);
-  let open = 0;
-  let max = 0;
-  for (const [, d] of points) max = Math.max(max, (open += d));
-  return max;
 }
 
 const stats = (xs: number[]) => {
