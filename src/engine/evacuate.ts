@@ -87,7 +87,12 @@ export interface CreateEvacuation {
   now: Date;
 }
 
-/** Cordons the clusters (nothing new lands there) and records the evacuation; the controller moves them. */
+/**
+ * Cordons the clusters (nothing new lands there) and records the evacuation; the controller moves
+ * them. A failover with nothing to move (no environment of its tiers there) cordons nothing: the
+ * cluster is not being emptied, and a cordon would outlive its return. An operator's evacuation of an
+ * empty cluster still cordons it (that is the point of emptying it).
+ */
 export async function createEvacuation(store: Store, settings: EvacuationSettings, c: CreateEvacuation): Promise<{ evacuation: Evacuation; created: boolean }> {
   const planned = await planClusterEvacuation(store, settings, c.clusters, c.tiers);
   const moves: EvacuationMove[] = planned.map((m) => ({
@@ -96,7 +101,7 @@ export async function createEvacuation(store: Store, settings: EvacuationSetting
   const out = await store.evacuations.create({
     clusters: c.clusters, region: c.region ?? null, trigger: c.trigger, reason: c.reason, concurrency: c.concurrency, lostAt: c.lostAt ?? null, moves,
   }, c.key ?? null);
-  if (out.created) {
+  if (out.created && (c.trigger === 'manual' || moves.length > 0)) {
     for (const name of c.clusters) {
       const cl = await store.clusters.get(name);
       if (cl && !cl.cordon) await store.clusters.setCordon(name, { reason: `evacuating (${out.evacuation.id}): ${c.reason}`, at: c.now.toISOString() });

@@ -154,6 +154,21 @@ for (const backend of BACKENDS) {
       await h.store.evacuations.update(n.id, n.version, { state: 'failed', finishedAt: new Date().toISOString() });
     });
 
+    test('a failover with nothing of its tiers to move cordons nothing; an operator emptying an empty cluster still cordons it', async () => {
+      for (const name of ['lonely', 'lonely-op']) assert.equal((await h.req('POST', '/v1/clusters', { body: cluster(name) })).status, 201);
+      const lost = '2026-12-03T07:00:00.000Z';
+      await h.store.clusters.setHealth('lonely', { state: 'Unavailable', reason: 'Unreachable', message: 'unreachable', since: lost, failingSince: lost, consecutiveFailures: 3, lastProbeAt: lost });
+      const pass = await failoverPass({ store: h.store, now: () => new Date('2026-12-03T07:10:00.000Z'), logger: pino({ level: 'silent' }) },
+        { policy: { shared: { mode: 'on', afterMs: 0 } }, settings: { policy: 'spread', cpuOvercommit: 1, memoryOvercommit: 1 }, concurrency: 1 }, true);
+      const mine = pass.evacuations.find((e) => e.cluster === 'lonely');
+      assert.ok(mine, JSON.stringify(pass.evacuations));
+      assert.equal((await h.store.evacuations.get(mine.id))?.moves.length, 0);
+      assert.equal((await h.store.clusters.get('lonely'))?.cordon, undefined, 'nothing moved: not cordoned');
+      const manual = await h.req('POST', '/v1/clusters/lonely-op:evacuate', { body: { reason: 'decommission' } });
+      assert.equal(manual.status, 201, JSON.stringify(manual.body));
+      assert.match((await h.store.clusters.get('lonely-op'))?.cordon?.reason ?? '', /evacuating/);
+    });
+
     test('failover: off by default; its dry run answers what it would do', async () => {
       const r = await h.req('GET', '/v1/failover');
       assert.equal(r.status, 200);
