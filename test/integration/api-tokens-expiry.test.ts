@@ -64,6 +64,26 @@ for (const backend of BACKENDS) {
       assert.equal((await h.req('GET', '/v1/tokens')).body.items.find((x: { id: string }) => x.id === t.token.id).expiresAt, t.token.expiresAt);
     });
 
+    test('the last admin token that works cannot be revoked (409, nothing written); an expired one does not count', async () => {
+      const admins = async () => ((await h.req('GET', '/v1/tokens')).body.items as Array<{ id: string; role: string }>).filter((t) => t.role === 'admin');
+      const mine = await admins();
+      const second = await h.req('POST', '/v1/tokens', { body: { name: 'ops-2', role: 'admin' } });
+      assert.equal(second.status, 201);
+      const soon = await h.req('POST', '/v1/tokens', { body: { name: 'ops-short', role: 'admin', ttlSeconds: 60 } });
+      assert.equal(soon.status, 201);
+      // Two others work: revoking the second is fine.
+      assert.equal((await h.req('DELETE', `/v1/tokens/${second.body.token.id}`)).status, 204);
+      await clock.advance(61_000); // ops-short has expired: only the harness's own admin tokens work now
+      assert.equal(mine.length, 1, 'the harness runs with one admin token');
+      const refused = await h.req('DELETE', `/v1/tokens/${mine[0]!.id}`);
+      assert.equal(refused.status, 409, JSON.stringify(refused.body));
+      assert.match(refused.body.detail, /last admin token that works/);
+      assert.equal(refused.body.errors?.[0]?.field, 'id');
+      assert.equal((await h.req('GET', '/v1/tenants/alpha')).status, 200, 'the admin token still works: nothing was revoked');
+      assert.equal((await admins()).length, mine.length + 1, 'only the second token is gone (the expired one is still listed)');
+      assert.equal((await h.req('DELETE', `/v1/tokens/${soon.body.token.id}`)).status, 204, 'an expired admin token may go');
+    });
+
     test('without ttlSeconds and without a maximum a token never expires', async () => {
       const t = await create(h, {});
       assert.equal(t.token.expiresAt, null);

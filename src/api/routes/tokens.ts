@@ -94,6 +94,21 @@ async function validate(store: Store, body: TokenCreate): Promise<void> {
   }
 }
 
+/**
+ * Revoking the last admin token that still works would lock every admin out for good: a revoked
+ * bootstrap token (FLEETPLANE_ADMIN_TOKEN) stays revoked across restarts. 409 until another exists.
+ * (A check before the write: two revocations of the last two admin tokens at once can both pass.)
+ */
+function assertNotLastAdmin(target: TokenRecord, tokens: readonly TokenRecord[], now: Date): void {
+  if (target.role !== 'admin') return;
+  const live = (t: TokenRecord) => t.role === 'admin' && (t.expiresAt === null || Date.parse(t.expiresAt) > now.getTime());
+  if (!tokens.some((t) => t.id !== target.id && live(t))) {
+    throw new ConflictError(`token "${target.id}" is the last admin token that works: revoking it would lock every admin out; create another admin token first`, [
+      { field: 'id', message: 'the last working admin token' },
+    ]);
+  }
+}
+
 /** Replays are checked before validation: the answer to the first request stands as it was. */
 async function replayOrCreate(deps: ApiDeps, body: TokenCreate, keyed: KeyedRequest | undefined): Promise<Created & { fresh: boolean }> {
   const { store } = deps;
@@ -174,8 +189,10 @@ const routes: RouteModule = (app, deps) => {
     config: { auth: 'admin' },
     schema: { tags, summary: 'Revoke a token (a kept idempotent response with its secret is destroyed too)', params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) }), response: { 204: NoContent } },
   }, async (req, reply) => {
-    const known = (await store.tokens.list()).some((t) => t.id === req.params.id);
-    if (!known) throw notFound(`token "${req.params.id}"`);
+    const tokens = await store.tokens.list();
+    const target = tokens.find((t) => t.id === req.params.id);
+    if (!target) throw notFound(`token "${req.params.id}"`);
+    assertNotLastAdmin(target, tokens, deps.now());
     await store.tokens.revoke(req.params.id);
     await audit(store, req, { action: 'token.revoke', target: `token/${req.params.id}` });
     return reply.status(204).send(null);
