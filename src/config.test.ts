@@ -119,3 +119,22 @@ test('FLEETPLANE_GITOPS_VERIFY_TIMEOUT sets the GitOps verify budget; absent, th
   assert.equal(loadConfig({ FLEETPLANE_GITOPS_VERIFY_TIMEOUT: '15m' }).engine.gitopsVerifyTimeoutMs, 900_000);
   assert.throws(() => loadConfig({ FLEETPLANE_GITOPS_VERIFY_TIMEOUT: 'soon' }), ConfigError);
 });
+
+test('FLEETPLANE_PLATFORM_CONFIG: a YAML or JSON mapping is read; a missing file, non-YAML, duplicate keys or a non-mapping is one line naming the file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fp-platform-'));
+  try {
+    const file = (name: string, text: string) => { const p = join(dir, name); writeFileSync(p, text); return p; };
+    const ok = file('platform.yaml', 'baseDomain: saas.example.net\negressTargets:\n  database: [10.50.0.0/16]\nsecretStore:\n  server: https://vault.prod:8200\n  kvMount: kv\n  authMountPath: k8s\n');
+    assert.deepEqual(loadConfig({ FLEETPLANE_PLATFORM_CONFIG: ok }).platform, {
+      file: ok, values: { baseDomain: 'saas.example.net', egressTargets: { database: ['10.50.0.0/16'] }, secretStore: { server: 'https://vault.prod:8200', kvMount: 'kv', authMountPath: 'k8s' } },
+    });
+    assert.equal(loadConfig({}).platform, undefined);
+    const refused = (env: Record<string, string>, re: RegExp) => assert.throws(() => loadConfig(env), (e: Error) => e instanceof ConfigError && re.test(e.message) && !e.message.includes('\n'));
+    refused({ FLEETPLANE_PLATFORM_CONFIG: join(dir, 'missing.yaml') }, /FLEETPLANE_PLATFORM_CONFIG: cannot read .*missing\.yaml \(ENOENT\)/);
+    refused({ FLEETPLANE_PLATFORM_CONFIG: file('bad.yaml', 'baseDomain: [unclosed\n') }, /bad\.yaml is not YAML or JSON/);
+    refused({ FLEETPLANE_PLATFORM_CONFIG: file('dup.yaml', 'baseDomain: a.example\nbaseDomain: b.example\n') }, /dup\.yaml is not YAML or JSON/);
+    refused({ FLEETPLANE_PLATFORM_CONFIG: file('list.json', '["a"]') }, /list\.json must hold a mapping/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

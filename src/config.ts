@@ -3,6 +3,7 @@
 // reads process.env; every FLEETPLANE_* variable is parsed and checked; a bad value is a one-line
 // ConfigError naming the variable. An empty value counts as unset. docs/configuration.md lists them.
 import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { LOG_LEVELS, type LogLevel } from './logging.ts';
 import type { RetryPolicy } from './domain/ports/queue.ts';
 import { parseSecretKey } from './adapters/store/crypto.ts';
@@ -57,6 +58,12 @@ export interface FleetplaneConfig {
     placementPolicy: PlacementPolicy;
   };
   rollouts: { intervalMs: number };
+  /**
+   * The platform the environments are rendered for (FLEETPLANE_PLATFORM_CONFIG: a YAML or JSON file
+   * with PlatformConfig's fields: base domain, egress targets, the secret store, ...), checked by
+   * serve against the renderer's rules; absent: the renderer's built-in example platform.
+   */
+  platform?: { file: string; values: Record<string, unknown> };
   /** Evacuations and the failover policy (docs/clusters.md "Move and evacuate", "Failover"). */
   evacuation: { intervalMs: number; failover: { policy: FailoverPolicy; intervalMs: number; concurrency: number } };
   /** Kubernetes upgrades of clusters (docs/clusters.md): the provider that carries them out (none: plans are stored but not run). */
@@ -110,6 +117,7 @@ export function loadConfig(env: Env, flags: ServeFlags = {}): FleetplaneConfig {
     store: storeSection(r, flags, engine.concurrency),
     engine,
     rollouts: { intervalMs: r.int('FLEETPLANE_ROLLOUT_INTERVAL_MS', { min: 1 }) ?? ROLLOUT_INTERVAL_MS },
+    ...compact({ platform: platformFile(r.text('FLEETPLANE_PLATFORM_CONFIG')) }),
     evacuation: evacuationSection(r, env),
     clusterUpgrades: clusterUpgradesSection(r),
     prescaler: { intervalMs: Math.round(1000 * (r.number('FLEETPLANE_PRESCALE_INTERVAL_SECONDS', { positive: true }) ?? PRESCALE_INTERVAL_MS / 1000)) },
@@ -121,6 +129,25 @@ export function loadConfig(env: Env, flags: ServeFlags = {}): FleetplaneConfig {
     bundles: { helm: r.text('FLEETPLANE_HELM') ?? 'helm', ...compact({ chartsDir: r.text('FLEETPLANE_CHARTS_DIR') }) },
     console: { eventsPollMs: r.int('FLEETPLANE_EVENTS_POLL_MS', { min: 1 }) ?? DEFAULT_EVENTS_POLL_MS, ...compact({ dir: r.text('FLEETPLANE_CONSOLE_DIR') }) },
   };
+}
+
+/** The platform file's mapping (its fields are checked by serve with the renderer's rules). */
+function platformFile(file: string | undefined): FleetplaneConfig['platform'] {
+  if (file === undefined) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`FLEETPLANE_PLATFORM_CONFIG: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  let values: unknown;
+  try {
+    values = parseYaml(text, { uniqueKeys: true, maxAliasCount: 0 });
+  } catch (err) {
+    throw new ConfigError(`FLEETPLANE_PLATFORM_CONFIG: ${file} is not YAML or JSON: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`);
+  }
+  if (values === null || typeof values !== 'object' || Array.isArray(values)) throw new ConfigError(`FLEETPLANE_PLATFORM_CONFIG: ${file} must hold a mapping of platform settings`);
+  return { file, values: values as Record<string, unknown> };
 }
 
 /** A section parsed by its own module; its refusal becomes a ConfigError like every other. */

@@ -227,6 +227,18 @@ function capabilitiesOf(list: unknown): ReadonlySet<ClusterCapability> {
 const DEFAULT_KEY = {};
 const platforms = new WeakMap<object, PlatformConfig>();
 
+/**
+ * A platform given in full or in part (an operator's FLEETPLANE_PLATFORM_CONFIG), merged over the
+ * defaults and checked by the renderer's own rules: unknown settings and bad values are an
+ * InputError naming the field (`/platform/egressTargets/database`).
+ */
+export function checkedPlatform(given: Record<string, unknown>): PlatformConfig {
+  for (const k of Object.keys(given)) if (!(k in DEFAULT_PLATFORM)) bad(`/platform/${k}`, 'is not a platform setting');
+  const platform = { ...DEFAULT_PLATFORM, ...given } as PlatformConfig;
+  checkPlatform(platform);
+  return platform;
+}
+
 function resolvedPlatform(given: RenderInput['platform']): PlatformConfig {
   const key = given ?? DEFAULT_KEY;
   let platform = platforms.get(key);

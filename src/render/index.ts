@@ -17,7 +17,7 @@ import type { CanonicalObject, RenderContext, RenderInput, RenderResult } from '
 export type { RenderInput, RenderResult, RenderedHelmValues, PlatformConfig, RenderTenant, RenderEnvironment, RenderChoice } from './types.ts';
 export { renderTrainingRun, trainingRunName, TRAINING_RUN_LABEL, TRAINER_API_VERSION, type RenderedTrainingRun, type TrainingRunRequest } from './ai/training.ts';
 export { explainedChoices } from './ai/choice.ts';
-export { DEFAULT_PLATFORM } from './context.ts';
+export { DEFAULT_PLATFORM, checkedPlatform } from './context.ts';
 export { environmentRenderInput } from './input.ts';
 
 export const REVISION_ID_LENGTH = 16;

@@ -15,7 +15,9 @@ import type { ClusterUpgradeProvider } from '../../domain/ports/cluster-upgrade.
 import type { Store } from '../../domain/ports/store.ts';
 import { bundleSigner, openStore } from '../../adapters/store/index.ts';
 import { ConfigError, loadConfig, type FleetplaneConfig } from '../../config.ts';
-import { coerceError } from '../../domain/errors.ts';
+import { InputError, coerceError } from '../../domain/errors.ts';
+import { DEFAULT_PLATFORM, checkedPlatform } from '../../render/index.ts';
+import type { PlatformConfig } from '../../render/types.ts';
 import { RolloutService } from '../../engine/rollouts/service.ts';
 import { createLogger } from '../../logging.ts';
 import { tenantLabels } from '../../metrics/registry.ts';
@@ -44,9 +46,32 @@ function runbookBaseUrl(configured: string | undefined): string {
   }
 }
 
+/**
+ * The platform every environment is rendered for: FLEETPLANE_PLATFORM_CONFIG checked by the
+ * renderer's rules (a bad value stops serve with one line naming the file and the field), with the
+ * runbook base URL serve derives. Without a file the renderer's example platform is used, and serve
+ * says so: its egress targets and secret store are placeholders no real cluster has.
+ */
+function platformOf(config: FleetplaneConfig, runbooks: string, logger: Logger): Partial<PlatformConfig> {
+  if (!config.platform) {
+    logger.warn({ egressTargets: DEFAULT_PLATFORM.egressTargets, secretStore: DEFAULT_PLATFORM.secretStore.server },
+      'FLEETPLANE_PLATFORM_CONFIG is not set: environments are rendered for the built-in example platform (its egress targets and secret store are placeholders)');
+    return { runbookBaseUrl: runbooks };
+  }
+  const { file, values } = config.platform;
+  try {
+    return { ...checkedPlatform({ runbookBaseUrl: runbooks, ...values }) };
+  } catch (err) {
+    // The same one-line refusal with exit 2 as any other bad setting (serveConfig).
+    if (err instanceof InputError) throw new CliError(`FLEETPLANE_PLATFORM_CONFIG ${file}: ${err.issues.map((i) => `${i.field} ${i.message}`).join('; ')}`, 2);
+    throw err;
+  }
+}
+
 export async function serve(config: FleetplaneConfig): Promise<Running> {
   const logger = createLogger({ level: config.server.logLevel, base: { component: 'server' } });
   const runbooks = runbookBaseUrl(config.server.runbookUrl);
+  const platform = platformOf(config, runbooks, logger);
   tenantLabels.cap = config.metrics.maxTenants;
   const storeConfig = { ...config.store, maxConnections: config.store.poolSize };
   const store = await openStore(storeConfig);
@@ -70,7 +95,7 @@ export async function serve(config: FleetplaneConfig): Promise<Running> {
     changes, consoleDir: config.console.dir ?? CONSOLE_DIR, ...(config.prometheusUrl ? { prometheusUrl: config.prometheusUrl } : {}),
     ...(config.server.tokenMaxTtlSeconds ? { tokenMaxTtlSeconds: config.server.tokenMaxTtlSeconds } : {}),
     // The engine's render settings below, so a preview renders what the rollout applies.
-    render: { platform: { runbookBaseUrl: runbooks }, capabilities: clusterCapabilitySource(store, connections) },
+    render: { platform, capabilities: clusterCapabilitySource(store, connections) },
   };
   const app = await buildApp(deps, { logger, limits: config.server.limits });
 
@@ -81,7 +106,7 @@ export async function serve(config: FleetplaneConfig): Promise<Running> {
   // Without workers the reconcile loop still runs; the loops that start work on their own schedule
   // (evacuations, failover, hibernation schedules) belong to the replicas that run it.
   const engine = await startEngine({
-    ...tuning, store, logger, workers, drivers: { gitops }, platform: { runbookBaseUrl: runbooks }, connections,
+    ...tuning, store, logger, workers, drivers: { gitops }, platform, connections,
     evacuationIntervalMs: workers ? config.evacuation.intervalMs : 0, failover: workers ? config.evacuation.failover : { policy: {} },
     ...(workers ? {} : { hibernationIntervalMs: 0 }),
     subscribe: (onQueued) => store.listen('fleetplane_operations', onQueued),
