@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, parse as parseYaml } from 'yaml';
 
 // Rendered manifests are read field by field; the chart's own schema is what the apiserver checks below.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -98,6 +98,26 @@ describe('Fleetplane Helm chart', () => {
     assert.ok(c.readinessProbe.httpGet.path === '/readyz' && c.livenessProbe.httpGet.path === '/healthz');
     const np = objects.find((o) => o.kind === 'NetworkPolicy') as KubeObject & { spec: { policyTypes: string[] } };
     assert.deepEqual(np.spec.policyTypes, ['Ingress', 'Egress']);
+  });
+
+  it('values.platform becomes a ConfigMap serve reads as FLEETPLANE_PLATFORM_CONFIG; a change rolls the pods', async () => {
+    const platform = { baseDomain: 'saas.example.com', egressTargets: { database: ['10.9.0.0/16'] } };
+    const objects = await template(valuesFile({ platform }));
+    const cm = objects.find((o) => o.kind === 'ConfigMap') as KubeObject & { data: Record<string, string> };
+    assert.deepEqual(parseYaml(cm.data['platform.yaml']!), platform, 'the file holds exactly the values');
+    const dep = objects.find((o) => o.kind === 'Deployment') as KubeObject & { spec: { template: { metadata: { annotations?: Record<string, string> }; spec: Record<string, Loose> } } };
+    const c = dep.spec.template.spec.containers[0];
+    assert.equal(c.env.find((e: Loose) => e.name === 'FLEETPLANE_PLATFORM_CONFIG').value, '/etc/fleetplane/platform.yaml');
+    assert.ok(c.volumeMounts.some((m: Loose) => m.mountPath === '/etc/fleetplane' && m.readOnly === true));
+    assert.equal(dep.spec.template.spec.volumes.find((v: Loose) => v.name === 'platform').configMap.name, cm.metadata.name);
+    const sum = dep.spec.template.metadata.annotations?.['checksum/platform'];
+    assert.match(sum ?? '', /^[0-9a-f]{64}$/);
+    const other = await template(valuesFile({ platform: { ...platform, baseDomain: 'other.example.com' } }));
+    const otherDep = other.find((o) => o.kind === 'Deployment') as typeof dep;
+    assert.notEqual(otherDep.spec.template.metadata.annotations?.['checksum/platform'], sum, 'another platform, another pod template');
+    // Without values.platform: no ConfigMap, no variable (serve warns that it renders the example platform).
+    const plain = await template(valuesFile());
+    assert.equal(plain.some((o) => o.kind === 'ConfigMap'), false);
   });
 
   it('is accepted by a real kube-apiserver with strict field validation', async () => {
