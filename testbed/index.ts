@@ -29,6 +29,7 @@ export {
   argocdUp, argocdDown, argocdStatus, argocdGitRepo, argocdRemoveGitRepo, argocdLogPath, ARGOCD_NAMESPACE, ARGOCD_VERSION,
   type ArgocdStatus, type ArgocdUpOptions, type GitRepoCredentials,
 } from './lib/argocd.ts';
+import { KSERVE_CLUSTER, kserveDown } from './lib/kserve.ts';
 export { kserveUp, kserveDown, kserveStatus, KSERVE_CLUSTER, KSERVE_NAMESPACE, KSERVE_VERSION, SERVING_RUNTIME, type KserveStatus } from './lib/kserve.ts';
 export { repositorySecret } from './lib/argocd-objects.ts';
 export { DEFAULT_STORAGE_CLASS } from './lib/content.ts';
@@ -104,6 +105,9 @@ export async function startApiServer(name: string, o: OutageOptions = {}): Promi
 
 /** Stops and removes the named clusters (e.g. ["fp-4"]), or all of them when `names` is empty. */
 export async function testbedDown(names: string[] = []): Promise<string[]> {
+  // KServe's manager runs against fp-3: stop it with its cluster (before the state lock: it reads the
+  // cluster's status), or it outlives it and holds its port (a later testbed's kserveUp finds it taken).
+  if (names.length === 0 || names.includes(`fp-${KSERVE_CLUSTER}`)) await kserveDown();
   return withLock(stateRoot(), async () => {
     const known = await knownClusters();
     const unknown = names.filter((n) => !known.some((i) => `fp-${i}` === n));
