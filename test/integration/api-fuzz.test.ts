@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { startFuzzServer, type FuzzServer } from '../fuzz/fixture.ts';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { counts } from '../helpers/api-harness.ts';
 
 const FUZZ_DIR = join(import.meta.dirname, '..', 'fuzz');
 const BASE_CONFIG = readFileSync(join(FUZZ_DIR, 'schemathesis.toml'), 'utf8');
@@ -49,23 +50,6 @@ function report(out: string): string {
   return text.length > 24_000 ? `${text.slice(0, 16_000)}\n…\n${text.slice(-8_000)}` : text;
 }
 
-/**
- * What a refused write must leave as it was. Environments, operations and rollouts are in the change
- * feed (database triggers on every insert, update and delete: its latest id moves on any write); the
- * rest are counted. Cheap on purpose: it is read twice around every refused write of the run.
- */
-async function writesSeen(store: FuzzServer['store']): Promise<Record<string, number>> {
-  const [latestChange, tenants, clusters, blueprints, tokens, evacuations] = await Promise.all([
-    store.changes.latest(), store.tenants.list({ limit: 500 }), store.clusters.list({ limit: 500 }), store.blueprints.list({ limit: 500 }),
-    store.tokens.list(), store.evacuations.list({ limit: 500 }),
-  ]);
-  return {
-    latestChange, tenants: tenants.items.length, tenantVersions: tenants.items.reduce((n, t) => n + (t.resourceVersion ?? 0), 0),
-    clusters: clusters.items.length, cordoned: clusters.items.filter((c) => c.cordon).length, blueprints: blueprints.items.length,
-    tokens: tokens.length, evacuations: evacuations.items.length,
-  };
-}
-
 describe('Schemathesis over every route', () => {
   let server: FuzzServer;
   const work = mkdtempSync(join(tmpdir(), 'fp-schemathesis-'));
@@ -77,7 +61,7 @@ describe('Schemathesis over every route', () => {
     schemathesisBin();
     server = await startFuzzServer();
     witness = createServer((_req, res) => {
-      void writesSeen(server.store).then(
+      void (async () => ({ ...(await counts(server.store)), latestChange: await server.store.changes.latest() }))().then(
         (w) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(w)),
         (err: unknown) => res.writeHead(500).end(String(err)),
       );
