@@ -30,6 +30,7 @@ export {
   type ArgocdStatus, type ArgocdUpOptions, type GitRepoCredentials,
 } from './lib/argocd.ts';
 import { KSERVE_CLUSTER, kserveDown } from './lib/kserve.ts';
+import { argocdDown } from './lib/argocd.ts';
 export { kserveUp, kserveDown, kserveStatus, KSERVE_CLUSTER, KSERVE_NAMESPACE, KSERVE_VERSION, SERVING_RUNTIME, type KserveStatus } from './lib/kserve.ts';
 export { repositorySecret } from './lib/argocd-objects.ts';
 export { DEFAULT_STORAGE_CLASS } from './lib/content.ts';
@@ -108,6 +109,8 @@ export async function testbedDown(names: string[] = []): Promise<string[]> {
   // KServe's manager runs against fp-3: stop it with its cluster (before the state lock: it reads the
   // cluster's status), or it outlives it and holds its port (a later testbed's kserveUp finds it taken).
   if (names.length === 0 || names.includes(`fp-${KSERVE_CLUSTER}`)) await kserveDown();
+  // Argo CD's processes run against fp-1 (its management cluster): the same.
+  if (names.length === 0 || names.includes('fp-1')) await argocdDown();
   return withLock(stateRoot(), async () => {
     const known = await knownClusters();
     const unknown = names.filter((n) => !known.some((i) => `fp-${i}` === n));
