@@ -100,7 +100,9 @@ export function canonicalize<T>(value: T): T {
 // read as a boolean or null. Everything else is formatted by the `yaml` package (cached), so quoting
 // matches its choices exactly; multi-line strings are written double-quoted on one line.
 const SIMPLE = /^[A-Za-z][A-Za-z0-9_./-]*$/;
-const RESERVED = /^(?:true|false|null|yes|no|on|off|y|n)$/i;
+// Plain words a YAML 1.1 reader takes for something else: booleans, null, and (the `yaml` package's
+// 1.1 schema) exponent-only floats such as `e0`.
+const RESERVED = /^(?:true|false|null|yes|no|on|off|y|n|e[0-9]+)$/i;
 const quoted = new Map<string, string>();
 const QUOTED_CACHE_MAX = 50_000;
 
