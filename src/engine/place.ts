@@ -11,7 +11,7 @@
 // An explicit cluster is kept: isolation (a cluster dedicated to another tenant) is enforced,
 // capacity only reported in the step's output, the way a pod's nodeName bypasses the scheduler.
 import { cpuMillis, parseQuantity } from '../domain/quantity.ts';
-import type { Quota } from '../domain/blueprint.ts';
+import type { BlueprintSpec, Quota } from '../domain/blueprint.ts';
 import type { Environment, Tier } from '../domain/types.ts';
 import type { KubeRange } from '../plan/kube-versions.ts';
 import { NO_RESOURCES, RESIDENCY_LABEL, addResources, checkExplicitPlacement, planPlacement, type ClusterLoad, type PlacementRequest, type Resources } from '../plan/placement.ts';
@@ -77,11 +77,15 @@ export function kubernetesRangeReader(store: Pick<Store, 'blueprints'>): Kuberne
   };
 }
 
-/** `product.kubernetes` of a stored release document (the whole Blueprint, or its spec). */
+/** A stored release's spec: the Blueprint's `spec` (older records hold the whole document). */
+function releaseSpec(doc: unknown): Partial<BlueprintSpec> {
+  const d = (doc ?? {}) as Partial<BlueprintSpec> & { spec?: Partial<BlueprintSpec> };
+  return d.environmentTypes || d.product ? d : d.spec ?? {};
+}
+
+/** `product.kubernetes` of a stored release (validated when it was published). */
 export function releaseKubernetesRange(doc: unknown): KubeRange | undefined {
-  const d = (doc ?? {}) as { spec?: { product?: { kubernetes?: KubeRange } }; product?: { kubernetes?: KubeRange } };
-  const k = d.product?.kubernetes ?? d.spec?.product?.kubernetes;
-  return k && typeof k.min === 'string' ? { min: k.min, ...(typeof k.max === 'string' ? { max: k.max } : {}) } : undefined;
+  return releaseSpec(doc).product?.kubernetes;
 }
 
 export type DemandReader = (env: Pick<Environment, 'blueprint' | 'version' | 'type'>, tier: Tier) => Promise<Resources>;
@@ -93,11 +97,7 @@ export function demandReader(store: Pick<Store, 'blueprints'>): DemandReader {
     const key = `${env.blueprint}@${env.version}|${env.type}`;
     let hit = cache.get(key);
     if (!hit) {
-      hit = store.blueprints.get(env.blueprint, env.version).then((rel) => {
-        const doc = (rel?.spec ?? {}) as { spec?: unknown; environmentTypes?: unknown };
-        const spec = (doc.environmentTypes ? doc : doc.spec ?? {}) as { environmentTypes?: Record<string, { quota?: Quota }> };
-        return spec.environmentTypes?.[env.type]?.quota;
-      });
+      hit = store.blueprints.get(env.blueprint, env.version).then((rel) => releaseSpec(rel?.spec).environmentTypes?.[env.type]?.quota);
       cache.set(key, hit);
     }
     return quotaRequests(await hit, tier);
