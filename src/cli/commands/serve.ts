@@ -60,7 +60,7 @@ function platformOf(config: FleetplaneConfig, runbooks: string, logger: Logger):
   }
   const { file, values } = config.platform;
   try {
-    return { ...checkedPlatform({ runbookBaseUrl: runbooks, ...values }) };
+    return checkedPlatform({ runbookBaseUrl: runbooks, ...values });
   } catch (err) {
     // The same one-line refusal with exit 2 as any other bad setting (serveConfig).
     if (err instanceof InputError) throw new CliError(`FLEETPLANE_PLATFORM_CONFIG ${file}: ${err.issues.map((i) => `${i.field} ${i.message}`).join('; ')}`, 2);
