@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Schemathesis (PyPI) for the API fuzz test (test/integration/api-fuzz.test.ts).
+# Schemathesis (PyPI) for the API fuzz test (test/integration/api-fuzz-{tenant,cross,admin}.test.ts).
 #   eval "$(bash scripts/schemathesis.sh ensure)"   # exports SCHEMATHESIS_BIN
 # `ensure` creates a virtualenv outside the checkout, keyed by the Schemathesis version and a hash of
 # scripts/schemathesis/requirements.txt (every package pinned), and installs those pins into it once;

@@ -1,4 +1,4 @@
-// What Schemathesis found (test/integration/api-fuzz.test.ts), one case each, so a regression fails
+// What Schemathesis found (test/integration/api-fuzz-{tenant,cross,admin}.test.ts), one case each, so a regression fails
 // here by name rather than somewhere in a fuzz run. Each failed before its fix.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
