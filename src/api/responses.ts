@@ -70,7 +70,7 @@ export const OperationStepSchema = Type.Object({
   waitingSince: Maybe(Time), waits: Type.Optional(Type.Integer()), message: Maybe(Type.String()),
 });
 
-export const OPERATION_KINDS = ['onboard', 'upgrade', 'patch', 'reconfigure', 'scale', 'rollback', 'offboard', 'hibernate', 'wake', 'move'] as const;
+export const OPERATION_KINDS = ['onboard', 'upgrade', 'patch', 'reconfigure', 'scale', 'rollback', 'offboard', 'hibernate', 'wake', 'move', 'reclaim'] as const;
 export const OPERATION_STATES = ['pending', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 
 export const OperationSchema = Type.Object({
@@ -177,6 +177,8 @@ export const EvacuationSchema = Type.Object({
     finishedAt: Type.Optional(Time), rtoSeconds: Type.Optional(Type.Number()), error: Type.Optional(Type.String()),
     waitingOn: Type.Optional(Type.String({ description: 'what the move waits on now, e.g. a PodDisruptionBudget not yet met on the target' })),
     disruptionBudgets: Type.Optional(Type.String({ description: 'the PodDisruptionBudgets consulted before the source copy was removed' })),
+    leftOn: Type.Optional(Type.String({ description: 'failover: the lost cluster still holds this environment\'s objects (removed by a reclaim operation once it is back)' })),
+    reclaimOperation: Type.Optional(Type.String({ description: 'the reclaim operation that removes them' })),
   })),
   version: Type.Integer(), createdAt: Time, updatedAt: Time, finishedAt: Nullable(Time),
 }, { description: 'An evacuation: one move per environment' });

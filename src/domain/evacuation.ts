@@ -36,6 +36,10 @@ export interface EvacuationMove {
   disruptionBudgets?: string;
   /** Failover: seconds from the cluster's loss to Ready on the target. */
   rtoSeconds?: number;
+  /** Failover: the lost source still holds this environment's objects (the move could not remove them). */
+  leftOn?: string;
+  /** The `reclaim` Operation that removes them once the cluster answers again (engine/reclaim.ts). */
+  reclaimOperation?: string;
   error?: string;
 }
 

@@ -202,7 +202,7 @@ export interface Revision {
   hibernated?: boolean;
 }
 
-export type OperationKind = 'onboard' | 'upgrade' | 'patch' | 'reconfigure' | 'scale' | 'rollback' | 'offboard' | 'hibernate' | 'wake' | 'move';
+export type OperationKind = 'onboard' | 'upgrade' | 'patch' | 'reconfigure' | 'scale' | 'rollback' | 'offboard' | 'hibernate' | 'wake' | 'move' | 'reclaim';
 export type OperationState = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 export interface OperationStep {

@@ -12,6 +12,7 @@ import { coerceError } from '../domain/errors.ts';
 import { evacuationOutcome, movesToStart, rtoSeconds } from '../plan/move.ts';
 import { stepsFor } from '../plan/workflows.ts';
 import type { EngineDeps } from './context.ts';
+import { reclaimPass } from './reclaim.ts';
 
 export const moveKey = (evacuation: string, m: Pick<EvacuationMove, 'tenant' | 'environment'>): string => `evacuation:${evacuation}:${m.tenant}/${m.environment}`;
 
@@ -28,6 +29,13 @@ function budgetFields(op: Operation): Pick<EvacuationMove, 'waitingOn' | 'disrup
   return typeof budgets === 'string' ? { disruptionBudgets: budgets } : {};
 }
 
+/** The lost source the move could not remove its objects from (move-remove skipped them), if any. */
+function leftOn(m: EvacuationMove, op: Operation): Pick<EvacuationMove, 'leftOn'> {
+  const remove = op.steps.find((x) => x.name === 'move-remove');
+  const skipped = remove?.state === 'succeeded' ? (remove.output as { skipped?: unknown } | undefined)?.skipped : undefined;
+  return typeof skipped === 'string' ? { leftOn: m.from } : {};
+}
+
 /** A move's progress from its operation (pure). */
 export function progressOf(m: EvacuationMove, op: Operation, lostAt: string | null): EvacuationMove {
   const readyAt = stepAt(op, 'move-start-target', 'finishedAt');
@@ -36,7 +44,7 @@ export function progressOf(m: EvacuationMove, op: Operation, lostAt: string | nu
   const { waitingOn: _was, ...rest } = m;
   const next: EvacuationMove = {
     ...rest, ...(readyAt ? { readyAt } : {}), ...(switchedAt ? { switchedAt } : {}), ...(removeStartedAt ? { removeStartedAt } : {}),
-    ...(readyAt && lostAt ? { rtoSeconds: rtoSeconds(lostAt, readyAt) } : {}), ...budgetFields(op),
+    ...(readyAt && lostAt ? { rtoSeconds: rtoSeconds(lostAt, readyAt) } : {}), ...budgetFields(op), ...leftOn(m, op),
   };
   if (op.state === 'succeeded') return { ...next, state: 'succeeded', finishedAt: op.finishedAt ?? op.updatedAt };
   if (op.state === 'failed' || op.state === 'cancelled') return { ...next, state: 'failed', finishedAt: op.finishedAt ?? op.updatedAt, error: op.error ?? op.state };
@@ -70,6 +78,12 @@ export class EvacuationController {
         this.deps.logger.warn({ evacuation: e.id, err: coerceError(raw) }, 'evacuation not advanced');
         out.push(e);
       }
+    }
+    // After a failover: what a lost cluster still holds, once it answers again (engine/reclaim.ts).
+    try {
+      if ((await reclaimPass(this.deps)).length > 0) this.onStarted?.();
+    } catch (raw) {
+      this.deps.logger.warn({ err: coerceError(raw) }, 'reclaim pass failed');
     }
     return out;
   }

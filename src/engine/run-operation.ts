@@ -159,7 +159,7 @@ const SOURCE_STEPS: ReadonlySet<string> = new Set(['move-stop-source', 'move-rem
 async function unavailableCluster(s: StepEnv, step: StepName): Promise<{ cluster: string; since: string } | undefined> {
   try {
     const p = s.op.params;
-    let name: unknown = s.op.kind === 'move' ? (SOURCE_STEPS.has(step) ? p.from : p.to) : undefined;
+    let name: unknown = s.op.kind === 'move' ? (SOURCE_STEPS.has(step) ? p.from : p.to) : s.op.kind === 'reclaim' ? p.cluster : undefined;
     if (typeof name !== 'string' && s.op.environment) name = (await s.deps.store.environments.get(s.op.tenant, s.op.environment))?.placement.cluster;
     if (typeof name !== 'string' || name === '') return undefined;
     const h = (await s.deps.store.clusters.get(name))?.health;

@@ -16,6 +16,7 @@ import { audit } from './audit.ts';
 import { setHealth } from './health.ts';
 import { checkHoldStep, recordOffboardStep, removeStep } from './offboard.ts';
 import { asDelivered, hibernateStep, hibernatedCondition, wakeStep } from './hibernate.ts';
+import { reclaimRecordStep, reclaimRemoveStep } from './reclaim.ts';
 import { moveDeliverStep, movePrepareStep, moveRecordStep, moveRemoveStep, moveStartTargetStep, moveStopSourceStep, moveSwitchStep, moveVerifyStep } from './move.ts';
 
 export type StepOutput = Record<string, unknown>;
@@ -176,4 +177,6 @@ export const STEPS: Record<StepName, StepFn> = {
   'move-switch': moveSwitchStep,
   'move-remove': moveRemoveStep,
   'move-record': moveRecordStep,
+  'reclaim-remove': reclaimRemoveStep,
+  'reclaim-record': reclaimRecordStep,
 };

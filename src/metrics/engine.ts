@@ -81,7 +81,7 @@ export const collectErrorsTotal = new Counter({
   labelNames: ['collector'] as const, registers,
 });
 
-const KINDS = new Set(['onboard', 'upgrade', 'patch', 'reconfigure', 'scale', 'rollback', 'offboard', 'hibernate', 'wake', 'move']);
+const KINDS = new Set(['onboard', 'upgrade', 'patch', 'reconfigure', 'scale', 'rollback', 'offboard', 'hibernate', 'wake', 'move', 'reclaim']);
 const VERBS = new Set(['get', 'list', 'watch', 'create', 'update', 'patch', 'apply', 'delete']);
 const STEP_RE = /^[a-z][a-z0-9-]{0,39}$/;
 

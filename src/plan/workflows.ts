@@ -4,10 +4,13 @@ import type { Channel, OperationKind, OperationStep } from '../domain/types.ts';
 import type { Classification } from './failure.ts';
 
 export type StepName = 'place' | 'render' | 'deliver' | 'verify' | 'record' | 'check-hold' | 'remove' | 'hibernate' | 'wake'
-  | MoveStepName;
+  | MoveStepName | ReclaimStepName;
 
 /** The move workflow's own steps (engine/move.ts, docs/clusters.md "Move"). */
 export type MoveStepName = 'move-prepare' | 'move-deliver' | 'move-verify' | 'move-stop-source' | 'move-start-target' | 'move-switch' | 'move-remove' | 'move-record';
+
+/** After a failover: what a lost cluster still holds of an environment moved away, removed once it is back (engine/reclaim.ts). */
+export type ReclaimStepName = 'reclaim-remove' | 'reclaim-record';
 
 export const WORKFLOWS: Readonly<Record<OperationKind, readonly StepName[]>> = {
   onboard: ['place', 'render', 'deliver', 'verify', 'record'],
@@ -24,6 +27,10 @@ export const WORKFLOWS: Readonly<Record<OperationKind, readonly StepName[]>> = {
   // verify, stop the singletons on the source, start them on the target (verified Ready), switch
   // the recorded placement, then remove from the source.
   move: ['move-prepare', 'move-deliver', 'move-verify', 'move-stop-source', 'move-start-target', 'move-switch', 'move-remove', 'move-record'],
+  // docs/clusters.md "Failover": once the lost cluster answers again, its singletons scaled to zero
+  // and the objects the failover move could not remove deleted (not when the environment is placed
+  // there again).
+  reclaim: ['reclaim-remove', 'reclaim-record'],
 };
 
 /** Step names for a new Operation of this kind (what the API stores in Operation.steps). */
@@ -43,6 +50,7 @@ const SKIPPED: Readonly<Record<Channel, Partial<Record<StepName, string>>>> = {
     deliver: 'SelfManaged: the revision is published as a signed bundle, not delivered',
     verify: "SelfManaged: the customer's install report tells what runs (GET /v1/self-managed/environments)",
     remove: 'SelfManaged: nothing of this environment runs on a Fleetplane cluster',
+    'reclaim-remove': 'SelfManaged: nothing of this environment runs on a Fleetplane cluster',
   },
 };
 

@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { failoverPass } from '../../src/engine/failover.ts';
+import { reclaimPass } from '../../src/engine/reclaim.ts';
 import { BACKENDS, counts, harness, publishSample, tenantBody, type Harness } from '../helpers/api-harness.ts';
 
 const cluster = (name: string, extra: Record<string, unknown> = {}) => ({ name, provider: 'aws', region: 'eu-west-1', apiServer: 'https://127.0.0.1:1', ...extra });
@@ -167,6 +168,34 @@ for (const backend of BACKENDS) {
       const manual = await h.req('POST', '/v1/clusters/lonely-op:evacuate', { body: { reason: 'decommission' } });
       assert.equal(manual.status, 201, JSON.stringify(manual.body));
       assert.match((await h.store.clusters.get('lonely-op'))?.cordon?.reason ?? '', /evacuating/);
+    });
+
+    test('after a failover, a lost cluster that answers again gets one reclaim operation per environment it still holds, nothing for another tenant', async () => {
+      assert.equal((await h.req('POST', '/v1/clusters', { body: cluster('lost') })).status, 201);
+      const lost = '2026-12-03T08:00:00.000Z';
+      const down = { state: 'Unavailable' as const, reason: 'Unreachable', message: 'unreachable', since: lost, failingSince: lost, consecutiveFailures: 3, lastProbeAt: lost };
+      await h.store.clusters.setHealth('lost', down);
+      const move = (tenant: string, extra: Record<string, unknown>) => ({ tenant, environment: 'dev', from: 'lost', to: 'eu-a', explanation: 'x', state: 'succeeded' as const, operation: `op-${tenant}`, ...extra });
+      const { evacuation } = await h.store.evacuations.create({
+        clusters: ['lost'], region: null, trigger: 'failover', reason: 'failover: lost', concurrency: 1, lostAt: lost,
+        moves: [move('alpha', { leftOn: 'lost' }), move('beta', {})],
+      }, 'test-reclaim');
+      assert.ok(await h.store.evacuations.update(evacuation.id, evacuation.version, { state: 'succeeded', finishedAt: lost }));
+      const deps = { store: h.store, now: () => new Date('2026-12-03T08:30:00.000Z') };
+      assert.deepEqual(await reclaimPass(deps), [], 'nothing while the cluster is still away');
+      await h.store.clusters.setHealth('lost', { ...down, state: 'Available', reason: 'Recovered', message: 'GET /readyz ok' });
+      const created = await reclaimPass(deps);
+      assert.equal(created.length, 1, 'alpha holds objects there; beta\'s move removed its own');
+      const op = (await h.store.operations.get(created[0]!))!;
+      assert.deepEqual([op.kind, op.tenant, op.environment, op.params.cluster, op.params.move], ['reclaim', 'alpha', 'dev', 'lost', 'op-alpha']);
+      assert.deepEqual(op.steps.map((x) => x.name), ['reclaim-remove', 'reclaim-record']);
+      assert.deepEqual(await reclaimPass(deps), [], 'a second pass creates nothing');
+      const after = (await h.store.evacuations.get(evacuation.id))!;
+      assert.equal(after.moves.find((m) => m.tenant === 'alpha')?.reclaimOperation, op.id);
+      assert.equal(after.moves.find((m) => m.tenant === 'beta')?.reclaimOperation, undefined);
+      // Shown to the tenant whose operation it is, not to another tenant.
+      assert.equal((await h.req('GET', `/v1/operations/${op.id}`)).status, 200);
+      assert.equal((await h.req('GET', `/v1/operations/${op.id}`, { token: betaToken })).status, 404);
     });
 
     test('failover: off by default; its dry run answers what it would do', async () => {

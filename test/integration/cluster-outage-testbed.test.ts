@@ -16,7 +16,8 @@
 // 2. The failover loop inside serve (FLEETPLANE_FAILOVER=hybrid=on:2, interval 1 s): hybrid-tier
 //    environments on the cluster are evacuated to fp-1 after its API server is stopped, each Ready
 //    there, RTO per environment from the evacuation record; the shared-tier ones of (1) stay (the
-//    policy is per tier).
+//    policy is per tier). Then its API server is started again: each moved environment's copy
+//    there is removed by a reclaim operation (engine/reclaim.ts), the never-moved ones stay.
 // Times are printed (OUTAGE / FAILOVER lines), not asserted.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -272,9 +273,35 @@ for (const backend of BACKENDS) {
         };
         t.diagnostic(JSON.stringify(report));
         console.log(`FAILOVER ${JSON.stringify(report)}`);
+        for (const m of evacuation.moves) assert.equal(m.leftOn, NAME, `${m.tenant}: its copy on the lost cluster is recorded as left there`);
       } finally {
         await startApiServer(NAME);
       }
+
+      // The lost cluster answers again: what it still holds of the moved environments would run beside
+      // their new copies, so each gets a reclaim operation that removes it; the shared-tier environments
+      // that were never moved (other tenants on the same cluster) are not touched.
+      const backAt = Date.now();
+      await until(`${NAME} Available again`, async () => (await health())?.state === 'Available');
+      const reclaimed = await until('a reclaim operation per moved environment, finished', async () => {
+        const e = (await client.call<Evacuation>('GET', `/v1/evacuations/${evacuation.id}`)).body;
+        if (!e.moves.every((m) => m.reclaimOperation)) return null;
+        const ops = await opsOf(e.moves.map((m) => m.reclaimOperation!));
+        return ops.every((o) => o.state === 'succeeded' || o.state === 'failed') ? ops : null;
+      });
+      assert.deepEqual(reclaimed.map((o) => [o.kind, o.state]), hybrid.map(() => ['reclaim', 'succeeded']), JSON.stringify(reclaimed.map((o) => o.error)));
+      const kube = KubeClient.fromKubeconfig({ path: own.kubeconfig });
+      const onLost = async (slug: string) => kube.get({ apiVersion: 'v1', kind: 'Namespace', name: `${slug}-prod` });
+      for (const slug of hybrid) {
+        const ns = await onLost(slug);
+        assert.ok(!ns || ns.metadata.deletionTimestamp, `${slug}-prod is removed from ${NAME}`);
+        assert.equal((await client.call<Env>('GET', `/v1/environments/${slug}/prod`)).body.placement.cluster, shared.name, `${slug} still placed on ${shared.name}`);
+      }
+      for (const slug of slugs.slice(0, 3)) {
+        const ns = await onLost(slug);
+        assert.ok(ns && !ns.metadata.deletionTimestamp, `${slug}-prod (another tenant, never moved) is untouched on ${NAME}`);
+      }
+      console.log(`RECLAIM ${JSON.stringify({ backend, environments: reclaimed.length, backToReclaimedSeconds: seconds(backAt) })}`);
     });
   });
 }

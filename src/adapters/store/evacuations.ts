@@ -77,6 +77,12 @@ export function evacuationRepo(q: Queryable): EvacuationRepo {
       const { rows } = await q.query<Row>(`SELECT ${COLUMNS} FROM evacuations WHERE state = 'running' ORDER BY created_at, id`);
       return rows.map(toEvacuation);
     },
+    async withLeftovers() {
+      const { rows } = await q.query<Row>(
+        `SELECT ${COLUMNS} FROM evacuations WHERE trigger = 'failover' AND state <> 'running'
+           AND jsonb_path_exists(moves, '$[*] ? (exists(@.leftOn) && !exists(@.reclaimOperation))') ORDER BY created_at, id`);
+      return rows.map(toEvacuation);
+    },
     async update(id, expectedVersion, patch) {
       const { rows } = await q.query<Row>(
         `UPDATE evacuations SET state = COALESCE($3, state), moves = COALESCE($4::jsonb, moves),

@@ -284,6 +284,8 @@ export interface EvacuationRepo {
   list(page: PageRequest): Promise<Page<Evacuation>>;
   /** Evacuations still running (the controller's work list), oldest first. */
   running(): Promise<Evacuation[]>;
+  /** Finished failover evacuations with a move whose lost source still holds its objects and has no reclaim operation yet. */
+  withLeftovers(): Promise<Evacuation[]>;
   /** Writes when the row is still at expectedVersion; the updated evacuation, or null when it moved on. */
   update(id: string, expectedVersion: number, patch: { state?: EvacuationState; moves?: EvacuationMove[]; finishedAt?: string | null }): Promise<Evacuation | null>;
 }
