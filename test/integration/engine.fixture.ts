@@ -129,7 +129,14 @@ export async function startServe(fleet: Fleet, opts: { workerId: string; env?: R
     url, workerId: opts.workerId, child, exited,
     async kill(signal) {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      await exited;
+      // A graceful stop that hangs (a step stuck on a cluster) must not hang the file's cleanup until
+      // the runner's timeout: past a generous grace the process is killed outright.
+      const grace = setTimeout(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); }, 120_000);
+      try {
+        await exited;
+      } finally {
+        clearTimeout(grace);
+      }
     },
   };
 }
