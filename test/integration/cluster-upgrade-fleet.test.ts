@@ -4,7 +4,7 @@
 // tenant prefix h16u). First a halting plan: the canary's environment is not Ready, so its post-upgrade
 // check fails and the plan halts with the reason while the other two stay on the previous minor. Then
 // the real plan: canary first, an approval through the API, a soak (injected clock), then a wave of
-// the other two; each cluster's environments Ready before the next; every cluster reports the target
+// the rest (the halted canary is skipped: already at the target); each cluster's environments Ready before the next; every cluster reports the target
 // read from the cluster and the fleet version report shows no skew.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -101,7 +101,7 @@ async function ready(cluster: string) {
 
 const versionOf = async (cluster: string) => (await clients.get(cluster)!.version()).gitVersion;
 
-test(`three clusters ${FROM} -> ${TO}: a failing canary check halts the plan; then canary, approval, soak, a wave of two; no skew left`, { timeout: 30 * 60_000 }, async () => {
+test(`three clusters ${FROM} -> ${TO}: a failing canary check halts the plan; then canary, approval, soak, the next wave; no skew left`, { timeout: 30 * 60_000 }, async () => {
   const tenants = new Map<string, string>();
   for (const n of NAMES) tenants.set(n, await onboard(n));
   const inventory = new ClusterInventory({ store: h.store, connections: new ClusterConnections(h.store.clusters), logger, now }, 0);
