@@ -15,14 +15,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 const SEEDED_TENANTS = 388;
 const PER_TENANT = 25; // 388 × 25 = 9,700 seeded
-const LIVE_TENANTS = 60;
+const LIVE_TENANTS = Number(process.env.BENCH_MEMORY_LIVE_TENANTS ?? 60);
 const LIVE_ENVS = [['prod', 'prod'], ['staging', 'staging'], ['dev', 'dev'], ['qa', 'dev'], ['demo', 'dev']] as const;
 const HOLD_S = Number(process.env.BENCH_MEMORY_HOLD ?? 60);
 // The hold starts when all 300 are past delivery, or after this many seconds with those that are (the
 // figure then says how many): on a loaded testbed the last ones can take long to be delivered.
 const RAMP_S = Number(process.env.BENCH_MEMORY_RAMP ?? 600);
 const TARGET_MB = 300;
+// BENCH_TENANT_PREFIX (default mem): the live tenants' slug prefix on the shared testbed.
 const tag = Math.random().toString(36).slice(2, 6);
+const PREFIX = process.env.BENCH_TENANT_PREFIX ?? 'mem';
 const log = (msg: string) => process.stderr.write(`memory bench: ${msg}\n`);
 // 64 worker slots: how an operator sizes one serve for a 300-environment wave (the onboarding bench's setting).
 const SERVE_ENV = { FLEETPLANE_VERIFY_TIMEOUT: '30m', FLEETPLANE_RECONCILE_INTERVAL: '20s', FLEETPLANE_LOG_LEVEL: 'error', FLEETPLANE_WORKER_CONCURRENCY: '64' };
@@ -59,7 +61,7 @@ async function atScale(): Promise<{ max: number; atHoldEnd: number; running: num
   const secretKey = newSecretKey();
   const adminToken = `fp_${newSecretKey()}`;
   const store = await openStore({ databaseUrl: db.databaseUrl, dataDir: db.dataDir, secretKey, maxConnections: 2 });
-  const slugs = Array.from({ length: LIVE_TENANTS }, (_, i) => `mem${tag}-${i}`);
+  const slugs = Array.from({ length: LIVE_TENANTS }, (_, i) => `${PREFIX}${tag}-${i}`);
   try {
     await store.migrate();
     await seedFleet(store, { tenants: SEEDED_TENANTS, perTenant: PER_TENANT, prefix: `seed${tag}` });
@@ -97,7 +99,7 @@ async function atScale(): Promise<{ max: number; atHoldEnd: number; running: num
     } finally {
       rss.stop();
       await serve.stop();
-      const { rows } = await store.db.query<{ cluster: string; namespace: string }>(`SELECT cluster, namespace FROM environments WHERE tenant LIKE $1`, [`mem${tag}-%`]);
+      const { rows } = await store.db.query<{ cluster: string; namespace: string }>(`SELECT cluster, namespace FROM environments WHERE tenant LIKE $1`, [`${PREFIX}${tag}-%`]);
       for (const c of tb.clusters) {
         await c.client().deleteAll(rows.filter((r) => r.cluster === c.name).map((r) => ({ apiVersion: 'v1', kind: 'Namespace', name: r.namespace })), { concurrency: 16, propagationPolicy: 'Background' });
       }

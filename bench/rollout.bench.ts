@@ -21,14 +21,16 @@ const BAKE_S = Number(process.env.BENCH_ROLLOUT_BAKE ?? 15);
 const READY_DELAY = Number(process.env.BENCH_READY_DELAY ?? 5);
 const WORKERS = process.env.BENCH_WORKER_CONCURRENCY ?? '64';
 const TARGET = 1.5;
+// BENCH_TENANT_PREFIX (default rb): the tenants' slug prefix on the shared testbed (the raw client's namespaces: r + it).
 const tag = Math.random().toString(36).slice(2, 6);
+const PREFIX = process.env.BENCH_TENANT_PREFIX ?? 'rb';
 const log = (msg: string) => process.stderr.write(`rollout bench: ${msg}\n`);
 const releaseDoc = (version: string) => fixtureRelease(version, READY_DELAY);
 const renderAll = (prefix: string, v1: Record<string, unknown>, v2: Record<string, unknown>): Env[] => renderFleet(prefix, TENANTS, v1, v2);
 
 /** The raw floor: v1 everywhere (not timed), then v2 wave by wave, each wave applied and waited for. */
 async function raw(clients: KubeClient[], v1: Record<string, unknown>, v2: Record<string, unknown>): Promise<{ seconds: number; perWave: number[] }> {
-  const envs = renderAll(`rr${tag}`, v1, v2);
+  const envs = renderAll(`r${PREFIX}${tag}`, v1, v2);
   try {
     await applyAll(clients, envs, 'v1');
     await waitReady(clients, envs.map((e) => ({ ...e, v2: e.v1 })));
@@ -55,8 +57,8 @@ interface WaveTiming { name: string; targets: number; seconds: number }
 async function fleetplane(v1: Record<string, unknown>, v2: Record<string, unknown>): Promise<{ seconds: number; waves: WaveTiming[]; onboardSeconds: number; upgraded: number; failed: number }> {
   const { setupFleet, startServe, api, prepareFleet, publish, waitFor } = await import('../test/integration/engine.fixture.ts');
   const fleet = await setupFleet();
-  const serve = await startServe(fleet, { workerId: `rb${tag}`, env: { FLEETPLANE_WORKER_CONCURRENCY: WORKERS, FLEETPLANE_RECONCILE_INTERVAL: '0', FLEETPLANE_LOG_LEVEL: 'error', FLEETPLANE_VERIFY_TIMEOUT: '5m' } });
-  const slugs = Array.from({ length: TENANTS }, (_, i) => `rb${tag}-${i}`);
+  const serve = await startServe(fleet, { workerId: `${PREFIX}${tag}`, env: { FLEETPLANE_WORKER_CONCURRENCY: WORKERS, FLEETPLANE_RECONCILE_INTERVAL: '0', FLEETPLANE_LOG_LEVEL: 'error', FLEETPLANE_VERIFY_TIMEOUT: '5m' } });
+  const slugs = Array.from({ length: TENANTS }, (_, i) => `${PREFIX}${tag}-${i}`);
   try {
     const client = api(serve.url, fleet.adminToken);
     await prepareFleet(client, fleet.clusters, v1);
@@ -114,7 +116,7 @@ console.log(JSON.stringify({
     { name: 'raw apply-and-ready of the change, 4 waves', value: round(rawRun.seconds, 1), unit: 's' },
     { name: 'overhead over the baseline', value: round(fp.seconds - baseline, 1), unit: 's' },
     ...fp.waves.map((w, i) => ({ name: `wave ${w.name} (${w.targets} envs): started to completed, before its bake`, value: w.seconds, unit: 's', baseline: 'raw apply-and-ready of the same wave', baseline_value: round(rawRun.perWave[i] ?? Number.NaN, 1) })),
-    { name: 'onboarding the 300 at 1.0.0 first (not part of the figure)', value: round(fp.onboardSeconds, 1), unit: 's' },
+    { name: `onboarding the ${TENANTS * ENVS.length} at 1.0.0 first (not part of the figure)`, value: round(fp.onboardSeconds, 1), unit: 's' },
   ],
   note: `One serve (PostgreSQL, FLEETPLANE_WORKER_CONCURRENCY=${WORKERS}, rollout controller tick 2 s), maxParallel = every target, health gate on; `
     + `the change is the web component's image (one Deployment per environment rolls), pod readiness delay ${READY_DELAY} s for both.`

@@ -69,6 +69,27 @@ for (const backend of BACKENDS) {
       assert.ok(ops.body.items.every((o: { tenant: string; state: string }) => o.tenant === 'acme' && o.state === 'pending'));
     });
 
+    test("a tenant's environment list: pages in name order, empty for a tenant without any, 404 for an unknown or offboarded tenant (before a bad cursor's 400)", async () => {
+      const first = await h.req('GET', '/v1/tenants/acme/environments?limit=1');
+      assert.equal(first.status, 200);
+      assert.deepEqual(first.body.items.map((e: { name: string }) => e.name), ['prod']);
+      assert.ok(first.body.next);
+      const second = await h.req('GET', `/v1/tenants/acme/environments?limit=1&cursor=${encodeURIComponent(first.body.next)}`);
+      assert.deepEqual(second.body.items.map((e: { name: string }) => e.name), ['staging']);
+      assert.equal(second.body.next, undefined);
+      assert.equal(second.body.items[0].tenant, 'acme');
+      const empty = await h.req('GET', '/v1/tenants/page-a/environments');
+      assert.equal(empty.status, 200);
+      assert.deepEqual(empty.body, { items: [] });
+      assert.equal((await h.req('GET', '/v1/tenants/no-such-co/environments')).status, 404);
+      assert.equal((await h.req('GET', '/v1/tenants/no-such-co/environments?cursor=bogus')).status, 404);
+      const bad = await h.req('GET', '/v1/tenants/acme/environments?cursor=bogus');
+      assert.equal(bad.status, 400);
+      assert.match(JSON.stringify(bad.body), /cursor/);
+      await h.store.tenants.markDeleted('page-b');
+      assert.equal((await h.req('GET', '/v1/tenants/page-b/environments')).status, 404);
+    });
+
     test('Idempotency-Key: a retry returns the same operations and creates nothing', async () => {
       const body = tenantBody('idem');
       const headers = { 'idempotency-key': 'k-idem-1' };

@@ -53,6 +53,7 @@ export function environmentRepo(q: Queryable): EnvironmentRepo {
     create: (e) => createEnvironment(q, e),
     get: (tenant, name) => getEnvironment(q, tenant, name),
     list: (f) => listEnvironments(q, f),
+    listOfVisibleTenant: (tenant, page) => listOfVisibleTenant(q, tenant, page),
     update: (tenant, name, patch, expectedVersion) => updateEnvironment(q, { tenant, name }, patch, expectedVersion),
     delete: (tenant, name) => deleteEnvironment(q, tenant, name),
   };
@@ -88,6 +89,34 @@ async function listEnvironments(q: Queryable, f: PageRequest & { tenant?: string
     ORDER BY tenant, name LIMIT $5`;
   const { rows } = await q.query<Row>(sql, params);
   return toPage(rows, limit, toEnvironment, (r) => [String(r.tenant), String(r.name)]);
+}
+
+/**
+ * The tenant row (not offboarded) joined with one page of its environments: no row = the tenant is not
+ * visible; one row of NULLs = a visible tenant with an empty page. One round trip instead of two (the
+ * list route's cost at 1,000 requests/s, bench/api.bench.ts). A cursor that does not decode is the
+ * same 400 as list's, after the tenant's 404 (the order the route had with two reads).
+ */
+async function listOfVisibleTenant(q: Queryable, tenant: string, req: PageRequest): Promise<Page<Environment> | null> {
+  let page: ReturnType<typeof pageQuery>;
+  try {
+    page = pageQuery(req, 2);
+  } catch (err) {
+    const { rows } = await q.query('SELECT 1 FROM tenants WHERE slug = $1 AND deleted_at IS NULL', [tenant]);
+    if (rows.length === 0) return null;
+    throw err;
+  }
+  const { limit, after } = page;
+  const sql = `SELECT e.* FROM tenants t LEFT JOIN LATERAL (
+      SELECT ${COLUMNS} FROM environments
+      WHERE tenant = t.slug AND ($2::text IS NULL OR (tenant, name) > ($2::text, $3::text))
+      ORDER BY tenant, name LIMIT $4) e ON true
+    WHERE t.slug = $1 AND t.deleted_at IS NULL
+    ORDER BY e.name`;
+  const { rows } = await q.query<Row>(sql, [tenant, after?.[0] ?? null, after?.[1] ?? null, limit + 1]);
+  if (rows.length === 0) return null;
+  const found = rows.filter((r) => r.tenant !== null && r.tenant !== undefined);
+  return toPage(found, limit, toEnvironment, (r) => [String(r.tenant), String(r.name)]);
 }
 
 async function updateEnvironment(

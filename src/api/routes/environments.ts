@@ -17,8 +17,9 @@ const routes: RouteModule = (app, { store }) => {
     schema: { tags, summary: "List a tenant's environments", params: TenantParams, querystring: PageQuery, response: { 200: PageOf(EnvironmentSchema, 'A page of environments') } },
   }, async (req, reply) => {
     assertCanSee(req, req.params.tenant);
-    await visibleTenant(store, req.params.tenant);
-    const page = await store.environments.list({ tenant: req.params.tenant, limit: req.query.limit, cursor: req.query.cursor });
+    // The tenant's visibility (404 when offboarded or unknown) and the page in one read.
+    const page = await store.environments.listOfVisibleTenant(req.params.tenant, { limit: req.query.limit, cursor: req.query.cursor });
+    if (!page) throw notFound(`tenant "${req.params.tenant}"`);
     return sendPage(req, reply, page);
   });
 

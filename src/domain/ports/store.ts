@@ -173,6 +173,11 @@ export interface EnvironmentRepo {
   create(e: Omit<Environment, 'resourceVersion' | 'createdAt' | 'updatedAt'>): Promise<Environment>;
   get(tenant: string, name: string): Promise<Environment | null>;
   list(filter: PageRequest & { tenant?: string; cluster?: string }): Promise<Page<Environment>>;
+  /**
+   * One page of a tenant's environments in one read, with the tenant's visibility (the API's list
+   * route): null when the tenant does not exist or was offboarded (deletedAt set).
+   */
+  listOfVisibleTenant(tenant: string, page: PageRequest): Promise<Page<Environment> | null>;
   update(tenant: string, name: string, patch: Partial<Environment>, expectedVersion?: number): Promise<Environment>;
   delete(tenant: string, name: string): Promise<void>;
 }
