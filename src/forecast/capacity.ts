@@ -48,6 +48,8 @@ const priced = (price: number, cooldownMinutes: number): PrescalePolicy => ({ na
 export const PRESCALE_POLICIES: readonly PrescalePolicy[] = [
   fixed(0.9, 15), fixed(0.9, 5), fixed(0.8, 15), fixed(0.8, 5), fixed(0.7, 15), fixed(0.7, 5), fixed(0.5, 15),
   ...[2, 4, 5, 6, 7, 8, 12].flatMap((p) => [priced(p, 15), priced(p, 10), priced(p, 5)]),
+  // Finer prices and a longer cool-down near the frontier the tuning traces found (session 10).
+  ...[5.5, 6.5].flatMap((p) => [priced(p, 15), priced(p, 10)]), ...[5, 5.5, 6, 6.5].map((p) => priced(p, 20)),
 ];
 
 /** Key of one (selector config, policy) simulation in SimulationReport.predictive. */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { backtest, selectorName } from './backtest.ts';
 import { wapeOf } from './evaluation.ts';
-import { DEFAULT_CONFIG, fitForecaster } from './selector.ts';
+import { convexWeights, DEFAULT_CONFIG, fitForecaster } from './selector.ts';
 
 // Deterministic noise (no Math.random in tests of the pure core either).
 function lcg(seed: number): () => number {
@@ -87,5 +87,23 @@ describe('backtest at other steps', () => {
     assert.equal(r.simulation.reactive.minutes, (v.length - r.testFrom) * 5);
     assert.equal(r.simulation.startupMinutes, 5); // 3 minutes rounds to one 5-minute point
     assert.ok(r.simulation.predictive[strategyKey(DEFAULT_CONFIG.name, PRESCALE_POLICIES[0]!.name)]!.replicaMinutes % 5 === 0);
+  });
+});
+
+describe('convex ensemble weights (cvx configs)', () => {
+  it('finds the blend of two biased forecasts that cancels their errors, from the validation origins only', () => {
+    const n = 400;
+    const raw = Float64Array.from({ length: n }, (_, i) => 100 + 10 * Math.sin(i / 7));
+    const origins = Array.from({ length: 300 }, (_, i) => i);
+    const h = 5;
+    // One forecast 20 too high, one 20 too low: 0.5/0.5 is exact; a third, noisy one gets no weight.
+    const hi = Float64Array.from(origins, (t) => raw[t + h]! + 20);
+    const lo = Float64Array.from(origins, (t) => raw[t + h]! - 20);
+    const noisy = Float64Array.from(origins, (t) => raw[t + h]! + (t % 2 ? 30 : -30));
+    const w = convexWeights(raw, origins, h, [hi, lo, noisy]);
+    assert.deepEqual(w.map((x) => Math.round(x * 10) / 10), [0.5, 0.5, 0]);
+    // A single good member keeps all the weight.
+    const exact = Float64Array.from(origins, (t) => raw[t + h]!);
+    assert.deepEqual(convexWeights(raw, origins, h, [hi, exact]).map((x) => Math.round(x * 10) / 10), [0, 1]);
   });
 });

@@ -16,6 +16,11 @@ export interface SelectorConfig {
   readonly ensembleSize: number;
   /** "absolute": margin = q-quantile of residuals; "scaled": residuals ÷ local scale, re-scaled at each origin. */
   readonly margin: 'absolute' | 'scaled';
+  /**
+   * How the ensemble combines its members: "mean" (equal weights) or "convex" (per horizon, the convex
+   * weights on a 0.1 grid with the lowest WAPE over the series' own validation origins). Default "mean".
+   */
+  readonly combine?: 'mean' | 'convex';
 }
 
 export const SELECTOR_CONFIGS: readonly SelectorConfig[] = [
@@ -25,10 +30,12 @@ export const SELECTOR_CONFIGS: readonly SelectorConfig[] = [
   { name: 'ens3/scaled', ensembleSize: 3, margin: 'scaled' },
   { name: 'ens5/absolute', ensembleSize: 5, margin: 'absolute' },
   { name: 'ens5/scaled', ensembleSize: 5, margin: 'scaled' },
+  { name: 'cvx3/absolute', ensembleSize: 3, margin: 'absolute', combine: 'convex' },
+  { name: 'cvx3/scaled', ensembleSize: 3, margin: 'scaled', combine: 'convex' },
 ];
 
 /** What a single trace (CLI, live pre-scaler) uses: the config all development traces together choose (bench prints it as config_on_all_traces). */
-export const DEFAULT_CONFIG: SelectorConfig = SELECTOR_CONFIGS[3]!;
+export const DEFAULT_CONFIG: SelectorConfig = SELECTOR_CONFIGS[7]!;
 
 export interface ForecasterOptions extends CandidateOptions {
   /** Quantile of the upper bound, e.g. 0.9. */
@@ -80,7 +87,7 @@ function rank(set: CandidateSet, names: readonly string[], h: number): string[] 
   return [...names].sort((a, b) => set.scores.get(a)!.get(h)! - set.scores.get(b)!.get(h)!);
 }
 
-interface Choice { choice: Map<number, string>; members: Map<number, string[]>; scores: Map<string, Map<number, number>>; preds: (name: string, h: number) => Float64Array }
+interface Choice { choice: Map<number, string>; members: Map<number, string[]>; weights: Map<number, number[]>; scores: Map<string, Map<number, number>>; preds: (name: string, h: number) => Float64Array }
 
 function choose(set: CandidateSet, names: readonly string[], config: SelectorConfig): Choice {
   const scores = new Map([...set.scores].filter(([n]) => names.includes(n)));
@@ -88,11 +95,15 @@ function choose(set: CandidateSet, names: readonly string[], config: SelectorCon
   const ensPreds = new Map<number, Float64Array>();
   const useEnsemble = config.ensembleSize >= 2 && names.length > config.ensembleSize;
   const ens = new Map<number, number>();
+  const weights = new Map<number, number[]>();
   for (const h of set.hs) {
     const m = rank(set, names, h).slice(0, Math.max(1, config.ensembleSize));
     members.set(h, m);
     if (!useEnsemble) continue;
-    const p = Float64Array.from(set.origins, (_, i) => m.reduce((s, n) => s + set.preds.get(n)!.get(h)![i]!, 0) / m.length);
+    const cols = m.map((n) => set.preds.get(n)!.get(h)!);
+    const w = config.combine === 'convex' ? convexWeights(set.ctx.raw, set.origins, h, cols) : m.map(() => 1 / m.length);
+    weights.set(h, w);
+    const p = Float64Array.from(set.origins, (_, i) => cols.reduce((s, c, k) => s + w[k]! * c[i]!, 0));
     ensPreds.set(h, p);
     ens.set(h, wapeAt(set.ctx.raw, set.origins, h, p));
   }
@@ -104,7 +115,31 @@ function choose(set: CandidateSet, names: readonly string[], config: SelectorCon
     choice.set(h, best);
   }
   const preds = (name: string, h: number): Float64Array => (name === ENSEMBLE ? ensPreds.get(h)! : set.preds.get(name)!.get(h)!);
-  return { choice, members, scores, preds };
+  return { choice, members, weights, scores, preds };
+}
+
+/**
+ * Convex weights (a 0.1 grid over the simplex) of the member forecasts with the lowest WAPE at horizon h
+ * over the validation origins: uses only the series' own past (the validation window precedes the fit end).
+ */
+export function convexWeights(raw: Float64Array, origins: readonly number[], h: number, cols: readonly Float64Array[]): number[] {
+  const k = cols.length;
+  const steps = 10;
+  let best = cols.map(() => 1 / k), bestErr = Infinity;
+  const w = new Array<number>(k).fill(0);
+  const tmp = new Float64Array(origins.length);
+  const visit = (j: number, left: number): void => {
+    if (j === k - 1) {
+      w[j] = left / steps;
+      for (let i = 0; i < tmp.length; i++) { let s = 0; for (let c = 0; c < k; c++) s += w[c]! * cols[c]![i]!; tmp[i] = s; }
+      const e = wapeAt(raw, origins, h, tmp);
+      if (e < bestErr - 1e-12) { bestErr = e; best = [...w]; }
+      return;
+    }
+    for (let a = left; a >= 0; a--) { w[j] = a / steps; visit(j + 1, left - a); }
+  };
+  if (k > 0) visit(0, steps);
+  return best;
 }
 
 /** Margin of the window bound from the validation residuals of the given window forecast. */
@@ -163,8 +198,11 @@ export function chooseForecaster(set: CandidateSet, opts: { config?: SelectorCon
   for (const n of needed) { const m = set.model(n); if (m) models.set(n, m); }
   const ensembles = new Map<number, FittedModel>();
   for (const h of set.hs) {
-    const ms = c.members.get(h)!.map((n) => models.get(n)).filter((m): m is FittedModel => m !== undefined);
-    ensembles.set(h, { name: ENSEMBLE, predict: (t, hh) => ms.reduce((s, m) => s + m.predict(t, hh), 0) / ms.length });
+    const mem = c.members.get(h)!;
+    const w = c.weights.get(h) ?? mem.map(() => 1 / mem.length);
+    const ms = mem.map((n, k) => ({ m: models.get(n), w: w[k]! })).filter((x): x is { m: FittedModel; w: number } => x.m !== undefined && x.w > 0);
+    const tw = ms.reduce((s, x) => s + x.w, 0);
+    ensembles.set(h, { name: ENSEMBLE, predict: (t, hh) => ms.reduce((s, x) => s + x.w * x.m.predict(t, hh), 0) / tw });
   }
   const pick = (h: number): FittedModel => {
     const hh = c.choice.has(h) ? h : nearest(set.hs, h);
