@@ -86,6 +86,8 @@ test('a bad value is one line naming the variable, and never echoes a secret', (
     ['FLEETPLANE_WORKERS', 'yes', /0, 1, true or false/],
     ['FLEETPLANE_LOG_LEVEL', 'loud', /one of fatal, error/],
     ['FLEETPLANE_PLACEMENT_POLICY', 'cheapest', /one of spread, binpack, cost/],
+    ['FLEETPLANE_PLACEMENT_POLICY', 'prod=spread,qa=cost', /"qa" is neither an environment type/],
+    ['FLEETPLANE_PLACEMENT_POLICY', 'prod=spread,staging=cheapest', /"staging=cheapest": cheapest is not one of spread, binpack, cost/],
     ['FLEETPLANE_DATABASE_URL', 'mysql://db', /postgres:\/\//],
     ['FLEETPLANE_PROMETHEUS_URL', 'prometheus:9090', /http:\/\/ or https:\/\//],
     ['FLEETPLANE_GIT_REMOTE', 'https://git.example.com/fleet.git', /must contain \{tenant\}/],
@@ -103,6 +105,15 @@ test('a bad value is one line naming the variable, and never echoes a secret', (
   }
   const secret = 'not-32-bytes-but-secret-looking-value';
   assert.throws(() => loadConfig({ FLEETPLANE_SECRET_KEY: secret }), (e: unknown) => e instanceof ConfigError && /^FLEETPLANE_SECRET_KEY must be 32 bytes/.test(e.message) && !e.message.includes(secret));
+});
+
+test('FLEETPLANE_PLACEMENT_POLICY: one policy, or one per environment type or tier (the rest on the default)', () => {
+  assert.equal(loadConfig({}).engine.placementPolicy, 'spread');
+  assert.equal(loadConfig({ FLEETPLANE_PLACEMENT_POLICY: 'binpack' }).engine.placementPolicy, 'binpack');
+  assert.deepEqual(loadConfig({ FLEETPLANE_PLACEMENT_POLICY: 'prod=spread,staging=binpack,dev=cost' }).engine.placementPolicy,
+    { default: 'spread', byType: { prod: 'spread', staging: 'binpack', dev: 'cost' } });
+  assert.deepEqual(loadConfig({ FLEETPLANE_PLACEMENT_POLICY: 'default=cost,dedicated=binpack' }).engine.placementPolicy,
+    { default: 'cost', byTier: { dedicated: 'binpack' } });
 });
 
 test('FLEETPLANE_TOKEN_MAX_TTL: unset is no maximum; a duration becomes whole seconds; junk or over ten years is refused', () => {

@@ -11,7 +11,7 @@ import { DEFAULT_RETRY } from './adapters/store/queue/index.ts';
 import type { EngineConfig } from './engine/context.ts';
 import type { GitopsConfig } from './engine/drivers/gitops-config.ts';
 import { ENGINE_DEFAULTS } from './engine/defaults.ts';
-import { PLACEMENT_POLICIES, type PlacementPolicy } from './plan/placement.ts';
+import { parsePlacementPolicies, type PlacementPolicy, type PlacementPolicySetting } from './plan/placement.ts';
 import { parseFailoverPolicy, type FailoverPolicy } from './plan/move.ts';
 import { TIERS } from './domain/types.ts';
 import { ROLLOUT_INTERVAL_MS } from './engine/rollouts/index.ts';
@@ -55,7 +55,8 @@ export interface FleetplaneConfig {
     /** 0 disables. */
     clusterRefreshIntervalMs: number;
     clusterUnavailableAfterMs: number;
-    placementPolicy: PlacementPolicy;
+    /** One policy, or one per environment type / tenant tier (FLEETPLANE_PLACEMENT_POLICY=prod=spread,dev=cost). */
+    placementPolicy: PlacementPolicySetting;
   };
   rollouts: { intervalMs: number };
   /**
@@ -221,9 +222,20 @@ function engineSection(r: Reader): FleetplaneConfig['engine'] {
     reconcileIntervalMs: or(r.duration('FLEETPLANE_RECONCILE_INTERVAL'), d.reconcileIntervalMs),
     clusterRefreshIntervalMs: or(r.duration('FLEETPLANE_CLUSTER_REFRESH_INTERVAL'), d.clusterRefreshIntervalMs),
     clusterUnavailableAfterMs: or(r.duration('FLEETPLANE_CLUSTER_UNAVAILABLE_AFTER', { positive: true }), d.clusterUnavailableAfterMs),
-    placementPolicy: or(r.oneOf('FLEETPLANE_PLACEMENT_POLICY', PLACEMENT_POLICIES), d.placementPolicy),
+    placementPolicy: placementPolicyOf(r, d.placementPolicy),
     ...compact({ workerId: r.text('FLEETPLANE_WORKER_ID') }),
   };
+}
+
+/** FLEETPLANE_PLACEMENT_POLICY: one policy, or key=policy per environment type or tenant tier. */
+function placementPolicyOf(r: Reader, fallback: PlacementPolicy): PlacementPolicySetting {
+  const text = r.text('FLEETPLANE_PLACEMENT_POLICY');
+  if (text === undefined) return fallback;
+  const parsed = parsePlacementPolicies(text, fallback);
+  if ('error' in parsed) {
+    throw new ConfigError(`FLEETPLANE_PLACEMENT_POLICY must be one of spread, binpack, cost, or key=policy,… per environment type or tier: ${parsed.error}`);
+  }
+  return parsed.setting;
 }
 
 function clusterUpgradesSection(r: Reader): FleetplaneConfig['clusterUpgrades'] {

@@ -319,6 +319,7 @@ const PlannedMoveFields = {
 
 export const PlacementPlanSchema = Type.Object({
   cluster: Nullable(Type.String()), policy: Type.String(),
+  policyFrom: Type.String({ description: 'why this policy: default, tier <tier> or environment type <type> (FLEETPLANE_PLACEMENT_POLICY per tier)' }),
   eligible: Type.Array(Type.Object({
     cluster: Type.String(), rank: Type.Integer(),
     parts: Type.Object({ dedicated: Type.Number(), region: Type.Number(), environments: Type.Integer(), headroom: Nullable(Type.Number()), monthlyCost: Nullable(Type.Number()) }),

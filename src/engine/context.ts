@@ -12,7 +12,7 @@ import type { Clock } from '../clock.ts';
 import { ConfigurationError, PermanentError } from '../domain/errors.ts';
 import type { Channel, DeliveryMode, Environment, Operation } from '../domain/types.ts';
 import type { PlatformConfig } from '../render/index.ts';
-import type { PlacementPolicy } from '../plan/placement.ts';
+import type { PlacementPolicySetting } from '../plan/placement.ts';
 import { fencedClient } from './clusters.ts';
 import type { Driver, DriverContext } from './drivers/types.ts';
 
@@ -39,7 +39,7 @@ export interface EngineConfig {
   memoryOvercommit: number;
   reconcileIntervalMs: number;
   /** How the place step ranks eligible clusters (plan/placement.ts). */
-  placementPolicy: PlacementPolicy;
+  placementPolicy: PlacementPolicySetting;
   /** A cluster failing its heartbeat this long is marked Unavailable. */
   clusterUnavailableAfterMs: number;
 }

@@ -7,11 +7,11 @@
 import type { Store } from '../domain/ports/store.ts';
 import type { Evacuation, EvacuationMove } from '../domain/evacuation.ts';
 import type { Cluster, Environment, Tier } from '../domain/types.ts';
-import { RESIDENCY_LABEL, type PlacementPolicy } from '../plan/placement.ts';
+import { RESIDENCY_LABEL, type PlacementPolicySetting } from '../plan/placement.ts';
 import { planEvacuation, type EvacueeInput, type PlannedMove } from '../plan/move.ts';
 import { clusterLoads, demandReader, kubernetesRangeReader, tenantTiers } from './place.ts';
 
-export interface EvacuationSettings { policy: PlacementPolicy; cpuOvercommit: number; memoryOvercommit: number }
+export interface EvacuationSettings { policy: PlacementPolicySetting; cpuOvercommit: number; memoryOvercommit: number }
 
 export async function allClusterRecords(store: Pick<Store, 'clusters'>): Promise<Cluster[]> {
   const out: Cluster[] = [];
@@ -64,7 +64,7 @@ export async function planClusterEvacuation(store: Store, settings: EvacuationSe
       evacuees.push({
         tenant: e.tenant, environment: e.name, from: cluster, demand,
         request: {
-          tenant: tenant.slug, tier: tenant.tier, region: tenant.region, residency: tenant.labels[RESIDENCY_LABEL], demand,
+          tenant: tenant.slug, tier: tenant.tier, type: e.type, region: tenant.region, residency: tenant.labels[RESIDENCY_LABEL], demand,
           overcommit: { cpu: settings.cpuOvercommit, memory: settings.memoryOvercommit },
           kubernetes: await rangeOf(e),
         },

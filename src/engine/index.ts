@@ -12,7 +12,7 @@ import { ClusterConnections } from '../adapters/kube/index.ts';
 import { systemClock, type Clock } from '../clock.ts';
 import type { EngineConfig, EngineDeps } from './context.ts';
 import { ENGINE_DEFAULTS } from './defaults.ts';
-import type { PlacementPolicy } from '../plan/placement.ts';
+import type { PlacementPolicySetting } from '../plan/placement.ts';
 import { DirectDriver } from './drivers/direct.ts';
 import type { Driver, DriftReport } from './drivers/types.ts';
 import { ClusterInventory } from './cluster-inventory.ts';
@@ -66,7 +66,7 @@ export interface StartEngineOptions {
   /** Heartbeat failing this long marks a cluster Unavailable (default 90s). */
   clusterUnavailableAfterMs?: number;
   /** Placement ranking (default spread). */
-  placementPolicy?: PlacementPolicy;
+  placementPolicy?: PlacementPolicySetting;
   now?: () => Date;
   /** Monotonic time and timers for the lease keeper and the loops (tests pass a manual clock). */
   clock?: Clock;

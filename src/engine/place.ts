@@ -32,7 +32,7 @@ export async function placeStep(s: StepEnv): Promise<Record<string, unknown>> {
   tiers.set(tenant.slug, tenant.tier);
   const loads = await clusterLoads(store, demandOf, tiers, env);
   const req: PlacementRequest = {
-    tenant: tenant.slug, tier: tenant.tier, region: tenant.region, residency: tenant.labels[RESIDENCY_LABEL],
+    tenant: tenant.slug, tier: tenant.tier, type: env.type, region: tenant.region, residency: tenant.labels[RESIDENCY_LABEL],
     demand: await demandOf(env, tenant.tier),
     overcommit: { cpu: s.deps.config.cpuOvercommit, memory: s.deps.config.memoryOvercommit },
     kubernetes: await kubernetesRangeReader(store)(env),
@@ -57,7 +57,7 @@ export async function placeStep(s: StepEnv): Promise<Record<string, unknown>> {
   }
   await s.claimed.setEnvironmentStatus(env.tenant, env.name, { cluster: plan.cluster });
   // The explained decision stays on the operation (GET /v1/operations/{id}).
-  return { cluster: plan.cluster, chosen: true, policy: plan.policy, explanation: plan.explanation, eligible: plan.eligible, rejected: plan.rejected };
+  return { cluster: plan.cluster, chosen: true, policy: plan.policy, policyFrom: plan.policyFrom, explanation: plan.explanation, eligible: plan.eligible, rejected: plan.rejected };
 }
 
 export type KubernetesRangeReader = (env: Pick<Environment, 'blueprint' | 'version'>) => Promise<{ release: string; range: KubeRange } | undefined>;

@@ -9,7 +9,7 @@ import { refOf } from '../domain/kinds.ts';
 import { isSchedulable } from '../domain/cluster-health.ts';
 import type { ClusterHealth } from '../domain/types.ts';
 import type { MoveState } from '../domain/evacuation.ts';
-import { addResources, planPlacement, type ClusterLoad, type PlacementPlan, type PlacementPolicy, type PlacementRequest, type Resources } from './placement.ts';
+import { addResources, planPlacement, type ClusterLoad, type PlacementPlan, type PlacementPolicySetting, type PlacementRequest, type Resources } from './placement.ts';
 
 const SCALED = new Set(['Deployment', 'StatefulSet']);
 
@@ -41,7 +41,7 @@ export type TargetCheck = { ok: true; warnings: string[] } | { ok: false; check:
  * An operator's target: isolation, residency, availability and cordon refuse (409 at the API);
  * capacity is reported, not enforced. `req.avoid` holds the source.
  */
-export function checkMoveTarget(req: PlacementRequest, target: ClusterLoad, policy: PlacementPolicy): TargetCheck {
+export function checkMoveTarget(req: PlacementRequest, target: ClusterLoad, policy: PlacementPolicySetting): TargetCheck {
   const plan = planPlacement(req, [target], policy);
   const r = plan.rejected.find((x) => x.cluster === target.cluster.name);
   if (!r) return { ok: true, warnings: [] };
@@ -71,7 +71,7 @@ export interface PlannedMove {
  * environment to its target's load before the next is placed (spread does not send them all to
  * the emptiest cluster). Pure.
  */
-export function planEvacuation(evacuees: readonly EvacueeInput[], loads: readonly ClusterLoad[], evacuated: readonly string[], policy: PlacementPolicy): PlannedMove[] {
+export function planEvacuation(evacuees: readonly EvacueeInput[], loads: readonly ClusterLoad[], evacuated: readonly string[], policy: PlacementPolicySetting): PlannedMove[] {
   const current = new Map(loads.map((l) => [l.cluster.name, { ...l, reserved: { ...l.reserved } }]));
   const out: PlannedMove[] = [];
   for (const e of evacuees) {

@@ -10,7 +10,7 @@
 // usage), GPUs never (a GPU is handed to one pod whole). A cluster whose capacity was never observed
 // passes the capacity checks: refusing every environment before the first inventory pass would be worse.
 import { isSchedulable } from '../domain/cluster-health.ts';
-import type { Cluster, Tier } from '../domain/types.ts';
+import { ENVIRONMENT_TYPES, TIERS, type Cluster, type EnvironmentType, type Tier } from '../domain/types.ts';
 import { rangeReason, type KubeRange } from './kube-versions.ts';
 
 /** What an environment reserves: its quota's requests. */
@@ -47,10 +47,70 @@ export interface PlacementRequest {
    * version is not known yet passes, as unknown capacity does.
    */
   kubernetes?: { release: string; range: KubeRange } | undefined;
+  /** The environment's type (prod, staging, dev): a per-type policy applies to it. */
+  type?: EnvironmentType | undefined;
 }
 
 export const PLACEMENT_POLICIES = ['spread', 'binpack', 'cost'] as const;
 export type PlacementPolicy = (typeof PLACEMENT_POLICIES)[number];
+
+/**
+ * The policy per tier (FLEETPLANE_PLACEMENT_POLICY=prod=spread,staging=binpack,dev=cost): keys are
+ * environment types (prod, staging, dev) or tenant tiers (shared, dedicated, hybrid); an
+ * environment's type wins over its tenant's tier, and `default` (or a bare policy) covers the rest.
+ */
+export interface PlacementPolicies {
+  default: PlacementPolicy;
+  byType?: Partial<Record<EnvironmentType, PlacementPolicy>>;
+  byTier?: Partial<Record<Tier, PlacementPolicy>>;
+}
+
+/** One policy for everything (the single value), or one per tier. */
+export type PlacementPolicySetting = PlacementPolicy | PlacementPolicies;
+
+/** The policy a request is placed under and where it came from ("environment type prod", "tier shared", "default"). */
+export function resolvePolicy(setting: PlacementPolicySetting, req: Pick<PlacementRequest, 'tier' | 'type'>): { policy: PlacementPolicy; from: string } {
+  if (typeof setting === 'string') return { policy: setting, from: 'default' };
+  const byType = req.type ? setting.byType?.[req.type] : undefined;
+  if (byType) return { policy: byType, from: `environment type ${req.type}` };
+  const byTier = setting.byTier?.[req.tier];
+  if (byTier) return { policy: byTier, from: `tier ${req.tier}` };
+  return { policy: setting.default, from: 'default' };
+}
+
+/**
+ * Parses "cost" (one policy) or "prod=spread,staging=binpack,dev=cost[,default=binpack]" (per tier;
+ * keys are environment types or tenant tiers; unnamed ones get `fallback`). The error names the bad part.
+ */
+export function parsePlacementPolicies(text: string, fallback: PlacementPolicy): { setting: PlacementPolicySetting } | { error: string } {
+  const parts = text.split(',').map((p) => p.trim().toLowerCase()).filter(Boolean);
+  const isPolicy = (v: string): v is PlacementPolicy => (PLACEMENT_POLICIES as readonly string[]).includes(v);
+  const want = `one of ${PLACEMENT_POLICIES.join(', ')}`;
+  if (parts.length === 1 && !parts[0]!.includes('=')) return isPolicy(parts[0]!) ? { setting: parts[0]! } : { error: `"${parts[0]}" is not ${want}` };
+  const out: PlacementPolicies = { default: fallback };
+  const seen = new Set<string>();
+  for (const part of parts) {
+    const m = /^([a-z]+)=([a-z]+)$/.exec(part);
+    if (!m) return { error: `"${part}" is not key=policy (key: default, ${[...ENVIRONMENT_TYPES, ...TIERS].join(', ')}; policy: ${want})` };
+    const [, key, policy] = m as unknown as [string, string, string];
+    if (!isPolicy(policy)) return { error: `"${part}": ${policy} is not ${want}` };
+    if (seen.has(key)) return { error: `"${key}" is named twice` };
+    seen.add(key);
+    if (key === 'default') out.default = policy;
+    else if ((ENVIRONMENT_TYPES as readonly string[]).includes(key)) out.byType = { ...out.byType, [key]: policy };
+    else if ((TIERS as readonly string[]).includes(key)) out.byTier = { ...out.byTier, [key]: policy };
+    else return { error: `"${key}" is neither an environment type (${ENVIRONMENT_TYPES.join(', ')}) nor a tier (${TIERS.join(', ')})` };
+  }
+  if (parts.length === 0) return { error: `empty (want ${want}, or key=policy,…)` };
+  return { setting: out };
+}
+
+/** The setting in words, for logs and the API ("spread", or "prod=spread, dev=cost, default spread"). */
+export function policySettingText(setting: PlacementPolicySetting): string {
+  if (typeof setting === 'string') return setting;
+  const named = [...Object.entries(setting.byType ?? {}), ...Object.entries(setting.byTier ?? {})].map(([k, v]) => `${k}=${v}`);
+  return [...named, `default ${setting.default}`].join(', ');
+}
 
 /** The label naming a tenant's required residency and a cluster's residency. */
 export const RESIDENCY_LABEL = 'fleetplane.io/residency';
@@ -156,6 +216,8 @@ export interface ScoredCluster { cluster: string; rank: number; parts: ScorePart
 export interface PlacementPlan {
   cluster: string | null;
   policy: PlacementPolicy;
+  /** Why this policy: "default", "tier shared" or "environment type prod" (per-tier settings). */
+  policyFrom: string;
   /** Eligible clusters best first, each with its score parts. */
   eligible: ScoredCluster[];
   /** Each rejected cluster, with the check that refused it and why. */
@@ -164,8 +226,9 @@ export interface PlacementPlan {
   explanation: string;
 }
 
-/** The full, explained decision under a policy; pure (same inputs, same plan). */
-export function planPlacement(req: PlacementRequest, candidates: readonly ClusterLoad[], policy: PlacementPolicy): PlacementPlan {
+/** The full, explained decision under a policy (or the request's tier's policy); pure (same inputs, same plan). */
+export function planPlacement(req: PlacementRequest, candidates: readonly ClusterLoad[], setting: PlacementPolicySetting): PlacementPlan {
+  const { policy, from } = resolvePolicy(setting, req);
   const rejected: PlacementPlan['rejected'] = [];
   const eligible: Array<{ load: ClusterLoad; parts: ScoreParts }> = [];
   for (const c of candidates) {
@@ -175,15 +238,16 @@ export function planPlacement(req: PlacementRequest, candidates: readonly Cluste
   }
   // A dedicated tenant without its own cluster falls back to shared ones rather than not running.
   if (eligible.length === 0 && req.tier === 'dedicated') {
+    // Under the dedicated tier's own policy (resolved above), not hybrid's.
     const fallback = planPlacement({ ...req, tier: 'hybrid' }, candidates, policy);
-    return { ...fallback, explanation: `no cluster dedicated to ${req.tenant}; ${fallback.explanation}` };
+    return { ...fallback, policyFrom: from, explanation: `no cluster dedicated to ${req.tenant}; ${fallback.explanation}` };
   }
   eligible.sort((a, b) => compareParts(policy, a.parts, b.parts) || a.load.cluster.name.localeCompare(b.load.cluster.name));
   const scored = eligible.map((e, i) => ({ cluster: e.load.cluster.name, rank: i + 1, parts: e.parts }));
   const best = scored[0];
   return {
-    cluster: best?.cluster ?? null, policy, eligible: scored, rejected,
-    explanation: best ? explain(policy, best, scored.length) : `no eligible cluster (${rejected.length} rejected)`,
+    cluster: best?.cluster ?? null, policy, policyFrom: from, eligible: scored, rejected,
+    explanation: best ? `${explain(policy, best, scored.length)} (policy ${policy}${from === 'default' ? '' : ` for ${from}`})` : `no eligible cluster (${rejected.length} rejected)`,
   };
 }
 

@@ -13,7 +13,8 @@ describe('cluster lifecycle API', () => {
   let betaToken: string;
 
   before(async () => {
-    h = await harness(BACKENDS[0]!);
+    // Per-tier placement policy (FLEETPLANE_PLACEMENT_POLICY=staging=cost): spread by default, cost for staging.
+    h = await harness(BACKENDS[0]!, undefined, { placement: { policy: { default: 'spread', byType: { staging: 'cost' } }, cpuOvercommit: 2, memoryOvercommit: 1.5 } });
     await publishSample(h);
     for (const c of [
       cluster('cheap', { provider: 'azure', pricePerCpuHour: 0.02, pricePerGbHour: 0.002, kubernetesVersion: 'v1.36.3' }),
@@ -35,12 +36,24 @@ describe('cluster lifecycle API', () => {
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.cluster, 'cheap');
     assert.equal(res.body.policy, 'cost');
+    assert.equal(res.body.policyFrom, 'request');
     assert.match(res.body.explanation, /cheapest/);
     const rejected = Object.fromEntries(res.body.rejected.map((r: { cluster: string; check: string }) => [r.cluster, r.check]));
     assert.deepEqual(rejected, { 'us-only': 'residency', 'alpha-own': 'role' });
     assert.deepEqual(res.body.eligible.map((e: { cluster: string }) => e.cluster), ['cheap', 'pricey']);
     assert.ok(res.body.eligible[0].parts.monthlyCost < res.body.eligible[1].parts.monthlyCost);
     assert.equal((await h.req('GET', '/v1/operations')).body.items.length, ops);
+  });
+
+  test('placement preview: the per-tier policy decides and is shown (staging on cost, prod on the default spread)', async () => {
+    const demand = { cpuMillis: 1000, memoryBytes: 2 ** 30 };
+    const staging = await h.req('POST', '/v1/placement:preview', { body: { tenant: 'beta', type: 'staging', demand } });
+    assert.equal(staging.status, 200, JSON.stringify(staging.body));
+    assert.deepEqual([staging.body.cluster, staging.body.policy, staging.body.policyFrom], ['cheap', 'cost', 'environment type staging']);
+    assert.match(staging.body.explanation, /cheapest .*\(policy cost for environment type staging\)$/);
+    const prod = await h.req('POST', '/v1/placement:preview', { body: { tenant: 'beta', type: 'prod', demand } });
+    assert.deepEqual([prod.body.policy, prod.body.policyFrom], ['spread', 'default']);
+    assert.match(prod.body.explanation, /fewest environments .*\(policy spread\)$/);
   });
 
   test('a tenant previews for itself only and never sees another tenant\'s dedicated cluster', async () => {

@@ -8,12 +8,12 @@ import { ConflictError, InputError, NotFoundError } from '../../domain/errors.ts
 import { ENGINE_DEFAULTS } from '../../engine/defaults.ts';
 import { clusterLoads, demandReader, kubernetesRangeReader, tenantTiers } from '../../engine/place.ts';
 import { allClusterRecords, environmentsOn, planClusterEvacuation } from '../../engine/evacuate.ts';
-import { RESIDENCY_LABEL, clusterVersion, planPlacement, type PlacementPlan, type PlacementPolicy, type Resources } from '../../plan/placement.ts';
+import { RESIDENCY_LABEL, clusterVersion, planPlacement, type PlacementPlan, type PlacementPolicy, type PlacementPolicySetting, type Resources } from '../../plan/placement.ts';
 import { rangeText, removedApiUses, upgradeRangeBlockers, versionReport, type RangeBlocker, type RemovedApiUse, type RunningRelease, type VersionReport } from '../../plan/kube-versions.ts';
 import { planClusterUpgrade, type UpgradeOptions } from '../../plan/cluster-upgrade.ts';
 import type { ClusterUpgrade } from '../../domain/cluster-upgrade.ts';
 
-export interface PlacementSettings { policy: PlacementPolicy; cpuOvercommit: number; memoryOvercommit: number }
+export interface PlacementSettings { policy: PlacementPolicySetting; cpuOvercommit: number; memoryOvercommit: number }
 
 export const DEFAULT_PLACEMENT: PlacementSettings = {
   policy: ENGINE_DEFAULTS.placementPolicy, cpuOvercommit: ENGINE_DEFAULTS.cpuOvercommit, memoryOvercommit: ENGINE_DEFAULTS.memoryOvercommit,
@@ -36,11 +36,11 @@ export async function previewPlacement(store: Store, settings: PlacementSettings
   const demand: Resources = { cpuMillis: 0, memoryBytes: 0, gpus: 0, ...fromBlueprint, ...i.demand };
   const loads = await clusterLoads(store, demandOf, tiers, { tenant: i.tenant.slug, name: '' });
   const plan = planPlacement({
-    tenant: i.tenant.slug, tier: i.tenant.tier, region: i.tenant.region, residency: i.tenant.labels[RESIDENCY_LABEL],
+    tenant: i.tenant.slug, tier: i.tenant.tier, ...(i.type ? { type: i.type } : {}), region: i.tenant.region, residency: i.tenant.labels[RESIDENCY_LABEL],
     demand, overcommit: { cpu: settings.cpuOvercommit, memory: settings.memoryOvercommit }, ...(i.avoid ? { avoid: i.avoid } : {}),
     kubernetes: i.blueprint && i.version ? await kubernetesRangeReader(store)({ blueprint: i.blueprint, version: i.version }) : undefined,
   }, loads, i.policy ?? settings.policy);
-  return { ...plan, demand };
+  return { ...plan, ...(i.policy ? { policyFrom: 'request' } : {}), demand };
 }
 
 /** What a tenant may see of a plan: clusters dedicated to other tenants are left out entirely. */

@@ -31,7 +31,7 @@ export function movePlanner(settings: EvacuationSettings): Planner<MoveRequest> 
     const loads = await clusterLoads(store, demandOf, tiers, env);
     const demand = await demandOf(env, tenant.tier);
     const req = {
-      tenant: tenant.slug, tier: tenant.tier, region: tenant.region, residency: tenant.labels[RESIDENCY_LABEL], demand, avoid: [from],
+      tenant: tenant.slug, tier: tenant.tier, type: env.type, region: tenant.region, residency: tenant.labels[RESIDENCY_LABEL], demand, avoid: [from],
       overcommit: { cpu: settings.cpuOvercommit, memory: settings.memoryOvercommit },
       kubernetes: await kubernetesRangeReader(store)(env),
     };

@@ -50,7 +50,8 @@ const elementsOf = (o: KubeObject | null): Element[] => ((o?.spec as { generator
 function widened(desired: KubeObject, live: KubeObject | null, key: (e: Element) => string): KubeObject {
   const mine = elementsOf(desired);
   const have = new Set(mine.map(key));
-  const extra = elementsOf(live).filter((e) => !have.has(key(e)));
+  // An element written before elements named their path (ADR 1030) gets the one its template had.
+  const extra = elementsOf(live).filter((e) => !have.has(key(e))).map((e) => (e.path || e.component !== undefined || !e.environment ? e : { ...e, path: `environments/${e.environment}/manifests` }));
   const base = preconditioned(desired, live);
   if (extra.length === 0) return base;
   const elements = [...mine, ...extra].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));

@@ -53,8 +53,10 @@ function tenantLabels(tenant: string): Record<string, string> {
   return { [LABELS.managedBy]: MANAGED_BY, [LABELS.tenant]: tenant };
 }
 
+/** By environment, then by Application (an environment and its move copy, in a stable order). */
 function byEnvironment(envs: RevisionIndex[]): RevisionIndex[] {
-  return [...envs].sort((a, b) => (a.environment < b.environment ? -1 : a.environment > b.environment ? 1 : 0));
+  const key = (e: RevisionIndex) => `${e.environment}\u0000${e.application ?? ''}`;
+  return [...envs].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
 /** `<head>-<8 hex>` of at most 63 characters (Application names double as label values). */
@@ -75,6 +77,30 @@ export function applicationName(tenant: string, env: string): string {
 /** The Application of one Helm-chart component of an environment. */
 export function chartApplicationName(tenant: string, env: string, component: string): string {
   return hashedName([tenant, env, component]);
+}
+
+/**
+ * The Application of an environment's copy on `cluster` (a GitOps move's target, ADR 1030):
+ * `<tenant>-<env>-to-<cluster>-<hash>`. Four parts hashed (a component's Application hashes three,
+ * a copy's component five), so it never equals another Application's name.
+ */
+export function copyApplicationName(tenant: string, env: string, cluster: string): string {
+  return hashedName([tenant, env, 'to', cluster]);
+}
+
+/** The chart Application of one component of an environment's copy on `cluster`. */
+export function copyChartApplicationName(tenant: string, env: string, component: string, cluster: string): string {
+  return hashedName([tenant, env, component, 'to', cluster]);
+}
+
+/** The Application that syncs an index (its own, else the environment's original one). */
+export function applicationOf(tenant: string, e: Pick<RevisionIndex, 'environment' | 'application'>): string {
+  return e.application ?? applicationName(tenant, e.environment);
+}
+
+/** The manifests directory an index's Application reads. */
+export function manifestsDirOf(e: Pick<RevisionIndex, 'environment' | 'manifestsDir'>): string {
+  return e.manifestsDir ?? `environments/${e.environment}/manifests`;
 }
 
 /** ApplicationSet names: tenant slugs are DNS labels (no '.'), so `<tenant>.charts` is no tenant's name. */
@@ -167,8 +193,9 @@ const SYNC_POLICY = {
 export function applicationSet(ref: TenantRepoRef, envs: RevisionIndex[]): KubeObject {
   assertPathSegment(ref.tenant, 'tenant');
   const elements = byEnvironment(envs).map((e) => ({
-    app: applicationName(ref.tenant, e.environment),
+    app: applicationOf(ref.tenant, e),
     environment: e.environment,
+    path: manifestsDirOf(e),
     cluster: e.placement.cluster,
     server: e.placement.server,
     namespace: e.placement.namespace,
@@ -193,7 +220,8 @@ export function applicationSet(ref: TenantRepoRef, envs: RevisionIndex[]): KubeO
           source: {
             repoURL: ref.repoURL,
             targetRevision: GITOPS_BRANCH,
-            path: 'environments/{{.environment}}/manifests',
+            // Each element names its directory: a moving environment's copy reads its own (ADR 1030).
+            path: '{{.path}}',
             directory: { recurse: false },
           },
           destination: { server: '{{.server}}', namespace: '{{.namespace}}' },
@@ -211,7 +239,7 @@ export function applicationSet(ref: TenantRepoRef, envs: RevisionIndex[]): KubeO
 export function chartApplicationSet(ref: TenantRepoRef, envs: RevisionIndex[]): KubeObject {
   assertPathSegment(ref.tenant, 'tenant');
   const elements = byEnvironment(envs).flatMap((e) => e.helm.filter((h) => h.repo).map((h) => ({
-    app: chartApplicationName(ref.tenant, e.environment, h.component),
+    app: e.application ? copyChartApplicationName(ref.tenant, e.environment, h.component, e.placement.cluster) : chartApplicationName(ref.tenant, e.environment, h.component),
     environment: e.environment, component: h.component, server: e.placement.server, namespace: h.namespace ?? e.placement.namespace,
     chartRepo: h.repo!, chart: h.chart, chartVersion: h.chartVersion, releaseName: h.releaseName ?? h.component, valuesFile: h.file,
   })));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Revision } from '../../domain/types.ts';
 import { canonicalYaml } from '../../domain/canonical.ts';
-import { applicationName, applicationSet, appProject, chartApplicationName, chartApplicationSet, commitMessage, repositorySecret, environmentDir, parseRevisionIndex, renderArgoFiles, renderEnvironmentTree } from './index.ts';
+import { applicationName, applicationSet, appProject, chartApplicationName, copyApplicationName, chartApplicationSet, commitMessage, repositorySecret, environmentDir, parseRevisionIndex, renderArgoFiles, renderEnvironmentTree } from './index.ts';
 
 const placement = { cluster: 'eu-1', server: 'https://10.0.0.1:6443', namespace: 'acme-prod' };
 
@@ -178,11 +178,13 @@ spec:
             cluster: eu-1
             environment: prod
             namespace: acme-prod
+            path: environments/prod/manifests
             server: https://10.0.0.1:6443
           - app: acme-staging-dda1ec40
             cluster: eu-1
             environment: staging
             namespace: acme-staging
+            path: environments/staging/manifests
             server: https://10.0.0.1:6443
   goTemplate: true
   goTemplateOptions:
@@ -204,7 +206,7 @@ spec:
       source:
         directory:
           recurse: false
-        path: environments/{{.environment}}/manifests
+        path: "{{.path}}"
         repoURL: file:///var/lib/fleetplane/git/acme.git
         targetRevision: main
       syncPolicy:
@@ -329,4 +331,30 @@ test('commit message: scannable subject, machine-readable trailers', () => {
   assert.equal(commitMessage({ action: 'onboard', tenant: 'acme', environment: 'prod', blueprint: 'default', version: '1.4.0', revision: '3f2a9c1', operationId: 'op-1' }),
     'onboard acme/prod: blueprint default@1.4.0, revision 3f2a9c1\n\nFleetplane-Tenant: acme\nFleetplane-Environment: prod\nFleetplane-Revision: 3f2a9c1\nFleetplane-Operation: op-1\n');
   assert.equal(commitMessage({ action: 'offboard', tenant: 'acme', environment: 'prod' }).split('\n')[0], 'offboard acme/prod');
+});
+
+test('a GitOps move copy (ADR 1030): its own directory, Application, path and destination next to the original', () => {
+  const target = { cluster: 'eu-2', server: 'https://10.0.0.2:6443', namespace: placement.namespace };
+  const app = copyApplicationName('acme', 'prod', 'eu-2');
+  const copy = renderEnvironmentTree(revision(), target, { guardRails: 'out-of-band', copy: { cluster: 'eu-2', application: app } });
+  assert.equal(copy.dir, 'environments/prod/copies/eu-2');
+  assert.ok(Object.keys(copy.files).every((f) => f.startsWith('environments/prod/copies/eu-2/')), Object.keys(copy.files).join(','));
+  assert.ok(copy.files['environments/prod/copies/eu-2/revision.json']);
+  assert.deepEqual([copy.index.application, copy.index.manifestsDir], [app, 'environments/prod/copies/eu-2/manifests']);
+  // Never the name of the original, of a component, or of the copy on another cluster.
+  assert.notEqual(app, applicationName('acme', 'prod'));
+  assert.notEqual(app, copyApplicationName('acme', 'prod', 'eu-3'));
+  assert.notEqual(app, chartApplicationName('acme', 'prod', 'to'));
+  assert.match(app, /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'a DNS label (it is also a label value)');
+  const set = applicationSet(ref, [copy.index, prod]);
+  const elements = (set.spec as { generators: Array<{ list: { elements: Array<Record<string, string>> } }> }).generators[0]!.list.elements;
+  assert.deepEqual(elements.map((e) => [e.app, e.path, e.server]), [
+    [applicationName('acme', 'prod'), 'environments/prod/manifests', placement.server],
+    [app, 'environments/prod/copies/eu-2/manifests', target.server],
+  ]);
+  const destinations = (appProject(ref, [prod, copy.index]).spec as { destinations: Array<{ server: string }> }).destinations.map((d) => d.server);
+  assert.deepEqual([...new Set(destinations)].sort(), [placement.server, target.server].sort());
+  // The original's tree is unchanged by the option's existence.
+  assert.equal(prod.application, undefined);
+  assert.equal(prod.manifestsDir, undefined);
 });

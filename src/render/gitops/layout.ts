@@ -64,6 +64,14 @@ export interface RevisionIndex {
   guardRails?: ObjectRef[];
   /** The revision held at zero (hibernation); absent when awake. */
   hibernated?: true;
+  /**
+   * The Argo CD Application that syncs this index (absent: applicationName(tenant, environment)). An
+   * environment moved with GitOps (ADR 1030) lives on in the Application created for its target:
+   * an Application's name, path and destination never change while it exists.
+   */
+  application?: string;
+  /** Repo-relative directory of the manifests (absent: environments/<env>/manifests); see `application`. */
+  manifestsDir?: string;
 }
 
 export interface EnvironmentTree {
@@ -85,6 +93,18 @@ export interface TreeOptions {
    * bundles, whose customer install applies everything itself).
    */
   guardRails?: 'out-of-band' | 'in-tree';
+  /**
+   * A copy of the environment for another cluster while it moves (ADR 1030): rendered under
+   * environments/<env>/copies/<cluster>/ with its own revision.json, synced by its own Application
+   * (`application`). Also the home of an environment that moved (its index keeps both).
+   */
+  copy?: { cluster: string; application: string };
+}
+
+/** Where an environment's copy for `cluster` lives while it moves there (and after, as its home). */
+export function copyDir(env: string, cluster: string): string {
+  assertPathSegment(cluster, 'cluster');
+  return `${environmentDir(env)}/copies/${cluster}`;
 }
 
 /**
@@ -141,6 +161,7 @@ export function manifestFileNames(objects: KubeObject[]): string[] {
 export function renderEnvironmentTree(revision: Revision, placement: GitopsPlacement, opts: TreeOptions = {}): EnvironmentTree {
   assertPathSegment(revision.tenant, 'tenant');
   const dir = environmentDir(revision.environment);
+  const home = opts.copy ? copyDir(revision.environment, opts.copy.cluster) : dir;
   const files: Record<string, string> = {};
   const railsOut = opts.guardRails === 'out-of-band';
   const guardRailObjects = railsOut ? revision.objects.filter((r) => isGuardRail(r.object)).map((r) => r.object) : [];
@@ -148,13 +169,13 @@ export function renderEnvironmentTree(revision: Revision, placement: GitopsPlace
   const outOfBandObjects = revision.objects.filter((r) => isSecret(r.object)).map((r) => r.object);
   const names = manifestFileNames(inGit.map((r) => r.object));
   const manifests: ManifestEntry[] = inGit.map((r, i) => {
-    const file = `${dir}/manifests/${names[i]!}`;
+    const file = `${home}/manifests/${names[i]!}`;
     files[file] = canonicalYaml(r.object);
     return { ...refOf(r.object), file, hash: r.hash };
   });
   const helm = (revision.helmValues as HelmInput[]).map((h): HelmEntry => {
     assertPathSegment(h.component, 'component');
-    const file = `${dir}/helm/${h.component}.values.yaml`;
+    const file = `${home}/helm/${h.component}.values.yaml`;
     files[file] = h.yaml.endsWith('\n') || h.yaml === '' ? h.yaml : `${h.yaml}\n`;
     return {
       component: h.component, chart: h.chart, chartVersion: h.chartVersion, file,
@@ -166,9 +187,10 @@ export function renderEnvironmentTree(revision: Revision, placement: GitopsPlace
     blueprint: revision.blueprint, version: revision.version, placement,
     manifests, helm, outOfBand: outOfBandObjects.map(refOf), ...(railsOut ? { guardRails: guardRailObjects.map(refOf) } : {}),
     ...(revision.hibernated ? { hibernated: true as const } : {}),
+    ...(opts.copy ? { application: opts.copy.application, manifestsDir: `${home}/manifests` } : {}),
   };
-  files[`${dir}/revision.json`] = canonicalJsonFile(index);
-  return { dir, files, index, outOfBandObjects, guardRailObjects };
+  files[`${home}/revision.json`] = canonicalJsonFile(index);
+  return { dir: home, files, index, outOfBandObjects, guardRailObjects };
 }
 
 /** Parses an environment's revision.json back (used to rebuild the ApplicationSet from the tree). */
