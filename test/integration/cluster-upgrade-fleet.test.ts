@@ -17,6 +17,7 @@ import { ClusterUpgradeController } from '../../src/engine/cluster-upgrades.ts';
 import type { ClusterUpgrade } from '../../src/domain/cluster-upgrade.ts';
 import { DEFAULT_KUBE_VERSION, KUBERNETES_VERSIONS, buildAll, ensureTestbed, testbedDown, testbedStatus } from '../../testbed/index.ts';
 import { harness, type Harness } from '../helpers/api-harness.ts';
+import { eventually as waitFor } from '../helpers/eventually.ts';
 
 const NAMES = (process.env.FLEETPLANE_TEST_UPGRADE_FLEET ?? 'fp-10,fp-11,fp-12').split(',');
 const [A, B, C] = NAMES as [string, string, string];
@@ -35,15 +36,7 @@ const created: string[] = [];
 let skew = 0;
 const now = () => new Date(Date.now() + skew);
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, limitMs = 240_000): Promise<T> {
-  const deadline = Date.now() + limitMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await sleep(500);
-  }
-}
+const eventually = <T>(what: string, probe: () => Promise<T | undefined>, limitMs = 240_000): Promise<T> => waitFor(what, probe, limitMs);
 
 before(() => buildAll({ only: [`kubernetes@${FROM}`], log: () => undefined }).then(() => undefined), { timeout: 60 * 60_000 });
 

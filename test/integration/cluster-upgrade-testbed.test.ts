@@ -21,6 +21,7 @@ import type { ClusterUpgrade } from '../../src/domain/cluster-upgrade.ts';
 import { DEFAULT_KUBE_VERSION, KUBERNETES_VERSIONS, buildAll, ensureTestbed, testbedDown, testbedStatus } from '../../testbed/index.ts';
 import { freshPostgres, type TestDatabase } from '../helpers/db.ts';
 import { getTestbed, type TestCluster } from '../helpers/testbed.ts';
+import { eventually as waitFor } from '../helpers/eventually.ts';
 
 const NAME = process.env.FLEETPLANE_TEST_LIFECYCLE_CLUSTER ?? 'fp-7';
 const FROM = KUBERNETES_VERSIONS[1]!;
@@ -43,15 +44,7 @@ contexts: [{name: ghost, context: {cluster: ghost, user: u}}]
 current-context: ghost
 `;
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, limitMs = 180_000): Promise<T> {
-  const deadline = Date.now() + limitMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await sleep(500);
-  }
-}
+const eventually = <T>(what: string, probe: () => Promise<T | undefined>): Promise<T> => waitFor(what, probe);
 
 // The previous minor's binaries may still be compiling (CI builds them in the background while the
 // suite runs): wait for that build under the component's lock, outside any test's timeout.
