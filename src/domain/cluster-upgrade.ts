@@ -27,7 +27,7 @@ export interface ClusterUpgradeProgress {
   state: 'pending' | 'upgrading' | 'verifying' | 'done' | 'failed';
   startedAt?: string;
   finishedAt?: string;
-  /** When the post-upgrade checks began (their timeout counts from here). */
+  /** When the checks began failing: the pre-flight's while pending, the post-upgrade checks' once upgraded (their timeout counts from here). */
   verifySince?: string;
   message?: string;
 }

@@ -5,7 +5,8 @@
 // placed there is Ready) -> done; a provider error or a check still failing after the verify
 // timeout fails the cluster and halts the plan with the reason. Between waves the plan soaks; with
 // approval it pauses after the canary wave until resumed. A pending cluster waits for its maintenance
-// window (the plan's, or its own) before it starts. Every write compares the plan's version
+// window (the plan's, or its own) before it starts, and holds while an environment placed there is
+// not Ready (pre-flight; halts the plan past the verify timeout). Every write compares the plan's version
 // (store.clusterUpgrades.update), so an operator's pause or abort always wins over a pass in flight.
 import type { ClusterUpgradeProvider } from '../domain/ports/cluster-upgrade.ts';
 import type { Logger } from 'pino';
@@ -113,6 +114,20 @@ export class ClusterUpgradeController {
       const waiting = `waiting for its maintenance window (${windowText(window!)})`;
       return p.message === waiting ? null : this.setProgress(u, step.cluster, { ...p, message: waiting });
     }
+    // Pre-flight: a cluster whose environments are not Ready is not upgraded (its post-upgrade check
+    // could not tell the upgrade's harm from what was already wrong); the step holds, and the plan
+    // halts when they are still not Ready after the verify timeout.
+    const notReady = await this.notReadyOn(step.cluster);
+    if (notReady.length > 0) {
+      const now = this.deps.now();
+      const since = p.verifySince ?? now.toISOString();
+      const problem = `environments not Ready before the upgrade: ${listed(notReady)}`;
+      if (now.getTime() - Date.parse(since) >= (this.deps.verifyTimeoutMs ?? 600_000)) {
+        return this.setProgress(u, step.cluster, { ...p, state: 'failed', finishedAt: now.toISOString(), message: `pre-flight failed: ${problem}` });
+      }
+      const holding = `holding: ${problem}`;
+      return p.message === holding && p.verifySince ? null : this.setProgress(u, step.cluster, { ...p, verifySince: since, message: holding });
+    }
     return this.setProgress(u, step.cluster, { state: 'upgrading', startedAt: this.deps.now().toISOString(), message: `upgrading ${step.from} -> ${step.steps.join(' -> ')}` });
   }
 
@@ -123,7 +138,7 @@ export class ClusterUpgradeController {
     if (!up) return `cluster not answering (${health?.message ?? 'probe failed'})`;
     if (health?.version !== target) return `cluster reports ${health?.version ?? 'no version'}, not ${target}`;
     const notReady = await this.notReadyOn(cluster.name);
-    return notReady.length ? `environments not Ready: ${notReady.slice(0, 5).join(', ')}${notReady.length > 5 ? ` and ${notReady.length - 5} more` : ''}` : null;
+    return notReady.length ? `environments not Ready: ${listed(notReady)}` : null;
   }
 
   private async notReadyOn(cluster: string): Promise<string[]> {
@@ -147,4 +162,9 @@ export class ClusterUpgradeController {
     if (next && patch.state) this.deps.logger.info({ upgrade: u.id, state: patch.state, reason: patch.reason }, 'cluster upgrade plan state');
     return next ?? (await this.deps.store.clusterUpgrades.get(u.id)) ?? u;
   }
+}
+
+/** The first five, and how many more. */
+function listed(items: string[]): string {
+  return `${items.slice(0, 5).join(', ')}${items.length > 5 ? ` and ${items.length - 5} more` : ''}`;
 }
