@@ -78,8 +78,13 @@ export class ClusterUpgradeController {
         return this.write(u, { state: 'paused', reason: 'awaiting approval after the canary wave (resume to approve)', progress: { ...u.progress, [APPROVAL]: { state: 'done' } } });
       }
       if (prevFinished !== null && this.deps.now().getTime() < prevFinished + u.plan.soakMs) return u;
+      // The wave's clusters that are upgrading are upgraded at once (the wave's size is how many may be
+      // down together); their outcomes are then written one after the other, each on the latest plan.
       let cur = u;
-      for (const step of wave) cur = (await this.advanceCluster(cur, step)) ?? cur;
+      const upgrading = wave.filter((s) => u.progress[s.cluster]?.state === 'upgrading');
+      const outcomes = await Promise.all(upgrading.map(async (step) => ({ step, next: await this.upgradeOn(u, step) })));
+      for (const { step, next } of outcomes) cur = (await this.setProgress(cur, step.cluster, next)) ?? cur;
+      for (const step of wave.filter((s) => !upgrading.includes(s))) cur = (await this.advanceCluster(cur, step)) ?? cur;
       return cur;
     }
     return this.write(u, { state: 'succeeded', reason: null });
@@ -91,20 +96,26 @@ export class ClusterUpgradeController {
     const cluster = await this.deps.store.clusters.get(step.cluster);
     if (!cluster) return this.setProgress(u, step.cluster, { ...p, state: 'failed', message: 'cluster was deregistered', finishedAt: now });
     if (p.state === 'pending') return this.startInWindow(u, step, p);
-    if (p.state === 'upgrading') {
-      try {
-        for (const to of step.steps) await this.deps.provider.upgrade(cluster, to, (line) => this.deps.logger.info({ upgrade: u.id, cluster: step.cluster }, line));
-      } catch (raw) {
-        return this.setProgress(u, step.cluster, { ...p, state: 'failed', finishedAt: this.deps.now().toISOString(), message: `${this.deps.provider.name} provider: ${coerceError(raw).message.split('\n')[0]}` });
-      }
-      return this.setProgress(u, step.cluster, { ...p, state: 'verifying', verifySince: this.deps.now().toISOString(), message: 'checking the cluster and its environments' });
-    }
+    if (p.state === 'upgrading') return this.setProgress(u, step.cluster, await this.upgradeOn(u, step));
     if (p.state !== 'verifying') return null;
     const problem = await this.verify(cluster, u.target);
     if (problem === null) return this.setProgress(u, step.cluster, { ...p, state: 'done', finishedAt: now, message: `on ${u.target}, environments Ready` });
     const waited = this.deps.now().getTime() - Date.parse(p.verifySince ?? now);
     if (waited >= (this.deps.verifyTimeoutMs ?? 600_000)) return this.setProgress(u, step.cluster, { ...p, state: 'failed', finishedAt: now, message: `check failed: ${problem}` });
     return this.setProgress(u, step.cluster, { ...p, message: `waiting: ${problem}` });
+  }
+
+  /** The provider upgrades one cluster (every minor of its path); the progress that follows: verifying, or failed with the provider's reason. */
+  private async upgradeOn(u: ClusterUpgrade, step: ClusterUpgradeStep): Promise<ClusterUpgradeProgress> {
+    const p = u.progress[step.cluster] ?? { state: 'upgrading' as const };
+    const cluster = await this.deps.store.clusters.get(step.cluster);
+    if (!cluster) return { ...p, state: 'failed', message: 'cluster was deregistered', finishedAt: this.deps.now().toISOString() };
+    try {
+      for (const to of step.steps) await this.deps.provider.upgrade(cluster, to, (line) => this.deps.logger.info({ upgrade: u.id, cluster: step.cluster }, line));
+    } catch (raw) {
+      return { ...p, state: 'failed', finishedAt: this.deps.now().toISOString(), message: `${this.deps.provider.name} provider: ${coerceError(raw).message.split('\n')[0]}` };
+    }
+    return { ...p, state: 'verifying', verifySince: this.deps.now().toISOString(), message: 'checking the cluster and its environments' };
   }
 
   /** pending -> upgrading, only inside the cluster's maintenance window; once started it finishes past the window's end. */
