@@ -142,13 +142,16 @@ export async function moveStopSourceStep(s: StepEnv): Promise<StepOutput> {
   return { singletons: p.singletons.length, stoppedOn: p.from, stoppedAt: s.deps.now().toISOString() };
 }
 
+/** Sets one workload's replicas to zero under the move's own field manager (the revision's fields stay). */
+export async function scaleToZero(ctx: DriverContext, ref: ObjectRef): Promise<void> {
+  await ctx.kube.apply({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace }, spec: { replicas: 0 } } as KubeObject, { fieldManager: MOVE_FIELD_MANAGER, force: true });
+}
+
 /** Scales one singleton to zero on the source (its own field manager); how many of its pods are still there. */
 async function stopOnSource(ctx: DriverContext, ref: ObjectRef, want: KubeObject | undefined): Promise<number> {
   const live = await ctx.kube.get(ref);
   if (!live) return 0;
-  if ((live.spec as { replicas?: number } | undefined)?.replicas !== 0) {
-    await ctx.kube.apply({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace }, spec: { replicas: 0 } } as KubeObject, { fieldManager: MOVE_FIELD_MANAGER, force: true });
-  }
+  if ((live.spec as { replicas?: number } | undefined)?.replicas !== 0) await scaleToZero(ctx, ref);
   const selector = selectorOf(want ?? live);
   if (!selector) return 0;
   return (await ctx.kube.list({ apiVersion: 'v1', kind: 'Pod', ...(ref.namespace ? { namespace: ref.namespace } : {}), labelSelector: selector })).length;

@@ -13,11 +13,11 @@
 // running is one heartbeat plus one evacuation pass.
 import { PermanentError } from '../domain/errors.ts';
 import type { Evacuation, EvacuationMove } from '../domain/evacuation.ts';
-import type { Environment, KubeObject, ObjectRef } from '../domain/types.ts';
+import type { Environment, ObjectRef } from '../domain/types.ts';
 import { stepsFor } from '../plan/workflows.ts';
 import { audit } from './audit.ts';
 import { driverContext, driverFor, loadEnvironment, type EngineDeps, type StepEnv } from './context.ts';
-import { MOVE_FIELD_MANAGER } from './move.ts';
+import { scaleToZero } from './move.ts';
 
 type StepOutput = Record<string, unknown>;
 
@@ -53,7 +53,7 @@ export async function reclaimRemoveStep(s: StepEnv): Promise<StepOutput> {
   let stopped = 0;
   for (const ref of singletons) {
     if (!(await ctx.kube.get(ref))) continue;
-    await ctx.kube.apply({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace }, spec: { replicas: 0 } } as KubeObject, { fieldManager: MOVE_FIELD_MANAGER, force: true });
+    await scaleToZero(ctx, ref);
     stopped += 1;
   }
   const res = await driverFor(s.deps, env).remove(ctx, sourceObjects);
