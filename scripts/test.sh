@@ -75,7 +75,9 @@ status=0
 # Three lanes on two cores: most integration files wait on clusters, Argo CD or a fuzzer's round
 # trips rather than compute (the cold run's lanes summed to 89 min for a 51-minute suite on two);
 # every test waits on conditions, never on time, so a busier machine only makes them slower.
-node --import tsx --test --test-concurrency="${FLEETPLANE_TEST_CONCURRENCY:-3}" --test-timeout=1200000 "${files[@]}" || status=$?
+# --test-force-exit: a file ends when its tests and hooks have, even if a socket or timer it leaked
+# would keep its process alive (apiserver-outage hung 19 min after passing in a loaded run).
+node --import tsx --test --test-concurrency="${FLEETPLANE_TEST_CONCURRENCY:-3}" --test-timeout=1200000 --test-force-exit "${files[@]}" || status=$?
 if ! wait "$rest_pid"; then
   echo "background build of the remaining testbed components failed:" >&2
   tail -20 "$rest_log" >&2

@@ -141,6 +141,24 @@ export async function startServe(fleet: Fleet, opts: { workerId: string; env?: R
   };
 }
 
+/**
+ * One cleanup step of an `after` hook, bounded: past `limitMs` it is left behind with a line naming it
+ * (so a hung step is visible in a CI log and the next steps still run); its errors are logged, not thrown.
+ */
+export async function boundedStep(what: string, fn: () => Promise<unknown> | undefined, limitMs = 180_000): Promise<void> {
+  const started = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), limitMs); });
+  try {
+    const outcome = await Promise.race([Promise.resolve(fn()).then(() => 'done' as const), late]);
+    if (outcome === 'late') process.stderr.write(`# cleanup: "${what}" still running after ${limitMs / 1000} s; left behind\n`);
+  } catch (err) {
+    process.stderr.write(`# cleanup: "${what}" failed after ${((Date.now() - started) / 1000).toFixed(1)} s: ${(err as Error).message}\n`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs: number, everyMs = 500): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
