@@ -135,8 +135,11 @@ function diffInto(a: unknown, b: unknown, path: Path, out: string[], names: Diff
 function diffArrays(a: unknown[], b: unknown[], path: Path, out: string[], names: DiffInterner): void {
   const n = Math.max(a.length, b.length);
   for (let i = 0; i < n; i++) {
+    const x = a[i] ?? null;
+    const y = b[i] ?? null; // canonical JSON writes an undefined item as null
+    if (x === y) continue; // most items: equal leaves, no call and no path step
     path.push(i);
-    diffInto(a[i] ?? null, b[i] ?? null, path, out, names); // canonical JSON writes an undefined item as null
+    diffInto(x, y, path, out, names);
     path.pop();
   }
 }
@@ -144,9 +147,11 @@ function diffArrays(a: unknown[], b: unknown[], path: Path, out: string[], names
 function diffRecords(a: Record<string, unknown>, b: Record<string, unknown>, path: Path, out: string[], names: DiffInterner): void {
   const labels = path.length === 2 && path[0] === 'metadata' && path[1] === 'labels';
   for (const k in a) {
-    if (labels && k === LABELS.revision) continue;
+    const x = a[k];
+    const y = b[k];
+    if (x === y || (labels && k === LABELS.revision)) continue; // most members: equal leaves, no call and no path step
     path.push(k);
-    diffInto(a[k], b[k], path, out, names);
+    diffInto(x, y, path, out, names);
     path.pop();
   }
   for (const k in b) {
