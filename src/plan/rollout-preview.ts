@@ -56,8 +56,13 @@ export interface RolloutPreview {
   totals: { environments: number; added: number; changed: number; removed: number; requests: ResourceDelta };
 }
 
-/** Environments rendered per call of PreviewInput.render. */
-const RENDER_BATCH = 64;
+/**
+ * Environments rendered per call of PreviewInput.render. Small: the batch's target objects are what
+ * the young-generation collector finds alive and copies; at 8 rather than 64 the scavenges of a
+ * 3,000-environment preview took about half the time (62 instead of 71–75, 2.8–3.3 s instead of
+ * 5.3–6.1 s of pauses, at load 15–20; ADR 2110).
+ */
+const RENDER_BATCH = 8;
 
 /** Field paths listed per changed object at most (the count of the rest is given as one more entry). */
 const MAX_FIELDS = 50;
