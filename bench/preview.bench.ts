@@ -1,6 +1,6 @@
 // `npm run bench -- preview`: the what-if preview of a rollout over 10,000 environments (issue #21 goal:
-// under 3 s). Every environment runs blueprints/default 1.4.0 (rendered beforehand, as the stored
-// revisions would be) and the preview plans the rollout to 1.5.0: wave plan, skips (1% pinned, 1%
+// under 3 s wall; the row's value is the wall time, CPU is a figure next to it). Every environment
+// runs blueprints/default 1.4.0 (rendered beforehand, as the stored revisions would be) and the preview plans the rollout to 1.5.0: wave plan, skips (1% pinned, 1%
 // self-managed), maintenance-window holds, rendering the target release for every touched environment
 // and the per-object field diff and request deltas. The preview as shipped renders the target
 // without hashes (renderEnvironmentObjects) and compares objects by content; the straightforward one
@@ -101,9 +101,11 @@ console.log(JSON.stringify({
   bench: 'preview', metric: 'preview_seconds_10k', value: Number(previewS.toFixed(3)), unit: 's',
   baseline: 'renderEnvironments of the same target revisions alone', baseline_value: Number(renderS.toFixed(3)), ratio: Number((previewS / renderS).toFixed(3)),
   envs: ENVS, touched: t.environments, skipped: preview.skipped.length, waves: preview.waves.length, objects_added: t.added, objects_changed: t.changed, objects_removed: t.removed,
+  // Issue #21's goal is the wall time of the preview ("10,000 environments in under 3 s"); CPU is reported next to it.
   cpu_seconds: Number(fast.cpuS.toFixed(3)), cpu_ms_per_env: perEnv(fast), load_avg_1m: load, target_s: 3,
-  target: '< 3 s CPU for 10,000 environments', meets_target: fast.cpuS < 3,
+  target: '< 3 s wall for 10,000 environments (CPU reported too)', meets_target: previewS < 3,
   figures: [
+    { name: 'preview as shipped, CPU s (process, all threads)', value: Number(fast.cpuS.toFixed(3)), unit: 's', baseline: 'preview as shipped, wall s', baseline_value: Number(previewS.toFixed(3)) },
     { name: 'preview, straightforward path (renderEnvironments, hashes compared), CPU s', value: Number(hashed.cpuS.toFixed(3)), unit: 's', baseline: 'preview as shipped (no hashes), CPU s', baseline_value: Number(fast.cpuS.toFixed(3)) },
     { name: 'render without hashes alone (renderEnvironmentObjects: the floor of the shipped path, no diff), CPU s', value: Number(floor.cpuS.toFixed(3)), unit: 's', baseline: 'renderEnvironments alone, CPU s', baseline_value: Number(render.cpuS.toFixed(3)) },
   ],

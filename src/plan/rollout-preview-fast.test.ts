@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { parseBlueprint } from '../domain/blueprint.ts';
 import { ENVIRONMENT_TYPES, LABELS, TIERS, type KubeObject, type RenderedObject } from '../domain/types.ts';
 import { renderEnvironmentObjects, renderEnvironments, type RenderInput } from '../render/index.ts';
-import { diffObjects, previewRollout, sameContent, type PreviewEnvironment, type RolloutPreview } from './rollout-preview.ts';
+import { diffObjects, previewRollout, sameContent, type EnvironmentPreview, type PreviewEnvironment, type RolloutPreview } from './rollout-preview.ts';
 import { DEFAULT_STRATEGY } from './rollout-waves.ts';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -112,4 +112,108 @@ test('renderEnvironmentObjects: the objects of renderEnvironments, in order, the
     const want = hashed[i]!.objects.map((o) => ({ ...o.object, metadata: { ...o.object.metadata, labels: { ...o.object.metadata.labels, [LABELS.revision]: '' } } }));
     assert.deepEqual(objects, want, `${inputs[i]!.tenant.slug}/${inputs[i]!.environment.name}`);
   });
+});
+
+// Cases that would break a preview that dedupes work by render-input shape or by content (issue #21):
+// tenant and environment names that are substrings of other rendered values (image paths, component
+// and chart names, label values) or equal to each other, parameters that change config hashes, twin
+// environments (same inputs but names) whose current objects differ (one drifted, one missing an
+// object), different cluster capabilities (other forms), pins, windows, hibernation and a cluster
+// outside the release's Kubernetes range. The fast path must still equal the straightforward one.
+interface Spec { slug: string; name: string; type: (typeof ENVIRONMENT_TYPES)[number]; tier: (typeof TIERS)[number]; values: Record<string, unknown>; caps: RenderInput['capabilities'] }
+const TWINS = ['tw-a', 'tw-b', 'tw-c'];
+const ENV_NAMES = ['prod', 'dev', 'api'];
+
+/** Twins share every input but the tenant; the others vary parameters (config hashes) and capabilities. */
+function specOf(slug: string, i: number, j: number): Spec {
+  if (TWINS.includes(slug)) return { slug, name: 'prod', type: 'prod', tier: 'shared', values: { maxUploadMb: 5 }, caps: [] };
+  const values = { maxUploadMb: 1 + (i % 4), logLevel: (['debug', 'info', 'warn'] as const)[j % 3], ...(i % 3 === 0 ? { cacheMemory: '512Mi' } : {}), ...(i % 5 === 0 ? { modelName: `${slug}-small` } : {}) };
+  const name = slug === 'prod' && j === 0 ? 'prod' : ENV_NAMES[(i + j) % 3]!;
+  return { slug, name, type: ENVIRONMENT_TYPES[(i + j) % 3]!, tier: TIERS[i % 3]!, values, caps: i % 2 === 0 ? [] : ['keda', 'knative-serving', 'kserve'] };
+}
+
+const clusterOf = (s: Spec): string => `c-${s.caps && s.caps.length > 0 ? 'gpu' : 'core'}`;
+const specInput = (s: Spec, bp: typeof v14, values = s.values): RenderInput => ({
+  tenant: { slug: s.slug, name: `Customer ${s.slug}`, tier: s.tier }, environment: { name: s.name, type: s.type, values }, blueprint: bp!,
+  placement: { cluster: clusterOf(s) }, capabilities: s.caps,
+});
+
+/** What the n-th environment runs: the previous release, with other parameters for some, the target already for one; twins tw-b (one object differs) and tw-c (one missing). */
+function storedOf(s: Spec, n: number): RenderedObject[] {
+  const objects = renderEnvironments([specInput(s, n === 3 ? v15 : v14, n % 4 === 1 ? { ...s.values, maxUploadMb: 9 } : s.values)])[0]!.objects
+    .map((o) => ({ object: jsonbOrder(o.object) as KubeObject, hash: o.hash }));
+  if (s.slug === 'tw-b') return objects.map((o, k) => (k === 1 ? { object: { ...o.object, metadata: { ...o.object.metadata, annotations: { note: 'edited' } } } as KubeObject, hash: 'e'.repeat(64) } : o));
+  return s.slug === 'tw-c' ? objects.slice(1) : objects;
+}
+
+function pinOf(s: Spec, n: number): Record<string, string> {
+  if (n === 5) return { [`pin.fleetplane.io/${s.name}`]: '1.4.0' }; // skipped
+  return n === 6 ? { [`pin.fleetplane.io/${s.name}`]: '1.5.0' } : {}; // pinned to the target: rolled
+}
+
+test('fast preview equals the hashed one where a dedupe by shape or content would go wrong', () => {
+  const slugs = ['api', 'web', 'acme', 'cache', 'prod', 'registry', 'default', 'fleetplane', 'worker', 'example', 'http', 'model', 'reports', ...TWINS];
+  const specs = slugs.flatMap((slug, i) => (TWINS.includes(slug) ? [specOf(slug, i, 0)] : [specOf(slug, i, 0), specOf(slug, i, 1)]));
+  const envs = specs.map((s, n): PreviewEnvironment => ({
+    tenant: s.slug, environment: s.name, envType: s.type, cluster: clusterOf(s), version: n === 3 ? '1.5.0' : '1.4.0', tenantLabels: pinOf(s, n),
+    tier: s.tier, channel: n === 8 ? 'self-managed' : 'saas',
+    ...(n % 6 === 2 ? { maintenanceWindow: { days: ['sun'], start: '02:00', durationMinutes: 60 } } : {}),
+    ...(n % 7 === 4 ? { hibernated: true } : {}),
+    clusterVersion: n === 10 ? 'v1.20.0' : 'v1.37.2',
+    current: storedOf(s, n),
+  }));
+  const bySlugName = new Map(specs.map((s) => [`${s.slug}/${s.name}`, s]));
+  const run = (fast: boolean): RolloutPreview => previewRollout({
+    environments: envs, selector: {}, strategy: { ...DEFAULT_STRATEGY, canary: { count: 3 } }, version: '1.5.0', now: new Date(Date.UTC(2026, 11, 2, 12)),
+    kubernetes: { min: 'v1.30.0' },
+    render: (xs) => {
+      const inputs = xs.map((e) => {
+        const s = bySlugName.get(`${e.tenant}/${e.environment}`)!;
+        return specInput(s, v15, specs.indexOf(s) % 2 === 0 ? { ...s.values, searchEnabled: true } : s.values); // a parameter new in the target
+      });
+      return fast ? renderEnvironmentObjects(inputs).map((objects) => objects.map((object) => ({ object }))) : renderEnvironments(inputs).map((r) => r.objects);
+    },
+  });
+  const straight = run(false);
+  assert.deepEqual(run(true), straight);
+  // The fleet does hold every case.
+  const reasons = straight.skipped.map((s) => s.reason.split(':')[0]);
+  assert.ok(reasons.includes('Pinned') && reasons.includes('KubernetesVersion'), JSON.stringify(straight.skipped));
+  assert.ok(straight.environments.some((e) => e.tenant === 'prod' && e.environment === 'prod'), 'a tenant named like its environment');
+  assert.ok(straight.environments.some((e) => e.hibernated) && straight.environments.some((e) => e.heldByMaintenanceWindow) && straight.environments.some((e) => e.delivery === 'publish'));
+  const twin = (slug: string) => straight.environments.find((e) => e.tenant === slug)!;
+  const fieldsOf = (e: EnvironmentPreview) => JSON.stringify(e.changed.map((c) => [c.kind, c.name, c.fields]));
+  assert.notEqual(fieldsOf(twin('tw-a')).replaceAll('tw-a', ''), fieldsOf(twin('tw-b')).replaceAll('tw-b', ''), 'a drifted twin differs from its twin');
+  assert.equal(twin('tw-c').added.length, 1, 'a twin missing an object gets it added');
+  assert.equal(twin('tw-a').added.length, 0);
+  assert.ok(new Set(straight.environments.filter((e) => e.changed.length > 0).map((e) => JSON.stringify(e.changed.map((c) => c.fields)))).size > 3, 'parameters change other fields');
+});
+
+// Capability differences: the same release rendered for clusters with other capabilities takes other
+// forms (InferenceService, Knative Service, ScaledObject instead of Deployment and HPA).
+test('fast preview equals the hashed one when cluster capabilities change the forms', () => {
+  const ai = parseBlueprint(readFileSync(join(root, 'blueprints/ai-platform/1.0.0.yaml'), 'utf8'));
+  const CAPS: ReadonlyArray<RenderInput['capabilities']> = [[], ['kserve'], ['knative-serving', 'keda'], ['kserve', 'knative-serving', 'keda', 'kubeflow-trainer']];
+  const capsOf = (n: number): RenderInput['capabilities'] => CAPS[n % 4]!;
+  const inputOf = (n: number, caps: RenderInput['capabilities']): RenderInput => ({
+    tenant: { slug: `ai-${n}`, name: `AI ${n}`, tier: 'shared' }, environment: { name: 'dev', type: 'dev', values: {} }, blueprint: ai, placement: { cluster: `k-${n % 4}` }, capabilities: caps,
+  });
+  const envs = Array.from({ length: 8 }, (_, n): PreviewEnvironment => ({
+    tenant: `ai-${n}`, environment: 'dev', envType: 'dev', cluster: `k-${n % 4}`, version: '0.9.0', tenantLabels: {}, tier: 'shared', channel: 'saas',
+    // Rendered when the cluster had no capabilities (or, for odd n, the ones it has now).
+    current: renderEnvironments([inputOf(n, n % 2 === 1 ? capsOf(n) : [])])[0]!.objects.map((o) => ({ object: jsonbOrder(o.object) as KubeObject, hash: o.hash })),
+  }));
+  const run = (fast: boolean): RolloutPreview => previewRollout({
+    environments: envs, selector: {}, strategy: { ...DEFAULT_STRATEGY, canary: { count: 1 } }, version: '1.0.0', now: new Date(Date.UTC(2026, 11, 2, 12)),
+    render: (xs) => {
+      const inputs = xs.map((e) => { const n = Number(e.tenant.slice(3)); return inputOf(n, capsOf(n)); });
+      return fast ? renderEnvironmentObjects(inputs).map((objects) => objects.map((object) => ({ object }))) : renderEnvironments(inputs).map((r) => r.objects);
+    },
+  });
+  const straight = run(false);
+  assert.deepEqual(run(true), straight);
+  const at = (n: number) => straight.environments.find((e) => e.tenant === `ai-${n}`)!;
+  assert.ok(at(1).added.length === 0 && at(1).removed.length === 0 && at(1).changed.length === 0, 'same capabilities: nothing changes');
+  assert.ok(at(2).added.length > 0 && at(2).removed.length > 0, 'new capabilities: other forms added, the old ones removed');
+  assert.notDeepEqual(new Set(at(2).added.map((a) => a.kind)), new Set(at(2).removed.map((a) => a.kind)));
 });

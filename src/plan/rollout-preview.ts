@@ -56,8 +56,13 @@ export interface RolloutPreview {
   totals: { environments: number; added: number; changed: number; removed: number; requests: ResourceDelta };
 }
 
-/** Environments rendered per call of PreviewInput.render. */
-const RENDER_BATCH = 64;
+/**
+ * Environments rendered per call of PreviewInput.render. Small: the batch's target objects are what
+ * the young-generation collector finds alive and copies; at 8 rather than 64 the scavenges of a
+ * 3,000-environment preview took about half the time (62 instead of 71–75, 2.8–3.3 s instead of
+ * 5.3–6.1 s of pauses, at load 15–20; ADR 2110).
+ */
+const RENDER_BATCH = 8;
 
 /** Field paths listed per changed object at most (the count of the rest is given as one more entry). */
 const MAX_FIELDS = 50;
@@ -135,8 +140,11 @@ function diffInto(a: unknown, b: unknown, path: Path, out: string[], names: Diff
 function diffArrays(a: unknown[], b: unknown[], path: Path, out: string[], names: DiffInterner): void {
   const n = Math.max(a.length, b.length);
   for (let i = 0; i < n; i++) {
+    const x = a[i] ?? null;
+    const y = b[i] ?? null; // canonical JSON writes an undefined item as null
+    if (x === y) continue; // most items: equal leaves, no call and no path step
     path.push(i);
-    diffInto(a[i] ?? null, b[i] ?? null, path, out, names); // canonical JSON writes an undefined item as null
+    diffInto(x, y, path, out, names);
     path.pop();
   }
 }
@@ -144,9 +152,11 @@ function diffArrays(a: unknown[], b: unknown[], path: Path, out: string[], names
 function diffRecords(a: Record<string, unknown>, b: Record<string, unknown>, path: Path, out: string[], names: DiffInterner): void {
   const labels = path.length === 2 && path[0] === 'metadata' && path[1] === 'labels';
   for (const k in a) {
-    if (labels && k === LABELS.revision) continue;
+    const x = a[k];
+    const y = b[k];
+    if (x === y || (labels && k === LABELS.revision)) continue; // most members: equal leaves, no call and no path step
     path.push(k);
-    diffInto(a[k], b[k], path, out, names);
+    diffInto(x, y, path, out, names);
     path.pop();
   }
   for (const k in b) {
