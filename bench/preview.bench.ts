@@ -1,6 +1,7 @@
 // `npm run bench -- preview`: the what-if preview of a rollout over 10,000 environments (issue #21 goal:
 // under 3 s wall; the row's value is the wall time, CPU is a figure next to it). Every environment
-// runs blueprints/default 1.4.0 (rendered beforehand, as the stored revisions would be) and the preview plans the rollout to 1.5.0: wave plan, skips (1% pinned, 1%
+// runs blueprints/default 1.4.0 (rendered beforehand, as the stored revisions would be) and the
+// preview plans the rollout to 1.5.0: wave plan, skips (1% pinned, 1%
 // self-managed), maintenance-window holds, rendering the target release for every touched environment
 // and the per-object field diff and request deltas. The preview as shipped renders the target
 // without hashes (renderEnvironmentObjects) and compares objects by content; the straightforward one
