@@ -15,7 +15,7 @@ import { after, before, test } from 'node:test';
 import { parse } from 'yaml';
 import { GitRepos } from '../../src/adapters/git/index.ts';
 import type { KubeClient } from '../../src/adapters/kube/index.ts';
-import type { KubeObject } from '../../src/domain/types.ts';
+import { LABELS, type KubeObject } from '../../src/domain/types.ts';
 import { GitopsDriver } from '../../src/engine/drivers/gitops.ts';
 import { applicationName, chartApplicationSetName } from '../../src/render/gitops/index.ts';
 import { ARGOCD_NAMESPACE, argocdGitRepo, argocdRemoveGitRepo, argocdUp, type GitRepoCredentials } from '../../testbed/index.ts';
@@ -92,6 +92,15 @@ test("a never-ready release is reported with Argo CD's and the pod's reasons; ro
   const goodTree = git(repo(), 'rev-parse', 'main^{tree}').trim();
   const up = await driver.deliver(ctx('upgrade'), bad, { revision: good, inventory: [] });
   await eventually('Argo CD synced the bad commit', async () => (await readApp(kube, applicationName(tenant, 'prod')))?.revisions.includes(String(up.detail?.commit)));
+  // The Application names the commit as soon as Argo CD compares it, before its sync applies it; under
+  // load that apply can take longer than the verify window below. Wait for it to reach the Deployment
+  // and for a pod of the bad release to exist, so the window measures readiness, not Argo CD's queue.
+  const badRevision = bad.objects.find((o) => o.object.kind === 'Deployment')?.object.metadata.labels?.[LABELS.revision];
+  assert.ok(badRevision, 'the bad release labels its Deployment with its revision');
+  await eventually('Argo CD applied the bad release to the Deployment', async () =>
+    (await kube.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace, name: 'web' }))?.metadata.labels?.[LABELS.revision] === badRevision, { timeoutMs: 180_000 });
+  await eventually('a pod of the bad release exists', async () =>
+    (await kube.list('v1', 'Pod', { namespace })).some((p) => JSON.stringify((p.spec as { containers?: unknown })?.containers ?? []).includes('never-ready')), { timeoutMs: 120_000 });
   const v = await driver.verify(ctx('upgrade'), bad, { timeoutMs: 8_000, pollIntervalMs: 500 });
   assert.equal(v.ready, false);
   assert.equal(v.reason, 'Timeout');
