@@ -58,5 +58,5 @@ export async function main(argv: string[], streams: CliIo = processIo): Promise<
   }
 }
 
-const isEntry = process.argv[1] && /(?:main\.ts|fleetplane(?:\.js)?)$/.test(process.argv[1]);
+const isEntry = process.argv[1] && /(?:main\.[jt]s|fleetplane(?:\.js)?)$/.test(process.argv[1]);
 if (isEntry) process.exitCode = await main(process.argv.slice(2));

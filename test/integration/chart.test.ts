@@ -4,7 +4,7 @@
 // a real `helm install` whose replicas must become Ready on the testbed's kwok nodes.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -118,6 +118,20 @@ describe('Fleetplane Helm chart', () => {
     // Without values.platform: no ConfigMap, no variable (serve warns that it renders the example platform).
     const plain = await template(valuesFile());
     assert.equal(plain.some((o) => o.kind === 'ConfigMap'), false);
+  });
+
+  it('passes nodeOptions to the server as NODE_OPTIONS (a heap cap inside the memory limit by default); none when empty', async () => {
+    const env = async (extra: Record<string, unknown>) => {
+      const dep = (await template(valuesFile(extra))).find((o) => o.kind === 'Deployment') as KubeObject & { spec: { template: { spec: Record<string, Loose> } } };
+      return dep.spec.template.spec.containers[0].env as Array<{ name: string; value?: string }>;
+    };
+    const byDefault = (await env({})).find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
+    const cap = Number(/--max-old-space-size=(\d+)/.exec(byDefault)?.[1]);
+    const limit = parseYaml(readFileSync(join(CHART, 'values.yaml'), 'utf8')).resources.limits.memory as string;
+    assert.match(limit, /^\d+Mi$/);
+    assert.ok(cap > 0 && cap < parseInt(limit, 10) * 0.8, `old space ${cap} MiB leaves room under the ${limit} limit`);
+    assert.equal((await env({ nodeOptions: '--max-old-space-size=900' })).find((e) => e.name === 'NODE_OPTIONS')?.value, '--max-old-space-size=900');
+    assert.equal((await env({ nodeOptions: '' })).some((e) => e.name === 'NODE_OPTIONS'), false);
   });
 
   it('is accepted by a real kube-apiserver with strict field validation', async () => {

@@ -22,12 +22,14 @@ const FROM = KUBERNETES_VERSIONS[1]!;
 const TO = DEFAULT_KUBE_VERSION;
 const CLI = path.join(import.meta.dirname, '..', '..', 'testbed', 'cli.ts');
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, limitMs = 120_000): Promise<T> {
+// Generous limits: on a loaded CI machine the restarted controllers first wait out their leader leases.
+// On a timeout, `describe` says what the cluster showed last, so a failure can be read from the log.
+async function eventually<T>(what: string, probe: () => Promise<T | undefined>, limitMs = 300_000, describe?: () => Promise<string>): Promise<T> {
   const deadline = Date.now() + limitMs;
   for (;;) {
     const v = await probe();
     if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}${describe ? `; last seen: ${await describe().catch((e: unknown) => String(e))}` : ''}`);
     await sleep(300);
   }
 }
@@ -120,6 +122,11 @@ test(`a cluster created at ${FROM} is upgraded in place to ${TO}; its Deployment
     const d = await ready();
     const image = (d?.spec as { template?: { spec?: { containers?: Array<{ image: string }> } } } | undefined)?.template?.spec?.containers?.[0]?.image;
     return d && image === 'registry.example.com/web:1.1.0' && (d.status as { updatedReplicas?: number })?.updatedReplicas === 2 ? d : undefined;
+  }, 300_000, async () => {
+    const d = await client.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: 'web' });
+    const rs = await client.list('apps/v1', 'ReplicaSet', { namespace: ns });
+    const pods = await client.list('v1', 'Pod', { namespace: ns });
+    return JSON.stringify({ deployment: d?.status, replicaSets: rs.map((r) => ({ name: r.metadata.name, status: r.status })), pods: pods.map((p) => ({ name: p.metadata.name, node: (p.spec as { nodeName?: string }).nodeName, phase: (p.status as { phase?: string }).phase })) });
   });
 
   // Now at the newest release: going back is refused, and the cluster stays as it is.
