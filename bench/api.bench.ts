@@ -11,7 +11,7 @@
 // BENCH_API_BACKENDS (postgres,embedded), BENCH_API_RATE (1000), BENCH_API_SECONDS (20), BENCH_API_WARMUP (5).
 import { openStore } from '../src/adapters/store/index.ts';
 import { freshEmbedded, freshPostgres, type TestDatabase } from '../test/helpers/db.ts';
-import { ensurePostgres, MIB, newSecretKey, rssSampler, seedFleet, startChild, startServe, type Child, type SeededFleet } from './lib/fleet.ts';
+import { ensurePostgres, MIB, newSecretKey, rssSampler, seedFleet, startChild, serveModeNote, startServe, type Child, type SeededFleet } from './lib/fleet.ts';
 import { constantRate, type LoadResult, type LoadTarget } from './lib/load.ts';
 import { round, type BenchFigure } from './lib/summary.ts';
 
@@ -143,7 +143,7 @@ console.log(JSON.stringify({
   target: `p99 < ${P99_TARGET_MS} ms, RSS < ${RSS_TARGET_MB} MB, no errors (both stores, both routes)`, meets_target: meets, figures,
   note: [
     `Load: ${RATE} req/s open loop for ${SECONDS} s per route after ${WARMUP} s of warm-up (bench/lib/load.ts over Node's fetch, in the bench process; each server in its own process); `
-      + `every request carries its tenant's viewer token (${TENANTS} tokens). serve runs with FLEETPLANE_WORKERS=0 (an API process; the memory bench measures a whole serve).`,
+      + `every request carries its tenant's viewer token (${TENANTS} tokens). serve runs with FLEETPLANE_WORKERS=0 (an API process; the memory bench measures a whole serve). ${serveModeNote()}`,
     ...(misses.length ? ['', 'Missed:', ...misses.map((m) => `- ${m}`)] : []),
   ].join('\n'),
   environments: TENANTS * PER_TENANT, rate: RATE, seconds: SECONDS, results,

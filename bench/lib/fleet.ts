@@ -2,8 +2,9 @@
 // written straight into the store, a real `fleetplane serve` child process on it, the RSS of a
 // process from /proc, and PostgreSQL from scripts/postgres.sh.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -80,13 +81,67 @@ export interface Child {
 }
 
 /**
- * Starts `node --import tsx <script> args` (the process itself, no wrapper: its pid is the server's, so
- * its RSS is the server's) and waits until `health` answers 200.
+ * How the benches start servers. By default the compiled build, as the image and the Helm chart run it
+ * (`node <build>/cli/main.js`, no TypeScript loader in the process, so the RSS and the start-up are the
+ * product's), with the chart's default NODE_OPTIONS (`nodeOptions` in deploy/helm/fleetplane). The bare
+ * baseline server is compiled the same way, so neither side carries tsx. `BENCH_SERVE_ENTRY=tsx`
+ * starts the TypeScript sources through tsx instead (the development setup).
+ */
+export const SERVE_MODE: 'compiled' | 'tsx' = process.env.BENCH_SERVE_ENTRY === 'tsx' ? 'tsx' : 'compiled';
+export const BENCH_BUILD = '.dist-bench';
+/** The chart's default nodeOptions (deploy/helm/fleetplane/values.yaml), read so the two cannot drift. */
+export function chartNodeOptions(): string {
+  const values = readFileSync(join(ROOT, 'deploy/helm/fleetplane/values.yaml'), 'utf8');
+  const m = /^nodeOptions:\s*"([^"]*)"/m.exec(values);
+  if (!m) throw new Error('deploy/helm/fleetplane/values.yaml: no nodeOptions');
+  return m[1]!;
+}
+
+function sourcesDigest(): string {
+  const h = createHash('sha256');
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(join(ROOT, dir), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const rel = `${dir}/${e.name}`;
+      if (e.isDirectory()) walk(rel);
+      else if (/\.(ts|sql|json)$/.test(e.name)) h.update(rel).update(readFileSync(join(ROOT, rel)));
+    }
+  };
+  walk('src');
+  for (const f of ['bench/lib/bare-server.ts', 'tsconfig.json', 'tsconfig.build.json']) h.update(f).update(readFileSync(join(ROOT, f)));
+  return h.digest('hex');
+}
+
+/** Builds src/ (scripts/build.sh) and the bare server into .dist-bench once per source tree (a digest stamp). */
+export function ensureBenchBuild(log: (msg: string) => void = (m) => process.stderr.write(`${m}\n`)): void {
+  if (SERVE_MODE === 'tsx') return;
+  const stamp = join(ROOT, BENCH_BUILD, '.sources');
+  const digest = sourcesDigest();
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === digest) return;
+  log(`bench: compiling serve into ${BENCH_BUILD} (npm run build -- ${BENCH_BUILD})`);
+  execFileSync('bash', ['scripts/build.sh', BENCH_BUILD], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), 'bench/lib/bare-server.ts', '--outDir', `${BENCH_BUILD}/bench`,
+    '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', '--strict'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  writeFileSync(stamp, digest);
+}
+
+/** The node arguments that run a TypeScript entry of this repository in the bench's mode. */
+function entryArgv(tsEntry: string): { argv: string[]; env: Record<string, string> } {
+  if (SERVE_MODE === 'tsx') return { argv: ['--import', 'tsx', tsEntry], env: {} };
+  ensureBenchBuild();
+  const js = tsEntry.startsWith('src/') ? `${BENCH_BUILD}/${tsEntry.slice(4)}` : `${BENCH_BUILD}/bench/${tsEntry.replace(/^.*\//, '')}`;
+  return { argv: [js.replace(/\.ts$/, '.js')], env: { NODE_OPTIONS: chartNodeOptions() } };
+}
+
+/**
+ * Starts `node <entry> args` (the process itself, no wrapper: its pid is the server's, so its RSS is
+ * the server's) and waits until `health` answers 200. `script` is the TypeScript entry; it runs
+ * compiled or through tsx per SERVE_MODE.
  */
 export async function startChild(script: string, args: string[], env: Record<string, string>, healthPath = '/healthz'): Promise<Child> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args.map((a) => a.replace('{port}', String(port)))], {
-    cwd: ROOT, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'],
+  const entry = entryArgv(script);
+  const child = spawn(process.execPath, [...entry.argv, ...args.map((a) => a.replace('{port}', String(port)))], {
+    cwd: ROOT, env: { ...process.env, ...entry.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
@@ -120,6 +175,11 @@ export function startServe(store: { databaseUrl?: string | undefined; dataDir: s
     FLEETPLANE_LOG_LEVEL: 'warn', ...env,
   });
 }
+
+/** One sentence for a bench's note: how its servers ran. */
+export const serveModeNote = (): string => SERVE_MODE === 'tsx'
+  ? 'Servers ran through tsx (BENCH_SERVE_ENTRY=tsx: the TypeScript sources, as in development).'
+  : `Servers ran compiled (npm run build into ${BENCH_BUILD}, node alone, as the image runs it) with the chart's NODE_OPTIONS "${chartNodeOptions()}".`;
 
 export const newSecretKey = (): string => randomBytes(32).toString('hex');
 
