@@ -51,3 +51,15 @@ test('two replicas, one window: the 6th request is a 429 whichever replica it re
   assert.equal(fresh.statusCode, 200);
   assert.equal(fresh.headers['ratelimit-remaining'], '4');
 });
+
+test('the counters are unlogged and updated in place: no WAL per request, no index but the key (migration 2120)', async () => {
+  const rel = await stores[0]!.db.query<{ relpersistence: string }>(`SELECT relpersistence FROM pg_class WHERE relname = 'rate_limits'`);
+  assert.equal(rel.rows[0]?.relpersistence, 'u', 'rate_limits is UNLOGGED');
+  const idx = await stores[0]!.db.query<{ indexname: string }>(`SELECT indexname FROM pg_indexes WHERE tablename = 'rate_limits' ORDER BY indexname`);
+  assert.deepEqual(idx.rows.map((r) => r.indexname), ['rate_limits_pkey']);
+  // The sweep still finds ended windows without the index: an ended row goes, a live one stays.
+  await stores[0]!.db.query(`INSERT INTO rate_limits (key, count, window_ends) VALUES ('ended', 3, now() - interval '1 minute') ON CONFLICT (key) DO NOTHING`);
+  await stores[0]!.db.query('DELETE FROM rate_limits WHERE window_ends < now()');
+  const left = await stores[0]!.db.query<{ key: string }>(`SELECT key FROM rate_limits WHERE key = 'ended'`);
+  assert.equal(left.rows.length, 0);
+});

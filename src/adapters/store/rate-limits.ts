@@ -1,7 +1,8 @@
 // Fixed-window request counters in the store (migration 2010), for the API's rate limit when several
 // `serve` replicas share one PostgreSQL: one upsert per request, the window opened by the first hit
 // and judged by the database's clock (every replica sees the same one). Expired rows are deleted now
-// and then by the hits themselves.
+// and then by the hits themselves. The table is UNLOGGED and has no index but its key (migration 2120):
+// counters are ephemeral, and an upsert that changes no indexed column is a HOT update.
 import type { RateLimitRepo } from '../../domain/ports/store.ts';
 import type { Queryable } from './db.ts';
 
