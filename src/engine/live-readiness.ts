@@ -86,27 +86,23 @@ export function judgeLive(f: EnvironmentFacts, live: LiveObjects): LiveVerdict {
   if (skip !== null) return { ...base, state: 'skipped', reason: skip };
   if (!f.env.appliedRevision) return { ...base, state: 'not-ready', reason: 'no revision applied yet' };
   if (!f.revision) return { ...base, state: 'not-ready', reason: `its applied revision ${f.env.appliedRevision} is not in the store` };
-  const problems: string[] = [];
-  for (const { want, predictor } of wanted(f)) {
-    const ns = want.metadata.namespace ?? f.env.placement.namespace;
-    const label = `${want.kind} ${want.metadata.name}`;
-    const unread = live.failed.get(queryKey({ apiVersion: want.apiVersion, kind: want.kind, namespace: ns }))
-      ?? (predictor ? live.failed.get(queryKey({ apiVersion: predictor.apiVersion, kind: predictor.kind, namespace: ns })) : undefined);
-    if (unread !== undefined) {
-      problems.push(`${label}: could not be read (${unread})`);
-      continue;
-    }
-    const got = live.objects.get(liveKey(want, ns)) ?? null;
-    if (!got) {
-      problems.push(`${label}: object missing`);
-      continue;
-    }
-    const verdict = judge(want, got, predictor ? live.objects.get(liveKey(predictor, ns)) ?? null : undefined, f.revision.id);
-    if (verdict.message !== null) problems.push(`${label}: ${verdict.message}`);
-  }
+  const revisionId = f.revision.id;
+  const problems = wanted(f).map(({ want, predictor }) => objectProblem(want, predictor, f.env.placement.namespace, revisionId, live)).filter((p): p is string => p !== null);
   if (problems.length === 0) return { ...base, state: 'ready', reason: 'ready' };
   const more = problems.length > 3 ? ` and ${problems.length - 3} more` : '';
   return { ...base, state: 'not-ready', reason: `${problems.slice(0, 3).join('; ')}${more}` };
+}
+
+/** Why one rendered object (and its predictor Deployment) is not ready live; null when it is. */
+function objectProblem(want: KubeObject, predictor: KubeObject | null, namespace: string, revision: string, live: LiveObjects): string | null {
+  const ns = want.metadata.namespace ?? namespace;
+  const label = `${want.kind} ${want.metadata.name}`;
+  const unread = [want, ...(predictor ? [predictor] : [])].map((o) => live.failed.get(queryKey({ apiVersion: o.apiVersion, kind: o.kind, namespace: ns }))).find((e) => e !== undefined);
+  if (unread !== undefined) return `${label}: could not be read (${unread})`;
+  const got = live.objects.get(liveKey(want, ns)) ?? null;
+  if (!got) return `${label}: object missing`;
+  const verdict = judge(want, got, predictor ? live.objects.get(liveKey(predictor, ns)) ?? null : undefined, revision);
+  return verdict.message === null ? null : `${label}: ${verdict.message}`;
 }
 
 /** Every environment's verdict. */
