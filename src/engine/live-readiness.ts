@@ -122,12 +122,15 @@ async function factsOn(store: LiveReadinessDeps['store'], cluster: string): Prom
   let cursor: string | undefined;
   do {
     const page = await store.environments.list({ cluster, limit: 200, ...(cursor ? { cursor } : {}) });
-    for (const env of page.items) {
-      if (!channels.has(env.tenant)) channels.set(env.tenant, (await store.tenants.get(env.tenant))?.channel ?? 'saas');
-      const hibernated = (await store.ai.hibernation(env.tenant, env.name))?.state === 'hibernated';
-      const revision = env.appliedRevision ? await store.revisions.get(env.tenant, env.name, env.appliedRevision) : null;
-      facts.push({ env, channel: channels.get(env.tenant)!, hibernated, revision });
-    }
+    for (const env of page.items) if (!channels.has(env.tenant)) channels.set(env.tenant, (await store.tenants.get(env.tenant))?.channel ?? 'saas');
+    // A page's hibernation records and revisions are read at once (the store's pool bounds it).
+    facts.push(...await Promise.all(page.items.map(async (env): Promise<EnvironmentFacts> => {
+      const [hibernation, revision] = await Promise.all([
+        store.ai.hibernation(env.tenant, env.name),
+        env.appliedRevision ? store.revisions.get(env.tenant, env.name, env.appliedRevision) : null,
+      ]);
+      return { env, channel: channels.get(env.tenant)!, hibernated: hibernation?.state === 'hibernated', revision };
+    })));
     cursor = page.next;
   } while (cursor);
   return facts;
