@@ -6,7 +6,10 @@
 // timeout fails the cluster and halts the plan with the reason. Between waves the plan soaks; with
 // approval it pauses after the canary wave until resumed. A pending cluster waits for its maintenance
 // window (the plan's, or its own) before it starts, and holds while an environment placed there is
-// not Ready (pre-flight; halts the plan past the verify timeout). Every write compares the plan's version
+// not Ready (pre-flight; halts the plan past the verify timeout). "Ready" is read live from the
+// cluster (engine/live-readiness.ts: the applied revision's Deployments, StatefulSets and
+// InferenceServices, by verify's rules) when `readiness` is given, as serve gives it; without it, the
+// stored health is trusted (in-process tests that have no cluster connections). Every write compares the plan's version
 // (store.clusterUpgrades.update), so an operator's pause or abort always wins over a pass in flight.
 import type { ClusterUpgradeProvider } from '../domain/ports/cluster-upgrade.ts';
 import type { Logger } from 'pino';
@@ -17,6 +20,7 @@ import { windowOpen } from '../plan/rollout-waves.ts';
 import { coerceError } from '../domain/errors.ts';
 import type { Store } from '../domain/ports/store.ts';
 import type { Cluster } from '../domain/types.ts';
+import type { LiveVerdict } from './live-readiness.ts';
 
 export type { ClusterUpgradeProvider } from '../domain/ports/cluster-upgrade.ts';
 
@@ -28,6 +32,11 @@ export interface UpgradeControllerDeps {
   logger: Logger;
   now: () => Date;
   clock?: Clock;
+  /**
+   * Each environment placed on a cluster, ready or not (and why), or skipped: readLiveReadiness
+   * (engine/live-readiness.ts) reads them from the cluster. Default: their stored health.
+   */
+  readiness?: (cluster: string) => Promise<LiveVerdict[]>;
   /** How long a cluster's post-upgrade checks may keep failing before the plan halts (default 10 min). */
   verifyTimeoutMs?: number;
 }
@@ -152,15 +161,10 @@ export class ClusterUpgradeController {
     return notReady.length ? `environments not Ready: ${listed(notReady)}` : null;
   }
 
+  /** "tenant/environment reason" of each environment placed on the cluster that is not Ready (skipped ones are not listed). */
   private async notReadyOn(cluster: string): Promise<string[]> {
-    const notReady: string[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await this.deps.store.environments.list({ cluster, limit: 200, ...(cursor ? { cursor } : {}) });
-      for (const e of page.items) if (e.health !== 'Ready' && e.health !== 'Deleted') notReady.push(`${e.tenant}/${e.name} ${e.health}`);
-      cursor = page.next;
-    } while (cursor);
-    return notReady;
+    const verdicts = await (this.deps.readiness ?? ((c: string) => storedReadiness(this.deps.store, c)))(cluster);
+    return verdicts.filter((v) => v.state === 'not-ready').map((v) => `${v.tenant}/${v.environment} ${v.reason}`);
   }
 
   private async setProgress(u: ClusterUpgrade, cluster: string, p: ClusterUpgradeProgress): Promise<ClusterUpgrade | null> {
@@ -178,4 +182,19 @@ export class ClusterUpgradeController {
 /** The first five, and how many more. */
 function listed(items: string[]): string {
   return `${items.slice(0, 5).join(', ')}${items.length > 5 ? ` and ${items.length - 5} more` : ''}`;
+}
+
+/** The environments' stored health as verdicts (the check without cluster connections). */
+export async function storedReadiness(store: Pick<Store, 'environments'>, cluster: string): Promise<LiveVerdict[]> {
+  const out: LiveVerdict[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.environments.list({ cluster, limit: 200, ...(cursor ? { cursor } : {}) });
+    for (const e of page.items) {
+      const skipped = e.health === 'Deleted';
+      out.push({ tenant: e.tenant, environment: e.name, state: skipped ? 'skipped' : e.health === 'Ready' ? 'ready' : 'not-ready', reason: skipped ? 'deleted' : e.health });
+    }
+    cursor = page.next;
+  } while (cursor);
+  return out;
 }

@@ -146,11 +146,13 @@ export async function serve(config: FleetplaneConfig): Promise<Running> {
 async function startClusterUpgrades(config: FleetplaneConfig, store: Store, connections: ClusterConnections, logger: Logger): Promise<() => Promise<void>> {
   const { ClusterUpgradeController } = await import('../../engine/cluster-upgrades.ts');
   const { ClusterInventory } = await import('../../engine/cluster-inventory.ts');
+  const { readLiveReadiness } = await import('../../engine/live-readiness.ts');
   const log = logger.child({ component: 'cluster-upgrades' });
   const provider = await upgradeProvider(config.clusterUpgrades);
   const probe = new ClusterInventory({ store, connections, logger: log, now: () => new Date(), config: config.engine }, 0);
   const controller = new ClusterUpgradeController({
     store, provider, heartbeat: (c) => probe.heartbeat(c), logger: log, now: () => new Date(), verifyTimeoutMs: config.clusterUpgrades.verifyTimeoutMs,
+    readiness: (cluster) => readLiveReadiness({ store, connections }, cluster),
   }, config.clusterUpgrades.intervalMs);
   controller.start();
   return () => controller.stop();

@@ -10,8 +10,9 @@ import type { DriverContext, FailingObject, VerifyOptions, VerifyResult } from '
 
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet']);
 /** A delivered object verify waits for: a workload, or a served model (InferenceService, Knative Service) by its Ready condition. */
-const awaited = (o: KubeObject): boolean => (WORKLOAD_KINDS.has(o.kind) && o.apiVersion === 'apps/v1') || READY_CONDITION_GROUPS.has(o.apiVersion.split('/')[0]!);
-const keyOf = (o: KubeObject): string => `${o.apiVersion}|${o.kind}/${o.metadata.name}`;
+export const awaited = (o: KubeObject): boolean => (WORKLOAD_KINDS.has(o.kind) && o.apiVersion === 'apps/v1') || READY_CONDITION_GROUPS.has(o.apiVersion.split('/')[0]!);
+/** The key a listed object is matched to its rendered one by. */
+export const keyOf = (o: KubeObject): string => `${o.apiVersion}|${o.kind}/${o.metadata.name}`;
 
 interface Snapshot {
   ready: boolean;
