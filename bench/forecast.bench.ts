@@ -2,24 +2,30 @@
 // code as `fleetplane forecast backtest`: leave-traces-out (4 folds: shared settings chosen on the other
 // folds' traces), rolling origin inside each trace. Prints the per-trace report, then one JSON line with
 // every headline figure next to its baseline from the same run.
-import { readdirSync } from 'node:fs';
+// For iteration: FLEETPLANE_FORECAST_TRACES=input2,input6 runs only those traces (final figures are on the
+// full set); FLEETPLANE_FORECAST_SAVE=/tmp/file.json writes the per-trace backtests, and
+// FLEETPLANE_FORECAST_LOAD=/tmp/file.json re-evaluates saved backtests without refitting (protocol changes only).
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { backtestFile } from '../src/cli/commands/forecast.ts';
-import { leaveTracesOut } from '../src/forecast/evaluation.ts';
+import { leaveTracesOut, type TraceRun } from '../src/forecast/evaluation.ts';
 import { formatTable, summarize } from '../src/forecast/report.ts';
 import { DEFAULT_CONFIG } from '../src/forecast/selector.ts';
 import { tracesDir } from './traces-dir.ts';
 
 const dir = tracesDir();
-const files = readdirSync(dir).filter((f) => f.endsWith('.csv')).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+const subset = process.env.FLEETPLANE_FORECAST_TRACES?.split(',').map((x) => x.trim().replace(/\.csv$/, '')).filter(Boolean);
+const files = readdirSync(dir).filter((f) => f.endsWith('.csv') && (!subset || subset.includes(f.replace(/\.csv$/, '')))).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
 if (files.length === 0) throw new Error(`forecast bench: no *.csv traces in ${dir} (set FLEETPLANE_TRACES_DIR)`);
 
 const t0 = performance.now();
-const runs = files.map((f, i) => {
+const load = process.env.FLEETPLANE_FORECAST_LOAD;
+const runs: TraceRun[] = load ? (JSON.parse(readFileSync(load, 'utf8')) as TraceRun[]).filter((r) => files.includes(r.file)) : files.map((f, i) => {
   const run = backtestFile(join(dir, f), { horizonsSec: [5 * 60, 15 * 60, 30 * 60] });
   process.stderr.write(`forecast bench: ${i + 1}/${files.length} ${f} (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
   return run;
 });
+if (process.env.FLEETPLANE_FORECAST_SAVE) writeFileSync(process.env.FLEETPLANE_FORECAST_SAVE, JSON.stringify(runs));
 const ev = leaveTracesOut(runs, 4, DEFAULT_CONFIG);
 const s = summarize(ev);
 console.log(formatTable(ev, s));
@@ -35,7 +41,7 @@ console.log(JSON.stringify({
   baseline: 'strongest simple baseline per trace, chosen in hindsight (last value, same time yesterday, recent mean, seasonal naive, seasonal naive x level)',
   baseline_value: r4(h(15).medianWape.strongest_baseline!),
   ratio: r4(h(15).medianWape.selector! / h(15).medianWape.strongest_baseline!),
-  protocol: { traces: files.length, folds: ev.folds.map((f) => ({ held_out: f.heldOut, config: f.config })), config_on_all_traces: ev.configOnAll, test_days: ev.traces.map((t) => t.testDays) },
+  protocol: { traces: runs.length, files: runs.map((r) => r.file), loaded: load !== undefined, folds: ev.folds.map((f) => ({ held_out: f.heldOut, config: f.config })), config_on_all_traces: ev.configOnAll, test_days: ev.traces.map((t) => t.testDays) },
   median_wape_selector: Object.fromEntries(s.horizons.map((x) => [x.minutes, r4(x.medianWape.selector!)])),
   median_wape_strongest_baseline: Object.fromEntries(s.horizons.map((x) => [x.minutes, r4(x.medianWape.strongest_baseline!)])),
   median_gain: Object.fromEntries(s.horizons.map((x) => [x.minutes, r4(x.medianGain)])),

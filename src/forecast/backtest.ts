@@ -5,7 +5,7 @@
 // config on other traces without refitting. The capacity simulator replays the segment for reactive HPA,
 // the pre-scaler (each config's upper bound) and a schedule-only baseline (same time yesterday).
 import { ALL_CANDIDATES, fitCandidates, SIMPLE_BASELINES, type CandidateSet } from './candidates.ts';
-import { capacityRule, POLICY_QUANTILES, simulateStrategies, type PrescalePolicy, type SimulationReport } from './capacity.ts';
+import { capacityRule, POLICY_QUANTILES, simBounds, simOptions, simulateStrategies, type PrescalePolicy, type SimulationReport } from './capacity.ts';
 import { HPA_DEFAULTS } from './simulator.ts';
 import type { FittedModel } from './model.ts';
 import { chooseForecaster, marginOf, SELECTOR_CONFIGS, upperOf, validationWindow, type Forecaster, type SelectorConfig } from './selector.ts';
@@ -186,11 +186,27 @@ export function backtest(raw: Float64Array, opts: BacktestOptions): BacktestResu
     scoreOrigin(r, at(t), { t, d: Math.floor((t - p.testFrom) / p.day), raw, p, observed: opts.observed, configs });
   }
   const capacity = opts.capacity !== undefined ? { value: opts.capacity, rule: 'given (policy capacityPerPod)' } : capacityRule(raw.subarray(0, p.testFrom));
+  const sim = simOptions(p.step, p.startup, capacity.value);
+  // One choice per (refit, config, policy): the simulator asks every minute.
+  const chosenQ = new WeakMap<Forecaster, Map<string, number>>();
+  const quantileOf = (f: Forecaster, pol: PrescalePolicy): number => {
+    if (pol.quantile !== undefined) return pol.quantile;
+    let byPolicy = chosenQ.get(f);
+    if (!byPolicy) { byPolicy = new Map(); chosenQ.set(f, byPolicy); }
+    let q = byPolicy.get(pol.name);
+    if (q === undefined) {
+      q = pol.simPrice !== undefined
+        ? f.quantileBySim(pol.simPrice, sim, simBounds(p.step, capacity.value, pol.cooldownMinutes), POLICY_QUANTILES)
+        : f.quantileFor(pol.price ?? 1, HPA_DEFAULTS.target, POLICY_QUANTILES);
+      byPolicy.set(pol.name, q);
+    }
+    return q;
+  };
   r.simulation = simulateStrategies(raw, {
     testFrom: p.testFrom, step: p.step, day: p.day, startup: p.startup, leadTime: p.leadTime, capacity: capacity.value, capacityRule: capacity.rule,
     upper: Object.fromEntries(configs.map((c) => [c.name, (t: number, pol: PrescalePolicy) => {
       const f = at(t).byConfig.get(c.name)!;
-      return f.upperAt(t, pol.quantile ?? f.quantileFor(pol.price ?? 1, HPA_DEFAULTS.target, POLICY_QUANTILES));
+      return f.upperAt(t, quantileOf(f, pol));
     }])),
     policies: opts.policies,
   });

@@ -6,6 +6,7 @@ import type { FittedModel, ModelSpec, SeriesContext } from './model.ts';
 import { holtDamped, holtWinters } from './models/ets.ts';
 import { lastValue, recentMean, sameTimeYesterday, seasonalNaive, seasonalNaiveLevel } from './models/naive.ts';
 import { neural } from './models/neural.ts';
+import { seasonalProfile } from './models/profile.ts';
 import { ridge } from './models/ridge.ts';
 import { detectSeason } from './seasonality.ts';
 import { clipOutliers, localScale, prefixSquares, prefixSums, runningMax } from './series.ts';
@@ -13,7 +14,7 @@ import { clipOutliers, localScale, prefixSquares, prefixSums, runningMax } from 
 /** The five simple baselines every gain is measured against; they are candidates too. */
 export const SIMPLE_BASELINES: readonly ModelSpec[] = [lastValue, sameTimeYesterday, recentMean, seasonalNaive, seasonalNaiveLevel];
 /** Models beyond the simple baselines, the neural one included. */
-export const MODELS: readonly ModelSpec[] = [holtDamped, holtWinters, ridge, neural];
+export const MODELS: readonly ModelSpec[] = [holtDamped, holtWinters, ridge, neural, seasonalProfile];
 export const ALL_CANDIDATES: readonly ModelSpec[] = [...SIMPLE_BASELINES, ...MODELS];
 
 export interface CandidateOptions {

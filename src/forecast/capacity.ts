@@ -35,7 +35,26 @@ export interface PrescalePolicy {
   /** A fixed bound quantile, or (`price`) one chosen per series and refit by Forecaster.quantileFor. */
   readonly quantile?: number;
   readonly price?: number;
+  /**
+   * A bound quantile chosen per series and refit by replaying its own validation window through the
+   * simulator (Forecaster.quantileBySim): the fewest replica-minutes + simPrice × over-capacity minutes
+   * (simPrice in replica-minutes per over-capacity minute).
+   */
+  readonly simPrice?: number;
   readonly cooldownMinutes: number;
+}
+
+/**
+ * Replays load[from, to) through the HPA with the pre-scale policy fed by `upper(t)` (the bound decided
+ * at t): the same loop the backtest's strategies and the per-series validation replay use.
+ */
+export function simulatePolicy(load: Float64Array, [from, to]: readonly [number, number], sim: SimOptions, bounds: ScalingBounds, upper: (t: number) => number): SimResult {
+  let state: PolicyState = { current: bounds.floor, lastNeededAt: from };
+  return simulate(load, from, to, sim, (t) => {
+    const d = decide(upper(t), state, t, bounds);
+    state = d.state;
+    return d.minReplicas;
+  });
 }
 
 /** Quantiles a priced policy chooses among. */
@@ -43,6 +62,10 @@ export const POLICY_QUANTILES: readonly number[] = [0.5, 0.6, 0.7, 0.8, 0.9, 0.9
 
 const fixed = (quantile: number, cooldownMinutes: number): PrescalePolicy => ({ name: `q${quantile}/cd${cooldownMinutes}`, quantile, cooldownMinutes });
 const priced = (price: number, cooldownMinutes: number): PrescalePolicy => ({ name: `price${price}/cd${cooldownMinutes}`, price, cooldownMinutes });
+const simPriced = (simPrice: number, cooldownMinutes: number): PrescalePolicy => ({ name: `sim${simPrice}/cd${cooldownMinutes}`, simPrice, cooldownMinutes });
+
+/** Prices (replica-minutes per over-capacity minute) of the simulation-priced policies. */
+export const SIM_PRICES: readonly number[] = [25, 50, 100, 150, 200, 300, 400, 800];
 
 /** The policies every backtest simulates; the first is the API's defaults (quantile 0.9, cool-down 15 minutes). */
 export const PRESCALE_POLICIES: readonly PrescalePolicy[] = [
@@ -50,7 +73,21 @@ export const PRESCALE_POLICIES: readonly PrescalePolicy[] = [
   ...[2, 4, 5, 6, 7, 8, 12].flatMap((p) => [priced(p, 15), priced(p, 10), priced(p, 5)]),
   // Finer prices and a longer cool-down near the frontier the tuning traces found (session 10).
   ...[5.5, 6.5].flatMap((p) => [priced(p, 15), priced(p, 10)]), ...[5, 5.5, 6, 6.5].map((p) => priced(p, 20)),
+  // Priced on a replay of the series' own validation window through the simulator (session 14).
+  ...SIM_PRICES.flatMap((p) => [simPriced(p, 10), simPriced(p, 15), simPriced(p, 20)]),
 ];
+
+/** The simulator settings of the backtest's strategies (HPA defaults, timings converted to points). */
+export function simOptions(step: number, startup: number, capacity: number): SimOptions {
+  const pts = (seconds: number): number => Math.max(1, Math.round(seconds / step));
+  return { ...HPA_DEFAULTS, capacity, startup, metricDelay: pts(60), downStabilization: pts(300), minReplicas: 1, maxReplicas: 10_000 };
+}
+
+/** The policy bounds the simulator uses (the policy's clock is the point index, so the cool-down is in points). */
+export function simBounds(step: number, capacity: number, cooldownMinutes: number): ScalingBounds {
+  const pts = (seconds: number): number => Math.max(1, Math.round(seconds / step));
+  return { ...DEFAULT_BOUNDS, cooldownMinutes: cooldownMinutes > 0 ? pts(cooldownMinutes * 60) : 0, floor: 1, ceiling: 10_000, capacityPerPod: capacity };
+}
 
 /** Key of one (selector config, policy) simulation in SimulationReport.predictive. */
 export const strategyKey = (config: string, policyName: string): string => `${config}|${policyName}`;
@@ -85,19 +122,8 @@ function inMinutes(r: SimResult, step: number): SimResult {
 }
 
 export function simulateStrategies(raw: Float64Array, s: StrategyInput): SimulationReport {
-  const pts = (seconds: number): number => Math.max(1, Math.round(seconds / s.step));
-  const sim: SimOptions = { ...HPA_DEFAULTS, capacity: s.capacity, startup: s.startup, metricDelay: pts(60), downStabilization: pts(300), minReplicas: 1, maxReplicas: 10_000 };
-  // The policy's clock is the point index here, so its cool-down is given in points too.
-  const boundsOf = (cooldownMinutes: number): ScalingBounds => ({ ...DEFAULT_BOUNDS, cooldownMinutes: cooldownMinutes > 0 ? pts(cooldownMinutes * 60) : 0, floor: 1, ceiling: 10_000, capacityPerPod: s.capacity });
-  const withPolicy = (upper: (t: number) => number, cooldownMinutes = 15): SimResult => {
-    const bounds = boundsOf(cooldownMinutes);
-    let state: PolicyState = { current: 1, lastNeededAt: s.testFrom };
-    return simulate(raw, s.testFrom, raw.length, sim, (t) => {
-      const d = decide(upper(t), state, t, bounds);
-      state = d.state;
-      return d.minReplicas;
-    });
-  };
+  const sim = simOptions(s.step, s.startup, s.capacity);
+  const withPolicy = (upper: (t: number) => number, cooldownMinutes = 15): SimResult => simulatePolicy(raw, [s.testFrom, raw.length], sim, simBounds(s.step, s.capacity, cooldownMinutes), upper);
   // Schedule only: yesterday's maximum over the same window, no model and no margin.
   const yesterday = (t: number): number => {
     let m = -Infinity;

@@ -105,13 +105,27 @@ function policyRatios(runs: readonly TraceRun[], key: string): { over: number; c
   return { over: o0 > 0 ? o / o0 : o > 0 ? Infinity : 1, cost: c0 > 0 ? c / c0 : 1 };
 }
 
+/** The pre-scaler may cost at most this share more replica-minutes than reactive HPA (issue #18: ≤ +10%). */
+export const COST_CAP = 1.1;
+
 /**
- * The pre-scale policy (bound quantile, cool-down) for a selector config, chosen on tuning traces: the
- * cheapest (fewest replica-minutes, pooled) among those that keep over-capacity minutes at most
- * OVER_CAPACITY_GOAL of reactive HPA's on those traces; if none does, the one with the fewest.
+ * How the pre-scale policy is chosen on tuning traces (pooled over them):
+ * - "cost-cap" (default, session 14): the most over-capacity reduction among the policies whose
+ *   replica-minutes stay within COST_CAP of reactive HPA's; if none does, the cheapest.
+ * - "goal" (sessions 9-13): the cheapest among those keeping over-capacity minutes at most
+ *   OVER_CAPACITY_GOAL of reactive HPA's; if none does, the one with the fewest.
  */
-export function choosePolicy(runs: readonly TraceRun[], config: SelectorConfig, policies: readonly PrescalePolicy[] = PRESCALE_POLICIES): PrescalePolicy {
+export type PolicyRule = 'cost-cap' | 'goal';
+export const DEFAULT_POLICY_RULE: PolicyRule = 'cost-cap';
+
+/** The pre-scale policy (bound quantile, cool-down) for a selector config, chosen on tuning traces by `rule`. */
+export function choosePolicy(runs: readonly TraceRun[], config: SelectorConfig, policies: readonly PrescalePolicy[] = PRESCALE_POLICIES, rule: PolicyRule = DEFAULT_POLICY_RULE): PrescalePolicy {
   const scored = policies.map((p) => ({ p, ...policyRatios(runs, strategyKey(config.name, p.name)) }));
+  if (rule === 'cost-cap') {
+    const ok = scored.filter((x) => x.cost <= COST_CAP).sort((a, b) => a.over - b.over || a.cost - b.cost);
+    if (ok.length > 0) return ok[0]!.p;
+    return scored.sort((a, b) => a.cost - b.cost || a.over - b.over)[0]!.p;
+  }
   const ok = scored.filter((x) => x.over <= OVER_CAPACITY_GOAL).sort((a, b) => a.cost - b.cost || a.over - b.over);
   if (ok.length > 0) return ok[0]!.p;
   return scored.sort((a, b) => a.over - b.over || a.cost - b.cost)[0]!.p;
@@ -203,7 +217,7 @@ export interface Evaluation {
  * k-fold over traces (trace i goes to fold i mod k, in the given order). With one trace there is nothing
  * to hold out: it is reported with `fallback` (DEFAULT_CONFIG) and the protocol says so.
  */
-export function leaveTracesOut(runs: readonly TraceRun[], k: number, fallback: SelectorConfig, fallbackPolicy: PrescalePolicy = PRESCALE_POLICIES[0]!): Evaluation {
+export function leaveTracesOut(runs: readonly TraceRun[], k: number, fallback: SelectorConfig, fallbackPolicy: PrescalePolicy = PRESCALE_POLICIES[0]!, rule: PolicyRule = DEFAULT_POLICY_RULE): Evaluation {
   const folds = Math.max(1, Math.min(k, runs.length));
   const traces: TraceReport[] = [];
   const foldInfo: Evaluation['folds'] = [];
@@ -211,11 +225,11 @@ export function leaveTracesOut(runs: readonly TraceRun[], k: number, fallback: S
     const held = runs.filter((_, i) => i % folds === f);
     const train = runs.filter((_, i) => i % folds !== f);
     const c = folds > 1 && train.length > 0 ? chooseConfig(train) : fallback;
-    const pol = folds > 1 && train.length > 0 ? choosePolicy(train, c) : fallbackPolicy;
+    const pol = folds > 1 && train.length > 0 ? choosePolicy(train, c, PRESCALE_POLICIES, rule) : fallbackPolicy;
     foldInfo.push({ fold: f, config: c.name, policy: pol.name, heldOut: held.map((h) => h.file) });
     for (const run of held) traces.push(traceReport(run, c, f, runs.indexOf(run) + 1, pol));
   }
   traces.sort((a, b) => runs.findIndex((r) => r.file === a.file) - runs.findIndex((r) => r.file === b.file));
   const onAll = runs.length > 1 ? chooseConfig(runs) : fallback;
-  return { folds: foldInfo, configOnAll: onAll.name, policyOnAll: runs.length > 1 ? choosePolicy(runs, onAll).name : fallbackPolicy.name, traces };
+  return { folds: foldInfo, configOnAll: onAll.name, policyOnAll: runs.length > 1 ? choosePolicy(runs, onAll, PRESCALE_POLICIES, rule).name : fallbackPolicy.name, traces };
 }

@@ -14,12 +14,24 @@ const run = (p: Record<string, SimResult>): TraceRun => ({
 });
 
 describe('pre-scale policy choice on tuning traces', () => {
-  it('takes the cheapest policy that keeps over-capacity minutes at most 40% of reactive HPA', () => {
+  it('goal rule: takes the cheapest policy that keeps over-capacity minutes at most 40% of reactive HPA', () => {
     const r = run({ safe: sim(20, 1300), lean: sim(70, 1010), mid: sim(38, 1080) });
-    assert.equal(choosePolicy([r], DEFAULT_CONFIG, policies).name, 'mid');
+    assert.equal(choosePolicy([r], DEFAULT_CONFIG, policies, 'goal').name, 'mid');
   });
-  it('falls back to the fewest over-capacity minutes when none reaches the goal', () => {
+  it('goal rule: falls back to the fewest over-capacity minutes when none reaches the goal', () => {
     const r = run({ safe: sim(45, 1300), lean: sim(70, 1010), mid: sim(60, 1080) });
-    assert.equal(choosePolicy([r], DEFAULT_CONFIG, policies).name, 'safe');
+    assert.equal(choosePolicy([r], DEFAULT_CONFIG, policies, 'goal').name, 'safe');
+  });
+  it('cost-cap rule (default): the fewest over-capacity minutes among policies within +10% replica-minutes', () => {
+    // safe cuts most but costs +30%; mid (+8%) cuts more than lean (+1%): mid, even though it misses the 40% goal.
+    const r = run({ safe: sim(20, 1300), lean: sim(70, 1010), mid: sim(45, 1080) });
+    assert.equal(choosePolicy([r], DEFAULT_CONFIG, policies).name, 'mid');
+    // The cap is pooled over the tuning traces: a second trace where mid is expensive pushes it over +10%.
+    const r2 = run({ safe: sim(20, 1300), lean: sim(70, 1010), mid: sim(45, 1150) });
+    assert.equal(choosePolicy([r, r2], DEFAULT_CONFIG, policies).name, 'lean');
+  });
+  it('cost-cap rule: the cheapest policy when none stays within the cap', () => {
+    const r = run({ safe: sim(20, 1300), lean: sim(70, 1150), mid: sim(45, 1200) });
+    assert.equal(choosePolicy([r], DEFAULT_CONFIG, policies, 'cost-cap').name, 'lean');
   });
 });

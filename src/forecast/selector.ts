@@ -5,7 +5,10 @@
 // evaluation (evaluation.ts) chooses among SELECTOR_CONFIGS on other traces than it reports on.
 import { fitCandidates, SIMPLE_BASELINES, windowResiduals, wapeAt, type CandidateOptions, type CandidateSet } from './candidates.ts';
 import type { FittedModel, ModelSpec, SeriesContext } from './model.ts';
+import { simulatePolicy } from './capacity.ts';
+import type { ScalingBounds } from './policy.ts';
 import { localScale, quantile } from './series.ts';
+import type { SimOptions, SimResult } from './simulator.ts';
 
 export { prepare, windowHorizons, SIMPLE_BASELINES, MODELS, ALL_CANDIDATES } from './candidates.ts';
 export const ENSEMBLE = 'ensemble';
@@ -73,6 +76,13 @@ export interface Forecaster {
    * peaks, and missed the share of windows whose peak exceeds both.
    */
   quantileFor(price: number, target: number, quantiles: readonly number[]): number;
+  /**
+   * The bound quantile chosen by replaying this series' validation window (its own past) through the
+   * capacity simulator with the policy `bounds`: among `quantiles`, the fewest replica-minutes + price ×
+   * over-capacity minutes. The bound at each minute is the one decided at the latest validation origin
+   * (every 4 points); the margins are those of the same validation residuals.
+   */
+  quantileBySim(price: number, sim: SimOptions, bounds: ScalingBounds, quantiles: readonly number[]): number;
   /** Fitted models used (and with fitAll every candidate), for reports. */
   models: Map<string, FittedModel>;
 }
@@ -247,9 +257,34 @@ export function chooseForecaster(set: CandidateSet, opts: { config?: SelectorCon
     chosenQ.set(key, best);
     return best;
   };
+  const replays = new Map<string, SimResult>();
+  const replay = (qq: number, sim: SimOptions, bounds: ScalingBounds): SimResult | undefined => {
+    const o = set.origins;
+    if (o.length < 2) return undefined;
+    const key = `${qq}|${sim.capacity}|${sim.startup}|${bounds.cooldownMinutes}|${bounds.hysteresis}`;
+    let r = replays.get(key);
+    if (!r) {
+      const stride = o[1]! - o[0]!;
+      const m = marginAt(qq);
+      const ups = Float64Array.from(o, (t, i) => upperOf(set.ctx, t, valWindow[i]!, m, config.margin));
+      r = simulatePolicy(set.ctx.raw, [o[0]!, o[o.length - 1]! + stride], sim, bounds, (t) => ups[Math.min(o.length - 1, Math.floor((t - o[0]!) / stride))]!);
+      replays.set(key, r);
+    }
+    return r;
+  };
+  const quantileBySim = (price: number, sim: SimOptions, bounds: ScalingBounds, quantiles: readonly number[]): number => {
+    let best = quantiles[quantiles.length - 1]!, bestScore = Infinity;
+    for (const qq of quantiles) {
+      const r = replay(qq, sim, bounds);
+      if (!r) return best;
+      const score = r.replicaMinutes + price * r.overCapacityMinutes;
+      if (score < bestScore - 1e-9) { bestScore = score; best = qq; }
+    }
+    return best;
+  };
   const last = set.T - 1;
   return {
-    ctx: set.ctx, fitEnd: set.T, config, choice: c.choice, members: c.members, validation: c.scores, models, predict, window, upperAt, quantileFor,
+    ctx: set.ctx, fitEnd: set.T, config, choice: c.choice, members: c.members, validation: c.scores, models, predict, window, upperAt, quantileFor, quantileBySim,
     windowMargin: config.margin === 'absolute' ? margin : margin * localScale(set.ctx.p, set.ctx.p2, last),
   };
 }
