@@ -193,6 +193,33 @@ export function renderEnvironmentTree(revision: Revision, placement: GitopsPlace
   return { dir: home, files, index, outOfBandObjects, guardRailObjects };
 }
 
+const COPY_MANIFESTS = /^environments\/([^/]+)\/copies\/([^/]+)\/manifests$/;
+
+/** The cluster whose copy directory holds these manifests (environments/<env>/copies/<cluster>/manifests), or null. */
+export function copyClusterOf(manifestsDir: string | undefined): string | null {
+  return manifestsDir ? COPY_MANIFESTS.exec(manifestsDir)?.[2] ?? null : null;
+}
+
+/**
+ * The tree of an environment's home as its current index (`home`) names it: an environment that moved
+ * with GitOps (ADR 1030) keeps the Application and manifests directory of the copy it moved into, its
+ * index at environments/<env>/revision.json; any other renders as renderEnvironmentTree does.
+ * `dir` is the environment's directory either way.
+ */
+export function homeTree(revision: Revision, placement: GitopsPlacement, home: Pick<RevisionIndex, 'application' | 'manifestsDir'> | null, opts: Omit<TreeOptions, 'copy'> = {}): EnvironmentTree {
+  const cluster = copyClusterOf(home?.manifestsDir);
+  if (!home?.application || !cluster) return renderEnvironmentTree(revision, placement, opts);
+  return asHome(renderEnvironmentTree(revision, placement, { ...opts, copy: { cluster, application: home.application } }), revision.environment);
+}
+
+/** A copy's tree made the environment's home: its revision.json moves to environments/<env>/revision.json (ADR 1030 move-switch). */
+export function asHome(copy: EnvironmentTree, env: string): EnvironmentTree {
+  const dir = environmentDir(env);
+  const files: Record<string, string> = {};
+  for (const [path, text] of Object.entries(copy.files)) files[path === `${copy.dir}/revision.json` ? `${dir}/revision.json` : path] = text;
+  return { ...copy, dir, files };
+}
+
 /** Parses an environment's revision.json back (used to rebuild the ApplicationSet from the tree). */
 export function parseRevisionIndex(text: string): RevisionIndex {
   const v = JSON.parse(text) as Partial<RevisionIndex>;
