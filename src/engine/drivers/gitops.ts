@@ -326,33 +326,36 @@ export class GitopsDriver implements Driver, CopyMoveDriver {
   }
 
   /**
-   * Removes what the environment has on ctx's cluster other than its home: a commit (`change`), the
-   * ApplicationSets applied from the repo (keyed by environment, so the element of the other copy
-   * goes), the wait for Argo CD to delete its Applications (resources finalizer: pruned), then the
-   * out-of-band objects on that cluster and the AppProject narrowed. The ApplicationSets are applied
-   * before the wait and the commit lands first, so a re-run is a no-op commit and a wait that ends at once.
+   * Removes what the environment has on ctx's cluster other than its home, in this order: the
+   * ApplicationSets applied as the repo will be after `change` (keyed by environment, so the element
+   * of the other copy goes; its directory is still there, so its Application never reads a missing
+   * path), the wait for Argo CD to delete its Applications (resources finalizer: pruned), the
+   * out-of-band objects on that cluster, the commit of `change`, the AppProject narrowed. A re-run
+   * finds every part done: nothing applied changes, the wait ends at once, no commit.
    */
   private async removeOther(ctx: DriverContext, inventory: ObjectRef[], home: RevisionIndex, change: (ws: Workspace) => Promise<string>): Promise<RemoveResult & { pending: string[] }> {
     const { tenant, name } = ctx.environment;
+    const argo = await this.argoTarget(ctx);
+    if (argo) {
+      // In a throwaway clone: the tree as it will be, without committing it yet.
+      const envs = await this.opts.repos.read(tenant, async (ws) => { await change(ws); return indexesIn(ws); }, ctx.signal);
+      await this.bootstrap(ctx, envs, applicationOf(tenant, home));
+      const keep = new Set(applicationsOfIndex(tenant, home));
+      const pending = await waitApplicationsGone(argo, tenant, name, keep, { signal: ctx.signal, now: ctx.now, ...(this.opts.offboardTimeoutMs !== undefined ? { timeoutMs: this.opts.offboardTimeoutMs } : {}) });
+      if (pending.length > 0) {
+        ctx.logger.warn({ tenant, environment: name, cluster: ctx.cluster.name, pending }, 'gitops: Argo CD had not deleted the Applications in time; the out-of-band objects, the directory and the AppProject stay');
+        return { removed: [], pending, detail: { commit: null, changed: false } };
+      }
+    }
+    const secrets = inventory.filter((r) => r.kind === 'Secret' && r.apiVersion === 'v1');
+    for (const ref of secrets) await ctx.kube.delete(ref);
+    await this.removeOutOfBandRest(ctx);
     const out = await this.opts.repos.mutate(tenant, async (ws) => {
       const detail = await change(ws);
       const envs = await this.writeArgo(ws, tenant);
       const made = await ws.commitIfChanged(commitMessage({ ...info(ctx, 'move', undefined), detail }), ctx.now());
       return { made, head: await ws.head(), envs };
     }, ctx.signal);
-    const argo = await this.argoTarget(ctx);
-    if (argo) {
-      await this.bootstrap(ctx, out.envs, applicationOf(tenant, home));
-      const keep = new Set(applicationsOfIndex(tenant, home));
-      const pending = await waitApplicationsGone(argo, tenant, name, keep, { signal: ctx.signal, now: ctx.now, ...(this.opts.offboardTimeoutMs !== undefined ? { timeoutMs: this.opts.offboardTimeoutMs } : {}) });
-      if (pending.length > 0) {
-        ctx.logger.warn({ tenant, environment: name, cluster: ctx.cluster.name, pending }, 'gitops: Argo CD had not deleted the Applications in time; the out-of-band objects and the AppProject stay');
-        return { removed: [], pending, detail: { commit: out.head, changed: out.made !== null } };
-      }
-    }
-    const secrets = inventory.filter((r) => r.kind === 'Secret' && r.apiVersion === 'v1');
-    for (const ref of secrets) await ctx.kube.delete(ref);
-    await this.removeOutOfBandRest(ctx);
     if (argo) await narrowProject(argo, this.repoRef(tenant), out.envs);
     ctx.logger.info({ tenant, environment: name, cluster: ctx.cluster.name, commit: out.head }, 'gitops: removed the other copy');
     return { removed: inventory, pending: [], detail: { commit: out.head, changed: out.made !== null } };
@@ -374,16 +377,7 @@ export class GitopsDriver implements Driver, CopyMoveDriver {
 
   /** Rewrites argocd/ from every environment directory; returns the environments found. */
   private async writeArgo(ws: Workspace, tenant: string): Promise<RevisionIndex[]> {
-    const envs: RevisionIndex[] = [];
-    for (const env of await ws.listDirs('environments')) {
-      const text = await ws.readFile(`environments/${env}/revision.json`);
-      if (text) envs.push(parseRevisionIndex(text));
-      // A moving environment's copy for its target (ADR 1030): its own index, its own Application.
-      for (const cluster of await ws.listDirs(`environments/${env}/copies`)) {
-        const copy = await ws.readFile(`environments/${env}/copies/${cluster}/revision.json`);
-        if (copy) envs.push(parseRevisionIndex(copy));
-      }
-    }
+    const envs = await indexesIn(ws);
     await ws.writeFiles(renderArgoFiles(this.repoRef(tenant), envs));
     return envs;
   }
@@ -570,6 +564,20 @@ export function trackingStrip(live: KubeObject | null, desired: KubeObject, app:
  */
 function deliveredKey(i: { revision: string; hibernated?: boolean | undefined }): string {
   return i.hibernated ? `${i.revision} (held at zero)` : i.revision;
+}
+
+/** Every index in the tree: each environment's, and each copy's of a moving environment (ADR 1030: its own Application). */
+async function indexesIn(ws: Workspace): Promise<RevisionIndex[]> {
+  const envs: RevisionIndex[] = [];
+  for (const env of await ws.listDirs('environments')) {
+    const home = await readIndex(ws, `environments/${env}/revision.json`);
+    if (home) envs.push(home);
+    for (const cluster of await ws.listDirs(`environments/${env}/copies`)) {
+      const copy = await readIndex(ws, `environments/${env}/copies/${cluster}/revision.json`);
+      if (copy) envs.push(copy);
+    }
+  }
+  return envs;
 }
 
 async function readIndex(ws: Workspace, path: string): Promise<RevisionIndex | null> {
