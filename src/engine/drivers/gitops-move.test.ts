@@ -14,7 +14,7 @@ import { GitRepos } from '../../adapters/git/index.ts';
 import { SINGLETON_ANNOTATION, type Cluster, type Environment, type KubeObject, type ObjectRef, type Revision } from '../../domain/types.ts';
 import { withSingletonsHeld } from '../../plan/move.ts';
 import { applicationName, copyApplicationName } from '../../render/gitops/index.ts';
-import { GitopsDriver } from './gitops.ts';
+import { GitopsDriver, deliveredKey, holdsSingletons } from './gitops.ts';
 import type { ClusterClient, DriverContext } from './types.ts';
 
 function memoryKube(cluster: string): ClusterClient & { objects: Map<string, KubeObject>; deleted: string[] } {
@@ -90,6 +90,7 @@ test('a GitOps move in Git: copy held, source held, copy started, switch, source
   await step('move-deliver', () => t.driver.deliverCopy(t.ctx('fp-3'), withSingletonsHeld(rev)));
   assert.match(t.show(leaderFile(t.files(), 'environments/prod/copies/fp-3')), /replicas: 0/);
   assert.ok(t.files().includes('environments/prod/copies/fp-3/revision.json'));
+  assert.equal((JSON.parse(t.show('environments/prod/copies/fp-3/revision.json')) as { singletonsHeld?: boolean }).singletonsHeld, true, 'the held copy says so (verify tells it from the started one)');
   assert.deepEqual(t.liveApps().map((e) => [e.app, e.path, e.cluster]).sort(), [[src, 'environments/prod/manifests', 'fp-2'], [copy, 'environments/prod/copies/fp-3/manifests', 'fp-3']].sort());
   assert.deepEqual(t.destinations().sort(), ['https://fp-2', 'https://fp-3'], 'the AppProject widened to the target');
   assert.equal(t.kubes['fp-3']!.objects.get(`Secret/${ns}/db`)?.kind, 'Secret', 'the Secret went to the target out of band');
@@ -101,6 +102,7 @@ test('a GitOps move in Git: copy held, source held, copy started, switch, source
 
   await step('move-start-target', () => t.driver.deliverCopy(t.ctx('fp-3'), rev));
   assert.match(t.show(leaderFile(t.files(), 'environments/prod/copies/fp-3')), /replicas: 1/);
+  assert.equal((JSON.parse(t.show('environments/prod/copies/fp-3/revision.json')) as { singletonsHeld?: boolean }).singletonsHeld, undefined);
 
   await step('move-switch', () => t.driver.promoteCopy(t.ctx('fp-3')));
   const home = JSON.parse(t.show('environments/prod/revision.json')) as { application: string; manifestsDir: string; placement: { cluster: string } };
@@ -142,4 +144,13 @@ test('a failed move before the switch: the copy is removed, the source is left a
   assert.ok(t.kubes['fp-3']!.deleted.includes(`Namespace//${ns}`), "the target's out-of-band objects deleted");
   assert.ok(!t.kubes['fp-2']!.deleted.includes(`Namespace//${ns}`), 'the source untouched');
   await assert.rejects(t.driver.removeSource(t.ctx('fp-2'), []), /still on fp-2/, 'the source is never removed while it is home');
+});
+
+test('verify tells a commit with the singletons held from the one that started them (same revision id)', () => {
+  const rev = revision('1');
+  assert.equal(holdsSingletons(rev), false);
+  assert.equal(holdsSingletons(withSingletonsHeld(rev)), true);
+  assert.equal(holdsSingletons({ ...withSingletonsHeld(rev), hibernated: true }), false, 'hibernation holds everything and is marked as such');
+  const keys = [deliveredKey({ revision: 'r' }), deliveredKey({ revision: 'r', singletonsHeld: true }), deliveredKey({ revision: 'r', hibernated: true })];
+  assert.equal(new Set(keys).size, 3, keys.join(' | '));
 });

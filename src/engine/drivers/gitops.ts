@@ -74,9 +74,12 @@ interface AppAt { app: string; index: string }
 
 const indexPathOf = (env: string) => `${environmentDir(env)}/revision.json`;
 
-/** Whether the revision holds its singletons at zero (a GitOps move's held copy or source: plan/move.ts withSingletonsHeld). */
-function holdsSingletons(rev: Revision): boolean {
-  return rev.objects.some((o) => isSingleton(o.object) && (o.object.spec as { replicas?: number } | undefined)?.replicas === 0);
+/**
+ * Whether the revision holds its singletons at zero (a GitOps move's held copy or source: plan/move.ts
+ * withSingletonsHeld). A hibernated revision holds everything and says so already.
+ */
+export function holdsSingletons(rev: Revision): boolean {
+  return !rev.hibernated && rev.objects.some((o) => isSingleton(o.object) && (o.object.spec as { replicas?: number } | undefined)?.replicas === 0);
 }
 
 export class GitopsDriver implements Driver, CopyMoveDriver {
@@ -224,10 +227,10 @@ export class GitopsDriver implements Driver, CopyMoveDriver {
     const { tenant, name } = ctx.environment;
     const to = ctx.cluster.name;
     const application = copyApplicationName(tenant, name, to);
-    const tree = renderEnvironmentTree(this.mirrored(revision), placementOf(ctx), { guardRails: 'out-of-band', copy: { cluster: to, application } });
+    const held = holdsSingletons(revision);
+    const tree = renderEnvironmentTree(this.mirrored(revision), placementOf(ctx), { guardRails: 'out-of-band', copy: { cluster: to, application }, singletonsHeld: held });
     await this.refuseLostRepo(ctx);
     await this.applyOutOfBand(ctx, tree, application);
-    const held = holdsSingletons(revision);
     const commit = await this.opts.repos.mutate(tenant, async (ws) => {
       await ws.replaceDir(tree.dir, tree.files);
       const envs = await this.writeArgo(ws, tenant);
@@ -256,7 +259,7 @@ export class GitopsDriver implements Driver, CopyMoveDriver {
     const out = await this.opts.repos.mutate(tenant, async (ws) => {
       const home = await readIndex(ws, indexPathOf(name));
       if (!home) throw new Error(`gitops: ${tenant}/${name} has no revision.json in its repository: nothing to hold`);
-      const tree = homeTree(this.mirrored(revision), home.placement, home, { guardRails: 'out-of-band' });
+      const tree = homeTree(this.mirrored(revision), home.placement, home, { guardRails: 'out-of-band', singletonsHeld: held });
       const base = manifestsDirOf(tree.index).replace(/\/manifests$/, '');
       await ws.removeDir(`${base}/manifests`);
       await ws.removeDir(`${base}/helm`);
@@ -463,7 +466,7 @@ export class GitopsDriver implements Driver, CopyMoveDriver {
     const argo = await this.argoTarget(ctx);
     if (!argo) return null;
     const name = at.app;
-    const snap = await argoSnapshot(await readApplication(argo, name), name, (c) => this.revisionAt(ctx, c, at.index), deliveredKey({ revision: revision.id, hibernated: revision.hibernated }));
+    const snap = await argoSnapshot(await readApplication(argo, name), name, (c) => this.revisionAt(ctx, c, at.index), deliveredKey({ revision: revision.id, hibernated: revision.hibernated, singletonsHeld: holdsSingletons(revision) }));
     // Not there yet (an older commit, or a cached manifest error): ask Argo CD to look again, sparingly.
     const now = ctx.now().getTime();
     if (snap && snap.reason === 'NotSynced' && now - (this.refreshedAt.get(name) ?? 0) >= REFRESH_EVERY_MS) {
@@ -560,10 +563,13 @@ export function trackingStrip(live: KubeObject | null, desired: KubeObject, app:
 
 /**
  * What a commit holds for verify: the revision id, marked when it is held at zero. The hibernated
- * copy keeps the id and hashes, so without the mark the awake commit before it would pass verify.
+ * copy keeps the id and hashes, so without the mark the awake commit before it would pass verify. So
+ * does a GitOps move's copy or source with only its singletons held (and the Deployments' check reads
+ * the live replicas, which the held commit has set to zero).
  */
-function deliveredKey(i: { revision: string; hibernated?: boolean | undefined }): string {
-  return i.hibernated ? `${i.revision} (held at zero)` : i.revision;
+export function deliveredKey(i: { revision: string; hibernated?: boolean | undefined; singletonsHeld?: boolean | undefined }): string {
+  if (i.hibernated) return `${i.revision} (held at zero)`;
+  return i.singletonsHeld ? `${i.revision} (singletons held at zero)` : i.revision;
 }
 
 /** Every index in the tree: each environment's, and each copy's of a moving environment (ADR 1030: its own Application). */

@@ -65,6 +65,11 @@ export interface RevisionIndex {
   /** The revision held at zero (hibernation); absent when awake. */
   hibernated?: true;
   /**
+   * Its singletons held at zero (a GitOps move's copy before it starts them, or its source once they
+   * stopped: ADR 1030). The same revision id either way, so verify tells the two commits apart by this.
+   */
+  singletonsHeld?: true;
+  /**
    * The Argo CD Application that syncs this index (absent: applicationName(tenant, environment)). An
    * environment moved with GitOps (ADR 1030) lives on in the Application created for its target:
    * an Application's name, path and destination never change while it exists.
@@ -99,6 +104,8 @@ export interface TreeOptions {
    * (`application`). Also the home of an environment that moved (its index keeps both).
    */
   copy?: { cluster: string; application: string };
+  /** Mark the index as holding the singletons at zero (see RevisionIndex.singletonsHeld). */
+  singletonsHeld?: boolean;
 }
 
 /** Where an environment's copy for `cluster` lives while it moves there (and after, as its home). */
@@ -187,6 +194,7 @@ export function renderEnvironmentTree(revision: Revision, placement: GitopsPlace
     blueprint: revision.blueprint, version: revision.version, placement,
     manifests, helm, outOfBand: outOfBandObjects.map(refOf), ...(railsOut ? { guardRails: guardRailObjects.map(refOf) } : {}),
     ...(revision.hibernated ? { hibernated: true as const } : {}),
+    ...(opts.singletonsHeld ? { singletonsHeld: true as const } : {}),
     ...(opts.copy ? { application: opts.copy.application, manifestsDir: `${home}/manifests` } : {}),
   };
   files[`${home}/revision.json`] = canonicalJsonFile(index);
