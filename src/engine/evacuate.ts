@@ -2,8 +2,9 @@
 // (POST /v1/clusters/{name}:evacuate, /v1/regions/{region}:evacuate, the evacuation-plan dry run)
 // and the failover loop. Every environment on the evacuated clusters is placed in turn with those
 // clusters excluded, each choice counted in the loads the next one sees (plan/move.ts
-// planEvacuation), and explained; an environment that cannot move (GitOps-delivered, never
-// delivered, no cluster fits) is listed with why and not moved.
+// planEvacuation), and explained; an environment that cannot move (never
+// delivered, being offboarded, no cluster fits) is listed with why and not moved. GitOps-delivered
+// environments move too: through Git, with a second Application for the target (ADR 1030).
 import type { Store } from '../domain/ports/store.ts';
 import type { Evacuation, EvacuationMove } from '../domain/evacuation.ts';
 import type { Cluster, Environment, Tier } from '../domain/types.ts';
@@ -35,9 +36,8 @@ export async function environmentsOn(store: Pick<Store, 'environments'>, cluster
   return out;
 }
 
-/** Why an environment cannot be moved at all, or null. */
-export function unmovable(e: Environment): string | null {
-  if (e.delivery !== 'direct') return `delivered by ${e.delivery}: moving it is not built (direct only)`;
+/** Why an environment cannot be moved at all, or null (direct and GitOps delivery both move: ADR 1030). */
+export function unmovable(e: Pick<Environment, 'health' | 'appliedRevision'>): string | null {
   if (e.health === 'Deleting') return 'being offboarded';
   if (!e.appliedRevision) return 'nothing delivered yet';
   return null;

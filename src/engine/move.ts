@@ -11,6 +11,11 @@
 //                      the revision renders is met on the target (parked until then)
 //   move-record        Ready, the Moving condition closed, audited, RTO when the move was a failover
 // So a singleton is never live on two clusters and every other workload always has a Ready copy.
+// An environment delivered through GitOps moves the same way in Git (ADR 1030): a second Application
+// for the target (its copy under environments/<env>/copies/<to>/), the source's singletons held at
+// zero by a commit (selfHeal would undo a scale), the copy made the environment's home at the switch,
+// and the source's Application deleted by Argo CD (pruning the source) at the removal. Each commit is
+// verified from the cluster before the next step, and a re-run step commits nothing new.
 // A move that fails before move-switch leaves the environment where it was: what it delivered on
 // the target is removed (best effort) and the Moving condition says so.
 import { LeaseLostError, PermanentError, StepWaitingError } from '../domain/errors.ts';
@@ -25,7 +30,7 @@ import { conditionsFor } from '../plan/conditions.ts';
 import { budgetRefs, budgetStatus, budgetSummary, isSingleton, rtoSeconds, withSingletonsHeld } from '../plan/move.ts';
 import { recheckDelayMs } from '../plan/workflows.ts';
 import { clusterCapabilities, driverContext, driverFor, loadEnvironment, verifyTimeoutOf, type StepEnv } from './context.ts';
-import type { DriverContext } from './drivers/types.ts';
+import { isCopyMoveDriver, type CopyMoveDriver, type Driver, type DriverContext, type VerifyResult } from './drivers/types.ts';
 import { asDelivered } from './hibernate.ts';
 import { setHealth } from './health.ts';
 import { audit } from './audit.ts';
@@ -51,6 +56,23 @@ function prepared(s: StepEnv): Prepared {
   return p;
 }
 
+/** The driver's copy-move methods when the environment is not delivered directly (GitOps: ADR 1030), else null. */
+function copyMover(s: StepEnv, env: Environment): (Driver & CopyMoveDriver) | null {
+  if (env.delivery === 'direct') return null;
+  const d = driverFor(s.deps, env);
+  if (!isCopyMoveDriver(d)) throw new PermanentError(`the ${env.delivery} driver of this process cannot move an environment`);
+  return d;
+}
+
+/** The revision running on the source when the move began (as delivered: hibernation kept). */
+async function sourceRevision(s: StepEnv): Promise<Revision> {
+  const id = (s.outputs['move-prepare'] as { sourceRevision?: string } | undefined)?.sourceRevision;
+  if (!id) throw new PermanentError('move-prepare recorded no source revision');
+  const rev = await s.deps.store.revisions.get(s.op.tenant, s.op.environment ?? '', id);
+  if (!rev) throw new PermanentError(`revision ${id} is not stored`);
+  return (await asDelivered(s, rev)).revision;
+}
+
 async function targetRevision(s: StepEnv): Promise<Revision> {
   const id = prepared(s).revision;
   const rev = await s.deps.store.revisions.get(s.op.tenant, s.op.environment ?? '', id);
@@ -70,7 +92,7 @@ export async function movePrepareStep(s: StepEnv): Promise<StepOutput> {
   const env = await loadEnvironment(s);
   const from = param(s, 'from');
   const to = param(s, 'to');
-  if (env.delivery !== 'direct') throw new PermanentError(`moving an environment delivered by ${env.delivery} is not built (direct only)`);
+  if (env.delivery !== 'direct' && !isCopyMoveDriver(driverFor(s.deps, env))) throw new PermanentError(`the ${env.delivery} driver of this process cannot move an environment`);
   if (env.placement.cluster !== from) throw new PermanentError(`${env.tenant}/${env.name} is on ${env.placement.cluster}, not ${from}: it moved meanwhile`);
   if (!env.appliedRevision) throw new PermanentError(`${env.tenant}/${env.name} has nothing delivered to move`);
   const [tenant, release] = await Promise.all([s.deps.store.tenants.get(env.tenant), s.deps.store.blueprints.get(env.blueprint, env.version)]);
@@ -95,13 +117,19 @@ export async function moveDeliverStep(s: StepEnv): Promise<StepOutput> {
   const env = await loadEnvironment(s);
   const p = prepared(s);
   const rev = withSingletonsHeld(await targetRevision(s));
-  const res = await driverFor(s.deps, env).deliver(await ctxOn(s, env, p.to), rev, { revision: null, inventory: [] });
-  return { cluster: p.to, revision: rev.id, applied: res.applied.length, inventory: res.inventory, heldSingletons: p.singletons.length };
+  const mover = copyMover(s, env);
+  const ctx = await ctxOn(s, env, p.to);
+  const res = mover ? await mover.deliverCopy(ctx, rev) : await driverFor(s.deps, env).deliver(ctx, rev, { revision: null, inventory: [] });
+  return { cluster: p.to, revision: rev.id, applied: res.applied.length, inventory: res.inventory, heldSingletons: p.singletons.length, ...(mover ? { commit: res.detail?.commit, application: res.detail?.application } : {}) };
 }
 
 async function verifyOn(s: StepEnv, env: Environment, cluster: string, rev: Revision): Promise<number | undefined> {
   const startedAt = s.waiting ? Date.parse(s.waiting.since) : s.deps.now().getTime();
-  const v = await driverFor(s.deps, env).verify(await ctxOn(s, env, cluster), rev, { timeoutMs: verifyTimeoutOf(s.deps.config, env), startedAt, holdMs: s.deps.config.verifyHoldMs });
+  const opts = { timeoutMs: verifyTimeoutOf(s.deps.config, env), startedAt, holdMs: s.deps.config.verifyHoldMs };
+  const ctx = await ctxOn(s, env, cluster);
+  const mover = copyMover(s, env);
+  // GitOps: the copy's own Application (before the switch the environment's index still names the source's).
+  const v: VerifyResult = mover ? await mover.verifyCopy(ctx, rev, opts) : await driverFor(s.deps, env).verify(ctx, rev, opts);
   if (v.waiting) throw new StepWaitingError(`${cluster}: ${v.message ?? 'progressing'}`, recheckDelayMs((s.waiting?.waits ?? 0) + 1));
   if (!v.ready) throw new PermanentError(`not Ready on ${cluster}: ${v.message ?? v.reason ?? 'not ready'}`);
   return s.waiting ? s.waiting.waits + 1 : undefined;
@@ -128,9 +156,15 @@ export async function moveStopSourceStep(s: StepEnv): Promise<StepOutput> {
   const p = prepared(s);
   if (p.singletons.length === 0) return { singletons: 0 };
   const lost = await sourceLost(s, p.from);
-  if (lost) return { singletons: p.singletons.length, skipped: `${lost}: its singletons cannot be stopped; they are started on ${p.to} (failover)` };
   const env = await loadEnvironment(s);
+  const mover = copyMover(s, env);
+  if (lost) {
+    // GitOps: held in Git all the same, so the source comes back with them at zero (Argo CD applies it).
+    const held = mover ? await mover.holdSource(await ctxOn(s, env, p.from), withSingletonsHeld(await sourceRevision(s))) : null;
+    return { singletons: p.singletons.length, skipped: `${lost}: its singletons cannot be stopped; they are started on ${p.to} (failover)`, ...(held ? { commit: held.commit } : {}) };
+  }
   const ctx = await ctxOn(s, env, p.from);
+  if (mover) return stopSourceInGit(s, mover, ctx, p);
   const rev = await targetRevision(s);
   let left = 0;
   for (const ref of p.singletons) {
@@ -140,6 +174,33 @@ export async function moveStopSourceStep(s: StepEnv): Promise<StepOutput> {
   // Not one pod of a singleton may remain on the source (terminating ones included) before the target starts it.
   if (left > 0) throw new StepWaitingError(`${p.from}: ${left} singleton pods still stopping`, recheckDelayMs((s.waiting?.waits ?? 0) + 1));
   return { singletons: p.singletons.length, stoppedOn: p.from, stoppedAt: s.deps.now().toISOString() };
+}
+
+/**
+ * GitOps: a commit of the source's revision with its singletons held at zero (Argo CD applies it;
+ * selfHeal would undo a scale through the cluster), parked until the source's singletons are at zero
+ * and none of their pods is left there, read from the cluster.
+ */
+async function stopSourceInGit(s: StepEnv, mover: CopyMoveDriver, ctx: DriverContext, p: Prepared): Promise<StepOutput> {
+  const source = await sourceRevision(s);
+  const held = await mover.holdSource(ctx, withSingletonsHeld(source));
+  let left = 0;
+  for (const ref of p.singletons) {
+    const want = source.objects.map((o) => o.object).find((o) => o.kind === ref.kind && o.metadata.name === ref.name);
+    left += await stillRunning(ctx, ref, want);
+  }
+  if (left > 0) throw new StepWaitingError(`${p.from}: ${left} singleton pods or replicas left after the commit holding them at zero (${held.commit?.slice(0, 12) ?? 'none'})`, recheckDelayMs((s.waiting?.waits ?? 0) + 1));
+  return { singletons: p.singletons.length, stoppedOn: p.from, stoppedAt: s.deps.now().toISOString(), commit: held.commit, changed: held.changed };
+}
+
+/** A singleton's replicas still above zero on the cluster (1) plus its pods still there, terminating ones included. */
+async function stillRunning(ctx: DriverContext, ref: ObjectRef, want: KubeObject | undefined): Promise<number> {
+  const live = await ctx.kube.get(ref);
+  if (!live) return 0;
+  const up = (live.spec as { replicas?: number } | undefined)?.replicas !== 0 ? 1 : 0;
+  const selector = selectorOf(want ?? live);
+  if (!selector) return up;
+  return up + (await ctx.kube.list({ apiVersion: 'v1', kind: 'Pod', ...(ref.namespace ? { namespace: ref.namespace } : {}), labelSelector: selector })).length;
 }
 
 /** Sets one workload's replicas to zero under the move's own field manager (the revision's fields stay). */
@@ -162,7 +223,10 @@ export async function moveStartTargetStep(s: StepEnv): Promise<StepOutput> {
   const p = prepared(s);
   const rev = await targetRevision(s);
   const ctx = await ctxOn(s, env, p.to);
-  for (const o of rev.objects.map((r) => r.object).filter(isSingleton)) await ctx.kube.apply(o, { force: true });
+  const mover = copyMover(s, env);
+  // GitOps: the copy committed with its singletons at their replicas (after the source's hold is verified).
+  if (mover) await mover.deliverCopy(ctx, rev);
+  else for (const o of rev.objects.map((r) => r.object).filter(isSingleton)) await ctx.kube.apply(o, { force: true });
   const checks = await verifyOn(s, env, p.to, rev);
   return { cluster: p.to, ready: true, readyAt: s.deps.now().toISOString(), startedSingletons: p.singletons.length, ...(checks ? { checks } : {}) };
 }
@@ -171,13 +235,16 @@ export async function moveSwitchStep(s: StepEnv): Promise<StepOutput> {
   const env = await loadEnvironment(s);
   const p = prepared(s);
   const delivered = s.outputs['move-deliver'] as { inventory?: ObjectRef[] } | undefined;
+  const mover = copyMover(s, env);
+  // GitOps: one commit makes the copy the environment's home before the store says so.
+  const promoted = mover ? await mover.promoteCopy(await ctxOn(s, env, p.to)) : null;
   if (!(await s.claimed.saveInventory(env.tenant, env.name, { revision: p.revision, objects: delivered?.inventory ?? [] }))) throw new LeaseLostError('lease lost while switching: another worker owns this move now');
   const updated = await s.claimed.setEnvironmentStatus(env.tenant, env.name, {
     cluster: p.to, appliedRevision: p.revision, desiredRevision: p.revision,
     conditions: moving(s, env, 'True', 'Switched', `placed on ${p.to}; removing from ${p.from}`),
   });
   if (!updated) throw new LeaseLostError('lease lost while switching: another worker owns this move now');
-  return { from: p.from, to: p.to, switchedAt: s.deps.now().toISOString() };
+  return { from: p.from, to: p.to, switchedAt: s.deps.now().toISOString(), ...(promoted ? { commit: promoted.commit, changed: promoted.changed } : {}) };
 }
 
 export async function moveRemoveStep(s: StepEnv): Promise<StepOutput> {
@@ -186,6 +253,12 @@ export async function moveRemoveStep(s: StepEnv): Promise<StepOutput> {
   const lost = await sourceLost(s, p.from);
   if (lost) return { cluster: p.from, removed: 0, left: p.sourceObjects.length, skipped: `${lost}: its objects are left there` };
   const budgets = await budgetsMet(s, env, p);
+  const mover = copyMover(s, env);
+  if (mover) {
+    const res = await mover.removeSource(await ctxOn(s, env, p.from), p.sourceObjects);
+    if (res.pending.length > 0) throw new StepWaitingError(`${p.from}: Argo CD has not deleted ${res.pending.join(', ')} yet`, recheckDelayMs((s.waiting?.waits ?? 0) + 1));
+    return { cluster: p.from, removed: res.removed.length, removedAt: s.deps.now().toISOString(), commit: res.detail?.commit, ...(budgets ? { disruptionBudgets: budgets } : {}) };
+  }
   const res = await driverFor(s.deps, env).remove(await ctxOn(s, env, p.from), p.sourceObjects);
   return { cluster: p.from, removed: res.removed.length, removedAt: s.deps.now().toISOString(), ...(budgets ? { disruptionBudgets: budgets } : {}) };
 }
@@ -242,6 +315,8 @@ export async function moveRecordStep(s: StepEnv): Promise<StepOutput> {
 async function undoTarget(s: StepEnv, env: Environment, p: Prepared): Promise<string> {
   const delivered = s.outputs['move-deliver'] as { inventory?: ObjectRef[] } | undefined;
   let out: string;
+  const mover = copyMover(s, env);
+  if (mover) return undoCopy(s, mover, env, p, delivered?.inventory ?? []);
   try {
     const res = await driverFor(s.deps, env).remove(await ctxOn(s, env, p.to), delivered?.inventory ?? []);
     out = `; removed ${res.removed.length} objects from ${p.to}`;
@@ -249,6 +324,35 @@ async function undoTarget(s: StepEnv, env: Environment, p: Prepared): Promise<st
     out = `; could not remove what was delivered on ${p.to}: ${err instanceof Error ? err.message : String(err)}`;
   }
   if (s.outputs['move-stop-source'] && p.singletons.length > 0) out += `; its singletons are stopped on ${p.from} (scale them back or move again)`;
+  return out;
+}
+
+/**
+ * GitOps before the switch: the source's singletons committed back at their replicas (when the
+ * stop-source step held them), the copy's directory removed (Argo CD deletes its Application and
+ * prunes the target), the target's out-of-band objects deleted. Best effort; says what it did.
+ */
+async function undoCopy(s: StepEnv, mover: CopyMoveDriver, env: Environment, p: Prepared, inventory: ObjectRef[]): Promise<string> {
+  const errText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+  let out: string;
+  let gone = false;
+  try {
+    const res = await mover.removeCopy(await ctxOn(s, env, p.to), inventory);
+    gone = res.pending.length === 0;
+    out = gone ? `; the copy on ${p.to} is removed` : `; the copy on ${p.to} is removed from Git, Argo CD had not deleted ${res.pending.join(', ')} yet`;
+  } catch (err) {
+    out = `; could not remove the copy on ${p.to}: ${errText(err)}`;
+  }
+  // The source's singletons start again only once the copy is gone (never live on both).
+  if (p.singletons.length > 0 && s.outputs['move-stop-source']) {
+    if (!gone) return `${out}; its singletons stay held at zero on ${p.from} (commit them back once the copy is gone, or move again)`;
+    try {
+      const back = await mover.holdSource(await ctxOn(s, env, p.from), await sourceRevision(s));
+      if (back.changed) out += `; its singletons committed back at their replicas on ${p.from}`;
+    } catch (err) {
+      out += `; could not commit its singletons back on ${p.from}: ${errText(err)}`;
+    }
+  }
   return out;
 }
 

@@ -296,3 +296,26 @@ export function argoDriftItems(app: KubeObject | null): DriftItem[] {
 export async function readApplicationObject(t: ArgoTarget, name: string): Promise<KubeObject | null> {
   return t.kube.get(argoRef(t, 'Application', name));
 }
+
+/**
+ * Waits (bounded) until Argo CD has deleted every Application of `environment` but those in `keep`
+ * (a GitOps move's source or failed copy: the ApplicationSets no longer yield it, its resources
+ * finalizer prunes what it synced). A sync still running on one being deleted is terminated, as
+ * narrowTenant does. Returns the names still there when the bound ran out (empty: all gone).
+ */
+export async function waitApplicationsGone(t: ArgoTarget, tenant: string, environment: string, keep: ReadonlySet<string>, o: NarrowOptions): Promise<string[]> {
+  const deadline = o.now().getTime() + (o.timeoutMs ?? 180_000);
+  for (;;) {
+    const left = (await applicationsOf(t, tenant, environment)).filter((a) => !keep.has(a.metadata.name));
+    if (left.length === 0) return [];
+    if (o.now().getTime() > deadline) return left.map((a) => a.metadata.name).sort();
+    for (const app of left.filter(deletingWhileSyncing)) await terminateOperation(t, app);
+    await sleep(o.pollMs ?? 1000, undefined, { signal: o.signal });
+  }
+}
+
+/** The tenant's AppProject exactly as the repo's environments need it (narrowed: a moved environment's source destination gone). */
+export async function narrowProject(t: ArgoTarget, ref: TenantRepoRef, envs: RevisionIndex[]): Promise<void> {
+  if (envs.length === 0) return;
+  await apply(t, appProject(ref, envs));
+}

@@ -12,13 +12,18 @@ import type { KubeObject, ObjectRef, Revision } from '../../domain/types.ts';
 import { refOf } from '../../domain/kinds.ts';
 import type { ArchiveResult, GitRepos, Workspace } from '../../adapters/git/index.ts';
 import {
-  ARGOCD_NAMESPACE, ARGO_API, applicationName, commitMessage, environmentDir, isGuardRail, parseRevisionIndex, renderArgoFiles, renderEnvironmentTree, syncIdentityObjects, syncClusterRoleName,
+  ARGOCD_NAMESPACE, ARGO_API, applicationName, applicationOf, applicationsOfIndex, commitMessage, copyApplicationName, copyClusterOf, copyDir, environmentDir, homeTree, isGuardRail,
+  manifestsDirOf, parseRevisionIndex, renderArgoFiles, renderEnvironmentTree, syncIdentityObjects, syncClusterRoleName,
   type CommitInfo, type EnvironmentTree, type GitopsPlacement, type RevisionIndex,
 } from '../../render/gitops/index.ts';
+import { isSingleton } from '../../plan/move.ts';
 import { DirectDriver } from './direct.ts';
-import { argoDriftItems, argoSnapshot, argoTargetFor, bootstrapTenant, fenceGuardRails, narrowTenant, readApplication, readApplicationObject, requestRefresh, type ArgoTarget, type RepoCredential } from './gitops-argo.ts';
+import {
+  argoDriftItems, argoSnapshot, argoTargetFor, bootstrapTenant, fenceGuardRails, narrowProject, narrowTenant, readApplication, readApplicationObject, requestRefresh, waitApplicationsGone,
+  type ArgoTarget, type RepoCredential,
+} from './gitops-argo.ts';
 import { deploymentsHealth } from './gitops-health.ts';
-import type { ClusterClient, DeliverResult, Driver, DriverContext, DriftReport, PreviousDelivery, RemoveResult, VerifyOptions, VerifyResult } from './types.ts';
+import type { ClusterClient, CopyMoveDriver, DeliverResult, Driver, DriverContext, DriftReport, PreviousDelivery, RemoveResult, VerifyOptions, VerifyResult } from './types.ts';
 
 export interface GitopsDriverOptions {
   repos: GitRepos;
@@ -64,7 +69,20 @@ function info(ctx: DriverContext, action: string, revision?: Revision): CommitIn
   };
 }
 
-export class GitopsDriver implements Driver {
+/** Which Application syncs what, and which revision.json says what it holds. */
+interface AppAt { app: string; index: string }
+
+const indexPathOf = (env: string) => `${environmentDir(env)}/revision.json`;
+
+/**
+ * Whether the revision holds its singletons at zero (a GitOps move's held copy or source: plan/move.ts
+ * withSingletonsHeld). A hibernated revision holds everything and says so already.
+ */
+export function holdsSingletons(rev: Revision): boolean {
+  return !rev.hibernated && rev.objects.some((o) => isSingleton(o.object) && (o.object.spec as { replicas?: number } | undefined)?.replicas === 0);
+}
+
+export class GitopsDriver implements Driver, CopyMoveDriver {
   readonly mode = 'gitops' as const;
 
   constructor(private readonly opts: GitopsDriverOptions) {}
@@ -72,23 +90,33 @@ export class GitopsDriver implements Driver {
   async deliver(ctx: DriverContext, revision: Revision, previous?: PreviousDelivery): Promise<DeliverResult> {
     // A requested rollback (Operation kind "rollback") is a revert commit too, not a plain rewrite.
     if (ctx.operation.kind === 'rollback' && previous?.revision && previous.revision.id !== revision.id) return this.rollback(ctx, revision, previous);
-    const tree = renderEnvironmentTree(this.mirrored(revision), placementOf(ctx), { guardRails: 'out-of-band' });
     await this.refuseLostRepo(ctx);
+    // Out-of-band objects are the same wherever the index puts the manifests (the label-tracking
+    // strip only concerns guard rails an older layout committed, never those of a moved environment).
+    let tree = homeTree(this.mirrored(revision), placementOf(ctx), null, { guardRails: 'out-of-band' });
     await this.applyOutOfBand(ctx, tree);
     const action = ctx.operation.kind;
     const commit = await this.opts.repos.mutate(ctx.environment.tenant, async (ws) => {
+      // Later deliveries keep the Application and directory of the index they replace (ADR 1030).
+      tree = homeTree(this.mirrored(revision), placementOf(ctx), await readIndex(ws, indexPathOf(ctx.environment.name)), { guardRails: 'out-of-band' });
       await ws.replaceDir(tree.dir, tree.files);
       const envs = await this.writeArgo(ws, ctx.environment.tenant);
       const made = await ws.commitIfChanged(commitMessage(info(ctx, action, revision)), ctx.now());
       return { made, head: await ws.head(), envs };
     }, ctx.signal);
-    await this.bootstrap(ctx, commit.envs);
+    await this.bootstrap(ctx, commit.envs, applicationOf(ctx.environment.tenant, tree.index));
     const pruned = await this.pruneOutOfBand(ctx, tree, previous?.inventory ?? []);
     ctx.logger.info({ tenant: ctx.environment.tenant, environment: ctx.environment.name, revision: revision.id, commit: commit.head, changed: commit.made !== null }, 'gitops: delivered');
     return this.result(ctx, tree, pruned, { commit: commit.head, changed: commit.made !== null });
   }
 
   async verify(ctx: DriverContext, revision: Revision, opts: VerifyOptions): Promise<VerifyResult> {
+    const home = await this.homeIndex(ctx);
+    const app = home ? applicationOf(ctx.environment.tenant, home) : applicationName(ctx.environment.tenant, ctx.environment.name);
+    return this.verifyAt(ctx, revision, opts, { app, index: indexPathOf(ctx.environment.name) });
+  }
+
+  private async verifyAt(ctx: DriverContext, revision: Revision, opts: VerifyOptions, at: AppAt): Promise<VerifyResult> {
     const began = ctx.now().getTime();
     const deadline = (opts.startedAt ?? began) + opts.timeoutMs;
     const interval = opts.pollIntervalMs ?? 1000;
@@ -96,7 +124,7 @@ export class GitopsDriver implements Driver {
       // A lost lease or shutdown is not the cluster saying no: throw, so the engine retries instead
       // of rolling back.
       ctx.signal.throwIfAborted();
-      const argo = await this.argoHealth(ctx, revision);
+      const argo = await this.argoHealth(ctx, revision, at);
       const own = await deploymentsHealth(ctx.kube, revision);
       // Argo CD's verdict first; the Deployments' (and pods') own words join it.
       const snap = argo ? { ...argo, ...(own.failing ? { failing: own.failing } : {}), message: own.ready ? argo.message : `${argo.message}; ${own.message}` } : own;
@@ -113,11 +141,14 @@ export class GitopsDriver implements Driver {
 
   /** A revert commit of the change that delivered `from.revision`, then the tree forced to `toRevision`. */
   async rollback(ctx: DriverContext, toRevision: Revision, from: PreviousDelivery): Promise<DeliverResult> {
-    const tree = renderEnvironmentTree(this.mirrored(toRevision), placementOf(ctx), { guardRails: 'out-of-band' });
     await this.refuseLostRepo(ctx);
+    // Out-of-band objects are the same wherever the index puts the manifests (the label-tracking
+    // strip only concerns guard rails an older layout committed, never those of a moved environment).
+    let tree = homeTree(this.mirrored(toRevision), placementOf(ctx), null, { guardRails: 'out-of-band' });
     await this.applyOutOfBand(ctx, tree);
     const { tenant, name } = ctx.environment;
     const commit = await this.opts.repos.mutate(tenant, async (ws) => {
+      tree = homeTree(this.mirrored(toRevision), placementOf(ctx), await readIndex(ws, indexPathOf(name)), { guardRails: 'out-of-band' });
       const bad = from.revision ? await ws.findCommit({ 'Fleetplane-Environment': name, 'Fleetplane-Revision': from.revision.id }) : null;
       if (bad) await ws.revertNoCommit(bad);
       // Whatever the revert left (conflicts with later commits, an older bad commit), the
@@ -128,7 +159,7 @@ export class GitopsDriver implements Driver {
       const made = await ws.commitIfChanged(message, ctx.now());
       return { made, head: await ws.head(), reverted: bad, envs };
     }, ctx.signal);
-    await this.bootstrap(ctx, commit.envs);
+    await this.bootstrap(ctx, commit.envs, applicationOf(tenant, tree.index));
     const pruned = await this.pruneOutOfBand(ctx, tree, from.inventory);
     ctx.logger.info({ tenant, environment: name, to: toRevision.id, commit: commit.head, reverted: commit.reverted }, 'gitops: rolled back');
     return this.result(ctx, tree, pruned, { commit: commit.head, changed: commit.made !== null, reverted: commit.reverted });
@@ -181,10 +212,163 @@ export class GitopsDriver implements Driver {
     const own = await this.comparer.drift(ctx, revision);
     const argo = await this.argoTarget(ctx);
     if (!argo) return own;
-    const app = await readApplicationObject(argo, applicationName(ctx.environment.tenant, ctx.environment.name)).catch(() => null);
+    const home = await this.homeIndex(ctx).catch(() => null);
+    const name = home ? applicationOf(ctx.environment.tenant, home) : applicationName(ctx.environment.tenant, ctx.environment.name);
+    const app = await readApplicationObject(argo, name).catch(() => null);
     const seen = new Set(own.items.map((i) => keyOf(i.ref)));
     const items = [...own.items, ...argoDriftItems(app).filter((i) => !seen.has(keyOf(i.ref)))];
     return { drifted: items.length > 0, items };
+  }
+
+  // --- Moving with a second Application (ADR 1030). Each step idempotent: commit if changed, SSA. ---
+
+  /** move-deliver / move-start-target: out of band on the target, one commit of the copy, bootstrap (widen), refresh. */
+  async deliverCopy(ctx: DriverContext, revision: Revision): Promise<DeliverResult> {
+    const { tenant, name } = ctx.environment;
+    const to = ctx.cluster.name;
+    const application = copyApplicationName(tenant, name, to);
+    const held = holdsSingletons(revision);
+    const tree = renderEnvironmentTree(this.mirrored(revision), placementOf(ctx), { guardRails: 'out-of-band', copy: { cluster: to, application }, singletonsHeld: held });
+    await this.refuseLostRepo(ctx);
+    await this.applyOutOfBand(ctx, tree, application);
+    const commit = await this.opts.repos.mutate(tenant, async (ws) => {
+      await ws.replaceDir(tree.dir, tree.files);
+      const envs = await this.writeArgo(ws, tenant);
+      const made = await ws.commitIfChanged(commitMessage({ ...info(ctx, 'move', revision), detail: `copy on ${to}${held ? ', singletons held at zero' : ''}` }), ctx.now());
+      return { made, head: await ws.head(), envs };
+    }, ctx.signal);
+    await this.bootstrap(ctx, commit.envs, application);
+    ctx.logger.info({ tenant, environment: name, to, application, commit: commit.head, changed: commit.made !== null, held }, 'gitops: move copy delivered');
+    return this.result(ctx, tree, [], { commit: commit.head, changed: commit.made !== null, application });
+  }
+
+  /** move-verify / move-start-target: the copy's Application and the target's Deployments. */
+  async verifyCopy(ctx: DriverContext, revision: Revision, opts: VerifyOptions): Promise<VerifyResult> {
+    const { tenant, name } = ctx.environment;
+    return this.verifyAt(ctx, revision, opts, { app: copyApplicationName(tenant, name, ctx.cluster.name), index: `${copyDir(name, ctx.cluster.name)}/revision.json` });
+  }
+
+  /**
+   * move-stop-source (and undoing it): `revision` committed to the source's own directories, where
+   * its index says they are; the copies and the index's Application and path stay. Argo CD applies
+   * it (a scale through the cluster would be undone by selfHeal).
+   */
+  async holdSource(ctx: DriverContext, revision: Revision): Promise<{ commit: string | null; changed: boolean }> {
+    const { tenant, name } = ctx.environment;
+    const held = holdsSingletons(revision);
+    const out = await this.opts.repos.mutate(tenant, async (ws) => {
+      const home = await readIndex(ws, indexPathOf(name));
+      if (!home) throw new Error(`gitops: ${tenant}/${name} has no revision.json in its repository: nothing to hold`);
+      const tree = homeTree(this.mirrored(revision), home.placement, home, { guardRails: 'out-of-band', singletonsHeld: held });
+      const base = manifestsDirOf(tree.index).replace(/\/manifests$/, '');
+      await ws.removeDir(`${base}/manifests`);
+      await ws.removeDir(`${base}/helm`);
+      await ws.writeFiles(tree.files);
+      const made = await ws.commitIfChanged(commitMessage({ ...info(ctx, 'move', revision), detail: held ? `singletons held at zero on ${home.placement.cluster}` : `singletons back on ${home.placement.cluster}` }), ctx.now());
+      return { made, head: await ws.head(), app: applicationOf(tenant, home) };
+    }, ctx.signal);
+    const argo = await this.argoTarget(ctx);
+    if (argo) await requestRefresh(argo, out.app);
+    return { commit: out.head, changed: out.made !== null };
+  }
+
+  /**
+   * move-switch: one commit makes the copy the environment's home (its index at
+   * environments/<env>/revision.json, keeping its Application and manifests directory; the copy's own
+   * revision.json goes). The source's manifests stay (held); the repo's ApplicationSet no longer
+   * yields the source's Application (the live one changes in removeSource).
+   */
+  async promoteCopy(ctx: DriverContext): Promise<{ commit: string | null; changed: boolean }> {
+    const { tenant, name } = ctx.environment;
+    const to = ctx.cluster.name;
+    const application = copyApplicationName(tenant, name, to);
+    const out = await this.opts.repos.mutate(tenant, async (ws) => {
+      const copyIndex = `${copyDir(name, to)}/revision.json`;
+      const text = await ws.readFile(copyIndex);
+      if (!text) {
+        // Promoted already (a re-run): nothing to commit.
+        const home = await readIndex(ws, indexPathOf(name));
+        if (home?.application !== application) throw new Error(`gitops: ${tenant}/${name} has no copy on ${to} to switch to`);
+        return { made: null, head: await ws.head() };
+      }
+      await ws.writeFiles({ [indexPathOf(name)]: text });
+      await ws.removeDir(copyIndex);
+      await this.writeArgo(ws, tenant);
+      const made = await ws.commitIfChanged(commitMessage({ ...info(ctx, 'move', undefined), detail: `switch to ${to}` }), ctx.now());
+      return { made, head: await ws.head() };
+    }, ctx.signal);
+    return { commit: out.head, changed: out.made !== null };
+  }
+
+  /** move-remove (ADR 1030 §3); `ctx` is on the source. */
+  async removeSource(ctx: DriverContext, inventory: ObjectRef[]): Promise<RemoveResult & { pending: string[] }> {
+    const { tenant, name } = ctx.environment;
+    const from = ctx.cluster.name;
+    const home = await this.homeIndex(ctx);
+    if (!home || home.placement.cluster === from) throw new Error(`gitops: ${tenant}/${name}'s home in the repository is still on ${from}: not removing it`);
+    return this.removeOther(ctx, inventory, home, async (ws) => {
+      // The source's directories: the original one's manifests and helm, and every copy but the home's.
+      const keep = copyClusterOf(manifestsDirOf(home));
+      for (const dir of ['manifests', 'helm']) await ws.removeDir(`${environmentDir(name)}/${dir}`);
+      for (const c of await ws.listDirs(`${environmentDir(name)}/copies`)) if (c !== keep) await ws.removeDir(copyDir(name, c));
+      return `removed from ${from}`;
+    });
+  }
+
+  /** A move failed before move-switch; `ctx` is on the target. */
+  async removeCopy(ctx: DriverContext, inventory: ObjectRef[]): Promise<RemoveResult & { pending: string[] }> {
+    const { tenant, name } = ctx.environment;
+    const to = ctx.cluster.name;
+    if (!(await this.opts.repos.exists(tenant))) return { removed: [], pending: [] };
+    const home = await this.homeIndex(ctx);
+    if (!home || home.placement.cluster === to) throw new Error(`gitops: ${tenant}/${name}'s home in the repository is on ${to}: not removing it as a copy`);
+    return this.removeOther(ctx, inventory, home, async (ws) => {
+      await ws.removeDir(copyDir(name, to));
+      return `copy on ${to} removed`;
+    });
+  }
+
+  /**
+   * Removes what the environment has on ctx's cluster other than its home, in this order: the
+   * ApplicationSets applied as the repo will be after `change` (keyed by environment, so the element
+   * of the other copy goes; its directory is still there, so its Application never reads a missing
+   * path), the wait for Argo CD to delete its Applications (resources finalizer: pruned), the
+   * out-of-band objects on that cluster, the commit of `change`, the AppProject narrowed. A re-run
+   * finds every part done: nothing applied changes, the wait ends at once, no commit.
+   */
+  private async removeOther(ctx: DriverContext, inventory: ObjectRef[], home: RevisionIndex, change: (ws: Workspace) => Promise<string>): Promise<RemoveResult & { pending: string[] }> {
+    const { tenant, name } = ctx.environment;
+    const argo = await this.argoTarget(ctx);
+    if (argo) {
+      // In a throwaway clone: the tree as it will be, without committing it yet.
+      const envs = await this.opts.repos.read(tenant, async (ws) => { await change(ws); return indexesIn(ws); }, ctx.signal);
+      await this.bootstrap(ctx, envs, applicationOf(tenant, home));
+      const keep = new Set(applicationsOfIndex(tenant, home));
+      const pending = await waitApplicationsGone(argo, tenant, name, keep, { signal: ctx.signal, now: ctx.now, ...(this.opts.offboardTimeoutMs !== undefined ? { timeoutMs: this.opts.offboardTimeoutMs } : {}) });
+      if (pending.length > 0) {
+        ctx.logger.warn({ tenant, environment: name, cluster: ctx.cluster.name, pending }, 'gitops: Argo CD had not deleted the Applications in time; the out-of-band objects, the directory and the AppProject stay');
+        return { removed: [], pending, detail: { commit: null, changed: false } };
+      }
+    }
+    const secrets = inventory.filter((r) => r.kind === 'Secret' && r.apiVersion === 'v1');
+    for (const ref of secrets) await ctx.kube.delete(ref);
+    await this.removeOutOfBandRest(ctx);
+    const out = await this.opts.repos.mutate(tenant, async (ws) => {
+      const detail = await change(ws);
+      const envs = await this.writeArgo(ws, tenant);
+      const made = await ws.commitIfChanged(commitMessage({ ...info(ctx, 'move', undefined), detail }), ctx.now());
+      return { made, head: await ws.head(), envs };
+    }, ctx.signal);
+    if (argo) await narrowProject(argo, this.repoRef(tenant), out.envs);
+    ctx.logger.info({ tenant, environment: name, cluster: ctx.cluster.name, commit: out.head }, 'gitops: removed the other copy');
+    return { removed: inventory, pending: [], detail: { commit: out.head, changed: out.made !== null } };
+  }
+
+  /** The environment's index at the repo's HEAD (null: no repo, or not delivered). */
+  private async homeIndex(ctx: DriverContext): Promise<RevisionIndex | null> {
+    const { tenant, name } = ctx.environment;
+    if (!(await this.opts.repos.exists(tenant))) return null;
+    return this.opts.repos.read(tenant, (ws) => readIndex(ws, indexPathOf(name)), ctx.signal);
   }
 
   private readonly comparer = new DirectDriver();
@@ -196,11 +380,7 @@ export class GitopsDriver implements Driver {
 
   /** Rewrites argocd/ from every environment directory; returns the environments found. */
   private async writeArgo(ws: Workspace, tenant: string): Promise<RevisionIndex[]> {
-    const envs: RevisionIndex[] = [];
-    for (const env of await ws.listDirs('environments')) {
-      const text = await ws.readFile(`environments/${env}/revision.json`);
-      if (text) envs.push(parseRevisionIndex(text));
-    }
+    const envs = await indexesIn(ws);
     await ws.writeFiles(renderArgoFiles(this.repoRef(tenant), envs));
     return envs;
   }
@@ -247,7 +427,7 @@ export class GitopsDriver implements Driver {
   private readonly bootstrapping = new Map<string, Promise<unknown>>();
 
   /** Installs the tenant's Argo CD objects for the environments now in the repo (widening only). */
-  private async bootstrap(ctx: DriverContext, envs: RevisionIndex[]): Promise<void> {
+  private async bootstrap(ctx: DriverContext, envs: RevisionIndex[], app = applicationName(ctx.environment.tenant, ctx.environment.name)): Promise<void> {
     const argo = await this.argoTarget(ctx);
     if (!argo) return;
     const tenant = ctx.environment.tenant;
@@ -261,8 +441,8 @@ export class GitopsDriver implements Driver {
       if (this.bootstrapping.get(tenant) === mine) this.bootstrapping.delete(tenant);
     }
     // The commit is pushed: have Argo CD read it now rather than at its next poll of the repo.
-    await requestRefresh(argo, applicationName(tenant, ctx.environment.name));
-    this.refreshedAt.set(applicationName(tenant, ctx.environment.name), ctx.now().getTime());
+    await requestRefresh(argo, app);
+    this.refreshedAt.set(app, ctx.now().getTime());
   }
 
   /** When each Application was last asked to refresh (verify asks again at most every REFRESH_EVERY_MS). */
@@ -271,10 +451,10 @@ export class GitopsDriver implements Driver {
   /** Which revision of this environment a commit holds (memoised: commits never change). */
   private readonly held = new Map<string, string | null>();
 
-  private async revisionAt(ctx: DriverContext, commit: string): Promise<string | null> {
-    const key = `${ctx.environment.tenant}/${ctx.environment.name}@${commit}`;
+  private async revisionAt(ctx: DriverContext, commit: string, index: string): Promise<string | null> {
+    const key = `${ctx.environment.tenant}/${index}@${commit}`;
     if (!this.held.has(key)) {
-      const text = await this.opts.repos.read(ctx.environment.tenant, (ws) => ws.readFileAt(commit, `${environmentDir(ctx.environment.name)}/revision.json`), ctx.signal);
+      const text = await this.opts.repos.read(ctx.environment.tenant, (ws) => ws.readFileAt(commit, index), ctx.signal);
       if (this.held.size > 10_000) this.held.clear();
       this.held.set(key, text ? deliveredKey(parseRevisionIndex(text)) : null);
     }
@@ -282,11 +462,11 @@ export class GitopsDriver implements Driver {
   }
 
   /** Argo CD's verdict (null = ready as far as Argo CD goes, or no Argo CD configured). */
-  private async argoHealth(ctx: DriverContext, revision: Revision) {
+  private async argoHealth(ctx: DriverContext, revision: Revision, at: AppAt) {
     const argo = await this.argoTarget(ctx);
     if (!argo) return null;
-    const name = applicationName(ctx.environment.tenant, ctx.environment.name);
-    const snap = await argoSnapshot(await readApplication(argo, name), name, (c) => this.revisionAt(ctx, c), deliveredKey({ revision: revision.id, hibernated: revision.hibernated }));
+    const name = at.app;
+    const snap = await argoSnapshot(await readApplication(argo, name), name, (c) => this.revisionAt(ctx, c, at.index), deliveredKey({ revision: revision.id, hibernated: revision.hibernated, singletonsHeld: holdsSingletons(revision) }));
     // Not there yet (an older commit, or a cached manifest error): ask Argo CD to look again, sparingly.
     const now = ctx.now().getTime();
     if (snap && snap.reason === 'NotSynced' && now - (this.refreshedAt.get(name) ?? 0) >= REFRESH_EVERY_MS) {
@@ -311,10 +491,9 @@ export class GitopsDriver implements Driver {
    *   4. the other guard rails, taken over the same way; 5. the Secrets.
    * Only then does the commit without them land.
    */
-  private async applyOutOfBand(ctx: DriverContext, tree: EnvironmentTree): Promise<void> {
+  private async applyOutOfBand(ctx: DriverContext, tree: EnvironmentTree, app = applicationName(ctx.environment.tenant, ctx.environment.name)): Promise<void> {
     const argo = await this.argoTarget(ctx);
     if (argo) await fenceGuardRails(argo, ctx.environment.tenant);
-    const app = applicationName(ctx.environment.tenant, ctx.environment.name);
     const rails = tree.guardRailObjects;
     const isNamespace = (o: KubeObject) => o.kind === 'Namespace' && o.apiVersion === 'v1';
     for (const obj of rails.filter(isNamespace)) await this.takeOver(ctx, obj, app);
@@ -384,10 +563,32 @@ export function trackingStrip(live: KubeObject | null, desired: KubeObject, app:
 
 /**
  * What a commit holds for verify: the revision id, marked when it is held at zero. The hibernated
- * copy keeps the id and hashes, so without the mark the awake commit before it would pass verify.
+ * copy keeps the id and hashes, so without the mark the awake commit before it would pass verify. So
+ * does a GitOps move's copy or source with only its singletons held (and the Deployments' check reads
+ * the live replicas, which the held commit has set to zero).
  */
-function deliveredKey(i: { revision: string; hibernated?: boolean | undefined }): string {
-  return i.hibernated ? `${i.revision} (held at zero)` : i.revision;
+export function deliveredKey(i: { revision: string; hibernated?: boolean | undefined; singletonsHeld?: boolean | undefined }): string {
+  if (i.hibernated) return `${i.revision} (held at zero)`;
+  return i.singletonsHeld ? `${i.revision} (singletons held at zero)` : i.revision;
+}
+
+/** Every index in the tree: each environment's, and each copy's of a moving environment (ADR 1030: its own Application). */
+async function indexesIn(ws: Workspace): Promise<RevisionIndex[]> {
+  const envs: RevisionIndex[] = [];
+  for (const env of await ws.listDirs('environments')) {
+    const home = await readIndex(ws, `environments/${env}/revision.json`);
+    if (home) envs.push(home);
+    for (const cluster of await ws.listDirs(`environments/${env}/copies`)) {
+      const copy = await readIndex(ws, `environments/${env}/copies/${cluster}/revision.json`);
+      if (copy) envs.push(copy);
+    }
+  }
+  return envs;
+}
+
+async function readIndex(ws: Workspace, path: string): Promise<RevisionIndex | null> {
+  const text = await ws.readFile(path);
+  return text ? parseRevisionIndex(text) : null;
 }
 
 function revertMessage(subject: string, bad: string, c: CommitInfo): string {

@@ -142,3 +142,33 @@ export interface Driver {
   /** Compare live state with `revision`; optional (the engine skips drift for drivers without it). */
   drift?(ctx: DriverContext, revision: Revision): Promise<DriftReport>;
 }
+
+/**
+ * Moving an environment by delivering a second copy of it for the target (the GitOps driver, ADR
+ * 1030): each method is idempotent ("commit if changed"), so a step re-run after a crash is a no-op.
+ * `target` contexts are placed on the move's target, `source` ones on its source.
+ */
+export interface CopyMoveDriver {
+  /** Out of band on the target, then one commit of the copy (`revision` as given: singletons held or not), then bootstrap (widen). */
+  deliverCopy(target: DriverContext, revision: Revision): Promise<DeliverResult>;
+  /** The copy's own Application Synced + Healthy at a commit whose copy index holds `revision`, its Deployments Ready. */
+  verifyCopy(target: DriverContext, revision: Revision, opts: VerifyOptions): Promise<VerifyResult>;
+  /** Commits `revision` (the source's, e.g. singletons held at zero) to the source's own directory; copies untouched. */
+  holdSource(source: DriverContext, revision: Revision): Promise<{ commit: string | null; changed: boolean }>;
+  /** One commit: the copy becomes the environment's home (its index at environments/<env>/revision.json). */
+  promoteCopy(target: DriverContext): Promise<{ commit: string | null; changed: boolean }>;
+  /**
+   * After the switch: the ApplicationSets applied from the repo, the source's Applications waited
+   * for (bounded) until Argo CD deleted them (pruning the source), then the source's out-of-band
+   * objects deleted, its old directory removed in a commit, and the AppProject narrowed.
+   * `pending` names the Applications still there when the bound ran out (nothing else was done).
+   */
+  removeSource(source: DriverContext, inventory: ObjectRef[]): Promise<RemoveResult & { pending: string[] }>;
+  /** Before the switch (a failed move): the copy's directory removed, its Applications waited for, the target's out-of-band objects deleted. */
+  removeCopy(target: DriverContext, inventory: ObjectRef[]): Promise<RemoveResult & { pending: string[] }>;
+}
+
+export function isCopyMoveDriver(d: Driver): d is Driver & CopyMoveDriver {
+  const m = d as Partial<CopyMoveDriver>;
+  return typeof m.deliverCopy === 'function' && typeof m.promoteCopy === 'function' && typeof m.removeSource === 'function';
+}

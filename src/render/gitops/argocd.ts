@@ -103,6 +103,12 @@ export function manifestsDirOf(e: Pick<RevisionIndex, 'environment' | 'manifests
   return e.manifestsDir ?? `environments/${e.environment}/manifests`;
 }
 
+/** Every Application an index yields: its own and one per chart component (names as the ApplicationSets render them). */
+export function applicationsOfIndex(tenant: string, e: Pick<RevisionIndex, 'environment' | 'application' | 'helm' | 'placement'>): string[] {
+  const charts = e.helm.filter((h) => h.repo).map((h) => (e.application ? copyChartApplicationName(tenant, e.environment, h.component, e.placement.cluster) : chartApplicationName(tenant, e.environment, h.component)));
+  return [applicationOf(tenant, e), ...charts];
+}
+
 /** ApplicationSet names: tenant slugs are DNS labels (no '.'), so `<tenant>.charts` is no tenant's name. */
 export const applicationSetName = (tenant: string) => tenant;
 export const chartApplicationSetName = (tenant: string) => `${tenant}.charts`;

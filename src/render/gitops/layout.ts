@@ -65,6 +65,11 @@ export interface RevisionIndex {
   /** The revision held at zero (hibernation); absent when awake. */
   hibernated?: true;
   /**
+   * Its singletons held at zero (a GitOps move's copy before it starts them, or its source once they
+   * stopped: ADR 1030). The same revision id either way, so verify tells the two commits apart by this.
+   */
+  singletonsHeld?: true;
+  /**
    * The Argo CD Application that syncs this index (absent: applicationName(tenant, environment)). An
    * environment moved with GitOps (ADR 1030) lives on in the Application created for its target:
    * an Application's name, path and destination never change while it exists.
@@ -99,6 +104,8 @@ export interface TreeOptions {
    * (`application`). Also the home of an environment that moved (its index keeps both).
    */
   copy?: { cluster: string; application: string };
+  /** Mark the index as holding the singletons at zero (see RevisionIndex.singletonsHeld). */
+  singletonsHeld?: boolean;
 }
 
 /** Where an environment's copy for `cluster` lives while it moves there (and after, as its home). */
@@ -187,10 +194,38 @@ export function renderEnvironmentTree(revision: Revision, placement: GitopsPlace
     blueprint: revision.blueprint, version: revision.version, placement,
     manifests, helm, outOfBand: outOfBandObjects.map(refOf), ...(railsOut ? { guardRails: guardRailObjects.map(refOf) } : {}),
     ...(revision.hibernated ? { hibernated: true as const } : {}),
+    ...(opts.singletonsHeld ? { singletonsHeld: true as const } : {}),
     ...(opts.copy ? { application: opts.copy.application, manifestsDir: `${home}/manifests` } : {}),
   };
   files[`${home}/revision.json`] = canonicalJsonFile(index);
   return { dir: home, files, index, outOfBandObjects, guardRailObjects };
+}
+
+const COPY_MANIFESTS = /^environments\/([^/]+)\/copies\/([^/]+)\/manifests$/;
+
+/** The cluster whose copy directory holds these manifests (environments/<env>/copies/<cluster>/manifests), or null. */
+export function copyClusterOf(manifestsDir: string | undefined): string | null {
+  return manifestsDir ? COPY_MANIFESTS.exec(manifestsDir)?.[2] ?? null : null;
+}
+
+/**
+ * The tree of an environment's home as its current index (`home`) names it: an environment that moved
+ * with GitOps (ADR 1030) keeps the Application and manifests directory of the copy it moved into, its
+ * index at environments/<env>/revision.json; any other renders as renderEnvironmentTree does.
+ * `dir` is the environment's directory either way.
+ */
+export function homeTree(revision: Revision, placement: GitopsPlacement, home: Pick<RevisionIndex, 'application' | 'manifestsDir'> | null, opts: Omit<TreeOptions, 'copy'> = {}): EnvironmentTree {
+  const cluster = copyClusterOf(home?.manifestsDir);
+  if (!home?.application || !cluster) return renderEnvironmentTree(revision, placement, opts);
+  return asHome(renderEnvironmentTree(revision, placement, { ...opts, copy: { cluster, application: home.application } }), revision.environment);
+}
+
+/** A copy's tree made the environment's home: its revision.json moves to environments/<env>/revision.json (ADR 1030 move-switch). */
+export function asHome(copy: EnvironmentTree, env: string): EnvironmentTree {
+  const dir = environmentDir(env);
+  const files: Record<string, string> = {};
+  for (const [path, text] of Object.entries(copy.files)) files[path === `${copy.dir}/revision.json` ? `${dir}/revision.json` : path] = text;
+  return { ...copy, dir, files };
 }
 
 /** Parses an environment's revision.json back (used to rebuild the ApplicationSet from the tree). */
