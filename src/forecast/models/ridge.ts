@@ -4,12 +4,25 @@
 import type { FittedModel, ModelSpec, SeriesContext } from '../model.ts';
 import { median, trailingMean } from '../series.ts';
 import { centredMean } from './naive.ts';
+import { profilePredict } from './profile.ts';
 
 const SEASON_SMOOTH = 5;
 const STRIDE = 4;
 
+/**
+ * The multi-day profile feature (session 14): fixed parameters, not chosen per series (the ridge weights
+ * decide how much of it to use); the weekly blend only once more than a week of history exists.
+ */
+interface Profile { days: number; level: number; smooth: number; week: number }
+function profileFor(ctx: SeriesContext, fitEnd: number): Profile | undefined {
+  if (fitEnd <= 3 * ctx.day) return undefined;
+  return { days: 7, level: 15, smooth: 15, week: fitEnd > 8 * ctx.day ? 0.5 : 0 };
+}
+const width = (seasons: readonly number[], prof: Profile | undefined): number => 5 + 2 * seasons.length + (prof ? 1 : 0);
+
 /** Writes the features of origin t for horizon h into f; returns the reference level (target offset). */
-function features(ctx: SeriesContext, t: number, h: number, f: Float64Array, seasons: readonly number[]): number {
+function features(ctx: SeriesContext, t: number, h: number, f: Float64Array, spec: { seasons: readonly number[]; prof?: Profile }): number {
+  const { seasons, prof } = spec;
   const p = ctx.p;
   const m5 = trailingMean(p, t, 5);
   f[0] = 1;
@@ -25,6 +38,7 @@ function features(ctx: SeriesContext, t: number, h: number, f: Float64Array, sea
     f[k++] = ok ? centredMean(p, s, SEASON_SMOOTH, t) - trailingMean(p, t - P, 5) : 0;
     f[k++] = ok ? centredMean(p, s, SEASON_SMOOTH, t) - m5 : 0;
   }
+  if (prof) f[k++] = profilePredict(ctx, prof, t, h) - m5;
   return m5;
 }
 
@@ -72,8 +86,8 @@ function seasonsFor(ctx: SeriesContext, fitEnd: number): number[] {
 
 interface Design { X: Float64Array; y: Float64Array; rows: number; k: number }
 
-function design(ctx: SeriesContext, fitEnd: number, h: number, seasons: readonly number[]): Design {
-  const k = 5 + 2 * seasons.length;
+function design(ctx: SeriesContext, fitEnd: number, h: number, seasons: readonly number[], prof: Profile | undefined): Design {
+  const k = width(seasons, prof);
   const from = Math.max(240, fitEnd - 7 * ctx.day, (seasons[seasons.length - 1] ?? 0) + 60);
   // Stride 4: neighbouring minutes are nearly duplicate rows; a quarter of them carries the same information.
   const rows = Math.max(0, Math.ceil((fitEnd - h - from) / STRIDE));
@@ -81,7 +95,7 @@ function design(ctx: SeriesContext, fitEnd: number, h: number, seasons: readonly
   const y = new Float64Array(rows);
   const f = new Float64Array(k);
   for (let r = 0, t = from; r < rows; r++, t += STRIDE) {
-    const ref = features(ctx, t, h, f, seasons);
+    const ref = features(ctx, t, h, f, { seasons, prof });
     y[r] = ctx.y[t + h]! - ref;
     X.set(f, r * k);
   }
@@ -109,8 +123,8 @@ function weightedSolve(d: Design, w: Float64Array): Float64Array {
 
 // Huber loss by iteratively reweighted least squares: load metrics have bursts that would otherwise
 // dominate squared error, and the forecast is judged on absolute error (WAPE).
-function fitHorizon(ctx: SeriesContext, fitEnd: number, h: number, seasons: readonly number[]): Float64Array {
-  const d = design(ctx, fitEnd, h, seasons);
+function fitHorizon(ctx: SeriesContext, fitEnd: number, h: number, seasons: readonly number[], prof: Profile | undefined): Float64Array {
+  const d = design(ctx, fitEnd, h, seasons, prof);
   const w = new Float64Array(d.rows).fill(1);
   let beta = weightedSolve(d, w);
   const res = new Float64Array(d.rows);
@@ -135,14 +149,15 @@ export const ridge: ModelSpec = {
   applicable: (ctx, fitEnd) => fitEnd > 600,
   fit(ctx, fitEnd, horizons): FittedModel {
     const seasons = seasonsFor(ctx, fitEnd);
+    const prof = profileFor(ctx, fitEnd);
     const weights = new Map<number, Float64Array>();
-    for (const h of horizons) weights.set(h, fitHorizon(ctx, fitEnd, h, seasons));
-    const f = new Float64Array(5 + 2 * seasons.length);
+    for (const h of horizons) weights.set(h, fitHorizon(ctx, fitEnd, h, seasons, prof));
+    const f = new Float64Array(width(seasons, prof));
     return {
       name: 'ridge',
       predict(t, h) {
         const w = weights.get(h) ?? weights.get(nearest(horizons, h))!;
-        const ref = features(ctx, t, h, f, seasons);
+        const ref = features(ctx, t, h, f, { seasons, prof });
         let v = ref;
         for (let i = 0; i < w.length; i++) v += w[i]! * f[i]!;
         return v;
