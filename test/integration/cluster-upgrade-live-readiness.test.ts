@@ -1,7 +1,7 @@
 // The cluster-upgrade checks read the environments' workloads live (src/engine/live-readiness.ts),
 // not their stored health: on the real API, store (both backends) and controller, against real
-// testbed clusters fp-13, fp-14, fp-15 (this file's only clusters; brought up when absent, left
-// running; fp-1..3 are never touched). Each cluster runs a real Deployment of an environment whose
+// testbed clusters fp-13, fp-14, fp-15 (this file's only clusters; brought up when not running and
+// then removed at the end; fp-1..3 are never touched). Each cluster runs a real Deployment of an environment whose
 // stored applied revision names it; the store says Ready throughout.
 //   1. pre-flight: fp-13's Deployment is made not-ready live (its image patched to a never-ready
 //      one); the plan holds fp-13 and, past the verify timeout on the injected clock, halts naming
@@ -21,7 +21,7 @@ import { ClusterUpgradeController } from '../../src/engine/cluster-upgrades.ts';
 import { readLiveReadiness, type LiveVerdict } from '../../src/engine/live-readiness.ts';
 import type { ClusterUpgrade } from '../../src/domain/cluster-upgrade.ts';
 import { LABELS, type Cluster, type KubeObject } from '../../src/domain/types.ts';
-import { DEFAULT_KUBE_VERSION, KUBERNETES_VERSIONS, ensureTestbed, testbedStatus } from '../../testbed/index.ts';
+import { DEFAULT_KUBE_VERSION, KUBERNETES_VERSIONS, ensureTestbed, testbedDown, testbedStatus } from '../../testbed/index.ts';
 import { BACKENDS, harness, type Harness } from '../helpers/api-harness.ts';
 import { eventually } from '../helpers/eventually.ts';
 
@@ -39,10 +39,17 @@ const clients = new Map<string, KubeClient>();
 const kubeconfigs = new Map<string, { apiServer: string; kubeconfig: string }>();
 const namespaces: Array<[string, string]> = [];
 
+/** The clusters this file brought up (or restarted): removed at the end, so none outlives the file. */
+const created: string[] = [];
+
 before(async () => {
   const status = await testbedStatus();
   for (const n of NAMES) {
-    const st = status.find((s) => s.name === n) ?? (await ensureTestbed({ names: [n], buildRest: false, log: () => undefined }))[0]!;
+    // A cluster known to the testbed is not necessarily running: a restored cache holds the state of
+    // clusters whose processes are gone (CI's first run here got ECONNREFUSED from such an fp-13).
+    const running = status.find((s) => s.name === n && s.healthy);
+    if (!running) created.push(n);
+    const st = running ?? (await ensureTestbed({ names: [n], buildRest: false, log: () => undefined }))[0]!;
     kubeconfigs.set(n, { apiServer: st.apiServer, kubeconfig: st.kubeconfig });
     clients.set(n, KubeClient.fromKubeconfig({ path: st.kubeconfig }));
   }
@@ -50,6 +57,7 @@ before(async () => {
 
 after(async () => {
   for (const [cluster, ns] of namespaces) await clients.get(cluster)!.delete({ apiVersion: 'v1', kind: 'Namespace', name: ns }).catch(() => undefined);
+  if (created.length) await testbedDown(created).catch(() => undefined);
 });
 
 const deployment = (ns: string, image: string): KubeObject => ({
