@@ -144,27 +144,32 @@ function fitHorizon(ctx: SeriesContext, fitEnd: number, h: number, seasons: read
   return beta;
 }
 
-export const ridge: ModelSpec = {
-  name: 'ridge',
-  applicable: (ctx, fitEnd) => fitEnd > 600,
-  fit(ctx, fitEnd, horizons): FittedModel {
-    const seasons = seasonsFor(ctx, fitEnd);
-    const prof = profileFor(ctx, fitEnd);
-    const weights = new Map<number, Float64Array>();
-    for (const h of horizons) weights.set(h, fitHorizon(ctx, fitEnd, h, seasons, prof));
-    const f = new Float64Array(width(seasons, prof));
-    return {
-      name: 'ridge',
-      predict(t, h) {
-        const w = weights.get(h) ?? weights.get(nearest(horizons, h))!;
-        const ref = features(ctx, t, h, f, { seasons, prof });
-        let v = ref;
-        for (let i = 0; i < w.length; i++) v += w[i]! * f[i]!;
-        return v;
-      },
-    };
-  },
-};
+/** The ridge model; `profile: false` leaves the multi-day profile feature out (the A/B in its test). */
+export function ridgeModel(opts: { profile: boolean }): ModelSpec {
+  return {
+    name: 'ridge',
+    applicable: (ctx, fitEnd) => fitEnd > 600,
+    fit(ctx, fitEnd, horizons): FittedModel {
+      const seasons = seasonsFor(ctx, fitEnd);
+      const prof = opts.profile ? profileFor(ctx, fitEnd) : undefined;
+      const weights = new Map<number, Float64Array>();
+      for (const h of horizons) weights.set(h, fitHorizon(ctx, fitEnd, h, seasons, prof));
+      const f = new Float64Array(width(seasons, prof));
+      return {
+        name: 'ridge',
+        predict(t, h) {
+          const w = weights.get(h) ?? weights.get(nearest(horizons, h))!;
+          const ref = features(ctx, t, h, f, { seasons, prof });
+          let v = ref;
+          for (let i = 0; i < w.length; i++) v += w[i]! * f[i]!;
+          return v;
+        },
+      };
+    },
+  };
+}
+
+export const ridge: ModelSpec = ridgeModel({ profile: true });
 
 function nearest(hs: readonly number[], h: number): number {
   let best = hs[0]!;
