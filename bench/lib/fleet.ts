@@ -111,6 +111,9 @@ function sourcesDigest(): string {
   return h.digest('hex');
 }
 
+/** The compiled servers' NODE_OPTIONS: the chart's, or BENCH_NODE_OPTIONS to try others (an A/B of the caps). */
+export const benchNodeOptions = (): string => process.env.BENCH_NODE_OPTIONS ?? chartNodeOptions();
+
 /** Builds src/ (scripts/build.sh) and the bare server into .dist-bench once per source tree (a digest stamp). */
 export function ensureBenchBuild(log: (msg: string) => void = (m) => process.stderr.write(`${m}\n`)): void {
   if (SERVE_MODE === 'tsx') return;
@@ -129,7 +132,7 @@ function entryArgv(tsEntry: string): { argv: string[]; env: Record<string, strin
   if (SERVE_MODE === 'tsx') return { argv: ['--import', 'tsx', tsEntry], env: {} };
   ensureBenchBuild();
   const js = tsEntry.startsWith('src/') ? `${BENCH_BUILD}/${tsEntry.slice(4)}` : `${BENCH_BUILD}/bench/${tsEntry.replace(/^.*\//, '')}`;
-  return { argv: [js.replace(/\.ts$/, '.js')], env: { NODE_OPTIONS: chartNodeOptions() } };
+  return { argv: [js.replace(/\.ts$/, '.js')], env: { NODE_OPTIONS: benchNodeOptions() } };
 }
 
 /**
@@ -179,7 +182,7 @@ export function startServe(store: { databaseUrl?: string | undefined; dataDir: s
 /** One sentence for a bench's note: how its servers ran. */
 export const serveModeNote = (): string => SERVE_MODE === 'tsx'
   ? 'Servers ran through tsx (BENCH_SERVE_ENTRY=tsx: the TypeScript sources, as in development).'
-  : `Servers ran compiled (npm run build into ${BENCH_BUILD}, node alone, as the image runs it) with the chart's NODE_OPTIONS "${chartNodeOptions()}".`;
+  : `Servers ran compiled (npm run build into ${BENCH_BUILD}, node alone, as the image runs it) with NODE_OPTIONS "${benchNodeOptions()}"${process.env.BENCH_NODE_OPTIONS === undefined ? " (the chart's)" : " (BENCH_NODE_OPTIONS, not the chart's)"}.`;
 
 export const newSecretKey = (): string => randomBytes(32).toString('hex');
 
