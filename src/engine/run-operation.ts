@@ -181,9 +181,8 @@ async function park(s: StepEnv, f: StepFailure, delayMs: number, down?: { cluste
   const waits = (s.waiting?.waits ?? 0) + 1;
   const message = down ? `cluster ${down.cluster} is Unavailable (since ${down.since}): waiting for it to return; ${f.err.message}` : f.err.message;
   const rec: OperationStep = { ...f.running, state: 'waiting', finishedAt: now, waitingSince: since, waits, message };
-  if (!(await q.recordStep(rec))) return 'lost';
+  if (!(await q.park(rec, delayMs))) return 'lost';
   s.log.debug({ step: f.step, waits, recheckInMs: delayMs, message }, 'step waiting; parked');
-  if (!(await q.release(delayMs))) return 'lost';
   s.deps.wakeAfter?.(delayMs);
   return 'waiting';
 }

@@ -88,6 +88,29 @@ test('a worker that lost its lease can no longer write', async () => {
   assert.equal(op, null);
 });
 
+test('park records the waiting step and gives the claim back in one write, without using up an attempt', async () => {
+  await clear();
+  const q = createQueue(db, { baseMs: 10, maxMs: 100 });
+  const id = await addOp('park');
+  const c = await q.claim('w', 30_000);
+  assert.ok(await c!.recordStep({ name: 'verify', state: 'running', attempts: 1 }));
+  const at = new Date().toISOString();
+  assert.ok(await c!.park({ name: 'verify', state: 'waiting', attempts: 1, waitingSince: at, waits: 1, message: 'Deployment web not ready' }, 60_000));
+  const { rows } = await db.query<{ state: string; attempts: number; steps: Array<{ name: string; state: string }>; locked_by: string | null; due_in: number }>(
+    'SELECT state, attempts, steps, locked_by, extract(epoch FROM run_at - now()) AS due_in FROM operations WHERE id = $1', [id]);
+  assert.equal(rows[0]!.state, 'pending');
+  assert.equal(rows[0]!.attempts, 0, 'a parked check is not an attempt');
+  assert.equal(rows[0]!.locked_by, null);
+  assert.ok(Number(rows[0]!.due_in) > 30, `claimable again only after the delay (due in ${rows[0]!.due_in}s)`);
+  assert.deepEqual(rows[0]!.steps.map((s) => `${s.name}:${s.state}`), ['verify:waiting']);
+  assert.deepEqual((await q.stepRuns(id)).map((r) => `${r.workerId}:${r.state}:${r.finishedAt ? 'closed' : 'open'}`), ['w:waiting:closed']);
+  assert.equal(await q.claim('w2', 30_000), null, 'not due yet');
+  // The claim is gone: a second park (or any write) by the same handle changes nothing.
+  assert.equal(await c!.park({ name: 'verify', state: 'waiting', attempts: 1, waits: 2, message: 'again' }, 0), false);
+  const later = await db.query<{ steps: Array<{ waits?: number }> }>('SELECT steps FROM operations WHERE id = $1', [id]);
+  assert.equal(later.rows[0]!.steps[0]!.waits, 1);
+});
+
 test('fail carries out the engine\'s decision: a retry with backoff computed in SQL or at the cluster\'s time, or failed for good', async () => {
   await clear();
   const q = createQueue(db, { baseMs: 60_000, maxMs: 120_000 });

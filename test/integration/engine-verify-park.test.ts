@@ -28,10 +28,11 @@ test('a slow-starting rollout is verified in parked checks and ends Ready withou
   const id = await onboardOne(client, tenant, { name: 'prod', type: 'prod', cluster: fleet.clusters[0]!.name });
 
   // While the pods start, the API shows the operation back in the queue with verify waiting and why.
+  // (Park writes both in one transaction; a re-claim may show it running again, so wait for a parked snapshot.)
   const seen = await waitFor('verify parked', async () => {
     const op = (await client.call<Operation>('GET', `/v1/operations/${id}`)).body;
     const verify = op.steps.find((s) => s.name === 'verify');
-    return verify?.state === 'waiting' ? { op, verify } : null;
+    return verify?.state === 'waiting' && op.state === 'pending' ? { op, verify } : null;
   }, 60_000, 100);
   assert.equal(seen.op.state, 'pending');
   assert.match(seen.verify.message ?? '', /Deployment web/);

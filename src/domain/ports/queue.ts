@@ -78,6 +78,11 @@ export interface Claim {
    * step waits on the cluster (claimable again after `delayMs`).
    */
   release(delayMs?: number): Promise<boolean>;
+  /**
+   * Records `step` (state waiting) and releases the claim until `delayMs` from now, atomically: a
+   * reader never sees the operation running with its step already parked. False when the lease was lost.
+   */
+  park(step: OperationStep, delayMs: number): Promise<boolean>;
   /** Lease-fenced write of an environment's status columns; the updated environment, or null (lease lost, no such environment). */
   setEnvironmentStatus(tenant: string, environment: string, patch: EnvironmentStatusPatch): Promise<Environment | null>;
   /** Lease-fenced write of what the last delivery applied (the next one prunes against it); false when the lease was lost. */

@@ -5,7 +5,7 @@ import type { Db } from '../db.ts';
 import type { Claim, OperationQueue, RetryPolicy } from '../../../domain/ports/queue.ts';
 import { claim, type ClaimedRow } from './claim.ts';
 import { heartbeat } from './heartbeat.ts';
-import { closeRuns, recordStep } from './record-step.ts';
+import { closeRuns, park, recordStep } from './record-step.ts';
 import { complete } from './complete.ts';
 import { fail, release } from './fail.ts';
 import { stepRuns } from './stats.ts';
@@ -44,6 +44,7 @@ function claimHandle(db: Db, retry: RetryPolicy, row: ClaimedRow, workerId: stri
     complete: (result) => complete(db, id, token, result),
     fail: (error, opts) => fail(db, retry, { id, leaseToken: token, error, opts }),
     release: (delayMs) => release(db, id, token, delayMs),
+    park: (step, delayMs) => park(db, id, token, step, delayMs),
     setEnvironmentStatus: (tenant, environment, patch) => setEnvironmentStatus(db, { tenant, environment }, patch, lease),
     saveInventory: (tenant, environment, inv) => saveInventory(db, { tenant, environment }, inv, lease),
   };

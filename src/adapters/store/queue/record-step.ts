@@ -2,6 +2,7 @@
 // one statement each inside one transaction, both fenced by the lease token.
 import type { Db, Queryable } from '../db.ts';
 import type { OperationStep } from '../../../domain/types.ts';
+import { release } from './fail.ts';
 
 const UPDATE_STEPS = `
 UPDATE operations SET updated_at = now(), steps = (
@@ -12,24 +13,35 @@ WHERE id = $1 AND lease_token = $2 AND state = 'running'
 RETURNING attempts`;
 
 export async function recordStep(db: Db, id: string, leaseToken: string, step: OperationStep, workerId = 'unknown'): Promise<boolean> {
-  return db.transaction(async (q) => {
-    const { rows } = await q.query(UPDATE_STEPS, [id, leaseToken, step.name, JSON.stringify(step)]);
-    if (rows.length === 0) return false;
-    if (step.state === 'running') {
-      await q.query(
-        `INSERT INTO operation_step_runs (operation_id, step, attempt, worker_id, lease_token, state)
-         VALUES ($1, $2, $3, $4, $5, 'running')`,
-        [id, step.name, step.attempts, workerId, leaseToken],
-      );
-    } else {
-      await q.query(
-        `UPDATE operation_step_runs SET state = $4, finished_at = now(), error = $5, output = $6::jsonb
-         WHERE operation_id = $1 AND step = $2 AND lease_token = $3 AND finished_at IS NULL`,
-        [id, step.name, leaseToken, step.state, step.error ?? null, step.output ? JSON.stringify(step.output) : null],
-      );
-    }
-    return true;
-  });
+  return db.transaction((q) => writeStep(q, id, leaseToken, step, workerId));
+}
+
+/**
+ * park: record the step as waiting and hand the operation back (claimable after delayMs) in ONE
+ * transaction, so nobody reading the operation sees it still running with its step already waiting.
+ */
+export async function park(db: Db, id: string, leaseToken: string, step: OperationStep, delayMs: number): Promise<boolean> {
+  // The step write holds the operation's row lock with this lease, so the release cannot miss it.
+  return db.transaction(async (q) => (await writeStep(q, id, leaseToken, step)) && release(q, id, leaseToken, delayMs));
+}
+
+async function writeStep(q: Queryable, id: string, leaseToken: string, step: OperationStep, workerId = 'unknown'): Promise<boolean> {
+  const { rows } = await q.query(UPDATE_STEPS, [id, leaseToken, step.name, JSON.stringify(step)]);
+  if (rows.length === 0) return false;
+  if (step.state === 'running') {
+    await q.query(
+      `INSERT INTO operation_step_runs (operation_id, step, attempt, worker_id, lease_token, state)
+       VALUES ($1, $2, $3, $4, $5, 'running')`,
+      [id, step.name, step.attempts, workerId, leaseToken],
+    );
+  } else {
+    await q.query(
+      `UPDATE operation_step_runs SET state = $4, finished_at = now(), error = $5, output = $6::jsonb
+       WHERE operation_id = $1 AND step = $2 AND lease_token = $3 AND finished_at IS NULL`,
+      [id, step.name, leaseToken, step.state, step.error ?? null, step.output ? JSON.stringify(step.output) : null],
+    );
+  }
+  return true;
 }
 
 /**
