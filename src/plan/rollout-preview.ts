@@ -12,8 +12,9 @@
 import type { PlannedTarget, RolloutSelector, RolloutStrategy } from '../domain/rollouts.ts';
 import { parseQuantity } from '../domain/quantity.ts';
 import { LABELS, type KubeObject, type RenderedObject } from '../domain/types.ts';
-import { ARR, CONST, EXTRA, KEYED, REC, TEXT, constNode, type FusedNode, type ShapedObject } from '../render/bulk/fused-node.ts';
-import { hasSlot } from '../render/bulk/stencil.ts';
+import * as fused from '../render/bulk/fused-node.ts';
+import type { FusedNode, ShapedObject } from '../render/bulk/fused-node.ts';
+import * as stencil from '../render/bulk/stencil.ts';
 import { inKubeRange, rangeText, type KubeRange } from './kube-versions.ts';
 import { matchesSelector, planWaves, windowOpen, type RolloutCandidate } from './rollout-waves.ts';
 
@@ -182,26 +183,25 @@ function diffRecords(a: Record<string, unknown>, b: Record<string, unknown>, pat
 // filling it. Every branch gives exactly what diffInto gives for the filled value: same fields, same
 // order (a's key order, then b's keys missing from a, in b's order), the same MAX_FIELDS cut-off.
 
+// Imported bindings copied once: under the tsx loader each read of an imported binding is a getter
+// call, which showed in the walk's profile (a few reads per node).
+const { ARR, CONST, EXTRA, KEYED, REC, SLOT, TEXT } = fused;
+const { fillText, hasSlot } = stencil;
+const REVISION = LABELS.revision;
+
 /** What b[k] is for a key b does not own: undefined, or what a plain object inherits. */
 const NO_MEMBERS: Record<string, unknown> = {};
 
-/** True when a equals the filled text of n (compared piecewise, the text is not built). */
+/**
+ * True when a equals the filled text of n. The lengths first (no text built); then the filled text
+ * and ===, which V8 compares as flat memory: several times faster than startsWith at offsets, which
+ * compares a character at a time (22 KB dashboard: 4.6 µs against 46 µs).
+ */
 function textEquals(a: string, n: FusedNode, values: readonly string[]): boolean {
-  const { pieces, slots } = n;
+  const { slots } = n;
   let length = n.fixed;
   for (let i = 0; i < slots.length; i++) length += values[slots[i]!]!.length;
-  if (a.length !== length) return false;
-  let pos = pieces[0]!.length;
-  if (pos > 0 && !a.startsWith(pieces[0]!)) return false;
-  for (let i = 0; i < slots.length; i++) {
-    const v = values[slots[i]!]!;
-    if (v.length > 0 && !a.startsWith(v, pos)) return false;
-    pos += v.length;
-    const p = pieces[i + 1]!;
-    if (p.length > 0 && !a.startsWith(p, pos)) return false;
-    pos += p.length;
-  }
-  return true;
+  return a.length === length && a === fillText(n, values);
 }
 
 function fusedInto(a: unknown, n: FusedNode, o: ShapedObject, path: Path, out: string[], names: DiffInterner): void {
@@ -209,6 +209,9 @@ function fusedInto(a: unknown, n: FusedNode, o: ShapedObject, path: Path, out: s
   switch (n.t) {
     case CONST:
       if (a !== n.v) diffInto(a, n.v, path, out, names);
+      return;
+    case SLOT:
+      if (a !== o.values[n.i]) out.push(names.pointer(path));
       return;
     case TEXT:
       if (typeof a !== 'string' || !textEquals(a, n, o.values)) out.push(names.pointer(path));
@@ -233,14 +236,22 @@ function fusedInto(a: unknown, n: FusedNode, o: ShapedObject, path: Path, out: s
   }
 }
 
-const NULL_NODE = constNode(null);
+const NULL_NODE = fused.constNode(null);
+
+/** The walk's inline check (no call, no path step): a leaf equal to the node's value. */
+function sameLeaf(x: unknown, c: FusedNode, values: readonly string[]): boolean {
+  const t = c.t;
+  if (t === CONST) return x === c.v;
+  if (t === SLOT) return x === values[c.i];
+  return t === TEXT && typeof x === 'string' && textEquals(x, c, values);
+}
 
 function fusedArray(a: unknown[], items: readonly FusedNode[], o: ShapedObject, path: Path, out: string[], names: DiffInterner): void {
   const n = Math.max(a.length, items.length);
   for (let i = 0; i < n; i++) {
     const x = a[i] ?? null;
     const c = i < items.length ? items[i]! : NULL_NODE; // past b's end diffInto compares with null
-    if (c.t === CONST && x === c.v) continue;
+    if (sameLeaf(x, c, o.values)) continue;
     path.push(i);
     fusedInto(x, c, o, path, out, names);
     path.pop();
@@ -249,31 +260,31 @@ function fusedArray(a: unknown[], items: readonly FusedNode[], o: ShapedObject, 
 
 function fusedRecord(a: Record<string, unknown>, n: FusedNode, o: ShapedObject, path: Path, out: string[], names: DiffInterner): void {
   const labels = path.length === 2 && path[0] === 'metadata' && path[1] === 'labels';
-  const { order, orderNodes } = n;
+  const { order, orderNodes, keys, nodes } = n;
   let seen = 0;
   let i = 0;
   for (const k in a) {
-    // Stored objects come in jsonb key order: the i-th key is usually order[i], else looked up.
-    const c = i < order.length && k === order[i] ? orderNodes[i] : n.byKey.get(k);
+    // Stored objects come in jsonb key order (the i-th key is order[i]) or in the stencil's; else looked up.
+    const c = i < order.length ? (k === order[i] ? orderNodes[i] : k === keys[i] ? nodes[i] : n.byKey.get(k)) : n.byKey.get(k);
     i++;
     const x = a[k];
     if (c === undefined) {
       const y = NO_MEMBERS[k];
-      if (x === y || (labels && k === LABELS.revision)) continue;
+      if (x === y || (labels && k === REVISION)) continue;
       path.push(k);
       diffInto(x, y, path, out, names);
       path.pop();
       continue;
     }
     seen++;
-    if ((c.t === CONST && x === c.v) || (labels && k === LABELS.revision)) continue;
+    if (sameLeaf(x, c, o.values) || (labels && k === REVISION)) continue;
     path.push(k);
     fusedInto(x, c, o, path, out, names);
     path.pop();
   }
-  if (seen === n.keys.length) return; // every member of b was met: none is missing from a
-  for (const k of n.keys) {
-    if (k in a || (labels && k === LABELS.revision)) continue;
+  if (seen === keys.length) return; // every member of b was met: none is missing from a
+  for (const k of keys) {
+    if (k in a || (labels && k === REVISION)) continue;
     path.push(k);
     out.push(names.pointer(path));
     path.pop();
@@ -287,19 +298,19 @@ function fusedKeyed(a: Record<string, unknown>, key: string, c: FusedNode, o: Sh
     const x = a[k];
     if (k === key) {
       seen = true;
-      if ((c.t === CONST && x === c.v) || (labels && k === LABELS.revision)) continue;
+      if (sameLeaf(x, c, o.values) || (labels && k === REVISION)) continue;
       path.push(k);
       fusedInto(x, c, o, path, out, names);
       path.pop();
       continue;
     }
     const y = NO_MEMBERS[k];
-    if (x === y || (labels && k === LABELS.revision)) continue;
+    if (x === y || (labels && k === REVISION)) continue;
     path.push(k);
     diffInto(x, y, path, out, names);
     path.pop();
   }
-  if (seen || key in a || (labels && key === LABELS.revision)) return;
+  if (seen || key in a || (labels && key === REVISION)) return;
   path.push(key);
   out.push(names.pointer(path));
   path.pop();

@@ -15,6 +15,8 @@ export const ARR = 3;
 export const EXTRA = 4;
 /** An object with one member, its key extras[i], its value `child`. */
 export const KEYED = 5;
+/** A string that is one slot's value and nothing else: values[i]. */
+export const SLOT = 6;
 
 const NO_STRINGS: readonly string[] = Object.freeze([]);
 const NO_NUMBERS: readonly number[] = Object.freeze([]);
@@ -34,13 +36,15 @@ export class FusedNode {
   fixed = 0;
   /** REC: the members' keys, in the order the filled object holds them (`for in` order). */
   keys: readonly string[] = NO_STRINGS;
+  /** REC: the members' nodes, in keys' order. */
+  nodes: readonly FusedNode[] = NO_NODES;
   byKey: ReadonlyMap<string, FusedNode> = NO_CHILDREN;
   /** REC: the keys in the order a stored (jsonb) object returns them, shorter first; a hint for the walk only. */
   order: readonly string[] = NO_STRINGS;
   orderNodes: readonly FusedNode[] = NO_NODES;
   /** ARR: the items. */
   items: readonly FusedNode[] = NO_NODES;
-  /** EXTRA, KEYED: the index in the environment's extras. */
+  /** EXTRA, KEYED: the index in the environment's extras; SLOT: the slot. */
   i = 0;
   /** KEYED: the one member's value. */
   child: FusedNode | null = null;
@@ -56,6 +60,11 @@ export function constNode(v: unknown): FusedNode {
 }
 
 export function textNode(t: TextStencil): FusedNode {
+  if (t.slots.length === 1 && t.pieces[0] === '' && t.pieces[1] === '') {
+    const n = new FusedNode(SLOT);
+    n.i = t.slots[0]!;
+    return n;
+  }
   const n = new FusedNode(TEXT);
   n.pieces = t.pieces;
   n.slots = t.slots;
@@ -66,6 +75,7 @@ export function textNode(t: TextStencil): FusedNode {
 export function recNode(members: ReadonlyArray<readonly [string, FusedNode]>): FusedNode {
   const n = new FusedNode(REC);
   n.keys = members.map(([k]) => k);
+  n.nodes = members.map(([, c]) => c);
   n.byKey = new Map(members);
   n.order = [...n.keys].sort(jsonbKeyOrder);
   n.orderNodes = n.order.map((k) => n.byKey.get(k)!);

@@ -21,7 +21,7 @@ import type { RenderInput } from '../types.ts';
 import { renderMonitoringParts, type MonitoringShape } from './monitoring.ts';
 import { renderShapedParts } from './shape.ts';
 import { fillText, type Stencil, type TextStencil } from './stencil.ts';
-import { CONST, REC, TEXT, constNode, extraNode, keyedNode, nodeOf, recNode, textNode, ShapedObject, type FusedNode, type FusedPlan } from './fused-node.ts';
+import { CONST, REC, SLOT, TEXT, constNode, extraNode, keyedNode, nodeOf, recNode, textNode, ShapedObject, type FusedNode, type FusedPlan } from './fused-node.ts';
 
 export { ShapedObject, type FusedNode, type FusedPlan } from './fused-node.ts';
 
@@ -38,6 +38,7 @@ type Field = string | TextStencil | undefined | null;
 function fieldOf(n: FusedNode | undefined): Field {
   if (n === undefined) return undefined;
   if (n.t === CONST) return typeof n.v === 'string' ? n.v : n.v === undefined ? undefined : null;
+  if (n.t === SLOT) return { pieces: ['', ''], slots: [n.i] };
   return n.t === TEXT ? { pieces: n.pieces, slots: n.slots } : null;
 }
 
