@@ -9,7 +9,8 @@ import { test } from 'node:test';
 import { parseBlueprint } from '../domain/blueprint.ts';
 import { ENVIRONMENT_TYPES, LABELS, TIERS, type KubeObject, type RenderedObject } from '../domain/types.ts';
 import { renderEnvironmentObjects, renderEnvironments, type RenderInput } from '../render/index.ts';
-import { diffObjects, previewRollout, sameContent, type EnvironmentPreview, type PreviewEnvironment, type RolloutPreview } from './rollout-preview.ts';
+import { renderEnvironmentTargets } from '../render/bulk/fused.ts';
+import { diffObjects, previewRollout, sameContent, type EnvironmentPreview, type PreviewEnvironment, type RolloutPreview, type TargetObject } from './rollout-preview.ts';
 import { DEFAULT_STRATEGY } from './rollout-waves.ts';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -51,14 +52,20 @@ function currentOf(i: number): RenderedObject[] | null {
   return stored;
 }
 
-function preview(envs: readonly PreviewEnvironment[], fast: boolean): RolloutPreview {
+type Mode = 'hashed' | 'fast' | 'fused';
+/** The three ways to render the targets: hashes compared, objects compared by content, stencils walked without filling (render/bulk/fused.ts). */
+function renderAs(mode: Mode, inputs: RenderInput[]): TargetObject[][] {
+  if (mode === 'hashed') return renderEnvironments(inputs).map((r) => r.objects);
+  if (mode === 'fast') return renderEnvironmentObjects(inputs).map((objects) => objects.map((object) => ({ object })));
+  return renderEnvironmentTargets(inputs);
+}
+
+function preview(envs: readonly PreviewEnvironment[], mode: Mode): RolloutPreview {
   const byKey = new Map(envs.map((e, i) => [`${e.tenant}/${e.environment}`, i]));
   const targets = (xs: readonly PreviewEnvironment[]) => xs.map((e) => input(byKey.get(`${e.tenant}/${e.environment}`)!, v15));
   return previewRollout({
     environments: envs, selector: {}, strategy: { ...DEFAULT_STRATEGY, canary: { count: 2 } }, version: '1.5.0', now: new Date(Date.UTC(2026, 11, 2, 12)),
-    render: fast
-      ? (xs) => renderEnvironmentObjects(targets(xs)).map((objects) => objects.map((object) => ({ object })))
-      : (xs) => renderEnvironments(targets(xs)).map((r) => r.objects),
+    render: (xs) => renderAs(mode, targets(xs)),
   });
 }
 
@@ -74,9 +81,9 @@ test('fast preview (no hashes, compared by content) equals the hashed one on a v
       current: currentOf(i),
     };
   });
-  const straight = preview(envs, false);
-  const fast = preview(envs, true);
-  assert.deepEqual(fast, straight);
+  const straight = preview(envs, 'hashed');
+  assert.deepEqual(preview(envs, 'fast'), straight);
+  assert.deepEqual(preview(envs, 'fused'), straight);
   // The fleet does exercise every case.
   const t = straight.totals;
   assert.ok(t.added > 0 && t.changed > 0 && t.removed > 0, JSON.stringify(t));
@@ -163,7 +170,7 @@ test('fast preview equals the hashed one where a dedupe by shape or content woul
     current: storedOf(s, n),
   }));
   const bySlugName = new Map(specs.map((s) => [`${s.slug}/${s.name}`, s]));
-  const run = (fast: boolean): RolloutPreview => previewRollout({
+  const run = (mode: Mode): RolloutPreview => previewRollout({
     environments: envs, selector: {}, strategy: { ...DEFAULT_STRATEGY, canary: { count: 3 } }, version: '1.5.0', now: new Date(Date.UTC(2026, 11, 2, 12)),
     kubernetes: { min: 'v1.30.0' },
     render: (xs) => {
@@ -171,11 +178,12 @@ test('fast preview equals the hashed one where a dedupe by shape or content woul
         const s = bySlugName.get(`${e.tenant}/${e.environment}`)!;
         return specInput(s, v15, specs.indexOf(s) % 2 === 0 ? { ...s.values, searchEnabled: true } : s.values); // a parameter new in the target
       });
-      return fast ? renderEnvironmentObjects(inputs).map((objects) => objects.map((object) => ({ object }))) : renderEnvironments(inputs).map((r) => r.objects);
+      return renderAs(mode, inputs);
     },
   });
-  const straight = run(false);
-  assert.deepEqual(run(true), straight);
+  const straight = run('hashed');
+  assert.deepEqual(run('fast'), straight);
+  assert.deepEqual(run('fused'), straight);
   // The fleet does hold every case.
   const reasons = straight.skipped.map((s) => s.reason.split(':')[0]);
   assert.ok(reasons.includes('Pinned') && reasons.includes('KubernetesVersion'), JSON.stringify(straight.skipped));
@@ -203,17 +211,157 @@ test('fast preview equals the hashed one when cluster capabilities change the fo
     // Rendered when the cluster had no capabilities (or, for odd n, the ones it has now).
     current: renderEnvironments([inputOf(n, n % 2 === 1 ? capsOf(n) : [])])[0]!.objects.map((o) => ({ object: jsonbOrder(o.object) as KubeObject, hash: o.hash })),
   }));
-  const run = (fast: boolean): RolloutPreview => previewRollout({
+  const run = (mode: Mode): RolloutPreview => previewRollout({
     environments: envs, selector: {}, strategy: { ...DEFAULT_STRATEGY, canary: { count: 1 } }, version: '1.0.0', now: new Date(Date.UTC(2026, 11, 2, 12)),
     render: (xs) => {
       const inputs = xs.map((e) => { const n = Number(e.tenant.slice(3)); return inputOf(n, capsOf(n)); });
-      return fast ? renderEnvironmentObjects(inputs).map((objects) => objects.map((object) => ({ object }))) : renderEnvironments(inputs).map((r) => r.objects);
+      return renderAs(mode, inputs);
     },
   });
-  const straight = run(false);
-  assert.deepEqual(run(true), straight);
+  const straight = run('hashed');
+  assert.deepEqual(run('fast'), straight);
+  assert.deepEqual(run('fused'), straight);
   const at = (n: number) => straight.environments.find((e) => e.tenant === `ai-${n}`)!;
   assert.ok(at(1).added.length === 0 && at(1).removed.length === 0 && at(1).changed.length === 0, 'same capabilities: nothing changes');
   assert.ok(at(2).added.length > 0 && at(2).removed.length > 0, 'new capabilities: other forms added, the old ones removed');
   assert.notDeepEqual(new Set(at(2).added.map((a) => a.kind)), new Set(at(2).removed.map((a) => a.kind)));
+});
+
+// The fused walk (render/bulk/fused.ts, ADR 2110) against the generic one, object by object, on stored
+// objects changed every way a walk against the stencils could get wrong: members missing, extra
+// (including names a plain object inherits, and undefined ones), of another type, arrays longer or
+// shorter, strings one character off or equal to a slot value or a constant, slotted strings whose
+// pieces shift (tenant a-b/env c against tenant a/env b-c: the same namespace), labels dropped, the
+// revision label changed, and enough changes to pass the 50-field cut-off.
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Json = unknown;
+/** Every container (object or array) in v with the path to it. */
+function containers(v: Json, out: Array<{ node: Record<string, Json> | Json[] }> = []): Array<{ node: Record<string, Json> | Json[] }> {
+  if (v !== null && typeof v === 'object') {
+    out.push({ node: v as Record<string, Json> });
+    for (const x of Object.values(v)) containers(x, out);
+  }
+  return out;
+}
+
+function mutate(object: KubeObject, r: () => number, words: readonly string[]): void {
+  const all = containers(object);
+  const { node } = all[Math.floor(r() * all.length)]!;
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+  if (Array.isArray(node)) {
+    const m = Math.floor(r() * 5);
+    if (m === 0) node.pop();
+    else if (m === 1) node.push(pick([null, 'x', { a: 1 }, 0]));
+    else if (m === 2 && node.length > 0) node[Math.floor(r() * node.length)] = pick([null, pick(words), [], {}]);
+    else if (m === 3) node.length = 0;
+    else node.reverse();
+    return;
+  }
+  // The identity (kind, metadata.name, metadata.namespace) stays: objects are paired by it.
+  const top = node === (object as unknown) || node === (object.metadata as unknown);
+  const keys = Object.keys(node).filter((key) => !top || !['kind', 'metadata', 'name', 'namespace'].includes(key));
+  const k = keys.length > 0 ? pick(keys) : 'empty';
+  const v = node[k];
+  if (top && r() < 0.5) return;
+  switch (Math.floor(r() * 10)) {
+    case 0: delete node[k]; return;
+    case 1: // an own member, as JSON.parse makes one (also for "__proto__")
+      Object.defineProperty(node, pick(['extra', 'constructor', 'toString', 'hasOwnProperty', '__proto__', 'x/y~z', LABELS.revision, '0']), { value: pick(['v', 1, null, { a: 'b' }, undefined]), enumerable: true, writable: true, configurable: true });
+      return;
+    case 2: node[k] = typeof v === 'string' ? `${v}x` : 'x'; return;
+    case 3: node[k] = typeof v === 'string' ? v.slice(0, -1) : v; return;
+    case 4: node[k] = pick(words); return;
+    case 5: node[k] = typeof v === 'number' ? String(v) : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v === null ? {} : null; return;
+    case 6: node[k] = Array.isArray(v) ? { ...v } : v !== null && typeof v === 'object' ? Object.values(v) : [v]; return;
+    case 7: if (typeof v === 'string') node[k] = v.replace(pick(words), pick(words)); return;
+    case 8: { // the same members in another order: no difference
+      const entries = Object.entries(node).reverse();
+      for (const key of Object.keys(node)) delete node[key];
+      for (const [key, val] of entries) node[key] = val;
+      return;
+    }
+    default: if (!top && v !== null && typeof v === 'object' && !Array.isArray(v)) for (const key of Object.keys(v)) (v as Record<string, Json>)[key] = `${JSON.stringify((v as Record<string, Json>)[key])}!`;
+  }
+}
+
+/** The result, or the error's message: a stored object the generic walk fails on must fail the fused walk the same way. */
+function outcome<T>(f: () => T): { value: T } | { error: string } {
+  try {
+    return { value: f() };
+  } catch (err) {
+    return { error: String(err) };
+  }
+}
+
+test('the fused walk gives the generic walk\'s fields on every object, however the stored object differs', () => {
+  const bp = [v14!, v15!];
+  // Tenants and environments whose names are substrings, prefixes or pieces of each other and of constant texts.
+  const pairs: Array<[string, string]> = [['a-b', 'c'], ['a', 'b-c'], ['prod', 'prod'], ['web', 'dev'], ['api', 'api'], ['default', 'staging'], ['t', 'prod'], ['tt', 'prod'], ['fleetplane', 'dev'], ['cache', 'web']];
+  const words = [...new Set(pairs.flat()), 'a-b-c', 'prod', 'x', '', 'web', 'default', 'a-b-c-prod'];
+  const inputOf = ([slug, name]: [string, string], k: number, blueprint = v15!): RenderInput => ({
+    tenant: { slug, name: `Customer ${slug}`, tier: TIERS[k % 3]! },
+    environment: { name, type: ENVIRONMENT_TYPES[k % 3]!, values: { maxUploadMb: 1 + (k % 3), ...(k % 2 === 0 ? { logLevel: 'debug' } : {}) } },
+    blueprint, placement: { cluster: 'c-1' }, capabilities: k % 4 === 3 ? ['keda', 'knative-serving', 'kserve'] : [],
+  });
+  const targets = pairs.map((p, k) => inputOf(p, k));
+  const generic = renderEnvironmentObjects(targets).map((objects) => objects.map((object) => ({ object })));
+  const fused = renderEnvironmentTargets(targets);
+  const r = rng(2110);
+  let compared = 0;
+  let differing = 0;
+  let cut = 0;
+  let shaped = 0;
+  let failed = 0;
+  for (let e = 0; e < pairs.length; e++) {
+    for (let round = 0; round < 12; round++) {
+      const trial = round % 6;
+      // The stored objects: this environment's, or another's (pieces shift), from either release.
+      const from = trial === 2 || trial === 3 ? (e + 1) % pairs.length : e;
+      const stored = renderEnvironments([inputOf(pairs[from]!, trial === 3 ? from : e, bp[trial % 2])])[0]!.objects
+        .map((o) => ({ object: jsonbOrder(o.object) as KubeObject, hash: o.hash }));
+      for (const s of stored) for (let m = Math.floor(r() * (trial === 5 ? 80 : 4)); m > 0; m--) mutate(s.object, r, words);
+      if (trial === 4) for (const s of stored) delete s.object.metadata.labels;
+      if (trial === 5) { // most leaves changed: past the 50-field cut-off in the larger objects
+        for (const s of stored) for (const { node } of containers(s.object.spec ?? s.object.data ?? {})) for (const key of Object.keys(node)) if (typeof (node as Record<string, Json>)[key] === 'string' && r() < 0.8) (node as Record<string, Json>)[key] += 'x';
+      }
+      // Whole environments (objects paired by key) and object by object against the same-kind target.
+      const whole = outcome(() => diffObjects(stored, generic[e]!));
+      assert.deepEqual(outcome(() => diffObjects(stored, fused[e]!)), whole, `${pairs[e]!.join('/')} trial ${trial}`);
+      if ('value' in whole && whole.value.changed.some((c) => c.fields.includes('… and more'))) cut++;
+      for (let i = 0; i < stored.length; i++) {
+        const j = Math.min(i, generic[e]!.length - 1);
+        const want = outcome(() => diffObjects([stored[i]!], [generic[e]![j]!]));
+        const got = outcome(() => diffObjects([stored[i]!], [fused[e]![j]!]));
+        assert.deepEqual(got, want, `${pairs[e]!.join('/')} trial ${trial} object ${i}`);
+        compared++;
+        if (fused[e]![j]!.shaped) shaped++;
+        if (!('value' in want)) failed++;
+        else if (want.value.changed.length > 0) differing++;
+        if ('value' in want && want.value.changed.some((c) => c.fields.includes('… and more'))) cut++;
+      }
+    }
+  }
+  assert.ok(shaped > compared * 0.9, `most targets go through the fused walk (${shaped}/${compared})`);
+  assert.ok(differing > compared / 4 && differing < compared, `${differing}/${compared} differ`);
+  assert.ok(cut > 0, 'some objects pass the field cut-off');
+  assert.ok(failed < compared / 20, `few stored objects break the request sums (${failed})`);
+});
+
+test('the fused targets are renderEnvironmentObjects\' objects, in order', () => {
+  const inputs = Array.from({ length: 12 }, (_, i) => input(i, i % 2 === 0 ? v15 : v14));
+  const generic = renderEnvironmentObjects(inputs);
+  renderEnvironmentTargets(inputs).forEach((targets, i) => {
+    assert.deepEqual(targets.map((t) => t.shaped?.materialize() ?? t.object), generic[i]);
+    for (const t of targets) if (t.shaped) assert.deepEqual([t.shaped.kind, t.shaped.apiVersion, t.shaped.metadata.name, t.shaped.metadata.namespace], [t.shaped.materialize().kind, t.shaped.materialize().apiVersion, t.shaped.materialize().metadata.name, t.shaped.materialize().metadata.namespace]);
+  });
 });

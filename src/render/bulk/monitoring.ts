@@ -13,9 +13,9 @@ import { dashboardFileName, dashboardMetadata, dashboardText, metadata, MONITORI
 import { ruleGroups, type RuleGroup } from '../monitoring/rules.ts';
 import type { MonitoringContext } from '../monitoring/types.ts';
 import type { CanonicalObject } from '../types.ts';
-import { compile, compileText, fillText, slot, type Stencil, type TextStencil } from './stencil.ts';
+import { checkSlotValues, compile, compileText, fillText, slot, type Stencil, type TextStencil } from './stencil.ts';
 
-interface Shape {
+export interface MonitoringShape {
   serviceMonitor: Stencil<Record<string, unknown>>;
   rules: Stencil<{ groups: RuleGroup[] }>;
   dashboard: TextStencil;
@@ -25,7 +25,7 @@ interface Shape {
 
 const SLOTS = [slot(0), slot(1), slot(2), slot(3)] as const;
 /** null: this shape did not reproduce the direct build and renders directly. */
-const shapes = new Map<string, Shape | null>();
+const shapes = new Map<string, MonitoringShape | null>();
 const SHAPES_MAX = 1000;
 
 /** `head` is the object without its one body member `key`, which has canonical JSON `bodyJson`. */
@@ -35,7 +35,7 @@ function withJson(head: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>, ke
   return { object: { apiVersion, kind, metadata: meta, [key]: body }, json };
 }
 
-function fill(shape: Shape, ctx: MonitoringContext): CanonicalObject[] {
+function fill(shape: MonitoringShape, ctx: MonitoringContext): CanonicalObject[] {
   const values = [ctx.tenant, ctx.environment, ctx.namespace, dashboardUid(ctx.tenant, ctx.environment)];
   const sm = shape.serviceMonitor.fill(values);
   const rules = shape.rules.fill(values);
@@ -48,7 +48,7 @@ function fill(shape: Shape, ctx: MonitoringContext): CanonicalObject[] {
 }
 
 /** fill() without the JSON texts: the same objects. */
-function fillValues(shape: Shape, ctx: MonitoringContext): KubeObject[] {
+function fillValues(shape: MonitoringShape, ctx: MonitoringContext): KubeObject[] {
   const values = [ctx.tenant, ctx.environment, ctx.namespace, dashboardUid(ctx.tenant, ctx.environment)];
   const file = dashboardFileName(ctx);
   return [
@@ -58,7 +58,7 @@ function fillValues(shape: Shape, ctx: MonitoringContext): KubeObject[] {
   ] as KubeObject[];
 }
 
-function reproduces(shape: Shape, ctx: MonitoringContext): boolean {
+function reproduces(shape: MonitoringShape, ctx: MonitoringContext): boolean {
   const want = renderMonitoring(ctx).map((o) => canonicalJson(o));
   const got = fill(shape, ctx).map((o) => o.json);
   return want.length === got.length && want.every((w, i) => w === got[i]);
@@ -71,9 +71,9 @@ function probeContext(ctx: MonitoringContext): MonitoringContext {
   return { ...ctx, tenant, environment, namespace: `${tenant}-${environment}` };
 }
 
-function compileShape(ctx: MonitoringContext): Shape | null {
+function compileShape(ctx: MonitoringContext): MonitoringShape | null {
   const sym: MonitoringContext = { ...ctx, tenant: SLOTS[0], environment: SLOTS[1], namespace: SLOTS[2] };
-  let shape: Shape;
+  let shape: MonitoringShape;
   try {
     const text = dashboardText(sym, SLOTS[3]);
     shape = {
@@ -88,7 +88,7 @@ function compileShape(ctx: MonitoringContext): Shape | null {
   return reproduces(shape, ctx) && reproduces(shape, probeContext(ctx)) ? shape : null;
 }
 
-function shapeOf(ctx: MonitoringContext): Shape | null {
+function shapeOf(ctx: MonitoringContext): MonitoringShape | null {
   const key = JSON.stringify([ctx.tier, ctx.envType, ctx.services, ctx.runbookBase ?? null]);
   let shape = shapes.get(key);
   if (shape === undefined) {
@@ -115,4 +115,27 @@ export function renderMonitoringShapedValues(ctx: MonitoringContext): KubeObject
   const shape = shapeOf(ctx);
   if (shape) return fillValues(shape, ctx);
   return renderMonitoring(ctx).map((object) => (canonicalJson(object), object));
+}
+
+/** The parts renderMonitoringShapedValues fills, unfilled (for ./fused.ts), or its directly built objects. */
+export type MonitoringParts =
+  | { shape: MonitoringShape; values: string[]; file: string; heads: [KubeObject['metadata'], KubeObject['metadata'], KubeObject['metadata']]; objects?: undefined }
+  | { shape: null; objects: KubeObject[] };
+
+/**
+ * renderMonitoringShapedValues without the fill: the shape, its slot values, the dashboard's file
+ * name and the three objects' metadata (ServiceMonitor, PrometheusRule, dashboard ConfigMap), built
+ * and checked in the same order as fillValues does, so the same inputs fail the same way.
+ */
+export function renderMonitoringParts(ctx: MonitoringContext): MonitoringParts {
+  validateContext(ctx);
+  if (ctx.services.length === 0) return { shape: null, objects: [] };
+  const shape = shapeOf(ctx);
+  if (!shape) return { shape: null, objects: renderMonitoring(ctx).map((object) => (canonicalJson(object), object)) };
+  const values = [ctx.tenant, ctx.environment, ctx.namespace, dashboardUid(ctx.tenant, ctx.environment)];
+  const file = dashboardFileName(ctx);
+  const services = metadata(ctx, 'services');
+  checkSlotValues(values); // what serviceMonitor.value(values) checks first
+  const slo = metadata(ctx, 'slo');
+  return { shape, values, file, heads: [services, slo, dashboardMetadata(ctx)] };
 }

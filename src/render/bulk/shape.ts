@@ -147,6 +147,25 @@ export function renderShaped(input: RenderInput, ctx: RenderContext, builders: r
   return direct(ctx, builders).map((object) => ({ object, json: canonicalJson(object) }));
 }
 
+/** An environment's shape and slot values (its objects are the stencils filled), or its directly built objects. */
+export type ShapedParts =
+  | { shape: ReadonlyArray<Stencil<KubeObject>>; values: string[]; escaped: string[]; objects?: undefined }
+  | { shape: null; objects: KubeObject[] };
+
+/**
+ * What renderShapedValues fills, unfilled (for the rollout preview's walk against the stencils,
+ * ./fused.ts): the shape's stencils with this environment's slot values, or, for a shape that
+ * renders directly, renderShapedValues' objects.
+ */
+export function renderShapedParts(input: RenderInput, ctx: RenderContext, builders: readonly Builder[], contextOf: (i: RenderInput) => RenderContext): ShapedParts {
+  const shape = shapeOf(input, ctx, builders, contextOf);
+  if (shape) {
+    const values = slotValues(ctx);
+    return { shape, values, escaped: values.map(escapeSlotValue) };
+  }
+  return { shape: null, objects: direct(ctx, builders).map((object) => (canonicalJson(object), object)) };
+}
+
 /**
  * The same objects as renderShaped, without their JSON text (for callers that compare objects and
  * need no hash: the rollout preview). A shape that renders directly still serializes each object, so

@@ -128,6 +128,12 @@ export interface Stencil<T> {
    * and frozen.
    */
   value(values: readonly string[], escaped?: readonly string[]): T;
+  /**
+   * The value with its slot placeholders in place (keys as value() gives them, undefined members
+   * dropped); its parts without slots are the frozen ones value() shares. For callers that compare a
+   * value against the stencil without filling it (render/bulk/fused.ts).
+   */
+  readonly skeleton: unknown;
 }
 
 /** A value as it appears between the quotes of a JSON string literal. */
@@ -135,16 +141,23 @@ export function escapeSlotValue(v: string): string {
   return SAFE.test(v) ? v : JSON.stringify(v).slice(1, -1);
 }
 
+/** True when a JSON value holds a slot placeholder anywhere (keys included). */
+export function hasSlot(v: unknown): boolean {
+  return JSON.stringify(v)?.includes(OPEN) === true;
+}
+
 export function checkSlotValues(values: readonly string[]): void {
   for (const v of values) if (!SAFE.test(v)) throw new Error(`stencil: slot value needs escaping: ${JSON.stringify(v)}`);
 }
 
-export function compile<T>(skeleton: T): Stencil<T> {
-  const json = canonicalJson(skeleton);
+export function compile<T>(template: T): Stencil<T> {
+  const json = canonicalJson(template);
   const text = compileText(json);
   const build = compileValue(JSON.parse(json));
-  const shared = compileShared(JSON.parse(json));
+  const skeleton: unknown = JSON.parse(json);
+  const shared = compileShared(skeleton); // freezes the skeleton's parts without slots, in place
   return {
+    skeleton,
     fill(values, escaped) {
       if (!escaped) checkSlotValues(values);
       return { value: build(values) as T, json: fillText(text, escaped ?? values) };
