@@ -19,6 +19,7 @@ export { renderTrainingRun, trainingRunName, TRAINING_RUN_LABEL, TRAINER_API_VER
 export { explainedChoices } from './ai/choice.ts';
 export { DEFAULT_PLATFORM, checkedPlatform } from './context.ts';
 export { environmentRenderInput } from './input.ts';
+export { renderEnvironmentTargets, type FusedTarget } from './bulk/fused.ts';
 
 export const REVISION_ID_LENGTH = 16;
 

@@ -1,14 +1,15 @@
 // The what-if preview of a rollout, with its reads: every live environment on the blueprint (as the
 // rollout would load them), the revision each one runs, the target release; then the pure planner
 // (src/plan/rollout-preview.ts) renders the release for the environments it would touch and diffs.
-// Nothing is written, so the release is rendered without hashes (renderEnvironmentObjects): the
-// preview compares objects by content, which gives the same result as comparing hashes (issue #21).
+// Nothing is written, so the release is rendered without hashes and, for bulk shapes, without even
+// building the objects (renderEnvironmentTargets: stencil + slot values, walked by the diff): the
+// preview compares by content, which gives the same result as comparing hashes (issue #21, ADR 2110).
 import type { Store } from '../../domain/ports/store.ts';
 import { blueprintFromRelease } from '../../domain/blueprint.ts';
 import { InputError } from '../../domain/errors.ts';
 import type { Environment, RenderedObject, Tenant } from '../../domain/types.ts';
 import { previewRollout, type PreviewEnvironment, type RolloutPreview } from '../../plan/rollout-preview.ts';
-import { environmentRenderInput, renderEnvironmentObjects } from '../../render/index.ts';
+import { environmentRenderInput, renderEnvironmentTargets } from '../../render/index.ts';
 import { loadCandidates } from './candidates.ts';
 import { releaseKubernetesRange } from '../place.ts';
 import type { CapabilitySource } from '../capabilities.ts';
@@ -71,11 +72,11 @@ export async function previewRolloutOf(store: Store, input: CreateRolloutInput, 
   const preview = previewRollout({
     environments, selector: input.selector ?? {}, strategy, version: input.version, now, kubernetes: releaseKubernetesRange(release.spec),
     // As the engine's render step does: a self-managed environment gets the portable forms.
-    render: (envs) => renderEnvironmentObjects(envs.map((e) => {
+    render: (envs) => renderEnvironmentTargets(envs.map((e) => {
       const r = records.get(`${e.tenant}/${e.environment}`)!;
       const caps = r.tenant.channel === 'self-managed' ? [] : capabilities.get(r.env.placement.cluster);
       return environmentRenderInput(r.tenant, r.env, blueprint, { platform: opts.platform, capabilities: caps });
-    })).map((objects) => objects.map((object) => ({ object }))),
+    })),
   });
   return warnings.length > 0 ? { ...preview, warnings } : preview;
 }
