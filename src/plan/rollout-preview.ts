@@ -10,11 +10,9 @@
 // ones by content (sameContent: equal exactly when their canonical JSON with the revision label
 // blanked is equal, which is what a stored object's hash covers), then walked as before.
 import type { PlannedTarget, RolloutSelector, RolloutStrategy } from '../domain/rollouts.ts';
-import { parseQuantity } from '../domain/quantity.ts';
-import { LABELS, type KubeObject, type RenderedObject } from '../domain/types.ts';
-import * as fused from '../render/bulk/fused-node.ts';
-import type { FusedNode, ShapedObject } from '../render/bulk/fused-node.ts';
-import * as stencil from '../render/bulk/stencil.ts';
+import type { KubeObject, RenderedObject } from '../domain/types.ts';
+import { DiffInterner, diffInto, MAX_FIELDS, type Path } from '../domain/object-diff.ts';
+import { addRequests, type ResourceDelta } from '../domain/pod-requests.ts';
 import { inKubeRange, rangeText, type KubeRange } from './kube-versions.ts';
 import { matchesSelector, planWaves, windowOpen, type RolloutCandidate } from './rollout-waves.ts';
 
@@ -36,11 +34,19 @@ export interface ObjectKey { kind: string; name: string; namespace?: string }
  */
 export type TargetObject =
   | { object: KubeObject; hash?: string; shaped?: undefined }
-  | { shaped: ShapedObject; object?: undefined; hash?: undefined };
-/** What the preview reads of a target's identity (a KubeObject or a ShapedObject). */
+  | { shaped: ShapedTarget; object?: undefined; hash?: undefined };
+/** What the preview reads of a target's identity (a KubeObject or a ShapedTarget). */
 interface Identity { kind: string; metadata: { name: string; namespace?: string | undefined } }
+/** A target the renderer did not build (render/bulk/fused-walk.ts): it diffs a stored object against itself. */
+export interface ShapedTarget extends Identity {
+  /** Pushes the JSON pointers where `current` differs from this target, as diffing it with the filled object would. */
+  diffFrom(current: unknown, path: Path, out: string[], names: DiffInterner): void;
+  /** Adds this target's requested CPU, memory and GPUs to acc. */
+  addRequestsTo(acc: ResourceDelta): void;
+}
+export { DiffInterner, fieldDiff, sameContent } from '../domain/object-diff.ts';
+export { requestsOf, type ResourceDelta } from '../domain/pod-requests.ts';
 export interface ObjectChange extends ObjectKey { fields: readonly string[] }
-export interface ResourceDelta { cpuMillis: number; memoryBytes: number; gpus: number }
 
 export interface EnvironmentPreview extends PlannedTarget {
   wave: number;
@@ -75,8 +81,6 @@ export interface RolloutPreview {
  */
 const RENDER_BATCH = 8;
 
-/** Field paths listed per changed object at most (the count of the rest is given as one more entry). */
-const MAX_FIELDS = 50;
 
 export function pinnedVersion(e: RolloutCandidate): string | undefined {
   return e.tenantLabels[`${PIN_LABEL_PREFIX}${e.environment}`];
@@ -95,310 +99,6 @@ function skipReason(e: RolloutCandidate, version: string, kubernetes: KubeRange 
 const keyOf = (o: Identity): string => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 const refOf = (o: Identity): ObjectKey => ({ kind: o.kind, name: o.metadata.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) });
 
-const escape = (k: string): string => (k.includes('/') || k.includes('~') ? k.replace(/~/g, '~0').replace(/\//g, '~1') : k);
-/** Path segments: member names, or array indexes kept as numbers until a difference needs the text. */
-type Path = Array<string | number>;
-
-/**
- * What one preview shares between its environments: the JSON-pointer text of each path found to
- * differ (a trie, so a path seen before costs map lookups and no new string) and each distinct list of
- * changed fields. Environments rendered from the same shapes change the same fields, so a
- * 10,000-environment preview holds a few hundred strings and lists instead of millions: the
- * collector's work, not the walk, was most of the preview's time (bench preview).
- */
-export class DiffInterner {
-  private readonly root: PointerNode = { text: '/', children: new Map() };
-  private readonly lists = new Map<string, readonly string[]>();
-
-  pointer(path: Readonly<Path>): string {
-    let node = this.root;
-    for (const seg of path) {
-      let next = node.children.get(seg);
-      if (!next) {
-        next = { text: `${node === this.root ? '' : node.text}/${typeof seg === 'number' ? String(seg) : escape(seg)}`, children: new Map() };
-        node.children.set(seg, next);
-      }
-      node = next;
-    }
-    return node.text;
-  }
-
-  /** One frozen copy of each distinct field list. */
-  fields(list: string[]): readonly string[] {
-    const key = list.join('\n');
-    let shared = this.lists.get(key);
-    if (!shared) {
-      shared = Object.freeze(list);
-      this.lists.set(key, shared);
-    }
-    return shared;
-  }
-}
-interface PointerNode { text: string; children: Map<string | number, PointerNode> }
-
-// Hot in the 10,000-environment preview: one path stack, no allocation until a difference is found.
-function diffInto(a: unknown, b: unknown, path: Path, out: string[], names: DiffInterner): void {
-  if (a === b || out.length > MAX_FIELDS) return;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) {
-    out.push(names.pointer(path));
-  } else if (Array.isArray(a)) {
-    diffArrays(a, b as unknown[], path, out, names);
-  } else {
-    diffRecords(a as Record<string, unknown>, b as Record<string, unknown>, path, out, names);
-  }
-}
-
-function diffArrays(a: unknown[], b: unknown[], path: Path, out: string[], names: DiffInterner): void {
-  const n = Math.max(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a[i] ?? null;
-    const y = b[i] ?? null; // canonical JSON writes an undefined item as null
-    if (x === y) continue; // most items: equal leaves, no call and no path step
-    path.push(i);
-    diffInto(x, y, path, out, names);
-    path.pop();
-  }
-}
-
-function diffRecords(a: Record<string, unknown>, b: Record<string, unknown>, path: Path, out: string[], names: DiffInterner): void {
-  const labels = path.length === 2 && path[0] === 'metadata' && path[1] === 'labels';
-  for (const k in a) {
-    const x = a[k];
-    const y = b[k];
-    if (x === y || (labels && k === LABELS.revision)) continue; // most members: equal leaves, no call and no path step
-    path.push(k);
-    diffInto(x, y, path, out, names);
-    path.pop();
-  }
-  for (const k in b) {
-    // A member that is undefined is absent in canonical JSON (and so in the hash).
-    if (k in a || b[k] === undefined || (labels && k === LABELS.revision)) continue;
-    path.push(k);
-    out.push(names.pointer(path));
-    path.pop();
-  }
-}
-
-// The fused walk (ADR 2110): diffInto(a, b) where b is the filled object of a stencil's tree, without
-// filling it. Every branch gives exactly what diffInto gives for the filled value: same fields, same
-// order (a's key order, then b's keys missing from a, in b's order), the same MAX_FIELDS cut-off.
-
-// Imported bindings copied once: under the tsx loader each read of an imported binding is a getter
-// call, which showed in the walk's profile (a few reads per node).
-const { ARR, CONST, EXTRA, KEYED, REC, SLOT, TEXT } = fused;
-const { fillText, hasSlot } = stencil;
-const REVISION = LABELS.revision;
-
-/** What b[k] is for a key b does not own: undefined, or what a plain object inherits. */
-const NO_MEMBERS: Record<string, unknown> = {};
-
-/**
- * True when a equals the filled text of n. The lengths first (no text built); then the filled text
- * and ===, which V8 compares as flat memory: several times faster than startsWith at offsets, which
- * compares a character at a time (22 KB dashboard: 4.6 µs against 46 µs).
- */
-function textEquals(a: string, n: FusedNode, values: readonly string[]): boolean {
-  const { slots } = n;
-  let length = n.fixed;
-  for (let i = 0; i < slots.length; i++) length += values[slots[i]!]!.length;
-  return a.length === length && a === fillText(n, values);
-}
-
-function fusedInto(a: unknown, n: FusedNode, o: ShapedObject, path: Path, out: string[], names: DiffInterner): void {
-  if (out.length > MAX_FIELDS) return;
-  switch (n.t) {
-    case CONST:
-      if (a !== n.v) diffInto(a, n.v, path, out, names);
-      return;
-    case SLOT:
-      if (a !== o.values[n.i]) out.push(names.pointer(path));
-      return;
-    case TEXT:
-      if (typeof a !== 'string' || !textEquals(a, n, o.values)) out.push(names.pointer(path));
-      return;
-    case EXTRA:
-      diffInto(a, o.extras[n.i], path, out, names);
-      return;
-    case ARR:
-      if (!Array.isArray(a)) out.push(names.pointer(path));
-      else fusedArray(a, n.items, o, path, out, names);
-      return;
-    case REC:
-      if (typeof a !== 'object' || a === null || Array.isArray(a)) out.push(names.pointer(path));
-      else fusedRecord(a as Record<string, unknown>, n, o, path, out, names);
-      return;
-    case KEYED:
-      if (typeof a !== 'object' || a === null || Array.isArray(a)) out.push(names.pointer(path));
-      else fusedKeyed(a as Record<string, unknown>, o.extras[n.i] as string, n.child!, o, path, out, names);
-      return;
-    default:
-      throw new Error(`fused walk: unknown node ${n.t}`);
-  }
-}
-
-const NULL_NODE = fused.constNode(null);
-
-/** The walk's inline check (no call, no path step): a leaf equal to the node's value. */
-function sameLeaf(x: unknown, c: FusedNode, values: readonly string[]): boolean {
-  const t = c.t;
-  if (t === CONST) return x === c.v;
-  if (t === SLOT) return x === values[c.i];
-  return t === TEXT && typeof x === 'string' && textEquals(x, c, values);
-}
-
-function fusedArray(a: unknown[], items: readonly FusedNode[], o: ShapedObject, path: Path, out: string[], names: DiffInterner): void {
-  const n = Math.max(a.length, items.length);
-  for (let i = 0; i < n; i++) {
-    const x = a[i] ?? null;
-    const c = i < items.length ? items[i]! : NULL_NODE; // past b's end diffInto compares with null
-    if (sameLeaf(x, c, o.values)) continue;
-    path.push(i);
-    fusedInto(x, c, o, path, out, names);
-    path.pop();
-  }
-}
-
-function fusedRecord(a: Record<string, unknown>, n: FusedNode, o: ShapedObject, path: Path, out: string[], names: DiffInterner): void {
-  const labels = path.length === 2 && path[0] === 'metadata' && path[1] === 'labels';
-  const { order, orderNodes, keys, nodes } = n;
-  let seen = 0;
-  let i = 0;
-  for (const k in a) {
-    // Stored objects come in jsonb key order (the i-th key is order[i]) or in the stencil's; else looked up.
-    const c = i < order.length ? (k === order[i] ? orderNodes[i] : k === keys[i] ? nodes[i] : n.byKey.get(k)) : n.byKey.get(k);
-    i++;
-    const x = a[k];
-    if (c === undefined) {
-      const y = NO_MEMBERS[k];
-      if (x === y || (labels && k === REVISION)) continue;
-      path.push(k);
-      diffInto(x, y, path, out, names);
-      path.pop();
-      continue;
-    }
-    seen++;
-    if (sameLeaf(x, c, o.values) || (labels && k === REVISION)) continue;
-    path.push(k);
-    fusedInto(x, c, o, path, out, names);
-    path.pop();
-  }
-  if (seen === keys.length) return; // every member of b was met: none is missing from a
-  for (const k of keys) {
-    if (k in a || (labels && k === REVISION)) continue;
-    path.push(k);
-    out.push(names.pointer(path));
-    path.pop();
-  }
-}
-
-function fusedKeyed(a: Record<string, unknown>, key: string, c: FusedNode, o: ShapedObject, path: Path, out: string[], names: DiffInterner): void {
-  const labels = path.length === 2 && path[0] === 'metadata' && path[1] === 'labels';
-  let seen = false;
-  for (const k in a) {
-    const x = a[k];
-    if (k === key) {
-      seen = true;
-      if (sameLeaf(x, c, o.values) || (labels && k === REVISION)) continue;
-      path.push(k);
-      fusedInto(x, c, o, path, out, names);
-      path.pop();
-      continue;
-    }
-    const y = NO_MEMBERS[k];
-    if (x === y || (labels && k === REVISION)) continue;
-    path.push(k);
-    diffInto(x, y, path, out, names);
-    path.pop();
-  }
-  if (seen || key in a || (labels && key === REVISION)) return;
-  path.push(key);
-  out.push(names.pointer(path));
-  path.pop();
-}
-
-/** JSON-pointer paths where a and b differ (leaves, or a whole subtree added/removed); the revision label is ignored. */
-export function fieldDiff(a: unknown, b: unknown, names: DiffInterner = new DiffInterner()): string[] {
-  const out: string[] = [];
-  diffInto(a, b, [], out, names);
-  return out;
-}
-
-/** True when two objects have the same canonical JSON once the revision label is blanked: what equal object hashes mean. */
-export function sameContent(a: KubeObject, b: KubeObject): boolean {
-  return fieldDiff(a, b).length === 0;
-}
-
-interface PodSpecLike { containers?: Array<{ resources?: { requests?: Record<string, string | number>; limits?: Record<string, string | number> } }> }
-
-function podSpec(o: KubeObject): { spec: PodSpecLike; replicas: number } | null {
-  const s = (o as { spec?: { replicas?: number; template?: { spec?: PodSpecLike }; jobTemplate?: { spec?: { template?: { spec?: PodSpecLike } } } } }).spec;
-  if (!s) return null;
-  if (o.kind === 'Pod') return { spec: s as PodSpecLike, replicas: 1 };
-  const tpl = s.template?.spec ?? s.jobTemplate?.spec?.template?.spec;
-  return tpl ? { spec: tpl, replicas: typeof s.replicas === 'number' ? s.replicas : 1 } : null;
-}
-
-const q = (v: string | number | undefined): number => (v === undefined ? 0 : parseQuantity(v));
-
-/** Requested CPU (millicores), memory (bytes) and GPUs of an object's pods, times its replicas. */
-export function requestsOf(o: KubeObject): ResourceDelta {
-  const r = { cpuMillis: 0, memoryBytes: 0, gpus: 0 };
-  addRequests(r, o, 1);
-  return r;
-}
-
-/**
- * Adds sign × an object's requests to acc (no allocation: called twice per object of every
- * environment). sign is ±1, so sign × (q × 1000 × replicas) is the same number as the terms summed
- * from a cached list (requestTerms).
- */
-function addRequests(acc: ResourceDelta, o: KubeObject, sign: number): void {
-  const p = podSpec(o);
-  if (!p) return;
-  for (const c of p.spec.containers ?? []) {
-    const req = c.resources?.requests;
-    const lim = c.resources?.limits;
-    if (!req && !lim) continue;
-    acc.cpuMillis += sign * (q(req?.cpu) * 1000 * p.replicas);
-    acc.memoryBytes += sign * (q(req?.memory) * p.replicas);
-    acc.gpus += sign * (q(req?.['nvidia.com/gpu'] ?? lim?.['nvidia.com/gpu']) * p.replicas);
-  }
-}
-
-/** addRequests' terms for one object, in its order: cpu, memory, gpus per container with requests or limits. */
-function requestTerms(o: KubeObject): number[] {
-  const terms: number[] = [];
-  const p = podSpec(o);
-  if (!p) return terms;
-  for (const c of p.spec.containers ?? []) {
-    const req = c.resources?.requests;
-    const lim = c.resources?.limits;
-    if (!req && !lim) continue;
-    terms.push(q(req?.cpu) * 1000 * p.replicas, q(req?.memory) * p.replicas, q(req?.['nvidia.com/gpu'] ?? lim?.['nvidia.com/gpu']) * p.replicas);
-  }
-  return terms;
-}
-
-/** Per stencil tree: the target's request terms when no slot reaches them (kind, replicas, resources), else null. */
-const termsOfPlan = new WeakMap<object, readonly number[] | null>();
-
-function addShapedRequests(acc: ResourceDelta, o: ShapedObject): void {
-  let terms = termsOfPlan.get(o.plan);
-  if (terms === undefined) {
-    const skeleton = o.plan.skeleton;
-    const p = podSpec(skeleton);
-    const containers = p?.spec.containers;
-    const reached = [skeleton.kind, (skeleton as { spec?: { replicas?: unknown } }).spec?.replicas, Array.isArray(containers) ? containers.map((c) => (c as { resources?: unknown } | null)?.resources) : containers];
-    terms = hasSlot(reached) ? null : requestTerms(skeleton);
-    termsOfPlan.set(o.plan, terms);
-  }
-  if (terms === null) terms = requestTerms(o.materialize());
-  for (let i = 0; i < terms.length; i += 3) {
-    acc.cpuMillis += terms[i]!;
-    acc.memoryBytes += terms[i + 1]!;
-    acc.gpus += terms[i + 2]!;
-  }
-}
 
 function addTo(acc: ResourceDelta, d: ResourceDelta, sign: number): void {
   acc.cpuMillis += sign * d.cpuMillis;
@@ -431,7 +131,7 @@ export function diffObjects(current: readonly RenderedObject[] | null, target: r
       b = before.get(k);
       before.delete(k);
     }
-    if (t.shaped) addShapedRequests(out.requests, t.shaped);
+    if (t.shaped) t.shaped.addRequestsTo(out.requests);
     else addRequests(out.requests, t.object, 1);
     if (b) addRequests(out.requests, b.object, -1);
     if (!b) out.added.push(refOf(id));
@@ -439,7 +139,7 @@ export function diffObjects(current: readonly RenderedObject[] | null, target: r
     else {
       // Without a target hash, one walk decides: no field differs means unchanged.
       const fields: string[] = [];
-      if (t.shaped) fusedInto(b.object, t.shaped.plan.node, t.shaped, path, fields, names);
+      if (t.shaped) t.shaped.diffFrom(b.object, path, fields, names);
       else diffInto(b.object, t.object, path, fields, names);
       if (t.hash === undefined && fields.length === 0) {
         out.unchanged++;

@@ -1,6 +1,5 @@
 // The node trees of ./fused.ts (the rollout preview's walk against a shape's stencils, ADR 2110): what
-// a stencil's filled object holds, readable without filling it. Kept apart so that src/plan imports
-// the node kinds without the renderer.
+// a stencil's filled object holds, readable without filling it. The walk over them is ./fused-walk.ts.
 import type { KubeObject } from '../../domain/types.ts';
 import { compileText, slot, type TextStencil } from './stencil.ts';
 

@@ -21,9 +21,11 @@ import type { RenderInput } from '../types.ts';
 import { renderMonitoringParts, type MonitoringShape } from './monitoring.ts';
 import { renderShapedParts } from './shape.ts';
 import { fillText, type Stencil, type TextStencil } from './stencil.ts';
-import { CONST, REC, SLOT, TEXT, constNode, extraNode, keyedNode, nodeOf, recNode, textNode, ShapedObject, type FusedNode, type FusedPlan } from './fused-node.ts';
+import { CONST, REC, SLOT, TEXT, constNode, extraNode, keyedNode, nodeOf, recNode, textNode, type FusedNode, type FusedPlan } from './fused-node.ts';
+import { ShapedTarget } from './fused-walk.ts';
 
 export { ShapedObject, type FusedNode, type FusedPlan } from './fused-node.ts';
+export { ShapedTarget } from './fused-walk.ts';
 
 /** The object with a revision label, as renderEnvironmentObjects leaves every object (render/index.ts withRevisionLabel). */
 function withRevisionLabel(object: KubeObject): KubeObject {
@@ -106,9 +108,9 @@ function labelled(meta: KubeObject['metadata']): KubeObject['metadata'] {
 }
 
 /** A target of the preview: the object itself, or its shape's tree with the environment's values. */
-export type FusedTarget = { object: KubeObject; shaped?: undefined } | { shaped: ShapedObject; object?: undefined };
+export type FusedTarget = { object: KubeObject; shaped?: undefined } | { shaped: ShapedTarget; object?: undefined };
 
-interface Entry { target: KubeObject | ShapedObject; rank: number; key: string }
+interface Entry { target: KubeObject | ShapedTarget; rank: number; key: string }
 
 const sortKey = (kind: string, apiVersion: string, namespace: string | undefined, name: string): string => `${kind}\u0000${apiVersion}\u0000${namespace ?? ''}\u0000${name}`;
 
@@ -116,7 +118,7 @@ function objectEntry(object: KubeObject): Entry {
   return { target: object, rank: kindRank(object.kind), key: sortKey(object.kind, object.apiVersion, object.metadata.namespace, object.metadata.name) };
 }
 
-function shapedEntry(o: ShapedObject): Entry {
+function shapedEntry(o: ShapedTarget): Entry {
   return { target: o, rank: kindRank(o.kind), key: sortKey(o.kind, o.apiVersion, o.metadata.namespace, o.metadata.name) };
 }
 
@@ -147,7 +149,7 @@ export function renderEnvironmentTargets(inputs: readonly RenderInput[]): FusedT
         else {
           const namespace = p.namespace === undefined ? undefined : filled(p.namespace, values);
           const metadata = namespace === undefined ? { name: filled(p.name, values) } : { name: filled(p.name, values), namespace };
-          entries.push(shapedEntry(new ShapedObject(p.plan, filled(p.kind, values), filled(p.apiVersion, values), metadata, values, escaped, NO_EXTRAS)));
+          entries.push(shapedEntry(new ShapedTarget(p.plan, filled(p.kind, values), filled(p.apiVersion, values), metadata, values, escaped, NO_EXTRAS)));
         }
       }
     }
@@ -156,12 +158,12 @@ export function renderEnvironmentTargets(inputs: readonly RenderInput[]): FusedT
     else {
       const plans = monitoringPlansOf(mon.shape);
       const [services, slo, dashboard] = mon.heads.map(labelled) as [KubeObject['metadata'], KubeObject['metadata'], KubeObject['metadata']];
-      entries.push(shapedEntry(new ShapedObject(plans.services, 'ServiceMonitor', MONITORING_API_VERSION, services, mon.values, undefined, [services])));
-      entries.push(shapedEntry(new ShapedObject(plans.slo, 'PrometheusRule', MONITORING_API_VERSION, slo, mon.values, undefined, [slo])));
-      entries.push(shapedEntry(new ShapedObject(plans.dashboard, 'ConfigMap', 'v1', dashboard, mon.values, undefined, [dashboard, mon.file])));
+      entries.push(shapedEntry(new ShapedTarget(plans.services, 'ServiceMonitor', MONITORING_API_VERSION, services, mon.values, undefined, [services])));
+      entries.push(shapedEntry(new ShapedTarget(plans.slo, 'PrometheusRule', MONITORING_API_VERSION, slo, mon.values, undefined, [slo])));
+      entries.push(shapedEntry(new ShapedTarget(plans.dashboard, 'ConfigMap', 'v1', dashboard, mon.values, undefined, [dashboard, mon.file])));
     }
     entries.sort(compareEntries);
-    return entries.map(({ target }): FusedTarget => (target instanceof ShapedObject ? { shaped: target } : { object: withRevisionLabel(target) }));
+    return entries.map(({ target }): FusedTarget => (target instanceof ShapedTarget ? { shaped: target } : { object: withRevisionLabel(target) }));
   });
 }
 
