@@ -27,9 +27,10 @@ export interface Db extends Queryable {
   transaction<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
   /**
    * Calls `onNotify` for each NOTIFY on `channel` (a plain identifier) from any connection or process.
-   * PostgreSQL: one dedicated connection, re-established after a drop. Returns the unsubscribe.
+   * PostgreSQL: one dedicated connection, re-established after a drop (`onNotify` is called once it
+   * is back, `onLost` when it drops: notifications may be missed in between). Returns the unsubscribe.
    */
-  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
+  listen(channel: string, onNotify: () => void, onLost?: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -179,13 +180,13 @@ export async function openPostgres(url: string, max: number): Promise<Db> {
         client.release(lost ?? false);
       }
     },
-    listen: (channel, onNotify) => listenPostgres(url, channel, onNotify),
+    listen: (channel, onNotify, onLost) => listenPostgres(url, channel, onNotify, onLost),
     close: () => pool.end(),
   };
 }
 
 /** LISTEN on its own client (a pooled one would be handed to queries); reconnects after 1-5 s when dropped. */
-async function listenPostgres(url: string, channel: string, onNotify: () => void): Promise<() => Promise<void>> {
+async function listenPostgres(url: string, channel: string, onNotify: () => void, onLost: () => void = () => undefined): Promise<() => Promise<void>> {
   checkChannel(channel);
   let closed = false;
   let client: pg.Client | null = null;
@@ -196,6 +197,7 @@ async function listenPostgres(url: string, channel: string, onNotify: () => void
     const reconnect = () => {
       if (closed || client !== c) return;
       client = null;
+      onLost();
       void c.end().catch(() => undefined);
       setTimeout(() => { if (!closed) void connect().catch(() => undefined); }, retryMs).unref();
       retryMs = Math.min(retryMs * 2, 5000);

@@ -47,12 +47,19 @@ export interface StoreConfig {
   maxConnections?: number;
   /** Operation retry backoff (default DEFAULT_RETRY; FLEETPLANE_RETRY_BASE_MS / _MAX_MS through serve). */
   retry?: RetryPolicy;
+  /** PostgreSQL's token cache: how long an entry is trusted (default TOKEN_CACHE_TTL_MS) and its clock (tests). */
+  tokenCache?: { ttlMs?: number; now?: () => number };
 }
+
+/** On PostgreSQL a cached token lookup is trusted this long at most, even if a revocation's notification was lost. */
+export const TOKEN_CACHE_TTL_MS = 10_000;
 
 /** The Store plus what other adapters and tests build on: the Db itself and the audit log reader. */
 export interface SqlStore extends Store {
   readonly db: Db;
   readonly audit: AuditRepo;
+  /** The process's token lookup cache (tokens.ts): its state, for tests. */
+  readonly tokenCache: TokenCache;
 }
 
 export function txRepos(q: Queryable, box: SecretBox, tokens?: { cache: TokenCache; inTransaction: boolean }): StoreTx {
@@ -71,17 +78,25 @@ export async function openStore(config: StoreConfig): Promise<SqlStore> {
   const key = await loadSecretKey(config.dataDir, config.secretKey);
   const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, maxConnections: config.maxConnections ?? 10 });
   const box = secretBox(key);
-  // Only this process writes an embedded store (its directory is locked): its token lookups may be kept.
-  const tokens = db.kind === 'embedded' ? new TokenCache() : undefined;
+  // Token lookups are kept in the process: for ever on the embedded store (only this process writes
+  // it: its directory is locked); on PostgreSQL while the notification of others' writes is heard,
+  // each for at most TOKEN_CACHE_TTL_MS (tokens.ts, ADR 0205).
+  const tokens = db.kind === 'embedded'
+    ? new TokenCache()
+    : new TokenCache({ ttlMs: config.tokenCache?.ttlMs ?? TOKEN_CACHE_TTL_MS, ...(config.tokenCache?.now ? { now: config.tokenCache.now } : {}), watch: (onChange, onLost) => db.listen('fleetplane_tokens', onChange, onLost) });
   return {
     kind: db.kind,
     db,
-    ...txRepos(db, box, tokens && { cache: tokens, inTransaction: false }),
+    tokenCache: tokens,
+    ...txRepos(db, box, { cache: tokens, inTransaction: false }),
     async migrate() {
       await migrate(db);
     },
-    close: () => db.close(),
-    tx: (fn) => db.transaction((q) => fn(txRepos(q, box, tokens && { cache: tokens, inTransaction: true }))),
+    async close() {
+      await tokens.close();
+      await db.close();
+    },
+    tx: (fn) => db.transaction((q) => fn(txRepos(q, box, { cache: tokens, inTransaction: true }))),
     async ping() {
       await db.query('SELECT 1');
     },

@@ -100,26 +100,107 @@ export function tokenRepo(q: Queryable): TokenRepo {
 }
 
 /**
- * Token lookups (`match`, the one every API request makes) kept in this process, for a store that no
- * other process writes: the embedded one, whose directory is locked to one process. Every token write
+ * Token lookups (`match`, the one every API request makes) kept in this process. Every token write
  * through the repo (create, rotate, revoke, also inside a transaction) drops the whole cache, and a
  * lookup that overlapped a write is not kept (generation check), so a revoked or rotated-away secret
  * stops at once exactly as without it; expiry stays the caller's check (it holds the clock). Lookups
- * inside a transaction are never kept (they may see rows that roll back); outside one they see only
- * committed rows, since the embedded database runs a query issued outside a transaction only after
- * it ends (db.ts). Misses are not kept, so unknown secrets cannot fill it; it holds at most `max`
- * entries (oldest dropped first).
- * PostgreSQL stores are shared by several processes and are never cached.
+ * inside a transaction are never kept (they may see rows that roll back). Misses are not kept, so
+ * unknown secrets cannot fill it; it holds at most `max` entries (oldest dropped first).
+ *
+ * Embedded store: its directory is locked to one process, so no one else writes; a lookup outside a
+ * transaction sees only committed rows (the embedded database runs it only after a transaction ends).
+ *
+ * PostgreSQL (several `serve` replicas, the CLI): writes by other processes arrive as a notification
+ * (`watch`: migration 2130 raises `fleetplane_tokens` at the commit of any change to api_tokens), which
+ * drops the cache; a revocation elsewhere takes effect here when it arrives (milliseconds). The cache is
+ * used only while that listener is connected (disarmed when it drops, re-armed empty when it is back),
+ * and an entry is trusted for at most `ttlMs` besides, which bounds staleness if the connection dies
+ * silently. The Kubernetes API server's webhook token cache makes the same trade with a 2-minute TTL
+ * (`--authentication-token-webhook-cache-ttl`). Measured by `npm run bench -- api` (ADR 0205).
  */
+export interface TokenCacheOptions {
+  max?: number;
+  /** How long an entry is trusted (default: forever, for the embedded store). */
+  ttlMs?: number;
+  now?: () => number;
+  /** Subscribes to other processes' token writes: onChange on each one (and once connected), onLost when notifications may be missed. */
+  watch?: (onChange: () => void, onLost: () => void) => Promise<() => Promise<void>>;
+}
+
+/** How long after a failed subscription the next lookup tries again. */
+const WATCH_RETRY_MS = 5_000;
+
 export class TokenCache {
   private generation = 0;
-  private readonly entries = new Map<string, TokenMatch>();
+  private readonly entries = new Map<string, { match: TokenMatch; at: number }>();
+  private readonly max: number;
+  private readonly ttlMs: number;
+  private readonly now: () => number;
+  /** Whether lookups may be kept and answered from here (always, without `watch`). */
+  private armed: boolean;
+  private watching: Promise<void> | null = null;
+  private watchFailedAt = -Infinity;
+  private unwatch: (() => Promise<void>) | null = null;
+  private closed = false;
+  private lost = 0;
 
-  constructor(private readonly max = 10_000) {}
+  constructor(private readonly opts: TokenCacheOptions = {}) {
+    this.max = opts.max ?? 10_000;
+    this.ttlMs = opts.ttlMs ?? Infinity;
+    this.now = opts.now ?? Date.now;
+    this.armed = !opts.watch;
+  }
+
+  /** True while lookups are kept (for tests and metrics). */
+  get active(): boolean {
+    return this.armed;
+  }
+
+  /** How many times the subscription was lost (each dropped everything kept). */
+  get losses(): number {
+    return this.lost;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
 
   invalidate(): void {
     this.generation++;
     this.entries.clear();
+  }
+
+  /** Stops the subscription; lookups go to the database from now on. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.disarm();
+    // A subscription still connecting unsubscribes itself when it resolves (below); not awaited, so
+    // closing never waits on an unreachable server.
+    const un = this.unwatch;
+    this.unwatch = null;
+    await un?.();
+  }
+
+  private disarm(): void {
+    this.armed = false;
+    this.invalidate();
+  }
+
+  /** Subscribes on first use (only processes that authenticate requests need it). */
+  private ensureWatching(): void {
+    const watch = this.opts.watch;
+    if (!watch || this.watching || this.closed || this.now() - this.watchFailedAt < WATCH_RETRY_MS) return;
+    this.watching = watch(
+      () => { this.invalidate(); if (!this.closed) this.armed = true; },
+      () => { this.lost++; this.disarm(); },
+    ).then(async (un) => {
+      if (this.closed) await un();
+      else this.unwatch = un;
+    }, () => {
+      this.disarm();
+      this.watchFailedAt = this.now();
+      this.watching = null;
+    });
   }
 
   /** The repo `inner` with every write invalidating the cache and, outside a transaction, `match` answered from it. */
@@ -138,14 +219,17 @@ export class TokenCache {
       rotate: writing(inner.rotate),
       revoke: writing(inner.revoke),
       match: opts.inTransaction ? inner.match : async (secret) => {
+        this.ensureWatching();
         const hash = hashToken(secret);
         const hit = this.entries.get(hash);
-        if (hit) return hit;
+        if (hit && this.armed && this.now() - hit.at < this.ttlMs) return hit.match;
         const at = this.generation;
+        const started = this.now();
         const found = await inner.match(secret);
-        if (found && at === this.generation) {
+        if (found && this.armed && at === this.generation) {
+          this.entries.delete(hash);
           if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value!);
-          this.entries.set(hash, found);
+          this.entries.set(hash, { match: found, at: started });
         }
         return found;
       },
