@@ -96,7 +96,7 @@ async function deliverLegacy(rev: Revision): Promise<string> {
     await ws.commitIfChanged(commitMessage({ action: 'onboard', tenant, environment: 'prod', blueprint: 'default', version: rev.version, revision: rev.id, operationId: 'op-legacy' }), new Date());
     return String(await ws.head());
   }, new AbortController().signal);
-  await bootstrapTenant(argoTarget(), repoRef(), [tree.index], { username: repo.username, password: repo.password });
+  await bootstrapTenant(argoTarget(), repoRef(), async () => [tree.index], { username: repo.username, password: repo.password });
   // The older AppProject: the Namespace by name and the guard-rail kinds whitelisted, no blacklist.
   const project = await mgmt.get({ apiVersion: ARGO_API, kind: 'AppProject', namespace: ARGOCD_NAMESPACE, name: tenant });
   const spec = { ...(project!.spec as Record<string, unknown>) };

@@ -74,6 +74,21 @@ export class GitRepos {
     return this.opts.remoteFor?.(tenant) ? true : exists(this.localPath(tenant));
   }
 
+  /** The branch's current commit, without a clone (`git ls-remote`); null for an empty or missing repo. */
+  async head(tenant: string, signal?: AbortSignal): Promise<string | null> {
+    if (!(await this.exists(tenant))) return null;
+    const remote = this.remote(tenant);
+    const askpass = await askpassEnv(remote.credentials);
+    try {
+      const out = await sgit(tmpdir(), gitEnv(askpass.env), signal).raw(['ls-remote', remote.url, `refs/heads/${GITOPS_BRANCH}`]);
+      return /^([0-9a-f]{40,64})\s/.exec(out)?.[1] ?? null;
+    } catch (err) {
+      throw scrub(err, remote.url);
+    } finally {
+      await askpass.dispose();
+    }
+  }
+
   /** Read-only look at HEAD in a throwaway clone. */
   async read<T>(tenant: string, fn: (ws: Workspace) => Promise<T>, signal?: AbortSignal): Promise<T> {
     return this.withClone(tenant, signal, fn);

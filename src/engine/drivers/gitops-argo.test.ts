@@ -33,15 +33,15 @@ test('two racing deliveries only widen: neither drops the other environment; rem
   const kube = memoryKube();
   const t = { kube, namespace: 'argo' };
   // Delivery of staging saw the repo with both; delivery of prod (an older clone) saw only prod, and lands last.
-  await bootstrapTenant(t, ref, [index('prod'), index('staging')], { username: 'u', password: 'p' });
-  await bootstrapTenant(t, ref, [index('prod')], null);
+  await bootstrapTenant(t, ref, async () => [index('prod'), index('staging')], { username: 'u', password: 'p' });
+  await bootstrapTenant(t, ref, async () => [index('prod')], null);
   assert.deepEqual(envsIn(kube), ['prod', 'staging'], 'staging kept: dropping it would make Argo CD prune it');
   assert.deepEqual(nsIn(kube), ['acme-prod', 'acme-staging'], 'and its namespace stays in the fence');
   // The API server hands objects back with its own key order: still the same entries, no duplicates.
   const project = kube.objects.get('AppProject/argo/acme')!;
   const spec = project.spec as { destinations: Array<Record<string, string>> };
   kube.objects.set('AppProject/argo/acme', { ...project, spec: { ...spec, destinations: spec.destinations.map((d) => ({ namespace: d.namespace!, server: d.server! })) } });
-  await bootstrapTenant(t, ref, [index('prod')], null);
+  await bootstrapTenant(t, ref, async () => [index('prod')], null);
   assert.equal((kube.objects.get('AppProject/argo/acme')!.spec as { destinations: unknown[] }).destinations.length, 2, 'no duplicate destinations');
   assert.equal(kube.objects.get('Secret/argo/repo-acme')?.metadata.labels?.['argocd.argoproj.io/secret-type'], 'repository');
   const done = await narrowTenant(t, ref, [index('prod')], 'staging', { signal: new AbortController().signal, now: () => new Date() });
@@ -65,10 +65,10 @@ test('bootstrap writes carry the live resourceVersion; a Conflict (someone widen
     },
   };
   const t = { kube: racing, namespace: 'argo' };
-  await bootstrapTenant(t, ref, [index('prod')], null);
+  await bootstrapTenant(t, ref, async () => [index('prod')], null);
   assert.deepEqual(applied, [undefined, undefined, undefined], 'first install: nothing to precondition on');
   applied.length = 0;
-  await bootstrapTenant(t, ref, [index('staging')], null);
+  await bootstrapTenant(t, ref, async () => [index('staging')], null);
   assert.deepEqual(envsIn(kube), ['prod', 'staging']);
   assert.ok(applied.every((rv) => rv !== undefined), 'every update is conditioned on what was read');
   assert.equal(conflicted, true, 'the conflict was met, and the bootstrap read again and succeeded');
@@ -113,7 +113,7 @@ test('guard rails: a live AppProject of the older layout is fenced before the co
   assert.equal(await fenceGuardRails(t, 'acme'), false, 'already fenced: no write');
   // A bootstrap over the legacy project (widening keeps live entries) still drops the guard-rail kinds.
   kube.objects.set('AppProject/argo/acme', legacy);
-  await bootstrapTenant(t, ref, [index('prod')], null);
+  await bootstrapTenant(t, ref, async () => [index('prod')], null);
   const widened = kube.objects.get('AppProject/argo/acme')!.spec as Record<string, Array<{ kind: string }>>;
   assert.ok(!widened.namespaceResourceWhitelist!.some((k) => ['LimitRange', 'ResourceQuota', 'NetworkPolicy'].includes(k.kind)), JSON.stringify(widened.namespaceResourceWhitelist));
   assert.deepEqual(widened.clusterResourceWhitelist, []);
@@ -129,4 +129,51 @@ test('taking a guard rail over strips Argo CD\'s tracking: the annotation, and t
   assert.equal(trackingStrip(live({}, { 'app.kubernetes.io/instance': 'cache' }), desired, 'acme-prod-1234'), null, 'a chart\'s own instance label is not Argo CD\'s');
   const ownLabel = { ...desired, metadata: { ...desired.metadata, labels: { 'app.kubernetes.io/instance': 'acme-prod-1234' } } };
   assert.equal(trackingStrip(ownLabel, ownLabel, 'acme-prod-1234'), null, 'the object itself carries that label: kept');
+});
+
+/** An in-memory API server that judges resourceVersion preconditions as the real one does (409 on a stale one). */
+function conditionalKube(): ClusterClient & { objects: Map<string, KubeObject> } {
+  const kube = memoryKube();
+  const key = (o: KubeObject) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+  return {
+    ...kube,
+    apply: async (o) => {
+      const live = kube.objects.get(key(o));
+      const rv = o.metadata.resourceVersion as string | undefined;
+      if (rv !== undefined && live?.metadata.resourceVersion !== rv) throw Object.assign(new Error('Conflict'), { reason: 'Conflict', upstreamStatus: 409 });
+      const next = String(Number((live?.metadata.resourceVersion as string | undefined) ?? 0) + 1);
+      return kube.apply({ ...o, metadata: { ...o.metadata, resourceVersion: next } });
+    },
+  };
+}
+
+const copyIndex = (env: string, cluster: string) => renderEnvironmentTree({
+  id: `r-${env}`, tenant: 'acme', environment: env, blueprint: 'b', version: '1', helmValues: [],
+  objects: [{ object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: `acme-${env}` } }, hash: 'h' }],
+}, { cluster, server: `https://${cluster}`, namespace: `acme-${env}` }, { copy: { cluster, application: `acme-${env}-${cluster}` } }).index;
+
+const appsIn = (k: ReturnType<typeof memoryKube>) => ((k.objects.get('ApplicationSet/argo/acme')?.spec as { generators: Array<{ list: { elements: Array<Record<string, string>> } }> }).generators[0]!.list.elements.map((e) => `${e.environment}:${e.path}`)).sort();
+
+test("a delivery that read the repo before a move's copy was committed does not drop the copy's element (ADR 1030)", async () => {
+  const kube = conditionalKube();
+  const t = { kube, namespace: 'argo' };
+  let repo = [index('prod'), index('staging')];
+  await bootstrapTenant(t, ref, async () => repo, null);
+  const before = appsIn(kube);
+  // A delivery of staging reads the repo ([prod, staging]); right after that read, a move of prod
+  // commits its copy on c2 and bootstraps; then the delivery writes what it read.
+  let moved = false;
+  await bootstrapTenant(t, ref, async () => {
+    const seen = repo;
+    if (!moved) {
+      moved = true;
+      repo = [index('prod'), copyIndex('prod', 'c2'), index('staging')];
+      await bootstrapTenant(t, ref, async () => repo, null);
+      assert.equal(appsIn(kube).length, before.length + 1, "the move's bootstrap added the copy's element");
+    }
+    return seen;
+  }, null);
+  const after = appsIn(kube);
+  assert.equal(after.length, before.length + 1, `the copy's element survives the stale delivery: ${after.join(', ')}`);
+  assert.ok(after.some((a) => a.includes('copies/c2')), after.join(', '));
 });

@@ -139,7 +139,15 @@ function guardRailsFenced(spec: Record<string, unknown>): boolean {
 }
 
 /** Installs (or widens) the tenant's Argo CD objects for these environments; fence before apps. */
-export async function bootstrapTenant(t: ArgoTarget, ref: TenantRepoRef, envs: RevisionIndex[], creds: RepoCredential | null): Promise<void> {
+/**
+ * Widens the tenant's Argo CD objects to `envs()`: the environments the repo holds now, read after
+ * the live objects, so a stale view can never be written. A delivery that committed before a move's
+ * copy and bootstraps after it would otherwise drop the copy's element (elements are keyed by
+ * environment): reading the repo after the live objects means either the read sees the copy's commit,
+ * or the move's own bootstrap (after that commit) changes the live objects after our read, and our
+ * preconditioned write is a 409 that starts over (ADR 1030).
+ */
+export async function bootstrapTenant(t: ArgoTarget, ref: TenantRepoRef, envs: () => Promise<RevisionIndex[]>, creds: RepoCredential | null): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await bootstrapOnce(t, ref, envs, creds);
@@ -149,13 +157,18 @@ export async function bootstrapTenant(t: ArgoTarget, ref: TenantRepoRef, envs: R
   }
 }
 
-async function bootstrapOnce(t: ArgoTarget, ref: TenantRepoRef, envs: RevisionIndex[], creds: RepoCredential | null): Promise<void> {
-  await apply(t, widenedProject(appProject(ref, envs), await t.kube.get(argoRef(t, 'AppProject', ref.tenant))));
+async function bootstrapOnce(t: ArgoTarget, ref: TenantRepoRef, envsNow: () => Promise<RevisionIndex[]>, creds: RepoCredential | null): Promise<void> {
+  // Live objects first, then the repo (see above).
+  const project = await t.kube.get(argoRef(t, 'AppProject', ref.tenant));
+  const appSet = await t.kube.get(argoRef(t, 'ApplicationSet', applicationSetName(ref.tenant)));
+  const chartSet = await t.kube.get(argoRef(t, 'ApplicationSet', chartApplicationSetName(ref.tenant)));
+  const envs = await envsNow();
+  await apply(t, widenedProject(appProject(ref, envs), project));
   if (creds) await apply(t, repositorySecret(ref, creds));
   const byEnv = (e: Element) => e.environment ?? '';
   const byComponent = (e: Element) => `${e.environment ?? ''}/${e.component ?? ''}`;
-  await apply(t, widened(applicationSet(ref, envs), await t.kube.get(argoRef(t, 'ApplicationSet', applicationSetName(ref.tenant))), byEnv));
-  await apply(t, widened(chartApplicationSet(ref, envs), await t.kube.get(argoRef(t, 'ApplicationSet', chartApplicationSetName(ref.tenant))), byComponent));
+  await apply(t, widened(applicationSet(ref, envs), appSet, byEnv));
+  await apply(t, widened(chartApplicationSet(ref, envs), chartSet, byComponent));
 }
 
 export interface NarrowOptions {

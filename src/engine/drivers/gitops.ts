@@ -104,7 +104,7 @@ export class GitopsDriver implements Driver, CopyMoveDriver {
       const made = await ws.commitIfChanged(commitMessage(info(ctx, action, revision)), ctx.now());
       return { made, head: await ws.head(), envs };
     }, ctx.signal);
-    await this.bootstrap(ctx, commit.envs, applicationOf(ctx.environment.tenant, tree.index));
+    await this.bootstrap(ctx, this.repoNow(ctx, commit), applicationOf(ctx.environment.tenant, tree.index));
     const pruned = await this.pruneOutOfBand(ctx, tree, previous?.inventory ?? []);
     ctx.logger.info({ tenant: ctx.environment.tenant, environment: ctx.environment.name, revision: revision.id, commit: commit.head, changed: commit.made !== null }, 'gitops: delivered');
     return this.result(ctx, tree, pruned, { commit: commit.head, changed: commit.made !== null });
@@ -159,7 +159,7 @@ export class GitopsDriver implements Driver, CopyMoveDriver {
       const made = await ws.commitIfChanged(message, ctx.now());
       return { made, head: await ws.head(), reverted: bad, envs };
     }, ctx.signal);
-    await this.bootstrap(ctx, commit.envs, applicationOf(tenant, tree.index));
+    await this.bootstrap(ctx, this.repoNow(ctx, commit), applicationOf(tenant, tree.index));
     const pruned = await this.pruneOutOfBand(ctx, tree, from.inventory);
     ctx.logger.info({ tenant, environment: name, to: toRevision.id, commit: commit.head, reverted: commit.reverted }, 'gitops: rolled back');
     return this.result(ctx, tree, pruned, { commit: commit.head, changed: commit.made !== null, reverted: commit.reverted });
@@ -237,7 +237,7 @@ export class GitopsDriver implements Driver, CopyMoveDriver {
       const made = await ws.commitIfChanged(commitMessage({ ...info(ctx, 'move', revision), detail: `copy on ${to}${held ? ', singletons held at zero' : ''}` }), ctx.now());
       return { made, head: await ws.head(), envs };
     }, ctx.signal);
-    await this.bootstrap(ctx, commit.envs, application);
+    await this.bootstrap(ctx, this.repoNow(ctx, commit), application);
     ctx.logger.info({ tenant, environment: name, to, application, commit: commit.head, changed: commit.made !== null, held }, 'gitops: move copy delivered');
     return this.result(ctx, tree, [], { commit: commit.head, changed: commit.made !== null, application });
   }
@@ -341,7 +341,7 @@ export class GitopsDriver implements Driver, CopyMoveDriver {
     const argo = await this.argoTarget(ctx);
     if (argo) {
       // In a throwaway clone: the tree as it will be, without committing it yet.
-      const envs = await this.opts.repos.read(tenant, async (ws) => { await change(ws); return indexesIn(ws); }, ctx.signal);
+      const envs = () => this.opts.repos.read(tenant, async (ws) => { await change(ws); return indexesIn(ws); }, ctx.signal);
       await this.bootstrap(ctx, envs, applicationOf(tenant, home));
       const keep = new Set(applicationsOfIndex(tenant, home));
       const pending = await waitApplicationsGone(argo, tenant, name, keep, { signal: ctx.signal, now: ctx.now, ...(this.opts.offboardTimeoutMs !== undefined ? { timeoutMs: this.opts.offboardTimeoutMs } : {}) });
@@ -426,8 +426,17 @@ export class GitopsDriver implements Driver, CopyMoveDriver {
   /** Per-tenant chain: this process's bootstraps of one tenant run one at a time (read, widen, write). */
   private readonly bootstrapping = new Map<string, Promise<unknown>>();
 
-  /** Installs the tenant's Argo CD objects for the environments now in the repo (widening only). */
-  private async bootstrap(ctx: DriverContext, envs: RevisionIndex[], app = applicationName(ctx.environment.tenant, ctx.environment.name)): Promise<void> {
+  /**
+   * The environments in the repo when the bootstrap reads it: those `commit` wrote while it is still
+   * the branch's head (one ls-remote), else a fresh read (someone committed since: a move's copy).
+   */
+  private repoNow(ctx: DriverContext, commit: { head: string | null; envs: RevisionIndex[] }): () => Promise<RevisionIndex[]> {
+    const tenant = ctx.environment.tenant;
+    return async () => ((await this.opts.repos.head(tenant, ctx.signal)) === commit.head ? commit.envs : this.opts.repos.read(tenant, indexesIn, ctx.signal));
+  }
+
+  /** Installs the tenant's Argo CD objects for the environments in the repo when it runs (widening only; `envs` is read after the live objects). */
+  private async bootstrap(ctx: DriverContext, envs: () => Promise<RevisionIndex[]>, app = applicationName(ctx.environment.tenant, ctx.environment.name)): Promise<void> {
     const argo = await this.argoTarget(ctx);
     if (!argo) return;
     const tenant = ctx.environment.tenant;
