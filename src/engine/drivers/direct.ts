@@ -12,6 +12,7 @@ import { driftedFields, hpaTargets } from '../../plan/drift.ts';
 import { ownsField, withoutField } from '../../plan/field-ownership.ts';
 import type { DeliverResult, DriftItem, DriftReport, Driver, DriverContext, PreviousDelivery, RemoveResult, VerifyOptions, VerifyResult } from './types.ts';
 import { verifyWorkloads } from './direct-verify.ts';
+import { asTerminatingWait } from './namespace-terminating.ts';
 
 export interface DirectDriverOptions {
   /** Writes in flight at once per environment (default 8). */
@@ -34,7 +35,7 @@ export class DirectDriver implements Driver {
       ctx.signal.throwIfAborted();
       const results = await mapLimit(phase, this.concurrency, async (r) => ctx.kube.apply(await yieldPrescaledFloor(ctx, r.obj), { force: true }));
       const failed = results.find((r) => !r.ok);
-      if (failed && !failed.ok) throw failed.error;
+      if (failed && !failed.ok) throw asTerminatingWait(ctx, failed.error);
       applied.push(...phase.map(({ obj: _obj, ...ref }) => ref));
     }
     const pruned = await this.deleteAll(ctx, diff.prune);
@@ -85,7 +86,7 @@ export class DirectDriver implements Driver {
       const results = await mapLimit(phase, this.concurrency, (r) => ctx.kube.delete(r, { propagationPolicy: 'Background' }));
       results.forEach((r, i) => { if (r.ok) done.push(phase[i]!); });
       const failed = results.find((r) => !r.ok);
-      if (failed && !failed.ok) throw failed.error;
+      if (failed && !failed.ok) throw asTerminatingWait(ctx, failed.error);
     }
     return done;
   }

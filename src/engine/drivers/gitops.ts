@@ -23,6 +23,7 @@ import {
   type ArgoTarget, type RepoCredential,
 } from './gitops-argo.ts';
 import { deploymentsHealth } from './gitops-health.ts';
+import { waitWhileNamespaceTerminates } from './namespace-terminating.ts';
 import type { ClusterClient, CopyMoveDriver, DeliverResult, Driver, DriverContext, DriftReport, PreviousDelivery, RemoveResult, VerifyOptions, VerifyResult } from './types.ts';
 
 export interface GitopsDriverOptions {
@@ -501,6 +502,8 @@ export class GitopsDriver implements Driver, CopyMoveDriver {
    * Only then does the commit without them land.
    */
   private async applyOutOfBand(ctx: DriverContext, tree: EnvironmentTree, app = applicationName(ctx.environment.tenant, ctx.environment.name)): Promise<void> {
+    // Argo CD would meet the refusal, retry, and give up; what we update there would go with it.
+    await waitWhileNamespaceTerminates(ctx);
     const argo = await this.argoTarget(ctx);
     if (argo) await fenceGuardRails(argo, ctx.environment.tenant);
     const rails = tree.guardRailObjects;
