@@ -57,7 +57,7 @@ function prepared(s: StepEnv): Prepared {
 }
 
 /** The driver's copy-move methods when the environment is not delivered directly (GitOps: ADR 1030), else null. */
-function copyMover(s: StepEnv, env: Environment): (Driver & CopyMoveDriver) | null {
+export function copyMover(s: StepEnv, env: Environment): (Driver & CopyMoveDriver) | null {
   if (env.delivery === 'direct') return null;
   const d = driverFor(s.deps, env);
   if (!isCopyMoveDriver(d)) throw new PermanentError(`the ${env.delivery} driver of this process cannot move an environment`);

@@ -4,20 +4,22 @@
 // there would run beside the copy on the new cluster, so each such environment gets a `reclaim`
 // Operation (key `reclaim:<evacuation>:<tenant>/<env>`, so repeated passes and processes create one):
 //   reclaim-remove  singletons scaled to zero first, then the objects the move recorded on the
-//                   source deleted (namespace last), through the lease-fenced client; nothing is
+//                   source deleted (namespace last), through the lease-fenced client; GitOps: the
+//                   source's Application, directory and out-of-band objects removed as move-remove
+//                   would have (parks until Argo CD has deleted the Application); nothing is
 //                   touched when the environment is placed on that cluster again meanwhile
 //   reclaim-record  audited
 // Like Karmada's graceful eviction, the old copy is removed only once the new one is Ready (it is:
 // the move finished); unlike it, the old copy is also fenced while the cluster is away (cordoned by
 // the failover, no new placements). The window between the cluster answering and the reclaim
 // running is one heartbeat plus one evacuation pass.
-import { PermanentError } from '../domain/errors.ts';
+import { PermanentError, StepWaitingError } from '../domain/errors.ts';
 import type { Evacuation, EvacuationMove } from '../domain/evacuation.ts';
 import type { Environment, ObjectRef } from '../domain/types.ts';
-import { stepsFor } from '../plan/workflows.ts';
+import { recheckDelayMs, stepsFor } from '../plan/workflows.ts';
 import { audit } from './audit.ts';
 import { driverContext, driverFor, loadEnvironment, type EngineDeps, type StepEnv } from './context.ts';
-import { scaleToZero } from './move.ts';
+import { copyMover, scaleToZero } from './move.ts';
 
 type StepOutput = Record<string, unknown>;
 
@@ -46,15 +48,23 @@ export async function reclaimRemoveStep(s: StepEnv): Promise<StepOutput> {
   const env = await loadEnvironment(s);
   const from = cluster(s);
   if (env.placement.cluster === from) return { cluster: from, removed: 0, skipped: `${env.tenant}/${env.name} is placed on ${from} again: nothing to reclaim` };
-  if (env.delivery !== 'direct') return { cluster: from, removed: 0, skipped: `delivered by ${env.delivery}: its copy on ${from} is removed by that delivery's own pruning` };
   const { sourceObjects, singletons } = await leftovers(s);
   const ctx = await driverContext(s, on(env, from));
-  // Singletons first, so the old copy stops before the rest is deleted (deletion cascades in the background).
+  // Singletons first, so the old copy stops before the rest is deleted (deletion cascades in the
+  // background). GitOps: the failover held them at zero in Git too, so Argo CD's selfHeal keeps zero.
   let stopped = 0;
   for (const ref of singletons) {
     if (!(await ctx.kube.get(ref))) continue;
     await scaleToZero(ctx, ref);
     stopped += 1;
+  }
+  const mover = copyMover(s, env);
+  if (mover) {
+    // What the skipped move-remove would have done (ADR 1030 §3): the lost source's Application goes
+    // (Argo CD prunes the cluster, which answers again), then its out-of-band objects and directory.
+    const res = await mover.removeSource(ctx, sourceObjects);
+    if (res.pending.length > 0) throw new StepWaitingError(`${from}: Argo CD has not deleted ${res.pending.join(', ')} yet`, recheckDelayMs((s.waiting?.waits ?? 0) + 1));
+    return { cluster: from, removed: res.removed.length, stoppedSingletons: stopped, removedAt: s.deps.now().toISOString(), ...(res.detail?.commit ? { commit: res.detail.commit } : {}) };
   }
   const res = await driverFor(s.deps, env).remove(ctx, sourceObjects);
   return { cluster: from, removed: res.removed.length, stoppedSingletons: stopped, removedAt: s.deps.now().toISOString() };

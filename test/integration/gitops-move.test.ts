@@ -131,6 +131,8 @@ before(async () => {
   engine = await startEngine({
     store: h.store, logger, workerId: `${tenant}-engine`, reconcileIntervalMs: 0, clusterRefreshIntervalMs: 0, hibernationIntervalMs: 0, evacuationIntervalMs: 0,
     verifyTimeoutMs: 240_000, gitopsVerifyTimeoutMs: 240_000, verifyAttempts: 1, pollMs: 200, drivers: { gitops: driver },
+    // Failover on for the shared tier, run only when the second test asks (failoverOnce/evacuationOnce).
+    failover: { policy: { shared: { mode: 'on', afterMs: 0 } }, intervalMs: 0 },
   });
 });
 
@@ -246,4 +248,76 @@ test('a GitOps environment moves from fp-2 to fp-3 through Git: a second Applica
 
   const steps = Object.fromEntries(done.steps.map((s) => [s.name, (Date.parse(s.finishedAt!) - Date.parse(s.startedAt!)) / 1000]));
   console.log(JSON.stringify({ gitopsMove: { moveSeconds, commits: subjects.length, steps, watcherSamples: watch.samples.n, watcherErrors: watch.samples.errors } }));
+}));
+
+test('failover of a GitOps environment: the lost cluster\'s Application, directory and objects are reclaimed once it answers again', { timeout: 30 * 60_000 }, () => withArgoLogs(tenant, async () => {
+  // Where the first test left it: the environment's home is its copy on fp-3.
+  const [lostCluster, other2] = [clusters[2]!, clusters[1]!];
+  const env0 = (await call<Environment>('GET', `/v1/environments/${tenant}/prod`)).body;
+  assert.equal(env0.placement.cluster, lostCluster.name, 'the first test moved it to fp-3');
+  const lostApp = copyApplicationName(tenant, 'prod', lostCluster.name);
+  assert.ok(await readApp(mgmt(), lostApp), 'its Application on fp-3 exists');
+  const otherBefore = { apps: await appsOf(other), project: await projectOf(other) };
+  // Only fp-2 may take it: fp-1 runs Argo CD and is no destination of the tenant's project.
+  assert.equal((await call('POST', `/v1/clusters/${clusters[0]!.name}:cordon`, { reason: 'failover test: not a target' })).status, 200);
+
+  // Fleetplane loses fp-3 (a partition between the control plane and that cluster: Argo CD still
+  // reaches it, so what the failover commits for the source is applied there as it would be on return).
+  const lostAt = new Date(Date.now() - 60_000).toISOString();
+  const down = { state: 'Unavailable' as const, reason: 'Unreachable', message: 'test: unreachable', since: lostAt, failingSince: lostAt, consecutiveFailures: 5, lastProbeAt: lostAt };
+  assert.ok(await h.store.clusters.setHealth(lostCluster.name, down));
+  const pass = await engine.failoverOnce();
+  const mine = pass.evacuations.find((e) => e.cluster === lostCluster.name);
+  assert.ok(mine?.created, JSON.stringify(pass));
+  await engine.evacuationOnce();
+  engine.nudge();
+  const evacuation = await until('the failover move done', async () => {
+    const e = (await engine.evacuationOnce()).find((x) => x.id === mine.id) ?? await h.store.evacuations.get(mine.id);
+    return e && e.state !== 'running' ? e : null;
+  }, 600_000, 2000);
+  assert.equal(evacuation.state, 'succeeded', JSON.stringify(evacuation));
+  const move = evacuation.moves.find((m) => m.tenant === tenant)!;
+  assert.deepEqual([move.to, move.leftOn], [other2.name, lostCluster.name], JSON.stringify(move));
+  assert.equal(typeof move.rtoSeconds, 'number', 'RTO reported');
+  const moveOp = (await h.store.operations.get(move.operation!))!;
+  assert.match(String(moveOp.steps.find((x) => x.name === 'move-remove')?.output?.skipped), /Unavailable/);
+  assert.ok(await readApp(mgmt(), lostApp), 'the lost source\'s Application is left while the cluster is away');
+  const env1 = (await call<Environment>('GET', `/v1/environments/${tenant}/prod`)).body;
+  assert.deepEqual([env1.placement.cluster, env1.health], [other2.name, 'Ready']);
+
+  // fp-3 answers again: one reclaim removes what it holds.
+  assert.ok(await h.store.clusters.setHealth(lostCluster.name, { ...down, state: 'Available', reason: 'Recovered', message: 'GET /readyz ok', failingSince: null, consecutiveFailures: 0 }));
+  await engine.evacuationOnce();
+  const withReclaim = (await h.store.evacuations.get(mine.id))!;
+  const reclaimId = withReclaim.moves.find((m) => m.tenant === tenant)?.reclaimOperation;
+  assert.ok(reclaimId, JSON.stringify(withReclaim.moves));
+  engine.nudge();
+  const reclaim = await finished(reclaimId, 'the reclaim');
+  assert.equal(reclaim.state, 'succeeded', `${reclaim.error ?? ''} ${JSON.stringify(reclaim.steps)}`);
+  const out = reclaim.steps.find((x) => x.name === 'reclaim-remove')?.output ?? {};
+  assert.equal(out.skipped, undefined, JSON.stringify(out));
+
+  // Argo CD deleted the lost source's Application and pruned fp-3; the home's Application is Synced+Healthy on fp-2.
+  assert.equal(await readApp(mgmt(), lostApp), null, 'the lost source\'s Application is gone');
+  const homeApp = copyApplicationName(tenant, 'prod', other2.name);
+  await until('the home Synced+Healthy', async () => { const a = await readApp(mgmt(), homeApp); return a?.sync === 'Synced' && a.health === 'Healthy'; }, 180_000);
+  assert.deepEqual((await lostCluster.client().list('apps/v1', 'Deployment', { namespace })).map((d) => d.metadata.name), [], 'fp-3 pruned');
+  const ns = await lostCluster.client().get({ apiVersion: 'v1', kind: 'Namespace', name: namespace });
+  assert.ok(!ns || ns.metadata.deletionTimestamp, 'the namespace is removed from fp-3');
+  const onHome = await other2.client().list('apps/v1', 'Deployment', { namespace });
+  assert.deepEqual(onHome.map((d) => [d.metadata.name, (d.spec as { replicas?: number }).replicas]).sort(), [['leader', 1], ['web', 2]]);
+  const repo = repos[tenant]!.path;
+  const files = git(repo, 'ls-tree', '-r', '--name-only', 'main').trim().split('\n');
+  assert.ok(!files.some((f) => f.startsWith(`environments/prod/copies/${lostCluster.name}/`)), files.join('\n'));
+  assert.ok(files.some((f) => f.startsWith(`environments/prod/copies/${other2.name}/manifests/`)), files.join('\n'));
+  assert.match(git(repo, 'log', '-1', '--format=%s', 'main'), new RegExp(`removed from ${lostCluster.name}`));
+  const project = JSON.parse((await projectOf(tenant))!.spec) as { destinations: Array<{ server: string }> };
+  assert.deepEqual([...new Set(project.destinations.map((d) => d.server))], [other2.apiServer], 'the AppProject narrowed to the new home');
+  // A second pass creates nothing; the other tenant on fp-2 was not touched.
+  await engine.evacuationOnce();
+  assert.equal((await h.store.operations.list({ limit: 100, tenant, kind: 'reclaim' })).items.length, 1);
+  assert.deepEqual(await appsOf(other), otherBefore.apps, "the other tenant's Applications are untouched");
+  assert.deepEqual(await projectOf(other), otherBefore.project, "the other tenant's AppProject is untouched");
+  assert.equal((await call('POST', `/v1/clusters/${clusters[0]!.name}:uncordon`, {})).status, 200);
+  console.log(JSON.stringify({ gitopsFailover: { rtoSeconds: move.rtoSeconds, reclaimSeconds: (Date.parse(reclaim.finishedAt!) - Date.parse(reclaim.createdAt)) / 1000 } }));
 }));
