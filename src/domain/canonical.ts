@@ -78,6 +78,17 @@ function objectInOrder(o: Record<string, unknown>, top: boolean): boolean {
   return true;
 }
 
+/**
+ * Throws where canonicalJson and canonicalYaml would: a non-finite number anywhere in the value
+ * (undefined members are dropped by both, so they are skipped). For callers that need the failure of
+ * an encoding whose text they do not use.
+ */
+export function assertEncodable(value: unknown): void {
+  if (typeof value === 'number') encodeScalar(value);
+  else if (Array.isArray(value)) for (const item of value) assertEncodable(item);
+  else if (value !== null && typeof value === 'object') for (const k in value as Record<string, unknown>) assertEncodable((value as Record<string, unknown>)[k]);
+}
+
 /** Canonical JSON text of a Kubernetes object (or any JSON value). */
 export function canonicalJson(value: unknown): string {
   return inOrder(value, true) ? JSON.stringify(value) : encode(value, true);

@@ -20,7 +20,8 @@ export type Path = Array<string | number>;
  */
 export class DiffInterner {
   private readonly root: PointerNode = { text: '/', children: new Map() };
-  private readonly lists = new Map<string, readonly string[]>();
+  /** Field lists by their pointers, one level per pointer (the pointers are this interner's own strings). */
+  private readonly lists: ListNode = { list: null, next: new Map() };
 
   pointer(path: Readonly<Path>): string {
     let node = this.root;
@@ -35,17 +36,18 @@ export class DiffInterner {
     return node.text;
   }
 
-  /** One frozen copy of each distinct field list. */
+  /** One frozen copy of each distinct field list (found without joining it into a key). */
   fields(list: string[]): readonly string[] {
-    const key = list.join('\n');
-    let shared = this.lists.get(key);
-    if (!shared) {
-      shared = Object.freeze(list);
-      this.lists.set(key, shared);
+    let node = this.lists;
+    for (const field of list) {
+      let next = node.next.get(field);
+      if (!next) node.next.set(field, (next = { list: null, next: new Map() }));
+      node = next;
     }
-    return shared;
+    return (node.list ??= Object.freeze(list));
   }
 }
+interface ListNode { list: readonly string[] | null; next: Map<string, ListNode> }
 interface PointerNode { text: string; children: Map<string | number, PointerNode> }
 
 // Hot in the 10,000-environment preview: one path stack, no allocation until a difference is found.

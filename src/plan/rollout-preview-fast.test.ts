@@ -365,3 +365,31 @@ test('the fused targets are renderEnvironmentObjects\' objects, in order', () =>
     for (const t of targets) if (t.shaped) assert.deepEqual([t.shaped.kind, t.shaped.apiVersion, t.shaped.metadata.name, t.shaped.metadata.namespace], [t.shaped.materialize().kind, t.shaped.materialize().apiVersion, t.shaped.materialize().metadata.name, t.shaped.materialize().metadata.namespace]);
   });
 });
+
+test('the preview\'s renders fail where renderEnvironments fails on a chart\'s values, without writing them', () => {
+  const cacheIndex = v15!.spec.components.findIndex((c) => c.kind === 'helm-chart' && c.chart);
+  assert.ok(cacheIndex >= 0, 'the default blueprint has a Helm chart component');
+  const withValues = (values: Record<string, unknown>): typeof v15 => {
+    const bp = structuredClone(v15!);
+    bp.spec.components[cacheIndex]!.chart!.values = values;
+    return bp;
+  };
+  const run = (bp: typeof v15) => {
+    const inputs = [0, 1, 2].map((i) => ({ ...input(i, v15), blueprint: bp! }));
+    return (['hashed', 'fast', 'fused'] as const).map((mode) => {
+      try {
+        renderAs(mode, inputs);
+        return 'ok';
+      } catch (err) {
+        return `${(err as Error).constructor.name}: ${(err as Error).message}`;
+      }
+    });
+  };
+  // A value YAML cannot encode, deep and behind a reference; an unknown reference; fine ones.
+  const bad = run(withValues({ a: { b: [1, Number.POSITIVE_INFINITY] } }));
+  assert.deepEqual(bad, Array(3).fill('TypeError: canonicalJson: non-finite number'));
+  const badRef = run(withValues({ a: '${params.x}', b: '${nope.y}' }));
+  assert.match(badRef[0]!, /^InputError: .*unknown template reference/);
+  assert.deepEqual(badRef, Array(3).fill(badRef[0]));
+  assert.deepEqual(run(withValues({ a: { b: [1, 2], c: undefined }, n: 2, t: '${tenant.slug}' })), ['ok', 'ok', 'ok']);
+});

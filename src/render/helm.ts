@@ -1,6 +1,6 @@
 // Helm-chart components: the environment's values override file (canonical YAML) for Argo CD to
 // render the chart with. Fleetplane never runs Helm itself; the chart stays the vendor's.
-import { canonicalYaml } from '../domain/canonical.ts';
+import { assertEncodable, canonicalYaml } from '../domain/canonical.ts';
 import { expandValue } from './template.ts';
 import type { RenderContext, RenderedHelmValues } from './types.ts';
 
@@ -20,4 +20,16 @@ export function renderHelmValues(ctx: RenderContext): RenderedHelmValues[] {
     });
   });
   return out;
+}
+
+/**
+ * Fails exactly where renderHelmValues fails (a template error, a value YAML cannot encode) without
+ * writing the YAML: for callers that render objects only (the rollout preview), where the text was
+ * a fifth of the garbage.
+ */
+export function checkHelmValues(ctx: RenderContext): void {
+  ctx.blueprint.spec.components.forEach((c, i) => {
+    if (c.kind !== 'helm-chart' || !c.chart) return;
+    assertEncodable(expandValue(c.chart.values ?? {}, ctx.scope, `/spec/components/${i}/chart/values`));
+  });
 }

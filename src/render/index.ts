@@ -11,7 +11,7 @@ import { LABELS, type KubeObject, type RenderedObject } from '../domain/types.ts
 import { BUILDERS } from './builders.ts';
 import { renderShapedObjectValues, renderShapedObjects } from './bulk/index.ts';
 import { buildContext } from './context.ts';
-import { renderHelmValues } from './helm.ts';
+import { checkHelmValues, renderHelmValues } from './helm.ts';
 import type { CanonicalObject, RenderContext, RenderInput, RenderResult } from './types.ts';
 
 export type { RenderInput, RenderResult, RenderedHelmValues, PlatformConfig, RenderTenant, RenderEnvironment, RenderChoice } from './types.ts';
@@ -100,7 +100,7 @@ export function renderEnvironments(inputs: readonly RenderInput[]): RenderResult
 export function renderEnvironmentObjects(inputs: readonly RenderInput[]): KubeObject[][] {
   return inputs.map((input) => {
     const ctx = buildContext(input);
-    renderHelmValues(ctx); // fails where renderEnvironments would
+    checkHelmValues(ctx); // fails where renderEnvironments would
     const entries = renderShapedObjectValues(input, ctx).map((object) => ({ object, rank: kindRank(object.kind), key: sortKey(object) })).sort(compareEntries);
     return entries.map(({ object }) => withRevisionLabel(object));
   });

@@ -14,7 +14,7 @@ import { kindRank } from '../../domain/kinds.ts';
 import { LABELS, type KubeObject } from '../../domain/types.ts';
 import { OBJECT_BUILDERS } from '../builders.ts';
 import { buildContext } from '../context.ts';
-import { renderHelmValues } from '../helm.ts';
+import { checkHelmValues } from '../helm.ts';
 import { monitoringContext } from '../monitoring/context.ts';
 import { MONITORING_API_VERSION } from '../monitoring/objects.ts';
 import type { RenderInput } from '../types.ts';
@@ -110,22 +110,60 @@ function labelled(meta: KubeObject['metadata']): KubeObject['metadata'] {
 /** A target of the preview: the object itself, or its shape's tree with the environment's values. */
 export type FusedTarget = { object: KubeObject; shaped?: undefined } | { shaped: ShapedTarget; object?: undefined };
 
-interface Entry { target: KubeObject | ShapedTarget; rank: number; key: string }
+type Target = KubeObject | ShapedTarget;
 
-const sortKey = (kind: string, apiVersion: string, namespace: string | undefined, name: string): string => `${kind}\u0000${apiVersion}\u0000${namespace ?? ''}\u0000${name}`;
+const identityOf = (t: Target): { kind: string; apiVersion: string; metadata: { name: string; namespace?: string | undefined } } => t;
 
-function objectEntry(object: KubeObject): Entry {
-  return { target: object, rank: kindRank(object.kind), key: sortKey(object.kind, object.apiVersion, object.metadata.namespace, object.metadata.name) };
+/**
+ * render/index.ts compareEntries without building its keys: (kind rank, kind, apiVersion, namespace,
+ * name) compared field by field is what comparing `kind\0apiVersion\0namespace\0name` compares,
+ * since no field holds a NUL; ties fall to the original position, as the stable sort leaves them.
+ */
+function compareTargets(targets: readonly Target[], ranks: readonly number[], ia: number, ib: number): number {
+  const ra = ranks[ia]!;
+  const rb = ranks[ib]!;
+  if (ra !== rb) return ra - rb;
+  const x = identityOf(targets[ia]!);
+  const y = identityOf(targets[ib]!);
+  if (x.kind !== y.kind) return x.kind < y.kind ? -1 : 1;
+  if (x.apiVersion !== y.apiVersion) return x.apiVersion < y.apiVersion ? -1 : 1;
+  const nx = x.metadata.namespace ?? '';
+  const ny = y.metadata.namespace ?? '';
+  if (nx !== ny) return nx < ny ? -1 : 1;
+  if (x.metadata.name !== y.metadata.name) return x.metadata.name < y.metadata.name ? -1 : 1;
+  return ia - ib;
 }
 
-function shapedEntry(o: ShapedTarget): Entry {
-  return { target: o, rank: kindRank(o.kind), key: sortKey(o.kind, o.apiVersion, o.metadata.namespace, o.metadata.name) };
-}
+/** Per shape (its stencils, then its monitoring shape): the order the last environment of it sorted to. */
+const lastOrder = new WeakMap<object, WeakMap<object, number[]> | number[]>();
+const NO_MONITORING = {};
 
-// render/index.ts compareEntries.
-function compareEntries(a: Entry, b: Entry): number {
-  if (a.rank !== b.rank) return a.rank - b.rank;
-  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+/**
+ * The targets in render order. Environments of one shape almost always sort alike (their names
+ * differ only by the same slots), so the last order of the shape is laid first and an insertion sort
+ * corrects it: a pass of comparisons without allocation when nothing moves, and the order the stable
+ * sort gives whatever the names (the comparison is total).
+ */
+export function sortTargets(targets: Target[], shapeKey: object | null, monitoringKey: object | null): Target[] {
+  const n = targets.length;
+  const ranks = targets.map((t) => kindRank(t.kind));
+  let byMonitoring = shapeKey === null ? undefined : (lastOrder.get(shapeKey) as WeakMap<object, number[]> | undefined);
+  const cached = byMonitoring?.get(monitoringKey ?? NO_MONITORING);
+  const order = cached !== undefined && cached.length === n ? cached.slice() : Array.from({ length: n }, (_, i) => i);
+  for (let i = 1; i < n; i++) {
+    const k = order[i]!;
+    let j = i - 1;
+    while (j >= 0 && compareTargets(targets, ranks, order[j]!, k) > 0) {
+      order[j + 1] = order[j]!;
+      j--;
+    }
+    order[j + 1] = k;
+  }
+  if (shapeKey !== null) {
+    if (byMonitoring === undefined) lastOrder.set(shapeKey, (byMonitoring = new WeakMap()));
+    byMonitoring.set(monitoringKey ?? NO_MONITORING, order);
+  }
+  return order.map((i) => targets[i]!);
 }
 
 /**
@@ -137,33 +175,32 @@ function compareEntries(a: Entry, b: Entry): number {
 export function renderEnvironmentTargets(inputs: readonly RenderInput[]): FusedTarget[][] {
   return inputs.map((input) => {
     const ctx = buildContext(input);
-    renderHelmValues(ctx); // fails where renderEnvironments would
-    const entries: Entry[] = [];
+    checkHelmValues(ctx); // fails where renderEnvironments would
+    const targets: Target[] = [];
     const parts = renderShapedParts(input, ctx, OBJECT_BUILDERS, buildContext);
-    if (parts.shape === null) for (const o of parts.objects) entries.push(objectEntry(o));
+    if (parts.shape === null) for (const o of parts.objects) targets.push(o);
     else {
       const { values, escaped } = parts;
       for (const stencil of parts.shape) {
         const p = shapePlanOf(stencil);
-        if (p === null) entries.push(objectEntry(stencil.value(values, escaped)));
+        if (p === null) targets.push(stencil.value(values, escaped));
         else {
           const namespace = p.namespace === undefined ? undefined : filled(p.namespace, values);
           const metadata = namespace === undefined ? { name: filled(p.name, values) } : { name: filled(p.name, values), namespace };
-          entries.push(shapedEntry(new ShapedTarget(p.plan, filled(p.kind, values), filled(p.apiVersion, values), metadata, values, escaped, NO_EXTRAS)));
+          targets.push(new ShapedTarget(p.plan, filled(p.kind, values), filled(p.apiVersion, values), metadata, values, escaped, NO_EXTRAS));
         }
       }
     }
     const mon = renderMonitoringParts(monitoringContext(ctx));
-    if (mon.shape === null) for (const o of mon.objects) entries.push(objectEntry(o));
+    if (mon.shape === null) for (const o of mon.objects) targets.push(o);
     else {
       const plans = monitoringPlansOf(mon.shape);
       const [services, slo, dashboard] = mon.heads.map(labelled) as [KubeObject['metadata'], KubeObject['metadata'], KubeObject['metadata']];
-      entries.push(shapedEntry(new ShapedTarget(plans.services, 'ServiceMonitor', MONITORING_API_VERSION, services, mon.values, undefined, [services])));
-      entries.push(shapedEntry(new ShapedTarget(plans.slo, 'PrometheusRule', MONITORING_API_VERSION, slo, mon.values, undefined, [slo])));
-      entries.push(shapedEntry(new ShapedTarget(plans.dashboard, 'ConfigMap', 'v1', dashboard, mon.values, undefined, [dashboard, mon.file])));
+      targets.push(new ShapedTarget(plans.services, 'ServiceMonitor', MONITORING_API_VERSION, services, mon.values, undefined, [services]));
+      targets.push(new ShapedTarget(plans.slo, 'PrometheusRule', MONITORING_API_VERSION, slo, mon.values, undefined, [slo]));
+      targets.push(new ShapedTarget(plans.dashboard, 'ConfigMap', 'v1', dashboard, mon.values, undefined, [dashboard, mon.file]));
     }
-    entries.sort(compareEntries);
-    return entries.map(({ target }): FusedTarget => (target instanceof ShapedTarget ? { shaped: target } : { object: withRevisionLabel(target) }));
+    return sortTargets(targets, parts.shape, mon.shape).map((target): FusedTarget => (target instanceof ShapedTarget ? { shaped: target } : { object: withRevisionLabel(target) }));
   });
 }
 
