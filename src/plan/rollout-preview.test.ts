@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { KubeObject, RenderedObject } from '../domain/types.ts';
-import { DiffInterner, diffObjects, fieldDiff, previewRollout, requestsOf, type PreviewEnvironment } from './rollout-preview.ts';
+import { DiffInterner, diffObjects, fieldDiff, previewRollout, previewSteps, requestsOf, type PreviewEnvironment } from './rollout-preview.ts';
 import { DEFAULT_STRATEGY } from './rollout-waves.ts';
 
 const deploy = (image: string, replicas: number, cpu = '250m', extra: Record<string, unknown> = {}): KubeObject => ({
@@ -81,4 +81,31 @@ test('preview: environments on clusters outside the release Kubernetes range are
   assert.deepEqual(p.environments.map((e) => e.tenant).sort(), ['a', 'c', 'd']);
   const all = previewRollout({ environments: envs, selector: {}, strategy: { ...DEFAULT_STRATEGY, waves: [100] }, version: '2.0.0', now: new Date(Date.UTC(2026, 11, 2, 12)), render: (xs) => xs.map(() => []) });
   assert.equal(all.skipped.length, 0, 'a release without a range skips nobody');
+});
+
+test('previewSteps asks for current objects a small batch at a time, in wave order, and gives previewRollout\'s preview', () => {
+  const envs = Array.from({ length: 30 }, (_, n): PreviewEnvironment => ({
+    tenant: `t${String(n).padStart(2, '0')}`, environment: 'prod', envType: 'prod', cluster: `c-${n % 2}`, version: '1.0.0', tenantLabels: {}, tier: 'shared', channel: 'saas',
+    current: n % 5 === 0 ? null : [{ object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: `t${n}` }, data: { v: String(n % 3) } }, hash: `h${n % 3}` }],
+  }));
+  const input = {
+    environments: envs, selector: {}, strategy: { ...DEFAULT_STRATEGY, canary: { count: 3 } }, version: '2.0.0', now: new Date(Date.UTC(2026, 11, 5)),
+    render: (xs: readonly PreviewEnvironment[]) => xs.map((e) => [{ object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: `t${Number(e.tenant.slice(1))}` }, data: { v: '1' } } as const }]),
+  };
+  const expected = previewRollout(input);
+  const asked: string[][] = [];
+  const steps = previewSteps(input);
+  let step = steps.next([]);
+  while (!step.done) {
+    asked.push(step.value.map((e) => e.tenant));
+    step = steps.next(step.value.map((e) => e.current));
+  }
+  assert.deepEqual(step.value, expected);
+  assert.ok(asked.length > 1 && asked.every((b) => b.length > 0 && b.length <= 8), `batches ${asked.map((b) => b.length)}`);
+  assert.deepEqual(asked.flat(), expected.environments.map((e) => e.tenant), 'asked in the preview\'s (wave) order, each once');
+  assert.ok(expected.totals.changed > 0 && expected.totals.added > 0, 'the fleet has changed and added objects');
+  // Resumed with the wrong number of revisions: refused, not misattributed.
+  const broken = previewSteps(input);
+  broken.next([]);
+  assert.throws(() => broken.next([]), /0 current revisions for/);
 });

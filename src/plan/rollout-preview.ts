@@ -19,12 +19,19 @@ import { matchesSelector, planWaves, windowOpen, type RolloutCandidate } from '.
 /** Tenant label that pins one environment to a release: `pin.fleetplane.io/<env>: <version>`. */
 export const PIN_LABEL_PREFIX = 'pin.fleetplane.io/';
 
-export interface PreviewEnvironment extends RolloutCandidate {
-  /** Objects of the revision the environment runs (applied, else desired); null when never rendered. */
-  current: readonly RenderedObject[] | null;
+/** An environment the preview plans, before its current objects are read (previewSteps). */
+export interface PreviewCandidate extends RolloutCandidate {
   /** Hibernated now (docs/ai-workloads.md): the rollout delivers the new revision held at zero. */
   hibernated?: boolean;
 }
+
+export interface PreviewEnvironment extends PreviewCandidate {
+  /** Objects of the revision the environment runs (applied, else desired); null when never rendered. */
+  current: readonly RenderedObject[] | null;
+}
+
+/** What one environment currently runs, as previewSteps is given it: its revision's objects, or null when never rendered. */
+export type CurrentObjects = readonly RenderedObject[] | null;
 
 export interface ObjectKey { kind: string; name: string; namespace?: string }
 /**
@@ -164,8 +171,8 @@ function sameKey(a: Identity, b: Identity): boolean {
   return a.kind === b.kind && a.metadata.name === b.metadata.name && (a.metadata.namespace ?? '') === (b.metadata.namespace ?? '');
 }
 
-export interface PreviewInput {
-  environments: readonly PreviewEnvironment[];
+export interface PreviewInput<E extends PreviewCandidate = PreviewEnvironment> {
+  environments: readonly E[];
   selector: RolloutSelector;
   strategy: RolloutStrategy;
   version: string;
@@ -175,7 +182,7 @@ export interface PreviewInput {
    * order. renderEnvironments' objects, or renderEnvironmentObjects' (no hashes, cheaper; the preview
    * is the same).
    */
-  render: (envs: readonly PreviewEnvironment[]) => ReadonlyArray<readonly TargetObject[]>;
+  render: (envs: readonly E[]) => ReadonlyArray<readonly TargetObject[]>;
   /** The target release's Kubernetes range (`product.kubernetes`): environments on clusters outside it are skipped. */
   kubernetes?: KubeRange | undefined;
 }
@@ -199,30 +206,50 @@ export function eligibleForRollout<T extends RolloutCandidate>(
   return { eligible, skipped };
 }
 
-/** The rollout as it would run now; the same wave plan `POST /v1/rollouts` freezes. */
-export function previewRollout(i: PreviewInput): RolloutPreview {
+/**
+ * The preview a batch at a time, for a caller that reads each environment's current objects only when
+ * the planner reaches it (src/engine/rollouts/preview.ts): the generator yields the environments of
+ * the next batch, is resumed with their current objects (same order), and returns the preview. The
+ * planner holds one batch's objects at a time, so a fleet's preview needs no more memory than its
+ * result. previewRollout drives it with the objects each environment carries.
+ */
+export function* previewSteps<E extends PreviewCandidate>(i: PreviewInput<E>): Generator<readonly E[], RolloutPreview, ReadonlyArray<CurrentObjects>> {
   const { eligible, skipped } = eligibleForRollout(i.environments, i.selector, i.version, i.kubernetes);
   const plan = planWaves(eligible, i.selector, i.strategy, i.version);
   const byKey = new Map(eligible.map((e) => [`${e.tenant}/${e.environment}`, e]));
   const ordered = plan.waves.flatMap((w) => w.targets.map((t) => ({ wave: w, env: byKey.get(`${t.tenant}/${t.environment}`)! })));
   const totals = { environments: ordered.length, added: 0, changed: 0, removed: 0, requests: { cpuMillis: 0, memoryBytes: 0, gpus: 0 } };
+  const names = new DiffInterner();
+  const environments: EnvironmentPreview[] = [];
   // Rendered and diffed a batch at a time: the target objects die young (a 10,000-environment fleet
   // rendered at once holds gigabytes, and the collector then costs more than the diff).
-  let rendered: ReadonlyArray<readonly TargetObject[]> = [];
-  const names = new DiffInterner();
-  const environments = ordered.map(({ wave, env }, n): EnvironmentPreview => {
-    if (n % RENDER_BATCH === 0) rendered = i.render(ordered.slice(n, n + RENDER_BATCH).map((o) => o.env));
-    const d = diffObjects(env.current, rendered[n % RENDER_BATCH]!, names);
-    totals.added += d.added.length;
-    totals.changed += d.changed.length;
-    totals.removed += d.removed.length;
-    addTo(totals.requests, d.requests, 1);
-    return {
-      tenant: env.tenant, environment: env.environment, wave: wave.index, waveName: wave.name, fromVersion: env.version,
-      delivery: env.channel === 'self-managed' ? 'publish' : 'apply',
-      heldByMaintenanceWindow: i.strategy.respectMaintenanceWindows && !windowOpen(env.maintenanceWindow, i.now), hibernated: env.hibernated === true, ...d,
-    };
-  });
+  for (let n = 0; n < ordered.length; n += RENDER_BATCH) {
+    const batch = ordered.slice(n, n + RENDER_BATCH);
+    const envs = batch.map((o) => o.env);
+    const current = yield envs;
+    if (current.length !== envs.length) throw new Error(`previewSteps: ${current.length} current revisions for ${envs.length} environments`);
+    const rendered = i.render(envs);
+    batch.forEach(({ wave, env }, k) => {
+      const d = diffObjects(current[k]!, rendered[k]!, names);
+      totals.added += d.added.length;
+      totals.changed += d.changed.length;
+      totals.removed += d.removed.length;
+      addTo(totals.requests, d.requests, 1);
+      environments.push({
+        tenant: env.tenant, environment: env.environment, wave: wave.index, waveName: wave.name, fromVersion: env.version,
+        delivery: env.channel === 'self-managed' ? 'publish' : 'apply',
+        heldByMaintenanceWindow: i.strategy.respectMaintenanceWindows && !windowOpen(env.maintenanceWindow, i.now), hibernated: env.hibernated === true, ...d,
+      });
+    });
+  }
   const all = [...skipped, ...plan.skipped].sort((a, b) => (a.tenant < b.tenant ? -1 : a.tenant > b.tenant ? 1 : a.environment < b.environment ? -1 : a.environment > b.environment ? 1 : 0));
   return { version: i.version, waves: plan.waves.map((w) => ({ index: w.index, name: w.name, environments: w.targets.length })), environments, skipped: all, totals };
+}
+
+/** The rollout as it would run now; the same wave plan `POST /v1/rollouts` freezes. */
+export function previewRollout(i: PreviewInput): RolloutPreview {
+  const steps = previewSteps(i);
+  for (let step = steps.next([]); ; step = steps.next(step.value.map((e) => e.current))) {
+    if (step.done) return step.value;
+  }
 }
