@@ -135,7 +135,7 @@ function compareTargets(targets: readonly Target[], ranks: readonly number[], ia
 }
 
 /** Per shape (its stencils, then its monitoring shape): the order the last environment of it sorted to. */
-const lastOrder = new WeakMap<object, WeakMap<object, number[]> | number[]>();
+const lastOrder = new WeakMap<object, WeakMap<object, number[]>>();
 const NO_MONITORING = {};
 
 /**
@@ -147,7 +147,7 @@ const NO_MONITORING = {};
 export function sortTargets(targets: Target[], shapeKey: object | null, monitoringKey: object | null): Target[] {
   const n = targets.length;
   const ranks = targets.map((t) => kindRank(t.kind));
-  let byMonitoring = shapeKey === null ? undefined : (lastOrder.get(shapeKey) as WeakMap<object, number[]> | undefined);
+  let byMonitoring = shapeKey === null ? undefined : lastOrder.get(shapeKey);
   const cached = byMonitoring?.get(monitoringKey ?? NO_MONITORING);
   const order = cached !== undefined && cached.length === n ? cached.slice() : Array.from({ length: n }, (_, i) => i);
   for (let i = 1; i < n; i++) {
