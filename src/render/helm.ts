@@ -4,21 +4,20 @@ import { assertEncodable, canonicalYaml } from '../domain/canonical.ts';
 import { expandValue } from './template.ts';
 import type { RenderContext, RenderedHelmValues } from './types.ts';
 
+/** Each Helm-chart component with its values expanded for this environment. */
+function* chartValues(ctx: RenderContext) {
+  for (const [i, c] of ctx.blueprint.spec.components.entries()) {
+    if (c.kind !== 'helm-chart' || !c.chart) continue;
+    yield { c, chart: c.chart, values: expandValue(c.chart.values ?? {}, ctx.scope, `/spec/components/${i}/chart/values`) };
+  }
+}
+
 export function renderHelmValues(ctx: RenderContext): RenderedHelmValues[] {
   const out: RenderedHelmValues[] = [];
-  ctx.blueprint.spec.components.forEach((c, i) => {
-    if (c.kind !== 'helm-chart' || !c.chart) return;
-    const values = expandValue(c.chart.values ?? {}, ctx.scope, `/spec/components/${i}/chart/values`);
-    out.push({
-      component: c.name,
-      chart: c.chart.name,
-      chartVersion: c.chart.version,
-      repo: c.chart.repo,
-      releaseName: c.name,
-      namespace: ctx.namespace,
-      yaml: canonicalYaml(values),
-    });
-  });
+  // One component at a time (expanded, then written), so the first failing component is the one named.
+  for (const { c, chart, values } of chartValues(ctx)) {
+    out.push({ component: c.name, chart: chart.name, chartVersion: chart.version, repo: chart.repo, releaseName: c.name, namespace: ctx.namespace, yaml: canonicalYaml(values) });
+  }
   return out;
 }
 
@@ -28,8 +27,5 @@ export function renderHelmValues(ctx: RenderContext): RenderedHelmValues[] {
  * a fifth of the garbage.
  */
 export function checkHelmValues(ctx: RenderContext): void {
-  ctx.blueprint.spec.components.forEach((c, i) => {
-    if (c.kind !== 'helm-chart' || !c.chart) return;
-    assertEncodable(expandValue(c.chart.values ?? {}, ctx.scope, `/spec/components/${i}/chart/values`));
-  });
+  for (const { values } of chartValues(ctx)) assertEncodable(values);
 }

@@ -112,8 +112,6 @@ export type FusedTarget = { object: KubeObject; shaped?: undefined } | { shaped:
 
 type Target = KubeObject | ShapedTarget;
 
-const identityOf = (t: Target): { kind: string; apiVersion: string; metadata: { name: string; namespace?: string | undefined } } => t;
-
 /**
  * render/index.ts compareEntries without building its keys: (kind rank, kind, apiVersion, namespace,
  * name) compared field by field is what comparing `kind\0apiVersion\0namespace\0name` compares,
@@ -123,8 +121,8 @@ function compareTargets(targets: readonly Target[], ranks: readonly number[], ia
   const ra = ranks[ia]!;
   const rb = ranks[ib]!;
   if (ra !== rb) return ra - rb;
-  const x = identityOf(targets[ia]!);
-  const y = identityOf(targets[ib]!);
+  const x = targets[ia]!;
+  const y = targets[ib]!;
   if (x.kind !== y.kind) return x.kind < y.kind ? -1 : 1;
   if (x.apiVersion !== y.apiVersion) return x.apiVersion < y.apiVersion ? -1 : 1;
   const nx = x.metadata.namespace ?? '';
